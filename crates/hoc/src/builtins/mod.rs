@@ -1,0 +1,185 @@
+//! Built-in functions and classes, bound into the interpreter at start-up.
+
+pub mod file;
+pub mod funcs;
+pub mod gui;
+pub mod list;
+pub mod matrix;
+pub mod random;
+pub mod scan;
+pub mod strfun;
+pub mod timer;
+pub mod vector;
+
+use crate::error::{HResult, HocError};
+use crate::format::FmtArg;
+use crate::hoc_err;
+use crate::interp::Interp;
+use crate::object::ObjData;
+use crate::value::{ObjRef, Place, Value};
+
+/// A built-in function: evaluated arguments in, a value out.
+pub type Builtin = fn(&mut Interp, &[Value]) -> HResult<Value>;
+
+/// The built-in classes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum NativeClass {
+    Vector,
+    List,
+    File,
+    StringFunctions,
+    Matrix,
+    Timer,
+    Random,
+    /// GUI classes: accepted, and every method is a no-op returning 0.
+    Gui,
+}
+
+pub fn install(it: &mut Interp) {
+    funcs::install(it);
+    it.add_native_class("Vector", NativeClass::Vector);
+    it.add_native_class("List", NativeClass::List);
+    it.add_native_class("File", NativeClass::File);
+    it.add_native_class("StringFunctions", NativeClass::StringFunctions);
+    it.add_native_class("Matrix", NativeClass::Matrix);
+    it.add_native_class("Timer", NativeClass::Timer);
+    it.add_native_class("Random", NativeClass::Random);
+    gui::install(it);
+}
+
+pub fn construct(it: &mut Interp, ci: u32, nc: NativeClass, args: &[Value]) -> HResult<ObjRef> {
+    let data = match nc {
+        NativeClass::Vector => ObjData::Vector(vector::construct(it, args)?),
+        NativeClass::List => return list::construct(it, ci, args),
+        NativeClass::File => ObjData::Native(Box::new(file::construct(it, args)?)),
+        NativeClass::StringFunctions => ObjData::Native(Box::new(strfun::StrFun)),
+        NativeClass::Matrix => ObjData::Native(Box::new(matrix::construct(it, args)?)),
+        NativeClass::Timer => ObjData::Native(Box::new(timer::construct(it, args)?)),
+        NativeClass::Random => ObjData::Native(Box::new(random::construct(it, args)?)),
+        NativeClass::Gui => ObjData::Native(Box::new(gui::GuiObj)),
+    };
+    Ok(it.new_object(ci, data))
+}
+
+/// `obj.name[k](args)` on a built-in object; `args` is None without parentheses.
+pub fn call_method(it: &mut Interp, o: &ObjRef, name: &str, k: &[f64], args: Option<&[Value]>) -> HResult<Value> {
+    let nc = match &it.classes[o.class as usize].kind {
+        crate::object::ClassKind::Native(nc) => *nc,
+        _ => unreachable!("template objects are handled by the interpreter"),
+    };
+    let r = match nc {
+        NativeClass::Vector => vector::method(it, o, name, k, args),
+        NativeClass::List => list::method(it, o, name, k, args),
+        NativeClass::File => file::method(it, o, name, args.unwrap_or(&[])),
+        NativeClass::StringFunctions => strfun::method(it, o, name, args.unwrap_or(&[])),
+        NativeClass::Matrix => matrix::method(it, o, name, k, args),
+        NativeClass::Timer => timer::method(it, o, name, args.unwrap_or(&[])),
+        NativeClass::Random => random::method(it, o, name, args.unwrap_or(&[])),
+        NativeClass::Gui => Ok(Some(Value::Num(0.0))),
+    }?;
+    r.ok_or_else(|| hoc_err!("{} not a public member of {}", name, it.classes[o.class as usize].name))
+}
+
+/// `&obj.name[k]` on a built-in object.
+pub fn member_place(it: &mut Interp, o: &ObjRef, name: &str, k: &[f64]) -> HResult<Place> {
+    if let ObjData::Vector(v) = &*o.data.borrow() {
+        if name == "x" {
+            let i = vector::index(it, v.data.len(), k.first().copied().unwrap_or(0.0))?;
+            return Ok(Place::VecElem(o.clone(), i));
+        }
+    }
+    Err(hoc_err!("can't take the address of {}.{name}", it.object_name(o)))
+}
+
+/// The text of a string value (or a number formatted as %g).
+pub fn value_str(v: &Value) -> String {
+    match v {
+        Value::Str(s) => s.to_string(),
+        Value::SRef(s) => s.borrow().clone(),
+        Value::Num(x) => crate::format::fmt_g(*x, 6, false, false),
+        _ => String::new(),
+    }
+}
+
+// ---------------------------------------------------------------- argument helpers
+
+pub fn num(it: &Interp, args: &[Value], i: usize) -> HResult<f64> {
+    match args.get(i) {
+        Some(Value::Num(x)) => Ok(*x),
+        Some(Value::Ptr(p)) => it.read_place(p),
+        Some(v) => Err(hoc_err!("bad stack access: expecting (double); really ({})", v.type_name())),
+        None => Err(hoc_err!("not enough arguments")),
+    }
+}
+
+pub fn opt_num(it: &Interp, args: &[Value], i: usize) -> HResult<Option<f64>> {
+    if i < args.len() {
+        num(it, args, i).map(Some)
+    } else {
+        Ok(None)
+    }
+}
+
+pub fn string(args: &[Value], i: usize) -> HResult<String> {
+    match args.get(i) {
+        Some(v @ (Value::Str(_) | Value::SRef(_))) => Ok(value_str(v)),
+        Some(v) => Err(hoc_err!("bad stack access: expecting (char *); really ({})", v.type_name())),
+        None => Err(hoc_err!("not enough arguments")),
+    }
+}
+
+pub fn str_ref(args: &[Value], i: usize) -> HResult<std::rc::Rc<std::cell::RefCell<String>>> {
+    match args.get(i) {
+        Some(Value::SRef(s)) => Ok(s.clone()),
+        Some(v) => Err(hoc_err!("arg {} is a {}, expected a string variable", i + 1, v.type_name())),
+        None => Err(hoc_err!("not enough arguments")),
+    }
+}
+
+pub fn object(args: &[Value], i: usize) -> HResult<Option<ObjRef>> {
+    match args.get(i) {
+        Some(Value::Obj(o)) => Ok(o.clone()),
+        Some(v) => Err(hoc_err!("bad stack access: expecting (Object **); really ({})", v.type_name())),
+        None => Err(hoc_err!("not enough arguments")),
+    }
+}
+
+pub fn pointer(args: &[Value], i: usize) -> HResult<Place> {
+    match args.get(i) {
+        Some(Value::Ptr(p)) => Ok(p.clone()),
+        Some(v) => Err(hoc_err!("bad stack access: expecting (double *); really ({})", v.type_name())),
+        None => Err(hoc_err!("not enough arguments")),
+    }
+}
+
+/// Formats with C printf rules; objects format by name with `%s`.
+pub fn format_args(it: &Interp, fmt: &str, args: &[Value]) -> HResult<String> {
+    let names: Vec<String> = args
+        .iter()
+        .map(|a| match a {
+            Value::Obj(o) => it.obj_name_opt(o),
+            v => value_str(v),
+        })
+        .collect();
+    let mut fa = Vec::with_capacity(args.len());
+    for (a, n) in args.iter().zip(&names) {
+        fa.push(match a {
+            Value::Num(x) => FmtArg::Num(*x),
+            Value::Ptr(p) => FmtArg::Num(it.read_place(p)?),
+            _ => FmtArg::Str(n),
+        });
+    }
+    crate::format::sprintf(fmt, &fa).map_err(HocError::new)
+}
+
+/// Downcasts a built-in object's native state.
+pub fn with_native<T: 'static, R>(o: &ObjRef, f: impl FnOnce(&mut T) -> R) -> HResult<R> {
+    let mut d = o.data.borrow_mut();
+    match &mut *d {
+        ObjData::Native(b) => match b.downcast_mut::<T>() {
+            Some(t) => Ok(f(t)),
+            None => Err(HocError::new("object of the wrong class")),
+        },
+        _ => Err(HocError::new("object of the wrong class")),
+    }
+}

@@ -1,0 +1,867 @@
+//! Expression evaluation, assignment, and calls.
+
+use std::rc::Rc;
+
+use super::Interp;
+use crate::ast::{AssignOp, BinOp, Expr, FuncKind, NameRef};
+use crate::builtins;
+use crate::error::{HResult, HocError};
+use crate::hoc_err;
+use crate::object::{ClassKind, ObjData};
+use crate::symbol::Kind;
+use crate::value::{ObjRef, Place, Slot, Value};
+
+impl Interp {
+    pub fn to_num(&self, v: Value) -> HResult<f64> {
+        match v {
+            Value::Num(x) => Ok(x),
+            Value::Ptr(p) => self.read_place(&p),
+            other => Err(hoc_err!("bad stack access: expecting (double); really ({})", other.type_name())),
+        }
+    }
+
+    pub fn eval_num(&mut self, e: &Expr) -> HResult<f64> {
+        match e {
+            Expr::Num(n) => Ok(*n),
+            Expr::Name(NameRef::Local(i)) => match &self.frames[self.cur].slots[*i as usize] {
+                Slot::Num(x) => Ok(*x),
+                _ => self.eval(e).and_then(|v| self.to_num(v)),
+            },
+            Expr::Name(NameRef::Global(i)) => match self.gslots.get(*i as usize) {
+                Some(Slot::Num(x)) if matches!(self.globals.syms[*i as usize].kind, Kind::Var) => Ok(*x),
+                _ => self.eval(e).and_then(|v| self.to_num(v)),
+            },
+            Expr::Index(NameRef::Global(i), ix) if ix.len() == 1 => {
+                let k = self.eval_num(&ix[0])?;
+                if let Some(Slot::Nums { data, dims }) = self.gslots.get(*i as usize) {
+                    let j = (k + self.float_epsilon()) as isize;
+                    if dims.len() == 1 && j >= 0 && (j as usize) < data.len() {
+                        return Ok(data[j as usize]);
+                    }
+                }
+                let v = self.eval_index(NameRef::Global(*i), &[k])?;
+                self.to_num(v)
+            }
+            Expr::Bin(op, a, b) => match op {
+                BinOp::Eq | BinOp::Ne => {
+                    let (x, y) = (self.eval(a)?, self.eval(b)?);
+                    let eq = self.values_equal(x, y)?;
+                    Ok(((*op == BinOp::Eq) == eq) as i32 as f64)
+                }
+                _ => {
+                    let x = self.eval_num(a)?;
+                    let y = self.eval_num(b)?;
+                    self.arith(*op, x, y)
+                }
+            },
+            Expr::Neg(a) => Ok(-self.eval_num(a)?),
+            Expr::Not(a) => Ok((self.eval_num(a)? == 0.0) as i32 as f64),
+            _ => {
+                let v = self.eval(e)?;
+                self.to_num(v)
+            }
+        }
+    }
+
+    fn values_equal(&self, x: Value, y: Value) -> HResult<bool> {
+        Ok(match (x, y) {
+            (Value::Obj(a), Value::Obj(b)) => match (a, b) {
+                (None, None) => true,
+                (Some(a), Some(b)) => Rc::ptr_eq(&a, &b),
+                _ => false,
+            },
+            (a @ (Value::Str(_) | Value::SRef(_)), b @ (Value::Str(_) | Value::SRef(_))) => {
+                builtins::value_str(&a) == builtins::value_str(&b)
+            }
+            (a, b) => {
+                let (d1, d2) = (self.to_num(a)?, self.to_num(b)?);
+                let eps = self.float_epsilon();
+                d1 <= d2 + eps && d1 >= d2 - eps
+            }
+        })
+    }
+
+    pub fn arith(&self, op: BinOp, d1: f64, d2: f64) -> HResult<f64> {
+        let eps = self.float_epsilon();
+        Ok(match op {
+            BinOp::Add => d1 + d2,
+            BinOp::Sub => d1 - d2,
+            BinOp::Mul => d1 * d2,
+            BinOp::Div => {
+                if d2 == 0.0 {
+                    return Err(HocError::new("division by zero"));
+                }
+                d1 / d2
+            }
+            BinOp::Mod => cyclic(d1, d2)?,
+            BinOp::Pow => pow(d1, d2)?,
+            BinOp::Lt => (d1 < d2 - eps) as i32 as f64,
+            BinOp::Le => (d1 <= d2 + eps) as i32 as f64,
+            BinOp::Gt => (d1 > d2 + eps) as i32 as f64,
+            BinOp::Ge => (d1 >= d2 - eps) as i32 as f64,
+            BinOp::Eq => (d1 <= d2 + eps && d1 >= d2 - eps) as i32 as f64,
+            BinOp::Ne => (d1 < d2 - eps || d1 > d2 + eps) as i32 as f64,
+            BinOp::And => (d1 != 0.0 && d2 != 0.0) as i32 as f64,
+            BinOp::Or => (d1 != 0.0 || d2 != 0.0) as i32 as f64,
+        })
+    }
+
+    pub fn eval(&mut self, e: &Expr) -> HResult<Value> {
+        match e {
+            Expr::Num(n) => Ok(Value::Num(*n)),
+            Expr::Str(s) => Ok(Value::Str(s.clone())),
+            Expr::Name(r) => self.read_name(*r),
+            Expr::Index(r, ix) => {
+                let mut k = Vec::with_capacity(ix.len());
+                for x in ix {
+                    k.push(self.eval_num(x)?);
+                }
+                self.eval_index(*r, &k)
+            }
+            Expr::Call(r, args) => self.call_name(*r, args, None),
+            Expr::Member { obj, name, index, args, cache } => {
+                let o = self.eval(obj)?;
+                self.member(o, name, index, args.as_deref(), cache, None)
+            }
+            Expr::Arg(kind, n) => {
+                let n = self.eval_num(n)?;
+                self.arg_value(*kind, n)
+            }
+            Expr::ArgIndex(p, i) => {
+                let place = self.ptr_arg(p)?;
+                let i = self.eval_num(i)? as isize;
+                Ok(Value::Num(self.read_place(&offset_place(place, i)?)?))
+            }
+            Expr::Bin(..) | Expr::Neg(_) | Expr::Not(_) => {
+                if let Expr::Bin(op @ (BinOp::Eq | BinOp::Ne), a, b) = e {
+                    let (x, y) = (self.eval(a)?, self.eval(b)?);
+                    let eq = self.values_equal(x, y)?;
+                    return Ok(Value::Num(((*op == BinOp::Eq) == eq) as i32 as f64));
+                }
+                Ok(Value::Num(self.eval_num(e)?))
+            }
+            Expr::Assign(op, lhs, rhs) => self.assign(*op, lhs, rhs),
+            Expr::New(r, args) => self.new_instance(*r, args),
+            Expr::AddrOf(inner) => Ok(Value::Ptr(self.place_of(inner)?)),
+            Expr::Range(..) => Err(HocError::new("a:b is only allowed in range variable arguments")),
+        }
+    }
+
+    // ------------------------------------------------------------ names and slots
+
+    /// Runs `f` on the storage slot of a name.
+    pub fn with_slot<R>(&mut self, r: NameRef, f: impl FnOnce(&mut Slot) -> R) -> R {
+        match r {
+            NameRef::Global(i) => {
+                self.ensure_gslot(i);
+                f(&mut self.gslots[i as usize])
+            }
+            NameRef::Local(i) => f(&mut self.frames[self.cur].slots[i as usize]),
+            NameRef::Field(i) => {
+                if let Some(o) = self.this.clone() {
+                    let mut d = o.data.borrow_mut();
+                    match &mut *d {
+                        ObjData::Hoc(slots) => {
+                            if slots.len() <= i as usize {
+                                slots.resize(i as usize + 1, Slot::Undef);
+                            }
+                            f(&mut slots[i as usize])
+                        }
+                        _ => f(&mut Slot::Undef),
+                    }
+                } else if let Some(t) = self.defining.and_then(|c| self.template_mut(c)) {
+                    if t.proto.len() <= i as usize {
+                        t.proto.resize(i as usize + 1, Slot::Undef);
+                    }
+                    f(&mut t.proto[i as usize])
+                } else {
+                    f(&mut Slot::Undef)
+                }
+            }
+        }
+    }
+
+    pub fn slot_clone(&mut self, r: NameRef) -> Option<Slot> {
+        Some(self.with_slot(r, |s| s.clone()))
+    }
+
+    fn read_name(&mut self, r: NameRef) -> HResult<Value> {
+        match self.sym_kind(r) {
+            Some(Kind::Var) | None => {}
+            Some(Kind::Const(c)) => return Ok(Value::Num(c)),
+            Some(Kind::Func(_) | Kind::Proc(_) | Kind::Obfunc(_) | Kind::Builtin(_)) => {
+                return self.call_name(r, &[], None);
+            }
+            Some(_) => return Err(hoc_err!("{} is not a variable", self.sym_name(r))),
+        }
+        if let NameRef::Field(i) = r {
+            if let Some(o) = &self.this {
+                if self.template(o.class).and_then(|t| t.this_sym) == Some(i) {
+                    return Ok(Value::Obj(Some(o.clone())));
+                }
+            }
+        }
+        let v = self.with_slot(r, |s| match s {
+            Slot::Num(x) => Some(Value::Num(*x)),
+            Slot::Nums { data, .. } => Some(Value::Num(data[0])),
+            Slot::Str(s) => Some(Value::SRef(s.clone())),
+            Slot::Objs { data, .. } => Some(Value::Obj(data[0].clone())),
+            Slot::Undef => None,
+        });
+        v.ok_or_else(|| hoc_err!("undefined variable {}", self.sym_name(r)))
+    }
+
+    fn flat_index(&self, name: &str, dims: &[usize], k: &[f64]) -> HResult<usize> {
+        let eps = self.float_epsilon();
+        if dims.len() != k.len() {
+            if dims.is_empty() && k.len() == 1 && (k[0] + eps) as i64 == 0 {
+                return Ok(0);
+            }
+            return Err(hoc_err!("{name}: wrong number of subscripts"));
+        }
+        let mut flat = 0usize;
+        for (d, x) in dims.iter().zip(k) {
+            let j = (x + eps) as i64;
+            if j < 0 || j as usize >= *d {
+                return Err(hoc_err!("{name}: subscript out of range"));
+            }
+            flat = flat * d + j as usize;
+        }
+        Ok(flat)
+    }
+
+    pub fn eval_index(&mut self, r: NameRef, k: &[f64]) -> HResult<Value> {
+        match self.sym_kind(r) {
+            Some(Kind::Class(ci)) => {
+                let idx = (k[0] + self.float_epsilon()) as usize;
+                let name = self.classes[ci as usize].name.clone();
+                return match self.classes[ci as usize].find_instance(idx) {
+                    Some(o) => Ok(Value::Obj(Some(o))),
+                    None => Err(hoc_err!("{name}[{idx}] is not an object")),
+                };
+            }
+            Some(Kind::Var) | None => {}
+            Some(_) => return Err(hoc_err!("{} is not an array", self.sym_name(r))),
+        }
+        let name = self.sym_name(r);
+        let slot = self.slot_clone(r).unwrap_or_default();
+        match slot {
+            Slot::Nums { dims, data } => Ok(Value::Num(data[self.flat_index(&name, &dims, k)?])),
+            Slot::Objs { dims, data } => Ok(Value::Obj(data[self.flat_index(&name, &dims, k)?].clone())),
+            Slot::Num(x) => {
+                self.flat_index(&name, &[], k)?;
+                Ok(Value::Num(x))
+            }
+            Slot::Str(s) => {
+                self.flat_index(&name, &[], k)?;
+                Ok(Value::SRef(s))
+            }
+            Slot::Undef => Err(hoc_err!("undefined variable {name}")),
+        }
+    }
+
+    /// The storage location an lvalue expression names.
+    pub fn place_of(&mut self, e: &Expr) -> HResult<Place> {
+        match e {
+            Expr::Name(r) => self.name_place(*r, &[]),
+            Expr::Index(r, ix) => {
+                let mut k = Vec::with_capacity(ix.len());
+                for x in ix {
+                    k.push(self.eval_num(x)?);
+                }
+                self.name_place(*r, &k)
+            }
+            Expr::Member { obj, name, index, args: None, .. } => {
+                let o = self.eval(obj)?;
+                let Value::Obj(Some(o)) = o else {
+                    return Err(hoc_err!("nil object: can't take the address of .{name}"));
+                };
+                let mut k = Vec::with_capacity(index.len());
+                for x in index {
+                    k.push(self.eval_num(x)?);
+                }
+                self.member_place(&o, name, &k)
+            }
+            Expr::Arg('&', _) => self.ptr_arg(e),
+            Expr::ArgIndex(p, i) => {
+                let place = self.ptr_arg(p)?;
+                let i = self.eval_num(i)? as isize;
+                offset_place(place, i)
+            }
+            Expr::Arg('n', n) => {
+                let n = self.eval_num(n)? as usize;
+                Ok(Place::Arg(self.cur, n))
+            }
+            _ => Err(HocError::new("not an lvalue")),
+        }
+    }
+
+    fn name_place(&mut self, r: NameRef, k: &[f64]) -> HResult<Place> {
+        let name = self.sym_name(r);
+        if !matches!(self.sym_kind(r), Some(Kind::Var) | None) {
+            return Err(hoc_err!("{name} is not a variable"));
+        }
+        let slot_dims = self.with_slot(r, |s| match s {
+            Slot::Nums { dims, .. } => Some(dims.clone()),
+            Slot::Undef => {
+                *s = Slot::Num(0.0);
+                Some(vec![])
+            }
+            Slot::Num(_) => Some(vec![]),
+            _ => None,
+        });
+        let dims = slot_dims.ok_or_else(|| hoc_err!("{name} is not a number variable"))?;
+        let idx = if k.is_empty() && !dims.is_empty() { 0 } else { self.flat_index(&name, &dims, k)? };
+        Ok(match r {
+            NameRef::Global(i) => Place::Global(i, idx),
+            NameRef::Local(i) => Place::Local(self.cur, i, idx),
+            NameRef::Field(i) => match &self.this {
+                Some(o) => Place::Field(o.clone(), i, idx),
+                None => return Err(hoc_err!("{name}: no object context")),
+            },
+        })
+    }
+
+    pub fn read_place(&self, p: &Place) -> HResult<f64> {
+        let get = |s: &Slot, k: usize| match s {
+            Slot::Num(x) if k == 0 => Some(*x),
+            Slot::Nums { data, .. } => data.get(k).copied(),
+            _ => None,
+        };
+        let v = match p {
+            Place::Global(i, k) => self.gslots.get(*i as usize).and_then(|s| get(s, *k)),
+            Place::Local(f, i, k) => self.frames.get(*f).and_then(|fr| fr.slots.get(*i as usize)).and_then(|s| get(s, *k)),
+            Place::Field(o, i, k) => match &*o.data.borrow() {
+                ObjData::Hoc(slots) => slots.get(*i as usize).and_then(|s| get(s, *k)),
+                _ => None,
+            },
+            Place::VecElem(o, k) => match &*o.data.borrow() {
+                ObjData::Vector(v) => v.data.get(*k).copied(),
+                _ => None,
+            },
+            Place::Arg(f, n) => match self.frames.get(*f).and_then(|fr| fr.args.get(n.wrapping_sub(1))) {
+                Some(Value::Num(x)) => Some(*x),
+                _ => None,
+            },
+            Place::Host(..) => None,
+        };
+        v.ok_or_else(|| HocError::new("pointer to a variable that no longer exists"))
+    }
+
+    pub fn write_place(&mut self, p: &Place, x: f64) -> HResult<()> {
+        fn put(s: &mut Slot, k: usize, x: f64) -> bool {
+            match s {
+                Slot::Num(v) if k == 0 => *v = x,
+                Slot::Undef if k == 0 => *s = Slot::Num(x),
+                Slot::Nums { data, .. } if k < data.len() => data[k] = x,
+                _ => return false,
+            }
+            true
+        }
+        let ok = match p {
+            Place::Global(i, k) => {
+                self.ensure_gslot(*i);
+                put(&mut self.gslots[*i as usize], *k, x)
+            }
+            Place::Local(f, i, k) => match self.frames.get_mut(*f).and_then(|fr| fr.slots.get_mut(*i as usize)) {
+                Some(s) => put(s, *k, x),
+                None => false,
+            },
+            Place::Field(o, i, k) => match &mut *o.data.borrow_mut() {
+                ObjData::Hoc(slots) => slots.get_mut(*i as usize).map(|s| put(s, *k, x)).unwrap_or(false),
+                _ => false,
+            },
+            Place::VecElem(o, k) => match &mut *o.data.borrow_mut() {
+                ObjData::Vector(v) if *k < v.data.len() => {
+                    v.data[*k] = x;
+                    true
+                }
+                _ => false,
+            },
+            Place::Arg(f, n) => match self.frames.get_mut(*f).and_then(|fr| fr.args.get_mut(n.wrapping_sub(1))) {
+                Some(a) => {
+                    *a = Value::Num(x);
+                    true
+                }
+                None => false,
+            },
+            Place::Host(..) => false,
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(HocError::new("pointer to a variable that no longer exists"))
+        }
+    }
+
+    // ------------------------------------------------------------ arguments
+
+    fn frame_arg(&self, n: f64) -> HResult<&Value> {
+        let fr = &self.frames[self.cur];
+        let k = n as usize;
+        if self.cur == 0 {
+            return Err(HocError::new("can't use $ arguments outside a procedure"));
+        }
+        if k < 1 || k > fr.args.len() {
+            return Err(hoc_err!("arg {k} out of range (numarg() = {})", fr.args.len()));
+        }
+        Ok(&fr.args[k - 1])
+    }
+
+    fn arg_value(&self, kind: char, n: f64) -> HResult<Value> {
+        let v = self.frame_arg(n)?;
+        match (kind, v) {
+            ('n', Value::Num(x)) => Ok(Value::Num(*x)),
+            ('n', Value::Ptr(p)) => Ok(Value::Num(self.read_place(p)?)),
+            ('s', Value::Str(_) | Value::SRef(_)) => Ok(v.clone()),
+            ('o', Value::Obj(_)) => Ok(v.clone()),
+            ('&', Value::Ptr(p)) => Ok(Value::Num(self.read_place(p)?)),
+            (_, v) => Err(hoc_err!(
+                "arg {} is a {}, expected a {}",
+                n as usize,
+                v.type_name(),
+                match kind {
+                    'n' => "number",
+                    's' => "string",
+                    'o' => "object",
+                    _ => "pointer",
+                }
+            )),
+        }
+    }
+
+    fn ptr_arg(&mut self, e: &Expr) -> HResult<Place> {
+        let Expr::Arg(_, n) = e else { return Err(HocError::new("not a pointer argument")) };
+        let n = self.eval_num(n)?;
+        match self.frame_arg(n)? {
+            Value::Ptr(p) => Ok(p.clone()),
+            v => Err(hoc_err!("arg {} is a {}, expected a pointer", n as usize, v.type_name())),
+        }
+    }
+
+    /// Evaluates call arguments, remembering where object and string variables came from.
+    pub fn eval_args(&mut self, args: &[Expr]) -> HResult<(Vec<Value>, Vec<Option<Place>>)> {
+        let mut vals = Vec::with_capacity(args.len());
+        let mut places = Vec::with_capacity(args.len());
+        for a in args {
+            let v = self.eval(a)?;
+            let place = match (&v, a) {
+                (Value::Obj(_), Expr::Name(r)) => Some(self.obj_place(*r, &[])?),
+                (Value::Obj(_), Expr::Index(r, ix)) => {
+                    let mut k = Vec::new();
+                    for x in ix {
+                        k.push(self.eval_num(x)?);
+                    }
+                    Some(self.obj_place(*r, &k)?)
+                }
+                (Value::Obj(_), Expr::Arg('o', n)) => {
+                    let n = self.eval_num(n)? as usize;
+                    self.frames[self.cur].places.get(n.wrapping_sub(1)).cloned().flatten()
+                }
+                _ => None,
+            };
+            vals.push(v);
+            places.push(place);
+        }
+        Ok((vals, places))
+    }
+
+    /// Where an object reference lives (for `$o1 = …`).
+    fn obj_place(&mut self, r: NameRef, k: &[f64]) -> HResult<Place> {
+        let name = self.sym_name(r);
+        let dims = self.with_slot(r, |s| match s {
+            Slot::Objs { dims, .. } => Some(dims.clone()),
+            _ => None,
+        });
+        let Some(dims) = dims else { return Ok(Place::Host(u64::MAX, 0)) };
+        let idx = if k.is_empty() { 0 } else { self.flat_index(&name, &dims, k)? };
+        Ok(match r {
+            NameRef::Global(i) => Place::Global(i, idx),
+            NameRef::Local(i) => Place::Local(self.cur, i, idx),
+            NameRef::Field(i) => match &self.this {
+                Some(o) => Place::Field(o.clone(), i, idx),
+                None => Place::Host(u64::MAX, 0),
+            },
+        })
+    }
+
+    fn write_obj_place(&mut self, p: &Place, v: Option<ObjRef>) {
+        fn put(s: &mut Slot, k: usize, v: Option<ObjRef>) {
+            if let Slot::Objs { data, .. } = s {
+                if k < data.len() {
+                    data[k] = v;
+                }
+            }
+        }
+        match p {
+            Place::Global(i, k) => put(&mut self.gslots[*i as usize], *k, v),
+            Place::Local(f, i, k) => {
+                if let Some(s) = self.frames.get_mut(*f).and_then(|fr| fr.slots.get_mut(*i as usize)) {
+                    put(s, *k, v)
+                }
+            }
+            Place::Field(o, i, k) => {
+                if let ObjData::Hoc(slots) = &mut *o.data.borrow_mut() {
+                    if let Some(s) = slots.get_mut(*i as usize) {
+                        put(s, *k, v)
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    // ------------------------------------------------------------ assignment
+
+    fn assign(&mut self, op: AssignOp, lhs: &Expr, rhs: &Expr) -> HResult<Value> {
+        let v = self.eval(rhs)?;
+        let v = match v {
+            Value::Ptr(p) => Value::Num(self.read_place(&p)?),
+            v => v,
+        };
+        match v {
+            Value::Num(x) => {
+                let place = self.place_of(lhs)?;
+                let x = match op {
+                    AssignOp::Set => x,
+                    _ => {
+                        let old = self.read_place(&place)?;
+                        let bop = match op {
+                            AssignOp::Add => BinOp::Add,
+                            AssignOp::Sub => BinOp::Sub,
+                            AssignOp::Mul => BinOp::Mul,
+                            _ => BinOp::Div,
+                        };
+                        self.arith(bop, old, x)?
+                    }
+                };
+                self.write_place(&place, x)?;
+                Ok(Value::Num(x))
+            }
+            Value::Str(_) | Value::SRef(_) => {
+                let s = builtins::value_str(&v);
+                let target = self.string_target(lhs)?;
+                *target.borrow_mut() = s.clone();
+                Ok(Value::Str(s.into()))
+            }
+            Value::Obj(o) => {
+                self.assign_obj(lhs, o.clone())?;
+                Ok(Value::Obj(o))
+            }
+            Value::Ptr(_) => unreachable!(),
+        }
+    }
+
+    fn string_target(&mut self, lhs: &Expr) -> HResult<Rc<std::cell::RefCell<String>>> {
+        let v = match lhs {
+            Expr::Arg('s', n) => {
+                let n = self.eval_num(n)?;
+                self.frame_arg(n)?.clone()
+            }
+            Expr::Name(_) | Expr::Index(..) | Expr::Member { .. } => self.eval(lhs)?,
+            _ => return Err(HocError::new("not a string variable")),
+        };
+        match v {
+            Value::SRef(s) => Ok(s),
+            _ => Err(HocError::new("bad stack access: expecting (char *); really (double)")),
+        }
+    }
+
+    fn assign_obj(&mut self, lhs: &Expr, o: Option<ObjRef>) -> HResult<()> {
+        match lhs {
+            Expr::Name(r) | Expr::Index(r, _) => {
+                let k = match lhs {
+                    Expr::Index(_, ix) => {
+                        let mut k = Vec::new();
+                        for x in ix {
+                            k.push(self.eval_num(x)?);
+                        }
+                        k
+                    }
+                    _ => vec![],
+                };
+                if !matches!(self.sym_kind(*r), Some(Kind::Var) | None) {
+                    return Err(hoc_err!("{} is not an object variable", self.sym_name(*r)));
+                }
+                let name = self.sym_name(*r);
+                let dims = self.with_slot(*r, |s| match s {
+                    Slot::Objs { dims, .. } => Some(dims.clone()),
+                    _ => None,
+                });
+                let Some(dims) = dims else {
+                    return Err(hoc_err!("{name} is not an object variable"));
+                };
+                let idx = if k.is_empty() { 0 } else { self.flat_index(&name, &dims, &k)? };
+                self.with_slot(*r, |s| {
+                    if let Slot::Objs { data, .. } = s {
+                        data[idx] = o;
+                    }
+                });
+                Ok(())
+            }
+            Expr::Arg('o', n) => {
+                let n = self.eval_num(n)? as usize;
+                let place = self.frames[self.cur].places.get(n.wrapping_sub(1)).cloned().flatten();
+                if let Some(a) = self.frames[self.cur].args.get_mut(n.wrapping_sub(1)) {
+                    *a = Value::Obj(o.clone());
+                }
+                if let Some(p) = place {
+                    self.write_obj_place(&p, o);
+                }
+                Ok(())
+            }
+            Expr::Member { obj, name, index, args: None, .. } => {
+                let base = self.eval(obj)?;
+                let Value::Obj(Some(base)) = base else {
+                    return Err(hoc_err!("nil object: can't assign .{name}"));
+                };
+                let ci = base.class;
+                let Some(t) = self.template(ci) else {
+                    return Err(hoc_err!("{} is not an object variable", name));
+                };
+                let Some(i) = t.scope.get(name) else {
+                    return Err(hoc_err!("{name} not a public member of {}", self.classes[ci as usize].name));
+                };
+                let mut k = Vec::new();
+                for x in index {
+                    k.push(self.eval_num(x)?);
+                }
+                let mut d = base.data.borrow_mut();
+                if let ObjData::Hoc(slots) = &mut *d {
+                    if let Some(Slot::Objs { dims, data }) = slots.get_mut(i as usize) {
+                        let dims = dims.clone();
+                        let idx = if k.is_empty() { 0 } else { self.flat_index(name, &dims, &k)? };
+                        data[idx] = o;
+                        return Ok(());
+                    }
+                }
+                Err(hoc_err!("{name} is not an object variable"))
+            }
+            _ => Err(HocError::new("not an object variable")),
+        }
+    }
+
+    // ------------------------------------------------------------ calls
+
+    pub fn call_name(&mut self, r: NameRef, args: &[Expr], iter: Option<usize>) -> HResult<Value> {
+        let kind = self.sym_kind(r);
+        match kind {
+            Some(Kind::Builtin(f)) => {
+                let (vals, _) = self.eval_args(args)?;
+                f(self, &vals)
+            }
+            Some(Kind::Proc(def) | Kind::Func(def) | Kind::Obfunc(def) | Kind::Iterator(def)) => {
+                if def.kind == FuncKind::Iterator && iter.is_none() {
+                    return Err(hoc_err!("{}: an iterator can only be used in a for statement", def.name));
+                }
+                let (vals, places) = self.eval_args(args)?;
+                let this = if matches!(r, NameRef::Field(_)) { self.this.clone() } else { None };
+                self.call_user(&def, vals, places, this, iter)
+            }
+            _ => {
+                let name = self.sym_name(r);
+                let (vals, _) = self.eval_args(args)?;
+                self.trace.push(self.trace_line(&name, None, &vals));
+                Err(hoc_err!("{name} undefined function"))
+            }
+        }
+    }
+
+    pub(super) fn eval_call_with_iter(&mut self, call: &Expr, idx: usize) -> HResult<Value> {
+        match call {
+            Expr::Call(r, args) => self.call_name(*r, args, Some(idx)),
+            Expr::Member { obj, name, index, args, cache } => {
+                let o = self.eval(obj)?;
+                self.member(o, name, index, args.as_deref(), cache, Some(idx))
+            }
+            _ => Err(HocError::new("not an iterator call")),
+        }
+    }
+
+    fn new_instance(&mut self, r: NameRef, args: &[Expr]) -> HResult<Value> {
+        let Some(Kind::Class(ci)) = self.sym_kind(r) else {
+            return Err(hoc_err!("{} is not a template", self.sym_name(r)));
+        };
+        let (vals, places) = self.eval_args(args)?;
+        self.instantiate(ci, vals, places).map(|o| Value::Obj(Some(o)))
+    }
+
+    /// Creates an object of class `ci` and runs its constructor.
+    pub fn instantiate(&mut self, ci: u32, vals: Vec<Value>, places: Vec<Option<Place>>) -> HResult<ObjRef> {
+        match &self.classes[ci as usize].kind {
+            ClassKind::Native(nc) => {
+                let nc = *nc;
+                builtins::construct(self, ci, nc, &vals)
+            }
+            ClassKind::Template(t) => {
+                let slots: Vec<Slot> = t.proto.iter().map(|s| s.fresh_like()).collect();
+                let init = t.init_sym;
+                let o = self.new_object(ci, ObjData::Hoc(slots));
+                if let Some(i) = init {
+                    let def = match self.template(ci).unwrap().scope.kind(i) {
+                        Kind::Proc(d) => d.clone(),
+                        _ => unreachable!(),
+                    };
+                    self.call_user(&def, vals, places, Some(o.clone()), None)?;
+                }
+                Ok(o)
+            }
+        }
+    }
+
+    /// `obj.name`, `obj.name[i]` or `obj.name(args)`.
+    pub fn member(
+        &mut self,
+        o: Value,
+        name: &str,
+        index: &[Expr],
+        args: Option<&[Expr]>,
+        cache: &std::cell::Cell<(u32, u32)>,
+        iter: Option<usize>,
+    ) -> HResult<Value> {
+        let o = match o {
+            Value::Obj(Some(o)) => o,
+            Value::Obj(None) => return Err(hoc_err!("nil object has no member {name}")),
+            v => return Err(hoc_err!("a {} has no member {name}", v.type_name())),
+        };
+        let mut k = Vec::with_capacity(index.len());
+        for x in index {
+            k.push(self.eval_num(x)?);
+        }
+        let ci = o.class;
+        if self.template(ci).is_none() {
+            let vals = match args {
+                Some(a) => Some(self.eval_args(a)?.0),
+                None => None,
+            };
+            return builtins::call_method(self, &o, name, &k, vals.as_deref());
+        }
+        let (cc, ci_sym) = cache.get();
+        let i = if cc == ci {
+            ci_sym
+        } else {
+            let t = self.template(ci).unwrap();
+            let Some(i) = t.scope.get(name).filter(|&i| t.scope.syms[i as usize].public) else {
+                return Err(hoc_err!("{name} not a public member of {}", self.classes[ci as usize].name));
+            };
+            cache.set((ci, i));
+            i
+        };
+        let kind = self.template(ci).unwrap().scope.kind(i).clone();
+        match kind {
+            Kind::Proc(def) | Kind::Func(def) | Kind::Obfunc(def) | Kind::Iterator(def) => {
+                let (vals, places) = match args {
+                    Some(a) => self.eval_args(a)?,
+                    None => (vec![], vec![]),
+                };
+                let v = self.call_user(&def, vals, places, Some(o.clone()), iter)?;
+                Ok(v)
+            }
+            Kind::Var => {
+                if self.template(ci).unwrap().this_sym == Some(i) {
+                    return Ok(Value::Obj(Some(o)));
+                }
+                let d = o.data.borrow();
+                let ObjData::Hoc(slots) = &*d else { unreachable!() };
+                let slot = slots.get(i as usize).cloned().unwrap_or_default();
+                drop(d);
+                match slot {
+                    Slot::Num(x) => Ok(Value::Num(x)),
+                    Slot::Nums { dims, data } => {
+                        if k.is_empty() {
+                            Ok(Value::Num(data[0]))
+                        } else {
+                            Ok(Value::Num(data[self.flat_index(name, &dims, &k)?]))
+                        }
+                    }
+                    Slot::Str(s) => Ok(Value::SRef(s)),
+                    Slot::Objs { dims, data } => {
+                        let idx = if k.is_empty() { 0 } else { self.flat_index(name, &dims, &k)? };
+                        let inner = data[idx].clone();
+                        match args {
+                            None => Ok(Value::Obj(inner)),
+                            Some(_) => Err(hoc_err!("{name} is not a function")),
+                        }
+                    }
+                    Slot::Undef => Err(hoc_err!("undefined variable {name}")),
+                }
+            }
+            _ => Err(hoc_err!("{name}: member kind not supported")),
+        }
+    }
+
+    fn member_place(&mut self, o: &ObjRef, name: &str, k: &[f64]) -> HResult<Place> {
+        if let Some(t) = self.template(o.class) {
+            let Some(i) = t.scope.get(name).filter(|&i| t.scope.syms[i as usize].public) else {
+                return Err(hoc_err!("{name} not a public member of {}", self.classes[o.class as usize].name));
+            };
+            let dims = match &mut *o.data.borrow_mut() {
+                ObjData::Hoc(slots) => {
+                    if slots.len() <= i as usize {
+                        slots.resize(i as usize + 1, Slot::Undef);
+                    }
+                    match &mut slots[i as usize] {
+                        Slot::Nums { dims, .. } => Some(dims.clone()),
+                        s @ Slot::Undef => {
+                            *s = Slot::Num(0.0);
+                            Some(vec![])
+                        }
+                        Slot::Num(_) => Some(vec![]),
+                        _ => None,
+                    }
+                }
+                _ => None,
+            };
+            let dims = dims.ok_or_else(|| hoc_err!("{name} is not a number variable"))?;
+            let idx = if k.is_empty() { 0 } else { self.flat_index(name, &dims, k)? };
+            return Ok(Place::Field(o.clone(), i, idx));
+        }
+        builtins::member_place(self, o, name, k)
+    }
+}
+
+fn offset_place(p: Place, by: isize) -> HResult<Place> {
+    let add = |k: usize| -> HResult<usize> {
+        let j = k as isize + by;
+        if j < 0 {
+            Err(HocError::new("pointer offset out of range"))
+        } else {
+            Ok(j as usize)
+        }
+    };
+    Ok(match p {
+        Place::Global(i, k) => Place::Global(i, add(k)?),
+        Place::Local(f, i, k) => Place::Local(f, i, add(k)?),
+        Place::Field(o, i, k) => Place::Field(o, i, add(k)?),
+        Place::VecElem(o, k) => Place::VecElem(o, add(k)?),
+        other => other,
+    })
+}
+
+/// HOC's `%`: a non-negative remainder.
+fn cyclic(d1: f64, d2: f64) -> HResult<f64> {
+    if d2 <= 0.0 {
+        return Err(HocError::new("a%b, b<=0"));
+    }
+    let mut r = d1;
+    if r >= d2 {
+        r = d1 - (d1 / d2).floor() * d2;
+    } else if r <= -d2 {
+        r = d1 + (-d1 / d2).floor() * d2;
+    }
+    if r > d2 {
+        r -= d2;
+    }
+    if r < 0.0 {
+        r += d2;
+    }
+    Ok(r)
+}
+
+fn pow(x: f64, y: f64) -> HResult<f64> {
+    let r = x.powf(y);
+    if r.is_nan() && !x.is_nan() && !y.is_nan() {
+        return Err(HocError::new("exponentiation argument out of domain"));
+    }
+    Ok(r)
+}

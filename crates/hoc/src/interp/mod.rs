@@ -1,0 +1,406 @@
+//! The interpreter: symbol tables, objects, call frames, and the loop that
+//! parses and runs one top-level statement at a time from a source.
+
+mod eval;
+mod exec;
+
+use std::collections::HashSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use crate::ast::{FuncDef, FuncKind, NameRef};
+use crate::builtins;
+use crate::error::{ErrorKind, HResult, HocError};
+use crate::object::{Class, ClassKind, ObjData, Object, Template};
+use crate::parser::{Parser, TopLevel};
+use crate::symbol::{Kind, Scope};
+use crate::value::{ObjRef, Place, Slot, Value};
+
+pub use exec::Flow;
+
+/// A procedure activation: its locals and arguments.
+pub struct Frame {
+    pub slots: Vec<Slot>,
+    pub args: Vec<Value>,
+    /// Where each argument came from, so `$o1 = …` can write back.
+    pub places: Vec<Option<Place>>,
+    /// Index into `iter_stack` of the loop body an iterator runs.
+    pub iter: Option<usize>,
+}
+
+/// A file or string being read; `pos` is where the next statement starts.
+pub struct Source {
+    pub name: String,
+    pub text: Rc<str>,
+    pub pos: usize,
+}
+
+/// The body of a `for iter() stmt` and the context it runs in.
+pub struct IterCtx {
+    pub body: Rc<crate::ast::Stmt>,
+    pub frame: usize,
+    pub this: Option<ObjRef>,
+}
+
+/// One entry of the call trace printed under an error.
+#[derive(Clone, Debug)]
+pub struct TraceLine(pub String);
+
+pub struct Interp {
+    pub globals: Scope,
+    pub gslots: Vec<Slot>,
+    n_builtin: u32,
+    pub classes: Vec<Class>,
+    pub frames: Vec<Frame>,
+    pub cur: usize,
+    pub this: Option<ObjRef>,
+    pub out: Box<dyn Write>,
+    pub sources: Vec<Source>,
+    pub loaded: HashSet<String>,
+    pub iter_stack: Vec<IterCtx>,
+    /// The template whose body is being defined.
+    pub defining: Option<u32>,
+    pub depth: usize,
+    pub sym_float_epsilon: u32,
+    pub sym_hoc_ac: u32,
+    /// Call trace of the error being unwound, innermost first.
+    pub trace: Vec<String>,
+    pub trace_extra: bool,
+    pub start_time: std::time::Instant,
+    pub stopwatch: f64,
+    /// Output redirected by `wopen` for `fprint`.
+    pub fout: Option<std::fs::File>,
+    /// Input opened by `ropen` for `fscan`/`getstr`.
+    pub fin: Option<Rc<str>>,
+    pub fin_pos: usize,
+    pub lib_loaded: HashSet<&'static str>,
+    /// Deepest nesting of procedure calls before an error.
+    pub max_depth: usize,
+}
+
+pub const MAX_DEPTH: usize = 2000;
+
+impl Interp {
+    pub fn new(out: Box<dyn Write>) -> Self {
+        let mut it = Interp {
+            globals: Scope::default(),
+            gslots: Vec::new(),
+            n_builtin: 0,
+            classes: Vec::new(),
+            frames: vec![Frame { slots: Vec::new(), args: Vec::new(), places: Vec::new(), iter: None }],
+            cur: 0,
+            this: None,
+            out,
+            sources: Vec::new(),
+            loaded: HashSet::new(),
+            iter_stack: Vec::new(),
+            defining: None,
+            depth: 0,
+            sym_float_epsilon: 0,
+            sym_hoc_ac: 0,
+            trace: Vec::new(),
+            trace_extra: false,
+            start_time: std::time::Instant::now(),
+            stopwatch: 0.0,
+            fout: None,
+            fin: None,
+            fin_pos: 0,
+            lib_loaded: HashSet::new(),
+            max_depth: MAX_DEPTH,
+        };
+        builtins::install(&mut it);
+        it.sym_float_epsilon = it.set_global_num("float_epsilon", 1e-11);
+        it.sym_hoc_ac = it.set_global_num("hoc_ac_", 0.0);
+        it.n_builtin = it.globals.syms.len() as u32;
+        it
+    }
+
+    // ------------------------------------------------------------ symbols
+
+    pub fn is_builtin_sym(&self, i: u32) -> bool {
+        i < self.n_builtin
+    }
+
+    pub fn ensure_gslot(&mut self, i: u32) {
+        if self.gslots.len() <= i as usize {
+            self.gslots.resize(self.globals.syms.len().max(i as usize + 1), Slot::Undef);
+        }
+    }
+
+    pub fn set_global_num(&mut self, name: &str, v: f64) -> u32 {
+        let i = self.globals.intern(name);
+        self.ensure_gslot(i);
+        self.gslots[i as usize] = Slot::Num(v);
+        i
+    }
+
+    pub fn global_num(&self, i: u32) -> f64 {
+        match self.gslots.get(i as usize) {
+            Some(Slot::Num(x)) => *x,
+            _ => 0.0,
+        }
+    }
+
+    pub fn define_builtin(&mut self, name: &str, f: builtins::Builtin) {
+        let i = self.globals.intern(name);
+        self.globals.syms[i as usize].kind = Kind::Builtin(f);
+    }
+
+    pub fn define_const(&mut self, name: &str, v: f64) {
+        let i = self.globals.intern(name);
+        self.globals.syms[i as usize].kind = Kind::Const(v);
+    }
+
+    pub fn add_native_class(&mut self, name: &str, native: builtins::NativeClass) -> u32 {
+        let ci = self.classes.len() as u32;
+        self.classes.push(Class { name: name.into(), kind: ClassKind::Native(native), next_index: 0, live: Vec::new() });
+        let i = self.globals.intern(name);
+        self.globals.syms[i as usize].kind = Kind::Class(ci);
+        ci
+    }
+
+    pub fn class_scope(&self, ci: u32) -> &Scope {
+        match &self.classes[ci as usize].kind {
+            ClassKind::Template(t) => &t.scope,
+            ClassKind::Native(_) => panic!("native class has no scope"),
+        }
+    }
+
+    pub fn class_scope_mut(&mut self, ci: u32) -> &mut Scope {
+        match &mut self.classes[ci as usize].kind {
+            ClassKind::Template(t) => &mut t.scope,
+            ClassKind::Native(_) => panic!("native class has no scope"),
+        }
+    }
+
+    pub fn template(&self, ci: u32) -> Option<&Template> {
+        match &self.classes[ci as usize].kind {
+            ClassKind::Template(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    pub fn template_mut(&mut self, ci: u32) -> Option<&mut Template> {
+        match &mut self.classes[ci as usize].kind {
+            ClassKind::Template(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    pub fn sym_name(&self, r: NameRef) -> Rc<str> {
+        match r {
+            NameRef::Global(i) => self.globals.syms[i as usize].name.clone(),
+            NameRef::Field(i) => {
+                let ci = self.this.as_ref().map(|o| o.class).or(self.defining);
+                match ci.and_then(|c| self.template(c)) {
+                    Some(t) => t.scope.syms[i as usize].name.clone(),
+                    None => "?".into(),
+                }
+            }
+            NameRef::Local(_) => "local".into(),
+        }
+    }
+
+    pub fn sym_kind(&self, r: NameRef) -> Option<Kind> {
+        match r {
+            NameRef::Global(i) => Some(self.globals.syms[i as usize].kind.clone()),
+            NameRef::Field(i) => {
+                let ci = self.this.as_ref().map(|o| o.class).or(self.defining)?;
+                Some(self.template(ci)?.scope.syms[i as usize].kind.clone())
+            }
+            NameRef::Local(_) => Some(Kind::Var),
+        }
+    }
+
+    /// Binds a parsed function definition to its name.
+    pub fn define_func(&mut self, r: NameRef, templ: Option<u32>, def: Rc<FuncDef>) {
+        let kind = match def.kind {
+            FuncKind::Proc => Kind::Proc(def),
+            FuncKind::Func => Kind::Func(def),
+            FuncKind::Obfunc => Kind::Obfunc(def),
+            FuncKind::Iterator => Kind::Iterator(def),
+        };
+        match (r, templ) {
+            (NameRef::Global(i), _) => self.globals.syms[i as usize].kind = kind,
+            (NameRef::Field(i), Some(ci)) => self.class_scope_mut(ci).syms[i as usize].kind = kind,
+            _ => {}
+        }
+    }
+
+    pub fn object_name(&self, o: &Object) -> String {
+        format!("{}[{}]", self.classes[o.class as usize].name, o.index)
+    }
+
+    pub fn obj_name_opt(&self, o: &Option<ObjRef>) -> String {
+        match o {
+            Some(o) => self.object_name(o),
+            None => "NULLobject".into(),
+        }
+    }
+
+    /// Makes a new object of class `ci` with the given data.
+    pub fn new_object(&mut self, ci: u32, data: ObjData) -> ObjRef {
+        let class = &mut self.classes[ci as usize];
+        let index = class.next_index;
+        class.next_index += 1;
+        let o = Rc::new(Object { class: ci, index, data: std::cell::RefCell::new(data) });
+        if class.live.len() > 64 && class.live.len().is_power_of_two() {
+            class.live.retain(|w| w.strong_count() > 0);
+        }
+        class.live.push(Rc::downgrade(&o));
+        o
+    }
+
+    pub fn class_id(&self, name: &str) -> Option<u32> {
+        match self.globals.get(name).map(|i| self.globals.kind(i)) {
+            Some(Kind::Class(ci)) => Some(*ci),
+            _ => None,
+        }
+    }
+
+    // ------------------------------------------------------------ output
+
+    pub fn write_out(&mut self, s: &str) -> HResult<()> {
+        self.out.write_all(s.as_bytes()).map_err(|e| HocError::new(format!("write error: {e}")))
+    }
+
+    pub fn flush(&mut self) {
+        let _ = self.out.flush();
+    }
+
+    // ------------------------------------------------------------ running sources
+
+    /// Runs a HOC file as `nrniv FILE` does.
+    pub fn run_file(&mut self, path: &Path) -> HResult<()> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| HocError::new(format!("Can't open {}: {e}", path.display())))?;
+        self.run_text(&path.display().to_string(), text.into())
+    }
+
+    /// Parses and runs `text` statement by statement.
+    pub fn run_text(&mut self, name: &str, text: Rc<str>) -> HResult<()> {
+        self.sources.push(Source { name: name.to_string(), text: text.clone(), pos: 0 });
+        let r = self.run_current_source();
+        let src = self.sources.pop().expect("source stack");
+        r.map_err(|e| self.locate(e, &src))
+    }
+
+    fn run_current_source(&mut self) -> HResult<()> {
+        loop {
+            let src = self.sources.last().expect("source");
+            let (text, pos) = (src.text.clone(), src.pos);
+            let defining = self.defining;
+            let mut p = Parser::new(self, text, pos, defining);
+            let r = p.toplevel();
+            let end = p.pos();
+            drop(p);
+            self.sources.last_mut().unwrap().pos = end;
+            match r? {
+                TopLevel::Eof => return Ok(()),
+                TopLevel::BeginTemplate(name) => self.begin_template(&name)?,
+                TopLevel::EndTemplate(name) => self.end_template(&name)?,
+                TopLevel::Stmt(s) => {
+                    self.trace.clear();
+                    self.trace_extra = false;
+                    match self.exec(&s)? {
+                        Flow::Stop => return Ok(()),
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+
+    /// Attaches NEURON's location lines (file, line, caret, call trace) to an error.
+    fn locate(&mut self, mut e: HocError, src: &Source) -> HocError {
+        if e.located || matches!(e.kind, ErrorKind::Quit(_)) {
+            return e;
+        }
+        e.located = true;
+        let at = match e.kind {
+            ErrorKind::Syntax(at) => at,
+            _ => src.pos,
+        };
+        let text = &*src.text;
+        let at = at.min(text.len());
+        let anchor = if at > 0 { at - 1 } else { 0 };
+        let line_start = text[..anchor.min(text.len())].rfind('\n').map(|i| i + 1).unwrap_or(0);
+        let line_start = if at > 0 && text.as_bytes().get(anchor) == Some(&b'\n') {
+            text[..anchor].rfind('\n').map(|i| i + 1).unwrap_or(0)
+        } else {
+            line_start
+        };
+        let line_no = text[..line_start].matches('\n').count() + 1;
+        let line_end = text[line_start..].find('\n').map(|i| line_start + i).unwrap_or(text.len());
+        let line = &text[line_start..line_end];
+        let caret = at - line_start;
+        let mut msg = format!("{}\n in {} near line {}\n {}\n{}^\n", e.msg, src.name, line_no, line, " ".repeat(caret));
+        let n = self.trace.len();
+        for (k, t) in self.trace.iter().take(4).enumerate() {
+            msg.push_str(&"  ".repeat(4 - k));
+            msg.push_str(t);
+            msg.push('\n');
+        }
+        if n > 4 || self.trace_extra {
+            msg.push_str("and others\n");
+        }
+        self.trace.clear();
+        e.msg = msg;
+        e
+    }
+
+    fn begin_template(&mut self, name: &str) -> HResult<()> {
+        if self.defining.is_some() {
+            return Err(HocError::new(format!("{name}: begintemplate inside a template")));
+        }
+        let gi = self.globals.intern(name);
+        if let Kind::Class(ci) = self.globals.kind(gi) {
+            if self.template(*ci).is_some() {
+                return Err(HocError::new(format!("{name}: template redefinition")));
+            }
+        }
+        let ci = self.classes.len() as u32;
+        self.classes.push(Class {
+            name: name.into(),
+            kind: ClassKind::Template(Template { scope: Scope::default(), proto: Vec::new(), this_sym: None, init_sym: None, done: false }),
+            next_index: 0,
+            live: Vec::new(),
+        });
+        self.globals.syms[gi as usize].kind = Kind::Class(ci);
+        self.defining = Some(ci);
+        Ok(())
+    }
+
+    fn end_template(&mut self, name: &str) -> HResult<()> {
+        let Some(ci) = self.defining.take() else {
+            return Err(HocError::new(format!("{name}: endtemplate without begintemplate")));
+        };
+        let t = self.template_mut(ci).unwrap();
+        t.this_sym = t.scope.get("this");
+        t.init_sym = t.scope.get("init").filter(|&i| matches!(t.scope.kind(i), Kind::Proc(_)));
+        t.done = true;
+        Ok(())
+    }
+
+    /// Source text position for `fscan`: the current file after the running statement.
+    pub fn source_stream(&mut self) -> Option<(Rc<str>, usize)> {
+        if let Some(t) = &self.fin {
+            return Some((t.clone(), self.fin_pos));
+        }
+        self.sources.last().map(|s| (s.text.clone(), s.pos))
+    }
+
+    pub fn advance_source(&mut self, pos: usize) {
+        if self.fin.is_some() {
+            self.fin_pos = pos;
+        } else if let Some(s) = self.sources.last_mut() {
+            s.pos = pos;
+        }
+    }
+
+    /// The file name of the innermost source, if it is a file.
+    pub fn current_file(&self) -> Option<PathBuf> {
+        self.sources.last().map(|s| PathBuf::from(&s.name))
+    }
+}

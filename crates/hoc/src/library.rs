@@ -1,0 +1,73 @@
+//! NEURON's HOC library files, provided natively: loading `stdrun.hoc`,
+//! `nrngui.hoc`, `noload.hoc`, `stdlib.hoc` or `import3d.hoc` runs the
+//! definitions below instead of reading a file.
+
+use crate::error::HResult;
+use crate::interp::Interp;
+
+const LIBRARY: &[&str] = &["stdrun.hoc", "nrngui.hoc", "noload.hoc", "stdlib.hoc", "import3d.hoc"];
+
+pub fn is_library(name: &str) -> bool {
+    LIBRARY.contains(&name)
+}
+
+/// Which library file defines `name`, for `load_proc`/`load_func`.
+pub fn library_defining(name: &str) -> Option<&'static str> {
+    match name {
+        "String" | "case" | "object_index" | "lambda_f" => Some("stdlib.hoc"),
+        "run" | "init" | "stdinit" | "continuerun" | "steprun" | "step" | "setdt" => Some("stdrun.hoc"),
+        _ => None,
+    }
+}
+
+/// HOC source of our standard library (written for nerve).
+const STDLIB: &str = r#"
+begintemplate String
+public s
+strdef s
+proc init() { if (numarg() > 0) { s = $s1 } }
+endtemplate String
+iterator case() { local i
+  for i = 2, numarg() {
+    $&1 = $i
+    iterator_statement
+  }
+}
+func object_index() { return object_id($o1, 1) }
+"#;
+
+const STDRUN_VARS: &str = r#"
+tstop = 5
+v_init = -65
+steps_per_ms = 40
+stoprun = 0
+realtime = 0
+running_ = 0
+stdrun_quiet = 0
+screen_update_invl = 0.05
+using_cvode_ = 0
+runStopAt = 5
+runStopIn = 1
+"#;
+
+pub fn load(it: &mut Interp, name: &str) -> HResult<()> {
+    let parts: &[&str] = match name {
+        "stdlib.hoc" => &["stdlib.hoc"],
+        "stdrun.hoc" => &["stdlib.hoc", "stdrun.hoc"],
+        "nrngui.hoc" | "noload.hoc" => &["stdlib.hoc", "stdrun.hoc"],
+        "import3d.hoc" => &["import3d.hoc"],
+        _ => &[],
+    };
+    for &p in parts {
+        let key: &'static str = LIBRARY.iter().find(|&&l| l == p).copied().unwrap_or("");
+        if !it.lib_loaded.insert(key) {
+            continue;
+        }
+        match p {
+            "stdlib.hoc" => it.run_text("stdlib.hoc", STDLIB.into())?,
+            "stdrun.hoc" => it.run_text("stdrun.hoc", STDRUN_VARS.into())?,
+            _ => {}
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,59 @@
+//! Objects and classes: HOC templates and the built-in classes.
+
+use std::any::Any;
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
+
+use crate::symbol::Scope;
+use crate::value::Slot;
+
+/// An instance of a class. Its name is `Class[index]`.
+pub struct Object {
+    pub class: u32,
+    pub index: usize,
+    pub data: RefCell<ObjData>,
+}
+
+impl std::fmt::Debug for Object {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Object({}, {})", self.class, self.index)
+    }
+}
+
+pub enum ObjData {
+    /// A template instance: one slot per symbol of the template's scope.
+    Hoc(Vec<Slot>),
+    Vector(crate::builtins::vector::VecObj),
+    List(Vec<Rc<Object>>),
+    /// Any other built-in class keeps its state here.
+    Native(Box<dyn Any>),
+}
+
+/// A HOC template: its symbols and the slots its body statements declared.
+pub struct Template {
+    pub scope: Scope,
+    pub proto: Vec<Slot>,
+    pub this_sym: Option<u32>,
+    pub init_sym: Option<u32>,
+    pub done: bool,
+}
+
+pub enum ClassKind {
+    Template(Template),
+    Native(crate::builtins::NativeClass),
+}
+
+pub struct Class {
+    pub name: Rc<str>,
+    pub kind: ClassKind,
+    /// Index the next instance gets (never reused, as in NEURON).
+    pub next_index: usize,
+    pub live: Vec<Weak<Object>>,
+}
+
+impl Class {
+    pub fn find_instance(&mut self, index: usize) -> Option<Rc<Object>> {
+        self.live.retain(|w| w.strong_count() > 0);
+        self.live.iter().filter_map(|w| w.upgrade()).find(|o| o.index == index)
+    }
+}

@@ -1,0 +1,888 @@
+//! Recursive-descent parser for one top-level HOC statement at a time.
+//!
+//! HOC's grammar depends on the symbol table as it stands when a line is
+//! read (a name declared by `create` parses as a section afterwards), so the
+//! parser binds names as it goes and is run statement by statement.
+
+use std::rc::Rc;
+
+use crate::ast::*;
+use crate::error::HocError;
+use crate::interp::Interp;
+use crate::lexer::{Lexer, Spanned, Tok};
+use crate::symbol::Kind;
+
+/// Words that cannot start an expression.
+const KEYWORDS: &[&str] = &[
+    "if", "else", "while", "for", "break", "continue", "return", "stop", "proc", "func", "obfunc",
+    "iterator", "iterator_statement", "local", "localobj", "double", "strdef", "objref",
+    "objectvar", "begintemplate", "endtemplate", "public", "external", "new", "print", "create",
+    "access", "connect", "insert", "uninsert", "forall", "forsec", "ifsec", "help", "depvar",
+];
+
+/// What one call of `Parser::toplevel` produced.
+pub enum TopLevel {
+    Stmt(Stmt),
+    BeginTemplate(Rc<str>),
+    EndTemplate(Rc<str>),
+    Eof,
+}
+
+pub struct Parser<'a> {
+    pub it: &'a mut Interp,
+    lex: Lexer,
+    peeked: Option<Spanned>,
+    /// Byte offset after the last token taken.
+    pub last_end: usize,
+    /// Locals of the function being parsed: name and whether `localobj`.
+    locals: Option<Vec<(Rc<str>, bool)>>,
+    /// Template whose body is being parsed.
+    pub templ: Option<u32>,
+}
+
+type PResult<T> = Result<T, HocError>;
+
+impl<'a> Parser<'a> {
+    pub fn new(it: &'a mut Interp, text: Rc<str>, pos: usize, templ: Option<u32>) -> Self {
+        Parser { it, lex: Lexer::new(text, pos), peeked: None, last_end: pos, locals: None, templ }
+    }
+
+    /// Position where the next statement starts (after the taken tokens).
+    pub fn pos(&self) -> usize {
+        self.last_end
+    }
+
+    fn syntax(&self, at: usize) -> HocError {
+        HocError::syntax(at)
+    }
+
+    fn peek(&mut self) -> PResult<Option<&Tok>> {
+        if self.peeked.is_none() {
+            match self.lex.next_tok() {
+                None => return Ok(None),
+                Some(Ok(s)) => self.peeked = Some(s),
+                Some(Err(at)) => return Err(self.syntax(at + 1)),
+            }
+        }
+        Ok(self.peeked.as_ref().map(|s| &s.tok))
+    }
+
+    fn next(&mut self) -> PResult<Option<Spanned>> {
+        self.peek()?;
+        let s = self.peeked.take();
+        if let Some(s) = &s {
+            self.last_end = s.end;
+        }
+        Ok(s)
+    }
+
+    fn err_here(&mut self) -> HocError {
+        // The caret goes after the offending token, as NEURON's does.
+        match self.peek() {
+            Ok(Some(_)) => {
+                let end = self.peeked.as_ref().unwrap().end;
+                let start = self.peeked.as_ref().unwrap().start;
+                if matches!(self.peeked.as_ref().unwrap().tok, Tok::Newline) {
+                    HocError::syntax(start + 1)
+                } else {
+                    HocError::syntax(end)
+                }
+            }
+            Ok(None) => HocError::syntax(self.lex.text().len()),
+            Err(e) => e,
+        }
+    }
+
+    fn is(&mut self, t: &Tok) -> PResult<bool> {
+        Ok(self.peek()? == Some(t))
+    }
+
+    fn eat(&mut self, t: &Tok) -> PResult<bool> {
+        if self.is(t)? {
+            self.next()?;
+            Ok(true)
+        } else {
+            Ok(false)
+        }
+    }
+
+    fn expect(&mut self, t: &Tok) -> PResult<()> {
+        if self.eat(t)? {
+            Ok(())
+        } else {
+            Err(self.err_here())
+        }
+    }
+
+    fn is_word(&mut self, w: &str) -> PResult<bool> {
+        Ok(matches!(self.peek()?, Some(Tok::Ident(s)) if s == w))
+    }
+
+    fn ident(&mut self) -> PResult<Rc<str>> {
+        match self.peek()? {
+            Some(Tok::Ident(s)) if !KEYWORDS.contains(&s.as_str()) => {
+                let s: Rc<str> = s.as_str().into();
+                self.next()?;
+                Ok(s)
+            }
+            _ => Err(self.err_here()),
+        }
+    }
+
+    fn skip_newlines(&mut self) -> PResult<()> {
+        while self.eat(&Tok::Newline)? {}
+        Ok(())
+    }
+
+    /// Binds a name in the current scope, creating it if new.
+    pub fn resolve(&mut self, name: &str) -> NameRef {
+        if let Some(locals) = &self.locals {
+            if let Some(i) = locals.iter().position(|(n, _)| &**n == name) {
+                return NameRef::Local(i as u32);
+            }
+        }
+        if let Some(ci) = self.templ {
+            let scope = self.it.class_scope(ci);
+            if let Some(i) = scope.get(name) {
+                return NameRef::Field(i);
+            }
+            if let Some(&g) = scope.externals.get(name) {
+                return NameRef::Global(g);
+            }
+            if let Some(g) = self.it.globals.get(name) {
+                if self.it.is_builtin_sym(g) {
+                    return NameRef::Global(g);
+                }
+            }
+            return NameRef::Field(self.it.class_scope_mut(ci).intern(name));
+        }
+        NameRef::Global(self.it.globals.intern(name))
+    }
+
+    fn kind_of(&self, r: NameRef) -> Option<Kind> {
+        match r {
+            NameRef::Global(i) => Some(self.it.globals.kind(i).clone()),
+            NameRef::Field(i) => Some(self.it.class_scope(self.templ?).kind(i).clone()),
+            NameRef::Local(_) => None,
+        }
+    }
+
+    fn is_section_name(&self, r: NameRef) -> bool {
+        matches!(self.kind_of(r), Some(Kind::Section))
+    }
+
+    // ---------------------------------------------------------------- top level
+
+    /// Parses one top-level statement up to and including its newline.
+    pub fn toplevel(&mut self) -> PResult<TopLevel> {
+        loop {
+            match self.peek()? {
+                None => return Ok(TopLevel::Eof),
+                Some(Tok::Newline) => {
+                    self.next()?;
+                }
+                _ => break,
+            }
+        }
+        if self.is_word("begintemplate")? {
+            self.next()?;
+            let name = self.ident()?;
+            self.end_of_line()?;
+            return Ok(TopLevel::BeginTemplate(name));
+        }
+        if self.is_word("endtemplate")? {
+            self.next()?;
+            let name = self.ident()?;
+            self.end_of_line()?;
+            return Ok(TopLevel::EndTemplate(name));
+        }
+        if self.is_word("new")? {
+            self.next()?;
+            return Err(HocError::syntax(self.last_end));
+        }
+        let stmt = self.statement(true)?;
+        self.end_of_line()?;
+        Ok(TopLevel::Stmt(stmt))
+    }
+
+    fn end_of_line(&mut self) -> PResult<()> {
+        match self.peek()? {
+            None => Ok(()),
+            Some(Tok::Newline) => {
+                self.next()?;
+                Ok(())
+            }
+            _ => Err(self.err_here()),
+        }
+    }
+
+    // ---------------------------------------------------------------- statements
+
+    fn statement(&mut self, top: bool) -> PResult<Stmt> {
+        let word = match self.peek()? {
+            Some(Tok::Ident(w)) => Some(w.clone()),
+            Some(Tok::LBrace) => {
+                self.next()?;
+                return self.block_rest();
+            }
+            Some(Tok::Newline) | None => return Err(self.err_here()),
+            _ => None,
+        };
+        if let Some(w) = word {
+            if let Some(s) = self.keyword_statement(&w)? {
+                return Ok(s);
+            }
+        }
+        self.expr_statement(top)
+    }
+
+    /// After `{`: statements up to the matching `}`.
+    fn block_rest(&mut self) -> PResult<Stmt> {
+        let mut stmts = Vec::new();
+        loop {
+            self.skip_newlines()?;
+            if self.eat(&Tok::RBrace)? {
+                return Ok(Stmt::Block(stmts));
+            }
+            if self.peek()?.is_none() {
+                return Err(self.err_here());
+            }
+            stmts.push(self.statement(false)?);
+        }
+    }
+
+    fn keyword_statement(&mut self, w: &str) -> PResult<Option<Stmt>> {
+        let s = match w {
+            "print" => {
+                self.next()?;
+                let mut items = vec![self.expr()?];
+                while self.eat(&Tok::Comma)? {
+                    items.push(self.expr()?);
+                }
+                Stmt::Print(items)
+            }
+            "if" => {
+                self.next()?;
+                self.expect(&Tok::LParen)?;
+                let c = self.expr()?;
+                self.expect(&Tok::RParen)?;
+                let body = self.statement(false)?;
+                let els = if self.is_word("else")? {
+                    self.next()?;
+                    Some(Box::new(self.statement(false)?))
+                } else {
+                    None
+                };
+                Stmt::If(c, Box::new(body), els)
+            }
+            "else" => return Err(self.err_after_next()),
+            "while" => {
+                self.next()?;
+                self.expect(&Tok::LParen)?;
+                let c = self.expr()?;
+                self.expect(&Tok::RParen)?;
+                Stmt::While(c, Box::new(self.statement(false)?))
+            }
+            "for" => {
+                self.next()?;
+                self.for_statement()?
+            }
+            "break" => {
+                self.next()?;
+                Stmt::Break
+            }
+            "continue" => {
+                self.next()?;
+                Stmt::Continue
+            }
+            "stop" => {
+                self.next()?;
+                Stmt::Stop
+            }
+            "return" => {
+                self.next()?;
+                match self.peek()? {
+                    None | Some(Tok::Newline) | Some(Tok::RBrace) => Stmt::Return(None),
+                    _ => Stmt::Return(Some(self.expr()?)),
+                }
+            }
+            "iterator_statement" => {
+                self.next()?;
+                Stmt::IteratorStatement
+            }
+            "proc" | "func" | "obfunc" | "iterator" => {
+                self.next()?;
+                let kind = match w {
+                    "proc" => FuncKind::Proc,
+                    "func" => FuncKind::Func,
+                    "obfunc" => FuncKind::Obfunc,
+                    _ => FuncKind::Iterator,
+                };
+                self.func_def(kind)?
+            }
+            "double" => {
+                self.next()?;
+                Stmt::Double(self.decl_list(true)?)
+            }
+            "objref" | "objectvar" => {
+                self.next()?;
+                Stmt::Objref(self.decl_list(true)?)
+            }
+            "strdef" => {
+                self.next()?;
+                Stmt::Strdef(self.decl_list(false)?.into_iter().map(|(n, _)| n).collect())
+            }
+            "public" | "external" => {
+                self.next()?;
+                let mut names = vec![self.ident()?];
+                while self.eat(&Tok::Comma)? {
+                    names.push(self.ident()?);
+                }
+                if w == "public" {
+                    Stmt::Public(names)
+                } else {
+                    Stmt::External(names)
+                }
+            }
+            "local" | "localobj" => return Err(self.err_after_next()),
+            "create" => {
+                self.next()?;
+                let mut items = Vec::new();
+                loop {
+                    let name = self.ident()?;
+                    let r = self.resolve(&name);
+                    let n = if self.eat(&Tok::LBracket)? {
+                        let e = self.expr()?;
+                        self.expect(&Tok::RBracket)?;
+                        Some(e)
+                    } else {
+                        None
+                    };
+                    self.declare_section(r);
+                    items.push((r, n));
+                    if !self.eat(&Tok::Comma)? {
+                        break;
+                    }
+                }
+                Stmt::Create(items)
+            }
+            "access" => {
+                self.next()?;
+                Stmt::Access(self.section_ref()?)
+            }
+            "connect" => {
+                self.next()?;
+                self.connect(None)?
+            }
+            "insert" | "uninsert" => {
+                self.next()?;
+                let name = self.any_ident()?;
+                if w == "insert" {
+                    Stmt::Insert(name)
+                } else {
+                    Stmt::Uninsert(name)
+                }
+            }
+            "forall" => {
+                self.next()?;
+                Stmt::Forall(Box::new(self.statement(false)?))
+            }
+            "forsec" | "ifsec" => {
+                self.next()?;
+                let e = self.expr()?;
+                let body = Box::new(self.statement(false)?);
+                if w == "forsec" {
+                    Stmt::Forsec(e, body)
+                } else {
+                    Stmt::Ifsec(e, body)
+                }
+            }
+            "help" | "depvar" => {
+                // `help` is interactive; swallow the rest of the line.
+                self.next()?;
+                while !matches!(self.peek()?, None | Some(Tok::Newline)) {
+                    self.next()?;
+                }
+                Stmt::Nop
+            }
+            _ => return Ok(None),
+        };
+        Ok(Some(s))
+    }
+
+    fn err_after_next(&mut self) -> HocError {
+        match self.next() {
+            Ok(_) => HocError::syntax(self.last_end),
+            Err(e) => e,
+        }
+    }
+
+    fn any_ident(&mut self) -> PResult<Rc<str>> {
+        match self.peek()? {
+            Some(Tok::Ident(s)) => {
+                let s: Rc<str> = s.as_str().into();
+                self.next()?;
+                Ok(s)
+            }
+            _ => Err(self.err_here()),
+        }
+    }
+
+    fn declare_section(&mut self, r: NameRef) {
+        match r {
+            NameRef::Global(i) => self.it.globals.syms[i as usize].kind = Kind::Section,
+            NameRef::Field(i) => {
+                let ci = self.templ.expect("field outside template");
+                self.it.class_scope_mut(ci).syms[i as usize].kind = Kind::Section;
+            }
+            NameRef::Local(_) => {}
+        }
+    }
+
+    fn decl_list(&mut self, dims: bool) -> PResult<Vec<(NameRef, Vec<Expr>)>> {
+        let mut out = Vec::new();
+        loop {
+            let name = self.ident()?;
+            let r = match (&self.locals, self.templ) {
+                // Declarations inside a procedure act on the enclosing scope.
+                _ => {
+                    let saved = self.locals.take();
+                    let r = self.resolve(&name);
+                    self.locals = saved;
+                    r
+                }
+            };
+            let mut d = Vec::new();
+            while dims && self.eat(&Tok::LBracket)? {
+                d.push(self.expr()?);
+                self.expect(&Tok::RBracket)?;
+            }
+            out.push((r, d));
+            if !self.eat(&Tok::Comma)? {
+                return Ok(out);
+            }
+        }
+    }
+
+    fn for_statement(&mut self) -> PResult<Stmt> {
+        if self.eat(&Tok::LParen)? {
+            // `for (x)`, `for (x, 0)` or C-style `for (a; b; c)`.
+            let save_pos = self.lex.pos;
+            let save_peek = self.peeked.clone();
+            let save_end = self.last_end;
+            if let Some(Tok::Ident(name)) = self.peek()?.cloned() {
+                self.next()?;
+                let with_ends = match self.peek()? {
+                    Some(Tok::RParen) => Some(true),
+                    Some(Tok::Comma) => Some(false),
+                    _ => None,
+                };
+                if let Some(with_ends) = with_ends {
+                    if !with_ends {
+                        self.next()?;
+                        self.expr()?;
+                    }
+                    self.expect(&Tok::RParen)?;
+                    let r = self.resolve(&name);
+                    let body = self.statement(false)?;
+                    return Ok(Stmt::ForX(r, with_ends, Box::new(body)));
+                }
+                self.lex.pos = save_pos;
+                self.peeked = save_peek;
+                self.last_end = save_end;
+            }
+            let init = if self.is(&Tok::Semi)? { None } else { Some(self.expr()?) };
+            self.expect(&Tok::Semi)?;
+            let cond = if self.is(&Tok::Semi)? { None } else { Some(self.expr()?) };
+            self.expect(&Tok::Semi)?;
+            let step = if self.is(&Tok::RParen)? { None } else { Some(self.expr()?) };
+            self.expect(&Tok::RParen)?;
+            let body = self.statement(false)?;
+            return Ok(Stmt::For(init, cond, step, Box::new(body)));
+        }
+        // `for i = a, b stmt` or `for iter(args) stmt`
+        let target = self.postfix()?;
+        if self.eat(&Tok::Assign)? {
+            let a = self.expr()?;
+            self.expect(&Tok::Comma)?;
+            let b = self.expr()?;
+            let body = self.statement(false)?;
+            return Ok(Stmt::ForRange(target, a, b, Box::new(body)));
+        }
+        match target {
+            Expr::Call(..) | Expr::Member { args: Some(_), .. } => {
+                let body = self.statement(false)?;
+                Ok(Stmt::ForIter(target, Rc::new(body)))
+            }
+            _ => Err(self.err_here()),
+        }
+    }
+
+    fn func_def(&mut self, kind: FuncKind) -> PResult<Stmt> {
+        let name = self.ident()?;
+        if self.locals.is_some() {
+            return Err(HocError::syntax(self.last_end));
+        }
+        let r = self.resolve(&name);
+        self.expect(&Tok::LParen)?;
+        self.expect(&Tok::RParen)?;
+        if !self.is(&Tok::LBrace)? {
+            return Err(self.err_here());
+        }
+        self.next()?;
+        self.locals = Some(Vec::new());
+        let result = self.func_body();
+        let locals = self.locals.take().unwrap_or_default();
+        let body = result?;
+        let def = Rc::new(FuncDef {
+            name,
+            kind,
+            body,
+            locals: locals.into_iter().map(|(_, o)| o).collect(),
+            class: self.templ,
+        });
+        // Bind now so later statements (and recursion) see the kind.
+        self.it.define_func(r, self.templ, def.clone());
+        Ok(Stmt::Define(r, def))
+    }
+
+    fn func_body(&mut self) -> PResult<Stmt> {
+        // `local`/`localobj` come first, on the line of `{` (NEURON) or, leniently, the next lines.
+        loop {
+            self.skip_newlines_if_local()?;
+            let obj = if self.is_word("local")? {
+                false
+            } else if self.is_word("localobj")? {
+                true
+            } else {
+                break;
+            };
+            self.next()?;
+            loop {
+                let n = self.ident()?;
+                let mut ignored = Vec::new();
+                while self.eat(&Tok::LBracket)? {
+                    ignored.push(self.expr()?);
+                    self.expect(&Tok::RBracket)?;
+                }
+                self.locals.as_mut().unwrap().push((n, obj));
+                if !self.eat(&Tok::Comma)? {
+                    break;
+                }
+            }
+        }
+        self.block_rest()
+    }
+
+    /// Skips newlines only when a `local` declaration follows them.
+    fn skip_newlines_if_local(&mut self) -> PResult<()> {
+        if !self.is(&Tok::Newline)? {
+            return Ok(());
+        }
+        let (pos, peek, end) = (self.lex.pos, self.peeked.clone(), self.last_end);
+        self.skip_newlines()?;
+        if self.is_word("local")? || self.is_word("localobj")? {
+            return Ok(());
+        }
+        self.lex.pos = pos;
+        self.peeked = peek;
+        self.last_end = end;
+        Ok(())
+    }
+
+    fn section_ref(&mut self) -> PResult<SecRef> {
+        let e = self.postfix()?;
+        Ok(Self::expr_to_secref(e))
+    }
+
+    fn expr_to_secref(e: Expr) -> SecRef {
+        match e {
+            Expr::Name(r) => SecRef::Name(r, None),
+            Expr::Index(r, mut ix) if ix.len() == 1 => SecRef::Name(r, Some(Box::new(ix.remove(0)))),
+            other => SecRef::Expr(Box::new(other)),
+        }
+    }
+
+    /// `connect child(x), parent(y)` or, with a prefix section, `connect child(x), y`.
+    fn connect(&mut self, prefix: Option<()>) -> PResult<Stmt> {
+        let child = self.postfix()?;
+        let (child, child_x) = Self::split_section_call(child).ok_or_else(|| self.err_here_now())?;
+        self.expect(&Tok::Comma)?;
+        if prefix.is_some() {
+            let x = self.expr()?;
+            return Ok(Stmt::Connect { child, child_x, parent: None, parent_x: x });
+        }
+        let parent = self.postfix()?;
+        match Self::split_section_call(parent) {
+            Some((p, px)) => Ok(Stmt::Connect { child, child_x, parent: Some(p), parent_x: px }),
+            None => Err(self.err_here_now()),
+        }
+    }
+
+    fn err_here_now(&self) -> HocError {
+        HocError::syntax(self.last_end)
+    }
+
+    /// `sec(x)` → (sec, x).
+    fn split_section_call(e: Expr) -> Option<(SecRef, Expr)> {
+        match e {
+            Expr::Call(r, mut args) if args.len() == 1 => Some((SecRef::Name(r, None), args.remove(0))),
+            Expr::Member { obj, name, index, args: Some(mut args), cache } if args.len() == 1 => {
+                let x = args.remove(0);
+                Some((SecRef::Expr(Box::new(Expr::Member { obj, name, index, args: None, cache })), x))
+            }
+            _ => None,
+        }
+    }
+
+    fn expr_statement(&mut self, top: bool) -> PResult<Stmt> {
+        let e = self.expr()?;
+        // A section followed by a statement on the same line is a section prefix.
+        let prefix = match &e {
+            Expr::Name(r) | Expr::Index(r, _) => self.is_section_name(*r),
+            Expr::Member { args: None, .. } => true,
+            _ => false,
+        };
+        if prefix {
+            match self.peek()? {
+                Some(Tok::Ident(w)) if w == "connect" => {
+                    self.next()?;
+                    let sec = Self::expr_to_secref(e);
+                    let c = self.connect(Some(()))?;
+                    return Ok(Stmt::SecPrefix(sec, Box::new(c)));
+                }
+                Some(Tok::Ident(_)) | Some(Tok::LBrace) => {
+                    let sec = Self::expr_to_secref(e);
+                    let body = self.statement(false)?;
+                    return Ok(Stmt::SecPrefix(sec, Box::new(body)));
+                }
+                _ => {}
+            }
+        }
+        let echo = top && !matches!(e, Expr::Assign(..));
+        Ok(Stmt::Expr(e, echo))
+    }
+
+    // ---------------------------------------------------------------- expressions
+
+    pub fn expr(&mut self) -> PResult<Expr> {
+        let lhs = self.or_expr()?;
+        let op = match self.peek()? {
+            Some(Tok::Assign) => AssignOp::Set,
+            Some(Tok::PlusAssign) => AssignOp::Add,
+            Some(Tok::MinusAssign) => AssignOp::Sub,
+            Some(Tok::StarAssign) => AssignOp::Mul,
+            Some(Tok::SlashAssign) => AssignOp::Div,
+            _ => return Ok(lhs),
+        };
+        if !Self::assignable(&lhs) {
+            return Err(self.err_here());
+        }
+        self.next()?;
+        let mut rhs = self.expr()?;
+        if matches!(lhs, Expr::Call(..) | Expr::Member { args: Some(_), .. }) && self.eat(&Tok::Colon)? {
+            let hi = self.expr()?;
+            rhs = Expr::Range(Box::new(rhs), Box::new(hi));
+        }
+        Ok(Expr::Assign(op, Box::new(lhs), Box::new(rhs)))
+    }
+
+    fn assignable(e: &Expr) -> bool {
+        matches!(
+            e,
+            Expr::Name(_) | Expr::Index(..) | Expr::Member { .. } | Expr::Arg(..) | Expr::ArgIndex(..) | Expr::Call(..)
+        )
+    }
+
+    fn or_expr(&mut self) -> PResult<Expr> {
+        let mut l = self.and_expr()?;
+        while self.eat(&Tok::Or)? {
+            let r = self.and_expr()?;
+            l = Expr::Bin(BinOp::Or, Box::new(l), Box::new(r));
+        }
+        Ok(l)
+    }
+
+    fn and_expr(&mut self) -> PResult<Expr> {
+        let mut l = self.rel_expr()?;
+        while self.eat(&Tok::And)? {
+            let r = self.rel_expr()?;
+            l = Expr::Bin(BinOp::And, Box::new(l), Box::new(r));
+        }
+        Ok(l)
+    }
+
+    fn rel_expr(&mut self) -> PResult<Expr> {
+        let mut l = self.add_expr()?;
+        loop {
+            let op = match self.peek()? {
+                Some(Tok::Eq) => BinOp::Eq,
+                Some(Tok::Ne) => BinOp::Ne,
+                Some(Tok::Lt) => BinOp::Lt,
+                Some(Tok::Le) => BinOp::Le,
+                Some(Tok::Gt) => BinOp::Gt,
+                Some(Tok::Ge) => BinOp::Ge,
+                _ => return Ok(l),
+            };
+            self.next()?;
+            let r = self.add_expr()?;
+            l = Expr::Bin(op, Box::new(l), Box::new(r));
+        }
+    }
+
+    fn add_expr(&mut self) -> PResult<Expr> {
+        let mut l = self.mul_expr()?;
+        loop {
+            let op = match self.peek()? {
+                Some(Tok::Plus) => BinOp::Add,
+                Some(Tok::Minus) => BinOp::Sub,
+                _ => return Ok(l),
+            };
+            self.next()?;
+            let r = self.mul_expr()?;
+            l = Expr::Bin(op, Box::new(l), Box::new(r));
+        }
+    }
+
+    fn mul_expr(&mut self) -> PResult<Expr> {
+        let mut l = self.unary()?;
+        loop {
+            let op = match self.peek()? {
+                Some(Tok::Star) => BinOp::Mul,
+                Some(Tok::Slash) => BinOp::Div,
+                Some(Tok::Percent) => BinOp::Mod,
+                _ => return Ok(l),
+            };
+            self.next()?;
+            let r = self.unary()?;
+            l = Expr::Bin(op, Box::new(l), Box::new(r));
+        }
+    }
+
+    fn unary(&mut self) -> PResult<Expr> {
+        if self.eat(&Tok::Minus)? {
+            let e = self.unary()?;
+            return Ok(match e {
+                Expr::Num(n) => Expr::Num(-n),
+                e => Expr::Neg(Box::new(e)),
+            });
+        }
+        if self.eat(&Tok::Plus)? {
+            return self.unary();
+        }
+        if self.eat(&Tok::Not)? {
+            return Ok(Expr::Not(Box::new(self.unary()?)));
+        }
+        self.power()
+    }
+
+    fn power(&mut self) -> PResult<Expr> {
+        let base = self.postfix()?;
+        if self.eat(&Tok::Caret)? {
+            let exp = self.unary()?;
+            return Ok(Expr::Bin(BinOp::Pow, Box::new(base), Box::new(exp)));
+        }
+        Ok(base)
+    }
+
+    fn args(&mut self) -> PResult<Vec<Expr>> {
+        // after '('
+        let mut args = Vec::new();
+        if self.eat(&Tok::RParen)? {
+            return Ok(args);
+        }
+        loop {
+            let a = if self.eat(&Tok::Amp)? {
+                Expr::AddrOf(Box::new(self.postfix()?))
+            } else {
+                let e = self.expr()?;
+                if self.eat(&Tok::Colon)? {
+                    let hi = self.expr()?;
+                    Expr::Range(Box::new(e), Box::new(hi))
+                } else {
+                    e
+                }
+            };
+            args.push(a);
+            if self.eat(&Tok::RParen)? {
+                return Ok(args);
+            }
+            self.expect(&Tok::Comma)?;
+        }
+    }
+
+    fn indices(&mut self) -> PResult<Vec<Expr>> {
+        let mut ix = Vec::new();
+        while self.eat(&Tok::LBracket)? {
+            ix.push(self.expr()?);
+            self.expect(&Tok::RBracket)?;
+        }
+        Ok(ix)
+    }
+
+    fn postfix(&mut self) -> PResult<Expr> {
+        let mut e = self.primary()?;
+        while self.is(&Tok::Dot)? {
+            self.next()?;
+            let name = self.any_ident()?;
+            let index = self.indices()?;
+            let args = if self.eat(&Tok::LParen)? { Some(self.args()?) } else { None };
+            e = Expr::Member { obj: Box::new(e), name, index, args, cache: std::cell::Cell::new((u32::MAX, 0)) };
+        }
+        Ok(e)
+    }
+
+    fn primary(&mut self) -> PResult<Expr> {
+        let Some(s) = self.next()? else {
+            return Err(HocError::syntax(self.lex.text().len()));
+        };
+        match s.tok {
+            Tok::Num(n) => Ok(Expr::Num(n)),
+            Tok::Str(st) => Ok(Expr::Str(st.into())),
+            Tok::LParen => {
+                let e = self.expr()?;
+                self.expect(&Tok::RParen)?;
+                Ok(e)
+            }
+            Tok::Dollar((kind, n)) => {
+                let idx = if n == 0 {
+                    Expr::Name(self.resolve("i"))
+                } else {
+                    Expr::Num(n as f64)
+                };
+                let e = Expr::Arg(kind, Box::new(idx));
+                if kind == '&' && self.eat(&Tok::LBracket)? {
+                    let i = self.expr()?;
+                    self.expect(&Tok::RBracket)?;
+                    return Ok(Expr::ArgIndex(Box::new(e), Box::new(i)));
+                }
+                Ok(e)
+            }
+            Tok::Ident(w) if w == "new" => {
+                let name = self.ident()?;
+                let r = self.resolve(&name);
+                self.expect(&Tok::LParen)?;
+                let args = self.args()?;
+                Ok(Expr::New(r, args))
+            }
+            Tok::Ident(w) if !KEYWORDS.contains(&w.as_str()) => {
+                let r = self.resolve(&w);
+                let index = self.indices()?;
+                if self.eat(&Tok::LParen)? {
+                    let args = self.args()?;
+                    if !index.is_empty() {
+                        // `sec[i](x)` is not HOC; `name[i](x)` never parses.
+                        return Err(HocError::syntax(self.last_end));
+                    }
+                    return Ok(Expr::Call(r, args));
+                }
+                if index.is_empty() {
+                    Ok(Expr::Name(r))
+                } else {
+                    Ok(Expr::Index(r, index))
+                }
+            }
+            _ => Err(HocError::syntax(s.end)),
+        }
+    }
+}

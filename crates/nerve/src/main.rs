@@ -1,0 +1,109 @@
+//! `nerve`: the command-line front end.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "nerve", version, about = "Run NEURON models unchanged; compute their extracellular signals")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run HOC files and statements in order, as `nrniv FILE... -c STMT` does.
+    Run {
+        /// Folders of .mod files to load (like nrniv's -dll).
+        #[arg(long = "mod")]
+        mods: Vec<PathBuf>,
+        /// Probe definitions (JSON) fed with the membrane currents during the run.
+        #[arg(long)]
+        probes: Option<PathBuf>,
+        /// Where probe results are written.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// HOC files, and `-c STATEMENT` items, run in order.
+        #[arg(allow_hyphen_values = true, num_args = 0..)]
+        items: Vec<String>,
+    },
+}
+
+/// Files and `-c` statements in command-line order.
+enum Item {
+    File(PathBuf),
+    Stmt(String),
+}
+
+fn split_items(items: &[String]) -> Result<Vec<Item>, String> {
+    let mut out = Vec::new();
+    let mut it = items.iter();
+    while let Some(a) = it.next() {
+        if a == "-c" {
+            let s = it.next().ok_or("-c needs a statement")?;
+            out.push(Item::Stmt(s.clone()));
+        } else if a == "-nobanner" || a == "-nogui" || a == "-NSTACK" || a == "-NFRAME" {
+            if a.starts_with("-N") {
+                it.next();
+            }
+        } else if a.starts_with('-') && a.len() > 1 {
+            return Err(format!("unknown option {a}"));
+        } else {
+            out.push(Item::File(PathBuf::from(a)));
+        }
+    }
+    Ok(out)
+}
+
+fn run(items: Vec<Item>) -> ExitCode {
+    let stdout = std::io::stdout();
+    let out = std::io::BufWriter::with_capacity(1 << 16, stdout);
+    let mut it = hoc::Interp::new(Box::new(out));
+    let mut result = Ok(());
+    for item in items {
+        result = match item {
+            Item::File(p) => it.run_file(&p),
+            Item::Stmt(s) => it.run_text("-c", format!("{s}\n").into()),
+        };
+        if result.is_err() {
+            break;
+        }
+    }
+    it.flush();
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => match e.kind {
+            hoc::ErrorKind::Quit(code) => ExitCode::from(code.clamp(0, 255) as u8),
+            _ => {
+                let _ = std::io::stdout().flush();
+                eprint!("nerve: {}", hoc::report(&e));
+                ExitCode::from(1)
+            }
+        },
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.cmd {
+        Cmd::Run { mods, probes, out, items } => {
+            if !mods.is_empty() || probes.is_some() || out.is_some() {
+                eprintln!("nerve: --mod, --probes and --out are not available yet");
+                return ExitCode::from(2);
+            }
+            let items = match split_items(&items) {
+                Ok(i) => i,
+                Err(e) => {
+                    eprintln!("nerve: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            // Deep HOC recursion needs a large stack; run on a thread that has one.
+            let h = std::thread::Builder::new().stack_size(1 << 30).spawn(move || run(items)).expect("spawn interpreter thread");
+            h.join().unwrap_or(ExitCode::from(101))
+        }
+    }
+}
