@@ -38,13 +38,18 @@ pub struct Parser<'a> {
     locals: Option<Vec<(Rc<str>, bool)>>,
     /// Template whose body is being parsed.
     pub templ: Option<u32>,
+    /// Nesting of statements and parenthesised expressions, bounded.
+    nesting: usize,
 }
+
+/// Deeper nesting than this is reported as an error, not a stack overflow.
+const MAX_NESTING: usize = 150;
 
 type PResult<T> = Result<T, HocError>;
 
 impl<'a> Parser<'a> {
     pub fn new(it: &'a mut Interp, text: Rc<str>, pos: usize, templ: Option<u32>) -> Self {
-        Parser { it, lex: Lexer::new(text, pos), peeked: None, last_end: pos, locals: None, templ }
+        Parser { it, lex: Lexer::new(text, pos), peeked: None, last_end: pos, locals: None, templ, nesting: 0 }
     }
 
     /// Position where the next statement starts (after the taken tokens).
@@ -219,6 +224,19 @@ impl<'a> Parser<'a> {
     // ---------------------------------------------------------------- statements
 
     fn statement(&mut self, top: bool) -> PResult<Stmt> {
+        self.nesting += 1;
+        let r = if self.nesting > MAX_NESTING { Err(self.too_deep()) } else { stacker::maybe_grow(64 * 1024, 1 << 20, || self.statement_inner(top)) };
+        self.nesting -= 1;
+        r
+    }
+
+    fn too_deep(&mut self) -> HocError {
+        let mut e = self.err_here();
+        e.msg = "parse nesting too deep".into();
+        e
+    }
+
+    fn statement_inner(&mut self, top: bool) -> PResult<Stmt> {
         let word = match self.peek()? {
             Some(Tok::Ident(w)) => Some(w.clone()),
             Some(Tok::LBrace) => {
@@ -666,6 +684,13 @@ impl<'a> Parser<'a> {
     // ---------------------------------------------------------------- expressions
 
     pub fn expr(&mut self) -> PResult<Expr> {
+        self.nesting += 1;
+        let r = if self.nesting > MAX_NESTING { Err(self.too_deep()) } else { stacker::maybe_grow(64 * 1024, 1 << 20, || self.expr_inner()) };
+        self.nesting -= 1;
+        r
+    }
+
+    fn expr_inner(&mut self) -> PResult<Expr> {
         let lhs = self.or_expr()?;
         let op = match self.peek()? {
             Some(Tok::Assign) => AssignOp::Set,
@@ -761,17 +786,35 @@ impl<'a> Parser<'a> {
 
     fn unary(&mut self) -> PResult<Expr> {
         if self.eat(&Tok::Minus)? {
-            let e = self.unary()?;
+            self.nesting += 1;
+            if self.nesting > MAX_NESTING {
+                return Err(self.too_deep());
+            }
+            let e = self.unary();
+            self.nesting -= 1;
+            let e = e?;
             return Ok(match e {
                 Expr::Num(n) => Expr::Num(-n),
                 e => Expr::Neg(Box::new(e)),
             });
         }
         if self.eat(&Tok::Plus)? {
-            return self.unary();
+            self.nesting += 1;
+            if self.nesting > MAX_NESTING {
+                return Err(self.too_deep());
+            }
+            let e = self.unary();
+            self.nesting -= 1;
+            return e;
         }
         if self.eat(&Tok::Not)? {
-            return Ok(Expr::Not(Box::new(self.unary()?)));
+            self.nesting += 1;
+            if self.nesting > MAX_NESTING {
+                return Err(self.too_deep());
+            }
+            let e = self.unary();
+            self.nesting -= 1;
+            return Ok(Expr::Not(Box::new(e?)));
         }
         self.power()
     }

@@ -101,9 +101,7 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            // Deep HOC recursion needs a large stack; run on a thread that has one.
-            let h = std::thread::Builder::new().stack_size(1 << 30).spawn(move || run(items)).expect("spawn interpreter thread");
-            h.join().unwrap_or(ExitCode::from(101))
+            run(items)
         }
     }
 }

@@ -242,7 +242,7 @@ impl Interp {
     /// Calls a user-defined procedure, function or iterator.
     pub fn call_user(&mut self, def: &Rc<FuncDef>, args: Vec<Value>, places: Vec<Option<crate::value::Place>>, this: Option<crate::value::ObjRef>, iter: Option<usize>) -> HResult<Value> {
         if self.depth >= self.max_depth {
-            return Err(HocError::new("hoc recursion too deep (stack overflow)"));
+            return Err(hoc_err!("{} call nested too deeply, increase with -NFRAME framesize option", def.name));
         }
         let slots = def.locals.iter().map(|&obj| if obj { Slot::Objs { dims: vec![], data: vec![None] } } else { Slot::Num(0.0) }).collect();
         self.frames.push(Frame { slots, args, places, iter });
@@ -250,7 +250,8 @@ impl Interp {
         self.cur = self.frames.len() - 1;
         let saved_this = std::mem::replace(&mut self.this, this);
         self.depth += 1;
-        let r = self.exec(&def.body);
+        // Deep HOC recursion grows the native stack on demand instead of overflowing it.
+        let r = stacker::maybe_grow(256 * 1024, 4 << 20, || self.exec(&def.body));
         self.depth -= 1;
         let this = std::mem::replace(&mut self.this, saved_this);
         self.cur = saved_cur;

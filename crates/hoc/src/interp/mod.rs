@@ -79,7 +79,8 @@ pub struct Interp {
     pub max_depth: usize,
 }
 
-pub const MAX_DEPTH: usize = 2000;
+/// NEURON's default frame stack (-NFRAME 512) allows 511 nested calls.
+pub const MAX_DEPTH: usize = 511;
 
 impl Interp {
     pub fn new(out: Box<dyn Write>) -> Self {
