@@ -66,6 +66,8 @@ pub enum Expr {
     Assign(AssignOp, Box<Expr>, Box<Expr>),
     New(NameRef, Vec<Expr>),
     AddrOf(Box<Expr>),
+    /// `dend[i](x)`: a section array element at a position (in `connect`).
+    SecCall(NameRef, Box<Expr>, Vec<Expr>),
     /// `a:b` in range-variable arguments and assignments.
     Range(Box<Expr>, Box<Expr>),
 }

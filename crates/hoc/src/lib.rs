@@ -7,6 +7,7 @@
 
 pub mod ast;
 pub mod builtins;
+pub mod engine;
 pub mod error;
 pub mod format;
 pub mod interp;

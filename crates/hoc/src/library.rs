@@ -36,6 +36,69 @@ iterator case() { local i
 func object_index() { return object_id($o1, 1) }
 "#;
 
+/// Our stdrun: the run loop of NEURON's standard run system, in HOC, with
+/// the same variables and the same dt rule.
+const STDRUN: &str = r#"
+objref cvode
+cvode = new CVode()
+nstep_steprun = 1
+proc init() { finitialize(v_init) }
+proc setdt() { local Dt, n
+  if (using_cvode_) return
+  Dt = 1/steps_per_ms
+  n = int(Dt/dt)
+  if (n == 0) n = 1
+  nstep_steprun = n
+  if (abs(dt*n*steps_per_ms - 1) > 1e-6) {
+    print "Changed dt"
+    dt = Dt/n
+  }
+}
+proc stdinit() {
+  realtime = 0
+  setdt()
+  init()
+  initPlot()
+}
+proc advance() { fadvance() }
+proc step() { local i
+  for i = 1, nstep_steprun advance()
+  Plot()
+}
+proc steprun() {
+  step()
+  flushPlot()
+}
+proc continuerun() { local tend, t0
+  realtime = 0
+  stoprun = 0
+  t0 = startsw()
+  tend = $1 - dt/2
+  while (t < tend && stoprun == 0) {
+    step()
+  }
+  realtime = startsw() - t0
+  flushPlot()
+}
+proc run() {
+  running_ = 1
+  stdinit()
+  continuerun(tstop)
+  running_ = 0
+}
+func stoppedrun() { return stoprun }
+proc initPlot() {}
+proc flushPlot() {}
+proc fastflushPlot() {}
+proc Plot() {}
+proc screen_update() {}
+proc addplot() {}
+proc nrncontrolmenu() {}
+proc graphmenu() {}
+objref graphList[4], graphItem
+for i = 0, 3 graphList[i] = new List()
+"#;
+
 const STDRUN_VARS: &str = r#"
 tstop = 5
 v_init = -65
@@ -65,7 +128,10 @@ pub fn load(it: &mut Interp, name: &str) -> HResult<()> {
         }
         match p {
             "stdlib.hoc" => it.run_text("stdlib.hoc", STDLIB.into())?,
-            "stdrun.hoc" => it.run_text("stdrun.hoc", STDRUN_VARS.into())?,
+            "stdrun.hoc" => {
+                it.run_text("stdrun.hoc", STDRUN_VARS.into())?;
+                it.run_text("stdrun.hoc", STDRUN.into())?;
+            }
             _ => {}
         }
     }

@@ -645,6 +645,7 @@ impl<'a> Parser<'a> {
     fn split_section_call(e: Expr) -> Option<(SecRef, Expr)> {
         match e {
             Expr::Call(r, mut args) if args.len() == 1 => Some((SecRef::Name(r, None), args.remove(0))),
+            Expr::SecCall(r, ix, mut args) if args.len() == 1 => Some((SecRef::Name(r, Some(ix)), args.remove(0))),
             Expr::Member { obj, name, index, args: Some(mut args), cache } if args.len() == 1 => {
                 let x = args.remove(0);
                 Some((SecRef::Expr(Box::new(Expr::Member { obj, name, index, args: None, cache })), x))
@@ -914,7 +915,10 @@ impl<'a> Parser<'a> {
                 if self.eat(&Tok::LParen)? {
                     let args = self.args()?;
                     if !index.is_empty() {
-                        // `sec[i](x)` is not HOC; `name[i](x)` never parses.
+                        if index.len() == 1 {
+                            let ix = index.into_iter().next().unwrap();
+                            return Ok(Expr::SecCall(r, Box::new(ix), args));
+                        }
                         return Err(HocError::syntax(self.last_end));
                     }
                     return Ok(Expr::Call(r, args));

@@ -17,8 +17,10 @@ pub enum Place {
     VecElem(ObjRef, usize),
     /// Argument `n` (1-based) of call frame `f`.
     Arg(usize, usize),
-    /// A variable the embedding engine owns (see `Host`).
-    Host(u64, usize),
+    /// A variable of the cable model (voltage, mechanism variable, t).
+    Engine(cable::model::Var),
+    /// Nowhere: a temporary that cannot be written back.
+    Nowhere,
 }
 
 #[derive(Clone, Debug)]
@@ -29,6 +31,8 @@ pub enum Value {
     SRef(Rc<RefCell<String>>),
     Obj(Option<ObjRef>),
     Ptr(Place),
+    /// A section of the cable model.
+    Sec(usize),
 }
 
 impl Value {
@@ -41,6 +45,7 @@ impl Value {
             Value::Str(_) | Value::SRef(_) => "string",
             Value::Obj(_) => "object",
             Value::Ptr(_) => "pointer",
+            Value::Sec(_) => "section",
         }
     }
 }
@@ -54,6 +59,8 @@ pub enum Slot {
     Nums { dims: Vec<usize>, data: Vec<f64> },
     Str(Rc<RefCell<String>>),
     Objs { dims: Vec<usize>, data: Vec<Option<ObjRef>> },
+    /// Sections made by `create` (None in a template's declaration).
+    Secs { dims: Vec<usize>, data: Vec<Option<usize>> },
 }
 
 impl Slot {
@@ -68,6 +75,7 @@ impl Slot {
             Slot::Nums { dims, data } => Slot::Nums { dims: dims.clone(), data: vec![0.0; data.len()] },
             Slot::Str(_) => Slot::new_str(),
             Slot::Objs { dims, data } => Slot::Objs { dims: dims.clone(), data: vec![None; data.len()] },
+            Slot::Secs { dims, data } => Slot::Secs { dims: dims.clone(), data: vec![None; data.len()] },
         }
     }
 }

@@ -90,9 +90,12 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.cmd {
         Cmd::Run { mods, probes, out, items } => {
-            if !mods.is_empty() || probes.is_some() || out.is_some() {
-                eprintln!("nerve: --mod, --probes and --out are not available yet");
+            if !mods.is_empty() {
+                eprintln!("nerve: --mod: NMODL mechanisms are not available in this build");
                 return ExitCode::from(2);
+            }
+            if probes.is_some() || out.is_some() {
+                eprintln!("nerve: warning: --probes/--out: extracellular probes are not computed in this build");
             }
             let items = match split_items(&items) {
                 Ok(i) => i,

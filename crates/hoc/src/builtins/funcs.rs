@@ -106,7 +106,7 @@ pub fn install(it: &mut Interp) {
                 Some(Value::Obj(_)) => 1.0,
                 Some(Value::Str(_) | Value::SRef(_)) => 2.0,
                 Some(Value::Ptr(_)) => 3.0,
-                None => -1.0,
+                Some(Value::Sec(_)) | None => -1.0,
             }))
         }),
         ("quit", |it, a| Err(HocError::quit(opt_num(it, a, 0)?.unwrap_or(0.0) as i32))),
@@ -291,6 +291,7 @@ fn name_declared(it: &mut Interp, a: &[Value]) -> HResult<Value> {
                     5
                 }
             }
+            Slot::Secs { .. } => 3,
             Slot::Undef => 1,
         },
         Some((Kind::Section, _)) => 3,

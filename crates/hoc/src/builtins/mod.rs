@@ -33,6 +33,12 @@ pub enum NativeClass {
     Random,
     /// GUI classes: accepted, and every method is a no-op returning 0.
     Gui,
+    /// A point process or artificial cell of the engine's catalogue.
+    Point(u32),
+    NetCon,
+    SectionRef,
+    SectionList,
+    CVode,
 }
 
 pub fn install(it: &mut Interp) {
@@ -57,6 +63,9 @@ pub fn construct(it: &mut Interp, ci: u32, nc: NativeClass, args: &[Value]) -> H
         NativeClass::Timer => ObjData::Native(Box::new(timer::construct(it, args)?)),
         NativeClass::Random => ObjData::Native(Box::new(random::construct(it, args)?)),
         NativeClass::Gui => ObjData::Native(Box::new(gui::GuiObj)),
+        NativeClass::Point(_) | NativeClass::NetCon | NativeClass::SectionRef | NativeClass::SectionList | NativeClass::CVode => {
+            return crate::engine::classes::construct(it, ci, nc, args);
+        }
     };
     Ok(it.new_object(ci, data))
 }
@@ -68,6 +77,9 @@ pub fn call_method(it: &mut Interp, o: &ObjRef, name: &str, k: &[f64], args: Opt
         _ => unreachable!("template objects are handled by the interpreter"),
     };
     let r = match nc {
+        NativeClass::Vector if matches!(name, "record" | "play" | "play_remove") => {
+            crate::engine::funcs::vector_record(it, o, name, args.unwrap_or(&[])).map(Some)
+        }
         NativeClass::Vector => vector::method(it, o, name, k, args),
         NativeClass::List => list::method(it, o, name, k, args),
         NativeClass::File => file::method(it, o, name, args.unwrap_or(&[])),
@@ -76,12 +88,36 @@ pub fn call_method(it: &mut Interp, o: &ObjRef, name: &str, k: &[f64], args: Opt
         NativeClass::Timer => timer::method(it, o, name, args.unwrap_or(&[])),
         NativeClass::Random => random::method(it, o, name, args.unwrap_or(&[])),
         NativeClass::Gui => Ok(Some(Value::Num(0.0))),
+        NativeClass::Point(_) | NativeClass::NetCon | NativeClass::SectionRef | NativeClass::SectionList | NativeClass::CVode => {
+            crate::engine::classes::method(it, o, nc, name, k, args)
+        }
     }?;
     r.ok_or_else(|| hoc_err!("{} not a public member of {}", name, it.classes[o.class as usize].name))
 }
 
+/// The built-in class of an object, if it has one.
+pub fn native_class(it: &Interp, o: &ObjRef) -> Option<NativeClass> {
+    match &it.classes[o.class as usize].kind {
+        crate::object::ClassKind::Native(nc) => Some(*nc),
+        _ => None,
+    }
+}
+
+/// `obj.name[k] = x` on a built-in object; false if it has no such variable.
+pub fn set_member(it: &mut Interp, o: &ObjRef, name: &str, k: &[f64], x: f64) -> HResult<bool> {
+    match native_class(it, o) {
+        Some(nc @ (NativeClass::Point(_) | NativeClass::NetCon)) => Ok(crate::engine::classes::member(it, o, nc, name, k, Some(x))?.is_some()),
+        _ => Ok(false),
+    }
+}
+
 /// `&obj.name[k]` on a built-in object.
 pub fn member_place(it: &mut Interp, o: &ObjRef, name: &str, k: &[f64]) -> HResult<Place> {
+    if let Some((mech, inst)) = crate::engine::classes::point_of(o) {
+        if let Some(var) = it.eng.model.mechs[mech].vars().iter().position(|v| v.name == name) {
+            return Ok(Place::Engine(cable::model::Var::Mech { mech, var, inst }));
+        }
+    }
     if let ObjData::Vector(v) = &*o.data.borrow() {
         if name == "x" {
             let i = vector::index(it, v.data.len(), k.first().copied().unwrap_or(0.0))?;

@@ -1,11 +1,23 @@
 //! The `Vector` class: a growable array of doubles with NEURON's methods.
+//!
+//! Methods borrow the vector's storage only while they touch it: argument
+//! vectors (which may be the receiver itself) are read first, and nothing is
+//! borrowed across calls back into the interpreter (`apply`, `reduce`).
 
-use super::{num, object, opt_num, string};
-use crate::error::HResult;
+#[path = "vector_ops.rs"]
+pub mod ops;
+
+use std::rc::Rc;
+
+use super::{num, object, opt_num};
+use crate::error::{HResult, HocError};
+use crate::format::FmtArg;
 use crate::hoc_err;
 use crate::interp::Interp;
 use crate::object::ObjData;
-use crate::value::{ObjRef, Value};
+use crate::symbol::Kind;
+use crate::value::{ObjRef, Place, Value};
+use ops::{Cmp, OutOfRange};
 
 #[derive(Clone, Debug, Default)]
 pub struct VecObj {
@@ -13,15 +25,13 @@ pub struct VecObj {
     pub label: String,
 }
 
+/// Largest integer a double holds exactly: the upper bound of size arguments.
+const MAX_INT: f64 = 9007199254740992.0;
+
 pub fn construct(it: &mut Interp, args: &[Value]) -> HResult<VecObj> {
     let n = match args.first() {
         None => 0,
-        Some(Value::Num(x)) => {
-            if *x < 0.0 {
-                return Err(hoc_err!("Vector size must be >= 0"));
-            }
-            *x as usize
-        }
+        Some(Value::Num(_) | Value::Ptr(_)) => chk(it, args, 0, 0.0, 1e10)? as usize,
         Some(Value::Obj(_)) => 0,
         Some(v) => return Err(hoc_err!("Vector: bad argument of type {}", v.type_name())),
     };
@@ -29,16 +39,17 @@ pub fn construct(it: &mut Interp, args: &[Value]) -> HResult<VecObj> {
     Ok(VecObj { data: vec![fill; n], label: String::new() })
 }
 
-/// A checked element index.
+/// A checked element index: the subscript plus `float_epsilon`, truncated
+/// toward zero as C does (so `x[-0.5]` is element 0).
 pub fn index(it: &Interp, len: usize, x: f64) -> HResult<usize> {
-    let i = (x + it.float_epsilon()).floor();
-    if i < 0.0 || i as usize >= len {
-        return Err(hoc_err!("Vector index out of range"));
+    let d = (x + it.float_epsilon()) as i64;
+    if d < 0 || d as usize >= len {
+        return Err(hoc_err!("subscript 0 index {d} of x out of range {len}"));
     }
-    Ok(i as usize)
+    Ok(d as usize)
 }
 
-/// Runs `f` on a Vector argument's data.
+/// Runs `f` on a Vector's state (mutably).
 pub fn with_vec<R>(o: &ObjRef, f: impl FnOnce(&mut VecObj) -> R) -> HResult<R> {
     match &mut *o.data.borrow_mut() {
         ObjData::Vector(v) => Ok(f(v)),
@@ -46,11 +57,27 @@ pub fn with_vec<R>(o: &ObjRef, f: impl FnOnce(&mut VecObj) -> R) -> HResult<R> {
     }
 }
 
+/// Runs `f` on a Vector's elements (shared borrow).
+fn read<R>(o: &ObjRef, f: impl FnOnce(&[f64]) -> R) -> R {
+    match &*o.data.borrow() {
+        ObjData::Vector(v) => f(&v.data),
+        _ => unreachable!("receiver is a Vector"),
+    }
+}
+
+/// Runs `f` on a Vector's elements (exclusive borrow).
+fn write<R>(o: &ObjRef, f: impl FnOnce(&mut Vec<f64>) -> R) -> R {
+    match &mut *o.data.borrow_mut() {
+        ObjData::Vector(v) => f(&mut v.data),
+        _ => unreachable!("receiver is a Vector"),
+    }
+}
+
 /// A copy of a Vector argument's data.
 pub fn vec_arg(args: &[Value], i: usize) -> HResult<Vec<f64>> {
     match object(args, i)? {
         Some(o) => with_vec(&o, |v| v.data.clone()),
-        None => Err(hoc_err!("arg {} is a NULLobject, expected a Vector", i + 1)),
+        None => Err(hoc_err!("object type is nullptr instead of Vector")),
     }
 }
 
@@ -59,178 +86,938 @@ pub fn new_vector(it: &mut Interp, data: Vec<f64>) -> ObjRef {
     it.new_object(ci, ObjData::Vector(VecObj { data, label: String::new() }))
 }
 
+/// A Vector argument, checked for its class as NEURON does.
+fn vec_obj(it: &Interp, a: &[Value], i: usize) -> HResult<ObjRef> {
+    match object(a, i)? {
+        Some(o) if matches!(&*o.data.borrow(), ObjData::Vector(_)) => Ok(o),
+        Some(o) => Err(hoc_err!("object type is {} instead of Vector", it.classes[o.class as usize].name)),
+        None => Err(hoc_err!("object type is nullptr instead of Vector")),
+    }
+}
+
+/// A Vector argument's elements, copied (it may be the receiver itself).
+fn vec_data(it: &Interp, a: &[Value], i: usize) -> HResult<Vec<f64>> {
+    let o = vec_obj(it, a, i)?;
+    Ok(read(&o, |d| d.to_vec()))
+}
+
+/// A string argument (NEURON's `gargstr`).
+fn string(a: &[Value], i: usize) -> HResult<String> {
+    match a.get(i) {
+        Some(v @ (Value::Str(_) | Value::SRef(_))) => Ok(super::value_str(v)),
+        Some(_) => Err(HocError::new("Expecting string argument")),
+        None => Err(HocError::new("not enough arguments")),
+    }
+}
+
+fn is_obj(a: &[Value], i: usize) -> bool {
+    matches!(a.get(i), Some(Value::Obj(_)))
+}
+
+fn is_str(a: &[Value], i: usize) -> bool {
+    matches!(a.get(i), Some(Value::Str(_) | Value::SRef(_)))
+}
+
+/// A numeric argument that must lie in `[lo, hi]`.
+fn chk(it: &Interp, a: &[Value], i: usize, lo: f64, hi: f64) -> HResult<f64> {
+    let x = num(it, a, i)?;
+    if x > hi || x < lo {
+        return Err(HocError::new("Arg out of range in user function"));
+    }
+    Ok(x)
+}
+
+/// C's double to int conversion (truncation; saturating here).
+fn int(x: f64) -> i64 {
+    x as i64
+}
+
+/// The last valid index as a signed int (-1 when empty).
+fn top(n: usize) -> f64 {
+    n as f64 - 1.0
+}
+
+/// The last valid index computed with unsigned arithmetic, as some methods
+/// do: an empty vector then accepts any index, which fails on access.
+fn top_unsigned(n: usize) -> f64 {
+    if n == 0 {
+        u64::MAX as f64
+    } else {
+        n as f64 - 1.0
+    }
+}
+
+/// Optional `(start, end)` arguments at `i`, `i+1`, checked against `[0, top]`
+/// (end >= start), as a half-open range; the whole vector without them.
+fn sub_range(it: &Interp, a: &[Value], i: usize, n: usize) -> HResult<(usize, usize)> {
+    if i < a.len() {
+        let start = int(chk(it, a, i, 0.0, top(n))?);
+        let end = int(chk(it, a, i + 1, start as f64, top(n))?);
+        Ok((start as usize, end as usize + 1))
+    } else {
+        Ok((0, n))
+    }
+}
+
+/// NEURON's report of a C++ range-checked element access that failed.
+fn range_error(it: &Interp, o: &ObjRef, meth: &str, e: OutOfRange) -> HocError {
+    hoc_err!(
+        "{}::{meth}: vector::_M_range_check: __n (which is {}) >= this->size() (which is {})",
+        it.object_name(o),
+        e.0,
+        e.1
+    )
+}
+
+fn same_err(o: &ObjRef, arg: &ObjRef, meth: &str) -> HResult<()> {
+    if Rc::ptr_eq(o, arg) {
+        return Err(hoc_err!("{meth}  argument needs to be copied first"));
+    }
+    Ok(())
+}
+
 pub fn method(it: &mut Interp, o: &ObjRef, name: &str, k: &[f64], args: Option<&[Value]>) -> HResult<Option<Value>> {
     if name == "x" {
-        let x = *k.first().ok_or_else(|| hoc_err!("Vector.x needs an index"))?;
-        let len = with_vec(o, |v| v.data.len())?;
-        let i = index(it, len, x)?;
-        return Ok(Some(Value::Num(with_vec(o, |v| v.data[i])?)));
+        return elem(it, o, k, args).map(Some);
     }
     let a = args.unwrap_or(&[]);
-    let this = Value::Obj(Some(o.clone()));
-    let mut v = match &*o.data.borrow() {
-        ObjData::Vector(v) => std::mem::take(&mut v.data.clone()),
-        _ => unreachable!(),
+    dispatch(it, o, name, a).map_err(|e| if e.msg == "not enough arguments" { hoc_err!("{name} not enough arguments") } else { e })
+}
+
+/// `v.x[i]` (or `v.x(i)`).
+fn elem(it: &Interp, o: &ObjRef, k: &[f64], args: Option<&[Value]>) -> HResult<Value> {
+    let x = match (k, args) {
+        ([x], _) => *x,
+        ([], Some(a)) if !a.is_empty() => num(it, a, 0)?,
+        _ => return Err(hoc_err!("array dimension of x now 1 (at compile time it was {})", k.len())),
     };
-    let n = v.len();
-    let result: Value = match name {
+    let len = read(o, |d| d.len());
+    let i = index(it, len, x)?;
+    Ok(Value::Num(read(o, |d| d[i])))
+}
+
+fn dispatch(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<Option<Value>> {
+    let this = Value::Obj(Some(o.clone()));
+    let n = read(o, |d| d.len());
+    let eps = it.float_epsilon();
+    let v = match name {
+        // ------------------------------------------------ size and storage
         "size" => Value::Num(n as f64),
+        "buffer_size" => {
+            if !a.is_empty() {
+                let m = chk(it, a, 0, n as f64, MAX_INT)? as usize;
+                write(o, |d| d.reserve_exact(m.saturating_sub(d.len())));
+            }
+            Value::Num(write(o, |d| d.capacity() as f64))
+        }
         "resize" => {
-            let m = num(it, a, 0)? as usize;
-            v.resize(m, 0.0);
-            store(o, v);
-            return Ok(Some(this));
+            let m = chk(it, a, 0, 0.0, MAX_INT)? as usize;
+            write(o, |d| d.resize(m, 0.0));
+            this
+        }
+        "clear" => {
+            write(o, |d| d.clear());
+            this
+        }
+        "get" => {
+            let i = int(chk(it, a, 0, 0.0, top_unsigned(n))?);
+            Value::Num(read(o, |d| ops::at(d, i)).map_err(|e| range_error(it, o, name, e))?)
+        }
+        "set" => {
+            let i = int(chk(it, a, 0, 0.0, top_unsigned(n))?);
+            let x = num(it, a, 1)?;
+            if i as usize >= n {
+                return Err(range_error(it, o, name, OutOfRange(i as usize, n)));
+            }
+            write(o, |d| d[i as usize] = x);
+            this
         }
         "fill" => {
             let x = num(it, a, 0)?;
-            let (lo, hi) = range_args(it, a, 1, n)?;
-            for e in &mut v[lo..hi] {
-                *e = x;
+            let (lo, hi) = if a.len() > 1 {
+                let s = chk(it, a, 1, 0.0, top_unsigned(n))? as usize;
+                let e = chk(it, a, 2, s as f64, top_unsigned(n))? as usize + 1;
+                (s, e)
+            } else {
+                (0, n)
+            };
+            if hi > n {
+                return Err(range_error(it, o, name, OutOfRange(hi - 1, n)));
             }
-            store(o, v);
-            return Ok(Some(this));
+            write(o, |d| d[lo..hi].fill(x));
+            this
         }
         "indgen" => {
-            let (start, step) = match a.len() {
-                0 => (0.0, 1.0),
-                1 => (0.0, num(it, a, 0)?),
-                2 => (num(it, a, 0)?, num(it, a, 1)?),
-                _ => {
-                    let (s, e, d) = (num(it, a, 0)?, num(it, a, 1)?, num(it, a, 2)?);
-                    let m = ((e - s) / d + 1e-9).floor() as i64 + 1;
-                    v.resize(m.max(0) as usize, 0.0);
-                    (s, d)
+            indgen(it, o, a, n)?;
+            this
+        }
+        "append" => {
+            for i in 0..a.len() {
+                match &a[i] {
+                    Value::Num(x) => write(o, |d| d.push(*x)),
+                    Value::Obj(_) => {
+                        let src = vec_obj(it, a, i)?;
+                        same_err(o, &src, "append")?;
+                        let w = read(&src, |s| s.to_vec());
+                        write(o, |d| d.extend_from_slice(&w));
+                    }
+                    _ => {}
                 }
+            }
+            this
+        }
+        "insrt" => {
+            let at = chk(it, a, 0, 0.0, n as f64)? as usize;
+            let tail = write(o, |d| d.split_off(at));
+            let mut r = Ok(());
+            for i in 1..a.len() {
+                match &a[i] {
+                    Value::Num(x) => write(o, |d| d.push(*x)),
+                    Value::Obj(_) => {
+                        let src = match vec_obj(it, a, i) {
+                            Ok(s) => s,
+                            Err(e) => {
+                                r = Err(e);
+                                break;
+                            }
+                        };
+                        if let Err(e) = same_err(o, &src, "insrt") {
+                            r = Err(e);
+                            break;
+                        }
+                        let w = read(&src, |s| s.to_vec());
+                        write(o, |d| d.extend_from_slice(&w));
+                    }
+                    _ => {}
+                }
+            }
+            r?;
+            write(o, |d| d.extend_from_slice(&tail));
+            this
+        }
+        "remove" => {
+            let start = chk(it, a, 0, 0.0, top_unsigned(n))? as usize;
+            let end = if a.len() > 1 { chk(it, a, 1, start as f64, top_unsigned(n))? as usize } else { start };
+            write(o, |d| {
+                if start < d.len() {
+                    d.drain(start..(end + 1).min(d.len()));
+                }
+            });
+            this
+        }
+        "from_double" => {
+            let m = int(num(it, a, 0)?).max(0) as usize;
+            let p = super::pointer(a, 1)?;
+            let mut vals = Vec::with_capacity(m);
+            for j in 0..m {
+                vals.push(it.read_place(&place_offset(&p, j))?);
+            }
+            write(o, |d| *d = vals);
+            this
+        }
+        "label" => {
+            if !a.is_empty() {
+                let s = string(a, 0)?;
+                with_vec(o, |d| d.label = s)?;
+            }
+            Value::Str(with_vec(o, |d| d.label.clone())?.into())
+        }
+
+        // ------------------------------------------------ copies and pieces
+        "c" | "at" | "cl" => {
+            let start = if !a.is_empty() { chk(it, a, 0, 0.0, top_unsigned(n))? as usize } else { 0 };
+            let end = if a.len() > 1 { chk(it, a, 1, start as f64, top_unsigned(n))? as usize + 1 } else { n };
+            if end > n {
+                return Err(range_error(it, o, name, OutOfRange(n, n)));
+            }
+            let (piece, label) = match &*o.data.borrow() {
+                ObjData::Vector(v) => (v.data[start..end].to_vec(), v.label.clone()),
+                _ => unreachable!(),
             };
-            for (i, e) in v.iter_mut().enumerate() {
-                *e = start + i as f64 * step;
-            }
-            store(o, v);
-            return Ok(Some(this));
-        }
-        "add" | "sub" | "mul" | "div" => {
-            let f = |x: f64, y: f64| match name {
-                "add" => x + y,
-                "sub" => x - y,
-                "mul" => x * y,
-                _ => x / y,
-            };
-            match a.first() {
-                Some(Value::Obj(_)) => {
-                    let w = super::vector::vec_arg(a, 0)?;
-                    if w.len() != n {
-                        return Err(hoc_err!("Vector.{name}: vectors have different sizes"));
-                    }
-                    for (x, y) in v.iter_mut().zip(w) {
-                        *x = f(*x, y);
-                    }
-                }
-                _ => {
-                    let y = num(it, a, 0)?;
-                    for x in v.iter_mut() {
-                        *x = f(*x, y);
-                    }
-                }
-            }
-            store(o, v);
-            return Ok(Some(this));
-        }
-        "sum" => {
-            let (lo, hi) = range_args(it, a, 0, n)?;
-            Value::Num(v[lo..hi].iter().sum())
-        }
-        "max" | "min" => {
-            let (lo, hi) = range_args(it, a, 0, n)?;
-            if lo >= hi {
-                Value::Num(0.0)
-            } else {
-                let s = &v[lo..hi];
-                let mut best = s[0];
-                for &x in s {
-                    if (name == "max" && x > best) || (name == "min" && x < best) {
-                        best = x;
-                    }
-                }
-                Value::Num(best)
-            }
-        }
-        "c" | "cl" => {
-            let (lo, hi) = range_args(it, a, 0, n)?;
-            let copy = v[lo..hi.max(lo)].to_vec();
-            let nv = new_vector(it, copy);
+            let nv = new_vector(it, piece);
             if name == "cl" {
-                let label = with_vec(o, |s| s.label.clone())?;
                 with_vec(&nv, |d| d.label = label)?;
             }
             Value::Obj(Some(nv))
         }
-        "append" => {
-            for (i, arg) in a.iter().enumerate() {
-                match arg {
-                    Value::Obj(Some(_)) => {
-                        let w = vec_arg(a, i)?;
-                        v.extend(w);
-                    }
-                    _ => v.push(num(it, a, i)?),
-                }
-            }
-            store(o, v);
-            return Ok(Some(this));
+        "copy" => {
+            copy(it, o, a)?;
+            this
         }
-        "printf" => {
-            let fmt = if a.first().is_some_and(|x| matches!(x, Value::Str(_) | Value::SRef(_))) {
-                Some(string(a, 0)?)
+        "index" => {
+            let (data, idx) = if a.len() > 1 { (vec_data(it, a, 0)?, vec_data(it, a, 1)?) } else { (read(o, |d| d.to_vec()), vec_data(it, a, 0)?) };
+            let out: Vec<f64> = idx
+                .iter()
+                .map(|&j| {
+                    let j = int(j);
+                    if j >= 0 && (j as usize) < data.len() {
+                        data[j as usize]
+                    } else {
+                        0.0
+                    }
+                })
+                .collect();
+            write(o, |d| *d = out);
+            this
+        }
+        "ind" => {
+            let idx = vec_data(it, a, 0)?;
+            let out: Vec<f64> = read(o, |d| {
+                idx.iter()
+                    .filter_map(|&j| {
+                        let j = int(j);
+                        (j >= 0 && (j as usize) < d.len()).then(|| d[j as usize])
+                    })
+                    .collect()
+            });
+            Value::Obj(Some(new_vector(it, out)))
+        }
+
+        // ------------------------------------------------ element-wise arithmetic
+        "add" | "sub" | "mul" | "div" => {
+            arith(it, o, name, a)?;
+            this
+        }
+        "abs" | "sqrt" | "floor" | "tanh" | "log" | "log10" => {
+            let src = if !a.is_empty() { Some(vec_data(it, a, 0)?) } else { None };
+            let err = write(o, |d| {
+                if let Some(s) = src {
+                    *d = s;
+                }
+                for x in d.iter_mut() {
+                    *x = match name {
+                        "abs" => x.abs(),
+                        "sqrt" => {
+                            if *x < 0.0 {
+                                return true;
+                            }
+                            x.sqrt()
+                        }
+                        "floor" => x.floor(),
+                        "tanh" => x.tanh(),
+                        "log" => x.ln(),
+                        _ => x.log10(),
+                    };
+                }
+                false
+            });
+            if err {
+                return Err(hoc_err!("sqrt argument out of domain"));
+            }
+            this
+        }
+        "pow" => {
+            vpow(it, o, a)?;
+            this
+        }
+        "sin" => {
+            let (freq, phase) = (num(it, a, 0)?, num(it, a, 1)?);
+            let dx = opt_num(it, a, 2)?.unwrap_or(1.0);
+            let period = 2.0 * std::f64::consts::PI / 1000.0 * freq * dx;
+            write(o, |d| {
+                for (i, x) in d.iter_mut().enumerate() {
+                    *x = (period * i as f64 + phase).sin();
+                }
+            });
+            this
+        }
+        "scale" => {
+            let (lo, hi) = (num(it, a, 0)?, num(it, a, 1)?);
+            Value::Num(write(o, |d| ops::scale(d, lo, hi)))
+        }
+        "apply" => {
+            apply(it, o, a, n)?;
+            this
+        }
+        "reduce" => Value::Num(reduce(it, o, a, n)?),
+
+        // ------------------------------------------------ statistics
+        "sum" | "sumsq" => {
+            let (lo, hi) = sub_range(it, a, 0, n)?;
+            Value::Num(read(o, |d| if name == "sum" { ops::sum(&d[lo..hi]) } else { ops::sumsq(&d[lo..hi]) }))
+        }
+        "min" | "max" | "min_ind" | "max_ind" => {
+            if n == 0 {
+                return Ok(Some(Value::Num(if name.ends_with("_ind") { -1.0 } else { 0.0 })));
+            }
+            let (lo, hi) = sub_range(it, a, 0, n)?;
+            let i = lo + read(o, |d| if name.starts_with("min") { ops::min_index(&d[lo..hi]) } else { ops::max_index(&d[lo..hi]) }).unwrap_or(0);
+            Value::Num(if name.ends_with("_ind") { i as f64 } else { read(o, |d| d[i]) })
+        }
+        "mean" => {
+            if !a.is_empty() {
+                let (lo, hi) = sub_range(it, a, 0, n)?;
+                let (start, end) = (lo as f64, (hi - 1) as f64);
+                if end - start < 1.0 {
+                    return Err(hoc_err!("end - start must be > 0"));
+                }
+                // NEURON computes sum/end - start + 1 here; kept for identical results.
+                Value::Num(read(o, |d| ops::sum(&d[lo..hi])) / end - start + 1.0)
             } else {
-                None
+                if n < 1 {
+                    return Err(hoc_err!("Vector must have size > 0"));
+                }
+                Value::Num(read(o, |d| ops::sum(d)) / n as f64)
+            }
+        }
+        "var" | "stdev" | "stderr" => {
+            let (lo, hi) = if !a.is_empty() {
+                let r = sub_range(it, a, 0, n)?;
+                if r.1 - 1 - r.0 < 1 {
+                    return Err(hoc_err!("end - start must be > 1"));
+                }
+                r
+            } else {
+                if n < 2 {
+                    return Err(hoc_err!("Vector must have size > 1"));
+                }
+                (0, n)
             };
-            let mut out = String::new();
-            for (i, x) in v.iter().enumerate() {
-                match &fmt {
-                    Some(f) => out.push_str(&crate::format::sprintf(f, &[crate::format::FmtArg::Num(*x)]).map_err(crate::error::HocError::new)?),
-                    None => {
-                        out.push_str(&crate::format::fmt_g(*x, 6, false, false));
-                        out.push(if (i + 1) % 10 == 0 { '\n' } else { '\t' });
+            let var = read(o, |d| ops::var(&d[lo..hi]));
+            Value::Num(match name {
+                "var" => var,
+                "stdev" => var.sqrt(),
+                _ => var.sqrt() / ((hi - lo) as f64).sqrt(),
+            })
+        }
+        "median" => {
+            if n == 0 {
+                return Err(hoc_err!("Vector must have size > 0"));
+            }
+            Value::Num(read(o, ops::median))
+        }
+        "meansqerr" => {
+            let y = vec_data(it, a, 0)?;
+            let w = if a.len() > 1 { Some(vec_data(it, a, 1)?) } else { None };
+            if n > y.len() || n == 0 {
+                return Err(hoc_err!("Vector Vector argument too small\n"));
+            }
+            if w.as_ref().is_some_and(|w| n > w.len()) {
+                return Err(hoc_err!("Vector second Vector size too small\n"));
+            }
+            let err = read(o, |x| {
+                let mut err = 0.0;
+                for i in 0..n {
+                    let diff = x[i] - y[i];
+                    err += match &w {
+                        Some(w) => diff * diff * w[i],
+                        None => diff * diff,
+                    };
+                }
+                err
+            });
+            Value::Num(err / n as f64)
+        }
+        "dot" => {
+            let y = vec_data(it, a, 0)?;
+            Value::Num(read(o, |x| x.iter().zip(&y).fold(0.0, |s, (p, q)| s + p * q)))
+        }
+        "mag" => Value::Num(read(o, ops::sumsq).sqrt()),
+        "eq" => {
+            let y = vec_data(it, a, 0)?;
+            let same = read(o, |x| x.len() == y.len() && x.iter().zip(&y).all(|(p, q)| ops::near(*p, *q, eps)));
+            Value::Num(same as i32 as f64)
+        }
+        "contains" => {
+            let g = num(it, a, 0)?;
+            Value::Num(read(o, |x| x.iter().any(|&p| ops::near(p, g, eps))) as i32 as f64)
+        }
+
+        // ------------------------------------------------ searching
+        "where" | "indvwhere" => {
+            where_(it, o, name, a)?;
+            this
+        }
+        "indwhere" => {
+            let op = string(a, 0)?;
+            let v1 = num(it, a, 1)?;
+            let Some(cmp) = Cmp::parse(&op) else {
+                return Err(hoc_err!("Vector Invalid comparator in .indwhere()\n"));
+            };
+            let v2 = if cmp.interval() { num(it, a, 2)? } else { 0.0 };
+            Value::Num(read(o, |x| x.iter().position(|&p| cmp.test(p, v1, v2, eps))).map_or(-1.0, |i| i as f64))
+        }
+
+        // ------------------------------------------------ reordering
+        "sort" => {
+            write(o, |d| ops::sort(d));
+            this
+        }
+        "reverse" => {
+            write(o, |d| d.reverse());
+            this
+        }
+        "rotate" => {
+            let r = int(num(it, a, 0)?);
+            let wrap = a.len() < 2;
+            write(o, |d| ops::rotate(d, r, wrap));
+            this
+        }
+        "sortindex" => {
+            let dest = if is_obj(a, 0) { vec_obj(it, a, 0)? } else { new_vector(it, Vec::new()) };
+            let idx = read(o, ops::sort_index);
+            write(&dest, |d| *d = idx.into_iter().map(|i| i as f64).collect());
+            Value::Obj(Some(dest))
+        }
+
+        // ------------------------------------------------ calculus and signals
+        "deriv" => {
+            let (src, mut i) = if is_obj(a, 0) {
+                let so = vec_obj(it, a, 0)?;
+                (if Rc::ptr_eq(&so, o) { None } else { Some(read(&so, |d| d.to_vec())) }, 1)
+            } else {
+                (Some(read(o, |d| d.to_vec())), 0)
+            };
+            if src.as_ref().map_or(n, |s| s.len()) < 2 {
+                return Err(hoc_err!("Can't take derivative of Vector with less than two points"));
+            }
+            let mut dx = 1.0;
+            if i < a.len() {
+                dx = num(it, a, i)?;
+                i += 1;
+            }
+            let sym = if i < a.len() { int(chk(it, a, i, 1.0, 2.0)?) } else { 2 };
+            write(o, |d| ops::deriv_into(d, src.as_deref(), dx, sym)).map_err(|e| range_error(it, o, name, e))?;
+            this
+        }
+        "integral" => {
+            let (src, i) = if is_obj(a, 0) { (vec_data(it, a, 0)?, 1) } else { (read(o, |d| d.to_vec()), 0) };
+            let dx = opt_num(it, a, i)?.unwrap_or(1.0);
+            if src.is_empty() {
+                write(o, |d| d.clear());
+            }
+            let out = ops::integral(&src, dx).map_err(|e| range_error(it, o, name, e))?;
+            write(o, |d| *d = out);
+            this
+        }
+        "interpolate" => {
+            let xd = vec_data(it, a, 0)?;
+            let xs = vec_data(it, a, 1)?;
+            let ys = if a.len() > 2 { vec_data(it, a, 2)? } else { read(o, |d| d.to_vec()) };
+            let nd = xd.len();
+            write(o, |d| d.resize(nd, 0.0));
+            let out = ops::interpolate(&xd, &xs, &ys).map_err(|e| range_error(it, o, name, e))?;
+            write(o, |d| *d = out);
+            this
+        }
+        "histogram" => {
+            let low = num(it, a, 0)?;
+            let high = chk(it, a, 1, low, 1e99)?;
+            let width = chk(it, a, 2, 0.0, high - low)?;
+            let h = read(o, |d| ops::histogram(d, low, high, width));
+            Value::Obj(Some(new_vector(it, h)))
+        }
+        "hist" => {
+            let src = vec_obj(it, a, 0)?;
+            same_err(o, &src, "hist")?;
+            let start = num(it, a, 1)?;
+            let size = int(num(it, a, 2)?);
+            let step = chk(it, a, 3, 1e-99, 1e99)?;
+            if size < 0 {
+                return Err(hoc_err!("hist: vector size must be >= 0"));
+            }
+            let h = read(&src, |d| ops::hist(d, start, size as usize, step));
+            write(o, |d| *d = h);
+            this
+        }
+        "sumgauss" => {
+            let low = num(it, a, 0)?;
+            let high = chk(it, a, 1, low, 1e99)?;
+            let step = chk(it, a, 2, 1e-99, 1e99)?;
+            let var = chk(it, a, 3, 0.0, 1e99)?;
+            let w = if a.len() > 4 { Some(vec_data(it, a, 4)?) } else { None };
+            let s = read(o, |d| ops::sumgauss(d, low, high, step, var, w.as_deref())).map_err(|e| range_error(it, o, name, e))?;
+            Value::Obj(Some(new_vector(it, s)))
+        }
+        "spikebin" => {
+            let src = vec_data(it, a, 0)?;
+            let thresh = num(it, a, 1)?;
+            let bin = if a.len() > 2 { int(chk(it, a, 2, 0.0, 1e6)?) } else { 1 };
+            if bin == 0 {
+                return Err(hoc_err!("spikebin: bin size must be > 0"));
+            }
+            let out = ops::spikebin(&src, thresh, bin as usize);
+            write(o, |d| *d = out);
+            this
+        }
+        "rebin" => {
+            let (src, i) = if is_obj(a, 0) { (vec_data(it, a, 0)?, 1) } else { (read(o, |d| d.to_vec()), 0) };
+            let f = int(num(it, a, i)?);
+            if f <= 0 {
+                return Err(hoc_err!("rebin: factor must be > 0"));
+            }
+            let out = ops::rebin(&src, f as usize);
+            write(o, |d| *d = out);
+            this
+        }
+        "resample" => {
+            let src = vec_data(it, a, 0)?;
+            let f = chk(it, a, 1, 0.0, (src.len() / 2) as f64)?;
+            let out = ops::resample(&src, f);
+            write(o, |d| *d = out);
+            this
+        }
+        "trigavg" => {
+            let data = vec_data(it, a, 0)?;
+            let trig = vec_data(it, a, 1)?;
+            let m = data.len() as f64 - 1.0;
+            let pre = int(chk(it, a, 2, 0.0, m)?) as usize;
+            let post = int(chk(it, a, 3, 0.0, m)?) as usize;
+            let (avg, count) = ops::trigavg(&data, &trig, pre, post);
+            write(o, |d| *d = avg);
+            Value::Num(count as f64)
+        }
+        "psth" => {
+            let src = vec_data(it, a, 0)?;
+            let dt = chk(it, a, 1, 0.0, 9e99)?;
+            let trials = chk(it, a, 2, 0.0, 9e99)?;
+            let size = chk(it, a, 3, 0.0, (src.len() / 2) as f64)?;
+            let out = ops::psth(&src, dt, trials, size);
+            write(o, |d| *d = out);
+            this
+        }
+        "inf" => {
+            let stim = vec_data(it, a, 0)?;
+            let dt = chk(it, a, 1, 1e-99, 9e99)?;
+            let p: Vec<f64> = (2..7).map(|i| num(it, a, i)).collect::<HResult<_>>()?;
+            let refp = opt_num(it, a, 7)?.unwrap_or(0.0);
+            let out = ops::inf(&stim, dt, p[0], p[1], p[2], p[3], p[4], refp).map_err(|e| range_error(it, o, name, e))?;
+            write(o, |d| *d = out);
+            this
+        }
+
+        // ------------------------------------------------ output
+        "printf" => Value::Num(printf(it, o, a, n)?),
+        // Graphs are not drawn without a GUI; the calls only return the vector.
+        "plot" | "line" | "mark" | "ploterr" => this,
+
+        "fwrite" | "fread" | "vwrite" | "vread" | "scanf" | "scantil" | "fit" | "correl" | "convlv" | "spctrm" | "filter" | "fft"
+        | "smhist" | "medfltr" | "addrand" | "setrand" | "from_python" | "to_python" | "as_numpy" => {
+            return Err(hoc_err!("Vector.{name} is not implemented"));
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some(v))
+}
+
+/// `indgen()`, `indgen(step)`, `indgen(start, step)`, `indgen(start, end, step)`.
+fn indgen(it: &Interp, o: &ObjRef, a: &[Value], n: usize) -> HResult<()> {
+    let (start, step, m) = match a.len() {
+        0 => (0.0, 1.0, n),
+        1 => (0.0, chk(it, a, 0, -MAX_INT, MAX_INT)?, n),
+        2 => (num(it, a, 0)?, chk(it, a, 1, -MAX_INT, MAX_INT)?, n),
+        _ => {
+            let (start, end) = (num(it, a, 0)?, num(it, a, 1)?);
+            let step = chk(it, a, 2, (start - end).min(end - start), (start - end).max(end - start))?;
+            let xn = ((end - start) / step + 1e-9).floor() + 1.0;
+            if xn > MAX_INT {
+                return Err(hoc_err!("size too large"));
+            } else if !(xn >= 0.0) {
+                return Err(hoc_err!("empty set"));
+            }
+            (start, step, xn as usize)
+        }
+    };
+    write(o, |d| {
+        d.resize(m, 0.0);
+        for (i, x) in d.iter_mut().enumerate() {
+            *x = i as f64 * step + start;
+        }
+    });
+    Ok(())
+}
+
+/// `copy(src)`, `copy(src, dest_start)`, `copy(src, src_start, src_end)`,
+/// `copy(src, dest_start, src_start, src_end [, dest_inc, src_inc])`,
+/// `copy(src, src_indices [, dest_indices])`.
+fn copy(it: &Interp, o: &ObjRef, a: &[Value]) -> HResult<()> {
+    let src_o = vec_obj(it, a, 0)?;
+    // With the receiver as source, elements are read from the receiver as
+    // the copy proceeds (overlapping copies smear, as in NEURON).
+    let src: Option<Vec<f64>> = if Rc::ptr_eq(o, &src_o) { None } else { Some(read(&src_o, |d| d.to_vec())) };
+    let nx = match &src {
+        Some(s) => s.len(),
+        None => read(o, |d| d.len()),
+    };
+    let get = |d: &Vec<f64>, i: usize| match &src {
+        Some(s) => s[i],
+        None => d[i],
+    };
+    let eps = it.float_epsilon();
+    if is_obj(a, 1) {
+        let srcind = vec_data(it, a, 1)?;
+        if is_obj(a, 2) {
+            let destind = vec_data(it, a, 2)?;
+            let ns = srcind.len().min(destind.len());
+            write(o, |d| {
+                let ny = d.len() as i64;
+                for i in 0..ns {
+                    let ix = int(srcind[i] + eps);
+                    let iy = int(destind[i] + eps);
+                    if ix >= 0 && iy >= 0 && ix < nx as i64 && iy < ny {
+                        let v = get(d, ix as usize);
+                        d[iy as usize] = v;
                     }
                 }
-            }
-            if fmt.is_none() && n % 10 != 0 {
-                out.push('\n');
-            }
-            it.write_out(&out)?;
-            Value::Num(n as f64)
+            });
+        } else {
+            write(o, |d| {
+                let nx = nx.min(d.len()) as i64;
+                for &s in &srcind {
+                    let ii = int(s + eps);
+                    if ii >= 0 && ii < nx {
+                        let v = get(d, ii as usize);
+                        d[ii as usize] = v;
+                    }
+                }
+            });
         }
-        "label" => {
-            if let Some(s) = a.first() {
-                let s = super::value_str(s);
-                with_vec(o, |d| d.label = s.clone())?;
-                Value::Str(s.into())
-            } else {
-                Value::Str(with_vec(o, |d| d.label.clone())?.into())
+        return Ok(());
+    }
+    let top = nx as f64 - 1.0;
+    let (mut srcstart, mut srcend, mut srcinc, mut deststart, mut destinc) = (0i64, nx as i64 - 1, 1i64, 0i64, 1i64);
+    match a.len() {
+        0 | 1 => {}
+        2 => deststart = int(num(it, a, 1)?),
+        3 => {
+            srcstart = int(chk(it, a, 1, 0.0, top)?);
+            srcend = int(chk(it, a, 2, -1.0, top)?);
+        }
+        _ => {
+            deststart = int(num(it, a, 1)?);
+            srcstart = int(chk(it, a, 2, 0.0, top)?);
+            srcend = int(chk(it, a, 3, -1.0, top)?);
+            if a.len() > 4 {
+                destinc = int(chk(it, a, 4, 1.0, MAX_INT)?);
+                srcinc = int(chk(it, a, 5, 1.0, MAX_INT)?);
             }
         }
-        _ => return more_methods(it, o, name, a, v),
+    }
+    if srcend == -1 {
+        srcend = nx as i64 - 1;
+    } else if srcend < srcstart {
+        return Err(hoc_err!("Vector.copy: src_end arg smaller than src_start"));
+    }
+    if deststart < 0 {
+        return Err(range_error(it, o, "copy", OutOfRange(deststart as usize, read(o, |d| d.len()))));
+    }
+    let size = ((srcend - srcstart) / srcinc * destinc + deststart + 1).max(0) as usize;
+    write(o, |d| {
+        if d.len() < size || (d.len() > size && a.len() < 2) {
+            d.resize(size, 0.0);
+        }
+        let (mut i, mut j) = (srcstart, deststart);
+        while i <= srcend {
+            let v = get(d, i as usize);
+            d[j as usize] = v;
+            i += srcinc;
+            j += destinc;
+        }
+    });
+    Ok(())
+}
+
+/// `add`, `sub`, `mul`, `div` by a number or element-wise by a Vector.
+fn arith(it: &Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<()> {
+    let f = |x: f64, y: f64| match name {
+        "add" => x + y,
+        "sub" => x - y,
+        "mul" => x * y,
+        _ => x / y,
     };
-    Ok(Some(result))
+    match a.first() {
+        Some(Value::Num(y)) => {
+            if name == "div" && *y == 0.0 {
+                return Err(hoc_err!("Vector Division by zero"));
+            }
+            write(o, |d| d.iter_mut().for_each(|x| *x = f(*x, *y)));
+        }
+        Some(Value::Obj(_)) => {
+            let w = vec_data(it, a, 0)?;
+            if w.len() != read(o, |d| d.len()) {
+                let shown = if name == "mul" { "mult" } else { name };
+                return Err(hoc_err!("Vector Vector argument to .{shown}() wrong size\n"));
+            }
+            write(o, |d| d.iter_mut().zip(&w).for_each(|(x, y)| *x = f(*x, *y)));
+        }
+        Some(_) => {}
+        None => return Err(HocError::new("not enough arguments")),
+    }
+    Ok(())
 }
 
-/// Methods implemented beyond the core set.
-fn more_methods(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value], v: Vec<f64>) -> HResult<Option<Value>> {
-    let _ = (it, o, name, a, v);
-    Ok(None)
+/// `pow([src,] p)`.
+fn vpow(it: &Interp, o: &ObjRef, a: &[Value]) -> HResult<()> {
+    let (src, i) = if is_obj(a, 0) { (vec_data(it, a, 0)?, 1) } else { (read(o, |d| d.to_vec()), 0) };
+    let p = num(it, a, i)?;
+    write(o, |d| {
+        d.resize(src.len(), 0.0);
+        for (y, &x) in d.iter_mut().zip(&src) {
+            *y = if p == -1.0 {
+                // NEURON tests the destination element here (and reports it oddly).
+                if *y == 0.0 {
+                    return Err(hoc_err!("Vector Invalid comparator in .where()\n"));
+                }
+                1.0 / x
+            } else if p == 0.0 {
+                1.0
+            } else if p == 0.5 {
+                if x < 0.0 {
+                    return Err(hoc_err!("sqrt argument out of domain"));
+                }
+                x.sqrt()
+            } else if p == 1.0 {
+                x
+            } else if p == 2.0 {
+                x * x
+            } else {
+                x.powf(p)
+            };
+        }
+        Ok(())
+    })
 }
 
-fn store(o: &ObjRef, v: Vec<f64>) {
-    if let ObjData::Vector(d) = &mut *o.data.borrow_mut() {
-        d.data = v;
+/// A function `apply`/`reduce` call by name.
+enum Callee {
+    User(Rc<crate::ast::FuncDef>, Option<ObjRef>),
+    Builtin(super::Builtin),
+}
+
+/// Looks `name` up as NEURON does from the current context: the current
+/// object's template first, then the top level (which includes built-ins).
+fn lookup_func(it: &Interp, name: &str) -> HResult<Callee> {
+    if let Some(this) = &it.this {
+        if let Some(t) = it.template(this.class) {
+            if let Some(i) = t.scope.get(name) {
+                if let Kind::Func(d) | Kind::Proc(d) = t.scope.kind(i) {
+                    return Ok(Callee::User(d.clone(), Some(this.clone())));
+                }
+            }
+        }
+    }
+    match it.globals.get(name).map(|i| it.globals.kind(i)) {
+        Some(Kind::Func(d) | Kind::Proc(d)) => Ok(Callee::User(d.clone(), None)),
+        Some(Kind::Builtin(f)) => Ok(Callee::Builtin(*f)),
+        Some(Kind::Obfunc(_) | Kind::Iterator(_)) => Err(hoc_err!("{name} is not a func or proc")),
+        _ => Err(hoc_err!("{name}  is undefined")),
     }
 }
 
-/// Optional `(start, end)` element arguments at `i`, `i+1` (inclusive end) as a half-open range.
-fn range_args(it: &Interp, a: &[Value], i: usize, n: usize) -> HResult<(usize, usize)> {
-    let lo = opt_num(it, a, i)?.map(|x| x as usize).unwrap_or(0);
-    let hi = opt_num(it, a, i + 1)?.map(|x| x as usize + 1).unwrap_or(n);
-    if lo > n || hi > n {
-        return Err(hoc_err!("Vector index out of range"));
+fn call1(it: &mut Interp, f: &Callee, x: f64) -> HResult<f64> {
+    let r = match f {
+        Callee::User(def, this) => it.call_user(def, vec![Value::Num(x)], vec![None], this.clone(), None)?,
+        Callee::Builtin(b) => b(it, &[Value::Num(x)])?,
+    };
+    match r {
+        Value::Num(y) => Ok(y),
+        Value::Ptr(p) => it.read_place(&p),
+        _ => Ok(0.0),
     }
-    Ok((lo, hi.max(lo)))
+}
+
+/// `apply("func" [, start, end])`: x[i] = func(x[i]).
+fn apply(it: &mut Interp, o: &ObjRef, a: &[Value], n: usize) -> HResult<()> {
+    if a.len() > 3 {
+        return Err(hoc_err!("Too many parameters to apply method."));
+    }
+    let (lo, hi) = sub_range(it, a, 1, n)?;
+    if !is_str(a, 0) {
+        return Err(hoc_err!("apply: first argument must be a HOC string or a Python callable"));
+    }
+    let f = lookup_func(it, &string(a, 0)?)?;
+    for i in lo..hi {
+        let x = read(o, |d| d.get(i).copied()).ok_or_else(|| range_error(it, o, "apply", OutOfRange(i, read(o, |d| d.len()))))?;
+        let y = call1(it, &f, x)?;
+        let len = read(o, |d| d.len());
+        if i >= len {
+            return Err(range_error(it, o, "apply", OutOfRange(i, len)));
+        }
+        write(o, |d| d[i] = y);
+    }
+    Ok(())
+}
+
+/// `reduce("func" [, base [, start, end]])`: base + sum of func(x[i]).
+fn reduce(it: &mut Interp, o: &ObjRef, a: &[Value], n: usize) -> HResult<f64> {
+    let (lo, hi) = sub_range(it, a, 2, n)?;
+    let f = lookup_func(it, &string(a, 0)?)?;
+    let mut base = opt_num(it, a, 1)?.unwrap_or(0.0);
+    for i in lo..hi {
+        let x = read(o, |d| d.get(i).copied()).ok_or_else(|| range_error(it, o, "reduce", OutOfRange(i, read(o, |d| d.len()))))?;
+        base += call1(it, &f, x)?;
+    }
+    Ok(base)
+}
+
+/// `where([src,] op, value [, value2])` and `indvwhere(...)`: the elements
+/// (or their indices) of src, default a copy of the receiver, that pass.
+fn where_(it: &Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<()> {
+    let (src, i) = if is_obj(a, 0) { (vec_obj(it, a, 0)?, 1) } else { (o.clone(), 0) };
+    let aliased = i == 1 && Rc::ptr_eq(&src, o);
+    let x = read(&src, |d| d.to_vec());
+    let op = string(a, i)?;
+    let v1 = num(it, a, i + 1)?;
+    write(o, |d| d.clear());
+    let Some(cmp) = Cmp::parse(&op) else {
+        return Err(hoc_err!("Vector Invalid comparator in .{name}()\n"));
+    };
+    let v2 = if cmp.interval() { num(it, a, i + 2)? } else { 0.0 };
+    if aliased && !x.is_empty() {
+        // The source was the receiver, now emptied.
+        return Err(range_error(it, o, name, OutOfRange(0, 0)));
+    }
+    let eps = it.float_epsilon();
+    let out: Vec<f64> = x
+        .iter()
+        .enumerate()
+        .filter(|(_, &p)| cmp.test(p, v1, v2, eps))
+        .map(|(j, &p)| if name == "where" { p } else { j as f64 })
+        .collect();
+    write(o, |d| *d = out);
+    Ok(())
+}
+
+/// `printf([fmt] [, start, end])` to standard output; returns the count.
+fn printf(it: &mut Interp, o: &ObjRef, a: &[Value], n: usize) -> HResult<f64> {
+    if is_obj(a, 0) {
+        return Err(hoc_err!("Vector.printf to a File is not implemented"));
+    }
+    let mut next = 0;
+    let (fmt, by_fives) = if is_str(a, 0) {
+        next = 1;
+        (string(a, 0)?, false)
+    } else {
+        ("%g\t".to_string(), true)
+    };
+    let (start, end) = if next < a.len() {
+        let s = int(chk(it, a, next, 0.0, top(n))?);
+        (s, int(chk(it, a, next + 1, s as f64, top(n))?))
+    } else {
+        (0, n as i64 - 1)
+    };
+    let mut out = String::new();
+    for i in start..=end {
+        let x = read(o, |d| d[i as usize]);
+        out.push_str(&crate::format::sprintf(&fmt, &[FmtArg::Num(x)]).map_err(HocError::new)?);
+        if by_fives && (i - start + 1) % 5 == 0 {
+            out.push('\n');
+        }
+    }
+    if by_fives {
+        out.push('\n');
+    }
+    it.write_out(&out)?;
+    Ok((end - start + 1) as f64)
+}
+
+/// The place `j` doubles after `p` (for `from_double`).
+fn place_offset(p: &Place, j: usize) -> Place {
+    match p.clone() {
+        Place::Global(i, k) => Place::Global(i, k + j),
+        Place::Local(f, i, k) => Place::Local(f, i, k + j),
+        Place::Field(ob, i, k) => Place::Field(ob, i, k + j),
+        Place::VecElem(ob, k) => Place::VecElem(ob, k + j),
+        other => other,
+    }
 }

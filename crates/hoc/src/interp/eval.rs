@@ -144,6 +144,7 @@ impl Interp {
             Expr::New(r, args) => self.new_instance(*r, args),
             Expr::AddrOf(inner) => Ok(Value::Ptr(self.place_of(inner)?)),
             Expr::Range(..) => Err(HocError::new("a:b is only allowed in range variable arguments")),
+            Expr::SecCall(r, ..) => Err(hoc_err!("{}[i](x) is only allowed in connect", self.sym_name(*r))),
         }
     }
 
@@ -192,6 +193,12 @@ impl Interp {
             Some(Kind::Func(_) | Kind::Proc(_) | Kind::Obfunc(_) | Kind::Builtin(_)) => {
                 return self.call_name(r, &[], None);
             }
+            Some(Kind::Section) => return Ok(Value::Sec(self.section_by_name(r, None)?)),
+            Some(Kind::Host(h)) => {
+                let s = self.cur_sec()?;
+                let h = self.host(h);
+                return Ok(Value::Num(self.host_read(s, h, None)?));
+            }
             Some(_) => return Err(hoc_err!("{} is not a variable", self.sym_name(r))),
         }
         if let NameRef::Field(i) = r {
@@ -206,7 +213,7 @@ impl Interp {
             Slot::Nums { data, .. } => Some(Value::Num(data[0])),
             Slot::Str(s) => Some(Value::SRef(s.clone())),
             Slot::Objs { data, .. } => Some(Value::Obj(data[0].clone())),
-            Slot::Undef => None,
+            Slot::Secs { .. } | Slot::Undef => None,
         });
         v.ok_or_else(|| hoc_err!("undefined variable {}", self.sym_name(r)))
     }
@@ -240,6 +247,7 @@ impl Interp {
                     None => Err(hoc_err!("{name}[{idx}] is not an object")),
                 };
             }
+            Some(Kind::Section) => return Ok(Value::Sec(self.section_by_name(r, Some(k[0]))?)),
             Some(Kind::Var) | None => {}
             Some(_) => return Err(hoc_err!("{} is not an array", self.sym_name(r))),
         }
@@ -256,13 +264,34 @@ impl Interp {
                 self.flat_index(&name, &[], k)?;
                 Ok(Value::SRef(s))
             }
-            Slot::Undef => Err(hoc_err!("undefined variable {name}")),
+            Slot::Secs { .. } | Slot::Undef => Err(hoc_err!("undefined variable {name}")),
         }
     }
 
     /// The storage location an lvalue expression names.
     pub fn place_of(&mut self, e: &Expr) -> HResult<Place> {
         match e {
+            Expr::Name(r) | Expr::Call(r, _) if matches!(self.sym_kind(*r), Some(Kind::Host(_))) => {
+                let Some(Kind::Host(h)) = self.sym_kind(*r) else { unreachable!() };
+                let x = match e {
+                    Expr::Call(_, args) if !args.is_empty() => Some(self.eval_num(&args[0])?),
+                    _ => None,
+                };
+                let s = self.cur_sec()?;
+                let h = self.host(h);
+                Ok(Place::Engine(self.host_var(s, h, x)?))
+            }
+            Expr::Member { obj, name, args: Some(args), .. } => {
+                let Value::Sec(s) = self.eval(obj)? else {
+                    return Err(HocError::new("not an lvalue"));
+                };
+                let h = self.host_named(name)?;
+                let x = match args.first() {
+                    Some(a) => Some(self.eval_num(a)?),
+                    None => None,
+                };
+                Ok(Place::Engine(self.host_var(s, h, x)?))
+            }
             Expr::Name(r) => self.name_place(*r, &[]),
             Expr::Index(r, ix) => {
                 let mut k = Vec::with_capacity(ix.len());
@@ -273,6 +302,10 @@ impl Interp {
             }
             Expr::Member { obj, name, index, args: None, .. } => {
                 let o = self.eval(obj)?;
+                if let Value::Sec(s) = o {
+                    let h = self.host_named(name)?;
+                    return Ok(Place::Engine(self.host_var(s, h, None)?));
+                }
                 let Value::Obj(Some(o)) = o else {
                     return Err(hoc_err!("nil object: can't take the address of .{name}"));
                 };
@@ -343,7 +376,13 @@ impl Interp {
                 Some(Value::Num(x)) => Some(*x),
                 _ => None,
             },
-            Place::Host(..) => None,
+            Place::Engine(var) => {
+                if matches!(var, cable::model::Var::T) {
+                    return Ok(self.globals.get("t").map(|i| self.global_num(i)).unwrap_or(0.0));
+                }
+                self.eng.model.read_var(var)
+            }
+            Place::Nowhere => None,
         };
         v.ok_or_else(|| HocError::new("pointer to a variable that no longer exists"))
     }
@@ -385,7 +424,8 @@ impl Interp {
                 }
                 None => false,
             },
-            Place::Host(..) => false,
+            Place::Engine(var) => self.eng.model.write_var(var, x),
+            Place::Nowhere => false,
         };
         if ok {
             Ok(())
@@ -473,14 +513,14 @@ impl Interp {
             Slot::Objs { dims, .. } => Some(dims.clone()),
             _ => None,
         });
-        let Some(dims) = dims else { return Ok(Place::Host(u64::MAX, 0)) };
+        let Some(dims) = dims else { return Ok(Place::Nowhere) };
         let idx = if k.is_empty() { 0 } else { self.flat_index(&name, &dims, k)? };
         Ok(match r {
             NameRef::Global(i) => Place::Global(i, idx),
             NameRef::Local(i) => Place::Local(self.cur, i, idx),
             NameRef::Field(i) => match &self.this {
                 Some(o) => Place::Field(o.clone(), i, idx),
-                None => Place::Host(u64::MAX, 0),
+                None => Place::Nowhere,
             },
         })
     }
@@ -514,6 +554,9 @@ impl Interp {
     // ------------------------------------------------------------ assignment
 
     fn assign(&mut self, op: AssignOp, lhs: &Expr, rhs: &Expr) -> HResult<Value> {
+        if let Expr::Range(y1, y2) = rhs {
+            return self.assign_range(lhs, y1, y2);
+        }
         let v = self.eval(rhs)?;
         let v = match v {
             Value::Ptr(p) => Value::Num(self.read_place(&p)?),
@@ -521,6 +564,9 @@ impl Interp {
         };
         match v {
             Value::Num(x) => {
+                if let Some(done) = self.assign_engine(op, lhs, x)? {
+                    return Ok(Value::Num(done));
+                }
                 let place = self.place_of(lhs)?;
                 let x = match op {
                     AssignOp::Set => x,
@@ -549,7 +595,111 @@ impl Interp {
                 Ok(Value::Obj(o))
             }
             Value::Ptr(_) => unreachable!(),
+            Value::Sec(_) => Err(HocError::new("can't assign a section")),
         }
+    }
+
+    /// Applies a compound assignment operator.
+    fn combine(&self, op: AssignOp, old: f64, x: f64) -> HResult<f64> {
+        let bop = match op {
+            AssignOp::Set => return Ok(x),
+            AssignOp::Add => BinOp::Add,
+            AssignOp::Sub => BinOp::Sub,
+            AssignOp::Mul => BinOp::Mul,
+            AssignOp::Div => BinOp::Div,
+        };
+        self.arith(bop, old, x)
+    }
+
+    /// Assignments the engine handles: `L = …`, `diam(x) = …`, `sec.nseg = …`,
+    /// `syn.tau = …`, `nc.weight = …`. None when `lhs` is an ordinary variable.
+    fn assign_engine(&mut self, op: AssignOp, lhs: &Expr, x: f64) -> HResult<Option<f64>> {
+        let (sec, h, xs) = match lhs {
+            Expr::Name(r) | Expr::Call(r, _) => {
+                let Some(Kind::Host(h)) = self.sym_kind(*r) else { return Ok(None) };
+                let args: &[Expr] = match lhs {
+                    Expr::Call(_, a) => a,
+                    _ => &[],
+                };
+                (self.cur_sec()?, self.host(h), args)
+            }
+            Expr::Member { obj, name, index, args, .. } => {
+                let base = self.eval(obj)?;
+                match base {
+                    Value::Sec(s) => (s, self.host_named(name)?, args.as_deref().unwrap_or(&[])),
+                    Value::Obj(Some(o)) if self.template(o.class).is_none() => {
+                        let mut k = Vec::new();
+                        for e in index {
+                            k.push(self.eval_num(e)?);
+                        }
+                        let old = match op {
+                            AssignOp::Set => 0.0,
+                            _ => match crate::builtins::call_method(self, &o, name, &k, None)? {
+                                Value::Num(v) => v,
+                                _ => return Err(hoc_err!("{name} is not a number")),
+                            },
+                        };
+                        let v = self.combine(op, old, x)?;
+                        if crate::builtins::set_member(self, &o, name, &k, v)? {
+                            return Ok(Some(v));
+                        }
+                        return Ok(None);
+                    }
+                    _ => return Ok(None),
+                }
+            }
+            _ => return Ok(None),
+        };
+        match xs.first() {
+            Some(Expr::Range(a, b)) => {
+                let (x1, x2) = (self.eval_num(a)?, self.eval_num(b)?);
+                return Err(hoc_err!("{}({}:{}) needs a range value on the right", self.host_name(h), x1, x2));
+            }
+            Some(e) => {
+                let pos = self.eval_num(e)?;
+                let old = if op == AssignOp::Set { 0.0 } else { self.host_read(sec, h, Some(pos))? };
+                let v = self.combine(op, old, x)?;
+                self.host_write(sec, h, Some(pos), v)?;
+                Ok(Some(v))
+            }
+            None => {
+                let old = if op == AssignOp::Set { 0.0 } else { self.host_read(sec, h, None)? };
+                let v = self.combine(op, old, x)?;
+                self.host_write(sec, h, None, v)?;
+                Ok(Some(v))
+            }
+        }
+    }
+
+    /// The engine name `name` (a range or section variable).
+    pub fn host_named(&self, name: &str) -> HResult<crate::engine::Host> {
+        match self.globals.get(name).map(|i| self.globals.kind(i)) {
+            Some(Kind::Host(h)) => Ok(self.host(*h)),
+            _ => Err(hoc_err!("{name} is not a range variable or section property")),
+        }
+    }
+
+    /// `name(x1:x2) = y1:y2`.
+    fn assign_range(&mut self, lhs: &Expr, y1: &Expr, y2: &Expr) -> HResult<Value> {
+        let (sec, h, args) = match lhs {
+            Expr::Call(r, args) => {
+                let Some(Kind::Host(h)) = self.sym_kind(*r) else {
+                    return Err(hoc_err!("{} is not a range variable", self.sym_name(*r)));
+                };
+                (self.cur_sec()?, self.host(h), args.as_slice())
+            }
+            Expr::Member { obj, name, args: Some(args), .. } => {
+                let Value::Sec(s) = self.eval(obj)? else { return Err(HocError::new("not a range variable")) };
+                (s, self.host_named(name)?, args.as_slice())
+            }
+            _ => return Err(HocError::new("a:b assigns only to range variables")),
+        };
+        let Some(Expr::Range(x1, x2)) = args.first() else {
+            return Err(HocError::new("range assignment needs name(x1:x2) = y1:y2"));
+        };
+        let (x1, x2, y1, y2) = (self.eval_num(x1)?, self.eval_num(x2)?, self.eval_num(y1)?, self.eval_num(y2)?);
+        self.host_write_range(sec, h, x1, x2, y1, y2)?;
+        Ok(Value::Num(y2))
     }
 
     fn string_target(&mut self, lhs: &Expr) -> HResult<Rc<std::cell::RefCell<String>>> {
@@ -658,6 +808,15 @@ impl Interp {
                 let this = if matches!(r, NameRef::Field(_)) { self.this.clone() } else { None };
                 self.call_user(&def, vals, places, this, iter)
             }
+            Some(Kind::Host(h)) => {
+                let x = match args.first() {
+                    Some(e) => Some(self.eval_num(e)?),
+                    None => None,
+                };
+                let s = self.cur_sec()?;
+                let h = self.host(h);
+                Ok(Value::Num(self.host_read(s, h, x)?))
+            }
             _ => {
                 let name = self.sym_name(r);
                 let (vals, _) = self.eval_args(args)?;
@@ -697,6 +856,7 @@ impl Interp {
                 let slots: Vec<Slot> = t.proto.iter().map(|s| s.fresh_like()).collect();
                 let init = t.init_sym;
                 let o = self.new_object(ci, ObjData::Hoc(slots));
+                self.create_object_sections(&o);
                 if let Some(i) = init {
                     let def = match self.template(ci).unwrap().scope.kind(i) {
                         Kind::Proc(d) => d.clone(),
@@ -721,6 +881,14 @@ impl Interp {
     ) -> HResult<Value> {
         let o = match o {
             Value::Obj(Some(o)) => o,
+            Value::Sec(s) => {
+                let h = self.host_named(name)?;
+                let x = match args.and_then(|a| a.first()) {
+                    Some(e) => Some(self.eval_num(e)?),
+                    None => None,
+                };
+                return Ok(Value::Num(self.host_read(s, h, x)?));
+            }
             Value::Obj(None) => return Err(hoc_err!("nil object has no member {name}")),
             v => return Err(hoc_err!("a {} has no member {name}", v.type_name())),
         };
@@ -783,7 +951,25 @@ impl Interp {
                             Some(_) => Err(hoc_err!("{name} is not a function")),
                         }
                     }
+                    Slot::Secs { dims, data } => {
+                        let idx = if k.is_empty() { 0 } else { self.flat_index(name, &dims, &k)? };
+                        match data[idx] {
+                            Some(s) => Ok(Value::Sec(s)),
+                            None => Err(hoc_err!("{name}: section was deleted")),
+                        }
+                    }
                     Slot::Undef => Err(hoc_err!("undefined variable {name}")),
+                }
+            }
+            Kind::Section => {
+                let d = o.data.borrow();
+                let ObjData::Hoc(slots) = &*d else { unreachable!() };
+                match slots.get(i as usize) {
+                    Some(Slot::Secs { dims, data }) => {
+                        let idx = if k.is_empty() { 0 } else { self.flat_index(name, dims, &k)? };
+                        data[idx].map(Value::Sec).ok_or_else(|| hoc_err!("{name}: section was deleted"))
+                    }
+                    _ => Err(hoc_err!("{name}: no sections")),
                 }
             }
             _ => Err(hoc_err!("{name}: member kind not supported")),

@@ -4,7 +4,7 @@ use std::rc::Rc;
 
 use super::{Frame, Interp, IterCtx};
 use crate::ast::{Expr, FuncDef, FuncKind, NameRef, Stmt};
-use crate::error::{HResult, HocError};
+use crate::error::HResult;
 use crate::format::fmt_num;
 use crate::hoc_err;
 use crate::symbol::Kind;
@@ -45,6 +45,10 @@ impl Interp {
                         }
                         Value::Ptr(p) => {
                             line.push_str(&fmt_num(self.read_place(&p)?));
+                            line.push(' ');
+                        }
+                        Value::Sec(s) => {
+                            line.push_str(&self.sec_name(s));
                             line.push(' ');
                         }
                     }
@@ -183,9 +187,7 @@ impl Interp {
             | Stmt::Forall(..)
             | Stmt::Forsec(..)
             | Stmt::Ifsec(..)
-            | Stmt::ForX(..) => {
-                return Err(HocError::new("sections are not yet implemented"));
-            }
+            | Stmt::ForX(..) => return self.exec_section_stmt(s),
         }
         Ok(Flow::Normal)
     }
@@ -221,6 +223,7 @@ impl Interp {
             Value::SRef(s) => format!("{}\n", s.borrow()),
             Value::Obj(o) => format!("\t{} \n", self.obj_name_opt(o)),
             Value::Ptr(p) => format!("\t{} \n", fmt_num(self.read_place(p)?)),
+            Value::Sec(_) => return Ok(()),
         };
         self.write_out(&s)
     }
@@ -292,7 +295,7 @@ impl Interp {
                 Value::Str(t) => s.push_str(&quote_trace(t)),
                 Value::SRef(t) => s.push_str(&quote_trace(&t.borrow())),
                 Value::Obj(o) => s.push_str(&self.obj_name_opt(o)),
-                Value::Ptr(_) => s.push_str("..."),
+                Value::Ptr(_) | Value::Sec(_) => s.push_str("..."),
             }
         }
         s.push(')');

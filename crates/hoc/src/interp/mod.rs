@@ -77,6 +77,8 @@ pub struct Interp {
     pub lib_loaded: HashSet<&'static str>,
     /// Deepest nesting of procedure calls before an error.
     pub max_depth: usize,
+    /// The cable model and HOC's state around it.
+    pub eng: crate::engine::Engine,
 }
 
 /// NEURON's default frame stack (-NFRAME 512) allows 511 nested calls.
@@ -109,8 +111,10 @@ impl Interp {
             fin_pos: 0,
             lib_loaded: HashSet::new(),
             max_depth: MAX_DEPTH,
+            eng: crate::engine::Engine::new(),
         };
         builtins::install(&mut it);
+        crate::engine::install(&mut it);
         it.sym_float_epsilon = it.set_global_num("float_epsilon", 1e-11);
         it.sym_hoc_ac = it.set_global_num("hoc_ac_", 0.0);
         it.n_builtin = it.globals.syms.len() as u32;

@@ -1,0 +1,129 @@
+//! Events: NetCons (connections carrying spikes with a delay and weights) and
+//! the queue that delivers them, ordered by time, then by posting order.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Source {
+    /// A point process that calls net_event (NetStim, VecStim…).
+    Point { mech: u32, inst: u32 },
+    /// A voltage threshold at a node of a section: (section, x).
+    Voltage { sec: usize, x: f64 },
+    None,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Target {
+    Point { mech: u32, inst: u32 },
+    None,
+}
+
+#[derive(Clone, Debug)]
+pub struct NetCon {
+    pub source: Source,
+    pub target: Target,
+    pub weight: Vec<f64>,
+    pub delay: f64,
+    pub threshold: f64,
+    pub active: bool,
+    /// Spike times recorded by NetCon.record (times are appended here).
+    pub recorded: Vec<f64>,
+    pub recording: bool,
+    /// Above threshold at the last check (voltage sources).
+    pub above: bool,
+}
+
+impl NetCon {
+    pub fn new(source: Source, target: Target, nweights: usize) -> Self {
+        NetCon {
+            source,
+            target,
+            weight: vec![0.0; nweights.max(1)],
+            delay: 1.0,
+            threshold: 10.0,
+            active: true,
+            recorded: Vec::new(),
+            recording: false,
+            above: false,
+        }
+    }
+
+    pub fn reset(&mut self) {
+        self.above = false;
+        if self.recording {
+            self.recorded.clear();
+        }
+    }
+
+    pub fn record(&mut self, t: f64) {
+        if self.recording {
+            self.recorded.push(t);
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Event {
+    SelfEvent { mech: u32, inst: u32, flag: f64 },
+    NetCon { nc: u32 },
+}
+
+#[derive(Debug)]
+struct Item {
+    t: f64,
+    seq: u64,
+    ev: Event,
+}
+
+impl PartialEq for Item {
+    fn eq(&self, o: &Self) -> bool {
+        self.t == o.t && self.seq == o.seq
+    }
+}
+impl Eq for Item {}
+impl PartialOrd for Item {
+    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Item {
+    fn cmp(&self, o: &Self) -> Ordering {
+        // BinaryHeap is a max-heap: invert for earliest first.
+        o.t.partial_cmp(&self.t).unwrap_or(Ordering::Equal).then(o.seq.cmp(&self.seq))
+    }
+}
+
+#[derive(Default, Debug)]
+pub struct EventQueue {
+    heap: BinaryHeap<Item>,
+    seq: u64,
+}
+
+impl EventQueue {
+    pub fn push(&mut self, t: f64, ev: Event) {
+        self.seq += 1;
+        self.heap.push(Item { t, seq: self.seq, ev });
+    }
+
+    pub fn pop_until(&mut self, tmax: f64) -> Option<(f64, Event)> {
+        if self.heap.peek().is_some_and(|i| i.t <= tmax) {
+            let i = self.heap.pop().unwrap();
+            Some((i.t, i.ev))
+        } else {
+            None
+        }
+    }
+
+    pub fn clear(&mut self) {
+        self.heap.clear();
+    }
+
+    pub fn len(&self) -> usize {
+        self.heap.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.heap.is_empty()
+    }
+}

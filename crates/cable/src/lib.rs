@@ -1,0 +1,14 @@
+//! The cable engine: sections and their 3-D geometry, the tree solver,
+//! mechanisms and events, with NEURON's numerics. It knows nothing of HOC:
+//! the interpreter drives it through [`Model`].
+
+pub mod events;
+pub mod geometry;
+pub mod mechanism;
+pub mod mechs;
+pub mod model;
+pub mod section;
+pub mod tree;
+
+pub use model::Model;
+pub use section::{Pt3d, SecId, Section};

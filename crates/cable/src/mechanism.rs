@@ -1,0 +1,181 @@
+//! The Mechanism interface: what the engine needs of a membrane mechanism or
+//! point process, whether built in or compiled from NMODL. Instance data is
+//! structure-of-arrays: one column per variable, one row per instance.
+
+/// How a mechanism attaches to the cable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MechKind {
+    /// Inserted into sections; one instance per segment.
+    Density,
+    /// Placed at a point (`new IClamp(x)`); currents scale by 100/area.
+    Point,
+    /// A point process with no membrane current (NetStim).
+    Artificial,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VarKind {
+    Parameter,
+    Assigned,
+    State,
+}
+
+/// One range variable of a mechanism.
+#[derive(Clone, Debug)]
+pub struct VarSpec {
+    pub name: String,
+    pub default: f64,
+    pub kind: VarKind,
+}
+
+impl VarSpec {
+    pub fn new(name: &str, default: f64, kind: VarKind) -> Self {
+        VarSpec { name: name.to_string(), default, kind }
+    }
+}
+
+/// Instance data of one mechanism type.
+#[derive(Clone, Debug, Default)]
+pub struct MechData {
+    /// `cols[var][instance]`.
+    pub cols: Vec<Vec<f64>>,
+    /// Node of each instance (valid after lowering).
+    pub node: Vec<u32>,
+    pub alive: Vec<bool>,
+    /// Conductance from the last current evaluation, per instance.
+    pub g: Vec<f64>,
+    /// Alive instances in node order; what the time loop visits.
+    pub order: Vec<u32>,
+}
+
+impl MechData {
+    pub fn new(nvars: usize) -> Self {
+        MechData { cols: vec![Vec::new(); nvars], ..Default::default() }
+    }
+
+    /// Adds an instance with default values; returns its index.
+    pub fn add(&mut self, specs: &[VarSpec]) -> u32 {
+        for (c, s) in self.cols.iter_mut().zip(specs) {
+            c.push(s.default);
+        }
+        self.node.push(u32::MAX);
+        self.alive.push(true);
+        self.g.push(0.0);
+        (self.alive.len() - 1) as u32
+    }
+
+    /// Adds an instance copying the values of instance `from`.
+    pub fn add_copy(&mut self, from: u32) -> u32 {
+        for c in self.cols.iter_mut() {
+            let v = c[from as usize];
+            c.push(v);
+        }
+        self.node.push(u32::MAX);
+        self.alive.push(true);
+        self.g.push(0.0);
+        (self.alive.len() - 1) as u32
+    }
+
+    pub fn free(&mut self, i: u32) {
+        self.alive[i as usize] = false;
+    }
+}
+
+/// The node arrays a mechanism reads and writes during a step.
+pub struct NodeView<'a> {
+    pub v: &'a [f64],
+    pub area: &'a [f64],
+    pub rhs: &'a mut [f64],
+    pub d: &'a mut [f64],
+    /// Electrode-current bookkeeping for i_membrane_ (see treeset.cpp).
+    pub sav_rhs: &'a mut [f64],
+    pub sav_d: &'a mut [f64],
+    pub t: f64,
+    pub dt: f64,
+    pub celsius: f64,
+}
+
+/// Context for NET_RECEIVE and INITIAL: the time and the ways to emit events.
+pub struct EventCtx<'a> {
+    pub t: f64,
+    /// Self-events (`net_send(delay, flag)`) to post: (time, flag).
+    pub self_events: &'a mut Vec<(f64, f64)>,
+    /// Times of output events (`net_event(t)`).
+    pub spikes: &'a mut Vec<f64>,
+}
+
+pub trait Mechanism {
+    fn name(&self) -> &str;
+    fn kind(&self) -> MechKind;
+    fn vars(&self) -> &[VarSpec];
+    /// ELECTRODE_CURRENT: current injected into the cell, sign flipped, not in i_membrane_.
+    fn is_electrode(&self) -> bool {
+        false
+    }
+    /// Whether the mechanism has a current (BREAKPOINT) computation.
+    fn has_current(&self) -> bool {
+        true
+    }
+    /// Number of NetCon weight slots NET_RECEIVE takes (0: receives no events).
+    fn weights(&self) -> usize {
+        0
+    }
+    /// INITIAL for the instances in `data.order`.
+    fn initialize(&self, data: &mut MechData, nodes: &NodeView, ev: &mut dyn FnMut(u32, &mut EventCtx));
+    /// The membrane current at `v` of one instance (mA/cm², or nA for point processes).
+    fn current(&self, data: &mut MechData, inst: usize, v: f64, t: f64) -> f64 {
+        let _ = (data, inst, v, t);
+        0.0
+    }
+    /// Advances states by dt at the new voltage.
+    fn state(&self, data: &mut MechData, nodes: &NodeView) {
+        let _ = (data, nodes);
+    }
+    /// NET_RECEIVE for one instance.
+    fn net_receive(&self, data: &mut MechData, inst: usize, weights: &mut [f64], flag: f64, ctx: &mut EventCtx) {
+        let _ = (data, inst, weights, flag, ctx);
+    }
+}
+
+/// The BREAKPOINT step every current-carrying mechanism shares: the current at
+/// v and the conductance by a 0.001 mV difference, added to the matrix as
+/// NEURON's translated code does.
+pub fn add_currents(m: &dyn Mechanism, data: &mut MechData, nodes: &mut NodeView) {
+    let point = m.kind() == MechKind::Point;
+    let electrode = m.is_electrode();
+    for k in 0..data.order.len() {
+        let i = data.order[k] as usize;
+        let ni = data.node[i] as usize;
+        let v = nodes.v[ni];
+        let g_local = m.current(data, i, v + 0.001, nodes.t);
+        let mut rhs = m.current(data, i, v, nodes.t);
+        let mut g = (g_local - rhs) / 0.001;
+        if point {
+            let f = 1.0e2 / nodes.area[ni];
+            g *= f;
+            rhs *= f;
+        }
+        data.g[i] = g;
+        if electrode {
+            nodes.rhs[ni] += rhs;
+            nodes.sav_rhs[ni] += rhs;
+        } else {
+            nodes.rhs[ni] -= rhs;
+        }
+    }
+}
+
+/// The Jacobian step: the conductances onto the diagonal.
+pub fn add_conductances(m: &dyn Mechanism, data: &MechData, d: &mut [f64], sav_d: &mut [f64]) {
+    let electrode = m.is_electrode();
+    for &i in &data.order {
+        let ni = data.node[i as usize] as usize;
+        let g = data.g[i as usize];
+        if electrode {
+            d[ni] -= g;
+            sav_d[ni] -= g;
+        } else {
+            d[ni] += g;
+        }
+    }
+}

@@ -1,0 +1,721 @@
+//! The Model: sections, inserted mechanisms, point processes and NetCons as
+//! the user builds them, and the lowered node arrays the integrator runs on.
+//! Structural edits mark the model dirty; it is lowered again on demand.
+
+use crate::events::{Event, EventQueue, NetCon, Target};
+use crate::geometry::section_geometry;
+use crate::mechanism::{add_conductances, add_currents, EventCtx, MechData, MechKind, Mechanism, NodeView};
+use crate::section::{SecId, Section};
+use crate::tree::Tree;
+
+/// Default resting potential of nodes that have not been initialised.
+pub const DEFAULT_V: f64 = -65.0;
+
+/// A density mechanism inserted in a section: its type and one instance per segment.
+#[derive(Clone, Debug)]
+pub struct Inserted {
+    pub mech: usize,
+    pub inst: Vec<u32>,
+}
+
+/// A variable of the model a recording or pointer can name.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Var {
+    V { sec: SecId, x: f64 },
+    Imem { sec: SecId, x: f64 },
+    Mech { mech: usize, var: usize, inst: u32 },
+    T,
+}
+
+/// Where a point process sits.
+#[derive(Clone, Copy, Debug)]
+pub struct PointLoc {
+    pub sec: Option<SecId>,
+    pub x: f64,
+}
+
+pub struct Model {
+    pub sections: Vec<Option<Section>>,
+    pub inserted: Vec<Vec<Inserted>>,
+    serial: u64,
+    pub mechs: Vec<Box<dyn Mechanism>>,
+    pub data: Vec<MechData>,
+    /// Location of each point-process instance, per mechanism.
+    pub points: Vec<Vec<PointLoc>>,
+    pub netcons: Vec<Option<NetCon>>,
+    pub queue: EventQueue,
+    pub tree: Tree,
+    /// Node indices of each section: nseg centres then x = 1; empty if not lowered.
+    pub sec_nodes: Vec<Vec<u32>>,
+    /// The x = 0 node of each section (its parent's node, or its own root node).
+    pub sec_parent_node: Vec<u32>,
+    /// Root sections in the order their nodes were laid out.
+    pub roots: Vec<SecId>,
+    /// Sections in node order (roots' trees breadth-first).
+    pub order: Vec<SecId>,
+    structure_dirty: bool,
+    geometry_dirty: bool,
+    pub t: f64,
+    pub dt: f64,
+    pub celsius: f64,
+    pub secondorder: i32,
+    /// Changes whenever sections or their connections change (NEURON's structure counter).
+    pub structure_version: u64,
+    scratch_events: Vec<(f64, f64)>,
+    scratch_spikes: Vec<f64>,
+}
+
+impl Default for Model {
+    fn default() -> Self {
+        Self::new(crate::mechs::builtin())
+    }
+}
+
+impl Model {
+    pub fn new(mechs: Vec<Box<dyn Mechanism>>) -> Self {
+        let data = mechs.iter().map(|m| MechData::new(m.vars().len())).collect();
+        let points = mechs.iter().map(|_| Vec::new()).collect();
+        Model {
+            sections: Vec::new(),
+            inserted: Vec::new(),
+            serial: 0,
+            mechs,
+            data,
+            points,
+            netcons: Vec::new(),
+            queue: EventQueue::default(),
+            tree: Tree::default(),
+            sec_nodes: Vec::new(),
+            sec_parent_node: Vec::new(),
+            roots: Vec::new(),
+            order: Vec::new(),
+            structure_dirty: true,
+            geometry_dirty: true,
+            t: 0.0,
+            dt: 0.025,
+            celsius: 6.3,
+            secondorder: 0,
+            structure_version: 0,
+            scratch_events: Vec::new(),
+            scratch_spikes: Vec::new(),
+        }
+    }
+
+    pub fn mech_index(&self, name: &str) -> Option<usize> {
+        self.mechs.iter().position(|m| m.name() == name)
+    }
+
+    /// Adds a mechanism type to the catalogue (or replaces one of the same name).
+    pub fn add_mechanism(&mut self, m: Box<dyn Mechanism>) -> usize {
+        if let Some(i) = self.mech_index(m.name()) {
+            self.data[i] = MechData::new(m.vars().len());
+            self.mechs[i] = m;
+            return i;
+        }
+        self.data.push(MechData::new(m.vars().len()));
+        self.points.push(Vec::new());
+        self.mechs.push(m);
+        self.mechs.len() - 1
+    }
+
+    // ------------------------------------------------------------ editing
+
+    pub fn mark_structure(&mut self) {
+        self.structure_dirty = true;
+        self.geometry_dirty = true;
+        self.structure_version += 1;
+    }
+
+    pub fn mark_geometry(&mut self) {
+        self.geometry_dirty = true;
+    }
+
+    pub fn create_section(&mut self, name: String, owner: Option<u64>) -> SecId {
+        self.serial += 1;
+        let mut s = Section::new(name, self.serial);
+        s.owner = owner;
+        self.sections.push(Some(s));
+        self.inserted.push(Vec::new());
+        self.mark_structure();
+        self.sections.len() - 1
+    }
+
+    pub fn sec(&self, id: SecId) -> &Section {
+        self.sections[id].as_ref().expect("deleted section")
+    }
+
+    pub fn sec_mut(&mut self, id: SecId) -> &mut Section {
+        self.geometry_dirty = true;
+        self.sections[id].as_mut().expect("deleted section")
+    }
+
+    pub fn exists(&self, id: SecId) -> bool {
+        self.sections.get(id).is_some_and(|s| s.is_some())
+    }
+
+    pub fn delete_section(&mut self, id: SecId) {
+        if !self.exists(id) {
+            return;
+        }
+        // Children become roots, as in NEURON.
+        for s in self.sections.iter_mut().flatten() {
+            if s.parent.is_some_and(|(p, _)| p == id) {
+                s.parent = None;
+            }
+        }
+        for ins in std::mem::take(&mut self.inserted[id]) {
+            for i in ins.inst {
+                self.data[ins.mech].free(i);
+            }
+        }
+        for (m, locs) in self.points.iter_mut().enumerate() {
+            for (i, loc) in locs.iter_mut().enumerate() {
+                if loc.sec == Some(id) {
+                    loc.sec = None;
+                    self.data[m].free(i as u32);
+                }
+            }
+        }
+        self.sections[id] = None;
+        self.mark_structure();
+    }
+
+    /// Connects `child`'s end `child_end` (0 or 1) to `parent` at `x`.
+    pub fn connect(&mut self, child: SecId, child_end: f64, parent: SecId, x: f64) -> Result<(), String> {
+        let mut p = Some(parent);
+        while let Some(s) = p {
+            if s == child {
+                return Err(format!("{} connection would form a loop", self.sec(child).name));
+            }
+            p = self.sec(s).parent.map(|(q, _)| q);
+        }
+        let c = self.sections[child].as_mut().expect("deleted section");
+        c.parent = Some((parent, x));
+        c.orientation = child_end;
+        self.serial += 1;
+        c.serial = self.serial;
+        self.mark_structure();
+        Ok(())
+    }
+
+    pub fn disconnect(&mut self, child: SecId) {
+        if let Some(c) = self.sections[child].as_mut() {
+            c.parent = None;
+        }
+        self.mark_structure();
+    }
+
+    pub fn set_nseg(&mut self, id: SecId, n: usize) {
+        let n = n.max(1);
+        if self.sec(id).nseg == n {
+            return;
+        }
+        let map = self.sec_mut(id).set_nseg(n);
+        for ins in self.inserted[id].iter_mut() {
+            let d = &mut self.data[ins.mech];
+            let new: Vec<u32> = map.iter().map(|&k| d.add_copy(ins.inst[k])).collect();
+            for &i in &ins.inst {
+                d.free(i);
+            }
+            ins.inst = new;
+        }
+        self.mark_structure();
+    }
+
+    pub fn insert(&mut self, id: SecId, mech: usize) {
+        if self.inserted[id].iter().any(|i| i.mech == mech) {
+            return;
+        }
+        let n = self.sec(id).nseg;
+        let specs = self.mechs[mech].vars().to_vec();
+        let inst = (0..n).map(|_| self.data[mech].add(&specs)).collect();
+        // Keep mechanisms in catalogue order, as NEURON's property lists are.
+        let pos = self.inserted[id].iter().position(|i| i.mech > mech).unwrap_or(self.inserted[id].len());
+        self.inserted[id].insert(pos, Inserted { mech, inst });
+        self.mark_structure();
+    }
+
+    pub fn uninsert(&mut self, id: SecId, mech: usize) {
+        if let Some(pos) = self.inserted[id].iter().position(|i| i.mech == mech) {
+            let ins = self.inserted[id].remove(pos);
+            for i in ins.inst {
+                self.data[mech].free(i);
+            }
+            self.mark_structure();
+        }
+    }
+
+    pub fn is_inserted(&self, id: SecId, mech: usize) -> bool {
+        self.inserted[id].iter().any(|i| i.mech == mech)
+    }
+
+    /// Instance of density mechanism `mech` at segment `seg` of a section.
+    pub fn density_instance(&self, id: SecId, mech: usize, seg: usize) -> Option<u32> {
+        self.inserted[id].iter().find(|i| i.mech == mech).map(|i| i.inst[seg])
+    }
+
+    /// Creates a point process; `loc` may be None until it is placed.
+    pub fn new_point(&mut self, mech: usize, loc: PointLoc) -> u32 {
+        let specs = self.mechs[mech].vars().to_vec();
+        let i = self.data[mech].add(&specs);
+        self.points[mech].push(loc);
+        self.mark_structure();
+        i
+    }
+
+    pub fn move_point(&mut self, mech: usize, inst: u32, loc: PointLoc) {
+        self.points[mech][inst as usize] = loc;
+        self.data[mech].alive[inst as usize] = true;
+        self.mark_structure();
+    }
+
+    pub fn free_point(&mut self, mech: usize, inst: u32) {
+        self.data[mech].free(inst);
+        self.points[mech][inst as usize].sec = None;
+        self.mark_structure();
+    }
+
+    // ------------------------------------------------------------ lowering
+
+    /// Lowers the model if its structure or geometry changed.
+    pub fn ensure_lowered(&mut self) {
+        if self.structure_dirty {
+            self.lower_structure();
+        }
+        if self.geometry_dirty {
+            self.lower_geometry();
+        }
+    }
+
+    fn children_lists(&self) -> Vec<Vec<SecId>> {
+        let mut ch: Vec<Vec<SecId>> = vec![Vec::new(); self.sections.len()];
+        for (id, s) in self.sections.iter().enumerate() {
+            if let Some(s) = s {
+                if let Some((p, _)) = s.parent {
+                    ch[p].push(id);
+                }
+            }
+        }
+        // Siblings by position on the parent; at equal positions the newest first.
+        for list in ch.iter_mut() {
+            list.sort_by(|&a, &b| {
+                let (sa, sb) = (self.sec(a), self.sec(b));
+                let (xa, xb) = (sa.parent.unwrap().1, sb.parent.unwrap().1);
+                xa.partial_cmp(&xb).unwrap_or(std::cmp::Ordering::Equal).then(sb.serial.cmp(&sa.serial))
+            });
+        }
+        ch
+    }
+
+    fn lower_structure(&mut self) {
+        // Keep voltages across re-lowering, per section segment.
+        let old_v: Vec<Option<Vec<f64>>> = (0..self.sections.len())
+            .map(|id| {
+                let nodes = self.sec_nodes.get(id)?;
+                if nodes.is_empty() || !self.exists(id) || nodes.len() != self.sec(id).nseg + 1 {
+                    return None;
+                }
+                Some(nodes.iter().map(|&n| self.tree.v[n as usize]).collect())
+            })
+            .collect();
+        let old_root_v: Vec<Option<f64>> = (0..self.sections.len())
+            .map(|id| {
+                if self.exists(id) && self.sec(id).parent.is_none() {
+                    self.sec_parent_node.get(id).and_then(|&n| self.tree.v.get(n as usize).copied())
+                } else {
+                    None
+                }
+            })
+            .collect();
+        let children = self.children_lists();
+        self.roots = (0..self.sections.len()).filter(|&id| self.exists(id) && self.sec(id).parent.is_none()).collect();
+        let mut parent: Vec<u32> = vec![u32::MAX; self.roots.len()];
+        self.sec_nodes = vec![Vec::new(); self.sections.len()];
+        self.sec_parent_node = vec![u32::MAX; self.sections.len()];
+        for (k, &r) in self.roots.iter().enumerate() {
+            self.sec_parent_node[r] = k as u32;
+        }
+        self.order.clear();
+        let mut next = self.roots.len() as u32;
+        for &r in &self.roots.clone() {
+            let mut queue = std::collections::VecDeque::from([r]);
+            while let Some(s) = queue.pop_front() {
+                queue.extend(children[s].iter().copied());
+                self.order.push(s);
+                if let Some((p, x)) = self.sec(s).parent {
+                    self.sec_parent_node[s] = self.node_at(p, x);
+                }
+                let nn = self.sec(s).nseg + 1;
+                let mut nodes = Vec::with_capacity(nn);
+                for j in 0..nn {
+                    parent.push(if j == 0 { self.sec_parent_node[s] } else { next - 1 });
+                    nodes.push(next);
+                    next += 1;
+                }
+                self.sec_nodes[s] = nodes;
+            }
+        }
+        let n = next as usize;
+        let mut t = Tree { nroot: self.roots.len(), parent, ..Default::default() };
+        t.v = vec![DEFAULT_V; n];
+        for v in [&mut t.area, &mut t.a, &mut t.b, &mut t.d, &mut t.rhs, &mut t.sav_d, &mut t.sav_rhs, &mut t.cm, &mut t.imem] {
+            *v = vec![0.0; n];
+        }
+        t.has_cap = vec![false; n];
+        for (id, v) in old_v.into_iter().enumerate() {
+            if let Some(v) = v {
+                for (k, &nd) in self.sec_nodes[id].iter().enumerate() {
+                    t.v[nd as usize] = v[k];
+                }
+            }
+            if let Some(rv) = old_root_v[id] {
+                t.v[self.sec_parent_node[id] as usize] = rv;
+            }
+        }
+        self.tree = t;
+        // Mechanism instances: nodes and visiting order.
+        for d in self.data.iter_mut() {
+            d.node.iter_mut().for_each(|n| *n = u32::MAX);
+        }
+        for &s in &self.order {
+            for ins in &self.inserted[s] {
+                for (j, &i) in ins.inst.iter().enumerate() {
+                    self.data[ins.mech].node[i as usize] = self.sec_nodes[s][j];
+                }
+            }
+        }
+        for m in 0..self.mechs.len() {
+            let artificial = self.mechs[m].kind() == MechKind::Artificial;
+            for (i, loc) in self.points[m].iter().enumerate() {
+                if !self.data[m].alive[i] {
+                    continue;
+                }
+                if artificial {
+                    self.data[m].node[i] = 0;
+                } else if let Some(sec) = loc.sec.filter(|&s| self.sections.get(s).is_some_and(|x| x.is_some())) {
+                    self.data[m].node[i] = self.node_at(sec, loc.x);
+                }
+            }
+            let d = &mut self.data[m];
+            let mut order: Vec<u32> = (0..d.alive.len() as u32).filter(|&i| d.alive[i as usize] && d.node[i as usize] != u32::MAX).collect();
+            order.sort_by_key(|&i| d.node[i as usize]);
+            d.order = order;
+        }
+        self.structure_dirty = false;
+        self.geometry_dirty = true;
+    }
+
+    /// The node at position x of a section (after lowering): x = 0 is the
+    /// parent's node, x = 1 the end node, else the centre of the segment holding x.
+    pub fn node_at(&self, id: SecId, x: f64) -> u32 {
+        let s = self.sec(id);
+        if x <= 0.0 {
+            return self.sec_parent_node[id];
+        }
+        if x >= 1.0 {
+            return self.sec_nodes[id][s.nseg];
+        }
+        self.sec_nodes[id][s.seg_index(x)]
+    }
+
+    fn lower_geometry(&mut self) {
+        let t = &mut self.tree;
+        t.area.iter_mut().for_each(|a| *a = 100.0);
+        t.a.iter_mut().for_each(|a| *a = 0.0);
+        t.b.iter_mut().for_each(|a| *a = 0.0);
+        let mut rinv = vec![0.0; t.len()];
+        for &id in &self.order {
+            let s = self.sections[id].as_mut().unwrap();
+            let g = section_geometry(s);
+            for (k, &nd) in self.sec_nodes[id].iter().enumerate() {
+                t.area[nd as usize] = g.area[k];
+                rinv[nd as usize] = g.rinv[k];
+                if k < s.nseg {
+                    t.has_cap[nd as usize] = true;
+                    t.cm[nd as usize] = s.cm[k];
+                }
+            }
+        }
+        for &id in &self.order {
+            let s = self.sections[id].as_ref().unwrap();
+            let nodes = &self.sec_nodes[id];
+            let first = nodes[0] as usize;
+            let parea = t.area[self.sec_parent_node[id] as usize];
+            t.a[first] = -1.0e2 * s.rallbranch * rinv[first] / parea;
+            for j in 1..nodes.len() {
+                let nd = nodes[j] as usize;
+                t.a[nd] = -1.0e2 * rinv[nd] / t.area[nodes[j - 1] as usize];
+            }
+            for &nd in nodes {
+                let nd = nd as usize;
+                t.b[nd] = -1.0e2 * rinv[nd] / t.area[nd];
+            }
+        }
+        self.geometry_dirty = false;
+    }
+
+    /// Area (µm²) of the segment holding x (0 at the ends), as `area(x)`.
+    pub fn area(&mut self, id: SecId, x: f64) -> f64 {
+        self.ensure_lowered();
+        if x <= 0.0 || x >= 1.0 {
+            return 0.0;
+        }
+        let nd = self.node_at(id, x);
+        self.tree.area[nd as usize]
+    }
+
+    /// Axial resistance (MΩ) between the node at x and its parent node, as `ri(x)`.
+    pub fn ri(&mut self, id: SecId, x: f64) -> f64 {
+        self.ensure_lowered();
+        let nd = if x <= 0.0 { self.sec_parent_node[id] } else { self.node_at(id, x) } as usize;
+        if nd < self.tree.nroot {
+            return 1e30;
+        }
+        let b = self.tree.b[nd];
+        if b == 0.0 {
+            return 1e30;
+        }
+        -1.0e2 / (b * self.tree.area[nd])
+    }
+
+    // ------------------------------------------------------------ simulation
+
+    /// `finitialize(v)`: t = 0, v set, INITIAL blocks, events at t = 0, one current evaluation.
+    pub fn finitialize(&mut self, v_init: Option<f64>) {
+        self.ensure_lowered();
+        self.t = 0.0;
+        self.queue.clear();
+        if let Some(v) = v_init {
+            self.tree.v.iter_mut().for_each(|x| *x = v);
+        }
+        for m in 0..self.mechs.len() {
+            let mut posted: Vec<(u32, Vec<(f64, f64)>)> = Vec::new();
+            {
+                let t = &mut self.tree;
+                let nodes = NodeView {
+                    v: &t.v,
+                    area: &t.area,
+                    rhs: &mut t.rhs,
+                    d: &mut t.d,
+                    sav_rhs: &mut t.sav_rhs,
+                    sav_d: &mut t.sav_d,
+                    t: self.t,
+                    dt: self.dt,
+                    celsius: self.celsius,
+                };
+                let mut collect = |inst: u32, ctx: &mut EventCtx| {
+                    posted.push((inst, std::mem::take(ctx.self_events)));
+                };
+                self.mechs[m].initialize(&mut self.data[m], &nodes, &mut collect);
+            }
+            for (inst, evs) in posted {
+                for (tt, flag) in evs {
+                    self.queue.push(tt, Event::SelfEvent { mech: m as u32, inst, flag });
+                }
+            }
+        }
+        for nc in self.netcons.iter_mut().flatten() {
+            nc.reset();
+        }
+        self.deliver_events(self.t);
+        self.setup_matrix();
+        let t = &mut self.tree;
+        for i in 0..t.len() {
+            t.imem[i] = (t.rhs[i] + t.sav_rhs[i]) * t.area[i] * 0.01;
+        }
+    }
+
+    /// `fcurrent()`: currents and conductances for the present state, no step.
+    pub fn fcurrent(&mut self) {
+        self.ensure_lowered();
+        self.setup_matrix();
+    }
+
+    /// Matrix set-up: currents onto rhs, conductances onto d, axial terms.
+    fn setup_matrix(&mut self) {
+        let cj = if self.secondorder != 0 { 2.0 / self.dt } else { 1.0 / self.dt };
+        let t = &mut self.tree;
+        t.rhs.iter_mut().for_each(|x| *x = 0.0);
+        t.sav_rhs.iter_mut().for_each(|x| *x = 0.0);
+        {
+            let mut nodes = NodeView {
+                v: &t.v,
+                area: &t.area,
+                rhs: &mut t.rhs,
+                d: &mut t.d,
+                sav_rhs: &mut t.sav_rhs,
+                sav_d: &mut t.sav_d,
+                t: self.t,
+                dt: self.dt,
+                celsius: self.celsius,
+            };
+            for (m, mech) in self.mechs.iter().enumerate() {
+                if mech.has_current() && mech.kind() != MechKind::Artificial && !self.data[m].order.is_empty() {
+                    add_currents(mech.as_ref(), &mut self.data[m], &mut nodes);
+                }
+            }
+        }
+        for i in 0..t.len() {
+            t.sav_rhs[i] -= t.rhs[i];
+        }
+        t.axial_rhs();
+        t.d.iter_mut().for_each(|x| *x = 0.0);
+        t.sav_d.iter_mut().for_each(|x| *x = 0.0);
+        for (m, mech) in self.mechs.iter().enumerate() {
+            if mech.has_current() && mech.kind() != MechKind::Artificial && !self.data[m].order.is_empty() {
+                add_conductances(mech.as_ref(), &self.data[m], &mut t.d, &mut t.sav_d);
+            }
+        }
+        let cfac = 0.001 * cj;
+        for i in 0..t.len() {
+            if t.has_cap[i] {
+                t.d[i] += cfac * t.cm[i];
+            }
+        }
+        for i in 0..t.len() {
+            t.sav_d[i] = t.d[i] - t.sav_d[i];
+        }
+        t.axial_lhs();
+    }
+
+    /// One fixed step (`fadvance()`) in NEURON's order; `record` samples the
+    /// new state before the events due at the new time are delivered.
+    pub fn fadvance(&mut self, record: &mut dyn FnMut(&Model)) {
+        self.ensure_lowered();
+        self.deliver_events(self.t + 0.5 * self.dt);
+        self.t += 0.5 * self.dt;
+        self.setup_matrix();
+        self.tree.solve();
+        let t = &mut self.tree;
+        let f = if self.secondorder != 0 { 2.0 } else { 1.0 };
+        for i in 0..t.len() {
+            t.v[i] += f * t.rhs[i];
+        }
+        for i in 0..t.len() {
+            t.imem[i] = (t.sav_d[i] * t.rhs[i] + t.sav_rhs[i]) * t.area[i] * 0.01;
+        }
+        self.t += 0.5 * self.dt;
+        {
+            let t = &mut self.tree;
+            let nodes = NodeView {
+                v: &t.v,
+                area: &t.area,
+                rhs: &mut t.rhs,
+                d: &mut t.d,
+                sav_rhs: &mut t.sav_rhs,
+                sav_d: &mut t.sav_d,
+                t: self.t,
+                dt: self.dt,
+                celsius: self.celsius,
+            };
+            for (m, mech) in self.mechs.iter().enumerate() {
+                if !self.data[m].order.is_empty() {
+                    mech.state(&mut self.data[m], &nodes);
+                }
+            }
+        }
+        record(self);
+        self.deliver_events(self.t);
+    }
+
+    /// Reads an engine variable (None if it names nothing that exists).
+    pub fn read_var(&self, v: &Var) -> Option<f64> {
+        match *v {
+            Var::V { sec, x } => self.exists(sec).then(|| self.tree.v[self.node_at(sec, x) as usize]),
+            Var::Imem { sec, x } => self.exists(sec).then(|| self.tree.imem[self.node_at(sec, x) as usize]),
+            Var::Mech { mech, var, inst } => self.data.get(mech)?.cols.get(var)?.get(inst as usize).copied(),
+            Var::T => Some(self.t),
+        }
+    }
+
+    pub fn write_var(&mut self, v: &Var, value: f64) -> bool {
+        match *v {
+            Var::V { sec, x } if self.exists(sec) => {
+                self.ensure_lowered();
+                let n = self.node_at(sec, x) as usize;
+                self.tree.v[n] = value;
+                true
+            }
+            Var::Mech { mech, var, inst } => match self.data.get_mut(mech).and_then(|d| d.cols.get_mut(var)).and_then(|c| c.get_mut(inst as usize)) {
+                Some(x) => {
+                    *x = value;
+                    true
+                }
+                None => false,
+            },
+            Var::T => {
+                self.t = value;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Delivers queued events up to and including `tmax`.
+    pub fn deliver_events(&mut self, tmax: f64) {
+        let tsav = self.t;
+        while let Some((tt, ev)) = self.queue.pop_until(tmax) {
+            match ev {
+                Event::SelfEvent { mech, inst, flag } => {
+                    self.receive(mech as usize, inst, None, flag, tt);
+                }
+                Event::NetCon { nc } => {
+                    let Some(n) = self.netcons.get(nc as usize).cloned().flatten() else { continue };
+                    if !n.active {
+                        continue;
+                    }
+                    if let Target::Point { mech, inst } = n.target {
+                        let mut w = n.weight.clone();
+                        self.receive(mech as usize, inst, Some(&mut w), 0.0, tt);
+                        if let Some(Some(m)) = self.netcons.get_mut(nc as usize) {
+                            m.weight = w;
+                        }
+                    }
+                }
+            }
+        }
+        self.t = tsav;
+    }
+
+    fn receive(&mut self, mech: usize, inst: u32, w: Option<&mut Vec<f64>>, flag: f64, tt: f64) {
+        if !self.data[mech].alive[inst as usize] {
+            return;
+        }
+        self.scratch_events.clear();
+        self.scratch_spikes.clear();
+        let mut evs = std::mem::take(&mut self.scratch_events);
+        let mut spikes = std::mem::take(&mut self.scratch_spikes);
+        {
+            let mut ctx = EventCtx { t: tt, self_events: &mut evs, spikes: &mut spikes };
+            let mut empty = vec![0.0; self.mechs[mech].weights().max(1)];
+            let w = match w {
+                Some(w) => w,
+                None => &mut empty,
+            };
+            self.mechs[mech].net_receive(&mut self.data[mech], inst as usize, w, flag, &mut ctx);
+        }
+        for &(t, f) in &evs {
+            self.queue.push(t, Event::SelfEvent { mech: mech as u32, inst, flag: f });
+        }
+        for &ts in &spikes {
+            self.point_spiked(mech as u32, inst, ts);
+        }
+        self.scratch_events = evs;
+        self.scratch_spikes = spikes;
+    }
+
+    /// A point process emitted a spike (net_event): every NetCon from it fires.
+    fn point_spiked(&mut self, mech: u32, inst: u32, ts: f64) {
+        for (k, nc) in self.netcons.iter_mut().enumerate() {
+            let Some(nc) = nc else { continue };
+            if let crate::events::Source::Point { mech: m, inst: i } = nc.source {
+                if m == mech && i == inst {
+                    nc.record(ts);
+                    if nc.active && !matches!(nc.target, Target::None) {
+                        self.queue.push(ts + nc.delay, Event::NetCon { nc: k as u32 });
+                    }
+                }
+            }
+        }
+    }
+}

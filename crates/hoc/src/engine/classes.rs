@@ -1,0 +1,304 @@
+//! Engine-backed HOC classes: point processes (IClamp, ExpSyn, NetStim, …),
+//! NetCon, SectionRef, SectionList and CVode.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use cable::events::{NetCon, Source, Target};
+use cable::mechanism::MechKind;
+use cable::model::{PointLoc, Var};
+use cable::SecId;
+
+use crate::builtins::{num, object, opt_num, with_native, NativeClass};
+use crate::error::HResult;
+use crate::hoc_err;
+use crate::interp::Interp;
+use crate::object::ObjData;
+use crate::value::{ObjRef, Place, Value};
+
+/// A point process object: its mechanism instance, freed when dropped.
+pub struct PointObj {
+    pub mech: usize,
+    pub inst: u32,
+    dropped: Rc<RefCell<Vec<(usize, u32)>>>,
+}
+
+impl Drop for PointObj {
+    fn drop(&mut self) {
+        self.dropped.borrow_mut().push((self.mech, self.inst));
+    }
+}
+
+/// A NetCon object: its index in the model.
+pub struct NetConObj {
+    pub index: usize,
+    dropped: Rc<RefCell<Vec<usize>>>,
+}
+
+impl Drop for NetConObj {
+    fn drop(&mut self) {
+        self.dropped.borrow_mut().push(self.index);
+    }
+}
+
+/// SectionRef: a handle on one section.
+pub struct SecRefObj {
+    pub sec: SecId,
+}
+
+/// SectionList: an ordered set of sections.
+#[derive(Default)]
+pub struct SecListObj {
+    pub secs: Vec<SecId>,
+}
+
+/// CVode: only the fixed step is available; it records the flags models set.
+#[derive(Default)]
+pub struct CVodeObj {
+    pub active: bool,
+}
+
+thread_local! {
+    static NETCON_DROPS: Rc<RefCell<Vec<usize>>> = Rc::new(RefCell::new(Vec::new()));
+}
+
+pub fn construct(it: &mut Interp, ci: u32, nc: NativeClass, args: &[Value]) -> HResult<ObjRef> {
+    let data: Box<dyn std::any::Any> = match nc {
+        NativeClass::Point(m) => {
+            let m = m as usize;
+            let artificial = it.eng.model.mechs[m].kind() == MechKind::Artificial;
+            let loc = if artificial {
+                PointLoc { sec: None, x: 0.5 }
+            } else if let Some(x) = opt_num(it, args, 0)? {
+                if !(0.0..=1.0).contains(&x) {
+                    return Err(hoc_err!("{}: location {} out of range", it.eng.model.mechs[m].name(), x));
+                }
+                PointLoc { sec: Some(it.cur_sec()?), x }
+            } else {
+                PointLoc { sec: None, x: 0.5 }
+            };
+            let inst = it.eng.model.new_point(m, loc);
+            Box::new(PointObj { mech: m, inst, dropped: it.eng.dropped.clone() })
+        }
+        NativeClass::NetCon => {
+            flush_netcon_drops(it);
+            let source = match args.first() {
+                Some(Value::Obj(Some(o))) => match point_of(o) {
+                    Some((mech, inst)) => Source::Point { mech: mech as u32, inst },
+                    None => return Err(hoc_err!("NetCon: source is not a point process")),
+                },
+                Some(Value::Ptr(Place::Engine(Var::V { sec, x }))) => Source::Voltage { sec: *sec, x: *x },
+                Some(Value::Obj(None)) | None => Source::None,
+                Some(v) => return Err(hoc_err!("NetCon: bad source of type {}", v.type_name())),
+            };
+            let (target, nw) = match args.get(1) {
+                Some(Value::Obj(Some(o))) => match point_of(o) {
+                    Some((mech, inst)) => {
+                        (Target::Point { mech: mech as u32, inst }, it.eng.model.mechs[mech].weights())
+                    }
+                    None => return Err(hoc_err!("NetCon: target is not a point process")),
+                },
+                _ => (Target::None, 1),
+            };
+            let mut n = NetCon::new(source, target, nw);
+            if let Some(th) = opt_num(it, args, 2)? {
+                n.threshold = th;
+            }
+            if let Some(d) = opt_num(it, args, 3)? {
+                n.delay = d;
+            }
+            if let Some(w) = opt_num(it, args, 4)? {
+                n.weight[0] = w;
+            }
+            it.eng.model.netcons.push(Some(n));
+            let index = it.eng.model.netcons.len() - 1;
+            Box::new(NetConObj { index, dropped: NETCON_DROPS.with(|d| d.clone()) })
+        }
+        NativeClass::SectionRef => {
+            let sec = match args.first() {
+                Some(Value::Sec(s)) => *s,
+                _ => it.cur_sec()?,
+            };
+            Box::new(SecRefObj { sec })
+        }
+        NativeClass::SectionList => Box::new(SecListObj::default()),
+        NativeClass::CVode => Box::new(CVodeObj::default()),
+        _ => unreachable!(),
+    };
+    Ok(it.new_object(ci, ObjData::Native(data)))
+}
+
+fn flush_netcon_drops(it: &mut Interp) {
+    let drops: Vec<usize> = NETCON_DROPS.with(|d| d.borrow_mut().drain(..).collect());
+    for i in drops {
+        if let Some(n) = it.eng.model.netcons.get_mut(i) {
+            *n = None;
+        }
+    }
+}
+
+/// The mechanism instance behind a point-process object.
+pub fn point_of(o: &ObjRef) -> Option<(usize, u32)> {
+    match &*o.data.borrow() {
+        ObjData::Native(b) => b.downcast_ref::<PointObj>().map(|p| (p.mech, p.inst)),
+        _ => None,
+    }
+}
+
+pub fn section_list_items(it: &mut Interp, o: &ObjRef) -> HResult<Vec<SecId>> {
+    let secs = with_native::<SecListObj, _>(o, |l| l.secs.clone())?;
+    Ok(secs.into_iter().filter(|&s| it.eng.model.exists(s)).collect())
+}
+
+/// Reads or writes `obj.name[k]` of an engine object; Ok(None) if no such member.
+pub fn member(it: &mut Interp, o: &ObjRef, nc: NativeClass, name: &str, k: &[f64], set: Option<f64>) -> HResult<Option<Value>> {
+    match nc {
+        NativeClass::Point(_) => {
+            let (mech, inst) = point_of(o).unwrap();
+            let Some(var) = it.eng.model.mechs[mech].vars().iter().position(|v| v.name == name) else {
+                return Ok(None);
+            };
+            let v = Var::Mech { mech, var, inst };
+            if let Some(x) = set {
+                it.eng.model.write_var(&v, x);
+            }
+            Ok(Some(Value::Num(it.eng.model.read_var(&v).unwrap_or(0.0))))
+        }
+        NativeClass::NetCon => {
+            flush_netcon_drops(it);
+            let idx = with_native::<NetConObj, _>(o, |n| n.index)?;
+            let Some(Some(n)) = it.eng.model.netcons.get_mut(idx) else {
+                return Err(hoc_err!("NetCon was freed"));
+            };
+            let slot = match name {
+                "weight" => {
+                    let i = k.first().copied().unwrap_or(0.0) as usize;
+                    if i >= n.weight.len() {
+                        return Err(hoc_err!("NetCon.weight index {i} out of range"));
+                    }
+                    &mut n.weight[i]
+                }
+                "delay" => &mut n.delay,
+                "threshold" => &mut n.threshold,
+                "x" => {
+                    return Ok(Some(Value::Num(0.0)));
+                }
+                _ => return Ok(None),
+            };
+            if let Some(x) = set {
+                *slot = x;
+            }
+            Ok(Some(Value::Num(*slot)))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// Methods of engine objects.
+pub fn method(it: &mut Interp, o: &ObjRef, nc: NativeClass, name: &str, k: &[f64], args: Option<&[Value]>) -> HResult<Option<Value>> {
+    let Some(a) = args else {
+        return member(it, o, nc, name, k, None);
+    };
+    let v = match (nc, name) {
+        (NativeClass::Point(_), "loc") => {
+            let (mech, inst) = point_of(o).unwrap();
+            let x = num(it, a, 0)?;
+            let sec = it.cur_sec()?;
+            it.eng.model.move_point(mech, inst, PointLoc { sec: Some(sec), x });
+            Value::Num(x)
+        }
+        (NativeClass::Point(_), "get_loc") => {
+            let (mech, inst) = point_of(o).unwrap();
+            let loc = it.eng.model.points[mech][inst as usize];
+            match loc.sec {
+                Some(s) if it.eng.model.exists(s) => {
+                    it.eng.sec_stack.push(s);
+                    Value::Num(node_x(it, s, loc.x))
+                }
+                _ => Value::Num(-1.0),
+            }
+        }
+        (NativeClass::Point(_), "has_loc") => {
+            let (mech, inst) = point_of(o).unwrap();
+            let loc = it.eng.model.points[mech][inst as usize];
+            Value::Num(loc.sec.is_some_and(|s| it.eng.model.exists(s)) as i32 as f64)
+        }
+        (NativeClass::NetCon, _) => return netcon_method(it, o, name, a),
+        (NativeClass::SectionRef, _) => return super::funcs::secref_method(it, o, name, a),
+        (NativeClass::SectionList, _) => return super::funcs::seclist_method(it, o, name, a),
+        (NativeClass::CVode, _) => {
+            let v = match name {
+                "active" => {
+                    let on = opt_num(it, a, 0)?;
+                    if on.is_some_and(|x| x != 0.0) {
+                        return Err(hoc_err!("CVode.active(1): the variable time step is not available; use the fixed step"));
+                    }
+                    0.0
+                }
+                "use_fast_imem" => {
+                    if let Some(x) = opt_num(it, a, 0)? {
+                        it.eng.use_fast_imem = x != 0.0;
+                    }
+                    it.eng.use_fast_imem as i32 as f64
+                }
+                "cache_efficient" | "atol" | "rtol" | "maxstep" | "minstep" | "condition_order" | "use_local_dt" | "simgraph_remove" | "re_init" | "event" => 0.0,
+                _ => return Ok(None),
+            };
+            Value::Num(v)
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some(v))
+}
+
+/// The x of the node a location maps to (a segment centre, or an end).
+fn node_x(it: &Interp, s: SecId, x: f64) -> f64 {
+    let sec = it.eng.model.sec(s);
+    if x <= 0.0 || x >= 1.0 {
+        return x.clamp(0.0, 1.0);
+    }
+    (sec.seg_index(x) as f64 + 0.5) / sec.nseg as f64
+}
+
+fn netcon_method(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<Option<Value>> {
+    flush_netcon_drops(it);
+    let idx = with_native::<NetConObj, _>(o, |n| n.index)?;
+    let v = match name {
+        "active" => {
+            let set = opt_num(it, a, 0)?;
+            let n = it.eng.model.netcons[idx].as_mut().ok_or_else(|| hoc_err!("NetCon was freed"))?;
+            if let Some(x) = set {
+                n.active = x != 0.0;
+            }
+            Value::Num(n.active as i32 as f64)
+        }
+        "valid" => Value::Num(it.eng.model.netcons[idx].as_ref().is_some_and(|n| !matches!(n.source, Source::None) || !matches!(n.target, Target::None)) as i32 as f64),
+        "wcnt" => Value::Num(it.eng.model.netcons[idx].as_ref().map(|n| n.weight.len()).unwrap_or(0) as f64),
+        "event" => {
+            let t = num(it, a, 0)?;
+            it.eng.model.queue.push(t, cable::events::Event::NetCon { nc: idx as u32 });
+            Value::Num(0.0)
+        }
+        "record" => {
+            let vec = object(a, 0)?;
+            it.eng.netcon_records.retain(|(i, _)| *i != idx);
+            let n = it.eng.model.netcons[idx].as_mut().ok_or_else(|| hoc_err!("NetCon was freed"))?;
+            n.recording = vec.is_some();
+            n.recorded.clear();
+            if let Some(v) = vec {
+                it.eng.netcon_records.push((idx, v));
+            }
+            Value::Num(0.0)
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some(v))
+}
+
+pub fn with_secref<R>(o: &ObjRef, f: impl FnOnce(&mut SecRefObj) -> R) -> HResult<R> {
+    with_native::<SecRefObj, _>(o, f)
+}
+
+pub fn with_seclist<R>(o: &ObjRef, f: impl FnOnce(&mut SecListObj) -> R) -> HResult<R> {
+    with_native::<SecListObj, _>(o, f)
+}

@@ -1,0 +1,681 @@
+//! Engine functions bound into HOC: simulation control (finitialize,
+//! fadvance, fcurrent), geometry queries (area, ri, distance, pt3d…),
+//! topology and psection, SectionRef/SectionList methods, Vector.record.
+
+use cable::model::{Model, Var};
+use cable::{Pt3d, SecId};
+
+use super::classes::{with_seclist, with_secref};
+use super::Recording;
+use crate::builtins::{num, object, opt_num, string, value_str};
+use crate::error::HResult;
+use crate::format::fmt_g;
+use crate::hoc_err;
+use crate::interp::Interp;
+use crate::object::ObjData;
+use crate::value::{ObjRef, Place, Value};
+
+pub fn install(it: &mut Interp) {
+    for (n, v) in [("t", 0.0), ("dt", 0.025), ("celsius", 6.3), ("secondorder", 0.0), ("clamp_resist", 0.001), ("stoprun", 0.0)] {
+        it.set_global_num(n, v);
+    }
+    let fs: &[(&str, crate::builtins::Builtin)] = &[
+        ("finitialize", finitialize),
+        ("fadvance", fadvance),
+        ("fcurrent", fcurrent),
+        ("frecord_init", frecord_init),
+        ("area", |it, a| {
+            let x = num(it, a, 0)?;
+            let s = it.cur_sec()?;
+            Ok(Value::Num(it.eng.model.area(s, x)))
+        }),
+        ("ri", |it, a| {
+            let x = num(it, a, 0)?;
+            let s = it.cur_sec()?;
+            Ok(Value::Num(it.eng.model.ri(s, x)))
+        }),
+        ("distance", distance),
+        ("pt3dadd", pt3dadd),
+        ("pt3dclear", |it, a| {
+            let s = it.cur_sec()?;
+            let _ = opt_num(it, a, 0)?;
+            let m = &mut it.eng.model;
+            let sec = m.sec_mut(s);
+            sec.pt3d.clear();
+            sec.arc.clear();
+            m.mark_geometry();
+            Ok(Value::Num(0.0))
+        }),
+        ("n3d", |it, _| {
+            let s = it.cur_sec()?;
+            Ok(Value::Num(it.eng.model.sec(s).pt3d.len() as f64))
+        }),
+        ("x3d", |it, a| pt3d_get(it, a, 0)),
+        ("y3d", |it, a| pt3d_get(it, a, 1)),
+        ("z3d", |it, a| pt3d_get(it, a, 2)),
+        ("diam3d", |it, a| pt3d_get(it, a, 3)),
+        ("arc3d", |it, a| pt3d_get(it, a, 4)),
+        ("pt3dchange", pt3dchange),
+        ("pt3dinsert", pt3dinsert),
+        ("pt3dremove", |it, a| {
+            let s = it.cur_sec()?;
+            let i = num(it, a, 0)? as usize;
+            let m = &mut it.eng.model;
+            let sec = m.sec_mut(s);
+            if i >= sec.pt3d.len() {
+                return Err(hoc_err!("pt3dremove: index {i} out of range"));
+            }
+            sec.pt3d.remove(i);
+            sec.recompute_arc();
+            m.mark_geometry();
+            Ok(Value::Num(0.0))
+        }),
+        ("pt3dstyle", |it, a| {
+            let s = it.cur_sec()?;
+            let style = opt_num(it, a, 0)?;
+            let m = &mut it.eng.model;
+            match style {
+                Some(x) if x != 0.0 => {
+                    let p = [num(it, a, 1)? as f32, num(it, a, 2)? as f32, num(it, a, 3)? as f32];
+                    it.eng.model.sec_mut(s).logical_connection = Some(p);
+                    Ok(Value::Num(1.0))
+                }
+                Some(_) => {
+                    m.sec_mut(s).logical_connection = None;
+                    Ok(Value::Num(0.0))
+                }
+                None => Ok(Value::Num(m.sec(s).logical_connection.is_some() as i32 as f64)),
+            }
+        }),
+        ("secname", |it, _| {
+            let s = it.cur_sec()?;
+            Ok(Value::Str(it.sec_name(s).into()))
+        }),
+        ("issection", |it, a| {
+            let pat = string(a, 0)?;
+            let s = it.cur_sec()?;
+            let name = it.sec_name(s);
+            let rx = regex::Regex::new(&format!("^(?:{})$", pat)).map_err(|e| hoc_err!("issection: {e}"))?;
+            Ok(Value::Num(rx.is_match(&name) as i32 as f64))
+        }),
+        ("ismembrane", |it, a| {
+            let name = string(a, 0)?;
+            let s = it.cur_sec()?;
+            let m = &it.eng.model;
+            Ok(Value::Num(m.mech_index(&name).is_some_and(|k| m.is_inserted(s, k)) as i32 as f64))
+        }),
+        ("section_orientation", |it, _| {
+            let s = it.cur_sec()?;
+            Ok(Value::Num(it.eng.model.sec(s).orientation))
+        }),
+        ("parent_connection", |it, _| {
+            let s = it.cur_sec()?;
+            Ok(Value::Num(it.eng.model.sec(s).parent.map(|p| p.1).unwrap_or(0.0)))
+        }),
+        ("delete_section", |it, _| {
+            let s = it.cur_sec()?;
+            it.delete_section(s);
+            Ok(Value::Num(0.0))
+        }),
+        ("disconnect", |it, _| {
+            let s = it.cur_sec()?;
+            it.eng.model.disconnect(s);
+            Ok(Value::Num(0.0))
+        }),
+        ("topology", topology),
+        ("pop_section", |it, _| {
+            it.eng.sec_stack.pop();
+            Ok(Value::Num(0.0))
+        }),
+        ("push_section", |it, a| {
+            let name = string(a, 0)?;
+            let s = it.all_sections().into_iter().find(|&s| it.sec_name(s) == name).ok_or_else(|| hoc_err!("push_section: {name} not a section"))?;
+            it.eng.sec_stack.push(s);
+            Ok(Value::Num(0.0))
+        }),
+        ("lambda_f", lambda_f),
+        ("psection", psection),
+    ];
+    for (n, f) in fs {
+        it.define_builtin(n, *f);
+    }
+}
+
+/// Sets L; a section with 3-D points has them scaled about the first point.
+pub fn set_length(m: &mut Model, sec: SecId, l: f64) {
+    let s = m.sec_mut(sec);
+    if s.pt3d.len() > 1 {
+        let old = s.length();
+        let fac = l / old;
+        let p0 = s.pt3d[0];
+        for p in s.pt3d.iter_mut().skip(1) {
+            p.x = (p0.x as f64 + (p.x - p0.x) as f64 * fac) as f32;
+            p.y = (p0.y as f64 + (p.y - p0.y) as f64 * fac) as f32;
+            p.z = (p0.z as f64 + (p.z - p0.z) as f64 * fac) as f32;
+        }
+        s.recompute_arc();
+        let n = s.arc.len();
+        s.arc[n - 1] = l;
+    }
+    s.l = l;
+    m.mark_geometry();
+}
+
+/// Sets the diameter of some segments; 3-D diameters become per-segment constants.
+pub fn set_diam(m: &mut Model, sec: SecId, segs: &[usize], d: f64) {
+    let s = m.sec_mut(sec);
+    for &j in segs {
+        s.diam[j] = d;
+    }
+    if s.pt3d.len() > 1 {
+        let l = s.length();
+        let nseg = s.nseg;
+        for i in 0..s.pt3d.len() {
+            let x = s.arc[i] / l;
+            let j = ((x * nseg as f64) as usize).min(nseg - 1);
+            s.pt3d[i].d = s.diam[j] as f32;
+        }
+    }
+    m.mark_geometry();
+}
+
+fn pt3dadd(it: &mut Interp, a: &[Value]) -> HResult<Value> {
+    let s = it.cur_sec()?;
+    let p = Pt3d { x: num(it, a, 0)? as f32, y: num(it, a, 1)? as f32, z: num(it, a, 2)? as f32, d: num(it, a, 3)? as f32 };
+    let m = &mut it.eng.model;
+    let sec = m.sec_mut(s);
+    sec.pt3d.push(p);
+    sec.recompute_arc();
+    m.mark_geometry();
+    Ok(Value::Num(1.0))
+}
+
+fn pt3dchange(it: &mut Interp, a: &[Value]) -> HResult<Value> {
+    let s = it.cur_sec()?;
+    let i = num(it, a, 0)? as usize;
+    let vals: Vec<f64> = (1..a.len()).map(|k| num(it, a, k)).collect::<HResult<_>>()?;
+    let m = &mut it.eng.model;
+    let sec = m.sec_mut(s);
+    if i >= sec.pt3d.len() {
+        return Err(hoc_err!("pt3dchange: index {i} out of range"));
+    }
+    match vals.len() {
+        1 => sec.pt3d[i].d = vals[0] as f32,
+        4 => sec.pt3d[i] = Pt3d { x: vals[0] as f32, y: vals[1] as f32, z: vals[2] as f32, d: vals[3] as f32 },
+        _ => return Err(hoc_err!("pt3dchange: needs 2 or 5 arguments")),
+    }
+    sec.recompute_arc();
+    m.mark_geometry();
+    Ok(Value::Num(0.0))
+}
+
+fn pt3dinsert(it: &mut Interp, a: &[Value]) -> HResult<Value> {
+    let s = it.cur_sec()?;
+    let i = num(it, a, 0)? as usize;
+    let p = Pt3d { x: num(it, a, 1)? as f32, y: num(it, a, 2)? as f32, z: num(it, a, 3)? as f32, d: num(it, a, 4)? as f32 };
+    let m = &mut it.eng.model;
+    let sec = m.sec_mut(s);
+    if i > sec.pt3d.len() {
+        return Err(hoc_err!("pt3dinsert: index {i} out of range"));
+    }
+    sec.pt3d.insert(i, p);
+    sec.recompute_arc();
+    m.mark_geometry();
+    Ok(Value::Num(0.0))
+}
+
+fn pt3d_get(it: &mut Interp, a: &[Value], what: usize) -> HResult<Value> {
+    let s = it.cur_sec()?;
+    let i = num(it, a, 0)?;
+    let sec = it.eng.model.sec(s);
+    let k = i as i64;
+    if k < 0 || k as usize >= sec.pt3d.len() {
+        return Err(hoc_err!("range error: 3-D point index {k}, n3d() = {}", sec.pt3d.len()));
+    }
+    let p = sec.pt3d[k as usize];
+    Ok(Value::Num(match what {
+        0 => p.x as f64,
+        1 => p.y as f64,
+        2 => p.z as f64,
+        3 => p.d as f64,
+        _ => sec.arc[k as usize],
+    }))
+}
+
+/// `distance()` sets the origin at the current section's 0 end (or `distance(0, x)`);
+/// `distance(x)` returns the path length to x of the current section.
+fn distance(it: &mut Interp, a: &[Value]) -> HResult<Value> {
+    let s = it.cur_sec()?;
+    match a.len() {
+        0 => {
+            it.eng.distance_origin = Some((s, 0.0));
+            Ok(Value::Num(0.0))
+        }
+        1 => {
+            let x = num(it, a, 0)?;
+            let origin = it.eng.distance_origin.ok_or_else(|| hoc_err!("distance: origin not set"))?;
+            Ok(Value::Num(path_distance(&mut it.eng.model, origin, (s, x))))
+        }
+        _ => {
+            let mode = num(it, a, 0)?;
+            let x = num(it, a, 1)?;
+            if mode == 0.0 {
+                it.eng.distance_origin = Some((s, x));
+                Ok(Value::Num(0.0))
+            } else {
+                let origin = it.eng.distance_origin.ok_or_else(|| hoc_err!("distance: origin not set"))?;
+                Ok(Value::Num(path_distance(&mut it.eng.model, origin, (s, x))))
+            }
+        }
+    }
+}
+
+/// Position of the node x maps to along its section (µm from the 0 end).
+fn node_pos(m: &Model, s: SecId, x: f64) -> f64 {
+    let sec = m.sec(s);
+    let l = sec.length();
+    if x <= 0.0 {
+        0.0
+    } else if x >= 1.0 {
+        l
+    } else {
+        (sec.seg_index(x) as f64 + 0.5) / sec.nseg as f64 * l
+    }
+}
+
+/// Path length between two locations, snapping to nodes as NEURON does.
+pub fn path_distance(m: &mut Model, a: (SecId, f64), b: (SecId, f64)) -> f64 {
+    // Distance of each location from its root, via parents.
+    let chain = |m: &Model, (s, x): (SecId, f64)| -> Vec<(SecId, f64)> {
+        let mut out = vec![(s, node_pos(m, s, x))];
+        let mut cur = s;
+        while let Some((p, px)) = m.sec(cur).parent {
+            let pos = node_pos(m, p, px);
+            // A child at the parent's 0 end continues to the grandparent.
+            out.push((p, pos));
+            cur = p;
+        }
+        out
+    };
+    let ca = chain(m, a);
+    let cb = chain(m, b);
+    // Find the lowest common section.
+    for (i, &(sa, pa)) in ca.iter().enumerate() {
+        if let Some(j) = cb.iter().position(|&(sb, _)| sb == sa) {
+            let pb = cb[j].1;
+            let mut d = (pa - pb).abs();
+            for &(_, p) in &ca[..i] {
+                d += p;
+            }
+            for &(_, p) in &cb[..j] {
+                d += p;
+            }
+            return d;
+        }
+    }
+    1e20
+}
+
+fn lambda_f(it: &mut Interp, a: &[Value]) -> HResult<Value> {
+    let freq = num(it, a, 0)?;
+    let s = it.cur_sec()?;
+    it.eng.model.ensure_lowered();
+    let sec = it.eng.model.sec(s);
+    let diam = sec.diam[sec.seg_index(0.5)];
+    let (ra, cm) = (sec.ra, sec.cm[sec.seg_index(0.5)]);
+    if sec.pt3d.len() < 2 {
+        return Ok(Value::Num(1e5 * (diam / (4.0 * std::f64::consts::PI * freq * ra * cm)).sqrt()));
+    }
+    let mut x1 = sec.arc[0];
+    let mut d1 = sec.pt3d[0].d as f64;
+    let mut lam = 0.0;
+    for i in 1..sec.pt3d.len() {
+        let x2 = sec.arc[i];
+        let d2 = sec.pt3d[i].d as f64;
+        lam += (x2 - x1) / (d1 + d2).sqrt();
+        x1 = x2;
+        d1 = d2;
+    }
+    lam *= 2f64.sqrt() * 1e-5 * (4.0 * std::f64::consts::PI * freq * ra * cm).sqrt();
+    Ok(Value::Num(sec.length() / lam))
+}
+
+// ---------------------------------------------------------------- simulation
+
+fn finitialize(it: &mut Interp, a: &[Value]) -> HResult<Value> {
+    let v = opt_num(it, a, 0)?;
+    it.free_dropped();
+    it.sync_to_model();
+    it.eng.model.finitialize(v);
+    it.sync_from_model();
+    record_init(it);
+    Ok(Value::Num(0.0))
+}
+
+fn fcurrent(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
+    it.sync_to_model();
+    it.eng.model.fcurrent();
+    Ok(Value::Num(0.0))
+}
+
+fn frecord_init(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
+    record_init(it);
+    Ok(Value::Num(0.0))
+}
+
+/// Clears recording vectors and takes the sample at the current time.
+fn record_init(it: &mut Interp) {
+    let e = &mut it.eng;
+    for r in e.records.iter_mut() {
+        if let ObjData::Vector(v) = &mut *r.vec.data.borrow_mut() {
+            v.data.clear();
+        }
+        r.next = e.model.t;
+        r.next_index = 0;
+    }
+    for (_, v) in &e.netcon_records {
+        if let ObjData::Vector(v) = &mut *v.data.borrow_mut() {
+            v.data.clear();
+        }
+    }
+    let model = &e.model;
+    sample(&mut e.records, model);
+}
+
+fn sample(records: &mut [Recording], m: &Model) {
+    for r in records.iter_mut() {
+        let due = match (&r.times, r.every) {
+            (Some(times), _) => times.get(r.next_index).is_some_and(|&t| m.t + 1e-9 >= t),
+            (None, Some(_)) => m.t + 1e-9 >= r.next,
+            (None, None) => true,
+        };
+        if !due {
+            continue;
+        }
+        if let Some(x) = m.read_var(&r.var) {
+            if let ObjData::Vector(v) = &mut *r.vec.data.borrow_mut() {
+                v.data.push(x);
+            }
+        }
+        r.next_index += 1;
+        if let Some(dt) = r.every {
+            r.next = r.next_index as f64 * dt;
+        }
+    }
+}
+
+fn fadvance(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
+    it.free_dropped();
+    it.sync_to_model();
+    let e = &mut it.eng;
+    let records = &mut e.records;
+    e.model.fadvance(&mut |m| sample(records, m));
+    flush_spikes(it);
+    it.sync_from_model();
+    Ok(Value::Num(0.0))
+}
+
+/// Moves spike times NetCons recorded into their HOC vectors.
+fn flush_spikes(it: &mut Interp) {
+    let e = &mut it.eng;
+    for (idx, vec) in &e.netcon_records {
+        if let Some(Some(n)) = e.model.netcons.get_mut(*idx) {
+            if n.recorded.is_empty() {
+                continue;
+            }
+            if let ObjData::Vector(v) = &mut *vec.data.borrow_mut() {
+                v.data.extend(n.recorded.drain(..));
+            }
+        }
+    }
+}
+
+/// `vec.record(&var [, Dt | tvec])`, `vec.play(...)`.
+pub fn vector_record(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<Value> {
+    if name != "record" {
+        return Err(hoc_err!("Vector.{name} is not available yet"));
+    }
+    let var = match a.first() {
+        Some(Value::Ptr(Place::Engine(v))) => *v,
+        Some(Value::Ptr(Place::Global(i, _))) if it.globals.syms[*i as usize].name.as_ref() == "t" => Var::T,
+        Some(v) => return Err(hoc_err!("Vector.record: can't record a {}", v.type_name())),
+        None => return Err(hoc_err!("Vector.record: needs a pointer")),
+    };
+    let (every, times) = match a.get(1) {
+        Some(Value::Num(dt)) => (Some(*dt), None),
+        Some(Value::Obj(Some(tv))) => (None, Some(crate::builtins::vector::with_vec(tv, |v| v.data.clone())?)),
+        _ => (None, None),
+    };
+    it.eng.records.retain(|r| !std::rc::Rc::ptr_eq(&r.vec, o));
+    it.eng.records.push(Recording { var, vec: o.clone(), every, next: 0.0, times, next_index: 0 });
+    Ok(Value::Obj(Some(o.clone())))
+}
+
+// ---------------------------------------------------------------- printing
+
+fn topology(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
+    let m = &it.eng.model;
+    let mut out = String::from("\n");
+    let secs: Vec<SecId> = it.all_sections();
+    let mut children: Vec<Vec<SecId>> = vec![Vec::new(); m.sections.len()];
+    for &s in &secs {
+        if let Some((p, _)) = m.sec(s).parent {
+            children[p].push(s);
+        }
+    }
+    for list in children.iter_mut() {
+        list.sort_by(|&a, &b| {
+            let (sa, sb) = (m.sec(a), m.sec(b));
+            sa.parent.unwrap().1.partial_cmp(&sb.parent.unwrap().1).unwrap().then(sb.serial.cmp(&sa.serial))
+        });
+    }
+    fn walk(m: &Model, children: &[Vec<SecId>], s: SecId, indent: usize, out: &mut String) {
+        let sec = m.sec(s);
+        let dashes = "-".repeat(sec.nseg);
+        let lead = if sec.parent.is_some() {
+            let px = sec.parent.unwrap().1;
+            format!("{}`", " ".repeat(indent))
+                + &if sec.orientation == 0.0 { format!("{dashes}|") } else { format!("{dashes}|") }
+                + &format!("       {}({}-{})", sec.name, sec.orientation as i32, 1 - sec.orientation as i32)
+                + &if px == 1.0 { String::new() } else { format!(" at {}", fmt_g(px, 6, false, false)) }
+        } else {
+            format!("|{dashes}|       {}(0-1)", sec.name)
+        };
+        out.push_str(&lead);
+        out.push('\n');
+        for &c in &children[s] {
+            let pos = m.sec(c).parent.unwrap().1;
+            let off = indent + 1 + ((pos * sec.nseg as f64) as usize).min(sec.nseg);
+            walk(m, children, c, if sec.parent.is_some() { off + 1 } else { off }, out);
+        }
+    }
+    for &s in &secs {
+        if m.sec(s).parent.is_none() {
+            walk(m, &children, s, 0, &mut out);
+        }
+    }
+    out.push('\n');
+    it.write_out(&out)?;
+    Ok(Value::Num(1.0))
+}
+
+fn psection(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
+    let s = it.cur_sec()?;
+    let m = &it.eng.model;
+    let sec = m.sec(s);
+    let mut out = format!("{} {{ nseg={}  L={}  Ra={}\n", sec.name, sec.nseg, fmt_g(sec.length(), 6, false, false), fmt_g(sec.ra, 6, false, false));
+    if let Some((p, x)) = sec.parent {
+        out.push_str(&format!("\t{}{} connect {} ({}), {}\n", m.sec(p).name, "", sec.name, fmt_g(sec.orientation, 6, false, false), fmt_g(x, 6, false, false)));
+    }
+    out.push_str(&format!("\t/* First segment only */\n\tinsert morphology {{ diam={}}}\n\tinsert capacitance {{ cm={}}}\n", fmt_g(sec.diam[0], 6, false, false), fmt_g(sec.cm[0], 6, false, false)));
+    for ins in &m.inserted[s] {
+        let mech = &m.mechs[ins.mech];
+        out.push_str(&format!("\tinsert {} {{", mech.name()));
+        for (k, v) in mech.vars().iter().enumerate() {
+            if v.kind == cable::mechanism::VarKind::Parameter {
+                out.push_str(&format!(" {}_{}={}", v.name, mech.name(), fmt_g(m.data[ins.mech].cols[k][ins.inst[0] as usize], 6, false, false)));
+            }
+        }
+        out.push_str("}\n");
+    }
+    out.push_str("}\n");
+    it.write_out(&out)?;
+    Ok(Value::Num(1.0))
+}
+
+// ---------------------------------------------------------------- SectionRef / SectionList
+
+pub fn secref_method(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<Option<Value>> {
+    let s = with_secref(o, |r| r.sec)?;
+    let m = &it.eng.model;
+    let v = match name {
+        "sec" => Value::Sec(s),
+        "parent" => match m.sec(s).parent {
+            Some((p, _)) => Value::Sec(p),
+            None => return Err(hoc_err!("SectionRef.parent: {} has no parent", m.sec(s).name)),
+        },
+        "trueparent" => {
+            let mut cur = m.sec(s).parent;
+            while let Some((p, x)) = cur {
+                if x > 0.0 || m.sec(p).parent.is_none() {
+                    break;
+                }
+                cur = m.sec(p).parent;
+            }
+            match cur {
+                Some((p, _)) => Value::Sec(p),
+                None => return Err(hoc_err!("SectionRef.trueparent: no parent")),
+            }
+        }
+        "root" => {
+            let mut cur = s;
+            while let Some((p, _)) = m.sec(cur).parent {
+                cur = p;
+            }
+            Value::Sec(cur)
+        }
+        "has_parent" => Value::Num(m.sec(s).parent.is_some() as i32 as f64),
+        "has_trueparent" => Value::Num(m.sec(s).parent.is_some() as i32 as f64),
+        "nchild" => Value::Num(child_list(m, s).len() as f64),
+        "child" => {
+            let i = num(it, a, 0)? as usize;
+            let ch = child_list(&it.eng.model, s);
+            Value::Sec(*ch.get(i).ok_or_else(|| hoc_err!("SectionRef.child: index {i} out of range"))?)
+        }
+        "is_cas" => Value::Num((it.cur_sec().ok() == Some(s)) as i32 as f64),
+        "exists" => Value::Num(m.exists(s) as i32 as f64),
+        _ => return Ok(None),
+    };
+    Ok(Some(v))
+}
+
+/// Children of a section, in NEURON's sibling order.
+pub fn child_list(m: &Model, s: SecId) -> Vec<SecId> {
+    let mut ch: Vec<SecId> = (0..m.sections.len()).filter(|&c| m.exists(c) && m.sec(c).parent.is_some_and(|(p, _)| p == s)).collect();
+    ch.sort_by(|&a, &b| {
+        let (sa, sb) = (m.sec(a), m.sec(b));
+        sa.parent.unwrap().1.partial_cmp(&sb.parent.unwrap().1).unwrap().then(sb.serial.cmp(&sa.serial))
+    });
+    ch
+}
+
+fn subtree(m: &Model, s: SecId, out: &mut Vec<SecId>) {
+    out.push(s);
+    for c in child_list(m, s) {
+        subtree(m, c, out);
+    }
+}
+
+pub fn seclist_method(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<Option<Value>> {
+    let target = match a.first() {
+        Some(Value::Sec(s)) => Some(*s),
+        _ => None,
+    };
+    let sec = |it: &mut Interp| -> HResult<SecId> {
+        match target {
+            Some(s) => Ok(s),
+            None => it.cur_sec(),
+        }
+    };
+    let v = match name {
+        "append" => {
+            let s = sec(it)?;
+            with_seclist(o, |l| l.secs.push(s))?;
+            Value::Num(1.0)
+        }
+        "remove" => {
+            if let Some(Value::Obj(Some(other))) = a.first() {
+                let rm = super::classes::section_list_items(it, other)?;
+                let n = with_seclist(o, |l| {
+                    let before = l.secs.len();
+                    l.secs.retain(|s| !rm.contains(s));
+                    before - l.secs.len()
+                })?;
+                Value::Num(n as f64)
+            } else {
+                let s = sec(it)?;
+                let n = with_seclist(o, |l| {
+                    let before = l.secs.len();
+                    l.secs.retain(|&x| x != s);
+                    before - l.secs.len()
+                })?;
+                Value::Num(n as f64)
+            }
+        }
+        "children" => {
+            let s = sec(it)?;
+            let ch = child_list(&it.eng.model, s);
+            with_seclist(o, |l| l.secs.extend(ch))?;
+            Value::Num(1.0)
+        }
+        "subtree" => {
+            let s = sec(it)?;
+            let mut out = Vec::new();
+            subtree(&it.eng.model, s, &mut out);
+            with_seclist(o, |l| l.secs.extend(out))?;
+            Value::Num(1.0)
+        }
+        "wholetree" => {
+            let mut s = sec(it)?;
+            while let Some((p, _)) = it.eng.model.sec(s).parent {
+                s = p;
+            }
+            let mut out = Vec::new();
+            subtree(&it.eng.model, s, &mut out);
+            with_seclist(o, |l| l.secs.extend(out))?;
+            Value::Num(1.0)
+        }
+        "allroots" => {
+            let roots: Vec<SecId> = it.all_sections().into_iter().filter(|&s| it.eng.model.sec(s).parent.is_none()).collect();
+            with_seclist(o, |l| l.secs.extend(roots))?;
+            Value::Num(1.0)
+        }
+        "unique" => {
+            let n = with_seclist(o, |l| {
+                let mut seen = std::collections::HashSet::new();
+                let before = l.secs.len();
+                l.secs.retain(|s| seen.insert(*s));
+                before - l.secs.len()
+            })?;
+            Value::Num(n as f64)
+        }
+        "contains" => {
+            let s = sec(it)?;
+            Value::Num(with_seclist(o, |l| l.secs.contains(&s))? as i32 as f64)
+        }
+        "printnames" => {
+            let secs = super::classes::section_list_items(it, o)?;
+            let mut out = String::new();
+            for s in secs {
+                out.push_str(&it.sec_name(s));
+                out.push('\n');
+            }
+            it.write_out(&out)?;
+            Value::Num(1.0)
+        }
+        "size" => Value::Num(super::classes::section_list_items(it, o)?.len() as f64),
+        _ => return Ok(None),
+    };
+    let _ = (object, value_str);
+    Ok(Some(v))
+}

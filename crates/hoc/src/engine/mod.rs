@@ -1,0 +1,212 @@
+//! HOC's view of the cable engine: section names and the section stack,
+//! range and section variables, point-process and NetCon objects, and the
+//! functions that drive a simulation (finitialize, fadvance, …).
+
+pub mod classes;
+pub mod funcs;
+pub mod range;
+pub mod sections;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use cable::model::Var;
+use cable::{Model, SecId};
+
+use crate::error::HResult;
+use crate::hoc_err;
+use crate::interp::Interp;
+use crate::symbol::Kind;
+use crate::value::ObjRef;
+
+/// A name the engine gives meaning to.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Host {
+    /// A property of the whole section.
+    SecVar(SecVar),
+    /// A variable with a value per segment.
+    Range(RangeVar),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum SecVar {
+    L,
+    Nseg,
+    Ra,
+    Rallbranch,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum RangeVar {
+    V,
+    Diam,
+    Cm,
+    Imem,
+    Mech(usize, usize),
+}
+
+/// What `Vector.record` samples into a vector.
+pub struct Recording {
+    pub var: Var,
+    pub vec: ObjRef,
+    /// Sampling interval (None: every step) and the next sample time.
+    pub every: Option<f64>,
+    pub next: f64,
+    /// Sample times given as a Vector (`record(&x, tvec)`).
+    pub times: Option<Vec<f64>>,
+    pub next_index: usize,
+}
+
+/// The engine and HOC's state around it.
+pub struct Engine {
+    pub model: Model,
+    pub hosts: Vec<Host>,
+    pub sec_stack: Vec<SecId>,
+    pub accessed: Option<SecId>,
+    pub records: Vec<Recording>,
+    /// Point processes whose HOC objects were dropped: freed before the next use.
+    pub dropped: Rc<RefCell<Vec<(usize, u32)>>>,
+    /// HOC object owning each section (by object identity), for forsec scoping.
+    pub owners: Vec<Option<std::rc::Weak<crate::object::Object>>>,
+    /// The symbol each section was created under, and its index in the array.
+    pub sec_sym: Vec<Option<(crate::ast::NameRef, usize)>>,
+    pub use_fast_imem: bool,
+    /// `distance()` origin: section and position.
+    pub distance_origin: Option<(SecId, f64)>,
+    /// NetCon.record targets: NetCon index and the Vector receiving spike times.
+    pub netcon_records: Vec<(usize, ObjRef)>,
+}
+
+impl Engine {
+    pub fn new() -> Self {
+        Engine {
+            model: Model::default(),
+            hosts: Vec::new(),
+            sec_stack: Vec::new(),
+            accessed: None,
+            records: Vec::new(),
+            dropped: Rc::new(RefCell::new(Vec::new())),
+            owners: Vec::new(),
+            sec_sym: Vec::new(),
+            use_fast_imem: false,
+            distance_origin: None,
+            netcon_records: Vec::new(),
+        }
+    }
+}
+
+impl Default for Engine {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Binds the engine's names (range variables, point-process classes, functions).
+pub fn install(it: &mut Interp) {
+    let mut names: Vec<(String, Host)> = vec![
+        ("L".into(), Host::SecVar(SecVar::L)),
+        ("nseg".into(), Host::SecVar(SecVar::Nseg)),
+        ("Ra".into(), Host::SecVar(SecVar::Ra)),
+        ("rallbranch".into(), Host::SecVar(SecVar::Rallbranch)),
+        ("v".into(), Host::Range(RangeVar::V)),
+        ("diam".into(), Host::Range(RangeVar::Diam)),
+        ("cm".into(), Host::Range(RangeVar::Cm)),
+        ("i_membrane_".into(), Host::Range(RangeVar::Imem)),
+    ];
+    let model = &it.eng.model;
+    for (m, mech) in model.mechs.iter().enumerate() {
+        if mech.kind() == cable::mechanism::MechKind::Density {
+            for (k, var) in mech.vars().iter().enumerate() {
+                names.push((format!("{}_{}", var.name, mech.name()), Host::Range(RangeVar::Mech(m, k))));
+            }
+        }
+    }
+    let points: Vec<(String, usize)> = model
+        .mechs
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| m.kind() != cable::mechanism::MechKind::Density)
+        .map(|(i, m)| (m.name().to_string(), i))
+        .collect();
+    for (name, h) in names {
+        let idx = it.eng.hosts.len() as u32;
+        it.eng.hosts.push(h);
+        let i = it.globals.intern(&name);
+        it.globals.syms[i as usize].kind = Kind::Host(idx);
+    }
+    for (name, m) in points {
+        it.add_native_class(&name, crate::builtins::NativeClass::Point(m as u32));
+    }
+    for (name, nc) in [
+        ("NetCon", crate::builtins::NativeClass::NetCon),
+        ("SectionRef", crate::builtins::NativeClass::SectionRef),
+        ("SectionList", crate::builtins::NativeClass::SectionList),
+        ("CVode", crate::builtins::NativeClass::CVode),
+    ] {
+        it.add_native_class(name, nc);
+    }
+    funcs::install(it);
+}
+
+impl Interp {
+    /// The currently accessed section: the section stack's top, else the default.
+    pub fn cur_sec(&mut self) -> HResult<SecId> {
+        self.free_dropped();
+        if let Some(&s) = self.eng.sec_stack.last() {
+            if self.eng.model.exists(s) {
+                return Ok(s);
+            }
+        }
+        if let Some(s) = self.eng.accessed.filter(|&s| self.eng.model.exists(s)) {
+            return Ok(s);
+        }
+        // NEURON falls back to the first existing section.
+        if let Some(s) = (0..self.eng.model.sections.len()).find(|&s| self.eng.model.exists(s)) {
+            self.eng.accessed = Some(s);
+            return Ok(s);
+        }
+        Err(hoc_err!("Section access unspecified"))
+    }
+
+    /// Frees the point processes whose objects were dropped.
+    pub fn free_dropped(&mut self) {
+        let dropped: Vec<(usize, u32)> = self.eng.dropped.borrow_mut().drain(..).collect();
+        for (m, i) in dropped {
+            self.eng.model.free_point(m, i);
+        }
+    }
+
+    pub fn sec_name(&self, s: SecId) -> String {
+        self.eng.model.sec(s).name.clone()
+    }
+
+    /// Runs `f` with `sec` pushed on the section stack.
+    pub fn with_section<R>(&mut self, sec: SecId, f: impl FnOnce(&mut Self) -> HResult<R>) -> HResult<R> {
+        self.eng.sec_stack.push(sec);
+        let r = f(self);
+        self.eng.sec_stack.pop();
+        r
+    }
+
+    /// Copies t, dt, celsius and secondorder from HOC into the model.
+    pub fn sync_to_model(&mut self) {
+        let g = |it: &Interp, n: &str| it.globals.get(n).map(|i| it.global_num(i));
+        if let Some(x) = g(self, "dt") {
+            self.eng.model.dt = x;
+        }
+        if let Some(x) = g(self, "t") {
+            self.eng.model.t = x;
+        }
+        if let Some(x) = g(self, "celsius") {
+            self.eng.model.celsius = x;
+        }
+        if let Some(x) = g(self, "secondorder") {
+            self.eng.model.secondorder = x as i32;
+        }
+    }
+
+    pub fn sync_from_model(&mut self) {
+        let t = self.eng.model.t;
+        self.set_global_num("t", t);
+    }
+}

@@ -1,0 +1,188 @@
+//! Range variables (`v`, `diam`, `g_pas`, … per segment) and section
+//! variables (`L`, `nseg`, `Ra`), read and written by name, by `sec.name`,
+//! by `name(x)` and by `name(x1:x2) = y1:y2`.
+
+use cable::model::Var;
+use cable::SecId;
+
+use super::{Host, RangeVar, SecVar};
+use crate::error::HResult;
+use crate::hoc_err;
+use crate::interp::Interp;
+
+impl Interp {
+    pub fn host(&self, h: u32) -> Host {
+        self.eng.hosts[h as usize]
+    }
+
+    pub fn host_name(&self, h: Host) -> String {
+        match h {
+            Host::SecVar(SecVar::L) => "L".into(),
+            Host::SecVar(SecVar::Nseg) => "nseg".into(),
+            Host::SecVar(SecVar::Ra) => "Ra".into(),
+            Host::SecVar(SecVar::Rallbranch) => "rallbranch".into(),
+            Host::Range(RangeVar::V) => "v".into(),
+            Host::Range(RangeVar::Diam) => "diam".into(),
+            Host::Range(RangeVar::Cm) => "cm".into(),
+            Host::Range(RangeVar::Imem) => "i_membrane_".into(),
+            Host::Range(RangeVar::Mech(m, k)) => {
+                let mech = &self.eng.model.mechs[m];
+                format!("{}_{}", mech.vars()[k].name, mech.name())
+            }
+        }
+    }
+
+    /// Reads `name` (x = None: the section variable, or the range variable at 0.5).
+    pub fn host_read(&mut self, sec: SecId, h: Host, x: Option<f64>) -> HResult<f64> {
+        let m = &mut self.eng.model;
+        match h {
+            Host::SecVar(v) => {
+                if x.is_some() {
+                    return Err(hoc_err!("{} is not a range variable", self.host_name(h)));
+                }
+                let s = m.sec(sec);
+                Ok(match v {
+                    SecVar::L => s.length(),
+                    SecVar::Nseg => s.nseg as f64,
+                    SecVar::Ra => s.ra,
+                    SecVar::Rallbranch => s.rallbranch,
+                })
+            }
+            Host::Range(rv) => {
+                let x = x.unwrap_or(0.5);
+                match rv {
+                    RangeVar::V | RangeVar::Imem => {
+                        m.ensure_lowered();
+                        let var = if rv == RangeVar::V { Var::V { sec, x } } else { Var::Imem { sec, x } };
+                        Ok(m.read_var(&var).unwrap_or(0.0))
+                    }
+                    RangeVar::Diam => {
+                        m.ensure_lowered();
+                        let s = m.sec(sec);
+                        Ok(s.diam[s.seg_index(x)])
+                    }
+                    RangeVar::Cm => {
+                        let s = m.sec(sec);
+                        Ok(s.cm[s.seg_index(x)])
+                    }
+                    RangeVar::Mech(mech, k) => {
+                        let var = self.mech_var(sec, mech, k, x)?;
+                        Ok(self.eng.model.read_var(&var).unwrap_or(0.0))
+                    }
+                }
+            }
+        }
+    }
+
+    /// The engine variable behind `name(x)` of a section, for pointers and records.
+    pub fn host_var(&mut self, sec: SecId, h: Host, x: Option<f64>) -> HResult<Var> {
+        let x = x.unwrap_or(0.5);
+        match h {
+            Host::Range(RangeVar::V) => Ok(Var::V { sec, x }),
+            Host::Range(RangeVar::Imem) => Ok(Var::Imem { sec, x }),
+            Host::Range(RangeVar::Mech(m, k)) => self.mech_var(sec, m, k, x),
+            _ => Err(hoc_err!("can't take the address of {}", self.host_name(h))),
+        }
+    }
+
+    fn mech_var(&mut self, sec: SecId, mech: usize, k: usize, x: f64) -> HResult<Var> {
+        let m = &self.eng.model;
+        let s = m.sec(sec);
+        let seg = s.seg_index(x);
+        match m.density_instance(sec, mech, seg) {
+            Some(inst) => Ok(Var::Mech { mech, var: k, inst }),
+            None => Err(hoc_err!(
+                "{}, the mechanism does not exist at {}({})",
+                self.host_name(Host::Range(RangeVar::Mech(mech, k))),
+                s.name,
+                crate::format::fmt_g(x, 6, false, false)
+            )),
+        }
+    }
+
+    /// Writes `name = value` (x None: whole section) or `name(x) = value`.
+    pub fn host_write(&mut self, sec: SecId, h: Host, x: Option<f64>, value: f64) -> HResult<()> {
+        match h {
+            Host::SecVar(v) => {
+                if x.is_some() {
+                    return Err(hoc_err!("{} is not a range variable", self.host_name(h)));
+                }
+                let m = &mut self.eng.model;
+                match v {
+                    SecVar::L => {
+                        if value <= 0.0 {
+                            return Err(hoc_err!("L must be > 0"));
+                        }
+                        super::funcs::set_length(m, sec, value);
+                    }
+                    SecVar::Nseg => {
+                        let n = value as i64;
+                        if n < 1 || n > 32767 {
+                            return Err(hoc_err!("nseg must be positive"));
+                        }
+                        m.set_nseg(sec, n as usize);
+                    }
+                    SecVar::Ra => m.sec_mut(sec).ra = value,
+                    SecVar::Rallbranch => m.sec_mut(sec).rallbranch = value,
+                }
+                Ok(())
+            }
+            Host::Range(rv) => {
+                let nseg = self.eng.model.sec(sec).nseg;
+                let segs: Vec<usize> = match x {
+                    None => (0..nseg).collect(),
+                    Some(x) => vec![self.eng.model.sec(sec).seg_index(x)],
+                };
+                match rv {
+                    RangeVar::V => {
+                        let m = &mut self.eng.model;
+                        m.ensure_lowered();
+                        match x {
+                            Some(x) => {
+                                m.write_var(&Var::V { sec, x }, value);
+                            }
+                            None => {
+                                let mut xs: Vec<f64> = vec![0.0, 1.0];
+                                xs.extend(m.sec(sec).centers());
+                                for x in xs {
+                                    m.write_var(&Var::V { sec, x }, value);
+                                }
+                            }
+                        }
+                    }
+                    RangeVar::Diam => {
+                        let m = &mut self.eng.model;
+                        super::funcs::set_diam(m, sec, &segs, value);
+                    }
+                    RangeVar::Cm => {
+                        let m = &mut self.eng.model;
+                        for &j in &segs {
+                            m.sec_mut(sec).cm[j] = value;
+                        }
+                    }
+                    RangeVar::Imem => return Err(hoc_err!("i_membrane_ is read only")),
+                    RangeVar::Mech(mech, k) => {
+                        for &j in &segs {
+                            let xc = (j as f64 + 0.5) / nseg as f64;
+                            let var = self.mech_var(sec, mech, k, xc)?;
+                            self.eng.model.write_var(&var, value);
+                        }
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// `name(x1:x2) = y1:y2`: linear interpolation at segment centres in [x1, x2].
+    pub fn host_write_range(&mut self, sec: SecId, h: Host, x1: f64, x2: f64, y1: f64, y2: f64) -> HResult<()> {
+        let centers = self.eng.model.sec(sec).centers();
+        for x in centers {
+            if x >= x1 - 1e-9 && x <= x2 + 1e-9 {
+                let y = if x2 == x1 { y1 } else { y1 + (y2 - y1) * (x - x1) / (x2 - x1) };
+                self.host_write(sec, h, Some(x), y)?;
+            }
+        }
+        Ok(())
+    }
+}

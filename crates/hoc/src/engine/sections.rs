@@ -1,0 +1,304 @@
+//! Section statements: create, access, section prefixes, connect, insert,
+//! forall/forsec/ifsec and `for (x)`.
+
+use cable::SecId;
+
+use crate::ast::{Expr, NameRef, SecRef, Stmt};
+use crate::error::{HResult, HocError};
+use crate::hoc_err;
+use crate::interp::{Flow, Interp};
+use crate::object::ObjData;
+use crate::symbol::Kind;
+use crate::value::{ObjRef, Slot, Value};
+
+impl Interp {
+    /// The section a statement names.
+    pub fn sec_of(&mut self, r: &SecRef) -> HResult<SecId> {
+        match r {
+            SecRef::Name(n, idx) => {
+                let k = match idx {
+                    Some(e) => Some(self.eval_num(e)?),
+                    None => None,
+                };
+                self.section_by_name(*n, k)
+            }
+            SecRef::Expr(e) => match self.eval(e)? {
+                Value::Sec(s) => Ok(s),
+                v => Err(hoc_err!("a {} is not a section", v.type_name())),
+            },
+        }
+    }
+
+    /// `name` or `name[k]` as a section.
+    pub fn section_by_name(&mut self, r: NameRef, k: Option<f64>) -> HResult<SecId> {
+        let name = self.sym_name(r);
+        let slot = self.slot_clone(r).unwrap_or_default();
+        let Slot::Secs { data, .. } = slot else {
+            return Err(hoc_err!("{name} is not a section"));
+        };
+        let i = match k {
+            Some(x) => {
+                let i = (x + self.float_epsilon()) as i64;
+                if i < 0 || i as usize >= data.len() {
+                    return Err(hoc_err!("{name}[{i}] subscript out of range"));
+                }
+                i as usize
+            }
+            None => 0,
+        };
+        match data.get(i).copied().flatten() {
+            Some(s) if self.eng.model.exists(s) => Ok(s),
+            _ => Err(hoc_err!("Section access unspecified: {name} was deleted")),
+        }
+    }
+
+    /// Runs a section statement.
+    pub fn exec_section_stmt(&mut self, s: &Stmt) -> HResult<Flow> {
+        match s {
+            Stmt::Create(items) => {
+                for (r, n) in items {
+                    let n = match n {
+                        Some(e) => Some(self.eval_num(e)?),
+                        None => None,
+                    };
+                    self.create(*r, n)?;
+                }
+            }
+            Stmt::Access(r) => {
+                let s = self.sec_of(r)?;
+                self.eng.accessed = Some(s);
+            }
+            Stmt::SecPrefix(r, body) => {
+                let s = self.sec_of(r)?;
+                return self.with_section(s, |it| it.exec(body));
+            }
+            Stmt::Connect { child, child_x, parent, parent_x } => {
+                // NEURON evaluates the parent position last.
+                let c = self.sec_of(child)?;
+                let cx = self.eval_num(child_x)?;
+                let p = match parent {
+                    Some(p) => self.sec_of(p)?,
+                    None => self.cur_sec()?,
+                };
+                let px = self.eval_num(parent_x)?;
+                if !(0.0..=1.0).contains(&px) || !(0.0..=1.0).contains(&cx) {
+                    return Err(hoc_err!("out of range, must be 0 <= x <= 1"));
+                }
+                self.eng.model.connect(c, cx, p, px).map_err(HocError::new)?;
+            }
+            Stmt::Insert(name) => {
+                let s = self.cur_sec()?;
+                let m = self.density_mech(name)?;
+                self.eng.model.insert(s, m);
+            }
+            Stmt::Uninsert(name) => {
+                let s = self.cur_sec()?;
+                let m = self.density_mech(name)?;
+                self.eng.model.uninsert(s, m);
+            }
+            Stmt::Forall(body) => {
+                let secs: Vec<SecId> = self.all_sections();
+                for s in secs {
+                    if !self.eng.model.exists(s) {
+                        continue;
+                    }
+                    match self.with_section(s, |it| it.exec(body))? {
+                        Flow::Break => break,
+                        Flow::Return(v) => return Ok(Flow::Return(v)),
+                        Flow::Stop => return Ok(Flow::Stop),
+                        _ => {}
+                    }
+                }
+            }
+            Stmt::Forsec(e, body) => {
+                let secs = self.forsec_list(e)?;
+                for s in secs {
+                    if !self.eng.model.exists(s) {
+                        continue;
+                    }
+                    match self.with_section(s, |it| it.exec(body))? {
+                        Flow::Break => break,
+                        Flow::Return(v) => return Ok(Flow::Return(v)),
+                        Flow::Stop => return Ok(Flow::Stop),
+                        _ => {}
+                    }
+                }
+            }
+            Stmt::Ifsec(e, body) => {
+                let s = self.cur_sec()?;
+                let pat = crate::builtins::value_str(&self.eval(e)?);
+                if self.section_matches(s, &pat)? {
+                    return self.exec(body);
+                }
+            }
+            Stmt::ForX(r, ends, body) => {
+                let s = self.cur_sec()?;
+                let mut xs = Vec::new();
+                if *ends {
+                    xs.push(0.0);
+                }
+                xs.extend(self.eng.model.sec(s).centers());
+                if *ends {
+                    xs.push(1.0);
+                }
+                let place = self.place_of(&Expr::Name(*r))?;
+                for x in xs {
+                    self.write_place(&place, x)?;
+                    match self.exec(body)? {
+                        Flow::Break => break,
+                        Flow::Return(v) => return Ok(Flow::Return(v)),
+                        Flow::Stop => return Ok(Flow::Stop),
+                        _ => {}
+                    }
+                }
+            }
+            _ => unreachable!("not a section statement"),
+        }
+        Ok(Flow::Normal)
+    }
+
+    pub fn density_mech(&self, name: &str) -> HResult<usize> {
+        match self.eng.model.mech_index(name) {
+            Some(m) if self.eng.model.mechs[m].kind() == cable::mechanism::MechKind::Density => Ok(m),
+            _ => Err(hoc_err!("{name} is not a MECHANISM")),
+        }
+    }
+
+    /// Every existing section, in creation order.
+    pub fn all_sections(&self) -> Vec<SecId> {
+        (0..self.eng.model.sections.len()).filter(|&s| self.eng.model.exists(s)).collect()
+    }
+
+    fn forsec_list(&mut self, e: &Expr) -> HResult<Vec<SecId>> {
+        match self.eval(e)? {
+            Value::Obj(Some(o)) => self.section_list_items(&o),
+            v @ (Value::Str(_) | Value::SRef(_)) => {
+                let pat = crate::builtins::value_str(&v);
+                let mut out = Vec::new();
+                for s in self.all_sections() {
+                    if self.section_matches(s, &pat)? {
+                        out.push(s);
+                    }
+                }
+                Ok(out)
+            }
+            v => Err(hoc_err!("forsec needs a string or a SectionList, not a {}", v.type_name())),
+        }
+    }
+
+    /// HOC's section-name pattern: `.*pat.*` where `<`/`>` bracket a class
+    /// and `[`/`]` are literal; inside an object, only its own sections.
+    pub fn section_matches(&mut self, s: SecId, pat: &str) -> HResult<bool> {
+        let name = self.sec_name(s);
+        let (name, scoped) = match &self.this {
+            Some(o) => {
+                let prefix = format!("{}.", self.object_name(o));
+                match name.strip_prefix(&prefix) {
+                    Some(rest) => (rest.to_string(), true),
+                    None => return Ok(false),
+                }
+            }
+            None => (name, false),
+        };
+        let _ = scoped;
+        let mut re = String::from(".*");
+        for c in pat.chars() {
+            match c {
+                '<' => re.push('['),
+                '>' => re.push(']'),
+                '[' | ']' | '(' | ')' | '+' | '?' | '{' | '}' | '|' | '\\' => {
+                    re.push('\\');
+                    re.push(c);
+                }
+                _ => re.push(c),
+            }
+        }
+        re.push_str(".*");
+        let rx = regex::Regex::new(&format!("^(?:{re})$")).map_err(|e| hoc_err!("bad pattern {pat}: {e}"))?;
+        Ok(rx.is_match(&name))
+    }
+
+    pub fn section_list_items(&mut self, o: &ObjRef) -> HResult<Vec<SecId>> {
+        crate::engine::classes::section_list_items(self, o)
+    }
+
+    /// `create name` or `create name[n]`.
+    fn create(&mut self, r: NameRef, n: Option<f64>) -> HResult<()> {
+        let count = match n {
+            Some(x) => {
+                if x < 0.0 {
+                    return Err(hoc_err!("{}: array size must be >= 0", self.sym_name(r)));
+                }
+                (x + self.float_epsilon()) as usize
+            }
+            None => 1,
+        };
+        let dims = if n.is_some() { vec![count] } else { vec![] };
+        // In a template body: declare only; instances create their own.
+        if self.this.is_none() && self.defining.is_some() && matches!(r, NameRef::Field(_)) {
+            self.with_slot(r, |s| *s = Slot::Secs { dims, data: vec![None; count] });
+            return Ok(());
+        }
+        if let Some(Slot::Secs { data, .. }) = self.slot_clone(r) {
+            for s in data.into_iter().flatten() {
+                self.delete_section(s);
+            }
+        }
+        let owner = self.this.clone();
+        let base = self.sym_name(r);
+        let ids = self.make_sections(r, &base, &dims, count, owner.as_ref());
+        self.with_slot(r, |s| *s = Slot::Secs { dims, data: ids.into_iter().map(Some).collect() });
+        Ok(())
+    }
+
+    fn make_sections(&mut self, r: NameRef, base: &str, dims: &[usize], count: usize, owner: Option<&ObjRef>) -> Vec<SecId> {
+        let prefix = owner.map(|o| format!("{}.", self.object_name(o))).unwrap_or_default();
+        let mut ids = Vec::with_capacity(count);
+        for k in 0..count {
+            let name = if dims.is_empty() { format!("{prefix}{base}") } else { format!("{prefix}{base}[{k}]") };
+            let id = self.eng.model.create_section(name, owner.map(|o| std::rc::Rc::as_ptr(o) as u64));
+            if self.eng.owners.len() <= id {
+                self.eng.owners.resize(id + 1, None);
+                self.eng.sec_sym.resize(id + 1, None);
+            }
+            self.eng.owners[id] = owner.map(std::rc::Rc::downgrade);
+            self.eng.sec_sym[id] = Some((r, k));
+            ids.push(id);
+        }
+        ids
+    }
+
+    /// Creates the sections a new template instance declares.
+    pub fn create_object_sections(&mut self, o: &ObjRef) {
+        let ci = o.class;
+        let Some(t) = self.template(ci) else { return };
+        let decl: Vec<(u32, std::rc::Rc<str>, Vec<usize>, usize)> = t
+            .proto
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| match s {
+                Slot::Secs { dims, data } if matches!(t.scope.kind(i as u32), Kind::Section) => {
+                    Some((i as u32, t.scope.syms[i].name.clone(), dims.clone(), data.len()))
+                }
+                _ => None,
+            })
+            .collect();
+        for (i, base, dims, count) in decl {
+            let ids = self.make_sections(NameRef::Field(i), &base, &dims, count, Some(o));
+            if let ObjData::Hoc(slots) = &mut *o.data.borrow_mut() {
+                if slots.len() <= i as usize {
+                    slots.resize(i as usize + 1, Slot::Undef);
+                }
+                slots[i as usize] = Slot::Secs { dims, data: ids.into_iter().map(Some).collect() };
+            }
+        }
+    }
+
+    /// Name of a section symbol for messages when evaluated in an object context.
+    pub fn delete_section(&mut self, s: SecId) {
+        self.eng.model.delete_section(s);
+        if self.eng.accessed == Some(s) {
+            self.eng.accessed = None;
+        }
+    }
+}
