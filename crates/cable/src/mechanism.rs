@@ -93,6 +93,8 @@ pub struct NodeView<'a> {
     pub t: f64,
     pub dt: f64,
     pub celsius: f64,
+    /// Whether i_membrane_ bookkeeping (sav_rhs, sav_d) is kept.
+    pub imem: bool,
 }
 
 /// Context for NET_RECEIVE and INITIAL: the time and the ways to emit events.
@@ -127,6 +129,11 @@ pub trait Mechanism {
         let _ = (data, inst, v, t);
         0.0
     }
+    /// BREAKPOINT for all instances: currents onto rhs, conductances onto d.
+    /// Mechanisms override this with a loop of their own when they can.
+    fn currents(&self, data: &mut MechData, nodes: &mut NodeView) {
+        add_currents(self.kind(), self.is_electrode(), &|d: &mut MechData, i, v, t| self.current(d, i, v, t), data, nodes);
+    }
     /// Advances states by dt at the new voltage.
     fn state(&self, data: &mut MechData, nodes: &NodeView) {
         let _ = (data, nodes);
@@ -139,16 +146,21 @@ pub trait Mechanism {
 
 /// The BREAKPOINT step every current-carrying mechanism shares: the current at
 /// v and the conductance by a 0.001 mV difference, added to the matrix as
-/// NEURON's translated code does.
-pub fn add_currents(m: &dyn Mechanism, data: &mut MechData, nodes: &mut NodeView) {
-    let point = m.kind() == MechKind::Point;
-    let electrode = m.is_electrode();
+/// NEURON's translated code does (rhs in nrn_cur, d in nrn_jacob).
+pub fn add_currents(
+    kind: MechKind,
+    electrode: bool,
+    current: &dyn Fn(&mut MechData, usize, f64, f64) -> f64,
+    data: &mut MechData,
+    nodes: &mut NodeView,
+) {
+    let point = kind == MechKind::Point;
     for k in 0..data.order.len() {
         let i = data.order[k] as usize;
         let ni = data.node[i] as usize;
         let v = nodes.v[ni];
-        let g_local = m.current(data, i, v + 0.001, nodes.t);
-        let mut rhs = m.current(data, i, v, nodes.t);
+        let g_local = current(data, i, v + 0.001, nodes.t);
+        let mut rhs = current(data, i, v, nodes.t);
         let mut g = (g_local - rhs) / 0.001;
         if point {
             let f = 1.0e2 / nodes.area[ni];
@@ -156,26 +168,22 @@ pub fn add_currents(m: &dyn Mechanism, data: &mut MechData, nodes: &mut NodeView
             rhs *= f;
         }
         data.g[i] = g;
-        if electrode {
-            nodes.rhs[ni] += rhs;
-            nodes.sav_rhs[ni] += rhs;
-        } else {
-            nodes.rhs[ni] -= rhs;
-        }
+        apply(nodes, ni, rhs, g, electrode);
     }
 }
 
-/// The Jacobian step: the conductances onto the diagonal.
-pub fn add_conductances(m: &dyn Mechanism, data: &MechData, d: &mut [f64], sav_d: &mut [f64]) {
-    let electrode = m.is_electrode();
-    for &i in &data.order {
-        let ni = data.node[i as usize] as usize;
-        let g = data.g[i as usize];
-        if electrode {
-            d[ni] -= g;
-            sav_d[ni] -= g;
-        } else {
-            d[ni] += g;
+/// Adds one instance's current and conductance to its node.
+#[inline(always)]
+pub fn apply(nodes: &mut NodeView, ni: usize, rhs: f64, g: f64, electrode: bool) {
+    if electrode {
+        nodes.rhs[ni] += rhs;
+        nodes.d[ni] -= g;
+        if nodes.imem {
+            nodes.sav_rhs[ni] += rhs;
+            nodes.sav_d[ni] -= g;
         }
+    } else {
+        nodes.rhs[ni] -= rhs;
+        nodes.d[ni] += g;
     }
 }

@@ -42,6 +42,23 @@ impl Mechanism for Pas {
         c[2][i] = c[0][i] * (v - c[1][i]);
         c[2][i]
     }
+    fn currents(&self, d: &mut MechData, n: &mut NodeView) {
+        // Density instances are dense and in node order after lowering.
+        let len = d.order.len();
+        let [g, e, cur] = &mut d.cols[..] else { unreachable!() };
+        let (g, e, cur, gout, node) = (&g[..len], &e[..len], &mut cur[..len], &mut d.g[..len], &d.node[..len]);
+        for i in 0..len {
+            let ni = node[i] as usize;
+            let v = n.v[ni];
+            let i1 = g[i] * ((v + 0.001) - e[i]);
+            let i0 = g[i] * (v - e[i]);
+            cur[i] = i0;
+            let gg = (i1 - i0) / 0.001;
+            gout[i] = gg;
+            n.rhs[ni] -= i0;
+            n.d[ni] += gg;
+        }
+    }
 }
 
 /// Current clamp: amp (nA) from del for dur.

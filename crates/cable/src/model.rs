@@ -4,7 +4,7 @@
 
 use crate::events::{Event, EventQueue, NetCon, Target};
 use crate::geometry::section_geometry;
-use crate::mechanism::{add_conductances, add_currents, EventCtx, MechData, MechKind, Mechanism, NodeView};
+use crate::mechanism::{EventCtx, MechData, MechKind, Mechanism, NodeView};
 use crate::section::{SecId, Section};
 use crate::tree::Tree;
 
@@ -23,7 +23,10 @@ pub struct Inserted {
 pub enum Var {
     V { sec: SecId, x: f64 },
     Imem { sec: SecId, x: f64 },
+    /// A variable of a point process instance.
     Mech { mech: usize, var: usize, inst: u32 },
+    /// A variable of a density mechanism at a position of a section.
+    Range { mech: usize, var: usize, sec: SecId, x: f64 },
     T,
 }
 
@@ -61,6 +64,8 @@ pub struct Model {
     pub secondorder: i32,
     /// Changes whenever sections or their connections change (NEURON's structure counter).
     pub structure_version: u64,
+    /// Keep i_membrane_ (NEURON's cvode.use_fast_imem(1)).
+    pub fast_imem: bool,
     scratch_events: Vec<(f64, f64)>,
     scratch_spikes: Vec<f64>,
 }
@@ -96,6 +101,7 @@ impl Model {
             celsius: 6.3,
             secondorder: 0,
             structure_version: 0,
+            fast_imem: false,
             scratch_events: Vec::new(),
             scratch_spikes: Vec::new(),
         }
@@ -372,19 +378,17 @@ impl Model {
                 t.v[self.sec_parent_node[id] as usize] = rv;
             }
         }
+        t.validate();
         self.tree = t;
         // Mechanism instances: nodes and visiting order.
         for d in self.data.iter_mut() {
             d.node.iter_mut().for_each(|n| *n = u32::MAX);
         }
-        for &s in &self.order {
-            for ins in &self.inserted[s] {
-                for (j, &i) in ins.inst.iter().enumerate() {
-                    self.data[ins.mech].node[i as usize] = self.sec_nodes[s][j];
-                }
-            }
-        }
+        self.compact_density();
         for m in 0..self.mechs.len() {
+            if self.mechs[m].kind() == MechKind::Density {
+                continue;
+            }
             let artificial = self.mechs[m].kind() == MechKind::Artificial;
             for (i, loc) in self.points[m].iter().enumerate() {
                 if !self.data[m].alive[i] {
@@ -403,6 +407,39 @@ impl Model {
         }
         self.structure_dirty = false;
         self.geometry_dirty = true;
+    }
+
+    /// Re-lays each density mechanism's instances in node order, contiguous,
+    /// so the time loop runs over dense columns (`order` becomes 0..n).
+    fn compact_density(&mut self) {
+        for m in 0..self.mechs.len() {
+            if self.mechs[m].kind() != MechKind::Density {
+                continue;
+            }
+            let mut old_ids = Vec::new();
+            for &s in &self.order {
+                for ins in self.inserted[s].iter_mut().filter(|i| i.mech == m) {
+                    for id in ins.inst.iter_mut() {
+                        old_ids.push(*id);
+                        *id = (old_ids.len() - 1) as u32;
+                    }
+                }
+            }
+            let d = &mut self.data[m];
+            let pick = |col: &Vec<f64>| old_ids.iter().map(|&i| col[i as usize]).collect::<Vec<f64>>();
+            d.cols = d.cols.iter().map(pick).collect();
+            d.g = vec![0.0; old_ids.len()];
+            d.alive = vec![true; old_ids.len()];
+            d.node = vec![u32::MAX; old_ids.len()];
+            d.order = (0..old_ids.len() as u32).collect();
+        }
+        for &s in &self.order {
+            for ins in &self.inserted[s] {
+                for (j, &i) in ins.inst.iter().enumerate() {
+                    self.data[ins.mech].node[i as usize] = self.sec_nodes[s][j];
+                }
+            }
+        }
     }
 
     /// The node at position x of a section (after lowering): x = 0 is the
@@ -433,6 +470,8 @@ impl Model {
                 if k < s.nseg {
                     t.has_cap[nd as usize] = true;
                     t.cm[nd as usize] = s.cm[k];
+                } else {
+                    t.cm[nd as usize] = 0.0;
                 }
             }
         }
@@ -502,6 +541,7 @@ impl Model {
                     t: self.t,
                     dt: self.dt,
                     celsius: self.celsius,
+                    imem: self.fast_imem,
                 };
                 let mut collect = |inst: u32, ctx: &mut EventCtx| {
                     posted.push((inst, std::mem::take(ctx.self_events)));
@@ -519,9 +559,11 @@ impl Model {
         }
         self.deliver_events(self.t);
         self.setup_matrix();
-        let t = &mut self.tree;
-        for i in 0..t.len() {
-            t.imem[i] = (t.rhs[i] + t.sav_rhs[i]) * t.area[i] * 0.01;
+        if self.fast_imem {
+            let t = &mut self.tree;
+            for i in 0..t.len() {
+                t.imem[i] = (t.rhs[i] + t.sav_rhs[i]) * t.area[i] * 0.01;
+            }
         }
     }
 
@@ -531,12 +573,18 @@ impl Model {
         self.setup_matrix();
     }
 
-    /// Matrix set-up: currents onto rhs, conductances onto d, axial terms.
+    /// Matrix set-up (treeset.cpp): currents onto rhs and conductances onto d
+    /// in mechanism order, then capacitance, then the axial terms.
     fn setup_matrix(&mut self) {
         let cj = if self.secondorder != 0 { 2.0 / self.dt } else { 1.0 / self.dt };
+        let imem = self.fast_imem;
         let t = &mut self.tree;
-        t.rhs.iter_mut().for_each(|x| *x = 0.0);
-        t.sav_rhs.iter_mut().for_each(|x| *x = 0.0);
+        t.rhs.fill(0.0);
+        t.d.fill(0.0);
+        if imem {
+            t.sav_rhs.fill(0.0);
+            t.sav_d.fill(0.0);
+        }
         {
             let mut nodes = NodeView {
                 v: &t.v,
@@ -548,34 +596,31 @@ impl Model {
                 t: self.t,
                 dt: self.dt,
                 celsius: self.celsius,
+                imem,
             };
             for (m, mech) in self.mechs.iter().enumerate() {
                 if mech.has_current() && mech.kind() != MechKind::Artificial && !self.data[m].order.is_empty() {
-                    add_currents(mech.as_ref(), &mut self.data[m], &mut nodes);
+                    mech.currents(&mut self.data[m], &mut nodes);
                 }
             }
         }
-        for i in 0..t.len() {
-            t.sav_rhs[i] -= t.rhs[i];
-        }
-        t.axial_rhs();
-        t.d.iter_mut().for_each(|x| *x = 0.0);
-        t.sav_d.iter_mut().for_each(|x| *x = 0.0);
-        for (m, mech) in self.mechs.iter().enumerate() {
-            if mech.has_current() && mech.kind() != MechKind::Artificial && !self.data[m].order.is_empty() {
-                add_conductances(mech.as_ref(), &self.data[m], &mut t.d, &mut t.sav_d);
+        let n = t.len();
+        if imem {
+            for i in 0..n {
+                t.sav_rhs[i] -= t.rhs[i];
             }
         }
         let cfac = 0.001 * cj;
-        for i in 0..t.len() {
-            if t.has_cap[i] {
-                t.d[i] += cfac * t.cm[i];
+        let (d, cm) = (&mut t.d[..n], &t.cm[..n]);
+        for i in 0..n {
+            d[i] += cfac * cm[i];
+        }
+        if imem {
+            for i in 0..n {
+                t.sav_d[i] = t.d[i] - t.sav_d[i];
             }
         }
-        for i in 0..t.len() {
-            t.sav_d[i] = t.d[i] - t.sav_d[i];
-        }
-        t.axial_lhs();
+        t.axial();
     }
 
     /// One fixed step (`fadvance()`) in NEURON's order; `record` samples the
@@ -587,12 +632,21 @@ impl Model {
         self.setup_matrix();
         self.tree.solve();
         let t = &mut self.tree;
-        let f = if self.secondorder != 0 { 2.0 } else { 1.0 };
-        for i in 0..t.len() {
-            t.v[i] += f * t.rhs[i];
+        let n = t.len();
+        let (v, rhs) = (&mut t.v[..n], &t.rhs[..n]);
+        if self.secondorder != 0 {
+            for i in 0..n {
+                v[i] += 2.0 * rhs[i];
+            }
+        } else {
+            for i in 0..n {
+                v[i] += rhs[i];
+            }
         }
-        for i in 0..t.len() {
-            t.imem[i] = (t.sav_d[i] * t.rhs[i] + t.sav_rhs[i]) * t.area[i] * 0.01;
+        if self.fast_imem {
+            for i in 0..n {
+                t.imem[i] = (t.sav_d[i] * t.rhs[i] + t.sav_rhs[i]) * t.area[i] * 0.01;
+            }
         }
         self.t += 0.5 * self.dt;
         {
@@ -607,6 +661,7 @@ impl Model {
                 t: self.t,
                 dt: self.dt,
                 celsius: self.celsius,
+                imem: self.fast_imem,
             };
             for (m, mech) in self.mechs.iter().enumerate() {
                 if !self.data[m].order.is_empty() {
@@ -624,6 +679,10 @@ impl Model {
             Var::V { sec, x } => self.exists(sec).then(|| self.tree.v[self.node_at(sec, x) as usize]),
             Var::Imem { sec, x } => self.exists(sec).then(|| self.tree.imem[self.node_at(sec, x) as usize]),
             Var::Mech { mech, var, inst } => self.data.get(mech)?.cols.get(var)?.get(inst as usize).copied(),
+            Var::Range { mech, var, sec, x } => {
+                let inst = self.range_instance(mech, sec, x)?;
+                self.data[mech].cols.get(var)?.get(inst as usize).copied()
+            }
             Var::T => Some(self.t),
         }
     }
@@ -643,12 +702,30 @@ impl Model {
                 }
                 None => false,
             },
+            Var::Range { mech, var, sec, x } => match self.range_instance(mech, sec, x) {
+                Some(inst) => match self.data[mech].cols.get_mut(var) {
+                    Some(c) => {
+                        c[inst as usize] = value;
+                        true
+                    }
+                    None => false,
+                },
+                None => false,
+            },
             Var::T => {
                 self.t = value;
                 true
             }
             _ => false,
         }
+    }
+
+    fn range_instance(&self, mech: usize, sec: SecId, x: f64) -> Option<u32> {
+        if !self.exists(sec) {
+            return None;
+        }
+        let s = self.sec(sec);
+        self.density_instance(sec, mech, s.seg_index(x))
     }
 
     /// Delivers queued events up to and including `tmax`.

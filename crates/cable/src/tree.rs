@@ -33,42 +33,59 @@ impl Tree {
         self.parent.is_empty()
     }
 
+    /// Checks the invariant the solver relies on: every node's parent comes before it.
+    pub fn validate(&self) {
+        let n = self.len();
+        for v in [&self.a, &self.b, &self.v, &self.d, &self.rhs, &self.area, &self.cm] {
+            assert_eq!(v.len(), n, "node arrays differ in length");
+        }
+        for i in self.nroot..n {
+            assert!((self.parent[i] as usize) < i, "node {i} has parent {} after it", self.parent[i]);
+        }
+    }
+
     /// Gaussian elimination from the leaves, then back substitution; rhs becomes Δv.
     pub fn solve(&mut self) {
         let n = self.len();
-        let (a, b, d, rhs, parent) = (&self.a, &self.b, &mut self.d, &mut self.rhs, &self.parent);
+        let (a, b, parent) = (&self.a[..n], &self.b[..n], &self.parent[..n]);
+        let (d, rhs) = (&mut self.d[..n], &mut self.rhs[..n]);
         for i in (self.nroot..n).rev() {
-            let p = a[i] / d[i];
             let pi = parent[i] as usize;
-            d[pi] -= p * b[i];
-            rhs[pi] -= p * rhs[i];
+            // SAFETY: `validate` (run at lowering) guarantees pi < i < n.
+            unsafe {
+                let p = a[i] / d[i];
+                *d.get_unchecked_mut(pi) -= p * b[i];
+                *rhs.get_unchecked_mut(pi) -= p * rhs[i];
+            }
         }
         for i in 0..self.nroot {
             rhs[i] /= d[i];
         }
         for i in self.nroot..n {
             let pi = parent[i] as usize;
-            rhs[i] -= b[i] * rhs[pi];
+            // SAFETY: as above.
+            let rp = unsafe { *rhs.get_unchecked(pi) };
+            rhs[i] -= b[i] * rp;
             rhs[i] /= d[i];
         }
     }
 
-    /// Axial currents onto the right-hand side.
-    pub fn axial_rhs(&mut self) {
-        for i in self.nroot..self.len() {
-            let pi = self.parent[i] as usize;
-            let dv = self.v[pi] - self.v[i];
-            self.rhs[i] -= self.b[i] * dv;
-            self.rhs[pi] += self.a[i] * dv;
-        }
-    }
-
-    /// Axial coupling onto the diagonal.
-    pub fn axial_lhs(&mut self) {
-        for i in self.nroot..self.len() {
-            let pi = self.parent[i] as usize;
-            self.d[i] -= self.b[i];
-            self.d[pi] -= self.a[i];
+    /// Axial currents onto the right-hand side and coupling onto the
+    /// diagonal (one pass; each element sees NEURON's order of operations).
+    pub fn axial(&mut self) {
+        let n = self.len();
+        let (a, b, v, parent) = (&self.a[..n], &self.b[..n], &self.v[..n], &self.parent[..n]);
+        let (rhs, d) = (&mut self.rhs[..n], &mut self.d[..n]);
+        for i in self.nroot..n {
+            let pi = parent[i] as usize;
+            // SAFETY: `validate` (run at lowering) guarantees pi < i < n.
+            unsafe {
+                let dv = v.get_unchecked(pi) - v[i];
+                rhs[i] -= b[i] * dv;
+                *rhs.get_unchecked_mut(pi) += a[i] * dv;
+                d[i] -= b[i];
+                *d.get_unchecked_mut(pi) -= a[i];
+            }
         }
     }
 }

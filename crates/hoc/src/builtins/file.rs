@@ -48,7 +48,13 @@ impl FileObj {
                 } else {
                     o.write(true).create(true).truncate(true);
                 }
-                o.open(&path).ok().map(|f| Stream::Write(std::io::BufWriter::new(f)))
+                o.open(&path).ok().map(|mut f| {
+                    if mode == "a" {
+                        // As glibc, `tell` right after an append open gives the size.
+                        let _ = f.seek(SeekFrom::End(0));
+                    }
+                    Stream::Write(std::io::BufWriter::new(f))
+                })
             }
         };
         self.stream.is_some()

@@ -189,7 +189,8 @@ fn elem(it: &Interp, o: &ObjRef, k: &[f64], args: Option<&[Value]>) -> HResult<V
     let x = match (k, args) {
         ([x], _) => *x,
         ([], Some(a)) if !a.is_empty() => num(it, a, 0)?,
-        _ => return Err(hoc_err!("array dimension of x now 1 (at compile time it was {})", k.len())),
+        ([], _) => return Err(hoc_err!("array dimension of x now 1 (at compile time it was 0)")),
+        _ => return Err(hoc_err!("'x' not right number of subscripts")),
     };
     let len = read(o, |d| d.len());
     let i = index(it, len, x)?;
@@ -630,24 +631,28 @@ fn dispatch(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<Opt
             Value::Obj(Some(new_vector(it, s)))
         }
         "spikebin" => {
-            let src = vec_data(it, a, 0)?;
+            let so = vec_obj(it, a, 0)?;
+            let src = if Rc::ptr_eq(&so, o) { None } else { Some(read(&so, |d| d.to_vec())) };
             let thresh = num(it, a, 1)?;
             let bin = if a.len() > 2 { int(chk(it, a, 2, 0.0, 1e6)?) } else { 1 };
             if bin == 0 {
                 return Err(hoc_err!("spikebin: bin size must be > 0"));
             }
-            let out = ops::spikebin(&src, thresh, bin as usize);
-            write(o, |d| *d = out);
+            write(o, |d| ops::spikebin_into(d, src.as_deref(), thresh, bin as usize)).map_err(|e| range_error(it, o, name, e))?;
             this
         }
         "rebin" => {
-            let (src, i) = if is_obj(a, 0) { (vec_data(it, a, 0)?, 1) } else { (read(o, |d| d.to_vec()), 0) };
+            let (src, i) = if is_obj(a, 0) {
+                let so = vec_obj(it, a, 0)?;
+                (if Rc::ptr_eq(&so, o) { None } else { Some(read(&so, |d| d.to_vec())) }, 1)
+            } else {
+                (Some(read(o, |d| d.to_vec())), 0)
+            };
             let f = int(num(it, a, i)?);
             if f <= 0 {
                 return Err(hoc_err!("rebin: factor must be > 0"));
             }
-            let out = ops::rebin(&src, f as usize);
-            write(o, |d| *d = out);
+            write(o, |d| ops::rebin_into(d, src.as_deref(), f as usize)).map_err(|e| range_error(it, o, name, e))?;
             this
         }
         "resample" => {
@@ -710,9 +715,11 @@ fn indgen(it: &Interp, o: &ObjRef, a: &[Value], n: usize) -> HResult<()> {
             let (start, end) = (num(it, a, 0)?, num(it, a, 1)?);
             let step = chk(it, a, 2, (start - end).min(end - start), (start - end).max(end - start))?;
             let xn = ((end - start) / step + 1e-9).floor() + 1.0;
-            if xn > MAX_INT {
+            if xn.is_nan() {
+                return Err(hoc_err!("{}::indgen: vector::_M_default_append", it.object_name(o)));
+            } else if xn > MAX_INT {
                 return Err(hoc_err!("size too large"));
-            } else if !(xn >= 0.0) {
+            } else if xn < 0.0 {
                 return Err(hoc_err!("empty set"));
             }
             (start, step, xn as usize)
@@ -899,8 +906,8 @@ fn lookup_func(it: &Interp, name: &str) -> HResult<Callee> {
     match it.globals.get(name).map(|i| it.globals.kind(i)) {
         Some(Kind::Func(d) | Kind::Proc(d)) => Ok(Callee::User(d.clone(), None)),
         Some(Kind::Builtin(f)) => Ok(Callee::Builtin(*f)),
-        Some(Kind::Obfunc(_) | Kind::Iterator(_)) => Err(hoc_err!("{name} is not a func or proc")),
-        _ => Err(hoc_err!("{name}  is undefined")),
+        None => Err(hoc_err!("{name}  is undefined")),
+        Some(_) => Err(hoc_err!("{name} undefined function")),
     }
 }
 
@@ -996,6 +1003,9 @@ fn printf(it: &mut Interp, o: &ObjRef, a: &[Value], n: usize) -> HResult<f64> {
     } else {
         (0, n as i64 - 1)
     };
+    if start <= end {
+        check_format(&fmt).map_err(|m| hoc_err!("{}::printf: {m}", it.object_name(o)))?;
+    }
     let mut out = String::new();
     for i in start..=end {
         let x = read(o, |d| d[i as usize]);
@@ -1009,6 +1019,59 @@ fn printf(it: &mut Interp, o: &ObjRef, a: &[Value], n: usize) -> HResult<f64> {
     }
     it.write_out(&out)?;
     Ok((end - start + 1) as f64)
+}
+
+/// NEURON formats each element with the fmt library's printf, which takes
+/// only floating conversions and at most one of them.
+fn check_format(fmt: &str) -> Result<(), &'static str> {
+    let b = fmt.as_bytes();
+    let mut i = 0;
+    let mut used = false;
+    while i < b.len() {
+        if b[i] != b'%' {
+            i += 1;
+            continue;
+        }
+        i += 1;
+        if b.get(i) == Some(&b'%') {
+            i += 1;
+            continue;
+        }
+        while i < b.len() && b"-+ #0".contains(&b[i]) {
+            i += 1;
+        }
+        let mut takes_arg = |i: &mut usize, what: &'static str| -> Result<(), &'static str> {
+            if b.get(*i) == Some(&b'*') {
+                *i += 1;
+                if used {
+                    return Err("argument not found");
+                }
+                used = true;
+                return Err(what);
+            }
+            while *i < b.len() && b[*i].is_ascii_digit() {
+                *i += 1;
+            }
+            Ok(())
+        };
+        takes_arg(&mut i, "width is not integer")?;
+        if b.get(i) == Some(&b'.') {
+            i += 1;
+            takes_arg(&mut i, "precision is not integer")?;
+        }
+        while i < b.len() && b"hlLjztq".contains(&b[i]) {
+            i += 1;
+        }
+        if used {
+            return Err("argument not found");
+        }
+        used = true;
+        match b.get(i) {
+            Some(c) if b"aAeEfFgG".contains(c) => i += 1,
+            _ => return Err("invalid format specifier"),
+        }
+    }
+    Ok(())
 }
 
 /// The place `j` doubles after `p` (for `from_double`).

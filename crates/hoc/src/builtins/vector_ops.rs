@@ -321,28 +321,47 @@ pub fn scale(x: &mut [f64], a: f64, b: f64) -> f64 {
     }
 }
 
-/// 1 in each bin of `bin` samples where `v` crosses up through `thresh`.
-pub fn spikebin(v: &[f64], thresh: f64, bin: usize) -> Vec<f64> {
-    let n = v.len() / bin;
-    let mut out = vec![0.0; n];
+/// Reads element `i` of `src`, or of `ans` when the source is the
+/// destination itself (`src` None).
+fn src_at(ans: &[f64], src: Option<&[f64]>, i: usize) -> OpResult<f64> {
+    at(src.unwrap_or(ans), i as i64)
+}
+
+/// 1 in each bin of `bin` samples where the source crosses up through
+/// `thresh`. The destination is sized and cleared first (so a source that
+/// is the destination reads the cleared values, as in NEURON).
+pub fn spikebin_into(ans: &mut Vec<f64>, src: Option<&[f64]>, thresh: f64, bin: usize) -> OpResult<()> {
+    let n = src.map_or(ans.len(), |v| v.len()) / bin;
+    ans.resize(n, 0.0);
+    ans.fill(0.0);
     let mut firing = false;
     for i in 0..n {
         for j in 0..bin {
-            let x = v[i * bin + j];
+            let x = src_at(ans, src, i * bin + j)?;
             if x >= thresh && !firing {
                 firing = true;
-                out[i] = 1.0;
+                ans[i] = 1.0;
             } else if firing && x < thresh {
                 firing = false;
             }
         }
     }
-    out
+    Ok(())
 }
 
-/// Sums of consecutive groups of `f` elements.
-pub fn rebin(v: &[f64], f: usize) -> Vec<f64> {
-    (0..v.len() / f).map(|i| v[i * f..(i + 1) * f].iter().fold(0.0, |s, &x| s + x)).collect()
+/// Sums of consecutive groups of `f` source elements, computed in place
+/// like `spikebin_into`.
+pub fn rebin_into(ans: &mut Vec<f64>, src: Option<&[f64]>, f: usize) -> OpResult<()> {
+    let n = src.map_or(ans.len(), |v| v.len()) / f;
+    ans.resize(n, 0.0);
+    for i in 0..n {
+        ans[i] = 0.0;
+        for j in 0..f {
+            let x = src_at(ans, src, i * f + j)?;
+            ans[i] += x;
+        }
+    }
+    Ok(())
 }
 
 /// Resampling by a factor `f` (sample and hold).

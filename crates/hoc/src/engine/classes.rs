@@ -237,9 +237,9 @@ pub fn method(it: &mut Interp, o: &ObjRef, nc: NativeClass, name: &str, k: &[f64
                 }
                 "use_fast_imem" => {
                     if let Some(x) = opt_num(it, a, 0)? {
-                        it.eng.use_fast_imem = x != 0.0;
+                        it.eng.model.fast_imem = x != 0.0;
                     }
-                    it.eng.use_fast_imem as i32 as f64
+                    it.eng.model.fast_imem as i32 as f64
                 }
                 "cache_efficient" | "atol" | "rtol" | "maxstep" | "minstep" | "condition_order" | "use_local_dt" | "simgraph_remove" | "re_init" | "event" => 0.0,
                 _ => return Ok(None),

@@ -319,11 +319,10 @@ pub fn path_distance(m: &mut Model, a: (SecId, f64), b: (SecId, f64)) -> f64 {
 fn lambda_f(it: &mut Interp, a: &[Value]) -> HResult<Value> {
     let freq = num(it, a, 0)?;
     let s = it.cur_sec()?;
-    it.eng.model.ensure_lowered();
     let sec = it.eng.model.sec(s);
-    let diam = sec.diam[sec.seg_index(0.5)];
     let (ra, cm) = (sec.ra, sec.cm[sec.seg_index(0.5)]);
     if sec.pt3d.len() < 2 {
+        let diam = sec.diam[sec.seg_index(0.5)];
         return Ok(Value::Num(1e5 * (diam / (4.0 * std::f64::consts::PI * freq * ra * cm)).sqrt()));
     }
     let mut x1 = sec.arc[0];

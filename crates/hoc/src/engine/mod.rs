@@ -70,7 +70,6 @@ pub struct Engine {
     pub owners: Vec<Option<std::rc::Weak<crate::object::Object>>>,
     /// The symbol each section was created under, and its index in the array.
     pub sec_sym: Vec<Option<(crate::ast::NameRef, usize)>>,
-    pub use_fast_imem: bool,
     /// `distance()` origin: section and position.
     pub distance_origin: Option<(SecId, f64)>,
     /// NetCon.record targets: NetCon index and the Vector receiving spike times.
@@ -88,7 +87,6 @@ impl Engine {
             dropped: Rc::new(RefCell::new(Vec::new())),
             owners: Vec::new(),
             sec_sym: Vec::new(),
-            use_fast_imem: false,
             distance_origin: None,
             netcon_records: Vec::new(),
         }

@@ -90,7 +90,7 @@ impl Interp {
         let s = m.sec(sec);
         let seg = s.seg_index(x);
         match m.density_instance(sec, mech, seg) {
-            Some(inst) => Ok(Var::Mech { mech, var: k, inst }),
+            Some(_) => Ok(Var::Range { mech, var: k, sec, x }),
             None => Err(hoc_err!(
                 "{}, the mechanism does not exist at {}({})",
                 self.host_name(Host::Range(RangeVar::Mech(mech, k))),
