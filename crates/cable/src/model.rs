@@ -557,6 +557,7 @@ impl Model {
         for nc in self.netcons.iter_mut().flatten() {
             nc.reset();
         }
+        self.init_thresholds();
         self.deliver_events(self.t);
         self.setup_matrix();
         if self.fast_imem {
@@ -627,6 +628,7 @@ impl Model {
     /// new state before the events due at the new time are delivered.
     pub fn fadvance(&mut self, record: &mut dyn FnMut(&Model)) {
         self.ensure_lowered();
+        self.check_thresholds();
         self.deliver_events(self.t + 0.5 * self.dt);
         self.t += 0.5 * self.dt;
         self.setup_matrix();
@@ -726,6 +728,47 @@ impl Model {
         }
         let s = self.sec(sec);
         self.density_instance(sec, mech, s.seg_index(x))
+    }
+
+    /// Voltage sources crossing their threshold upward send a spike at t + 1e-10.
+    fn check_thresholds(&mut self) {
+        let t = self.t;
+        for k in 0..self.netcons.len() {
+            let Some(nc) = &self.netcons[k] else { continue };
+            let crate::events::Source::Voltage { sec, x } = nc.source else { continue };
+            if !self.exists(sec) {
+                continue;
+            }
+            let v = self.tree.v[self.node_at(sec, x) as usize];
+            let nc = self.netcons[k].as_mut().unwrap();
+            if v - nc.threshold > 0.0 {
+                if !nc.above {
+                    nc.above = true;
+                    let ts = t + 1e-10;
+                    nc.record(ts);
+                    if nc.active && !matches!(nc.target, Target::None) {
+                        let at = ts + nc.delay;
+                        self.queue.push(at, Event::NetCon { nc: k as u32 });
+                    }
+                }
+            } else {
+                nc.above = false;
+            }
+        }
+    }
+
+    /// Sets each voltage source's above-threshold flag from the present voltage.
+    fn init_thresholds(&mut self) {
+        for k in 0..self.netcons.len() {
+            let Some(nc) = &self.netcons[k] else { continue };
+            let crate::events::Source::Voltage { sec, x } = nc.source else { continue };
+            if !self.exists(sec) {
+                continue;
+            }
+            let v = self.tree.v[self.node_at(sec, x) as usize];
+            let nc = self.netcons[k].as_mut().unwrap();
+            nc.above = v - nc.threshold > 0.0;
+        }
     }
 
     /// Delivers queued events up to and including `tmax`.

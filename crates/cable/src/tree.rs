@@ -22,6 +22,178 @@ pub struct Tree {
     pub cm: Vec<f64>,
     /// i_membrane_ (nA) after each step.
     pub imem: Vec<f64>,
+    /// Interleaved order of the solve's operations, built by [`Tree::prepare`].
+    pub schedule: SolveSchedule,
+}
+
+/// The Hines solve's per-node operations reordered so that independent
+/// division chains (different sections, different subtrees) interleave and
+/// the CPU overlaps them, while every node still sees exactly the
+/// floating-point operations of the sequential solve in the same order.
+///
+/// Why the result is bit-identical: elimination op(j) reads the final
+/// `d[j]`, `rhs[j]` and updates `d[q]`, `rhs[q]` for q = parent[j]. A node's
+/// final values depend only on its initial values and on the sequence of
+/// ops into it, each a function of the child's final values. The schedule
+/// keeps (1) op(j) after every op into j, and (2) the ops into each node
+/// in decreasing child index, as the sequential loop does; by induction
+/// from the leaves every node's final d and rhs are the same bits. Root
+/// division comes after all elimination, and back-substitution op(i) needs
+/// only its parent's final rhs (and its own d, rhs), so any order with
+/// parents first gives the same bits.
+///
+/// The order is a list schedule on `LANES` lockstep lanes: at each tick the
+/// ready ops with the longest remaining dependency path are taken, so
+/// consecutive ops are mostly independent.
+#[derive(Default, Debug, Clone)]
+pub struct SolveSchedule {
+    /// Node count the schedule was built for; 0 = no schedule.
+    n: usize,
+    nroot: usize,
+    /// Elimination ops (node, parent) in execution order.
+    elim: Vec<(u32, u32)>,
+    /// Back-substitution ops (node, parent) in execution order.
+    back: Vec<(u32, u32)>,
+}
+
+impl SolveSchedule {
+    /// Independent chains interleaved per tick.
+    const LANES: usize = 4;
+    /// Below this many nodes `prepare` leaves the schedule empty.
+    const MIN_NODES: usize = 32;
+
+    /// Whether a schedule is in place.
+    pub fn is_built(&self) -> bool {
+        self.n != 0
+    }
+
+    /// Builds the schedule; panics unless `nroot <= n` and every non-root
+    /// node's parent precedes it (the invariant the unchecked solve relies on).
+    fn build(nroot: usize, parent: &[u32], lanes: usize) -> Self {
+        let n = parent.len();
+        assert!(nroot <= n && n < u32::MAX as usize, "bad tree size");
+        for i in nroot..n {
+            assert!((parent[i] as usize) < i, "node {i} has parent {} after it", parent[i]);
+        }
+        if n == 0 {
+            return Self::default();
+        }
+        let lanes = lanes.max(1);
+        // Children of each node, ascending (CSR).
+        let mut start = vec![0u32; n + 1];
+        for i in nroot..n {
+            start[parent[i] as usize + 1] += 1;
+        }
+        for i in 0..n {
+            start[i + 1] += start[i];
+        }
+        let mut fill = start.clone();
+        let mut kids = vec![0u32; n - nroot];
+        for i in nroot..n {
+            let q = parent[i] as usize;
+            kids[fill[q] as usize] = i as u32;
+            fill[q] += 1;
+        }
+        let children = |q: usize| &kids[start[q] as usize..start[q + 1] as usize];
+        // lower[c]: the next lower-index sibling of c (same parent), whose op
+        // must follow op(c); u32::MAX if none.
+        let mut lower = vec![u32::MAX; n];
+        for q in 0..n {
+            for w in children(q).windows(2) {
+                lower[w[1] as usize] = w[0];
+            }
+        }
+
+        // Elimination: op(j) waits for all ops into j and for op(higher sibling).
+        let mut wait = vec![0u32; n];
+        for j in nroot..n {
+            wait[j] = children(j).len() as u32;
+            if lower[j] != u32::MAX {
+                wait[lower[j] as usize] += 1;
+            }
+        }
+        // Priority: longest path of ops after op(j) (successors have lower index).
+        let mut prio = vec![0u32; n];
+        for j in nroot..n {
+            let q = parent[j] as usize;
+            let mut p = if q >= nroot { prio[q] } else { 0 };
+            if lower[j] != u32::MAX {
+                p = p.max(prio[lower[j] as usize]);
+            }
+            prio[j] = p + 1;
+        }
+        let leaves: Vec<usize> = (nroot..n).filter(|&j| wait[j] == 0).collect();
+        let elim_order = Self::list_schedule(lanes, leaves.into_iter(), &prio, |j, out| {
+            let q = parent[j] as usize;
+            if q >= nroot {
+                wait[q] -= 1;
+                if wait[q] == 0 {
+                    out.push(q);
+                }
+            }
+            let l = lower[j];
+            if l != u32::MAX {
+                wait[l as usize] -= 1;
+                if wait[l as usize] == 0 {
+                    out.push(l as usize);
+                }
+            }
+        });
+        debug_assert_eq!(elim_order.len(), n - nroot);
+
+        // Back substitution: op(i) waits for op(parent); roots are done first.
+        // Priority: height of the subtree below i.
+        let mut height = vec![0u32; n];
+        for i in (nroot..n).rev() {
+            height[i] += 1;
+            let q = parent[i] as usize;
+            height[q] = height[q].max(height[i]);
+        }
+        let first = (0..nroot).flat_map(|r| children(r).iter().map(|&c| c as usize));
+        let back_order = Self::list_schedule(lanes, first, &height, |i, out| {
+            out.extend(children(i).iter().map(|&c| c as usize));
+        });
+        debug_assert_eq!(back_order.len(), n - nroot);
+
+        let pair = |j: usize| (j as u32, parent[j]);
+        SolveSchedule {
+            n,
+            nroot,
+            elim: elim_order.into_iter().map(pair).collect(),
+            back: back_order.into_iter().map(pair).collect(),
+        }
+    }
+
+    /// Greedy list scheduling: each tick takes up to `lanes` ready ops of
+    /// highest priority (ties: higher index first); ops released by a tick
+    /// become ready at the next.
+    fn list_schedule(
+        lanes: usize,
+        initial: impl Iterator<Item = usize>,
+        prio: &[u32],
+        mut release: impl FnMut(usize, &mut Vec<usize>),
+    ) -> Vec<usize> {
+        use std::collections::BinaryHeap;
+        let key = |j: usize| ((prio[j] as u64) << 32) | j as u64;
+        let mut ready: BinaryHeap<u64> = initial.map(key).collect();
+        let mut order = Vec::with_capacity(prio.len());
+        let (mut tick, mut released) = (Vec::with_capacity(lanes), Vec::new());
+        while !ready.is_empty() {
+            tick.clear();
+            while tick.len() < lanes {
+                match ready.pop() {
+                    Some(k) => tick.push((k & 0xffff_ffff) as usize),
+                    None => break,
+                }
+            }
+            for &j in &tick {
+                order.push(j);
+                release(j, &mut released);
+            }
+            ready.extend(released.drain(..).map(key));
+        }
+        order
+    }
 }
 
 impl Tree {
@@ -44,8 +216,35 @@ impl Tree {
         }
     }
 
+    /// Builds the interleaved solve schedule for the current `parent` /
+    /// `nroot` (see [`SolveSchedule`]); call once after the tree is lowered
+    /// and again whenever `parent` or `nroot` change. Values (`a`, `b`, `d`,
+    /// `rhs`) may change freely afterwards. Small trees get no schedule, and
+    /// [`Tree::solve`] then runs [`Tree::solve_sequential`].
+    pub fn prepare(&mut self) {
+        self.schedule = if self.len() >= SolveSchedule::MIN_NODES {
+            SolveSchedule::build(self.nroot, &self.parent, SolveSchedule::LANES)
+        } else {
+            SolveSchedule::default()
+        };
+    }
+
     /// Gaussian elimination from the leaves, then back substitution; rhs becomes Δv.
+    ///
+    /// Runs the schedule built by [`Tree::prepare`] when there is one for a
+    /// tree of this size, else [`Tree::solve_sequential`]; the two give
+    /// bit-identical `d` and `rhs`.
     pub fn solve(&mut self) {
+        if self.schedule.n != 0 && self.schedule.n == self.len() && self.schedule.nroot == self.nroot {
+            self.solve_scheduled();
+        } else {
+            self.solve_sequential();
+        }
+    }
+
+    /// NEURON's Hines solve in plain node order: elimination for i from n-1
+    /// down to nroot, root division, back substitution for i ascending.
+    pub fn solve_sequential(&mut self) {
         let n = self.len();
         let (a, b, parent) = (&self.a[..n], &self.b[..n], &self.parent[..n]);
         let (d, rhs) = (&mut self.d[..n], &mut self.rhs[..n]);
@@ -67,6 +266,36 @@ impl Tree {
             let rp = unsafe { *rhs.get_unchecked(pi) };
             rhs[i] -= b[i] * rp;
             rhs[i] /= d[i];
+        }
+    }
+
+    /// The same operations as `solve_sequential`, in the schedule's order.
+    fn solve_scheduled(&mut self) {
+        let s = &self.schedule;
+        let n = s.n;
+        // These slicings are the bounds checks that make the unchecked
+        // accesses below sound: every index in the schedule is < s.n = n.
+        let (a, b) = (&self.a[..n], &self.b[..n]);
+        let (d, rhs) = (&mut self.d[..n], &mut self.rhs[..n]);
+        for &(j, t) in &s.elim {
+            let (j, t) = (j as usize, t as usize);
+            // SAFETY: `SolveSchedule::build` checked j < n and t = parent[j] < j.
+            unsafe {
+                let p = a.get_unchecked(j) / d.get_unchecked(j);
+                *d.get_unchecked_mut(t) -= p * b.get_unchecked(j);
+                *rhs.get_unchecked_mut(t) -= p * rhs.get_unchecked(j);
+            }
+        }
+        for i in 0..s.nroot {
+            rhs[i] /= d[i];
+        }
+        for &(i, pi) in &s.back {
+            let (i, pi) = (i as usize, pi as usize);
+            // SAFETY: as above, pi < i < n.
+            unsafe {
+                let x = rhs.get_unchecked(i) - b.get_unchecked(i) * rhs.get_unchecked(pi);
+                *rhs.get_unchecked_mut(i) = x / d.get_unchecked(i);
+            }
         }
     }
 

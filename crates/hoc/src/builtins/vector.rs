@@ -36,7 +36,10 @@ pub fn construct(it: &mut Interp, args: &[Value]) -> HResult<VecObj> {
         Some(v) => return Err(hoc_err!("Vector: bad argument of type {}", v.type_name())),
     };
     let fill = opt_num(it, args, 1)?.unwrap_or(0.0);
-    Ok(VecObj { data: vec![fill; n], label: String::new() })
+    Ok(VecObj {
+        data: vec![fill; n],
+        label: String::new(),
+    })
 }
 
 /// A checked element index: the subscript plus `float_epsilon`, truncated
@@ -83,14 +86,23 @@ pub fn vec_arg(args: &[Value], i: usize) -> HResult<Vec<f64>> {
 
 pub fn new_vector(it: &mut Interp, data: Vec<f64>) -> ObjRef {
     let ci = it.class_id("Vector").expect("Vector class");
-    it.new_object(ci, ObjData::Vector(VecObj { data, label: String::new() }))
+    it.new_object(
+        ci,
+        ObjData::Vector(VecObj {
+            data,
+            label: String::new(),
+        }),
+    )
 }
 
 /// A Vector argument, checked for its class as NEURON does.
 fn vec_obj(it: &Interp, a: &[Value], i: usize) -> HResult<ObjRef> {
     match object(a, i)? {
         Some(o) if matches!(&*o.data.borrow(), ObjData::Vector(_)) => Ok(o),
-        Some(o) => Err(hoc_err!("object type is {} instead of Vector", it.classes[o.class as usize].name)),
+        Some(o) => Err(hoc_err!(
+            "object type is {} instead of Vector",
+            it.classes[o.class as usize].name
+        )),
         None => Err(hoc_err!("object type is nullptr instead of Vector")),
     }
 }
@@ -176,12 +188,24 @@ fn same_err(o: &ObjRef, arg: &ObjRef, meth: &str) -> HResult<()> {
     Ok(())
 }
 
-pub fn method(it: &mut Interp, o: &ObjRef, name: &str, k: &[f64], args: Option<&[Value]>) -> HResult<Option<Value>> {
+pub fn method(
+    it: &mut Interp,
+    o: &ObjRef,
+    name: &str,
+    k: &[f64],
+    args: Option<&[Value]>,
+) -> HResult<Option<Value>> {
     if name == "x" {
         return elem(it, o, k, args).map(Some);
     }
     let a = args.unwrap_or(&[]);
-    dispatch(it, o, name, a).map_err(|e| if e.msg == "not enough arguments" { hoc_err!("{name} not enough arguments") } else { e })
+    dispatch(it, o, name, a).map_err(|e| {
+        if e.msg == "not enough arguments" {
+            hoc_err!("{name} not enough arguments")
+        } else {
+            e
+        }
+    })
 }
 
 /// `v.x[i]` (or `v.x(i)`).
@@ -189,7 +213,11 @@ fn elem(it: &Interp, o: &ObjRef, k: &[f64], args: Option<&[Value]>) -> HResult<V
     let x = match (k, args) {
         ([x], _) => *x,
         ([], Some(a)) if !a.is_empty() => num(it, a, 0)?,
-        ([], _) => return Err(hoc_err!("array dimension of x now 1 (at compile time it was 0)")),
+        ([], _) => {
+            return Err(hoc_err!(
+                "array dimension of x now 1 (at compile time it was 0)"
+            ))
+        }
         _ => return Err(hoc_err!("'x' not right number of subscripts")),
     };
     let len = read(o, |d| d.len());
@@ -298,7 +326,11 @@ fn dispatch(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<Opt
         }
         "remove" => {
             let start = chk(it, a, 0, 0.0, top_unsigned(n))? as usize;
-            let end = if a.len() > 1 { chk(it, a, 1, start as f64, top_unsigned(n))? as usize } else { start };
+            let end = if a.len() > 1 {
+                chk(it, a, 1, start as f64, top_unsigned(n))? as usize
+            } else {
+                start
+            };
             write(o, |d| {
                 if start < d.len() {
                     d.drain(start..(end + 1).min(d.len()));
@@ -326,8 +358,16 @@ fn dispatch(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<Opt
 
         // ------------------------------------------------ copies and pieces
         "c" | "at" | "cl" => {
-            let start = if !a.is_empty() { chk(it, a, 0, 0.0, top_unsigned(n))? as usize } else { 0 };
-            let end = if a.len() > 1 { chk(it, a, 1, start as f64, top_unsigned(n))? as usize + 1 } else { n };
+            let start = if !a.is_empty() {
+                chk(it, a, 0, 0.0, top_unsigned(n))? as usize
+            } else {
+                0
+            };
+            let end = if a.len() > 1 {
+                chk(it, a, 1, start as f64, top_unsigned(n))? as usize + 1
+            } else {
+                n
+            };
             if end > n {
                 return Err(range_error(it, o, name, OutOfRange(n, n)));
             }
@@ -346,7 +386,11 @@ fn dispatch(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<Opt
             this
         }
         "index" => {
-            let (data, idx) = if a.len() > 1 { (vec_data(it, a, 0)?, vec_data(it, a, 1)?) } else { (read(o, |d| d.to_vec()), vec_data(it, a, 0)?) };
+            let (data, idx) = if a.len() > 1 {
+                (vec_data(it, a, 0)?, vec_data(it, a, 1)?)
+            } else {
+                (read(o, |d| d.to_vec()), vec_data(it, a, 0)?)
+            };
             let out: Vec<f64> = idx
                 .iter()
                 .map(|&j| {
@@ -380,7 +424,11 @@ fn dispatch(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<Opt
             this
         }
         "abs" | "sqrt" | "floor" | "tanh" | "log" | "log10" => {
-            let src = if !a.is_empty() { Some(vec_data(it, a, 0)?) } else { None };
+            let src = if !a.is_empty() {
+                Some(vec_data(it, a, 0)?)
+            } else {
+                None
+            };
             let err = write(o, |d| {
                 if let Some(s) = src {
                     *d = s;
@@ -435,15 +483,37 @@ fn dispatch(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<Opt
         // ------------------------------------------------ statistics
         "sum" | "sumsq" => {
             let (lo, hi) = sub_range(it, a, 0, n)?;
-            Value::Num(read(o, |d| if name == "sum" { ops::sum(&d[lo..hi]) } else { ops::sumsq(&d[lo..hi]) }))
+            Value::Num(read(o, |d| {
+                if name == "sum" {
+                    ops::sum(&d[lo..hi])
+                } else {
+                    ops::sumsq(&d[lo..hi])
+                }
+            }))
         }
         "min" | "max" | "min_ind" | "max_ind" => {
             if n == 0 {
-                return Ok(Some(Value::Num(if name.ends_with("_ind") { -1.0 } else { 0.0 })));
+                return Ok(Some(Value::Num(if name.ends_with("_ind") {
+                    -1.0
+                } else {
+                    0.0
+                })));
             }
             let (lo, hi) = sub_range(it, a, 0, n)?;
-            let i = lo + read(o, |d| if name.starts_with("min") { ops::min_index(&d[lo..hi]) } else { ops::max_index(&d[lo..hi]) }).unwrap_or(0);
-            Value::Num(if name.ends_with("_ind") { i as f64 } else { read(o, |d| d[i]) })
+            let i = lo
+                + read(o, |d| {
+                    if name.starts_with("min") {
+                        ops::min_index(&d[lo..hi])
+                    } else {
+                        ops::max_index(&d[lo..hi])
+                    }
+                })
+                .unwrap_or(0);
+            Value::Num(if name.ends_with("_ind") {
+                i as f64
+            } else {
+                read(o, |d| d[i])
+            })
         }
         "mean" => {
             if !a.is_empty() {
@@ -489,7 +559,11 @@ fn dispatch(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<Opt
         }
         "meansqerr" => {
             let y = vec_data(it, a, 0)?;
-            let w = if a.len() > 1 { Some(vec_data(it, a, 1)?) } else { None };
+            let w = if a.len() > 1 {
+                Some(vec_data(it, a, 1)?)
+            } else {
+                None
+            };
             if n > y.len() || n == 0 {
                 return Err(hoc_err!("Vector Vector argument too small\n"));
             }
@@ -511,12 +585,16 @@ fn dispatch(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<Opt
         }
         "dot" => {
             let y = vec_data(it, a, 0)?;
-            Value::Num(read(o, |x| x.iter().zip(&y).fold(0.0, |s, (p, q)| s + p * q)))
+            Value::Num(read(o, |x| {
+                x.iter().zip(&y).fold(0.0, |s, (p, q)| s + p * q)
+            }))
         }
         "mag" => Value::Num(read(o, ops::sumsq).sqrt()),
         "eq" => {
             let y = vec_data(it, a, 0)?;
-            let same = read(o, |x| x.len() == y.len() && x.iter().zip(&y).all(|(p, q)| ops::near(*p, *q, eps)));
+            let same = read(o, |x| {
+                x.len() == y.len() && x.iter().zip(&y).all(|(p, q)| ops::near(*p, *q, eps))
+            });
             Value::Num(same as i32 as f64)
         }
         "contains" => {
@@ -536,7 +614,10 @@ fn dispatch(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<Opt
                 return Err(hoc_err!("Vector Invalid comparator in .indwhere()\n"));
             };
             let v2 = if cmp.interval() { num(it, a, 2)? } else { 0.0 };
-            Value::Num(read(o, |x| x.iter().position(|&p| cmp.test(p, v1, v2, eps))).map_or(-1.0, |i| i as f64))
+            Value::Num(
+                read(o, |x| x.iter().position(|&p| cmp.test(p, v1, v2, eps)))
+                    .map_or(-1.0, |i| i as f64),
+            )
         }
 
         // ------------------------------------------------ reordering
@@ -555,7 +636,11 @@ fn dispatch(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<Opt
             this
         }
         "sortindex" => {
-            let dest = if is_obj(a, 0) { vec_obj(it, a, 0)? } else { new_vector(it, Vec::new()) };
+            let dest = if is_obj(a, 0) {
+                vec_obj(it, a, 0)?
+            } else {
+                new_vector(it, Vec::new())
+            };
             let idx = read(o, ops::sort_index);
             write(&dest, |d| *d = idx.into_iter().map(|i| i as f64).collect());
             Value::Obj(Some(dest))
@@ -565,24 +650,42 @@ fn dispatch(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<Opt
         "deriv" => {
             let (src, mut i) = if is_obj(a, 0) {
                 let so = vec_obj(it, a, 0)?;
-                (if Rc::ptr_eq(&so, o) { None } else { Some(read(&so, |d| d.to_vec())) }, 1)
+                (
+                    if Rc::ptr_eq(&so, o) {
+                        None
+                    } else {
+                        Some(read(&so, |d| d.to_vec()))
+                    },
+                    1,
+                )
             } else {
                 (Some(read(o, |d| d.to_vec())), 0)
             };
             if src.as_ref().map_or(n, |s| s.len()) < 2 {
-                return Err(hoc_err!("Can't take derivative of Vector with less than two points"));
+                return Err(hoc_err!(
+                    "Can't take derivative of Vector with less than two points"
+                ));
             }
             let mut dx = 1.0;
             if i < a.len() {
                 dx = num(it, a, i)?;
                 i += 1;
             }
-            let sym = if i < a.len() { int(chk(it, a, i, 1.0, 2.0)?) } else { 2 };
-            write(o, |d| ops::deriv_into(d, src.as_deref(), dx, sym)).map_err(|e| range_error(it, o, name, e))?;
+            let sym = if i < a.len() {
+                int(chk(it, a, i, 1.0, 2.0)?)
+            } else {
+                2
+            };
+            write(o, |d| ops::deriv_into(d, src.as_deref(), dx, sym))
+                .map_err(|e| range_error(it, o, name, e))?;
             this
         }
         "integral" => {
-            let (src, i) = if is_obj(a, 0) { (vec_data(it, a, 0)?, 1) } else { (read(o, |d| d.to_vec()), 0) };
+            let (src, i) = if is_obj(a, 0) {
+                (vec_data(it, a, 0)?, 1)
+            } else {
+                (read(o, |d| d.to_vec()), 0)
+            };
             let dx = opt_num(it, a, i)?.unwrap_or(1.0);
             if src.is_empty() {
                 write(o, |d| d.clear());
@@ -594,7 +697,11 @@ fn dispatch(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<Opt
         "interpolate" => {
             let xd = vec_data(it, a, 0)?;
             let xs = vec_data(it, a, 1)?;
-            let ys = if a.len() > 2 { vec_data(it, a, 2)? } else { read(o, |d| d.to_vec()) };
+            let ys = if a.len() > 2 {
+                vec_data(it, a, 2)?
+            } else {
+                read(o, |d| d.to_vec())
+            };
             let nd = xd.len();
             write(o, |d| d.resize(nd, 0.0));
             let out = ops::interpolate(&xd, &xs, &ys).map_err(|e| range_error(it, o, name, e))?;
@@ -626,25 +733,48 @@ fn dispatch(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<Opt
             let high = chk(it, a, 1, low, 1e99)?;
             let step = chk(it, a, 2, 1e-99, 1e99)?;
             let var = chk(it, a, 3, 0.0, 1e99)?;
-            let w = if a.len() > 4 { Some(vec_data(it, a, 4)?) } else { None };
-            let s = read(o, |d| ops::sumgauss(d, low, high, step, var, w.as_deref())).map_err(|e| range_error(it, o, name, e))?;
+            let w = if a.len() > 4 {
+                Some(vec_data(it, a, 4)?)
+            } else {
+                None
+            };
+            let s = read(o, |d| ops::sumgauss(d, low, high, step, var, w.as_deref()))
+                .map_err(|e| range_error(it, o, name, e))?;
             Value::Obj(Some(new_vector(it, s)))
         }
         "spikebin" => {
             let so = vec_obj(it, a, 0)?;
-            let src = if Rc::ptr_eq(&so, o) { None } else { Some(read(&so, |d| d.to_vec())) };
+            let src = if Rc::ptr_eq(&so, o) {
+                None
+            } else {
+                Some(read(&so, |d| d.to_vec()))
+            };
             let thresh = num(it, a, 1)?;
-            let bin = if a.len() > 2 { int(chk(it, a, 2, 0.0, 1e6)?) } else { 1 };
+            let bin = if a.len() > 2 {
+                int(chk(it, a, 2, 0.0, 1e6)?)
+            } else {
+                1
+            };
             if bin == 0 {
                 return Err(hoc_err!("spikebin: bin size must be > 0"));
             }
-            write(o, |d| ops::spikebin_into(d, src.as_deref(), thresh, bin as usize)).map_err(|e| range_error(it, o, name, e))?;
+            write(o, |d| {
+                ops::spikebin_into(d, src.as_deref(), thresh, bin as usize)
+            })
+            .map_err(|e| range_error(it, o, name, e))?;
             this
         }
         "rebin" => {
             let (src, i) = if is_obj(a, 0) {
                 let so = vec_obj(it, a, 0)?;
-                (if Rc::ptr_eq(&so, o) { None } else { Some(read(&so, |d| d.to_vec())) }, 1)
+                (
+                    if Rc::ptr_eq(&so, o) {
+                        None
+                    } else {
+                        Some(read(&so, |d| d.to_vec()))
+                    },
+                    1,
+                )
             } else {
                 (Some(read(o, |d| d.to_vec())), 0)
             };
@@ -652,7 +782,8 @@ fn dispatch(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<Opt
             if f <= 0 {
                 return Err(hoc_err!("rebin: factor must be > 0"));
             }
-            write(o, |d| ops::rebin_into(d, src.as_deref(), f as usize)).map_err(|e| range_error(it, o, name, e))?;
+            write(o, |d| ops::rebin_into(d, src.as_deref(), f as usize))
+                .map_err(|e| range_error(it, o, name, e))?;
             this
         }
         "resample" => {
@@ -686,7 +817,8 @@ fn dispatch(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<Opt
             let dt = chk(it, a, 1, 1e-99, 9e99)?;
             let p: Vec<f64> = (2..7).map(|i| num(it, a, i)).collect::<HResult<_>>()?;
             let refp = opt_num(it, a, 7)?.unwrap_or(0.0);
-            let out = ops::inf(&stim, dt, p[0], p[1], p[2], p[3], p[4], refp).map_err(|e| range_error(it, o, name, e))?;
+            let out = ops::inf(&stim, dt, p[0], p[1], p[2], p[3], p[4], refp)
+                .map_err(|e| range_error(it, o, name, e))?;
             write(o, |d| *d = out);
             this
         }
@@ -696,8 +828,9 @@ fn dispatch(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<Opt
         // Graphs are not drawn without a GUI; the calls only return the vector.
         "plot" | "line" | "mark" | "ploterr" => this,
 
-        "fwrite" | "fread" | "vwrite" | "vread" | "scanf" | "scantil" | "fit" | "correl" | "convlv" | "spctrm" | "filter" | "fft"
-        | "smhist" | "medfltr" | "addrand" | "setrand" | "from_python" | "to_python" | "as_numpy" => {
+        "fwrite" | "fread" | "vwrite" | "vread" | "scanf" | "scantil" | "fit" | "correl"
+        | "convlv" | "spctrm" | "filter" | "fft" | "smhist" | "medfltr" | "addrand" | "setrand"
+        | "from_python" | "to_python" | "as_numpy" => {
             return Err(hoc_err!("Vector.{name} is not implemented"));
         }
         _ => return Ok(None),
@@ -713,10 +846,19 @@ fn indgen(it: &Interp, o: &ObjRef, a: &[Value], n: usize) -> HResult<()> {
         2 => (num(it, a, 0)?, chk(it, a, 1, -MAX_INT, MAX_INT)?, n),
         _ => {
             let (start, end) = (num(it, a, 0)?, num(it, a, 1)?);
-            let step = chk(it, a, 2, (start - end).min(end - start), (start - end).max(end - start))?;
+            let step = chk(
+                it,
+                a,
+                2,
+                (start - end).min(end - start),
+                (start - end).max(end - start),
+            )?;
             let xn = ((end - start) / step + 1e-9).floor() + 1.0;
             if xn.is_nan() {
-                return Err(hoc_err!("{}::indgen: vector::_M_default_append", it.object_name(o)));
+                return Err(hoc_err!(
+                    "{}::indgen: vector::_M_default_append",
+                    it.object_name(o)
+                ));
             } else if xn > MAX_INT {
                 return Err(hoc_err!("size too large"));
             } else if xn < 0.0 {
@@ -741,7 +883,11 @@ fn copy(it: &Interp, o: &ObjRef, a: &[Value]) -> HResult<()> {
     let src_o = vec_obj(it, a, 0)?;
     // With the receiver as source, elements are read from the receiver as
     // the copy proceeds (overlapping copies smear, as in NEURON).
-    let src: Option<Vec<f64>> = if Rc::ptr_eq(o, &src_o) { None } else { Some(read(&src_o, |d| d.to_vec())) };
+    let src: Option<Vec<f64>> = if Rc::ptr_eq(o, &src_o) {
+        None
+    } else {
+        Some(read(&src_o, |d| d.to_vec()))
+    };
     let nx = match &src {
         Some(s) => s.len(),
         None => read(o, |d| d.len()),
@@ -782,7 +928,8 @@ fn copy(it: &Interp, o: &ObjRef, a: &[Value]) -> HResult<()> {
         return Ok(());
     }
     let top = nx as f64 - 1.0;
-    let (mut srcstart, mut srcend, mut srcinc, mut deststart, mut destinc) = (0i64, nx as i64 - 1, 1i64, 0i64, 1i64);
+    let (mut srcstart, mut srcend, mut srcinc, mut deststart, mut destinc) =
+        (0i64, nx as i64 - 1, 1i64, 0i64, 1i64);
     match a.len() {
         0 | 1 => {}
         2 => deststart = int(num(it, a, 1)?),
@@ -806,7 +953,12 @@ fn copy(it: &Interp, o: &ObjRef, a: &[Value]) -> HResult<()> {
         return Err(hoc_err!("Vector.copy: src_end arg smaller than src_start"));
     }
     if deststart < 0 {
-        return Err(range_error(it, o, "copy", OutOfRange(deststart as usize, read(o, |d| d.len()))));
+        return Err(range_error(
+            it,
+            o,
+            "copy",
+            OutOfRange(deststart as usize, read(o, |d| d.len())),
+        ));
     }
     let size = ((srcend - srcstart) / srcinc * destinc + deststart + 1).max(0) as usize;
     write(o, |d| {
@@ -843,9 +995,13 @@ fn arith(it: &Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<()> {
             let w = vec_data(it, a, 0)?;
             if w.len() != read(o, |d| d.len()) {
                 let shown = if name == "mul" { "mult" } else { name };
-                return Err(hoc_err!("Vector Vector argument to .{shown}() wrong size\n"));
+                return Err(hoc_err!(
+                    "Vector Vector argument to .{shown}() wrong size\n"
+                ));
             }
-            write(o, |d| d.iter_mut().zip(&w).for_each(|(x, y)| *x = f(*x, *y)));
+            write(o, |d| {
+                d.iter_mut().zip(&w).for_each(|(x, y)| *x = f(*x, *y))
+            });
         }
         Some(_) => {}
         None => return Err(HocError::new("not enough arguments")),
@@ -855,7 +1011,11 @@ fn arith(it: &Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<()> {
 
 /// `pow([src,] p)`.
 fn vpow(it: &Interp, o: &ObjRef, a: &[Value]) -> HResult<()> {
-    let (src, i) = if is_obj(a, 0) { (vec_data(it, a, 0)?, 1) } else { (read(o, |d| d.to_vec()), 0) };
+    let (src, i) = if is_obj(a, 0) {
+        (vec_data(it, a, 0)?, 1)
+    } else {
+        (read(o, |d| d.to_vec()), 0)
+    };
     let p = num(it, a, i)?;
     write(o, |d| {
         d.resize(src.len(), 0.0);
@@ -913,7 +1073,9 @@ fn lookup_func(it: &Interp, name: &str) -> HResult<Callee> {
 
 fn call1(it: &mut Interp, f: &Callee, x: f64) -> HResult<f64> {
     let r = match f {
-        Callee::User(def, this) => it.call_user(def, vec![Value::Num(x)], vec![None], this.clone(), None)?,
+        Callee::User(def, this) => {
+            it.call_user(def, vec![Value::Num(x)], vec![None], this.clone(), None)?
+        }
         Callee::Builtin(b) => b(it, &[Value::Num(x)])?,
     };
     match r {
@@ -930,11 +1092,14 @@ fn apply(it: &mut Interp, o: &ObjRef, a: &[Value], n: usize) -> HResult<()> {
     }
     let (lo, hi) = sub_range(it, a, 1, n)?;
     if !is_str(a, 0) {
-        return Err(hoc_err!("apply: first argument must be a HOC string or a Python callable"));
+        return Err(hoc_err!(
+            "apply: first argument must be a HOC string or a Python callable"
+        ));
     }
     let f = lookup_func(it, &string(a, 0)?)?;
     for i in lo..hi {
-        let x = read(o, |d| d.get(i).copied()).ok_or_else(|| range_error(it, o, "apply", OutOfRange(i, read(o, |d| d.len()))))?;
+        let x = read(o, |d| d.get(i).copied())
+            .ok_or_else(|| range_error(it, o, "apply", OutOfRange(i, read(o, |d| d.len()))))?;
         let y = call1(it, &f, x)?;
         let len = read(o, |d| d.len());
         if i >= len {
@@ -951,7 +1116,8 @@ fn reduce(it: &mut Interp, o: &ObjRef, a: &[Value], n: usize) -> HResult<f64> {
     let f = lookup_func(it, &string(a, 0)?)?;
     let mut base = opt_num(it, a, 1)?.unwrap_or(0.0);
     for i in lo..hi {
-        let x = read(o, |d| d.get(i).copied()).ok_or_else(|| range_error(it, o, "reduce", OutOfRange(i, read(o, |d| d.len()))))?;
+        let x = read(o, |d| d.get(i).copied())
+            .ok_or_else(|| range_error(it, o, "reduce", OutOfRange(i, read(o, |d| d.len()))))?;
         base += call1(it, &f, x)?;
     }
     Ok(base)
@@ -960,7 +1126,11 @@ fn reduce(it: &mut Interp, o: &ObjRef, a: &[Value], n: usize) -> HResult<f64> {
 /// `where([src,] op, value [, value2])` and `indvwhere(...)`: the elements
 /// (or their indices) of src, default a copy of the receiver, that pass.
 fn where_(it: &Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<()> {
-    let (src, i) = if is_obj(a, 0) { (vec_obj(it, a, 0)?, 1) } else { (o.clone(), 0) };
+    let (src, i) = if is_obj(a, 0) {
+        (vec_obj(it, a, 0)?, 1)
+    } else {
+        (o.clone(), 0)
+    };
     let aliased = i == 1 && Rc::ptr_eq(&src, o);
     let x = read(&src, |d| d.to_vec());
     let op = string(a, i)?;
@@ -969,7 +1139,11 @@ fn where_(it: &Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<()> {
     let Some(cmp) = Cmp::parse(&op) else {
         return Err(hoc_err!("Vector Invalid comparator in .{name}()\n"));
     };
-    let v2 = if cmp.interval() { num(it, a, i + 2)? } else { 0.0 };
+    let v2 = if cmp.interval() {
+        num(it, a, i + 2)?
+    } else {
+        0.0
+    };
     if aliased && !x.is_empty() {
         // The source was the receiver, now emptied.
         return Err(range_error(it, o, name, OutOfRange(0, 0)));
@@ -1082,5 +1256,182 @@ fn place_offset(p: &Place, j: usize) -> Place {
         Place::Field(ob, i, k) => Place::Field(ob, i, k + j),
         Place::VecElem(ob, k) => Place::VecElem(ob, k + j),
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_format;
+    use super::ops::*;
+    use crate::interp::Interp;
+
+    /// Runs HOC `code` and returns the values of the named top-level variables.
+    fn run(code: &str, names: &[&str]) -> Vec<f64> {
+        let mut it = Interp::new(Box::new(std::io::sink()));
+        it.run_text("test", code.into()).expect("hoc code runs");
+        names
+            .iter()
+            .map(|n| it.global_num(it.globals.get(n).expect("variable defined")))
+            .collect()
+    }
+
+    #[test]
+    fn var_and_stdev_use_n_minus_1() {
+        let x = [1.0, 2.0, 3.0, 4.0];
+        assert_eq!(var(&x), 5.0 / 3.0);
+        assert_eq!(var(&x).sqrt(), (5.0f64 / 3.0).sqrt());
+        let r = run("objref a\na = new Vector()\na.append(1, 2, 3, 4)\nvr = a.var()\ns = a.stdev()\ne = a.stderr()\n", &["vr", "s", "e"]);
+        assert_eq!(
+            r,
+            vec![
+                5.0 / 3.0,
+                (5.0f64 / 3.0).sqrt(),
+                (5.0f64 / 3.0).sqrt() / 2.0
+            ]
+        );
+    }
+
+    #[test]
+    fn mean_over_a_range_keeps_neurons_formula() {
+        // NEURON returns sum/end - start + 1 for mean(start, end).
+        let r = run(
+            "objref a\na = new Vector()\na.append(1, 2, 3, 4, 5)\nm = a.mean(1, 3)\nw = a.mean()\n",
+            &["m", "w"],
+        );
+        assert_eq!(r, vec![9.0 / 3.0 - 1.0 + 1.0, 3.0]);
+        let r = run(
+            "objref a\na = new Vector()\na.append(2, 4, 6, 8)\nm = a.mean(2, 3)\n",
+            &["m"],
+        );
+        assert_eq!(r, vec![14.0 / 3.0 - 2.0 + 1.0]);
+    }
+
+    #[test]
+    fn empty_sum_is_positive_zero() {
+        assert!(sum(&[]).is_sign_positive());
+        assert!(sumsq(&[]).is_sign_positive());
+    }
+
+    #[test]
+    fn min_max_take_the_first_extreme() {
+        let x = [3.0, 1.0, 5.0, 1.0, 5.0];
+        assert_eq!(min_index(&x), Some(1));
+        assert_eq!(max_index(&x), Some(2));
+        assert_eq!(min_index(&[]), None);
+    }
+
+    #[test]
+    fn sortindex_is_stable_on_ties() {
+        let x = [2.0, 1.0, 2.0, 1.0, 0.0, 2.0];
+        assert_eq!(sort_index(&x), vec![4, 1, 3, 0, 2, 5]);
+    }
+
+    #[test]
+    fn where_comparisons_use_float_epsilon() {
+        let e = 1e-11;
+        assert!(Cmp::parse("==").unwrap().test(3.0 + 1e-12, 3.0, 0.0, e));
+        assert!(!Cmp::parse("==").unwrap().test(3.0 + 1e-10, 3.0, 0.0, e));
+        assert!(!Cmp::parse(">").unwrap().test(3.0 + 1e-12, 3.0, 0.0, e));
+        assert!(Cmp::parse(">=").unwrap().test(3.0 - 1e-12, 3.0, 0.0, e));
+        assert!(!Cmp::parse("<").unwrap().test(3.0 - 1e-12, 3.0, 0.0, e));
+        let between = |op: &str, x: f64| Cmp::parse(op).unwrap().test(x, 1.0, 2.0, e);
+        assert_eq!(
+            [between("[]", 1.0), between("[]", 2.0), between("[]", 2.5)],
+            [true, true, false]
+        );
+        assert_eq!([between("[)", 1.0), between("[)", 2.0)], [true, false]);
+        assert_eq!([between("(]", 1.0), between("(]", 2.0)], [false, true]);
+        assert_eq!(
+            [between("()", 1.0), between("()", 1.5), between("()", 2.0)],
+            [false, true, false]
+        );
+        assert!(Cmp::parse("=").is_none() && Cmp::parse("<>").is_none());
+        // Tolerance is strict: a difference of exactly e is not equal.
+        assert!(!near(0.5, 0.0, 0.5));
+    }
+
+    #[test]
+    fn where_and_indvwhere_forms() {
+        let r = run(
+            "objref a, b\na = new Vector()\na.append(5, 1, 3, 7, 3)\nb = new Vector()\nb.where(a, \"==\", 3)\nn1 = b.size()\n\
+             b.indvwhere(a, \"[)\", 3, 7)\nn2 = b.size()\nf2 = b.x[2]\nb = a.c\nb.where(\">\", 4)\nn3 = b.size()\n\
+             i1 = a.indwhere(\"()\", 3, 7)\ni2 = a.indwhere(\">\", 9)\n",
+            &["n1", "n2", "f2", "n3", "i1", "i2"],
+        );
+        assert_eq!(r, vec![2.0, 3.0, 4.0, 2.0, 0.0, -1.0]);
+    }
+
+    #[test]
+    fn rotate_wraps_or_zero_fills() {
+        let base = [1.0, 2.0, 3.0, 4.0, 5.0];
+        let rot = |r: i64, wrap: bool| {
+            let mut x = base;
+            rotate(&mut x, r, wrap);
+            x
+        };
+        assert_eq!(rot(2, true), [4.0, 5.0, 1.0, 2.0, 3.0]);
+        assert_eq!(rot(-2, true), [3.0, 4.0, 5.0, 1.0, 2.0]);
+        assert_eq!(rot(2, false), [0.0, 0.0, 1.0, 2.0, 3.0]);
+        assert_eq!(rot(-2, false), [3.0, 4.0, 5.0, 0.0, 0.0]);
+        assert_eq!(rot(5, true), base);
+        assert_eq!(rot(7, true), rot(2, true));
+    }
+
+    #[test]
+    fn interpolate_clamps_and_skips_non_increasing_points() {
+        let xs = [0.0, 2.0, 1.0, 3.0];
+        let ys = [0.0, 20.0, 10.0, 30.0];
+        let y = interpolate(&[-1.0, 1.0, 2.5, 9.0], &xs, &ys).unwrap();
+        assert_eq!(y, vec![0.0, 10.0, 25.0, 30.0]);
+        assert_eq!(interpolate(&[1.0], &[], &[]), Err(OutOfRange(0, 0)));
+    }
+
+    #[test]
+    fn deriv_in_place_reads_overwritten_values() {
+        let mut own = vec![1.0, 4.0, 9.0, 16.0];
+        deriv_into(&mut own, None, 1.0, 2).unwrap();
+        assert_eq!(own, vec![3.0, (9.0 - 3.0) / 2.0, (7.0 - 3.0) / 2.0, 7.0]);
+        let mut out = Vec::new();
+        deriv_into(&mut out, Some(&[1.0, 4.0, 9.0, 16.0]), 1.0, 2).unwrap();
+        assert_eq!(out, vec![3.0, 4.0, 6.0, 7.0]);
+        deriv_into(&mut out, Some(&[1.0, 4.0, 9.0]), 0.5, 1).unwrap();
+        assert_eq!(out, vec![6.0, 10.0]);
+        let mut own = vec![1.0, 4.0, 9.0];
+        assert!(deriv_into(&mut own, None, 1.0, 1).is_err());
+    }
+
+    #[test]
+    fn histogram_bins() {
+        assert_eq!(
+            histogram(&[-1.0, 0.0, 0.5, 1.0, 2.0, 3.0], 0.0, 2.0, 1.0),
+            vec![1.0, 2.0, 1.0, 1.0]
+        );
+        assert_eq!(
+            hist(&[-1.0, 0.0, 0.5, 1.0, 2.0, 3.0], 0.0, 2, 1.0),
+            vec![2.0, 1.0]
+        );
+    }
+
+    #[test]
+    fn printf_formats_take_one_floating_conversion() {
+        assert_eq!(check_format("%g\t"), Ok(()));
+        assert_eq!(check_format("%-+ #08.3lf|%%"), Ok(()));
+        assert_eq!(check_format("no conversion"), Ok(()));
+        assert_eq!(check_format("%d"), Err("invalid format specifier"));
+        assert_eq!(check_format("%5"), Err("invalid format specifier"));
+        assert_eq!(check_format("%g %g"), Err("argument not found"));
+        assert_eq!(check_format("%*g"), Err("width is not integer"));
+    }
+
+    #[test]
+    fn receiver_as_argument_does_not_double_borrow() {
+        let r = run(
+            "objref a\na = new Vector()\na.append(1, 2, 3)\na.add(a)\na.mul(a)\ns = a.sum()\n\
+             a.copy(a, 1)\nn = a.size()\nd = a.dot(a)\nobjref b\nb = a.c\nb.index(b, b)\nfunc f() { return $1 + a.size() }\n\
+             a.apply(\"f\")\nl = a.x[3]\n",
+            &["s", "n", "d", "l"],
+        );
+        // a = 4 16 36, copy(a, 1) makes 4 4 4 4 (the copy reads what it wrote).
+        assert_eq!(r, vec![56.0, 4.0, 64.0, 8.0]);
     }
 }

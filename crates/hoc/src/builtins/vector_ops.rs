@@ -111,7 +111,10 @@ impl Cmp {
 
     /// Whether the comparison takes an interval (two values).
     pub fn interval(self) -> bool {
-        matches!(self, Cmp::Open | Cmp::Closed | Cmp::ClosedOpen | Cmp::OpenClosed)
+        matches!(
+            self,
+            Cmp::Open | Cmp::Closed | Cmp::ClosedOpen | Cmp::OpenClosed
+        )
     }
 
     /// Tests `x` against `v` (and `w` for intervals) with tolerance `e`.
@@ -251,8 +254,9 @@ pub fn integral(v: &[f64], dx: f64) -> OpResult<Vec<f64>> {
     Ok(out)
 }
 
-/// Counts of `x` in bins of `width` from `low`; bin 0 counts what is below
-/// `low` and the last bin what is at or above `high`.
+/// Counts of `x` in bins of `width`: bin 0 holds `[low - width, low)`, bin
+/// k holds `[low + (k-1)width, low + k width)`, up to the bin that starts
+/// at `high`; values outside all bins are dropped.
 pub fn histogram(x: &[f64], low: f64, high: f64, width: f64) -> Vec<f64> {
     let n = ((high - low) / width).floor() as i64 + 2;
     let mut y = vec![0.0; n.max(0) as usize];
@@ -279,7 +283,14 @@ pub fn hist(data: &[f64], start: f64, size: usize, step: f64) -> Vec<f64> {
 
 /// Sum of Gaussians (variance `var`) centred on the data, sampled from `low`
 /// in steps of `step`, each weighted by `w[i]` (default 1).
-pub fn sumgauss(x: &[f64], low: f64, high: f64, step: f64, var: f64, w: Option<&[f64]>) -> OpResult<Vec<f64>> {
+pub fn sumgauss(
+    x: &[f64],
+    low: f64,
+    high: f64,
+    step: f64,
+    var: f64,
+    w: Option<&[f64]>,
+) -> OpResult<Vec<f64>> {
     let points = ((high - low) / step + 0.5) as i64;
     let mut sum = vec![0.0; points.max(0) as usize];
     let svar = var / (step * step);
@@ -330,7 +341,12 @@ fn src_at(ans: &[f64], src: Option<&[f64]>, i: usize) -> OpResult<f64> {
 /// 1 in each bin of `bin` samples where the source crosses up through
 /// `thresh`. The destination is sized and cleared first (so a source that
 /// is the destination reads the cleared values, as in NEURON).
-pub fn spikebin_into(ans: &mut Vec<f64>, src: Option<&[f64]>, thresh: f64, bin: usize) -> OpResult<()> {
+pub fn spikebin_into(
+    ans: &mut Vec<f64>,
+    src: Option<&[f64]>,
+    thresh: f64,
+    bin: usize,
+) -> OpResult<()> {
     let n = src.map_or(ans.len(), |v| v.len()) / bin;
     ans.resize(n, 0.0);
     ans.fill(0.0);
@@ -367,7 +383,9 @@ pub fn rebin_into(ans: &mut Vec<f64>, src: Option<&[f64]>, f: usize) -> OpResult
 /// Resampling by a factor `f` (sample and hold).
 pub fn resample(v: &[f64], f: f64) -> Vec<f64> {
     let n = (v.len() as f64 * f) as i64;
-    (0..n.max(0)).map(|i| v[((i as f64 / f) as usize).min(v.len() - 1)]).collect()
+    (0..n.max(0))
+        .map(|i| v[((i as f64 / f) as usize).min(v.len() - 1)])
+        .collect()
 }
 
 /// Average of `data` in windows `[t - pre, t + post)` around trigger
@@ -423,7 +441,16 @@ pub fn psth(v: &[f64], dt: f64, trials: f64, size: f64) -> Vec<f64> {
 
 /// Integrate-and-fire response to the stimulus `stim`.
 #[allow(clippy::too_many_arguments)]
-pub fn inf(stim: &[f64], dt: f64, gl: f64, el: f64, cm: f64, th: f64, res: f64, refp: f64) -> OpResult<Vec<f64>> {
+pub fn inf(
+    stim: &[f64],
+    dt: f64,
+    gl: f64,
+    el: f64,
+    cm: f64,
+    th: f64,
+    res: f64,
+    refp: f64,
+) -> OpResult<Vec<f64>> {
     let n = stim.len();
     let mut v = vec![0.0; n];
     let cm = cm / dt;
