@@ -154,6 +154,10 @@ impl SolveSchedule {
             out.extend(children(i).iter().map(|&c| c as usize));
         });
         debug_assert_eq!(back_order.len(), n - nroot);
+        if std::env::var("NERVE_SCHED_STATS").is_ok() {
+            let depth_max = height.iter().take(nroot.max(1)).max();
+            eprintln!("n {n} lanes {lanes} crit path(nodes) {:?} max prio {:?}", depth_max, prio.iter().max());
+        }
 
         let pair = |j: usize| (j as u32, parent[j]);
         SolveSchedule {
@@ -223,7 +227,7 @@ impl Tree {
     /// [`Tree::solve`] then runs [`Tree::solve_sequential`].
     pub fn prepare(&mut self) {
         self.schedule = if self.len() >= SolveSchedule::MIN_NODES {
-            SolveSchedule::build(self.nroot, &self.parent, SolveSchedule::LANES)
+            SolveSchedule::build(self.nroot, &self.parent, std::env::var("NERVE_LANES").ok().and_then(|x| x.parse().ok()).unwrap_or(SolveSchedule::LANES))
         } else {
             SolveSchedule::default()
         };
@@ -342,10 +346,180 @@ mod tests {
             m[p][i] = t.a[i];
         }
         let rhs = t.rhs.clone();
+        let mut u = t.clone();
         t.solve();
         for i in 0..4 {
             let s: f64 = (0..4).map(|j| m[i][j] * t.rhs[j]).sum();
             assert!((s - rhs[i]).abs() < 1e-12);
         }
+        u.schedule = SolveSchedule::build(u.nroot, &u.parent, 2);
+        u.solve();
+        assert!(u.schedule.is_built());
+        assert_eq!(bits(&u.rhs), bits(&t.rhs));
+        assert_eq!(bits(&u.d), bits(&t.d));
+    }
+
+    fn bits(x: &[f64]) -> Vec<u64> {
+        x.iter().map(|v| v.to_bits()).collect()
+    }
+
+    /// Small deterministic generator for the values (proptest picks the seed).
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let x = self.0;
+            (x ^ (x >> 29)).wrapping_mul(0xbf58476d1ce4e5b9) ^ (x >> 32)
+        }
+        fn unif(&mut self, lo: f64, hi: f64) -> f64 {
+            lo + (hi - lo) * ((self.next() >> 11) as f64 / (1u64 << 53) as f64)
+        }
+    }
+
+    /// A tree laid out as `Model::lower_structure` does: `nroot` root nodes,
+    /// then sections breadth-first from each root, each section's nodes
+    /// contiguous. `secs[k] = (len, attach, pos)`: section k hangs on a root
+    /// when k == 0 or attach % 4 == 0, else on node pos of an earlier section.
+    fn sectioned(nroot: usize, secs: &[(usize, u32, u32)]) -> Tree {
+        let m = secs.len();
+        let mut kids: Vec<Vec<usize>> = vec![Vec::new(); m];
+        let mut root_kids: Vec<Vec<usize>> = vec![Vec::new(); nroot];
+        let mut at = vec![(usize::MAX, 0usize); m];
+        for (k, &(len, attach, pos)) in secs.iter().enumerate() {
+            assert!(len >= 1);
+            if k == 0 || attach % 4 == 0 {
+                root_kids[attach as usize % nroot].push(k);
+            } else {
+                let ps = attach as usize % k;
+                let pos = if pos % 3 == 0 { secs[ps].0 - 1 } else { pos as usize % secs[ps].0 };
+                at[k] = (ps, pos);
+                kids[ps].push(k);
+            }
+        }
+        let mut first = vec![0u32; m];
+        let mut parent: Vec<u32> = vec![0; nroot];
+        for (r, rk) in root_kids.iter().enumerate() {
+            let mut queue: std::collections::VecDeque<usize> = rk.iter().copied().collect();
+            while let Some(s) = queue.pop_front() {
+                queue.extend(kids[s].iter().copied());
+                first[s] = parent.len() as u32;
+                let pnode = match at[s] {
+                    (usize::MAX, _) => r as u32,
+                    (ps, pos) => first[ps] + pos as u32,
+                };
+                for j in 0..secs[s].0 {
+                    parent.push(if j == 0 { pnode } else { parent.len() as u32 - 1 });
+                }
+            }
+        }
+        Tree { nroot, parent, ..Default::default() }
+    }
+
+    /// Random coefficients with a diagonally dominant matrix.
+    fn fill(t: &mut Tree, seed: u64) {
+        let n = t.len();
+        let mut g = Rng(seed);
+        t.a = (0..n).map(|i| if i < t.nroot { 0.0 } else { g.unif(-3.0, -0.001) }).collect();
+        t.b = (0..n).map(|i| if i < t.nroot { 0.0 } else { g.unif(-3.0, -0.001) }).collect();
+        t.rhs = (0..n).map(|_| g.unif(-100.0, 100.0)).collect();
+        let mut d: Vec<f64> = (0..n).map(|i| t.b[i].abs() + g.unif(1e-3, 5.0)).collect();
+        for i in t.nroot..n {
+            d[t.parent[i] as usize] += t.a[i].abs();
+        }
+        t.d = d;
+    }
+
+    fn check_identical(t: &Tree, lanes: usize) {
+        let mut seq = t.clone();
+        seq.solve_sequential();
+        let mut sch = t.clone();
+        sch.schedule = SolveSchedule::build(sch.nroot, &sch.parent, lanes);
+        assert!(sch.schedule.is_built());
+        sch.solve();
+        assert_eq!(bits(&sch.rhs), bits(&seq.rhs), "rhs differs (lanes {lanes})");
+        assert_eq!(bits(&sch.d), bits(&seq.d), "d differs (lanes {lanes})");
+    }
+
+    /// The schedule is a permutation of the sequential ops that respects
+    /// the dependencies (checked structurally, independent of values).
+    fn check_schedule(t: &Tree, lanes: usize) {
+        let s = SolveSchedule::build(t.nroot, &t.parent, lanes);
+        let n = t.len();
+        let mut done = vec![false; n];
+        let mut last_into = vec![u32::MAX; n];
+        for &(j, q) in &s.elim {
+            let (j, q) = (j as usize, q as usize);
+            assert!(!done[j] && q == t.parent[j] as usize);
+            assert!((j + 1..n).all(|c| t.parent[c] as usize != j || done[c]), "op({j}) before a child");
+            assert!(j < last_into[q] as usize, "ops into {q} out of order");
+            last_into[q] = j as u32;
+            done[j] = true;
+        }
+        assert!((t.nroot..n).all(|j| done[j]));
+        let mut solved: Vec<bool> = (0..n).map(|i| i < t.nroot).collect();
+        for &(i, q) in &s.back {
+            assert!(solved[q as usize] && !solved[i as usize]);
+            solved[i as usize] = true;
+        }
+        assert!(solved.iter().all(|&x| x));
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        #[test]
+        fn scheduled_solve_is_bit_identical(
+            nroot in 1usize..4,
+            secs in prop::collection::vec((1usize..=20, any::<u32>(), any::<u32>()), 1..80),
+            seed in any::<u64>(),
+            lanes in 1usize..9,
+        ) {
+            let mut t = sectioned(nroot, &secs);
+            fill(&mut t, seed);
+            check_schedule(&t, lanes);
+            check_identical(&t, lanes);
+            check_identical(&t, SolveSchedule::LANES);
+        }
+
+        #[test]
+        fn scheduled_solve_is_bit_identical_any_parents(
+            nroot in 1usize..5,
+            picks in prop::collection::vec(any::<u32>(), 0..300),
+            seed in any::<u64>(),
+            lanes in 1usize..9,
+        ) {
+            let mut parent: Vec<u32> = vec![0; nroot];
+            for (k, &x) in picks.iter().enumerate() {
+                let i = nroot + k;
+                // Mostly chains (parent = i - 1), sometimes a branch anywhere.
+                parent.push(if x % 3 != 0 { i as u32 - 1 } else { x % i as u32 });
+            }
+            let mut t = Tree { nroot, parent, ..Default::default() };
+            fill(&mut t, seed);
+            check_schedule(&t, lanes);
+            check_identical(&t, lanes);
+        }
+    }
+
+    /// `prepare` picks the schedule on a large tree and `solve` uses it.
+    #[test]
+    fn prepare_and_solve() {
+        let secs: Vec<(usize, u32, u32)> = (0..164).map(|k| (2 + (k * 7) % 10, (k as u32).wrapping_mul(2654435761) | 1, k as u32)).collect();
+        let mut t = sectioned(1, &secs);
+        fill(&mut t, 42);
+        let n = t.len();
+        t.v = vec![0.0; n];
+        t.area = vec![0.0; n];
+        t.cm = vec![0.0; n];
+        t.validate();
+        let mut seq = t.clone();
+        t.prepare();
+        assert!(t.schedule.is_built());
+        t.solve();
+        seq.solve_sequential();
+        assert_eq!(bits(&t.rhs), bits(&seq.rhs));
+        assert_eq!(bits(&t.d), bits(&seq.d));
     }
 }

@@ -11,6 +11,7 @@ use crate::error::HocError;
 use crate::interp::Interp;
 use crate::lexer::{Lexer, Spanned, Tok};
 use crate::symbol::Kind;
+use crate::value::Slot;
 
 /// Words that cannot start an expression.
 const KEYWORDS: &[&str] = &[
@@ -19,6 +20,14 @@ const KEYWORDS: &[&str] = &[
     "objectvar", "begintemplate", "endtemplate", "public", "external", "new", "print", "create",
     "access", "connect", "insert", "uninsert", "forall", "forsec", "ifsec", "help", "depvar",
 ];
+
+/// The kind of a declaration statement.
+#[derive(Clone, Copy, PartialEq)]
+enum Decl {
+    Double,
+    Objref,
+    Strdef,
+}
 
 /// What one call of `Parser::toplevel` produced.
 pub enum TopLevel {
@@ -247,7 +256,7 @@ impl<'a> Parser<'a> {
             _ => None,
         };
         if let Some(w) = word {
-            if let Some(s) = self.keyword_statement(&w)? {
+            if let Some(s) = self.keyword_statement(&w, top)? {
                 return Ok(s);
             }
         }
@@ -269,7 +278,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn keyword_statement(&mut self, w: &str) -> PResult<Option<Stmt>> {
+    fn keyword_statement(&mut self, w: &str, top: bool) -> PResult<Option<Stmt>> {
         let s = match w {
             "print" => {
                 self.next()?;
@@ -330,6 +339,10 @@ impl<'a> Parser<'a> {
             }
             "proc" | "func" | "obfunc" | "iterator" => {
                 self.next()?;
+                if !top {
+                    // Definitions are allowed only as top-level statements.
+                    return Err(HocError::syntax(self.last_end));
+                }
                 let kind = match w {
                     "proc" => FuncKind::Proc,
                     "func" => FuncKind::Func,
@@ -340,15 +353,15 @@ impl<'a> Parser<'a> {
             }
             "double" => {
                 self.next()?;
-                Stmt::Double(self.decl_list(true)?)
+                Stmt::Double(self.decl_list(Decl::Double)?)
             }
             "objref" | "objectvar" => {
                 self.next()?;
-                Stmt::Objref(self.decl_list(true)?)
+                Stmt::Objref(self.decl_list(Decl::Objref)?)
             }
             "strdef" => {
                 self.next()?;
-                Stmt::Strdef(self.decl_list(false)?.into_iter().map(|(n, _)| n).collect())
+                Stmt::Strdef(self.decl_list(Decl::Strdef)?.into_iter().map(|(n, _)| n).collect())
             }
             "public" | "external" => {
                 self.next()?;
@@ -457,19 +470,18 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn decl_list(&mut self, dims: bool) -> PResult<Vec<(NameRef, Vec<Expr>)>> {
+    fn decl_list(&mut self, decl: Decl) -> PResult<Vec<(NameRef, Vec<Expr>)>> {
         let mut out = Vec::new();
+        let dims = decl != Decl::Strdef;
         loop {
             let name = self.ident()?;
-            let r = match (&self.locals, self.templ) {
-                // Declarations inside a procedure act on the enclosing scope.
-                _ => {
-                    let saved = self.locals.take();
-                    let r = self.resolve(&name);
-                    self.locals = saved;
-                    r
-                }
+            // Declarations act on the enclosing scope, never on locals; in a
+            // template they make a member even where a built-in has the name.
+            let r = match self.templ {
+                Some(ci) => NameRef::Field(self.it.class_scope_mut(ci).intern(&name)),
+                None => NameRef::Global(self.it.globals.intern(&name)),
             };
+            self.check_redeclare(r, &name, decl)?;
             let mut d = Vec::new();
             while dims && self.eat(&Tok::LBracket)? {
                 d.push(self.expr()?);
@@ -480,6 +492,37 @@ impl<'a> Parser<'a> {
                 return Ok(out);
             }
         }
+    }
+
+    /// NEURON fixes a name's type when it is declared: a built-in cannot be
+    /// redeclared, nor a variable with another type.
+    fn check_redeclare(&mut self, r: NameRef, name: &str, decl: Decl) -> PResult<()> {
+        let err = |p: &Self, msg: String| {
+            let mut e = HocError::syntax(p.last_end);
+            e.msg = msg;
+            e.kind = crate::error::ErrorKind::Syntax(p.last_end);
+            e
+        };
+        match self.kind_of(r) {
+            Some(Kind::Var) | None => {}
+            Some(_) => return Err(err(self, format!("{name} : Redeclaring at top level"))),
+        }
+        let slot = match r {
+            NameRef::Global(i) => self.it.gslots.get(i as usize).cloned(),
+            NameRef::Field(i) => self.it.template(self.templ.unwrap()).and_then(|t| t.proto.get(i as usize).cloned()),
+            NameRef::Local(_) => None,
+        };
+        let clash = match (slot, decl) {
+            (None | Some(Slot::Undef), _) => false,
+            (Some(Slot::Num(_) | Slot::Nums { .. }), Decl::Double) => false,
+            (Some(Slot::Objs { .. }), Decl::Objref) => false,
+            (Some(Slot::Str(_)), Decl::Strdef) => false,
+            _ => true,
+        };
+        if clash {
+            return Err(err(self, format!("{name}  already declared")));
+        }
+        Ok(())
     }
 
     fn for_statement(&mut self) -> PResult<Stmt> {
@@ -655,6 +698,7 @@ impl<'a> Parser<'a> {
     }
 
     fn expr_statement(&mut self, top: bool) -> PResult<Stmt> {
+        let parenthesised = self.is(&Tok::LParen)?;
         let e = self.expr()?;
         // A section followed by a statement on the same line is a section prefix.
         let prefix = match &e {
@@ -678,7 +722,7 @@ impl<'a> Parser<'a> {
                 _ => {}
             }
         }
-        let echo = top && !matches!(e, Expr::Assign(..));
+        let echo = top && (parenthesised || !matches!(e, Expr::Assign(..)));
         Ok(Stmt::Expr(e, echo))
     }
 
@@ -907,6 +951,11 @@ impl<'a> Parser<'a> {
                 let r = self.resolve(&name);
                 self.expect(&Tok::LParen)?;
                 let args = self.args()?;
+                if !matches!(self.kind_of(r), Some(Kind::Class(_))) {
+                    let mut e = HocError::syntax(self.last_end);
+                    e.msg = format!("{name} is not a template");
+                    return Err(e);
+                }
                 Ok(Expr::New(r, args))
             }
             Tok::Ident(w) if !KEYWORDS.contains(&w.as_str()) => {

@@ -72,6 +72,9 @@ fn run(items: Vec<Item>) -> ExitCode {
             break;
         }
     }
+    if matches!(&result, Err(e) if !matches!(e.kind, hoc::ErrorKind::Quit(_))) {
+        it.end_partial_line();
+    }
     it.flush();
     match result {
         Ok(()) => ExitCode::SUCCESS,

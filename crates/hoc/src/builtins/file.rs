@@ -40,7 +40,9 @@ impl FileObj {
         self.close();
         let path = expand_env_var(&self.name);
         self.stream = match mode {
-            "r" => std::fs::read(&path).ok().map(|data| Stream::Read { data, pos: 0 }),
+            "r" => std::fs::read(&path)
+                .ok()
+                .map(|data| Stream::Read { data, pos: 0 }),
             _ => {
                 let mut o = std::fs::OpenOptions::new();
                 if mode == "a" {
@@ -66,7 +68,11 @@ impl FileObj {
 
     pub fn write(&mut self, bytes: &[u8]) -> HResult<usize> {
         match &mut self.stream {
-            Some(Stream::Write(w)) => Ok(if w.write_all(bytes).is_ok() { bytes.len() } else { 0 }),
+            Some(Stream::Write(w)) => Ok(if w.write_all(bytes).is_ok() {
+                bytes.len()
+            } else {
+                0
+            }),
             Some(Stream::Read { .. }) => Ok(0),
             None => Err(self.not_open()),
         }
@@ -116,7 +122,11 @@ impl FileObj {
     fn read_text(&mut self, word: bool) -> HResult<Option<String>> {
         match &mut self.stream {
             Some(Stream::Read { data, pos }) => {
-                let got = if word { super::scan::read_word(data, *pos) } else { super::scan::read_line(data, *pos) };
+                let got = if word {
+                    super::scan::read_word(data, *pos)
+                } else {
+                    super::scan::read_line(data, *pos)
+                };
                 Ok(got.map(|(s, end)| {
                     *pos = end;
                     s
@@ -187,7 +197,11 @@ pub fn expand_env_var(s: &str) -> String {
 }
 
 pub fn construct(_it: &mut Interp, args: &[Value]) -> HResult<FileObj> {
-    let name = if args.is_empty() { String::new() } else { string(args, 0)? };
+    let name = if args.is_empty() {
+        String::new()
+    } else {
+        string(args, 0)?
+    };
     Ok(FileObj { name, stream: None })
 }
 
@@ -229,10 +243,16 @@ fn count_and_place(it: &Interp, a: &[Value]) -> HResult<(usize, Place)> {
 }
 
 pub fn method(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<Option<Value>> {
-    let file = |f: &dyn Fn(&mut FileObj) -> HResult<f64>| -> HResult<Option<Value>> { Ok(Some(Value::Num(with_file(o, |s| f(s))??))) };
+    let file = |f: &dyn Fn(&mut FileObj) -> HResult<f64>| -> HResult<Option<Value>> {
+        Ok(Some(Value::Num(with_file(o, |s| f(s))??)))
+    };
     match name {
         "ropen" | "wopen" | "aopen" => {
-            let new_name = if a.is_empty() { None } else { Some(string(a, 0)?) };
+            let new_name = if a.is_empty() {
+                None
+            } else {
+                Some(string(a, 0)?)
+            };
             let mode = &name[..1];
             file(&|f| {
                 if let Some(n) = &new_name {
@@ -296,7 +316,9 @@ pub fn method(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<O
                 })
             })
         }
-        "unlink" => file(&|f| Ok(std::fs::remove_file(expand_env_var(&f.name)).is_ok() as i32 as f64)),
+        "unlink" => {
+            file(&|f| Ok(std::fs::remove_file(expand_env_var(&f.name)).is_ok() as i32 as f64))
+        }
         "seek" => {
             let offset = opt_num(it, a, 0)?.unwrap_or(0.0) as i64;
             let base = match opt_num(it, a, 1)? {
@@ -330,15 +352,26 @@ pub fn method(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<O
 
 /// Creates an empty file `dir/nrnXXXXXX` with a fresh name, as mkstemp does.
 fn make_temp_file(dir: &str) -> Option<String> {
-    let mut seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(1) ^ (std::process::id() as u64) << 32;
+    let mut seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(1)
+        ^ (std::process::id() as u64) << 32;
     const CHARS: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
     for _ in 0..100 {
         let mut name = format!("{dir}/nrn");
         for _ in 0..6 {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             name.push(CHARS[(seed >> 33) as usize % CHARS.len()] as char);
         }
-        if std::fs::OpenOptions::new().write(true).create_new(true).open(&name).is_ok() {
+        if std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&name)
+            .is_ok()
+        {
             return Some(name);
         }
     }
@@ -359,7 +392,12 @@ fn chk(it: &Interp, a: &[Value], i: usize, lo: f64, hi: f64) -> HResult<f64> {
 /// `fwrite`, `fread`, `scanf`, `scantil`, and `printf(File, ...)`.
 /// `data` is the Vector's elements, updated in place. Ok(None) for any
 /// other method (or `printf` without a File).
-pub fn vector_method(it: &mut Interp, name: &str, data: &mut Vec<f64>, a: &[Value]) -> HResult<Option<Value>> {
+pub fn vector_method(
+    it: &mut Interp,
+    name: &str,
+    data: &mut Vec<f64>,
+    a: &[Value],
+) -> HResult<Option<Value>> {
     let num_val = |x: f64| Ok(Some(Value::Num(x)));
     match name {
         "fwrite" => {
@@ -374,7 +412,10 @@ pub fn vector_method(it: &mut Interp, name: &str, data: &mut Vec<f64>, a: &[Valu
             } else {
                 (0, n - 1)
             };
-            let bytes: Vec<u8> = data[start..=end].iter().flat_map(|x| x.to_ne_bytes()).collect();
+            let bytes: Vec<u8> = data[start..=end]
+                .iter()
+                .flat_map(|x| x.to_ne_bytes())
+                .collect();
             num_val((with_file(&f, |s| s.write(&bytes))?? / 8) as f64)
         }
         "fread" => {
@@ -382,7 +423,11 @@ pub fn vector_method(it: &mut Interp, name: &str, data: &mut Vec<f64>, a: &[Valu
             if a.len() > 1 {
                 data.resize(chk(it, a, 1, 0.0, 1e10)? as usize, 0.0);
             }
-            let ty = if a.len() > 2 { chk(it, a, 2, 1.0, 5.0)? as i32 } else { 4 };
+            let ty = if a.len() > 2 {
+                chk(it, a, 2, 1.0, 5.0)? as i32
+            } else {
+                4
+            };
             let n = data.len();
             let size = match ty {
                 5 | 2 => 2,
@@ -404,16 +449,30 @@ pub fn vector_method(it: &mut Interp, name: &str, data: &mut Vec<f64>, a: &[Valu
         }
         "vwrite" => {
             let f = file_arg(a, 0)?;
-            let ty = if a.len() > 1 { chk(it, a, 1, 1.0, 5.0)? as i32 } else { 4 };
+            let ty = if a.len() > 1 {
+                chk(it, a, 1, 1.0, 5.0)? as i32
+            } else {
+                4
+            };
             let n = data.len();
             let mut out = Vec::new();
             out.extend_from_slice(&(n as i32).to_ne_bytes());
             out.extend_from_slice(&ty.to_ne_bytes());
-            let (min, max) = data.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| (lo.min(x), hi.max(x)));
+            let (min, max) = data
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| {
+                    (lo.min(x), hi.max(x))
+                });
             match ty {
-                5 => data.iter().for_each(|&x| out.extend_from_slice(&(x as i32).to_ne_bytes())),
-                4 => data.iter().for_each(|&x| out.extend_from_slice(&x.to_ne_bytes())),
-                3 => data.iter().for_each(|&x| out.extend_from_slice(&(x as f32).to_ne_bytes())),
+                5 => data
+                    .iter()
+                    .for_each(|&x| out.extend_from_slice(&(x as i32).to_ne_bytes())),
+                4 => data
+                    .iter()
+                    .for_each(|&x| out.extend_from_slice(&x.to_ne_bytes())),
+                3 => data
+                    .iter()
+                    .for_each(|&x| out.extend_from_slice(&(x as f32).to_ne_bytes())),
                 _ => {
                     let (min, r) = if n == 0 { (0.0, 0.0) } else { (min, max - min) };
                     let high = if ty == 2 { 65535.0 } else { 255.0 };
@@ -490,7 +549,11 @@ pub fn vector_method(it: &mut Interp, name: &str, data: &mut Vec<f64>, a: &[Valu
             let f = file_arg(a, 0)?;
             data.clear();
             let til = num(it, a, 1)?;
-            let (c, nc) = if a.len() > 3 { (num(it, a, 2)? as i64, num(it, a, 3)? as i64) } else { (1, 1) };
+            let (c, nc) = if a.len() > 3 {
+                (num(it, a, 2)? as i64, num(it, a, 3)? as i64)
+            } else {
+                (1, 1)
+            };
             let i = with_file(&f, |s| -> HResult<usize> {
                 let mut i = 0;
                 loop {
@@ -530,7 +593,10 @@ pub fn vector_method(it: &mut Interp, name: &str, data: &mut Vec<f64>, a: &[Valu
             let mut out = String::new();
             if end != usize::MAX {
                 for &x in &data[start..=end] {
-                    out.push_str(&crate::format::sprintf(&fmt, &[crate::format::FmtArg::Num(x)]).map_err(HocError::new)?);
+                    out.push_str(
+                        &crate::format::sprintf(&fmt, &[crate::format::FmtArg::Num(x)])
+                            .map_err(HocError::new)?,
+                    );
                 }
             }
             out.push('\n');
@@ -572,7 +638,11 @@ fn vread(s: &mut FileObj, data: &mut Vec<f64>) -> HResult<()> {
             let bytes = s.read(4 * n)?;
             for (i, c) in bytes.chunks_exact(4).enumerate() {
                 let w: [u8; 4] = word(c).try_into().unwrap();
-                data[i] = if ty == 5 { i32::from_ne_bytes(w) as f64 } else { f32::from_ne_bytes(w) as f64 };
+                data[i] = if ty == 5 {
+                    i32::from_ne_bytes(w) as f64
+                } else {
+                    f32::from_ne_bytes(w) as f64
+                };
             }
         }
         4 => {

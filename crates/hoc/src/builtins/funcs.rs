@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use super::{format_args, num, object, opt_num, pointer, str_ref, string, value_str};
+use super::{format_args, num, object, opt_num, str_ref, string, value_str};
 use crate::error::{ErrorKind, HResult, HocError};
 use crate::hoc_err;
 use crate::interp::Interp;
@@ -28,13 +28,17 @@ pub fn install(it: &mut Interp) {
         ("cos", |it, a| Ok(Value::Num(num(it, a, 0)?.cos()))),
         ("atan", |it, a| Ok(Value::Num(num(it, a, 0)?.atan()))),
         ("tanh", |it, a| Ok(Value::Num(num(it, a, 0)?.tanh()))),
-        ("log", |it, a| domain(num(it, a, 0)?.ln(), "log")),
-        ("log10", |it, a| domain(num(it, a, 0)?.log10(), "log10")),
+        ("log", |it, a| domain(it, num(it, a, 0)?.ln(), "log")),
+        ("log10", |it, a| domain(it, num(it, a, 0)?.log10(), "log10")),
         ("exp", |it, a| {
             let x = num(it, a, 0)?;
-            Ok(Value::Num(if x < -700.0 { 0.0 } else if x > 700.0 { 700f64.exp() } else { x.exp() }))
+            if x > 700.0 {
+                it.warn("exp result out of range");
+                return Ok(Value::Num(700f64.exp()));
+            }
+            Ok(Value::Num(if x < -700.0 { 0.0 } else { x.exp() }))
         }),
-        ("sqrt", |it, a| domain(num(it, a, 0)?.sqrt(), "sqrt")),
+        ("sqrt", |it, a| domain(it, num(it, a, 0)?.sqrt(), "sqrt")),
         ("int", |it, a| {
             let x = num(it, a, 0)?;
             let eps = it.float_epsilon();
@@ -143,9 +147,18 @@ pub fn install(it: &mut Interp) {
     }
 }
 
-fn domain(x: f64, name: &str) -> HResult<Value> {
+/// The math built-ins, which NEURON calls without a frame (absent from traces).
+pub fn is_math(name: &str) -> bool {
+    matches!(name, "sin" | "cos" | "atan" | "tanh" | "log" | "log10" | "exp" | "sqrt" | "int" | "abs" | "erf" | "erfc")
+}
+
+/// NEURON's checks on a math result: NaN is an error, ±inf a warning.
+fn domain(it: &mut Interp, x: f64, name: &str) -> HResult<Value> {
     if x.is_nan() {
         return Err(hoc_err!("{name} argument out of domain"));
+    }
+    if x.is_infinite() {
+        it.warn(&format!("{name} result out of range"));
     }
     Ok(Value::Num(x))
 }
@@ -207,7 +220,7 @@ fn erfc_cf(x: f64) -> f64 {
 }
 
 fn printf(it: &mut Interp, a: &[Value]) -> HResult<Value> {
-    let s = format_args(it, &string(a, 0)?, &a[1..])?;
+    let s = format_args(it, &string(a, 0)?, &a[1..]).map_err(|e| if e.msg.contains("not enough arguments") { hoc_err!("printf not enough arguments") } else { e })?;
     it.write_out(&s)?;
     Ok(Value::Num(s.len() as f64))
 }
@@ -303,7 +316,8 @@ fn name_declared(it: &mut Interp, a: &[Value]) -> HResult<Value> {
 fn xopen(it: &mut Interp, a: &[Value]) -> HResult<Value> {
     let name = string(a, 0)?;
     let text = std::fs::read_to_string(&name).map_err(|_| hoc_err!("Can't open {name}"))?;
-    it.run_text(&name, text.into())?;
+    let line = it.trace_line("xopen", None, &a[..1]);
+    it.in_builtin(line, |it| it.run_text(&name, text.into()))?;
     Ok(Value::Num(1.0))
 }
 
@@ -340,8 +354,7 @@ fn load_file(it: &mut Interp, a: &[Value]) -> HResult<Value> {
         return Ok(Value::Num(1.0));
     }
     let Some(path) = find_lib_file(&name) else {
-        it.flush();
-        eprintln!("Couldn't find: {name}");
+        it.warn(&format!("Couldn't find: {name}"));
         return Ok(Value::Num(0.0));
     };
     let key = std::fs::canonicalize(&path).map(|p| p.display().to_string()).unwrap_or_else(|_| name.clone());
@@ -357,12 +370,30 @@ fn load_file(it: &mut Interp, a: &[Value]) -> HResult<Value> {
     }
     let file_name = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or(name.clone());
     let shown = if dir.is_some() { file_name } else { name.clone() };
-    let r = it.run_text(&shown, text.into());
+    // NEURON loads through execute1("{xopen(\"file\")}"); errors show those calls.
+    let outer_line = it.current_line();
+    let load_line = it.trace_line("load_file", None, a);
+    let exec_arg = [Value::Str(format!("{{xopen(\"{shown}\")}}").into())];
+    let exec_line = it.trace_line("execute1", None, &exec_arg);
+    let xopen_line = it.trace_line("xopen", None, &[Value::Str(shown.clone().into())]);
+    let r = it.in_builtin(load_line, |it| it.in_builtin(exec_line, |it| it.in_builtin(xopen_line, |it| it.run_text(&shown, text.into()))));
     if let Some(c) = cwd {
         let _ = std::env::set_current_dir(c);
     }
-    r?;
-    Ok(Value::Num(1.0))
+    match r {
+        Ok(()) => Ok(Value::Num(1.0)),
+        Err(e) if matches!(e.kind, ErrorKind::Quit(_)) => Err(e),
+        Err(e) => {
+            it.end_partial_line();
+            if it.mute_errors == 0 {
+                eprint!("nerve: {}", crate::report(&e));
+            }
+            let trace = it.in_builtin(it.trace_line("load_file", None, a), |it| it.take_trace());
+            let mut err = HocError::new(format!("hoc_Load_file {shown}\n in {shown} near line {outer_line}\n ^\n{trace}"));
+            err.located = true;
+            Err(err)
+        }
+    }
 }
 
 /// `load_proc("name", …)` and friends: load the library file that defines a name.
@@ -381,31 +412,49 @@ fn load_named(it: &mut Interp, a: &[Value]) -> HResult<Value> {
     Ok(Value::Num(1.0))
 }
 
-fn execute(it: &mut Interp, a: &[Value], quiet: bool) -> HResult<Value> {
+/// `execute(cmd[, obj])` runs `{cmd}` (nothing echoes) and returns 0;
+/// `execute1(cmd[, obj][, show])` runs cmd as top-level statements and
+/// returns 1, or 0 after reporting the error (silently when show is 0).
+fn execute(it: &mut Interp, a: &[Value], one: bool) -> HResult<Value> {
     let cmd = string(a, 0)?;
-    let obj = match a.get(1) {
-        Some(Value::Obj(o)) => o.clone(),
-        Some(Value::Num(_)) | None => None,
-        Some(v) => return Err(hoc_err!("execute: arg 2 is a {}", v.type_name())),
-    };
-    let text: Rc<str> = format!("{{{cmd}}}\n").into();
+    let mut obj = None;
+    let mut show = true;
+    for v in &a[1..] {
+        match v {
+            Value::Obj(o) => obj = o.clone(),
+            Value::Num(x) => show = *x != 0.0,
+            v => return Err(hoc_err!("execute: bad argument of type {}", v.type_name())),
+        }
+    }
+    let text: Rc<str> = if one { format!("{cmd}\n").into() } else { format!("{{{cmd}}}\n").into() };
+    let name = it.sources.last().map(|s| s.name.clone()).unwrap_or_default();
+    let line = it.trace_line(if one { "execute1" } else { "execute" }, None, &a[..1]);
     let saved_this = std::mem::replace(&mut it.this, obj);
     let saved_cur = std::mem::replace(&mut it.cur, 0);
-    let r = it.run_text("", text);
+    let saved_fin = it.fin.take();
+    let r = it.in_builtin(line, |it| {
+        let muted = !show && one;
+        if muted {
+            it.mute_errors += 1;
+        }
+        let r = it.run_text(&name, text);
+        if muted {
+            it.mute_errors -= 1;
+        }
+        r
+    });
     it.this = saved_this;
     it.cur = saved_cur;
+    it.fin = saved_fin;
     match r {
-        Ok(()) => Ok(Value::Num(1.0)),
-        Err(e) if quiet && !matches!(e.kind, ErrorKind::Quit(_)) => {
-            it.flush();
-            eprint!("{}", crate::report(&e));
+        Ok(()) => Ok(Value::Num(if one { 1.0 } else { 0.0 })),
+        Err(e) if one && !matches!(e.kind, ErrorKind::Quit(_)) => {
+            if show {
+                it.end_partial_line();
+                eprint!("nerve: {}", crate::report(&e));
+            }
             Ok(Value::Num(0.0))
         }
         Err(e) => Err(e),
     }
-}
-
-pub fn unused(_: &[Value]) -> HResult<()> {
-    let _ = pointer;
-    Ok(())
 }

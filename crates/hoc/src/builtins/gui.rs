@@ -6,6 +6,19 @@ use crate::value::Value;
 /// State of a GUI object: none.
 pub struct GuiObj;
 
+/// What a GUI object's method returns without a GUI: 1 for most, the
+/// argument for setters such as `intercept`, 0 for sizes and counts.
+pub fn method(name: &str, a: &[Value]) -> Value {
+    match name {
+        "size" | "view_count" | "exec_menu" | "printfile" => Value::Num(0.0),
+        "intercept" | "map" if !a.is_empty() => match a[0] {
+            Value::Num(x) => Value::Num(x),
+            _ => Value::Num(1.0),
+        },
+        _ => Value::Num(1.0),
+    }
+}
+
 pub fn install(it: &mut Interp) {
     for class in ["Graph", "Shape", "PlotShape", "PWManager", "VBox", "HBox", "Deck", "SymChooser", "TextEditor", "ValueFieldEditor", "GUIMath", "MenuExplore"] {
         it.add_native_class(class, super::NativeClass::Gui);

@@ -39,7 +39,11 @@ pub struct Mat {
 
 impl Mat {
     pub fn zeros(r: usize, c: usize) -> Mat {
-        Mat { r, c, d: vec![0.0; r * c] }
+        Mat {
+            r,
+            c,
+            d: vec![0.0; r * c],
+        }
     }
     pub fn ident(r: usize, c: usize) -> Mat {
         let mut m = Mat::zeros(r, c);
@@ -50,7 +54,11 @@ impl Mat {
     }
     pub fn from_rows(rows: &[&[f64]]) -> Mat {
         let c = rows.first().map(|r| r.len()).unwrap_or(0);
-        Mat { r: rows.len(), c, d: rows.iter().flat_map(|r| r.iter().copied()).collect() }
+        Mat {
+            r: rows.len(),
+            c,
+            d: rows.iter().flat_map(|r| r.iter().copied()).collect(),
+        }
     }
     #[inline]
     pub fn at(&self, i: usize, j: usize) -> f64 {
@@ -87,10 +95,18 @@ impl Mat {
         out
     }
     fn scaled(&self, s: f64) -> Mat {
-        Mat { r: self.r, c: self.c, d: self.d.iter().map(|x| s * x).collect() }
+        Mat {
+            r: self.r,
+            c: self.c,
+            d: self.d.iter().map(|x| s * x).collect(),
+        }
     }
     fn plus(&self, b: &Mat) -> Mat {
-        Mat { r: self.r, c: self.c, d: self.d.iter().zip(&b.d).map(|(x, y)| x + y).collect() }
+        Mat {
+            r: self.r,
+            c: self.c,
+            d: self.d.iter().zip(&b.d).map(|(x, y)| x + y).collect(),
+        }
     }
     /// Keeps the top-left block; new elements are 0.
     pub fn resized(&self, r: usize, c: usize) -> Mat {
@@ -103,7 +119,9 @@ impl Mat {
         out
     }
     fn l1_norm(&self) -> f64 {
-        (0..self.c).map(|j| (0..self.r).map(|i| self.at(i, j).abs()).sum::<f64>()).fold(0.0, f64::max)
+        (0..self.c)
+            .map(|j| (0..self.r).map(|i| self.at(i, j).abs()).sum::<f64>())
+            .fold(0.0, f64::max)
     }
 }
 
@@ -245,7 +263,9 @@ fn full_lu_solve(a: &Mat, b: &[f64]) -> Vec<f64> {
         }
     }
     let threshold = maxpivot.abs() * f64::EPSILON * n as f64;
-    let rank = (0..nonzero).filter(|&i| lu.at(i, i).abs() > threshold).count();
+    let rank = (0..nonzero)
+        .filter(|&i| lu.at(i, i).abs() > threshold)
+        .count();
     let mut c = b.to_vec();
     if rank == 0 {
         return vec![0.0; n];
@@ -295,13 +315,21 @@ fn expm(a: &Mat) -> Mat {
         let a2 = a.mul(a);
         if norm < 1.495585217958292e-2 {
             let b = [120.0, 60.0, 12.0, 1.0];
-            (a.mul(&comb(&[(b[3], &a2), (b[1], &id)])), comb(&[(b[2], &a2), (b[0], &id)]))
+            (
+                a.mul(&comb(&[(b[3], &a2), (b[1], &id)])),
+                comb(&[(b[2], &a2), (b[0], &id)]),
+            )
         } else if norm < 2.539398330063230e-1 {
             let b = [30240.0, 15120.0, 3360.0, 420.0, 30.0, 1.0];
             let a4 = a2.mul(&a2);
-            (a.mul(&comb(&[(b[5], &a4), (b[3], &a2), (b[1], &id)])), comb(&[(b[4], &a4), (b[2], &a2), (b[0], &id)]))
+            (
+                a.mul(&comb(&[(b[5], &a4), (b[3], &a2), (b[1], &id)])),
+                comb(&[(b[4], &a4), (b[2], &a2), (b[0], &id)]),
+            )
         } else if norm < 9.504178996162932e-1 {
-            let b = [17297280.0, 8648640.0, 1995840.0, 277200.0, 25200.0, 1512.0, 56.0, 1.0];
+            let b = [
+                17297280.0, 8648640.0, 1995840.0, 277200.0, 25200.0, 1512.0, 56.0, 1.0,
+            ];
             let a4 = a2.mul(&a2);
             let a6 = a4.mul(&a2);
             (
@@ -309,13 +337,36 @@ fn expm(a: &Mat) -> Mat {
                 comb(&[(b[6], &a6), (b[4], &a4), (b[2], &a2), (b[0], &id)]),
             )
         } else {
-            let b = [17643225600.0, 8821612800.0, 2075673600.0, 302702400.0, 30270240.0, 2162160.0, 110880.0, 3960.0, 90.0, 1.0];
+            let b = [
+                17643225600.0,
+                8821612800.0,
+                2075673600.0,
+                302702400.0,
+                30270240.0,
+                2162160.0,
+                110880.0,
+                3960.0,
+                90.0,
+                1.0,
+            ];
             let a4 = a2.mul(&a2);
             let a6 = a4.mul(&a2);
             let a8 = a6.mul(&a2);
             (
-                a.mul(&comb(&[(b[9], &a8), (b[7], &a6), (b[5], &a4), (b[3], &a2), (b[1], &id)])),
-                comb(&[(b[8], &a8), (b[6], &a6), (b[4], &a4), (b[2], &a2), (b[0], &id)]),
+                a.mul(&comb(&[
+                    (b[9], &a8),
+                    (b[7], &a6),
+                    (b[5], &a4),
+                    (b[3], &a2),
+                    (b[1], &id),
+                ])),
+                comb(&[
+                    (b[8], &a8),
+                    (b[6], &a6),
+                    (b[4], &a4),
+                    (b[2], &a2),
+                    (b[0], &id),
+                ]),
             )
         }
     } else {
@@ -348,9 +399,13 @@ fn expm(a: &Mat) -> Mat {
         let a2 = a.mul(&a);
         let a4 = a2.mul(&a2);
         let a6 = a4.mul(&a2);
-        let t = a6.mul(&comb(&[(b[13], &a6), (b[11], &a4), (b[9], &a2)])).plus(&comb(&[(b[7], &a6), (b[5], &a4), (b[3], &a2), (b[1], &id)]));
+        let t = a6
+            .mul(&comb(&[(b[13], &a6), (b[11], &a4), (b[9], &a2)]))
+            .plus(&comb(&[(b[7], &a6), (b[5], &a4), (b[3], &a2), (b[1], &id)]));
         let u = a.mul(&t);
-        let v = a6.mul(&comb(&[(b[12], &a6), (b[10], &a4), (b[8], &a2)])).plus(&comb(&[(b[6], &a6), (b[4], &a4), (b[2], &a2), (b[0], &id)]));
+        let v = a6
+            .mul(&comb(&[(b[12], &a6), (b[10], &a4), (b[8], &a2)]))
+            .plus(&comb(&[(b[6], &a6), (b[4], &a4), (b[2], &a2), (b[0], &id)]));
         (u, v)
     };
     let numer = u.plus(&v);
@@ -393,10 +448,59 @@ fn powm(a: &Mat, k: u32) -> Mat {
 
 // ---------------------------------------------------------------- eigenvalues
 
+/// A sum in the order Eigen's vectorised reduction (two-double packets,
+/// two accumulators) adds the terms, so results agree to the last bit.
+fn packet_sum(x: &[f64]) -> f64 {
+    let n = x.len();
+    if n < 2 {
+        return x.first().copied().unwrap_or(0.0);
+    }
+    let end2 = n / 4 * 4;
+    let end = n / 2 * 2;
+    let mut r0 = [x[0], x[1]];
+    if end > 2 {
+        let mut r1 = [x[2], x[3]];
+        let mut i = 4;
+        while i < end2 {
+            r0 = [r0[0] + x[i], r0[1] + x[i + 1]];
+            r1 = [r1[0] + x[i + 2], r1[1] + x[i + 3]];
+            i += 4;
+        }
+        r0 = [r0[0] + r1[0], r0[1] + r1[1]];
+        if end > end2 {
+            r0 = [r0[0] + x[end2], r0[1] + x[end2 + 1]];
+        }
+    }
+    let mut s = r0[0] + r0[1];
+    for v in &x[end..] {
+        s += v;
+    }
+    s
+}
+
+/// A dot product in the order of Eigen's row-major matrix-vector kernel
+/// (one two-double packet accumulator, then the odd element).
+fn packet_dot(x: &[f64], y: &[f64]) -> f64 {
+    let n = x.len();
+    let mut c = [0.0, 0.0];
+    let mut j = 0;
+    while j + 2 <= n {
+        c = [x[j] * y[j] + c[0], x[j + 1] * y[j + 1] + c[1]];
+        j += 2;
+    }
+    let mut s = c[0] + c[1];
+    while j < n {
+        s += x[j] * y[j];
+        j += 1;
+    }
+    s
+}
+
 /// A Householder reflector for `x` as Eigen makes it: (essential part, tau, beta).
 fn householder(x: &[f64]) -> (Vec<f64>, f64, f64) {
     let c0 = x[0];
-    let tail_sq: f64 = x[1..].iter().map(|v| v * v).sum();
+    let sq: Vec<f64> = x[1..].iter().map(|v| v * v).collect();
+    let tail_sq = packet_sum(&sq);
     if tail_sq <= f64::MIN_POSITIVE {
         (vec![0.0; x.len() - 1], 0.0, c0)
     } else {
@@ -417,10 +521,14 @@ fn reflect_left(m: &mut Mat, r0: usize, c0: usize, nr: usize, nc: usize, ess: &[
         }
     } else if tau != 0.0 {
         for j in c0..c0 + nc {
-            let mut t = m.at(r0, j);
-            for (k, e) in ess.iter().enumerate() {
-                t += e * m.at(r0 + 1 + k, j);
-            }
+            // As Eigen: the dot product with the essential part first.
+            let col: Vec<f64> = (0..ess.len()).map(|k| m.at(r0 + 1 + k, j)).collect();
+            let mut t = if ess.is_empty() {
+                0.0
+            } else {
+                packet_dot(&col, ess)
+            };
+            t += m.at(r0, j);
             *m.m(r0, j) -= tau * t;
             for (k, e) in ess.iter().enumerate() {
                 *m.m(r0 + 1 + k, j) -= tau * e * t;
@@ -437,10 +545,15 @@ fn reflect_right(m: &mut Mat, r0: usize, c0: usize, nr: usize, nc: usize, ess: &
         }
     } else if tau != 0.0 {
         for i in r0..r0 + nr {
-            let mut t = m.at(i, c0);
+            let mut t = 0.0;
             for (k, e) in ess.iter().enumerate() {
-                t += m.at(i, c0 + 1 + k) * e;
+                t = if k == 0 {
+                    m.at(i, c0 + 1) * e
+                } else {
+                    t + m.at(i, c0 + 1 + k) * e
+                };
             }
+            t += m.at(i, c0);
             *m.m(i, c0) -= tau * t;
             for (k, e) in ess.iter().enumerate() {
                 *m.m(i, c0 + 1 + k) -= tau * t * e;
@@ -500,7 +613,11 @@ fn real_schur(a: &Mat) -> (Mat, Mat) {
         return (Mat::zeros(n, n), Mat::ident(n, n));
     }
     // Hessenberg reduction of A / scale.
-    let mut h = a.scaled(1.0 / scale);
+    let mut h = Mat {
+        r: n,
+        c: n,
+        d: a.d.iter().map(|x| x / scale).collect(),
+    };
     let mut coeffs = Vec::new();
     for i in 0..n.saturating_sub(1) {
         let rem = n - i - 1;
@@ -540,9 +657,8 @@ fn francis_qr(t: &mut Mat, u: &mut Mat) {
     let max_iters = 40 * n;
     let mut norm = 0.0;
     for j in 0..size {
-        for i in 0..size.min(j + 2) {
-            norm += t.at(i, j).abs();
-        }
+        let col: Vec<f64> = (0..size.min(j + 2)).map(|i| t.at(i, j).abs()).collect();
+        norm += packet_sum(&col);
     }
     if norm == 0.0 {
         return;
@@ -575,7 +691,11 @@ fn francis_qr(t: &mut Mat, u: &mut Mat) {
             iu -= 2;
             iter = 0;
         } else {
-            let mut shift = [t.at(iuu, iuu), t.at(iuu - 1, iuu - 1), t.at(iuu, iuu - 1) * t.at(iuu - 1, iuu)];
+            let mut shift = [
+                t.at(iuu, iuu),
+                t.at(iuu - 1, iuu - 1),
+                t.at(iuu, iuu - 1) * t.at(iuu - 1, iuu),
+            ];
             if iter == 10 {
                 exshift += shift[0];
                 for i in 0..=iuu {
@@ -613,12 +733,17 @@ fn francis_qr(t: &mut Mat, u: &mut Mat) {
                 let tmm = t.at(im, im);
                 let r = shift[0] - tmm;
                 let s = shift[1] - tmm;
-                v = [(r * s - shift[2]) / t.at(im + 1, im) + t.at(im, im + 1), t.at(im + 1, im + 1) - tmm - r - s, t.at(im + 2, im + 1)];
+                v = [
+                    (r * s - shift[2]) / t.at(im + 1, im) + t.at(im, im + 1),
+                    t.at(im + 1, im + 1) - tmm - r - s,
+                    t.at(im + 2, im + 1),
+                ];
                 if im == il {
                     break;
                 }
                 let lhs = t.at(im, im - 1) * (v[1].abs() + v[2].abs());
-                let rhs = v[0] * (t.at(im - 1, im - 1).abs() + tmm.abs() + t.at(im + 1, im + 1).abs());
+                let rhs =
+                    v[0] * (t.at(im - 1, im - 1).abs() + tmm.abs() + t.at(im + 1, im + 1).abs());
                 if lhs.abs() < eps * rhs {
                     break;
                 }
@@ -652,7 +777,11 @@ fn split_two_rows(t: &mut Mat, u: &mut Mat, iu: usize, exshift: f64) {
 fn francis_step(t: &mut Mat, u: &mut Mat, il: usize, im: usize, iu: usize, first: [f64; 3]) {
     let size = t.r;
     for k in im..=iu - 2 {
-        let v = if k == im { first } else { [t.at(k, k - 1), t.at(k + 1, k - 1), t.at(k + 2, k - 1)] };
+        let v = if k == im {
+            first
+        } else {
+            [t.at(k, k - 1), t.at(k + 1, k - 1), t.at(k + 2, k - 1)]
+        };
         let (ess, tau, beta) = householder(&v);
         if beta != 0.0 {
             if k == im && k > il {
@@ -726,25 +855,38 @@ pub fn eigen(a: &Mat) -> (Vec<f64>, Mat) {
     // Eigenvectors of A: U times those of T (U itself when T is 0).
     let nonzero = back_substitute(&mut t, &re, &im);
     for j in (0..n).rev().filter(|_| nonzero) {
-        let col: Vec<f64> = (0..n).map(|r| (0..=j).map(|k| v.at(r, k) * t.at(k, j)).sum()).collect();
+        let col: Vec<f64> = (0..n)
+            .map(|r| (0..=j).map(|k| v.at(r, k) * t.at(k, j)).sum())
+            .collect();
         for r in 0..n {
             v.set(r, j, col[r]);
         }
     }
     // Normalise (complex pairs as complex vectors) and keep real parts.
+    // Eigen divides by the norm as a complex number: (x n) / (n n).
+    let scale = |x: f64, nrm: f64| {
+        if nrm > 0.0 {
+            (x * nrm) / (nrm * nrm)
+        } else {
+            x
+        }
+    };
     let mut out = Mat::zeros(n, n);
     let mut j = 0;
     while j < n {
         if im[j].abs() <= re[j].abs() * 2.0 * f64::EPSILON || j + 1 == n {
             let nrm = (0..n).map(|r| v.at(r, j).powi(2)).sum::<f64>().sqrt();
             for r in 0..n {
-                out.set(r, j, if nrm > 0.0 { v.at(r, j) / nrm } else { v.at(r, j) });
+                out.set(r, j, scale(v.at(r, j), nrm));
             }
             j += 1;
         } else {
-            let nrm = (0..n).map(|r| v.at(r, j).powi(2) + v.at(r, j + 1).powi(2)).sum::<f64>().sqrt();
+            let nrm = (0..n)
+                .map(|r| v.at(r, j).powi(2) + v.at(r, j + 1).powi(2))
+                .sum::<f64>()
+                .sqrt();
             for r in 0..n {
-                let x = if nrm > 0.0 { v.at(r, j) / nrm } else { v.at(r, j) };
+                let x = scale(v.at(r, j), nrm);
                 out.set(r, j, x);
                 out.set(r, j + 1, x);
             }
@@ -792,7 +934,11 @@ fn back_substitute(t: &mut Mat, re: &[f64], im: &[f64]) -> bool {
                         let denom = (re[i] - p) * (re[i] - p) + im[i] * im[i];
                         let tt = (x * lastr - lastw * r) / denom;
                         t.set(i, n, tt);
-                        let v = if x.abs() > lastw.abs() { (-r - w * tt) / x } else { (-lastr - y * tt) / lastw };
+                        let v = if x.abs() > lastw.abs() {
+                            (-r - w * tt) / x
+                        } else {
+                            (-lastr - y * tt) / lastw
+                        };
                         t.set(i + 1, n, v);
                     }
                     let tt = t.at(i, n).abs();
@@ -838,7 +984,12 @@ fn back_substitute(t: &mut Mat, re: &[f64], im: &[f64]) -> bool {
                         if vr == 0.0 && vi == 0.0 {
                             vr = eps * norm * (w.abs() + q.abs() + x.abs() + y.abs() + lastw.abs());
                         }
-                        let (a, b) = cdiv(x * lastra - lastw * ra + q * sa, x * lastsa - lastw * sa - q * ra, vr, vi);
+                        let (a, b) = cdiv(
+                            x * lastra - lastw * ra + q * sa,
+                            x * lastsa - lastw * sa - q * ra,
+                            vr,
+                            vi,
+                        );
                         t.set(i, n - 1, a);
                         t.set(i, n, b);
                         if x.abs() > lastw.abs() + q.abs() {
@@ -847,7 +998,12 @@ fn back_substitute(t: &mut Mat, re: &[f64], im: &[f64]) -> bool {
                             t.set(i + 1, n - 1, a2);
                             t.set(i + 1, n, b2);
                         } else {
-                            let (a2, b2) = cdiv(-lastra - y * t.at(i, n - 1), -lastsa - y * t.at(i, n), lastw, q);
+                            let (a2, b2) = cdiv(
+                                -lastra - y * t.at(i, n - 1),
+                                -lastsa - y * t.at(i, n),
+                                lastw,
+                                q,
+                            );
                             t.set(i + 1, n - 1, a2);
                             t.set(i + 1, n, b2);
                         }
@@ -904,7 +1060,9 @@ fn svd(a: &Mat) -> (Vec<f64>, Mat, Mat) {
             break;
         }
     }
-    let mut sv: Vec<(f64, usize)> = (0..n).map(|j| ((0..m).map(|i| w.at(i, j).powi(2)).sum::<f64>().sqrt(), j)).collect();
+    let mut sv: Vec<(f64, usize)> = (0..n)
+        .map(|j| ((0..m).map(|i| w.at(i, j).powi(2)).sum::<f64>().sqrt(), j))
+        .collect();
     sv.sort_by(|x, y| y.0.partial_cmp(&x.0).unwrap_or(std::cmp::Ordering::Equal));
     let mut u = Mat::zeros(m, m);
     let mut vs = Mat::zeros(n, n);
@@ -960,7 +1118,14 @@ fn svd(a: &Mat) -> (Vec<f64>, Mat, Mat) {
 
 fn cells_object(it: &Interp, data: Vec<f64>) -> ObjRef {
     let ci = it.class_id("Vector").expect("Vector class");
-    Rc::new(Object { class: ci, index: 0, data: RefCell::new(ObjData::Vector(VecObj { data, label: String::new() })) })
+    Rc::new(Object {
+        class: ci,
+        index: 0,
+        data: RefCell::new(ObjData::Vector(VecObj {
+            data,
+            label: String::new(),
+        })),
+    })
 }
 
 fn arg_index(it: &Interp, x: f64) -> i64 {
@@ -970,7 +1135,9 @@ fn arg_index(it: &Interp, x: f64) -> i64 {
 fn dims(it: &Interp, a: &[Value], i: usize, what: &str) -> HResult<usize> {
     match opt_num(it, a, i)? {
         None => Ok(1),
-        Some(x) if !(1.0..=1e10).contains(&x) => Err(hoc_err!("Arg out of range in user function{what}")),
+        Some(x) if !(1.0..=1e10).contains(&x) => {
+            Err(hoc_err!("Arg out of range in user function{what}"))
+        }
         Some(x) => Ok(arg_index(it, x) as usize),
     }
 }
@@ -980,10 +1147,17 @@ pub fn construct(it: &mut Interp, args: &[Value]) -> HResult<MatrixObj> {
     let ncol = dims(it, args, 1, "")?;
     let kind = match opt_num(it, args, 2)? {
         None => 1,
-        Some(x) if !(1.0..=3.0).contains(&x) => return Err(hoc_err!("Arg out of range in user function")),
+        Some(x) if !(1.0..=3.0).contains(&x) => {
+            return Err(hoc_err!("Arg out of range in user function"))
+        }
         Some(x) => x as u8,
     };
-    Ok(MatrixObj { nrow, ncol, kind, cells: cells_object(it, vec![0.0; nrow * ncol]) })
+    Ok(MatrixObj {
+        nrow,
+        ncol,
+        kind,
+        cells: cells_object(it, vec![0.0; nrow * ncol]),
+    })
 }
 
 fn with_matrix<R>(o: &ObjRef, f: impl FnOnce(&mut MatrixObj) -> R) -> HResult<R> {
@@ -1009,7 +1183,12 @@ pub fn store(o: &ObjRef, m: Mat) -> HResult<()> {
 
 pub fn new_matrix(it: &mut Interp, m: Mat) -> ObjRef {
     let ci = it.class_id("Matrix").expect("Matrix class");
-    let obj = MatrixObj { nrow: m.r, ncol: m.c, kind: 1, cells: cells_object(it, m.d) };
+    let obj = MatrixObj {
+        nrow: m.r,
+        ncol: m.c,
+        kind: 1,
+        cells: cells_object(it, m.d),
+    };
     it.new_object(ci, ObjData::Native(Box::new(obj)))
 }
 
@@ -1034,7 +1213,9 @@ fn vector_obj(a: &[Value], i: usize) -> HResult<ObjRef> {
 
 fn check_domain(i: i64, max: i64) -> HResult<()> {
     if i > max || i < 0 {
-        return Err(hoc_err!("Matrix index out of range: index={i}  max_index={max}\n"));
+        return Err(hoc_err!(
+            "Matrix index out of range: index={i}  max_index={max}\n"
+        ));
     }
     Ok(())
 }
@@ -1093,7 +1274,13 @@ fn element_index(it: &Interp, o: &ObjRef, k: &[f64]) -> HResult<(usize, usize, u
     Ok((i as usize, j as usize, c, cells))
 }
 
-pub fn method(it: &mut Interp, o: &ObjRef, name: &str, k: &[f64], args: Option<&[Value]>) -> HResult<Option<Value>> {
+pub fn method(
+    it: &mut Interp,
+    o: &ObjRef,
+    name: &str,
+    k: &[f64],
+    args: Option<&[Value]>,
+) -> HResult<Option<Value>> {
     if name == "x" {
         let (i, j, c, cells) = element_index(it, o, k)?;
         return Ok(Some(Value::Num(with_vec(&cells, |v| v.data[i * c + j])?)));
@@ -1122,7 +1309,9 @@ pub fn method(it: &mut Interp, o: &ObjRef, name: &str, k: &[f64], args: Option<&
         }
         "sprowlen" | "spgetrowval" => {
             if with_matrix(o, |x| x.kind)? != 2 {
-                return Err(hoc_err!("Matrix method not implemented for this type matrix"));
+                return Err(hoc_err!(
+                    "Matrix method not implemented for this type matrix"
+                ));
             }
             let i = chkarg(it, a, 0, 0.0, nr as f64 - 1.0)? as usize;
             let nz: Vec<usize> = (0..nc).filter(|&j| m.at(i, j) != 0.0).collect();
@@ -1155,8 +1344,16 @@ pub fn method(it: &mut Interp, o: &ObjRef, name: &str, k: &[f64], args: Option<&
             numv(d)
         }
         "printf" => {
-            let f1 = if !a.is_empty() { string(a, 0)? } else { " %-8.3g".to_string() };
-            let f2 = if a.len() > 1 { string(a, 1)? } else { "\n".to_string() };
+            let f1 = if !a.is_empty() {
+                string(a, 0)?
+            } else {
+                " %-8.3g".to_string()
+            };
+            let f2 = if a.len() > 1 {
+                string(a, 1)?
+            } else {
+                "\n".to_string()
+            };
             let text = format_matrix(&m, &f1, &f2)?;
             it.write_out(&text)?;
             numv(0.0)
@@ -1169,9 +1366,21 @@ pub fn method(it: &mut Interp, o: &ObjRef, name: &str, k: &[f64], args: Option<&
                 ia = 1;
             }
             let f = super::file::file_arg(a, ia)?;
-            let f1 = if a.len() > ia + 1 { string(a, ia + 1)? } else { " %-8.3g".to_string() };
-            let f2 = if a.len() > ia + 2 { string(a, ia + 2)? } else { "\n".to_string() };
-            let mut text = if pr_size { format!("{nr} {nc}\n") } else { String::new() };
+            let f1 = if a.len() > ia + 1 {
+                string(a, ia + 1)?
+            } else {
+                " %-8.3g".to_string()
+            };
+            let f2 = if a.len() > ia + 2 {
+                string(a, ia + 2)?
+            } else {
+                "\n".to_string()
+            };
+            let mut text = if pr_size {
+                format!("{nr} {nc}\n")
+            } else {
+                String::new()
+            };
             text.push_str(&format_matrix(&m, &f1, &f2)?);
             super::file::with_file(&f, |s| s.write(text.as_bytes()))??;
             numv(0.0)
@@ -1179,7 +1388,10 @@ pub fn method(it: &mut Interp, o: &ObjRef, name: &str, k: &[f64], args: Option<&
         "scanf" => {
             let f = super::file::file_arg(a, 0)?;
             let (r, c) = if a.len() > 1 {
-                (chkarg(it, a, 1, 1.0, 1e9)? as usize, chkarg(it, a, 2, 1.0, 1e9)? as usize)
+                (
+                    chkarg(it, a, 1, 1.0, 1e9)? as usize,
+                    chkarg(it, a, 2, 1.0, 1e9)? as usize,
+                )
             } else {
                 let r = super::file::with_file(&f, |s| s.scan_number())?? as i64;
                 let c = super::file::with_file(&f, |s| s.scan_number())?? as i64;
@@ -1206,7 +1418,9 @@ pub fn method(it: &mut Interp, o: &ObjRef, name: &str, k: &[f64], args: Option<&
                 return Err(wrong_size());
             }
             let out = out_vector(it, a, 1, nr)?;
-            let res: Vec<f64> = (0..nr).map(|i| (0..nc).map(|j| m.at(i, j) * vin[j]).sum()).collect();
+            let res: Vec<f64> = (0..nr)
+                .map(|i| (0..nc).map(|j| m.at(i, j) * vin[j]).sum())
+                .collect();
             with_vec(&out, |v| v.data = res)?;
             objv(out)
         }
@@ -1214,7 +1428,15 @@ pub fn method(it: &mut Interp, o: &ObjRef, name: &str, k: &[f64], args: Option<&
             let (len, lim) = if name == "getrow" { (nc, nr) } else { (nr, nc) };
             let k = chkarg(it, a, 0, 0.0, lim as f64 - 1.0)? as usize;
             let out = out_vector(it, a, 1, len)?;
-            let res: Vec<f64> = (0..len).map(|x| if name == "getrow" { m.at(k, x) } else { m.at(x, k) }).collect();
+            let res: Vec<f64> = (0..len)
+                .map(|x| {
+                    if name == "getrow" {
+                        m.at(k, x)
+                    } else {
+                        m.at(x, k)
+                    }
+                })
+                .collect();
             with_vec(&out, |v| v.data = res)?;
             objv(out)
         }
@@ -1296,7 +1518,10 @@ pub fn method(it: &mut Interp, o: &ObjRef, name: &str, k: &[f64], args: Option<&
         }
         "to_vector" => {
             let out = out_vector(it, a, 0, nr * nc)?;
-            let res: Vec<f64> = (0..nc).flat_map(|j| (0..nr).map(move |i| (i, j))).map(|(i, j)| m.at(i, j)).collect();
+            let res: Vec<f64> = (0..nc)
+                .flat_map(|j| (0..nr).map(move |i| (i, j)))
+                .map(|(i, j)| m.at(i, j))
+                .collect();
             with_vec(&out, |v| v.data = res)?;
             objv(out)
         }
@@ -1325,13 +1550,21 @@ pub fn method(it: &mut Interp, o: &ObjRef, name: &str, k: &[f64], args: Option<&
             if other.r != nr || other.c != nc {
                 return Err(wrong_size());
             }
-            let out = if a.len() > 1 { matrix_arg(a, 1)? } else { o.clone() };
+            let out = if a.len() > 1 {
+                matrix_arg(a, 1)?
+            } else {
+                o.clone()
+            };
             store(&out, m.plus(&other))?;
             objv(out)
         }
         "muls" => {
             let s = num(it, a, 0)?;
-            let out = if a.len() > 1 { matrix_arg(a, 1)? } else { o.clone() };
+            let out = if a.len() > 1 {
+                matrix_arg(a, 1)?
+            } else {
+                o.clone()
+            };
             store(&out, m.scaled(s))?;
             objv(out)
         }
@@ -1355,7 +1588,11 @@ pub fn method(it: &mut Interp, o: &ObjRef, name: &str, k: &[f64], args: Option<&
             let m0 = chkarg(it, a, 2, 1.0, (nr - i0) as f64)? as usize;
             let n0 = chkarg(it, a, 3, 1.0, (nc - j0) as f64)? as usize;
             let (i1, j1, oi) = if matches!(a.get(4), Some(Value::Num(_) | Value::Ptr(_))) {
-                (chkarg(it, a, 4, 0.0, 1e9)? as usize, chkarg(it, a, 5, 0.0, 1e9)? as usize, 6)
+                (
+                    chkarg(it, a, 4, 0.0, 1e9)? as usize,
+                    chkarg(it, a, 5, 0.0, 1e9)? as usize,
+                    6,
+                )
             } else {
                 (0, 0, 4)
             };
@@ -1394,7 +1631,11 @@ pub fn method(it: &mut Interp, o: &ObjRef, name: &str, k: &[f64], args: Option<&
             let (res, oi, what) = match name {
                 "inverse" => (inverse(&m), 0, None),
                 "exp" => (expm(&m), 0, Some("exponentiation")),
-                _ => (powm(&m, chkarg(it, a, 0, 0.0, 100.0)? as u32), 1, Some("raising to a power")),
+                _ => (
+                    powm(&m, chkarg(it, a, 0, 0.0, 100.0)? as u32),
+                    1,
+                    Some("raising to a power"),
+                ),
             };
             let out = out_matrix(it, a, oi, nr, nc)?;
             if let Some(w) = what {
@@ -1454,7 +1695,10 @@ fn format_matrix(m: &Mat, f1: &str, f2: &str) -> HResult<String> {
     let mut text = String::new();
     for i in 0..m.r {
         for j in 0..m.c {
-            text.push_str(&crate::format::sprintf(f1, &[crate::format::FmtArg::Num(m.at(i, j))]).map_err(crate::error::HocError::new)?);
+            text.push_str(
+                &crate::format::sprintf(f1, &[crate::format::FmtArg::Num(m.at(i, j))])
+                    .map_err(crate::error::HocError::new)?,
+            );
         }
         text.push_str(f2);
     }
@@ -1477,7 +1721,10 @@ mod tests {
         let a = Mat::from_rows(&[&[2.0, 1.0, 0.0], &[1.0, 2.0, 0.0], &[0.0, 0.0, 3.0]]);
         let (vals, vecs) = eigen(&a);
         let r = std::f64::consts::FRAC_1_SQRT_2;
-        assert!(close(vals[0], 3.0) && close(vals[1], 1.0) && close(vals[2], 3.0), "{vals:?}");
+        assert!(
+            close(vals[0], 3.0) && close(vals[1], 1.0) && close(vals[2], 3.0),
+            "{vals:?}"
+        );
         let expect = [[r, -r, 0.0], [r, r, 0.0], [0.0, 0.0, 1.0]];
         for i in 0..3 {
             for j in 0..3 {

@@ -87,7 +87,7 @@ pub fn call_method(it: &mut Interp, o: &ObjRef, name: &str, k: &[f64], args: Opt
         NativeClass::Matrix => matrix::method(it, o, name, k, args),
         NativeClass::Timer => timer::method(it, o, name, args.unwrap_or(&[])),
         NativeClass::Random => random::method(it, o, name, args.unwrap_or(&[])),
-        NativeClass::Gui => Ok(Some(Value::Num(0.0))),
+        NativeClass::Gui => Ok(Some(gui::method(name, args.unwrap_or(&[])))),
         NativeClass::Point(_) | NativeClass::NetCon | NativeClass::SectionRef | NativeClass::SectionList | NativeClass::CVode => {
             crate::engine::classes::method(it, o, nc, name, k, args)
         }

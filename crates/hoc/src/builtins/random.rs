@@ -35,7 +35,12 @@ fn philox4x32(ctr: [u32; 4], key: [u32; 2]) -> [u32; 4] {
         }
         let p0 = M0 * c[0] as u64;
         let p1 = M1 * c[2] as u64;
-        c = [(p1 >> 32) as u32 ^ c[1] ^ k[0], p1 as u32, (p0 >> 32) as u32 ^ c[3] ^ k[1], p0 as u32];
+        c = [
+            (p1 >> 32) as u32 ^ c[1] ^ k[0],
+            p1 as u32,
+            (p0 >> 32) as u32 ^ c[3] ^ k[1],
+            p0 as u32,
+        ];
     }
     c
 }
@@ -60,19 +65,36 @@ fn ran4_int(high: &mut u32, low: u32) -> u32 {
 pub enum Gen {
     /// Counter (word 0 is the sequence), the current output block, and which
     /// of its four words comes next.
-    R123 { ctr: [u32; 4], block: [u32; 4], which: u8 },
-    MCell { high: u32, orig: u32, low: u32 },
+    R123 {
+        ctr: [u32; 4],
+        block: [u32; 4],
+        which: u8,
+    },
+    MCell {
+        high: u32,
+        orig: u32,
+        low: u32,
+    },
 }
 
 impl Gen {
     pub fn random123(id1: u32, id2: u32, id3: u32) -> Gen {
-        let mut g = Gen::R123 { ctr: [0, id3, id1, id2], block: [0; 4], which: 0 };
+        let mut g = Gen::R123 {
+            ctr: [0, id3, id1, id2],
+            block: [0; 4],
+            which: 0,
+        };
         g.set_seq(0, 0);
         g
     }
 
     fn set_seq(&mut self, seq: u32, which: u8) {
-        if let Gen::R123 { ctr, block, which: w } = self {
+        if let Gen::R123 {
+            ctr,
+            block,
+            which: w,
+        } = self
+        {
             *w = if which > 3 { 0 } else { which };
             ctr[0] = seq;
             *block = philox4x32(*ctr, [GLOBAL_INDEX.with(Cell::get), 0]);
@@ -97,7 +119,11 @@ impl Gen {
                 r
             }
             Gen::MCell { high, low, .. } => {
-                let lo = if *low == 0 { MCELL_LOW.with(Cell::get) } else { *low };
+                let lo = if *low == 0 {
+                    MCELL_LOW.with(Cell::get)
+                } else {
+                    *low
+                };
                 ran4_int(high, lo)
             }
         }
@@ -115,17 +141,49 @@ impl Gen {
 /// The distribution `repick` draws from.
 #[derive(Clone, Debug)]
 pub enum Dist {
-    Uniform { low: f64, delta: f64 },
-    DiscUnif { low: i64, delta: f64 },
-    Normal { mean: f64, sd: f64, cached: Option<f64> },
-    LogNormal { mean: f64, sd: f64, cached: Option<f64> },
-    Poisson { mean: f64 },
-    Binomial { n: i32, p: f64 },
-    Geometric { p: f64 },
-    HyperGeo { mean: f64, p: f64 },
-    NegExp { mean: f64 },
-    Erlang { k: i32, a: f64 },
-    Weibull { inv_alpha: f64, beta: f64 },
+    Uniform {
+        low: f64,
+        delta: f64,
+    },
+    DiscUnif {
+        low: i64,
+        delta: f64,
+    },
+    Normal {
+        mean: f64,
+        sd: f64,
+        cached: Option<f64>,
+    },
+    LogNormal {
+        mean: f64,
+        sd: f64,
+        cached: Option<f64>,
+    },
+    Poisson {
+        mean: f64,
+    },
+    Binomial {
+        n: i32,
+        p: f64,
+    },
+    Geometric {
+        p: f64,
+    },
+    HyperGeo {
+        mean: f64,
+        p: f64,
+    },
+    NegExp {
+        mean: f64,
+    },
+    Erlang {
+        k: i32,
+        a: f64,
+    },
+    Weibull {
+        inv_alpha: f64,
+        beta: f64,
+    },
 }
 
 impl Dist {
@@ -134,7 +192,9 @@ impl Dist {
             Dist::Uniform { low, delta } => *low + *delta * g.next_f64(),
             Dist::DiscUnif { low, delta } => (*low + (*delta * g.next_f64()).floor() as i64) as f64,
             Dist::Normal { mean, sd, cached } => polar(g, cached) * *sd + *mean,
-            Dist::LogNormal { mean, sd, cached } => std::f64::consts::E.powf(polar(g, cached) * *sd + *mean),
+            Dist::LogNormal { mean, sd, cached } => {
+                std::f64::consts::E.powf(polar(g, cached) * *sd + *mean)
+            }
             Dist::Poisson { mean } => {
                 let bound = (-*mean).exp();
                 let mut count = 0;
@@ -165,7 +225,9 @@ impl Dist {
                 }
                 -prod.ln() / *a
             }
-            Dist::Weibull { inv_alpha, beta } => (*beta * -(1.0 - g.next_f64()).ln()).powf(*inv_alpha),
+            Dist::Weibull { inv_alpha, beta } => {
+                (*beta * -(1.0 - g.next_f64()).ln()).powf(*inv_alpha)
+            }
         }
     }
 }
@@ -206,7 +268,14 @@ pub fn construct(it: &mut Interp, args: &[Value]) -> HResult<RandomObj> {
         Some(s) => s as u32,
         None => 55,
     };
-    Ok(RandomObj { gen: Gen::random123(seed, size, 0), dist: Dist::Normal { mean: 0.0, sd: 1.0, cached: None } })
+    Ok(RandomObj {
+        gen: Gen::random123(seed, size, 0),
+        dist: Dist::Normal {
+            mean: 0.0,
+            sd: 1.0,
+            cached: None,
+        },
+    })
 }
 
 /// Runs `f` on a Random object's state (for `Vector.setrand` and friends).
@@ -222,7 +291,9 @@ pub fn pick(o: &ObjRef) -> HResult<f64> {
 fn u32_arg(it: &Interp, a: &[Value], i: usize) -> HResult<u32> {
     match opt_num(it, a, i)? {
         None => Ok(0),
-        Some(x) if !(0.0..=4294967295.0).contains(&x) => Err(hoc_err!("arg {} out of range", i + 1)),
+        Some(x) if !(0.0..=4294967295.0).contains(&x) => {
+            Err(hoc_err!("arg {} out of range", i + 1))
+        }
         Some(x) => Ok(x as u32),
     }
 }
@@ -240,39 +311,71 @@ pub fn method(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<O
         "uniform" => {
             let (x, y) = (num(it, a, 0)?, num(it, a, 1)?);
             let (low, high) = if x < y { (x, y) } else { (y, x) };
-            Some(Dist::Uniform { low, delta: high - low })
+            Some(Dist::Uniform {
+                low,
+                delta: high - low,
+            })
         }
         "discunif" => {
             let (x, y) = (num(it, a, 0)? as i64, num(it, a, 1)? as i64);
             let (low, high) = if x < y { (x, y) } else { (y, x) };
-            Some(Dist::DiscUnif { low, delta: (high - low) as f64 + 1.0 })
+            Some(Dist::DiscUnif {
+                low,
+                delta: (high - low) as f64 + 1.0,
+            })
         }
-        "normal" => Some(Dist::Normal { mean: num(it, a, 0)?, sd: num(it, a, 1)?.sqrt(), cached: None }),
+        "normal" => Some(Dist::Normal {
+            mean: num(it, a, 0)?,
+            sd: num(it, a, 1)?.sqrt(),
+            cached: None,
+        }),
         "lognormal" => {
             let (m, v) = (num(it, a, 0)?, num(it, a, 1)?);
             let m2 = m * m;
-            Some(Dist::LogNormal { mean: (m2 / (v + m2).sqrt()).ln(), sd: ((v + m2) / m2).ln().sqrt(), cached: None })
+            Some(Dist::LogNormal {
+                mean: (m2 / (v + m2).sqrt()).ln(),
+                sd: ((v + m2) / m2).ln().sqrt(),
+                cached: None,
+            })
         }
-        "poisson" => Some(Dist::Poisson { mean: num(it, a, 0)? }),
+        "poisson" => Some(Dist::Poisson {
+            mean: num(it, a, 0)?,
+        }),
         "binomial" => {
             let n = chk(it, a, 0, 0.0, 1e99)?.min(i32::MAX as f64) as i32;
-            Some(Dist::Binomial { n, p: chk(it, a, 1, 0.0, 1.0)? })
+            Some(Dist::Binomial {
+                n,
+                p: chk(it, a, 1, 0.0, 1.0)?,
+            })
         }
-        "geometric" => Some(Dist::Geometric { p: chk(it, a, 0, 0.0, 1.0)? }),
+        "geometric" => Some(Dist::Geometric {
+            p: chk(it, a, 0, 0.0, 1.0)?,
+        }),
         "hypergeo" => {
             let (mean, var) = (num(it, a, 0)?, num(it, a, 1)?);
             let z = var / (mean * mean);
-            Some(Dist::HyperGeo { mean, p: 0.5 * (1.0 - ((z - 1.0) / (z + 1.0)).sqrt()) })
+            Some(Dist::HyperGeo {
+                mean,
+                p: 0.5 * (1.0 - ((z - 1.0) / (z + 1.0)).sqrt()),
+            })
         }
-        "negexp" => Some(Dist::NegExp { mean: num(it, a, 0)? }),
+        "negexp" => Some(Dist::NegExp {
+            mean: num(it, a, 0)?,
+        }),
         "erlang" => {
             let (mean, var) = (num(it, a, 0)?, num(it, a, 1)?);
             let k = ((mean * mean / var + 0.5) as i32).max(1);
-            Some(Dist::Erlang { k, a: k as f64 / mean })
+            Some(Dist::Erlang {
+                k,
+                a: k as f64 / mean,
+            })
         }
         "weibull" => {
             let (alpha, beta) = (num(it, a, 0)?, num(it, a, 1)?);
-            Some(Dist::Weibull { inv_alpha: 1.0 / alpha, beta })
+            Some(Dist::Weibull {
+                inv_alpha: 1.0 / alpha,
+                beta,
+            })
         }
         _ => None,
     };
@@ -299,17 +402,27 @@ pub fn method(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<O
         "MCellRan4" => {
             let seed = u32_arg(it, a, 0)?;
             let low = u32_arg(it, a, 1)?;
-            let mut g = Gen::MCell { high: seed, orig: seed, low };
+            let mut g = Gen::MCell {
+                high: seed,
+                orig: seed,
+                low,
+            };
             MCELL_COUNT.with(|c| c.set(c.get().wrapping_add(1)));
             if seed == 0 {
                 if let Gen::MCell { high, orig, .. } = &mut g {
                     *high = MCELL_COUNT.with(Cell::get);
-                    let lo = if low == 0 { MCELL_LOW.with(Cell::get) } else { low };
+                    let lo = if low == 0 {
+                        MCELL_LOW.with(Cell::get)
+                    } else {
+                        low
+                    };
                     *high = ran4_int(high, lo);
                     *orig = *high;
                 }
             }
-            let Gen::MCell { orig, .. } = g else { unreachable!() };
+            let Gen::MCell { orig, .. } = g else {
+                unreachable!()
+            };
             with_random(o, |r| r.gen = g)?;
             orig as f64
         }
@@ -326,7 +439,9 @@ pub fn method(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<O
                             let which = (s - seq as f64 * 4.0) as u8;
                             g.set_seq(seq, which);
                         }
-                        let Gen::R123 { ctr, which, .. } = g else { unreachable!() };
+                        let Gen::R123 { ctr, which, .. } = g else {
+                            unreachable!()
+                        };
                         Ok(ctr[0] as f64 * 4.0 + *which as f64)
                     }
                     Gen::MCell { high, .. } => {

@@ -230,7 +230,13 @@ pub fn scan_f64(b: &[u8], start: usize, width: Option<usize>) -> Option<(f64, us
 /// An integer as `%d`/`%i`/`%o`/`%u`/`%x` read it (base 0 detects the
 /// prefix): the value C's `strtol` (signed) or `strtoul` would give, as i64
 /// bits, and where it ends.
-fn scan_int(b: &[u8], start: usize, width: Option<usize>, base: u32, signed: bool) -> Result<(i64, usize), Stop> {
+fn scan_int(
+    b: &[u8],
+    start: usize,
+    width: Option<usize>,
+    base: u32,
+    signed: bool,
+) -> Result<(i64, usize), Stop> {
     let mut f = Field::new(b, start, width);
     if f.peek().is_none() {
         return Err(Stop::Eof);
@@ -241,7 +247,10 @@ fn scan_int(b: &[u8], start: usize, width: Option<usize>, base: u32, signed: boo
     };
     let mut base = base;
     let mut prefix = false;
-    if (base == 0 || base == 16) && f.peek() == Some(b'0') && matches!(f.peek_at(1), Some(b'x' | b'X')) {
+    if (base == 0 || base == 16)
+        && f.peek() == Some(b'0')
+        && matches!(f.peek_at(1), Some(b'x' | b'X'))
+    {
         f.i += 2;
         base = 16;
         prefix = true;
@@ -287,7 +296,10 @@ struct ByteSet {
 impl ByteSet {
     /// Parses the set after `[`; returns it and the index of the closing `]`.
     fn parse(fmt: &[u8], mut i: usize) -> Option<(ByteSet, usize)> {
-        let mut s = ByteSet { neg: false, set: [false; 256] };
+        let mut s = ByteSet {
+            neg: false,
+            set: [false; 256],
+        };
         if fmt.get(i) == Some(&b'^') {
             s.neg = true;
             i += 1;
@@ -366,7 +378,10 @@ pub fn c_sscanf(input: &[u8], fmt: &[u8]) -> (i32, Vec<Scanned>) {
             fi += 1;
         }
         let mut long = 0;
-        while let Some(&m) = fmt.get(fi).filter(|m| matches!(m, b'l' | b'L' | b'h' | b'q' | b'j' | b'z' | b't')) {
+        while let Some(&m) = fmt
+            .get(fi)
+            .filter(|m| matches!(m, b'l' | b'L' | b'h' | b'q' | b'j' | b'z' | b't'))
+        {
             if m == b'l' || m == b'L' || m == b'q' || m == b'j' {
                 long += 1;
             }
@@ -413,7 +428,11 @@ pub fn c_sscanf(input: &[u8], fmt: &[u8]) -> (i32, Vec<Scanned>) {
                     if end == usize::MAX {
                         fi = fmt.len();
                     }
-                    let x = if long > 0 { t.parse::<f64>().unwrap_or(0.0) } else { t.parse::<f32>().unwrap_or(0.0) as f64 };
+                    let x = if long > 0 {
+                        t.parse::<f64>().unwrap_or(0.0)
+                    } else {
+                        t.parse::<f32>().unwrap_or(0.0) as f64
+                    };
                     Some(Scanned::Num(x))
                 })
             }
@@ -529,7 +548,9 @@ fn check_format(fmt: &[u8]) -> Result<Vec<Target>, String> {
         if convert {
             match fmt[i] {
                 b'%' => {}
-                b'd' | b'i' | b'o' | b'u' | b'x' | b'e' | b'f' | b'g' => targets.push(Target::Number),
+                b'd' | b'i' | b'o' | b'u' | b'x' | b'e' | b'f' | b'g' => {
+                    targets.push(Target::Number)
+                }
                 b'[' => {
                     if long {
                         return Err(bad(n));
@@ -579,12 +600,21 @@ pub fn sscanf(it: &mut Interp, a: &[Value]) -> HResult<Value> {
             (_, None) => return Err(hoc_err!("scan error: missing arg {argn}")),
             (Target::Text, Some(Value::Str(_) | Value::SRef(_))) => {}
             (Target::Number, Some(Value::Ptr(_))) => {}
-            (Target::Text, Some(_)) => return Err(hoc_err!("scan error: arg {argn} must be a string")),
-            (Target::Number, Some(_)) => return Err(hoc_err!("scan error: arg {argn} must be a pointer to a number")),
+            (Target::Text, Some(_)) => {
+                return Err(hoc_err!("scan error: arg {argn} must be a string"))
+            }
+            (Target::Number, Some(_)) => {
+                return Err(hoc_err!(
+                    "scan error: arg {argn} must be a pointer to a number"
+                ))
+            }
         }
     }
     if targets.len() >= 13 {
-        return Err(hoc_err!("scan error: too many ( > {}) args", targets.len() + 2));
+        return Err(hoc_err!(
+            "scan error: too many ( > {}) args",
+            targets.len() + 2
+        ));
     }
     let (n, vals) = c_sscanf(input.as_bytes(), fmt.as_bytes());
     for (k, v) in vals.into_iter().enumerate() {
@@ -627,7 +657,11 @@ pub fn read_line(b: &[u8], pos: usize) -> Option<(String, usize)> {
     if pos >= b.len() {
         return None;
     }
-    let end = b[pos..].iter().position(|&c| c == b'\n').map(|i| pos + i + 1).unwrap_or(b.len());
+    let end = b[pos..]
+        .iter()
+        .position(|&c| c == b'\n')
+        .map(|i| pos + i + 1)
+        .unwrap_or(b.len());
     Some((String::from_utf8_lossy(&b[pos..end]).into_owned(), end))
 }
 
@@ -668,8 +702,14 @@ pub fn getstr(it: &mut Interp, a: &[Value]) -> HResult<Value> {
         Some(x) => x as i32 == 1,
         None => false,
     };
-    let (text, pos) = it.source_stream().ok_or_else(|| hoc_err!("EOF in getstr"))?;
-    let got = if word { read_word(text.as_bytes(), pos) } else { read_line(text.as_bytes(), pos) };
+    let (text, pos) = it
+        .source_stream()
+        .ok_or_else(|| hoc_err!("EOF in getstr"))?;
+    let got = if word {
+        read_word(text.as_bytes(), pos)
+    } else {
+        read_line(text.as_bytes(), pos)
+    };
     let Some((s, end)) = got else {
         it.advance_source(text.len());
         return Err(hoc_err!("EOF in getstr"));
@@ -684,7 +724,11 @@ pub fn getstr(it: &mut Interp, a: &[Value]) -> HResult<Value> {
 pub fn ropen(it: &mut Interp, a: &[Value]) -> HResult<Value> {
     it.fin = None;
     it.fin_pos = 0;
-    let name = if a.is_empty() { String::new() } else { string(a, 0)? };
+    let name = if a.is_empty() {
+        String::new()
+    } else {
+        string(a, 0)?
+    };
     if name.is_empty() {
         return Ok(Value::Num(1.0));
     }
@@ -739,7 +783,10 @@ mod tests {
     fn strings_sets_chars() {
         let (n, v) = c_sscanf(b"abc:def", b"%[a-z]:%s");
         assert_eq!(n, 2);
-        assert_eq!(v, vec![Scanned::Str("abc".into()), Scanned::Str("def".into())]);
+        assert_eq!(
+            v,
+            vec![Scanned::Str("abc".into()), Scanned::Str("def".into())]
+        );
         let (n, v) = c_sscanf(b" 12", b"%c");
         assert_eq!((n, nums(&v)), (1, vec![32.0]));
         let (n, v) = c_sscanf(b"12345", b"%2d%3d");

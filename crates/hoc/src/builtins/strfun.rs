@@ -44,9 +44,18 @@ pub fn method(it: &mut Interp, _o: &ObjRef, name: &str, a: &[Value]) -> HResult<
         "ltrim" | "rtrim" => {
             let s = string(a, 0)?;
             let out = str_ref(a, 1)?;
-            let chars = if a.len() > 2 { string(a, 2)? } else { BLANKS.to_string() };
+            let chars = if a.len() > 2 {
+                string(a, 2)?
+            } else {
+                BLANKS.to_string()
+            };
             let strip = |c: char| chars.contains(c);
-            *out.borrow_mut() = if name == "ltrim" { s.trim_start_matches(strip) } else { s.trim_end_matches(strip) }.to_string();
+            *out.borrow_mut() = if name == "ltrim" {
+                s.trim_start_matches(strip)
+            } else {
+                s.trim_end_matches(strip)
+            }
+            .to_string();
             n(0.0)
         }
         "left" | "right" => {
@@ -57,12 +66,20 @@ pub fn method(it: &mut Interp, _o: &ObjRef, name: &str, a: &[Value]) -> HResult<
                 return Err(hoc_err!("arg 2 out of range"));
             }
             let k = floor_char_boundary(&s, k as usize);
-            *target.borrow_mut() = if name == "left" { s[..k].to_string() } else { s[k..].to_string() };
+            *target.borrow_mut() = if name == "left" {
+                s[..k].to_string()
+            } else {
+                s[k..].to_string()
+            };
             n(1.0)
         }
         "is_name" => {
             let s = string(a, 0)?;
-            let in_template = it.this.as_ref().and_then(|o| it.template(o.class)).is_some_and(|t| t.scope.get(&s).is_some());
+            let in_template = it
+                .this
+                .as_ref()
+                .and_then(|o| it.template(o.class))
+                .is_some_and(|t| t.scope.get(&s).is_some());
             n((in_template || it.globals.get(&s).is_some()) as i32 as f64)
         }
         "is_point_process" | "is_artificial" => {
@@ -125,7 +142,11 @@ impl ReParser<'_> {
             self.i += 1;
             arms.push(self.cat(depth)?);
         }
-        Ok(if arms.len() == 1 { arms.pop().unwrap() } else { Node::Alt(arms) })
+        Ok(if arms.len() == 1 {
+            arms.pop().unwrap()
+        } else {
+            Node::Alt(arms)
+        })
     }
 
     fn cat(&mut self, depth: usize) -> Result<Node, String> {
@@ -162,11 +183,15 @@ impl ReParser<'_> {
                     self.i += 1;
                     Node::Set(self.bracket()?)
                 }
-                Some(b'*' | b'+' | b'?') => return Err("Nothing to repeat before a quantifier.".into()),
+                Some(b'*' | b'+' | b'?') => {
+                    return Err("Nothing to repeat before a quantifier.".into())
+                }
                 Some(b'{') => return Err("Nothing to repeat before a quantifier.".into()),
                 Some(b'\\') => {
                     self.i += 1;
-                    let c = self.peek().ok_or("Invalid escape at end of regular expression")?;
+                    let c = self
+                        .peek()
+                        .ok_or("Invalid escape at end of regular expression")?;
                     self.i += 1;
                     Node::Set(single(c))
                 }
@@ -192,13 +217,18 @@ impl ReParser<'_> {
                 Some(b'?') => (0, Some(1)),
                 Some(b'{') => {
                     self.i += 1;
-                    let lo = self.number().ok_or("Unexpected token in brace expression.")?;
+                    let lo = self
+                        .number()
+                        .ok_or("Unexpected token in brace expression.")?;
                     let hi = if self.peek() == Some(b',') {
                         self.i += 1;
                         if self.peek() == Some(b'}') {
                             None
                         } else {
-                            Some(self.number().ok_or("Unexpected token in brace expression.")?)
+                            Some(
+                                self.number()
+                                    .ok_or("Unexpected token in brace expression.")?,
+                            )
                         }
                     } else {
                         Some(lo)
@@ -223,7 +253,11 @@ impl ReParser<'_> {
         while self.peek().is_some_and(|c| c.is_ascii_digit()) {
             self.i += 1;
         }
-        std::str::from_utf8(&self.p[start..self.i]).ok()?.parse().ok().filter(|&n: &u32| n <= 1000)
+        std::str::from_utf8(&self.p[start..self.i])
+            .ok()?
+            .parse()
+            .ok()
+            .filter(|&n: &u32| n <= 1000)
     }
 
     /// A bracket expression after `[`.
@@ -245,8 +279,12 @@ impl ReParser<'_> {
             if c == b'[' && matches!(self.p.get(self.i + 1), Some(b':' | b'=' | b'.')) {
                 let kind = self.p[self.i + 1];
                 let body_start = self.i + 2;
-                let close = self.p[body_start..].windows(2).position(|w| w[0] == kind && w[1] == b']').ok_or_else(unclosed)?;
-                let body = std::str::from_utf8(&self.p[body_start..body_start + close]).unwrap_or("");
+                let close = self.p[body_start..]
+                    .windows(2)
+                    .position(|w| w[0] == kind && w[1] == b']')
+                    .ok_or_else(unclosed)?;
+                let body =
+                    std::str::from_utf8(&self.p[body_start..body_start + close]).unwrap_or("");
                 self.i = body_start + close + 2;
                 if kind == b':' {
                     let f = class_fn(body).ok_or_else(|| "Invalid character class.".to_string())?;
@@ -374,7 +412,10 @@ fn emit(n: &Node, prog: &mut Vec<Inst>) {
 
 impl Regex {
     pub fn new(pattern: &str) -> Result<Regex, String> {
-        let mut p = ReParser { p: pattern.as_bytes(), i: 0 };
+        let mut p = ReParser {
+            p: pattern.as_bytes(),
+            i: 0,
+        };
         let node = p.alt(0)?;
         if p.i < p.p.len() {
             return Err("Unexpected end of paren group.".into());

@@ -19,8 +19,15 @@ pub struct TimerObj {
 
 pub fn construct(_it: &mut Interp, args: &[Value]) -> HResult<TimerObj> {
     match args.first() {
-        Some(v @ (Value::Str(_) | Value::SRef(_) | Value::Obj(_))) => Ok(TimerObj { command: v.clone(), interval: 0.5, running: false }),
-        Some(v) => Err(hoc_err!("bad stack access: expecting (char *); really ({})", v.type_name())),
+        Some(v @ (Value::Str(_) | Value::SRef(_) | Value::Obj(_))) => Ok(TimerObj {
+            command: v.clone(),
+            interval: 0.5,
+            running: false,
+        }),
+        Some(v) => Err(hoc_err!(
+            "bad stack access: expecting (char *); really ({})",
+            v.type_name()
+        )),
         None => Err(hoc_err!("Timer not enough arguments")),
     }
 }

@@ -171,6 +171,24 @@ fn sub_range(it: &Interp, a: &[Value], i: usize, n: usize) -> HResult<(usize, us
     }
 }
 
+/// Appends arguments `from..` (numbers and Vectors; anything else is
+/// ignored) for `append` and `insrt`.
+fn push_args(it: &Interp, o: &ObjRef, a: &[Value], from: usize, meth: &str) -> HResult<()> {
+    for (i, arg) in a.iter().enumerate().skip(from) {
+        match arg {
+            Value::Num(x) => write(o, |d| d.push(*x)),
+            Value::Obj(_) => {
+                let src = vec_obj(it, a, i)?;
+                same_err(o, &src, meth)?;
+                // Distinct objects: both may be borrowed at once.
+                read(&src, |s| write(o, |d| d.extend_from_slice(s)));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// NEURON's report of a C++ range-checked element access that failed.
 fn range_error(it: &Interp, o: &ObjRef, meth: &str, e: OutOfRange) -> HocError {
     hoc_err!(
@@ -281,46 +299,14 @@ fn dispatch(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<Opt
             this
         }
         "append" => {
-            for i in 0..a.len() {
-                match &a[i] {
-                    Value::Num(x) => write(o, |d| d.push(*x)),
-                    Value::Obj(_) => {
-                        let src = vec_obj(it, a, i)?;
-                        same_err(o, &src, "append")?;
-                        let w = read(&src, |s| s.to_vec());
-                        write(o, |d| d.extend_from_slice(&w));
-                    }
-                    _ => {}
-                }
-            }
+            push_args(it, o, a, 0, name)?;
             this
         }
         "insrt" => {
             let at = chk(it, a, 0, 0.0, n as f64)? as usize;
             let tail = write(o, |d| d.split_off(at));
-            let mut r = Ok(());
-            for i in 1..a.len() {
-                match &a[i] {
-                    Value::Num(x) => write(o, |d| d.push(*x)),
-                    Value::Obj(_) => {
-                        let src = match vec_obj(it, a, i) {
-                            Ok(s) => s,
-                            Err(e) => {
-                                r = Err(e);
-                                break;
-                            }
-                        };
-                        if let Err(e) = same_err(o, &src, "insrt") {
-                            r = Err(e);
-                            break;
-                        }
-                        let w = read(&src, |s| s.to_vec());
-                        write(o, |d| d.extend_from_slice(&w));
-                    }
-                    _ => {}
-                }
-            }
-            r?;
+            // As in NEURON, an error part way through loses the tail.
+            push_args(it, o, a, 1, name)?;
             write(o, |d| d.extend_from_slice(&tail));
             this
         }
@@ -528,7 +514,7 @@ fn dispatch(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<Opt
                 if n < 1 {
                     return Err(hoc_err!("Vector must have size > 0"));
                 }
-                Value::Num(read(o, |d| ops::sum(d)) / n as f64)
+                Value::Num(read(o, ops::sum) / n as f64)
             }
         }
         "var" | "stdev" | "stderr" => {
@@ -823,13 +809,41 @@ fn dispatch(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<Opt
             this
         }
 
+        "setrand" | "addrand" => {
+            let r = match object(a, 0)? {
+                Some(r) if &*it.classes[r.class as usize].name == "Random" => r,
+                Some(r) => {
+                    return Err(hoc_err!(
+                        "object type is {} instead of Random",
+                        it.classes[r.class as usize].name
+                    ))
+                }
+                None => return Err(hoc_err!("object type is nullptr instead of Random")),
+            };
+            let (lo, hi) = sub_range(it, a, 1, n)?;
+            for i in lo..hi {
+                let x = super::random::pick(&r)?;
+                write(o, |d| {
+                    if name == "setrand" {
+                        d[i] = x
+                    } else {
+                        d[i] += x
+                    }
+                });
+            }
+            this
+        }
+
         // ------------------------------------------------ output
+        "printf" if is_obj(a, 0) => return file_method(it, o, name, a),
         "printf" => Value::Num(printf(it, o, a, n)?),
         // Graphs are not drawn without a GUI; the calls only return the vector.
         "plot" | "line" | "mark" | "ploterr" => this,
 
-        "fwrite" | "fread" | "vwrite" | "vread" | "scanf" | "scantil" | "fit" | "correl"
-        | "convlv" | "spctrm" | "filter" | "fft" | "smhist" | "medfltr" | "addrand" | "setrand"
+        "fwrite" | "fread" | "vwrite" | "vread" | "scanf" | "scantil" => {
+            return file_method(it, o, name, a)
+        }
+        "fit" | "correl" | "convlv" | "spctrm" | "filter" | "fft" | "smhist" | "medfltr"
         | "from_python" | "to_python" | "as_numpy" => {
             return Err(hoc_err!("Vector.{name} is not implemented"));
         }
@@ -1159,11 +1173,17 @@ fn where_(it: &Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<()> {
     Ok(())
 }
 
+/// The methods that read or write a File (implemented with the File class).
+/// The elements are moved out for the call, so no borrow is held meanwhile.
+fn file_method(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<Option<Value>> {
+    let mut data = write(o, std::mem::take);
+    let r = super::file::vector_method(it, name, &mut data, a);
+    write(o, |d| *d = data);
+    r
+}
+
 /// `printf([fmt] [, start, end])` to standard output; returns the count.
 fn printf(it: &mut Interp, o: &ObjRef, a: &[Value], n: usize) -> HResult<f64> {
-    if is_obj(a, 0) {
-        return Err(hoc_err!("Vector.printf to a File is not implemented"));
-    }
     let mut next = 0;
     let (fmt, by_fives) = if is_str(a, 0) {
         next = 1;

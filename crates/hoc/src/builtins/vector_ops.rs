@@ -61,7 +61,7 @@ pub fn median(x: &[f64]) -> f64 {
     let mut s = x.to_vec();
     s.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
     let n2 = s.len() / 2;
-    if s.len() % 2 == 0 {
+    if s.len().is_multiple_of(2) {
         (s[n2 - 1] + s[n2]) / 2.0
     } else {
         s[n2]

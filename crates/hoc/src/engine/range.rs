@@ -118,7 +118,7 @@ impl Interp {
                     SecVar::Nseg => {
                         let n = value as i64;
                         if n < 1 || n > 32767 {
-                            return Err(hoc_err!("nseg must be positive"));
+                            return Err(hoc_err!("nseg  must be positive"));
                         }
                         m.set_nseg(sec, n as usize);
                     }

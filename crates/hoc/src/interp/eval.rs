@@ -227,10 +227,10 @@ impl Interp {
             return Err(hoc_err!("{name}: wrong number of subscripts"));
         }
         let mut flat = 0usize;
-        for (d, x) in dims.iter().zip(k) {
+        for (s, (d, x)) in dims.iter().zip(k).enumerate() {
             let j = (x + eps) as i64;
             if j < 0 || j as usize >= *d {
-                return Err(hoc_err!("{name}: subscript out of range"));
+                return Err(hoc_err!("subscript {s} index {j} of {name} out of range {d}"));
             }
             flat = flat * d + j as usize;
         }
@@ -443,7 +443,7 @@ impl Interp {
             return Err(HocError::new("can't use $ arguments outside a procedure"));
         }
         if k < 1 || k > fr.args.len() {
-            return Err(hoc_err!("arg {k} out of range (numarg() = {})", fr.args.len()));
+            return Err(hoc_err!("{} not enough arguments", fr.name));
         }
         Ok(&fr.args[k - 1])
     }
@@ -456,16 +456,14 @@ impl Interp {
             ('s', Value::Str(_) | Value::SRef(_)) => Ok(v.clone()),
             ('o', Value::Obj(_)) => Ok(v.clone()),
             ('&', Value::Ptr(p)) => Ok(Value::Num(self.read_place(p)?)),
-            (_, v) => Err(hoc_err!(
-                "arg {} is a {}, expected a {}",
-                n as usize,
-                v.type_name(),
+            ('s', _) => Err(HocError::new("Expecting string argument")),
+            (_, v) => Err(stack_mismatch(
                 match kind {
-                    'n' => "number",
-                    's' => "string",
-                    'o' => "object",
-                    _ => "pointer",
-                }
+                    'n' => "double",
+                    'o' => "Object**",
+                    _ => "double*",
+                },
+                v,
             )),
         }
     }
@@ -770,7 +768,8 @@ impl Interp {
                     return Err(hoc_err!("{} is not an object variable", name));
                 };
                 let Some(i) = t.scope.get(name) else {
-                    return Err(hoc_err!("{name} not a public member of {}", self.classes[ci as usize].name));
+                    let class = self.classes[ci as usize].name.clone();
+                return Err(self.not_public(name, &class));
                 };
                 let mut k = Vec::new();
                 for x in index {
@@ -798,7 +797,16 @@ impl Interp {
         match kind {
             Some(Kind::Builtin(f)) => {
                 let (vals, _) = self.eval_args(args)?;
-                f(self, &vals)
+                let out = f(self, &vals);
+                if let Err(e) = &out {
+                    // Built-in functions show in the trace, except the math ones.
+                    let name = self.sym_name(r);
+                    if !e.located && !builtins::funcs::is_math(&name) && !matches!(e.kind, crate::error::ErrorKind::Quit(_)) {
+                        let line = self.trace_line(&name, None, &vals);
+                        self.trace.push(line);
+                    }
+                }
+                out
             }
             Some(Kind::Proc(def) | Kind::Func(def) | Kind::Obfunc(def) | Kind::Iterator(def)) => {
                 if def.kind == FuncKind::Iterator && iter.is_none() {
@@ -889,7 +897,7 @@ impl Interp {
                 };
                 return Ok(Value::Num(self.host_read(s, h, x)?));
             }
-            Value::Obj(None) => return Err(hoc_err!("nil object has no member {name}")),
+            Value::Obj(None) => return Err(hoc_err!("'{name}' object prefix is nullptr")),
             v => return Err(hoc_err!("a {} has no member {name}", v.type_name())),
         };
         let mut k = Vec::with_capacity(index.len());
@@ -902,7 +910,12 @@ impl Interp {
                 Some(a) => Some(self.eval_args(a)?.0),
                 None => None,
             };
-            return builtins::call_method(self, &o, name, &k, vals.as_deref());
+            let r = builtins::call_method(self, &o, name, &k, vals.as_deref());
+            if r.is_err() && !matches!(r, Err(ref e) if e.msg.contains("not a public member")) {
+                let line = self.trace_line(name, Some(&o), vals.as_deref().unwrap_or(&[]));
+                self.trace.push(line);
+            }
+            return r;
         }
         let (cc, ci_sym) = cache.get();
         let i = if cc == ci {
@@ -910,7 +923,8 @@ impl Interp {
         } else {
             let t = self.template(ci).unwrap();
             let Some(i) = t.scope.get(name).filter(|&i| t.scope.syms[i as usize].public) else {
-                return Err(hoc_err!("{name} not a public member of {}", self.classes[ci as usize].name));
+                let class = self.classes[ci as usize].name.clone();
+                return Err(self.not_public(name, &class));
             };
             cache.set((ci, i));
             i
@@ -979,7 +993,8 @@ impl Interp {
     fn member_place(&mut self, o: &ObjRef, name: &str, k: &[f64]) -> HResult<Place> {
         if let Some(t) = self.template(o.class) {
             let Some(i) = t.scope.get(name).filter(|&i| t.scope.syms[i as usize].public) else {
-                return Err(hoc_err!("{name} not a public member of {}", self.classes[o.class as usize].name));
+                let class = self.classes[o.class as usize].name.clone();
+                return Err(self.not_public(name, &class));
             };
             let dims = match &mut *o.data.borrow_mut() {
                 ObjData::Hoc(slots) => {
@@ -1004,6 +1019,18 @@ impl Interp {
         }
         builtins::member_place(self, o, name, k)
     }
+}
+
+/// NEURON's message when an argument has the wrong type.
+pub fn stack_mismatch(expected: &str, v: &Value) -> HocError {
+    let really = match v {
+        Value::Num(x) => format!("double {}", crate::format::fmt_g(*x, 6, false, false)),
+        Value::Str(_) | Value::SRef(_) => "char**".to_string(),
+        Value::Obj(_) => "Object**".to_string(),
+        Value::Ptr(_) => "double*".to_string(),
+        Value::Sec(_) => "Section*".to_string(),
+    };
+    hoc_err!("bad stack access: expecting {expected}; really {really}")
 }
 
 fn offset_place(p: Place, by: isize) -> HResult<Place> {

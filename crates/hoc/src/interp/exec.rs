@@ -26,35 +26,28 @@ impl Interp {
             Stmt::Expr(e, echo) => {
                 let v = self.eval(e)?;
                 if *echo && !self.is_proc_call(e) {
-                    self.echo(&v)?;
+                    if matches!(v, Value::Str(_) | Value::SRef(_)) && is_temporary_string(e) {
+                        self.write_out(&format!("\t{} \n", crate::builtins::value_str(&v)))?;
+                    } else {
+                        self.echo(&v)?;
+                    }
                 }
             }
             Stmt::Print(items) => {
-                let mut line = String::new();
+                // Items are written as they are evaluated, as NEURON does.
                 for e in items {
-                    match self.eval(e)? {
-                        Value::Num(x) => {
-                            line.push_str(&fmt_num(x));
-                            line.push(' ');
-                        }
-                        Value::Str(s) => line.push_str(&s),
-                        Value::SRef(s) => line.push_str(&s.borrow()),
-                        Value::Obj(o) => {
-                            line.push_str(&self.obj_name_opt(&o));
-                            line.push(' ');
-                        }
-                        Value::Ptr(p) => {
-                            line.push_str(&fmt_num(self.read_place(&p)?));
-                            line.push(' ');
-                        }
-                        Value::Sec(s) => {
-                            line.push_str(&self.sec_name(s));
-                            line.push(' ');
-                        }
-                    }
+                    let v = self.eval(e)?;
+                    let text = match &v {
+                        Value::Num(x) => format!("{} ", fmt_num(*x)),
+                        Value::Str(_) | Value::SRef(_) if !is_temporary_string(e) => crate::builtins::value_str(&v),
+                        Value::Str(_) | Value::SRef(_) => format!("{} ", crate::builtins::value_str(&v)),
+                        Value::Obj(o) => format!("{} ", self.obj_name_opt(o)),
+                        Value::Ptr(p) => format!("{} ", fmt_num(self.read_place(p)?)),
+                        Value::Sec(s) => format!("{} ", self.sec_name(*s)),
+                    };
+                    self.write_out(&text)?;
                 }
-                line.push('\n');
-                self.write_out(&line)?;
+                self.write_out("\n")?;
             }
             Stmt::Block(stmts) => {
                 for s in stmts {
@@ -248,7 +241,7 @@ impl Interp {
             return Err(hoc_err!("{} call nested too deeply, increase with -NFRAME framesize option", def.name));
         }
         let slots = def.locals.iter().map(|&obj| if obj { Slot::Objs { dims: vec![], data: vec![None] } } else { Slot::Num(0.0) }).collect();
-        self.frames.push(Frame { slots, args, places, iter });
+        self.frames.push(Frame { name: def.name.clone(), this: this.clone(), slots, args, places, iter });
         let saved_cur = self.cur;
         self.cur = self.frames.len() - 1;
         let saved_this = std::mem::replace(&mut self.this, this);
@@ -259,6 +252,12 @@ impl Interp {
         let this = std::mem::replace(&mut self.this, saved_this);
         self.cur = saved_cur;
         let frame = self.frames.pop().expect("frame");
+        let r = match r {
+            Ok(Flow::Normal | Flow::Break | Flow::Continue) if def.kind == FuncKind::Func => {
+                Err(hoc_err!("{} (func) returns no value", def.name))
+            }
+            r => r,
+        };
         let flow = match r {
             Ok(f) => f,
             Err(e) => {
@@ -328,6 +327,12 @@ impl Interp {
             _ => Ok(Flow::Normal),
         }
     }
+}
+
+/// A string a function or member produced, which NEURON prints like a number
+/// (tab when echoed, trailing space under print); literals and strdefs are bare.
+fn is_temporary_string(e: &Expr) -> bool {
+    !matches!(e, Expr::Str(_) | Expr::Name(_) | Expr::Index(..) | Expr::Arg(..) | Expr::Assign(..))
 }
 
 fn quote_trace(s: &str) -> String {

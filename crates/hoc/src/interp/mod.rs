@@ -19,8 +19,28 @@ use crate::value::{ObjRef, Place, Slot, Value};
 
 pub use exec::Flow;
 
+/// ` in FILE near line N`, the line, and a caret under `at` (a byte offset).
+fn location(src: &Source, at: usize) -> String {
+    let text = &*src.text;
+    let at = at.min(text.len());
+    let anchor = if at > 0 { at - 1 } else { 0 };
+    let line_start = if at > 0 && text.as_bytes().get(anchor) == Some(&b'\n') {
+        text[..anchor].rfind('\n').map(|i| i + 1).unwrap_or(0)
+    } else {
+        text[..anchor.min(text.len())].rfind('\n').map(|i| i + 1).unwrap_or(0)
+    };
+    let line_no = (text[..line_start].matches('\n').count() + 1 + src.line_base).saturating_sub(src.skipped_at_stmt);
+    let line_end = text[line_start..].find('\n').map(|i| line_start + i).unwrap_or(text.len());
+    let line = &text[line_start..line_end];
+    let caret = at - line_start;
+    format!(" in {} near line {}\n {}\n{}^\n", src.name, line_no, line, " ".repeat(caret))
+}
+
 /// A procedure activation: its locals and arguments.
 pub struct Frame {
+    /// The procedure's name and object, for the call trace of errors.
+    pub name: Rc<str>,
+    pub this: Option<ObjRef>,
     pub slots: Vec<Slot>,
     pub args: Vec<Value>,
     /// Where each argument came from, so `$o1 = …` can write back.
@@ -34,6 +54,20 @@ pub struct Source {
     pub name: String,
     pub text: Rc<str>,
     pub pos: usize,
+    /// Where the running statement ends (after its newline).
+    pub stmt_end: usize,
+    /// Newlines consumed by fscan/getstr, which NEURON's line count skips.
+    pub skipped: usize,
+    /// `skipped` when the running statement began.
+    pub skipped_at_stmt: usize,
+    /// Line-number offset for text that is part of another file (execute).
+    pub line_base: usize,
+}
+
+impl Source {
+    pub fn new(name: &str, text: Rc<str>) -> Self {
+        Source { name: name.to_string(), text, pos: 0, stmt_end: 0, skipped: 0, skipped_at_stmt: 0, line_base: 0 }
+    }
 }
 
 /// The body of a `for iter() stmt` and the context it runs in.
@@ -66,6 +100,9 @@ pub struct Interp {
     pub sym_hoc_ac: u32,
     /// Call trace of the error being unwound, innermost first.
     pub trace: Vec<String>,
+    /// Built-in calls that are running HOC code (execute, xopen, load_file):
+    /// their trace line and the call depth they were made at.
+    pub active_builtins: Vec<(usize, String)>,
     pub trace_extra: bool,
     pub start_time: std::time::Instant,
     pub stopwatch: f64,
@@ -79,6 +116,10 @@ pub struct Interp {
     pub max_depth: usize,
     /// The cable model and HOC's state around it.
     pub eng: crate::engine::Engine,
+    /// Whether the last byte written to stdout ended a line.
+    pub out_at_line_start: bool,
+    /// Inside `execute1(cmd, 0)`: errors are not printed.
+    pub mute_errors: usize,
 }
 
 /// NEURON's default frame stack (-NFRAME 512) allows 511 nested calls.
@@ -91,7 +132,8 @@ impl Interp {
             gslots: Vec::new(),
             n_builtin: 0,
             classes: Vec::new(),
-            frames: vec![Frame { slots: Vec::new(), args: Vec::new(), places: Vec::new(), iter: None }],
+            frames: vec![Frame { name: "".into(), this: None, slots: Vec::new(), args: Vec::new(), places: Vec::new(), iter: None }],
+            active_builtins: Vec::new(),
             cur: 0,
             this: None,
             out,
@@ -112,6 +154,8 @@ impl Interp {
             lib_loaded: HashSet::new(),
             max_depth: MAX_DEPTH,
             eng: crate::engine::Engine::new(),
+            out_at_line_start: true,
+            mute_errors: 0,
         };
         builtins::install(&mut it);
         crate::engine::install(&mut it);
@@ -266,8 +310,27 @@ impl Interp {
 
     // ------------------------------------------------------------ output
 
+    /// The error for a member a class does not have; NEURON also prints it at once.
+    pub fn not_public(&mut self, name: &str, class: &str) -> HocError {
+        let msg = format!("'{name}' not a public member of '{class}'");
+        self.end_partial_line();
+        eprintln!("{msg}");
+        HocError::new(msg)
+    }
+
     pub fn write_out(&mut self, s: &str) -> HResult<()> {
+        if let Some(&last) = s.as_bytes().last() {
+            self.out_at_line_start = last == b'\n';
+        }
         self.out.write_all(s.as_bytes()).map_err(|e| HocError::new(format!("write error: {e}")))
+    }
+
+    /// Ends a partly written stdout line (NEURON does so before an error message).
+    pub fn end_partial_line(&mut self) {
+        if !self.out_at_line_start {
+            let _ = self.write_out("\n");
+        }
+        self.flush();
     }
 
     pub fn flush(&mut self) {
@@ -285,7 +348,7 @@ impl Interp {
 
     /// Parses and runs `text` statement by statement.
     pub fn run_text(&mut self, name: &str, text: Rc<str>) -> HResult<()> {
-        self.sources.push(Source { name: name.to_string(), text: text.clone(), pos: 0 });
+        self.sources.push(Source::new(name, text));
         let r = self.run_current_source();
         let src = self.sources.pop().expect("source stack");
         r.map_err(|e| self.locate(e, &src))
@@ -293,14 +356,17 @@ impl Interp {
 
     fn run_current_source(&mut self) -> HResult<()> {
         loop {
-            let src = self.sources.last().expect("source");
+            let src = self.sources.last_mut().expect("source");
+            src.skipped_at_stmt = src.skipped;
             let (text, pos) = (src.text.clone(), src.pos);
             let defining = self.defining;
             let mut p = Parser::new(self, text, pos, defining);
             let r = p.toplevel();
             let end = p.pos();
             drop(p);
-            self.sources.last_mut().unwrap().pos = end;
+            let src = self.sources.last_mut().unwrap();
+            src.pos = end;
+            src.stmt_end = end;
             match r? {
                 TopLevel::Eof => return Ok(()),
                 TopLevel::BeginTemplate(name) => self.begin_template(&name)?,
@@ -325,24 +391,34 @@ impl Interp {
         e.located = true;
         let at = match e.kind {
             ErrorKind::Syntax(at) => at,
-            _ => src.pos,
+            _ => src.stmt_end,
         };
-        let text = &*src.text;
-        let at = at.min(text.len());
-        let anchor = if at > 0 { at - 1 } else { 0 };
-        let line_start = text[..anchor.min(text.len())].rfind('\n').map(|i| i + 1).unwrap_or(0);
-        let line_start = if at > 0 && text.as_bytes().get(anchor) == Some(&b'\n') {
-            text[..anchor].rfind('\n').map(|i| i + 1).unwrap_or(0)
-        } else {
-            line_start
-        };
-        let line_no = text[..line_start].matches('\n').count() + 1;
-        let line_end = text[line_start..].find('\n').map(|i| line_start + i).unwrap_or(text.len());
-        let line = &text[line_start..line_end];
-        let caret = at - line_start;
-        let mut msg = format!("{}\n in {} near line {}\n {}\n{}^\n", e.msg, src.name, line_no, line, " ".repeat(caret));
-        let n = self.trace.len();
-        for (k, t) in self.trace.iter().take(4).enumerate() {
+        let mut msg = format!("{}\n{}", e.msg, location(src, at));
+        msg.push_str(&self.take_trace());
+        e.msg = msg;
+        e
+    }
+
+    /// The call-trace lines under an error (innermost first, at most four):
+    /// the calls already unwound, then those still active.
+    pub fn take_trace(&mut self) -> String {
+        let mut lines = std::mem::take(&mut self.trace);
+        let mut b = self.active_builtins.len();
+        for f in (1..self.frames.len()).rev() {
+            while b > 0 && self.active_builtins[b - 1].0 >= f {
+                lines.push(self.active_builtins[b - 1].1.clone());
+                b -= 1;
+            }
+            let fr = &self.frames[f];
+            lines.push(self.trace_line(&fr.name, fr.this.as_ref(), &fr.args));
+        }
+        while b > 0 {
+            lines.push(self.active_builtins[b - 1].1.clone());
+            b -= 1;
+        }
+        let mut msg = String::new();
+        let n = lines.len();
+        for (k, t) in lines.iter().take(4).enumerate() {
             msg.push_str(&"  ".repeat(4 - k));
             msg.push_str(t);
             msg.push('\n');
@@ -350,9 +426,36 @@ impl Interp {
         if n > 4 || self.trace_extra {
             msg.push_str("and others\n");
         }
-        self.trace.clear();
-        e.msg = msg;
-        e
+        msg
+    }
+
+    /// Runs `f` as a built-in call that shows in error traces as `line`.
+    pub fn in_builtin<R>(&mut self, line: String, f: impl FnOnce(&mut Self) -> R) -> R {
+        self.active_builtins.push((self.frames.len() - 1, line));
+        let r = f(self);
+        self.active_builtins.pop();
+        r
+    }
+
+    /// The line number NEURON reports for the running statement.
+    pub fn current_line(&self) -> usize {
+        self.sources
+            .last()
+            .map(|s| {
+                let at = s.stmt_end.saturating_sub(1);
+                (s.text[..at.min(s.text.len())].matches('\n').count() + 1 + s.line_base).saturating_sub(s.skipped_at_stmt)
+            })
+            .unwrap_or(0)
+    }
+
+    /// Prints a warning as NEURON does (`nerve: msg`, then where) and goes on.
+    pub fn warn(&mut self, msg: &str) {
+        if self.mute_errors > 0 {
+            return;
+        }
+        self.end_partial_line();
+        let loc = self.sources.last().map(|s| location(s, s.stmt_end)).unwrap_or_default();
+        eprint!("nerve: {msg}\n{loc}");
     }
 
     fn begin_template(&mut self, name: &str) -> HResult<()> {
@@ -400,6 +503,9 @@ impl Interp {
         if self.fin.is_some() {
             self.fin_pos = pos;
         } else if let Some(s) = self.sources.last_mut() {
+            if pos > s.pos {
+                s.skipped += s.text[s.pos..pos].matches('\n').count();
+            }
             s.pos = pos;
         }
     }
