@@ -1,18 +1,18 @@
 #!/usr/bin/env bash
-# Regenerate the expected output (.stdout / .stderr) of every test script in
-# this folder by running real NEURON on it:
+# Regenerate the expected output (.stdout / .stderr) of the test scripts in
+# this folder by running real NEURON on them:
 #
-#   NRNIV=/path/to/nrniv ./regen.sh            # all scripts
+#   NRNIV=/path/to/nrniv ./regen.sh              # every NAME.hoc here
 #   NRNIV=/path/to/nrniv ./regen.sh a.hoc b.hoc  # only these
 #
-# Each NAME.hoc is run from this folder as
+# NRNIV defaults to "nrniv" on PATH.  Each NAME.hoc is run from this folder as
 #   nrniv -nobanner -nogui NAME.hoc -c "quit()"
 # NAME.stdout gets stdout byte for byte.  NAME.stderr is written only when
-# stderr is non-empty; it is normalised: the program path that NEURON puts in
-# front of an error message (e.g. "/usr/local/bin/nrniv:") becomes "nerve:",
-# and lines starting with "hoc_run1: caught exception" are dropped.
-# A script with a .stderr is expected to exit non-zero, any other with 0; a
-# mismatch is reported.
+# the run exits non-zero (error cases) and is normalised: the program path
+# that NEURON puts in front of a message (e.g. "/usr/local/bin/nrniv:")
+# becomes "nerve:", and lines starting with "hoc_run1: caught exception" are
+# dropped.  A run that exits 0 has no .stderr; if it wrote to stderr anyway,
+# or exits non-zero without writing to stderr, a warning is printed.
 set -u
 NRNIV="${NRNIV:-nrniv}"
 cd "$(dirname "$0")" || exit 1
@@ -24,24 +24,24 @@ else
 fi
 
 status=0
+err="$(mktemp)"
 for script in "${scripts[@]}"; do
   name="${script%.hoc}"
-  err="$(mktemp)"
   "$NRNIV" -nobanner -nogui "$name.hoc" -c "quit()" >"$name.stdout" 2>"$err" </dev/null
   rc=$?
-  if [ -s "$err" ]; then
+  if [ "$rc" -ne 0 ]; then
     sed -E -e 's#^[^ ]*nrniv[^ :]*:#nerve:#' -e '/^hoc_run1: caught exception/d' "$err" >"$name.stderr"
+    if [ ! -s "$name.stderr" ]; then
+      echo "regen.sh: $name.hoc exited $rc without an error message" >&2
+      status=1
+    fi
   else
     rm -f "$name.stderr"
-  fi
-  rm -f "$err"
-  if [ -e "$name.stderr" ] && [ "$rc" -eq 0 ]; then
-    echo "regen.sh: $name.hoc wrote to stderr but exited 0" >&2
-    status=1
-  elif [ ! -e "$name.stderr" ] && [ "$rc" -ne 0 ]; then
-    echo "regen.sh: $name.hoc exited $rc without writing to stderr" >&2
-    status=1
+    if [ -s "$err" ]; then
+      echo "regen.sh: $name.hoc exited 0 but wrote to stderr (not recorded)" >&2
+      status=1
+    fi
   fi
 done
-rm -f tmp_*
+rm -f "$err" tmp_*
 exit $status

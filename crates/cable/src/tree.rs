@@ -27,24 +27,31 @@ pub struct Tree {
 }
 
 /// The Hines solve's per-node operations reordered so that independent
-/// division chains (different sections, different subtrees) interleave and
-/// the CPU overlaps them, while every node still sees exactly the
-/// floating-point operations of the sequential solve in the same order.
+/// division chains (different sections, different subtrees) overlap, while
+/// every node still sees exactly the floating-point operations of the
+/// sequential solve, in the same order.
 ///
-/// Why the result is bit-identical: elimination op(j) reads the final
-/// `d[j]`, `rhs[j]` and updates `d[q]`, `rhs[q]` for q = parent[j]. A node's
-/// final values depend only on its initial values and on the sequence of
-/// ops into it, each a function of the child's final values. The schedule
-/// keeps (1) op(j) after every op into j, and (2) the ops into each node
-/// in decreasing child index, as the sequential loop does; by induction
-/// from the leaves every node's final d and rhs are the same bits. Root
-/// division comes after all elimination, and back-substitution op(i) needs
-/// only its parent's final rhs (and its own d, rhs), so any order with
-/// parents first gives the same bits.
+/// Elimination op(j), j >= nroot, reads the final `d[j]`, `rhs[j]` and does
+/// `p = a[j]/d[j]; d[q] -= p*b[j]; rhs[q] -= p*rhs[j]` for q = parent[j].
+/// Back-substitution op(i) does `rhs[i] = (rhs[i] - b[i]*rhs[q]) / d[i]`.
 ///
-/// The order is a list schedule on `LANES` lockstep lanes: at each tick the
-/// ready ops with the longest remaining dependency path are taken, so
-/// consecutive ops are mostly independent.
+/// Why the result is bit-identical: a node's final `d` and `rhs` depend only
+/// on its initial values and on the sequence of elimination ops into it,
+/// each a function of the child's final values. The schedule keeps (1)
+/// op(j) after every op into j, and (2) the ops into each node in
+/// decreasing child index, as the sequential loop does; by induction from
+/// the leaves every node ends with the same bits. Root division comes after
+/// all elimination, and back-substitution op(i) needs only its parent's
+/// final rhs besides its own values, so any order with parents first gives
+/// the same bits. Packed SIMD arithmetic is IEEE per lane (same rounding,
+/// no FMA), so doing four independent ops in one vector changes nothing.
+///
+/// Two forms are kept: a flat op order for scalar execution, and rows of
+/// four mutually independent ops for the AVX kernel (used when the CPU has
+/// AVX). Both come from a list schedule: each tick takes the ready ops with
+/// the longest remaining dependency path; an op's dependants become ready
+/// `latency` ticks later, so that dependent rows are spaced apart and the
+/// CPU overlaps several chains.
 #[derive(Default, Debug, Clone)]
 pub struct SolveSchedule {
     /// Node count the schedule was built for; 0 = no schedule.
@@ -54,13 +61,50 @@ pub struct SolveSchedule {
     elim: Vec<(u32, u32)>,
     /// Back-substitution ops (node, parent) in execution order.
     back: Vec<(u32, u32)>,
+    /// The same ops as rows of `ROW` independent ops, for the SIMD kernel.
+    elim_rows: Vec<Row>,
+    back_rows: Vec<Row>,
+    /// Whether `solve` runs the SIMD kernel (checked when built).
+    simd: bool,
+}
+
+/// `ROW` ops executed as one vector op: lane k is (node j[k], parent t[k]).
+/// Within a row no op's node is another's parent and no two distinct ops
+/// share a parent; a row with fewer ops repeats its first op in the spare
+/// lanes (every lane is gathered before any is stored, so a repeated op
+/// stores the same value twice).
+#[derive(Default, Debug, Clone, Copy)]
+#[repr(C, align(32))]
+struct Row {
+    j: [u32; ROW],
+    t: [u32; ROW],
+}
+
+const ROW: usize = 4;
+
+/// Knobs of [`SolveSchedule::build`].
+#[derive(Debug, Clone, Copy)]
+struct Params {
+    /// Ops per tick of the flat (scalar) order.
+    lanes: usize,
+    /// Ticks before a row's dependants may run (SIMD rows).
+    latency: usize,
+    /// Build the SIMD rows (and use them).
+    simd: bool,
 }
 
 impl SolveSchedule {
-    /// Independent chains interleaved per tick.
-    const LANES: usize = 4;
     /// Below this many nodes `prepare` leaves the schedule empty.
     const MIN_NODES: usize = 32;
+
+    fn default_params() -> Params {
+        let env = |k: &str, v: usize| std::env::var(k).ok().and_then(|x| x.parse().ok()).unwrap_or(v);
+        Params {
+            lanes: env("NERVE_LANES", 4),
+            latency: env("NERVE_LAT", 3),
+            simd: simd_available() && env("NERVE_SIMD", 1) == 1,
+        }
+    }
 
     /// Whether a schedule is in place.
     pub fn is_built(&self) -> bool {
@@ -69,16 +113,15 @@ impl SolveSchedule {
 
     /// Builds the schedule; panics unless `nroot <= n` and every non-root
     /// node's parent precedes it (the invariant the unchecked solve relies on).
-    fn build(nroot: usize, parent: &[u32], lanes: usize) -> Self {
+    fn build(nroot: usize, parent: &[u32], prm: Params) -> Self {
         let n = parent.len();
         assert!(nroot <= n && n < u32::MAX as usize, "bad tree size");
         for i in nroot..n {
             assert!((parent[i] as usize) < i, "node {i} has parent {} after it", parent[i]);
         }
-        if n == 0 {
+        if n == nroot {
             return Self::default();
         }
-        let lanes = lanes.max(1);
         // Children of each node, ascending (CSR).
         let mut start = vec![0u32; n + 1];
         for i in nroot..n {
@@ -96,107 +139,210 @@ impl SolveSchedule {
         }
         let children = |q: usize| &kids[start[q] as usize..start[q + 1] as usize];
         // lower[c]: the next lower-index sibling of c (same parent), whose op
-        // must follow op(c); u32::MAX if none.
-        let mut lower = vec![u32::MAX; n];
+        // must follow op(c); NONE if there is none.
+        const NONE: u32 = u32::MAX;
+        let mut lower = vec![NONE; n];
         for q in 0..n {
             for w in children(q).windows(2) {
                 lower[w[1] as usize] = w[0];
             }
         }
 
-        // Elimination: op(j) waits for all ops into j and for op(higher sibling).
-        let mut wait = vec![0u32; n];
+        // Elimination: op(j) waits for every op into j and for op(higher sibling).
+        let mut ewait = vec![0u32; n];
         for j in nroot..n {
-            wait[j] = children(j).len() as u32;
-            if lower[j] != u32::MAX {
-                wait[lower[j] as usize] += 1;
+            ewait[j] += children(j).len() as u32;
+            if lower[j] != NONE {
+                ewait[lower[j] as usize] += 1;
             }
         }
-        // Priority: longest path of ops after op(j) (successors have lower index).
-        let mut prio = vec![0u32; n];
+        // Priority: longest chain of ops after op(j) (its successors have lower index).
+        let mut eprio = vec![0u32; n];
         for j in nroot..n {
             let q = parent[j] as usize;
-            let mut p = if q >= nroot { prio[q] } else { 0 };
-            if lower[j] != u32::MAX {
-                p = p.max(prio[lower[j] as usize]);
+            let mut p = if q >= nroot { eprio[q] } else { 0 };
+            if lower[j] != NONE {
+                p = p.max(eprio[lower[j] as usize]);
             }
-            prio[j] = p + 1;
+            eprio[j] = p + 1;
         }
-        let leaves: Vec<usize> = (nroot..n).filter(|&j| wait[j] == 0).collect();
-        let elim_order = Self::list_schedule(lanes, leaves.into_iter(), &prio, |j, out| {
+        let esucc = |j: usize, out: &mut Vec<usize>| {
             let q = parent[j] as usize;
             if q >= nroot {
-                wait[q] -= 1;
-                if wait[q] == 0 {
-                    out.push(q);
-                }
+                out.push(q);
             }
-            let l = lower[j];
-            if l != u32::MAX {
-                wait[l as usize] -= 1;
-                if wait[l as usize] == 0 {
-                    out.push(l as usize);
-                }
+            if lower[j] != NONE {
+                out.push(lower[j] as usize);
             }
-        });
-        debug_assert_eq!(elim_order.len(), n - nroot);
+        };
+        let leaves: Vec<usize> = (nroot..n).filter(|&j| ewait[j] == 0).collect();
 
-        // Back substitution: op(i) waits for op(parent); roots are done first.
-        // Priority: height of the subtree below i.
-        let mut height = vec![0u32; n];
+        // Back substitution: op(i) waits for op(parent); roots are solved
+        // first. Priority: height of the subtree below i.
+        let mut bprio = vec![0u32; n];
         for i in (nroot..n).rev() {
-            height[i] += 1;
+            bprio[i] += 1;
             let q = parent[i] as usize;
-            height[q] = height[q].max(height[i]);
+            bprio[q] = bprio[q].max(bprio[i]);
         }
-        let first = (0..nroot).flat_map(|r| children(r).iter().map(|&c| c as usize));
-        let back_order = Self::list_schedule(lanes, first, &height, |i, out| {
-            out.extend(children(i).iter().map(|&c| c as usize));
-        });
-        debug_assert_eq!(back_order.len(), n - nroot);
-        if std::env::var("NERVE_SCHED_STATS").is_ok() {
-            let depth_max = height.iter().take(nroot.max(1)).max();
-            eprintln!("n {n} lanes {lanes} crit path(nodes) {:?} max prio {:?}", depth_max, prio.iter().max());
-        }
+        let mut bwait = vec![1u32; n];
+        let first: Vec<usize> = (0..nroot).flat_map(|r| children(r).iter().map(|&c| c as usize)).collect();
+        first.iter().for_each(|&c| bwait[c] = 0);
+        let bsucc = |i: usize, out: &mut Vec<usize>| out.extend(children(i).iter().map(|&c| c as usize));
 
         let pair = |j: usize| (j as u32, parent[j]);
-        SolveSchedule {
+        let flat = |rows: Vec<Vec<usize>>| rows.into_iter().flatten().map(pair).collect::<Vec<_>>();
+        let to_rows = |rows: Vec<Vec<usize>>| {
+            rows.into_iter()
+                .map(|ops| {
+                    let mut r = Row::default();
+                    for k in 0..ROW {
+                        let (j, t) = pair(ops[k.min(ops.len() - 1) * (k < ops.len()) as usize]);
+                        (r.j[k], r.t[k]) = (j, t);
+                    }
+                    r
+                })
+                .collect::<Vec<_>>()
+        };
+        let mut s = SolveSchedule {
             n,
             nroot,
-            elim: elim_order.into_iter().map(pair).collect(),
-            back: back_order.into_iter().map(pair).collect(),
+            elim: flat(list_schedule(prm.lanes, 1, &leaves, ewait.clone(), &eprio, esucc)),
+            back: flat(list_schedule(prm.lanes, 1, &first, bwait.clone(), &bprio, bsucc)),
+            ..Default::default()
+        };
+        debug_assert_eq!(s.elim.len(), n - nroot);
+        debug_assert_eq!(s.back.len(), n - nroot);
+        if prm.simd && simd_available() {
+            s.simd = true;
+            s.elim_rows = to_rows(list_schedule(ROW, prm.latency, &leaves, ewait, &eprio, esucc));
+            s.back_rows = to_rows(list_schedule(ROW, prm.latency, &first, bwait, &bprio, bsucc));
+        }
+        if std::env::var("NERVE_SCHED_STATS").is_ok() {
+            eprintln!(
+                "n {n} crit elim {:?} back {:?}; rows elim {} back {}",
+                eprio.iter().max(),
+                bprio.iter().max(),
+                s.elim_rows.len(),
+                s.back_rows.len()
+            );
+        }
+        s
+    }
+}
+
+/// Greedy list scheduling of a dependency DAG: each tick takes up to
+/// `width` ready ops of highest `prio` (ties: higher index first); an op
+/// whose last predecessor ran at tick s becomes ready at tick s + latency.
+/// `wait[j]` counts op j's predecessors; `succ` lists an op's successors.
+/// Returns the non-empty ticks.
+fn list_schedule(
+    width: usize,
+    latency: usize,
+    initial: &[usize],
+    mut wait: Vec<u32>,
+    prio: &[u32],
+    succ: impl Fn(usize, &mut Vec<usize>),
+) -> Vec<Vec<usize>> {
+    use std::collections::{BinaryHeap, VecDeque};
+    let (width, latency) = (width.max(1), latency.max(1));
+    let key = |j: usize| ((prio[j] as u64) << 32) | j as u64;
+    let mut ready: BinaryHeap<u64> = initial.iter().map(|&j| key(j)).collect();
+    let mut pending: VecDeque<Vec<usize>> = (0..latency).map(|_| Vec::new()).collect();
+    let mut in_flight = 0usize;
+    let (mut rows, mut out) = (Vec::new(), Vec::new());
+    while !ready.is_empty() || in_flight > 0 {
+        let mut row = Vec::with_capacity(width);
+        while row.len() < width {
+            match ready.pop() {
+                Some(k) => row.push((k & 0xffff_ffff) as usize),
+                None => break,
+            }
+        }
+        for &j in &row {
+            succ(j, &mut out);
+            for q in out.drain(..) {
+                wait[q] -= 1;
+                if wait[q] == 0 {
+                    pending[latency - 1].push(q);
+                    in_flight += 1;
+                }
+            }
+        }
+        let now = pending.pop_front().unwrap_or_default();
+        in_flight -= now.len();
+        ready.extend(now.into_iter().map(key));
+        pending.push_back(Vec::new());
+        if !row.is_empty() {
+            rows.push(row);
+        }
+    }
+    rows
+}
+
+/// Whether this CPU runs the AVX kernel.
+fn simd_available() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// The row kernels: four independent ops per vector instruction. Plain
+/// AVX (no FMA): `_mm256_mul_pd` then `_mm256_sub_pd` round like the
+/// scalar `p * b` then `x - y`.
+#[cfg(target_arch = "x86_64")]
+mod avx {
+    use super::{Row, ROW};
+    use std::arch::x86_64::*;
+
+    #[inline]
+    #[target_feature(enable = "avx")]
+    unsafe fn gather(p: *const f64, i: &[u32; ROW]) -> __m256d {
+        _mm256_set_pd(*p.add(i[3] as usize), *p.add(i[2] as usize), *p.add(i[1] as usize), *p.add(i[0] as usize))
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx")]
+    unsafe fn scatter(p: *mut f64, i: &[u32; ROW], v: __m256d) {
+        let (lo, hi) = (_mm256_castpd256_pd128(v), _mm256_extractf128_pd::<1>(v));
+        _mm_storel_pd(p.add(i[0] as usize), lo);
+        _mm_storeh_pd(p.add(i[1] as usize), lo);
+        _mm_storel_pd(p.add(i[2] as usize), hi);
+        _mm_storeh_pd(p.add(i[3] as usize), hi);
+    }
+
+    /// Elimination rows.
+    ///
+    /// SAFETY: the CPU has AVX; every index in `rows` is < the length of
+    /// each array; the rows satisfy [`Row`]'s independence rules.
+    #[target_feature(enable = "avx")]
+    pub unsafe fn elim(rows: &[Row], a: *const f64, b: *const f64, d: *mut f64, rhs: *mut f64) {
+        for r in rows {
+            // All loads of the row before any store (raw pointers: the
+            // compiler keeps this order).
+            let (aj, dj, bj, rj) = (gather(a, &r.j), gather(d, &r.j), gather(b, &r.j), gather(rhs, &r.j));
+            let (dt, rt) = (gather(d, &r.t), gather(rhs, &r.t));
+            let p = _mm256_div_pd(aj, dj);
+            let dt = _mm256_sub_pd(dt, _mm256_mul_pd(p, bj));
+            let rt = _mm256_sub_pd(rt, _mm256_mul_pd(p, rj));
+            scatter(d, &r.t, dt);
+            scatter(rhs, &r.t, rt);
         }
     }
 
-    /// Greedy list scheduling: each tick takes up to `lanes` ready ops of
-    /// highest priority (ties: higher index first); ops released by a tick
-    /// become ready at the next.
-    fn list_schedule(
-        lanes: usize,
-        initial: impl Iterator<Item = usize>,
-        prio: &[u32],
-        mut release: impl FnMut(usize, &mut Vec<usize>),
-    ) -> Vec<usize> {
-        use std::collections::BinaryHeap;
-        let key = |j: usize| ((prio[j] as u64) << 32) | j as u64;
-        let mut ready: BinaryHeap<u64> = initial.map(key).collect();
-        let mut order = Vec::with_capacity(prio.len());
-        let (mut tick, mut released) = (Vec::with_capacity(lanes), Vec::new());
-        while !ready.is_empty() {
-            tick.clear();
-            while tick.len() < lanes {
-                match ready.pop() {
-                    Some(k) => tick.push((k & 0xffff_ffff) as usize),
-                    None => break,
-                }
-            }
-            for &j in &tick {
-                order.push(j);
-                release(j, &mut released);
-            }
-            ready.extend(released.drain(..).map(key));
+    /// Back-substitution rows; SAFETY as for [`elim`].
+    #[target_feature(enable = "avx")]
+    pub unsafe fn back(rows: &[Row], b: *const f64, d: *const f64, rhs: *mut f64) {
+        for r in rows {
+            let (ri, bi, di, rp) = (gather(rhs, &r.j), gather(b, &r.j), gather(d, &r.j), gather(rhs, &r.t));
+            let x = _mm256_div_pd(_mm256_sub_pd(ri, _mm256_mul_pd(bi, rp)), di);
+            scatter(rhs, &r.j, x);
         }
-        order
     }
 }
 
@@ -227,7 +373,7 @@ impl Tree {
     /// [`Tree::solve`] then runs [`Tree::solve_sequential`].
     pub fn prepare(&mut self) {
         self.schedule = if self.len() >= SolveSchedule::MIN_NODES {
-            SolveSchedule::build(self.nroot, &self.parent, std::env::var("NERVE_LANES").ok().and_then(|x| x.parse().ok()).unwrap_or(SolveSchedule::LANES))
+            SolveSchedule::build(self.nroot, &self.parent, SolveSchedule::default_params())
         } else {
             SolveSchedule::default()
         };
@@ -278,12 +424,24 @@ impl Tree {
         let s = &self.schedule;
         let n = s.n;
         // These slicings are the bounds checks that make the unchecked
-        // accesses below sound: every index in the schedule is < s.n = n.
+        // accesses below sound: `SolveSchedule::build` checked that every
+        // node index in the schedule is < s.n = n and its parent < it.
         let (a, b) = (&self.a[..n], &self.b[..n]);
         let (d, rhs) = (&mut self.d[..n], &mut self.rhs[..n]);
+        #[cfg(target_arch = "x86_64")]
+        if s.simd {
+            // SAFETY: `simd` is set only when the CPU has AVX; indices as above.
+            unsafe { avx::elim(&s.elim_rows, a.as_ptr(), b.as_ptr(), d.as_mut_ptr(), rhs.as_mut_ptr()) };
+            for i in 0..s.nroot {
+                rhs[i] /= d[i];
+            }
+            // SAFETY: as above.
+            unsafe { avx::back(&s.back_rows, b.as_ptr(), d.as_ptr(), rhs.as_mut_ptr()) };
+            return;
+        }
         for &(j, t) in &s.elim {
             let (j, t) = (j as usize, t as usize);
-            // SAFETY: `SolveSchedule::build` checked j < n and t = parent[j] < j.
+            // SAFETY: t < j < n, as above.
             unsafe {
                 let p = a.get_unchecked(j) / d.get_unchecked(j);
                 *d.get_unchecked_mut(t) -= p * b.get_unchecked(j);
@@ -295,7 +453,7 @@ impl Tree {
         }
         for &(i, pi) in &s.back {
             let (i, pi) = (i as usize, pi as usize);
-            // SAFETY: as above, pi < i < n.
+            // SAFETY: pi < i < n, as above.
             unsafe {
                 let x = rhs.get_unchecked(i) - b.get_unchecked(i) * rhs.get_unchecked(pi);
                 *rhs.get_unchecked_mut(i) = x / d.get_unchecked(i);

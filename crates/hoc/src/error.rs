@@ -10,6 +10,10 @@ pub enum ErrorKind {
     Runtime,
     /// `quit()`: not an error, unwinds to the top with an exit code.
     Quit(i32),
+    /// `stop`: abandons the running top-level statement.
+    Stop,
+    /// `break` in the body of `for iterator()`: ends that loop.
+    IterBreak,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -26,6 +30,9 @@ impl HocError {
     }
     pub fn new(msg: impl Into<String>) -> Self {
         HocError { msg: msg.into(), kind: ErrorKind::Runtime, located: false }
+    }
+    pub fn control(kind: ErrorKind) -> Self {
+        HocError { msg: String::new(), kind, located: false }
     }
     pub fn quit(code: i32) -> Self {
         HocError { msg: String::new(), kind: ErrorKind::Quit(code), located: false }

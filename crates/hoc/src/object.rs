@@ -25,6 +25,8 @@ pub enum ObjData {
     Hoc(Vec<Slot>),
     Vector(crate::builtins::vector::VecObj),
     List(Vec<Rc<Object>>),
+    /// `List("Template")`: always the live instances of a template.
+    TemplateList(u32),
     /// Any other built-in class keeps its state here.
     Native(Box<dyn Any>),
 }

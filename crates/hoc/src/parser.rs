@@ -21,6 +21,11 @@ const KEYWORDS: &[&str] = &[
     "access", "connect", "insert", "uninsert", "forall", "forsec", "ifsec", "help", "depvar",
 ];
 
+/// Whether `w` is a HOC keyword (they are in NEURON's symbol table too).
+pub fn is_keyword(w: &str) -> bool {
+    KEYWORDS.contains(&w) || matches!(w, "delete" | "read" | "debug" | "eqn" | "setpointer")
+}
+
 /// The kind of a declaration statement.
 #[derive(Clone, Copy, PartialEq)]
 enum Decl {
@@ -164,7 +169,7 @@ impl<'a> Parser<'a> {
                 return NameRef::Global(g);
             }
             if let Some(g) = self.it.globals.get(name) {
-                if self.it.is_builtin_sym(g) {
+                if self.it.is_builtin_sym(g) || matches!(self.it.globals.kind(g), Kind::Class(_)) {
                     return NameRef::Global(g);
                 }
             }
@@ -503,9 +508,10 @@ impl<'a> Parser<'a> {
             e.kind = crate::error::ErrorKind::Syntax(p.last_end);
             e
         };
+        let builtin = matches!(r, NameRef::Global(g) if self.it.is_builtin_sym(g));
         match self.kind_of(r) {
-            Some(Kind::Var) | None => {}
-            Some(_) => return Err(err(self, format!("{name} : Redeclaring at top level"))),
+            Some(Kind::Var) | None if !builtin => {}
+            _ => return Err(err(self, format!("{name} : Redeclaring at top level"))),
         }
         let slot = match r {
             NameRef::Global(i) => self.it.gslots.get(i as usize).cloned(),

@@ -15,6 +15,8 @@ pub enum Place {
     Local(usize, u32, usize),
     Field(ObjRef, u32, usize),
     VecElem(ObjRef, usize),
+    /// A variable of a template's own storage, while its body runs.
+    Proto(u32, u32, usize),
     /// Argument `n` (1-based) of call frame `f`.
     Arg(usize, usize),
     /// A variable of the cable model (voltage, mechanism variable, t).

@@ -234,7 +234,7 @@ fn count_and_place(it: &Interp, a: &[Value]) -> HResult<(usize, Place)> {
     if a.len() >= 2 {
         let n = num(it, a, 0)?;
         if !(1.0..=2e18).contains(&n) {
-            return Err(hoc_err!("arg 1 out of range"));
+            return Err(hoc_err!("Arg out of range in user function"));
         }
         Ok((n as usize, pointer(a, 1)?))
     } else {
@@ -322,7 +322,9 @@ pub fn method(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<O
         "seek" => {
             let offset = opt_num(it, a, 0)?.unwrap_or(0.0) as i64;
             let base = match opt_num(it, a, 1)? {
-                Some(b) if !(0.0..=2.0).contains(&b) => return Err(hoc_err!("arg 2 out of range")),
+                Some(b) if !(0.0..=2.0).contains(&b) => {
+                    return Err(hoc_err!("Arg out of range in user function"))
+                }
                 Some(b) => b as i32,
                 None => 0,
             };
@@ -383,7 +385,7 @@ fn make_temp_file(dir: &str) -> Option<String> {
 fn chk(it: &Interp, a: &[Value], i: usize, lo: f64, hi: f64) -> HResult<f64> {
     let x = num(it, a, i)?;
     if x < lo || x > hi {
-        return Err(hoc_err!("arg {} out of range", i + 1));
+        return Err(hoc_err!("Arg out of range in user function"));
     }
     Ok(x)
 }

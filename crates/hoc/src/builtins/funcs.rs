@@ -58,12 +58,12 @@ pub fn install(it: &mut Interp) {
         ("sprint", sprint),
         ("sscanf", super::scan::sscanf),
         ("strcmp", |_, a| {
+            // C strcmp: the difference of the first differing bytes.
             let (x, y) = (string(a, 0)?, string(a, 1)?);
-            Ok(Value::Num(match x.cmp(&y) {
-                std::cmp::Ordering::Less => -1.0,
-                std::cmp::Ordering::Equal => 0.0,
-                std::cmp::Ordering::Greater => 1.0,
-            }))
+            let (x, y) = (x.as_bytes(), y.as_bytes());
+            let n = x.iter().zip(y).take_while(|(a, b)| a == b).count();
+            let (cx, cy) = (x.get(n).copied().unwrap_or(0) as i32, y.get(n).copied().unwrap_or(0) as i32);
+            Ok(Value::Num((cx - cy) as f64))
         }),
         ("fscan", super::scan::fscan),
         ("getstr", super::scan::getstr),
@@ -292,7 +292,9 @@ fn name_declared(it: &mut Interp, a: &[Value]) -> HResult<Value> {
         it.globals.get(&name).map(|i| (it.globals.kind(i).clone(), it.gslots.get(i as usize).cloned().unwrap_or_default()))
     };
     let x = match found {
+        None if crate::parser::is_keyword(&name) => 1,
         None => 0,
+        Some((Kind::Const(_), _)) => 5,
         Some((Kind::Var, slot)) => match slot {
             Slot::Objs { .. } => 2,
             Slot::Str(_) => 4,
@@ -345,7 +347,7 @@ fn load_file(it: &mut Interp, a: &[Value]) -> HResult<Value> {
     };
     if let Some(sym) = symbol {
         if it.globals.get(&sym).is_some_and(|i| !matches!((it.globals.kind(i), it.gslots.get(i as usize)), (Kind::Var, None | Some(Slot::Undef)))) {
-            return Ok(Value::Num(1.0));
+            return Ok(Value::Num(0.0));
         }
     }
     let base = std::path::Path::new(&name).file_name().and_then(|s| s.to_str()).unwrap_or("");
@@ -357,7 +359,8 @@ fn load_file(it: &mut Interp, a: &[Value]) -> HResult<Value> {
         it.warn(&format!("Couldn't find: {name}"));
         return Ok(Value::Num(0.0));
     };
-    let key = std::fs::canonicalize(&path).map(|p| p.display().to_string()).unwrap_or_else(|_| name.clone());
+    // NEURON remembers loaded files by the name as written.
+    let key = name.clone();
     if !force && it.loaded.contains(&key) {
         return Ok(Value::Num(1.0));
     }

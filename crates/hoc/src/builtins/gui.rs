@@ -10,7 +10,7 @@ pub struct GuiObj;
 /// argument for setters such as `intercept`, 0 for sizes and counts.
 pub fn method(name: &str, a: &[Value]) -> Value {
     match name {
-        "size" | "view_count" | "exec_menu" | "printfile" => Value::Num(0.0),
+        "size" | "view_count" | "exec_menu" | "printfile" | "count" => Value::Num(0.0),
         "intercept" | "map" if !a.is_empty() => match a[0] {
             Value::Num(x) => Value::Num(x),
             _ => Value::Num(1.0),
@@ -33,5 +33,8 @@ pub fn install(it: &mut Interp) {
     ];
     for p in procs {
         it.define_builtin(p, |_, _| Ok(Value::Num(0.0)));
+    }
+    for p in ["doNotify", "doEvents"] {
+        it.define_builtin(p, |_, _| Ok(Value::Num(1.0)));
     }
 }

@@ -8,17 +8,13 @@ use crate::object::ObjData;
 use crate::value::{ObjRef, Value};
 
 pub fn construct(it: &mut Interp, ci: u32, args: &[Value]) -> HResult<ObjRef> {
-    let mut items = Vec::new();
     if let Some(Value::Str(_) | Value::SRef(_)) = args.first() {
-        // List("Template") holds every live instance of a template.
+        // List("Template") follows the live instances of a template.
         let name = string(args, 0)?;
-        if let Some(tc) = it.class_id(&name) {
-            let class = &mut it.classes[tc as usize];
-            class.live.retain(|w| w.strong_count() > 0);
-            items = class.live.iter().filter_map(|w| w.upgrade()).collect();
-        }
+        let tc = it.class_id(&name).ok_or_else(|| hoc_err!("{name} is not a template"))?;
+        return Ok(it.new_object(ci, ObjData::TemplateList(tc)));
     }
-    Ok(it.new_object(ci, ObjData::List(items)))
+    Ok(it.new_object(ci, ObjData::List(Vec::new())))
 }
 
 fn items(o: &ObjRef) -> Vec<ObjRef> {
@@ -45,6 +41,29 @@ fn checked(it: &Interp, n: usize, x: f64, name: &str) -> HResult<usize> {
 
 pub fn method(it: &mut Interp, o: &ObjRef, name: &str, _k: &[f64], args: Option<&[Value]>) -> HResult<Option<Value>> {
     let a = args.unwrap_or(&[]);
+    let template = match &*o.data.borrow() {
+        ObjData::TemplateList(c) => Some(*c),
+        _ => None,
+    };
+    if let Some(c) = template {
+        let class = &mut it.classes[c as usize];
+        class.live.retain(|w| w.strong_count() > 0);
+        let mut live: Vec<ObjRef> = class.live.iter().filter_map(|w| w.upgrade()).collect();
+        live.sort_by_key(|x| x.index);
+        return Ok(Some(match name {
+            "count" => Value::Num(live.len() as f64),
+            "o" | "object" => {
+                let i = checked(it, live.len(), num(it, a, 0)?, name)?;
+                Value::Obj(Some(live[i].clone()))
+            }
+            "index" => {
+                let target = object(a, 0)?;
+                let pos = live.iter().position(|x| target.as_ref().is_some_and(|t| std::rc::Rc::ptr_eq(x, t)));
+                Value::Num(pos.map(|p| p as f64).unwrap_or(-1.0))
+            }
+            _ => return Err(hoc_err!("List.{name}: not available on a List of a template's instances")),
+        }));
+    }
     let n = with_items(o, |v| v.len());
     let v = match name {
         "append" | "prepend" => {

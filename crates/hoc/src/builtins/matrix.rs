@@ -192,8 +192,8 @@ fn inverse(a: &Mat) -> Mat {
     for j in 0..n {
         let mut col: Vec<f64> = (0..n).map(|i| if i == j { 1.0 } else { 0.0 }).collect();
         partial_lu_solve(&lu, &perm, &mut col);
-        for i in 0..n {
-            out.set(i, j, col[i]);
+        for (i, x) in col.into_iter().enumerate() {
+            out.set(i, j, x);
         }
     }
     out
@@ -319,7 +319,7 @@ fn expm(a: &Mat) -> Mat {
                 a.mul(&comb(&[(b[3], &a2), (b[1], &id)])),
                 comb(&[(b[2], &a2), (b[0], &id)]),
             )
-        } else if norm < 2.539398330063230e-1 {
+        } else if norm < 2.53939833006323e-1 {
             let b = [30240.0, 15120.0, 3360.0, 420.0, 30.0, 1.0];
             let a4 = a2.mul(&a2);
             (
@@ -415,8 +415,8 @@ fn expm(a: &Mat) -> Mat {
     for j in 0..n {
         let mut col: Vec<f64> = (0..n).map(|i| numer.at(i, j)).collect();
         partial_lu_solve(&lu, &perm, &mut col);
-        for i in 0..n {
-            r.set(i, j, col[i]);
+        for (i, x) in col.into_iter().enumerate() {
+            r.set(i, j, x);
         }
     }
     for _ in 0..squarings {
@@ -858,8 +858,8 @@ pub fn eigen(a: &Mat) -> (Vec<f64>, Mat) {
         let col: Vec<f64> = (0..n)
             .map(|r| (0..=j).map(|k| v.at(r, k) * t.at(k, j)).sum())
             .collect();
-        for r in 0..n {
-            v.set(r, j, col[r]);
+        for (r, x) in col.into_iter().enumerate() {
+            v.set(r, j, x);
         }
     }
     // Normalise (complex pairs as complex vectors) and keep real parts.
@@ -1095,8 +1095,8 @@ fn svd(a: &Mat) -> (Vec<f64>, Mat, Mat) {
             }
             let nrm = col.iter().map(|x| x * x).sum::<f64>().sqrt();
             if nrm > 1e-8 {
-                for i in 0..m {
-                    u.set(i, k, col[i] / nrm);
+                for (i, x) in col.iter().enumerate() {
+                    u.set(i, k, x / nrm);
                 }
                 filled.push(k);
                 break;

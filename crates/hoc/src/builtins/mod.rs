@@ -92,7 +92,13 @@ pub fn call_method(it: &mut Interp, o: &ObjRef, name: &str, k: &[f64], args: Opt
             crate::engine::classes::method(it, o, nc, name, k, args)
         }
     }?;
-    r.ok_or_else(|| hoc_err!("{} not a public member of {}", name, it.classes[o.class as usize].name))
+    match r {
+        Some(v) => Ok(v),
+        None => {
+            let class = it.classes[o.class as usize].name.clone();
+            Err(it.not_public(name, &class))
+        }
+    }
 }
 
 /// The built-in class of an object, if it has one.
@@ -113,6 +119,9 @@ pub fn set_member(it: &mut Interp, o: &ObjRef, name: &str, k: &[f64], x: f64) ->
 
 /// `&obj.name[k]` on a built-in object.
 pub fn member_place(it: &mut Interp, o: &ObjRef, name: &str, k: &[f64]) -> HResult<Place> {
+    if let Some(p) = matrix::place(it, o, name, k)? {
+        return Ok(p);
+    }
     if let Some((mech, inst)) = crate::engine::classes::point_of(o) {
         if let Some(var) = it.eng.model.mechs[mech].vars().iter().position(|v| v.name == name) {
             return Ok(Place::Engine(cable::model::Var::Mech { mech, var, inst }));

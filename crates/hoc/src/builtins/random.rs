@@ -264,7 +264,9 @@ impl RandomObj {
 pub fn construct(it: &mut Interp, args: &[Value]) -> HResult<RandomObj> {
     let seed = opt_num(it, args, 0)?.unwrap_or(0.0) as i64 as u32;
     let size = match opt_num(it, args, 1)? {
-        Some(s) if !(7.0..=98.0).contains(&s) => return Err(hoc_err!("Random arg 2 out of range")),
+        Some(s) if !(7.0..=98.0).contains(&s) => {
+            return Err(hoc_err!("Arg out of range in user function"))
+        }
         Some(s) => s as u32,
         None => 55,
     };
@@ -292,7 +294,7 @@ fn u32_arg(it: &Interp, a: &[Value], i: usize) -> HResult<u32> {
     match opt_num(it, a, i)? {
         None => Ok(0),
         Some(x) if !(0.0..=4294967295.0).contains(&x) => {
-            Err(hoc_err!("arg {} out of range", i + 1))
+            Err(hoc_err!("Arg out of range in user function"))
         }
         Some(x) => Ok(x as u32),
     }
@@ -301,7 +303,7 @@ fn u32_arg(it: &Interp, a: &[Value], i: usize) -> HResult<u32> {
 fn chk(it: &Interp, a: &[Value], i: usize, lo: f64, hi: f64) -> HResult<f64> {
     let x = num(it, a, i)?;
     if x < lo || x > hi {
-        return Err(hoc_err!("arg {} out of range", i + 1));
+        return Err(hoc_err!("Arg out of range in user function"));
     }
     Ok(x)
 }
@@ -433,7 +435,7 @@ pub fn method(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<O
                     g @ Gen::R123 { .. } => {
                         if let Some(s) = set {
                             if !(0.0..=17179869183.0).contains(&s) {
-                                return Err(hoc_err!("arg 1 out of range"));
+                                return Err(hoc_err!("Arg out of range in user function"));
                             }
                             let seq = (s / 4.0) as u32;
                             let which = (s - seq as f64 * 4.0) as u8;

@@ -241,10 +241,7 @@ fn scan_int(
     if f.peek().is_none() {
         return Err(Stop::Eof);
     }
-    let neg = match f.eat_if(|c| c == b'+' || c == b'-') {
-        Some(b'-') => true,
-        _ => false,
-    };
+    let neg = f.eat_if(|c| c == b'+' || c == b'-') == Some(b'-');
     let mut base = base;
     let mut prefix = false;
     if (base == 0 || base == 16)
@@ -698,7 +695,9 @@ pub fn fscan(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
 pub fn getstr(it: &mut Interp, a: &[Value]) -> HResult<Value> {
     let target = str_ref(a, 0)?;
     let word = match opt_num(it, a, 1)? {
-        Some(x) if !(0.0..=1.0).contains(&x) => return Err(hoc_err!("getstr arg 2 out of range")),
+        Some(x) if !(0.0..=1.0).contains(&x) => {
+            return Err(hoc_err!("Arg out of range in user function"))
+        }
         Some(x) => x as i32 == 1,
         None => false,
     };

@@ -63,7 +63,7 @@ pub fn method(it: &mut Interp, _o: &ObjRef, name: &str, a: &[Value]) -> HResult<
             let s = target.borrow().clone();
             let k = num(it, a, 1)?;
             if k < 0.0 || k > s.len() as f64 {
-                return Err(hoc_err!("arg 2 out of range"));
+                return Err(hoc_err!("Arg out of range in user function"));
             }
             let k = floor_char_boundary(&s, k as usize);
             *target.borrow_mut() = if name == "left" {

@@ -36,7 +36,7 @@ pub fn method(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<O
     let set = if name == "seconds" && !a.is_empty() {
         let s = num(it, a, 0)?;
         if !(1e-6..=1e6).contains(&s) {
-            return Err(hoc_err!("arg 1 out of range"));
+            return Err(hoc_err!("Arg out of range in user function"));
         }
         Some(s)
     } else {

@@ -197,6 +197,11 @@ pub fn member(it: &mut Interp, o: &ObjRef, nc: NativeClass, name: &str, k: &[f64
 /// Methods of engine objects.
 pub fn method(it: &mut Interp, o: &ObjRef, nc: NativeClass, name: &str, k: &[f64], args: Option<&[Value]>) -> HResult<Option<Value>> {
     let Some(a) = args else {
+        if nc == NativeClass::SectionRef {
+            // `sr.parent`, `sr.sec`, `sr.child[i]` read like members.
+            let idx: Vec<Value> = k.iter().map(|&x| Value::Num(x)).collect();
+            return super::funcs::secref_method(it, o, name, &idx);
+        }
         return member(it, o, nc, name, k, None);
     };
     let v = match (nc, name) {
@@ -236,10 +241,15 @@ pub fn method(it: &mut Interp, o: &ObjRef, nc: NativeClass, name: &str, k: &[f64
                     0.0
                 }
                 "use_fast_imem" => {
+                    let before = it.eng.model.fast_imem as i32 as f64;
                     if let Some(x) = opt_num(it, a, 0)? {
                         it.eng.model.fast_imem = x != 0.0;
                     }
-                    it.eng.model.fast_imem as i32 as f64
+                    if a.is_empty() {
+                        before
+                    } else {
+                        0.0
+                    }
                 }
                 "cache_efficient" | "atol" | "rtol" | "maxstep" | "minstep" | "condition_order" | "use_local_dt" | "simgraph_remove" | "re_init" | "event" => 0.0,
                 _ => return Ok(None),
@@ -272,7 +282,7 @@ fn netcon_method(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResul
             }
             Value::Num(n.active as i32 as f64)
         }
-        "valid" => Value::Num(it.eng.model.netcons[idx].as_ref().is_some_and(|n| !matches!(n.source, Source::None) || !matches!(n.target, Target::None)) as i32 as f64),
+        "valid" => Value::Num(it.eng.model.netcons[idx].as_ref().is_some_and(|n| !matches!(n.source, Source::None) && !matches!(n.target, Target::None)) as i32 as f64),
         "wcnt" => Value::Num(it.eng.model.netcons[idx].as_ref().map(|n| n.weight.len()).unwrap_or(0) as f64),
         "event" => {
             let t = num(it, a, 0)?;

@@ -38,13 +38,14 @@ pub fn install(it: &mut Interp) {
         ("pt3dadd", pt3dadd),
         ("pt3dclear", |it, a| {
             let s = it.cur_sec()?;
-            let _ = opt_num(it, a, 0)?;
+            // The optional argument reserves room; NEURON returns it.
+            let room = opt_num(it, a, 0)?.unwrap_or(0.0);
             let m = &mut it.eng.model;
             let sec = m.sec_mut(s);
             sec.pt3d.clear();
             sec.arc.clear();
             m.mark_geometry();
-            Ok(Value::Num(0.0))
+            Ok(Value::Num(room))
         }),
         ("n3d", |it, _| {
             let s = it.cur_sec()?;
@@ -348,7 +349,7 @@ fn finitialize(it: &mut Interp, a: &[Value]) -> HResult<Value> {
     it.eng.model.finitialize(v);
     it.sync_from_model();
     record_init(it);
-    Ok(Value::Num(0.0))
+    Ok(Value::Num(1.0))
 }
 
 fn fcurrent(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
@@ -411,7 +412,7 @@ fn fadvance(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
     e.model.fadvance(&mut |m| sample(records, m));
     flush_spikes(it);
     it.sync_from_model();
-    Ok(Value::Num(0.0))
+    Ok(Value::Num(1.0))
 }
 
 /// Moves spike times NetCons recorded into their HOC vectors.

@@ -343,14 +343,27 @@ impl Interp {
             Slot::Num(_) => Some(vec![]),
             _ => None,
         });
+        // A member first assigned in a method exists in every instance, starting at 0.
+        if let (NameRef::Field(i), Some(o)) = (r, &self.this) {
+            let ci = o.class;
+            if let Some(t) = self.template_mut(ci) {
+                if t.proto.len() <= i as usize {
+                    t.proto.resize(i as usize + 1, Slot::Undef);
+                }
+                if matches!(t.proto[i as usize], Slot::Undef) {
+                    t.proto[i as usize] = Slot::Num(0.0);
+                }
+            }
+        }
         let dims = slot_dims.ok_or_else(|| hoc_err!("{name} is not a number variable"))?;
         let idx = if k.is_empty() && !dims.is_empty() { 0 } else { self.flat_index(&name, &dims, k)? };
         Ok(match r {
             NameRef::Global(i) => Place::Global(i, idx),
             NameRef::Local(i) => Place::Local(self.cur, i, idx),
-            NameRef::Field(i) => match &self.this {
-                Some(o) => Place::Field(o.clone(), i, idx),
-                None => return Err(hoc_err!("{name}: no object context")),
+            NameRef::Field(i) => match (&self.this, self.defining) {
+                (Some(o), _) => Place::Field(o.clone(), i, idx),
+                (None, Some(ci)) => Place::Proto(ci, i, idx),
+                (None, None) => return Err(hoc_err!("{name}: no object context")),
             },
         })
     }
@@ -372,6 +385,7 @@ impl Interp {
                 ObjData::Vector(v) => v.data.get(*k).copied(),
                 _ => None,
             },
+            Place::Proto(c, i, k) => self.template(*c).and_then(|t| t.proto.get(*i as usize)).and_then(|s| get(s, *k)),
             Place::Arg(f, n) => match self.frames.get(*f).and_then(|fr| fr.args.get(n.wrapping_sub(1))) {
                 Some(Value::Num(x)) => Some(*x),
                 _ => None,
@@ -421,6 +435,15 @@ impl Interp {
                 Some(a) => {
                     *a = Value::Num(x);
                     true
+                }
+                None => false,
+            },
+            Place::Proto(c, i, k) => match self.template_mut(*c) {
+                Some(t) => {
+                    if t.proto.len() <= *i as usize {
+                        t.proto.resize(*i as usize + 1, Slot::Undef);
+                    }
+                    put(&mut t.proto[*i as usize], *k, x)
                 }
                 None => false,
             },
@@ -911,7 +934,7 @@ impl Interp {
                 None => None,
             };
             let r = builtins::call_method(self, &o, name, &k, vals.as_deref());
-            if r.is_err() && !matches!(r, Err(ref e) if e.msg.contains("not a public member")) {
+            if vals.is_some() && r.is_err() && !matches!(r, Err(ref e) if e.msg.contains("not a public member")) {
                 let line = self.trace_line(name, Some(&o), vals.as_deref().unwrap_or(&[]));
                 self.trace.push(line);
             }

@@ -4,7 +4,7 @@ use std::rc::Rc;
 
 use super::{Frame, Interp, IterCtx};
 use crate::ast::{Expr, FuncDef, FuncKind, NameRef, Stmt};
-use crate::error::HResult;
+use crate::error::{HResult, HocError};
 use crate::format::fmt_num;
 use crate::hoc_err;
 use crate::symbol::Kind;
@@ -116,7 +116,7 @@ impl Interp {
             Stmt::IteratorStatement => return self.iterator_statement(),
             Stmt::Break => return Ok(Flow::Break),
             Stmt::Continue => return Ok(Flow::Continue),
-            Stmt::Stop => return Ok(Flow::Stop),
+            Stmt::Stop => return Err(HocError::control(crate::error::ErrorKind::Stop)),
             Stmt::Return(e) => {
                 let v = match e {
                     Some(e) => self.eval(e)?,
@@ -149,9 +149,10 @@ impl Interp {
             }
             Stmt::Strdef(names) => {
                 for r in names {
-                    let keep = matches!(self.slot_clone(*r), Some(Slot::Str(_)));
-                    if !keep {
-                        self.declare(*r, Slot::new_str())?;
+                    // Declaring again empties the string (and keeps references to it valid).
+                    match self.slot_clone(*r) {
+                        Some(Slot::Str(s)) => s.borrow_mut().clear(),
+                        _ => self.declare(*r, Slot::new_str())?,
                     }
                 }
             }
@@ -307,7 +308,10 @@ impl Interp {
         let idx = self.iter_stack.len() - 1;
         let r = self.eval_call_with_iter(call, idx);
         self.iter_stack.truncate(idx);
-        r.map(|_| Flow::Normal)
+        match r {
+            Err(e) if e.kind == crate::error::ErrorKind::IterBreak => Ok(Flow::Normal),
+            r => r.map(|_| Flow::Normal),
+        }
     }
 
     fn iterator_statement(&mut self) -> HResult<Flow> {
@@ -324,6 +328,7 @@ impl Interp {
         match r? {
             Flow::Return(v) => Ok(Flow::Return(v)),
             Flow::Stop => Ok(Flow::Stop),
+            Flow::Break => Err(HocError::control(crate::error::ErrorKind::IterBreak)),
             _ => Ok(Flow::Normal),
         }
     }
@@ -332,7 +337,7 @@ impl Interp {
 /// A string a function or member produced, which NEURON prints like a number
 /// (tab when echoed, trailing space under print); literals and strdefs are bare.
 fn is_temporary_string(e: &Expr) -> bool {
-    !matches!(e, Expr::Str(_) | Expr::Name(_) | Expr::Index(..) | Expr::Arg(..) | Expr::Assign(..))
+    matches!(e, Expr::Member { .. })
 }
 
 fn quote_trace(s: &str) -> String {

@@ -327,9 +327,6 @@ impl Interp {
 
     /// Ends a partly written stdout line (NEURON does so before an error message).
     pub fn end_partial_line(&mut self) {
-        if !self.out_at_line_start {
-            let _ = self.write_out("\n");
-        }
         self.flush();
     }
 
@@ -359,7 +356,8 @@ impl Interp {
             let src = self.sources.last_mut().expect("source");
             src.skipped_at_stmt = src.skipped;
             let (text, pos) = (src.text.clone(), src.pos);
-            let defining = self.defining;
+            // Inside an object (a method, or execute with an object) names bind to its template.
+            let defining = self.defining.or(self.this.as_ref().map(|o| o.class));
             let mut p = Parser::new(self, text, pos, defining);
             let r = p.toplevel();
             let end = p.pos();
@@ -374,9 +372,10 @@ impl Interp {
                 TopLevel::Stmt(s) => {
                     self.trace.clear();
                     self.trace_extra = false;
-                    match self.exec(&s)? {
-                        Flow::Stop => return Ok(()),
-                        _ => {}
+                    match self.exec(&s) {
+                        Err(e) if e.kind == ErrorKind::Stop => {}
+                        Err(e) => return Err(e),
+                        Ok(_) => {}
                     }
                 }
             }
@@ -385,7 +384,7 @@ impl Interp {
 
     /// Attaches NEURON's location lines (file, line, caret, call trace) to an error.
     fn locate(&mut self, mut e: HocError, src: &Source) -> HocError {
-        if e.located || matches!(e.kind, ErrorKind::Quit(_)) {
+        if e.located || matches!(e.kind, ErrorKind::Quit(_) | ErrorKind::Stop | ErrorKind::IterBreak) {
             return e;
         }
         e.located = true;
