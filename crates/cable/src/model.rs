@@ -16,6 +16,8 @@ pub const DEFAULT_V: f64 = -65.0;
 pub struct Inserted {
     pub mech: usize,
     pub inst: Vec<u32>,
+    /// When it was inserted (for listings in insertion order).
+    pub serial: u64,
 }
 
 /// A variable of the model a recording or pointer can name.
@@ -237,7 +239,9 @@ impl Model {
         let inst = (0..n).map(|_| self.data[mech].add(&specs)).collect();
         // Keep mechanisms in catalogue order, as NEURON's property lists are.
         let pos = self.inserted[id].iter().position(|i| i.mech > mech).unwrap_or(self.inserted[id].len());
-        self.inserted[id].insert(pos, Inserted { mech, inst });
+        self.serial += 1;
+        let serial = self.serial;
+        self.inserted[id].insert(pos, Inserted { mech, inst, serial });
         self.mark_structure();
     }
 
@@ -249,6 +253,18 @@ impl Model {
             }
             self.mark_structure();
         }
+    }
+
+    /// Root sections in creation order.
+    pub fn roots_in_order(&self) -> Vec<SecId> {
+        (0..self.sections.len()).filter(|&s| self.exists(s) && self.sec(s).parent.is_none()).collect()
+    }
+
+    /// Density mechanisms of a section in the order they were inserted.
+    pub fn inserted_in_order(&self, id: SecId) -> Vec<&Inserted> {
+        let mut v: Vec<&Inserted> = self.inserted[id].iter().collect();
+        v.sort_by_key(|i| i.serial);
+        v
     }
 
     pub fn is_inserted(&self, id: SecId, mech: usize) -> bool {
@@ -446,13 +462,14 @@ impl Model {
     /// parent's node, x = 1 the end node, else the centre of the segment holding x.
     pub fn node_at(&self, id: SecId, x: f64) -> u32 {
         let s = self.sec(id);
+        let x = s.node_x(x);
         if x <= 0.0 {
             return self.sec_parent_node[id];
         }
         if x >= 1.0 {
             return self.sec_nodes[id][s.nseg];
         }
-        self.sec_nodes[id][s.seg_index(x)]
+        self.sec_nodes[id][((s.nseg as f64 * x) as usize).min(s.nseg - 1)]
     }
 
     fn lower_geometry(&mut self) {

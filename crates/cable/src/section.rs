@@ -58,9 +58,19 @@ impl Section {
         }
     }
 
+    /// `x` measured from the end attached to the parent (a section connected
+    /// by its 1 end runs backwards).
+    pub fn node_x(&self, x: f64) -> f64 {
+        if self.orientation == 1.0 {
+            1.0 - x
+        } else {
+            x
+        }
+    }
+
     /// Index of the segment containing `x`.
     pub fn seg_index(&self, x: f64) -> usize {
-        ((self.nseg as f64 * x) as usize).min(self.nseg - 1)
+        ((self.nseg as f64 * self.node_x(x)) as usize).min(self.nseg - 1)
     }
 
     /// Segment centres as NEURON computes them (dx/2, then += dx).

@@ -33,6 +33,9 @@ impl Drop for PointObj {
 pub struct NetConObj {
     pub index: usize,
     dropped: Rc<RefCell<Vec<usize>>>,
+    /// The source and target objects, for `pre()` and `syn()`.
+    pre: Option<std::rc::Weak<crate::object::Object>>,
+    syn: Option<std::rc::Weak<crate::object::Object>>,
 }
 
 impl Drop for NetConObj {
@@ -112,7 +115,11 @@ pub fn construct(it: &mut Interp, ci: u32, nc: NativeClass, args: &[Value]) -> H
             }
             it.eng.model.netcons.push(Some(n));
             let index = it.eng.model.netcons.len() - 1;
-            Box::new(NetConObj { index, dropped: NETCON_DROPS.with(|d| d.clone()) })
+            let weak = |v: Option<&Value>| match v {
+                Some(Value::Obj(Some(o))) => Some(Rc::downgrade(o)),
+                _ => None,
+            };
+            Box::new(NetConObj { index, dropped: NETCON_DROPS.with(|d| d.clone()), pre: weak(args.first()), syn: weak(args.get(1)) })
         }
         NativeClass::SectionRef => {
             let sec = match args.first() {
@@ -283,6 +290,10 @@ fn netcon_method(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResul
             Value::Num(n.active as i32 as f64)
         }
         "valid" => Value::Num(it.eng.model.netcons[idx].as_ref().is_some_and(|n| !matches!(n.source, Source::None) && !matches!(n.target, Target::None)) as i32 as f64),
+        "pre" | "syn" => {
+            let w = with_native::<NetConObj, _>(o, |n| if name == "pre" { n.pre.clone() } else { n.syn.clone() })?;
+            Value::Obj(w.and_then(|w| w.upgrade()))
+        }
         "wcnt" => Value::Num(it.eng.model.netcons[idx].as_ref().map(|n| n.weight.len()).unwrap_or(0) as f64),
         "event" => {
             let t = num(it, a, 0)?;

@@ -96,7 +96,7 @@ pub fn install(it: &mut Interp) {
             let pat = string(a, 0)?;
             let s = it.cur_sec()?;
             let name = it.sec_name(s);
-            let rx = regex::Regex::new(&format!("^(?:{})$", pat)).map_err(|e| hoc_err!("issection: {e}"))?;
+            let rx = crate::engine::sections::section_regex(&pat)?;
             Ok(Value::Num(rx.is_match(&name) as i32 as f64))
         }),
         ("ismembrane", |it, a| {
@@ -275,12 +275,13 @@ fn distance(it: &mut Interp, a: &[Value]) -> HResult<Value> {
 fn node_pos(m: &Model, s: SecId, x: f64) -> f64 {
     let sec = m.sec(s);
     let l = sec.length();
+    let x = sec.node_x(x);
     if x <= 0.0 {
         0.0
     } else if x >= 1.0 {
         l
     } else {
-        (sec.seg_index(x) as f64 + 0.5) / sec.nseg as f64 * l
+        (((sec.nseg as f64 * x) as usize).min(sec.nseg - 1) as f64 + 0.5) / sec.nseg as f64 * l
     }
 }
 
@@ -379,15 +380,20 @@ fn record_init(it: &mut Interp) {
         }
     }
     let model = &e.model;
-    sample(&mut e.records, model);
+    sample(&mut e.records, model, false, model.t);
+    sample(&mut e.records, model, true, model.t);
 }
 
-fn sample(records: &mut [Recording], m: &Model) {
+/// Samples recordings: every step (`discrete` false), or those with their
+/// own sample times that fall due by `until` (NEURON delivers them as events
+/// at the start of the next step, so the state is the one at `m.t`).
+fn sample(records: &mut [Recording], m: &Model, discrete: bool, until: f64) {
     for r in records.iter_mut() {
-        let due = match (&r.times, r.every) {
-            (Some(times), _) => times.get(r.next_index).is_some_and(|&t| m.t + 1e-9 >= t),
-            (None, Some(_)) => m.t + 1e-9 >= r.next,
-            (None, None) => true,
+        let due = match (&r.times, r.every, discrete) {
+            (Some(times), _, true) => times.get(r.next_index).is_some_and(|&t| t <= until),
+            (None, Some(_), true) => r.next <= until,
+            (None, None, false) => true,
+            _ => false,
         };
         if !due {
             continue;
@@ -409,7 +415,9 @@ fn fadvance(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
     it.sync_to_model();
     let e = &mut it.eng;
     let records = &mut e.records;
-    e.model.fadvance(&mut |m| sample(records, m));
+    let until = e.model.t + 0.5 * e.model.dt;
+    sample(records, &e.model, true, until);
+    e.model.fadvance(&mut |m| sample(records, m, false, m.t));
     flush_spikes(it);
     it.sync_from_model();
     Ok(Value::Num(1.0))
@@ -453,45 +461,44 @@ pub fn vector_record(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HR
 
 // ---------------------------------------------------------------- printing
 
+/// The node index NEURON's topology() indents a child by: -1 at 0, nseg at 1.
+fn node_index_exact(m: &Model, s: SecId, x: f64) -> i64 {
+    let sec = m.sec(s);
+    let x = sec.node_x(x);
+    if x <= 0.0 {
+        -1
+    } else if x >= 1.0 {
+        sec.nseg as i64
+    } else {
+        sec.seg_index(x) as i64
+    }
+}
+
 fn topology(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
+    fn dashes(m: &Model, s: SecId, offset: i64, first: char, out: &mut String) {
+        let sec = m.sec(s);
+        let o = sec.orientation as i32;
+        out.push_str(&" ".repeat(offset.max(0) as usize));
+        out.push(first);
+        out.push_str(&"-".repeat(sec.nseg.saturating_sub(1)));
+        if sec.rallbranch == 1.0 {
+            out.push_str(&format!("|       {}({}-{})\n", sec.name, o, 1 - o));
+        } else {
+            out.push_str(&format!("|       {}({}-{}) with {} rall branches\n", sec.name, o, 1 - o, fmt_g(sec.rallbranch, 6, false, false)));
+        }
+        // Children from the far end back; at one position, oldest first.
+        for c in child_list(m, s).into_iter().rev() {
+            let i = node_index_exact(m, s, m.sec(c).parent.unwrap().1);
+            out.push(' ');
+            dashes(m, c, i + offset + 1, '`', out);
+        }
+    }
     let m = &it.eng.model;
     let mut out = String::from("\n");
-    let secs: Vec<SecId> = it.all_sections();
-    let mut children: Vec<Vec<SecId>> = vec![Vec::new(); m.sections.len()];
-    for &s in &secs {
-        if let Some((p, _)) = m.sec(s).parent {
-            children[p].push(s);
-        }
-    }
-    for list in children.iter_mut() {
-        list.sort_by(|&a, &b| {
-            let (sa, sb) = (m.sec(a), m.sec(b));
-            sa.parent.unwrap().1.partial_cmp(&sb.parent.unwrap().1).unwrap().then(sb.serial.cmp(&sa.serial))
-        });
-    }
-    fn walk(m: &Model, children: &[Vec<SecId>], s: SecId, indent: usize, out: &mut String) {
-        let sec = m.sec(s);
-        let dashes = "-".repeat(sec.nseg);
-        let lead = if sec.parent.is_some() {
-            let px = sec.parent.unwrap().1;
-            format!("{}`", " ".repeat(indent))
-                + &if sec.orientation == 0.0 { format!("{dashes}|") } else { format!("{dashes}|") }
-                + &format!("       {}({}-{})", sec.name, sec.orientation as i32, 1 - sec.orientation as i32)
-                + &if px == 1.0 { String::new() } else { format!(" at {}", fmt_g(px, 6, false, false)) }
-        } else {
-            format!("|{dashes}|       {}(0-1)", sec.name)
-        };
-        out.push_str(&lead);
-        out.push('\n');
-        for &c in &children[s] {
-            let pos = m.sec(c).parent.unwrap().1;
-            let off = indent + 1 + ((pos * sec.nseg as f64) as usize).min(sec.nseg);
-            walk(m, children, c, if sec.parent.is_some() { off + 1 } else { off }, out);
-        }
-    }
-    for &s in &secs {
+    for s in it.all_sections() {
         if m.sec(s).parent.is_none() {
-            walk(m, &children, s, 0, &mut out);
+            out.push('|');
+            dashes(m, s, 0, '-', &mut out);
         }
     }
     out.push('\n');
@@ -503,17 +510,33 @@ fn psection(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
     let s = it.cur_sec()?;
     let m = &it.eng.model;
     let sec = m.sec(s);
-    let mut out = format!("{} {{ nseg={}  L={}  Ra={}\n", sec.name, sec.nseg, fmt_g(sec.length(), 6, false, false), fmt_g(sec.ra, 6, false, false));
-    if let Some((p, x)) = sec.parent {
-        out.push_str(&format!("\t{}{} connect {} ({}), {}\n", m.sec(p).name, "", sec.name, fmt_g(sec.orientation, 6, false, false), fmt_g(x, 6, false, false)));
+    let g = |x: f64| fmt_g(x, 6, false, false);
+    let mut out = format!("{} {{ nseg={}  L={}  Ra={}\n", sec.name, sec.nseg, g(sec.length()), g(sec.ra));
+    let morph = format!("\tinsert morphology {{ diam={}}}\n", g(sec.diam[0]));
+    let cap = format!("\tinsert capacitance {{ cm={}}}\n", g(sec.cm[0]));
+    match sec.parent {
+        Some((p, x)) => {
+            out.push_str(&format!("\t{} connect {} ({}), {}\n", m.sec(p).name, sec.name, g(sec.orientation), g(x)));
+            out.push_str("\t/* First segment only */\n");
+            out.push_str(&cap);
+            out.push_str(&morph);
+        }
+        None => {
+            let cell = m.roots_in_order().iter().position(|&r| r == s).unwrap_or(0);
+            out.push_str(&format!("\t/*location 0 attached to cell {cell}*/\n\t/* First segment only */\n"));
+            out.push_str(&morph);
+            out.push_str(&cap);
+        }
     }
-    out.push_str(&format!("\t/* First segment only */\n\tinsert morphology {{ diam={}}}\n\tinsert capacitance {{ cm={}}}\n", fmt_g(sec.diam[0], 6, false, false), fmt_g(sec.cm[0], 6, false, false)));
-    for ins in &m.inserted[s] {
+    for ins in m.inserted_in_order(s) {
         let mech = &m.mechs[ins.mech];
         out.push_str(&format!("\tinsert {} {{", mech.name()));
+        let mut first = true;
         for (k, v) in mech.vars().iter().enumerate() {
             if v.kind == cable::mechanism::VarKind::Parameter {
-                out.push_str(&format!(" {}_{}={}", v.name, mech.name(), fmt_g(m.data[ins.mech].cols[k][ins.inst[0] as usize], 6, false, false)));
+                out.push_str(if first { " " } else { " " });
+                first = false;
+                out.push_str(&format!("{}_{}={}", v.name, mech.name(), g(m.data[ins.mech].cols[k][ins.inst[0] as usize])));
             }
         }
         out.push_str("}\n");
@@ -532,7 +555,7 @@ pub fn secref_method(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HR
         "sec" => Value::Sec(s),
         "parent" => match m.sec(s).parent {
             Some((p, _)) => Value::Sec(p),
-            None => return Err(hoc_err!("SectionRef.parent: {} has no parent", m.sec(s).name)),
+            None => return Err(hoc_err!("SectionRef has no parent for  {}", m.sec(s).name)),
         },
         "trueparent" => {
             let mut cur = m.sec(s).parent;

@@ -11,6 +11,24 @@ use crate::object::ObjData;
 use crate::symbol::Kind;
 use crate::value::{ObjRef, Slot, Value};
 
+/// A whole-name regex from a HOC section pattern: `<`/`>` bracket a class,
+/// `[`/`]` are literal (NEURON's escape_bracket).
+pub fn section_regex(pat: &str) -> HResult<regex::Regex> {
+    let mut re = String::with_capacity(pat.len() + 8);
+    for c in pat.chars() {
+        match c {
+            '<' => re.push('['),
+            '>' => re.push(']'),
+            '[' | ']' => {
+                re.push('\\');
+                re.push(c);
+            }
+            _ => re.push(c),
+        }
+    }
+    regex::Regex::new(&format!("^(?:{re})$")).map_err(|e| hoc_err!("bad section pattern {pat}: {e}"))
+}
+
 impl Interp {
     /// The section a statement names.
     pub fn sec_of(&mut self, r: &SecRef) -> HResult<SecId> {
@@ -97,7 +115,7 @@ impl Interp {
                 self.eng.model.uninsert(s, m);
             }
             Stmt::Forall(body) => {
-                let secs: Vec<SecId> = self.all_sections();
+                let secs: Vec<SecId> = self.forall_sections();
                 for s in secs {
                     if !self.eng.model.exists(s) {
                         continue;
@@ -169,13 +187,24 @@ impl Interp {
         (0..self.eng.model.sections.len()).filter(|&s| self.eng.model.exists(s)).collect()
     }
 
+    /// The sections `forall` visits: inside an object, those named `OBJ.*`.
+    pub fn forall_sections(&self) -> Vec<SecId> {
+        match &self.this {
+            Some(o) => {
+                let Ok(rx) = section_regex(&format!("{}.*", self.object_name(o))) else { return Vec::new() };
+                self.all_sections().into_iter().filter(|&s| rx.is_match(&self.sec_name(s))).collect()
+            }
+            None => self.all_sections(),
+        }
+    }
+
     fn forsec_list(&mut self, e: &Expr) -> HResult<Vec<SecId>> {
         match self.eval(e)? {
             Value::Obj(Some(o)) => self.section_list_items(&o),
             v @ (Value::Str(_) | Value::SRef(_)) => {
                 let pat = crate::builtins::value_str(&v);
                 let mut out = Vec::new();
-                for s in self.all_sections() {
+                for s in self.forall_sections() {
                     if self.section_matches(s, &pat)? {
                         out.push(s);
                     }
@@ -186,36 +215,12 @@ impl Interp {
         }
     }
 
-    /// HOC's section-name pattern: `.*pat.*` where `<`/`>` bracket a class
-    /// and `[`/`]` are literal; inside an object, only its own sections.
+    /// forsec/ifsec matching: the regex `OBJ.*pat.*` (OBJ the current
+    /// object's name, empty at top level) must match the whole section name.
     pub fn section_matches(&mut self, s: SecId, pat: &str) -> HResult<bool> {
-        let name = self.sec_name(s);
-        let (name, scoped) = match &self.this {
-            Some(o) => {
-                let prefix = format!("{}.", self.object_name(o));
-                match name.strip_prefix(&prefix) {
-                    Some(rest) => (rest.to_string(), true),
-                    None => return Ok(false),
-                }
-            }
-            None => (name, false),
-        };
-        let _ = scoped;
-        let mut re = String::from(".*");
-        for c in pat.chars() {
-            match c {
-                '<' => re.push('['),
-                '>' => re.push(']'),
-                '[' | ']' | '(' | ')' | '+' | '?' | '{' | '}' | '|' | '\\' => {
-                    re.push('\\');
-                    re.push(c);
-                }
-                _ => re.push(c),
-            }
-        }
-        re.push_str(".*");
-        let rx = regex::Regex::new(&format!("^(?:{re})$")).map_err(|e| hoc_err!("bad pattern {pat}: {e}"))?;
-        Ok(rx.is_match(&name))
+        let obj = self.this.as_ref().map(|o| self.object_name(o)).unwrap_or_default();
+        let rx = section_regex(&format!("{obj}.*{pat}.*"))?;
+        Ok(rx.is_match(&self.sec_name(s)))
     }
 
     pub fn section_list_items(&mut self, o: &ObjRef) -> HResult<Vec<SecId>> {
