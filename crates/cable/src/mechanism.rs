@@ -46,6 +46,9 @@ pub struct MechData {
     pub g: Vec<f64>,
     /// Alive instances in node order; what the time loop visits.
     pub order: Vec<u32>,
+    /// A list of numbers per instance, for mechanisms that keep one
+    /// (VecStim's spike times, APCount's recorded times).
+    pub lists: Vec<Vec<f64>>,
 }
 
 impl MechData {
@@ -61,6 +64,7 @@ impl MechData {
         self.node.push(u32::MAX);
         self.alive.push(true);
         self.g.push(0.0);
+        self.lists.push(Vec::new());
         (self.alive.len() - 1) as u32
     }
 
@@ -73,6 +77,7 @@ impl MechData {
         self.node.push(u32::MAX);
         self.alive.push(true);
         self.g.push(0.0);
+        self.lists.push(Vec::new());
         (self.alive.len() - 1) as u32
     }
 

@@ -349,6 +349,187 @@ impl Mechanism for NetStim {
     }
 }
 
+/// Single-electrode voltage clamp: up to three levels through a series resistance.
+pub struct SEClamp(Vec<VarSpec>);
+impl SEClamp {
+    pub fn new() -> Self {
+        SEClamp(specs![
+            "rs" = 1.0, Parameter; "dur1" = 0.0, Parameter; "amp1" = 0.0, Parameter; "dur2" = 0.0, Parameter;
+            "amp2" = 0.0, Parameter; "dur3" = 0.0, Parameter; "amp3" = 0.0, Parameter;
+            "i" = 0.0, Assigned; "vc" = 0.0, Assigned; "tc2" = 0.0, Assigned; "tc3" = 0.0, Assigned; "on" = 0.0, Assigned
+        ])
+    }
+}
+const SE_RS: usize = 0;
+const SE_I: usize = 7;
+const SE_VC: usize = 8;
+const SE_TC2: usize = 9;
+const SE_TC3: usize = 10;
+const SE_ON: usize = 11;
+impl SEClamp {
+    fn icur(c: &mut [Vec<f64>], i: usize, v: f64) {
+        c[SE_I][i] = if c[SE_ON][i] != 0.0 { (c[SE_VC][i] - v) / c[SE_RS][i] } else { 0.0 };
+    }
+}
+impl Mechanism for SEClamp {
+    fn name(&self) -> &str {
+        "SEClamp"
+    }
+    fn kind(&self) -> MechKind {
+        MechKind::Point
+    }
+    fn vars(&self) -> &[VarSpec] {
+        &self.0
+    }
+    fn is_electrode(&self) -> bool {
+        true
+    }
+    fn initialize(&self, d: &mut MechData, _: &NodeView, _: &mut dyn FnMut(u32, &mut EventCtx)) {
+        for &i in &d.order {
+            let i = i as usize;
+            let c = &mut d.cols;
+            c[SE_TC2][i] = c[1][i] + c[3][i];
+            c[SE_TC3][i] = c[SE_TC2][i] + c[5][i];
+            c[SE_ON][i] = 0.0;
+        }
+    }
+    fn current(&self, d: &mut MechData, i: usize, v: f64, t: f64) -> f64 {
+        let c = &mut d.cols;
+        c[SE_ON][i] = 1.0;
+        if t < c[1][i] {
+            c[SE_VC][i] = c[2][i];
+        } else if t < c[SE_TC2][i] {
+            c[SE_VC][i] = c[4][i];
+        } else if t < c[SE_TC3][i] {
+            c[SE_VC][i] = c[6][i];
+        } else {
+            c[SE_VC][i] = 0.0;
+            c[SE_ON][i] = 0.0;
+        }
+        Self::icur(c, i, v);
+        c[SE_I][i]
+    }
+    fn state(&self, d: &mut MechData, n: &NodeView) {
+        // SOLVE icur METHOD after_cvode: the current at the new voltage.
+        for &i in &d.order {
+            let i = i as usize;
+            let v = n.v[d.node[i] as usize];
+            Self::icur(&mut d.cols, i, v);
+        }
+    }
+}
+
+/// Counts threshold crossings of the voltage at its location.
+pub struct APCount(Vec<VarSpec>);
+impl APCount {
+    pub fn new() -> Self {
+        APCount(specs!["n" = 0.0, Parameter; "thresh" = -20.0, Parameter; "time" = 0.0, Parameter; "firing" = 0.0, Assigned])
+    }
+    fn check(d: &mut MechData, i: usize, v: f64, t: f64) {
+        let c = &mut d.cols;
+        if v >= c[1][i] && c[3][i] == 0.0 {
+            c[3][i] = 1.0;
+            c[2][i] = t;
+            c[0][i] += 1.0;
+            d.lists[i].push(t);
+        }
+        if c[3][i] != 0.0 && v < c[1][i] && t > c[2][i] {
+            c[3][i] = 0.0;
+        }
+    }
+}
+impl Mechanism for APCount {
+    fn name(&self) -> &str {
+        "APCount"
+    }
+    fn kind(&self) -> MechKind {
+        MechKind::Point
+    }
+    fn vars(&self) -> &[VarSpec] {
+        &self.0
+    }
+    fn has_current(&self) -> bool {
+        false
+    }
+    fn initialize(&self, d: &mut MechData, n: &NodeView, _: &mut dyn FnMut(u32, &mut EventCtx)) {
+        for k in 0..d.order.len() {
+            let i = d.order[k] as usize;
+            d.cols[0][i] = 0.0;
+            d.cols[3][i] = 0.0;
+            d.lists[i].clear();
+            let v = n.v[d.node[i] as usize];
+            Self::check(d, i, v, n.t);
+        }
+    }
+    fn state(&self, d: &mut MechData, n: &NodeView) {
+        for k in 0..d.order.len() {
+            let i = d.order[k] as usize;
+            let v = n.v[d.node[i] as usize];
+            Self::check(d, i, v, n.t);
+        }
+    }
+}
+
+/// Spike generator playing the times of a vector (`VecStim.play(tvec)`).
+pub struct VecStim(Vec<VarSpec>);
+impl VecStim {
+    pub fn new() -> Self {
+        VecStim(specs!["index" = 0.0, Assigned; "etime" = 0.0, Assigned])
+    }
+    /// Moves to the next time of the list; index becomes -1 past the end.
+    fn element(d: &mut MechData, i: usize) {
+        let k = d.cols[0][i];
+        if k >= 0.0 {
+            match d.lists[i].get(k as usize) {
+                Some(&t) => {
+                    d.cols[1][i] = t;
+                    d.cols[0][i] += 1.0;
+                }
+                None => d.cols[0][i] = -1.0,
+            }
+        }
+    }
+}
+impl Mechanism for VecStim {
+    fn name(&self) -> &str {
+        "VecStim"
+    }
+    fn kind(&self) -> MechKind {
+        MechKind::Artificial
+    }
+    fn vars(&self) -> &[VarSpec] {
+        &self.0
+    }
+    fn has_current(&self) -> bool {
+        false
+    }
+    fn weights(&self) -> usize {
+        1
+    }
+    fn initialize(&self, d: &mut MechData, n: &NodeView, ev: &mut dyn FnMut(u32, &mut EventCtx)) {
+        for k in 0..d.order.len() {
+            let i = d.order[k] as usize;
+            d.cols[0][i] = 0.0;
+            Self::element(d, i);
+            if d.cols[0][i] > 0.0 {
+                let mut se = vec![(n.t + (d.cols[1][i] - n.t), 1.0)];
+                let mut sp = Vec::new();
+                ev(i as u32, &mut EventCtx { t: n.t, self_events: &mut se, spikes: &mut sp });
+            }
+        }
+    }
+    fn net_receive(&self, d: &mut MechData, i: usize, _w: &mut [f64], flag: f64, ctx: &mut EventCtx) {
+        if flag == 1.0 {
+            let t = ctx.t;
+            ctx.spikes.push(t);
+            Self::element(d, i);
+            if d.cols[0][i] > 0.0 {
+                ctx.self_events.push((t + (d.cols[1][i] - t), 1.0));
+            }
+        }
+    }
+}
+
 /// The built-in catalogue, in NEURON's mechanism order.
 pub fn builtin() -> Vec<Box<dyn Mechanism>> {
     vec![
@@ -357,6 +538,9 @@ pub fn builtin() -> Vec<Box<dyn Mechanism>> {
         Box::new(AlphaSynapse::new()),
         Box::new(ExpSyn::new()),
         Box::new(Exp2Syn::new()),
+        Box::new(SEClamp::new()),
+        Box::new(APCount::new()),
         Box::new(NetStim::new()),
+        Box::new(VecStim::new()),
     ]
 }

@@ -445,6 +445,7 @@ impl Model {
             let pick = |col: &Vec<f64>| old_ids.iter().map(|&i| col[i as usize]).collect::<Vec<f64>>();
             d.cols = d.cols.iter().map(pick).collect();
             d.g = vec![0.0; old_ids.len()];
+            d.lists = vec![Vec::new(); old_ids.len()];
             d.alive = vec![true; old_ids.len()];
             d.node = vec![u32::MAX; old_ids.len()];
             d.order = (0..old_ids.len() as u32).collect();

@@ -230,6 +230,15 @@ pub fn method(it: &mut Interp, o: &ObjRef, nc: NativeClass, name: &str, k: &[f64
                 _ => Value::Num(-1.0),
             }
         }
+        (NativeClass::Point(_), "play" | "record") => {
+            let (mech, inst) = point_of(o).unwrap();
+            let play = name == "play";
+            it.eng.point_vectors.retain(|p| !(p.mech == mech && p.inst == inst && p.play == play));
+            if let Some(Value::Obj(Some(v))) = a.first() {
+                it.eng.point_vectors.push(super::PointVector { mech, inst, vec: v.clone(), play });
+            }
+            Value::Num(1.0)
+        }
         (NativeClass::Point(_), "has_loc") => {
             let (mech, inst) = point_of(o).unwrap();
             let loc = it.eng.model.points[mech][inst as usize];

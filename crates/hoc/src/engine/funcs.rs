@@ -347,7 +347,14 @@ fn finitialize(it: &mut Interp, a: &[Value]) -> HResult<Value> {
     let v = opt_num(it, a, 0)?;
     it.free_dropped();
     it.sync_to_model();
+    for p in &it.eng.point_vectors {
+        if p.play {
+            let times = crate::builtins::vector::with_vec(&p.vec, |v| v.data.clone())?;
+            it.eng.model.data[p.mech].lists[p.inst as usize] = times;
+        }
+    }
     it.eng.model.finitialize(v);
+    flush_spikes(it);
     it.sync_from_model();
     record_init(it);
     Ok(Value::Num(1.0))
@@ -423,9 +430,19 @@ fn fadvance(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
     Ok(Value::Num(1.0))
 }
 
-/// Moves spike times NetCons recorded into their HOC vectors.
+/// Moves spike times NetCons and APCounts recorded into their HOC vectors.
 fn flush_spikes(it: &mut Interp) {
     let e = &mut it.eng;
+    for p in &e.point_vectors {
+        if !p.play {
+            let src = &e.model.data[p.mech].lists[p.inst as usize];
+            if let ObjData::Vector(v) = &mut *p.vec.data.borrow_mut() {
+                if v.data.len() != src.len() {
+                    v.data.clone_from(src);
+                }
+            }
+        }
+    }
     for (idx, vec) in &e.netcon_records {
         if let Some(Some(n)) = e.model.netcons.get_mut(*idx) {
             if n.recorded.is_empty() {

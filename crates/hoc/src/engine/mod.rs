@@ -74,6 +74,17 @@ pub struct Engine {
     pub distance_origin: Option<(SecId, f64)>,
     /// NetCon.record targets: NetCon index and the Vector receiving spike times.
     pub netcon_records: Vec<(usize, ObjRef)>,
+    /// Point processes tied to a Vector: `VecStim.play(v)` reads it at
+    /// finitialize, `APCount.record(v)` receives the spike times.
+    pub point_vectors: Vec<PointVector>,
+}
+
+pub struct PointVector {
+    pub mech: usize,
+    pub inst: u32,
+    pub vec: ObjRef,
+    /// True for play (vector → mechanism), false for record (mechanism → vector).
+    pub play: bool,
 }
 
 impl Engine {
@@ -89,6 +100,7 @@ impl Engine {
             sec_sym: Vec::new(),
             distance_origin: None,
             netcon_records: Vec::new(),
+            point_vectors: Vec::new(),
         }
     }
 }
