@@ -418,7 +418,8 @@ impl Model {
             }
             let d = &mut self.data[m];
             let mut order: Vec<u32> = (0..d.alive.len() as u32).filter(|&i| d.alive[i as usize] && d.node[i as usize] != u32::MAX).collect();
-            order.sort_by_key(|&i| d.node[i as usize]);
+            // Node order; at one node the newest first, as NEURON lists properties.
+            order.sort_by_key(|&i| (d.node[i as usize], std::cmp::Reverse(i)));
             d.order = order;
         }
         self.structure_dirty = false;
@@ -539,9 +540,16 @@ impl Model {
 
     /// `finitialize(v)`: t = 0, v set, INITIAL blocks, events at t = 0, one current evaluation.
     pub fn finitialize(&mut self, v_init: Option<f64>) {
+        self.finitialize_with(v_init, &mut |_| {});
+    }
+
+    /// `finitialize` with `play_init` run where NEURON starts Vector.play
+    /// (t = 0, queue cleared, before v is set).
+    pub fn finitialize_with(&mut self, v_init: Option<f64>, play_init: &mut dyn FnMut(&mut Model)) {
         self.ensure_lowered();
         self.t = 0.0;
         self.queue.clear();
+        play_init(self);
         if let Some(v) = v_init {
             self.tree.v.iter_mut().for_each(|x| *x = v);
         }
@@ -644,11 +652,13 @@ impl Model {
 
     /// One fixed step (`fadvance()`) in NEURON's order; `record` samples the
     /// new state before the events due at the new time are delivered.
-    pub fn fadvance(&mut self, record: &mut dyn FnMut(&Model)) {
+    /// `play` sets continuously played variables after each half step.
+    pub fn fadvance(&mut self, play: &mut dyn FnMut(&mut Model), record: &mut dyn FnMut(&Model)) {
         self.ensure_lowered();
         self.check_thresholds();
         self.deliver_events(self.t + 0.5 * self.dt);
         self.t += 0.5 * self.dt;
+        play(self);
         self.setup_matrix();
         self.tree.solve();
         let t = &mut self.tree;
@@ -669,6 +679,7 @@ impl Model {
             }
         }
         self.t += 0.5 * self.dt;
+        play(self);
         {
             let t = &mut self.tree;
             let nodes = NodeView {

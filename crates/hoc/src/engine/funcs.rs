@@ -353,7 +353,13 @@ fn finitialize(it: &mut Interp, a: &[Value]) -> HResult<Value> {
             it.eng.model.data[p.mech].lists[p.inst as usize] = times;
         }
     }
-    it.eng.model.finitialize(v);
+    let plays = &mut it.eng.plays;
+    it.eng.model.finitialize_with(v, &mut |m| {
+        for p in plays.iter_mut() {
+            p.init();
+            p.deliver(m, 0.0);
+        }
+    });
     flush_spikes(it);
     it.sync_from_model();
     record_init(it);
@@ -424,7 +430,19 @@ fn fadvance(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
     let records = &mut e.records;
     let until = e.model.t + 0.5 * e.model.dt;
     sample(records, &e.model, true, until);
-    e.model.fadvance(&mut |m| sample(records, m, false, m.t));
+    let plays = &mut e.plays;
+    for p in plays.iter_mut() {
+        p.deliver(&mut e.model, until);
+    }
+    e.model.fadvance(
+        &mut |m| {
+            for p in plays.iter_mut() {
+                let t = m.t;
+                p.set_continuous(m, t);
+            }
+        },
+        &mut |m| sample(records, m, false, m.t),
+    );
     flush_spikes(it);
     it.sync_from_model();
     Ok(Value::Num(1.0))
@@ -457,8 +475,14 @@ fn flush_spikes(it: &mut Interp) {
 
 /// `vec.record(&var [, Dt | tvec])`, `vec.play(...)`.
 pub fn vector_record(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<Value> {
-    if name != "record" {
-        return Err(hoc_err!("Vector.{name} is not available yet"));
+    match name {
+        "play" => return vector_play(it, o, a),
+        "play_remove" => {
+            it.eng.plays.retain(|p| !std::rc::Rc::ptr_eq(&p.src, o));
+            it.eng.records.retain(|r| !std::rc::Rc::ptr_eq(&r.vec, o));
+            return Ok(Value::Num(0.0));
+        }
+        _ => {}
     }
     let var = match a.first() {
         Some(Value::Ptr(Place::Engine(v))) => *v,
@@ -473,6 +497,27 @@ pub fn vector_record(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HR
     };
     it.eng.records.retain(|r| !std::rc::Rc::ptr_eq(&r.vec, o));
     it.eng.records.push(Recording { var, vec: o.clone(), every, next: 0.0, times, next_index: 0 });
+    Ok(Value::Obj(Some(o.clone())))
+}
+
+/// `vsrc.play(&var, Dt | tvec [, continuous])`.
+fn vector_play(it: &mut Interp, o: &ObjRef, a: &[Value]) -> HResult<Value> {
+    let var = match a.first() {
+        Some(Value::Ptr(Place::Engine(v))) => *v,
+        Some(v) => return Err(hoc_err!("Vector.play: can't play into a {}", v.type_name())),
+        None => return Err(hoc_err!("Vector.play: needs a pointer")),
+    };
+    let (tvec, every) = match a.get(1) {
+        Some(Value::Num(dt)) => (None, *dt),
+        Some(Value::Obj(Some(tv))) => (Some(tv.clone()), 0.0),
+        _ => (None, it.eng.model.dt),
+    };
+    let continuous = opt_num(it, a, 2)?.is_some_and(|c| c != 0.0);
+    if continuous && tvec.is_none() {
+        return Err(hoc_err!("Vector.play: continuous play needs a time vector"));
+    }
+    it.eng.plays.retain(|p| !std::rc::Rc::ptr_eq(&p.src, o));
+    it.eng.plays.push(super::play::Play::new(var, o.clone(), tvec, every, continuous));
     Ok(Value::Obj(Some(o.clone())))
 }
 

@@ -4,6 +4,7 @@
 
 pub mod classes;
 pub mod funcs;
+pub mod play;
 pub mod range;
 pub mod sections;
 
@@ -77,6 +78,8 @@ pub struct Engine {
     /// Point processes tied to a Vector: `VecStim.play(v)` reads it at
     /// finitialize, `APCount.record(v)` receives the spike times.
     pub point_vectors: Vec<PointVector>,
+    /// Vector.play sources.
+    pub plays: Vec<play::Play>,
 }
 
 pub struct PointVector {
@@ -101,6 +104,7 @@ impl Engine {
             distance_origin: None,
             netcon_records: Vec::new(),
             point_vectors: Vec::new(),
+            plays: Vec::new(),
         }
     }
 }

@@ -1,0 +1,122 @@
+//! `Vector.play`: values driven into a variable during a run, as NEURON's
+//! VecPlayStep (a value at each event time) and VecPlayContinuous (linear
+//! interpolation at every half step, with events at the sample times).
+
+use cable::model::{Model, Var};
+
+use crate::value::ObjRef;
+
+pub struct Play {
+    pub var: Var,
+    /// The Vector of values (read when the run starts).
+    pub src: ObjRef,
+    /// Sample times: a Vector, or every `dt` from 0.
+    pub tvec: Option<ObjRef>,
+    pub every: f64,
+    pub continuous: bool,
+    y: Vec<f64>,
+    t: Vec<f64>,
+    /// Step play: next index to play, and its event time.
+    index: usize,
+    /// Continuous play: NEURON's last and upper-bound indices.
+    last: usize,
+    ubound: usize,
+    /// Time of the pending event, if any.
+    next_event: Option<f64>,
+}
+
+impl Play {
+    pub fn new(var: Var, src: ObjRef, tvec: Option<ObjRef>, every: f64, continuous: bool) -> Self {
+        Play { var, src, tvec, every, continuous, y: Vec::new(), t: Vec::new(), index: 0, last: 0, ubound: 0, next_event: None }
+    }
+
+    /// At finitialize: read the vectors and post the first event.
+    pub fn init(&mut self) {
+        self.y = vec_data(&self.src);
+        self.t = self.tvec.as_ref().map(vec_data).unwrap_or_default();
+        self.index = 0;
+        self.last = 0;
+        self.ubound = 0;
+        self.next_event = if self.continuous {
+            self.t.first().copied()
+        } else if self.tvec.is_some() {
+            self.t.first().copied()
+        } else {
+            Some(0.0)
+        };
+        if self.y.is_empty() {
+            self.next_event = None;
+        }
+    }
+
+    /// Delivers this play's events due by `until` (their value set at their time).
+    pub fn deliver(&mut self, m: &mut Model, until: f64) {
+        while let Some(te) = self.next_event.filter(|&te| te <= until) {
+            if self.continuous {
+                self.last = self.ubound;
+                self.next_event = None;
+                if self.ubound + 1 < self.t.len() {
+                    self.ubound += 1;
+                    self.next_event = Some(self.t[self.ubound]);
+                }
+                self.set_continuous(m, te);
+            } else {
+                if let Some(&y) = self.y.get(self.index) {
+                    m.write_var(&self.var, y);
+                }
+                self.index += 1;
+                self.next_event = None;
+                if self.index < self.y.len() {
+                    self.next_event = match &self.tvec {
+                        Some(_) => self.t.get(self.index).copied(),
+                        None => Some(te + self.every),
+                    };
+                }
+            }
+        }
+    }
+
+    /// Continuous play: the interpolated value at `tt`.
+    pub fn set_continuous(&mut self, m: &mut Model, tt: f64) {
+        if self.continuous && !self.y.is_empty() && !self.t.is_empty() {
+            let v = self.interpolate(tt);
+            m.write_var(&self.var, v);
+        }
+    }
+
+    fn interpolate(&mut self, tt: f64) -> f64 {
+        let (t, y) = (&self.t, &self.y);
+        let n = t.len().min(y.len());
+        if n == 0 {
+            return 0.0;
+        }
+        let ub = self.ubound.min(n - 1);
+        if tt >= t[ub] {
+            self.last = ub;
+            if self.last == 0 {
+                return y[0];
+            }
+        } else if tt <= t[0] {
+            self.last = 0;
+            return y[0];
+        } else {
+            while self.last > 0 && tt < t[self.last] {
+                self.last -= 1;
+            }
+            while self.last < n - 1 && tt >= t[self.last] {
+                self.last += 1;
+            }
+        }
+        let (x0, x1) = (y[self.last - 1], y[self.last]);
+        let (t0, t1) = (t[self.last - 1], t[self.last]);
+        if t0 == t1 {
+            return (x0 + x1) / 2.0;
+        }
+        let th = (tt - t0) / (t1 - t0);
+        x0 + (x1 - x0) * th
+    }
+}
+
+fn vec_data(o: &ObjRef) -> Vec<f64> {
+    crate::builtins::vector::with_vec(o, |v| v.data.clone()).unwrap_or_default()
+}
