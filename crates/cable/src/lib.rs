@@ -8,6 +8,7 @@ pub mod mechanism;
 pub mod mechs;
 pub mod model;
 pub mod section;
+pub mod shape;
 pub mod tree;
 
 pub use model::Model;

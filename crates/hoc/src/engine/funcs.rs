@@ -135,6 +135,10 @@ pub fn install(it: &mut Interp) {
             Ok(Value::Num(0.0))
         }),
         ("lambda_f", lambda_f),
+        ("define_shape", |it, _| {
+            it.eng.model.define_shape();
+            Ok(Value::Num(1.0))
+        }),
         ("psection", psection),
     ];
     for (n, f) in fs {
