@@ -357,6 +357,9 @@ fn finitialize(it: &mut Interp, a: &[Value]) -> HResult<Value> {
             it.eng.model.data[p.mech].lists[p.inst as usize] = times;
         }
     }
+    if let Some(obs) = it.eng.observer.as_mut() {
+        obs.before_init(&mut it.eng.model);
+    }
     let plays = &mut it.eng.plays;
     it.eng.model.finitialize_with(v, &mut |m| {
         for p in plays.iter_mut() {
@@ -367,6 +370,9 @@ fn finitialize(it: &mut Interp, a: &[Value]) -> HResult<Value> {
     flush_spikes(it);
     it.sync_from_model();
     record_init(it);
+    if let Some(obs) = it.eng.observer.as_mut() {
+        obs.on_init(&it.eng.model);
+    }
     Ok(Value::Num(1.0))
 }
 
@@ -447,6 +453,9 @@ fn fadvance(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
         },
         &mut |m| sample(records, m, false, m.t),
     );
+    if let Some(obs) = it.eng.observer.as_mut() {
+        obs.on_step(&it.eng.model);
+    }
     flush_spikes(it);
     it.sync_from_model();
     Ok(Value::Num(1.0))

@@ -46,6 +46,15 @@ pub enum RangeVar {
     Mech(usize, usize),
 }
 
+/// Something that follows the run (the extracellular probes): told after
+/// each finitialize and after each time step, with the model at that moment.
+pub trait StepObserver {
+    /// Called before finitialize lowers the model (e.g. to place 3-D points).
+    fn before_init(&mut self, _model: &mut Model) {}
+    fn on_init(&mut self, model: &Model);
+    fn on_step(&mut self, model: &Model);
+}
+
 /// What `Vector.record` samples into a vector.
 pub struct Recording {
     pub var: Var,
@@ -80,6 +89,8 @@ pub struct Engine {
     pub point_vectors: Vec<PointVector>,
     /// Vector.play sources.
     pub plays: Vec<play::Play>,
+    /// The run's observer (probes), if any.
+    pub observer: Option<Box<dyn StepObserver>>,
 }
 
 pub struct PointVector {
@@ -105,6 +116,7 @@ impl Engine {
             netcon_records: Vec::new(),
             point_vectors: Vec::new(),
             plays: Vec::new(),
+            observer: None,
         }
     }
 }
