@@ -15,6 +15,21 @@ pub fn hoc_exp(x: f64) -> f64 {
     }
 }
 
+/// The name, kind and variables every built-in mechanism reports.
+macro_rules! meta {
+    ($name:literal, $kind:ident) => {
+        fn name(&self) -> &str {
+            $name
+        }
+        fn kind(&self) -> MechKind {
+            MechKind::$kind
+        }
+        fn vars(&self) -> &[VarSpec] {
+            &self.0
+        }
+    };
+}
+
 macro_rules! specs {
     ($($n:literal = $d:expr, $k:expr);* $(;)?) => { vec![$(VarSpec::new($n, $d, $k)),*] };
 }
@@ -27,15 +42,7 @@ impl Pas {
     }
 }
 impl Mechanism for Pas {
-    fn name(&self) -> &str {
-        "pas"
-    }
-    fn kind(&self) -> MechKind {
-        MechKind::Density
-    }
-    fn vars(&self) -> &[VarSpec] {
-        &self.0
-    }
+    meta!("pas", Density);
     fn initialize(&self, _: &mut MechData, _: &NodeView, _: &mut dyn FnMut(u32, &mut EventCtx)) {}
     fn current(&self, d: &mut MechData, i: usize, v: f64, _t: f64) -> f64 {
         let c = &mut d.cols;
@@ -69,15 +76,7 @@ impl IClamp {
     }
 }
 impl Mechanism for IClamp {
-    fn name(&self) -> &str {
-        "IClamp"
-    }
-    fn kind(&self) -> MechKind {
-        MechKind::Point
-    }
-    fn vars(&self) -> &[VarSpec] {
-        &self.0
-    }
+    meta!("IClamp", Point);
     fn is_electrode(&self) -> bool {
         true
     }
@@ -102,15 +101,7 @@ impl ExpSyn {
     }
 }
 impl Mechanism for ExpSyn {
-    fn name(&self) -> &str {
-        "ExpSyn"
-    }
-    fn kind(&self) -> MechKind {
-        MechKind::Point
-    }
-    fn vars(&self) -> &[VarSpec] {
-        &self.0
-    }
+    meta!("ExpSyn", Point);
     fn weights(&self) -> usize {
         1
     }
@@ -152,15 +143,7 @@ impl Exp2Syn {
 const TAU1: usize = 0;
 const TAU2: usize = 1;
 impl Mechanism for Exp2Syn {
-    fn name(&self) -> &str {
-        "Exp2Syn"
-    }
-    fn kind(&self) -> MechKind {
-        MechKind::Point
-    }
-    fn vars(&self) -> &[VarSpec] {
-        &self.0
-    }
+    meta!("Exp2Syn", Point);
     fn weights(&self) -> usize {
         1
     }
@@ -219,15 +202,7 @@ impl AlphaSynapse {
     }
 }
 impl Mechanism for AlphaSynapse {
-    fn name(&self) -> &str {
-        "AlphaSynapse"
-    }
-    fn kind(&self) -> MechKind {
-        MechKind::Point
-    }
-    fn vars(&self) -> &[VarSpec] {
-        &self.0
-    }
+    meta!("AlphaSynapse", Point);
     fn initialize(&self, _: &mut MechData, _: &NodeView, _: &mut dyn FnMut(u32, &mut EventCtx)) {}
     fn current(&self, d: &mut MechData, i: usize, v: f64, t: f64) -> f64 {
         let c = &mut d.cols;
@@ -283,15 +258,7 @@ impl NetStim {
     }
 }
 impl Mechanism for NetStim {
-    fn name(&self) -> &str {
-        "NetStim"
-    }
-    fn kind(&self) -> MechKind {
-        MechKind::Artificial
-    }
-    fn vars(&self) -> &[VarSpec] {
-        &self.0
-    }
+    meta!("NetStim", Artificial);
     fn has_current(&self) -> bool {
         false
     }
@@ -372,15 +339,7 @@ impl SEClamp {
     }
 }
 impl Mechanism for SEClamp {
-    fn name(&self) -> &str {
-        "SEClamp"
-    }
-    fn kind(&self) -> MechKind {
-        MechKind::Point
-    }
-    fn vars(&self) -> &[VarSpec] {
-        &self.0
-    }
+    meta!("SEClamp", Point);
     fn is_electrode(&self) -> bool {
         true
     }
@@ -439,15 +398,7 @@ impl APCount {
     }
 }
 impl Mechanism for APCount {
-    fn name(&self) -> &str {
-        "APCount"
-    }
-    fn kind(&self) -> MechKind {
-        MechKind::Point
-    }
-    fn vars(&self) -> &[VarSpec] {
-        &self.0
-    }
+    meta!("APCount", Point);
     fn has_current(&self) -> bool {
         false
     }
@@ -491,15 +442,7 @@ impl VecStim {
     }
 }
 impl Mechanism for VecStim {
-    fn name(&self) -> &str {
-        "VecStim"
-    }
-    fn kind(&self) -> MechKind {
-        MechKind::Artificial
-    }
-    fn vars(&self) -> &[VarSpec] {
-        &self.0
-    }
+    meta!("VecStim", Artificial);
     fn has_current(&self) -> bool {
         false
     }

@@ -8,6 +8,11 @@ use crate::mechanism::{EventCtx, MechData, MechKind, Mechanism, NodeView};
 use crate::section::{SecId, Section};
 use crate::tree::Tree;
 
+/// The node arrays as mechanisms see them during a step.
+fn view(t: &mut Tree, time: f64, dt: f64, celsius: f64, imem: bool) -> NodeView<'_> {
+    NodeView { v: &t.v, area: &t.area, rhs: &mut t.rhs, d: &mut t.d, sav_rhs: &mut t.sav_rhs, sav_d: &mut t.sav_d, t: time, dt, celsius, imem }
+}
+
 /// Default resting potential of nodes that have not been initialised.
 pub const DEFAULT_V: f64 = -65.0;
 
@@ -557,18 +562,7 @@ impl Model {
             let mut posted: Vec<(u32, Vec<(f64, f64)>)> = Vec::new();
             {
                 let t = &mut self.tree;
-                let nodes = NodeView {
-                    v: &t.v,
-                    area: &t.area,
-                    rhs: &mut t.rhs,
-                    d: &mut t.d,
-                    sav_rhs: &mut t.sav_rhs,
-                    sav_d: &mut t.sav_d,
-                    t: self.t,
-                    dt: self.dt,
-                    celsius: self.celsius,
-                    imem: self.fast_imem,
-                };
+                let nodes = view(t, self.t, self.dt, self.celsius, self.fast_imem);
                 let mut collect = |inst: u32, ctx: &mut EventCtx| {
                     posted.push((inst, std::mem::take(ctx.self_events)));
                 };
@@ -613,18 +607,7 @@ impl Model {
             t.sav_d.fill(0.0);
         }
         {
-            let mut nodes = NodeView {
-                v: &t.v,
-                area: &t.area,
-                rhs: &mut t.rhs,
-                d: &mut t.d,
-                sav_rhs: &mut t.sav_rhs,
-                sav_d: &mut t.sav_d,
-                t: self.t,
-                dt: self.dt,
-                celsius: self.celsius,
-                imem,
-            };
+            let mut nodes = view(t, self.t, self.dt, self.celsius, imem);
             for (m, mech) in self.mechs.iter().enumerate() {
                 if mech.has_current() && mech.kind() != MechKind::Artificial && !self.data[m].order.is_empty() {
                     mech.currents(&mut self.data[m], &mut nodes);
@@ -682,18 +665,7 @@ impl Model {
         play(self);
         {
             let t = &mut self.tree;
-            let nodes = NodeView {
-                v: &t.v,
-                area: &t.area,
-                rhs: &mut t.rhs,
-                d: &mut t.d,
-                sav_rhs: &mut t.sav_rhs,
-                sav_d: &mut t.sav_d,
-                t: self.t,
-                dt: self.dt,
-                celsius: self.celsius,
-                imem: self.fast_imem,
-            };
+            let nodes = view(t, self.t, self.dt, self.celsius, self.fast_imem);
             for (m, mech) in self.mechs.iter().enumerate() {
                 if !self.data[m].order.is_empty() {
                     mech.state(&mut self.data[m], &nodes);

@@ -115,32 +115,12 @@ impl Interp {
                 self.eng.model.uninsert(s, m);
             }
             Stmt::Forall(body) => {
-                let secs: Vec<SecId> = self.forall_sections();
-                for s in secs {
-                    if !self.eng.model.exists(s) {
-                        continue;
-                    }
-                    match self.with_section(s, |it| it.exec(body))? {
-                        Flow::Break => break,
-                        Flow::Return(v) => return Ok(Flow::Return(v)),
-                        Flow::Stop => return Ok(Flow::Stop),
-                        _ => {}
-                    }
-                }
+                let secs = self.forall_sections();
+                return self.over_sections(secs, body);
             }
             Stmt::Forsec(e, body) => {
                 let secs = self.forsec_list(e)?;
-                for s in secs {
-                    if !self.eng.model.exists(s) {
-                        continue;
-                    }
-                    match self.with_section(s, |it| it.exec(body))? {
-                        Flow::Break => break,
-                        Flow::Return(v) => return Ok(Flow::Return(v)),
-                        Flow::Stop => return Ok(Flow::Stop),
-                        _ => {}
-                    }
-                }
+                return self.over_sections(secs, body);
             }
             Stmt::Ifsec(e, body) => {
                 let s = self.cur_sec()?;
@@ -171,6 +151,21 @@ impl Interp {
                 }
             }
             _ => unreachable!("not a section statement"),
+        }
+        Ok(Flow::Normal)
+    }
+
+    /// Runs `body` with each section (still existing) as the current one.
+    fn over_sections(&mut self, secs: Vec<SecId>, body: &Stmt) -> HResult<Flow> {
+        for s in secs {
+            if !self.eng.model.exists(s) {
+                continue;
+            }
+            match self.with_section(s, |it| it.exec(body))? {
+                Flow::Break => break,
+                f @ (Flow::Return(_) | Flow::Stop) => return Ok(f),
+                _ => {}
+            }
         }
         Ok(Flow::Normal)
     }
