@@ -1,5 +1,7 @@
 //! `nerve`: the command-line front end.
 
+mod probes;
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -58,10 +60,20 @@ fn split_items(items: &[String]) -> Result<Vec<Item>, String> {
     Ok(out)
 }
 
-fn run(items: Vec<Item>) -> ExitCode {
+/// Probes of a run and where their results go.
+struct ProbeOutput {
+    run: std::rc::Rc<std::cell::RefCell<probes::ProbeRun>>,
+    error: std::rc::Rc<std::cell::RefCell<Option<String>>>,
+    dir: PathBuf,
+}
+
+fn run(items: Vec<Item>, probe_out: Option<ProbeOutput>) -> ExitCode {
     let stdout = std::io::stdout();
     let out = std::io::BufWriter::with_capacity(1 << 16, stdout);
     let mut it = hoc::Interp::new(Box::new(out));
+    if let Some(p) = &probe_out {
+        it.eng.observer = Some(Box::new(probes::Observer(p.run.clone(), p.error.clone())));
+    }
     let mut result = Ok(());
     for item in items {
         result = match item {
@@ -76,6 +88,18 @@ fn run(items: Vec<Item>) -> ExitCode {
         it.end_partial_line();
     }
     it.flush();
+    if result.is_ok() {
+        if let Some(p) = &probe_out {
+            if let Some(e) = p.error.borrow().as_ref() {
+                eprintln!("nerve: {e}");
+                return ExitCode::from(1);
+            }
+            if let Err(e) = p.run.borrow_mut().write(&p.dir) {
+                eprintln!("nerve: {e}");
+                return ExitCode::from(1);
+            }
+        }
+    }
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => match e.kind {
@@ -97,9 +121,24 @@ fn main() -> ExitCode {
                 eprintln!("nerve: --mod: NMODL mechanisms are not available in this build");
                 return ExitCode::from(2);
             }
-            if probes.is_some() || out.is_some() {
-                eprintln!("nerve: warning: --probes/--out: extracellular probes are not computed in this build");
-            }
+            let probe_out = match (probes, out) {
+                (Some(p), Some(dir)) => match probes::load(&p) {
+                    Ok((specs, soma)) => Some(ProbeOutput {
+                        run: std::rc::Rc::new(std::cell::RefCell::new(probes::ProbeRun::new(specs, soma))),
+                        error: Default::default(),
+                        dir,
+                    }),
+                    Err(e) => {
+                        eprintln!("nerve: {e}");
+                        return ExitCode::from(2);
+                    }
+                },
+                (None, None) => None,
+                _ => {
+                    eprintln!("nerve: --probes and --out go together");
+                    return ExitCode::from(2);
+                }
+            };
             let items = match split_items(&items) {
                 Ok(i) => i,
                 Err(e) => {
@@ -107,7 +146,7 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            run(items)
+            run(items, probe_out)
         }
     }
 }

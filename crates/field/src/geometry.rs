@@ -1,0 +1,91 @@
+//! Segment geometry and the crate's error type.
+
+use std::fmt;
+
+/// Segment geometry in µm: start/end points and diameters, one per segment.
+///
+/// Each segment is a straight line from `start[i]` to `end[i]` with constant
+/// diameter `diam[i]`; its membrane current is spread evenly along it (line
+/// sources) or sits at its midpoint (point sources). `diam[i] / 2` is the
+/// closest distance to the segment at which the potential is evaluated
+/// (LFPykit's `r_limit`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CellGeometry {
+    pub start: Vec<[f64; 3]>,
+    pub end: Vec<[f64; 3]>,
+    pub diam: Vec<f64>,
+}
+
+impl CellGeometry {
+    /// Number of segments.
+    pub fn len(&self) -> usize {
+        self.start.len()
+    }
+
+    /// True when there are no segments.
+    pub fn is_empty(&self) -> bool {
+        self.start.is_empty()
+    }
+
+    /// Midpoint of segment `i`, `(start + end) / 2` per coordinate.
+    pub fn mid(&self, i: usize) -> [f64; 3] {
+        let (s, e) = (self.start[i], self.end[i]);
+        [
+            (s[0] + e[0]) / 2.0,
+            (s[1] + e[1]) / 2.0,
+            (s[2] + e[2]) / 2.0,
+        ]
+    }
+
+    /// The same geometry moved by `d` (µm).
+    pub fn translated(&self, d: [f64; 3]) -> CellGeometry {
+        let shift = |p: &[f64; 3]| [p[0] + d[0], p[1] + d[1], p[2] + d[2]];
+        CellGeometry {
+            start: self.start.iter().map(shift).collect(),
+            end: self.end.iter().map(shift).collect(),
+            diam: self.diam.clone(),
+        }
+    }
+
+    /// Length of segment `i` (µm).
+    pub fn length(&self, i: usize) -> f64 {
+        let (s, e) = (self.start[i], self.end[i]);
+        let (dx, dy, dz) = (e[0] - s[0], e[1] - s[1], e[2] - s[2]);
+        (dx * dx + dy * dy + dz * dz).sqrt()
+    }
+
+    /// Closest allowed source–contact distance of segment `i`: its radius (µm).
+    pub(crate) fn r_limit(&self, i: usize) -> f64 {
+        self.diam[i] / 2.0
+    }
+
+    /// Checks that the three arrays have the same length.
+    pub(crate) fn check(&self) -> Result<(), FieldError> {
+        if self.end.len() != self.start.len() || self.diam.len() != self.start.len() {
+            return Err(FieldError(format!(
+                "cell geometry: {} start points, {} end points and {} diameters",
+                self.start.len(),
+                self.end.len(),
+                self.diam.len()
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// What went wrong building or evaluating a forward model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldError(pub String);
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for FieldError {}
+
+/// Shorthand for building an error from anything printable.
+pub(crate) fn err<T>(msg: impl Into<String>) -> Result<T, FieldError> {
+    Err(FieldError(msg.into()))
+}

@@ -1,0 +1,288 @@
+//! Probes in the run: `--probes probes.json --out DIR`. The membrane
+//! currents of every segment are gathered in blocks of time steps and turned
+//! into probe signals with each probe's matrix (Y = M · I, faer), so memory
+//! grows with the outputs, not with segments × steps. Results are written as
+//! .npy files, each atomically, at the end of the run.
+
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use cable::Model;
+use faer::Mat;
+use field::{CellGeometry, Probe};
+
+/// Time steps gathered before each matrix product.
+const BLOCK: usize = 256;
+
+pub struct ProbeSpec {
+    pub name: String,
+    pub probe: Box<dyn Probe>,
+    pub json: serde_json::Value,
+}
+
+/// Parses probes.json; every error names the probe and field.
+pub fn load(path: &Path) -> Result<(Vec<ProbeSpec>, Option<[f64; 3]>), String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("{}:{}:{}: {e}", path.display(), e.line(), e.column()))?;
+    let list = v.get("probes").and_then(|p| p.as_array()).ok_or_else(|| format!("{}: field 'probes' must be a list", path.display()))?;
+    let soma_position = match v.get("soma_position") {
+        None => None,
+        Some(p) => {
+            let a = p.as_array().filter(|a| a.len() == 3 && a.iter().all(|x| x.is_number()));
+            let a = a.ok_or_else(|| format!("{}: field 'soma_position' must be [x, y, z]", path.display()))?;
+            Some([a[0].as_f64().unwrap(), a[1].as_f64().unwrap(), a[2].as_f64().unwrap()])
+        }
+    };
+    let mut specs = Vec::new();
+    for p in list {
+        let (name, probe) = field::probe_from_json(p).map_err(|e| format!("{}: {}", path.display(), e.0))?;
+        if name.is_empty() || name.contains(['/', '\\']) || name == "t" || name == "meta" {
+            return Err(format!("{}: probe name '{name}' is not usable as a file name", path.display()));
+        }
+        if specs.iter().any(|s: &ProbeSpec| s.name == name) {
+            return Err(format!("{}: two probes are named '{name}'", path.display()));
+        }
+        specs.push(ProbeSpec { name, probe, json: p.clone() });
+    }
+    Ok((specs, soma_position))
+}
+
+/// The probes' state during a run.
+pub struct ProbeRun {
+    specs: Vec<ProbeSpec>,
+    soma_position: Option<[f64; 3]>,
+    /// Node of each segment, in LFPy's order (sections as created, segments by x).
+    nodes: Vec<u32>,
+    geometry: Option<CellGeometry>,
+    matrices: Vec<Mat<f64>>,
+    block: Mat<f64>,
+    filled: usize,
+    /// Per probe: samples, time-major (each sample's outputs contiguous).
+    out: Vec<Vec<f64>>,
+    t: Vec<f64>,
+}
+
+impl ProbeRun {
+    pub fn new(specs: Vec<ProbeSpec>, soma_position: Option<[f64; 3]>) -> Self {
+        let n = specs.len();
+        ProbeRun { specs, soma_position, nodes: Vec::new(), geometry: None, matrices: Vec::new(), block: Mat::zeros(0, 0), filled: 0, out: vec![Vec::new(); n], t: Vec::new() }
+    }
+
+    fn rebuild(&mut self, m: &Model) -> Result<(), String> {
+        let (geom, nodes) = segment_geometry(m);
+        let geom = match self.soma_position {
+            Some(p) => {
+                let soma: Vec<usize> = soma_segments(m);
+                if soma.is_empty() {
+                    return Err("soma_position: the model has no section named soma".into());
+                }
+                let mut c = [0.0; 3];
+                for &i in &soma {
+                    let mid = geom.mid(i);
+                    for k in 0..3 {
+                        c[k] += mid[k];
+                    }
+                }
+                let n = soma.len() as f64;
+                geom.translated([p[0] - c[0] / n, p[1] - c[1] / n, p[2] - c[2] / n])
+            }
+            None => geom,
+        };
+        self.matrices.clear();
+        for s in &self.specs {
+            let m = s.probe.matrix(&geom).map_err(|e| format!("probe '{}': {}", s.name, e.0))?;
+            self.matrices.push(Mat::from_fn(m.nrows(), m.ncols(), |i, j| m[[i, j]]));
+        }
+        self.block = Mat::zeros(nodes.len(), BLOCK);
+        self.nodes = nodes;
+        self.geometry = Some(geom);
+        Ok(())
+    }
+
+    fn sample(&mut self, m: &Model) {
+        let col = self.filled;
+        for (k, &nd) in self.nodes.iter().enumerate() {
+            self.block[(k, col)] = m.tree.imem[nd as usize];
+        }
+        self.t.push(m.t);
+        self.filled += 1;
+        if self.filled == BLOCK {
+            self.flush_block();
+        }
+    }
+
+    /// Applies every probe's matrix to the gathered columns.
+    fn flush_block(&mut self) {
+        let n = self.filled;
+        if n == 0 {
+            return;
+        }
+        let cur = self.block.as_ref().subcols(0, n);
+        for (p, mat) in self.matrices.iter().enumerate() {
+            let y = mat * cur;
+            let out = &mut self.out[p];
+            out.reserve(y.nrows() * n);
+            for j in 0..n {
+                for i in 0..y.nrows() {
+                    out.push(y[(i, j)]);
+                }
+            }
+        }
+        self.filled = 0;
+    }
+
+    /// Writes DIR/<name>.npy, DIR/t.npy and DIR/meta.json.
+    pub fn write(&mut self, dir: &Path) -> Result<(), String> {
+        self.flush_block();
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let nt = self.t.len();
+        let nseg = self.nodes.len();
+        let mut meta = serde_json::Map::new();
+        let mut probes_meta = Vec::new();
+        for (p, s) in self.specs.iter().enumerate() {
+            let dims = s.probe.output_dims();
+            let outputs: usize = dims.iter().product();
+            // time-major samples → (outputs..., time), C order
+            let data = &self.out[p];
+            let mut arr = vec![0.0; outputs * nt];
+            for j in 0..nt {
+                for i in 0..outputs {
+                    arr[i * nt + j] = data[j * outputs + i];
+                }
+            }
+            let mut shape = dims.clone();
+            shape.push(nt);
+            write_npy(&dir.join(format!("{}.npy", s.name)), &shape, &arr)?;
+            let mut pm = s.json.clone();
+            if let Some(o) = pm.as_object_mut() {
+                o.insert("units".into(), s.probe.units().into());
+                o.insert("shape".into(), shape.into());
+            }
+            probes_meta.push(pm);
+        }
+        write_npy(&dir.join("t.npy"), &[nt], &self.t)?;
+        meta.insert("segments".into(), nseg.into());
+        meta.insert("time_steps".into(), nt.into());
+        meta.insert("units".into(), serde_json::json!({"t": "ms", "geometry": "um", "current": "nA"}));
+        if let Some(p) = self.soma_position {
+            meta.insert("soma_position".into(), p.to_vec().into());
+        }
+        meta.insert("probes".into(), probes_meta.into());
+        let text = serde_json::to_string_pretty(&serde_json::Value::Object(meta)).unwrap();
+        write_atomic(&dir.join("meta.json"), text.as_bytes())
+    }
+}
+
+fn write_npy(path: &Path, shape: &[usize], data: &[f64]) -> Result<(), String> {
+    let arr = ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(shape), data.to_vec()).map_err(|e| e.to_string())?;
+    let mut bytes = Vec::new();
+    ndarray_npy::WriteNpyExt::write_npy(&arr, &mut bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+    write_atomic(path, &bytes)
+}
+
+/// Writes a file under a temporary name and renames it into place.
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    let tmp: PathBuf = path.with_file_name(format!(".{}.partial", path.file_name().unwrap().to_string_lossy()));
+    std::fs::write(&tmp, bytes).map_err(|e| format!("{}: {e}", tmp.display()))?;
+    std::fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Segment ends and diameters as LFPy computes them from the 3-D points:
+/// each segment a straight line between the positions at arc fractions
+/// round(x ∓ 1/(2 nseg), 6). Also each segment's node.
+pub fn segment_geometry(m: &Model) -> (CellGeometry, Vec<u32>) {
+    let mut g = CellGeometry { start: Vec::new(), end: Vec::new(), diam: Vec::new() };
+    let mut nodes = Vec::new();
+    for s in (0..m.sections.len()).filter(|&s| m.exists(s)) {
+        let sec = m.sec(s);
+        let l = sec.length();
+        let arc: Vec<f64> = sec.arc.iter().map(|a| a / l).collect();
+        let coords: [Vec<f64>; 3] = [
+            sec.pt3d.iter().map(|p| p.x as f64).collect(),
+            sec.pt3d.iter().map(|p| p.y as f64).collect(),
+            sec.pt3d.iter().map(|p| p.z as f64).collect(),
+        ];
+        let half = 1.0 / (2.0 * sec.nseg as f64);
+        for x in sec.centers() {
+            let (a, b) = (round6(x - half), round6(x + half));
+            let start = [0, 1, 2].map(|k| interp(a, &arc, &coords[k]));
+            let end = [0, 1, 2].map(|k| interp(b, &arc, &coords[k]));
+            g.start.push(start);
+            g.end.push(end);
+            g.diam.push(sec.diam[sec.seg_index(x)]);
+            nodes.push(m.node_at(s, x));
+        }
+    }
+    (g, nodes)
+}
+
+/// Segments of sections whose name contains "soma" (LFPy's somaidx).
+fn soma_segments(m: &Model) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut k = 0;
+    for s in (0..m.sections.len()).filter(|&s| m.exists(s)) {
+        let sec = m.sec(s);
+        for _ in 0..sec.nseg {
+            if sec.name.contains("soma") {
+                out.push(k);
+            }
+            k += 1;
+        }
+    }
+    out
+}
+
+/// numpy's round(v, 6): half to even on v·1e6.
+fn round6(v: f64) -> f64 {
+    (v * 1e6).round_ties_even() / 1e6
+}
+
+/// numpy.interp: linear interpolation, clamped at the ends.
+fn interp(x: f64, xp: &[f64], fp: &[f64]) -> f64 {
+    let n = xp.len();
+    if n == 0 {
+        return 0.0;
+    }
+    if x >= xp[n - 1] {
+        return fp[n - 1];
+    }
+    if x < xp[0] {
+        return fp[0];
+    }
+    // last j with xp[j] <= x
+    let j = xp.partition_point(|&v| v <= x) - 1;
+    if xp[j] == x {
+        return fp[j];
+    }
+    let slope = (fp[j + 1] - fp[j]) / (xp[j + 1] - xp[j]);
+    slope * (x - xp[j]) + fp[j]
+}
+
+/// Lets the interpreter drive a shared ProbeRun.
+pub struct Observer(pub Rc<RefCell<ProbeRun>>, pub Rc<RefCell<Option<String>>>);
+
+impl hoc::engine::StepObserver for Observer {
+    fn before_init(&mut self, model: &mut Model) {
+        model.fast_imem = true;
+        model.define_shape();
+    }
+    fn on_init(&mut self, model: &Model) {
+        let mut r = self.0.borrow_mut();
+        if let Err(e) = r.rebuild(model) {
+            *self.1.borrow_mut() = Some(e);
+            return;
+        }
+        let n = r.specs.len();
+        r.out = vec![Vec::new(); n];
+        r.t.clear();
+        r.filled = 0;
+        r.sample(model);
+    }
+    fn on_step(&mut self, model: &Model) {
+        let mut r = self.0.borrow_mut();
+        if r.geometry.is_some() {
+            r.sample(model);
+        }
+    }
+}
