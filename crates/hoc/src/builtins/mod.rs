@@ -39,6 +39,8 @@ pub enum NativeClass {
     SectionRef,
     SectionList,
     CVode,
+    /// An extracellular probe followed during the run.
+    LFPProbe,
 }
 
 pub fn install(it: &mut Interp) {
@@ -66,6 +68,7 @@ pub fn construct(it: &mut Interp, ci: u32, nc: NativeClass, args: &[Value]) -> H
         NativeClass::Point(_) | NativeClass::NetCon | NativeClass::SectionRef | NativeClass::SectionList | NativeClass::CVode => {
             return crate::engine::classes::construct(it, ci, nc, args);
         }
+        NativeClass::LFPProbe => ObjData::Native(crate::engine::probe::construct(it, args)?),
     };
     Ok(it.new_object(ci, data))
 }
@@ -91,6 +94,7 @@ pub fn call_method(it: &mut Interp, o: &ObjRef, name: &str, k: &[f64], args: Opt
         NativeClass::Point(_) | NativeClass::NetCon | NativeClass::SectionRef | NativeClass::SectionList | NativeClass::CVode => {
             crate::engine::classes::method(it, o, nc, name, k, args)
         }
+        NativeClass::LFPProbe => crate::engine::probe::method(it, o, name, args.unwrap_or(&[])),
     }?;
     match r {
         Some(v) => Ok(v),

@@ -357,7 +357,7 @@ fn finitialize(it: &mut Interp, a: &[Value]) -> HResult<Value> {
             it.eng.model.data[p.mech].lists[p.inst as usize] = times;
         }
     }
-    if let Some(obs) = it.eng.observer.as_mut() {
+    for obs in it.eng.observers.iter_mut() {
         obs.before_init(&mut it.eng.model);
     }
     let plays = &mut it.eng.plays;
@@ -370,8 +370,9 @@ fn finitialize(it: &mut Interp, a: &[Value]) -> HResult<Value> {
     flush_spikes(it);
     it.sync_from_model();
     record_init(it);
-    if let Some(obs) = it.eng.observer.as_mut() {
-        obs.on_init(&it.eng.model);
+    let tstop = it.globals.get("tstop").map(|i| it.global_num(i)).unwrap_or(5.0);
+    for obs in it.eng.observers.iter_mut() {
+        obs.on_init(&it.eng.model, tstop);
     }
     Ok(Value::Num(1.0))
 }
@@ -453,7 +454,7 @@ fn fadvance(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
         },
         &mut |m| sample(records, m, false, m.t),
     );
-    if let Some(obs) = it.eng.observer.as_mut() {
+    for obs in it.eng.observers.iter_mut() {
         obs.on_step(&it.eng.model);
     }
     flush_spikes(it);

@@ -5,6 +5,7 @@
 pub mod classes;
 pub mod funcs;
 pub mod play;
+pub mod probe;
 pub mod range;
 pub mod sections;
 
@@ -51,7 +52,8 @@ pub enum RangeVar {
 pub trait StepObserver {
     /// Called before finitialize lowers the model (e.g. to place 3-D points).
     fn before_init(&mut self, _model: &mut Model) {}
-    fn on_init(&mut self, model: &Model);
+    /// After finitialize; `tstop` is HOC's tstop at that moment.
+    fn on_init(&mut self, model: &Model, tstop: f64);
     fn on_step(&mut self, model: &Model);
 }
 
@@ -89,8 +91,8 @@ pub struct Engine {
     pub point_vectors: Vec<PointVector>,
     /// Vector.play sources.
     pub plays: Vec<play::Play>,
-    /// The run's observer (probes), if any.
-    pub observer: Option<Box<dyn StepObserver>>,
+    /// What follows the run: probes, a progress display.
+    pub observers: Vec<Box<dyn StepObserver>>,
 }
 
 pub struct PointVector {
@@ -116,7 +118,7 @@ impl Engine {
             netcon_records: Vec::new(),
             point_vectors: Vec::new(),
             plays: Vec::new(),
-            observer: None,
+            observers: Vec::new(),
         }
     }
 }
@@ -168,6 +170,7 @@ pub fn install(it: &mut Interp) {
         ("SectionRef", crate::builtins::NativeClass::SectionRef),
         ("SectionList", crate::builtins::NativeClass::SectionList),
         ("CVode", crate::builtins::NativeClass::CVode),
+        ("LFPProbe", crate::builtins::NativeClass::LFPProbe),
     ] {
         it.add_native_class(name, nc);
     }
