@@ -400,6 +400,7 @@ impl Model {
             }
         }
         t.validate();
+        t.prepare();
         self.tree = t;
         // Mechanism instances: nodes and visiting order.
         for d in self.data.iter_mut() {

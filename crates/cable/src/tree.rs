@@ -27,9 +27,9 @@ pub struct Tree {
 }
 
 /// The Hines solve's per-node operations reordered so that independent
-/// division chains (different sections, different subtrees) overlap, while
-/// every node still sees exactly the floating-point operations of the
-/// sequential solve, in the same order.
+/// chains (different sections, different subtrees) overlap, while every node
+/// still sees exactly the floating-point operations of the sequential solve,
+/// in the same order.
 ///
 /// Elimination op(j), j >= nroot, reads the final `d[j]`, `rhs[j]` and does
 /// `p = a[j]/d[j]; d[q] -= p*b[j]; rhs[q] -= p*rhs[j]` for q = parent[j].
@@ -43,68 +43,52 @@ pub struct Tree {
 /// the leaves every node ends with the same bits. Root division comes after
 /// all elimination, and back-substitution op(i) needs only its parent's
 /// final rhs besides its own values, so any order with parents first gives
-/// the same bits. Packed SIMD arithmetic is IEEE per lane (same rounding,
-/// no FMA), so doing four independent ops in one vector changes nothing.
+/// the same bits. Packed SIMD arithmetic is IEEE per lane (same rounding;
+/// plain mul then sub, never FMA), so doing four independent divisions in
+/// one vector instruction changes nothing.
 ///
-/// Two forms are kept: a flat op order for scalar execution, and rows of
-/// four mutually independent ops for the AVX kernel (used when the CPU has
-/// AVX). Both come from a list schedule: each tick takes the ready ops with
-/// the longest remaining dependency path; an op's dependants become ready
-/// `latency` ticks later, so that dependent rows are spaced apart and the
-/// CPU overlaps several chains.
+/// The solve is bound by division throughput (two divisions per node) and
+/// by the serial chains within sections. The schedule is a list schedule
+/// in ticks of four mutually independent ops, the ready ops with the
+/// longest remaining dependency path first; an op's dependants become ready
+/// `LATENCY` ticks later, so consecutive ticks rarely depend on each other
+/// and the CPU overlaps several chains. On CPUs with AVX each tick is one
+/// [`Row`]: its four divisions are one `vdivpd` and the rest is scalar;
+/// elsewhere the same order runs op by op.
 #[derive(Default, Debug, Clone)]
 pub struct SolveSchedule {
     /// Node count the schedule was built for; 0 = no schedule.
     n: usize,
     nroot: usize,
-    /// Elimination ops (node, parent) in execution order.
-    elim: Vec<(u32, u32)>,
-    /// Back-substitution ops (node, parent) in execution order.
-    back: Vec<(u32, u32)>,
-    /// The same ops as rows of `ROW` independent ops, for the SIMD kernel.
-    elim_rows: Vec<Row>,
-    back_rows: Vec<Row>,
-    /// Whether `solve` runs the SIMD kernel (checked when built).
-    simd: bool,
+    elim: Vec<Row>,
+    back: Vec<Row>,
+    /// Whether the CPU has AVX (checked when built).
+    avx: bool,
+    /// The parents it was built for, to catch a stale schedule in tests.
+    #[cfg(debug_assertions)]
+    parent: Vec<u32>,
 }
 
-/// `ROW` ops executed as one vector op: lane k is (node j[k], parent t[k]).
-/// Within a row no op's node is another's parent and no two distinct ops
-/// share a parent; a row with fewer ops repeats its first op in the spare
-/// lanes (every lane is gathered before any is stored, so a repeated op
-/// stores the same value twice).
+/// Up to `ROW` ops: lane k is (node j[k], parent t[k]) for k < len; the
+/// spare lanes repeat lane 0. Within a row no op's node is another's parent
+/// and no two ops share a parent, so the ops may run in any order, or
+/// together.
 #[derive(Default, Debug, Clone, Copy)]
-#[repr(C, align(32))]
+#[repr(C, align(16))]
 struct Row {
     j: [u32; ROW],
     t: [u32; ROW],
+    len: u32,
 }
 
 const ROW: usize = 4;
 
-/// Knobs of [`SolveSchedule::build`].
-#[derive(Debug, Clone, Copy)]
-struct Params {
-    /// Ops per tick of the flat (scalar) order.
-    lanes: usize,
-    /// Ticks before a row's dependants may run (SIMD rows).
-    latency: usize,
-    /// Build the SIMD rows (and use them).
-    simd: bool,
-}
-
 impl SolveSchedule {
     /// Below this many nodes `prepare` leaves the schedule empty.
     const MIN_NODES: usize = 32;
-
-    fn default_params() -> Params {
-        let env = |k: &str, v: usize| std::env::var(k).ok().and_then(|x| x.parse().ok()).unwrap_or(v);
-        Params {
-            lanes: env("NERVE_LANES", 4),
-            latency: env("NERVE_LAT", 3),
-            simd: simd_available() && env("NERVE_SIMD", 1) == 1,
-        }
-    }
+    /// Ticks between an op and its dependants (about the latency of one op
+    /// over the time of one row).
+    const LATENCY: usize = 4;
 
     /// Whether a schedule is in place.
     pub fn is_built(&self) -> bool {
@@ -112,16 +96,18 @@ impl SolveSchedule {
     }
 
     /// Builds the schedule; panics unless `nroot <= n` and every non-root
-    /// node's parent precedes it (the invariant the unchecked solve relies on).
-    fn build(nroot: usize, parent: &[u32], prm: Params) -> Self {
+    /// node's parent precedes it (the invariant the unchecked solve relies
+    /// on: every index in a row is < n, and t < j).
+    fn build(nroot: usize, parent: &[u32], latency: usize, avx: bool) -> Self {
         let n = parent.len();
         assert!(nroot <= n && n < u32::MAX as usize, "bad tree size");
-        for i in nroot..n {
-            assert!((parent[i] as usize) < i, "node {i} has parent {} after it", parent[i]);
+        for (i, &p) in parent.iter().enumerate().skip(nroot) {
+            assert!((p as usize) < i, "node {i} has parent {p} after it");
         }
         if n == nroot {
             return Self::default();
         }
+        let latency = latency.max(1);
         // Children of each node, ascending (CSR).
         let mut start = vec![0u32; n + 1];
         for i in nroot..n {
@@ -132,10 +118,9 @@ impl SolveSchedule {
         }
         let mut fill = start.clone();
         let mut kids = vec![0u32; n - nroot];
-        for i in nroot..n {
-            let q = parent[i] as usize;
-            kids[fill[q] as usize] = i as u32;
-            fill[q] += 1;
+        for (i, &q) in parent.iter().enumerate().skip(nroot) {
+            kids[fill[q as usize] as usize] = i as u32;
+            fill[q as usize] += 1;
         }
         let children = |q: usize| &kids[start[q] as usize..start[q + 1] as usize];
         // lower[c]: the next lower-index sibling of c (same parent), whose op
@@ -148,7 +133,9 @@ impl SolveSchedule {
             }
         }
 
-        // Elimination: op(j) waits for every op into j and for op(higher sibling).
+        // Elimination: op(j) waits for every op into j and for op(higher
+        // sibling). That last edge only orders two updates of one value, so
+        // its dependant may follow at the next tick.
         let mut ewait = vec![0u32; n];
         for j in nroot..n {
             ewait[j] += children(j).len() as u32;
@@ -156,23 +143,25 @@ impl SolveSchedule {
                 ewait[lower[j] as usize] += 1;
             }
         }
-        // Priority: longest chain of ops after op(j) (its successors have lower index).
+        let lat = latency as u32;
+        // Priority: the longest path after op(j), in ticks (successors have
+        // lower indices).
         let mut eprio = vec![0u32; n];
         for j in nroot..n {
             let q = parent[j] as usize;
-            let mut p = if q >= nroot { eprio[q] } else { 0 };
+            let mut p = if q >= nroot { eprio[q] + lat } else { lat };
             if lower[j] != NONE {
-                p = p.max(eprio[lower[j] as usize]);
+                p = p.max(eprio[lower[j] as usize] + 1);
             }
-            eprio[j] = p + 1;
+            eprio[j] = p;
         }
-        let esucc = |j: usize, out: &mut Vec<usize>| {
+        let esucc = |j: usize, out: &mut Vec<(usize, usize)>| {
             let q = parent[j] as usize;
             if q >= nroot {
-                out.push(q);
+                out.push((q, latency));
             }
             if lower[j] != NONE {
-                out.push(lower[j] as usize);
+                out.push((lower[j] as usize, 1));
             }
         };
         let leaves: Vec<usize> = (nroot..n).filter(|&j| ewait[j] == 0).collect();
@@ -186,102 +175,148 @@ impl SolveSchedule {
             bprio[q] = bprio[q].max(bprio[i]);
         }
         let mut bwait = vec![1u32; n];
-        let first: Vec<usize> = (0..nroot).flat_map(|r| children(r).iter().map(|&c| c as usize)).collect();
+        let first: Vec<usize> = (0..nroot)
+            .flat_map(|r| children(r).iter().map(|&c| c as usize))
+            .collect();
         first.iter().for_each(|&c| bwait[c] = 0);
-        let bsucc = |i: usize, out: &mut Vec<usize>| out.extend(children(i).iter().map(|&c| c as usize));
+        let bsucc = |i: usize, out: &mut Vec<(usize, usize)>| {
+            out.extend(children(i).iter().map(|&c| (c as usize, latency)))
+        };
 
-        let pair = |j: usize| (j as u32, parent[j]);
-        let flat = |rows: Vec<Vec<usize>>| rows.into_iter().flatten().map(pair).collect::<Vec<_>>();
-        let to_rows = |rows: Vec<Vec<usize>>| {
-            rows.into_iter()
+        let to_rows = |ticks: Vec<Vec<usize>>| {
+            ticks
+                .into_iter()
                 .map(|ops| {
-                    let mut r = Row::default();
+                    let mut r = Row {
+                        len: ops.len() as u32,
+                        ..Default::default()
+                    };
                     for k in 0..ROW {
-                        let (j, t) = pair(ops[k.min(ops.len() - 1) * (k < ops.len()) as usize]);
-                        (r.j[k], r.t[k]) = (j, t);
+                        let j = ops[if k < ops.len() { k } else { 0 }];
+                        (r.j[k], r.t[k]) = (j as u32, parent[j]);
                     }
                     r
                 })
                 .collect::<Vec<_>>()
         };
-        let mut s = SolveSchedule {
+        SolveSchedule {
             n,
             nroot,
-            elim: flat(list_schedule(prm.lanes, 1, &leaves, ewait.clone(), &eprio, esucc)),
-            back: flat(list_schedule(prm.lanes, 1, &first, bwait.clone(), &bprio, bsucc)),
-            ..Default::default()
-        };
-        debug_assert_eq!(s.elim.len(), n - nroot);
-        debug_assert_eq!(s.back.len(), n - nroot);
-        if prm.simd && simd_available() {
-            s.simd = true;
-            s.elim_rows = to_rows(list_schedule(ROW, prm.latency, &leaves, ewait, &eprio, esucc));
-            s.back_rows = to_rows(list_schedule(ROW, prm.latency, &first, bwait, &bprio, bsucc));
+            elim: to_rows(list_schedule(ROW, &leaves, ewait, &eprio, esucc)),
+            back: to_rows(list_schedule(ROW, &first, bwait, &bprio, bsucc)),
+            avx,
+            #[cfg(debug_assertions)]
+            parent: parent.to_vec(),
         }
-        if std::env::var("NERVE_SCHED_STATS").is_ok() {
-            eprintln!(
-                "n {n} crit elim {:?} back {:?}; rows elim {} back {}",
-                eprio.iter().max(),
-                bprio.iter().max(),
-                s.elim_rows.len(),
-                s.back_rows.len()
+    }
+
+    /// Scalar elimination and back substitution, row by row.
+    fn solve_scalar(&self, a: &[f64], b: &[f64], d: &mut [f64], rhs: &mut [f64]) {
+        let n = self.n;
+        let (a, b, d, rhs) = (&a[..n], &b[..n], &mut d[..n], &mut rhs[..n]);
+        for r in &self.elim {
+            for k in 0..r.len as usize {
+                let (j, t) = (r.j[k] as usize, r.t[k] as usize);
+                // SAFETY: `build` checked t < j < n; the slices have length n.
+                unsafe {
+                    let p = a.get_unchecked(j) / d.get_unchecked(j);
+                    *d.get_unchecked_mut(t) -= p * b.get_unchecked(j);
+                    *rhs.get_unchecked_mut(t) -= p * rhs.get_unchecked(j);
+                }
+            }
+        }
+        for i in 0..self.nroot {
+            rhs[i] /= d[i];
+        }
+        for r in &self.back {
+            for k in 0..r.len as usize {
+                let (i, q) = (r.j[k] as usize, r.t[k] as usize);
+                // SAFETY: as above, q < i < n.
+                unsafe {
+                    let x = rhs.get_unchecked(i) - b.get_unchecked(i) * rhs.get_unchecked(q);
+                    *rhs.get_unchecked_mut(i) = x / d.get_unchecked(i);
+                }
+            }
+        }
+    }
+
+    /// The same with each row's divisions packed into one AVX division.
+    #[cfg(target_arch = "x86_64")]
+    fn solve_avx(&self, a: &[f64], b: &[f64], d: &mut [f64], rhs: &mut [f64]) {
+        assert!(self.avx);
+        let n = self.n;
+        let (a, b, d, rhs) = (&a[..n], &b[..n], &mut d[..n], &mut rhs[..n]);
+        // SAFETY: `avx` is set only when the CPU has AVX; every index in the
+        // rows is < n (checked by `build`) and the slices have length n.
+        unsafe {
+            avx::elim(
+                &self.elim,
+                a.as_ptr(),
+                b.as_ptr(),
+                d.as_mut_ptr(),
+                rhs.as_mut_ptr(),
             );
+            for i in 0..self.nroot {
+                rhs[i] /= d[i];
+            }
+            avx::back(&self.back, b.as_ptr(), d.as_ptr(), rhs.as_mut_ptr());
         }
-        s
     }
 }
 
 /// Greedy list scheduling of a dependency DAG: each tick takes up to
-/// `width` ready ops of highest `prio` (ties: higher index first); an op
-/// whose last predecessor ran at tick s becomes ready at tick s + latency.
-/// `wait[j]` counts op j's predecessors; `succ` lists an op's successors.
-/// Returns the non-empty ticks.
+/// `width` ready ops of highest `prio` (ties: higher index first). `wait[j]`
+/// counts op j's predecessors; `succ` lists an op's successors with the
+/// ticks they must wait after it (at least 1, so the ops of one tick never
+/// depend on each other). Returns the non-empty ticks.
 fn list_schedule(
     width: usize,
-    latency: usize,
     initial: &[usize],
     mut wait: Vec<u32>,
     prio: &[u32],
-    succ: impl Fn(usize, &mut Vec<usize>),
+    succ: impl Fn(usize, &mut Vec<(usize, usize)>),
 ) -> Vec<Vec<usize>> {
-    use std::collections::{BinaryHeap, VecDeque};
-    let (width, latency) = (width.max(1), latency.max(1));
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
     let key = |j: usize| ((prio[j] as u64) << 32) | j as u64;
     let mut ready: BinaryHeap<u64> = initial.iter().map(|&j| key(j)).collect();
-    let mut pending: VecDeque<Vec<usize>> = (0..latency).map(|_| Vec::new()).collect();
-    let mut in_flight = 0usize;
-    let (mut rows, mut out) = (Vec::new(), Vec::new());
-    while !ready.is_empty() || in_flight > 0 {
-        let mut row = Vec::with_capacity(width);
-        while row.len() < width {
-            match ready.pop() {
-                Some(k) => row.push((k & 0xffff_ffff) as usize),
-                None => break,
-            }
+    let mut ready_at = vec![0usize; wait.len()];
+    let mut pending: BinaryHeap<Reverse<(usize, usize)>> = BinaryHeap::new();
+    let (mut ticks, mut out) = (Vec::new(), Vec::new());
+    let mut tick = 0usize;
+    while !ready.is_empty() || !pending.is_empty() {
+        let mut ops = Vec::with_capacity(width);
+        while ops.len() < width {
+            let Some(k) = ready.pop() else { break };
+            ops.push((k & 0xffff_ffff) as usize);
         }
-        for &j in &row {
+        for &j in &ops {
             succ(j, &mut out);
-            for q in out.drain(..) {
+            for (q, lat) in out.drain(..) {
+                ready_at[q] = ready_at[q].max(tick + lat.max(1));
                 wait[q] -= 1;
                 if wait[q] == 0 {
-                    pending[latency - 1].push(q);
-                    in_flight += 1;
+                    pending.push(Reverse((ready_at[q], q)));
                 }
             }
         }
-        let now = pending.pop_front().unwrap_or_default();
-        in_flight -= now.len();
-        ready.extend(now.into_iter().map(key));
-        pending.push_back(Vec::new());
-        if !row.is_empty() {
-            rows.push(row);
+        tick += 1;
+        while let Some(&Reverse((t, q))) = pending.peek() {
+            if t > tick {
+                break;
+            }
+            pending.pop();
+            ready.push(key(q));
+        }
+        if !ops.is_empty() {
+            ticks.push(ops);
         }
     }
-    rows
+    ticks
 }
 
-/// Whether this CPU runs the AVX kernel.
-fn simd_available() -> bool {
+/// Whether this CPU runs the AVX kernels.
+fn avx_available() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
         std::arch::is_x86_feature_detected!("avx")
@@ -292,56 +327,86 @@ fn simd_available() -> bool {
     }
 }
 
-/// The row kernels: four independent ops per vector instruction. Plain
-/// AVX (no FMA): `_mm256_mul_pd` then `_mm256_sub_pd` round like the
-/// scalar `p * b` then `x - y`.
+/// The row kernels: each row's four divisions in one `vdivpd`, the rest
+/// scalar in place. Plain AVX: `_mm256_mul_pd` then `_mm256_sub_pd` round
+/// like the scalar `x * y` then `z - w` (no FMA is enabled or formed).
 #[cfg(target_arch = "x86_64")]
 mod avx {
     use super::{Row, ROW};
+    use std::arch::asm;
     use std::arch::x86_64::*;
 
+    /// `p[i[0]], .., p[i[3]]` in one vector, by broadcast loads (done in the
+    /// load units) and blends rather than the inserts the compiler picks,
+    /// which need the scarcer shuffle units. Declared as reading memory, so
+    /// it is never moved across the row's stores.
     #[inline]
     #[target_feature(enable = "avx")]
     unsafe fn gather(p: *const f64, i: &[u32; ROW]) -> __m256d {
-        _mm256_set_pd(*p.add(i[3] as usize), *p.add(i[2] as usize), *p.add(i[1] as usize), *p.add(i[0] as usize))
+        let v: __m256d;
+        asm!(
+            "vbroadcastsd {v}, qword ptr [{p} + {i0}*8]",
+            "vbroadcastsd {t}, qword ptr [{p} + {i1}*8]",
+            "vblendpd {v}, {v}, {t}, 2",
+            "vbroadcastsd {t}, qword ptr [{p} + {i2}*8]",
+            "vbroadcastsd {u}, qword ptr [{p} + {i3}*8]",
+            "vblendpd {t}, {t}, {u}, 8",
+            "vblendpd {v}, {v}, {t}, 12",
+            p = in(reg) p,
+            i0 = in(reg) i[0] as usize,
+            i1 = in(reg) i[1] as usize,
+            i2 = in(reg) i[2] as usize,
+            i3 = in(reg) i[3] as usize,
+            v = out(ymm_reg) v,
+            t = out(ymm_reg) _,
+            u = out(ymm_reg) _,
+            options(pure, readonly, nostack, preserves_flags),
+        );
+        v
     }
 
-    #[inline]
-    #[target_feature(enable = "avx")]
-    unsafe fn scatter(p: *mut f64, i: &[u32; ROW], v: __m256d) {
-        let (lo, hi) = (_mm256_castpd256_pd128(v), _mm256_extractf128_pd::<1>(v));
-        _mm_storel_pd(p.add(i[0] as usize), lo);
-        _mm_storeh_pd(p.add(i[1] as usize), lo);
-        _mm_storel_pd(p.add(i[2] as usize), hi);
-        _mm_storeh_pd(p.add(i[3] as usize), hi);
-    }
-
-    /// Elimination rows.
+    /// Elimination rows: `p = a[j]/d[j]` for the four lanes at once, then
+    /// the updates of the parents, lane by lane.
     ///
     /// SAFETY: the CPU has AVX; every index in `rows` is < the length of
-    /// each array; the rows satisfy [`Row`]'s independence rules.
+    /// each array; the rows satisfy [`Row`]'s independence rules (so the
+    /// gathered `d[j]` are final and no lane's update touches another
+    /// lane's inputs).
     #[target_feature(enable = "avx")]
     pub unsafe fn elim(rows: &[Row], a: *const f64, b: *const f64, d: *mut f64, rhs: *mut f64) {
+        let mut ps = [0.0f64; ROW];
         for r in rows {
-            // All loads of the row before any store (raw pointers: the
-            // compiler keeps this order).
-            let (aj, dj, bj, rj) = (gather(a, &r.j), gather(d, &r.j), gather(b, &r.j), gather(rhs, &r.j));
-            let (dt, rt) = (gather(d, &r.t), gather(rhs, &r.t));
-            let p = _mm256_div_pd(aj, dj);
-            let dt = _mm256_sub_pd(dt, _mm256_mul_pd(p, bj));
-            let rt = _mm256_sub_pd(rt, _mm256_mul_pd(p, rj));
-            scatter(d, &r.t, dt);
-            scatter(rhs, &r.t, rt);
+            _mm256_storeu_pd(
+                ps.as_mut_ptr(),
+                _mm256_div_pd(gather(a, &r.j), gather(d, &r.j)),
+            );
+            let update = |k: usize| {
+                let (j, t) = (r.j[k] as usize, r.t[k] as usize);
+                *d.add(t) -= ps[k] * *b.add(j);
+                *rhs.add(t) -= ps[k] * *rhs.add(j);
+            };
+            if r.len as usize == ROW {
+                (0..ROW).for_each(update);
+            } else {
+                (0..r.len as usize).for_each(update);
+            }
         }
     }
 
-    /// Back-substitution rows; SAFETY as for [`elim`].
+    /// Back-substitution rows, all in vectors; a spare lane repeats lane 0
+    /// and stores the same value to the same place. SAFETY as for [`elim`].
     #[target_feature(enable = "avx")]
     pub unsafe fn back(rows: &[Row], b: *const f64, d: *const f64, rhs: *mut f64) {
+        let mut xs = [0.0f64; ROW];
         for r in rows {
-            let (ri, bi, di, rp) = (gather(rhs, &r.j), gather(b, &r.j), gather(d, &r.j), gather(rhs, &r.t));
-            let x = _mm256_div_pd(_mm256_sub_pd(ri, _mm256_mul_pd(bi, rp)), di);
-            scatter(rhs, &r.j, x);
+            let x = _mm256_sub_pd(
+                gather(rhs, &r.j),
+                _mm256_mul_pd(gather(b, &r.j), gather(rhs, &r.t)),
+            );
+            _mm256_storeu_pd(xs.as_mut_ptr(), _mm256_div_pd(x, gather(d, &r.j)));
+            for (&i, &x) in r.j.iter().zip(&xs) {
+                *rhs.add(i as usize) = x;
+            }
         }
     }
 }
@@ -358,22 +423,34 @@ impl Tree {
     /// Checks the invariant the solver relies on: every node's parent comes before it.
     pub fn validate(&self) {
         let n = self.len();
-        for v in [&self.a, &self.b, &self.v, &self.d, &self.rhs, &self.area, &self.cm] {
+        for v in [
+            &self.a, &self.b, &self.v, &self.d, &self.rhs, &self.area, &self.cm,
+        ] {
             assert_eq!(v.len(), n, "node arrays differ in length");
         }
         for i in self.nroot..n {
-            assert!((self.parent[i] as usize) < i, "node {i} has parent {} after it", self.parent[i]);
+            assert!(
+                (self.parent[i] as usize) < i,
+                "node {i} has parent {} after it",
+                self.parent[i]
+            );
         }
     }
 
-    /// Builds the interleaved solve schedule for the current `parent` /
-    /// `nroot` (see [`SolveSchedule`]); call once after the tree is lowered
-    /// and again whenever `parent` or `nroot` change. Values (`a`, `b`, `d`,
-    /// `rhs`) may change freely afterwards. Small trees get no schedule, and
-    /// [`Tree::solve`] then runs [`Tree::solve_sequential`].
+    /// Builds the interleaved solve schedule for the current `parent` and
+    /// `nroot` (see [`SolveSchedule`]). Call it once the tree is lowered,
+    /// and again whenever `parent` or `nroot` change (a new `Tree` starts
+    /// without one); the values (`a`, `b`, `d`, `rhs`) may change freely.
+    /// Small trees get no schedule, and [`Tree::solve`] then runs
+    /// [`Tree::solve_sequential`].
     pub fn prepare(&mut self) {
         self.schedule = if self.len() >= SolveSchedule::MIN_NODES {
-            SolveSchedule::build(self.nroot, &self.parent, SolveSchedule::default_params())
+            SolveSchedule::build(
+                self.nroot,
+                &self.parent,
+                SolveSchedule::LATENCY,
+                avx_available(),
+            )
         } else {
             SolveSchedule::default()
         };
@@ -385,11 +462,20 @@ impl Tree {
     /// tree of this size, else [`Tree::solve_sequential`]; the two give
     /// bit-identical `d` and `rhs`.
     pub fn solve(&mut self) {
-        if self.schedule.n != 0 && self.schedule.n == self.len() && self.schedule.nroot == self.nroot {
-            self.solve_scheduled();
-        } else {
-            self.solve_sequential();
+        let s = &self.schedule;
+        if s.n == 0 || s.n != self.len() || s.nroot != self.nroot {
+            return self.solve_sequential();
         }
+        #[cfg(debug_assertions)]
+        assert!(
+            s.parent == self.parent,
+            "stale solve schedule: call prepare() after changing parent"
+        );
+        #[cfg(target_arch = "x86_64")]
+        if s.avx {
+            return s.solve_avx(&self.a, &self.b, &mut self.d, &mut self.rhs);
+        }
+        s.solve_scalar(&self.a, &self.b, &mut self.d, &mut self.rhs);
     }
 
     /// NEURON's Hines solve in plain node order: elimination for i from n-1
@@ -419,48 +505,6 @@ impl Tree {
         }
     }
 
-    /// The same operations as `solve_sequential`, in the schedule's order.
-    fn solve_scheduled(&mut self) {
-        let s = &self.schedule;
-        let n = s.n;
-        // These slicings are the bounds checks that make the unchecked
-        // accesses below sound: `SolveSchedule::build` checked that every
-        // node index in the schedule is < s.n = n and its parent < it.
-        let (a, b) = (&self.a[..n], &self.b[..n]);
-        let (d, rhs) = (&mut self.d[..n], &mut self.rhs[..n]);
-        #[cfg(target_arch = "x86_64")]
-        if s.simd {
-            // SAFETY: `simd` is set only when the CPU has AVX; indices as above.
-            unsafe { avx::elim(&s.elim_rows, a.as_ptr(), b.as_ptr(), d.as_mut_ptr(), rhs.as_mut_ptr()) };
-            for i in 0..s.nroot {
-                rhs[i] /= d[i];
-            }
-            // SAFETY: as above.
-            unsafe { avx::back(&s.back_rows, b.as_ptr(), d.as_ptr(), rhs.as_mut_ptr()) };
-            return;
-        }
-        for &(j, t) in &s.elim {
-            let (j, t) = (j as usize, t as usize);
-            // SAFETY: t < j < n, as above.
-            unsafe {
-                let p = a.get_unchecked(j) / d.get_unchecked(j);
-                *d.get_unchecked_mut(t) -= p * b.get_unchecked(j);
-                *rhs.get_unchecked_mut(t) -= p * rhs.get_unchecked(j);
-            }
-        }
-        for i in 0..s.nroot {
-            rhs[i] /= d[i];
-        }
-        for &(i, pi) in &s.back {
-            let (i, pi) = (i as usize, pi as usize);
-            // SAFETY: pi < i < n, as above.
-            unsafe {
-                let x = rhs.get_unchecked(i) - b.get_unchecked(i) * rhs.get_unchecked(pi);
-                *rhs.get_unchecked_mut(i) = x / d.get_unchecked(i);
-            }
-        }
-    }
-
     /// Axial currents onto the right-hand side and coupling onto the
     /// diagonal (one pass; each element sees NEURON's order of operations).
     pub fn axial(&mut self) {
@@ -484,12 +528,17 @@ impl Tree {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     /// The tree solve agrees with a dense solve of the same system.
     #[test]
     fn hines_matches_dense() {
         // root 0, chain 1-2, branch 3 off 1
-        let mut t = Tree { nroot: 1, parent: vec![0, 0, 1, 1], ..Default::default() };
+        let mut t = Tree {
+            nroot: 1,
+            parent: vec![0, 0, 1, 1],
+            ..Default::default()
+        };
         t.a = vec![0.0, -0.3, -0.2, -0.4];
         t.b = vec![0.0, -0.5, -0.1, -0.6];
         t.d = vec![2.0, 3.0, 2.5, 4.0];
@@ -504,17 +553,22 @@ mod tests {
             m[p][i] = t.a[i];
         }
         let rhs = t.rhs.clone();
-        let mut u = t.clone();
+        let schedules = [false, true]
+            .map(|avx| SolveSchedule::build(t.nroot, &t.parent, 2, avx && avx_available()));
+        let orig = t.clone();
         t.solve();
         for i in 0..4 {
             let s: f64 = (0..4).map(|j| m[i][j] * t.rhs[j]).sum();
             assert!((s - rhs[i]).abs() < 1e-12);
         }
-        u.schedule = SolveSchedule::build(u.nroot, &u.parent, 2);
-        u.solve();
-        assert!(u.schedule.is_built());
-        assert_eq!(bits(&u.rhs), bits(&t.rhs));
-        assert_eq!(bits(&u.d), bits(&t.d));
+        for s in schedules {
+            let mut u = orig.clone();
+            u.schedule = s;
+            u.solve();
+            assert!(u.schedule.is_built());
+            assert_eq!(bits(&u.rhs), bits(&t.rhs));
+            assert_eq!(bits(&u.d), bits(&t.d));
+        }
     }
 
     fn bits(x: &[f64]) -> Vec<u64> {
@@ -525,7 +579,10 @@ mod tests {
     struct Rng(u64);
     impl Rng {
         fn next(&mut self) -> u64 {
-            self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             let x = self.0;
             (x ^ (x >> 29)).wrapping_mul(0xbf58476d1ce4e5b9) ^ (x >> 32)
         }
@@ -537,7 +594,9 @@ mod tests {
     /// A tree laid out as `Model::lower_structure` does: `nroot` root nodes,
     /// then sections breadth-first from each root, each section's nodes
     /// contiguous. `secs[k] = (len, attach, pos)`: section k hangs on a root
-    /// when k == 0 or attach % 4 == 0, else on node pos of an earlier section.
+    /// when k == 0 or attach % 4 == 0, else on a node of an earlier section
+    /// (its last node when pos % 3 == 0, else node pos % len), so nodes
+    /// often carry several child sections.
     fn sectioned(nroot: usize, secs: &[(usize, u32, u32)]) -> Tree {
         let m = secs.len();
         let mut kids: Vec<Vec<usize>> = vec![Vec::new(); m];
@@ -549,7 +608,11 @@ mod tests {
                 root_kids[attach as usize % nroot].push(k);
             } else {
                 let ps = attach as usize % k;
-                let pos = if pos % 3 == 0 { secs[ps].0 - 1 } else { pos as usize % secs[ps].0 };
+                let pos = if pos % 3 == 0 {
+                    secs[ps].0 - 1
+                } else {
+                    pos as usize % secs[ps].0
+                };
                 at[k] = (ps, pos);
                 kids[ps].push(k);
             }
@@ -566,19 +629,43 @@ mod tests {
                     (ps, pos) => first[ps] + pos as u32,
                 };
                 for j in 0..secs[s].0 {
-                    parent.push(if j == 0 { pnode } else { parent.len() as u32 - 1 });
+                    parent.push(if j == 0 {
+                        pnode
+                    } else {
+                        parent.len() as u32 - 1
+                    });
                 }
             }
         }
-        Tree { nroot, parent, ..Default::default() }
+        Tree {
+            nroot,
+            parent,
+            ..Default::default()
+        }
     }
 
     /// Random coefficients with a diagonally dominant matrix.
     fn fill(t: &mut Tree, seed: u64) {
         let n = t.len();
         let mut g = Rng(seed);
-        t.a = (0..n).map(|i| if i < t.nroot { 0.0 } else { g.unif(-3.0, -0.001) }).collect();
-        t.b = (0..n).map(|i| if i < t.nroot { 0.0 } else { g.unif(-3.0, -0.001) }).collect();
+        t.a = (0..n)
+            .map(|i| {
+                if i < t.nroot {
+                    0.0
+                } else {
+                    g.unif(-3.0, -0.001)
+                }
+            })
+            .collect();
+        t.b = (0..n)
+            .map(|i| {
+                if i < t.nroot {
+                    0.0
+                } else {
+                    g.unif(-3.0, -0.001)
+                }
+            })
+            .collect();
         t.rhs = (0..n).map(|_| g.unif(-100.0, 100.0)).collect();
         let mut d: Vec<f64> = (0..n).map(|i| t.b[i].abs() + g.unif(1e-3, 5.0)).collect();
         for i in t.nroot..n {
@@ -587,66 +674,103 @@ mod tests {
         t.d = d;
     }
 
-    fn check_identical(t: &Tree, lanes: usize) {
-        let mut seq = t.clone();
-        seq.solve_sequential();
-        let mut sch = t.clone();
-        sch.schedule = SolveSchedule::build(sch.nroot, &sch.parent, lanes);
-        assert!(sch.schedule.is_built());
-        sch.solve();
-        assert_eq!(bits(&sch.rhs), bits(&seq.rhs), "rhs differs (lanes {lanes})");
-        assert_eq!(bits(&sch.d), bits(&seq.d), "d differs (lanes {lanes})");
-    }
-
-    /// The schedule is a permutation of the sequential ops that respects
-    /// the dependencies (checked structurally, independent of values).
-    fn check_schedule(t: &Tree, lanes: usize) {
-        let s = SolveSchedule::build(t.nroot, &t.parent, lanes);
+    /// The schedule's rows are a valid order of the ops: each op once, after
+    /// all ops into its node, ops into a node in decreasing child index, no
+    /// row holding two dependent ops; back substitution parents first.
+    fn check_schedule(t: &Tree, s: &SolveSchedule) {
         let n = t.len();
+        let ops = |r: &Row| {
+            let len = r.len as usize;
+            assert!((1..=ROW).contains(&len));
+            assert!(
+                (len..ROW).all(|k| (r.j[k], r.t[k]) == (r.j[0], r.t[0])),
+                "spare lanes repeat lane 0"
+            );
+            let mut v: Vec<(usize, usize)> = (0..len)
+                .map(|k| (r.j[k] as usize, r.t[k] as usize))
+                .collect();
+            v.sort();
+            v
+        };
         let mut done = vec![false; n];
-        let mut last_into = vec![u32::MAX; n];
-        for &(j, q) in &s.elim {
-            let (j, q) = (j as usize, q as usize);
-            assert!(!done[j] && q == t.parent[j] as usize);
-            assert!((j + 1..n).all(|c| t.parent[c] as usize != j || done[c]), "op({j}) before a child");
-            assert!(j < last_into[q] as usize, "ops into {q} out of order");
-            last_into[q] = j as u32;
-            done[j] = true;
+        let mut last_into = vec![usize::MAX; n];
+        for r in &s.elim {
+            let row = ops(r);
+            for &(j, q) in &row {
+                assert!(j >= t.nroot && !done[j] && q == t.parent[j] as usize);
+                assert!(
+                    (j + 1..n).all(|c| t.parent[c] as usize != j || done[c]),
+                    "op({j}) before a child's"
+                );
+                assert!(
+                    j < last_into[q],
+                    "ops into {q} out of order, or two in a row"
+                );
+                last_into[q] = j;
+            }
+            row.iter().for_each(|&(j, _)| done[j] = true);
         }
         assert!((t.nroot..n).all(|j| done[j]));
         let mut solved: Vec<bool> = (0..n).map(|i| i < t.nroot).collect();
-        for &(i, q) in &s.back {
-            assert!(solved[q as usize] && !solved[i as usize]);
-            solved[i as usize] = true;
+        for r in &s.back {
+            let row = ops(r);
+            for &(i, q) in &row {
+                assert!(q == t.parent[i] as usize && solved[q] && !solved[i]);
+            }
+            row.iter().for_each(|&(i, _)| solved[i] = true);
         }
         assert!(solved.iter().all(|&x| x));
     }
 
-    use proptest::prelude::*;
+    /// Scheduled solves (scalar and, where the CPU has it, AVX) give the
+    /// same bits as the sequential solve.
+    fn check_identical(t: &Tree, latency: usize) {
+        let mut seq = t.clone();
+        seq.solve_sequential();
+        for avx in [false, true] {
+            let mut sch = t.clone();
+            sch.schedule =
+                SolveSchedule::build(t.nroot, &t.parent, latency, avx && avx_available());
+            check_schedule(t, &sch.schedule);
+            sch.solve();
+            assert_eq!(
+                bits(&sch.rhs),
+                bits(&seq.rhs),
+                "rhs differs (latency {latency}, avx {avx})"
+            );
+            assert_eq!(
+                bits(&sch.d),
+                bits(&seq.d),
+                "d differs (latency {latency}, avx {avx})"
+            );
+        }
+    }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(200))]
+        #![proptest_config(ProptestConfig::with_cases(300))]
 
+        /// Trees shaped like lowered models: sections of 1-20 nodes, several
+        /// roots, several child sections per node.
         #[test]
         fn scheduled_solve_is_bit_identical(
             nroot in 1usize..4,
             secs in prop::collection::vec((1usize..=20, any::<u32>(), any::<u32>()), 1..80),
             seed in any::<u64>(),
-            lanes in 1usize..9,
+            latency in 1usize..6,
         ) {
             let mut t = sectioned(nroot, &secs);
             fill(&mut t, seed);
-            check_schedule(&t, lanes);
-            check_identical(&t, lanes);
-            check_identical(&t, SolveSchedule::LANES);
+            check_identical(&t, latency);
+            check_identical(&t, SolveSchedule::LATENCY);
         }
 
+        /// Any parent array with parent[i] < i.
         #[test]
         fn scheduled_solve_is_bit_identical_any_parents(
             nroot in 1usize..5,
-            picks in prop::collection::vec(any::<u32>(), 0..300),
+            picks in prop::collection::vec(any::<u32>(), 1..300),
             seed in any::<u64>(),
-            lanes in 1usize..9,
+            latency in 1usize..6,
         ) {
             let mut parent: Vec<u32> = vec![0; nroot];
             for (k, &x) in picks.iter().enumerate() {
@@ -656,21 +780,68 @@ mod tests {
             }
             let mut t = Tree { nroot, parent, ..Default::default() };
             fill(&mut t, seed);
-            check_schedule(&t, lanes);
-            check_identical(&t, lanes);
+            check_identical(&t, latency);
         }
     }
 
-    /// `prepare` picks the schedule on a large tree and `solve` uses it.
+    /// A prepared tree solved repeatedly with new values matches the
+    /// sequential solve every time.
     #[test]
-    fn prepare_and_solve() {
-        let secs: Vec<(usize, u32, u32)> = (0..164).map(|k| (2 + (k * 7) % 10, (k as u32).wrapping_mul(2654435761) | 1, k as u32)).collect();
+    fn repeated_solves() {
+        let secs: Vec<(usize, u32, u32)> = (0..40)
+            .map(|k| {
+                (
+                    1 + (k * 5) % 9,
+                    (k as u32).wrapping_mul(2246822519) | 1,
+                    k as u32,
+                )
+            })
+            .collect();
+        let mut t = sectioned(2, &secs);
+        fill(&mut t, 7);
+        t.prepare();
+        assert!(t.schedule.is_built());
+        for round in 0..4u64 {
+            fill(&mut t, 1000 + round);
+            let mut seq = t.clone();
+            seq.solve_sequential();
+            t.solve();
+            assert_eq!(bits(&t.rhs), bits(&seq.rhs));
+            assert_eq!(bits(&t.d), bits(&seq.d));
+        }
+    }
+
+    /// Changing `parent` in place without `prepare` is caught in debug builds.
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "stale solve schedule")]
+    fn stale_schedule_is_caught() {
+        let secs: Vec<(usize, u32, u32)> = (0..20).map(|k| (3, k as u32 | 1, 0)).collect();
+        let mut t = sectioned(1, &secs);
+        fill(&mut t, 1);
+        t.prepare();
+        let n = t.len();
+        t.parent[n - 1] = 0;
+        t.solve();
+    }
+
+    /// `prepare` builds a schedule for a model-sized tree, none for a tiny
+    /// one; a stale schedule (tree size changed) is not used.
+    #[test]
+    fn prepare_and_fallback() {
+        let secs: Vec<(usize, u32, u32)> = (0..164)
+            .map(|k| {
+                (
+                    2 + (k * 7) % 10,
+                    (k as u32).wrapping_mul(2654435761) | 1,
+                    k as u32,
+                )
+            })
+            .collect();
         let mut t = sectioned(1, &secs);
         fill(&mut t, 42);
         let n = t.len();
-        t.v = vec![0.0; n];
-        t.area = vec![0.0; n];
-        t.cm = vec![0.0; n];
+        (t.v, t.area, t.cm) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
         t.validate();
         let mut seq = t.clone();
         t.prepare();
@@ -679,5 +850,19 @@ mod tests {
         seq.solve_sequential();
         assert_eq!(bits(&t.rhs), bits(&seq.rhs));
         assert_eq!(bits(&t.d), bits(&seq.d));
+
+        let mut small = sectioned(1, &[(5, 0, 0), (4, 1, 0)]);
+        fill(&mut small, 3);
+        small.prepare();
+        assert!(!small.schedule.is_built());
+
+        // Same parents plus one more node: the old schedule must be ignored.
+        let mut grown = t.clone();
+        grown.parent.push(n as u32 - 1);
+        fill(&mut grown, 5);
+        let mut seq = grown.clone();
+        grown.solve();
+        seq.solve_sequential();
+        assert_eq!(bits(&grown.rhs), bits(&seq.rhs));
     }
 }
