@@ -14,6 +14,10 @@ pub struct CellGeometry {
     pub start: Vec<[f64; 3]>,
     pub end: Vec<[f64; 3]>,
     pub diam: Vec<f64>,
+    /// Segment lengths as the simulator defines them (LFPy's `cell.length`:
+    /// section length / nseg, which the CSD models use). Empty: the straight
+    /// distance from start to end.
+    pub length: Vec<f64>,
 }
 
 impl CellGeometry {
@@ -44,11 +48,15 @@ impl CellGeometry {
             start: self.start.iter().map(shift).collect(),
             end: self.end.iter().map(shift).collect(),
             diam: self.diam.clone(),
+            length: self.length.clone(),
         }
     }
 
     /// Length of segment `i` (µm).
     pub fn length(&self, i: usize) -> f64 {
+        if let Some(&l) = self.length.get(i) {
+            return l;
+        }
         let (s, e) = (self.start[i], self.end[i]);
         let (dx, dy, dz) = (e[0] - s[0], e[1] - s[1], e[2] - s[2]);
         (dx * dx + dy * dy + dz * dz).sqrt()

@@ -41,6 +41,7 @@ fn geometry(v: &Value) -> CellGeometry {
             .iter()
             .map(|x| x.as_f64().unwrap())
             .collect(),
+            length: Vec::new(),
     }
 }
 

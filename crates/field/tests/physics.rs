@@ -12,6 +12,7 @@ fn one_segment(start: [f64; 3], end: [f64; 3], diam: f64) -> CellGeometry {
         start: vec![start],
         end: vec![end],
         diam: vec![diam],
+        length: Vec::new(),
     }
 }
 
@@ -22,6 +23,7 @@ fn subdivided(start: [f64; 3], end: [f64; 3], diam: f64, n: usize) -> CellGeomet
         start: (0..n).map(|i| at(i as f64 / n as f64)).collect(),
         end: (0..n).map(|i| at((i + 1) as f64 / n as f64)).collect(),
         diam: vec![diam; n],
+        length: Vec::new(),
     }
 }
 
@@ -43,6 +45,7 @@ fn small_cell() -> CellGeometry {
             [-35.0, 12.0, -55.0],
         ],
         diam: vec![16.0, 2.0, 1.5, 1.8, 1.0],
+        length: Vec::new(),
     }
 }
 
@@ -206,6 +209,7 @@ fn stretching_an_axis_of_conductivity_is_a_coordinate_scaling() {
             .map(|p| [p[0] / q[0], p[1] / q[1], p[2] / q[2]])
             .collect(),
         diam: vec![1e-6; g.len()],
+        length: Vec::new(),
     };
     let g = CellGeometry {
         diam: vec![1e-6; g.len()],
@@ -368,6 +372,7 @@ fn one_sphere_with_equal_conductivities_is_an_infinite_medium() {
             [520.0, 0.0, 9510.0],
         ],
         diam: vec![10.0, 2.0, 2.0],
+        length: Vec::new(),
     };
     let pts_sph = vec![
         [9300.0, 0.05, 0.0],
@@ -540,6 +545,7 @@ fn meg_matches_the_closed_forms() {
         start: vec![[10.0, 0.0, 0.0], [0.0, 5.0, -20.0]],
         end: vec![[10.0, 4.0, 30.0], [-6.0, 5.0, -25.0]],
         diam: vec![1.0, 1.0],
+        length: Vec::new(),
     };
     let current = ndarray::arr1(&[1.0, -1.0]);
     let (m0, m1) = (g.mid(0), g.mid(1));

@@ -1,6 +1,8 @@
 //! `nerve`: the command-line front end.
 
+mod plot;
 mod probes;
+mod progress;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -31,6 +33,14 @@ enum Cmd {
         /// HOC files, and `-c STATEMENT` items, run in order.
         #[arg(allow_hyphen_values = true, num_args = 0..)]
         items: Vec<String>,
+    },
+    /// Draw a figure (PNG or SVG) of the results in a `run --out` folder.
+    Plot {
+        /// Folder written by `nerve run --probes FILE --out DIR`.
+        dir: PathBuf,
+        /// Figure to write: .png or .svg [default: DIR/figure.png].
+        #[arg(short = 'o', long = "output")]
+        output: Option<PathBuf>,
     },
 }
 
@@ -72,7 +82,10 @@ fn run(items: Vec<Item>, probe_out: Option<ProbeOutput>) -> ExitCode {
     let out = std::io::BufWriter::with_capacity(1 << 16, stdout);
     let mut it = hoc::Interp::new(Box::new(out));
     if let Some(p) = &probe_out {
-        it.eng.observer = Some(Box::new(probes::Observer(p.run.clone(), p.error.clone())));
+        it.eng.observers.push(Box::new(probes::Observer(p.run.clone(), p.error.clone())));
+    }
+    if let Some(p) = progress::Progress::new() {
+        it.eng.observers.push(Box::new(p));
     }
     let mut result = Ok(());
     for item in items {
@@ -148,5 +161,15 @@ fn main() -> ExitCode {
             };
             run(items, probe_out)
         }
+        Cmd::Plot { dir, output } => match plot::plot(&dir, output.as_deref()) {
+            Ok(path) => {
+                println!("{}", path.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("nerve plot: {e}");
+                ExitCode::from(1)
+            }
+        },
     }
 }

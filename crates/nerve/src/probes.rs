@@ -61,34 +61,22 @@ pub struct ProbeRun {
     /// Per probe: samples, time-major (each sample's outputs contiguous).
     out: Vec<Vec<f64>>,
     t: Vec<f64>,
+    /// Node of the first segment of the first section named like "soma".
+    soma_node: Option<u32>,
+    /// Membrane potential at `soma_node` per sample (mV), written as soma_v.npy.
+    soma_v: Vec<f64>,
 }
 
 impl ProbeRun {
     pub fn new(specs: Vec<ProbeSpec>, soma_position: Option<[f64; 3]>) -> Self {
         let n = specs.len();
-        ProbeRun { specs, soma_position, nodes: Vec::new(), geometry: None, matrices: Vec::new(), block: Mat::zeros(0, 0), filled: 0, out: vec![Vec::new(); n], t: Vec::new() }
+        ProbeRun { specs, soma_position, nodes: Vec::new(), geometry: None, matrices: Vec::new(), block: Mat::zeros(0, 0), filled: 0, out: vec![Vec::new(); n], t: Vec::new(), soma_node: None, soma_v: Vec::new() }
     }
 
     fn rebuild(&mut self, m: &Model) -> Result<(), String> {
         let (geom, nodes) = segment_geometry(m);
-        let geom = match self.soma_position {
-            Some(p) => {
-                let soma: Vec<usize> = soma_segments(m);
-                if soma.is_empty() {
-                    return Err("soma_position: the model has no section named soma".into());
-                }
-                let mut c = [0.0; 3];
-                for &i in &soma {
-                    let mid = geom.mid(i);
-                    for k in 0..3 {
-                        c[k] += mid[k];
-                    }
-                }
-                let n = soma.len() as f64;
-                geom.translated([p[0] - c[0] / n, p[1] - c[1] / n, p[2] - c[2] / n])
-            }
-            None => geom,
-        };
+        let geom = lfpy_frame(m, geom, self.soma_position);
+
         self.matrices.clear();
         for s in &self.specs {
             let m = s.probe.matrix(&geom).map_err(|e| format!("probe '{}': {}", s.name, e.0))?;
@@ -96,6 +84,7 @@ impl ProbeRun {
         }
         self.block = Mat::zeros(nodes.len(), BLOCK);
         self.nodes = nodes;
+        self.soma_node = soma_node(m);
         self.geometry = Some(geom);
         Ok(())
     }
@@ -106,6 +95,9 @@ impl ProbeRun {
             self.block[(k, col)] = m.tree.imem[nd as usize];
         }
         self.t.push(m.t);
+        if let Some(nd) = self.soma_node {
+            self.soma_v.push(m.tree.v[nd as usize]);
+        }
         self.filled += 1;
         if self.filled == BLOCK {
             self.flush_block();
@@ -132,7 +124,8 @@ impl ProbeRun {
         self.filled = 0;
     }
 
-    /// Writes DIR/<name>.npy, DIR/t.npy and DIR/meta.json.
+    /// Writes DIR/<name>.npy, DIR/t.npy, DIR/soma_v.npy (when the model has
+    /// a soma) and DIR/meta.json.
     pub fn write(&mut self, dir: &Path) -> Result<(), String> {
         self.flush_block();
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
@@ -162,9 +155,16 @@ impl ProbeRun {
             probes_meta.push(pm);
         }
         write_npy(&dir.join("t.npy"), &[nt], &self.t)?;
+        if self.soma_node.is_some() && self.soma_v.len() == nt {
+            write_npy(&dir.join("soma_v.npy"), &[nt], &self.soma_v)?;
+        }
         meta.insert("segments".into(), nseg.into());
         meta.insert("time_steps".into(), nt.into());
-        meta.insert("units".into(), serde_json::json!({"t": "ms", "geometry": "um", "current": "nA"}));
+        let mut units = serde_json::json!({"t": "ms", "geometry": "um", "current": "nA"});
+        if self.soma_node.is_some() {
+            units["soma_v"] = "mV".into();
+        }
+        meta.insert("units".into(), units);
         if let Some(p) = self.soma_position {
             meta.insert("soma_position".into(), p.to_vec().into());
         }
@@ -188,75 +188,13 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
     std::fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-/// Segment ends and diameters as LFPy computes them from the 3-D points:
-/// each segment a straight line between the positions at arc fractions
-/// round(x ∓ 1/(2 nseg), 6). Also each segment's node.
-pub fn segment_geometry(m: &Model) -> (CellGeometry, Vec<u32>) {
-    let mut g = CellGeometry { start: Vec::new(), end: Vec::new(), diam: Vec::new() };
-    let mut nodes = Vec::new();
-    for s in (0..m.sections.len()).filter(|&s| m.exists(s)) {
-        let sec = m.sec(s);
-        let l = sec.length();
-        let arc: Vec<f64> = sec.arc.iter().map(|a| a / l).collect();
-        let coords: [Vec<f64>; 3] = [
-            sec.pt3d.iter().map(|p| p.x as f64).collect(),
-            sec.pt3d.iter().map(|p| p.y as f64).collect(),
-            sec.pt3d.iter().map(|p| p.z as f64).collect(),
-        ];
-        let half = 1.0 / (2.0 * sec.nseg as f64);
-        for x in sec.centers() {
-            let (a, b) = (round6(x - half), round6(x + half));
-            let start = [0, 1, 2].map(|k| interp(a, &arc, &coords[k]));
-            let end = [0, 1, 2].map(|k| interp(b, &arc, &coords[k]));
-            g.start.push(start);
-            g.end.push(end);
-            g.diam.push(sec.diam[sec.seg_index(x)]);
-            nodes.push(m.node_at(s, x));
-        }
-    }
-    (g, nodes)
-}
+use hoc::engine::probe::{lfpy_frame, segment_geometry};
 
-/// Segments of sections whose name contains "soma" (LFPy's somaidx).
-fn soma_segments(m: &Model) -> Vec<usize> {
-    let mut out = Vec::new();
-    let mut k = 0;
-    for s in (0..m.sections.len()).filter(|&s| m.exists(s)) {
-        let sec = m.sec(s);
-        for _ in 0..sec.nseg {
-            if sec.name.contains("soma") {
-                out.push(k);
-            }
-            k += 1;
-        }
-    }
-    out
-}
-
-/// numpy's round(v, 6): half to even on v·1e6.
-fn round6(v: f64) -> f64 {
-    (v * 1e6).round_ties_even() / 1e6
-}
-
-/// numpy.interp: linear interpolation, clamped at the ends.
-fn interp(x: f64, xp: &[f64], fp: &[f64]) -> f64 {
-    let n = xp.len();
-    if n == 0 {
-        return 0.0;
-    }
-    if x >= xp[n - 1] {
-        return fp[n - 1];
-    }
-    if x < xp[0] {
-        return fp[0];
-    }
-    // last j with xp[j] <= x
-    let j = xp.partition_point(|&v| v <= x) - 1;
-    if xp[j] == x {
-        return fp[j];
-    }
-    let slope = (fp[j + 1] - fp[j]) / (xp[j + 1] - xp[j]);
-    slope * (x - xp[j]) + fp[j]
+/// The node of the first segment of the first section named like "soma".
+fn soma_node(m: &Model) -> Option<u32> {
+    let s = (0..m.sections.len()).find(|&s| m.exists(s) && m.sec(s).name.contains("soma"))?;
+    let x = m.sec(s).centers()[0];
+    Some(m.node_at(s, x))
 }
 
 /// Lets the interpreter drive a shared ProbeRun.
@@ -267,7 +205,7 @@ impl hoc::engine::StepObserver for Observer {
         model.fast_imem = true;
         model.define_shape();
     }
-    fn on_init(&mut self, model: &Model) {
+    fn on_init(&mut self, model: &Model, _tstop: f64) {
         let mut r = self.0.borrow_mut();
         if let Err(e) = r.rebuild(model) {
             *self.1.borrow_mut() = Some(e);
@@ -276,6 +214,7 @@ impl hoc::engine::StepObserver for Observer {
         let n = r.specs.len();
         r.out = vec![Vec::new(); n];
         r.t.clear();
+        r.soma_v.clear();
         r.filled = 0;
         r.sample(model);
     }

@@ -20,7 +20,7 @@ use crate::value::{ObjRef, Value};
 /// round(x ∓ 1/(2 nseg), 6); segments ordered by section creation, then x.
 /// Also each segment's node.
 pub fn segment_geometry(m: &Model) -> (CellGeometry, Vec<u32>) {
-    let mut g = CellGeometry { start: Vec::new(), end: Vec::new(), diam: Vec::new() };
+    let mut g = CellGeometry::default();
     let mut nodes = Vec::new();
     for s in (0..m.sections.len()).filter(|&s| m.exists(s)) {
         let sec = m.sec(s);
@@ -37,6 +37,7 @@ pub fn segment_geometry(m: &Model) -> (CellGeometry, Vec<u32>) {
             g.start.push([0, 1, 2].map(|k| interp(a, &arc, &coords[k])));
             g.end.push([0, 1, 2].map(|k| interp(b, &arc, &coords[k])));
             g.diam.push(sec.diam[sec.seg_index(x)]);
+            g.length.push(l / sec.nseg as f64);
             nodes.push(m.node_at(s, x));
         }
     }
@@ -57,6 +58,24 @@ pub fn soma_segments(m: &Model) -> Vec<usize> {
         }
     }
     out
+}
+
+/// Places the geometry as LFPy does: its Cell moves the soma midpoint to the
+/// origin, then `set_pos` moves it to `target` (the model's own soma midpoint
+/// when None). Both moves happen in double, so results carry LFPy's round-off.
+pub fn lfpy_frame(m: &Model, geom: CellGeometry, target: Option<[f64; 3]>) -> CellGeometry {
+    if geom.len() == 0 {
+        return geom;
+    }
+    let soma = soma_segments(m);
+    let soma = if soma.is_empty() { vec![0] } else { soma };
+    let mut s = [0.0; 3];
+    for k in 0..3 {
+        let mids: Vec<f64> = soma.iter().map(|&i| (geom.start[i][k] + geom.end[i][k]) / 2.0).collect();
+        s[k] = mids.iter().sum::<f64>() / mids.len() as f64;
+    }
+    let to = target.unwrap_or(s);
+    geom.translated([0.0 - s[0], 0.0 - s[1], 0.0 - s[2]]).translated([to[0] - 0.0, to[1] - 0.0, to[2] - 0.0])
 }
 
 /// numpy's round(v, 6): half to even on v·1e6.
@@ -108,6 +127,7 @@ impl super::StepObserver for Follow {
     fn on_init(&mut self, model: &Model, _tstop: f64) {
         let mut p = self.0.borrow_mut();
         let (geom, nodes) = segment_geometry(model);
+        let geom = lfpy_frame(model, geom, None);
         match p.probe.matrix(&geom) {
             Ok(m) => {
                 p.outputs = m.nrows();
