@@ -34,6 +34,7 @@ iterator case() { local i
   }
 }
 func object_index() { return object_id($o1, 1) }
+objref nil
 "#;
 
 /// Our stdrun: the run loop of NEURON's standard run system, in HOC, with
@@ -118,7 +119,7 @@ pub fn load(it: &mut Interp, name: &str) -> HResult<()> {
         "stdlib.hoc" => &["stdlib.hoc"],
         "stdrun.hoc" => &["stdlib.hoc", "stdrun.hoc"],
         "nrngui.hoc" | "noload.hoc" => &["stdlib.hoc", "stdrun.hoc"],
-        "import3d.hoc" => &["import3d.hoc"],
+        "import3d.hoc" => &["stdlib.hoc", "import3d.hoc"],
         _ => &[],
     };
     for &p in parts {
@@ -132,6 +133,7 @@ pub fn load(it: &mut Interp, name: &str) -> HResult<()> {
                 it.run_text("stdrun.hoc", STDRUN_VARS.into())?;
                 it.run_text("stdrun.hoc", STDRUN.into())?;
             }
+            "import3d.hoc" => crate::engine::import3d::install(it),
             _ => {}
         }
     }

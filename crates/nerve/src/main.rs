@@ -1,6 +1,7 @@
 //! `nerve`: the command-line front end.
 
 mod plot;
+mod convert;
 mod probes;
 mod progress;
 
@@ -33,6 +34,17 @@ enum Cmd {
         /// HOC files, and `-c STATEMENT` items, run in order.
         #[arg(allow_hyphen_values = true, num_args = 0..)]
         items: Vec<String>,
+    },
+    /// Write a model (a .hoc program, or a .swc/.asc/.xml reconstruction) as JSON, SWC or HOC.
+    Convert {
+        /// The model: .hoc, .swc, .asc or .xml.
+        model: PathBuf,
+        /// Output format.
+        #[arg(long, value_parser = ["json", "swc", "hoc"], default_value = "json")]
+        to: String,
+        /// Output file [default: stdout].
+        #[arg(short = 'o', long = "output")]
+        output: Option<PathBuf>,
     },
     /// Draw a figure (PNG or SVG) of the results in a `run --out` folder.
     Plot {
@@ -129,6 +141,31 @@ fn run(items: Vec<Item>, probe_out: Option<ProbeOutput>) -> ExitCode {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.cmd {
+        Cmd::Convert { model, to, output } => {
+            let text = convert::load(&model).and_then(|mut it| match to.as_str() {
+                "json" => Ok(serde_json::to_string_pretty(&convert::to_json(&mut it)).unwrap() + "\n"),
+                "hoc" => Ok(convert::to_hoc(&mut it)),
+                _ => convert::to_swc(&mut it),
+            });
+            let text = match text {
+                Ok(t) => t,
+                Err(e) => {
+                    eprintln!("nerve: {e}");
+                    return ExitCode::from(1);
+                }
+            };
+            match output {
+                Some(path) => {
+                    let tmp = path.with_extension("partial");
+                    if let Err(e) = std::fs::write(&tmp, text).and_then(|_| std::fs::rename(&tmp, &path)) {
+                        eprintln!("nerve: {}: {e}", path.display());
+                        return ExitCode::from(1);
+                    }
+                }
+                None => print!("{text}"),
+            }
+            ExitCode::SUCCESS
+        }
         Cmd::Run { mods, probes, out, items } => {
             if !mods.is_empty() {
                 eprintln!("nerve: --mod: NMODL mechanisms are not available in this build");

@@ -41,6 +41,9 @@ pub enum NativeClass {
     CVode,
     /// An extracellular probe followed during the run.
     LFPProbe,
+    /// Import3d readers: 0 SWC, 1 Neurolucida, 2 MorphML.
+    Import3dReader(u8),
+    Import3dGui,
 }
 
 pub fn install(it: &mut Interp) {
@@ -69,6 +72,7 @@ pub fn construct(it: &mut Interp, ci: u32, nc: NativeClass, args: &[Value]) -> H
             return crate::engine::classes::construct(it, ci, nc, args);
         }
         NativeClass::LFPProbe => ObjData::Native(crate::engine::probe::construct(it, args)?),
+        NativeClass::Import3dReader(_) | NativeClass::Import3dGui => ObjData::Native(crate::engine::import3d::construct(it, nc, args)?),
     };
     Ok(it.new_object(ci, data))
 }
@@ -95,6 +99,7 @@ pub fn call_method(it: &mut Interp, o: &ObjRef, name: &str, k: &[f64], args: Opt
             crate::engine::classes::method(it, o, nc, name, k, args)
         }
         NativeClass::LFPProbe => crate::engine::probe::method(it, o, name, args.unwrap_or(&[])),
+        NativeClass::Import3dReader(_) | NativeClass::Import3dGui => crate::engine::import3d::method(it, o, nc, name, args),
     }?;
     match r {
         Some(v) => Ok(v),
@@ -117,6 +122,7 @@ pub fn native_class(it: &Interp, o: &ObjRef) -> Option<NativeClass> {
 pub fn set_member(it: &mut Interp, o: &ObjRef, name: &str, k: &[f64], x: f64) -> HResult<bool> {
     match native_class(it, o) {
         Some(nc @ (NativeClass::Point(_) | NativeClass::NetCon)) => Ok(crate::engine::classes::member(it, o, nc, name, k, Some(x))?.is_some()),
+        Some(NativeClass::Import3dReader(_)) => crate::engine::import3d::set_member(o, name, x),
         _ => Ok(false),
     }
 }

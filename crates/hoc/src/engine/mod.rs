@@ -4,6 +4,7 @@
 
 pub mod classes;
 pub mod funcs;
+pub mod import3d;
 pub mod play;
 pub mod probe;
 pub mod range;

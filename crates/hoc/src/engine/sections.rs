@@ -222,6 +222,21 @@ impl Interp {
         crate::engine::classes::section_list_items(self, o)
     }
 
+    /// `create name[n]` for a name bound elsewhere (Import3d).
+    pub fn create_named(&mut self, r: NameRef, base: &str, n: Option<f64>) -> HResult<()> {
+        let count = n.map(|x| x as usize).unwrap_or(1);
+        let dims = if n.is_some() { vec![count] } else { vec![] };
+        if let Some(Slot::Secs { data, .. }) = self.slot_clone(r) {
+            for s in data.into_iter().flatten() {
+                self.delete_section(s);
+            }
+        }
+        let owner = self.this.clone();
+        let ids = self.make_sections(r, base, &dims, count, owner.as_ref());
+        self.with_slot(r, |s| *s = Slot::Secs { dims, data: ids.into_iter().map(Some).collect() });
+        Ok(())
+    }
+
     /// `create name` or `create name[n]`.
     fn create(&mut self, r: NameRef, n: Option<f64>) -> HResult<()> {
         let count = match n {

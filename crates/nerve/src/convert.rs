@@ -1,0 +1,239 @@
+//! `nerve convert MODEL --to json|swc|hoc`: the instantiated model of a HOC
+//! program (or of a reconstruction imported as Import3d does) written as a
+//! canonical JSON description, an SWC file or a HOC program. SWC and HOC
+//! written here load back to the same JSON.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use cable::mechanism::{MechKind, VarKind};
+use cable::{Model, SecId};
+use serde_json::{json, Value};
+
+/// Loads MODEL: a .hoc program is run; .swc/.asc/.xml are imported at the top level.
+pub fn load(path: &Path) -> Result<hoc::Interp, String> {
+    let mut it = hoc::Interp::new(Box::new(std::io::sink()));
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    let r = match ext.as_str() {
+        "hoc" | "ses" => it.run_file(path),
+        "swc" | "asc" | "xml" | "nml" => {
+            let (m, _diags) = morph::read_any(path).map_err(|e| e.to_string())?;
+            hoc::engine::import3d::instantiate(&mut it, &m, None)
+        }
+        _ => return Err(format!("{}: not a .hoc, .swc, .asc or .xml file", path.display())),
+    };
+    match r {
+        Ok(()) => Ok(it),
+        Err(e) if matches!(e.kind, hoc::ErrorKind::Quit(_)) => Ok(it),
+        Err(e) => Err(hoc::report(&e).trim_end().to_string()),
+    }
+}
+
+/// Section names without an object prefix (`Cell[0].soma[0]` → `soma[0]`).
+fn local_name(name: &str) -> &str {
+    match name.rfind("].") {
+        Some(i) if name[..i].contains('[') => &name[i + 2..],
+        _ => name,
+    }
+}
+
+fn sections(m: &Model) -> Vec<SecId> {
+    (0..m.sections.len()).filter(|&s| m.exists(s)).collect()
+}
+
+/// The canonical description: sections in creation order with their
+/// connection, geometry and per-segment parameters.
+pub fn to_json(it: &mut hoc::Interp) -> Value {
+    let m = &mut it.eng.model;
+    m.ensure_lowered();
+    let m = &it.eng.model;
+    let mut out = Vec::new();
+    for s in sections(m) {
+        let sec = m.sec(s);
+        let parent = sec.parent.map(|(p, x)| json!({"section": local_name(&m.sec(p).name), "x": x, "end": sec.orientation}));
+        let pts: Vec<Value> = sec.pt3d.iter().map(|p| json!([p.x as f64, p.y as f64, p.z as f64, p.d as f64])).collect();
+        let mut segs = Vec::new();
+        for (j, x) in sec.centers().into_iter().enumerate() {
+            let mut mechs = serde_json::Map::new();
+            for ins in m.inserted_in_order(s) {
+                let mech = &m.mechs[ins.mech];
+                let mut vars = serde_json::Map::new();
+                for (k, v) in mech.vars().iter().enumerate() {
+                    if v.kind == VarKind::Parameter {
+                        vars.insert(v.name.clone(), json!(m.data[ins.mech].cols[k][ins.inst[j] as usize]));
+                    }
+                }
+                mechs.insert(mech.name().to_string(), Value::Object(vars));
+            }
+            segs.push(json!({"x": x, "diam": sec.diam[j], "cm": sec.cm[j], "mechanisms": mechs}));
+        }
+        out.push(json!({
+            "name": local_name(&sec.name),
+            "parent": parent,
+            "nseg": sec.nseg,
+            "L": sec.length(),
+            "Ra": sec.ra,
+            "rallbranch": sec.rallbranch,
+            "pt3d": pts,
+            "pt3dstyle": sec.logical_connection.map(|p| json!([p[0] as f64, p[1] as f64, p[2] as f64])),
+            "segments": segs,
+        }));
+    }
+    json!({"format": "nerve model", "version": 1, "sections": out})
+}
+
+/// A HOC program that rebuilds the model (sections, connections, 3-D points,
+/// parameters and density mechanisms).
+pub fn to_hoc(it: &mut hoc::Interp) -> String {
+    let m = &it.eng.model;
+    let mut out = String::from("// Written by nerve convert: the model's sections, geometry and membrane.\n");
+    let secs = sections(m);
+    // create: one statement per array name, in order of first appearance
+    let mut groups: Vec<(String, usize, bool)> = Vec::new();
+    for &s in &secs {
+        let name = local_name(&m.sec(s).name);
+        let (base, array) = match name.find('[') {
+            Some(i) => (&name[..i], true),
+            None => (name, false),
+        };
+        match groups.iter_mut().find(|g| g.0 == base) {
+            Some(g) => g.1 += 1,
+            None => groups.push((base.to_string(), 1, array)),
+        }
+    }
+    for (base, n, array) in &groups {
+        if *array {
+            let _ = writeln!(out, "create {base}[{n}]");
+        } else {
+            let _ = writeln!(out, "create {base}");
+        }
+    }
+    // connections in the order they were made (it orders siblings)
+    let mut children: Vec<SecId> = secs.iter().copied().filter(|&s| m.sec(s).parent.is_some()).collect();
+    children.sort_by_key(|&s| m.sec(s).serial);
+    for &s in &children {
+        let sec = m.sec(s);
+        let (p, x) = sec.parent.unwrap();
+        let _ = writeln!(out, "connect {}({}), {}({:?})", local_name(&sec.name), sec.orientation, local_name(&m.sec(p).name), x);
+    }
+    for &s in &secs {
+        let sec = m.sec(s);
+        let _ = writeln!(out, "{} {{", local_name(&sec.name));
+        if !sec.pt3d.is_empty() {
+            let _ = writeln!(out, "  pt3dclear()");
+            for p in &sec.pt3d {
+                let _ = writeln!(out, "  pt3dadd({:?}, {:?}, {:?}, {:?})", p.x as f64, p.y as f64, p.z as f64, p.d as f64);
+            }
+            if let Some(st) = sec.logical_connection {
+                let _ = writeln!(out, "  pt3dstyle(1, {:?}, {:?}, {:?})", st[0] as f64, st[1] as f64, st[2] as f64);
+            }
+        } else {
+            let _ = writeln!(out, "  L = {:?}", sec.l);
+        }
+        let _ = writeln!(out, "  nseg = {}", sec.nseg);
+        let _ = writeln!(out, "  Ra = {:?}", sec.ra);
+        if sec.rallbranch != 1.0 {
+            let _ = writeln!(out, "  rallbranch = {:?}", sec.rallbranch);
+        }
+        let centers = sec.centers();
+        for ins in m.inserted_in_order(s) {
+            if m.mechs[ins.mech].kind() == MechKind::Density {
+                let _ = writeln!(out, "  insert {}", m.mechs[ins.mech].name());
+            }
+        }
+        for (j, x) in centers.iter().enumerate() {
+            if sec.pt3d.is_empty() {
+                let _ = writeln!(out, "  diam({x:?}) = {:?}", sec.diam[j]);
+            }
+            let _ = writeln!(out, "  cm({x:?}) = {:?}", sec.cm[j]);
+            for ins in m.inserted_in_order(s) {
+                let mech = &m.mechs[ins.mech];
+                for (k, v) in mech.vars().iter().enumerate() {
+                    if v.kind == VarKind::Parameter {
+                        let _ = writeln!(out, "  {}_{}({x:?}) = {:?}", v.name, mech.name(), m.data[ins.mech].cols[k][ins.inst[j] as usize]);
+                    }
+                }
+            }
+        }
+        let _ = writeln!(out, "}}");
+    }
+    out
+}
+
+/// SWC type of a section from its name (soma 1, axon 2, dend 3, apic 4, dend_N N, minus_N -N).
+fn swc_type(name: &str) -> i64 {
+    let base = name.split('[').next().unwrap_or(name);
+    match base {
+        "soma" => 1,
+        "axon" => 2,
+        "dend" => 3,
+        "apic" => 4,
+        b => b
+            .strip_prefix("dend_")
+            .and_then(|n| n.parse().ok())
+            .or_else(|| b.strip_prefix("minus_").and_then(|n| n.parse::<i64>().ok()).map(|n| -n))
+            .unwrap_or(3),
+    }
+}
+
+/// An SWC file of the sections' 3-D points, which Import3d reads back into
+/// the same sections: a child's first point (Import3d adds its parent's
+/// point back) is left out when it repeats the parent's point.
+pub fn to_swc(it: &mut hoc::Interp) -> Result<String, String> {
+    let m = &it.eng.model;
+    let mut out = String::from("# Written by nerve convert\n");
+    let secs = sections(m);
+    let mut last_id: std::collections::HashMap<SecId, (usize, Vec<usize>)> = Default::default();
+    let mut next = 1usize;
+    let mut order: Vec<SecId> = Vec::new();
+    // parents before children, children in connection order
+    let mut roots: Vec<SecId> = secs.iter().copied().filter(|&s| m.sec(s).parent.is_none()).collect();
+    roots.sort();
+    let mut stack = roots;
+    stack.reverse();
+    while let Some(s) = stack.pop() {
+        order.push(s);
+        let mut ch: Vec<SecId> = secs.iter().copied().filter(|&c| m.sec(c).parent.is_some_and(|(p, _)| p == s)).collect();
+        ch.sort_by_key(|&c| std::cmp::Reverse(m.sec(c).serial));
+        stack.extend(ch);
+    }
+    for s in order {
+        let sec = m.sec(s);
+        if sec.pt3d.is_empty() {
+            return Err(format!("{}: no 3-D points; run define_shape() in the model first", sec.name));
+        }
+        let t = swc_type(local_name(&sec.name));
+        let (mut parent_id, skip_first) = match sec.parent {
+            None => (-1i64, false),
+            Some((p, x)) => {
+                let (_, ids) = &last_id[&p];
+                let psec = m.sec(p);
+                // the parent's point at x: its last point at 1, its first at 0, nearest by arc otherwise
+                let k = if x >= 1.0 {
+                    ids.len() - 1
+                } else if x <= 0.0 {
+                    0
+                } else {
+                    let target = x * psec.length();
+                    (0..psec.arc.len()).min_by(|&a, &b| (psec.arc[a] - target).abs().partial_cmp(&(psec.arc[b] - target).abs()).unwrap()).unwrap()
+                };
+                let pp = psec.pt3d[k];
+                let q = sec.pt3d[0];
+                (ids[k] as i64, pp.x == q.x && pp.y == q.y && pp.z == q.z)
+            }
+        };
+        let mut ids = Vec::new();
+        for (i, p) in sec.pt3d.iter().enumerate() {
+            if i == 0 && skip_first {
+                ids.push(parent_id as usize);
+                continue;
+            }
+            let _ = writeln!(out, "{} {} {:?} {:?} {:?} {:?} {}", next, t, p.x as f64, p.y as f64, p.z as f64, p.d as f64 / 2.0, parent_id);
+            ids.push(next);
+            parent_id = next as i64;
+            next += 1;
+        }
+        last_id.insert(s, (0, ids));
+    }
+    Ok(out)
+}

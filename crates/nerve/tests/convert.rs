@@ -1,0 +1,81 @@
+//! `nerve convert`: snapshots of the JSON description of every morphology in
+//! `morphologies/`, and round trips through the HOC and SWC exports.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn morphologies() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../morphologies");
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("swc" | "asc" | "xml")))
+        .collect();
+    v.sort();
+    v
+}
+
+fn convert(input: &Path, to: &str) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_nerve")).args(["convert"]).arg(input).args(["--to", to]).output().unwrap();
+    assert!(out.status.success(), "{}: {}", input.display(), String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn scratch(name: &str, text: &str) -> PathBuf {
+    let p = std::env::temp_dir().join(format!("nerve-convert-{}-{name}", std::process::id()));
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+#[test]
+fn json_of_every_morphology() {
+    for m in morphologies() {
+        let name = m.file_name().unwrap().to_string_lossy().replace('.', "_");
+        insta::assert_snapshot!(name, convert(&m, "json"));
+    }
+}
+
+#[test]
+fn hoc_export_loads_back_to_the_same_model() {
+    for m in morphologies() {
+        let json = convert(&m, "json");
+        let hoc = scratch(&format!("{}.hoc", m.file_name().unwrap().to_string_lossy()), &convert(&m, "hoc"));
+        assert_eq!(convert(&hoc, "json"), json, "{}", m.display());
+        let _ = std::fs::remove_file(hoc);
+    }
+}
+
+/// Reconstructions whose SWC export Import3d reads back into other sections:
+/// their somata (one point, contours) and MorphML cables need an export that
+/// undoes Import3d's soma rules, which is not written yet.
+const SWC_ROUND_TRIP_GAPS: &[&str] = &["custom_types_multiroot.swc", "one_point_soma.swc", "soma_chain_branches.swc", "contour_soma.asc", "soma_stack.asc", "cables.xml"];
+
+#[test]
+fn swc_export_loads_back_to_the_same_model() {
+    for m in morphologies() {
+        let file = m.file_name().unwrap().to_string_lossy().into_owned();
+        let json = convert(&m, "json");
+        let swc = scratch(&format!("{file}.swc"), &convert(&m, "swc"));
+        let same = convert(&swc, "json") == json;
+        let _ = std::fs::remove_file(swc);
+        if SWC_ROUND_TRIP_GAPS.contains(&file.as_str()) {
+            assert!(!same, "{file} round-trips now: take it off SWC_ROUND_TRIP_GAPS");
+        } else {
+            assert!(same, "{file}: SWC export does not load back to the same model");
+        }
+    }
+}
+
+#[test]
+fn hoc_model_round_trip_keeps_membrane_parameters() {
+    let src = scratch(
+        "cell.hoc",
+        "create soma, dend[2]\nsoma { L = 20 diam = 20 insert pas g_pas = 2e-4 }\nfor i = 0, 1 dend[i] { L = 150 diam = 2 nseg = 5 Ra = 120 insert pas e_pas = -71 }\nconnect dend[0](0), soma(1)\nconnect dend[1](0), soma(0.5)\ndend[1] diam(0:1) = 3:1\n",
+    );
+    let json = convert(&src, "json");
+    assert!(json.contains("\"g\": 0.0002"), "{json}");
+    let hoc = scratch("cell2.hoc", &convert(&src, "hoc"));
+    assert_eq!(convert(&hoc, "json"), json);
+    let _ = std::fs::remove_file(src);
+    let _ = std::fs::remove_file(hoc);
+}
