@@ -143,6 +143,11 @@ pub trait Mechanism {
     fn state(&self, data: &mut MechData, nodes: &NodeView) {
         let _ = (data, nodes);
     }
+    /// A mechanism-specific HOC method (`ns.seed(x)`); None if it has none by that name.
+    fn call(&self, data: &mut MechData, inst: usize, name: &str, args: &[f64]) -> Option<f64> {
+        let _ = (data, inst, name, args);
+        None
+    }
     /// NET_RECEIVE for one instance.
     fn net_receive(&self, data: &mut MechData, inst: usize, weights: &mut [f64], flag: f64, ctx: &mut EventCtx) {
         let _ = (data, inst, weights, flag, ctx);

@@ -214,14 +214,41 @@ impl Mechanism for AlphaSynapse {
     }
 }
 
-/// Spike generator: `number` events every `interval` from `start` (noise 0).
-pub struct NetStim(Vec<VarSpec>);
+/// Spike generator: `number` events every `interval` from `start`; with
+/// `noise` > 0 the intervals are partly exponential, drawn from a stream per
+/// instance (`seed()`, `noiseFromRandom123()`; the numbers are not NEURON's).
+pub struct NetStim(Vec<VarSpec>, std::cell::RefCell<Vec<u64>>);
 impl NetStim {
     pub fn new() -> Self {
         NetStim(specs![
             "interval" = 10.0, Parameter; "number" = 10.0, Parameter; "start" = 50.0, Parameter; "noise" = 0.0, Parameter;
             "event" = 0.0, Assigned; "on" = 0.0, Assigned; "ispike" = 0.0, Assigned
-        ])
+        ], std::cell::RefCell::new(Vec::new()))
+    }
+
+    /// An exponential deviate of mean 1 from instance `i`'s stream (SplitMix64).
+    fn erand(&self, i: usize) -> f64 {
+        let mut s = self.1.borrow_mut();
+        if s.len() <= i {
+            let n = s.len();
+            s.extend((n..=i).map(|k| 0x9E37_79B9_7F4A_7C15u64.wrapping_mul(k as u64 + 1)));
+        }
+        s[i] = s[i].wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = s[i];
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        // uniform in (0, 1]
+        let u = ((z >> 11) as f64 + 1.0) / (1u64 << 53) as f64;
+        -u.ln()
+    }
+
+    fn set_stream(&self, i: usize, seed: u64) {
+        let mut s = self.1.borrow_mut();
+        if s.len() <= i {
+            s.resize(i + 1, 0);
+        }
+        s[i] = seed;
     }
 }
 const INTERVAL: usize = 0;
@@ -232,18 +259,21 @@ const EVENT: usize = 4;
 const ON: usize = 5;
 const ISPIKE: usize = 6;
 impl NetStim {
-    fn invl(c: &mut [Vec<f64>], i: usize, mut mean: f64) -> f64 {
+    fn invl(&self, c: &mut [Vec<f64>], i: usize, mut mean: f64) -> f64 {
         if mean <= 0.0 {
             mean = 0.01;
         }
-        // noise > 0 draws from a random stream; the deterministic train is exact.
-        let _ = (c, i);
-        mean
+        let noise = c[NOISE][i];
+        if noise == 0.0 {
+            mean
+        } else {
+            (1.0 - noise) * mean + noise * mean * self.erand(i)
+        }
     }
-    fn next_invl(c: &mut [Vec<f64>], i: usize) {
+    fn next_invl(&self, c: &mut [Vec<f64>], i: usize) {
         if c[NUMBER][i] > 0.0 {
             let m = c[INTERVAL][i];
-            c[EVENT][i] = Self::invl(c, i, m);
+            c[EVENT][i] = self.invl(c, i, m);
         }
         if c[ISPIKE][i] >= c[NUMBER][i] {
             c[ON][i] = 0.0;
@@ -276,7 +306,7 @@ impl Mechanism for NetStim {
             if c[START][iu] >= 0.0 && c[NUMBER][iu] > 0.0 {
                 c[ON][iu] = 1.0;
                 let interval = c[INTERVAL][iu];
-                let mut event = c[START][iu] + Self::invl(c, iu, interval) - interval * (1.0 - c[NOISE][iu]);
+                let mut event = c[START][iu] + self.invl(c, iu, interval) - interval * (1.0 - c[NOISE][iu]);
                 if event < 0.0 {
                     event = 0.0;
                 }
@@ -288,13 +318,28 @@ impl Mechanism for NetStim {
             }
         }
     }
+    fn call(&self, _d: &mut MechData, i: usize, name: &str, a: &[f64]) -> Option<f64> {
+        match name {
+            "seed" => {
+                let x = a.first().copied().unwrap_or(0.0);
+                self.set_stream(i, (x as i64 as u64) << 32);
+                Some(1.0)
+            }
+            "noiseFromRandom123" => {
+                let id = |k: usize| a.get(k).copied().unwrap_or(0.0) as u32 as u64;
+                self.set_stream(i, (id(0) << 42) ^ (id(1) << 21) ^ id(2));
+                Some(0.0)
+            }
+            _ => None,
+        }
+    }
     fn net_receive(&self, d: &mut MechData, i: usize, w: &mut [f64], flag: f64, ctx: &mut EventCtx) {
         let c = &mut d.cols;
         let t = ctx.t;
         if flag == 0.0 {
             if w[0] > 0.0 && c[ON][i] == 0.0 {
                 Self::init_sequence(c, i);
-                Self::next_invl(c, i);
+                self.next_invl(c, i);
                 c[EVENT][i] -= c[INTERVAL][i] * (1.0 - c[NOISE][i]);
                 ctx.self_events.push((t + c[EVENT][i], 1.0));
             } else if w[0] < 0.0 {
@@ -308,7 +353,7 @@ impl Mechanism for NetStim {
         if flag == 1.0 && c[ON][i] == 1.0 {
             c[ISPIKE][i] += 1.0;
             ctx.spikes.push(t);
-            Self::next_invl(c, i);
+            self.next_invl(c, i);
             if c[ON][i] == 1.0 {
                 ctx.self_events.push((t + c[EVENT][i], 1.0));
             }

@@ -244,6 +244,25 @@ pub fn method(it: &mut Interp, o: &ObjRef, nc: NativeClass, name: &str, k: &[f64
             let loc = it.eng.model.points[mech][inst as usize];
             Value::Num(loc.sec.is_some_and(|s| it.eng.model.exists(s)) as i32 as f64)
         }
+        (NativeClass::Point(_), _) => {
+            let (mech, inst) = point_of(o).unwrap();
+            let args: Vec<f64> = a.iter().filter_map(|v| if let Value::Num(x) = v { Some(*x) } else { None }).collect();
+            let m = &mut it.eng.model;
+            let r = if name == "noiseFromRandom" {
+                // seeds this instance's stream from the Random object's identity
+                let id = match a.first() {
+                    Some(Value::Obj(Some(r))) => r.index as f64,
+                    _ => 0.0,
+                };
+                m.mechs[mech].call(&mut m.data[mech], inst as usize, "noiseFromRandom123", &[id, 1.0, 0.0])
+            } else {
+                m.mechs[mech].call(&mut m.data[mech], inst as usize, name, &args)
+            };
+            match r {
+                Some(x) => Value::Num(x),
+                None => return member(it, o, nc, name, k, None),
+            }
+        }
         (NativeClass::NetCon, _) => return netcon_method(it, o, name, a),
         (NativeClass::SectionRef, _) => return super::funcs::secref_method(it, o, name, a),
         (NativeClass::SectionList, _) => return super::funcs::seclist_method(it, o, name, a),
