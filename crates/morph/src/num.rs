@@ -338,6 +338,54 @@ pub(crate) fn g6(v: f64) -> f64 {
     round_g(v, 6)
 }
 
+/// C `printf("%.<prec>g", v)` (glibc): shortest of `%e` and `%f` forms,
+/// trailing zeros removed.
+pub(crate) fn fmt_g(v: f64, prec: usize) -> String {
+    let prec = prec.max(1);
+    if v.is_nan() {
+        return if v.is_sign_negative() { "-nan" } else { "nan" }.into();
+    }
+    if v.is_infinite() {
+        return if v < 0.0 { "-inf" } else { "inf" }.into();
+    }
+    // the exponent X after rounding to `prec` significant digits
+    let e = format!("{:.*e}", prec - 1, v);
+    let (mant, exp) = e.split_once('e').unwrap_or((&e, "0"));
+    let x: i32 = exp.parse().unwrap_or(0);
+    let trim = |s: &str| -> String {
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s.to_string()
+        }
+    };
+    if x < -4 || x >= prec as i32 {
+        let m = trim(mant);
+        let sign = if x < 0 { '-' } else { '+' };
+        format!("{m}e{sign}{:02}", x.abs())
+    } else {
+        let decimals = (prec as i32 - 1 - x).max(0) as usize;
+        trim(&format!("{:.*}", decimals, v))
+    }
+}
+
+/// `%-<width>.<prec>g`.
+pub(crate) fn fmt_g_left(v: f64, width: usize, prec: usize) -> String {
+    format!("{:<width$}", fmt_g(v, prec), width = width)
+}
+
+/// HOC `printf("%d", x)`: the double converted to a C `int` (x86: out of
+/// range and NaN give INT_MIN).
+pub(crate) fn fmt_d(v: f64) -> String {
+    let t = v.trunc();
+    let i = if t.is_nan() || t < i32::MIN as f64 || t > i32::MAX as f64 {
+        i32::MIN
+    } else {
+        t as i32
+    };
+    i.to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -430,6 +478,25 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn printf_formats() {
+        assert_eq!(fmt_g(198.953114, 6), "198.953");
+        assert_eq!(fmt_g(0.0, 6), "0");
+        assert_eq!(fmt_g(-0.0, 6), "-0");
+        assert_eq!(fmt_g(1e-5, 6), "1e-05");
+        assert_eq!(fmt_g(0.0001, 6), "0.0001");
+        assert_eq!(fmt_g(123456.0, 6), "123456");
+        assert_eq!(fmt_g(1234567.0, 6), "1.23457e+06");
+        assert_eq!(fmt_g(999999.5, 6), "1e+06");
+        assert_eq!(fmt_g(-0.0943, 3), "-0.0943");
+        assert_eq!(fmt_g(0.974, 3), "0.974");
+        assert_eq!(fmt_g(1e100, 6), "1e+100");
+        assert_eq!(fmt_g_left(0.608, 8, 3), "0.608   ");
+        assert_eq!(fmt_d(5.9), "5");
+        assert_eq!(fmt_d(-5.9), "-5");
+        assert_eq!(fmt_d(1e10), "-2147483648");
     }
 
     #[test]

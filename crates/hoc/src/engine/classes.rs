@@ -162,7 +162,12 @@ pub fn member(it: &mut Interp, o: &ObjRef, nc: NativeClass, name: &str, k: &[f64
     match nc {
         NativeClass::Point(_) => {
             let (mech, inst) = point_of(o).unwrap();
-            let Some(var) = it.eng.model.mechs[mech].vars().iter().position(|v| v.name == name) else {
+            // array variables are stored as "name[k]"
+            let full = match k.first() {
+                Some(&x) => format!("{name}[{}]", x as usize),
+                None => name.to_string(),
+            };
+            let Some(var) = it.eng.model.mechs[mech].vars().iter().position(|v| v.name == full) else {
                 return Ok(None);
             };
             let v = Var::Mech { mech, var, inst };
