@@ -732,16 +732,17 @@ impl Model {
         self.density_instance(sec, mech, s.seg_index(x))
     }
 
+    /// The voltage at a NetCon's source, if it is a voltage source that exists.
+    fn source_v(&self, k: usize) -> Option<f64> {
+        let crate::events::Source::Voltage { sec, x } = self.netcons[k].as_ref()?.source else { return None };
+        self.exists(sec).then(|| self.tree.v[self.node_at(sec, x) as usize])
+    }
+
     /// Voltage sources crossing their threshold upward send a spike at t + 1e-10.
     fn check_thresholds(&mut self) {
         let t = self.t;
         for k in 0..self.netcons.len() {
-            let Some(nc) = &self.netcons[k] else { continue };
-            let crate::events::Source::Voltage { sec, x } = nc.source else { continue };
-            if !self.exists(sec) {
-                continue;
-            }
-            let v = self.tree.v[self.node_at(sec, x) as usize];
+            let Some(v) = self.source_v(k) else { continue };
             let nc = self.netcons[k].as_mut().unwrap();
             if v - nc.threshold > 0.0 {
                 if !nc.above {
@@ -762,12 +763,7 @@ impl Model {
     /// Sets each voltage source's above-threshold flag from the present voltage.
     fn init_thresholds(&mut self) {
         for k in 0..self.netcons.len() {
-            let Some(nc) = &self.netcons[k] else { continue };
-            let crate::events::Source::Voltage { sec, x } = nc.source else { continue };
-            if !self.exists(sec) {
-                continue;
-            }
-            let v = self.tree.v[self.node_at(sec, x) as usize];
+            let Some(v) = self.source_v(k) else { continue };
             let nc = self.netcons[k].as_mut().unwrap();
             nc.above = v - nc.threshold > 0.0;
         }

@@ -248,28 +248,14 @@ pub struct LineSourcePotential {
 
 impl LineSourcePotential {
     pub fn new(contacts: Vec<[f64; 3]>, sigma: f64) -> Result<Self, FieldError> {
-        if !(sigma > 0.0 && sigma.is_finite()) {
-            return Err(FieldError(
-                "sigma must be a number greater than zero".into(),
-            ));
-        }
+        crate::point_source::check_sigma(sigma)?;
         Ok(Self { contacts, sigma })
     }
 }
 
 impl Probe for LineSourcePotential {
     fn matrix(&self, geom: &CellGeometry) -> Result<Array2<f64>, FieldError> {
-        geom.check()?;
-        let mut m = Array2::zeros((self.contacts.len(), geom.len()));
-        for (j, mut row) in m.rows_mut().into_iter().enumerate() {
-            line_row_iso(
-                geom,
-                self.contacts[j],
-                self.sigma,
-                row.as_slice_mut().unwrap(),
-            );
-        }
-        Ok(m)
+        crate::point_source::contact_matrix(geom, &self.contacts, self.sigma, line_row_iso)
     }
     fn output_dims(&self) -> Vec<usize> {
         vec![self.contacts.len()]

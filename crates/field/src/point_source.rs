@@ -100,28 +100,37 @@ pub struct PointSourcePotential {
 
 impl PointSourcePotential {
     pub fn new(contacts: Vec<[f64; 3]>, sigma: f64) -> Result<Self, FieldError> {
-        if !(sigma > 0.0 && sigma.is_finite()) {
-            return Err(FieldError(
-                "sigma must be a number greater than zero".into(),
-            ));
-        }
+        check_sigma(sigma)?;
         Ok(Self { contacts, sigma })
     }
 }
 
+/// A conductivity must be a finite number greater than zero.
+pub(crate) fn check_sigma(sigma: f64) -> Result<(), FieldError> {
+    if !(sigma > 0.0 && sigma.is_finite()) {
+        return Err(FieldError("sigma must be a number greater than zero".into()));
+    }
+    Ok(())
+}
+
+/// One row per contact, each filled by `row(geom, contact, sigma, row)`.
+pub(crate) fn contact_matrix(
+    geom: &CellGeometry,
+    contacts: &[[f64; 3]],
+    sigma: f64,
+    row: fn(&CellGeometry, [f64; 3], f64, &mut [f64]),
+) -> Result<Array2<f64>, FieldError> {
+    geom.check()?;
+    let mut m = Array2::zeros((contacts.len(), geom.len()));
+    for (j, mut r) in m.rows_mut().into_iter().enumerate() {
+        row(geom, contacts[j], sigma, r.as_slice_mut().unwrap());
+    }
+    Ok(m)
+}
+
 impl Probe for PointSourcePotential {
     fn matrix(&self, geom: &CellGeometry) -> Result<Array2<f64>, FieldError> {
-        geom.check()?;
-        let mut m = Array2::zeros((self.contacts.len(), geom.len()));
-        for (j, mut row) in m.rows_mut().into_iter().enumerate() {
-            point_row_iso(
-                geom,
-                self.contacts[j],
-                self.sigma,
-                row.as_slice_mut().unwrap(),
-            );
-        }
-        Ok(m)
+        contact_matrix(geom, &self.contacts, self.sigma, point_row_iso)
     }
     fn output_dims(&self) -> Vec<usize> {
         vec![self.contacts.len()]
