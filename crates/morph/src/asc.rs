@@ -8,7 +8,7 @@ use crate::contour;
 use crate::import3d::{Import, RawSection};
 use crate::num::{heq, hgt, hlt, is_space, scan_float, skip_space, Width};
 use crate::swc::lines;
-use crate::{Diagnostic, MorphError};
+use crate::{Diagnostic, MorphError, Out};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Tk {
@@ -30,9 +30,33 @@ enum Tk {
 #[derive(Clone, Debug)]
 struct Token {
     kind: Tk,
+    /// NEURON's `x` and `s` fields of the token object as `lex()` leaves
+    /// them (a failed conversion can leave a value behind).
     x: f64,
     s: String,
+    /// `iline_` when it was read: the line it is on.
     line: usize,
+    /// What this `lex()` call printed.
+    log: String,
+}
+
+/// The names `pcur()` prints for the token kinds.
+fn neuron_tk_name(t: Tk) -> &'static str {
+    match t {
+        Tk::Eof => "eof",
+        Tk::Number => "number",
+        Tk::LeftPar => "leftpar",
+        Tk::RightPar => "rightpar",
+        Tk::Comma => "comma",
+        Tk::Bar => "bar",
+        Tk::Set => "set",
+        Tk::Rgb => "rgb",
+        Tk::Str => "string",
+        Tk::Label => "label",
+        Tk::Err => "err",
+        Tk::LeftSp => "leftsp",
+        Tk::RightSp => "rightsp",
+    }
 }
 
 fn tk_name(t: Tk) -> &'static str {
@@ -78,8 +102,11 @@ fn keyword(line: &[u8], word: &[u8]) -> Option<Vec<u8>> {
 
 struct Lexer<'a> {
     lines: Vec<&'a [u8]>,
+    /// `fline` after each line is read (the `gets` text less its last byte)
+    flines: Vec<String>,
     next: usize, // index of the next line to read
     line: Vec<u8>,
+    quiet: bool,
 }
 
 impl<'a> Lexer<'a> {
@@ -91,6 +118,7 @@ impl<'a> Lexer<'a> {
     /// One `lex()` call. The flag says whether the lexer would return the
     /// same error token for ever (an error that does not consume input).
     fn lex(&mut self) -> (Token, bool) {
+        let mut log = String::new();
         loop {
             let need = self.line.len() <= 1 || {
                 let p = skip_space(&self.line, 0);
@@ -100,35 +128,45 @@ impl<'a> Lexer<'a> {
                 break;
             }
             if self.next >= self.lines.len() {
+                if !self.quiet {
+                    log.push_str(&format!("\r{} lines read\n", self.iline()));
+                }
                 return (
                     Token {
                         kind: Tk::Eof,
                         x: 0.0,
                         s: String::new(),
                         line: self.iline(),
+                        log,
                     },
                     false,
                 );
             }
             let l = self.lines[self.next];
             self.next += 1;
+            if self.next % 1000 == 0 && !self.quiet {
+                log.push_str(&format!("\r{} lines read", self.next));
+            }
             let end = l.iter().rposition(|&b| !is_space(b)).map_or(0, |k| k + 1);
             let mut v = l[..end].to_vec();
             v.push(b'\n');
             self.line = v;
         }
         let line_no = self.iline();
-        let tok = |kind: Tk, x: f64, s: String| Token {
+        let mut x = 0.0;
+        let line = &self.line;
+        let mk = |kind: Tk, x: f64, s: String, log: String| Token {
             kind,
             x,
             s,
             line: line_no,
+            log,
         };
-        let line = &self.line;
         if let Some((v, e)) = scan_float(line, 0, Width::F64) {
+            x = v;
             if let Some(r) = rest(line, e) {
                 self.line = r;
-                return (tok(Tk::Number, v, String::new()), false);
+                return (mk(Tk::Number, x, String::new(), log), false);
             }
         }
         let p = skip_space(line, 0);
@@ -144,7 +182,7 @@ impl<'a> Lexer<'a> {
             if p < line.len() && line[p] == c {
                 if let Some(r) = rest(line, p + 1) {
                     self.line = r;
-                    return (tok(k, 0.0, String::new()), false);
+                    return (mk(k, x, String::new(), log), false);
                 }
             }
         }
@@ -156,7 +194,7 @@ impl<'a> Lexer<'a> {
         ] {
             if let Some(r) = keyword(line, w) {
                 self.line = r;
-                return (tok(k, 0.0, String::new()), false);
+                return (mk(k, x, String::new(), log), false);
             }
         }
         // " \"%[^\"]\"%[^@]"
@@ -168,12 +206,17 @@ impl<'a> Lexer<'a> {
                 match close.and_then(|c| rest(line, c + 1)) {
                     Some(r) => {
                         self.line = r;
-                        return (tok(Tk::Str, 0.0, s), false);
+                        return (mk(Tk::Str, x, s, log), false);
                     }
                     None => {
                         // "no closing '"' in string": the rest of the line is dropped
+                        let n = self.iline();
+                        let fline = if n > 0 { self.flines[n - 1].as_str() } else { "" };
+                        log.push_str(&format!(
+                            "Lexical error: no closing '\"' in string. The entire line {n} in ||is\n|{fline}|\n"
+                        ));
                         self.line = Vec::new();
-                        return (tok(Tk::Err, 0.0, s), false);
+                        return (mk(Tk::Err, x, s, log), false);
                     }
                 }
             }
@@ -181,7 +224,7 @@ impl<'a> Lexer<'a> {
             if q < line.len() && line[q] == b'"' {
                 if let Some(r) = rest(line, q + 1) {
                     self.line = r;
-                    return (tok(Tk::Str, 0.0, String::new()), false);
+                    return (mk(Tk::Str, x, String::new(), log), false);
                 }
             }
         }
@@ -190,27 +233,34 @@ impl<'a> Lexer<'a> {
             .iter()
             .position(|&b| !(b.is_ascii_alphanumeric() || b == b'_'))
             .map_or(line.len(), |k| p + k);
+        let mut s = String::new();
         if e > p {
+            s = String::from_utf8_lossy(&line[p..e]).into_owned();
             if let Some(r) = rest(line, e) {
-                let s = String::from_utf8_lossy(&line[p..e]).into_owned();
                 self.line = r;
-                return (tok(Tk::Label, 0.0, s), false);
+                return (mk(Tk::Label, x, s, log), false);
             }
         }
-        let s = String::from_utf8_lossy(&line[p.min(line.len())..])
-            .trim_end()
-            .to_string();
-        (tok(Tk::Err, 0.0, s), true)
+        (mk(Tk::Err, x, s, log), true)
     }
 }
 
 /// The whole token stream; the last token repeats for ever (end of file, or
 /// an error token the lexer is stuck on).
-fn tokenize(bytes: &[u8]) -> Vec<Token> {
+fn tokenize(bytes: &[u8], quiet: bool) -> Vec<Token> {
+    let flines = crate::swc::gets_lines(bytes)
+        .into_iter()
+        .map(|mut g| {
+            g.pop();
+            String::from_utf8_lossy(&g).into_owned()
+        })
+        .collect();
     let mut lx = Lexer {
         lines: lines(bytes),
+        flines,
         next: 0,
         line: Vec::new(),
+        quiet,
     };
     let mut toks = Vec::new();
     loop {
@@ -227,10 +277,25 @@ fn tokenize(bytes: &[u8]) -> Vec<Token> {
 struct Stop {
     line: usize,
     message: String,
+    /// What `p_err` prints (with "rollback in use" before it, if that
+    /// was the cause); `None` for the other ways the import stops.
+    perr: Option<String>,
+}
+
+impl Stop {
+    fn other(line: usize, message: impl Into<String>) -> Stop {
+        Stop {
+            line,
+            message: message.into(),
+            perr: None,
+        }
+    }
 }
 
 struct Parser {
     toks: Vec<Token>,
+    /// `File.gets` text of each line
+    gets: Vec<Vec<u8>>,
     pos: usize,
     /// rollback in use until `pos` reaches this
     rollback_until: Option<usize>,
@@ -240,6 +305,12 @@ struct Parser {
     z: Vec<f64>,
     d: Vec<f64>,
     pline: Vec<usize>,
+    /// `iline` as NEURON records it for each point: the lexer's line count
+    /// then, two tokens ahead.
+    iline: Vec<usize>,
+    /// the furthest position `current` has reached (the lexer is two
+    /// tokens beyond it)
+    max_pos: usize,
     arena: Vec<RawSection>,
     plist: Vec<Vec<Token>>,
     sectype: i32,
@@ -247,6 +318,8 @@ struct Parser {
     cursec: Option<usize>,
     nspine: usize,
     b2serr: Vec<Diagnostic>,
+    /// the same problems in NEURON's words
+    b2serr_text: Vec<String>,
     /// split nesting of the current branch
     depth: usize,
     /// nesting of (Set ...) objects
@@ -266,6 +339,58 @@ impl Parser {
         let i = (self.pos + k).min(self.toks.len() - 1);
         &self.toks[i]
     }
+    /// Index of the last token lexed so far.
+    fn lexed(&self) -> usize {
+        (self.max_pos + 2).min(self.toks.len() - 1)
+    }
+    /// `iline_` now.
+    fn iline_now(&self) -> usize {
+        self.toks[self.lexed()].line
+    }
+    /// What the lexer has printed so far.
+    fn lex_log(&self) -> String {
+        self.toks[..=self.lexed()].iter().map(|t| t.log.as_str()).collect()
+    }
+    /// The fields NEURON's token object at stream index `i` holds:
+    /// (itok, iline, x, s). Past the end of file the parser recycles the
+    /// object that was `current` three reads before, setting only its
+    /// kind to eof; an error token the lexer is stuck on is lexed anew
+    /// each time.
+    fn fields(&self, i: usize) -> (usize, usize, f64, String) {
+        let last = self.toks.len() - 1;
+        if i <= last {
+            let t = &self.toks[i];
+            return (i + 1, t.line, t.x, t.s.clone());
+        }
+        if self.toks[last].kind == Tk::Err {
+            let t = &self.toks[last];
+            return (i + 1, t.line, t.x, t.s.clone());
+        }
+        if i >= 3 {
+            self.fields(i - 3)
+        } else {
+            (0, 0, 0.0, String::new())
+        }
+    }
+    /// `p_err()`'s text.
+    fn perr_text(&self) -> String {
+        let (itok, iline, x, s) = self.fields(self.pos);
+        let n = self.iline_now();
+        let fline = self.fline_now(n);
+        format!(
+            "\nparse error\nitok={itok} on line {iline} token={} x={} s={s}\nline {n}: {fline}\n",
+            neuron_tk_name(self.cur()),
+            crate::num::fmt_g(x, 6)
+        )
+    }
+    fn fline_now(&self, n: usize) -> String {
+        if n == 0 {
+            return String::new();
+        }
+        let mut g = self.gets[n - 1].clone();
+        g.pop();
+        String::from_utf8_lossy(&g).into_owned()
+    }
     fn cur(&self) -> Tk {
         self.tok(0).kind
     }
@@ -276,9 +401,8 @@ impl Parser {
         self.tok(2).kind
     }
     fn read(&mut self) {
-        if self.pos < self.toks.len() {
-            self.pos += 1;
-        }
+        self.pos += 1;
+        self.max_pos = self.max_pos.max(self.pos);
         if let Some(u) = self.rollback_until {
             if self.pos >= u {
                 self.rollback_until = None;
@@ -292,14 +416,15 @@ impl Parser {
         let t = self.tok(0);
         let what = match t.kind {
             Tk::Number => format!("number {}", t.x),
-            Tk::Str => format!("string \"{}\"", t.s),
+            Tk::Str => format!("string \"{}\"", t.s.trim_end()),
             Tk::Label => format!("label {}", t.s),
-            Tk::Err if !t.s.is_empty() => format!("unreadable text '{}'", t.s),
+            Tk::Err if !t.s.trim().is_empty() => format!("unreadable text '{}'", t.s.trim_end()),
             k => tk_name(k).to_string(),
         };
         Stop {
             line: t.line,
             message: format!("parse error at {what}"),
+            perr: Some(self.perr_text()),
         }
     }
     fn chk(&self, k: Tk) -> PResult<()> {
@@ -354,6 +479,7 @@ impl Parser {
             return Err(Stop {
                 line: t.line,
                 message: "parse error (rollback in use)".into(),
+                perr: Some(format!("rollback in use\n{}", self.perr_text())),
             });
         }
         let start = self.pos;
@@ -429,10 +555,7 @@ impl Parser {
     }
     fn p_set(&mut self) -> PResult<()> {
         if self.set_depth >= MAX_SET_DEPTH {
-            return Err(Stop {
-                line: self.tok(0).line,
-                message: "sets nested too deeply".into(),
-            });
+            return Err(Stop::other(self.tok(0).line, "sets nested too deeply"));
         }
         self.chk(Tk::LeftPar)?;
         self.demand(Tk::Set)?;
@@ -471,6 +594,9 @@ impl Parser {
                     line: il,
                     message: "CellBody contour has less than three points. Ignoring.".into(),
                 });
+                self.b2serr_text.push(format!(
+                    "CellBody contour has less than three points at line {il}. Ignoring."
+                ));
             }
         }
         self.chk(Tk::RightPar)?;
@@ -543,18 +669,12 @@ impl Parser {
         self.read();
         self.nspine += 1;
         if self.x.is_empty() {
-            return Err(Stop {
-                line: self.tok(0).line,
-                message: "spine before any point".into(),
-            });
+            return Err(Stop::other(self.tok(0).line, "spine before any point"));
         }
         self.properties()?;
         if let Some(p) = self.plist.first() {
             if p[0].s == "Class" && p.len() < 3 {
-                return Err(Stop {
-                    line: p[0].line,
-                    message: "(Class) property of a spine needs two values".into(),
-                });
+                return Err(Stop::other(p[0].line, "(Class) property of a spine needs two values"));
             }
         }
         self.point(false)?;
@@ -590,10 +710,7 @@ impl Parser {
     }
     fn split(&mut self) -> PResult<()> {
         if self.depth >= MAX_SPLIT_DEPTH {
-            return Err(Stop {
-                line: self.tok(0).line,
-                message: format!("branches nested more than {MAX_SPLIT_DEPTH} deep: NEURON fails (call nested too deeply)"),
-            });
+            return Err(Stop::other(self.tok(0).line, format!("branches nested more than {MAX_SPLIT_DEPTH} deep: NEURON fails (call nested too deeply)")));
         }
         self.depth += 1;
         let r = self.split_inner();
@@ -615,10 +732,7 @@ impl Parser {
         while pcnt != 0 {
             self.read();
             if self.at_end() {
-                return Err(Stop {
-                    line,
-                    message: "marker list never closes (NEURON loops for ever here)".into(),
-                });
+                return Err(Stop::other(line, "marker list never closes (NEURON loops for ever here)"));
             }
             match self.cur() {
                 Tk::RightPar => pcnt -= 1,
@@ -671,6 +785,7 @@ impl Parser {
         self.demand(Tk::Number)?;
         let xval = self.tok(0).x;
         let line = self.tok(0).line;
+        let iline = self.iline_now();
         self.read();
         self.optionalcomma();
         self.chk(Tk::Number)?;
@@ -715,6 +830,7 @@ impl Parser {
             self.z.push(zval);
             self.d.push(dval);
             self.pline.push(line);
+            self.iline.push(iline);
         }
         self.chk(Tk::RightPar)?;
         self.read();
@@ -728,21 +844,16 @@ impl Parser {
             .copied()
             .unwrap_or_else(|| self.tok(0).line);
         let mut sec = RawSection::new(line, self.sectype);
+        sec.iline = self.iline.get(begin).copied();
         if let Some(p) = self.parentsec {
             let last = match self.arena[p].pts.last() {
                 Some(l) => *l,
                 None => {
-                    return Err(Stop {
-                        line,
-                        message: "branch of a section without points".into(),
-                    })
+                    return Err(Stop::other(line, "branch of a section without points"))
                 }
             };
             if begin >= self.x.len() {
-                return Err(Stop {
-                    line,
-                    message: "branch without points".into(),
-                });
+                return Err(Stop::other(line, "branch without points"));
             }
             let need_extra = !(heq(last[0], self.x[begin])
                 && heq(last[1], self.y[begin])
@@ -804,10 +915,12 @@ pub(crate) fn import(
     bytes: &[u8],
     file: &str,
     diags: &mut Vec<Diagnostic>,
+    out: &mut Out,
 ) -> Result<Import, MorphError> {
-    let toks = tokenize(bytes);
+    let toks = tokenize(bytes, out.quiet);
     let mut ps = Parser {
         toks,
+        gets: crate::swc::gets_lines(bytes),
         pos: 0,
         rollback_until: None,
         x: Vec::new(),
@@ -815,6 +928,8 @@ pub(crate) fn import(
         z: Vec::new(),
         d: Vec::new(),
         pline: Vec::new(),
+        iline: Vec::new(),
+        max_pos: 0,
         arena: Vec::new(),
         plist: Vec::new(),
         sectype: 0,
@@ -822,15 +937,22 @@ pub(crate) fn import(
         cursec: None,
         nspine: 0,
         b2serr: Vec::new(),
+        b2serr_text: Vec::new(),
         depth: 0,
         set_depth: 0,
     };
-    let fail = |s: Stop| MorphError {
-        file: file.to_string(),
-        line: s.line,
-        message: s.message,
-    };
-    ps.objects().map_err(fail)?;
+    if !out.quiet {
+        out.text.push('\n'); // rdfile
+    }
+    let parsed = ps.objects();
+    out.text.push_str(&ps.lex_log());
+    out.objects = ps.arena.len();
+    if let Err(s) = parsed {
+        if let Some(t) = &s.perr {
+            out.text.push_str(t);
+        }
+        return Err(MorphError::new(file, s.line, s.message));
+    }
     if ps.cur() != Tk::Eof {
         let t = ps.tok(0);
         diags.push(Diagnostic {
@@ -849,13 +971,12 @@ pub(crate) fn import(
     }
     let mut arena = ps.arena;
     if let Some(s) = arena.iter().find(|s| s.pts.is_empty()) {
-        return Err(MorphError {
-            file: file.to_string(),
-            line: s.line,
-            message: "tree without points".into(),
-        });
+        return Err(MorphError::new(file, s.line, "tree without points"));
     }
     let mut b2serr = ps.b2serr;
+    let mut b2serr_text = ps.b2serr_text;
+    let piline = ps.iline;
+    let mut err = false;
 
     // ---- connect2soma: contours first
     let mut list: Vec<usize> = (0..arena.len()).filter(|&a| arena[a].contour).collect();
@@ -883,7 +1004,9 @@ pub(crate) fn import(
             bb1 = bb2;
         }
         for &s in &somas {
-            somastack_makes_sense(&arena, s, &mut b2serr);
+            let name = out.sec_name(s);
+            somastack_makes_sense(&arena, s, &name, &mut b2serr, &mut b2serr_text);
+            somastack_process(&arena, s, out);
         }
     }
     let mut roots: Vec<usize> = list
@@ -893,7 +1016,7 @@ pub(crate) fn import(
         .collect();
     if !somas.is_empty() {
         let mut centers: Vec<[f64; 3]> = Vec::new();
-        for (si, &s) in somas.iter().enumerate() {
+        for &s in somas.iter() {
             let (center, xmin, xmax, ymin, ymax);
             if !arena[s].contour_list.is_empty() {
                 let stack: Vec<&[[f64; 4]]> = arena[s]
@@ -901,11 +1024,8 @@ pub(crate) fn import(
                     .iter()
                     .map(|&c| &arena[c].pts[..])
                     .collect();
-                center = contour::stk_center(&arena[s].pts, &stack).map_err(|m| MorphError {
-                    file: file.to_string(),
-                    line: arena[s].line,
-                    message: m,
-                })?;
+                center = contour::stk_center(&arena[s].pts, &stack)
+                    .map_err(|m| MorphError::new(file, arena[s].line, m))?;
                 let mut bbs = bounding_box(&arena[s].pts);
                 for &c in &arena[s].contour_list {
                     let bbc = bounding_box(&arena[c].pts);
@@ -929,15 +1049,10 @@ pub(crate) fn import(
                 xmax = bb[3] + 0.5;
                 ymin = bb[1] - 0.5;
                 ymax = bb[4] + 0.5;
-                center =
-                    contour::contourcenter(&mut xc, &mut yc, &mut zc).map_err(|m| MorphError {
-                        file: file.to_string(),
-                        line: arena[s].line,
-                        message: m,
-                    })?;
+                center = contour::contourcenter(&mut xc, &mut yc, &mut zc)
+                    .map_err(|m| MorphError::new(file, arena[s].line, m))?;
             }
             centers.push(center);
-            let _ = si;
             let mut i = roots.len();
             while i > 0 {
                 i -= 1;
@@ -955,11 +1070,7 @@ pub(crate) fn import(
         let mut imin = 0usize;
         for &r in &roots {
             let Some(p0) = arena[r].pts.first().copied() else {
-                return Err(MorphError {
-                    file: file.to_string(),
-                    line: arena[r].line,
-                    message: "tree without points".into(),
-                });
+                return Err(MorphError::new(file, arena[r].line, "tree without points"));
             };
             let mut dmin = 1e9;
             for (j, c) in centers.iter().enumerate() {
@@ -970,18 +1081,93 @@ pub(crate) fn import(
                     dmin = d;
                 }
             }
+            err = true;
             b2serr.push(Diagnostic {
                 line: arena[r].line,
                 message: "main branch starts outside the soma bounding boxes: \
                           making a logical connection to center of nearest soma"
                     .into(),
             });
+            // pt2id(sec.id): iline of the first point (clamped)
+            let id_line = arena[r]
+                .iline
+                .or_else(|| piline.last().copied())
+                .unwrap_or(0);
+            b2serr_text.push(format!(
+                "\nMain branch starting at line {id_line} is outside the soma bounding boxes"
+            ));
+            b2serr_text.push("  Making a logical connection to center of nearest soma".into());
             let c = centers[imin];
             attach(&mut arena[r], somas[imin], c);
         }
     }
+    if ps.nspine > 0 && !out.quiet {
+        out.text.push_str(&format!("{} spines\n", ps.nspine));
+    }
+    if err && !out.quiet {
+        // errout
+        out.text.push_str(&format!("\n{file} problems\n\n"));
+        for t in &b2serr_text {
+            out.text.push_str(t);
+            out.text.push('\n');
+        }
+    }
     diags.extend(b2serr);
     Ok(Import { arena, list })
+}
+
+/// `somastack_process`: prints the stack's center and principal axes
+/// (from the first three points of each of its contours).
+fn somastack_process(arena: &[RawSection], s: usize, out: &mut Out) {
+    use crate::num::{fmt_g, fmt_g_left};
+    let sec = &arena[s];
+    if sec.contour_list.is_empty() {
+        return;
+    }
+    out.text.push_str(&format!("somastack_process {}\n", sec.contour_list.len() + 1));
+    let mut cols: Vec<[f64; 3]> = Vec::new();
+    for k in std::iter::once(s).chain(sec.contour_list.iter().copied()) {
+        for p in arena[k].pts.iter().take(3) {
+            cols.push([p[0], p[1], p[2]]);
+        }
+    }
+    let n = cols.len();
+    let mut center = [0.0; 3];
+    for i in 0..3 {
+        let sum = cols.iter().fold(0.0, |a, c| a + c[i]);
+        center[i] = sum / n as f64;
+    }
+    out.text.push_str("center\n");
+    for c in center {
+        out.text.push_str(&fmt_g(c, 6));
+        out.text.push('\t');
+    }
+    out.text.push('\n');
+    let rows: Vec<Vec<f64>> = (0..3)
+        .map(|i| cols.iter().map(|c| c[i] - center[i]).collect())
+        .collect();
+    let mut m = vec![vec![0.0; 3]; 3];
+    for i in 0..3 {
+        for j in i..3 {
+            m[i][j] = rows[i].iter().zip(&rows[j]).fold(0.0, |a, (x, y)| a + x * y);
+            m[j][i] = m[i][j];
+        }
+    }
+    let (vals, vecs) = crate::eigen::symmeig(&m).unwrap_or_else(|| (vec![0.0; 3], m.clone()));
+    out.text.push_str("Principle values\n");
+    for v in vals {
+        out.text.push_str(&fmt_g(v, 6));
+        out.text.push('\t');
+    }
+    out.text.push('\n');
+    out.text.push_str("Principle axes\n");
+    for row in vecs {
+        for v in row {
+            out.text.push(' ');
+            out.text.push_str(&fmt_g_left(v, 8, 3));
+        }
+        out.text.push('\n');
+    }
 }
 
 fn attach(sec: &mut RawSection, soma: usize, center: [f64; 3]) {
@@ -991,7 +1177,13 @@ fn attach(sec: &mut RawSection, soma: usize, center: [f64; 3]) {
     sec.first = 1;
 }
 
-fn somastack_makes_sense(arena: &[RawSection], s: usize, out: &mut Vec<Diagnostic>) {
+fn somastack_makes_sense(
+    arena: &[RawSection],
+    s: usize,
+    name: &str,
+    out: &mut Vec<Diagnostic>,
+    text: &mut Vec<String>,
+) {
     let sec = &arena[s];
     if sec.contour_list.is_empty() {
         return;
@@ -1004,6 +1196,8 @@ fn somastack_makes_sense(arena: &[RawSection], s: usize, out: &mut Vec<Diagnosti
     let mut z = sec.pts[0][2];
     if sec.pts.iter().any(|p| !heq(z, p[2])) {
         out.push(msg("soma stack contour does not have constant z value: soma area may be seriously in error"));
+        text.push(format!("Soma stack contour {name} does not have constant z value."));
+        text.push("    Soma area calculation may be serious in error.".into());
         return;
     }
     let mut dz = 0.0;
@@ -1015,6 +1209,9 @@ fn somastack_makes_sense(arena: &[RawSection], s: usize, out: &mut Vec<Diagnosti
             out.push(msg(&format!(
                 "adjacent contour {j} of soma stack has same z coordinate as previous"
             )));
+            text.push(format!(
+                "Adjacent contour {j} of soma stack {name} has same z coordinate and previous."
+            ));
             return;
         } else if hgt(dz2, 0.0) {
             dz2 = 1.0;
@@ -1027,6 +1224,9 @@ fn somastack_makes_sense(arena: &[RawSection], s: usize, out: &mut Vec<Diagnosti
             out.push(msg(&format!(
                 "contour {j} of the soma stack is not monotonic in z: the soma surface is nonsense"
             )));
+            text.push(format!("Contour {j} of the Soma stack {name} is not monotonic in z."));
+            text.push("    Manually edit the neurolucida file and reorder or eliminate some contours.".into());
+            text.push("    Presently the soma surface is nonsense.".into());
             return;
         }
         z = z2;
@@ -1034,6 +1234,10 @@ fn somastack_makes_sense(arena: &[RawSection], s: usize, out: &mut Vec<Diagnosti
             out.push(msg(&format!(
                 "contour {j} of the soma stack does not have constant z value"
             )));
+            text.push(format!(
+                "contour {j} of the Soma stack {name} does not have constant z value."
+            ));
+            text.push("    Soma area calculation may be serious in error.".into());
             return;
         }
     }

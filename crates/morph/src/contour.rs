@@ -373,3 +373,115 @@ pub(crate) fn stk_center(main: &[[f64; 4]], stack: &[&[[f64; 4]]]) -> Result<[f6
     }
     Ok(c)
 }
+
+fn edgelen(a: &[f64; 4], b: &[f64; 3]) -> f64 {
+    let d = [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
+    dot(&d, &d).sqrt()
+}
+
+/// `stk_contour_indices`: the contour's point indices counterclockwise,
+/// starting at the point nearest `to`, the first repeated at the end.
+fn stk_contour_indices(raw: &[[f64; 4]], to: [f64; 3]) -> Result<Vec<usize>, String> {
+    let n = raw.len();
+    if n < 2 {
+        return Err("soma stack contour with fewer than two points".into());
+    }
+    let mut idx: Vec<usize> = (0..n).collect();
+    let (mut x, mut y, mut z) = rows(raw);
+    let c = contourcenter(&mut x, &mut y, &mut z)?;
+    let a = [raw[0][0] - c[0], raw[0][1] - c[1]];
+    let b = [raw[1][0] - c[0], raw[1][1] - c[1]];
+    if hgt(a[0] * b[1] - a[1] * b[0], 0.0) {
+        idx.reverse();
+    }
+    let mut imin: isize = -1;
+    let mut dmin = 1e9;
+    for (i, &k) in idx.iter().enumerate() {
+        let d = edgelen(&raw[k], &to);
+        if hlt(d, dmin) {
+            dmin = d;
+            imin = i as isize;
+        }
+    }
+    // Vector.rotate(-imin)
+    let r = (-imin).rem_euclid(n as isize) as usize;
+    idx.rotate_right(r);
+    idx.push(idx[0]);
+    Ok(idx)
+}
+
+/// `mk_stk_triang_vec(c1, c2)`: the triangle strip between two contours,
+/// as pairs of point indices (into `c1`, into `c2`).
+fn mk_stk_triang_vec(c1: &[[f64; 4]], c2: &[[f64; 4]]) -> Result<Vec<(usize, usize)>, String> {
+    let to = [c1[0][0], c1[0][1], c1[0][2]];
+    let i1 = stk_contour_indices(c1, to)?;
+    let i2 = stk_contour_indices(c2, to)?;
+    let (n1, n2) = (i1.len() - 1, i2.len() - 1);
+    let (mut i, mut j) = (0, 0);
+    let mut trv = Vec::new();
+    while i < n1 || j < n2 {
+        trv.push((i1[i], i2[j]));
+        if i < n1 && j < n2 {
+            let sq = |v: f64| v * v;
+            let d1 = sq(c1[i1[i]][0] - c2[i2[j + 1]][0]) + sq(c1[i1[i]][1] - c2[i2[j + 1]][1]);
+            let d2 = sq(c1[i1[i + 1]][0] - c2[i2[j]][0]) + sq(c1[i1[i + 1]][1] - c2[i2[j]][1]);
+            if hlt(d2, d1) {
+                i += 1;
+            } else {
+                j += 1;
+            }
+        } else if i < n1 {
+            i += 1;
+        } else {
+            j += 1;
+        }
+    }
+    trv.push((i1[i], i2[j]));
+    Ok(trv)
+}
+
+/// `accurate_triangle_area` (Kahan).
+fn accurate_triangle_area(a: f64, b: f64, c: f64) -> Result<f64, String> {
+    let mut s = [a, b, c];
+    s.sort_by(|x, y| x.partial_cmp(y).unwrap_or(std::cmp::Ordering::Equal));
+    if s[0] - (s[2] - s[1]) < 0.0 {
+        return Err("accurate_triangle_area: not a triangle".into());
+    }
+    Ok(0.25
+        * ((s[2] + (s[1] + s[0])) * (s[0] - (s[2] - s[1])) * (s[0] + (s[2] - s[1]))
+            * (s[2] + (s[1] - s[0])))
+            .sqrt())
+}
+
+fn stk_triang_area1(m1: &[[f64; 4]], m2: &[[f64; 4]], trv: &[(usize, usize)]) -> Result<f64, String> {
+    let col = |m: &[[f64; 4]], k: usize| [m[k][0], m[k][1], m[k][2]];
+    let mut area = 0.0;
+    let (mut i1, mut i2) = trv[0];
+    let mut a = edgelen(&m1[i1], &col(m2, i2));
+    for &(j1, j2) in &trv[1..] {
+        let b = edgelen(&m1[j1], &col(m2, j2));
+        let c = if i1 == j1 {
+            edgelen(&m2[i2], &col(m2, j2))
+        } else {
+            edgelen(&m1[i1], &col(m1, j1))
+        };
+        area += accurate_triangle_area(a, b, c)?;
+        i1 = j1;
+        i2 = j2;
+        a = b;
+    }
+    Ok(area)
+}
+
+/// `stk_triang_area()` of a contour stack: the area of the triangle strips
+/// between successive contours, as `contourstack2centroid` prints it.
+pub(crate) fn stk_triang_area(main: &[[f64; 4]], stack: &[&[[f64; 4]]]) -> Result<f64, String> {
+    let mut area = 0.0;
+    let mut prev = main;
+    for &c in stack {
+        let trv = mk_stk_triang_vec(prev, c)?;
+        area += stk_triang_area1(prev, c, &trv)?;
+        prev = c;
+    }
+    Ok(area)
+}

@@ -4,13 +4,16 @@
 //! spherical-soma cylinder and `pt3dadd` through `%.8g`.
 
 use crate::num::{g6, g8, veq};
-use crate::{contour, Diagnostic, MSection, MorphError, Morphology};
+use crate::{contour, Diagnostic, MSection, MorphError, Morphology, Out};
 
 /// One `Import3d_Section`.
 #[derive(Debug, Clone)]
 pub(crate) struct RawSection {
     /// Source line of its first own point (for messages).
     pub line: usize,
+    /// The line NEURON prints for it (`iline.x[id]`); `None` when the
+    /// reader has no `iline` (MorphML).
+    pub iline: Option<usize>,
     /// raw x, y, z and d of every point, the parent's point included.
     pub pts: Vec<[f64; 4]>,
     /// 1 when the first point is only the `pt3dstyle` anchor (a "wire").
@@ -30,6 +33,7 @@ impl RawSection {
     pub fn new(line: usize, typ: i32) -> RawSection {
         RawSection {
             line,
+            iline: Some(line),
             pts: Vec::new(),
             first: 0,
             parent: None,
@@ -61,11 +65,7 @@ pub(crate) fn type_name(t: i32) -> String {
 }
 
 fn err(file: &str, line: usize, message: impl Into<String>) -> MorphError {
-    MorphError {
-        file: file.to_string(),
-        line,
-        message: message.into(),
-    }
+    MorphError::new(file, line, message)
 }
 
 fn finite(file: &str, line: usize, v: f64) -> Result<f64, MorphError> {
@@ -84,8 +84,9 @@ pub(crate) fn instantiate(
     mut imp: Import,
     file: &str,
     diags: &mut Vec<Diagnostic>,
+    out: &mut Out,
 ) -> Result<Morphology, MorphError> {
-    chk_valid(&mut imp, diags);
+    chk_valid(&mut imp, file, diags, out)?;
     let arena = &imp.arena;
     let list: Vec<usize> = imp
         .list
@@ -159,6 +160,8 @@ pub(crate) fn instantiate(
                     .iter()
                     .map(|&c| &arena[c].pts[..])
                     .collect();
+                let area = contour::stk_triang_area(&sec.pts, &stack).map_err(|m| err(file, sec.line, m))?;
+                out.text.push_str(&format!("stk_triang_area = {}\n", crate::num::fmt_g(area, 6)));
                 contour::contourstack2centroid(&sec.pts, &stack, &mut xx, &mut yy, &mut zz, &mut dd)
             };
             r.map_err(|m| err(file, sec.line, m))?;
@@ -195,7 +198,14 @@ pub(crate) fn instantiate(
 
 /// chk_valid: one-point and zero-length two-point non-root sections are
 /// removed, their children reattached to the removed section's parent.
-fn chk_valid(imp: &mut Import, diags: &mut Vec<Diagnostic>) {
+/// NEURON prints what it removes, naming the `Import3d_Section` objects
+/// (arena index = creation order).
+fn chk_valid(
+    imp: &mut Import,
+    file: &str,
+    diags: &mut Vec<Diagnostic>,
+    out: &mut Out,
+) -> Result<(), MorphError> {
     let mut i = imp.list.len();
     while i > 0 {
         i -= 1;
@@ -205,7 +215,19 @@ fn chk_valid(imp: &mut Import, diags: &mut Vec<Diagnostic>) {
             continue;
         }
         let n = sec.pts.len().saturating_sub(sec.first);
+        let no_iline = || {
+            err(
+                file,
+                sec.line,
+                "a section to remove: NEURON's chk_valid fails here (the reader has no iline)",
+            )
+        };
         let remove = if n <= 1 {
+            let il = sec.iline.ok_or_else(no_iline)?;
+            out.text.push_str(&format!(
+                "One point section {} ending at line {il} has been removed\n",
+                out.sec_name(a)
+            ));
             diags.push(Diagnostic {
                 line: sec.line,
                 message: "one point section has been removed".into(),
@@ -215,6 +237,10 @@ fn chk_valid(imp: &mut Import, diags: &mut Vec<Diagnostic>) {
             let p = sec.pts[sec.first];
             let q = sec.pts[sec.first + 1];
             if veq(p[0], q[0]) && veq(p[1], q[1]) && veq(p[2], q[2]) {
+                let il = sec.iline.ok_or_else(no_iline)?;
+                out.text.push_str(&format!(
+                    "Two point section ending at line {il} with 0 length has been removed\n"
+                ));
                 diags.push(Diagnostic {
                     line: sec.line,
                     message: "two point section with 0 length has been removed".into(),
@@ -234,6 +260,7 @@ fn chk_valid(imp: &mut Import, diags: &mut Vec<Diagnostic>) {
                 if imp.arena[c].parent == Some(a) {
                     imp.arena[c].parent = pp;
                     imp.arena[c].parentx = px;
+                    out.text.push_str(&format!("\tand child {} reattached\n", out.sec_name(c)));
                     diags.push(Diagnostic {
                         line: imp.arena[c].line,
                         message: "and child reattached".into(),
@@ -242,4 +269,5 @@ fn chk_valid(imp: &mut Import, diags: &mut Vec<Diagnostic>) {
             }
         }
     }
+    Ok(())
 }

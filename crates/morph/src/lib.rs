@@ -31,6 +31,7 @@ use std::path::Path;
 
 mod asc;
 mod contour;
+mod eigen;
 mod import3d;
 mod morphml;
 mod num;
@@ -83,6 +84,74 @@ pub struct MorphError {
     pub file: String,
     pub line: usize,
     pub message: String,
+    /// What NEURON prints to stdout before it stops (filled in by the
+    /// `*_printed` readers; empty otherwise).
+    pub printed: Printed,
+    /// The step of the import NEURON stops in.
+    pub phase: Phase,
+}
+
+/// A step of an import: `reader.input(file)`, `new Import3d_GUI(reader, 0)`,
+/// `gui.instantiate(obj)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Phase {
+    #[default]
+    Input,
+    Gui,
+    Instantiate,
+}
+
+impl MorphError {
+    pub(crate) fn new(file: &str, line: usize, message: impl Into<String>) -> MorphError {
+        MorphError {
+            file: file.to_string(),
+            line,
+            message: message.into(),
+            printed: Printed::default(),
+            phase: Phase::Input,
+        }
+    }
+}
+
+/// What NEURON prints to stdout while importing, per phase, and how many
+/// `Import3d_Section` objects NEURON creates doing it.
+///
+/// The phases are `reader.input(file)`, `new Import3d_GUI(reader, 0)` (which
+/// prints nothing: with a second argument 0 it only keeps the reader) and
+/// `gui.instantiate(obj)`. `Import3d_Section[N]` in the texts counts from
+/// the `first_section_object` the reader was given. With
+/// [`MorphError::printed`], what was printed before the import stopped.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Printed {
+    pub input: String,
+    pub gui: String,
+    pub instantiate: String,
+    pub section_objects: usize,
+}
+
+/// Where a reader prints (one phase at a time) and counts the
+/// `Import3d_Section` objects it creates.
+pub(crate) struct Out {
+    pub text: String,
+    pub quiet: bool,
+    pub first_object: usize,
+    pub objects: usize,
+}
+
+impl Out {
+    fn new(first_object: usize, quiet: bool) -> Out {
+        Out {
+            text: String::new(),
+            quiet,
+            first_object,
+            objects: 0,
+        }
+    }
+    /// `Import3d_Section[N]` of the section created `k`-th (from 0) by this
+    /// import.
+    pub(crate) fn sec_name(&self, k: usize) -> String {
+        format!("Import3d_Section[{}]", self.first_object + k)
+    }
 }
 
 impl fmt::Display for MorphError {
@@ -199,11 +268,110 @@ fn list_name_other(name: &str) -> &'static str {
 }
 
 fn read_file(path: &Path) -> Result<Vec<u8>, MorphError> {
-    std::fs::read(path).map_err(|e| MorphError {
-        file: path.display().to_string(),
-        line: 0,
-        message: format!("could not open: {e}"),
-    })
+    std::fs::read(path)
+        .map_err(|e| MorphError::new(&path.display().to_string(), 0, format!("could not open: {e}")))
+}
+
+/// The readers' printing variants return this.
+pub type PrintedResult = Result<(Morphology, Vec<Diagnostic>, Printed), MorphError>;
+
+#[derive(Clone, Copy)]
+enum Reader {
+    Swc,
+    Asc,
+    MorphMl,
+}
+
+fn run(reader: Reader, bytes: &[u8], file: &str, first_object: usize, quiet: bool) -> PrintedResult {
+    let mut out = Out::new(first_object, quiet);
+    let mut diags = Vec::new();
+    let fail = |mut e: MorphError, out: &mut Out, input: Option<String>| {
+        let text = std::mem::take(&mut out.text);
+        e.printed = match input {
+            None => Printed {
+                input: text,
+                section_objects: out.objects,
+                ..Printed::default()
+            },
+            Some(input) => {
+                e.phase = Phase::Instantiate;
+                Printed {
+                    input,
+                    instantiate: text,
+                    section_objects: out.objects,
+                    ..Printed::default()
+                }
+            }
+        };
+        e
+    };
+    let imp = match reader {
+        Reader::Swc => swc::import(bytes, file, &mut diags, &mut out),
+        Reader::Asc => asc::import(bytes, file, &mut diags, &mut out),
+        Reader::MorphMl => morphml::import(bytes, file, &mut diags, &mut out),
+    };
+    let imp = imp.map_err(|e| fail(e, &mut out, None))?;
+    let input = std::mem::take(&mut out.text);
+    let m = match import3d::instantiate(imp, file, &mut diags, &mut out) {
+        Ok(m) => m,
+        Err(e) => return Err(fail(e, &mut out, Some(input))),
+    };
+    let printed = Printed {
+        input,
+        gui: String::new(),
+        instantiate: std::mem::take(&mut out.text),
+        section_objects: out.objects,
+    };
+    Ok((m, diags, printed))
+}
+
+fn read_printed(reader: Reader, path: &Path, first_object: usize, quiet: bool) -> PrintedResult {
+    let file = path.display().to_string();
+    match std::fs::read(path) {
+        Ok(bytes) => run(reader, &bytes, &file, first_object, quiet),
+        Err(e) => {
+            let mut err = MorphError::new(&file, 0, format!("could not open: {e}"));
+            // the HOC readers say so before they fail; MorphML fails in Python
+            if !matches!(reader, Reader::MorphMl) {
+                err.printed.input = format!("could not open {file}\n");
+            }
+            Err(err)
+        }
+    }
+}
+
+/// [`read_swc`], also giving what NEURON prints (see [`Printed`]).
+/// `first_section_object` is the number of `Import3d_Section` objects the
+/// process has created before; `quiet` is the reader's `quiet` flag. The
+/// file name in the messages is `path` as displayed.
+pub fn read_swc_printed(path: &Path, first_section_object: usize, quiet: bool) -> PrintedResult {
+    read_printed(Reader::Swc, path, first_section_object, quiet)
+}
+
+/// [`read_asc`], also giving what NEURON prints; see [`read_swc_printed`].
+pub fn read_asc_printed(path: &Path, first_section_object: usize, quiet: bool) -> PrintedResult {
+    read_printed(Reader::Asc, path, first_section_object, quiet)
+}
+
+/// [`read_morphml`], also giving what NEURON (and its Python part) prints;
+/// see [`read_swc_printed`]. `quiet` changes nothing here.
+pub fn read_morphml_printed(path: &Path, first_section_object: usize, quiet: bool) -> PrintedResult {
+    read_printed(Reader::MorphMl, path, first_section_object, quiet)
+}
+
+/// [`read_swc_printed`] on bytes in memory; `file` is the name printed.
+pub fn parse_swc_printed(bytes: &[u8], file: &str, first_section_object: usize, quiet: bool) -> PrintedResult {
+    run(Reader::Swc, bytes, file, first_section_object, quiet)
+}
+
+/// [`read_asc_printed`] on bytes in memory; `file` is the name printed.
+pub fn parse_asc_printed(bytes: &[u8], file: &str, first_section_object: usize, quiet: bool) -> PrintedResult {
+    run(Reader::Asc, bytes, file, first_section_object, quiet)
+}
+
+/// [`read_morphml_printed`] on bytes in memory; `file` is the name printed.
+pub fn parse_morphml_printed(bytes: &[u8], file: &str, first_section_object: usize, quiet: bool) -> PrintedResult {
+    run(Reader::MorphMl, bytes, file, first_section_object, quiet)
 }
 
 /// Reads an SWC file as `Import3d_SWC_read` + `Import3d_GUI.instantiate`.
@@ -233,36 +401,35 @@ pub fn read_any(path: &Path) -> ReadResult {
         "swc" => read_swc(path),
         "asc" => read_asc(path),
         "xml" | "nml" => read_morphml(path),
-        _ => Err(MorphError {
-            file: path.display().to_string(),
-            line: 0,
-            message: format!(
-                "unknown morphology format '.{ext}' (expected .swc, .asc, .xml or .nml)"
-            ),
-        }),
+        _ => Err(MorphError::new(
+            &path.display().to_string(),
+            0,
+            format!("unknown morphology format '.{ext}' (expected .swc, .asc, .xml or .nml)"),
+        )),
     }
+}
+
+fn strip((m, d, _): (Morphology, Vec<Diagnostic>, Printed)) -> (Morphology, Vec<Diagnostic>) {
+    (m, d)
+}
+
+fn clean(mut e: MorphError) -> MorphError {
+    e.printed = Printed::default();
+    e.phase = Phase::Input;
+    e
 }
 
 /// [`read_swc`] on bytes in memory; `file` names them in messages.
 pub fn parse_swc(bytes: &[u8], file: &str) -> ReadResult {
-    let mut diags = Vec::new();
-    let imp = swc::import(bytes, file, &mut diags)?;
-    let m = import3d::instantiate(imp, file, &mut diags)?;
-    Ok((m, diags))
+    run(Reader::Swc, bytes, file, 0, false).map(strip).map_err(clean)
 }
 
 /// [`read_asc`] on bytes in memory; `file` names them in messages.
 pub fn parse_asc(bytes: &[u8], file: &str) -> ReadResult {
-    let mut diags = Vec::new();
-    let imp = asc::import(bytes, file, &mut diags)?;
-    let m = import3d::instantiate(imp, file, &mut diags)?;
-    Ok((m, diags))
+    run(Reader::Asc, bytes, file, 0, false).map(strip).map_err(clean)
 }
 
 /// [`read_morphml`] on bytes in memory; `file` names them in messages.
 pub fn parse_morphml(bytes: &[u8], file: &str) -> ReadResult {
-    let mut diags = Vec::new();
-    let imp = morphml::import(bytes, file, &mut diags)?;
-    let m = import3d::instantiate(imp, file, &mut diags)?;
-    Ok((m, diags))
+    run(Reader::MorphMl, bytes, file, 0, false).map(strip).map_err(clean)
 }

@@ -3,13 +3,41 @@
 //! soma) and `mksections`.
 
 use crate::import3d::{Import, RawSection};
-use crate::num::{heq, hgt, hle, hlt, scan_float, skip_space, veq, Width};
-use crate::{Diagnostic, MorphError};
+use crate::num::{heq, hgt, hle, hlt, scan_float, veq, Width};
+use crate::num::fmt_d;
+use crate::{Diagnostic, MorphError, Out};
 
 /// Splits like NEURON's `fgets_unlimited`: "\n", "\r\n" and a lone "\r" end
 /// a line; a last line without terminator still counts. A NUL ends the C
 /// string, so whatever follows it on that line is invisible.
 pub(crate) fn lines(bytes: &[u8]) -> Vec<&[u8]> {
+    lines_raw(bytes)
+        .into_iter()
+        .map(|l| match l.iter().position(|&b| b == 0) {
+            Some(k) => &l[..k],
+            None => l,
+        })
+        .collect()
+}
+
+/// What `File.gets` gives for each line: the text up to a NUL, with "\n"
+/// at the end unless a NUL cut it off.
+pub(crate) fn gets_lines(bytes: &[u8]) -> Vec<Vec<u8>> {
+    lines_raw(bytes)
+        .into_iter()
+        .map(|l| match l.iter().position(|&b| b == 0) {
+            Some(k) => l[..k].to_vec(),
+            None => {
+                let mut v = l.to_vec();
+                v.push(b'\n');
+                v
+            }
+        })
+        .collect()
+}
+
+/// The lines with their terminators removed (NULs kept).
+fn lines_raw(bytes: &[u8]) -> Vec<&[u8]> {
     let mut out = Vec::new();
     let mut start = 0;
     let mut i = 0;
@@ -27,12 +55,7 @@ pub(crate) fn lines(bytes: &[u8]) -> Vec<&[u8]> {
     if start < bytes.len() {
         out.push(&bytes[start..]);
     }
-    out.into_iter()
-        .map(|l| match l.iter().position(|&b| b == 0) {
-            Some(k) => &l[..k],
-            None => l,
-        })
-        .collect()
+    out
 }
 
 struct Pts {
@@ -47,11 +70,7 @@ struct Pts {
 }
 
 fn err(file: &str, line: usize, message: impl Into<String>) -> MorphError {
-    MorphError {
-        file: file.to_string(),
-        line,
-        message: message.into(),
-    }
+    MorphError::new(file, line, message)
 }
 
 /// HOC's subscript rule: `(int)(x + float_epsilon)`, so -1 reads element 0.
@@ -67,7 +86,9 @@ pub(crate) fn import(
     bytes: &[u8],
     file: &str,
     diags: &mut Vec<Diagnostic>,
+    out: &mut Out,
 ) -> Result<Import, MorphError> {
+    let gets = gets_lines(bytes);
     // ---- rdfile / parse
     let mut p = Pts {
         id: Vec::new(),
@@ -113,12 +134,25 @@ pub(crate) fn import(
             continue; // comment
         }
         // NEURON reports even a blank line as unparsable, then skips it.
+        out.text.push_str(&format!("error {file} line {lineno}: could not parse: "));
+        out.text.push_str(&String::from_utf8_lossy(&gets[k]));
         diags.push(Diagnostic {
             line: lineno,
             message: format!("could not parse: {}", String::from_utf8_lossy(line)),
         });
     }
     let n = p.id.len();
+    // check_pid prints these before anything can fail
+    for i in 0..n {
+        if !hlt(p.pid[i], p.id[i]) {
+            out.text.push_str(&format!(
+                "error {file} line {}: index {i} pid={} is not less than id={}\n",
+                p.iline[i],
+                fmt_d(p.pid[i]),
+                fmt_d(p.id[i])
+            ));
+        }
+    }
     if n == 0 {
         return Err(err(
             file,
@@ -192,6 +226,12 @@ pub(crate) fn import(
     }
     let roots: Vec<usize> = (0..n).filter(|&i| hlt(p.pid[i], 0.0)).collect();
     if roots.len() > 1 {
+        if !out.quiet {
+            out.text.push_str(&format!("warning {file}: more than one tree:\n"));
+            for &r in &roots {
+                out.text.push_str(&format!("  root at line {}\n", p.iline[r]));
+            }
+        }
         for &r in &roots[1..] {
             diags.push(Diagnostic {
                 line: p.iline[r],
@@ -335,8 +375,10 @@ pub(crate) fn import(
               first: usize,
               i: usize,
               arena: &mut Vec<RawSection>,
-              sec_first: &mut Vec<usize>|
+              sec_first: &mut Vec<usize>,
+              objects: &mut usize|
      -> Result<(), MorphError> {
+        *objects += 1; // new Import3d_Section
         let mut sec = RawSection::new(p.iline[first], typ[first]);
         let pt = |k: usize| [p.x[k], p.y[k], p.z[k], p.d[k]];
         if isec == 0 {
@@ -407,12 +449,12 @@ pub(crate) fn import(
     };
     for i in 0..n {
         if point2sec[i] > isec {
-            mk(isec, first, i, &mut arena, &mut sec_first)?;
+            mk(isec, first, i, &mut arena, &mut sec_first, &mut out.objects)?;
             isec += 1;
             first = i;
         }
     }
-    mk(isec, first, n, &mut arena, &mut sec_first)?;
+    mk(isec, first, n, &mut arena, &mut sec_first, &mut out.objects)?;
     let list = (0..arena.len()).collect();
     Ok(Import { arena, list })
 }

@@ -14,11 +14,22 @@ pub(crate) enum Event {
         local: String,
         attrs: Vec<(String, String)>,
         line: usize,
+        /// the line its '>' is on: after Python reads that line (one per
+        /// `read`), `iterparse` hands out the event
+        batch: usize,
+        /// `element.text` once known: the character data up to the next
+        /// tag (`None` when there is none), and the batch of that tag
+        text: Option<String>,
+        text_batch: usize,
+        /// element number (start and end share it)
+        id: usize,
     },
     End {
         ns: Option<String>,
         local: String,
         line: usize,
+        batch: usize,
+        id: usize,
     },
 }
 
@@ -48,7 +59,8 @@ impl<'a> Cursor<'a> {
     }
     fn bump(&mut self) -> Option<u8> {
         let c = self.peek()?;
-        if c == b'\n' {
+        // universal newlines, as Python reads the file
+        if c == b'\n' || (c == b'\r' && self.s.get(self.p + 1) != Some(&b'\n')) {
             self.line += 1;
         }
         self.p += 1;
@@ -97,6 +109,42 @@ impl<'a> Cursor<'a> {
             .map(|s| s.to_string())
             .map_err(|_| self.err("not well-formed (invalid UTF-8 in name)"))
     }
+}
+
+/// An attribute value: literal white space becomes spaces (as expat
+/// normalizes it), then references are replaced.
+fn decode_attr(raw: &[u8], line: usize) -> Result<String, XmlError> {
+    let mut v = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        let c = raw[i];
+        if c == b'\r' && raw.get(i + 1) == Some(&b'\n') {
+            i += 1;
+            continue;
+        }
+        v.push(if matches!(c, b'\r' | b'\n' | b'\t') { b' ' } else { c });
+        i += 1;
+    }
+    decode(&v, line)
+}
+
+/// Character data with references replaced and line ends made "\n"
+/// (left as it is when a reference is bad).
+fn decode_text(raw: &[u8]) -> String {
+    let mut v = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        let c = raw[i];
+        if c == b'\r' {
+            if raw.get(i + 1) != Some(&b'\n') {
+                v.push(b'\n');
+            }
+        } else {
+            v.push(c);
+        }
+        i += 1;
+    }
+    decode(&v, 0).unwrap_or_else(|_| String::from_utf8_lossy(&v).into_owned())
 }
 
 fn decode(raw: &[u8], line: usize) -> Result<String, XmlError> {
@@ -157,15 +205,44 @@ fn split_qname(q: &str) -> (Option<&str>, &str) {
     }
 }
 
-/// Parses the whole document into events.
-pub(crate) fn parse(bytes: &[u8]) -> Result<Vec<Event>, XmlError> {
+/// Parses the document into events: all of them, or those before the
+/// error and the error.
+pub(crate) fn parse(bytes: &[u8]) -> (Vec<Event>, Option<XmlError>) {
+    let mut events = Vec::new();
+    let r = parse_into(bytes, &mut events);
+    (events, r.err())
+}
+
+/// The text run after the last start tag: (event index, raw bytes, any
+/// data seen).
+struct PendingText {
+    event: usize,
+    raw: Vec<u8>,
+    any: bool,
+}
+
+/// A tag at `batch` ends the pending text run (TreeBuilder's flush).
+fn flush_text(pending: &mut Option<PendingText>, events: &mut [Event], batch: usize) {
+    if let Some(p) = pending.take() {
+        if let Some(Event::Start { text, text_batch, .. }) = events.get_mut(p.event) {
+            if p.any {
+                *text = Some(decode_text(&p.raw));
+            }
+            *text_batch = batch;
+        }
+    }
+}
+
+fn parse_into(bytes: &[u8], events: &mut Vec<Event>) -> Result<(), XmlError> {
     let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF][..]).unwrap_or(bytes);
     let mut c = Cursor {
         s: bytes,
         p: 0,
         line: 1,
     };
-    let mut events = Vec::new();
+    let mut pending: Option<PendingText> = None;
+    let mut ids: Vec<usize> = Vec::new();
+    let mut next_id = 0usize;
     // element stack: qualified name, namespace scope
     let mut stack: Vec<String> = Vec::new();
     let mut scopes: Vec<HashMap<String, String>> = vec![HashMap::new()];
@@ -178,6 +255,10 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Vec<Event>, XmlError> {
             }
             if stack.is_empty() && !matches!(ch, b' ' | b'\t' | b'\r' | b'\n') {
                 return Err(c.err("not well-formed (text outside the root element)"));
+            }
+            if let Some(p) = pending.as_mut() {
+                p.raw.push(ch);
+                p.any = true;
             }
             c.bump();
         }
@@ -192,7 +273,14 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Vec<Event>, XmlError> {
             if stack.is_empty() {
                 return Err(c.err("not well-formed (CDATA outside the root element)"));
             }
+            let from = c.p + 9;
             c.skip_past(b"]]>", "CDATA section")?;
+            if let Some(p) = pending.as_mut() {
+                // CDATA is data as it stands: keep it out of the reference decoding
+                let data = String::from_utf8_lossy(&c.s[from..c.p - 3]).replace('&', "&amp;");
+                p.raw.extend_from_slice(data.as_bytes());
+                p.any = true;
+            }
         } else if c.starts(b"<!DOCTYPE") {
             let line = c.line;
             let mut depth = 0;
@@ -215,9 +303,11 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Vec<Event>, XmlError> {
             c.advance(2);
             let name = c.name()?;
             c.skip_ws();
+            let batch = c.line;
             if c.bump() != Some(b'>') {
                 return Err(c.err("not well-formed (end tag)"));
             }
+            flush_text(&mut pending, events, batch);
             match stack.pop() {
                 Some(open) if open == name => {}
                 _ => {
@@ -234,6 +324,8 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Vec<Event>, XmlError> {
                 ns,
                 local: local.to_string(),
                 line,
+                batch,
+                id: ids.pop().unwrap_or(0),
             });
         } else {
             let line = c.line;
@@ -247,6 +339,7 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Vec<Event>, XmlError> {
             let name = c.name()?;
             let mut attrs: Vec<(String, String)> = Vec::new();
             let self_closing;
+            let batch;
             loop {
                 let had_ws = matches!(c.peek(), Some(b' ' | b'\t' | b'\r' | b'\n'));
                 c.skip_ws();
@@ -258,12 +351,14 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Vec<Event>, XmlError> {
                         })
                     }
                     Some(b'>') => {
+                        batch = c.line;
                         c.bump();
                         self_closing = false;
                         break;
                     }
                     Some(b'/') => {
                         c.bump();
+                        batch = c.line;
                         if c.bump() != Some(b'>') {
                             return Err(c.err("not well-formed (start tag)"));
                         }
@@ -297,7 +392,7 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Vec<Event>, XmlError> {
                                 message: "unclosed attribute value".into(),
                             });
                         }
-                        let v = decode(&c.s[start..c.p], vl)?;
+                        let v = decode_attr(&c.s[start..c.p], vl)?;
                         c.bump();
                         if attrs.iter().any(|(k, _)| *k == an) {
                             return Err(c.err(format!("duplicate attribute {an}")));
@@ -317,19 +412,34 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Vec<Event>, XmlError> {
             let (pre, local) = split_qname(&name);
             let ns = resolve(&scope, pre, line)?;
             seen_root = true;
+            flush_text(&mut pending, events, batch);
+            let id = next_id;
+            next_id += 1;
             events.push(Event::Start {
                 ns: ns.clone(),
                 local: local.to_string(),
                 attrs,
                 line,
+                batch,
+                text: None,
+                text_batch: usize::MAX,
+                id,
             });
             if self_closing {
                 events.push(Event::End {
                     ns,
                     local: local.to_string(),
                     line: c.line,
+                    batch,
+                    id,
                 });
             } else {
+                pending = Some(PendingText {
+                    event: events.len() - 1,
+                    raw: Vec::new(),
+                    any: false,
+                });
+                ids.push(id);
                 stack.push(name);
                 scopes.push(scope);
             }
@@ -341,7 +451,7 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Vec<Event>, XmlError> {
     if !seen_root {
         return Err(c.err("no element found"));
     }
-    Ok(events)
+    Ok(())
 }
 
 fn resolve(

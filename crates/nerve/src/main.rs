@@ -196,7 +196,11 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            run(items, probe_out)
+            // A panic is a bug in nerve; it still ends with a message and exit 1.
+            std::panic::set_hook(Box::new(|info| {
+                eprintln!("nerve: internal error (please report it): {info}");
+            }));
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(items, probe_out))).unwrap_or(ExitCode::from(1))
         }
         Cmd::Plot { dir, output } => match plot::plot(&dir, output.as_deref()) {
             Ok(path) => {

@@ -626,6 +626,10 @@ fn psection(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
 
 pub fn secref_method(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<Option<Value>> {
     let s = with_secref(o, |r| r.sec)?;
+    if name == "exists" {
+        return Ok(Some(Value::Num(it.eng.model.exists(s) as i32 as f64)));
+    }
+    it.live(s)?;
     let m = &it.eng.model;
     let v = match name {
         "sec" => Value::Sec(s),

@@ -11,6 +11,15 @@ use crate::hoc_err;
 use crate::interp::Interp;
 
 impl Interp {
+    /// A section a value refers to must still exist.
+    pub fn live(&self, sec: SecId) -> HResult<SecId> {
+        if self.eng.model.exists(sec) {
+            Ok(sec)
+        } else {
+            Err(hoc_err!("Section was deleted"))
+        }
+    }
+
     pub fn host(&self, h: u32) -> Host {
         self.eng.hosts[h as usize]
     }
@@ -34,6 +43,7 @@ impl Interp {
 
     /// Reads `name` (x = None: the section variable, or the range variable at 0.5).
     pub fn host_read(&mut self, sec: SecId, h: Host, x: Option<f64>) -> HResult<f64> {
+        self.live(sec)?;
         let m = &mut self.eng.model;
         match h {
             Host::SecVar(v) => {
@@ -76,6 +86,7 @@ impl Interp {
 
     /// The engine variable behind `name(x)` of a section, for pointers and records.
     pub fn host_var(&mut self, sec: SecId, h: Host, x: Option<f64>) -> HResult<Var> {
+        self.live(sec)?;
         let x = x.unwrap_or(0.5);
         match h {
             Host::Range(RangeVar::V) => Ok(Var::V { sec, x }),
@@ -102,6 +113,7 @@ impl Interp {
 
     /// Writes `name = value` (x None: whole section) or `name(x) = value`.
     pub fn host_write(&mut self, sec: SecId, h: Host, x: Option<f64>, value: f64) -> HResult<()> {
+        self.live(sec)?;
         match h {
             Host::SecVar(v) => {
                 if x.is_some() {

@@ -41,7 +41,7 @@ impl Interp {
                 self.section_by_name(*n, k)
             }
             SecRef::Expr(e) => match self.eval(e)? {
-                Value::Sec(s) => Ok(s),
+                Value::Sec(s) => self.live(s),
                 v => Err(hoc_err!("a {} is not a section", v.type_name())),
             },
         }
