@@ -60,5 +60,8 @@ fn main() {
             }
         }
     }
-    println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "imports": imports })).unwrap());
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&serde_json::json!({ "imports": imports })).unwrap()
+    );
 }

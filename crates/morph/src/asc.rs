@@ -144,7 +144,7 @@ impl<'a> Lexer<'a> {
             }
             let l = self.lines[self.next];
             self.next += 1;
-            if self.next % 1000 == 0 && !self.quiet {
+            if self.next.is_multiple_of(1000) && !self.quiet {
                 log.push_str(&format!("\r{} lines read", self.next));
             }
             let end = l.iter().rposition(|&b| !is_space(b)).map_or(0, |k| k + 1);
@@ -211,7 +211,11 @@ impl<'a> Lexer<'a> {
                     None => {
                         // "no closing '"' in string": the rest of the line is dropped
                         let n = self.iline();
-                        let fline = if n > 0 { self.flines[n - 1].as_str() } else { "" };
+                        let fline = if n > 0 {
+                            self.flines[n - 1].as_str()
+                        } else {
+                            ""
+                        };
                         log.push_str(&format!(
                             "Lexical error: no closing '\"' in string. The entire line {n} in ||is\n|{fline}|\n"
                         ));
@@ -349,7 +353,10 @@ impl Parser {
     }
     /// What the lexer has printed so far.
     fn lex_log(&self) -> String {
-        self.toks[..=self.lexed()].iter().map(|t| t.log.as_str()).collect()
+        self.toks[..=self.lexed()]
+            .iter()
+            .map(|t| t.log.as_str())
+            .collect()
     }
     /// The fields NEURON's token object at stream index `i` holds:
     /// (itok, iline, x, s). Past the end of file the parser recycles the
@@ -674,7 +681,10 @@ impl Parser {
         self.properties()?;
         if let Some(p) = self.plist.first() {
             if p[0].s == "Class" && p.len() < 3 {
-                return Err(Stop::other(p[0].line, "(Class) property of a spine needs two values"));
+                return Err(Stop::other(
+                    p[0].line,
+                    "(Class) property of a spine needs two values",
+                ));
             }
         }
         self.point(false)?;
@@ -732,7 +742,10 @@ impl Parser {
         while pcnt != 0 {
             self.read();
             if self.at_end() {
-                return Err(Stop::other(line, "marker list never closes (NEURON loops for ever here)"));
+                return Err(Stop::other(
+                    line,
+                    "marker list never closes (NEURON loops for ever here)",
+                ));
             }
             match self.cur() {
                 Tk::RightPar => pcnt -= 1,
@@ -848,9 +861,7 @@ impl Parser {
         if let Some(p) = self.parentsec {
             let last = match self.arena[p].pts.last() {
                 Some(l) => *l,
-                None => {
-                    return Err(Stop::other(line, "branch of a section without points"))
-                }
+                None => return Err(Stop::other(line, "branch of a section without points")),
             };
             if begin >= self.x.len() {
                 return Err(Stop::other(line, "branch without points"));
@@ -1124,7 +1135,10 @@ fn somastack_process(arena: &[RawSection], s: usize, out: &mut Out) {
     if sec.contour_list.is_empty() {
         return;
     }
-    out.text.push_str(&format!("somastack_process {}\n", sec.contour_list.len() + 1));
+    out.text.push_str(&format!(
+        "somastack_process {}\n",
+        sec.contour_list.len() + 1
+    ));
     let mut cols: Vec<[f64; 3]> = Vec::new();
     for k in std::iter::once(s).chain(sec.contour_list.iter().copied()) {
         for p in arena[k].pts.iter().take(3) {
@@ -1149,7 +1163,10 @@ fn somastack_process(arena: &[RawSection], s: usize, out: &mut Out) {
     let mut m = vec![vec![0.0; 3]; 3];
     for i in 0..3 {
         for j in i..3 {
-            m[i][j] = rows[i].iter().zip(&rows[j]).fold(0.0, |a, (x, y)| a + x * y);
+            m[i][j] = rows[i]
+                .iter()
+                .zip(&rows[j])
+                .fold(0.0, |a, (x, y)| a + x * y);
             m[j][i] = m[i][j];
         }
     }
@@ -1196,7 +1213,9 @@ fn somastack_makes_sense(
     let mut z = sec.pts[0][2];
     if sec.pts.iter().any(|p| !heq(z, p[2])) {
         out.push(msg("soma stack contour does not have constant z value: soma area may be seriously in error"));
-        text.push(format!("Soma stack contour {name} does not have constant z value."));
+        text.push(format!(
+            "Soma stack contour {name} does not have constant z value."
+        ));
         text.push("    Soma area calculation may be serious in error.".into());
         return;
     }
@@ -1224,8 +1243,13 @@ fn somastack_makes_sense(
             out.push(msg(&format!(
                 "contour {j} of the soma stack is not monotonic in z: the soma surface is nonsense"
             )));
-            text.push(format!("Contour {j} of the Soma stack {name} is not monotonic in z."));
-            text.push("    Manually edit the neurolucida file and reorder or eliminate some contours.".into());
+            text.push(format!(
+                "Contour {j} of the Soma stack {name} is not monotonic in z."
+            ));
+            text.push(
+                "    Manually edit the neurolucida file and reorder or eliminate some contours."
+                    .into(),
+            );
             text.push("    Presently the soma surface is nonsense.".into());
             return;
         }

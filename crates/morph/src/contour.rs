@@ -448,12 +448,18 @@ fn accurate_triangle_area(a: f64, b: f64, c: f64) -> Result<f64, String> {
         return Err("accurate_triangle_area: not a triangle".into());
     }
     Ok(0.25
-        * ((s[2] + (s[1] + s[0])) * (s[0] - (s[2] - s[1])) * (s[0] + (s[2] - s[1]))
+        * ((s[2] + (s[1] + s[0]))
+            * (s[0] - (s[2] - s[1]))
+            * (s[0] + (s[2] - s[1]))
             * (s[2] + (s[1] - s[0])))
             .sqrt())
 }
 
-fn stk_triang_area1(m1: &[[f64; 4]], m2: &[[f64; 4]], trv: &[(usize, usize)]) -> Result<f64, String> {
+fn stk_triang_area1(
+    m1: &[[f64; 4]],
+    m2: &[[f64; 4]],
+    trv: &[(usize, usize)],
+) -> Result<f64, String> {
     let col = |m: &[[f64; 4]], k: usize| [m[k][0], m[k][1], m[k][2]];
     let mut area = 0.0;
     let (mut i1, mut i2) = trv[0];

@@ -40,7 +40,16 @@ fn make_householder(v: &[f64]) -> (Vec<f64>, f64, f64) {
 /// block as a matrix-vector product into a zeroed vector (so a -0 sum
 /// becomes +0); with a fixed size it takes coefficient-wise dot products.
 #[allow(clippy::too_many_arguments)]
-fn house_left(m: &mut Mat, r0: usize, nr: usize, c0: usize, nc: usize, ess: &[f64], tau: f64, gemv: bool) {
+fn house_left(
+    m: &mut Mat,
+    r0: usize,
+    nr: usize,
+    c0: usize,
+    nc: usize,
+    ess: &[f64],
+    tau: f64,
+    gemv: bool,
+) {
     if nr == 1 {
         for j in c0..c0 + nc {
             m[r0][j] *= 1.0 - tau;
@@ -80,7 +89,16 @@ fn house_left(m: &mut Mat, r0: usize, nr: usize, c0: usize, nc: usize, ess: &[f6
 /// `M H` on the block rows `r0..r0+nr`, columns `c0..c0+nc`; `gemv` as
 /// for [`house_left`].
 #[allow(clippy::too_many_arguments)]
-fn house_right(m: &mut Mat, r0: usize, nr: usize, c0: usize, nc: usize, ess: &[f64], tau: f64, gemv: bool) {
+fn house_right(
+    m: &mut Mat,
+    r0: usize,
+    nr: usize,
+    c0: usize,
+    nc: usize,
+    ess: &[f64],
+    tau: f64,
+    gemv: bool,
+) {
     if nc == 1 {
         for i in r0..r0 + nr {
             m[i][c0] *= 1.0 - tau;
@@ -231,7 +249,16 @@ fn real_schur(a: &Mat) -> Option<Schur> {
     for k in (0..n.saturating_sub(1)).rev() {
         let corner = n - k - 1;
         let ess: Vec<f64> = (k + 2..n).map(|r| h[r][k]).collect();
-        house_left(&mut u, n - corner, corner, n - corner, corner, &ess, hcoeffs[k], true);
+        house_left(
+            &mut u,
+            n - corner,
+            corner,
+            n - corner,
+            corner,
+            &ess,
+            hcoeffs[k],
+            true,
+        );
     }
     // H: zero below the subdiagonal
     for i in 0..n {
@@ -280,7 +307,11 @@ fn real_schur(a: &Mat) -> Option<Schur> {
                 iu -= 2;
                 iter = 0;
             } else {
-                let mut shift = [t[iuu][iuu], t[iuu - 1][iuu - 1], t[iuu][iuu - 1] * t[iuu - 1][iuu]];
+                let mut shift = [
+                    t[iuu][iuu],
+                    t[iuu - 1][iuu - 1],
+                    t[iuu][iuu - 1] * t[iuu - 1][iuu],
+                ];
                 if iter == 10 {
                     exshift += shift[0];
                     for i in 0..=iuu {
@@ -325,7 +356,8 @@ fn real_schur(a: &Mat) -> Option<Schur> {
                         break;
                     }
                     let lhs = t[im][im - 1] * (v[1].abs() + v[2].abs());
-                    let rhs = v[0] * (t[im - 1][im - 1].abs() + tmm.abs() + t[im + 1][im + 1].abs());
+                    let rhs =
+                        v[0] * (t[im - 1][im - 1].abs() + tmm.abs() + t[im + 1][im + 1].abs());
                     if lhs.abs() < eps * rhs {
                         break;
                     }
@@ -360,7 +392,16 @@ fn split_off_two_rows(t: &mut Mat, u: &mut Mat, iu: usize, exshift: f64) {
             make_givens(p - z, t[iu][iu - 1])
         };
         // rows iu-1, iu from column iu-1 on: the adjoint rotation
-        rows_rotate(t, iu - 1, iu, iu - 1, Rot { c: rot.c, s: -rot.s });
+        rows_rotate(
+            t,
+            iu - 1,
+            iu,
+            iu - 1,
+            Rot {
+                c: rot.c,
+                s: -rot.s,
+            },
+        );
         cols_rotate(t, iu - 1, iu, iu + 1, rot);
         t[iu][iu - 1] = 0.0;
         cols_rotate(u, iu - 1, iu, n, rot);

@@ -160,8 +160,12 @@ pub(crate) fn instantiate(
                     .iter()
                     .map(|&c| &arena[c].pts[..])
                     .collect();
-                let area = contour::stk_triang_area(&sec.pts, &stack).map_err(|m| err(file, sec.line, m))?;
-                out.text.push_str(&format!("stk_triang_area = {}\n", crate::num::fmt_g(area, 6)));
+                let area = contour::stk_triang_area(&sec.pts, &stack)
+                    .map_err(|m| err(file, sec.line, m))?;
+                out.text.push_str(&format!(
+                    "stk_triang_area = {}\n",
+                    crate::num::fmt_g(area, 6)
+                ));
                 contour::contourstack2centroid(&sec.pts, &stack, &mut xx, &mut yy, &mut zz, &mut dd)
             };
             r.map_err(|m| err(file, sec.line, m))?;
@@ -193,7 +197,10 @@ pub(crate) fn instantiate(
         });
     }
     let connect_order = list.iter().map(|&a| out_index[a]).collect();
-    Ok(Morphology { sections, connect_order })
+    Ok(Morphology {
+        sections,
+        connect_order,
+    })
 }
 
 /// chk_valid: one-point and zero-length two-point non-root sections are
@@ -260,7 +267,8 @@ fn chk_valid(
                 if imp.arena[c].parent == Some(a) {
                     imp.arena[c].parent = pp;
                     imp.arena[c].parentx = px;
-                    out.text.push_str(&format!("\tand child {} reattached\n", out.sec_name(c)));
+                    out.text
+                        .push_str(&format!("\tand child {} reattached\n", out.sec_name(c)));
                     diags.push(Diagnostic {
                         line: imp.arena[c].line,
                         message: "and child reattached".into(),

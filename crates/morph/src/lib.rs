@@ -14,7 +14,11 @@
 //!
 //! Where NEURON prints a complaint and goes on (unparsable SWC lines, several
 //! roots, missing parents, removed zero-length sections, trees outside the
-//! soma, ...) the reader goes on too and returns a [`Diagnostic`]. Where
+//! soma, ...) the reader goes on too and returns a [`Diagnostic`]. The
+//! `*_printed` readers ([`read_swc_printed`], ...) also give, byte for byte,
+//! what NEURON prints to stdout in each step of the import ([`Printed`]),
+//! including the `Import3d_Section[N]` names of its instance counter
+//! (`tests/fixtures/make_printed.py` records NEURON's output). Where
 //! NEURON's import stops (a HOC error, a Neurolucida parse error, a HOC
 //! frame stack overflow) or would loop for ever, the reader returns a
 //! [`MorphError`]. Knowingly different: SWC ids out of order are sorted
@@ -86,7 +90,7 @@ pub struct MorphError {
     pub message: String,
     /// What NEURON prints to stdout before it stops (filled in by the
     /// `*_printed` readers; empty otherwise).
-    pub printed: Printed,
+    pub printed: Box<Printed>,
     /// The step of the import NEURON stops in.
     pub phase: Phase,
 }
@@ -107,7 +111,7 @@ impl MorphError {
             file: file.to_string(),
             line,
             message: message.into(),
-            printed: Printed::default(),
+            printed: Box::default(),
             phase: Phase::Input,
         }
     }
@@ -268,8 +272,13 @@ fn list_name_other(name: &str) -> &'static str {
 }
 
 fn read_file(path: &Path) -> Result<Vec<u8>, MorphError> {
-    std::fs::read(path)
-        .map_err(|e| MorphError::new(&path.display().to_string(), 0, format!("could not open: {e}")))
+    std::fs::read(path).map_err(|e| {
+        MorphError::new(
+            &path.display().to_string(),
+            0,
+            format!("could not open: {e}"),
+        )
+    })
 }
 
 /// The readers' printing variants return this.
@@ -282,12 +291,18 @@ enum Reader {
     MorphMl,
 }
 
-fn run(reader: Reader, bytes: &[u8], file: &str, first_object: usize, quiet: bool) -> PrintedResult {
+fn run(
+    reader: Reader,
+    bytes: &[u8],
+    file: &str,
+    first_object: usize,
+    quiet: bool,
+) -> PrintedResult {
     let mut out = Out::new(first_object, quiet);
     let mut diags = Vec::new();
     let fail = |mut e: MorphError, out: &mut Out, input: Option<String>| {
         let text = std::mem::take(&mut out.text);
-        e.printed = match input {
+        *e.printed = match input {
             None => Printed {
                 input: text,
                 section_objects: out.objects,
@@ -355,22 +370,41 @@ pub fn read_asc_printed(path: &Path, first_section_object: usize, quiet: bool) -
 
 /// [`read_morphml`], also giving what NEURON (and its Python part) prints;
 /// see [`read_swc_printed`]. `quiet` changes nothing here.
-pub fn read_morphml_printed(path: &Path, first_section_object: usize, quiet: bool) -> PrintedResult {
+pub fn read_morphml_printed(
+    path: &Path,
+    first_section_object: usize,
+    quiet: bool,
+) -> PrintedResult {
     read_printed(Reader::MorphMl, path, first_section_object, quiet)
 }
 
 /// [`read_swc_printed`] on bytes in memory; `file` is the name printed.
-pub fn parse_swc_printed(bytes: &[u8], file: &str, first_section_object: usize, quiet: bool) -> PrintedResult {
+pub fn parse_swc_printed(
+    bytes: &[u8],
+    file: &str,
+    first_section_object: usize,
+    quiet: bool,
+) -> PrintedResult {
     run(Reader::Swc, bytes, file, first_section_object, quiet)
 }
 
 /// [`read_asc_printed`] on bytes in memory; `file` is the name printed.
-pub fn parse_asc_printed(bytes: &[u8], file: &str, first_section_object: usize, quiet: bool) -> PrintedResult {
+pub fn parse_asc_printed(
+    bytes: &[u8],
+    file: &str,
+    first_section_object: usize,
+    quiet: bool,
+) -> PrintedResult {
     run(Reader::Asc, bytes, file, first_section_object, quiet)
 }
 
 /// [`read_morphml_printed`] on bytes in memory; `file` is the name printed.
-pub fn parse_morphml_printed(bytes: &[u8], file: &str, first_section_object: usize, quiet: bool) -> PrintedResult {
+pub fn parse_morphml_printed(
+    bytes: &[u8],
+    file: &str,
+    first_section_object: usize,
+    quiet: bool,
+) -> PrintedResult {
     run(Reader::MorphMl, bytes, file, first_section_object, quiet)
 }
 
@@ -414,22 +448,28 @@ fn strip((m, d, _): (Morphology, Vec<Diagnostic>, Printed)) -> (Morphology, Vec<
 }
 
 fn clean(mut e: MorphError) -> MorphError {
-    e.printed = Printed::default();
+    *e.printed = Printed::default();
     e.phase = Phase::Input;
     e
 }
 
 /// [`read_swc`] on bytes in memory; `file` names them in messages.
 pub fn parse_swc(bytes: &[u8], file: &str) -> ReadResult {
-    run(Reader::Swc, bytes, file, 0, false).map(strip).map_err(clean)
+    run(Reader::Swc, bytes, file, 0, false)
+        .map(strip)
+        .map_err(clean)
 }
 
 /// [`read_asc`] on bytes in memory; `file` names them in messages.
 pub fn parse_asc(bytes: &[u8], file: &str) -> ReadResult {
-    run(Reader::Asc, bytes, file, 0, false).map(strip).map_err(clean)
+    run(Reader::Asc, bytes, file, 0, false)
+        .map(strip)
+        .map_err(clean)
 }
 
 /// [`read_morphml`] on bytes in memory; `file` names them in messages.
 pub fn parse_morphml(bytes: &[u8], file: &str) -> ReadResult {
-    run(Reader::MorphMl, bytes, file, 0, false).map(strip).map_err(clean)
+    run(Reader::MorphMl, bytes, file, 0, false)
+        .map(strip)
+        .map_err(clean)
 }

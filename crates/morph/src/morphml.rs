@@ -95,7 +95,10 @@ fn py_int(s: Option<&str>) -> Py<i128> {
         Some(b'+') => (false, &t[1..]),
         _ => (false, t),
     };
-    if !underscores_ok(digits) || digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit() || b == b'_') {
+    if !underscores_ok(digits)
+        || digits.is_empty()
+        || !digits.bytes().all(|b| b.is_ascii_digit() || b == b'_')
+    {
         return Err(Raised);
     }
     let v: i128 = digits.replace('_', "").parse().map_err(|_| Raised)?;
@@ -123,7 +126,11 @@ fn py_float(s: Option<&str>) -> Py<f64> {
     let body = t.strip_prefix(['+', '-']).unwrap_or(t);
     let lower = body.to_ascii_lowercase();
     if matches!(lower.as_str(), "inf" | "infinity" | "nan") {
-        let v = if lower == "nan" { f64::NAN } else { f64::INFINITY };
+        let v = if lower == "nan" {
+            f64::NAN
+        } else {
+            f64::INFINITY
+        };
         return Ok(if t.starts_with('-') { -v } else { v });
     }
     let ok_chars = body
@@ -149,15 +156,37 @@ enum Handler {
 
 fn lookup(module: &str, name: &str) -> Option<Handler> {
     const FUNCS: &[(&str, &[&str])] = &[
-        ("neuroml", &["biophysics", "cell", "cell_end", "cells", "neuroml"]),
-        ("metadata", &["notes", "properties", "property", "tag", "value"]),
+        (
+            "neuroml",
+            &["biophysics", "cell", "cell_end", "cells", "neuroml"],
+        ),
+        (
+            "metadata",
+            &["notes", "properties", "property", "tag", "value"],
+        ),
         (
             "morphml",
-            &["cable", "cablegroup", "cables", "distal", "proximal", "segment", "segments", "segments_end"],
+            &[
+                "cable",
+                "cablegroup",
+                "cables",
+                "distal",
+                "proximal",
+                "segment",
+                "segments",
+                "segments_end",
+            ],
         ),
         (
             "biophysics",
-            &["group", "mechanism", "mechanism_end", "parameter", "spec_axial_resistance", "spec_capacitance"],
+            &[
+                "group",
+                "mechanism",
+                "mechanism_end",
+                "parameter",
+                "spec_axial_resistance",
+                "spec_capacitance",
+            ],
         ),
         ("xml2nrn", &[]),
     ];
@@ -193,7 +222,10 @@ struct Node<'a> {
 
 impl Node<'_> {
     fn get(&self, k: &str) -> Option<&str> {
-        self.attrs.iter().find(|(a, _)| a == k).map(|(_, v)| v.as_str())
+        self.attrs
+            .iter()
+            .find(|(a, _)| a == k)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -348,7 +380,11 @@ fn call(f: &str, x: &mut X2n, node: &Node, out: &mut Out) -> Py<()> {
             for p in &m.parms {
                 let groups = attr(&x.cablegroups)?;
                 let n = groups.len() as i128;
-                let i = if p.group_index < 0 { p.group_index + n } else { p.group_index };
+                let i = if p.group_index < 0 {
+                    p.group_index + n
+                } else {
+                    p.group_index
+                };
                 if i < 0 || i >= n {
                     return Err(Raised);
                 }
@@ -367,7 +403,11 @@ fn call(f: &str, x: &mut X2n, node: &Node, out: &mut Out) -> Py<()> {
             m.parms.push(BioParm { group_index: -1 });
         }
         "biophysics.spec_axial_resistance" | "biophysics.spec_capacitance" => {
-            let name = if f.ends_with("resistance") { "Ra" } else { "cm" };
+            let name = if f.ends_with("resistance") {
+                "Ra"
+            } else {
+                "cm"
+            };
             attr_mut(&mut x.biomechs)?.push(BioMech {
                 name: name.into(),
                 parms: Vec::new(),
@@ -432,7 +472,11 @@ pub(crate) fn import(
                 ))
             }
         };
-        let name = if start { local.clone() } else { format!("{local}_end") };
+        let name = if start {
+            local.clone()
+        } else {
+            format!("{local}_end")
+        };
         let tag = format!("{module}.{local}");
         let h = lookup(&module, &name);
         let (attrs, text) = match ev {
@@ -441,7 +485,14 @@ pub(crate) fn import(
                 text,
                 text_batch,
                 ..
-            } => (&attrs[..], if *text_batch <= batch { text.as_deref() } else { None }),
+            } => (
+                &attrs[..],
+                if *text_batch <= batch {
+                    text.as_deref()
+                } else {
+                    None
+                },
+            ),
             _ => (&[][..], None),
         };
         let node = Node {
@@ -467,7 +518,8 @@ pub(crate) fn import(
             Some(Handler::Func(m, f)) => call(&format!("{m}.{f}"), &mut x, &node, out).is_err(),
         };
         if failed {
-            out.text.push_str(&format!("{tag}  failed at  {}\n", node.batch));
+            out.text
+                .push_str(&format!("{tag}  failed at  {}\n", node.batch));
             diags.push(Diagnostic {
                 line,
                 message: format!("{tag} failed (NEURON's rdxml.py says so and goes on)"),
@@ -478,7 +530,9 @@ pub(crate) fn import(
         return Err(e(xe.line, xe.message));
     }
     // Import3d_MorphML.parsed
-    let (Some(cables), Some(points), Some(cableid2index)) = (&x.cables, &x.points, &x.cableid2index) else {
+    let (Some(cables), Some(points), Some(cableid2index)) =
+        (&x.cables, &x.points, &x.cableid2index)
+    else {
         let m = if neuroml2 {
             "NeuroML2 is not read: NEURON's Import3d_MorphML reads NeuroML v1 MorphML only"
         } else {
@@ -492,7 +546,10 @@ pub(crate) fn import(
         out.objects += 1; // new Import3d_Section
         if cab.pcnt == 0 {
             // new Import3d_Section(first, 0): its Matrix(3, 0) fails
-            return Err(e(cab.line, "cable without points: NEURON fails (Matrix of 0 columns)".into()));
+            return Err(e(
+                cab.line,
+                "cable without points: NEURON fails (Matrix of 0 columns)".into(),
+            ));
         }
         let mut sec = RawSection::new(cab.line, 0);
         sec.iline = None; // Import3d_MorphML has no iline

@@ -3,8 +3,8 @@
 //! soma) and `mksections`.
 
 use crate::import3d::{Import, RawSection};
-use crate::num::{heq, hgt, hle, hlt, scan_float, veq, Width};
 use crate::num::fmt_d;
+use crate::num::{heq, hgt, hle, hlt, scan_float, veq, Width};
 use crate::{Diagnostic, MorphError, Out};
 
 /// Splits like NEURON's `fgets_unlimited`: "\n", "\r\n" and a lone "\r" end
@@ -134,7 +134,8 @@ pub(crate) fn import(
             continue; // comment
         }
         // NEURON reports even a blank line as unparsable, then skips it.
-        out.text.push_str(&format!("error {file} line {lineno}: could not parse: "));
+        out.text
+            .push_str(&format!("error {file} line {lineno}: could not parse: "));
         out.text.push_str(&String::from_utf8_lossy(&gets[k]));
         diags.push(Diagnostic {
             line: lineno,
@@ -227,9 +228,11 @@ pub(crate) fn import(
     let roots: Vec<usize> = (0..n).filter(|&i| hlt(p.pid[i], 0.0)).collect();
     if roots.len() > 1 {
         if !out.quiet {
-            out.text.push_str(&format!("warning {file}: more than one tree:\n"));
+            out.text
+                .push_str(&format!("warning {file}: more than one tree:\n"));
             for &r in &roots {
-                out.text.push_str(&format!("  root at line {}\n", p.iline[r]));
+                out.text
+                    .push_str(&format!("  root at line {}\n", p.iline[r]));
             }
         }
         for &r in &roots[1..] {

@@ -122,7 +122,11 @@ fn decode_attr(raw: &[u8], line: usize) -> Result<String, XmlError> {
             i += 1;
             continue;
         }
-        v.push(if matches!(c, b'\r' | b'\n' | b'\t') { b' ' } else { c });
+        v.push(if matches!(c, b'\r' | b'\n' | b'\t') {
+            b' '
+        } else {
+            c
+        });
         i += 1;
     }
     decode(&v, line)
@@ -224,7 +228,10 @@ struct PendingText {
 /// A tag at `batch` ends the pending text run (TreeBuilder's flush).
 fn flush_text(pending: &mut Option<PendingText>, events: &mut [Event], batch: usize) {
     if let Some(p) = pending.take() {
-        if let Some(Event::Start { text, text_batch, .. }) = events.get_mut(p.event) {
+        if let Some(Event::Start {
+            text, text_batch, ..
+        }) = events.get_mut(p.event)
+        {
             if p.any {
                 *text = Some(decode_text(&p.raw));
             }

@@ -23,16 +23,27 @@ pub enum Format {
     MorphML,
 }
 
-/// A reader object: what `input(file)` read.
+/// What `input(file)` read, and what NEURON prints later when it is used.
+#[derive(Clone)]
+pub struct Read {
+    pub morph: Option<Rc<Morphology>>,
+    /// Printed at `Import3d_GUI(reader, 0)` and at `instantiate()`.
+    pub gui_text: String,
+    pub instantiate_text: String,
+    /// An error NEURON raises only at instantiate().
+    pub deferred: Option<String>,
+}
+
+/// A reader object.
 pub struct ReaderObj {
     pub format: Format,
-    pub morph: Option<Rc<Morphology>>,
+    pub read: Option<Read>,
     pub quiet: f64,
 }
 
-/// `Import3d_GUI(reader, 0)`: holds the reader's morphology.
+/// `Import3d_GUI(reader, 0)`: holds what the reader read.
 pub struct GuiObj {
-    pub morph: Option<Rc<Morphology>>,
+    pub read: Option<Read>,
 }
 
 /// Binds the Import3d classes (done when import3d.hoc is loaded).
@@ -47,13 +58,15 @@ pub fn construct(it: &mut Interp, nc: NativeClass, args: &[Value]) -> HResult<Bo
     Ok(match nc {
         NativeClass::Import3dReader(k) => {
             let format = [Format::Swc, Format::Neurolucida, Format::MorphML][k as usize];
-            Box::new(ReaderObj { format, morph: None, quiet: 0.0 })
+            Box::new(ReaderObj { format, read: None, quiet: 0.0 })
         }
         _ => {
             let reader = object(args, 0)?.ok_or_else(|| hoc_err!("Import3d_GUI: arg 1 must be a reader"))?;
-            let morph = with_native::<ReaderObj, _>(&reader, |r| r.morph.clone()).map_err(|_| hoc_err!("Import3d_GUI: arg 1 must be an Import3d reader"))?;
-            let _ = it;
-            Box::new(GuiObj { morph })
+            let read = with_native::<ReaderObj, _>(&reader, |r| r.read.clone()).map_err(|_| hoc_err!("Import3d_GUI: arg 1 must be an Import3d reader"))?;
+            if let Some(r) = &read {
+                it.write_out(&r.gui_text)?;
+            }
+            Box::new(GuiObj { read })
         }
     })
 }
@@ -63,24 +76,32 @@ pub fn method(it: &mut Interp, o: &ObjRef, nc: NativeClass, name: &str, args: Op
     match (nc, name, args.is_some()) {
         (NativeClass::Import3dReader(_), "input", true) => {
             let file = string(a, 0)?;
-            let format = with_native::<ReaderObj, _>(o, |r| r.format)?;
+            let (format, quiet) = with_native::<ReaderObj, _>(o, |r| (r.format, r.quiet != 0.0))?;
             let path = std::path::Path::new(&file);
-            let read = match format {
-                Format::Swc => morph::read_swc(path),
-                Format::Neurolucida => morph::read_asc(path),
-                Format::MorphML => morph::read_morphml(path),
+            let first = it.eng.import3d_sections;
+            let result = match format {
+                Format::Swc => morph::read_swc_printed(path, first, quiet),
+                Format::Neurolucida => morph::read_asc_printed(path, first, quiet),
+                Format::MorphML => morph::read_morphml_printed(path, first, quiet),
             };
-            let (m, diags) = read.map_err(|e| HocError::new(e.to_string()))?;
-            for d in diags {
-                // NEURON prints the lines it cannot read; other notes go to stderr.
-                if d.message.starts_with("could not parse") {
-                    it.write_out(&format!("error {file} line {}: {}\n", d.line, d.message))?;
-                } else {
-                    it.flush();
-                    eprintln!("nerve: warning: {file}:{}: {}", d.line, d.message);
+            // What NEURON prints while reading, then the sections read (or the error).
+            let read = match result {
+                Ok((m, _diags, printed)) => {
+                    it.write_out(&printed.input)?;
+                    it.eng.import3d_sections += printed.section_objects;
+                    Read { morph: Some(Rc::new(m)), gui_text: printed.gui, instantiate_text: printed.instantiate, deferred: None }
                 }
-            }
-            with_native::<ReaderObj, _>(o, |r| r.morph = Some(Rc::new(m)))?;
+                Err(e) => {
+                    it.write_out(&e.printed.input)?;
+                    it.eng.import3d_sections += e.printed.section_objects;
+                    if e.phase != morph::Phase::Instantiate {
+                        return Err(HocError::new(format!("{}:{}: {}", e.file, e.line, e.message)));
+                    }
+                    let msg = format!("{}:{}: {}", e.file, e.line, e.message);
+                    Read { morph: None, gui_text: e.printed.gui.clone(), instantiate_text: e.printed.instantiate.clone(), deferred: Some(msg) }
+                }
+            };
+            with_native::<ReaderObj, _>(o, |r| r.read = Some(read))?;
             Ok(Some(Value::Num(0.0)))
         }
         (NativeClass::Import3dReader(_), "quiet", _) => Ok(Some(Value::Num(with_native::<ReaderObj, _>(o, |r| r.quiet)?))),
@@ -89,7 +110,12 @@ pub fn method(it: &mut Interp, o: &ObjRef, nc: NativeClass, name: &str, args: Op
                 Some(Value::Obj(t)) => t.clone(),
                 _ => None,
             };
-            let morph = with_native::<GuiObj, _>(o, |g| g.morph.clone())?.ok_or_else(|| hoc_err!("Import3d_GUI: the reader has read no file"))?;
+            let read = with_native::<GuiObj, _>(o, |g| g.read.clone())?.ok_or_else(|| hoc_err!("Import3d_GUI: the reader has read no file"))?;
+            it.write_out(&read.instantiate_text)?;
+            if let Some(e) = read.deferred {
+                return Err(HocError::new(e));
+            }
+            let morph = read.morph.ok_or_else(|| hoc_err!("Import3d_GUI: the reader has read no file"))?;
             instantiate(it, &morph, target)?;
             Ok(Some(Value::Num(0.0)))
         }

@@ -92,6 +92,8 @@ pub struct Engine {
     pub point_vectors: Vec<PointVector>,
     /// Vector.play sources.
     pub plays: Vec<play::Play>,
+    /// Import3d_Section objects NEURON would have made so far (names in its messages).
+    pub import3d_sections: usize,
     /// What follows the run: probes, a progress display.
     pub observers: Vec<Box<dyn StepObserver>>,
 }
@@ -119,6 +121,7 @@ impl Engine {
             netcon_records: Vec::new(),
             point_vectors: Vec::new(),
             plays: Vec::new(),
+            import3d_sections: 0,
             observers: Vec::new(),
         }
     }
