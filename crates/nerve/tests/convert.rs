@@ -4,8 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn morphologies() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../morphologies");
+fn reconstructions(dir: &Path) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -13,6 +12,16 @@ fn morphologies() -> Vec<PathBuf> {
         .collect();
     v.sort();
     v
+}
+
+/// The reconstructions that load.
+fn morphologies() -> Vec<PathBuf> {
+    reconstructions(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../morphologies"))
+}
+
+/// Files that exercise Import3d's messages, some of which it refuses.
+fn message_files() -> Vec<PathBuf> {
+    reconstructions(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../morphologies/messages"))
 }
 
 fn convert(input: &Path, to: &str) -> String {
@@ -32,6 +41,24 @@ fn json_of_every_morphology() {
     for m in morphologies() {
         let name = m.file_name().unwrap().to_string_lossy().replace('.', "_");
         insta::assert_snapshot!(name, convert(&m, "json"));
+    }
+}
+
+#[test]
+fn json_or_error_of_every_message_file() {
+    for m in message_files() {
+        let name = format!("messages_{}", m.file_name().unwrap().to_string_lossy().replace('.', "_"));
+        let out = Command::new(env!("CARGO_BIN_EXE_nerve")).args(["convert"]).arg(&m).args(["--to", "json"]).output().unwrap();
+        let text = if out.status.success() {
+            String::from_utf8(out.stdout).unwrap()
+        } else {
+            assert_eq!(out.status.code(), Some(1), "{}", m.display());
+            assert!(out.stdout.is_empty(), "no partial output on error");
+            // the message names the file and line; the path prefix differs between machines
+            let err = String::from_utf8_lossy(&out.stderr).into_owned();
+            err.replace(&format!("{}/", m.parent().unwrap().display()), "")
+        };
+        insta::assert_snapshot!(name, text);
     }
 }
 
