@@ -176,64 +176,38 @@ fn swc_type(name: &str) -> i64 {
     }
 }
 
-/// An SWC file of the sections' 3-D points, which Import3d reads back into
-/// the same sections: a child's first point (Import3d adds its parent's
-/// point back) is left out when it repeats the parent's point.
-pub fn to_swc(it: &mut hoc::Interp) -> Result<String, String> {
-    let m = &it.eng.model;
-    let mut out = String::from("# Written by nerve convert\n");
+/// The model's sections as Import3d would describe them (for the SWC writer).
+fn model_morphology(m: &Model) -> Result<morph::Morphology, String> {
     let secs = sections(m);
-    let mut last_id: std::collections::HashMap<SecId, (usize, Vec<usize>)> = Default::default();
-    let mut next = 1usize;
-    let mut order: Vec<SecId> = Vec::new();
-    // parents before children, children in connection order
-    let mut roots: Vec<SecId> = secs.iter().copied().filter(|&s| m.sec(s).parent.is_none()).collect();
-    roots.sort();
-    let mut stack = roots;
-    stack.reverse();
-    while let Some(s) = stack.pop() {
-        order.push(s);
-        let mut ch: Vec<SecId> = secs.iter().copied().filter(|&c| m.sec(c).parent.is_some_and(|(p, _)| p == s)).collect();
-        ch.sort_by_key(|&c| std::cmp::Reverse(m.sec(c).serial));
-        stack.extend(ch);
-    }
-    for s in order {
+    let pos: std::collections::HashMap<SecId, usize> = secs.iter().enumerate().map(|(i, &s)| (s, i)).collect();
+    let mut out = morph::Morphology::default();
+    for &s in &secs {
         let sec = m.sec(s);
+        let name = local_name(&sec.name);
+        let (base, index) = match name.find('[') {
+            Some(i) => (&name[..i], name[i + 1..name.len() - 1].parse::<usize>().map_err(|_| format!("{name}: not an indexed section name"))?),
+            None => (name, 0),
+        };
         if sec.pt3d.is_empty() {
             return Err(format!("{}: no 3-D points; run define_shape() in the model first", sec.name));
         }
-        let t = swc_type(local_name(&sec.name));
-        let (mut parent_id, skip_first) = match sec.parent {
-            None => (-1i64, false),
-            Some((p, x)) => {
-                let (_, ids) = &last_id[&p];
-                let psec = m.sec(p);
-                // the parent's point at x: its last point at 1, its first at 0, nearest by arc otherwise
-                let k = if x >= 1.0 {
-                    ids.len() - 1
-                } else if x <= 0.0 {
-                    0
-                } else {
-                    let target = x * psec.length();
-                    (0..psec.arc.len()).min_by(|&a, &b| (psec.arc[a] - target).abs().partial_cmp(&(psec.arc[b] - target).abs()).unwrap()).unwrap()
-                };
-                let pp = psec.pt3d[k];
-                let q = sec.pt3d[0];
-                (ids[k] as i64, pp.x == q.x && pp.y == q.y && pp.z == q.z)
-            }
-        };
-        let mut ids = Vec::new();
-        for (i, p) in sec.pt3d.iter().enumerate() {
-            if i == 0 && skip_first {
-                ids.push(parent_id as usize);
-                continue;
-            }
-            let _ = writeln!(out, "{} {} {:?} {:?} {:?} {:?} {}", next, t, p.x as f64, p.y as f64, p.z as f64, p.d as f64 / 2.0, parent_id);
-            ids.push(next);
-            parent_id = next as i64;
-            next += 1;
-        }
-        last_id.insert(s, (0, ids));
+        out.sections.push(morph::MSection {
+            name: base.to_string(),
+            index,
+            kind: swc_type(name) as i32,
+            parent: sec.parent.map(|(p, x)| (pos[&p], x)),
+            points: sec.pt3d.iter().map(|p| [p.x, p.y, p.z, p.d]).collect(),
+            style: sec.logical_connection,
+        });
     }
+    let mut order: Vec<usize> = (0..secs.len()).collect();
+    order.sort_by_key(|&i| m.sec(secs[i]).serial);
+    out.connect_order = order;
     Ok(out)
+}
+
+/// An SWC file that Import3d reads back into the same sections.
+pub fn to_swc(it: &mut hoc::Interp) -> Result<String, String> {
+    let morph = model_morphology(&it.eng.model)?;
+    morph::to_swc(&morph).map(|s| format!("# Written by nerve convert\n{s}")).map_err(|e| e.to_string())
 }
