@@ -27,8 +27,7 @@ pub struct NetCon {
     pub delay: f64,
     pub threshold: f64,
     pub active: bool,
-    /// Spike times recorded by NetCon.record (times are appended here).
-    pub recorded: Vec<f64>,
+    /// Spikes from this NetCon's source go to `Model::spikes` (NetCon.record).
     pub recording: bool,
     /// Above threshold at the last check (voltage sources).
     pub above: bool,
@@ -43,7 +42,6 @@ impl NetCon {
             delay: 1.0,
             threshold: 10.0,
             active: true,
-            recorded: Vec::new(),
             recording: false,
             above: false,
         }
@@ -51,15 +49,6 @@ impl NetCon {
 
     pub fn reset(&mut self) {
         self.above = false;
-        if self.recording {
-            self.recorded.clear();
-        }
-    }
-
-    pub fn record(&mut self, t: f64) {
-        if self.recording {
-            self.recorded.push(t);
-        }
     }
 }
 

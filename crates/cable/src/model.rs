@@ -73,6 +73,9 @@ pub struct Model {
     pub structure_version: u64,
     /// Keep i_membrane_ (NEURON's cvode.use_fast_imem(1)).
     pub fast_imem: bool,
+    /// Spikes of recording NetCons as (time, NetCon index), in the order they
+    /// happened; the caller drains it. Cleared by finitialize.
+    pub spikes: Vec<(f64, u32)>,
     scratch_events: Vec<(f64, f64)>,
     scratch_spikes: Vec<f64>,
 }
@@ -109,6 +112,7 @@ impl Model {
             secondorder: 0,
             structure_version: 0,
             fast_imem: false,
+            spikes: Vec::new(),
             scratch_events: Vec::new(),
             scratch_spikes: Vec::new(),
         }
@@ -578,6 +582,7 @@ impl Model {
         for nc in self.netcons.iter_mut().flatten() {
             nc.reset();
         }
+        self.spikes.clear();
         self.init_thresholds();
         self.deliver_events(self.t);
         self.setup_matrix();
@@ -732,6 +737,22 @@ impl Model {
         self.density_instance(sec, mech, s.seg_index(x))
     }
 
+    /// Whether two NetCons watch the same source: one point process, or one
+    /// segment's voltage (NEURON gives such NetCons a single PreSyn).
+    pub fn same_source(&self, a: usize, b: usize) -> bool {
+        use crate::events::Source;
+        let (Some(Some(na)), Some(Some(nb))) = (self.netcons.get(a), self.netcons.get(b)) else { return false };
+        match (&na.source, &nb.source) {
+            (Source::Point { .. }, Source::Point { .. }) => na.source == nb.source,
+            (&Source::Voltage { sec: sa, x: xa }, &Source::Voltage { sec: sb, x: xb }) if sa == sb && self.exists(sa) => {
+                let s = self.sec(sa);
+                let node = |x: f64| if x <= 0.0 { -1 } else if x >= 1.0 { s.nseg as i64 } else { s.seg_index(x) as i64 };
+                node(xa) == node(xb)
+            }
+            _ => false,
+        }
+    }
+
     /// The voltage at a NetCon's source, if it is a voltage source that exists.
     fn source_v(&self, k: usize) -> Option<f64> {
         let crate::events::Source::Voltage { sec, x } = self.netcons[k].as_ref()?.source else { return None };
@@ -748,7 +769,9 @@ impl Model {
                 if !nc.above {
                     nc.above = true;
                     let ts = t + 1e-10;
-                    nc.record(ts);
+                    if nc.recording {
+                        self.spikes.push((ts, k as u32));
+                    }
                     if nc.active && !matches!(nc.target, Target::None) {
                         let at = ts + nc.delay;
                         self.queue.push(at, Event::NetCon { nc: k as u32 });
@@ -828,7 +851,9 @@ impl Model {
             let Some(nc) = nc else { continue };
             if let crate::events::Source::Point { mech: m, inst: i } = nc.source {
                 if m == mech && i == inst {
-                    nc.record(ts);
+                    if nc.recording {
+                        self.spikes.push((ts, k as u32));
+                    }
                     if nc.active && !matches!(nc.target, Target::None) {
                         self.queue.push(ts + nc.delay, Event::NetCon { nc: k as u32 });
                     }

@@ -334,13 +334,28 @@ fn netcon_method(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResul
             Value::Num(0.0)
         }
         "record" => {
-            let vec = object(a, 0)?;
-            it.eng.netcon_records.retain(|(i, _)| *i != idx);
-            let n = it.eng.model.netcons[idx].as_mut().ok_or_else(|| hoc_err!("NetCon was freed"))?;
-            n.recording = vec.is_some();
-            n.recorded.clear();
-            if let Some(v) = vec {
-                it.eng.netcon_records.push((idx, v));
+            if matches!(a.first(), Some(Value::Str(_))) {
+                return Err(hoc_err!("NetCon.record(\"statement\") is not available; record into a Vector"));
+            }
+            let times = if a.is_empty() { None } else { object(a, 0)? };
+            let ids = match if a.len() > 1 { object(a, 1)? } else { None } {
+                Some(v) => Some((v, opt_num(it, a, 2)?.unwrap_or(o.index as f64))),
+                None => None,
+            };
+            it.eng.model.netcons[idx].as_ref().ok_or_else(|| hoc_err!("NetCon was freed"))?;
+            // NetCons from one source share its record, as NEURON's PreSyn does.
+            let model = &mut it.eng.model;
+            for k in 0..model.netcons.len() {
+                if k == idx || model.same_source(k, idx) {
+                    if let Some(n) = model.netcons[k].as_mut() {
+                        n.recording = false;
+                    }
+                    it.eng.netcon_records.retain(|r| r.nc != k);
+                }
+            }
+            if let Some(times) = times {
+                model.netcons[idx].as_mut().unwrap().recording = true;
+                it.eng.netcon_records.push(crate::engine::SpikeRecord { nc: idx, times, ids });
             }
             Value::Num(0.0)
         }

@@ -360,6 +360,13 @@ fn finitialize(it: &mut Interp, a: &[Value]) -> HResult<Value> {
     for obs in it.eng.observers.iter_mut() {
         obs.before_init(&mut it.eng.model);
     }
+    for r in &it.eng.netcon_records {
+        for v in std::iter::once(&r.times).chain(r.ids.as_ref().map(|(v, _)| v)) {
+            if let ObjData::Vector(v) = &mut *v.data.borrow_mut() {
+                v.data.clear();
+            }
+        }
+    }
     let plays = &mut it.eng.plays;
     it.eng.model.finitialize_with(v, &mut |m| {
         for p in plays.iter_mut() {
@@ -397,11 +404,6 @@ fn record_init(it: &mut Interp) {
         }
         r.next = e.model.t;
         r.next_index = 0;
-    }
-    for (_, v) in &e.netcon_records {
-        if let ObjData::Vector(v) = &mut *v.data.borrow_mut() {
-            v.data.clear();
-        }
     }
     let model = &e.model;
     sample(&mut e.records, model, false, model.t);
@@ -475,13 +477,21 @@ fn flush_spikes(it: &mut Interp) {
             }
         }
     }
-    for (idx, vec) in &e.netcon_records {
-        if let Some(Some(n)) = e.model.netcons.get_mut(*idx) {
-            if n.recorded.is_empty() {
-                continue;
-            }
-            if let ObjData::Vector(v) = &mut *vec.data.borrow_mut() {
-                v.data.extend(n.recorded.drain(..));
+    if e.model.spikes.is_empty() {
+        return;
+    }
+    let mut by_nc = vec![u32::MAX; e.model.netcons.len()];
+    for (i, r) in e.netcon_records.iter().enumerate() {
+        by_nc[r.nc] = i as u32;
+    }
+    for (t, nc) in e.model.spikes.drain(..) {
+        let Some(r) = by_nc.get(nc as usize).and_then(|&i| e.netcon_records.get(i as usize)) else { continue };
+        if let ObjData::Vector(v) = &mut *r.times.data.borrow_mut() {
+            v.data.push(t);
+        }
+        if let Some((ids, id)) = &r.ids {
+            if let ObjData::Vector(v) = &mut *ids.data.borrow_mut() {
+                v.data.push(*id);
             }
         }
     }

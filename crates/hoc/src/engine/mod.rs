@@ -85,8 +85,8 @@ pub struct Engine {
     pub sec_sym: Vec<Option<(crate::ast::NameRef, usize)>>,
     /// `distance()` origin: section and position.
     pub distance_origin: Option<(SecId, f64)>,
-    /// NetCon.record targets: NetCon index and the Vector receiving spike times.
-    pub netcon_records: Vec<(usize, ObjRef)>,
+    /// NetCon.record targets, at most one per source.
+    pub netcon_records: Vec<SpikeRecord>,
     /// Point processes tied to a Vector: `VecStim.play(v)` reads it at
     /// finitialize, `APCount.record(v)` receives the spike times.
     pub point_vectors: Vec<PointVector>,
@@ -96,6 +96,13 @@ pub struct Engine {
     pub import3d_sections: usize,
     /// What follows the run: probes, a progress display.
     pub observers: Vec<Box<dyn StepObserver>>,
+}
+
+/// `nc.record(tvec[, idvec[, id]])`: where a source's spike times (and its id) go.
+pub struct SpikeRecord {
+    pub nc: usize,
+    pub times: ObjRef,
+    pub ids: Option<(ObjRef, f64)>,
 }
 
 pub struct PointVector {
