@@ -1160,17 +1160,15 @@ fn somastack_process(arena: &[RawSection], s: usize, out: &mut Out) {
     let rows: Vec<Vec<f64>> = (0..3)
         .map(|i| cols.iter().map(|c| c[i] - center[i]).collect())
         .collect();
-    let mut m = vec![vec![0.0; 3]; 3];
+    let mut m = dense::Mat::zeros(3, 3);
     for i in 0..3 {
         for j in i..3 {
-            m[i][j] = rows[i]
-                .iter()
-                .zip(&rows[j])
-                .fold(0.0, |a, (x, y)| a + x * y);
-            m[j][i] = m[i][j];
+            let x = rows[i].iter().zip(&rows[j]).fold(0.0, |a, (x, y)| a + x * y);
+            m.set(i, j, x);
+            m.set(j, i, x);
         }
     }
-    let (vals, vecs) = crate::eigen::symmeig(&m).unwrap_or_else(|| (vec![0.0; 3], m.clone()));
+    let (vals, vecs) = dense::eigen(&m);
     out.text.push_str("Principle values\n");
     for v in vals {
         out.text.push_str(&fmt_g(v, 6));
@@ -1178,8 +1176,8 @@ fn somastack_process(arena: &[RawSection], s: usize, out: &mut Out) {
     }
     out.text.push('\n');
     out.text.push_str("Principle axes\n");
-    for row in vecs {
-        for v in row {
+    for row in vecs.d.chunks(3) {
+        for &v in row {
             out.text.push(' ');
             out.text.push_str(&fmt_g_left(v, 8, 3));
         }

@@ -102,69 +102,13 @@ pub(crate) fn contourcenter(
     Ok([mean(x), mean(y), mean(z)])
 }
 
-/// Eigen-decomposition of a symmetric 3×3 matrix (cyclic Jacobi): the
-/// eigenvalues and the unit eigenvectors as columns `vecs[row][col]`.
+/// NEURON's `Matrix.symmeig` of a 3×3 matrix: eigenvalues and the unit
+/// eigenvectors as columns `vecs[row][col]`.
 fn symmeig(a: [[f64; 3]; 3]) -> ([f64; 3], [[f64; 3]; 3]) {
-    let mut a = a;
-    let mut v = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]];
-    for _sweep in 0..100 {
-        let off = a[0][1] * a[0][1] + a[0][2] * a[0][2] + a[1][2] * a[1][2];
-        if off == 0.0 {
-            break;
-        }
-        for (p, q) in [(0usize, 1usize), (0, 2), (1, 2)] {
-            let apq = a[p][q];
-            if apq == 0.0 {
-                continue;
-            }
-            let app = a[p][p];
-            let aqq = a[q][q];
-            let theta = (aqq - app) / (2.0 * apq);
-            let t = if theta.is_infinite() {
-                0.0
-            } else {
-                theta.signum() / (theta.abs() + (theta * theta + 1.0).sqrt())
-            };
-            let t = if theta == 0.0 { 1.0 } else { t };
-            if t == 0.0 {
-                a[p][q] = 0.0;
-                a[q][p] = 0.0;
-                continue;
-            }
-            let c = 1.0 / (t * t + 1.0).sqrt();
-            let s = t * c;
-            for k in 0..3 {
-                let akp = a[k][p];
-                let akq = a[k][q];
-                a[k][p] = c * akp - s * akq;
-                a[k][q] = s * akp + c * akq;
-            }
-            for k in 0..3 {
-                let apk = a[p][k];
-                let aqk = a[q][k];
-                a[p][k] = c * apk - s * aqk;
-                a[q][k] = s * apk + c * aqk;
-            }
-            a[p][q] = 0.0;
-            a[q][p] = 0.0;
-            for row in v.iter_mut() {
-                let vp = row[p];
-                let vq = row[q];
-                row[p] = c * vp - s * vq;
-                row[q] = s * vp + c * vq;
-            }
-        }
-    }
-    // unit columns
-    for col in 0..3 {
-        let m = (v[0][col] * v[0][col] + v[1][col] * v[1][col] + v[2][col] * v[2][col]).sqrt();
-        if m > 0.0 {
-            for row in v.iter_mut() {
-                row[col] /= m;
-            }
-        }
-    }
-    ([a[0][0], a[1][1], a[2][2]], v)
+    let m = dense::Mat::from_rows(&[&a[0], &a[1], &a[2]]);
+    let (vals, vecs) = dense::eigen(&m);
+    let row = |i: usize| [vecs.at(i, 0), vecs.at(i, 1), vecs.at(i, 2)];
+    ([vals[0], vals[1], vals[2]], [row(0), row(1), row(2)])
 }
 
 /// `contour2centroid`: the contour becomes points along its principal axis

@@ -35,7 +35,6 @@ use std::path::Path;
 
 mod asc;
 mod contour;
-mod eigen;
 mod import3d;
 mod morphml;
 mod num;
