@@ -78,6 +78,7 @@ pub struct Model {
     pub spikes: Vec<(f64, u32)>,
     scratch_events: Vec<(f64, f64)>,
     scratch_spikes: Vec<f64>,
+    scratch_weights: Vec<f64>,
 }
 
 impl Default for Model {
@@ -115,6 +116,7 @@ impl Model {
             spikes: Vec::new(),
             scratch_events: Vec::new(),
             scratch_spikes: Vec::new(),
+            scratch_weights: Vec::new(),
         }
     }
 
@@ -798,19 +800,23 @@ impl Model {
         while let Some((tt, ev)) = self.queue.pop_until(tmax) {
             match ev {
                 Event::SelfEvent { mech, inst, flag } => {
-                    self.receive(mech as usize, inst, None, flag, tt);
+                    let mut w = std::mem::take(&mut self.scratch_weights);
+                    w.clear();
+                    w.resize(self.mechs[mech as usize].weights().max(1), 0.0);
+                    self.receive(mech as usize, inst, &mut w, flag, tt);
+                    self.scratch_weights = w;
                 }
                 Event::NetCon { nc } => {
-                    let Some(n) = self.netcons.get(nc as usize).cloned().flatten() else { continue };
+                    let Some(Some(n)) = self.netcons.get_mut(nc as usize) else { continue };
+                    let Target::Point { mech, inst } = n.target else { continue };
                     if !n.active {
                         continue;
                     }
-                    if let Target::Point { mech, inst } = n.target {
-                        let mut w = n.weight.clone();
-                        self.receive(mech as usize, inst, Some(&mut w), 0.0, tt);
-                        if let Some(Some(m)) = self.netcons.get_mut(nc as usize) {
-                            m.weight = w;
-                        }
+                    // NET_RECEIVE may change the weights: lend them, then put them back.
+                    let mut w = std::mem::take(&mut n.weight);
+                    self.receive(mech as usize, inst, &mut w, 0.0, tt);
+                    if let Some(Some(n)) = self.netcons.get_mut(nc as usize) {
+                        n.weight = w;
                     }
                 }
             }
@@ -818,7 +824,7 @@ impl Model {
         self.t = tsav;
     }
 
-    fn receive(&mut self, mech: usize, inst: u32, w: Option<&mut Vec<f64>>, flag: f64, tt: f64) {
+    fn receive(&mut self, mech: usize, inst: u32, w: &mut [f64], flag: f64, tt: f64) {
         if !self.data[mech].alive[inst as usize] {
             return;
         }
@@ -828,11 +834,6 @@ impl Model {
         let mut spikes = std::mem::take(&mut self.scratch_spikes);
         {
             let mut ctx = EventCtx { t: tt, self_events: &mut evs, spikes: &mut spikes };
-            let mut empty = vec![0.0; self.mechs[mech].weights().max(1)];
-            let w = match w {
-                Some(w) => w,
-                None => &mut empty,
-            };
             self.mechs[mech].net_receive(&mut self.data[mech], inst as usize, w, flag, &mut ctx);
         }
         for &(t, f) in &evs {

@@ -345,17 +345,19 @@ fn netcon_method(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResul
             it.eng.model.netcons[idx].as_ref().ok_or_else(|| hoc_err!("NetCon was freed"))?;
             // NetCons from one source share its record, as NEURON's PreSyn does.
             let model = &mut it.eng.model;
-            for k in 0..model.netcons.len() {
-                if k == idx || model.same_source(k, idx) {
-                    if let Some(n) = model.netcons[k].as_mut() {
+            it.eng.netcon_records.retain(|r| {
+                let shared = r.nc == idx || model.same_source(r.nc, idx);
+                if shared {
+                    if let Some(n) = model.netcons[r.nc].as_mut() {
                         n.recording = false;
                     }
-                    it.eng.netcon_records.retain(|r| r.nc != k);
                 }
-            }
+                !shared
+            });
             if let Some(times) = times {
                 model.netcons[idx].as_mut().unwrap().recording = true;
-                it.eng.netcon_records.push(crate::engine::SpikeRecord { nc: idx, times, ids });
+                let at = it.eng.netcon_records.partition_point(|r| r.nc < idx);
+                it.eng.netcon_records.insert(at, crate::engine::SpikeRecord { nc: idx, times, ids });
             }
             Value::Num(0.0)
         }

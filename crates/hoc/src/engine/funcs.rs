@@ -477,15 +477,9 @@ fn flush_spikes(it: &mut Interp) {
             }
         }
     }
-    if e.model.spikes.is_empty() {
-        return;
-    }
-    let mut by_nc = vec![u32::MAX; e.model.netcons.len()];
-    for (i, r) in e.netcon_records.iter().enumerate() {
-        by_nc[r.nc] = i as u32;
-    }
     for (t, nc) in e.model.spikes.drain(..) {
-        let Some(r) = by_nc.get(nc as usize).and_then(|&i| e.netcon_records.get(i as usize)) else { continue };
+        let Ok(i) = e.netcon_records.binary_search_by_key(&(nc as usize), |r| r.nc) else { continue };
+        let r = &e.netcon_records[i];
         if let ObjData::Vector(v) = &mut *r.times.data.borrow_mut() {
             v.data.push(t);
         }

@@ -85,7 +85,7 @@ pub struct Engine {
     pub sec_sym: Vec<Option<(crate::ast::NameRef, usize)>>,
     /// `distance()` origin: section and position.
     pub distance_origin: Option<(SecId, f64)>,
-    /// NetCon.record targets, at most one per source.
+    /// NetCon.record targets, at most one per source, sorted by NetCon index.
     pub netcon_records: Vec<SpikeRecord>,
     /// Point processes tied to a Vector: `VecStim.play(v)` reads it at
     /// finitialize, `APCount.record(v)` receives the spike times.
