@@ -159,10 +159,12 @@ fn conformance_probe_files_parse() {
         return;
     };
     let geom = geometry(&fixtures()["geometry"]);
+    let mut checked = 0;
     for dir in dirs.flatten() {
         let Ok(text) = std::fs::read_to_string(dir.path().join("probes.json")) else {
             continue;
         };
+        checked += 1;
         let v: Value = serde_json::from_str(&text).unwrap();
         for probe in v["probes"].as_array().unwrap() {
             let (name, p) =
@@ -176,4 +178,5 @@ fn conformance_probe_files_parse() {
             assert_eq!(m.ncols(), geom.len());
         }
     }
+    assert!(checked > 0, "no case in {} has a probes.json", cases.display());
 }

@@ -43,37 +43,15 @@ fn hoc_scripts_match_neuron() {
         let name = script.file_name().unwrap().to_string_lossy().into_owned();
         let stem = name.trim_end_matches(".hoc");
         if pending.iter().any(|p| p == stem) {
-            if run_matches(&dir, script) {
+            if compare(&dir, script).is_ok() {
                 failures.push(format!("{name}: passes now; take it off hoc-tests/pending.txt"));
             } else {
                 pending_failed += 1;
             }
             continue;
         }
-        let out = Command::new(env!("CARGO_BIN_EXE_nerve"))
-            .arg("run")
-            .arg(&name)
-            .current_dir(&dir)
-            .env_remove("HOC_LIBRARY_PATH")
-            .output()
-            .expect("run nerve");
-        let want = std::fs::read_to_string(script.with_extension("stdout")).unwrap();
-        let got = String::from_utf8_lossy(&out.stdout);
-        if want != got {
-            failures.push(format!("{name}: stdout differs: {}", first_difference(&want, &got)));
-            continue;
-        }
-        let err_path = script.with_extension("stderr");
-        let got_err = String::from_utf8_lossy(&out.stderr);
-        if err_path.exists() {
-            let want_err = std::fs::read_to_string(&err_path).unwrap();
-            if want_err != got_err {
-                failures.push(format!("{name}: stderr differs: {}", first_difference(&want_err, &got_err)));
-            } else if out.status.code() != Some(1) {
-                failures.push(format!("{name}: exit status {:?}, expected 1", out.status.code()));
-            }
-        } else if !out.status.success() {
-            failures.push(format!("{name}: exit status {:?}; stderr: {}", out.status.code(), got_err.trim_end()));
+        if let Err(e) = compare(&dir, script) {
+            failures.push(format!("{name}: {e}"));
         }
     }
     if !failures.is_empty() {
@@ -82,16 +60,26 @@ fn hoc_scripts_match_neuron() {
     eprintln!("{} hoc-tests match NEURON; {} pending (hoc-tests/pending.txt)", scripts.len() - pending_failed, pending_failed);
 }
 
-/// Whether a script's stdout, stderr and exit status all match.
-fn run_matches(dir: &Path, script: &Path) -> bool {
-    let name = script.file_name().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_nerve")).arg("run").arg(name).current_dir(dir).output().expect("run nerve");
+/// Runs a script and compares its stdout, stderr and exit status with NEURON's.
+fn compare(dir: &Path, script: &Path) -> Result<(), String> {
+    let out = Command::new(env!("CARGO_BIN_EXE_nerve"))
+        .arg("run")
+        .arg(script.file_name().unwrap())
+        .current_dir(dir)
+        .env_remove("HOC_LIBRARY_PATH")
+        .output()
+        .expect("run nerve");
     let want = std::fs::read_to_string(script.with_extension("stdout")).unwrap();
-    if want != String::from_utf8_lossy(&out.stdout) {
-        return false;
+    let got = String::from_utf8_lossy(&out.stdout);
+    if want != got {
+        return Err(format!("stdout differs: {}", first_difference(&want, &got)));
     }
+    let got_err = String::from_utf8_lossy(&out.stderr);
     match std::fs::read_to_string(script.with_extension("stderr")) {
-        Ok(e) => e == String::from_utf8_lossy(&out.stderr) && out.status.code() == Some(1),
-        Err(_) => out.status.success(),
+        Ok(want_err) if want_err != got_err => Err(format!("stderr differs: {}", first_difference(&want_err, &got_err))),
+        Ok(_) if out.status.code() != Some(1) => Err(format!("exit status {:?}, expected 1", out.status.code())),
+        Ok(_) => Ok(()),
+        Err(_) if !out.status.success() => Err(format!("exit status {:?}; stderr: {}", out.status.code(), got_err.trim_end())),
+        Err(_) => Ok(()),
     }
 }

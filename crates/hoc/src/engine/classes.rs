@@ -11,6 +11,7 @@ use cable::SecId;
 
 use crate::builtins::{num, object, opt_num, with_native, NativeClass};
 use crate::error::HResult;
+use crate::engine::Dropped;
 use crate::hoc_err;
 use crate::interp::Interp;
 use crate::object::ObjData;
@@ -20,19 +21,19 @@ use crate::value::{ObjRef, Place, Value};
 pub struct PointObj {
     pub mech: usize,
     pub inst: u32,
-    dropped: Rc<RefCell<Vec<(usize, u32)>>>,
+    dropped: Rc<RefCell<Vec<Dropped>>>,
 }
 
 impl Drop for PointObj {
     fn drop(&mut self) {
-        self.dropped.borrow_mut().push((self.mech, self.inst));
+        self.dropped.borrow_mut().push(Dropped::Point { mech: self.mech, inst: self.inst });
     }
 }
 
 /// A NetCon object: its index in the model.
 pub struct NetConObj {
     pub index: usize,
-    dropped: Rc<RefCell<Vec<usize>>>,
+    dropped: Rc<RefCell<Vec<Dropped>>>,
     /// The source and target objects, for `pre()` and `syn()`.
     pre: Option<std::rc::Weak<crate::object::Object>>,
     syn: Option<std::rc::Weak<crate::object::Object>>,
@@ -40,7 +41,7 @@ pub struct NetConObj {
 
 impl Drop for NetConObj {
     fn drop(&mut self) {
-        self.dropped.borrow_mut().push(self.index);
+        self.dropped.borrow_mut().push(Dropped::NetCon(self.index));
     }
 }
 
@@ -55,15 +56,9 @@ pub struct SecListObj {
     pub secs: Vec<SecId>,
 }
 
-/// CVode: only the fixed step is available; it records the flags models set.
+/// CVode: only the fixed step is available (methods in `cvode_method`).
 #[derive(Default)]
-pub struct CVodeObj {
-    pub active: bool,
-}
-
-thread_local! {
-    static NETCON_DROPS: Rc<RefCell<Vec<usize>>> = Rc::new(RefCell::new(Vec::new()));
-}
+pub struct CVodeObj;
 
 pub fn construct(it: &mut Interp, ci: u32, nc: NativeClass, args: &[Value]) -> HResult<ObjRef> {
     let data: Box<dyn std::any::Any> = match nc {
@@ -84,7 +79,7 @@ pub fn construct(it: &mut Interp, ci: u32, nc: NativeClass, args: &[Value]) -> H
             Box::new(PointObj { mech: m, inst, dropped: it.eng.dropped.clone() })
         }
         NativeClass::NetCon => {
-            flush_netcon_drops(it);
+            it.free_dropped();
             let source = match args.first() {
                 Some(Value::Obj(Some(o))) => match point_of(o) {
                     Some((mech, inst)) => Source::Point { mech: mech as u32, inst },
@@ -119,7 +114,7 @@ pub fn construct(it: &mut Interp, ci: u32, nc: NativeClass, args: &[Value]) -> H
                 Some(Value::Obj(Some(o))) => Some(Rc::downgrade(o)),
                 _ => None,
             };
-            Box::new(NetConObj { index, dropped: NETCON_DROPS.with(|d| d.clone()), pre: weak(args.first()), syn: weak(args.get(1)) })
+            Box::new(NetConObj { index, dropped: it.eng.dropped.clone(), pre: weak(args.first()), syn: weak(args.get(1)) })
         }
         NativeClass::SectionRef => {
             let sec = match args.first() {
@@ -129,19 +124,10 @@ pub fn construct(it: &mut Interp, ci: u32, nc: NativeClass, args: &[Value]) -> H
             Box::new(SecRefObj { sec })
         }
         NativeClass::SectionList => Box::new(SecListObj::default()),
-        NativeClass::CVode => Box::new(CVodeObj::default()),
+        NativeClass::CVode => Box::new(CVodeObj),
         _ => unreachable!(),
     };
     Ok(it.new_object(ci, ObjData::Native(data)))
-}
-
-fn flush_netcon_drops(it: &mut Interp) {
-    let drops: Vec<usize> = NETCON_DROPS.with(|d| d.borrow_mut().drain(..).collect());
-    for i in drops {
-        if let Some(n) = it.eng.model.netcons.get_mut(i) {
-            *n = None;
-        }
-    }
 }
 
 /// The mechanism instance behind a point-process object.
@@ -177,7 +163,7 @@ pub fn member(it: &mut Interp, o: &ObjRef, nc: NativeClass, name: &str, k: &[f64
             Ok(Some(Value::Num(it.eng.model.read_var(&v).unwrap_or(0.0))))
         }
         NativeClass::NetCon => {
-            flush_netcon_drops(it);
+            it.free_dropped();
             let idx = with_native::<NetConObj, _>(o, |n| n.index)?;
             let Some(Some(n)) = it.eng.model.netcons.get_mut(idx) else {
                 return Err(hoc_err!("NetCon was freed"));
@@ -240,7 +226,7 @@ pub fn method(it: &mut Interp, o: &ObjRef, nc: NativeClass, name: &str, k: &[f64
             let play = name == "play";
             it.eng.point_vectors.retain(|p| !(p.mech == mech && p.inst == inst && p.play == play));
             if let Some(Value::Obj(Some(v))) = a.first() {
-                it.eng.point_vectors.push(super::PointVector { mech, inst, vec: v.clone(), play });
+                it.eng.point_vectors.push(super::PointVector { mech, inst, vec: v.clone(), play, flushed: 0 });
             }
             Value::Num(1.0)
         }
@@ -291,7 +277,10 @@ pub fn method(it: &mut Interp, o: &ObjRef, nc: NativeClass, name: &str, k: &[f64
                         0.0
                     }
                 }
-                "cache_efficient" | "atol" | "rtol" | "maxstep" | "minstep" | "condition_order" | "use_local_dt" | "simgraph_remove" | "re_init" | "event" => 0.0,
+                "cache_efficient" | "atol" | "rtol" | "maxstep" | "minstep" | "condition_order" | "use_local_dt" | "simgraph_remove" | "re_init" => 0.0,
+                // Without a statement an event only ends a CVODE step there.
+                "event" if a.len() < 2 => 0.0,
+                "event" => return Err(hoc_err!("CVode.event(t, statement) is not available; run to t, then execute the statement")),
                 _ => return Ok(None),
             };
             Value::Num(v)
@@ -311,7 +300,7 @@ fn node_x(it: &Interp, s: SecId, x: f64) -> f64 {
 }
 
 fn netcon_method(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<Option<Value>> {
-    flush_netcon_drops(it);
+    it.free_dropped();
     let idx = with_native::<NetConObj, _>(o, |n| n.index)?;
     let v = match name {
         "active" => {

@@ -360,6 +360,12 @@ fn finitialize(it: &mut Interp, a: &[Value]) -> HResult<Value> {
     for obs in it.eng.observers.iter_mut() {
         obs.before_init(&mut it.eng.model);
     }
+    for p in it.eng.point_vectors.iter_mut().filter(|p| !p.play) {
+        p.flushed = 0;
+        if let ObjData::Vector(v) = &mut *p.vec.data.borrow_mut() {
+            v.data.clear();
+        }
+    }
     for r in &it.eng.netcon_records {
         for v in std::iter::once(&r.times).chain(r.ids.as_ref().map(|(v, _)| v)) {
             if let ObjData::Vector(v) = &mut *v.data.borrow_mut() {
@@ -467,15 +473,12 @@ fn fadvance(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
 /// Moves spike times NetCons and APCounts recorded into their HOC vectors.
 fn flush_spikes(it: &mut Interp) {
     let e = &mut it.eng;
-    for p in &e.point_vectors {
-        if !p.play {
-            let src = &e.model.data[p.mech].lists[p.inst as usize];
-            if let ObjData::Vector(v) = &mut *p.vec.data.borrow_mut() {
-                if v.data.len() != src.len() {
-                    v.data.clone_from(src);
-                }
-            }
+    for p in e.point_vectors.iter_mut().filter(|p| !p.play) {
+        let src = &e.model.data[p.mech].lists[p.inst as usize];
+        if let (Some(new), ObjData::Vector(v)) = (src.get(p.flushed..), &mut *p.vec.data.borrow_mut()) {
+            v.data.extend_from_slice(new);
         }
+        p.flushed = src.len();
     }
     for (t, nc) in e.model.spikes.drain(..) {
         let Ok(i) = e.netcon_records.binary_search_by_key(&(nc as usize), |r| r.nc) else { continue };

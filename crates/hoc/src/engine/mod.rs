@@ -77,8 +77,9 @@ pub struct Engine {
     pub sec_stack: Vec<SecId>,
     pub accessed: Option<SecId>,
     pub records: Vec<Recording>,
-    /// Point processes whose HOC objects were dropped: freed before the next use.
-    pub dropped: Rc<RefCell<Vec<(usize, u32)>>>,
+    /// Point processes and NetCons whose HOC objects were dropped: freed
+    /// before the next use of the model.
+    pub dropped: Rc<RefCell<Vec<Dropped>>>,
     /// HOC object owning each section (by object identity), for forsec scoping.
     pub owners: Vec<Option<std::rc::Weak<crate::object::Object>>>,
     /// The symbol each section was created under, and its index in the array.
@@ -98,6 +99,12 @@ pub struct Engine {
     pub observers: Vec<Box<dyn StepObserver>>,
 }
 
+/// A model object whose last HOC reference went away.
+pub enum Dropped {
+    Point { mech: usize, inst: u32 },
+    NetCon(usize),
+}
+
 /// `nc.record(tvec[, idvec[, id]])`: where a source's spike times (and its id) go.
 pub struct SpikeRecord {
     pub nc: usize,
@@ -111,6 +118,8 @@ pub struct PointVector {
     pub vec: ObjRef,
     /// True for play (vector → mechanism), false for record (mechanism → vector).
     pub play: bool,
+    /// Record: how many of the mechanism's values the vector has received.
+    pub flushed: usize,
 }
 
 impl Engine {
@@ -210,9 +219,18 @@ impl Interp {
 
     /// Frees the point processes whose objects were dropped.
     pub fn free_dropped(&mut self) {
-        let dropped: Vec<(usize, u32)> = self.eng.dropped.borrow_mut().drain(..).collect();
-        for (m, i) in dropped {
-            self.eng.model.free_point(m, i);
+        let dropped = std::mem::take(&mut *self.eng.dropped.borrow_mut());
+        for d in dropped {
+            match d {
+                Dropped::Point { mech, inst } => self.eng.model.free_point(mech, inst),
+                // A recording source outlives its NetCons (NEURON's PreSyn):
+                // it keeps recording but delivers nothing.
+                Dropped::NetCon(i) => match self.eng.model.netcons.get_mut(i) {
+                    Some(Some(n)) if n.recording => n.target = cable::events::Target::None,
+                    Some(n) => *n = None,
+                    None => {}
+                },
+            }
         }
     }
 

@@ -37,9 +37,7 @@ impl Play {
         self.index = 0;
         self.last = 0;
         self.ubound = 0;
-        self.next_event = if self.continuous {
-            self.t.first().copied()
-        } else if self.tvec.is_some() {
+        self.next_event = if self.continuous || self.tvec.is_some() {
             self.t.first().copied()
         } else {
             Some(0.0)

@@ -8,7 +8,7 @@ use std::rc::Rc;
 use cable::Model;
 use field::{CellGeometry, Probe};
 
-use crate::builtins::{string, value_str};
+use crate::builtins::string;
 use crate::error::HResult;
 use crate::hoc_err;
 use crate::interp::Interp;
@@ -222,9 +222,6 @@ pub fn method(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<O
         }
         "units" => Value::Str(p.probe.units().into()),
         "error" => Value::Str(p.error.clone().unwrap_or_default().into()),
-        _ => {
-            let _ = value_str;
-            return Ok(None);
-        }
+        _ => return Ok(None),
     }))
 }
