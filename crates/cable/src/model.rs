@@ -476,14 +476,14 @@ impl Model {
     /// parent's node, x = 1 the end node, else the centre of the segment holding x.
     pub fn node_at(&self, id: SecId, x: f64) -> u32 {
         let s = self.sec(id);
-        let x = s.node_x(x);
-        if x <= 0.0 {
+        let nx = s.node_x(x);
+        if nx <= 0.0 {
             return self.sec_parent_node[id];
         }
-        if x >= 1.0 {
+        if nx >= 1.0 {
             return self.sec_nodes[id][s.nseg];
         }
-        self.sec_nodes[id][((s.nseg as f64 * x) as usize).min(s.nseg - 1)]
+        self.sec_nodes[id][s.seg_index(x)]
     }
 
     fn lower_geometry(&mut self) {

@@ -145,17 +145,22 @@ pub fn partial_lu(a: &Mat) -> (Mat, Vec<usize>, usize) {
 }
 
 pub fn partial_lu_solve(lu: &Mat, perm: &[usize], b: &mut [f64]) {
-    let n = lu.r;
-    for (k, &p) in perm.iter().enumerate() {
+    lu_substitute(lu, perm, b, lu.r);
+}
+
+/// Row swaps, forward substitution with the unit lower factor, then back
+/// substitution with the first `rank` rows of the upper factor.
+fn lu_substitute(lu: &Mat, rows: &[usize], b: &mut [f64], rank: usize) {
+    for (k, &p) in rows.iter().enumerate() {
         b.swap(k, p);
     }
-    for i in 0..n {
+    for i in 0..lu.r {
         for k in 0..i {
             b[i] -= lu.at(i, k) * b[k];
         }
     }
-    for i in (0..n).rev() {
-        for k in i + 1..n {
+    for i in (0..rank).rev() {
+        for k in i + 1..rank {
             b[i] -= lu.at(i, k) * b[k];
         }
         b[i] /= lu.at(i, i);
@@ -247,20 +252,7 @@ pub fn full_lu_solve(a: &Mat, b: &[f64]) -> Vec<f64> {
     if rank == 0 {
         return vec![0.0; n];
     }
-    for (k, &p) in rows.iter().enumerate() {
-        c.swap(k, p);
-    }
-    for i in 0..n {
-        for k in 0..i {
-            c[i] -= lu.at(i, k) * c[k];
-        }
-    }
-    for i in (0..rank).rev() {
-        for k in i + 1..rank {
-            c[i] -= lu.at(i, k) * c[k];
-        }
-        c[i] /= lu.at(i, i);
-    }
+    lu_substitute(&lu, &rows, &mut c, rank);
     for x in c.iter_mut().skip(rank) {
         *x = 0.0;
     }

@@ -156,9 +156,8 @@ fn main() -> ExitCode {
             };
             match output {
                 Some(path) => {
-                    let tmp = path.with_extension("partial");
-                    if let Err(e) = std::fs::write(&tmp, text).and_then(|_| std::fs::rename(&tmp, &path)) {
-                        eprintln!("nerve: {}: {e}", path.display());
+                    if let Err(e) = probes::write_atomic(&path, text.as_bytes()) {
+                        eprintln!("nerve: {e}");
                         return ExitCode::from(1);
                     }
                 }

@@ -182,10 +182,14 @@ fn write_npy(path: &Path, shape: &[usize], data: &[f64]) -> Result<(), String> {
 }
 
 /// Writes a file under a temporary name and renames it into place.
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    let tmp: PathBuf = path.with_file_name(format!(".{}.partial", path.file_name().unwrap().to_string_lossy()));
-    std::fs::write(&tmp, bytes).map_err(|e| format!("{}: {e}", tmp.display()))?;
-    std::fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", path.display()))
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    let name = path.file_name().ok_or_else(|| format!("{}: not a file name", path.display()))?;
+    let tmp: PathBuf = path.with_file_name(format!(".{}.partial", name.to_string_lossy()));
+    let done = std::fs::write(&tmp, bytes).and_then(|_| std::fs::rename(&tmp, path));
+    done.map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        format!("{}: {e}", path.display())
+    })
 }
 
 use hoc::engine::probe::{lfpy_frame, segment_geometry};

@@ -3,7 +3,7 @@
 
 use std::io::{Seek, SeekFrom, Write};
 
-use super::{num, object, opt_num, pointer, str_ref, string};
+use super::{chkarg, num, object, opt_num, pointer, str_ref, string};
 use crate::error::{HResult, HocError};
 use crate::hoc_err;
 use crate::interp::Interp;
@@ -382,13 +382,6 @@ fn make_temp_file(dir: &str) -> Option<String> {
 
 // ---------------------------------------------------------------- Vector's file methods
 
-fn chk(it: &Interp, a: &[Value], i: usize, lo: f64, hi: f64) -> HResult<f64> {
-    let x = num(it, a, i)?;
-    if x < lo || x > hi {
-        return Err(hoc_err!("Arg out of range in user function"));
-    }
-    Ok(x)
-}
 
 /// `Vector` methods that take a File first argument: `vwrite`, `vread`,
 /// `fwrite`, `fread`, `scanf`, `scantil`, and `printf(File, ...)`.
@@ -407,8 +400,8 @@ pub fn vector_method(
             let n = data.len();
             let (start, end) = if a.len() > 1 {
                 let top = n as f64 - 1.0;
-                let s = chk(it, a, 1, 0.0, top)? as usize;
-                (s, chk(it, a, 2, s as f64, top)? as usize)
+                let s = chkarg(it, a, 1, 0.0, top)? as usize;
+                (s, chkarg(it, a, 2, s as f64, top)? as usize)
             } else if n == 0 {
                 return num_val(0.0);
             } else {
@@ -423,10 +416,10 @@ pub fn vector_method(
         "fread" => {
             let f = file_arg(a, 0)?;
             if a.len() > 1 {
-                data.resize(chk(it, a, 1, 0.0, 1e10)? as usize, 0.0);
+                data.resize(chkarg(it, a, 1, 0.0, 1e10)? as usize, 0.0);
             }
             let ty = if a.len() > 2 {
-                chk(it, a, 2, 1.0, 5.0)? as i32
+                chkarg(it, a, 2, 1.0, 5.0)? as i32
             } else {
                 4
             };
@@ -452,7 +445,7 @@ pub fn vector_method(
         "vwrite" => {
             let f = file_arg(a, 0)?;
             let ty = if a.len() > 1 {
-                chk(it, a, 1, 1.0, 5.0)? as i32
+                chkarg(it, a, 1, 1.0, 5.0)? as i32
             } else {
                 4
             };
@@ -587,8 +580,8 @@ pub fn vector_method(
             }
             let top = data.len() as f64 - 1.0;
             let (start, end) = if a.len() > next {
-                let s = chk(it, a, next, 0.0, top)?;
-                (s as usize, chk(it, a, next + 1, s, top)? as usize)
+                let s = chkarg(it, a, next, 0.0, top)?;
+                (s as usize, chkarg(it, a, next + 1, s, top)? as usize)
             } else {
                 (0, data.len().wrapping_sub(1))
             };

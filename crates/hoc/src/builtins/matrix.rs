@@ -6,7 +6,7 @@ use std::rc::Rc;
 use dense::*;
 
 use super::vector::{new_vector, vec_arg, with_vec, VecObj};
-use super::{num, object, opt_num, pointer, string};
+use super::{chkarg, num, object, opt_num, pointer, string};
 use crate::error::HResult;
 use crate::hoc_err;
 use crate::interp::Interp;
@@ -134,13 +134,6 @@ fn wrong_size() -> crate::error::HocError {
     hoc_err!("wrong size for Matrix or Vector operation")
 }
 
-fn chkarg(it: &Interp, a: &[Value], i: usize, lo: f64, hi: f64) -> HResult<f64> {
-    let x = num(it, a, i)?;
-    if x > hi || x < lo {
-        return Err(hoc_err!("Arg out of range in user function"));
-    }
-    Ok(x)
-}
 
 /// The output Vector of a method: argument `i` if given (resized to `n`,
 /// keeping its elements), else a new one of `n` zeros.

@@ -191,6 +191,15 @@ pub fn str_ref(args: &[Value], i: usize) -> HResult<std::rc::Rc<std::cell::RefCe
     }
 }
 
+/// NEURON's `chkarg`: argument `i` as a number in [lo, hi].
+pub fn chkarg(it: &Interp, a: &[Value], i: usize, lo: f64, hi: f64) -> HResult<f64> {
+    let x = num(it, a, i)?;
+    if x < lo || x > hi {
+        return Err(hoc_err!("Arg out of range in user function"));
+    }
+    Ok(x)
+}
+
 pub fn object(args: &[Value], i: usize) -> HResult<Option<ObjRef>> {
     match args.get(i) {
         Some(Value::Obj(o)) => Ok(o.clone()),

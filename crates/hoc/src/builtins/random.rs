@@ -7,7 +7,7 @@
 
 use std::cell::Cell;
 
-use super::{num, opt_num, pointer};
+use super::{chkarg, num, opt_num, pointer};
 use crate::error::HResult;
 use crate::hoc_err;
 use crate::interp::Interp;
@@ -300,13 +300,6 @@ fn u32_arg(it: &Interp, a: &[Value], i: usize) -> HResult<u32> {
     }
 }
 
-fn chk(it: &Interp, a: &[Value], i: usize, lo: f64, hi: f64) -> HResult<f64> {
-    let x = num(it, a, i)?;
-    if x < lo || x > hi {
-        return Err(hoc_err!("Arg out of range in user function"));
-    }
-    Ok(x)
-}
 
 pub fn method(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<Option<Value>> {
     let dist = match name {
@@ -344,14 +337,14 @@ pub fn method(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<O
             mean: num(it, a, 0)?,
         }),
         "binomial" => {
-            let n = chk(it, a, 0, 0.0, 1e99)?.min(i32::MAX as f64) as i32;
+            let n = chkarg(it, a, 0, 0.0, 1e99)?.min(i32::MAX as f64) as i32;
             Some(Dist::Binomial {
                 n,
-                p: chk(it, a, 1, 0.0, 1.0)?,
+                p: chkarg(it, a, 1, 0.0, 1.0)?,
             })
         }
         "geometric" => Some(Dist::Geometric {
-            p: chk(it, a, 0, 0.0, 1.0)?,
+            p: chkarg(it, a, 0, 0.0, 1.0)?,
         }),
         "hypergeo" => {
             let (mean, var) = (num(it, a, 0)?, num(it, a, 1)?);

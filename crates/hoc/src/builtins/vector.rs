@@ -9,7 +9,7 @@ pub mod ops;
 
 use std::rc::Rc;
 
-use super::{num, object, opt_num};
+use super::{chkarg, num, object, opt_num};
 use crate::error::{HResult, HocError};
 use crate::format::FmtArg;
 use crate::hoc_err;
@@ -31,7 +31,7 @@ const MAX_INT: f64 = 9007199254740992.0;
 pub fn construct(it: &mut Interp, args: &[Value]) -> HResult<VecObj> {
     let n = match args.first() {
         None => 0,
-        Some(Value::Num(_) | Value::Ptr(_)) => chk(it, args, 0, 0.0, 1e10)? as usize,
+        Some(Value::Num(_) | Value::Ptr(_)) => chkarg(it, args, 0, 0.0, 1e10)? as usize,
         Some(Value::Obj(_)) => 0,
         Some(v) => return Err(hoc_err!("Vector: bad argument of type {}", v.type_name())),
     };
@@ -131,13 +131,6 @@ fn is_str(a: &[Value], i: usize) -> bool {
 }
 
 /// A numeric argument that must lie in `[lo, hi]`.
-fn chk(it: &Interp, a: &[Value], i: usize, lo: f64, hi: f64) -> HResult<f64> {
-    let x = num(it, a, i)?;
-    if x > hi || x < lo {
-        return Err(HocError::new("Arg out of range in user function"));
-    }
-    Ok(x)
-}
 
 /// C's double to int conversion (truncation; saturating here).
 fn int(x: f64) -> i64 {
@@ -163,8 +156,8 @@ fn top_unsigned(n: usize) -> f64 {
 /// (end >= start), as a half-open range; the whole vector without them.
 fn sub_range(it: &Interp, a: &[Value], i: usize, n: usize) -> HResult<(usize, usize)> {
     if i < a.len() {
-        let start = int(chk(it, a, i, 0.0, top(n))?);
-        let end = int(chk(it, a, i + 1, start as f64, top(n))?);
+        let start = int(chkarg(it, a, i, 0.0, top(n))?);
+        let end = int(chkarg(it, a, i + 1, start as f64, top(n))?);
         Ok((start as usize, end as usize + 1))
     } else {
         Ok((0, n))
@@ -252,13 +245,13 @@ fn dispatch(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<Opt
         "size" => Value::Num(n as f64),
         "buffer_size" => {
             if !a.is_empty() {
-                let m = chk(it, a, 0, n as f64, MAX_INT)? as usize;
+                let m = chkarg(it, a, 0, n as f64, MAX_INT)? as usize;
                 write(o, |d| d.reserve_exact(m.saturating_sub(d.len())));
             }
             Value::Num(write(o, |d| d.capacity() as f64))
         }
         "resize" => {
-            let m = chk(it, a, 0, 0.0, MAX_INT)? as usize;
+            let m = chkarg(it, a, 0, 0.0, MAX_INT)? as usize;
             write(o, |d| d.resize(m, 0.0));
             this
         }
@@ -267,11 +260,11 @@ fn dispatch(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<Opt
             this
         }
         "get" => {
-            let i = int(chk(it, a, 0, 0.0, top_unsigned(n))?);
+            let i = int(chkarg(it, a, 0, 0.0, top_unsigned(n))?);
             Value::Num(read(o, |d| ops::at(d, i)).map_err(|e| range_error(it, o, name, e))?)
         }
         "set" => {
-            let i = int(chk(it, a, 0, 0.0, top_unsigned(n))?);
+            let i = int(chkarg(it, a, 0, 0.0, top_unsigned(n))?);
             let x = num(it, a, 1)?;
             if i as usize >= n {
                 return Err(range_error(it, o, name, OutOfRange(i as usize, n)));
@@ -282,8 +275,8 @@ fn dispatch(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<Opt
         "fill" => {
             let x = num(it, a, 0)?;
             let (lo, hi) = if a.len() > 1 {
-                let s = chk(it, a, 1, 0.0, top_unsigned(n))? as usize;
-                let e = chk(it, a, 2, s as f64, top_unsigned(n))? as usize + 1;
+                let s = chkarg(it, a, 1, 0.0, top_unsigned(n))? as usize;
+                let e = chkarg(it, a, 2, s as f64, top_unsigned(n))? as usize + 1;
                 (s, e)
             } else {
                 (0, n)
@@ -303,7 +296,7 @@ fn dispatch(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<Opt
             this
         }
         "insrt" => {
-            let at = chk(it, a, 0, 0.0, n as f64)? as usize;
+            let at = chkarg(it, a, 0, 0.0, n as f64)? as usize;
             let tail = write(o, |d| d.split_off(at));
             // As in NEURON, an error part way through loses the tail.
             push_args(it, o, a, 1, name)?;
@@ -311,9 +304,9 @@ fn dispatch(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<Opt
             this
         }
         "remove" => {
-            let start = chk(it, a, 0, 0.0, top_unsigned(n))? as usize;
+            let start = chkarg(it, a, 0, 0.0, top_unsigned(n))? as usize;
             let end = if a.len() > 1 {
-                chk(it, a, 1, start as f64, top_unsigned(n))? as usize
+                chkarg(it, a, 1, start as f64, top_unsigned(n))? as usize
             } else {
                 start
             };
@@ -345,12 +338,12 @@ fn dispatch(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<Opt
         // ------------------------------------------------ copies and pieces
         "c" | "at" | "cl" => {
             let start = if !a.is_empty() {
-                chk(it, a, 0, 0.0, top_unsigned(n))? as usize
+                chkarg(it, a, 0, 0.0, top_unsigned(n))? as usize
             } else {
                 0
             };
             let end = if a.len() > 1 {
-                chk(it, a, 1, start as f64, top_unsigned(n))? as usize + 1
+                chkarg(it, a, 1, start as f64, top_unsigned(n))? as usize + 1
             } else {
                 n
             };
@@ -658,7 +651,7 @@ fn dispatch(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<Opt
                 i += 1;
             }
             let sym = if i < a.len() {
-                int(chk(it, a, i, 1.0, 2.0)?)
+                int(chkarg(it, a, i, 1.0, 2.0)?)
             } else {
                 2
             };
@@ -696,8 +689,8 @@ fn dispatch(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<Opt
         }
         "histogram" => {
             let low = num(it, a, 0)?;
-            let high = chk(it, a, 1, low, 1e99)?;
-            let width = chk(it, a, 2, 0.0, high - low)?;
+            let high = chkarg(it, a, 1, low, 1e99)?;
+            let width = chkarg(it, a, 2, 0.0, high - low)?;
             let h = read(o, |d| ops::histogram(d, low, high, width));
             Value::Obj(Some(new_vector(it, h)))
         }
@@ -706,7 +699,7 @@ fn dispatch(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<Opt
             same_err(o, &src, "hist")?;
             let start = num(it, a, 1)?;
             let size = int(num(it, a, 2)?);
-            let step = chk(it, a, 3, 1e-99, 1e99)?;
+            let step = chkarg(it, a, 3, 1e-99, 1e99)?;
             if size < 0 {
                 return Err(hoc_err!("hist: vector size must be >= 0"));
             }
@@ -716,9 +709,9 @@ fn dispatch(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<Opt
         }
         "sumgauss" => {
             let low = num(it, a, 0)?;
-            let high = chk(it, a, 1, low, 1e99)?;
-            let step = chk(it, a, 2, 1e-99, 1e99)?;
-            let var = chk(it, a, 3, 0.0, 1e99)?;
+            let high = chkarg(it, a, 1, low, 1e99)?;
+            let step = chkarg(it, a, 2, 1e-99, 1e99)?;
+            let var = chkarg(it, a, 3, 0.0, 1e99)?;
             let w = if a.len() > 4 {
                 Some(vec_data(it, a, 4)?)
             } else {
@@ -737,7 +730,7 @@ fn dispatch(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<Opt
             };
             let thresh = num(it, a, 1)?;
             let bin = if a.len() > 2 {
-                int(chk(it, a, 2, 0.0, 1e6)?)
+                int(chkarg(it, a, 2, 0.0, 1e6)?)
             } else {
                 1
             };
@@ -774,7 +767,7 @@ fn dispatch(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<Opt
         }
         "resample" => {
             let src = vec_data(it, a, 0)?;
-            let f = chk(it, a, 1, 0.0, (src.len() / 2) as f64)?;
+            let f = chkarg(it, a, 1, 0.0, (src.len() / 2) as f64)?;
             let out = ops::resample(&src, f);
             write(o, |d| *d = out);
             this
@@ -783,24 +776,24 @@ fn dispatch(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<Opt
             let data = vec_data(it, a, 0)?;
             let trig = vec_data(it, a, 1)?;
             let m = data.len() as f64 - 1.0;
-            let pre = int(chk(it, a, 2, 0.0, m)?) as usize;
-            let post = int(chk(it, a, 3, 0.0, m)?) as usize;
+            let pre = int(chkarg(it, a, 2, 0.0, m)?) as usize;
+            let post = int(chkarg(it, a, 3, 0.0, m)?) as usize;
             let (avg, count) = ops::trigavg(&data, &trig, pre, post);
             write(o, |d| *d = avg);
             Value::Num(count as f64)
         }
         "psth" => {
             let src = vec_data(it, a, 0)?;
-            let dt = chk(it, a, 1, 0.0, 9e99)?;
-            let trials = chk(it, a, 2, 0.0, 9e99)?;
-            let size = chk(it, a, 3, 0.0, (src.len() / 2) as f64)?;
+            let dt = chkarg(it, a, 1, 0.0, 9e99)?;
+            let trials = chkarg(it, a, 2, 0.0, 9e99)?;
+            let size = chkarg(it, a, 3, 0.0, (src.len() / 2) as f64)?;
             let out = ops::psth(&src, dt, trials, size);
             write(o, |d| *d = out);
             this
         }
         "inf" => {
             let stim = vec_data(it, a, 0)?;
-            let dt = chk(it, a, 1, 1e-99, 9e99)?;
+            let dt = chkarg(it, a, 1, 1e-99, 9e99)?;
             let p: Vec<f64> = (2..7).map(|i| num(it, a, i)).collect::<HResult<_>>()?;
             let refp = opt_num(it, a, 7)?.unwrap_or(0.0);
             let out = ops::inf(&stim, dt, p[0], p[1], p[2], p[3], p[4], refp)
@@ -856,11 +849,11 @@ fn dispatch(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<Opt
 fn indgen(it: &Interp, o: &ObjRef, a: &[Value], n: usize) -> HResult<()> {
     let (start, step, m) = match a.len() {
         0 => (0.0, 1.0, n),
-        1 => (0.0, chk(it, a, 0, -MAX_INT, MAX_INT)?, n),
-        2 => (num(it, a, 0)?, chk(it, a, 1, -MAX_INT, MAX_INT)?, n),
+        1 => (0.0, chkarg(it, a, 0, -MAX_INT, MAX_INT)?, n),
+        2 => (num(it, a, 0)?, chkarg(it, a, 1, -MAX_INT, MAX_INT)?, n),
         _ => {
             let (start, end) = (num(it, a, 0)?, num(it, a, 1)?);
-            let step = chk(
+            let step = chkarg(
                 it,
                 a,
                 2,
@@ -948,16 +941,16 @@ fn copy(it: &Interp, o: &ObjRef, a: &[Value]) -> HResult<()> {
         0 | 1 => {}
         2 => deststart = int(num(it, a, 1)?),
         3 => {
-            srcstart = int(chk(it, a, 1, 0.0, top)?);
-            srcend = int(chk(it, a, 2, -1.0, top)?);
+            srcstart = int(chkarg(it, a, 1, 0.0, top)?);
+            srcend = int(chkarg(it, a, 2, -1.0, top)?);
         }
         _ => {
             deststart = int(num(it, a, 1)?);
-            srcstart = int(chk(it, a, 2, 0.0, top)?);
-            srcend = int(chk(it, a, 3, -1.0, top)?);
+            srcstart = int(chkarg(it, a, 2, 0.0, top)?);
+            srcend = int(chkarg(it, a, 3, -1.0, top)?);
             if a.len() > 4 {
-                destinc = int(chk(it, a, 4, 1.0, MAX_INT)?);
-                srcinc = int(chk(it, a, 5, 1.0, MAX_INT)?);
+                destinc = int(chkarg(it, a, 4, 1.0, MAX_INT)?);
+                srcinc = int(chkarg(it, a, 5, 1.0, MAX_INT)?);
             }
         }
     }
@@ -1192,8 +1185,8 @@ fn printf(it: &mut Interp, o: &ObjRef, a: &[Value], n: usize) -> HResult<f64> {
         ("%g\t".to_string(), true)
     };
     let (start, end) = if next < a.len() {
-        let s = int(chk(it, a, next, 0.0, top(n))?);
-        (s, int(chk(it, a, next + 1, s as f64, top(n))?))
+        let s = int(chkarg(it, a, next, 0.0, top(n))?);
+        (s, int(chkarg(it, a, next + 1, s as f64, top(n))?))
     } else {
         (0, n as i64 - 1)
     };
