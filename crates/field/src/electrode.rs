@@ -29,7 +29,7 @@
 
 use ndarray::Array2;
 
-use crate::geometry::{err, CellGeometry, FieldError};
+use crate::geometry::{cross, norm, err, CellGeometry, FieldError};
 use crate::line_source::{
     line_row_aniso, line_row_iso, root_as_point_row_aniso, root_as_point_row_iso,
 };
@@ -228,17 +228,6 @@ pub(crate) fn average_rows(
     Ok(m)
 }
 
-fn norm(v: [f64; 3]) -> f64 {
-    (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt()
-}
-
-fn cross(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
-    [
-        a[1] * b[2] - a[2] * b[1],
-        a[2] * b[0] - a[0] * b[2],
-        a[0] * b[1] - a[1] * b[0],
-    ]
-}
 
 /// In-plane unit axes `(u, v)` of a contact with normal `n` (MEAutility's).
 pub(crate) fn plane_axes(n: [f64; 3]) -> ([f64; 3], [f64; 3]) {

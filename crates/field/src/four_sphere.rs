@@ -34,7 +34,7 @@
 use ndarray::Array2;
 
 use crate::dipole::through_dipole;
-use crate::geometry::{err, CellGeometry, FieldError};
+use crate::geometry::{cross, dot, norm, err, CellGeometry, FieldError};
 use crate::legendre::{assoc_legendre_order1, legendre_series};
 use crate::{Probe, FOUR_PI};
 
@@ -344,21 +344,6 @@ impl Probe for FourSphereVolumeConductor {
     }
 }
 
-fn dot(a: [f64; 3], b: [f64; 3]) -> f64 {
-    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
-}
-
-fn norm(a: [f64; 3]) -> f64 {
-    dot(a, a).sqrt()
-}
-
-fn cross(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
-    [
-        a[1] * b[2] - a[2] * b[1],
-        a[2] * b[0] - a[0] * b[2],
-        a[0] * b[1] - a[1] * b[0],
-    ]
-}
 
 fn signum0(x: f64) -> f64 {
     if x > 0.0 {

@@ -97,3 +97,20 @@ impl std::error::Error for FieldError {}
 pub(crate) fn err<T>(msg: impl Into<String>) -> Result<T, FieldError> {
     Err(FieldError(msg.into()))
 }
+
+/// 3-vector helpers shared by the models.
+pub(crate) fn dot(a: [f64; 3], b: [f64; 3]) -> f64 {
+    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
+}
+
+pub(crate) fn norm(a: [f64; 3]) -> f64 {
+    dot(a, a).sqrt()
+}
+
+pub(crate) fn cross(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
+    [
+        a[1] * b[2] - a[2] * b[1],
+        a[2] * b[0] - a[0] * b[2],
+        a[0] * b[1] - a[1] * b[0],
+    ]
+}

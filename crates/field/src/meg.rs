@@ -20,27 +20,12 @@
 use ndarray::Array2;
 
 use crate::dipole::through_dipole;
-use crate::geometry::{err, CellGeometry, FieldError};
+use crate::geometry::{cross, dot, norm, err, CellGeometry, FieldError};
 use crate::{Probe, FOUR_PI};
 
 /// Permeability of vacuum (T·m/A), LFPykit's default `mu`.
 pub const MU_0: f64 = 4.0 * std::f64::consts::PI * 1e-7;
 
-fn dot(a: [f64; 3], b: [f64; 3]) -> f64 {
-    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
-}
-
-fn norm(a: [f64; 3]) -> f64 {
-    dot(a, a).sqrt()
-}
-
-fn cross(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
-    [
-        a[1] * b[2] - a[2] * b[1],
-        a[2] * b[0] - a[0] * b[2],
-        a[0] * b[1] - a[1] * b[0],
-    ]
-}
 
 const UNIT: [[f64; 3]; 3] = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]];
 
