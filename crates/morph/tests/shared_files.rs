@@ -10,7 +10,8 @@ fn shared(rel: &str) -> Option<PathBuf> {
         return None;
     }
     let p = base.join(rel);
-    p.is_file().then_some(p)
+    assert!(p.is_file(), "{} is missing from shared/conformance", p.display());
+    Some(p)
 }
 
 fn counts(m: &morph::Morphology) -> Vec<(String, usize)> {

@@ -761,6 +761,44 @@ fn frame<DB: DrawingBackend>(area: &Area<DB>, title: &str, k: u32) -> Result<(Ar
     Ok(body.split_horizontally(w.saturating_sub(GUTTER * k)))
 }
 
+/// A chart of time (t0..t1, ms) against lo..hi in a panel's plot area, its
+/// axes drawn with `ylabels` ticks and, when `lines`, faint grid lines.
+#[allow(clippy::type_complexity)]
+fn time_chart<'a, DB: DrawingBackend>(
+    area: &'a Area<DB>,
+    k: u32,
+    (t0, t1, xfmt): (f64, f64, &dyn Fn(&f64) -> String),
+    (lo, hi, ylabels, yfmt): (f64, f64, usize, &dyn Fn(&f64) -> String),
+    ydesc: String,
+    lines: bool,
+) -> Result<ChartContext<'a, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>>, String> {
+    let mut chart = ChartBuilder::on(area)
+        .margin_top(MARGIN_TOP * k)
+        .margin_right(10 * k)
+        .margin_left(12 * k)
+        .x_label_area_size(X_LABELS * k)
+        .y_label_area_size(Y_LABELS * k)
+        .build_cartesian_2d(t0..t1, lo..hi)
+        .map_err(de)?;
+    let mut mesh = chart.configure_mesh();
+    if lines {
+        mesh.bold_line_style(grid(k)).light_line_style(TRANSPARENT);
+    } else {
+        mesh.disable_mesh();
+    }
+    mesh.x_labels(10)
+        .y_labels(ylabels)
+        .x_label_formatter(xfmt)
+        .y_label_formatter(yfmt)
+        .x_desc("t (ms)")
+        .y_desc(ydesc)
+        .label_style(font(12 * k))
+        .axis_desc_style(font(13 * k))
+        .draw()
+        .map_err(de)?;
+    Ok(chart)
+}
+
 fn draw_panel<DB: DrawingBackend>(area: &Area<DB>, p: &Panel, t: &[f64], k: u32) -> Result<(), String> {
     let (main, gutter) = frame(area, &p.title, k)?;
     let (t0, t1) = (t[0], t[t.len() - 1]);
@@ -784,28 +822,7 @@ fn draw_panel<DB: DrawingBackend>(area: &Area<DB>, p: &Panel, t: &[f64], k: u32)
             let (lo, hi) = (lo - pad, hi + pad);
             let ystep = label_step(lo, hi, 6);
             let yfmt = |v: &f64| tick(*v, ystep);
-            let mut chart = ChartBuilder::on(&main)
-                .margin_top(MARGIN_TOP * k)
-                .margin_right(10 * k)
-                .margin_left(12 * k)
-                .x_label_area_size(X_LABELS * k)
-                .y_label_area_size(Y_LABELS * k)
-                .build_cartesian_2d(t0..t1, lo..hi)
-                .map_err(de)?;
-            chart
-                .configure_mesh()
-                .bold_line_style(grid(k))
-                .light_line_style(TRANSPARENT)
-                .x_labels(10)
-                .y_labels(6)
-                .x_label_formatter(&xfmt)
-                .y_label_formatter(&yfmt)
-                .x_desc("t (ms)")
-                .y_desc(desc(&unit))
-                .label_style(font(12 * k))
-                .axis_desc_style(font(13 * k))
-                .draw()
-                .map_err(de)?;
+            let mut chart = time_chart(&main, k, (t0, t1, &xfmt), (lo, hi, 6, &yfmt), desc(&unit), true)?;
             for s in series {
                 for line in polylines(t, &s.y, |v| v / f) {
                     chart.draw_series(std::iter::once(PathElement::new(line, s.color.stroke_width(2 * k)))).map_err(de)?;
@@ -824,29 +841,8 @@ fn draw_panel<DB: DrawingBackend>(area: &Area<DB>, p: &Panel, t: &[f64], k: u32)
                 let i = v.round();
                 if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < n { rows[i as usize].label.clone() } else { String::new() }
             };
-            let mut chart = ChartBuilder::on(&main)
-                .margin_top(MARGIN_TOP * k)
-                .margin_right(10 * k)
-                .margin_left(12 * k)
-                .x_label_area_size(X_LABELS * k)
-                .y_label_area_size(Y_LABELS * k)
-                .build_cartesian_2d(t0..t1, lo..hi)
-                .map_err(de)?;
-            chart
-                .configure_mesh()
-                .bold_line_style(grid(k))
-                .light_line_style(TRANSPARENT)
-                .x_labels(10)
-                // n + 2 labels at most: plotters then steps by 1, one per row
-                .y_labels(n + 2)
-                .x_label_formatter(&xfmt)
-                .y_label_formatter(&yfmt)
-                .x_desc("t (ms)")
-                .y_desc(p.axis.clone())
-                .label_style(font(12 * k))
-                .axis_desc_style(font(13 * k))
-                .draw()
-                .map_err(de)?;
+            // n + 2 labels at most: plotters then steps by 1, one per row
+            let mut chart = time_chart(&main, k, (t0, t1, &xfmt), (lo, hi, n + 2, &yfmt), p.axis.clone(), true)?;
             for (row, r) in rows.iter().enumerate() {
                 for (color, y) in &r.lines {
                     for line in polylines(t, y, |v| row as f64 + v * gain) {
@@ -879,27 +875,7 @@ fn draw_panel<DB: DrawingBackend>(area: &Area<DB>, p: &Panel, t: &[f64], k: u32)
             let hi = cells.iter().map(|c| c.hi).fold(f64::NEG_INFINITY, f64::max);
             let zstep = label_step(lo, hi, 8);
             let yfmt = |v: &f64| tick(*v, zstep);
-            let mut chart = ChartBuilder::on(&main)
-                .margin_top(MARGIN_TOP * k)
-                .margin_right(10 * k)
-                .margin_left(12 * k)
-                .x_label_area_size(X_LABELS * k)
-                .y_label_area_size(Y_LABELS * k)
-                .build_cartesian_2d(t0..t1, lo..hi)
-                .map_err(de)?;
-            chart
-                .configure_mesh()
-                .disable_mesh()
-                .x_labels(10)
-                .y_labels(8)
-                .x_label_formatter(&xfmt)
-                .y_label_formatter(&yfmt)
-                .x_desc("t (ms)")
-                .y_desc(p.axis.clone())
-                .label_style(font(12 * k))
-                .axis_desc_style(font(13 * k))
-                .draw()
-                .map_err(de)?;
+            let mut chart = time_chart(&main, k, (t0, t1, &xfmt), (lo, hi, 8, &yfmt), p.axis.clone(), false)?;
             let nt = t.len();
             let ncol = nt.min(MAP_COLUMNS);
             let mut rects = Vec::with_capacity(ncol * cells.len());
