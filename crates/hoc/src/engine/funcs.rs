@@ -16,7 +16,14 @@ use crate::object::ObjData;
 use crate::value::{ObjRef, Place, Value};
 
 pub fn install(it: &mut Interp) {
-    for (n, v) in [("t", 0.0), ("dt", 0.025), ("celsius", 6.3), ("secondorder", 0.0), ("clamp_resist", 0.001), ("stoprun", 0.0)] {
+    let slot = |it: &mut Interp, n: &str, v: f64| it.set_global_num(n, v);
+    it.eng.clock = super::Clock {
+        t: slot(it, "t", 0.0),
+        dt: slot(it, "dt", 0.025),
+        celsius: slot(it, "celsius", 6.3),
+        secondorder: slot(it, "secondorder", 0.0),
+    };
+    for (n, v) in [("clamp_resist", 0.001), ("stoprun", 0.0)] {
         it.set_global_num(n, v);
     }
     let fs: &[(&str, crate::builtins::Builtin)] = &[

@@ -86,6 +86,7 @@ pub struct Engine {
     pub sec_sym: Vec<Option<(crate::ast::NameRef, usize)>>,
     /// `distance()` origin: section and position.
     pub distance_origin: Option<(SecId, f64)>,
+    pub clock: Clock,
     /// NetCon.record targets, at most one per source, sorted by NetCon index.
     pub netcon_records: Vec<SpikeRecord>,
     /// Point processes tied to a Vector: `VecStim.play(v)` reads it at
@@ -97,6 +98,15 @@ pub struct Engine {
     pub import3d_sections: usize,
     /// What follows the run: probes, a progress display.
     pub observers: Vec<Box<dyn StepObserver>>,
+}
+
+/// Symbols of the HOC globals the model mirrors (interned at install).
+#[derive(Clone, Copy, Default)]
+pub struct Clock {
+    pub t: u32,
+    pub dt: u32,
+    pub celsius: u32,
+    pub secondorder: u32,
 }
 
 /// A model object whose last HOC reference went away.
@@ -134,6 +144,7 @@ impl Engine {
             owners: Vec::new(),
             sec_sym: Vec::new(),
             distance_origin: None,
+            clock: Clock::default(),
             netcon_records: Vec::new(),
             point_vectors: Vec::new(),
             plays: Vec::new(),
