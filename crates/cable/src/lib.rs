@@ -4,6 +4,7 @@
 
 pub mod events;
 pub mod geometry;
+pub mod ion;
 pub mod mechanism;
 pub mod mechs;
 pub mod model;

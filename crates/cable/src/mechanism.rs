@@ -26,11 +26,14 @@ pub struct VarSpec {
     pub name: String,
     pub default: f64,
     pub kind: VarKind,
+    /// Kept per instance but not visible from HOC (an NMODL mechanism's own
+    /// copy of the ion current it writes).
+    pub hidden: bool,
 }
 
 impl VarSpec {
     pub fn new(name: &str, default: f64, kind: VarKind) -> Self {
-        VarSpec { name: name.to_string(), default, kind }
+        VarSpec { name: name.to_string(), default, kind, hidden: false }
     }
 }
 
@@ -49,11 +52,24 @@ pub struct MechData {
     /// A list of numbers per instance, for mechanisms that keep one
     /// (VecStim's spike times, APCount's recorded times).
     pub lists: Vec<Vec<f64>>,
+    /// Values shared by all instances (an NMODL mechanism's GLOBALs).
+    pub globals: Vec<f64>,
+    /// Storage the mechanism keeps for itself (TABLEs and their dependencies).
+    pub tables: Vec<f64>,
+    /// Scratch space reused by every evaluation, so the time loop allocates nothing.
+    pub work: Vec<f64>,
 }
 
 impl MechData {
     pub fn new(nvars: usize) -> Self {
         MechData { cols: vec![Vec::new(); nvars], ..Default::default() }
+    }
+
+    /// Empty data for mechanism `m`, its globals at their defaults.
+    pub fn for_mechanism(m: &dyn Mechanism) -> Self {
+        let mut d = MechData::new(m.vars().len());
+        d.globals = m.globals().iter().map(|g| g.default).collect();
+        d
     }
 
     /// Adds an instance with default values; returns its index.
@@ -100,6 +116,8 @@ pub struct NodeView<'a> {
     pub celsius: f64,
     /// Whether i_membrane_ bookkeeping (sav_rhs, sav_d) is kept.
     pub imem: bool,
+    /// Per-node values of each ion species, indexed as the model's ion types.
+    pub ions: &'a mut [crate::ion::IonNodes],
 }
 
 /// Context for NET_RECEIVE and INITIAL: the time and the ways to emit events.
@@ -119,6 +137,27 @@ pub trait Mechanism {
     fn is_electrode(&self) -> bool {
         false
     }
+    /// GLOBAL variables: one value for all instances, kept in `MechData::globals`.
+    fn globals(&self) -> &[VarSpec] {
+        &[]
+    }
+    /// The ions this mechanism uses (USEION).
+    fn ions(&self) -> &[crate::ion::IonUse] {
+        &[]
+    }
+    /// Whether it writes an ion concentration (NEURON runs such mechanisms
+    /// right after the ions, before every other mechanism).
+    fn writes_concentration(&self) -> bool {
+        self.ions().iter().any(|u| u.conc == 3)
+    }
+    /// Tells the mechanism which model ion type each of its `ions()` is.
+    fn bind_ions(&mut self, types: &[usize]) {
+        let _ = types;
+    }
+    /// Rebuilds TABLEs whose dependencies changed (at finitialize and every step).
+    fn check_tables(&self, data: &mut MechData, celsius: f64) {
+        let _ = (data, celsius);
+    }
     /// Whether the mechanism has a current (BREAKPOINT) computation.
     fn has_current(&self) -> bool {
         true
@@ -128,7 +167,7 @@ pub trait Mechanism {
         0
     }
     /// INITIAL for the instances in `data.order`.
-    fn initialize(&self, data: &mut MechData, nodes: &NodeView, ev: &mut dyn FnMut(u32, &mut EventCtx));
+    fn initialize(&self, data: &mut MechData, nodes: &mut NodeView, ev: &mut dyn FnMut(u32, &mut EventCtx));
     /// The membrane current at `v` of one instance (mA/cm², or nA for point processes).
     fn current(&self, data: &mut MechData, inst: usize, v: f64, t: f64) -> f64 {
         let _ = (data, inst, v, t);
@@ -140,7 +179,7 @@ pub trait Mechanism {
         add_currents(self.kind(), self.is_electrode(), &|d: &mut MechData, i, v, t| self.current(d, i, v, t), data, nodes);
     }
     /// Advances states by dt at the new voltage.
-    fn state(&self, data: &mut MechData, nodes: &NodeView) {
+    fn state(&self, data: &mut MechData, nodes: &mut NodeView) {
         let _ = (data, nodes);
     }
     /// A mechanism-specific HOC method (`ns.seed(x)`); None if it has none by that name.

@@ -43,7 +43,7 @@ impl Pas {
 }
 impl Mechanism for Pas {
     meta!("pas", Density);
-    fn initialize(&self, _: &mut MechData, _: &NodeView, _: &mut dyn FnMut(u32, &mut EventCtx)) {}
+    fn initialize(&self, _: &mut MechData, _: &mut NodeView, _: &mut dyn FnMut(u32, &mut EventCtx)) {}
     fn current(&self, d: &mut MechData, i: usize, v: f64, _t: f64) -> f64 {
         let c = &mut d.cols;
         c[2][i] = c[0][i] * (v - c[1][i]);
@@ -80,7 +80,7 @@ impl Mechanism for IClamp {
     fn is_electrode(&self) -> bool {
         true
     }
-    fn initialize(&self, d: &mut MechData, _: &NodeView, _: &mut dyn FnMut(u32, &mut EventCtx)) {
+    fn initialize(&self, d: &mut MechData, _: &mut NodeView, _: &mut dyn FnMut(u32, &mut EventCtx)) {
         for &i in &d.order {
             d.cols[3][i as usize] = 0.0;
         }
@@ -105,7 +105,7 @@ impl Mechanism for ExpSyn {
     fn weights(&self) -> usize {
         1
     }
-    fn initialize(&self, d: &mut MechData, _: &NodeView, _: &mut dyn FnMut(u32, &mut EventCtx)) {
+    fn initialize(&self, d: &mut MechData, _: &mut NodeView, _: &mut dyn FnMut(u32, &mut EventCtx)) {
         for &i in &d.order {
             d.cols[3][i as usize] = 0.0;
         }
@@ -115,7 +115,7 @@ impl Mechanism for ExpSyn {
         c[2][i] = c[3][i] * (v - c[1][i]);
         c[2][i]
     }
-    fn state(&self, d: &mut MechData, n: &NodeView) {
+    fn state(&self, d: &mut MechData, n: &mut NodeView) {
         let dt = n.dt;
         for &i in &d.order {
             let i = i as usize;
@@ -147,7 +147,7 @@ impl Mechanism for Exp2Syn {
     fn weights(&self) -> usize {
         1
     }
-    fn initialize(&self, d: &mut MechData, _: &NodeView, _: &mut dyn FnMut(u32, &mut EventCtx)) {
+    fn initialize(&self, d: &mut MechData, _: &mut NodeView, _: &mut dyn FnMut(u32, &mut EventCtx)) {
         for &i in &d.order {
             let i = i as usize;
             let c = &mut d.cols;
@@ -171,7 +171,7 @@ impl Mechanism for Exp2Syn {
         c[3][i] = c[4][i] * (v - c[2][i]);
         c[3][i]
     }
-    fn state(&self, d: &mut MechData, n: &NodeView) {
+    fn state(&self, d: &mut MechData, n: &mut NodeView) {
         let dt = n.dt;
         for &i in &d.order {
             let i = i as usize;
@@ -203,7 +203,7 @@ impl AlphaSynapse {
 }
 impl Mechanism for AlphaSynapse {
     meta!("AlphaSynapse", Point);
-    fn initialize(&self, _: &mut MechData, _: &NodeView, _: &mut dyn FnMut(u32, &mut EventCtx)) {}
+    fn initialize(&self, _: &mut MechData, _: &mut NodeView, _: &mut dyn FnMut(u32, &mut EventCtx)) {}
     fn current(&self, d: &mut MechData, i: usize, v: f64, t: f64) -> f64 {
         let c = &mut d.cols;
         let x = (t - c[0][i]) / c[1][i];
@@ -295,7 +295,7 @@ impl Mechanism for NetStim {
     fn weights(&self) -> usize {
         1
     }
-    fn initialize(&self, d: &mut MechData, n: &NodeView, ev: &mut dyn FnMut(u32, &mut EventCtx)) {
+    fn initialize(&self, d: &mut MechData, n: &mut NodeView, ev: &mut dyn FnMut(u32, &mut EventCtx)) {
         let order = d.order.clone();
         for i in order {
             let iu = i as usize;
@@ -388,7 +388,7 @@ impl Mechanism for SEClamp {
     fn is_electrode(&self) -> bool {
         true
     }
-    fn initialize(&self, d: &mut MechData, _: &NodeView, _: &mut dyn FnMut(u32, &mut EventCtx)) {
+    fn initialize(&self, d: &mut MechData, _: &mut NodeView, _: &mut dyn FnMut(u32, &mut EventCtx)) {
         for &i in &d.order {
             let i = i as usize;
             let c = &mut d.cols;
@@ -413,7 +413,7 @@ impl Mechanism for SEClamp {
         Self::icur(c, i, v);
         c[SE_I][i]
     }
-    fn state(&self, d: &mut MechData, n: &NodeView) {
+    fn state(&self, d: &mut MechData, n: &mut NodeView) {
         // SOLVE icur METHOD after_cvode: the current at the new voltage.
         for &i in &d.order {
             let i = i as usize;
@@ -501,7 +501,7 @@ impl Mechanism for VClamp {
     fn is_electrode(&self) -> bool {
         true
     }
-    fn initialize(&self, d: &mut MechData, n: &NodeView, _: &mut dyn FnMut(u32, &mut EventCtx)) {
+    fn initialize(&self, d: &mut MechData, n: &mut NodeView, _: &mut dyn FnMut(u32, &mut EventCtx)) {
         for &i in &d.order {
             let i = i as usize;
             let v = n.v[d.node[i] as usize];
@@ -524,7 +524,7 @@ impl Mechanism for VClamp {
         };
         add_currents(MechKind::Point, true, &f, data, nodes);
     }
-    fn state(&self, d: &mut MechData, n: &NodeView) {
+    fn state(&self, d: &mut MechData, n: &mut NodeView) {
         // SOLVE update METHOD after_cvode: i at the new v, then the old values move on.
         for &i in &d.order {
             let i = i as usize;
@@ -563,7 +563,7 @@ impl Mechanism for APCount {
     fn has_current(&self) -> bool {
         false
     }
-    fn initialize(&self, d: &mut MechData, n: &NodeView, _: &mut dyn FnMut(u32, &mut EventCtx)) {
+    fn initialize(&self, d: &mut MechData, n: &mut NodeView, _: &mut dyn FnMut(u32, &mut EventCtx)) {
         for k in 0..d.order.len() {
             let i = d.order[k] as usize;
             d.cols[0][i] = 0.0;
@@ -573,7 +573,7 @@ impl Mechanism for APCount {
             Self::check(d, i, v, n.t);
         }
     }
-    fn state(&self, d: &mut MechData, n: &NodeView) {
+    fn state(&self, d: &mut MechData, n: &mut NodeView) {
         for k in 0..d.order.len() {
             let i = d.order[k] as usize;
             let v = n.v[d.node[i] as usize];
@@ -610,7 +610,7 @@ impl Mechanism for VecStim {
     fn weights(&self) -> usize {
         1
     }
-    fn initialize(&self, d: &mut MechData, n: &NodeView, ev: &mut dyn FnMut(u32, &mut EventCtx)) {
+    fn initialize(&self, d: &mut MechData, n: &mut NodeView, ev: &mut dyn FnMut(u32, &mut EventCtx)) {
         for k in 0..d.order.len() {
             let i = d.order[k] as usize;
             d.cols[0][i] = 0.0;

@@ -4,13 +4,14 @@
 
 use crate::events::{Event, EventQueue, NetCon, Target};
 use crate::geometry::section_geometry;
+use crate::ion::{style, IonField, IonNodes, IonType};
 use crate::mechanism::{EventCtx, MechData, MechKind, Mechanism, NodeView};
 use crate::section::{SecId, Section};
 use crate::tree::Tree;
 
 /// The node arrays as mechanisms see them during a step.
-fn view(t: &mut Tree, time: f64, dt: f64, celsius: f64, imem: bool) -> NodeView<'_> {
-    NodeView { v: &t.v, area: &t.area, rhs: &mut t.rhs, d: &mut t.d, sav_rhs: &mut t.sav_rhs, sav_d: &mut t.sav_d, t: time, dt, celsius, imem }
+fn view<'a>(t: &'a mut Tree, ions: &'a mut [IonNodes], time: f64, dt: f64, celsius: f64, imem: bool) -> NodeView<'a> {
+    NodeView { v: &t.v, area: &t.area, rhs: &mut t.rhs, d: &mut t.d, sav_rhs: &mut t.sav_rhs, sav_d: &mut t.sav_d, t: time, dt, celsius, imem, ions }
 }
 
 /// Default resting potential of nodes that have not been initialised.
@@ -34,6 +35,10 @@ pub enum Var {
     Mech { mech: usize, var: usize, inst: u32 },
     /// A variable of a density mechanism at a position of a section.
     Range { mech: usize, var: usize, sec: SecId, x: f64 },
+    /// A GLOBAL of a mechanism.
+    Global { mech: usize, var: usize },
+    /// A field of an ion species at a position of a section (`ena(0.5)`).
+    Ion { ion: usize, field: IonField, sec: SecId, x: f64 },
     T,
 }
 
@@ -50,6 +55,12 @@ pub struct Model {
     serial: u64,
     pub mechs: Vec<Box<dyn Mechanism>>,
     pub data: Vec<MechData>,
+    /// The order mechanisms run in each phase: concentration writers right
+    /// after the ions (newest first), then the others in catalogue order.
+    pub run_order: Vec<usize>,
+    pub ion_types: Vec<IonType>,
+    /// Per-node values of each ion type (after lowering).
+    pub ions: Vec<IonNodes>,
     /// Location of each point-process instance, per mechanism.
     pub points: Vec<Vec<PointLoc>>,
     pub netcons: Vec<Option<NetCon>>,
@@ -89,15 +100,16 @@ impl Default for Model {
 
 impl Model {
     pub fn new(mechs: Vec<Box<dyn Mechanism>>) -> Self {
-        let data = mechs.iter().map(|m| MechData::new(m.vars().len())).collect();
-        let points = mechs.iter().map(|_| Vec::new()).collect();
-        Model {
+        let mut model = Model {
             sections: Vec::new(),
             inserted: Vec::new(),
             serial: 0,
-            mechs,
-            data,
-            points,
+            mechs: Vec::new(),
+            data: Vec::new(),
+            run_order: Vec::new(),
+            ion_types: vec![IonType::new("na", 1.0), IonType::new("k", 1.0)],
+            ions: Vec::new(),
+            points: Vec::new(),
             netcons: Vec::new(),
             queue: EventQueue::default(),
             tree: Tree::default(),
@@ -117,7 +129,11 @@ impl Model {
             scratch_events: Vec::new(),
             scratch_spikes: Vec::new(),
             scratch_weights: Vec::new(),
+        };
+        for m in mechs {
+            model.add_mechanism(m);
         }
+        model
     }
 
     pub fn mech_index(&self, name: &str) -> Option<usize> {
@@ -125,16 +141,50 @@ impl Model {
     }
 
     /// Adds a mechanism type to the catalogue (or replaces one of the same name).
-    pub fn add_mechanism(&mut self, m: Box<dyn Mechanism>) -> usize {
-        if let Some(i) = self.mech_index(m.name()) {
-            self.data[i] = MechData::new(m.vars().len());
-            self.mechs[i] = m;
+    pub fn add_mechanism(&mut self, mut m: Box<dyn Mechanism>) -> usize {
+        let types: Vec<usize> = m.ions().to_vec().iter().map(|u| self.ion_type(&u.ion, u.valence)).collect();
+        m.bind_ions(&types);
+        let data = MechData::for_mechanism(&*m);
+        let i = match self.mech_index(m.name()) {
+            Some(i) => {
+                self.data[i] = data;
+                self.mechs[i] = m;
+                self.inserted.iter_mut().for_each(|l| l.retain(|ins| ins.mech != i));
+                self.points[i].clear();
+                i
+            }
+            None => {
+                self.data.push(data);
+                self.points.push(Vec::new());
+                self.mechs.push(m);
+                self.mechs.len() - 1
+            }
+        };
+        let (writers, others): (Vec<usize>, Vec<usize>) = (0..self.mechs.len()).partition(|&k| self.mechs[k].writes_concentration());
+        // pas precedes the ions in NEURON's order; writers follow them, newest first.
+        let (first, rest): (Vec<usize>, Vec<usize>) = others.into_iter().partition(|&k| self.mechs[k].name() == "pas");
+        self.run_order = first.into_iter().chain(writers.into_iter().rev()).chain(rest).collect();
+        self.mark_structure();
+        i
+    }
+
+    /// The index of ion type `name`, registering it (with `valence`, default 1) if new.
+    pub fn ion_type(&mut self, name: &str, valence: Option<f64>) -> usize {
+        if let Some(i) = self.ion_types.iter().position(|t| t.name == name) {
             return i;
         }
-        self.data.push(MechData::new(m.vars().len()));
-        self.points.push(Vec::new());
-        self.mechs.push(m);
-        self.mechs.len() - 1
+        let z = valence.unwrap_or(if name == "ca" { 2.0 } else { 1.0 });
+        self.ion_types.push(IonType::new(name, z));
+        self.mark_structure();
+        self.ion_types.len() - 1
+    }
+
+    /// Whether ion type `ion` is present in a section: some mechanism there uses it.
+    pub fn ion_present(&self, sec: SecId, ion: usize) -> bool {
+        let name = &self.ion_types[ion].name;
+        let uses = |m: usize| self.mechs[m].ions().iter().any(|u| &u.ion == name);
+        self.inserted[sec].iter().any(|i| uses(i.mech))
+            || self.points.iter().enumerate().any(|(m, locs)| uses(m) && locs.iter().enumerate().any(|(k, l)| l.sec == Some(sec) && self.data[m].alive[k]))
     }
 
     // ------------------------------------------------------------ editing
@@ -360,6 +410,22 @@ impl Model {
                 }
             })
             .collect();
+        // And each ion's E, ci, co, per section segment.
+        let old_ions: Vec<Vec<Option<Vec<[f64; 3]>>>> = self
+            .ions
+            .iter()
+            .map(|ion| {
+                old_v
+                    .iter()
+                    .enumerate()
+                    .map(|(id, v)| {
+                        v.as_ref()?;
+                        let nodes = &self.sec_nodes[id];
+                        Some(nodes.iter().map(|&n| [ion.erev[n as usize], ion.ci[n as usize], ion.co[n as usize]]).collect())
+                    })
+                    .collect()
+            })
+            .collect();
         let children = self.children_lists();
         self.roots = (0..self.sections.len()).filter(|&id| self.exists(id) && self.sec(id).parent.is_none()).collect();
         let mut parent: Vec<u32> = vec![u32::MAX; self.roots.len()];
@@ -434,8 +500,54 @@ impl Model {
             order.sort_by_key(|&i| (d.node[i as usize], std::cmp::Reverse(i)));
             d.order = order;
         }
+        self.lower_ions(old_ions);
         self.structure_dirty = false;
         self.geometry_dirty = true;
+    }
+
+    /// Ion arrays for the new node layout: values kept per section segment,
+    /// presence and style from the mechanisms of each section.
+    fn lower_ions(&mut self, old: Vec<Vec<Option<Vec<[f64; 3]>>>>) {
+        let n = self.tree.len();
+        let mut ions: Vec<IonNodes> = self.ion_types.iter().map(|t| IonNodes::new(t, n)).collect();
+        for (k, ion) in ions.iter_mut().enumerate() {
+            for (id, vals) in old.get(k).into_iter().flatten().enumerate() {
+                if let Some(vals) = vals {
+                    for (j, &nd) in self.sec_nodes[id].iter().enumerate() {
+                        let nd = nd as usize;
+                        [ion.erev[nd], ion.ci[nd], ion.co[nd]] = vals[j];
+                    }
+                }
+            }
+        }
+        let mut uses: Vec<(SecId, usize)> = Vec::new();
+        for &s in &self.order {
+            for ins in &self.inserted[s] {
+                uses.extend(std::iter::repeat(s).zip(std::iter::once(ins.mech)));
+            }
+        }
+        for (m, locs) in self.points.iter().enumerate() {
+            for (k, l) in locs.iter().enumerate() {
+                if let Some(s) = l.sec.filter(|&s| self.exists(s) && self.data[m].alive[k]) {
+                    uses.push((s, m));
+                }
+            }
+        }
+        for (s, m) in uses {
+            for u in self.mechs[m].ions() {
+                let Some(k) = self.ion_types.iter().position(|t| t.name == u.ion) else { continue };
+                let nseg = self.sec(s).nseg;
+                for &nd in &self.sec_nodes[s][..nseg] {
+                    let st = &mut ions[k].style[nd as usize];
+                    *st = style::promote(*st, u.conc as u32, u.rev as u32) | 0o1000;
+                }
+            }
+        }
+        for ion in ions.iter_mut() {
+            ion.nodes = (0..n as u32).filter(|&i| ion.style[i as usize] & 0o1000 != 0).collect();
+            ion.style.iter_mut().for_each(|s| *s &= !0o1000);
+        }
+        self.ions = ions;
     }
 
     /// Re-lays each density mechanism's instances in node order, contiguous,
@@ -565,15 +677,20 @@ impl Model {
         if let Some(v) = v_init {
             self.tree.v.iter_mut().for_each(|x| *x = v);
         }
-        for m in 0..self.mechs.len() {
+        self.check_tables();
+        for (ion, t) in self.ions.iter_mut().zip(&self.ion_types) {
+            ion.initialize(t, self.celsius);
+        }
+        for k in 0..self.run_order.len() {
+            let m = self.run_order[k];
             let mut posted: Vec<(u32, Vec<(f64, f64)>)> = Vec::new();
             {
                 let t = &mut self.tree;
-                let nodes = view(t, self.t, self.dt, self.celsius, self.fast_imem);
+                let mut nodes = view(t, &mut self.ions, self.t, self.dt, self.celsius, self.fast_imem);
                 let mut collect = |inst: u32, ctx: &mut EventCtx| {
                     posted.push((inst, std::mem::take(ctx.self_events)));
                 };
-                self.mechs[m].initialize(&mut self.data[m], &nodes, &mut collect);
+                self.mechs[m].initialize(&mut self.data[m], &mut nodes, &mut collect);
             }
             for (inst, evs) in posted {
                 for (tt, flag) in evs {
@@ -614,9 +731,13 @@ impl Model {
             t.sav_rhs.fill(0.0);
             t.sav_d.fill(0.0);
         }
+        for (ion, it) in self.ions.iter_mut().zip(&self.ion_types) {
+            ion.current_phase(it, self.celsius);
+        }
         {
-            let mut nodes = view(t, self.t, self.dt, self.celsius, imem);
-            for (m, mech) in self.mechs.iter().enumerate() {
+            let mut nodes = view(t, &mut self.ions, self.t, self.dt, self.celsius, imem);
+            for &m in &self.run_order {
+                let mech = &self.mechs[m];
                 if mech.has_current() && mech.kind() != MechKind::Artificial && !self.data[m].order.is_empty() {
                     mech.currents(&mut self.data[m], &mut nodes);
                 }
@@ -646,12 +767,18 @@ impl Model {
     /// `play` sets continuously played variables after each half step.
     pub fn fadvance(&mut self, play: &mut dyn FnMut(&mut Model), record: &mut dyn FnMut(&Model)) {
         self.ensure_lowered();
+        self.check_tables();
         self.check_thresholds();
         self.deliver_events(self.t + 0.5 * self.dt);
         self.t += 0.5 * self.dt;
         play(self);
         self.setup_matrix();
         self.tree.solve();
+        if self.secondorder == 2 {
+            for ion in self.ions.iter_mut() {
+                ion.second_order(&self.tree.rhs);
+            }
+        }
         let t = &mut self.tree;
         let n = t.len();
         let (v, rhs) = (&mut t.v[..n], &t.rhs[..n]);
@@ -673,15 +800,31 @@ impl Model {
         play(self);
         {
             let t = &mut self.tree;
-            let nodes = view(t, self.t, self.dt, self.celsius, self.fast_imem);
-            for (m, mech) in self.mechs.iter().enumerate() {
+            let mut nodes = view(t, &mut self.ions, self.t, self.dt, self.celsius, self.fast_imem);
+            for &m in &self.run_order {
                 if !self.data[m].order.is_empty() {
-                    mech.state(&mut self.data[m], &nodes);
+                    self.mechs[m].state(&mut self.data[m], &mut nodes);
                 }
             }
         }
         record(self);
         self.deliver_events(self.t);
+    }
+
+    /// Rebuilds the mechanisms' TABLEs whose dependencies changed.
+    fn check_tables(&mut self) {
+        for (m, d) in self.mechs.iter().zip(self.data.iter_mut()) {
+            m.check_tables(d, self.celsius);
+        }
+    }
+
+    /// The node of an ion field at x, if the ion is present in the section.
+    fn ion_node(&self, ion: usize, sec: SecId, x: f64) -> Option<usize> {
+        if !self.exists(sec) || !self.ion_present(sec, ion) || self.ions.len() <= ion {
+            return None;
+        }
+        let s = self.sec(sec);
+        Some(self.sec_nodes[sec][s.seg_index(x)] as usize)
     }
 
     /// Reads an engine variable (None if it names nothing that exists).
@@ -694,6 +837,8 @@ impl Model {
                 let inst = self.range_instance(mech, sec, x)?;
                 self.data[mech].cols.get(var)?.get(inst as usize).copied()
             }
+            Var::Ion { ion, field, sec, x } => Some(self.ions.get(ion)?.field(field)[self.ion_node(ion, sec, x)?]),
+            Var::Global { mech, var } => self.data.get(mech)?.globals.get(var).copied(),
             Var::T => Some(self.t),
         }
     }
@@ -723,6 +868,23 @@ impl Model {
                 },
                 None => false,
             },
+            Var::Global { mech, var } => match self.data.get_mut(mech).and_then(|d| d.globals.get_mut(var)) {
+                Some(g) => {
+                    *g = value;
+                    true
+                }
+                None => false,
+            },
+            Var::Ion { ion, field, sec, x } => {
+                self.ensure_lowered();
+                match self.ion_node(ion, sec, x) {
+                    Some(n) => {
+                        self.ions[ion].field_mut(field)[n] = value;
+                        true
+                    }
+                    None => false,
+                }
+            }
             Var::T => {
                 self.t = value;
                 true

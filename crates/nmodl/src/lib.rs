@@ -17,8 +17,12 @@
 //! an error rather than a stack overflow.
 
 pub mod ast;
+pub mod builtin;
+pub mod compile;
 pub mod error;
+pub mod ir;
 pub mod lexer;
+pub mod mech;
 pub mod parser;
 pub mod pretty;
 pub mod span;
@@ -41,4 +45,16 @@ pub fn parse_file(path: &std::path::Path) -> Result<Module, ParseError> {
             message: format!("cannot read the file: {e}"),
         }),
     }
+}
+
+/// Parses and compiles .mod source into a mechanism the engine can run.
+pub fn load(src: &str, file: &str) -> Result<mech::NmodlMechanism, ParseError> {
+    let m = parse(src, file)?;
+    Ok(mech::NmodlMechanism::new(compile::compile(&m, file)?))
+}
+
+/// Reads, parses and compiles a .mod file.
+pub fn load_file(path: &std::path::Path) -> Result<mech::NmodlMechanism, ParseError> {
+    let m = parse_file(path)?;
+    Ok(mech::NmodlMechanism::new(compile::compile(&m, &path.display().to_string())?))
 }

@@ -29,6 +29,8 @@ pub enum Host {
     SecVar(SecVar),
     /// A variable with a value per segment.
     Range(RangeVar),
+    /// A GLOBAL of a mechanism (`usetable_hh`): one value, no section needed.
+    Global(usize, usize),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -46,6 +48,8 @@ pub enum RangeVar {
     Cm,
     Imem,
     Mech(usize, usize),
+    /// A field of an ion species (`ena`, `cai`, `ik`).
+    Ion(usize, cable::ion::IonField),
 }
 
 /// Something that follows the run (the extracellular probes): told after
@@ -98,6 +102,8 @@ pub struct Engine {
     pub import3d_sections: usize,
     /// What follows the run: probes, a progress display.
     pub observers: Vec<Box<dyn StepObserver>>,
+    /// Ion types whose names are bound so far.
+    pub ions_named: usize,
 }
 
 /// Symbols of the HOC globals the model mirrors (interned at install).
@@ -135,7 +141,7 @@ pub struct PointVector {
 impl Engine {
     pub fn new() -> Self {
         Engine {
-            model: Model::default(),
+            model: Model::new(builtin_mechanisms()),
             hosts: Vec::new(),
             sec_stack: Vec::new(),
             accessed: None,
@@ -150,6 +156,7 @@ impl Engine {
             plays: Vec::new(),
             import3d_sections: 0,
             observers: Vec::new(),
+            ions_named: 0,
         }
     }
 }
@@ -160,9 +167,19 @@ impl Default for Engine {
     }
 }
 
+/// The built-in catalogue: the native mechanisms with the .mod-defined ones
+/// (hh) where NEURON registers them.
+fn builtin_mechanisms() -> Vec<Box<dyn cable::mechanism::Mechanism>> {
+    let mut v = cable::mechs::builtin();
+    for (k, m) in nmodl::builtin::mechanisms().into_iter().enumerate() {
+        v.insert(1 + k, Box::new(m));
+    }
+    v
+}
+
 /// Binds the engine's names (range variables, point-process classes, functions).
 pub fn install(it: &mut Interp) {
-    let mut names: Vec<(String, Host)> = vec![
+    let names: Vec<(String, Host)> = vec![
         ("L".into(), Host::SecVar(SecVar::L)),
         ("nseg".into(), Host::SecVar(SecVar::Nseg)),
         ("Ra".into(), Host::SecVar(SecVar::Ra)),
@@ -172,29 +189,9 @@ pub fn install(it: &mut Interp) {
         ("cm".into(), Host::Range(RangeVar::Cm)),
         ("i_membrane_".into(), Host::Range(RangeVar::Imem)),
     ];
-    let model = &it.eng.model;
-    for (m, mech) in model.mechs.iter().enumerate() {
-        if mech.kind() == cable::mechanism::MechKind::Density {
-            for (k, var) in mech.vars().iter().enumerate() {
-                names.push((format!("{}_{}", var.name, mech.name()), Host::Range(RangeVar::Mech(m, k))));
-            }
-        }
-    }
-    let points: Vec<(String, usize)> = model
-        .mechs
-        .iter()
-        .enumerate()
-        .filter(|(_, m)| m.kind() != cable::mechanism::MechKind::Density)
-        .map(|(i, m)| (m.name().to_string(), i))
-        .collect();
-    for (name, h) in names {
-        let idx = it.eng.hosts.len() as u32;
-        it.eng.hosts.push(h);
-        let i = it.globals.intern(&name);
-        it.globals.syms[i as usize].kind = Kind::Host(idx);
-    }
-    for (name, m) in points {
-        it.add_native_class(&name, crate::builtins::NativeClass::Point(m as u32));
+    bind_hosts(it, names);
+    for m in 0..it.eng.model.mechs.len() {
+        bind_mechanism(it, m);
     }
     for (name, nc) in [
         ("NetCon", crate::builtins::NativeClass::NetCon),
@@ -206,6 +203,52 @@ pub fn install(it: &mut Interp) {
         it.add_native_class(name, nc);
     }
     funcs::install(it);
+}
+
+fn bind_hosts(it: &mut Interp, names: Vec<(String, Host)>) {
+    for (name, h) in names {
+        let idx = it.eng.hosts.len() as u32;
+        it.eng.hosts.push(h);
+        let i = it.globals.intern(&name);
+        it.globals.syms[i as usize].kind = Kind::Host(idx);
+    }
+}
+
+/// Binds the HOC names of mechanism `m`: `var_suffix` range variables of a
+/// density mechanism, `name_suffix` GLOBALs, the class of a point process,
+/// and the fields of ions not yet named.
+pub fn bind_mechanism(it: &mut Interp, m: usize) {
+    let model = &it.eng.model;
+    let mech = &model.mechs[m];
+    let mut names = Vec::new();
+    let density = mech.kind() == cable::mechanism::MechKind::Density;
+    if density {
+        for (k, var) in mech.vars().iter().enumerate().filter(|(_, v)| !v.hidden) {
+            names.push((format!("{}_{}", var.name, mech.name()), Host::Range(RangeVar::Mech(m, k))));
+        }
+    }
+    for (g, var) in mech.globals().iter().enumerate() {
+        names.push((format!("{}_{}", var.name, mech.name()), Host::Global(m, g)));
+    }
+    for ion in it.eng.ions_named..model.ion_types.len() {
+        let name = &model.ion_types[ion].name;
+        for f in cable::ion::IonField::ALL {
+            names.push((f.hoc_name(name), Host::Range(RangeVar::Ion(ion, f))));
+        }
+    }
+    it.eng.ions_named = model.ion_types.len();
+    let point = (!density).then(|| mech.name().to_string());
+    bind_hosts(it, names);
+    if let Some(name) = point {
+        it.add_native_class(&name, crate::builtins::NativeClass::Point(m as u32));
+    }
+}
+
+/// Adds a mechanism to the model and binds its names (`nerve run --mod`, nrn_load_dll).
+pub fn add_mechanism(it: &mut Interp, mech: Box<dyn cable::mechanism::Mechanism>) -> usize {
+    let m = it.eng.model.add_mechanism(mech);
+    bind_mechanism(it, m);
+    m
 }
 
 impl Interp {

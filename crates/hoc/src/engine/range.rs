@@ -38,11 +38,42 @@ impl Interp {
                 let mech = &self.eng.model.mechs[m];
                 format!("{}_{}", mech.vars()[k].name, mech.name())
             }
+            Host::Range(RangeVar::Ion(ion, f)) => f.hoc_name(&self.eng.model.ion_types[ion].name),
+            Host::Global(m, g) => {
+                let mech = &self.eng.model.mechs[m];
+                format!("{}_{}", mech.globals()[g].name, mech.name())
+            }
         }
+    }
+
+    /// The section a name needs: none for a mechanism GLOBAL, else the current one.
+    pub fn host_sec(&mut self, h: Host) -> HResult<SecId> {
+        match h {
+            Host::Global(..) => Ok(SecId::MAX),
+            _ => self.cur_sec(),
+        }
+    }
+
+    /// The engine variable of an ion field at x of a section.
+    fn ion_var(&mut self, sec: SecId, ion: usize, field: cable::ion::IonField, x: f64) -> HResult<Var> {
+        let m = &mut self.eng.model;
+        if m.ion_present(sec, ion) {
+            m.ensure_lowered();
+            return Ok(Var::Ion { ion, field, sec, x });
+        }
+        Err(hoc_err!(
+            "{}, the mechanism does not exist at {}({})",
+            field.hoc_name(&m.ion_types[ion].name),
+            m.sec(sec).name,
+            crate::format::fmt_g(x, 6, false, false)
+        ))
     }
 
     /// Reads `name` (x = None: the section variable, or the range variable at 0.5).
     pub fn host_read(&mut self, sec: SecId, h: Host, x: Option<f64>) -> HResult<f64> {
+        if let Host::Global(m, g) = h {
+            return Ok(self.eng.model.data[m].globals[g]);
+        }
         self.live(sec)?;
         let m = &mut self.eng.model;
         match h {
@@ -79,19 +110,28 @@ impl Interp {
                         let var = self.mech_var(sec, mech, k, x)?;
                         Ok(self.eng.model.read_var(&var).unwrap_or(0.0))
                     }
+                    RangeVar::Ion(ion, f) => {
+                        let var = self.ion_var(sec, ion, f, x)?;
+                        Ok(self.eng.model.read_var(&var).unwrap_or(0.0))
+                    }
                 }
             }
+            Host::Global(..) => unreachable!("handled above"),
         }
     }
 
     /// The engine variable behind `name(x)` of a section, for pointers and records.
     pub fn host_var(&mut self, sec: SecId, h: Host, x: Option<f64>) -> HResult<Var> {
-        self.live(sec)?;
+        if !matches!(h, Host::Global(..)) {
+            self.live(sec)?;
+        }
         let x = x.unwrap_or(0.5);
         match h {
             Host::Range(RangeVar::V) => Ok(Var::V { sec, x }),
             Host::Range(RangeVar::Imem) => Ok(Var::Imem { sec, x }),
             Host::Range(RangeVar::Mech(m, k)) => self.mech_var(sec, m, k, x),
+            Host::Range(RangeVar::Ion(ion, f)) => self.ion_var(sec, ion, f, x),
+            Host::Global(m, g) => Ok(Var::Global { mech: m, var: g }),
             _ => Err(hoc_err!("can't take the address of {}", self.host_name(h))),
         }
     }
@@ -113,6 +153,10 @@ impl Interp {
 
     /// Writes `name = value` (x None: whole section) or `name(x) = value`.
     pub fn host_write(&mut self, sec: SecId, h: Host, x: Option<f64>, value: f64) -> HResult<()> {
+        if let Host::Global(m, g) = h {
+            self.eng.model.data[m].globals[g] = value;
+            return Ok(());
+        }
         self.live(sec)?;
         match h {
             Host::SecVar(v) => {
@@ -180,9 +224,17 @@ impl Interp {
                             self.eng.model.write_var(&var, value);
                         }
                     }
+                    RangeVar::Ion(ion, f) => {
+                        for &j in &segs {
+                            let xc = (j as f64 + 0.5) / nseg as f64;
+                            let var = self.ion_var(sec, ion, f, xc)?;
+                            self.eng.model.write_var(&var, value);
+                        }
+                    }
                 }
                 Ok(())
             }
+            Host::Global(..) => unreachable!("handled above"),
         }
     }
 

@@ -195,8 +195,8 @@ impl Interp {
             }
             Some(Kind::Section) => return Ok(Value::Sec(self.section_by_name(r, None)?)),
             Some(Kind::Host(h)) => {
-                let s = self.cur_sec()?;
                 let h = self.host(h);
+                let s = self.host_sec(h)?;
                 return Ok(Value::Num(self.host_read(s, h, None)?));
             }
             Some(_) => return Err(hoc_err!("{} is not a variable", self.sym_name(r))),
@@ -277,8 +277,8 @@ impl Interp {
                     Expr::Call(_, args) if !args.is_empty() => Some(self.eval_num(&args[0])?),
                     _ => None,
                 };
-                let s = self.cur_sec()?;
                 let h = self.host(h);
+                let s = self.host_sec(h)?;
                 Ok(Place::Engine(self.host_var(s, h, x)?))
             }
             Expr::Member { obj, name, args: Some(args), .. } => {
@@ -642,7 +642,8 @@ impl Interp {
                     Expr::Call(_, a) => a,
                     _ => &[],
                 };
-                (self.cur_sec()?, self.host(h), args)
+                let h = self.host(h);
+                (self.host_sec(h)?, h, args)
             }
             Expr::Member { obj, name, index, args, .. } => {
                 let base = self.eval(obj)?;
@@ -844,8 +845,8 @@ impl Interp {
                     Some(e) => Some(self.eval_num(e)?),
                     None => None,
                 };
-                let s = self.cur_sec()?;
                 let h = self.host(h);
+                let s = self.host_sec(h)?;
                 Ok(Value::Num(self.host_read(s, h, x)?))
             }
             _ => {

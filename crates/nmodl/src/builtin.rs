@@ -1,0 +1,25 @@
+//! The mechanisms NEURON has built in that nerve defines as .mod files
+//! (`mod-files/` at the workspace root), embedded in the binary and compiled
+//! at start-up by this crate.
+
+use crate::mech::NmodlMechanism;
+
+/// Built-in .mod sources in NEURON's registration order.
+pub const FILES: &[(&str, &str)] = &[("hh.mod", include_str!("../../../mod-files/hh.mod"))];
+
+/// The built-in mechanisms, compiled.
+pub fn mechanisms() -> Vec<NmodlMechanism> {
+    FILES
+        .iter()
+        // The sources are part of the binary and compiled by the tests.
+        .map(|(name, src)| crate::load(src, name).unwrap_or_else(|e| panic!("built-in mechanism: {e}")))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_builtin_compiles() {
+        assert_eq!(super::mechanisms().len(), super::FILES.len());
+    }
+}

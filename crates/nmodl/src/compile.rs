@@ -1,0 +1,1145 @@
+//! Lowering a parsed .mod file to executable blocks: names resolved to
+//! instance columns, GLOBALs, ions and locals; PROCEDUREs and FUNCTIONs
+//! inlined; SOLVE … METHOD cnexp/euler turned into their update formulas as
+//! NEURON's translator writes them; TABLEs into table specs and lookups.
+
+use std::collections::HashMap;
+
+use cable::ion::{IonField, IonUse};
+use cable::mechanism::{MechKind, VarKind, VarSpec};
+
+use crate::ast::*;
+use crate::error::ParseError;
+use crate::ir::{Block, Loc, Op, Reg, TableSpec, F1, F2};
+
+/// A mechanism ready to run.
+#[derive(Clone, Debug)]
+pub struct Compiled {
+    pub name: String,
+    pub kind: MechKind,
+    pub vars: Vec<VarSpec>,
+    pub globals: Vec<VarSpec>,
+    pub ions: Vec<IonUse>,
+    pub electrode: bool,
+    pub initial: Block,
+    /// BREAKPOINT without its SOLVEs, with the register holding the summed
+    /// current and, per ion current written, (ion, column, register).
+    pub current: Option<(Block, Reg, Vec<(usize, Reg)>)>,
+    pub state: Option<Block>,
+    pub net_receive: Option<Block>,
+    pub nweights: usize,
+    pub tables: Vec<TableSpec>,
+}
+
+type CResult<T> = Result<T, ParseError>;
+
+/// Values of the named constants of UNITS blocks: (from, to) unit pairs.
+fn unit_factor(from: &str, to: &str) -> Option<f64> {
+    let to = to.replace(' ', "");
+    Some(match (from.trim(), to.as_str()) {
+        ("faraday", "coulomb" | "coulombs" | "coul") => 96485.33212331001,
+        ("faraday", "kilocoulombs" | "kilocoulomb") => 96.48533212331001,
+        ("k-mole", "joule/degC" | "joule/degK" | "J/degC" | "J/degK") => 8.31446261815324,
+        ("pi", "1") => std::f64::consts::PI,
+        ("e", "coulomb" | "coulombs") => 1.602176634e-19,
+        ("k", "joule/degC" | "joule/degK" | "J/degC" | "J/degK") => 1.380649e-23,
+        ("mole", "1") => 6.02214076e23,
+        _ => return None,
+    })
+}
+
+/// What a name means at mechanism level.
+#[derive(Clone, Copy, Debug)]
+enum Name {
+    Loc(Loc),
+    Const(f64),
+}
+
+/// Mechanism-level facts the code generator needs.
+struct Ctx<'m> {
+    file: String,
+    names: HashMap<String, Name>,
+    funcs: HashMap<String, (&'m Callable, bool)>,
+    derivs: HashMap<String, &'m Solvable>,
+    /// TABLE of a callable: index into `tables`.
+    table_of: HashMap<String, usize>,
+    tables: Vec<TableSpec>,
+    /// Table statements by callable name (for building).
+    table_stmts: HashMap<String, &'m Table>,
+    usetable: Option<usize>,
+    /// Ion-current columns: (ion index, column), in declaration order.
+    currents: Vec<(usize, usize)>,
+    /// Nonspecific/electrode current columns.
+    other_currents: Vec<usize>,
+}
+
+impl Ctx<'_> {
+    fn err(&self, span: Span, msg: impl Into<String>) -> ParseError {
+        ParseError { file: self.file.clone(), line: span.line, col: span.col, message: msg.into() }
+    }
+}
+
+/// A resolved expression.
+#[derive(Clone, Debug, PartialEq)]
+enum E {
+    Num(f64),
+    Local(Reg),
+    Loc(Loc),
+    F1(F1, Box<E>),
+    F2(F2, Box<E>, Box<E>),
+    /// A user FUNCTION call.
+    Call(String, Vec<E>, Span),
+}
+
+impl E {
+    fn bin(op: F2, a: E, b: E) -> E {
+        E::F2(op, Box::new(a), Box::new(b))
+    }
+    fn is(&self, x: f64) -> bool {
+        matches!(self, E::Num(v) if *v == x)
+    }
+    fn mentions(&self, x: &E) -> bool {
+        self == x
+            || match self {
+                E::F1(_, a) => a.mentions(x),
+                E::F2(_, a, b) => a.mentions(x) || b.mentions(x),
+                E::Call(_, args, _) => args.iter().any(|a| a.mentions(x)),
+                _ => false,
+            }
+    }
+}
+
+// Simplifying constructors, as NEURON's translator drops zero terms and unit factors.
+fn add(a: E, b: E) -> E {
+    if a.is(0.0) {
+        b
+    } else if b.is(0.0) {
+        a
+    } else {
+        E::bin(F2::Add, a, b)
+    }
+}
+fn sub(a: E, b: E) -> E {
+    if b.is(0.0) {
+        a
+    } else if a.is(0.0) {
+        neg(b)
+    } else {
+        E::bin(F2::Sub, a, b)
+    }
+}
+fn neg(a: E) -> E {
+    match a {
+        E::Num(v) => E::Num(-v),
+        a => E::F1(F1::Neg, Box::new(a)),
+    }
+}
+fn mul(a: E, b: E) -> E {
+    if a.is(0.0) || b.is(0.0) {
+        E::Num(0.0)
+    } else if a.is(1.0) {
+        b
+    } else if b.is(1.0) {
+        a
+    } else {
+        E::bin(F2::Mul, a, b)
+    }
+}
+fn div(a: E, b: E) -> E {
+    if a.is(0.0) {
+        E::Num(0.0)
+    } else if b.is(1.0) {
+        a
+    } else {
+        E::bin(F2::Div, a, b)
+    }
+}
+
+/// d e / d x, symbolically; None where the form cannot be differentiated.
+fn deriv(e: &E, x: &E) -> Option<E> {
+    if e == x {
+        return Some(E::Num(1.0));
+    }
+    if !e.mentions(x) {
+        return Some(E::Num(0.0));
+    }
+    Some(match e {
+        E::F1(F1::Neg, a) => neg(deriv(a, x)?),
+        E::F1(F1::Exp, a) => mul(e.clone(), deriv(a, x)?),
+        E::F2(F2::Add, a, b) => add(deriv(a, x)?, deriv(b, x)?),
+        E::F2(F2::Sub, a, b) => sub(deriv(a, x)?, deriv(b, x)?),
+        E::F2(F2::Mul, a, b) => add(mul(deriv(a, x)?, (**b).clone()), mul((**a).clone(), deriv(b, x)?)),
+        E::F2(F2::Div, a, b) => {
+            let db = deriv(b, x)?;
+            if db.is(0.0) {
+                div(deriv(a, x)?, (**b).clone())
+            } else {
+                let num = sub(mul(deriv(a, x)?, (**b).clone()), mul((**a).clone(), db));
+                div(num, mul((**b).clone(), (**b).clone()))
+            }
+        }
+        E::F2(F2::Pow, a, b) if !b.mentions(x) => {
+            let p = E::bin(F2::Pow, (**a).clone(), sub((**b).clone(), E::Num(1.0)));
+            mul(mul((**b).clone(), p), deriv(a, x)?)
+        }
+        _ => return None,
+    })
+}
+
+/// e with x replaced by 0, simplified.
+fn at_zero(e: &E, x: &E) -> E {
+    if e == x {
+        return E::Num(0.0);
+    }
+    match e {
+        E::F1(F1::Neg, a) => neg(at_zero(a, x)),
+        E::F1(f, a) => E::F1(*f, Box::new(at_zero(a, x))),
+        E::F2(op, a, b) => {
+            let (a, b) = (at_zero(a, x), at_zero(b, x));
+            match op {
+                F2::Add => add(a, b),
+                F2::Sub => sub(a, b),
+                F2::Mul => mul(a, b),
+                F2::Div => div(a, b),
+                _ => E::bin(*op, a, b),
+            }
+        }
+        E::Call(n, args, s) => E::Call(n.clone(), args.iter().map(|a| at_zero(a, x)).collect(), *s),
+        e => e.clone(),
+    }
+}
+
+/// How `x' = f` statements are integrated.
+#[derive(Clone, Copy, PartialEq)]
+enum Method {
+    Cnexp,
+    Euler,
+}
+
+/// Generates one block.
+struct Gen<'c, 'm> {
+    cx: &'c Ctx<'m>,
+    b: Block,
+    homes: HashMap<Loc, Reg>,
+    written: Vec<Loc>,
+    scopes: Vec<HashMap<String, Reg>>,
+    mask: Option<Reg>,
+    depth: usize,
+    method: Option<Method>,
+    /// In a TABLE build (no instance: columns read as their defaults).
+    building: bool,
+}
+
+impl<'c, 'm> Gen<'c, 'm> {
+    fn new(cx: &'c Ctx<'m>) -> Self {
+        Gen { cx, b: Block::default(), homes: HashMap::new(), written: Vec::new(), scopes: vec![HashMap::new()], mask: None, depth: 0, method: None, building: false }
+    }
+
+    fn reg(&mut self) -> Reg {
+        self.b.nregs += 1;
+        self.b.nregs - 1
+    }
+
+    fn konst(&mut self, c: f64) -> Reg {
+        let r = self.reg();
+        self.b.ops.push(Op::Const(r, c));
+        r
+    }
+
+    fn home(&mut self, l: Loc) -> Reg {
+        if let Some(&r) = self.homes.get(&l) {
+            return r;
+        }
+        let r = self.reg();
+        self.homes.insert(l, r);
+        self.b.loads.push((r, l));
+        r
+    }
+
+    fn lookup(&self, name: &str) -> Option<E> {
+        for s in self.scopes.iter().rev() {
+            if let Some(&r) = s.get(name) {
+                return Some(E::Local(r));
+            }
+        }
+        match self.cx.names.get(name) {
+            Some(Name::Loc(l)) => Some(E::Loc(*l)),
+            Some(Name::Const(c)) => Some(E::Num(*c)),
+            None => None,
+        }
+    }
+
+    fn resolve(&self, e: &Expr) -> CResult<E> {
+        Ok(match &e.kind {
+            ExprKind::Num(n, _) => E::Num(n.value),
+            ExprKind::Str(_) => return Err(self.cx.err(e.span, "a string is allowed only as an argument of printf")),
+            ExprKind::Var(v) => {
+                if v.index.is_some() {
+                    return Err(self.cx.err(v.span, format!("array variable {}: arrays are not supported yet", v.name.name)));
+                }
+                if v.prime > 0 {
+                    return Err(self.cx.err(v.span, format!("{}' can only be assigned in a DERIVATIVE block", v.name.name)));
+                }
+                self.lookup(&v.name.name).ok_or_else(|| self.cx.err(v.span, format!("{} is not declared", v.name.name)))?
+            }
+            ExprKind::Unary(UnOp::Neg, a) => E::F1(F1::Neg, Box::new(self.resolve(a)?)),
+            ExprKind::Unary(UnOp::Not, a) => E::F1(F1::Not, Box::new(self.resolve(a)?)),
+            ExprKind::Binary(op, a, b) => {
+                let f = match op {
+                    BinOp::Or => F2::Or,
+                    BinOp::And => F2::And,
+                    BinOp::Lt => F2::Lt,
+                    BinOp::Le => F2::Le,
+                    BinOp::Gt => F2::Gt,
+                    BinOp::Ge => F2::Ge,
+                    BinOp::Eq => F2::Eq,
+                    BinOp::Ne => F2::Ne,
+                    BinOp::Add => F2::Add,
+                    BinOp::Sub => F2::Sub,
+                    BinOp::Mul => F2::Mul,
+                    BinOp::Div => F2::Div,
+                    BinOp::Pow => F2::Pow,
+                };
+                E::bin(f, self.resolve(a)?, self.resolve(b)?)
+            }
+            ExprKind::Call(c) => self.resolve_call(c)?,
+        })
+    }
+
+    fn resolve_call(&self, c: &Call) -> CResult<E> {
+        let name = c.name.name.as_str();
+        let args: Vec<E> = c.args.iter().map(|a| self.resolve(a)).collect::<CResult<_>>()?;
+        let f1 = match name {
+            "exp" => Some(F1::Exp),
+            "log" => Some(F1::Log),
+            "log10" => Some(F1::Log10),
+            "fabs" => Some(F1::Fabs),
+            "sqrt" => Some(F1::Sqrt),
+            "sin" => Some(F1::Sin),
+            "cos" => Some(F1::Cos),
+            "tan" => Some(F1::Tan),
+            "tanh" => Some(F1::Tanh),
+            "sinh" => Some(F1::Sinh),
+            "cosh" => Some(F1::Cosh),
+            "atan" => Some(F1::Atan),
+            "asin" => Some(F1::Asin),
+            "acos" => Some(F1::Acos),
+            "floor" => Some(F1::Floor),
+            "ceil" => Some(F1::Ceil),
+            _ => None,
+        };
+        let f2 = match name {
+            "pow" => Some(F2::Pow),
+            "fmod" => Some(F2::Fmod),
+            "atan2" => Some(F2::Atan2),
+            "fmin" => Some(F2::Min),
+            "fmax" => Some(F2::Max),
+            _ => None,
+        };
+        let want = |n: usize| -> CResult<()> {
+            if args.len() != n {
+                return Err(self.cx.err(c.span, format!("{name} takes {n} argument{}, given {}", if n == 1 { "" } else { "s" }, args.len())));
+            }
+            Ok(())
+        };
+        if let Some(f) = f1 {
+            want(1)?;
+            return Ok(E::F1(f, Box::new(args[0].clone())));
+        }
+        if let Some(f) = f2 {
+            want(2)?;
+            return Ok(E::bin(f, args[0].clone(), args[1].clone()));
+        }
+        match self.cx.funcs.get(name) {
+            Some((f, true)) => {
+                if f.args.len() != args.len() {
+                    return Err(self.cx.err(c.span, format!("{name} takes {} arguments, given {}", f.args.len(), args.len())));
+                }
+                Ok(E::Call(name.to_string(), args, c.span))
+            }
+            Some((_, false)) => Err(self.cx.err(c.span, format!("{name} is a PROCEDURE; it has no value"))),
+            None => Err(self.cx.err(c.span, format!("{name} is not a function this translator knows (no FUNCTION {name} in the file)"))),
+        }
+    }
+
+    fn emit(&mut self, e: &E) -> CResult<Reg> {
+        Ok(match e {
+            E::Num(c) => self.konst(*c),
+            E::Local(r) => *r,
+            E::Loc(l) => self.home(*l),
+            E::F1(f, a) => {
+                let a = self.emit(a)?;
+                let d = self.reg();
+                self.b.ops.push(Op::F1(*f, d, a));
+                d
+            }
+            E::F2(f, a, b) => {
+                let a = self.emit(a)?;
+                let b = self.emit(b)?;
+                let d = self.reg();
+                self.b.ops.push(Op::F2(*f, d, a, b));
+                d
+            }
+            E::Call(name, args, span) => {
+                let mut regs = Vec::new();
+                for a in args {
+                    regs.push(self.emit(a)?);
+                }
+                self.call(name, regs, *span)?.expect("a FUNCTION has a value")
+            }
+        })
+    }
+
+    /// dst = src, respecting the mask.
+    fn assign_reg(&mut self, dst: Reg, src: Reg) {
+        match self.mask {
+            Some(m) => self.b.ops.push(Op::Select(dst, m, src, dst)),
+            None => self.b.ops.push(Op::Mov(dst, src)),
+        }
+    }
+
+    fn assign(&mut self, target: &E, src: Reg, span: Span) -> CResult<()> {
+        match target {
+            E::Local(r) => self.assign_reg(*r, src),
+            E::Loc(l) => {
+                match l {
+                    Loc::T | Loc::Dt | Loc::Celsius | Loc::Area | Loc::Flag | Loc::TableX => {
+                        return Err(self.cx.err(span, "this variable cannot be assigned in a mechanism"));
+                    }
+                    _ => {}
+                }
+                let h = self.home(*l);
+                self.assign_reg(h, src);
+                if !self.written.contains(l) {
+                    self.written.push(*l);
+                }
+            }
+            _ => return Err(self.cx.err(span, "a constant cannot be assigned")),
+        }
+        Ok(())
+    }
+
+    /// Inlines a PROCEDURE or FUNCTION call (a TABLE lookup when it has one).
+    fn call(&mut self, name: &str, args: Vec<Reg>, span: Span) -> CResult<Option<Reg>> {
+        let Some(&(f, is_func)) = self.cx.funcs.get(name) else {
+            return Err(self.cx.err(span, format!("{name} is not a PROCEDURE or FUNCTION of this file")));
+        };
+        if f.args.len() != args.len() {
+            return Err(self.cx.err(span, format!("{name} takes {} arguments, given {}", f.args.len(), args.len())));
+        }
+        if self.depth > 32 {
+            return Err(self.cx.err(span, format!("{name}: calls nest too deeply (recursion is not supported)")));
+        }
+        let result = if is_func { Some(self.konst(0.0)) } else { None };
+        let table = self.cx.table_of.get(name).copied().filter(|_| !self.building);
+        let (mut jz, mut jend) = (None, None);
+        if let Some(tab) = table {
+            let spec = &self.cx.tables[tab];
+            let use_reg = self.home(Loc::Global(spec.usetable));
+            jz = Some(self.b.ops.len());
+            self.b.ops.push(Op::JumpIfZero(use_reg, 0));
+            let out = self.b.nregs;
+            self.b.nregs += spec.nout as u32;
+            self.b.ops.push(Op::Table { tab, x: args[0], out, n: spec.nout as u32 });
+            match result {
+                Some(r) => self.b.ops.push(Op::Mov(r, out)),
+                None => {
+                    let stmt = self.cx.table_stmts[name];
+                    for (k, v) in stmt.vars.iter().enumerate() {
+                        let t = self.lookup(&v.name).ok_or_else(|| self.cx.err(v.span, format!("{} is not declared", v.name)))?;
+                        self.assign(&t, out + k as u32, v.span)?;
+                    }
+                }
+            }
+            jend = Some(self.b.ops.len());
+            self.b.ops.push(Op::Jump(0));
+            let here = self.b.ops.len() as u32;
+            self.b.ops[jz.unwrap()] = Op::JumpIfZero(use_reg, here);
+        }
+        let mut scope = HashMap::new();
+        for (a, &r) in f.args.iter().zip(&args) {
+            // Arguments are copies: the body may assign them.
+            let c = self.reg();
+            self.b.ops.push(Op::Mov(c, r));
+            scope.insert(a.name.name.clone(), c);
+        }
+        if let Some(r) = result {
+            scope.insert(name.to_string(), r);
+        }
+        self.scopes.push(scope);
+        self.depth += 1;
+        let saved = self.scopes.len();
+        let r = self.block(&f.body);
+        self.depth -= 1;
+        self.scopes.truncate(saved - 1);
+        r?;
+        if let Some(j) = jend {
+            let here = self.b.ops.len() as u32;
+            self.b.ops[j] = Op::Jump(here);
+        }
+        let _ = jz;
+        Ok(result)
+    }
+
+    fn block(&mut self, b: &Block_) -> CResult<()> {
+        self.scopes.push(HashMap::new());
+        let r = b.stmts.iter().try_for_each(|s| self.stmt(s));
+        self.scopes.pop();
+        r
+    }
+
+    fn with_mask(&mut self, cond: Reg, f: impl FnOnce(&mut Self) -> CResult<()>) -> CResult<()> {
+        let m = match self.mask {
+            Some(outer) => {
+                let d = self.reg();
+                self.b.ops.push(Op::F2(F2::And, d, outer, cond));
+                d
+            }
+            None => cond,
+        };
+        let saved = self.mask.replace(m);
+        let r = f(self);
+        self.mask = saved;
+        r
+    }
+
+    fn not(&mut self, c: Reg) -> Reg {
+        let d = self.reg();
+        self.b.ops.push(Op::F1(F1::Not, d, c));
+        d
+    }
+
+    fn stmt(&mut self, s: &Stmt) -> CResult<()> {
+        match &s.kind {
+            StmtKind::Local(vars) => {
+                for v in vars {
+                    if v.size.is_some() {
+                        return Err(self.cx.err(v.span, "LOCAL arrays are not supported yet"));
+                    }
+                    let r = self.konst(0.0);
+                    self.scopes.last_mut().unwrap().insert(v.name.name.clone(), r);
+                }
+            }
+            StmtKind::Assign { lhs, rhs } => {
+                if lhs.index.is_some() {
+                    return Err(self.cx.err(lhs.span, format!("array variable {}: arrays are not supported yet", lhs.name.name)));
+                }
+                let target = self.lookup(&lhs.name.name).ok_or_else(|| self.cx.err(lhs.span, format!("{} is not declared", lhs.name.name)))?;
+                let f = self.resolve(rhs)?;
+                if lhs.prime > 0 {
+                    return self.derivative(&target, f, lhs.span);
+                }
+                let r = self.emit(&f)?;
+                self.assign(&target, r, lhs.span)?;
+            }
+            StmtKind::Call(c) => match c.name.name.as_str() {
+                "net_send" => {
+                    if c.args.len() != 2 {
+                        return Err(self.cx.err(c.span, "net_send takes 2 arguments (delay, flag)"));
+                    }
+                    let d = self.resolve(&c.args[0])?;
+                    let f = self.resolve(&c.args[1])?;
+                    let (delay, flag) = (self.emit(&d)?, self.emit(&f)?);
+                    self.b.ops.push(Op::NetSend { mask: self.mask, delay, flag });
+                }
+                "net_event" => {
+                    if c.args.len() != 1 {
+                        return Err(self.cx.err(c.span, "net_event takes 1 argument (t)"));
+                    }
+                    let e = self.resolve(&c.args[0])?;
+                    let t = self.emit(&e)?;
+                    self.b.ops.push(Op::NetEvent { mask: self.mask, t });
+                }
+                name if self.cx.funcs.contains_key(name) => {
+                    let args: Vec<E> = c.args.iter().map(|a| self.resolve(a)).collect::<CResult<_>>()?;
+                    let mut regs = Vec::new();
+                    for a in &args {
+                        regs.push(self.emit(a)?);
+                    }
+                    self.call(name, regs, c.span)?;
+                }
+                name => {
+                    // Built-in functions used as statements have no effect.
+                    let e = self.resolve_call(c).map_err(|_| self.cx.err(c.span, format!("{name}: this call is not supported")))?;
+                    self.emit(&e)?;
+                }
+            },
+            StmtKind::If { cond, then, else_ifs, else_ } => {
+                let c = self.resolve(cond)?;
+                let c = self.emit(&c)?;
+                self.with_mask(c, |g| g.block(then))?;
+                let nc = self.not(c);
+                let rest = (else_ifs.as_slice(), else_.as_ref());
+                self.with_mask(nc, |g| g.else_chain(rest.0, rest.1))?;
+            }
+            StmtKind::While { cond, body } => {
+                let top = self.b.ops.len();
+                let c = self.resolve(cond)?;
+                let c = self.emit(&c)?;
+                self.loop_body(top, c, |g| g.block(body))?;
+            }
+            StmtKind::From { var, from, to, by, body } => {
+                let lo = self.resolve(from)?;
+                let hi = self.resolve(to)?;
+                let step = match by {
+                    Some(b) => self.resolve(b)?,
+                    None => E::Num(1.0),
+                };
+                let i = self.reg();
+                let lo = self.emit(&lo)?;
+                self.b.ops.push(Op::Mov(i, lo));
+                let mut scope = HashMap::new();
+                scope.insert(var.name.clone(), i);
+                self.scopes.push(scope);
+                let top = self.b.ops.len();
+                let hi = self.emit(&hi)?;
+                let c = self.reg();
+                self.b.ops.push(Op::F2(F2::Le, c, i, hi));
+                let r = self.loop_body(top, c, |g| {
+                    g.block(body)?;
+                    let s = g.emit(&step)?;
+                    let n = g.reg();
+                    g.b.ops.push(Op::F2(F2::Add, n, i, s));
+                    g.assign_reg(i, n);
+                    Ok(())
+                });
+                self.scopes.pop();
+                r?;
+            }
+            StmtKind::Block(b) => self.block(b)?,
+            StmtKind::Solve(sv) => return Err(self.cx.err(s.span, format!("SOLVE {} is allowed only in BREAKPOINT", sv.name.name))),
+            StmtKind::Table(_) | StmtKind::UnitsOn | StmtKind::UnitsOff | StmtKind::Conductance { .. } => {}
+            StmtKind::Verbatim(_) => return Err(self.cx.err(s.span, "VERBATIM blocks hold C code, which nerve does not compile")),
+            StmtKind::Protect(inner) => self.stmt(inner)?,
+            StmtKind::MutexLock | StmtKind::MutexUnlock => {}
+            _ => return Err(self.cx.err(s.span, "this statement is not supported yet")),
+        }
+        Ok(())
+    }
+
+    fn else_chain(&mut self, else_ifs: &[ElseIf], else_: Option<&Block_>) -> CResult<()> {
+        match else_ifs.split_first() {
+            Some((ei, rest)) => {
+                let c = self.resolve(&ei.cond)?;
+                let c = self.emit(&c)?;
+                self.with_mask(c, |g| g.block(&ei.body))?;
+                let nc = self.not(c);
+                self.with_mask(nc, |g| g.else_chain(rest, else_))
+            }
+            None => match else_ {
+                Some(b) => self.block(b),
+                None => Ok(()),
+            },
+        }
+    }
+
+    /// A loop whose condition (evaluated from `top`) is in `c`: the body runs
+    /// under the mask until no active lane continues.
+    fn loop_body(&mut self, top: usize, c: Reg, body: impl FnOnce(&mut Self) -> CResult<()>) -> CResult<()> {
+        let m = match self.mask {
+            Some(outer) => {
+                let d = self.reg();
+                self.b.ops.push(Op::F2(F2::And, d, outer, c));
+                d
+            }
+            None => c,
+        };
+        let exit = self.b.ops.len();
+        self.b.ops.push(Op::JumpIfNone(m, 0));
+        let saved = self.mask.replace(m);
+        let r = body(self);
+        self.mask = saved;
+        r?;
+        self.b.ops.push(Op::Jump(top as u32));
+        let end = self.b.ops.len() as u32;
+        self.b.ops[exit] = Op::JumpIfNone(m, end);
+        Ok(())
+    }
+
+    /// `x' = f` under the block's method.
+    fn derivative(&mut self, x: &E, f: E, span: Span) -> CResult<()> {
+        let Some(method) = self.method else {
+            return Err(self.cx.err(span, "a derivative can only be assigned in a DERIVATIVE block that is SOLVEd"));
+        };
+        let dt = E::Loc(Loc::Dt);
+        let new = match method {
+            Method::Euler => add(x.clone(), mul(dt, f)),
+            Method::Cnexp => {
+                let a = deriv(&f, x).ok_or_else(|| self.cx.err(span, "cnexp cannot differentiate this equation; use METHOD derivimplicit"))?;
+                if a.is(0.0) {
+                    add(x.clone(), mul(dt, f))
+                } else {
+                    // x + (1 - exp(dt*a)) * (-b/a - x), b = f at x = 0
+                    let b = at_zero(&f, x);
+                    let decay = E::bin(F2::Sub, E::Num(1.0), E::F1(F1::Exp, Box::new(E::bin(F2::Mul, dt, a.clone()))));
+                    let target = E::bin(F2::Sub, E::bin(F2::Div, neg(b), a), x.clone());
+                    E::bin(F2::Add, x.clone(), E::bin(F2::Mul, decay, target))
+                }
+            }
+        };
+        let r = self.emit(&new)?;
+        self.assign(x, r, span)
+    }
+
+    /// Stores for everything written, and the finished block.
+    fn finish(mut self) -> Block {
+        for l in std::mem::take(&mut self.written) {
+            if l != Loc::V {
+                let r = self.homes[&l];
+                self.b.stores.push((r, l));
+            }
+        }
+        self.b
+    }
+}
+
+type Block_ = crate::ast::Block;
+
+/// Compiles a parsed module.
+pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
+    let err = |span: Span, msg: String| ParseError { file: file.to_string(), line: span.line, col: span.col, message: msg };
+    let mut kind = None;
+    let mut name = String::new();
+    let mut range: Vec<String> = Vec::new();
+    let mut global: Vec<String> = Vec::new();
+    let mut useions: Vec<&UseIon> = Vec::new();
+    let mut nonspecific: Vec<String> = Vec::new();
+    let mut electrode: Vec<String> = Vec::new();
+    let mut names: HashMap<String, Name> = HashMap::new();
+    let mut params: Vec<&ParamDecl> = Vec::new();
+    let mut assigned: Vec<&VarDecl> = Vec::new();
+    let mut states: Vec<&VarDecl> = Vec::new();
+    let mut funcs = HashMap::new();
+    let mut derivs = HashMap::new();
+    let (mut initial, mut breakpoint, mut net_receive) = (None, None, None);
+    for item in &m.items {
+        match &item.kind {
+            ItemKind::Neuron(stmts) => {
+                for s in stmts {
+                    match &s.kind {
+                        NeuronStmtKind::Suffix { kind: k, name: n } => {
+                            kind = Some(match k {
+                                SuffixKind::Suffix => MechKind::Density,
+                                SuffixKind::PointProcess => MechKind::Point,
+                                SuffixKind::ArtificialCell => MechKind::Artificial,
+                            });
+                            name = n.name.clone();
+                        }
+                        NeuronStmtKind::UseIon(u) => useions.push(u),
+                        NeuronStmtKind::NonspecificCurrent(v) => nonspecific.extend(v.iter().map(|i| i.name.clone())),
+                        NeuronStmtKind::ElectrodeCurrent(v) => electrode.extend(v.iter().map(|i| i.name.clone())),
+                        NeuronStmtKind::Range(v) => range.extend(v.iter().map(|i| i.name.clone())),
+                        NeuronStmtKind::Global(v) => global.extend(v.iter().map(|i| i.name.clone())),
+                        NeuronStmtKind::Pointer(v) | NeuronStmtKind::BbcorePointer(v) => {
+                            return Err(err(s.span, format!("POINTER {} is not supported yet", v[0].name)));
+                        }
+                        NeuronStmtKind::Random(v) => return Err(err(s.span, format!("RANDOM {} is not supported yet", v[0].name))),
+                        _ => {}
+                    }
+                }
+            }
+            ItemKind::Define { name: n, value } => {
+                names.insert(n.name.clone(), Name::Const(*value as f64));
+            }
+            ItemKind::Units(stmts) => {
+                for s in stmts {
+                    match &s.kind {
+                        UnitsStmtKind::Value { name: n, value, .. } => {
+                            names.insert(n.name.clone(), Name::Const(value.value));
+                        }
+                        UnitsStmtKind::Factor { name: n, from, to } => {
+                            let v = unit_factor(&from.text, &to.text).ok_or_else(|| err(s.span, format!("unknown unit conversion ({}) -> ({})", from.text, to.text)))?;
+                            names.insert(n.name.clone(), Name::Const(v));
+                        }
+                        UnitsStmtKind::Alias { .. } => {}
+                    }
+                }
+            }
+            ItemKind::Constant(cs) => {
+                for c in cs {
+                    names.insert(c.name.name.clone(), Name::Const(c.value.value));
+                }
+            }
+            ItemKind::Parameter(ps) => params.extend(ps),
+            ItemKind::Assigned(vs) => assigned.extend(vs),
+            ItemKind::State(vs) => states.extend(vs),
+            ItemKind::Initial(b) => initial = Some(b),
+            ItemKind::Breakpoint(b) => breakpoint = Some(b),
+            ItemKind::Procedure(c) => {
+                funcs.insert(c.name.name.clone(), (c, false));
+            }
+            ItemKind::Function(c) => {
+                funcs.insert(c.name.name.clone(), (c, true));
+            }
+            ItemKind::Derivative(s) => {
+                derivs.insert(s.name.name.clone(), s);
+            }
+            ItemKind::NetReceive { args, body } => net_receive = Some((args, body)),
+            ItemKind::Verbatim(_) => return Err(err(item.span, "VERBATIM blocks hold C code, which nerve does not compile".into())),
+            ItemKind::Kinetic(s) | ItemKind::Linear(s) | ItemKind::NonLinear(s) | ItemKind::Discrete(s) => {
+                return Err(err(item.span, format!("{}: KINETIC, LINEAR, NONLINEAR and DISCRETE blocks are not supported yet", s.name.name)));
+            }
+            ItemKind::FunctionTable { name: n, .. } => return Err(err(item.span, format!("FUNCTION_TABLE {} is not supported yet", n.name))),
+            ItemKind::Before(..) | ItemKind::After(..) => return Err(err(item.span, "BEFORE/AFTER blocks are not supported yet".into())),
+            ItemKind::Constructor(_) | ItemKind::Destructor(_) => return Err(err(item.span, "CONSTRUCTOR/DESTRUCTOR hold C code, which nerve does not compile".into())),
+            _ => {}
+        }
+    }
+    let kind = kind.ok_or_else(|| err(m.span, "no SUFFIX, POINT_PROCESS or ARTIFICIAL_CELL in the NEURON block".into()))?;
+
+    // Ions.
+    let mut ions = Vec::new();
+    let mut ion_names: HashMap<String, (usize, IonField)> = HashMap::new();
+    let mut currents_written: Vec<(usize, String)> = Vec::new();
+    for (k, u) in useions.iter().enumerate() {
+        let ion = &u.ion.name;
+        let (mut conc, mut rev) = (0u8, 0u8);
+        for r in &u.read {
+            let f = IonField::of_name(ion, &r.name).ok_or_else(|| err(r.span, format!("{} is not a variable of ion {ion}", r.name)))?;
+            match f {
+                IonField::Ci | IonField::Co => conc = 1,
+                IonField::Erev => rev = 1,
+                _ => {}
+            }
+            ion_names.insert(r.name.clone(), (k, f));
+        }
+        for w in &u.write {
+            let f = IonField::of_name(ion, &w.name).ok_or_else(|| err(w.span, format!("{} is not a variable of ion {ion}", w.name)))?;
+            match f {
+                IonField::Ci | IonField::Co => conc = 3,
+                IonField::Erev => rev = 3,
+                IonField::Cur => currents_written.push((k, w.name.clone())),
+                IonField::Dcur => {}
+            }
+            ion_names.insert(w.name.clone(), (k, f));
+        }
+        ions.push(IonUse { ion: ion.clone(), valence: u.valence.as_ref().map(|n| n.value), conc, rev });
+    }
+
+    // Variables: columns, globals, ion and special names.
+    let mut vars: Vec<VarSpec> = Vec::new();
+    let mut globals: Vec<VarSpec> = Vec::new();
+    let special = |n: &str| -> Option<Loc> {
+        match n {
+            "v" => Some(Loc::V),
+            "t" => Some(Loc::T),
+            "dt" => Some(Loc::Dt),
+            "celsius" => Some(Loc::Celsius),
+            "area" => Some(Loc::Area),
+            _ => None,
+        }
+    };
+    let mut declare = |n: &Ident, default: f64, vk: VarKind, is_range: bool, names: &mut HashMap<String, Name>| -> CResult<()> {
+        if let Some(l) = special(&n.name) {
+            names.insert(n.name.clone(), Name::Loc(l));
+            return Ok(());
+        }
+        if n.name == "diam" {
+            return Err(err(n.span, "reading diam in a mechanism is not supported yet".into()));
+        }
+        if let Some(&(k, f)) = ion_names.get(&n.name) {
+            if f == IonField::Cur && currents_written.iter().any(|(_, c)| c == &n.name) {
+                let mut s = VarSpec::new(&n.name, 0.0, VarKind::Assigned);
+                s.hidden = true;
+                vars.push(s);
+                names.insert(n.name.clone(), Name::Loc(Loc::Col(vars.len() - 1)));
+            } else {
+                names.insert(n.name.clone(), Name::Loc(Loc::Ion(k, f)));
+            }
+            return Ok(());
+        }
+        if is_range {
+            vars.push(VarSpec::new(&n.name, default, vk));
+            names.insert(n.name.clone(), Name::Loc(Loc::Col(vars.len() - 1)));
+        } else {
+            globals.push(VarSpec::new(&n.name, default, vk));
+            names.insert(n.name.clone(), Name::Loc(Loc::Global(globals.len() - 1)));
+        }
+        Ok(())
+    };
+    let is_current = |n: &str| nonspecific.iter().chain(&electrode).any(|c| c == n);
+    for p in &params {
+        if p.size.is_some() {
+            return Err(err(p.span, format!("PARAMETER array {} is not supported yet", p.name.name)));
+        }
+        let r = range.contains(&p.name.name) || is_current(&p.name.name);
+        declare(&p.name, p.value.as_ref().map_or(0.0, |v| v.value), VarKind::Parameter, r, &mut names)?;
+    }
+    for a in &assigned {
+        if a.size.is_some() {
+            return Err(err(a.span, format!("ASSIGNED array {} is not supported yet", a.name.name)));
+        }
+        let r = !global.contains(&a.name.name);
+        declare(&a.name, 0.0, VarKind::Assigned, r, &mut names)?;
+    }
+    let mut state_init: Vec<(Loc, f64)> = Vec::new();
+    for s in &states {
+        if s.size.is_some() {
+            return Err(err(s.span, format!("STATE array {} is not supported yet", s.name.name)));
+        }
+        declare(&s.name, 0.0, VarKind::State, true, &mut names)?;
+        if let Some(Name::Loc(l @ Loc::Col(_))) = names.get(&s.name.name) {
+            state_init.push((*l, s.start.as_ref().map_or(0.0, |v| v.value)));
+        }
+    }
+    for c in nonspecific.iter().chain(&electrode) {
+        if !names.contains_key(c) {
+            vars.push(VarSpec::new(c, 0.0, VarKind::Assigned));
+            names.insert(c.clone(), Name::Loc(Loc::Col(vars.len() - 1)));
+        }
+    }
+    for n in ["v", "t", "dt", "celsius"] {
+        names.entry(n.to_string()).or_insert(Name::Loc(special(n).unwrap()));
+    }
+    for (n, &(k, f)) in &ion_names {
+        names.entry(n.clone()).or_insert(Name::Loc(Loc::Ion(k, f)));
+    }
+    if let Some(g) = global.iter().find(|g| !names.contains_key(*g)) {
+        return Err(err(m.span, format!("GLOBAL {g} is not declared in PARAMETER or ASSIGNED")));
+    }
+    for r in &range {
+        if !names.contains_key(r) {
+            return Err(err(m.span, format!("RANGE {r} is not declared in PARAMETER, ASSIGNED or STATE")));
+        }
+    }
+
+    // Currents in the order NEURON sums them.
+    let col_of = |n: &str, names: &HashMap<String, Name>| match names.get(n) {
+        Some(Name::Loc(Loc::Col(c))) => Some(*c),
+        _ => None,
+    };
+    let currents: Vec<(usize, usize)> = currents_written.iter().filter_map(|(k, n)| Some((*k, col_of(n, &names)?))).collect();
+    let other_currents: Vec<usize> = nonspecific.iter().chain(&electrode).filter_map(|n| col_of(n, &names)).collect();
+
+    // Tables.
+    let mut table_stmts = HashMap::new();
+    for (fname, (f, _)) in &funcs {
+        for s in &f.body.stmts {
+            if let StmtKind::Table(t) = &s.kind {
+                if f.args.len() != 1 {
+                    return Err(err(s.span, format!("TABLE in {fname}: a tabulated PROCEDURE or FUNCTION takes exactly one argument")));
+                }
+                table_stmts.insert(fname.clone(), t);
+            }
+        }
+    }
+    let usetable = if table_stmts.is_empty() {
+        None
+    } else {
+        globals.push(VarSpec::new("usetable", 1.0, VarKind::Parameter));
+        names.insert("usetable".into(), Name::Loc(Loc::Global(globals.len() - 1)));
+        Some(globals.len() - 1)
+    };
+    let mut cx = Ctx {
+        file: file.to_string(),
+        names,
+        funcs,
+        derivs,
+        table_of: HashMap::new(),
+        tables: Vec::new(),
+        table_stmts,
+        usetable,
+        currents,
+        other_currents,
+    };
+    let mut tab_names: Vec<&String> = cx.table_stmts.keys().collect();
+    tab_names.sort();
+    let tab_names: Vec<String> = tab_names.into_iter().cloned().collect();
+    let mut offset = 0;
+    for fname in tab_names {
+        let spec = build_table(&cx, &fname, offset)?;
+        offset += spec.size();
+        cx.table_of.insert(fname, cx.tables.len());
+        cx.tables.push(spec);
+    }
+
+    // INITIAL: states from their start values, then the block.
+    let mut g = Gen::new(&cx);
+    for &(l, v) in &state_init {
+        let c = g.konst(v);
+        g.assign(&E::Loc(l), c, m.span)?;
+    }
+    if let Some(b) = initial {
+        g.block(b)?;
+    }
+    let initial = g.finish();
+
+    // BREAKPOINT: SOLVEs make the state block; the rest is the current.
+    let (mut current, mut state) = (None, None);
+    if let Some(bp) = breakpoint {
+        let mut sg = Gen::new(&cx);
+        let mut cg = Gen::new(&cx);
+        let mut any_solve = false;
+        for s in &bp.stmts {
+            if let StmtKind::Solve(sv) = &s.kind {
+                any_solve = true;
+                solve(&mut sg, sv, s.span)?;
+            } else {
+                cg.stmt(s)?;
+            }
+        }
+        let mut total: Option<Reg> = None;
+        let mut ion_regs = Vec::new();
+        for &(k, c) in &cx.currents {
+            let r = cg.home(Loc::Col(c));
+            ion_regs.push((k, r));
+            total = Some(sum(&mut cg, total, r));
+        }
+        for &c in &cx.other_currents {
+            let r = cg.home(Loc::Col(c));
+            total = Some(sum(&mut cg, total, r));
+        }
+        let total = total.unwrap_or_else(|| cg.konst(0.0));
+        current = Some((cg.finish(), total, ion_regs));
+        if any_solve {
+            state = Some(sg.finish());
+        }
+    }
+    if !cx.currents.is_empty() || !cx.other_currents.is_empty() {
+        if kind == MechKind::Artificial {
+            return Err(err(m.span, "an ARTIFICIAL_CELL has no membrane current".into()));
+        }
+    } else if current.as_ref().is_some_and(|(b, _, _)| b.ops.is_empty() && b.stores.is_empty()) {
+        current = None;
+    }
+
+    // NET_RECEIVE.
+    let mut nweights = 0;
+    let net_receive = match net_receive {
+        Some((args, body)) => {
+            nweights = args.len();
+            let mut g = Gen::new(&cx);
+            let mut scope = HashMap::new();
+            for (k, a) in args.iter().enumerate() {
+                let r = g.home(Loc::Arg(k));
+                scope.insert(a.name.name.clone(), r);
+                g.written.push(Loc::Arg(k));
+            }
+            let f = g.home(Loc::Flag);
+            scope.insert("flag".to_string(), f);
+            g.scopes.push(scope);
+            for s in &body.stmts {
+                if let StmtKind::Initial(_) = s.kind {
+                    return Err(err(s.span, "INITIAL inside NET_RECEIVE is not supported yet".into()));
+                }
+                g.stmt(s)?;
+            }
+            let b = g.finish();
+            if let Some((_, l)) = b.loads.iter().find(|(_, l)| matches!(l, Loc::V | Loc::Ion(..) | Loc::Area)) {
+                return Err(err(body.span, format!("NET_RECEIVE reads {l:?}, which nerve does not provide to events yet")));
+            }
+            Some(b)
+        }
+        None => None,
+    };
+    Ok(Compiled {
+        name,
+        kind,
+        vars,
+        globals,
+        ions,
+        electrode: !electrode.is_empty(),
+        initial,
+        current,
+        state,
+        net_receive,
+        nweights,
+        tables: cx.tables,
+    })
+}
+
+fn sum(g: &mut Gen, acc: Option<Reg>, r: Reg) -> Reg {
+    match acc {
+        None => {
+            // _current = 0; _current += i  (0 + i keeps -0 and NaN as C does)
+            let z = g.konst(0.0);
+            let d = g.reg();
+            g.b.ops.push(Op::F2(F2::Add, d, z, r));
+            d
+        }
+        Some(a) => {
+            let d = g.reg();
+            g.b.ops.push(Op::F2(F2::Add, d, a, r));
+            d
+        }
+    }
+}
+
+/// A SOLVE statement of BREAKPOINT, emitted into the state block.
+fn solve(g: &mut Gen, sv: &Solve, span: Span) -> CResult<()> {
+    let name = &sv.name.name;
+    let method = sv.method.as_ref().map(|m| m.name.name.as_str());
+    if let Some(d) = g.cx.derivs.get(name) {
+        let m = match method {
+            Some("cnexp") => Method::Cnexp,
+            Some("euler") => Method::Euler,
+            Some(other) => return Err(g.cx.err(span, format!("SOLVE {name} METHOD {other}: only cnexp and euler are supported yet"))),
+            None => return Err(g.cx.err(span, format!("SOLVE {name} needs a METHOD"))),
+        };
+        g.method = Some(m);
+        let r = g.block(&d.body);
+        g.method = None;
+        return r;
+    }
+    if let Some((f, false)) = g.cx.funcs.get(name) {
+        if !f.args.is_empty() {
+            return Err(g.cx.err(span, format!("SOLVE {name}: a SOLVEd PROCEDURE takes no arguments")));
+        }
+        g.call(name, Vec::new(), span)?;
+        return Ok(());
+    }
+    Err(g.cx.err(span, format!("SOLVE {name}: no DERIVATIVE block or PROCEDURE of that name")))
+}
+
+/// The spec of the TABLE in callable `fname`.
+fn build_table(cx: &Ctx, fname: &str, offset: usize) -> CResult<TableSpec> {
+    let t = cx.table_stmts[fname];
+    let (f, is_func) = cx.funcs[fname];
+    let mut depend = Vec::new();
+    for d in &t.depend {
+        match cx.names.get(&d.name) {
+            Some(Name::Loc(l @ (Loc::Global(_) | Loc::Celsius))) => depend.push(*l),
+            _ => return Err(cx.err(d.span, format!("TABLE DEPEND {}: only GLOBALs and celsius can be dependencies", d.name))),
+        }
+    }
+    // FROM and TO.
+    let mut bg = Gen::new(cx);
+    bg.building = true;
+    bg.b.nregs = 2;
+    let lo = bg.resolve(&t.from)?;
+    let hi = bg.resolve(&t.to)?;
+    let (lo, hi) = (bg.emit(&lo)?, bg.emit(&hi)?);
+    bg.b.ops.push(Op::Mov(0, lo));
+    bg.b.ops.push(Op::Mov(1, hi));
+    let bounds = bg.finish();
+    // The body at x.
+    let mut g = Gen::new(cx);
+    g.building = true;
+    let x = g.home(Loc::TableX);
+    let res = g.call(fname, vec![x], f.name.span)?;
+    let outs: Vec<Reg> = if is_func {
+        vec![res.unwrap()]
+    } else {
+        let mut outs = Vec::new();
+        for v in &t.vars {
+            match g.lookup(&v.name) {
+                Some(E::Loc(l)) => outs.push(g.home(l)),
+                _ => return Err(cx.err(v.span, format!("TABLE {}: not a variable of the mechanism", v.name))),
+            }
+        }
+        outs
+    };
+    let mut build = g.finish();
+    build.stores.retain(|(_, l)| matches!(l, Loc::Global(_)));
+    Ok(TableSpec {
+        name: fname.to_string(),
+        n: t.with.value.max(1) as usize,
+        nout: outs.len(),
+        offset,
+        depend,
+        bounds,
+        build,
+        outs,
+        usetable: cx.usetable.unwrap(),
+    })
+}

@@ -1,0 +1,326 @@
+//! The executable form of a mechanism's blocks: straight-line register code
+//! over lanes. Every register holds one value per lane (one lane per
+//! instance), each op is a loop over the lanes that the compiler vectorises,
+//! and `if`/`while` become masks (both branches run; assignments select).
+//! Jumps only test values that are the same in every lane (`usetable`).
+
+use std::fmt;
+
+/// Instances evaluated together.
+pub const LANES: usize = 16;
+
+pub type Reg = u32;
+
+/// Where a block's variable lives between evaluations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Loc {
+    /// A per-instance column of the mechanism's data.
+    Col(usize),
+    /// A GLOBAL of the mechanism.
+    Global(usize),
+    /// The membrane potential at the instance's node (a local copy).
+    V,
+    T,
+    Dt,
+    Celsius,
+    /// Field `f` of the mechanism's `k`th ion at the instance's node.
+    Ion(usize, cable::ion::IonField),
+    /// NET_RECEIVE argument k (a NetCon weight slot).
+    Arg(usize),
+    /// NET_RECEIVE's flag.
+    Flag,
+    /// The x values a TABLE is built at.
+    TableX,
+    /// The segment area (µm²).
+    Area,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum F1 {
+    Exp,
+    Log,
+    Log10,
+    Fabs,
+    Sqrt,
+    Sin,
+    Cos,
+    Tan,
+    Tanh,
+    Sinh,
+    Cosh,
+    Atan,
+    Asin,
+    Acos,
+    Floor,
+    Ceil,
+    Neg,
+    Not,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum F2 {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Pow,
+    Fmod,
+    Atan2,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Eq,
+    Ne,
+    And,
+    Or,
+    /// a && !b (masks).
+    AndNot,
+    Min,
+    Max,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Op {
+    Const(Reg, f64),
+    Mov(Reg, Reg),
+    F1(F1, Reg, Reg),
+    F2(F2, Reg, Reg, Reg),
+    /// dst = mask != 0 ? a : b.
+    Select(Reg, Reg, Reg, Reg),
+    /// Table lookup: outputs to `out..out + n` from table `tab` at x.
+    Table { tab: usize, x: Reg, out: Reg, n: u32 },
+    /// Continue at `target` if lane 0 of the register is zero.
+    JumpIfZero(Reg, u32),
+    /// Continue at `target` if the mask is zero in every active lane.
+    JumpIfNone(Reg, u32),
+    Jump(u32),
+    /// net_send(delay, flag) in the lanes of the mask.
+    NetSend { mask: Option<Reg>, delay: Reg, flag: Reg },
+    /// net_event(t) in the lanes of the mask.
+    NetEvent { mask: Option<Reg>, t: Reg },
+}
+
+/// A compiled block: loads, ops, stores.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Block {
+    pub nregs: u32,
+    pub loads: Vec<(Reg, Loc)>,
+    pub ops: Vec<Op>,
+    pub stores: Vec<(Reg, Loc)>,
+}
+
+/// A TABLE: the outputs at N+1 points from `tmin`, and what it was built for.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TableSpec {
+    pub name: String,
+    pub n: usize,
+    pub nout: usize,
+    /// Offset of this table's storage in `MechData::tables`:
+    /// [made, tmin, mfac, saved depends…, outputs (nout × (n+1))].
+    pub offset: usize,
+    pub depend: Vec<Loc>,
+    /// Computes FROM and TO into registers 0 and 1.
+    pub bounds: Block,
+    /// Runs the tabulated body at x = `Loc::TableX`.
+    pub build: Block,
+    /// Registers of `build` holding the outputs.
+    pub outs: Vec<Reg>,
+    /// Global index of `usetable`.
+    pub usetable: usize,
+}
+
+impl TableSpec {
+    pub fn size(&self) -> usize {
+        3 + self.depend.len() + self.nout * (self.n + 1)
+    }
+}
+
+/// NEURON's exp() for mechanisms: 0 below -700, exp(700) above 700.
+#[inline(always)]
+pub fn hoc_exp(x: f64) -> f64 {
+    if x < -700.0 {
+        0.0
+    } else if x > 700.0 {
+        700f64.exp()
+    } else {
+        x.exp()
+    }
+}
+
+/// Side effects a block asks of its caller, lane by lane.
+pub trait Effects {
+    fn net_send(&mut self, lane: usize, delay: f64, flag: f64);
+    fn net_event(&mut self, lane: usize, t: f64);
+}
+
+/// Runs `ops` on registers `r` (`nregs × LANES`) for the first `n` lanes.
+pub fn exec(ops: &[Op], r: &mut [f64], n: usize, tables: &[f64], specs: &[TableSpec], fx: &mut dyn Effects) {
+    let mut pc = 0usize;
+    macro_rules! lanes {
+        ($k:expr) => {{
+            let o = $k as usize * LANES;
+            o..o + LANES
+        }};
+    }
+    while pc < ops.len() {
+        match ops[pc] {
+            Op::Const(d, c) => r[lanes!(d)].fill(c),
+            Op::Mov(d, a) => r.copy_within(lanes!(a), d as usize * LANES),
+            Op::F1(f, d, a) => {
+                let (d, a) = (d as usize * LANES, a as usize * LANES);
+                macro_rules! map {
+                    ($e:expr) => {
+                        for l in 0..LANES {
+                            let x = r[a + l];
+                            r[d + l] = $e(x);
+                        }
+                    };
+                }
+                match f {
+                    F1::Exp => map!(hoc_exp),
+                    F1::Log => map!(f64::ln),
+                    F1::Log10 => map!(f64::log10),
+                    F1::Fabs => map!(f64::abs),
+                    F1::Sqrt => map!(f64::sqrt),
+                    F1::Sin => map!(f64::sin),
+                    F1::Cos => map!(f64::cos),
+                    F1::Tan => map!(f64::tan),
+                    F1::Tanh => map!(f64::tanh),
+                    F1::Sinh => map!(f64::sinh),
+                    F1::Cosh => map!(f64::cosh),
+                    F1::Atan => map!(f64::atan),
+                    F1::Asin => map!(f64::asin),
+                    F1::Acos => map!(f64::acos),
+                    F1::Floor => map!(f64::floor),
+                    F1::Ceil => map!(f64::ceil),
+                    F1::Neg => map!(|x: f64| -x),
+                    F1::Not => map!(|x: f64| (x == 0.0) as i32 as f64),
+                }
+            }
+            Op::F2(f, d, a, b) => {
+                let (d, a, b) = (d as usize * LANES, a as usize * LANES, b as usize * LANES);
+                macro_rules! zip {
+                    ($e:expr) => {
+                        for l in 0..LANES {
+                            let (x, y) = (r[a + l], r[b + l]);
+                            r[d + l] = $e(x, y);
+                        }
+                    };
+                }
+                let t = |c: bool| c as i32 as f64;
+                match f {
+                    F2::Add => zip!(|x, y| x + y),
+                    F2::Sub => zip!(|x, y| x - y),
+                    F2::Mul => zip!(|x, y| x * y),
+                    F2::Div => zip!(|x, y| x / y),
+                    F2::Pow => zip!(f64::powf),
+                    F2::Fmod => zip!(|x: f64, y: f64| x % y),
+                    F2::Atan2 => zip!(f64::atan2),
+                    F2::Lt => zip!(|x, y| t(x < y)),
+                    F2::Le => zip!(|x, y| t(x <= y)),
+                    F2::Gt => zip!(|x, y| t(x > y)),
+                    F2::Ge => zip!(|x, y| t(x >= y)),
+                    F2::Eq => zip!(|x, y| t(x == y)),
+                    F2::Ne => zip!(|x, y| t(x != y)),
+                    F2::And => zip!(|x, y| t(x != 0.0 && y != 0.0)),
+                    F2::Or => zip!(|x, y| t(x != 0.0 || y != 0.0)),
+                    F2::AndNot => zip!(|x, y| t(x != 0.0 && y == 0.0)),
+                    F2::Min => zip!(f64::min),
+                    F2::Max => zip!(f64::max),
+                }
+            }
+            Op::Select(d, m, a, b) => {
+                let (d, m, a, b) = (d as usize * LANES, m as usize * LANES, a as usize * LANES, b as usize * LANES);
+                for l in 0..LANES {
+                    r[d + l] = if r[m + l] != 0.0 { r[a + l] } else { r[b + l] };
+                }
+            }
+            Op::Table { tab, x, out, n: nout } => {
+                let s = &specs[tab];
+                let t = &tables[s.offset..s.offset + s.size()];
+                let (tmin, mfac) = (t[1], t[2]);
+                let vals = &t[3 + s.depend.len()..];
+                let np = s.n + 1;
+                let x = x as usize * LANES;
+                for l in 0..LANES {
+                    let xi = mfac * (r[x + l] - tmin);
+                    for k in 0..nout as usize {
+                        let col = &vals[k * np..(k + 1) * np];
+                        r[(out as usize + k) * LANES + l] = if xi.is_nan() {
+                            xi
+                        } else if xi <= 0.0 {
+                            col[0]
+                        } else if xi >= s.n as f64 {
+                            col[s.n]
+                        } else {
+                            let i = xi as usize;
+                            col[i] + (xi - i as f64) * (col[i + 1] - col[i])
+                        };
+                    }
+                }
+            }
+            Op::JumpIfZero(c, target) => {
+                if r[c as usize * LANES] == 0.0 {
+                    pc = target as usize;
+                    continue;
+                }
+            }
+            Op::JumpIfNone(m, target) => {
+                let m = m as usize * LANES;
+                if r[m..m + n].iter().all(|&x| x == 0.0) {
+                    pc = target as usize;
+                    continue;
+                }
+            }
+            Op::Jump(target) => {
+                pc = target as usize;
+                continue;
+            }
+            Op::NetSend { mask, delay, flag } => {
+                for l in 0..n {
+                    if mask.is_none_or(|m| r[m as usize * LANES + l] != 0.0) {
+                        fx.net_send(l, r[delay as usize * LANES + l], r[flag as usize * LANES + l]);
+                    }
+                }
+            }
+            Op::NetEvent { mask, t } => {
+                for l in 0..n {
+                    if mask.is_none_or(|m| r[m as usize * LANES + l] != 0.0) {
+                        fx.net_event(l, r[t as usize * LANES + l]);
+                    }
+                }
+            }
+        }
+        pc += 1;
+    }
+}
+
+impl fmt::Display for Block {
+    /// A readable listing (for snapshots and debugging).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (r, l) in &self.loads {
+            writeln!(f, "  r{r} <- {l:?}")?;
+        }
+        for (k, op) in self.ops.iter().enumerate() {
+            let s = match op {
+                Op::Const(d, c) => format!("r{d} = {c:?}"),
+                Op::Mov(d, a) => format!("r{d} = r{a}"),
+                Op::F1(g, d, a) => format!("r{d} = {g:?}(r{a})"),
+                Op::F2(g, d, a, b) => format!("r{d} = {g:?}(r{a}, r{b})"),
+                Op::Select(d, m, a, b) => format!("r{d} = r{m} ? r{a} : r{b}"),
+                Op::Table { tab, x, out, n } => format!("r{out}..+{n} = table{tab}(r{x})"),
+                Op::JumpIfZero(c, t) => format!("if r{c} == 0 goto {t}"),
+                Op::JumpIfNone(m, t) => format!("if none r{m} goto {t}"),
+                Op::Jump(t) => format!("goto {t}"),
+                Op::NetSend { mask, delay, flag } => format!("net_send(r{delay}, r{flag}) mask {mask:?}"),
+                Op::NetEvent { mask, t } => format!("net_event(r{t}) mask {mask:?}"),
+            };
+            writeln!(f, "  {k:3}: {s}")?;
+        }
+        for (r, l) in &self.stores {
+            writeln!(f, "  r{r} -> {l:?}")?;
+        }
+        Ok(())
+    }
+}

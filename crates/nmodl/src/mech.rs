@@ -1,0 +1,348 @@
+//! A compiled .mod file as a [`cable::mechanism::Mechanism`]: its blocks run
+//! over the instances in chunks of [`LANES`], as NEURON's translated
+//! nrn_init, nrn_cur, nrn_state and NET_RECEIVE do per instance.
+
+use cable::ion::{IonNodes, IonUse};
+use cable::mechanism::{apply, EventCtx, MechData, MechKind, Mechanism, NodeView, VarSpec};
+
+use crate::compile::Compiled;
+use crate::ir::{exec, Block, Effects, Loc, LANES};
+
+pub struct NmodlMechanism {
+    pub c: Compiled,
+    /// Model ion type of each of `c.ions`.
+    ion_types: Vec<usize>,
+}
+
+impl NmodlMechanism {
+    pub fn new(c: Compiled) -> Self {
+        let n = c.ions.len();
+        NmodlMechanism { c, ion_types: (0..n).collect() }
+    }
+}
+
+/// What loads read besides the mechanism's own data.
+struct Env<'a> {
+    v: &'a [f64],
+    area: &'a [f64],
+    voff: f64,
+    t: f64,
+    dt: f64,
+    celsius: f64,
+    flag: f64,
+    xs: &'a [f64],
+    /// Columns read as their defaults (a TABLE build has no instance).
+    defaults: Option<&'a [VarSpec]>,
+}
+
+impl<'a> Env<'a> {
+    fn bare(t: f64, dt: f64, celsius: f64) -> Self {
+        Env { v: &[], area: &[], voff: 0.0, t, dt, celsius, flag: 0.0, xs: &[], defaults: None }
+    }
+    fn nodes(n: &NodeView<'a>, voff: f64) -> Self {
+        Env { v: n.v, area: n.area, voff, t: n.t, dt: n.dt, celsius: n.celsius, flag: 0.0, xs: &[], defaults: None }
+    }
+}
+
+struct NoEffects;
+impl Effects for NoEffects {
+    fn net_send(&mut self, _: usize, _: f64, _: f64) {}
+    fn net_event(&mut self, _: usize, _: f64) {}
+}
+
+/// Events asked for by INITIAL, per lane.
+#[derive(Default)]
+struct Collect {
+    sends: Vec<(usize, f64, f64)>,
+    events: Vec<(usize, f64)>,
+}
+impl Effects for Collect {
+    fn net_send(&mut self, lane: usize, delay: f64, flag: f64) {
+        self.sends.push((lane, delay, flag));
+    }
+    fn net_event(&mut self, lane: usize, t: f64) {
+        self.events.push((lane, t));
+    }
+}
+
+struct EventEffects<'a, 'b>(&'a mut EventCtx<'b>);
+impl Effects for EventEffects<'_, '_> {
+    fn net_send(&mut self, _: usize, delay: f64, flag: f64) {
+        let t = self.0.t + delay;
+        self.0.self_events.push((t, flag));
+    }
+    fn net_event(&mut self, _: usize, t: f64) {
+        self.0.spikes.push(t);
+    }
+}
+
+impl NmodlMechanism {
+    fn load(&self, b: &Block, r: &mut [f64], idx: &[u32], d: &MechData, env: &Env, ions: &[IonNodes], args: &[f64]) {
+        let n = idx.len();
+        for &(reg, loc) in &b.loads {
+            let o = reg as usize * LANES;
+            let lanes = &mut r[o..o + LANES];
+            match loc {
+                Loc::Col(c) => match env.defaults {
+                    Some(def) => lanes.fill(def[c].default),
+                    None => {
+                        let col = &d.cols[c];
+                        for l in 0..n {
+                            lanes[l] = col[idx[l] as usize];
+                        }
+                    }
+                },
+                Loc::Global(g) => lanes.fill(d.globals[g]),
+                Loc::V => {
+                    for l in 0..n {
+                        lanes[l] = env.v[d.node[idx[l] as usize] as usize] + env.voff;
+                    }
+                }
+                Loc::Area => {
+                    for l in 0..n {
+                        lanes[l] = env.area[d.node[idx[l] as usize] as usize];
+                    }
+                }
+                Loc::T => lanes.fill(env.t),
+                Loc::Dt => lanes.fill(env.dt),
+                Loc::Celsius => lanes.fill(env.celsius),
+                Loc::Ion(k, f) => {
+                    let a = ions[self.ion_types[k]].field(f);
+                    for l in 0..n {
+                        lanes[l] = a[d.node[idx[l] as usize] as usize];
+                    }
+                }
+                Loc::Arg(k) => lanes.fill(args.get(k).copied().unwrap_or(0.0)),
+                Loc::Flag => lanes.fill(env.flag),
+                Loc::TableX => lanes[..n].copy_from_slice(env.xs),
+            }
+            if n > 0 && n < LANES {
+                let last = lanes[n - 1];
+                lanes[n..].fill(last);
+            }
+        }
+    }
+
+    fn store(&self, b: &Block, r: &[f64], idx: &[u32], d: &mut MechData, ions: &mut [IonNodes], args: &mut [f64]) {
+        let n = idx.len();
+        for &(reg, loc) in &b.stores {
+            let lanes = &r[reg as usize * LANES..][..LANES];
+            match loc {
+                Loc::Col(c) => {
+                    let col = &mut d.cols[c];
+                    for l in 0..n {
+                        col[idx[l] as usize] = lanes[l];
+                    }
+                }
+                Loc::Global(g) => d.globals[g] = lanes[n - 1],
+                Loc::Ion(k, f) => {
+                    let a = ions[self.ion_types[k]].field_mut(f);
+                    for l in 0..n {
+                        a[d.node[idx[l] as usize] as usize] = lanes[l];
+                    }
+                }
+                Loc::Arg(k) => {
+                    if let Some(a) = args.get_mut(k) {
+                        *a = lanes[0];
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Runs a block over `idx` (at most LANES instances): load, execute, store.
+    #[allow(clippy::too_many_arguments)]
+    fn run(&self, b: &Block, work: &mut Vec<f64>, d: &mut MechData, idx: &[u32], env: &Env, ions: &mut [IonNodes], args: &mut [f64], fx: &mut dyn Effects) {
+        let need = b.nregs as usize * LANES;
+        if work.len() < need {
+            work.resize(need, 0.0);
+        }
+        self.load(b, work, idx, d, env, ions, args);
+        exec(&b.ops, work, idx.len(), &d.tables, &self.c.tables, fx);
+        self.store(b, work, idx, d, ions, args);
+    }
+
+    /// Runs `b` over all instances in `data.order`.
+    fn run_all(&self, b: &Block, data: &mut MechData, env: &Env, ions: &mut [IonNodes]) {
+        let mut work = std::mem::take(&mut data.work);
+        let order = std::mem::take(&mut data.order);
+        for idx in order.chunks(LANES) {
+            self.run(b, &mut work, data, idx, env, ions, &mut [], &mut NoEffects);
+        }
+        data.order = order;
+        data.work = work;
+    }
+}
+
+impl Mechanism for NmodlMechanism {
+    fn name(&self) -> &str {
+        &self.c.name
+    }
+    fn kind(&self) -> MechKind {
+        self.c.kind
+    }
+    fn vars(&self) -> &[VarSpec] {
+        &self.c.vars
+    }
+    fn globals(&self) -> &[VarSpec] {
+        &self.c.globals
+    }
+    fn ions(&self) -> &[IonUse] {
+        &self.c.ions
+    }
+    fn bind_ions(&mut self, types: &[usize]) {
+        self.ion_types = types.to_vec();
+    }
+    fn is_electrode(&self) -> bool {
+        self.c.electrode
+    }
+    fn has_current(&self) -> bool {
+        self.c.current.is_some()
+    }
+    fn weights(&self) -> usize {
+        self.c.nweights
+    }
+
+    fn check_tables(&self, data: &mut MechData, celsius: f64) {
+        if self.c.tables.is_empty() {
+            return;
+        }
+        let need: usize = self.c.tables.iter().map(|t| t.size()).sum();
+        if data.tables.len() < need {
+            data.tables.resize(need, 0.0);
+        }
+        let mut work = std::mem::take(&mut data.work);
+        for s in &self.c.tables {
+            if data.globals[s.usetable] == 0.0 {
+                continue;
+            }
+            let dep = |l: &Loc, d: &MechData| match *l {
+                Loc::Global(g) => d.globals[g],
+                _ => celsius,
+            };
+            let t = &data.tables[s.offset..];
+            let stale = t[0] == 0.0 || s.depend.iter().enumerate().any(|(k, l)| t[3 + k] != dep(l, data));
+            if !stale {
+                continue;
+            }
+            let mut env = Env::bare(0.0, 0.0, celsius);
+            env.defaults = Some(&self.c.vars);
+            self.run(&s.bounds, &mut work, data, &[0], &env, &mut [], &mut [], &mut NoEffects);
+            let (tmin, tmax) = (work[0], work[LANES]);
+            let dx = (tmax - tmin) / s.n as f64;
+            let mut xs = Vec::with_capacity(s.n + 1);
+            let mut x = tmin;
+            for _ in 0..=s.n {
+                xs.push(x);
+                x += dx;
+            }
+            let mut vals = vec![0.0; s.nout * (s.n + 1)];
+            let idx = [0u32; LANES];
+            for (c, chunk) in xs.chunks(LANES).enumerate() {
+                let mut env = Env::bare(0.0, 0.0, celsius);
+                env.defaults = Some(&self.c.vars);
+                env.xs = chunk;
+                self.run(&s.build, &mut work, data, &idx[..chunk.len()], &env, &mut [], &mut [], &mut NoEffects);
+                for (k, &r) in s.outs.iter().enumerate() {
+                    for (l, _) in chunk.iter().enumerate() {
+                        vals[k * (s.n + 1) + c * LANES + l] = work[r as usize * LANES + l];
+                    }
+                }
+            }
+            let deps: Vec<f64> = s.depend.iter().map(|l| dep(l, data)).collect();
+            let t = &mut data.tables[s.offset..s.offset + s.size()];
+            t[0] = 1.0;
+            t[1] = tmin;
+            t[2] = 1.0 / dx;
+            t[3..3 + deps.len()].copy_from_slice(&deps);
+            t[3 + deps.len()..].copy_from_slice(&vals);
+        }
+        data.work = work;
+    }
+
+    fn initialize(&self, data: &mut MechData, nodes: &mut NodeView, ev: &mut dyn FnMut(u32, &mut EventCtx)) {
+        let mut work = std::mem::take(&mut data.work);
+        let order = std::mem::take(&mut data.order);
+        let mut fx = Collect::default();
+        let env = Env::nodes(nodes, 0.0);
+        for idx in order.chunks(LANES) {
+            fx.sends.clear();
+            fx.events.clear();
+            self.run(&self.c.initial, &mut work, data, idx, &env, nodes.ions, &mut [], &mut fx);
+            if fx.sends.is_empty() && fx.events.is_empty() {
+                continue;
+            }
+            for (l, &inst) in idx.iter().enumerate() {
+                let mut evs: Vec<(f64, f64)> = fx.sends.iter().filter(|s| s.0 == l).map(|s| (env.t + s.1, s.2)).collect();
+                let mut spikes: Vec<f64> = fx.events.iter().filter(|s| s.0 == l).map(|s| s.1).collect();
+                if !evs.is_empty() || !spikes.is_empty() {
+                    ev(inst, &mut EventCtx { t: env.t, self_events: &mut evs, spikes: &mut spikes });
+                }
+            }
+        }
+        data.order = order;
+        data.work = work;
+    }
+
+    fn currents(&self, data: &mut MechData, nodes: &mut NodeView) {
+        let Some((block, total, ion_regs)) = &self.c.current else { return };
+        let point = self.c.kind == MechKind::Point;
+        let mut work = std::mem::take(&mut data.work);
+        let order = std::mem::take(&mut data.order);
+        let nion = ion_regs.len();
+        let mut g1 = [0.0; LANES];
+        let mut di = [[0.0; LANES]; 8];
+        if nion > di.len() {
+            panic!("{}: more than 8 ion currents", self.c.name);
+        }
+        for idx in order.chunks(LANES) {
+            let n = idx.len();
+            let env = Env::nodes(nodes, 0.001);
+            self.run(block, &mut work, data, idx, &env, nodes.ions, &mut [], &mut NoEffects);
+            g1[..n].copy_from_slice(&work[*total as usize * LANES..][..n]);
+            for (k, &(_, r)) in ion_regs.iter().enumerate() {
+                di[k][..n].copy_from_slice(&work[r as usize * LANES..][..n]);
+            }
+            let env = Env::nodes(nodes, 0.0);
+            self.run(block, &mut work, data, idx, &env, nodes.ions, &mut [], &mut NoEffects);
+            for l in 0..n {
+                let inst = idx[l] as usize;
+                let ni = data.node[inst] as usize;
+                let mut rhs = work[*total as usize * LANES + l];
+                let mut g = (g1[l] - rhs) / 0.001;
+                let f = if point { 1.0e2 / nodes.area[ni] } else { 1.0 };
+                for (k, &(ion, r)) in ion_regs.iter().enumerate() {
+                    let i = work[r as usize * LANES + l];
+                    let it = &mut nodes.ions[self.ion_types[ion]];
+                    it.dcur[ni] += (di[k][l] - i) / 0.001 * f;
+                    it.cur[ni] += i * f;
+                }
+                if point {
+                    g *= f;
+                    rhs *= f;
+                }
+                data.g[inst] = g;
+                apply(nodes, ni, rhs, g, self.c.electrode);
+            }
+        }
+        data.order = order;
+        data.work = work;
+    }
+
+    fn state(&self, data: &mut MechData, nodes: &mut NodeView) {
+        let Some(block) = &self.c.state else { return };
+        let env = Env::nodes(nodes, 0.0);
+        self.run_all(block, data, &env, nodes.ions);
+    }
+
+    fn net_receive(&self, data: &mut MechData, inst: usize, weights: &mut [f64], flag: f64, ctx: &mut EventCtx) {
+        let Some(block) = &self.c.net_receive else { return };
+        let mut work = std::mem::take(&mut data.work);
+        let mut env = Env::bare(ctx.t, 0.0, 0.0);
+        env.flag = flag;
+        let mut fx = EventEffects(ctx);
+        self.run(block, &mut work, data, &[inst as u32], &env, &mut [], weights, &mut fx);
+        data.work = work;
+    }
+}
