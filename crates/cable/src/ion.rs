@@ -212,9 +212,8 @@ mod tests {
 
     #[test]
     fn nernst_matches_neuron_defaults() {
-        // eca at 6.3 °C from the default concentrations (NEURON prints 132.45793).
-        let e = nernst(5e-5, 2.0, 2.0, 6.3);
-        assert!((e - 132.4579341637009).abs() < 1e-9, "{e}");
+        // NEURON 9.0.2: celsius = 6.3  printf("%.17g", nernst(5e-5, 2, 2))
+        assert_eq!(nernst(5e-5, 2.0, 2.0, 6.3), 127.58951061761749);
         assert_eq!(nernst(0.0, 1.0, 1.0, 6.3), 1e6);
         assert_eq!(nernst(1.0, 0.0, 1.0, 6.3), -1e6);
     }

@@ -59,6 +59,10 @@ pub struct Model {
     /// after the ions (newest first), then the others in catalogue order.
     pub run_order: Vec<usize>,
     pub ion_types: Vec<IonType>,
+    /// Ion types present in each section, in the order they arrived (with the
+    /// first mechanism that uses them, or `insert x_ion`); they stay when that
+    /// mechanism is uninserted, as in NEURON.
+    pub ion_in: Vec<Vec<usize>>,
     /// Per-node values of each ion type (after lowering).
     pub ions: Vec<IonNodes>,
     /// Location of each point-process instance, per mechanism.
@@ -108,6 +112,7 @@ impl Model {
             data: Vec::new(),
             run_order: Vec::new(),
             ion_types: vec![IonType::new("na", 1.0), IonType::new("k", 1.0)],
+            ion_in: Vec::new(),
             ions: Vec::new(),
             points: Vec::new(),
             netcons: Vec::new(),
@@ -179,12 +184,33 @@ impl Model {
         self.ion_types.len() - 1
     }
 
-    /// Whether ion type `ion` is present in a section: some mechanism there uses it.
+    /// Whether ion type `ion` is present in a section.
     pub fn ion_present(&self, sec: SecId, ion: usize) -> bool {
-        let name = &self.ion_types[ion].name;
-        let uses = |m: usize| self.mechs[m].ions().iter().any(|u| &u.ion == name);
-        self.inserted[sec].iter().any(|i| uses(i.mech))
-            || self.points.iter().enumerate().any(|(m, locs)| uses(m) && locs.iter().enumerate().any(|(k, l)| l.sec == Some(sec) && self.data[m].alive[k]))
+        self.ion_in.get(sec).is_some_and(|l| l.contains(&ion))
+    }
+
+    /// Makes ion type `ion` present in a section (`insert na_ion`).
+    pub fn insert_ion(&mut self, sec: SecId, ion: usize) {
+        if !self.ion_present(sec, ion) {
+            self.ion_in[sec].push(ion);
+            self.mark_structure();
+        }
+    }
+
+    /// Removes an ion from a section (`uninsert na_ion`).
+    pub fn uninsert_ion(&mut self, sec: SecId, ion: usize) {
+        self.ion_in[sec].retain(|&i| i != ion);
+        self.mark_structure();
+    }
+
+    /// The ions mechanism `mech` uses become present in a section.
+    fn need_ions(&mut self, sec: SecId, mech: usize) {
+        let names: Vec<String> = self.mechs[mech].ions().iter().map(|u| u.ion.clone()).collect();
+        for n in names {
+            if let Some(k) = self.ion_types.iter().position(|t| t.name == n) {
+                self.insert_ion(sec, k);
+            }
+        }
     }
 
     // ------------------------------------------------------------ editing
@@ -205,6 +231,7 @@ impl Model {
         s.owner = owner;
         self.sections.push(Some(s));
         self.inserted.push(Vec::new());
+        self.ion_in.push(Vec::new());
         self.mark_structure();
         self.sections.len() - 1
     }
@@ -303,6 +330,7 @@ impl Model {
         self.serial += 1;
         let serial = self.serial;
         self.inserted[id].insert(pos, Inserted { mech, inst, serial });
+        self.need_ions(id, mech);
         self.mark_structure();
     }
 
@@ -342,11 +370,17 @@ impl Model {
         let specs = self.mechs[mech].vars().to_vec();
         let i = self.data[mech].add(&specs);
         self.points[mech].push(loc);
+        if let Some(s) = loc.sec {
+            self.need_ions(s, mech);
+        }
         self.mark_structure();
         i
     }
 
     pub fn move_point(&mut self, mech: usize, inst: u32, loc: PointLoc) {
+        if let Some(s) = loc.sec {
+            self.need_ions(s, mech);
+        }
         self.points[mech][inst as usize] = loc;
         self.data[mech].alive[inst as usize] = true;
         self.mark_structure();
@@ -539,7 +573,15 @@ impl Model {
                 let nseg = self.sec(s).nseg;
                 for &nd in &self.sec_nodes[s][..nseg] {
                     let st = &mut ions[k].style[nd as usize];
-                    *st = style::promote(*st, u.conc as u32, u.rev as u32) | 0o1000;
+                    *st = style::promote(*st, u.conc as u32, u.rev as u32);
+                }
+            }
+        }
+        for &s in &self.order {
+            let nseg = self.sec(s).nseg;
+            for &k in &self.ion_in[s] {
+                for &nd in &self.sec_nodes[s][..nseg] {
+                    ions[k].style[nd as usize] |= 0o1000;
                 }
             }
         }
@@ -824,7 +866,7 @@ impl Model {
             return None;
         }
         let s = self.sec(sec);
-        Some(self.sec_nodes[sec][s.seg_index(x)] as usize)
+        Some(*self.sec_nodes.get(sec)?.get(s.seg_index(x))? as usize)
     }
 
     /// Reads an engine variable (None if it names nothing that exists).

@@ -109,6 +109,9 @@ pub fn install(it: &mut Interp) {
         ("ismembrane", |it, a| {
             let name = string(a, 0)?;
             let s = it.cur_sec()?;
+            if let Some(ion) = it.ion_named(&name) {
+                return Ok(Value::Num(it.eng.model.ion_present(s, ion) as i32 as f64));
+            }
             let m = &it.eng.model;
             Ok(Value::Num(m.mech_index(&name).is_some_and(|k| m.is_inserted(s, k)) as i32 as f64))
         }),
@@ -598,6 +601,7 @@ fn topology(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
 
 fn psection(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
     let s = it.cur_sec()?;
+    it.eng.model.ensure_lowered();
     let m = &it.eng.model;
     let sec = m.sec(s);
     let g = |x: f64| fmt_g(x, 6, false, false);
@@ -630,6 +634,14 @@ fn psection(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
             }
         }
         out.push_str("}\n");
+    }
+    let ions = m.ion_in[s].clone();
+    for ion in ions {
+        let name = it.eng.model.ion_types[ion].name.clone();
+        let x = sec.centers()[0];
+        let e = it.eng.model.read_var(&cable::model::Var::Ion { ion, field: cable::ion::IonField::Erev, sec: s, x });
+        let e = e.unwrap_or(it.eng.model.ion_types[ion].erev0);
+        out.push_str(&format!("\tinsert {name}_ion {{ e{name}={}}}\n", g(e)));
     }
     out.push_str("}\n");
     it.write_out(&out)?;

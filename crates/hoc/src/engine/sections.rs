@@ -106,11 +106,19 @@ impl Interp {
             }
             Stmt::Insert(name) => {
                 let s = self.cur_sec()?;
+                if let Some(ion) = self.ion_named(name) {
+                    self.eng.model.insert_ion(s, ion);
+                    return Ok(Flow::Normal);
+                }
                 let m = self.density_mech(name)?;
                 self.eng.model.insert(s, m);
             }
             Stmt::Uninsert(name) => {
                 let s = self.cur_sec()?;
+                if let Some(ion) = self.ion_named(name) {
+                    self.eng.model.uninsert_ion(s, ion);
+                    return Ok(Flow::Normal);
+                }
                 let m = self.density_mech(name)?;
                 self.eng.model.uninsert(s, m);
             }
@@ -168,6 +176,12 @@ impl Interp {
             }
         }
         Ok(Flow::Normal)
+    }
+
+    /// The ion type `x` of a name `x_ion`.
+    pub fn ion_named(&self, name: &str) -> Option<usize> {
+        let ion = name.strip_suffix("_ion")?;
+        self.eng.model.ion_types.iter().position(|t| t.name == ion)
     }
 
     pub fn density_mech(&self, name: &str) -> HResult<usize> {
