@@ -89,10 +89,35 @@ struct ProbeOutput {
     dir: PathBuf,
 }
 
-fn run(items: Vec<Item>, probe_out: Option<ProbeOutput>) -> ExitCode {
+/// The folders whose .mod files a run loads: each `--mod`, then the current
+/// directory (as nrniv loads the library nrnivmodl built there), once each.
+fn mod_dirs(mods: &[PathBuf]) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    let mut seen = Vec::new();
+    for d in mods.iter().cloned().chain(std::iter::once(PathBuf::from("."))) {
+        let key = std::fs::canonicalize(&d).unwrap_or_else(|_| d.clone());
+        if !seen.contains(&key) {
+            seen.push(key);
+            dirs.push(d);
+        }
+    }
+    dirs
+}
+
+fn run(items: Vec<Item>, mods: &[PathBuf], probe_out: Option<ProbeOutput>) -> ExitCode {
     let stdout = std::io::stdout();
     let out = std::io::BufWriter::with_capacity(1 << 16, stdout);
     let mut it = hoc::Interp::new(Box::new(out));
+    for (k, dir) in mod_dirs(mods).iter().enumerate() {
+        // The current directory counts only when it has .mod files.
+        if k == mods.len() && !dir.read_dir().is_ok_and(|mut d| d.any(|e| e.is_ok_and(|e| e.path().extension().is_some_and(|x| x == "mod")))) {
+            continue;
+        }
+        if let Err(e) = hoc::engine::load_mod_dir(&mut it, dir) {
+            eprintln!("nerve: {e}");
+            return ExitCode::from(1);
+        }
+    }
     if let Some(p) = &probe_out {
         it.eng.observers.push(Box::new(probes::Observer(p.run.clone(), p.error.clone())));
     }
@@ -166,10 +191,6 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Cmd::Run { mods, probes, out, items } => {
-            if !mods.is_empty() {
-                eprintln!("nerve: --mod: NMODL mechanisms are not available in this build");
-                return ExitCode::from(2);
-            }
             let probe_out = match (probes, out) {
                 (Some(p), Some(dir)) => match probes::load(&p) {
                     Ok((specs, soma)) => Some(ProbeOutput {
@@ -199,7 +220,7 @@ fn main() -> ExitCode {
             std::panic::set_hook(Box::new(|info| {
                 eprintln!("nerve: internal error (please report it): {info}");
             }));
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(items, probe_out))).unwrap_or(ExitCode::from(1))
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(items, &mods, probe_out))).unwrap_or(ExitCode::from(1))
         }
         Cmd::Plot { dir, output } => match plot::plot(&dir, output.as_deref()) {
             Ok(path) => {

@@ -53,6 +53,16 @@ fn unit_factor(from: &str, to: &str) -> Option<f64> {
 enum Name {
     Loc(Loc),
     Const(f64),
+    /// An array: its element 0 and length (elements are consecutive).
+    Arr(Loc, usize),
+}
+
+fn element(base: Loc, k: usize) -> Loc {
+    match base {
+        Loc::Col(c) => Loc::Col(c + k),
+        Loc::Global(g) => Loc::Global(g + k),
+        l => l,
+    }
 }
 
 /// Mechanism-level facts the code generator needs.
@@ -265,7 +275,27 @@ impl<'c, 'm> Gen<'c, 'm> {
         match self.cx.names.get(name) {
             Some(Name::Loc(l)) => Some(E::Loc(*l)),
             Some(Name::Const(c)) => Some(E::Num(*c)),
-            None => None,
+            Some(Name::Arr(..)) | None => None,
+        }
+    }
+
+    /// `name` or `name[index]` as a variable.
+    fn var(&self, v: &VarRef) -> CResult<E> {
+        let name = &v.name.name;
+        match (&v.index, self.cx.names.get(name)) {
+            (Some(ix), Some(&Name::Arr(base, n))) if self.scopes.iter().all(|s| !s.contains_key(name)) => {
+                let k = match self.resolve(ix)? {
+                    E::Num(k) if k >= 0.0 && k.fract() == 0.0 => k as usize,
+                    _ => return Err(self.cx.err(ix.span, format!("{name}[…]: only constant indices are supported yet"))),
+                };
+                if k >= n {
+                    return Err(self.cx.err(ix.span, format!("{name}[{k}]: index out of range (size {n})")));
+                }
+                Ok(E::Loc(element(base, k)))
+            }
+            (Some(_), _) => Err(self.cx.err(v.span, format!("{name} is not an array"))),
+            (None, Some(Name::Arr(..))) => Err(self.cx.err(v.span, format!("{name} is an array; give an index"))),
+            (None, _) => self.lookup(name).ok_or_else(|| self.cx.err(v.span, format!("{name} is not declared"))),
         }
     }
 
@@ -274,13 +304,10 @@ impl<'c, 'm> Gen<'c, 'm> {
             ExprKind::Num(n, _) => E::Num(n.value),
             ExprKind::Str(_) => return Err(self.cx.err(e.span, "a string is allowed only as an argument of printf")),
             ExprKind::Var(v) => {
-                if v.index.is_some() {
-                    return Err(self.cx.err(v.span, format!("array variable {}: arrays are not supported yet", v.name.name)));
-                }
                 if v.prime > 0 {
                     return Err(self.cx.err(v.span, format!("{}' can only be assigned in a DERIVATIVE block", v.name.name)));
                 }
-                self.lookup(&v.name.name).ok_or_else(|| self.cx.err(v.span, format!("{} is not declared", v.name.name)))?
+                self.var(v)?
             }
             ExprKind::Unary(UnOp::Neg, a) => E::F1(F1::Neg, Box::new(self.resolve(a)?)),
             ExprKind::Unary(UnOp::Not, a) => E::F1(F1::Not, Box::new(self.resolve(a)?)),
@@ -521,10 +548,7 @@ impl<'c, 'm> Gen<'c, 'm> {
                 }
             }
             StmtKind::Assign { lhs, rhs } => {
-                if lhs.index.is_some() {
-                    return Err(self.cx.err(lhs.span, format!("array variable {}: arrays are not supported yet", lhs.name.name)));
-                }
-                let target = self.lookup(&lhs.name.name).ok_or_else(|| self.cx.err(lhs.span, format!("{} is not declared", lhs.name.name)))?;
+                let target = self.var(lhs)?;
                 let f = self.resolve(rhs)?;
                 if lhs.prime > 0 {
                     return self.derivative(&target, f, lhs.span);
@@ -709,6 +733,7 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
     let mut params: Vec<&ParamDecl> = Vec::new();
     let mut assigned: Vec<&VarDecl> = Vec::new();
     let mut states: Vec<&VarDecl> = Vec::new();
+    let mut top_locals: Vec<&LocalVar> = Vec::new();
     let mut funcs = HashMap::new();
     let mut derivs = HashMap::new();
     let (mut initial, mut breakpoint, mut net_receive) = (None, None, None);
@@ -763,6 +788,7 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
             ItemKind::Parameter(ps) => params.extend(ps),
             ItemKind::Assigned(vs) => assigned.extend(vs),
             ItemKind::State(vs) => states.extend(vs),
+            ItemKind::Local(vs) => top_locals.extend(vs),
             ItemKind::Initial(b) => initial = Some(b),
             ItemKind::Breakpoint(b) => breakpoint = Some(b),
             ItemKind::Procedure(c) => {
@@ -829,7 +855,7 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
             _ => None,
         }
     };
-    let mut declare = |n: &Ident, default: f64, vk: VarKind, is_range: bool, names: &mut HashMap<String, Name>| -> CResult<()> {
+    let mut declare = |n: &Ident, size: Option<&Count>, default: f64, vk: VarKind, is_range: bool, names: &mut HashMap<String, Name>| -> CResult<()> {
         if let Some(l) = special(&n.name) {
             names.insert(n.name.clone(), Name::Loc(l));
             return Ok(());
@@ -848,38 +874,56 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
             }
             return Ok(());
         }
-        if is_range {
-            vars.push(VarSpec::new(&n.name, default, vk));
-            names.insert(n.name.clone(), Name::Loc(Loc::Col(vars.len() - 1)));
-        } else {
-            globals.push(VarSpec::new(&n.name, default, vk));
-            names.insert(n.name.clone(), Name::Loc(Loc::Global(globals.len() - 1)));
+        let len = match size {
+            Some(c) if c.value < 1 || c.value > 100_000 => return Err(err(c.span, format!("{}: array size {} is out of range", n.name, c.value))),
+            Some(c) => Some(c.value as usize),
+            None => None,
+        };
+        let list = if is_range { &mut vars } else { &mut globals };
+        let first = list.len();
+        for k in 0..len.unwrap_or(1) {
+            let mut spec = VarSpec::new(&n.name, default, vk);
+            if len.is_some() {
+                // Arrays are not reachable from HOC yet.
+                spec.name = format!("{}[{k}]", n.name);
+                spec.hidden = true;
+            }
+            list.push(spec);
         }
+        let base = if is_range { Loc::Col(first) } else { Loc::Global(first) };
+        names.insert(n.name.clone(), match len {
+            Some(n) => Name::Arr(base, n),
+            None => Name::Loc(base),
+        });
         Ok(())
     };
     let is_current = |n: &str| nonspecific.iter().chain(&electrode).any(|c| c == n);
     for p in &params {
-        if p.size.is_some() {
-            return Err(err(p.span, format!("PARAMETER array {} is not supported yet", p.name.name)));
-        }
         let r = range.contains(&p.name.name) || is_current(&p.name.name);
-        declare(&p.name, p.value.as_ref().map_or(0.0, |v| v.value), VarKind::Parameter, r, &mut names)?;
+        declare(&p.name, p.size.as_ref(), p.value.as_ref().map_or(0.0, |v| v.value), VarKind::Parameter, r, &mut names)?;
     }
     for a in &assigned {
-        if a.size.is_some() {
-            return Err(err(a.span, format!("ASSIGNED array {} is not supported yet", a.name.name)));
-        }
         let r = !global.contains(&a.name.name);
-        declare(&a.name, 0.0, VarKind::Assigned, r, &mut names)?;
+        declare(&a.name, a.size.as_ref(), 0.0, VarKind::Assigned, r, &mut names)?;
+    }
+    for l in &top_locals {
+        declare(&l.name, l.size.as_ref(), 0.0, VarKind::Assigned, false, &mut names)?;
     }
     let mut state_init: Vec<(Loc, f64)> = Vec::new();
     for s in &states {
         if s.size.is_some() {
             return Err(err(s.span, format!("STATE array {} is not supported yet", s.name.name)));
         }
-        declare(&s.name, 0.0, VarKind::State, true, &mut names)?;
+        declare(&s.name, None, 0.0, VarKind::State, true, &mut names)?;
         if let Some(Name::Loc(l @ Loc::Col(_))) = names.get(&s.name.name) {
             state_init.push((*l, s.start.as_ref().map_or(0.0, |v| v.value)));
+        }
+    }
+    // Top-level LOCALs are the mechanism's own; HOC does not see them.
+    for g in globals.iter_mut() {
+        let base = g.name.split('[').next().unwrap_or("");
+        if top_locals.iter().any(|l| l.name.name == base) {
+            g.hidden = true;
         }
     }
     for c in nonspecific.iter().chain(&electrode) {

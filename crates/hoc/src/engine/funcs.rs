@@ -106,6 +106,14 @@ pub fn install(it: &mut Interp) {
             let rx = crate::engine::sections::section_regex(&pat)?;
             Ok(Value::Num(rx.is_match(&name) as i32 as f64))
         }),
+        ("nrn_load_dll", |it, a| {
+            let lib = std::path::PathBuf::from(string(a, 0)?);
+            let dir = super::mod_dir_of_library(&lib);
+            match super::load_mod_dir(it, &dir) {
+                Ok(_) => Ok(Value::Num(1.0)),
+                Err(e) => Err(hoc_err!("nrn_load_dll: {e}")),
+            }
+        }),
         ("ismembrane", |it, a| {
             let name = string(a, 0)?;
             let s = it.cur_sec()?;

@@ -227,7 +227,7 @@ pub fn bind_mechanism(it: &mut Interp, m: usize) {
             names.push((format!("{}_{}", var.name, mech.name()), Host::Range(RangeVar::Mech(m, k))));
         }
     }
-    for (g, var) in mech.globals().iter().enumerate() {
+    for (g, var) in mech.globals().iter().enumerate().filter(|(_, v)| !v.hidden) {
         names.push((format!("{}_{}", var.name, mech.name()), Host::Global(m, g)));
     }
     for ion in it.eng.ions_named..model.ion_types.len() {
@@ -242,6 +242,39 @@ pub fn bind_mechanism(it: &mut Interp, m: usize) {
     if let Some(name) = point {
         it.add_native_class(&name, crate::builtins::NativeClass::Point(m as u32));
     }
+}
+
+/// Compiles the .mod files of a folder (in name order) and adds their
+/// mechanisms, as loading the library nrnivmodl built there does. Returns
+/// how many were loaded; an error names the file, line and column.
+pub fn load_mod_dir(it: &mut Interp, dir: &std::path::Path) -> Result<usize, String> {
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let mut files: Vec<std::path::PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "mod") && p.is_file()).collect();
+    files.sort();
+    let mut mechs = Vec::new();
+    for f in &files {
+        mechs.push(nmodl::load_file(f).map_err(|e| e.to_string())?);
+    }
+    for m in mechs {
+        add_mechanism(it, Box::new(m));
+    }
+    Ok(files.len())
+}
+
+/// The folder whose .mod files a compiled mechanism library came from:
+/// `DIR/x86_64/.libs/libnrnmech.so` → `DIR`.
+pub fn mod_dir_of_library(lib: &std::path::Path) -> std::path::PathBuf {
+    let mut dir = lib.parent().unwrap_or(std::path::Path::new(".")).to_path_buf();
+    if dir.file_name().is_some_and(|n| n == ".libs") {
+        dir.pop();
+    }
+    if dir.file_name().is_some_and(|n| matches!(n.to_str(), Some("x86_64" | "arm64" | "aarch64" | "i686" | "powerpc64le"))) {
+        dir.pop();
+    }
+    if dir.as_os_str().is_empty() {
+        dir.push(".");
+    }
+    dir
 }
 
 /// Adds a mechanism to the model and binds its names (`nerve run --mod`, nrn_load_dll).

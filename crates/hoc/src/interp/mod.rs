@@ -167,8 +167,10 @@ impl Interp {
 
     // ------------------------------------------------------------ symbols
 
+    /// Whether a top-level symbol is NEURON's (visible inside templates):
+    /// those made at start-up and the names of mechanisms loaded later.
     pub fn is_builtin_sym(&self, i: u32) -> bool {
-        i < self.n_builtin
+        i < self.n_builtin || matches!(self.globals.kind(i), Kind::Host(_))
     }
 
     pub fn ensure_gslot(&mut self, i: u32) {
