@@ -11,6 +11,7 @@ use cable::mechanism::{MechKind, VarKind, VarSpec};
 use crate::ast::*;
 use crate::error::ParseError;
 use crate::ir::{Block, Loc, Op, Reg, TableSpec, F1, F2};
+use crate::regalloc;
 
 /// A mechanism ready to run.
 #[derive(Clone, Debug)]
@@ -116,6 +117,21 @@ impl E {
                 E::Call(_, args, _) => args.iter().any(|a| a.mentions(x)),
                 _ => false,
             }
+    }
+}
+
+/// f(a), computed now when a is a constant (the same arithmetic as at run time).
+fn fold1(f: F1, a: E) -> E {
+    match a {
+        E::Num(x) => E::Num(crate::ir::f1(f, x)),
+        a => E::F1(f, Box::new(a)),
+    }
+}
+
+fn fold2(f: F2, a: E, b: E) -> E {
+    match (a, b) {
+        (E::Num(x), E::Num(y)) => E::Num(crate::ir::f2(f, x, y)),
+        (a, b) => E::bin(f, a, b),
     }
 }
 
@@ -238,11 +254,15 @@ struct Gen<'c, 'm> {
     method: Option<Method>,
     /// In a TABLE build (no instance: columns read as their defaults).
     building: bool,
+    /// Constant registers by value bits.
+    consts: HashMap<u64, Reg>,
+    /// Registers holding an expression's intermediate value, read once.
+    temps: std::collections::HashSet<Reg>,
 }
 
 impl<'c, 'm> Gen<'c, 'm> {
     fn new(cx: &'c Ctx<'m>) -> Self {
-        Gen { cx, b: Block::default(), homes: HashMap::new(), written: Vec::new(), scopes: vec![HashMap::new()], mask: None, depth: 0, method: None, building: false }
+        Gen { cx, b: Block::default(), homes: HashMap::new(), written: Vec::new(), scopes: vec![HashMap::new()], mask: None, depth: 0, method: None, building: false, consts: HashMap::new(), temps: Default::default() }
     }
 
     fn reg(&mut self) -> Reg {
@@ -250,9 +270,27 @@ impl<'c, 'm> Gen<'c, 'm> {
         self.b.nregs - 1
     }
 
+    /// A register holding constant c (shared; never assigned).
     fn konst(&mut self, c: f64) -> Reg {
+        if let Some(&r) = self.consts.get(&c.to_bits()) {
+            return r;
+        }
         let r = self.reg();
-        self.b.ops.push(Op::Const(r, c));
+        self.consts.insert(c.to_bits(), r);
+        self.b.consts.push((r, c));
+        r
+    }
+
+    /// A new variable register starting at 0.
+    fn zeroed(&mut self) -> Reg {
+        let r = self.reg();
+        self.b.ops.push(Op::Const(r, 0.0));
+        r
+    }
+
+    fn tmp(&mut self) -> Reg {
+        let r = self.reg();
+        self.temps.insert(r);
         r
     }
 
@@ -309,8 +347,8 @@ impl<'c, 'm> Gen<'c, 'm> {
                 }
                 self.var(v)?
             }
-            ExprKind::Unary(UnOp::Neg, a) => E::F1(F1::Neg, Box::new(self.resolve(a)?)),
-            ExprKind::Unary(UnOp::Not, a) => E::F1(F1::Not, Box::new(self.resolve(a)?)),
+            ExprKind::Unary(UnOp::Neg, a) => fold1(F1::Neg, self.resolve(a)?),
+            ExprKind::Unary(UnOp::Not, a) => fold1(F1::Not, self.resolve(a)?),
             ExprKind::Binary(op, a, b) => {
                 let f = match op {
                     BinOp::Or => F2::Or,
@@ -327,7 +365,7 @@ impl<'c, 'm> Gen<'c, 'm> {
                     BinOp::Div => F2::Div,
                     BinOp::Pow => F2::Pow,
                 };
-                E::bin(f, self.resolve(a)?, self.resolve(b)?)
+                fold2(f, self.resolve(a)?, self.resolve(b)?)
             }
             ExprKind::Call(c) => self.resolve_call(c)?,
         })
@@ -371,11 +409,11 @@ impl<'c, 'm> Gen<'c, 'm> {
         };
         if let Some(f) = f1 {
             want(1)?;
-            return Ok(E::F1(f, Box::new(args[0].clone())));
+            return Ok(fold1(f, args[0].clone()));
         }
         if let Some(f) = f2 {
             want(2)?;
-            return Ok(E::bin(f, args[0].clone(), args[1].clone()));
+            return Ok(fold2(f, args[0].clone(), args[1].clone()));
         }
         match self.cx.funcs.get(name) {
             Some((f, true)) => {
@@ -395,15 +433,21 @@ impl<'c, 'm> Gen<'c, 'm> {
             E::Local(r) => *r,
             E::Loc(l) => self.home(*l),
             E::F1(f, a) => {
+                if let E::Num(x) = **a {
+                    return Ok(self.konst(crate::ir::f1(*f, x)));
+                }
                 let a = self.emit(a)?;
-                let d = self.reg();
+                let d = self.tmp();
                 self.b.ops.push(Op::F1(*f, d, a));
                 d
             }
             E::F2(f, a, b) => {
+                if let (E::Num(x), E::Num(y)) = (&**a, &**b) {
+                    return Ok(self.konst(crate::ir::f2(*f, *x, *y)));
+                }
                 let a = self.emit(a)?;
                 let b = self.emit(b)?;
-                let d = self.reg();
+                let d = self.tmp();
                 self.b.ops.push(Op::F2(*f, d, a, b));
                 d
             }
@@ -421,7 +465,19 @@ impl<'c, 'm> Gen<'c, 'm> {
     fn assign_reg(&mut self, dst: Reg, src: Reg) {
         match self.mask {
             Some(m) => self.b.ops.push(Op::Select(dst, m, src, dst)),
-            None => self.b.ops.push(Op::Mov(dst, src)),
+            None => {
+                // An intermediate just computed is written straight to dst.
+                if self.temps.remove(&src) {
+                    match self.b.ops.last_mut() {
+                        Some(Op::F1(_, d, _) | Op::F2(_, d, _, _)) if *d == src => {
+                            *d = dst;
+                            return;
+                        }
+                        _ => {}
+                    }
+                }
+                self.b.ops.push(Op::Mov(dst, src))
+            }
         }
     }
 
@@ -457,7 +513,7 @@ impl<'c, 'm> Gen<'c, 'm> {
         if self.depth > 32 {
             return Err(self.cx.err(span, format!("{name}: calls nest too deeply (recursion is not supported)")));
         }
-        let result = if is_func { Some(self.konst(0.0)) } else { None };
+        let result = if is_func { Some(self.zeroed()) } else { None };
         let table = self.cx.table_of.get(name).copied().filter(|_| !self.building);
         let (mut jz, mut jend) = (None, None);
         if let Some(tab) = table {
@@ -485,10 +541,14 @@ impl<'c, 'm> Gen<'c, 'm> {
         }
         let mut scope = HashMap::new();
         for (a, &r) in f.args.iter().zip(&args) {
-            // Arguments are copies: the body may assign them.
-            let c = self.reg();
-            self.b.ops.push(Op::Mov(c, r));
-            scope.insert(a.name.name.clone(), c);
+            // Arguments are copies where the body assigns them.
+            if assigns(&f.body, &a.name.name) || self.cx.table_of.contains_key(name) {
+                let c = self.reg();
+                self.b.ops.push(Op::Mov(c, r));
+                scope.insert(a.name.name.clone(), c);
+            } else {
+                scope.insert(a.name.name.clone(), r);
+            }
         }
         if let Some(r) = result {
             scope.insert(name.to_string(), r);
@@ -543,7 +603,7 @@ impl<'c, 'm> Gen<'c, 'm> {
                     if v.size.is_some() {
                         return Err(self.cx.err(v.span, "LOCAL arrays are not supported yet"));
                     }
-                    let r = self.konst(0.0);
+                    let r = self.zeroed();
                     self.scopes.last_mut().unwrap().insert(v.name.name.clone(), r);
                 }
             }
@@ -592,9 +652,11 @@ impl<'c, 'm> Gen<'c, 'm> {
                 let c = self.resolve(cond)?;
                 let c = self.emit(&c)?;
                 self.with_mask(c, |g| g.block(then))?;
-                let nc = self.not(c);
-                let rest = (else_ifs.as_slice(), else_.as_ref());
-                self.with_mask(nc, |g| g.else_chain(rest.0, rest.1))?;
+                if !else_ifs.is_empty() || else_.is_some() {
+                    let nc = self.not(c);
+                    let rest = (else_ifs.as_slice(), else_.as_ref());
+                    self.with_mask(nc, |g| g.else_chain(rest.0, rest.1))?;
+                }
             }
             StmtKind::While { cond, body } => {
                 let top = self.b.ops.len();
@@ -647,6 +709,9 @@ impl<'c, 'm> Gen<'c, 'm> {
                 let c = self.resolve(&ei.cond)?;
                 let c = self.emit(&c)?;
                 self.with_mask(c, |g| g.block(&ei.body))?;
+                if rest.is_empty() && else_.is_none() {
+                    return Ok(());
+                }
                 let nc = self.not(c);
                 self.with_mask(nc, |g| g.else_chain(rest, else_))
             }
@@ -718,6 +783,22 @@ impl<'c, 'm> Gen<'c, 'm> {
 }
 
 type Block_ = crate::ast::Block;
+
+/// Whether a block assigns `name` anywhere.
+fn assigns(b: &Block_, name: &str) -> bool {
+    b.stmts.iter().any(|s| stmt_assigns(s, name))
+}
+
+fn stmt_assigns(s: &Stmt, name: &str) -> bool {
+    match &s.kind {
+        StmtKind::Assign { lhs, .. } => lhs.name.name == name,
+        StmtKind::If { then, else_ifs, else_, .. } => assigns(then, name) || else_ifs.iter().any(|e| assigns(&e.body, name)) || else_.as_ref().is_some_and(|b| assigns(b, name)),
+        StmtKind::While { body, .. } | StmtKind::Block(body) => assigns(body, name),
+        StmtKind::From { var, body, .. } => var.name == name || assigns(body, name),
+        StmtKind::Protect(inner) => stmt_assigns(inner, name),
+        _ => false,
+    }
+}
 
 /// Compiles a parsed module.
 pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
@@ -1006,7 +1087,8 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
     if let Some(b) = initial {
         g.block(b)?;
     }
-    let initial = g.finish();
+    let mut initial = g.finish();
+    regalloc::allocate(&mut initial, &[]);
 
     // BREAKPOINT: SOLVEs make the state block; the rest is the current.
     let (mut current, mut state) = (None, None);
@@ -1034,9 +1116,15 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
             total = Some(sum(&mut cg, total, r));
         }
         let total = total.unwrap_or_else(|| cg.konst(0.0));
-        current = Some((cg.finish(), total, ion_regs));
+        let mut cb = cg.finish();
+        let keep: Vec<Reg> = std::iter::once(total).chain(ion_regs.iter().map(|r| r.1)).collect();
+        let map = regalloc::allocate(&mut cb, &keep);
+        let ion_regs = ion_regs.into_iter().map(|(k, r)| (k, map[r as usize])).collect();
+        current = Some((cb, map[total as usize], ion_regs));
         if any_solve {
-            state = Some(sg.finish());
+            let mut sb = sg.finish();
+            regalloc::allocate(&mut sb, &[]);
+            state = Some(sb);
         }
     }
     if !cx.currents.is_empty() || !cx.other_currents.is_empty() {
@@ -1068,7 +1156,8 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
                 }
                 g.stmt(s)?;
             }
-            let b = g.finish();
+            let mut b = g.finish();
+            regalloc::allocate(&mut b, &[]);
             if let Some((_, l)) = b.loads.iter().find(|(_, l)| matches!(l, Loc::V | Loc::Ion(..) | Loc::Area)) {
                 return Err(err(body.span, format!("NET_RECEIVE reads {l:?}, which nerve does not provide to events yet")));
             }
@@ -1155,7 +1244,8 @@ fn build_table(cx: &Ctx, fname: &str, offset: usize) -> CResult<TableSpec> {
     let (lo, hi) = (bg.emit(&lo)?, bg.emit(&hi)?);
     bg.b.ops.push(Op::Mov(0, lo));
     bg.b.ops.push(Op::Mov(1, hi));
-    let bounds = bg.finish();
+    let mut bounds = bg.finish();
+    regalloc::allocate(&mut bounds, &[0, 1]);
     // The body at x.
     let mut g = Gen::new(cx);
     g.building = true;
@@ -1175,6 +1265,8 @@ fn build_table(cx: &Ctx, fname: &str, offset: usize) -> CResult<TableSpec> {
     };
     let mut build = g.finish();
     build.stores.retain(|(_, l)| matches!(l, Loc::Global(_)));
+    let map = regalloc::allocate(&mut build, &outs);
+    let outs: Vec<Reg> = outs.iter().map(|&r| map[r as usize]).collect();
     Ok(TableSpec {
         name: fname.to_string(),
         n: t.with.value.max(1) as usize,

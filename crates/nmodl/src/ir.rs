@@ -101,10 +101,12 @@ pub enum Op {
     NetEvent { mask: Option<Reg>, t: Reg },
 }
 
-/// A compiled block: loads, ops, stores.
+/// A compiled block: constants and loads, ops, stores.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Block {
     pub nregs: u32,
+    /// Registers holding a constant (never written by the ops).
+    pub consts: Vec<(Reg, f64)>,
     pub loads: Vec<(Reg, Loc)>,
     pub ops: Vec<Op>,
     pub stores: Vec<(Reg, Loc)>,
@@ -154,86 +156,141 @@ pub trait Effects {
     fn net_event(&mut self, lane: usize, t: f64);
 }
 
-/// Runs `ops` on registers `r` (`nregs × LANES`) for the first `n` lanes.
-pub fn exec(ops: &[Op], r: &mut [f64], n: usize, tables: &[f64], specs: &[TableSpec], fx: &mut dyn Effects) {
-    let mut pc = 0usize;
-    macro_rules! lanes {
-        ($k:expr) => {{
-            let o = $k as usize * LANES;
-            o..o + LANES
-        }};
+/// One lane-wise function of one argument, as a scalar (constant folding).
+pub fn f1(f: F1, x: f64) -> f64 {
+    match f {
+        F1::Exp => hoc_exp(x),
+        F1::Log => x.ln(),
+        F1::Log10 => x.log10(),
+        F1::Fabs => x.abs(),
+        F1::Sqrt => x.sqrt(),
+        F1::Sin => x.sin(),
+        F1::Cos => x.cos(),
+        F1::Tan => x.tan(),
+        F1::Tanh => x.tanh(),
+        F1::Sinh => x.sinh(),
+        F1::Cosh => x.cosh(),
+        F1::Atan => x.atan(),
+        F1::Asin => x.asin(),
+        F1::Acos => x.acos(),
+        F1::Floor => x.floor(),
+        F1::Ceil => x.ceil(),
+        F1::Neg => -x,
+        F1::Not => (x == 0.0) as i32 as f64,
     }
+}
+
+/// One lane-wise function of two arguments, as a scalar.
+#[inline(always)]
+pub fn f2(f: F2, x: f64, y: f64) -> f64 {
+    let t = |c: bool| c as i32 as f64;
+    match f {
+        F2::Add => x + y,
+        F2::Sub => x - y,
+        F2::Mul => x * y,
+        F2::Div => x / y,
+        F2::Pow => x.powf(y),
+        F2::Fmod => x % y,
+        F2::Atan2 => x.atan2(y),
+        F2::Lt => t(x < y),
+        F2::Le => t(x <= y),
+        F2::Gt => t(x > y),
+        F2::Ge => t(x >= y),
+        F2::Eq => t(x == y),
+        F2::Ne => t(x != y),
+        F2::And => t(x != 0.0 && y != 0.0),
+        F2::Or => t(x != 0.0 || y != 0.0),
+        F2::AndNot => t(x != 0.0 && y == 0.0),
+        F2::Min => x.min(y),
+        F2::Max => x.max(y),
+    }
+}
+
+type Lanes = [f64; LANES];
+
+#[inline(always)]
+fn get(r: &[f64], k: Reg) -> Lanes {
+    r[k as usize * LANES..][..LANES].try_into().unwrap()
+}
+
+#[inline(always)]
+fn put(r: &mut [f64], k: Reg) -> &mut Lanes {
+    (&mut r[k as usize * LANES..][..LANES]).try_into().unwrap()
+}
+
+/// Applies `f` lane by lane (a loop the compiler vectorises).
+#[inline(always)]
+fn map1(r: &mut [f64], d: Reg, a: Reg, f: impl Fn(f64) -> f64) {
+    let x = get(r, a);
+    let o = put(r, d);
+    for l in 0..LANES {
+        o[l] = f(x[l]);
+    }
+}
+
+#[inline(always)]
+fn map2(r: &mut [f64], d: Reg, a: Reg, b: Reg, f: impl Fn(f64, f64) -> f64) {
+    let (x, y) = (get(r, a), get(r, b));
+    let o = put(r, d);
+    for l in 0..LANES {
+        o[l] = f(x[l], y[l]);
+    }
+}
+
+/// Runs `ops` on registers `r` (`nregs × LANES`) for the first `n` lanes,
+/// with AVX2's wider vectors where the CPU has them (the same arithmetic:
+/// no FMA is enabled, so every operation rounds as the scalar one).
+pub fn exec(ops: &[Op], r: &mut [f64], n: usize, tables: &[f64], specs: &[TableSpec], fx: &mut dyn Effects) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2 (checked just above).
+        unsafe { exec_avx2(ops, r, n, tables, specs, fx) };
+        return;
+    }
+    exec_lanes(ops, r, n, tables, specs, fx)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn exec_avx2(ops: &[Op], r: &mut [f64], n: usize, tables: &[f64], specs: &[TableSpec], fx: &mut dyn Effects) {
+    exec_lanes(ops, r, n, tables, specs, fx)
+}
+
+#[inline(always)]
+fn exec_lanes(ops: &[Op], r: &mut [f64], n: usize, tables: &[f64], specs: &[TableSpec], fx: &mut dyn Effects) {
+    let mut pc = 0usize;
     while pc < ops.len() {
         match ops[pc] {
-            Op::Const(d, c) => r[lanes!(d)].fill(c),
-            Op::Mov(d, a) => r.copy_within(lanes!(a), d as usize * LANES),
-            Op::F1(f, d, a) => {
-                let (d, a) = (d as usize * LANES, a as usize * LANES);
-                macro_rules! map {
-                    ($e:expr) => {
-                        for l in 0..LANES {
-                            let x = r[a + l];
-                            r[d + l] = $e(x);
-                        }
-                    };
-                }
-                match f {
-                    F1::Exp => map!(hoc_exp),
-                    F1::Log => map!(f64::ln),
-                    F1::Log10 => map!(f64::log10),
-                    F1::Fabs => map!(f64::abs),
-                    F1::Sqrt => map!(f64::sqrt),
-                    F1::Sin => map!(f64::sin),
-                    F1::Cos => map!(f64::cos),
-                    F1::Tan => map!(f64::tan),
-                    F1::Tanh => map!(f64::tanh),
-                    F1::Sinh => map!(f64::sinh),
-                    F1::Cosh => map!(f64::cosh),
-                    F1::Atan => map!(f64::atan),
-                    F1::Asin => map!(f64::asin),
-                    F1::Acos => map!(f64::acos),
-                    F1::Floor => map!(f64::floor),
-                    F1::Ceil => map!(f64::ceil),
-                    F1::Neg => map!(|x: f64| -x),
-                    F1::Not => map!(|x: f64| (x == 0.0) as i32 as f64),
-                }
-            }
+            Op::Const(d, c) => put(r, d).fill(c),
+            Op::Mov(d, a) => *put(r, d) = get(r, a),
+            Op::F1(f, d, a) => match f {
+                F1::Exp => map1(r, d, a, hoc_exp),
+                F1::Neg => map1(r, d, a, |x| -x),
+                F1::Fabs => map1(r, d, a, f64::abs),
+                F1::Not => map1(r, d, a, |x| (x == 0.0) as i32 as f64),
+                f => map1(r, d, a, |x| f1(f, x)),
+            },
             Op::F2(f, d, a, b) => {
-                let (d, a, b) = (d as usize * LANES, a as usize * LANES, b as usize * LANES);
-                macro_rules! zip {
-                    ($e:expr) => {
-                        for l in 0..LANES {
-                            let (x, y) = (r[a + l], r[b + l]);
-                            r[d + l] = $e(x, y);
-                        }
-                    };
-                }
                 let t = |c: bool| c as i32 as f64;
                 match f {
-                    F2::Add => zip!(|x, y| x + y),
-                    F2::Sub => zip!(|x, y| x - y),
-                    F2::Mul => zip!(|x, y| x * y),
-                    F2::Div => zip!(|x, y| x / y),
-                    F2::Pow => zip!(f64::powf),
-                    F2::Fmod => zip!(|x: f64, y: f64| x % y),
-                    F2::Atan2 => zip!(f64::atan2),
-                    F2::Lt => zip!(|x, y| t(x < y)),
-                    F2::Le => zip!(|x, y| t(x <= y)),
-                    F2::Gt => zip!(|x, y| t(x > y)),
-                    F2::Ge => zip!(|x, y| t(x >= y)),
-                    F2::Eq => zip!(|x, y| t(x == y)),
-                    F2::Ne => zip!(|x, y| t(x != y)),
-                    F2::And => zip!(|x, y| t(x != 0.0 && y != 0.0)),
-                    F2::Or => zip!(|x, y| t(x != 0.0 || y != 0.0)),
-                    F2::AndNot => zip!(|x, y| t(x != 0.0 && y == 0.0)),
-                    F2::Min => zip!(f64::min),
-                    F2::Max => zip!(f64::max),
+                    F2::Add => map2(r, d, a, b, |x, y| x + y),
+                    F2::Sub => map2(r, d, a, b, |x, y| x - y),
+                    F2::Mul => map2(r, d, a, b, |x, y| x * y),
+                    F2::Div => map2(r, d, a, b, |x, y| x / y),
+                    F2::Pow => map2(r, d, a, b, f64::powf),
+                    F2::Lt => map2(r, d, a, b, |x, y| t(x < y)),
+                    F2::Le => map2(r, d, a, b, |x, y| t(x <= y)),
+                    F2::Gt => map2(r, d, a, b, |x, y| t(x > y)),
+                    F2::Ge => map2(r, d, a, b, |x, y| t(x >= y)),
+                    F2::And => map2(r, d, a, b, |x, y| t(x != 0.0 && y != 0.0)),
+                    f => map2(r, d, a, b, |x, y| f2(f, x, y)),
                 }
             }
             Op::Select(d, m, a, b) => {
-                let (d, m, a, b) = (d as usize * LANES, m as usize * LANES, a as usize * LANES, b as usize * LANES);
+                let (mk, x, y) = (get(r, m), get(r, a), get(r, b));
+                let o = put(r, d);
                 for l in 0..LANES {
-                    r[d + l] = if r[m + l] != 0.0 { r[a + l] } else { r[b + l] };
+                    o[l] = if mk[l] != 0.0 { x[l] } else { y[l] };
                 }
             }
             Op::Table { tab, x, out, n: nout } => {
@@ -242,9 +299,9 @@ pub fn exec(ops: &[Op], r: &mut [f64], n: usize, tables: &[f64], specs: &[TableS
                 let (tmin, mfac) = (t[1], t[2]);
                 let vals = &t[3 + s.depend.len()..];
                 let np = s.n + 1;
-                let x = x as usize * LANES;
+                let xs = get(r, x);
                 for l in 0..LANES {
-                    let xi = mfac * (r[x + l] - tmin);
+                    let xi = mfac * (xs[l] - tmin);
                     for k in 0..nout as usize {
                         let col = &vals[k * np..(k + 1) * np];
                         r[(out as usize + k) * LANES + l] = if xi.is_nan() {
@@ -299,6 +356,9 @@ pub fn exec(ops: &[Op], r: &mut [f64], n: usize, tables: &[f64], specs: &[TableS
 impl fmt::Display for Block {
     /// A readable listing (for snapshots and debugging).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (r, c) in &self.consts {
+            writeln!(f, "  r{r} = {c:?}")?;
+        }
         for (r, l) in &self.loads {
             writeln!(f, "  r{r} <- {l:?}")?;
         }

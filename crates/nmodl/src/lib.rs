@@ -25,6 +25,7 @@ pub mod lexer;
 pub mod mech;
 pub mod parser;
 pub mod pretty;
+pub mod regalloc;
 pub mod span;
 
 pub use ast::Module;

@@ -44,6 +44,54 @@ impl<'a> Env<'a> {
     }
 }
 
+/// The instances one run of a block covers, padded to LANES by repeating the
+/// last (padding lanes compute but are never stored).
+struct Chunk {
+    n: usize,
+    inst: [usize; LANES],
+    node: [usize; LANES],
+    /// The first instance of a full chunk of consecutive instances (density
+    /// mechanisms are laid out in node order, so most chunks are).
+    run: Option<usize>,
+}
+
+impl Chunk {
+    fn new(idx: &[u32], nodes: &[u32], no_nodes: bool) -> Self {
+        let n = idx.len();
+        let mut inst = [0; LANES];
+        let mut node = [0; LANES];
+        for l in 0..LANES {
+            let i = idx[l.min(n - 1)] as usize;
+            inst[l] = i;
+            node[l] = if no_nodes { 0 } else { nodes[i] as usize };
+        }
+        let run = (n == LANES && idx.windows(2).all(|w| w[1] == w[0] + 1)).then_some(inst[0]);
+        Chunk { n, inst, node, run }
+    }
+
+    fn gather(&self, lanes: &mut [f64; LANES], col: &[f64]) {
+        match self.run {
+            Some(i0) => *lanes = col[i0..i0 + LANES].try_into().unwrap(),
+            None => {
+                for l in 0..LANES {
+                    lanes[l] = col[self.inst[l]];
+                }
+            }
+        }
+    }
+
+    fn scatter(&self, lanes: &[f64; LANES], col: &mut [f64]) {
+        match self.run {
+            Some(i0) => col[i0..i0 + LANES].copy_from_slice(lanes),
+            None => {
+                for l in 0..self.n {
+                    col[self.inst[l]] = lanes[l];
+                }
+            }
+        }
+    }
+}
+
 struct NoEffects;
 impl Effects for NoEffects {
     fn net_send(&mut self, _: usize, _: f64, _: f64) {}
@@ -77,30 +125,26 @@ impl Effects for EventEffects<'_, '_> {
 }
 
 impl NmodlMechanism {
-    fn load(&self, b: &Block, r: &mut [f64], idx: &[u32], d: &MechData, env: &Env, ions: &[IonNodes], args: &[f64]) {
-        let n = idx.len();
+    fn load(&self, b: &Block, r: &mut [f64], ch: &Chunk, d: &MechData, env: &Env, ions: &[IonNodes], args: &[f64]) {
+        for &(reg, c) in &b.consts {
+            r[reg as usize * LANES..][..LANES].fill(c);
+        }
         for &(reg, loc) in &b.loads {
-            let o = reg as usize * LANES;
-            let lanes = &mut r[o..o + LANES];
+            let lanes: &mut [f64; LANES] = (&mut r[reg as usize * LANES..][..LANES]).try_into().unwrap();
             match loc {
                 Loc::Col(c) => match env.defaults {
                     Some(def) => lanes.fill(def[c].default),
-                    None => {
-                        let col = &d.cols[c];
-                        for l in 0..n {
-                            lanes[l] = col[idx[l] as usize];
-                        }
-                    }
+                    None => ch.gather(lanes, &d.cols[c]),
                 },
                 Loc::Global(g) => lanes.fill(d.globals[g]),
                 Loc::V => {
-                    for l in 0..n {
-                        lanes[l] = env.v[d.node[idx[l] as usize] as usize] + env.voff;
+                    for l in 0..LANES {
+                        lanes[l] = env.v[ch.node[l]] + env.voff;
                     }
                 }
                 Loc::Area => {
-                    for l in 0..n {
-                        lanes[l] = env.area[d.node[idx[l] as usize] as usize];
+                    for l in 0..LANES {
+                        lanes[l] = env.area[ch.node[l]];
                     }
                 }
                 Loc::T => lanes.fill(env.t),
@@ -108,37 +152,32 @@ impl NmodlMechanism {
                 Loc::Celsius => lanes.fill(env.celsius),
                 Loc::Ion(k, f) => {
                     let a = ions[self.ion_types[k]].field(f);
-                    for l in 0..n {
-                        lanes[l] = a[d.node[idx[l] as usize] as usize];
+                    for l in 0..LANES {
+                        lanes[l] = a[ch.node[l]];
                     }
                 }
                 Loc::Arg(k) => lanes.fill(args.get(k).copied().unwrap_or(0.0)),
                 Loc::Flag => lanes.fill(env.flag),
-                Loc::TableX => lanes[..n].copy_from_slice(env.xs),
-            }
-            if n > 0 && n < LANES {
-                let last = lanes[n - 1];
-                lanes[n..].fill(last);
+                Loc::TableX => {
+                    lanes[..ch.n].copy_from_slice(env.xs);
+                    let last = lanes[ch.n - 1];
+                    lanes[ch.n..].fill(last);
+                }
             }
         }
     }
 
-    fn store(&self, b: &Block, r: &[f64], idx: &[u32], d: &mut MechData, ions: &mut [IonNodes], args: &mut [f64]) {
-        let n = idx.len();
+    fn store(&self, b: &Block, r: &[f64], ch: &Chunk, d: &mut MechData, ions: &mut [IonNodes], args: &mut [f64]) {
+        let n = ch.n;
         for &(reg, loc) in &b.stores {
-            let lanes = &r[reg as usize * LANES..][..LANES];
+            let lanes: &[f64; LANES] = r[reg as usize * LANES..][..LANES].try_into().unwrap();
             match loc {
-                Loc::Col(c) => {
-                    let col = &mut d.cols[c];
-                    for l in 0..n {
-                        col[idx[l] as usize] = lanes[l];
-                    }
-                }
+                Loc::Col(c) => ch.scatter(lanes, &mut d.cols[c]),
                 Loc::Global(g) => d.globals[g] = lanes[n - 1],
                 Loc::Ion(k, f) => {
                     let a = ions[self.ion_types[k]].field_mut(f);
                     for l in 0..n {
-                        a[d.node[idx[l] as usize] as usize] = lanes[l];
+                        a[ch.node[l]] = lanes[l];
                     }
                 }
                 Loc::Arg(k) => {
@@ -158,9 +197,10 @@ impl NmodlMechanism {
         if work.len() < need {
             work.resize(need, 0.0);
         }
-        self.load(b, work, idx, d, env, ions, args);
+        let ch = Chunk::new(idx, &d.node, env.defaults.is_some() || env.v.is_empty());
+        self.load(b, work, &ch, d, env, ions, args);
         exec(&b.ops, work, idx.len(), &d.tables, &self.c.tables, fx);
-        self.store(b, work, idx, d, ions, args);
+        self.store(b, work, &ch, d, ions, args);
     }
 
     /// Runs `b` over all instances in `data.order`.

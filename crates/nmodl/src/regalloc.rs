@@ -1,0 +1,173 @@
+//! Register allocation for a compiled block: intermediate values whose
+//! lifetimes do not overlap share a register, so a block's registers stay few
+//! and its lanes stay in the first-level cache. Registers that are loaded,
+//! stored, constant or written by a table lookup keep a register of their own.
+
+use crate::ir::{Block, Op, Reg};
+
+/// Registers an op reads and writes.
+fn uses_defs(op: &Op) -> (Vec<Reg>, Vec<Reg>) {
+    match *op {
+        Op::Const(d, _) => (vec![], vec![d]),
+        Op::Mov(d, a) | Op::F1(_, d, a) => (vec![a], vec![d]),
+        Op::F2(_, d, a, b) => (vec![a, b], vec![d]),
+        Op::Select(d, m, a, b) => (vec![m, a, b], vec![d]),
+        Op::Table { x, out, n, .. } => (vec![x], (out..out + n).collect()),
+        Op::JumpIfZero(c, _) | Op::JumpIfNone(c, _) => (vec![c], vec![]),
+        Op::Jump(_) => (vec![], vec![]),
+        Op::NetSend { mask, delay, flag } => (mask.into_iter().chain([delay, flag]).collect(), vec![]),
+        Op::NetEvent { mask, t } => (mask.into_iter().chain([t]).collect(), vec![]),
+    }
+}
+
+fn rename(op: &mut Op, f: &impl Fn(Reg) -> Reg) {
+    match op {
+        Op::Const(d, _) => *d = f(*d),
+        Op::Mov(d, a) | Op::F1(_, d, a) => {
+            *d = f(*d);
+            *a = f(*a);
+        }
+        Op::F2(_, d, a, b) => {
+            *d = f(*d);
+            *a = f(*a);
+            *b = f(*b);
+        }
+        Op::Select(d, m, a, b) => {
+            *d = f(*d);
+            *m = f(*m);
+            *a = f(*a);
+            *b = f(*b);
+        }
+        Op::Table { x, out, .. } => {
+            *x = f(*x);
+            *out = f(*out);
+        }
+        Op::JumpIfZero(c, _) | Op::JumpIfNone(c, _) => *c = f(*c),
+        Op::Jump(_) => {}
+        Op::NetSend { mask, delay, flag } => {
+            *mask = mask.map(f);
+            *delay = f(*delay);
+            *flag = f(*flag);
+        }
+        Op::NetEvent { mask, t } => {
+            *mask = mask.map(f);
+            *t = f(*t);
+        }
+    }
+}
+
+/// Drops the loads of registers the block writes before it reads them (an
+/// ASSIGNED variable computed from scratch): their first mention is an
+/// unconditional write, with no jump before it.
+pub fn drop_dead_loads(b: &mut Block) {
+    let mut first: std::collections::HashMap<Reg, bool> = std::collections::HashMap::new();
+    let mut jumped = false;
+    for op in &b.ops {
+        if matches!(op, Op::Jump(_) | Op::JumpIfZero(..) | Op::JumpIfNone(..)) {
+            jumped = true;
+        }
+        let (u, d) = uses_defs(op);
+        for r in u {
+            first.entry(r).or_insert(false);
+        }
+        let plain = !jumped && !matches!(op, Op::Select(..) | Op::Table { .. });
+        for r in d {
+            first.entry(r).or_insert(plain);
+        }
+    }
+    b.loads.retain(|(r, _)| !first.get(r).copied().unwrap_or(false));
+}
+
+/// Renumbers the registers of `b`; `keep` are registers the caller reads
+/// after the block runs (they keep their own). Returns the new number of
+/// each old register.
+pub fn allocate(b: &mut Block, keep: &[Reg]) -> Vec<Reg> {
+    drop_dead_loads(b);
+    let n = b.nregs as usize;
+    let mut pinned = vec![false; n];
+    for &r in keep.iter().chain(b.consts.iter().map(|c| &c.0)).chain(b.loads.iter().map(|l| &l.0)).chain(b.stores.iter().map(|s| &s.0)) {
+        pinned[r as usize] = true;
+    }
+    for op in &b.ops {
+        if let Op::Table { out, n: k, .. } = *op {
+            (out..out + k).for_each(|r| pinned[r as usize] = true);
+        }
+    }
+    // Live intervals in op positions.
+    let mut start = vec![usize::MAX; n];
+    let mut end = vec![0usize; n];
+    for (k, op) in b.ops.iter().enumerate() {
+        let (u, d) = uses_defs(op);
+        for r in u.into_iter().chain(d) {
+            let r = r as usize;
+            start[r] = start[r].min(k);
+            end[r] = end[r].max(k);
+        }
+    }
+    // A value live anywhere in a loop is live through all of it.
+    let loops: Vec<(usize, usize)> = b.ops.iter().enumerate().filter_map(|(k, op)| matches!(op, Op::Jump(t) if (*t as usize) <= k).then(|| if let Op::Jump(t) = op { (*t as usize, k) } else { unreachable!() })).collect();
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for &(t, j) in &loops {
+            for r in 0..n {
+                if start[r] != usize::MAX && start[r] <= j && end[r] >= t && (start[r] > t || end[r] < j) {
+                    start[r] = start[r].min(t);
+                    end[r] = end[r].max(j);
+                    changed = true;
+                }
+            }
+        }
+    }
+    let mut map = vec![Reg::MAX; n];
+    let mut next = 0;
+    for r in 0..n {
+        if pinned[r] {
+            map[r] = next;
+            next += 1;
+        }
+    }
+    let mut order: Vec<usize> = (0..n).filter(|&r| !pinned[r] && start[r] != usize::MAX).collect();
+    order.sort_by_key(|&r| start[r]);
+    let mut active: Vec<(usize, Reg)> = Vec::new();
+    let mut free: Vec<Reg> = Vec::new();
+    for r in order {
+        // Inputs are read before the output is written, so a value whose
+        // last use is this op may hand its register to the op's result.
+        active.retain(|&(e, p)| {
+            if e <= start[r] {
+                free.push(p);
+                false
+            } else {
+                true
+            }
+        });
+        let p = free.pop().unwrap_or_else(|| {
+            next += 1;
+            next - 1
+        });
+        map[r] = p;
+        active.push((end[r], p));
+    }
+    for r in 0..n {
+        if map[r] == Reg::MAX {
+            map[r] = next;
+            next += 1;
+        }
+    }
+    let f = |r: Reg| map[r as usize];
+    for op in b.ops.iter_mut() {
+        rename(op, &f);
+    }
+    for c in b.consts.iter_mut() {
+        c.0 = f(c.0);
+    }
+    for l in b.loads.iter_mut() {
+        l.0 = f(l.0);
+    }
+    for s in b.stores.iter_mut() {
+        s.0 = f(s.0);
+    }
+    b.nregs = next;
+    map
+}
