@@ -72,6 +72,7 @@ struct Ctx<'m> {
     names: HashMap<String, Name>,
     funcs: HashMap<String, (&'m Callable, bool)>,
     derivs: HashMap<String, &'m Solvable>,
+    kinetics: HashMap<String, &'m Solvable>,
     /// TABLE of a callable: index into `tables`.
     table_of: HashMap<String, usize>,
     tables: Vec<TableSpec>,
@@ -240,6 +241,9 @@ fn at_zero(e: &E, x: &E) -> E {
 enum Method {
     Cnexp,
     Euler,
+    /// Backward Euler by Newton: `x' = f` and reactions accumulate f into
+    /// the state's derivative register.
+    Implicit,
 }
 
 /// Generates one block.
@@ -258,11 +262,19 @@ struct Gen<'c, 'm> {
     consts: HashMap<u64, Reg>,
     /// Registers holding an expression's intermediate value, read once.
     temps: std::collections::HashSet<Reg>,
+    /// In an implicit solve: each state and the register of its derivative.
+    implicit: Vec<(E, Reg)>,
+    /// COMPARTMENT volumes of KINETIC species.
+    volumes: Vec<(E, E)>,
+    /// CONSERVE laws of a KINETIC block: Σ c·x and the total.
+    conserves: Vec<(Vec<(E, i64)>, E)>,
+    /// SOLVE is allowed here (BREAKPOINT's state part, INITIAL).
+    solving: bool,
 }
 
 impl<'c, 'm> Gen<'c, 'm> {
     fn new(cx: &'c Ctx<'m>) -> Self {
-        Gen { cx, b: Block::default(), homes: HashMap::new(), written: Vec::new(), scopes: vec![HashMap::new()], mask: None, depth: 0, method: None, building: false, consts: HashMap::new(), temps: Default::default() }
+        Gen { cx, b: Block::default(), homes: HashMap::new(), written: Vec::new(), scopes: vec![HashMap::new()], mask: None, depth: 0, method: None, building: false, consts: HashMap::new(), temps: Default::default(), implicit: Vec::new(), volumes: Vec::new(), conserves: Vec::new(), solving: false }
     }
 
     fn reg(&mut self) -> Reg {
@@ -693,7 +705,24 @@ impl<'c, 'm> Gen<'c, 'm> {
                 r?;
             }
             StmtKind::Block(b) => self.block(b)?,
-            StmtKind::Solve(sv) => return Err(self.cx.err(s.span, format!("SOLVE {} is allowed only in BREAKPOINT", sv.name.name))),
+            StmtKind::Solve(sv) if self.solving => solve(self, sv, s.span)?,
+            StmtKind::Solve(sv) => return Err(self.cx.err(s.span, format!("SOLVE {} is allowed only in BREAKPOINT and INITIAL", sv.name.name))),
+            StmtKind::Reaction(rx) if self.method == Some(Method::Implicit) => self.reaction(rx, s.span)?,
+            StmtKind::Conserve { lhs, rhs } if self.method == Some(Method::Implicit) => {
+                let terms = lhs.iter().map(|t| Ok((self.var(&t.var)?, t.coeff))).collect::<CResult<Vec<_>>>()?;
+                let total = self.resolve(rhs)?;
+                self.conserves.push((terms, total));
+            }
+            StmtKind::Compartment { index: None, volume, species } if self.method == Some(Method::Implicit) => {
+                let vol = self.resolve(volume)?;
+                for sp in species {
+                    let x = self.lookup(&sp.name).ok_or_else(|| self.cx.err(sp.span, format!("{} is not declared", sp.name)))?;
+                    self.volumes.push((x, vol.clone()));
+                }
+            }
+            StmtKind::Reaction(_) | StmtKind::Conserve { .. } | StmtKind::Compartment { .. } => {
+                return Err(self.cx.err(s.span, "reactions, CONSERVE and COMPARTMENT belong in a KINETIC block (COMPARTMENT with an index is not supported yet)"));
+            }
             StmtKind::Table(_) | StmtKind::UnitsOn | StmtKind::UnitsOff | StmtKind::Conductance { .. } => {}
             StmtKind::Verbatim(_) => return Err(self.cx.err(s.span, "VERBATIM blocks hold C code, which nerve does not compile")),
             StmtKind::Protect(inner) => self.stmt(inner)?,
@@ -750,9 +779,16 @@ impl<'c, 'm> Gen<'c, 'm> {
         let Some(method) = self.method else {
             return Err(self.cx.err(span, "a derivative can only be assigned in a DERIVATIVE block that is SOLVEd"));
         };
+        if method == Method::Implicit {
+            let d = self.deriv_reg(x);
+            let r = self.emit(&f)?;
+            self.assign_reg(d, r);
+            return Ok(());
+        }
         let dt = E::Loc(Loc::Dt);
         let new = match method {
             Method::Euler => add(x.clone(), mul(dt, f)),
+            Method::Implicit => unreachable!(),
             Method::Cnexp => {
                 let a = deriv(&f, x).ok_or_else(|| self.cx.err(span, "cnexp cannot differentiate this equation; use METHOD derivimplicit"))?;
                 if a.is(0.0) {
@@ -768,6 +804,161 @@ impl<'c, 'm> Gen<'c, 'm> {
         };
         let r = self.emit(&new)?;
         self.assign(x, r, span)
+    }
+
+    /// The derivative register of state x in an implicit solve.
+    fn deriv_reg(&mut self, x: &E) -> Reg {
+        if let Some((_, d)) = self.implicit.iter().find(|(s, _)| s == x) {
+            return *d;
+        }
+        let d = self.zeroed();
+        self.implicit.push((x.clone(), d));
+        d
+    }
+
+    /// A KINETIC reaction: its flux moves between the species' derivatives.
+    fn reaction(&mut self, rx: &Reaction, span: Span) -> CResult<()> {
+        let species = |g: &Self, terms: &[ReactTerm]| -> CResult<Vec<(E, i64)>> { terms.iter().map(|t| Ok((g.var(&t.var)?, t.coeff))).collect() };
+        let product = |terms: &[(E, i64)]| -> E {
+            let mut p: Option<E> = None;
+            for (x, c) in terms {
+                for _ in 0..(*c).max(1) {
+                    p = Some(match p {
+                        None => x.clone(),
+                        Some(q) => E::bin(F2::Mul, q, x.clone()),
+                    });
+                }
+            }
+            p.unwrap_or(E::Num(1.0))
+        };
+        let lhs = species(self, &rx.lhs)?;
+        let (flux, rhs) = match &rx.kind {
+            ReactionKind::Reversible { rhs, kf, kb } => {
+                let rhs = species(self, rhs)?;
+                let f = E::bin(F2::Sub, E::bin(F2::Mul, self.resolve(kf)?, product(&lhs)), E::bin(F2::Mul, self.resolve(kb)?, product(&rhs)));
+                (f, rhs)
+            }
+            ReactionKind::Sink { rate } => (E::bin(F2::Mul, self.resolve(rate)?, product(&lhs)), Vec::new()),
+            ReactionKind::Flux { rate } => {
+                // `~ x << (f)`: f flows into x.
+                let f = self.resolve(rate)?;
+                (neg(f), Vec::new())
+            }
+        };
+        let _ = span;
+        let f = self.emit(&flux)?;
+        for (terms, sign) in [(&lhs, F2::Sub), (&rhs, F2::Add)] {
+            for (x, c) in terms.iter() {
+                let d = self.deriv_reg(x);
+                let amount = if *c == 1 {
+                    f
+                } else {
+                    let k = self.konst(*c as f64);
+                    let t = self.tmp();
+                    self.b.ops.push(Op::F2(F2::Mul, t, k, f));
+                    t
+                };
+                let t = self.tmp();
+                self.b.ops.push(Op::F2(sign, t, d, amount));
+                self.assign_reg(d, t);
+            }
+        }
+        Ok(())
+    }
+
+    /// An implicit solve of `body`: its residuals become a Newton system,
+    /// solved in place; then the body runs once more at the solution.
+    fn implicit_solve(&mut self, body: &Block_, kinetic: bool, steady: bool, span: Span) -> CResult<()> {
+        let outer = std::mem::take(&mut self.b.ops);
+        let saved_mask = self.mask.take();
+        self.method = Some(Method::Implicit);
+        self.implicit.clear();
+        self.volumes.clear();
+        self.conserves.clear();
+        if kinetic {
+            for s in &body.stmts {
+                if let StmtKind::Reaction(rx) = &s.kind {
+                    let terms = rx.lhs.iter().chain(match &rx.kind {
+                        ReactionKind::Reversible { rhs, .. } => rhs.as_slice(),
+                        _ => &[],
+                    });
+                    for t in terms {
+                        let x = self.var(&t.var)?;
+                        self.deriv_reg(&x);
+                    }
+                }
+            }
+        }
+        let r = self.block(body);
+        self.method = None;
+        r?;
+        if self.implicit.is_empty() {
+            return Err(self.cx.err(span, "this block changes no STATE"));
+        }
+        let dt = if steady { self.konst(1e9) } else { self.home(Loc::Dt) };
+        let mut states = Vec::new();
+        let mut resid = Vec::new();
+        let mut olds = Vec::new();
+        for (x, d) in self.implicit.clone() {
+            let E::Loc(l) = x else { return Err(self.cx.err(span, "an implicit solve needs STATE variables")) };
+            let xr = self.home(l);
+            if !self.written.contains(&l) {
+                self.written.push(l);
+            }
+            let old = self.reg();
+            let val = match self.volumes.iter().find(|(s, _)| *s == x).map(|v| v.1.clone()) {
+                Some(vol) => {
+                    let v = self.emit(&vol)?;
+                    let t = self.tmp();
+                    self.b.ops.push(Op::F2(F2::Div, t, d, v));
+                    t
+                }
+                None => d,
+            };
+            let (t1, t2, rr) = (self.tmp(), self.tmp(), self.reg());
+            self.b.ops.push(Op::F2(F2::Sub, t1, xr, old));
+            self.b.ops.push(Op::F2(F2::Div, t2, t1, dt));
+            self.b.ops.push(Op::F2(F2::Sub, rr, val, t2));
+            states.push(xr);
+            resid.push(rr);
+            olds.push(old);
+        }
+        // CONSERVE: the last species' equation becomes the conservation law.
+        let mut replaced: Vec<usize> = Vec::new();
+        for (terms, total) in self.conserves.clone() {
+            let Some(k) = terms.iter().rev().filter_map(|(x, _)| self.implicit.iter().position(|(s, _)| s == x)).find(|k| !replaced.contains(k)) else {
+                return Err(self.cx.err(span, "CONSERVE names no state of this block"));
+            };
+            replaced.push(k);
+            let mut sum: Option<E> = None;
+            for (x, c) in terms {
+                let t = if c == 1 { x } else { E::bin(F2::Mul, E::Num(c as f64), x) };
+                sum = Some(match sum {
+                    None => t,
+                    Some(s) => E::bin(F2::Add, s, t),
+                });
+            }
+            let law = E::bin(F2::Sub, sum.unwrap_or(E::Num(0.0)), total);
+            let v = self.emit(&law)?;
+            self.b.ops.push(Op::Mov(resid[k], v));
+        }
+        let f_ops = std::mem::replace(&mut self.b.ops, outer);
+        for (&x, &old) in states.iter().zip(&olds) {
+            self.b.ops.push(Op::Mov(old, x));
+        }
+        let k = self.b.newtons.len() as u32;
+        self.b.newtons.push(crate::newton::NewtonSpec { ops: f_ops.clone(), states, resid });
+        self.b.ops.push(Op::Newton(k));
+        let base = self.b.ops.len() as u32;
+        for mut op in f_ops {
+            match &mut op {
+                Op::Jump(t) | Op::JumpIfZero(_, t) | Op::JumpIfNone(_, t) => *t += base,
+                _ => {}
+            }
+            self.b.ops.push(op);
+        }
+        self.mask = saved_mask;
+        Ok(())
     }
 
     /// Stores for everything written, and the finished block.
@@ -817,6 +1008,7 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
     let mut top_locals: Vec<&LocalVar> = Vec::new();
     let mut funcs = HashMap::new();
     let mut derivs = HashMap::new();
+    let mut kinetics = HashMap::new();
     let (mut initial, mut breakpoint, mut net_receive) = (None, None, None);
     for item in &m.items {
         match &item.kind {
@@ -883,8 +1075,11 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
             }
             ItemKind::NetReceive { args, body } => net_receive = Some((args, body)),
             ItemKind::Verbatim(_) => return Err(err(item.span, "VERBATIM blocks hold C code, which nerve does not compile".into())),
-            ItemKind::Kinetic(s) | ItemKind::Linear(s) | ItemKind::NonLinear(s) | ItemKind::Discrete(s) => {
-                return Err(err(item.span, format!("{}: KINETIC, LINEAR, NONLINEAR and DISCRETE blocks are not supported yet", s.name.name)));
+            ItemKind::Kinetic(s) => {
+                kinetics.insert(s.name.name.clone(), s);
+            }
+            ItemKind::Linear(s) | ItemKind::NonLinear(s) | ItemKind::Discrete(s) => {
+                return Err(err(item.span, format!("{}: LINEAR, NONLINEAR and DISCRETE blocks are not supported yet", s.name.name)));
             }
             ItemKind::FunctionTable { name: n, .. } => return Err(err(item.span, format!("FUNCTION_TABLE {} is not supported yet", n.name))),
             ItemKind::Before(..) | ItemKind::After(..) => return Err(err(item.span, "BEFORE/AFTER blocks are not supported yet".into())),
@@ -1060,6 +1255,7 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
         names,
         funcs,
         derivs,
+        kinetics,
         table_of: HashMap::new(),
         tables: Vec::new(),
         table_stmts,
@@ -1085,6 +1281,7 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
         g.assign(&E::Loc(l), c, m.span)?;
     }
     if let Some(b) = initial {
+        g.solving = true;
         g.block(b)?;
     }
     let mut initial = g.finish();
@@ -1202,17 +1399,25 @@ fn sum(g: &mut Gen, acc: Option<Reg>, r: Reg) -> Reg {
 fn solve(g: &mut Gen, sv: &Solve, span: Span) -> CResult<()> {
     let name = &sv.name.name;
     let method = sv.method.as_ref().map(|m| m.name.name.as_str());
+    let steady = sv.method.as_ref().is_some_and(|m| m.steadystate);
     if let Some(d) = g.cx.derivs.get(name) {
         let m = match method {
-            Some("cnexp") => Method::Cnexp,
-            Some("euler") => Method::Euler,
-            Some(other) => return Err(g.cx.err(span, format!("SOLVE {name} METHOD {other}: only cnexp and euler are supported yet"))),
+            Some("cnexp") if !steady => Method::Cnexp,
+            Some("euler") if !steady => Method::Euler,
+            Some("derivimplicit" | "sparse") => return g.implicit_solve(&d.body, false, steady, span),
+            Some(other) => return Err(g.cx.err(span, format!("SOLVE {name} METHOD {other}: nerve supports cnexp, euler, derivimplicit and sparse"))),
             None => return Err(g.cx.err(span, format!("SOLVE {name} needs a METHOD"))),
         };
         g.method = Some(m);
         let r = g.block(&d.body);
         g.method = None;
         return r;
+    }
+    if let Some(k) = g.cx.kinetics.get(name) {
+        return match method {
+            None | Some("sparse" | "derivimplicit") => g.implicit_solve(&k.body, true, steady, span),
+            Some(other) => Err(g.cx.err(span, format!("SOLVE {name} METHOD {other}: a KINETIC block is solved by sparse"))),
+        };
     }
     if let Some((f, false)) = g.cx.funcs.get(name) {
         if !f.args.is_empty() {
@@ -1221,7 +1426,7 @@ fn solve(g: &mut Gen, sv: &Solve, span: Span) -> CResult<()> {
         g.call(name, Vec::new(), span)?;
         return Ok(());
     }
-    Err(g.cx.err(span, format!("SOLVE {name}: no DERIVATIVE block or PROCEDURE of that name")))
+    Err(g.cx.err(span, format!("SOLVE {name}: no DERIVATIVE, KINETIC block or PROCEDURE of that name")))
 }
 
 /// The spec of the TABLE in callable `fname`.

@@ -99,6 +99,8 @@ pub enum Op {
     NetSend { mask: Option<Reg>, delay: Reg, flag: Reg },
     /// net_event(t) in the lanes of the mask.
     NetEvent { mask: Option<Reg>, t: Reg },
+    /// The implicit system `Block::newtons[k]`, solved in place.
+    Newton(u32),
 }
 
 /// A compiled block: constants and loads, ops, stores.
@@ -110,6 +112,8 @@ pub struct Block {
     pub loads: Vec<(Reg, Loc)>,
     pub ops: Vec<Op>,
     pub stores: Vec<(Reg, Loc)>,
+    /// Implicit systems the ops solve (derivimplicit, KINETIC).
+    pub newtons: Vec<crate::newton::NewtonSpec>,
 }
 
 /// A TABLE: the outputs at N+1 points from `tmin`, and what it was built for.
@@ -154,6 +158,10 @@ pub fn hoc_exp(x: f64) -> f64 {
 pub trait Effects {
     fn net_send(&mut self, lane: usize, delay: f64, flag: f64);
     fn net_event(&mut self, lane: usize, t: f64);
+    /// A solve failed (NEURON stops the run with this message).
+    fn failed(&mut self, what: &str) {
+        let _ = what;
+    }
 }
 
 /// One lane-wise function of one argument, as a scalar (constant folding).
@@ -240,24 +248,24 @@ fn map2(r: &mut [f64], d: Reg, a: Reg, b: Reg, f: impl Fn(f64, f64) -> f64) {
 /// Runs `ops` on registers `r` (`nregs × LANES`) for the first `n` lanes,
 /// with AVX2's wider vectors where the CPU has them (the same arithmetic:
 /// no FMA is enabled, so every operation rounds as the scalar one).
-pub fn exec(ops: &[Op], r: &mut [f64], n: usize, tables: &[f64], specs: &[TableSpec], fx: &mut dyn Effects) {
+pub fn exec(ops: &[Op], r: &mut [f64], n: usize, tables: &[f64], specs: &[TableSpec], newtons: &[crate::newton::NewtonSpec], fx: &mut dyn Effects) {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU supports AVX2 (checked just above).
-        unsafe { exec_avx2(ops, r, n, tables, specs, fx) };
+        unsafe { exec_avx2(ops, r, n, tables, specs, newtons, fx) };
         return;
     }
-    exec_lanes(ops, r, n, tables, specs, fx)
+    exec_lanes(ops, r, n, tables, specs, newtons, fx)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn exec_avx2(ops: &[Op], r: &mut [f64], n: usize, tables: &[f64], specs: &[TableSpec], fx: &mut dyn Effects) {
-    exec_lanes(ops, r, n, tables, specs, fx)
+unsafe fn exec_avx2(ops: &[Op], r: &mut [f64], n: usize, tables: &[f64], specs: &[TableSpec], newtons: &[crate::newton::NewtonSpec], fx: &mut dyn Effects) {
+    exec_lanes(ops, r, n, tables, specs, newtons, fx)
 }
 
 #[inline(always)]
-fn exec_lanes(ops: &[Op], r: &mut [f64], n: usize, tables: &[f64], specs: &[TableSpec], fx: &mut dyn Effects) {
+fn exec_lanes(ops: &[Op], r: &mut [f64], n: usize, tables: &[f64], specs: &[TableSpec], newtons: &[crate::newton::NewtonSpec], fx: &mut dyn Effects) {
     let mut pc = 0usize;
     while pc < ops.len() {
         match ops[pc] {
@@ -348,6 +356,11 @@ fn exec_lanes(ops: &[Op], r: &mut [f64], n: usize, tables: &[f64], specs: &[Tabl
                     }
                 }
             }
+            Op::Newton(k) => {
+                if !crate::newton::newton(&newtons[k as usize], r, n, tables, specs) {
+                    fx.failed("the implicit solve did not converge");
+                }
+            }
         }
         pc += 1;
     }
@@ -375,11 +388,17 @@ impl fmt::Display for Block {
                 Op::Jump(t) => format!("goto {t}"),
                 Op::NetSend { mask, delay, flag } => format!("net_send(r{delay}, r{flag}) mask {mask:?}"),
                 Op::NetEvent { mask, t } => format!("net_event(r{t}) mask {mask:?}"),
+                Op::Newton(k) => format!("newton {k}"),
             };
             writeln!(f, "  {k:3}: {s}")?;
         }
         for (r, l) in &self.stores {
             writeln!(f, "  r{r} -> {l:?}")?;
+        }
+        for (k, nw) in self.newtons.iter().enumerate() {
+            let sub = Block { ops: nw.ops.clone(), ..Default::default() };
+            writeln!(f, "  newton {k}: states {:?} residuals {:?}", nw.states, nw.resid)?;
+            write!(f, "{sub}")?;
         }
         Ok(())
     }

@@ -23,6 +23,7 @@ pub mod error;
 pub mod ir;
 pub mod lexer;
 pub mod mech;
+pub mod newton;
 pub mod parser;
 pub mod pretty;
 pub mod regalloc;

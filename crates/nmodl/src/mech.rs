@@ -199,7 +199,7 @@ impl NmodlMechanism {
         }
         let ch = Chunk::new(idx, &d.node, env.defaults.is_some() || env.v.is_empty());
         self.load(b, work, &ch, d, env, ions, args);
-        exec(&b.ops, work, idx.len(), &d.tables, &self.c.tables, fx);
+        exec(&b.ops, work, idx.len(), &d.tables, &self.c.tables, &b.newtons, fx);
         self.store(b, work, &ch, d, ions, args);
     }
 

@@ -17,6 +17,7 @@ fn uses_defs(op: &Op) -> (Vec<Reg>, Vec<Reg>) {
         Op::Jump(_) => (vec![], vec![]),
         Op::NetSend { mask, delay, flag } => (mask.into_iter().chain([delay, flag]).collect(), vec![]),
         Op::NetEvent { mask, t } => (mask.into_iter().chain([t]).collect(), vec![]),
+        Op::Newton(_) => (vec![], vec![]),
     }
 }
 
@@ -53,6 +54,7 @@ fn rename(op: &mut Op, f: &impl Fn(Reg) -> Reg) {
             *mask = mask.map(f);
             *t = f(*t);
         }
+        Op::Newton(_) => {}
     }
 }
 
@@ -88,10 +90,18 @@ pub fn allocate(b: &mut Block, keep: &[Reg]) -> Vec<Reg> {
     for &r in keep.iter().chain(b.consts.iter().map(|c| &c.0)).chain(b.loads.iter().map(|l| &l.0)).chain(b.stores.iter().map(|s| &s.0)) {
         pinned[r as usize] = true;
     }
-    for op in &b.ops {
+    for op in b.ops.iter().chain(b.newtons.iter().flat_map(|nw| nw.ops.iter())) {
         if let Op::Table { out, n: k, .. } = *op {
             (out..out + k).for_each(|r| pinned[r as usize] = true);
         }
+    }
+    // Registers of an implicit system are read and written inside its solve.
+    for nw in &b.newtons {
+        for op in &nw.ops {
+            let (u, d) = uses_defs(op);
+            u.into_iter().chain(d).for_each(|r| pinned[r as usize] = true);
+        }
+        nw.states.iter().chain(&nw.resid).for_each(|&r| pinned[r as usize] = true);
     }
     // Live intervals in op positions.
     let mut start = vec![usize::MAX; n];
@@ -156,8 +166,11 @@ pub fn allocate(b: &mut Block, keep: &[Reg]) -> Vec<Reg> {
         }
     }
     let f = |r: Reg| map[r as usize];
-    for op in b.ops.iter_mut() {
+    for op in b.ops.iter_mut().chain(b.newtons.iter_mut().flat_map(|nw| nw.ops.iter_mut())) {
         rename(op, &f);
+    }
+    for nw in b.newtons.iter_mut() {
+        nw.states.iter_mut().chain(nw.resid.iter_mut()).for_each(|r| *r = f(*r));
     }
     for c in b.consts.iter_mut() {
         c.0 = f(c.0);
