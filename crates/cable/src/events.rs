@@ -54,7 +54,9 @@ impl NetCon {
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Event {
-    SelfEvent { mech: u32, inst: u32, flag: f64 },
+    /// `net_send`: to the instance itself, with the weights of NetCon `nc`
+    /// (the one whose event posted it; u32::MAX for none).
+    SelfEvent { mech: u32, inst: u32, flag: f64, nc: u32 },
     NetCon { nc: u32 },
 }
 

@@ -187,6 +187,11 @@ pub trait Mechanism {
         let _ = (data, inst, name, args);
         None
     }
+    /// NET_RECEIVE's INITIAL block, run at finitialize for each NetCon that
+    /// targets the instance, with that NetCon's weights.
+    fn net_init(&self, data: &mut MechData, inst: usize, weights: &mut [f64], ctx: &mut EventCtx) {
+        let _ = (data, inst, weights, ctx);
+    }
     /// NET_RECEIVE for one instance.
     fn net_receive(&self, data: &mut MechData, inst: usize, weights: &mut [f64], flag: f64, ctx: &mut EventCtx) {
         let _ = (data, inst, weights, flag, ctx);

@@ -736,12 +736,31 @@ impl Model {
             }
             for (inst, evs) in posted {
                 for (tt, flag) in evs {
-                    self.queue.push(tt, Event::SelfEvent { mech: m as u32, inst, flag });
+                    self.queue.push(tt, Event::SelfEvent { mech: m as u32, inst, flag, nc: u32::MAX });
                 }
             }
         }
         for nc in self.netcons.iter_mut().flatten() {
             nc.reset();
+        }
+        // NET_RECEIVE INITIAL blocks (init_net_events), NetCon by NetCon.
+        for k in 0..self.netcons.len() {
+            let Some(Some(nc)) = self.netcons.get_mut(k) else { continue };
+            let Target::Point { mech, inst } = nc.target else { continue };
+            let (mech, inst) = (mech as usize, inst as usize);
+            if !self.data[mech].alive[inst] {
+                continue;
+            }
+            let mut w = std::mem::take(&mut nc.weight);
+            let (mut evs, mut spikes) = (Vec::new(), Vec::new());
+            let mut ctx = EventCtx { t: self.t, self_events: &mut evs, spikes: &mut spikes };
+            self.mechs[mech].net_init(&mut self.data[mech], inst, &mut w, &mut ctx);
+            if let Some(Some(nc)) = self.netcons.get_mut(k) {
+                nc.weight = w;
+            }
+            for (t, flag) in evs {
+                self.queue.push(t, Event::SelfEvent { mech: mech as u32, inst: inst as u32, flag, nc: k as u32 });
+            }
         }
         self.spikes.clear();
         self.init_thresholds();
@@ -1003,11 +1022,20 @@ impl Model {
         let tsav = self.t;
         while let Some((tt, ev)) = self.queue.pop_until(tmax) {
             match ev {
-                Event::SelfEvent { mech, inst, flag } => {
+                Event::SelfEvent { mech, inst, flag, nc } => {
+                    // The posting NetCon's weights, as NEURON passes them (they may change).
+                    if let Some(Some(n)) = self.netcons.get_mut(nc as usize) {
+                        let mut w = std::mem::take(&mut n.weight);
+                        self.receive(mech as usize, inst, &mut w, flag, tt, nc);
+                        if let Some(Some(n)) = self.netcons.get_mut(nc as usize) {
+                            n.weight = w;
+                        }
+                        continue;
+                    }
                     let mut w = std::mem::take(&mut self.scratch_weights);
                     w.clear();
                     w.resize(self.mechs[mech as usize].weights().max(1), 0.0);
-                    self.receive(mech as usize, inst, &mut w, flag, tt);
+                    self.receive(mech as usize, inst, &mut w, flag, tt, u32::MAX);
                     self.scratch_weights = w;
                 }
                 Event::NetCon { nc } => {
@@ -1018,7 +1046,7 @@ impl Model {
                     }
                     // NET_RECEIVE may change the weights: lend them, then put them back.
                     let mut w = std::mem::take(&mut n.weight);
-                    self.receive(mech as usize, inst, &mut w, 0.0, tt);
+                    self.receive(mech as usize, inst, &mut w, 0.0, tt, nc);
                     if let Some(Some(n)) = self.netcons.get_mut(nc as usize) {
                         n.weight = w;
                     }
@@ -1028,7 +1056,7 @@ impl Model {
         self.t = tsav;
     }
 
-    fn receive(&mut self, mech: usize, inst: u32, w: &mut [f64], flag: f64, tt: f64) {
+    fn receive(&mut self, mech: usize, inst: u32, w: &mut [f64], flag: f64, tt: f64, nc: u32) {
         if !self.data[mech].alive[inst as usize] {
             return;
         }
@@ -1041,7 +1069,7 @@ impl Model {
             self.mechs[mech].net_receive(&mut self.data[mech], inst as usize, w, flag, &mut ctx);
         }
         for &(t, f) in &evs {
-            self.queue.push(t, Event::SelfEvent { mech: mech as u32, inst, flag: f });
+            self.queue.push(t, Event::SelfEvent { mech: mech as u32, inst, flag: f, nc });
         }
         for &ts in &spikes {
             self.point_spiked(mech as u32, inst, ts);

@@ -28,6 +28,8 @@ pub struct Compiled {
     pub current: Option<(Block, Reg, Vec<(usize, Reg)>)>,
     pub state: Option<Block>,
     pub net_receive: Option<Block>,
+    /// NET_RECEIVE's INITIAL block.
+    pub net_init: Option<Block>,
     pub nweights: usize,
     pub tables: Vec<TableSpec>,
 }
@@ -426,6 +428,11 @@ impl<'c, 'm> Gen<'c, 'm> {
         if let Some(f) = f2 {
             want(2)?;
             return Ok(fold2(f, args[0].clone(), args[1].clone()));
+        }
+        if name == "at_time" {
+            // Fixed step: at_time never reports the event time (NEURON returns 0).
+            want(1)?;
+            return Ok(E::Num(0.0));
         }
         match self.cx.funcs.get(name) {
             Some((f, true)) => {
@@ -1332,33 +1339,38 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
         current = None;
     }
 
-    // NET_RECEIVE.
+    // NET_RECEIVE, and its INITIAL block (run per NetCon at finitialize).
     let mut nweights = 0;
+    let mut net_init = None;
     let net_receive = match net_receive {
         Some((args, body)) => {
             nweights = args.len();
-            let mut g = Gen::new(&cx);
-            let mut scope = HashMap::new();
-            for (k, a) in args.iter().enumerate() {
-                let r = g.home(Loc::Arg(k));
-                scope.insert(a.name.name.clone(), r);
-                g.written.push(Loc::Arg(k));
-            }
-            let f = g.home(Loc::Flag);
-            scope.insert("flag".to_string(), f);
-            g.scopes.push(scope);
-            for s in &body.stmts {
-                if let StmtKind::Initial(_) = s.kind {
-                    return Err(err(s.span, "INITIAL inside NET_RECEIVE is not supported yet".into()));
+            let gen_for = |stmts: &mut dyn Iterator<Item = &Stmt>| -> CResult<Block> {
+                let mut g = Gen::new(&cx);
+                let mut scope = HashMap::new();
+                for (k, a) in args.iter().enumerate() {
+                    let r = g.home(Loc::Arg(k));
+                    scope.insert(a.name.name.clone(), r);
+                    g.written.push(Loc::Arg(k));
                 }
-                g.stmt(s)?;
+                let f = g.home(Loc::Flag);
+                scope.insert("flag".to_string(), f);
+                g.scopes.push(scope);
+                for s in stmts {
+                    g.stmt(s)?;
+                }
+                let mut b = g.finish();
+                regalloc::allocate(&mut b, &[]);
+                if let Some((_, l)) = b.loads.iter().find(|(_, l)| matches!(l, Loc::V | Loc::Ion(..) | Loc::Area)) {
+                    return Err(err(body.span, format!("NET_RECEIVE reads {l:?}, which nerve does not provide to events yet")));
+                }
+                Ok(b)
+            };
+            let inits: Vec<&Stmt> = body.stmts.iter().filter_map(|s| if let StmtKind::Initial(b) = &s.kind { Some(b.stmts.iter()) } else { None }).flatten().collect();
+            if !inits.is_empty() {
+                net_init = Some(gen_for(&mut inits.into_iter())?);
             }
-            let mut b = g.finish();
-            regalloc::allocate(&mut b, &[]);
-            if let Some((_, l)) = b.loads.iter().find(|(_, l)| matches!(l, Loc::V | Loc::Ion(..) | Loc::Area)) {
-                return Err(err(body.span, format!("NET_RECEIVE reads {l:?}, which nerve does not provide to events yet")));
-            }
-            Some(b)
+            Some(gen_for(&mut body.stmts.iter().filter(|s| !matches!(s.kind, StmtKind::Initial(_))))?)
         }
         None => None,
     };
@@ -1373,6 +1385,7 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
         current,
         state,
         net_receive,
+        net_init,
         nweights,
         tables: cx.tables,
     })

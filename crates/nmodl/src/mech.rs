@@ -376,6 +376,15 @@ impl Mechanism for NmodlMechanism {
         self.run_all(block, data, &env, nodes.ions);
     }
 
+    fn net_init(&self, data: &mut MechData, inst: usize, weights: &mut [f64], ctx: &mut EventCtx) {
+        let Some(block) = &self.c.net_init else { return };
+        let mut work = std::mem::take(&mut data.work);
+        let env = Env::bare(ctx.t, 0.0, 0.0);
+        let mut fx = EventEffects(ctx);
+        self.run(block, &mut work, data, &[inst as u32], &env, &mut [], weights, &mut fx);
+        data.work = work;
+    }
+
     fn net_receive(&self, data: &mut MechData, inst: usize, weights: &mut [f64], flag: f64, ctx: &mut EventCtx) {
         let Some(block) = &self.c.net_receive else { return };
         let mut work = std::mem::take(&mut data.work);
