@@ -60,6 +60,24 @@ fn hoc_scripts_match_neuron() {
     eprintln!("{} hoc-tests match NEURON; {} pending (hoc-tests/pending.txt)", scripts.len() - pending_failed, pending_failed);
 }
 
+/// `hoc-tests/nmodl/`: scripts run in a folder of .mod files written for the
+/// tests (nerve loads the current directory's .mod files, as nrniv loads the
+/// library nrnivmodl built there); expectations from NEURON with those files
+/// compiled by nrnivmodl.
+#[test]
+fn nmodl_scripts_match_neuron() {
+    let dir = tests_dir().join("nmodl");
+    let mut scripts: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("hoc-tests/nmodl folder")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "hoc") && p.with_extension("stdout").exists())
+        .collect();
+    scripts.sort();
+    assert!(scripts.len() >= 4, "expected the NMODL scripts, found {}", scripts.len());
+    let failures: Vec<String> = scripts.iter().filter_map(|s| compare(&dir, s).err().map(|e| format!("{}: {e}", s.display()))).collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 /// Runs a script and compares its stdout, stderr and exit status with NEURON's.
 fn compare(dir: &Path, script: &Path) -> Result<(), String> {
     let out = Command::new(env!("CARGO_BIN_EXE_nerve"))
