@@ -106,6 +106,7 @@ impl MechData {
 pub struct NodeView<'a> {
     pub v: &'a [f64],
     pub area: &'a [f64],
+    pub diam: &'a [f64],
     pub rhs: &'a mut [f64],
     pub d: &'a mut [f64],
     /// Electrode-current bookkeeping for i_membrane_ (see treeset.cpp).

@@ -11,7 +11,7 @@ use crate::tree::Tree;
 
 /// The node arrays as mechanisms see them during a step.
 fn view<'a>(t: &'a mut Tree, ions: &'a mut [IonNodes], time: f64, dt: f64, celsius: f64, imem: bool) -> NodeView<'a> {
-    NodeView { v: &t.v, area: &t.area, rhs: &mut t.rhs, d: &mut t.d, sav_rhs: &mut t.sav_rhs, sav_d: &mut t.sav_d, t: time, dt, celsius, imem, ions }
+    NodeView { v: &t.v, area: &t.area, diam: &t.diam, rhs: &mut t.rhs, d: &mut t.d, sav_rhs: &mut t.sav_rhs, sav_d: &mut t.sav_d, t: time, dt, celsius, imem, ions }
 }
 
 /// Default resting potential of nodes that have not been initialised.
@@ -491,7 +491,7 @@ impl Model {
         let n = next as usize;
         let mut t = Tree { nroot: self.roots.len(), parent, ..Default::default() };
         t.v = vec![DEFAULT_V; n];
-        for v in [&mut t.area, &mut t.a, &mut t.b, &mut t.d, &mut t.rhs, &mut t.sav_d, &mut t.sav_rhs, &mut t.cm, &mut t.imem] {
+        for v in [&mut t.area, &mut t.a, &mut t.b, &mut t.d, &mut t.rhs, &mut t.sav_d, &mut t.sav_rhs, &mut t.cm, &mut t.imem, &mut t.diam] {
             *v = vec![0.0; n];
         }
         t.has_cap = vec![false; n];
@@ -655,6 +655,7 @@ impl Model {
                 if k < s.nseg {
                     t.has_cap[nd as usize] = true;
                     t.cm[nd as usize] = s.cm[k];
+                    t.diam[nd as usize] = s.diam[k];
                 } else {
                     t.cm[nd as usize] = 0.0;
                 }

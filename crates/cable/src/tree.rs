@@ -20,6 +20,8 @@ pub struct Tree {
     /// Whether the node carries membrane (segment centres do; root and x = 1 nodes do not).
     pub has_cap: Vec<bool>,
     pub cm: Vec<f64>,
+    /// Segment diameter (µm) at each segment node, for mechanisms that read `diam`.
+    pub diam: Vec<f64>,
     /// i_membrane_ (nA) after each step.
     pub imem: Vec<f64>,
     /// Interleaved order of the solve's operations, built by [`Tree::prepare`].

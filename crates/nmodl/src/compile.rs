@@ -36,10 +36,13 @@ pub struct Compiled {
 
 type CResult<T> = Result<T, ParseError>;
 
-/// Values of the named constants of UNITS blocks: (from, to) unit pairs.
+/// Values of the named constants of UNITS blocks: the factor from one unit
+/// to another, each optionally scaled by a leading number (`(10000 coulomb)`).
 fn unit_factor(from: &str, to: &str) -> Option<f64> {
+    let (fk, from) = scaled(from);
+    let (tk, to) = scaled(to);
     let to = to.replace(' ', "");
-    Some(match (from.trim(), to.as_str()) {
+    let base = match (from.as_str(), to.as_str()) {
         ("faraday", "coulomb" | "coulombs" | "coul") => 96485.33212331001,
         ("faraday", "kilocoulombs" | "kilocoulomb") => 96.48533212331001,
         ("k-mole", "joule/degC" | "joule/degK" | "J/degC" | "J/degK") => 8.31446261815324,
@@ -48,7 +51,18 @@ fn unit_factor(from: &str, to: &str) -> Option<f64> {
         ("k", "joule/degC" | "joule/degK" | "J/degC" | "J/degK") => 1.380649e-23,
         ("mole", "1") => 6.02214076e23,
         _ => return None,
-    })
+    };
+    Some(base * fk / tk)
+}
+
+/// A unit's leading number and the rest: `10000 coulomb` gives (10000, "coulomb").
+fn scaled(u: &str) -> (f64, String) {
+    let u = u.trim();
+    let end = u.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == 'e' || c == '-' || c == '+')).unwrap_or(u.len());
+    match u[..end].parse::<f64>() {
+        Ok(k) if end > 0 && !u[end..].trim().is_empty() => (k, u[end..].trim().to_string()),
+        _ => (1.0, u.to_string()),
+    }
 }
 
 /// What a name means at mechanism level.
@@ -255,6 +269,8 @@ struct Gen<'c, 'm> {
     homes: HashMap<Loc, Reg>,
     written: Vec<Loc>,
     scopes: Vec<HashMap<String, Reg>>,
+    /// Loop variables of FROM loops unrolled at compile time, innermost last.
+    fixed: Vec<(String, f64)>,
     mask: Option<Reg>,
     depth: usize,
     method: Option<Method>,
@@ -276,7 +292,7 @@ struct Gen<'c, 'm> {
 
 impl<'c, 'm> Gen<'c, 'm> {
     fn new(cx: &'c Ctx<'m>) -> Self {
-        Gen { cx, b: Block::default(), homes: HashMap::new(), written: Vec::new(), scopes: vec![HashMap::new()], mask: None, depth: 0, method: None, building: false, consts: HashMap::new(), temps: Default::default(), implicit: Vec::new(), volumes: Vec::new(), conserves: Vec::new(), solving: false }
+        Gen { cx, b: Block::default(), homes: HashMap::new(), written: Vec::new(), scopes: vec![HashMap::new()], fixed: Vec::new(), mask: None, depth: 0, method: None, building: false, consts: HashMap::new(), temps: Default::default(), implicit: Vec::new(), volumes: Vec::new(), conserves: Vec::new(), solving: false }
     }
 
     fn reg(&mut self) -> Reg {
@@ -319,6 +335,9 @@ impl<'c, 'm> Gen<'c, 'm> {
     }
 
     fn lookup(&self, name: &str) -> Option<E> {
+        if let Some((_, v)) = self.fixed.iter().rev().find(|(n, _)| n == name) {
+            return Some(E::Num(*v));
+        }
         for s in self.scopes.iter().rev() {
             if let Some(&r) = s.get(name) {
                 return Some(E::Local(r));
@@ -505,7 +524,7 @@ impl<'c, 'm> Gen<'c, 'm> {
             E::Local(r) => self.assign_reg(*r, src),
             E::Loc(l) => {
                 match l {
-                    Loc::T | Loc::Dt | Loc::Celsius | Loc::Area | Loc::Flag | Loc::TableX => {
+                    Loc::T | Loc::Dt | Loc::Celsius | Loc::Area | Loc::Diam | Loc::Flag | Loc::TableX => {
                         return Err(self.cx.err(span, "this variable cannot be assigned in a mechanism"));
                     }
                     _ => {}
@@ -690,6 +709,21 @@ impl<'c, 'm> Gen<'c, 'm> {
                     Some(b) => self.resolve(b)?,
                     None => E::Num(1.0),
                 };
+                // Constant bounds: unrolled, so that indices into arrays are constants.
+                if let (E::Num(a), E::Num(b), E::Num(st)) = (&lo, &hi, &step) {
+                    let count = if *st > 0.0 { ((b - a) / st).floor() + 1.0 } else { -1.0 };
+                    if (0.0..=4096.0).contains(&count) && !assigns(body, &var.name) {
+                        let mut x = *a;
+                        while x <= *b {
+                            self.fixed.push((var.name.clone(), x));
+                            let r = self.block(body);
+                            self.fixed.pop();
+                            r?;
+                            x += st;
+                        }
+                        return Ok(());
+                    }
+                }
                 let i = self.reg();
                 let lo = self.emit(&lo)?;
                 self.b.ops.push(Op::Mov(i, lo));
@@ -727,8 +761,24 @@ impl<'c, 'm> Gen<'c, 'm> {
                     self.volumes.push((x, vol.clone()));
                 }
             }
+            StmtKind::Compartment { index: Some(ix), volume, species } if self.method == Some(Method::Implicit) => {
+                // `COMPARTMENT i, vol(i) {a b}`: element k of each array species has vol(k).
+                for sp in species {
+                    let n = match self.cx.names.get(&sp.name) {
+                        Some(&Name::Arr(_, n)) => n,
+                        _ => return Err(self.cx.err(sp.span, format!("COMPARTMENT {}, …: {} is not an array", ix.name, sp.name))),
+                    };
+                    for k in 0..n {
+                        self.fixed.push((ix.name.clone(), k as f64));
+                        let vol = self.resolve(volume);
+                        self.fixed.pop();
+                        let Some(Name::Arr(base, _)) = self.cx.names.get(&sp.name) else { unreachable!() };
+                        self.volumes.push((E::Loc(element(*base, k)), vol?));
+                    }
+                }
+            }
             StmtKind::Reaction(_) | StmtKind::Conserve { .. } | StmtKind::Compartment { .. } => {
-                return Err(self.cx.err(s.span, "reactions, CONSERVE and COMPARTMENT belong in a KINETIC block (COMPARTMENT with an index is not supported yet)"));
+                return Err(self.cx.err(s.span, "reactions, CONSERVE and COMPARTMENT belong in a KINETIC block"));
             }
             StmtKind::Table(_) | StmtKind::UnitsOn | StmtKind::UnitsOff | StmtKind::Conductance { .. } => {}
             StmtKind::Verbatim(_) => return Err(self.cx.err(s.span, "VERBATIM blocks hold C code, which nerve does not compile")),
@@ -839,19 +889,25 @@ impl<'c, 'm> Gen<'c, 'm> {
             p.unwrap_or(E::Num(1.0))
         };
         let lhs = species(self, &rx.lhs)?;
-        let (flux, rhs) = match &rx.kind {
+        let (fwd, bwd, rhs) = match &rx.kind {
             ReactionKind::Reversible { rhs, kf, kb } => {
                 let rhs = species(self, rhs)?;
-                let f = E::bin(F2::Sub, E::bin(F2::Mul, self.resolve(kf)?, product(&lhs)), E::bin(F2::Mul, self.resolve(kb)?, product(&rhs)));
-                (f, rhs)
+                (E::bin(F2::Mul, self.resolve(kf)?, product(&lhs)), Some(E::bin(F2::Mul, self.resolve(kb)?, product(&rhs))), rhs)
             }
-            ReactionKind::Sink { rate } => (E::bin(F2::Mul, self.resolve(rate)?, product(&lhs)), Vec::new()),
-            ReactionKind::Flux { rate } => {
-                // `~ x << (f)`: f flows into x.
-                let f = self.resolve(rate)?;
-                (neg(f), Vec::new())
-            }
+            ReactionKind::Sink { rate } => (E::bin(F2::Mul, self.resolve(rate)?, product(&lhs)), None, Vec::new()),
+            // `~ x << (f)`: f flows into x.
+            ReactionKind::Flux { rate } => (E::Num(0.0), Some(self.resolve(rate)?), Vec::new()),
         };
+        // f_flux and b_flux name the last reaction's fluxes.
+        let fr = self.emit(&fwd)?;
+        let br = match &bwd {
+            Some(b) => self.emit(b)?,
+            None => self.konst(0.0),
+        };
+        let scope = self.scopes.last_mut().unwrap();
+        scope.insert("f_flux".into(), fr);
+        scope.insert("b_flux".into(), br);
+        let flux = E::bin(F2::Sub, E::Local(fr), E::Local(br));
         let _ = span;
         let f = self.emit(&flux)?;
         for (terms, sign) in [(&lhs, F2::Sub), (&rhs, F2::Add)] {
@@ -1135,6 +1191,7 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
             "dt" => Some(Loc::Dt),
             "celsius" => Some(Loc::Celsius),
             "area" => Some(Loc::Area),
+            "diam" => Some(Loc::Diam),
             _ => None,
         }
     };
@@ -1142,9 +1199,6 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
         if let Some(l) = special(&n.name) {
             names.insert(n.name.clone(), Name::Loc(l));
             return Ok(());
-        }
-        if n.name == "diam" {
-            return Err(err(n.span, "reading diam in a mechanism is not supported yet".into()));
         }
         if let Some(&(k, f)) = ion_names.get(&n.name) {
             if f == IonField::Cur && currents_written.iter().any(|(_, c)| c == &n.name) {
@@ -1194,12 +1248,12 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
     }
     let mut state_init: Vec<(Loc, f64)> = Vec::new();
     for s in &states {
-        if s.size.is_some() {
-            return Err(err(s.span, format!("STATE array {} is not supported yet", s.name.name)));
-        }
-        declare(&s.name, None, 0.0, VarKind::State, true, &mut names)?;
-        if let Some(Name::Loc(l @ Loc::Col(_))) = names.get(&s.name.name) {
-            state_init.push((*l, s.start.as_ref().map_or(0.0, |v| v.value)));
+        declare(&s.name, s.size.as_ref(), 0.0, VarKind::State, true, &mut names)?;
+        let start = s.start.as_ref().map_or(0.0, |v| v.value);
+        match names.get(&s.name.name) {
+            Some(Name::Loc(l @ Loc::Col(_))) => state_init.push((*l, start)),
+            Some(&Name::Arr(base, n)) => (0..n).for_each(|k| state_init.push((element(base, k), start))),
+            _ => {}
         }
     }
     // Top-level LOCALs are the mechanism's own; HOC does not see them.
@@ -1361,7 +1415,7 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
                 }
                 let mut b = g.finish();
                 regalloc::allocate(&mut b, &[]);
-                if let Some((_, l)) = b.loads.iter().find(|(_, l)| matches!(l, Loc::V | Loc::Ion(..) | Loc::Area)) {
+                if let Some((_, l)) = b.loads.iter().find(|(_, l)| matches!(l, Loc::V | Loc::Ion(..) | Loc::Area | Loc::Diam)) {
                     return Err(err(body.span, format!("NET_RECEIVE reads {l:?}, which nerve does not provide to events yet")));
                 }
                 Ok(b)

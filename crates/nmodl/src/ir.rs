@@ -33,6 +33,8 @@ pub enum Loc {
     TableX,
     /// The segment area (µm²).
     Area,
+    /// The segment diameter (µm).
+    Diam,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

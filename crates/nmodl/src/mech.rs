@@ -25,6 +25,7 @@ impl NmodlMechanism {
 struct Env<'a> {
     v: &'a [f64],
     area: &'a [f64],
+    diam: &'a [f64],
     voff: f64,
     t: f64,
     dt: f64,
@@ -37,10 +38,10 @@ struct Env<'a> {
 
 impl<'a> Env<'a> {
     fn bare(t: f64, dt: f64, celsius: f64) -> Self {
-        Env { v: &[], area: &[], voff: 0.0, t, dt, celsius, flag: 0.0, xs: &[], defaults: None }
+        Env { v: &[], area: &[], diam: &[], voff: 0.0, t, dt, celsius, flag: 0.0, xs: &[], defaults: None }
     }
     fn nodes(n: &NodeView<'a>, voff: f64) -> Self {
-        Env { v: n.v, area: n.area, voff, t: n.t, dt: n.dt, celsius: n.celsius, flag: 0.0, xs: &[], defaults: None }
+        Env { v: n.v, area: n.area, diam: n.diam, voff, t: n.t, dt: n.dt, celsius: n.celsius, flag: 0.0, xs: &[], defaults: None }
     }
 }
 
@@ -145,6 +146,11 @@ impl NmodlMechanism {
                 Loc::Area => {
                     for l in 0..LANES {
                         lanes[l] = env.area[ch.node[l]];
+                    }
+                }
+                Loc::Diam => {
+                    for l in 0..LANES {
+                        lanes[l] = env.diam[ch.node[l]];
                     }
                 }
                 Loc::T => lanes.fill(env.t),

@@ -136,7 +136,10 @@ fn soup() -> impl Strategy<Value = String> {
 
 fn no_panic(src: &str) {
     let _ = nmodl::lexer::tokenize(src);
-    let _ = nmodl::parse(src, "fuzz.mod");
+    if let Ok(m) = nmodl::parse(src, "fuzz.mod") {
+        // Whatever parses either compiles or gives an error; never a panic.
+        let _ = nmodl::compile::compile(&m, "fuzz.mod");
+    }
 }
 
 proptest! {

@@ -697,7 +697,7 @@ impl Interp {
     pub fn host_named(&self, name: &str) -> HResult<crate::engine::Host> {
         match self.globals.get(name).map(|i| self.globals.kind(i)) {
             Some(Kind::Host(h)) => Ok(self.host(*h)),
-            _ => Err(hoc_err!("{name} is not a range variable or section property")),
+            _ => Err(hoc_err!("{name} not a section variable")),
         }
     }
 
