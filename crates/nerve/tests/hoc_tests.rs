@@ -101,3 +101,18 @@ fn compare(dir: &Path, script: &Path) -> Result<(), String> {
         Err(_) => Ok(()),
     }
 }
+
+/// A .mod file that does not compile stops `nerve run --mod` before any HOC
+/// runs: exit 1, the message with file:line:col, nothing on stdout.
+#[test]
+fn bad_mod_file_stops_the_run() {
+    let dir = std::env::temp_dir().join(format!("nerve-badmod-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("bad.mod"), "NEURON { SUFFIX a }\nBREAKPOINT { x = 1 }\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_nerve")).args(["run", "--mod"]).arg(&dir).args(["-c", "print 1"]).output().expect("run nerve");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.starts_with("nerve: ") && err.trim_end().ends_with("bad.mod:2:14: x is not declared"), "{err}");
+}
