@@ -2,7 +2,10 @@
 # Runs the same models in nerve and in NEURON on this machine and prints the
 # time ratios. NEURON is only a yardstick here: NRNIV=/path/to/nrniv (default
 # `nrniv` on PATH). The Mainen model needs ../shared/conformance and the LFPy
-# repository (MIRRORS=dir holding LFPy+LFPy/repo, default ../.mirror).
+# repository (MIRRORS=dir holding LFPy+LFPy/repo, default ../.mirror). The Hay
+# model needs ModelDBRepository+139653/repo there too, and NEURON's
+# nrnivmodl with a C compiler (NRNIVMODL, default `nrnivmodl` on PATH) for
+# NEURON's side; nerve reads the .mod files as they are.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 NRNIV=${NRNIV:-nrniv}
@@ -43,6 +46,10 @@ a=$(inner 5 bench "$NERVE" run passive_cable.hoc)
 b=$(inner 5 bench "$NRNIV" -nobanner -nogui passive_cable.hoc -c "quit()")
 printf '%-34s %10s %10s %8s\n' "passive cable, 1000 seg, run()" "$a" "$b" "$(ratio "$a" "$b")"
 
+a=$(inner 5 bench "$NERVE" run hh_cable.hoc)
+b=$(inner 5 bench "$NRNIV" -nobanner -nogui hh_cable.hoc -c "quit()")
+printf '%-34s %10s %10s %8s\n' "hh axon, 1000 seg, run()" "$a" "$b" "$(ratio "$a" "$b")"
+
 case=../shared/conformance/cases/mainen_passive_lfp
 if [ -d "$case" ] && [ -d "$MIRRORS/LFPy+LFPy/repo" ]; then
     cp "$case"/build.hoc bench/mainen_run.hoc "$work"/
@@ -55,4 +62,21 @@ if [ -d "$case" ] && [ -d "$MIRRORS/LFPy+LFPy/repo" ]; then
     printf '%-34s %10s %10s %8s\n' "Mainen passive, whole process" "$a" "$b" "$(ratio "$a" "$b")"
 else
     echo "(Mainen benchmark skipped: needs $case and $MIRRORS/LFPy+LFPy/repo)"
+fi
+
+NRNIVMODL=${NRNIVMODL:-nrnivmodl}
+case=../shared/conformance/cases/hay_bac_fixed
+hay=$MIRRORS/ModelDBRepository+139653/repo
+if [ -d "$case" ] && [ -d "$hay" ] && command -v "$NRNIVMODL" > /dev/null; then
+    mkdir -p "$work"/hay/mod "$work"/hay/models "$work"/hay/morphologies
+    for f in $(git --git-dir="$hay" ls-tree --name-only 50a4aab3ce5c295ad16a134c5d9261b7cc3fbe58 mod/ | grep '\.mod$') models/L5PCbiophys3.hoc models/L5PCtemplate.hoc morphologies/cell1.asc; do
+        git --git-dir="$hay" show 50a4aab3ce5c295ad16a134c5d9261b7cc3fbe58:"$f" > "$work/hay/$f"
+    done
+    cp -r "$case"/simulationcode "$work"/hay/
+    (cd "$work"/hay/mod && "$NRNIVMODL" . > /dev/null 2>&1)
+    a=$(wall 3 bash -c "cd $work/hay/simulationcode && $NERVE run --mod ../mod driver.hoc")
+    b=$(wall 3 bash -c "cd $work/hay/simulationcode && ../mod/x86_64/special -nobanner -nogui driver.hoc -c 'quit()'")
+    printf '%-34s %10s %10s %8s\n' "Hay BAC (13 .mod), whole process" "$a" "$b" "$(ratio "$a" "$b")"
+else
+    echo "(Hay benchmark skipped: needs $case, $hay and $NRNIVMODL)"
 fi

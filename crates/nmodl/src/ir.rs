@@ -309,20 +309,29 @@ fn exec_lanes(ops: &[Op], r: &mut [f64], n: usize, tables: &[f64], specs: &[Tabl
                 let (tmin, mfac) = (t[1], t[2]);
                 let vals = &t[3 + s.depend.len()..];
                 let np = s.n + 1;
+                // Where each lane falls: interpolate at (i, theta), or an end, or NaN.
                 let xs = get(r, x);
+                let (mut ii, mut th, mut xi) = ([0usize; LANES], [0.0; LANES], [0.0; LANES]);
                 for l in 0..LANES {
-                    let xi = mfac * (xs[l] - tmin);
-                    for k in 0..nout as usize {
-                        let col = &vals[k * np..(k + 1) * np];
-                        r[(out as usize + k) * LANES + l] = if xi.is_nan() {
-                            xi
-                        } else if xi <= 0.0 {
+                    xi[l] = mfac * (xs[l] - tmin);
+                    if xi[l] > 0.0 && xi[l] < s.n as f64 {
+                        ii[l] = xi[l] as usize;
+                        th[l] = xi[l] - ii[l] as f64;
+                    }
+                }
+                for k in 0..nout as usize {
+                    let col = &vals[k * np..(k + 1) * np];
+                    let o = put(r, out + k as Reg);
+                    for l in 0..LANES {
+                        let i = ii[l];
+                        o[l] = if xi[l] > 0.0 && xi[l] < s.n as f64 {
+                            col[i] + th[l] * (col[i + 1] - col[i])
+                        } else if xi[l] <= 0.0 {
                             col[0]
-                        } else if xi >= s.n as f64 {
+                        } else if xi[l] >= s.n as f64 {
                             col[s.n]
                         } else {
-                            let i = xi as usize;
-                            col[i] + (xi - i as f64) * (col[i + 1] - col[i])
+                            xi[l]
                         };
                     }
                 }
