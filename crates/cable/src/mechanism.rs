@@ -58,6 +58,20 @@ pub struct MechData {
     pub tables: Vec<f64>,
     /// Scratch space reused by every evaluation, so the time loop allocates nothing.
     pub work: Vec<f64>,
+    /// POINTER targets as set by the user, `[pointer][instance]`.
+    pub ptr_var: Vec<Vec<Option<crate::model::Var>>>,
+    /// The same, resolved to node arrays at lowering.
+    pub ptr_src: Vec<Vec<PtrSrc>>,
+}
+
+/// Where a POINTER reads from after lowering.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum PtrSrc {
+    Unset,
+    /// The membrane potential of a node.
+    V(u32),
+    /// A field of an ion type at a node.
+    Ion(usize, crate::ion::IonField, u32),
 }
 
 impl MechData {
@@ -69,6 +83,7 @@ impl MechData {
     pub fn for_mechanism(m: &dyn Mechanism) -> Self {
         let mut d = MechData::new(m.vars().len());
         d.globals = m.globals().iter().map(|g| g.default).collect();
+        d.ptr_var = vec![Vec::new(); m.pointers().len()];
         d
     }
 
@@ -81,6 +96,7 @@ impl MechData {
         self.alive.push(true);
         self.g.push(0.0);
         self.lists.push(Vec::new());
+        self.ptr_var.iter_mut().for_each(|p| p.push(None));
         (self.alive.len() - 1) as u32
     }
 
@@ -94,6 +110,10 @@ impl MechData {
         self.alive.push(true);
         self.g.push(0.0);
         self.lists.push(Vec::new());
+        for p in self.ptr_var.iter_mut() {
+            let v = p[from as usize];
+            p.push(v);
+        }
         (self.alive.len() - 1) as u32
     }
 
@@ -137,6 +157,10 @@ pub trait Mechanism {
     /// ELECTRODE_CURRENT: current injected into the cell, sign flipped, not in i_membrane_.
     fn is_electrode(&self) -> bool {
         false
+    }
+    /// POINTER variables: each instance reads another variable of the model.
+    fn pointers(&self) -> &[String] {
+        &[]
     }
     /// GLOBAL variables: one value for all instances, kept in `MechData::globals`.
     fn globals(&self) -> &[VarSpec] {

@@ -5,7 +5,7 @@
 use crate::events::{Event, EventQueue, NetCon, Target};
 use crate::geometry::section_geometry;
 use crate::ion::{style, IonField, IonNodes, IonType};
-use crate::mechanism::{EventCtx, MechData, MechKind, Mechanism, NodeView};
+use crate::mechanism::{EventCtx, MechData, MechKind, Mechanism, NodeView, PtrSrc};
 use crate::section::{SecId, Section};
 use crate::tree::Tree;
 
@@ -535,8 +535,55 @@ impl Model {
             d.order = order;
         }
         self.lower_ions(old_ions);
+        self.lower_pointers();
         self.structure_dirty = false;
         self.geometry_dirty = true;
+    }
+
+    /// POINTER targets resolved to nodes.
+    fn lower_pointers(&mut self) {
+        for m in 0..self.data.len() {
+            let vars = std::mem::take(&mut self.data[m].ptr_var);
+            let src = vars.iter().map(|p| p.iter().map(|v| v.as_ref().map_or(PtrSrc::Unset, |v| self.pointer_source(v))).collect()).collect();
+            self.data[m].ptr_var = vars;
+            self.data[m].ptr_src = src;
+        }
+    }
+
+    fn pointer_source(&self, v: &Var) -> PtrSrc {
+        match *v {
+            Var::V { sec, x } if self.exists(sec) => PtrSrc::V(self.node_at(sec, x)),
+            Var::Ion { ion, field, sec, x } if self.exists(sec) => match self.ion_node(ion, sec, x) {
+                Some(n) => PtrSrc::Ion(ion, field, n as u32),
+                None => PtrSrc::Unset,
+            },
+            _ => PtrSrc::Unset,
+        }
+    }
+
+    /// `setpointer`: pointer k of an instance reads `target` (a membrane
+    /// potential or an ion field); Err if the target is of another kind.
+    pub fn set_pointer(&mut self, mech: usize, inst: u32, k: usize, target: Var) -> Result<(), String> {
+        if !matches!(target, Var::V { .. } | Var::Ion { .. }) {
+            return Err("a POINTER can point to a membrane potential or an ion variable".into());
+        }
+        let p = self.data.get_mut(mech).and_then(|d| d.ptr_var.get_mut(k)).and_then(|p| p.get_mut(inst as usize)).ok_or("no such POINTER")?;
+        *p = Some(target);
+        self.mark_structure();
+        Ok(())
+    }
+
+    /// The first POINTER of a live instance that is not set: (mechanism, pointer).
+    pub fn unset_pointer(&mut self) -> Option<(usize, usize)> {
+        self.ensure_lowered();
+        for (m, d) in self.data.iter().enumerate() {
+            for (k, p) in d.ptr_src.iter().enumerate() {
+                if d.order.iter().any(|&i| p[i as usize] == PtrSrc::Unset) {
+                    return Some((m, k));
+                }
+            }
+        }
+        None
     }
 
     /// Ion arrays for the new node layout: values kept per section segment,
@@ -611,6 +658,7 @@ impl Model {
             let d = &mut self.data[m];
             let pick = |col: &Vec<f64>| old_ids.iter().map(|&i| col[i as usize]).collect::<Vec<f64>>();
             d.cols = d.cols.iter().map(pick).collect();
+            d.ptr_var = d.ptr_var.iter().map(|p| old_ids.iter().map(|&i| p[i as usize]).collect()).collect();
             d.g = vec![0.0; old_ids.len()];
             d.lists = vec![Vec::new(); old_ids.len()];
             d.alive = vec![true; old_ids.len()];

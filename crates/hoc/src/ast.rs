@@ -108,6 +108,8 @@ pub enum Stmt {
     Connect { child: SecRef, child_x: Expr, parent: Option<SecRef>, parent_x: Expr },
     Insert(Rc<str>),
     Uninsert(Rc<str>),
+    /// `setpointer obj.ptr, target` (or `sec.ptr_suffix(x), target`).
+    SetPointer(Expr, Expr),
     Forall(Box<Stmt>),
     Forsec(Expr, Box<Stmt>),
     Ifsec(Expr, Box<Stmt>),

@@ -410,6 +410,12 @@ impl<'a> Parser<'a> {
                 self.next()?;
                 self.connect(None)?
             }
+            "setpointer" => {
+                self.next()?;
+                let ptr = self.expr()?;
+                self.expect(&Tok::Comma)?;
+                Stmt::SetPointer(ptr, self.expr()?)
+            }
             "insert" | "uninsert" => {
                 self.next()?;
                 let name = self.any_ident()?;

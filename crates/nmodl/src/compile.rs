@@ -31,6 +31,7 @@ pub struct Compiled {
     /// NET_RECEIVE's INITIAL block.
     pub net_init: Option<Block>,
     pub nweights: usize,
+    pub pointers: Vec<String>,
     pub tables: Vec<TableSpec>,
 }
 
@@ -527,6 +528,7 @@ impl<'c, 'm> Gen<'c, 'm> {
                     Loc::T | Loc::Dt | Loc::Celsius | Loc::Area | Loc::Diam | Loc::Flag | Loc::TableX => {
                         return Err(self.cx.err(span, "this variable cannot be assigned in a mechanism"));
                     }
+                    Loc::Ptr(_) => return Err(self.cx.err(span, "assigning through a POINTER is not supported yet")),
                     _ => {}
                 }
                 let h = self.home(*l);
@@ -1061,6 +1063,7 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
     let mut name = String::new();
     let mut range: Vec<String> = Vec::new();
     let mut global: Vec<String> = Vec::new();
+    let mut pointers: Vec<String> = Vec::new();
     let mut useions: Vec<&UseIon> = Vec::new();
     let mut nonspecific: Vec<String> = Vec::new();
     let mut electrode: Vec<String> = Vec::new();
@@ -1091,8 +1094,9 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
                         NeuronStmtKind::ElectrodeCurrent(v) => electrode.extend(v.iter().map(|i| i.name.clone())),
                         NeuronStmtKind::Range(v) => range.extend(v.iter().map(|i| i.name.clone())),
                         NeuronStmtKind::Global(v) => global.extend(v.iter().map(|i| i.name.clone())),
-                        NeuronStmtKind::Pointer(v) | NeuronStmtKind::BbcorePointer(v) => {
-                            return Err(err(s.span, format!("POINTER {} is not supported yet", v[0].name)));
+                        NeuronStmtKind::Pointer(v) => pointers.extend(v.iter().map(|i| i.name.clone())),
+                        NeuronStmtKind::BbcorePointer(v) => {
+                            return Err(err(s.span, format!("BBCOREPOINTER {} holds C data, which nerve does not have", v[0].name)));
                         }
                         NeuronStmtKind::Random(v) => return Err(err(s.span, format!("RANDOM {} is not supported yet", v[0].name))),
                         _ => {}
@@ -1269,6 +1273,9 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
             names.insert(c.clone(), Name::Loc(Loc::Col(vars.len() - 1)));
         }
     }
+    for (k, p) in pointers.iter().enumerate() {
+        names.insert(p.clone(), Name::Loc(Loc::Ptr(k)));
+    }
     for n in ["v", "t", "dt", "celsius"] {
         names.entry(n.to_string()).or_insert(Name::Loc(special(n).unwrap()));
     }
@@ -1415,7 +1422,7 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
                 }
                 let mut b = g.finish();
                 regalloc::allocate(&mut b, &[]);
-                if let Some((_, l)) = b.loads.iter().find(|(_, l)| matches!(l, Loc::V | Loc::Ion(..) | Loc::Area | Loc::Diam)) {
+                if let Some((_, l)) = b.loads.iter().find(|(_, l)| matches!(l, Loc::V | Loc::Ion(..) | Loc::Area | Loc::Diam | Loc::Ptr(_))) {
                     return Err(err(body.span, format!("NET_RECEIVE reads {l:?}, which nerve does not provide to events yet")));
                 }
                 Ok(b)
@@ -1441,6 +1448,7 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
         net_receive,
         net_init,
         nweights,
+        pointers,
         tables: cx.tables,
     })
 }

@@ -35,6 +35,8 @@ pub enum Loc {
     Area,
     /// The segment diameter (µm).
     Diam,
+    /// What POINTER k of the instance points to.
+    Ptr(usize),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 //! nrn_init, nrn_cur, nrn_state and NET_RECEIVE do per instance.
 
 use cable::ion::{IonNodes, IonUse};
-use cable::mechanism::{apply, EventCtx, MechData, MechKind, Mechanism, NodeView, VarSpec};
+use cable::mechanism::{apply, EventCtx, MechData, MechKind, Mechanism, NodeView, PtrSrc, VarSpec};
 
 use crate::compile::Compiled;
 use crate::ir::{exec, Block, Effects, Loc, LANES};
@@ -153,6 +153,16 @@ impl NmodlMechanism {
                         lanes[l] = env.diam[ch.node[l]];
                     }
                 }
+                Loc::Ptr(_) if env.v.is_empty() => lanes.fill(f64::NAN),
+                Loc::Ptr(k) => {
+                    for l in 0..LANES {
+                        lanes[l] = match d.ptr_src[k][ch.inst[l]] {
+                            PtrSrc::V(n) => env.v[n as usize],
+                            PtrSrc::Ion(t, f, n) => ions[t].field(f)[n as usize],
+                            PtrSrc::Unset => f64::NAN,
+                        };
+                    }
+                }
                 Loc::T => lanes.fill(env.t),
                 Loc::Dt => lanes.fill(env.dt),
                 Loc::Celsius => lanes.fill(env.celsius),
@@ -233,6 +243,9 @@ impl Mechanism for NmodlMechanism {
     }
     fn globals(&self) -> &[VarSpec] {
         &self.c.globals
+    }
+    fn pointers(&self) -> &[String] {
+        &self.c.pointers
     }
     fn ions(&self) -> &[IonUse] {
         &self.c.ions

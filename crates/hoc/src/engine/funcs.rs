@@ -391,6 +391,10 @@ fn finitialize(it: &mut Interp, a: &[Value]) -> HResult<Value> {
             }
         }
     }
+    if let Some((m, k)) = it.eng.model.unset_pointer() {
+        let mech = &it.eng.model.mechs[m];
+        return Err(hoc_err!("{}: POINTER {} is not set (use setpointer)", mech.name(), mech.pointers()[k]));
+    }
     let plays = &mut it.eng.plays;
     it.eng.model.finitialize_with(v, &mut |m| {
         for p in plays.iter_mut() {

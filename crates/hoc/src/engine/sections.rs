@@ -122,6 +122,7 @@ impl Interp {
                 let m = self.density_mech(name)?;
                 self.eng.model.uninsert(s, m);
             }
+            Stmt::SetPointer(ptr, target) => self.set_pointer(ptr, target)?,
             Stmt::Forall(body) => {
                 let secs = self.forall_sections();
                 return self.over_sections(secs, body);
@@ -176,6 +177,45 @@ impl Interp {
             }
         }
         Ok(Flow::Normal)
+    }
+
+    /// `setpointer ptr, target`: a point process's `obj.name`, or a density
+    /// mechanism's `sec.name_suffix(x)`, reads `target` from now on.
+    fn set_pointer(&mut self, ptr: &crate::ast::Expr, target: &crate::ast::Expr) -> HResult<()> {
+        use crate::ast::Expr;
+        let var = match self.place_of(target)? {
+            crate::value::Place::Engine(v) => v,
+            _ => return Err(hoc_err!("setpointer: the target must be a membrane potential or an ion variable")),
+        };
+        let Expr::Member { obj, name, args, .. } = ptr else {
+            return Err(hoc_err!("setpointer: name the POINTER as object.name or section.name_suffix(x)"));
+        };
+        let (mech, inst, k) = match self.eval(obj)? {
+            crate::value::Value::Obj(Some(o)) => {
+                let Some((mech, inst)) = crate::engine::classes::point_of(&o) else {
+                    return Err(hoc_err!("setpointer: {} is not a point process", self.object_name(&o)));
+                };
+                let k = self.eng.model.mechs[mech].pointers().iter().position(|p| **p == **name);
+                (mech, inst, k.ok_or_else(|| hoc_err!("{name} is not a POINTER of {}", self.eng.model.mechs[mech].name()))?)
+            }
+            crate::value::Value::Sec(s) => {
+                let x = match args.as_deref().and_then(|a| a.first()) {
+                    Some(e) => self.eval_num(e)?,
+                    None => 0.5,
+                };
+                let m = &self.eng.model;
+                let found = (0..m.mechs.len()).find_map(|mi| {
+                    let mech = &m.mechs[mi];
+                    let k = mech.pointers().iter().position(|p| format!("{p}_{}", mech.name()) == **name)?;
+                    Some((mi, k))
+                });
+                let (mi, k) = found.ok_or_else(|| hoc_err!("{name} is not a POINTER"))?;
+                let inst = m.density_instance(s, mi, m.sec(s).seg_index(x)).ok_or_else(|| hoc_err!("{name}: the mechanism is not in {}", m.sec(s).name))?;
+                (mi, inst, k)
+            }
+            _ => return Err(hoc_err!("setpointer: name the POINTER as object.name or section.name_suffix(x)")),
+        };
+        self.eng.model.set_pointer(mech, inst, k, var).map_err(|e| hoc_err!("setpointer: {e}"))
     }
 
     /// The ion type `x` of a name `x_ion`.

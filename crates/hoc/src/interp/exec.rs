@@ -178,6 +178,7 @@ impl Interp {
             | Stmt::Connect { .. }
             | Stmt::Insert(..)
             | Stmt::Uninsert(..)
+            | Stmt::SetPointer(..)
             | Stmt::Forall(..)
             | Stmt::Forsec(..)
             | Stmt::Ifsec(..)
