@@ -5,7 +5,15 @@
 use crate::mech::NmodlMechanism;
 
 /// Built-in .mod sources in NEURON's registration order.
-pub const FILES: &[(&str, &str)] = &[("hh.mod", include_str!("../../../mod-files/hh.mod"))];
+pub const FILES: &[(&str, &str)] = &[
+    ("pas.mod", include_str!("../../../mod-files/pas.mod")),
+    ("hh.mod", include_str!("../../../mod-files/hh.mod")),
+    ("stim.mod", include_str!("../../../mod-files/stim.mod")),
+    ("syn.mod", include_str!("../../../mod-files/syn.mod")),
+    ("expsyn.mod", include_str!("../../../mod-files/expsyn.mod")),
+    ("exp2syn.mod", include_str!("../../../mod-files/exp2syn.mod")),
+    ("svclmp.mod", include_str!("../../../mod-files/svclmp.mod")),
+];
 
 /// The built-in mechanisms, compiled.
 pub fn mechanisms() -> Vec<NmodlMechanism> {

@@ -6,18 +6,30 @@ use cable::ion::{IonNodes, IonUse};
 use cable::mechanism::{apply, EventCtx, MechData, MechKind, Mechanism, NodeView, PtrSrc, VarSpec};
 
 use crate::compile::Compiled;
-use crate::ir::{exec, Block, Effects, Loc, LANES};
+use crate::ir::{exec, Block, Effects, Loc, Reg, LANES};
 
 pub struct NmodlMechanism {
     pub c: Compiled,
     /// Model ion type of each of `c.ions`.
     ion_types: Vec<usize>,
+    /// Loads the second current evaluation (at v) repeats: v, and inputs
+    /// the first evaluation overwrote. The others still hold their values.
+    cur_reload: Vec<(Reg, Loc)>,
+    /// Whether the current block reads a value it also stores (then the
+    /// first evaluation's stores must happen, as in NEURON).
+    cur_stateful: bool,
 }
 
 impl NmodlMechanism {
     pub fn new(c: Compiled) -> Self {
         let n = c.ions.len();
-        NmodlMechanism { c, ion_types: (0..n).collect() }
+        let (mut cur_reload, mut cur_stateful) = (Vec::new(), false);
+        if let Some((b, _, _)) = &c.current {
+            let w = crate::regalloc::written(b);
+            cur_reload = b.loads.iter().filter(|(r, l)| *l == Loc::V || w.contains(r)).copied().collect();
+            cur_stateful = b.stores.iter().any(|(r, _)| b.loads.iter().any(|(q, _)| q == r));
+        }
+        NmodlMechanism { c, ion_types: (0..n).collect(), cur_reload, cur_stateful }
     }
 }
 
@@ -130,7 +142,12 @@ impl NmodlMechanism {
         for &(reg, c) in &b.consts {
             r[reg as usize * LANES..][..LANES].fill(c);
         }
-        for &(reg, loc) in &b.loads {
+        self.load_list(&b.loads, r, ch, d, env, ions, args);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn load_list(&self, loads: &[(Reg, Loc)], r: &mut [f64], ch: &Chunk, d: &MechData, env: &Env, ions: &[IonNodes], args: &[f64]) {
+        for &(reg, loc) in loads {
             let lanes: &mut [f64; LANES] = (&mut r[reg as usize * LANES..][..LANES]).try_into().unwrap();
             match loc {
                 Loc::Col(c) => match env.defaults {
@@ -355,16 +372,46 @@ impl Mechanism for NmodlMechanism {
         if nion > di.len() {
             panic!("{}: more than 8 ion currents", self.c.name);
         }
+        let need = block.nregs as usize * LANES;
+        if work.len() < need {
+            work.resize(need, 0.0);
+        }
+        let (tabs, newtons) = (&self.c.tables, &block.newtons);
         for idx in order.chunks(LANES) {
             let n = idx.len();
+            let ch = Chunk::new(idx, &data.node, false);
+            // At v + 0.001 mV: the total and ion currents for the conductances.
             let env = Env::nodes(nodes, 0.001);
-            self.run(block, &mut work, data, idx, &env, nodes.ions, &mut [], &mut NoEffects);
+            self.load(block, &mut work, &ch, data, &env, nodes.ions, &[]);
+            exec(&block.ops, &mut work, n, &data.tables, tabs, newtons, &mut NoEffects);
+            if self.cur_stateful {
+                self.store(block, &work, &ch, data, nodes.ions, &mut []);
+            }
             g1[..n].copy_from_slice(&work[*total as usize * LANES..][..n]);
             for (k, &(_, r)) in ion_regs.iter().enumerate() {
                 di[k][..n].copy_from_slice(&work[r as usize * LANES..][..n]);
             }
+            // At v: what the instance keeps.
             let env = Env::nodes(nodes, 0.0);
-            self.run(block, &mut work, data, idx, &env, nodes.ions, &mut [], &mut NoEffects);
+            if self.cur_stateful {
+                self.load(block, &mut work, &ch, data, &env, nodes.ions, &[]);
+            } else {
+                self.load_list(&self.cur_reload, &mut work, &ch, data, &env, nodes.ions, &[]);
+            }
+            exec(&block.ops, &mut work, n, &data.tables, tabs, newtons, &mut NoEffects);
+            self.store(block, &work, &ch, data, nodes.ions, &mut []);
+            if !point && ion_regs.is_empty() && !self.c.electrode && !nodes.imem {
+                // A density current with no ions: the common case, kept tight.
+                let cur: &[f64; LANES] = work[*total as usize * LANES..][..LANES].try_into().unwrap();
+                for l in 0..n {
+                    let ni = ch.node[l];
+                    let g = (g1[l] - cur[l]) / 0.001;
+                    data.g[ch.inst[l]] = g;
+                    nodes.rhs[ni] -= cur[l];
+                    nodes.d[ni] += g;
+                }
+                continue;
+            }
             for l in 0..n {
                 let inst = idx[l] as usize;
                 let ni = data.node[inst] as usize;

@@ -58,6 +58,13 @@ fn rename(op: &mut Op, f: &impl Fn(Reg) -> Reg) {
     }
 }
 
+/// Registers the ops of a block write (implicit solves included).
+pub fn written(b: &Block) -> std::collections::HashSet<Reg> {
+    let mut w: std::collections::HashSet<Reg> = b.ops.iter().chain(b.newtons.iter().flat_map(|n| n.ops.iter())).flat_map(|op| uses_defs(op).1).collect();
+    w.extend(b.newtons.iter().flat_map(|n| n.states.iter().copied()));
+    w
+}
+
 /// Drops the loads of registers the block writes before it reads them (an
 /// ASSIGNED variable computed from scratch): their first mention is an
 /// unconditional write, with no jump before it.
