@@ -1,6 +1,7 @@
-//! Built-in mechanisms, with NEURON's equations and defaults: pas, IClamp,
-//! ExpSyn, Exp2Syn, AlphaSynapse and NetStim. States advance as NEURON's
-//! translated `cnexp` code does: s += (1 - exp(dt·a))·(b - s).
+//! Native built-in mechanisms, with NEURON's equations and defaults: pas
+//! (kept native for speed; mod-files/pas.mod is its twin), and those NMODL
+//! cannot express — VClamp (a LINEAR block), APCount, NetStim and VecStim.
+//! The other built-ins are mod-files/*.mod, compiled by the nmodl crate.
 
 use crate::mechanism::{add_currents, EventCtx, MechData, MechKind, Mechanism, NodeView, VarKind::*, VarSpec};
 
@@ -65,152 +66,6 @@ impl Mechanism for Pas {
             n.rhs[ni] -= i0;
             n.d[ni] += gg;
         }
-    }
-}
-
-/// Current clamp: amp (nA) from del for dur.
-pub struct IClamp(Vec<VarSpec>);
-impl IClamp {
-    pub fn new() -> Self {
-        IClamp(specs!["del" = 0.0, Parameter; "dur" = 0.0, Parameter; "amp" = 0.0, Parameter; "i" = 0.0, Assigned])
-    }
-}
-impl Mechanism for IClamp {
-    meta!("IClamp", Point);
-    fn is_electrode(&self) -> bool {
-        true
-    }
-    fn initialize(&self, d: &mut MechData, _: &mut NodeView, _: &mut dyn FnMut(u32, &mut EventCtx)) {
-        for &i in &d.order {
-            d.cols[3][i as usize] = 0.0;
-        }
-    }
-    fn current(&self, d: &mut MechData, i: usize, _v: f64, t: f64) -> f64 {
-        let c = &mut d.cols;
-        let (del, dur, amp) = (c[0][i], c[1][i], c[2][i]);
-        c[3][i] = if t < del + dur && t >= del { amp } else { 0.0 };
-        c[3][i]
-    }
-}
-
-/// Single-exponential synapse: g' = -g/tau, i = g (v - e).
-pub struct ExpSyn(Vec<VarSpec>);
-impl ExpSyn {
-    pub fn new() -> Self {
-        ExpSyn(specs!["tau" = 0.1, Parameter; "e" = 0.0, Parameter; "i" = 0.0, Assigned; "g" = 0.0, State])
-    }
-}
-impl Mechanism for ExpSyn {
-    meta!("ExpSyn", Point);
-    fn weights(&self) -> usize {
-        1
-    }
-    fn initialize(&self, d: &mut MechData, _: &mut NodeView, _: &mut dyn FnMut(u32, &mut EventCtx)) {
-        for &i in &d.order {
-            d.cols[3][i as usize] = 0.0;
-        }
-    }
-    fn current(&self, d: &mut MechData, i: usize, v: f64, _t: f64) -> f64 {
-        let c = &mut d.cols;
-        c[2][i] = c[3][i] * (v - c[1][i]);
-        c[2][i]
-    }
-    fn state(&self, d: &mut MechData, n: &mut NodeView) {
-        let dt = n.dt;
-        for &i in &d.order {
-            let i = i as usize;
-            let a = -1.0 / d.cols[0][i];
-            let g = d.cols[3][i];
-            d.cols[3][i] = g + (1.0 - hoc_exp(dt * a)) * (-(0.0 / a) - g);
-        }
-    }
-    fn net_receive(&self, d: &mut MechData, i: usize, w: &mut [f64], _flag: f64, _: &mut EventCtx) {
-        d.cols[3][i] += w[0];
-    }
-}
-
-/// Two-exponential synapse: g = B - A, rise tau1 and decay tau2.
-pub struct Exp2Syn(Vec<VarSpec>);
-impl Exp2Syn {
-    pub fn new() -> Self {
-        Exp2Syn(specs![
-            "tau1" = 0.1, Parameter; "tau2" = 10.0, Parameter; "e" = 0.0, Parameter;
-            "i" = 0.0, Assigned; "g" = 0.0, Assigned; "factor" = 0.0, Assigned;
-            "A" = 0.0, State; "B" = 0.0, State
-        ])
-    }
-}
-const TAU1: usize = 0;
-const TAU2: usize = 1;
-impl Mechanism for Exp2Syn {
-    meta!("Exp2Syn", Point);
-    fn weights(&self) -> usize {
-        1
-    }
-    fn initialize(&self, d: &mut MechData, _: &mut NodeView, _: &mut dyn FnMut(u32, &mut EventCtx)) {
-        for &i in &d.order {
-            let i = i as usize;
-            let c = &mut d.cols;
-            if c[TAU1][i] / c[TAU2][i] > 0.9999 {
-                c[TAU1][i] = 0.9999 * c[TAU2][i];
-            }
-            if c[TAU1][i] / c[TAU2][i] < 1e-9 {
-                c[TAU1][i] = c[TAU2][i] * 1e-9;
-            }
-            c[6][i] = 0.0;
-            c[7][i] = 0.0;
-            let (t1, t2) = (c[TAU1][i], c[TAU2][i]);
-            let tp = (t1 * t2) / (t2 - t1) * (t2 / t1).ln();
-            let factor = -hoc_exp(-tp / t1) + hoc_exp(-tp / t2);
-            c[5][i] = 1.0 / factor;
-        }
-    }
-    fn current(&self, d: &mut MechData, i: usize, v: f64, _t: f64) -> f64 {
-        let c = &mut d.cols;
-        c[4][i] = c[7][i] - c[6][i];
-        c[3][i] = c[4][i] * (v - c[2][i]);
-        c[3][i]
-    }
-    fn state(&self, d: &mut MechData, n: &mut NodeView) {
-        let dt = n.dt;
-        for &i in &d.order {
-            let i = i as usize;
-            let c = &mut d.cols;
-            let a1 = -1.0 / c[TAU1][i];
-            let a = c[6][i];
-            c[6][i] = a + (1.0 - hoc_exp(dt * a1)) * (-(0.0 / a1) - a);
-            let a2 = -1.0 / c[TAU2][i];
-            let b = c[7][i];
-            c[7][i] = b + (1.0 - hoc_exp(dt * a2)) * (-(0.0 / a2) - b);
-        }
-    }
-    fn net_receive(&self, d: &mut MechData, i: usize, w: &mut [f64], _flag: f64, _: &mut EventCtx) {
-        let f = d.cols[5][i];
-        d.cols[6][i] += w[0] * f;
-        d.cols[7][i] += w[0] * f;
-    }
-}
-
-/// Alpha-function conductance starting at onset.
-pub struct AlphaSynapse(Vec<VarSpec>);
-impl AlphaSynapse {
-    pub fn new() -> Self {
-        AlphaSynapse(specs![
-            "onset" = 0.0, Parameter; "tau" = 0.1, Parameter; "gmax" = 0.0, Parameter; "e" = 0.0, Parameter;
-            "i" = 0.0, Assigned; "g" = 0.0, Assigned
-        ])
-    }
-}
-impl Mechanism for AlphaSynapse {
-    meta!("AlphaSynapse", Point);
-    fn initialize(&self, _: &mut MechData, _: &mut NodeView, _: &mut dyn FnMut(u32, &mut EventCtx)) {}
-    fn current(&self, d: &mut MechData, i: usize, v: f64, t: f64) -> f64 {
-        let c = &mut d.cols;
-        let x = (t - c[0][i]) / c[1][i];
-        let alpha = if x < 0.0 || x > 10.0 { 0.0 } else { x * hoc_exp(1.0 - x) };
-        c[5][i] = c[2][i] * alpha;
-        c[4][i] = c[5][i] * (v - c[3][i]);
-        c[4][i]
     }
 }
 
@@ -357,68 +212,6 @@ impl Mechanism for NetStim {
             if c[ON][i] == 1.0 {
                 ctx.self_events.push((t + c[EVENT][i], 1.0));
             }
-        }
-    }
-}
-
-/// Single-electrode voltage clamp: up to three levels through a series resistance.
-pub struct SEClamp(Vec<VarSpec>);
-impl SEClamp {
-    pub fn new() -> Self {
-        SEClamp(specs![
-            "rs" = 1.0, Parameter; "dur1" = 0.0, Parameter; "amp1" = 0.0, Parameter; "dur2" = 0.0, Parameter;
-            "amp2" = 0.0, Parameter; "dur3" = 0.0, Parameter; "amp3" = 0.0, Parameter;
-            "i" = 0.0, Assigned; "vc" = 0.0, Assigned; "tc2" = 0.0, Assigned; "tc3" = 0.0, Assigned; "on" = 0.0, Assigned
-        ])
-    }
-}
-const SE_RS: usize = 0;
-const SE_I: usize = 7;
-const SE_VC: usize = 8;
-const SE_TC2: usize = 9;
-const SE_TC3: usize = 10;
-const SE_ON: usize = 11;
-impl SEClamp {
-    fn icur(c: &mut [Vec<f64>], i: usize, v: f64) {
-        c[SE_I][i] = if c[SE_ON][i] != 0.0 { (c[SE_VC][i] - v) / c[SE_RS][i] } else { 0.0 };
-    }
-}
-impl Mechanism for SEClamp {
-    meta!("SEClamp", Point);
-    fn is_electrode(&self) -> bool {
-        true
-    }
-    fn initialize(&self, d: &mut MechData, _: &mut NodeView, _: &mut dyn FnMut(u32, &mut EventCtx)) {
-        for &i in &d.order {
-            let i = i as usize;
-            let c = &mut d.cols;
-            c[SE_TC2][i] = c[1][i] + c[3][i];
-            c[SE_TC3][i] = c[SE_TC2][i] + c[5][i];
-            c[SE_ON][i] = 0.0;
-        }
-    }
-    fn current(&self, d: &mut MechData, i: usize, v: f64, t: f64) -> f64 {
-        let c = &mut d.cols;
-        c[SE_ON][i] = 1.0;
-        if t < c[1][i] {
-            c[SE_VC][i] = c[2][i];
-        } else if t < c[SE_TC2][i] {
-            c[SE_VC][i] = c[4][i];
-        } else if t < c[SE_TC3][i] {
-            c[SE_VC][i] = c[6][i];
-        } else {
-            c[SE_VC][i] = 0.0;
-            c[SE_ON][i] = 0.0;
-        }
-        Self::icur(c, i, v);
-        c[SE_I][i]
-    }
-    fn state(&self, d: &mut MechData, n: &mut NodeView) {
-        // SOLVE icur METHOD after_cvode: the current at the new voltage.
-        for &i in &d.order {
-            let i = i as usize;
-            let v = n.v[d.node[i] as usize];
-            Self::icur(&mut d.cols, i, v);
         }
     }
 }
@@ -638,11 +431,6 @@ impl Mechanism for VecStim {
 pub fn builtin() -> Vec<Box<dyn Mechanism>> {
     vec![
         Box::new(Pas::new()),
-        Box::new(IClamp::new()),
-        Box::new(AlphaSynapse::new()),
-        Box::new(ExpSyn::new()),
-        Box::new(Exp2Syn::new()),
-        Box::new(SEClamp::new()),
         Box::new(VClamp::new()),
         Box::new(APCount::new()),
         Box::new(NetStim::new()),

@@ -175,11 +175,9 @@ impl Default for Engine {
 /// numbers bit for bit.
 fn builtin_mechanisms() -> Vec<Box<dyn cable::mechanism::Mechanism>> {
     let mut v = cable::mechs::builtin();
-    for m in nmodl::builtin::mechanisms().into_iter().filter(|m| m.c.name != "pas") {
-        match v.iter().position(|x| x.name() == m.c.name) {
-            Some(i) => v[i] = Box::new(m),
-            None => v.insert(1, Box::new(m)),
-        }
+    let compiled = nmodl::builtin::mechanisms().into_iter().filter(|m| m.c.name != "pas");
+    for (k, m) in compiled.enumerate() {
+        v.insert(1 + k, Box::new(m));
     }
     v
 }
