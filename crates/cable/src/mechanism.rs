@@ -139,6 +139,8 @@ pub struct NodeView<'a> {
     pub imem: bool,
     /// Per-node values of each ion species, indexed as the model's ion types.
     pub ions: &'a mut [crate::ion::IonNodes],
+    /// Text the mechanisms print (NMODL printf), passed on by the caller.
+    pub out: &'a mut String,
 }
 
 /// Context for NET_RECEIVE and INITIAL: the time and the ways to emit events.
@@ -148,6 +150,8 @@ pub struct EventCtx<'a> {
     pub self_events: &'a mut Vec<(f64, f64)>,
     /// Times of output events (`net_event(t)`).
     pub spikes: &'a mut Vec<f64>,
+    /// Text printed (NMODL printf).
+    pub out: &'a mut String,
 }
 
 pub trait Mechanism {

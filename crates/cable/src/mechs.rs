@@ -168,7 +168,7 @@ impl Mechanism for NetStim {
                 c[EVENT][iu] = event;
                 let mut se = vec![(n.t + event, 3.0)];
                 let mut sp = Vec::new();
-                let mut ctx = EventCtx { t: n.t, self_events: &mut se, spikes: &mut sp };
+                let mut ctx = EventCtx { t: n.t, self_events: &mut se, spikes: &mut sp, out: &mut *n.out };
                 ev(i, &mut ctx);
             }
         }
@@ -411,7 +411,7 @@ impl Mechanism for VecStim {
             if d.cols[0][i] > 0.0 {
                 let mut se = vec![(n.t + (d.cols[1][i] - n.t), 1.0)];
                 let mut sp = Vec::new();
-                ev(i as u32, &mut EventCtx { t: n.t, self_events: &mut se, spikes: &mut sp });
+                ev(i as u32, &mut EventCtx { t: n.t, self_events: &mut se, spikes: &mut sp, out: &mut *n.out });
             }
         }
     }

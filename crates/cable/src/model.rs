@@ -10,8 +10,8 @@ use crate::section::{SecId, Section};
 use crate::tree::Tree;
 
 /// The node arrays as mechanisms see them during a step.
-fn view<'a>(t: &'a mut Tree, ions: &'a mut [IonNodes], time: f64, dt: f64, celsius: f64, imem: bool) -> NodeView<'a> {
-    NodeView { v: &t.v, area: &t.area, diam: &t.diam, rhs: &mut t.rhs, d: &mut t.d, sav_rhs: &mut t.sav_rhs, sav_d: &mut t.sav_d, t: time, dt, celsius, imem, ions }
+fn view<'a>(t: &'a mut Tree, ions: &'a mut [IonNodes], out: &'a mut String, time: f64, dt: f64, celsius: f64, imem: bool) -> NodeView<'a> {
+    NodeView { v: &t.v, area: &t.area, diam: &t.diam, rhs: &mut t.rhs, d: &mut t.d, sav_rhs: &mut t.sav_rhs, sav_d: &mut t.sav_d, t: time, dt, celsius, imem, ions, out }
 }
 
 /// Default resting potential of nodes that have not been initialised.
@@ -88,6 +88,8 @@ pub struct Model {
     pub structure_version: u64,
     /// Keep i_membrane_ (NEURON's cvode.use_fast_imem(1)).
     pub fast_imem: bool,
+    /// Text mechanisms printed (NMODL printf) that the caller has not taken yet.
+    pub out: String,
     /// Spikes of recording NetCons as (time, NetCon index), in the order they
     /// happened; the caller drains it. Cleared by finitialize.
     pub spikes: Vec<(f64, u32)>,
@@ -130,6 +132,7 @@ impl Model {
             secondorder: 0,
             structure_version: 0,
             fast_imem: false,
+            out: String::new(),
             spikes: Vec::new(),
             scratch_events: Vec::new(),
             scratch_spikes: Vec::new(),
@@ -777,7 +780,7 @@ impl Model {
             let mut posted: Vec<(u32, Vec<(f64, f64)>)> = Vec::new();
             {
                 let t = &mut self.tree;
-                let mut nodes = view(t, &mut self.ions, self.t, self.dt, self.celsius, self.fast_imem);
+                let mut nodes = view(t, &mut self.ions, &mut self.out, self.t, self.dt, self.celsius, self.fast_imem);
                 let mut collect = |inst: u32, ctx: &mut EventCtx| {
                     posted.push((inst, std::mem::take(ctx.self_events)));
                 };
@@ -802,7 +805,7 @@ impl Model {
             }
             let mut w = std::mem::take(&mut nc.weight);
             let (mut evs, mut spikes) = (Vec::new(), Vec::new());
-            let mut ctx = EventCtx { t: self.t, self_events: &mut evs, spikes: &mut spikes };
+            let mut ctx = EventCtx { t: self.t, self_events: &mut evs, spikes: &mut spikes, out: &mut self.out };
             self.mechs[mech].net_init(&mut self.data[mech], inst, &mut w, &mut ctx);
             if let Some(Some(nc)) = self.netcons.get_mut(k) {
                 nc.weight = w;
@@ -845,7 +848,7 @@ impl Model {
             ion.current_phase(it, self.celsius);
         }
         {
-            let mut nodes = view(t, &mut self.ions, self.t, self.dt, self.celsius, imem);
+            let mut nodes = view(t, &mut self.ions, &mut self.out, self.t, self.dt, self.celsius, imem);
             for &m in &self.run_order {
                 let mech = &self.mechs[m];
                 if mech.has_current() && mech.kind() != MechKind::Artificial && !self.data[m].order.is_empty() {
@@ -910,7 +913,7 @@ impl Model {
         play(self);
         {
             let t = &mut self.tree;
-            let mut nodes = view(t, &mut self.ions, self.t, self.dt, self.celsius, self.fast_imem);
+            let mut nodes = view(t, &mut self.ions, &mut self.out, self.t, self.dt, self.celsius, self.fast_imem);
             for &m in &self.run_order {
                 if !self.data[m].order.is_empty() {
                     self.mechs[m].state(&mut self.data[m], &mut nodes);
@@ -1114,7 +1117,7 @@ impl Model {
         let mut evs = std::mem::take(&mut self.scratch_events);
         let mut spikes = std::mem::take(&mut self.scratch_spikes);
         {
-            let mut ctx = EventCtx { t: tt, self_events: &mut evs, spikes: &mut spikes };
+            let mut ctx = EventCtx { t: tt, self_events: &mut evs, spikes: &mut spikes, out: &mut self.out };
             self.mechs[mech].net_receive(&mut self.data[mech], inst as usize, w, flag, &mut ctx);
         }
         for &(t, f) in &evs {

@@ -666,6 +666,24 @@ impl<'c, 'm> Gen<'c, 'm> {
                     let (delay, flag) = (self.emit(&d)?, self.emit(&f)?);
                     self.b.ops.push(Op::NetSend { mask: self.mask, delay, flag });
                 }
+                "printf" => {
+                    let Some(ExprKind::Str(fmt)) = c.args.first().map(|a| &a.kind) else {
+                        return Err(self.cx.err(c.span, "printf needs a format string first"));
+                    };
+                    let vals: Vec<E> = c.args[1..].iter().map(|a| self.resolve(a)).collect::<CResult<_>>()?;
+                    let mut regs = Vec::new();
+                    for v in &vals {
+                        regs.push(self.emit(v)?);
+                    }
+                    let args = self.b.nregs;
+                    self.b.nregs += regs.len() as u32;
+                    for (k, r) in regs.into_iter().enumerate() {
+                        self.b.ops.push(Op::Mov(args + k as u32, r));
+                    }
+                    let fmt_index = self.b.strings.len() as u32;
+                    self.b.strings.push(unescape(fmt));
+                    self.b.ops.push(Op::Printf { mask: self.mask, fmt: fmt_index, args, n: vals.len() as u32 });
+                }
                 "net_event" => {
                     if c.args.len() != 1 {
                         return Err(self.cx.err(c.span, "net_event takes 1 argument (t)"));
@@ -1039,6 +1057,26 @@ impl<'c, 'm> Gen<'c, 'm> {
 }
 
 type Block_ = crate::ast::Block;
+
+/// A C string literal's text with its escapes (`\n`, `\t`, `\\`, `\"`) applied.
+fn unescape(s: &str) -> String {
+    let mut out = String::new();
+    let mut it = s.chars();
+    while let Some(c) = it.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match it.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('r') => out.push('\r'),
+            Some(o) => out.push(o),
+            None => out.push('\\'),
+        }
+    }
+    out
+}
 
 /// Whether a block assigns `name` anywhere.
 fn assigns(b: &Block_, name: &str) -> bool {

@@ -105,6 +105,9 @@ pub enum Op {
     NetEvent { mask: Option<Reg>, t: Reg },
     /// The implicit system `Block::newtons[k]`, solved in place.
     Newton(u32),
+    /// printf(Block::strings[fmt], args…) in the lanes of the mask; the
+    /// arguments are in registers `args..args + n`.
+    Printf { mask: Option<Reg>, fmt: u32, args: Reg, n: u32 },
 }
 
 /// A compiled block: constants and loads, ops, stores.
@@ -118,6 +121,18 @@ pub struct Block {
     pub stores: Vec<(Reg, Loc)>,
     /// Implicit systems the ops solve (derivimplicit, KINETIC).
     pub newtons: Vec<crate::newton::NewtonSpec>,
+    /// printf formats.
+    pub strings: Vec<String>,
+}
+
+/// What ops refer to besides registers: the mechanism's tables and the
+/// block's implicit systems and strings.
+#[derive(Clone, Copy)]
+pub struct Ctx<'a> {
+    pub tables: &'a [f64],
+    pub specs: &'a [TableSpec],
+    pub newtons: &'a [crate::newton::NewtonSpec],
+    pub strings: &'a [String],
 }
 
 /// A TABLE: the outputs at N+1 points from `tmin`, and what it was built for.
@@ -165,6 +180,40 @@ pub trait Effects {
     /// A solve failed (NEURON stops the run with this message).
     fn failed(&mut self, what: &str) {
         let _ = what;
+    }
+    /// Text from printf in a lane.
+    fn print(&mut self, lane: usize, text: &str) {
+        let _ = (lane, text);
+    }
+    /// The chunk is done: its lanes' text goes out in lane (instance) order,
+    /// as NEURON prints instance by instance.
+    fn end_chunk(&mut self) {}
+}
+
+/// Printed text per lane of a chunk.
+#[derive(Default)]
+pub struct LaneText([String; LANES]);
+
+impl LaneText {
+    pub fn push(&mut self, lane: usize, text: &str) {
+        self.0[lane].push_str(text);
+    }
+    /// Appends lane by lane this text then `other`'s to `out`, clearing both.
+    pub fn interleave_into(&mut self, other: &mut LaneText, out: &mut String) {
+        for (a, b) in self.0.iter_mut().zip(other.0.iter_mut()) {
+            out.push_str(a);
+            out.push_str(b);
+            a.clear();
+            b.clear();
+        }
+    }
+
+    /// Appends the lanes' text to `out` in lane order and clears them.
+    pub fn drain_into(&mut self, out: &mut String) {
+        for t in self.0.iter_mut().filter(|t| !t.is_empty()) {
+            out.push_str(t);
+            t.clear();
+        }
     }
 }
 
@@ -252,24 +301,24 @@ fn map2(r: &mut [f64], d: Reg, a: Reg, b: Reg, f: impl Fn(f64, f64) -> f64) {
 /// Runs `ops` on registers `r` (`nregs × LANES`) for the first `n` lanes,
 /// with AVX2's wider vectors where the CPU has them (the same arithmetic:
 /// no FMA is enabled, so every operation rounds as the scalar one).
-pub fn exec(ops: &[Op], r: &mut [f64], n: usize, tables: &[f64], specs: &[TableSpec], newtons: &[crate::newton::NewtonSpec], fx: &mut dyn Effects) {
+pub fn exec(ops: &[Op], r: &mut [f64], n: usize, cx: &Ctx, fx: &mut dyn Effects) {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU supports AVX2 (checked just above).
-        unsafe { exec_avx2(ops, r, n, tables, specs, newtons, fx) };
+        unsafe { exec_avx2(ops, r, n, cx, fx) };
         return;
     }
-    exec_lanes(ops, r, n, tables, specs, newtons, fx)
+    exec_lanes(ops, r, n, cx, fx)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn exec_avx2(ops: &[Op], r: &mut [f64], n: usize, tables: &[f64], specs: &[TableSpec], newtons: &[crate::newton::NewtonSpec], fx: &mut dyn Effects) {
-    exec_lanes(ops, r, n, tables, specs, newtons, fx)
+unsafe fn exec_avx2(ops: &[Op], r: &mut [f64], n: usize, cx: &Ctx, fx: &mut dyn Effects) {
+    exec_lanes(ops, r, n, cx, fx)
 }
 
 #[inline(always)]
-fn exec_lanes(ops: &[Op], r: &mut [f64], n: usize, tables: &[f64], specs: &[TableSpec], newtons: &[crate::newton::NewtonSpec], fx: &mut dyn Effects) {
+fn exec_lanes(ops: &[Op], r: &mut [f64], n: usize, cx: &Ctx, fx: &mut dyn Effects) {
     let mut pc = 0usize;
     while pc < ops.len() {
         match ops[pc] {
@@ -306,8 +355,8 @@ fn exec_lanes(ops: &[Op], r: &mut [f64], n: usize, tables: &[f64], specs: &[Tabl
                 }
             }
             Op::Table { tab, x, out, n: nout } => {
-                let s = &specs[tab];
-                let t = &tables[s.offset..s.offset + s.size()];
+                let s = &cx.specs[tab];
+                let t = &cx.tables[s.offset..s.offset + s.size()];
                 let (tmin, mfac) = (t[1], t[2]);
                 let vals = &t[3 + s.depend.len()..];
                 let np = s.n + 1;
@@ -370,8 +419,19 @@ fn exec_lanes(ops: &[Op], r: &mut [f64], n: usize, tables: &[f64], specs: &[Tabl
                 }
             }
             Op::Newton(k) => {
-                if !crate::newton::newton(&newtons[k as usize], r, n, tables, specs) {
+                if !crate::newton::newton(&cx.newtons[k as usize], r, n, cx) {
                     fx.failed("the implicit solve did not converge");
+                }
+            }
+            Op::Printf { mask, fmt, args, n: nargs } => {
+                for l in 0..n {
+                    if mask.is_none_or(|m| r[m as usize * LANES + l] != 0.0) {
+                        let vals: Vec<cfmt::FmtArg> = (0..nargs).map(|k| cfmt::FmtArg::Num(r[(args + k) as usize * LANES + l])).collect();
+                        match cfmt::sprintf(&cx.strings[fmt as usize], &vals) {
+                            Ok(text) => fx.print(l, &text),
+                            Err(e) => fx.print(l, &format!("printf: {e}\n")),
+                        }
+                    }
                 }
             }
         }
@@ -402,6 +462,7 @@ impl fmt::Display for Block {
                 Op::NetSend { mask, delay, flag } => format!("net_send(r{delay}, r{flag}) mask {mask:?}"),
                 Op::NetEvent { mask, t } => format!("net_event(r{t}) mask {mask:?}"),
                 Op::Newton(k) => format!("newton {k}"),
+                Op::Printf { mask, fmt, args, n } => format!("printf({:?}, r{args}..+{n}) mask {mask:?}", self.strings.get(*fmt as usize)),
             };
             writeln!(f, "  {k:3}: {s}")?;
         }

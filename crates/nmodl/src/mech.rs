@@ -6,7 +6,7 @@ use cable::ion::{IonNodes, IonUse};
 use cable::mechanism::{apply, EventCtx, MechData, MechKind, Mechanism, NodeView, PtrSrc, VarSpec};
 
 use crate::compile::Compiled;
-use crate::ir::{exec, Block, Effects, Loc, Reg, LANES};
+use crate::ir::{exec, Block, Ctx, Effects, LaneText, Loc, Reg, LANES};
 
 pub struct NmodlMechanism {
     pub c: Compiled,
@@ -105,19 +105,43 @@ impl Chunk {
     }
 }
 
+/// Effects of blocks that send no events: only printed text, kept in
+/// instance order.
+#[derive(Default)]
+struct Printer(LaneText, String);
+impl Effects for Printer {
+    fn net_send(&mut self, _: usize, _: f64, _: f64) {}
+    fn net_event(&mut self, _: usize, _: f64) {}
+    fn print(&mut self, lane: usize, text: &str) {
+        self.0.push(lane, text);
+    }
+    fn end_chunk(&mut self) {
+        self.0.drain_into(&mut self.1);
+    }
+}
+
+/// Effects of TABLE builds: none (printing there would repeat per table point).
 struct NoEffects;
 impl Effects for NoEffects {
     fn net_send(&mut self, _: usize, _: f64, _: f64) {}
     fn net_event(&mut self, _: usize, _: f64) {}
 }
 
-/// Events asked for by INITIAL, per lane.
+/// Events asked for by INITIAL, per lane, and its printed text.
 #[derive(Default)]
 struct Collect {
     sends: Vec<(usize, f64, f64)>,
     events: Vec<(usize, f64)>,
+    text: LaneText,
+    out: String,
 }
 impl Effects for Collect {
+    fn print(&mut self, lane: usize, text: &str) {
+        self.text.push(lane, text);
+    }
+    fn end_chunk(&mut self) {
+        self.text.drain_into(&mut self.out);
+    }
     fn net_send(&mut self, lane: usize, delay: f64, flag: f64) {
         self.sends.push((lane, delay, flag));
     }
@@ -134,6 +158,9 @@ impl Effects for EventEffects<'_, '_> {
     }
     fn net_event(&mut self, _: usize, t: f64) {
         self.0.spikes.push(t);
+    }
+    fn print(&mut self, _: usize, text: &str) {
+        self.0.out.push_str(text);
     }
 }
 
@@ -232,19 +259,24 @@ impl NmodlMechanism {
         }
         let ch = Chunk::new(idx, &d.node, env.defaults.is_some() || env.v.is_empty());
         self.load(b, work, &ch, d, env, ions, args);
-        exec(&b.ops, work, idx.len(), &d.tables, &self.c.tables, &b.newtons, fx);
+        let cx = Ctx { tables: &d.tables, specs: &self.c.tables, newtons: &b.newtons, strings: &b.strings };
+        exec(&b.ops, work, idx.len(), &cx, fx);
+        fx.end_chunk();
         self.store(b, work, &ch, d, ions, args);
     }
 
     /// Runs `b` over all instances in `data.order`.
-    fn run_all(&self, b: &Block, data: &mut MechData, env: &Env, ions: &mut [IonNodes]) {
+    /// Runs `b` over every instance; returns what it printed.
+    fn run_all(&self, b: &Block, data: &mut MechData, env: &Env, ions: &mut [IonNodes]) -> String {
         let mut work = std::mem::take(&mut data.work);
         let order = std::mem::take(&mut data.order);
+        let mut printer = Printer::default();
         for idx in order.chunks(LANES) {
-            self.run(b, &mut work, data, idx, env, ions, &mut [], &mut NoEffects);
+            self.run(b, &mut work, data, idx, env, ions, &mut [], &mut printer);
         }
         data.order = order;
         data.work = work;
+        printer.1
     }
 }
 
@@ -353,10 +385,12 @@ impl Mechanism for NmodlMechanism {
                 let mut evs: Vec<(f64, f64)> = fx.sends.iter().filter(|s| s.0 == l).map(|s| (env.t + s.1, s.2)).collect();
                 let mut spikes: Vec<f64> = fx.events.iter().filter(|s| s.0 == l).map(|s| s.1).collect();
                 if !evs.is_empty() || !spikes.is_empty() {
-                    ev(inst, &mut EventCtx { t: env.t, self_events: &mut evs, spikes: &mut spikes });
+                    let mut out = String::new();
+                    ev(inst, &mut EventCtx { t: env.t, self_events: &mut evs, spikes: &mut spikes, out: &mut out });
                 }
             }
         }
+        nodes.out.push_str(&fx.out);
         data.order = order;
         data.work = work;
     }
@@ -367,6 +401,10 @@ impl Mechanism for NmodlMechanism {
         let mut work = std::mem::take(&mut data.work);
         let order = std::mem::take(&mut data.order);
         let nion = ion_regs.len();
+        // Text of the evaluation at v + 0.001 and at v, per lane: NEURON
+        // prints both evaluations of one instance before the next instance.
+        let (mut first, mut second) = (Printer::default(), Printer::default());
+        let mut text = String::new();
         let mut g1 = [0.0; LANES];
         let mut di = [[0.0; LANES]; 8];
         if nion > di.len() {
@@ -376,14 +414,14 @@ impl Mechanism for NmodlMechanism {
         if work.len() < need {
             work.resize(need, 0.0);
         }
-        let (tabs, newtons) = (&self.c.tables, &block.newtons);
         for idx in order.chunks(LANES) {
             let n = idx.len();
             let ch = Chunk::new(idx, &data.node, false);
             // At v + 0.001 mV: the total and ion currents for the conductances.
             let env = Env::nodes(nodes, 0.001);
             self.load(block, &mut work, &ch, data, &env, nodes.ions, &[]);
-            exec(&block.ops, &mut work, n, &data.tables, tabs, newtons, &mut NoEffects);
+            let cx = Ctx { tables: &data.tables, specs: &self.c.tables, newtons: &block.newtons, strings: &block.strings };
+            exec(&block.ops, &mut work, n, &cx, &mut first);
             if self.cur_stateful {
                 self.store(block, &work, &ch, data, nodes.ions, &mut []);
             }
@@ -398,7 +436,9 @@ impl Mechanism for NmodlMechanism {
             } else {
                 self.load_list(&self.cur_reload, &mut work, &ch, data, &env, nodes.ions, &[]);
             }
-            exec(&block.ops, &mut work, n, &data.tables, tabs, newtons, &mut NoEffects);
+            let cx = Ctx { tables: &data.tables, specs: &self.c.tables, newtons: &block.newtons, strings: &block.strings };
+            exec(&block.ops, &mut work, n, &cx, &mut second);
+            first.0.interleave_into(&mut second.0, &mut text);
             self.store(block, &work, &ch, data, nodes.ions, &mut []);
             if !point && ion_regs.is_empty() && !self.c.electrode && !nodes.imem {
                 // A density current with no ions: the common case, kept tight.
@@ -434,12 +474,14 @@ impl Mechanism for NmodlMechanism {
         }
         data.order = order;
         data.work = work;
+        nodes.out.push_str(&text);
     }
 
     fn state(&self, data: &mut MechData, nodes: &mut NodeView) {
         let Some(block) = &self.c.state else { return };
         let env = Env::nodes(nodes, 0.0);
-        self.run_all(block, data, &env, nodes.ions);
+        let text = self.run_all(block, data, &env, nodes.ions);
+        nodes.out.push_str(&text);
     }
 
     fn net_init(&self, data: &mut MechData, inst: usize, weights: &mut [f64], ctx: &mut EventCtx) {

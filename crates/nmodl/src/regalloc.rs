@@ -18,6 +18,7 @@ fn uses_defs(op: &Op) -> (Vec<Reg>, Vec<Reg>) {
         Op::NetSend { mask, delay, flag } => (mask.into_iter().chain([delay, flag]).collect(), vec![]),
         Op::NetEvent { mask, t } => (mask.into_iter().chain([t]).collect(), vec![]),
         Op::Newton(_) => (vec![], vec![]),
+        Op::Printf { mask, args, n, .. } => (mask.into_iter().chain(args..args + n).collect(), vec![]),
     }
 }
 
@@ -55,6 +56,10 @@ fn rename(op: &mut Op, f: &impl Fn(Reg) -> Reg) {
             *t = f(*t);
         }
         Op::Newton(_) => {}
+        Op::Printf { mask, args, .. } => {
+            *mask = mask.map(f);
+            *args = f(*args);
+        }
     }
 }
 
@@ -98,8 +103,9 @@ pub fn allocate(b: &mut Block, keep: &[Reg]) -> Vec<Reg> {
         pinned[r as usize] = true;
     }
     for op in b.ops.iter().chain(b.newtons.iter().flat_map(|nw| nw.ops.iter())) {
-        if let Op::Table { out, n: k, .. } = *op {
-            (out..out + k).for_each(|r| pinned[r as usize] = true);
+        match *op {
+            Op::Table { out, n: k, .. } | Op::Printf { args: out, n: k, .. } => (out..out + k).for_each(|r| pinned[r as usize] = true),
+            _ => {}
         }
     }
     // Registers of an implicit system are read and written inside its solve.

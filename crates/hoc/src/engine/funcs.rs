@@ -404,6 +404,7 @@ fn finitialize(it: &mut Interp, a: &[Value]) -> HResult<Value> {
     });
     flush_spikes(it);
     it.sync_from_model();
+    pass_printed(it)?;
     record_init(it);
     let tstop = it.globals.get("tstop").map(|i| it.global_num(i)).unwrap_or(5.0);
     for obs in it.eng.observers.iter_mut() {
@@ -415,6 +416,7 @@ fn finitialize(it: &mut Interp, a: &[Value]) -> HResult<Value> {
 fn fcurrent(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
     it.sync_to_model();
     it.eng.model.fcurrent();
+    pass_printed(it)?;
     Ok(Value::Num(0.0))
 }
 
@@ -489,7 +491,17 @@ fn fadvance(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
     }
     flush_spikes(it);
     it.sync_from_model();
+    pass_printed(it)?;
     Ok(Value::Num(1.0))
+}
+
+/// Passes text the mechanisms printed (NMODL printf) on to HOC's output.
+fn pass_printed(it: &mut Interp) -> HResult<()> {
+    if it.eng.model.out.is_empty() {
+        return Ok(());
+    }
+    let text = std::mem::take(&mut it.eng.model.out);
+    it.write_out(&text)
 }
 
 /// Moves spike times NetCons and APCounts recorded into their HOC vectors.
