@@ -62,6 +62,16 @@ pub struct MechData {
     pub ptr_var: Vec<Vec<Option<crate::model::Var>>>,
     /// The same, resolved to node arrays at lowering.
     pub ptr_src: Vec<Vec<PtrSrc>>,
+    /// WATCH conditions per instance: active (bit k for condition k), above
+    /// (the condition held when last checked), and activated since the last
+    /// check (their `above` is still to be taken from the present state).
+    pub watch_on: Vec<u64>,
+    pub watch_above: Vec<u64>,
+    pub watch_new: Vec<u64>,
+    /// Flag each activated condition sends, per instance and condition.
+    pub watch_flag: Vec<Vec<f64>>,
+    /// Number of WATCH conditions of the mechanism (0: none).
+    pub watch_n: usize,
 }
 
 /// Where a POINTER reads from after lowering.
@@ -84,6 +94,7 @@ impl MechData {
         let mut d = MechData::new(m.vars().len());
         d.globals = m.globals().iter().map(|g| g.default).collect();
         d.ptr_var = vec![Vec::new(); m.pointers().len()];
+        d.watch_n = m.watch_count();
         d
     }
 
@@ -97,6 +108,7 @@ impl MechData {
         self.g.push(0.0);
         self.lists.push(Vec::new());
         self.ptr_var.iter_mut().for_each(|p| p.push(None));
+        self.push_watch();
         (self.alive.len() - 1) as u32
     }
 
@@ -114,7 +126,17 @@ impl MechData {
             let v = p[from as usize];
             p.push(v);
         }
+        self.push_watch();
         (self.alive.len() - 1) as u32
+    }
+
+    fn push_watch(&mut self) {
+        if self.watch_n > 0 {
+            self.watch_on.push(0);
+            self.watch_above.push(0);
+            self.watch_new.push(0);
+            self.watch_flag.push(vec![0.0; self.watch_n]);
+        }
     }
 
     pub fn free(&mut self, i: u32) {
@@ -215,6 +237,16 @@ pub trait Mechanism {
     fn call(&self, data: &mut MechData, inst: usize, name: &str, args: &[f64]) -> Option<f64> {
         let _ = (data, inst, name, args);
         None
+    }
+    /// How many WATCH conditions the mechanism has (at most 64).
+    fn watch_count(&self) -> usize {
+        0
+    }
+    /// WATCH: evaluates the active conditions of every instance. With
+    /// `settle`, newly activated ones only take their present state; else a
+    /// condition that became true calls `fire(instance, flag)`.
+    fn watch(&self, data: &mut MechData, nodes: &mut NodeView, settle: bool, fire: &mut dyn FnMut(u32, f64)) {
+        let _ = (data, nodes, settle, fire);
     }
     /// NET_RECEIVE's INITIAL block, run at finitialize for each NetCon that
     /// targets the instance, with that NetCon's weights.

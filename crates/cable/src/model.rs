@@ -96,6 +96,7 @@ pub struct Model {
     scratch_events: Vec<(f64, f64)>,
     scratch_spikes: Vec<f64>,
     scratch_weights: Vec<f64>,
+    scratch_fired: Vec<(u32, f64)>,
 }
 
 impl Default for Model {
@@ -137,6 +138,7 @@ impl Model {
             scratch_events: Vec::new(),
             scratch_spikes: Vec::new(),
             scratch_weights: Vec::new(),
+            scratch_fired: Vec::new(),
         };
         for m in mechs {
             model.add_mechanism(m);
@@ -772,6 +774,9 @@ impl Model {
             self.tree.v.iter_mut().for_each(|x| *x = v);
         }
         self.check_tables();
+        for d in self.data.iter_mut() {
+            d.watch_on.iter_mut().chain(d.watch_new.iter_mut()).for_each(|w| *w = 0);
+        }
         for (ion, t) in self.ions.iter_mut().zip(&self.ion_types) {
             ion.initialize(t, self.celsius);
         }
@@ -815,8 +820,9 @@ impl Model {
             }
         }
         self.spikes.clear();
+        self.watches(true);
         self.init_thresholds();
-        self.deliver_events(self.t);
+        self.deliver_and_settle(self.t);
         self.setup_matrix();
         if self.fast_imem {
             let t = &mut self.tree;
@@ -882,7 +888,7 @@ impl Model {
         self.ensure_lowered();
         self.check_tables();
         self.check_thresholds();
-        self.deliver_events(self.t + 0.5 * self.dt);
+        self.deliver_and_settle(self.t + 0.5 * self.dt);
         self.t += 0.5 * self.dt;
         play(self);
         self.setup_matrix();
@@ -921,7 +927,7 @@ impl Model {
             }
         }
         record(self);
-        self.deliver_events(self.t);
+        self.deliver_and_settle(self.t);
     }
 
     /// Rebuilds the mechanisms' TABLEs whose dependencies changed.
@@ -1036,8 +1042,45 @@ impl Model {
         self.exists(sec).then(|| self.tree.v[self.node_at(sec, x) as usize])
     }
 
+    fn watch_check(&mut self) {
+        self.watches(false);
+    }
+
+    /// WATCH conditions of every mechanism that has them: activated ones take
+    /// their present state (`settle`), or those that became true post their
+    /// flag as an event at t.
+    fn watches(&mut self, settle: bool) {
+        let t = self.t;
+        for m in 0..self.mechs.len() {
+            if self.data[m].watch_n == 0 || self.data[m].order.is_empty() {
+                continue;
+            }
+            if settle && self.data[m].watch_new.iter().all(|&w| w == 0) {
+                continue;
+            }
+            let mut fired = std::mem::take(&mut self.scratch_fired);
+            fired.clear();
+            {
+                let tr = &mut self.tree;
+                let mut nodes = view(tr, &mut self.ions, &mut self.out, t, self.dt, self.celsius, self.fast_imem);
+                self.mechs[m].watch(&mut self.data[m], &mut nodes, settle, &mut |inst, flag| fired.push((inst, flag)));
+            }
+            for &(inst, flag) in &fired {
+                self.queue.push(t, Event::SelfEvent { mech: m as u32, inst, flag, nc: u32::MAX });
+            }
+            self.scratch_fired = fired;
+        }
+    }
+
+    /// Delivers events up to `tmax`, then settles the WATCH conditions they activated.
+    fn deliver_and_settle(&mut self, tmax: f64) {
+        self.deliver_events(tmax);
+        self.watches(true);
+    }
+
     /// Voltage sources crossing their threshold upward send a spike at t + 1e-10.
     fn check_thresholds(&mut self) {
+        self.watch_check();
         let t = self.t;
         for k in 0..self.netcons.len() {
             let Some(v) = self.source_v(k) else { continue };

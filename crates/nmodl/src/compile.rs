@@ -30,6 +30,8 @@ pub struct Compiled {
     pub net_receive: Option<Block>,
     /// NET_RECEIVE's INITIAL block.
     pub net_init: Option<Block>,
+    /// The WATCH conditions' values (> 0: true), computed by one block.
+    pub watch: Option<(Block, Vec<Reg>)>,
     pub nweights: usize,
     pub pointers: Vec<String>,
     pub tables: Vec<TableSpec>,
@@ -127,6 +129,16 @@ impl E {
     fn is(&self, x: f64) -> bool {
         matches!(self, E::Num(v) if *v == x)
     }
+    fn has_local(&self) -> bool {
+        match self {
+            E::Local(_) => true,
+            E::F1(_, a) => a.has_local(),
+            E::F2(_, a, b) => a.has_local() || b.has_local(),
+            E::Call(_, args, _) => args.iter().any(|a| a.has_local()),
+            _ => false,
+        }
+    }
+
     fn mentions(&self, x: &E) -> bool {
         self == x
             || match self {
@@ -289,11 +301,13 @@ struct Gen<'c, 'm> {
     conserves: Vec<(Vec<(E, i64)>, E)>,
     /// SOLVE is allowed here (BREAKPOINT's state part, INITIAL).
     solving: bool,
+    /// WATCH conditions met so far (in NET_RECEIVE), as `value > 0` expressions.
+    watches: Vec<E>,
 }
 
 impl<'c, 'm> Gen<'c, 'm> {
     fn new(cx: &'c Ctx<'m>) -> Self {
-        Gen { cx, b: Block::default(), homes: HashMap::new(), written: Vec::new(), scopes: vec![HashMap::new()], fixed: Vec::new(), mask: None, depth: 0, method: None, building: false, consts: HashMap::new(), temps: Default::default(), implicit: Vec::new(), volumes: Vec::new(), conserves: Vec::new(), solving: false }
+        Gen { cx, b: Block::default(), homes: HashMap::new(), written: Vec::new(), scopes: vec![HashMap::new()], fixed: Vec::new(), mask: None, depth: 0, method: None, building: false, consts: HashMap::new(), temps: Default::default(), implicit: Vec::new(), volumes: Vec::new(), conserves: Vec::new(), solving: false, watches: Vec::new() }
     }
 
     fn reg(&mut self) -> Reg {
@@ -764,6 +778,23 @@ impl<'c, 'm> Gen<'c, 'm> {
                 });
                 self.scopes.pop();
                 r?;
+            }
+            StmtKind::Watch(ws) => {
+                for w in ws {
+                    let (l, r) = (self.resolve(&w.lhs)?, self.resolve(&w.rhs)?);
+                    // Crossing to a positive value triggers (nocmodl's _watch_cond).
+                    let value = if w.above { E::bin(F2::Sub, l, r) } else { E::bin(F2::Sub, r, l) };
+                    if value.has_local() {
+                        return Err(self.cx.err(w.span, "a WATCH condition may use only the mechanism's variables (no arguments or LOCALs)"));
+                    }
+                    let k = self.watches.len() as u32;
+                    if k >= 64 {
+                        return Err(self.cx.err(w.span, "more than 64 WATCH conditions"));
+                    }
+                    self.watches.push(value);
+                    let flag = self.konst(w.flag.value);
+                    self.b.ops.push(Op::WatchOn { mask: self.mask, k, flag });
+                }
             }
             StmtKind::Block(b) => self.block(b)?,
             StmtKind::Solve(sv) if self.solving => solve(self, sv, s.span)?,
@@ -1441,11 +1472,14 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
     // NET_RECEIVE, and its INITIAL block (run per NetCon at finitialize).
     let mut nweights = 0;
     let mut net_init = None;
+    let mut watch = None;
     let net_receive = match net_receive {
         Some((args, body)) => {
             nweights = args.len();
-            let gen_for = |stmts: &mut dyn Iterator<Item = &Stmt>| -> CResult<Block> {
+            let mut all_watches: Vec<E> = Vec::new();
+            let mut gen_for = |stmts: &mut dyn Iterator<Item = &Stmt>| -> CResult<Block> {
                 let mut g = Gen::new(&cx);
+                g.watches = std::mem::take(&mut all_watches);
                 let mut scope = HashMap::new();
                 for (k, a) in args.iter().enumerate() {
                     let r = g.home(Loc::Arg(k));
@@ -1458,6 +1492,7 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
                 for s in stmts {
                     g.stmt(s)?;
                 }
+                all_watches = std::mem::take(&mut g.watches);
                 let mut b = g.finish();
                 regalloc::allocate(&mut b, &[]);
                 if let Some((_, l)) = b.loads.iter().find(|(_, l)| matches!(l, Loc::V | Loc::Ion(..) | Loc::Area | Loc::Diam | Loc::Ptr(_))) {
@@ -1469,7 +1504,19 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
             if !inits.is_empty() {
                 net_init = Some(gen_for(&mut inits.into_iter())?);
             }
-            Some(gen_for(&mut body.stmts.iter().filter(|s| !matches!(s.kind, StmtKind::Initial(_))))?)
+            let b = gen_for(&mut body.stmts.iter().filter(|s| !matches!(s.kind, StmtKind::Initial(_))))?;
+            if !all_watches.is_empty() {
+                // One block computes every condition's value for the checks.
+                let mut g = Gen::new(&cx);
+                let mut regs = Vec::new();
+                for w in &all_watches {
+                    regs.push(g.emit(w)?);
+                }
+                let mut wb = g.finish();
+                let map = regalloc::allocate(&mut wb, &regs);
+                watch = Some((wb, regs.iter().map(|&r| map[r as usize]).collect()));
+            }
+            Some(b)
         }
         None => None,
     };
@@ -1485,6 +1532,7 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
         state,
         net_receive,
         net_init,
+        watch,
         nweights,
         pointers,
         tables: cx.tables,

@@ -105,6 +105,9 @@ pub enum Op {
     NetEvent { mask: Option<Reg>, t: Reg },
     /// The implicit system `Block::newtons[k]`, solved in place.
     Newton(u32),
+    /// WATCH condition k on, posting `flag` when it becomes true (the first
+    /// activation of a NET_RECEIVE run turns the instance's others off).
+    WatchOn { mask: Option<Reg>, k: u32, flag: Reg },
     /// printf(Block::strings[fmt], args…) in the lanes of the mask; the
     /// arguments are in registers `args..args + n`.
     Printf { mask: Option<Reg>, fmt: u32, args: Reg, n: u32 },
@@ -180,6 +183,10 @@ pub trait Effects {
     /// A solve failed (NEURON stops the run with this message).
     fn failed(&mut self, what: &str) {
         let _ = what;
+    }
+    /// WATCH condition k activated in a lane.
+    fn watch(&mut self, lane: usize, k: usize, flag: f64) {
+        let _ = (lane, k, flag);
     }
     /// Text from printf in a lane.
     fn print(&mut self, lane: usize, text: &str) {
@@ -423,6 +430,13 @@ fn exec_lanes(ops: &[Op], r: &mut [f64], n: usize, cx: &Ctx, fx: &mut dyn Effect
                     fx.failed("the implicit solve did not converge");
                 }
             }
+            Op::WatchOn { mask, k, flag } => {
+                for l in 0..n {
+                    if mask.is_none_or(|m| r[m as usize * LANES + l] != 0.0) {
+                        fx.watch(l, k as usize, r[flag as usize * LANES + l]);
+                    }
+                }
+            }
             Op::Printf { mask, fmt, args, n: nargs } => {
                 for l in 0..n {
                     if mask.is_none_or(|m| r[m as usize * LANES + l] != 0.0) {
@@ -462,6 +476,7 @@ impl fmt::Display for Block {
                 Op::NetSend { mask, delay, flag } => format!("net_send(r{delay}, r{flag}) mask {mask:?}"),
                 Op::NetEvent { mask, t } => format!("net_event(r{t}) mask {mask:?}"),
                 Op::Newton(k) => format!("newton {k}"),
+                Op::WatchOn { mask, k, flag } => format!("watch {k} flag r{flag} mask {mask:?}"),
                 Op::Printf { mask, fmt, args, n } => format!("printf({:?}, r{args}..+{n}) mask {mask:?}", self.strings.get(*fmt as usize)),
             };
             writeln!(f, "  {k:3}: {s}")?;

@@ -150,8 +150,12 @@ impl Effects for Collect {
     }
 }
 
-struct EventEffects<'a, 'b>(&'a mut EventCtx<'b>);
+/// Effects of NET_RECEIVE: events through the context, WATCH activations kept.
+struct EventEffects<'a, 'b>(&'a mut EventCtx<'b>, Vec<(usize, f64)>);
 impl Effects for EventEffects<'_, '_> {
+    fn watch(&mut self, _: usize, k: usize, flag: f64) {
+        self.1.push((k, flag));
+    }
     fn net_send(&mut self, _: usize, delay: f64, flag: f64) {
         let t = self.0.t + delay;
         self.0.self_events.push((t, flag));
@@ -266,6 +270,26 @@ impl NmodlMechanism {
     }
 
     /// Runs `b` over all instances in `data.order`.
+    /// NET_RECEIVE (or its INITIAL) for one instance; the WATCH conditions it
+    /// activates are recorded (the first turns the instance's others off).
+    fn receive(&self, block: &Block, data: &mut MechData, inst: usize, weights: &mut [f64], flag: f64, ctx: &mut EventCtx) {
+        let mut work = std::mem::take(&mut data.work);
+        let mut env = Env::bare(ctx.t, 0.0, 0.0);
+        env.flag = flag;
+        let mut fx = EventEffects(ctx, Vec::new());
+        self.run(block, &mut work, data, &[inst as u32], &env, &mut [], weights, &mut fx);
+        for (n, &(k, f)) in fx.1.iter().enumerate() {
+            if n == 0 {
+                data.watch_on[inst] = 0;
+                data.watch_new[inst] = 0;
+            }
+            data.watch_on[inst] |= 1 << k;
+            data.watch_new[inst] |= 1 << k;
+            data.watch_flag[inst][k] = f;
+        }
+        data.work = work;
+    }
+
     /// Runs `b` over every instance; returns what it printed.
     fn run_all(&self, b: &Block, data: &mut MechData, env: &Env, ions: &mut [IonNodes]) -> String {
         let mut work = std::mem::take(&mut data.work);
@@ -486,20 +510,67 @@ impl Mechanism for NmodlMechanism {
 
     fn net_init(&self, data: &mut MechData, inst: usize, weights: &mut [f64], ctx: &mut EventCtx) {
         let Some(block) = &self.c.net_init else { return };
-        let mut work = std::mem::take(&mut data.work);
-        let env = Env::bare(ctx.t, 0.0, 0.0);
-        let mut fx = EventEffects(ctx);
-        self.run(block, &mut work, data, &[inst as u32], &env, &mut [], weights, &mut fx);
-        data.work = work;
+        self.receive(block, data, inst, weights, 0.0, ctx);
     }
 
     fn net_receive(&self, data: &mut MechData, inst: usize, weights: &mut [f64], flag: f64, ctx: &mut EventCtx) {
         let Some(block) = &self.c.net_receive else { return };
+        self.receive(block, data, inst, weights, flag, ctx);
+    }
+
+    fn watch_count(&self) -> usize {
+        self.c.watch.as_ref().map_or(0, |w| w.1.len())
+    }
+
+    fn watch(&self, data: &mut MechData, nodes: &mut NodeView, settle: bool, fire: &mut dyn FnMut(u32, f64)) {
+        let Some((block, regs)) = &self.c.watch else { return };
         let mut work = std::mem::take(&mut data.work);
-        let mut env = Env::bare(ctx.t, 0.0, 0.0);
-        env.flag = flag;
-        let mut fx = EventEffects(ctx);
-        self.run(block, &mut work, data, &[inst as u32], &env, &mut [], weights, &mut fx);
+        let order = std::mem::take(&mut data.order);
+        let env = Env::nodes(nodes, 0.0);
+        let pick = |d: &MechData, i: u32| if settle { d.watch_new[i as usize] != 0 } else { d.watch_on[i as usize] != 0 };
+        let mut buf = [0u32; LANES];
+        for chunk in order.chunks(LANES) {
+            let mut m = 0;
+            for &i in chunk.iter().filter(|&&i| pick(data, i)) {
+                buf[m] = i;
+                m += 1;
+            }
+            if m == 0 {
+                continue;
+            }
+            let idx = &buf[..m];
+            self.run(block, &mut work, data, &idx, &env, nodes.ions, &mut [], &mut NoEffects);
+            for (l, &i) in idx.iter().enumerate() {
+                let i = i as usize;
+                for (k, &r) in regs.iter().enumerate() {
+                    let bit = 1u64 << k;
+                    let value = work[r as usize * LANES + l];
+                    if settle {
+                        if data.watch_new[i] & bit != 0 {
+                            // WatchCondition::activate: above if value >= -hoc_epsilon.
+                            if value >= -1e-11 {
+                                data.watch_above[i] |= bit;
+                            } else {
+                                data.watch_above[i] &= !bit;
+                            }
+                        }
+                    } else if data.watch_on[i] & bit != 0 {
+                        if value > 0.0 {
+                            if data.watch_above[i] & bit == 0 {
+                                data.watch_above[i] |= bit;
+                                fire(i as u32, data.watch_flag[i][k]);
+                            }
+                        } else {
+                            data.watch_above[i] &= !bit;
+                        }
+                    }
+                }
+                if settle {
+                    data.watch_new[i] = 0;
+                }
+            }
+        }
+        data.order = order;
         data.work = work;
     }
 }

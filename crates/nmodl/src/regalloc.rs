@@ -19,6 +19,7 @@ fn uses_defs(op: &Op) -> (Vec<Reg>, Vec<Reg>) {
         Op::NetEvent { mask, t } => (mask.into_iter().chain([t]).collect(), vec![]),
         Op::Newton(_) => (vec![], vec![]),
         Op::Printf { mask, args, n, .. } => (mask.into_iter().chain(args..args + n).collect(), vec![]),
+        Op::WatchOn { mask, flag, .. } => (mask.into_iter().chain([flag]).collect(), vec![]),
     }
 }
 
@@ -59,6 +60,10 @@ fn rename(op: &mut Op, f: &impl Fn(Reg) -> Reg) {
         Op::Printf { mask, args, .. } => {
             *mask = mask.map(f);
             *args = f(*args);
+        }
+        Op::WatchOn { mask, flag, .. } => {
+            *mask = mask.map(f);
+            *flag = f(*flag);
         }
     }
 }

@@ -121,7 +121,13 @@ pub fn native_class(it: &Interp, o: &ObjRef) -> Option<NativeClass> {
 /// `obj.name[k] = x` on a built-in object; false if it has no such variable.
 pub fn set_member(it: &mut Interp, o: &ObjRef, name: &str, k: &[f64], x: f64) -> HResult<bool> {
     match native_class(it, o) {
-        Some(nc @ (NativeClass::Point(_) | NativeClass::NetCon)) => Ok(crate::engine::classes::member(it, o, nc, name, k, Some(x))?.is_some()),
+        Some(nc @ (NativeClass::Point(_) | NativeClass::NetCon)) => {
+            if crate::engine::classes::member(it, o, nc, name, k, Some(x))?.is_some() {
+                return Ok(true);
+            }
+            let class = it.classes[o.class as usize].name.clone();
+            Err(it.not_public(name, &class))
+        }
         Some(NativeClass::Import3dReader(_)) => crate::engine::import3d::set_member(o, name, x),
         _ => Ok(false),
     }
