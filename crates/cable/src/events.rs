@@ -89,25 +89,38 @@ impl Ord for Item {
 pub struct EventQueue {
     heap: BinaryHeap<Item>,
     seq: u64,
+    /// Events taken back (net_move) but still in the heap.
+    cancelled: std::collections::HashSet<u64>,
 }
 
 impl EventQueue {
-    pub fn push(&mut self, t: f64, ev: Event) {
+    /// Queues an event; returns its number (for `cancel`).
+    pub fn push(&mut self, t: f64, ev: Event) -> u64 {
         self.seq += 1;
         self.heap.push(Item { t, seq: self.seq, ev });
+        self.seq
     }
 
-    pub fn pop_until(&mut self, tmax: f64) -> Option<(f64, Event)> {
-        if self.heap.peek().is_some_and(|i| i.t <= tmax) {
+    /// The next event due at or before `tmax`, with its number.
+    pub fn pop_until(&mut self, tmax: f64) -> Option<(f64, u64, Event)> {
+        while self.heap.peek().is_some_and(|i| i.t <= tmax) {
             let i = self.heap.pop().unwrap();
-            Some((i.t, i.ev))
-        } else {
-            None
+            if self.cancelled.remove(&i.seq) {
+                continue;
+            }
+            return Some((i.t, i.seq, i.ev));
         }
+        None
+    }
+
+    /// Takes back a queued event.
+    pub fn cancel(&mut self, seq: u64) {
+        self.cancelled.insert(seq);
     }
 
     pub fn clear(&mut self) {
         self.heap.clear();
+        self.cancelled.clear();
     }
 
     pub fn len(&self) -> usize {

@@ -174,6 +174,8 @@ pub struct EventCtx<'a> {
     pub spikes: &'a mut Vec<f64>,
     /// Text printed (NMODL printf).
     pub out: &'a mut String,
+    /// `net_move(t)`: the instance's last self-event is to happen at t instead.
+    pub moved: Option<f64>,
 }
 
 pub trait Mechanism {
@@ -233,9 +235,10 @@ pub trait Mechanism {
     fn state(&self, data: &mut MechData, nodes: &mut NodeView) {
         let _ = (data, nodes);
     }
-    /// A mechanism-specific HOC method (`ns.seed(x)`); None if it has none by that name.
-    fn call(&self, data: &mut MechData, inst: usize, name: &str, args: &[f64]) -> Option<f64> {
-        let _ = (data, inst, name, args);
+    /// A mechanism-specific HOC method (`ns.seed(x)`, an NMODL FUNCTION);
+    /// `clock` is (t, dt, celsius). None if it has none by that name.
+    fn call(&self, data: &mut MechData, inst: usize, name: &str, args: &[f64], clock: (f64, f64, f64)) -> Option<f64> {
+        let _ = (data, inst, name, args, clock);
         None
     }
     /// How many WATCH conditions the mechanism has (at most 64).

@@ -168,12 +168,12 @@ impl Mechanism for NetStim {
                 c[EVENT][iu] = event;
                 let mut se = vec![(n.t + event, 3.0)];
                 let mut sp = Vec::new();
-                let mut ctx = EventCtx { t: n.t, self_events: &mut se, spikes: &mut sp, out: &mut *n.out };
+                let mut ctx = EventCtx { t: n.t, self_events: &mut se, spikes: &mut sp, out: &mut *n.out, moved: None };
                 ev(i, &mut ctx);
             }
         }
     }
-    fn call(&self, _d: &mut MechData, i: usize, name: &str, a: &[f64]) -> Option<f64> {
+    fn call(&self, _d: &mut MechData, i: usize, name: &str, a: &[f64], _clock: (f64, f64, f64)) -> Option<f64> {
         match name {
             "seed" => {
                 let x = a.first().copied().unwrap_or(0.0);
@@ -411,7 +411,7 @@ impl Mechanism for VecStim {
             if d.cols[0][i] > 0.0 {
                 let mut se = vec![(n.t + (d.cols[1][i] - n.t), 1.0)];
                 let mut sp = Vec::new();
-                ev(i as u32, &mut EventCtx { t: n.t, self_events: &mut se, spikes: &mut sp, out: &mut *n.out });
+                ev(i as u32, &mut EventCtx { t: n.t, self_events: &mut se, spikes: &mut sp, out: &mut *n.out, moved: None });
             }
         }
     }

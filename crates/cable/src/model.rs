@@ -97,6 +97,9 @@ pub struct Model {
     scratch_spikes: Vec<f64>,
     scratch_weights: Vec<f64>,
     scratch_fired: Vec<(u32, f64)>,
+    /// The last self-event each instance posted and has not received yet:
+    /// (mechanism, instance) → (event number, flag, NetCon) — what net_move moves.
+    last_send: std::collections::HashMap<(u32, u32), (u64, f64, u32)>,
 }
 
 impl Default for Model {
@@ -139,6 +142,7 @@ impl Model {
             scratch_spikes: Vec::new(),
             scratch_weights: Vec::new(),
             scratch_fired: Vec::new(),
+            last_send: std::collections::HashMap::new(),
         };
         for m in mechs {
             model.add_mechanism(m);
@@ -769,6 +773,7 @@ impl Model {
         self.ensure_lowered();
         self.t = 0.0;
         self.queue.clear();
+        self.last_send.clear();
         play_init(self);
         if let Some(v) = v_init {
             self.tree.v.iter_mut().for_each(|x| *x = v);
@@ -793,7 +798,8 @@ impl Model {
             }
             for (inst, evs) in posted {
                 for (tt, flag) in evs {
-                    self.queue.push(tt, Event::SelfEvent { mech: m as u32, inst, flag, nc: u32::MAX });
+                    let seq = self.queue.push(tt, Event::SelfEvent { mech: m as u32, inst, flag, nc: u32::MAX });
+                    self.last_send.insert((m as u32, inst), (seq, flag, u32::MAX));
                 }
             }
         }
@@ -810,13 +816,14 @@ impl Model {
             }
             let mut w = std::mem::take(&mut nc.weight);
             let (mut evs, mut spikes) = (Vec::new(), Vec::new());
-            let mut ctx = EventCtx { t: self.t, self_events: &mut evs, spikes: &mut spikes, out: &mut self.out };
+            let mut ctx = EventCtx { t: self.t, self_events: &mut evs, spikes: &mut spikes, out: &mut self.out, moved: None };
             self.mechs[mech].net_init(&mut self.data[mech], inst, &mut w, &mut ctx);
             if let Some(Some(nc)) = self.netcons.get_mut(k) {
                 nc.weight = w;
             }
             for (t, flag) in evs {
-                self.queue.push(t, Event::SelfEvent { mech: mech as u32, inst: inst as u32, flag, nc: k as u32 });
+                let seq = self.queue.push(t, Event::SelfEvent { mech: mech as u32, inst: inst as u32, flag, nc: k as u32 });
+                self.last_send.insert((mech as u32, inst as u32), (seq, flag, k as u32));
             }
         }
         self.spikes.clear();
@@ -1115,9 +1122,12 @@ impl Model {
     /// Delivers queued events up to and including `tmax`.
     pub fn deliver_events(&mut self, tmax: f64) {
         let tsav = self.t;
-        while let Some((tt, ev)) = self.queue.pop_until(tmax) {
+        while let Some((tt, seq, ev)) = self.queue.pop_until(tmax) {
             match ev {
                 Event::SelfEvent { mech, inst, flag, nc } => {
+                    if self.last_send.get(&(mech, inst)).is_some_and(|l| l.0 == seq) {
+                        self.last_send.remove(&(mech, inst));
+                    }
                     // The posting NetCon's weights, as NEURON passes them (they may change).
                     if let Some(Some(n)) = self.netcons.get_mut(nc as usize) {
                         let mut w = std::mem::take(&mut n.weight);
@@ -1159,12 +1169,22 @@ impl Model {
         self.scratch_spikes.clear();
         let mut evs = std::mem::take(&mut self.scratch_events);
         let mut spikes = std::mem::take(&mut self.scratch_spikes);
-        {
-            let mut ctx = EventCtx { t: tt, self_events: &mut evs, spikes: &mut spikes, out: &mut self.out };
+        let moved = {
+            let mut ctx = EventCtx { t: tt, self_events: &mut evs, spikes: &mut spikes, out: &mut self.out, moved: None };
             self.mechs[mech].net_receive(&mut self.data[mech], inst as usize, w, flag, &mut ctx);
-        }
+            ctx.moved
+        };
         for &(t, f) in &evs {
-            self.queue.push(t, Event::SelfEvent { mech: mech as u32, inst, flag: f, nc });
+            let seq = self.queue.push(t, Event::SelfEvent { mech: mech as u32, inst, flag: f, nc });
+            self.last_send.insert((mech as u32, inst), (seq, f, nc));
+        }
+        // net_move: the pending self-event goes to the new time (none pending: nothing moves).
+        if let Some(tnew) = moved {
+            if let Some((seq, f, n)) = self.last_send.get(&(mech as u32, inst)).copied() {
+                self.queue.cancel(seq);
+                let seq = self.queue.push(tnew, Event::SelfEvent { mech: mech as u32, inst, flag: f, nc: n });
+                self.last_send.insert((mech as u32, inst), (seq, f, n));
+            }
         }
         for &ts in &spikes {
             self.point_spiked(mech as u32, inst, ts);

@@ -32,6 +32,10 @@ pub struct Compiled {
     pub net_init: Option<Block>,
     /// The WATCH conditions' values (> 0: true), computed by one block.
     pub watch: Option<(Block, Vec<Reg>)>,
+    /// FUNCTIONs and PROCEDUREs callable from HOC on an instance
+    /// (`obj.name(args)`): block, result register, number of arguments. Those
+    /// that read the membrane or ions are not among them.
+    pub callables: Vec<(String, Block, Option<Reg>, usize)>,
     pub nweights: usize,
     pub pointers: Vec<String>,
     pub tables: Vec<TableSpec>,
@@ -697,6 +701,14 @@ impl<'c, 'm> Gen<'c, 'm> {
                     let fmt_index = self.b.strings.len() as u32;
                     self.b.strings.push(unescape(fmt));
                     self.b.ops.push(Op::Printf { mask: self.mask, fmt: fmt_index, args, n: vals.len() as u32 });
+                }
+                "net_move" => {
+                    if c.args.len() != 1 {
+                        return Err(self.cx.err(c.span, "net_move takes 1 argument (t)"));
+                    }
+                    let e = self.resolve(&c.args[0])?;
+                    let t = self.emit(&e)?;
+                    self.b.ops.push(Op::NetMove { mask: self.mask, t });
                 }
                 "net_event" => {
                     if c.args.len() != 1 {
@@ -1520,7 +1532,26 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
         }
         None => None,
     };
+    // FUNCTIONs and PROCEDUREs as HOC methods.
+    let mut callables = Vec::new();
+    let mut fnames: Vec<&String> = cx.funcs.keys().collect();
+    fnames.sort();
+    for fname in fnames {
+        let (f, _) = cx.funcs[fname];
+        let mut g = Gen::new(&cx);
+        let args: Vec<Reg> = (0..f.args.len()).map(|k| g.home(Loc::Arg(k))).collect();
+        let r = g.call(fname, args, f.name.span)?;
+        let mut b = g.finish();
+        let keep: Vec<Reg> = r.into_iter().collect();
+        let map = regalloc::allocate(&mut b, &keep);
+        b.stores.retain(|(_, l)| !matches!(l, Loc::Arg(_)));
+        if b.loads.iter().any(|(_, l)| matches!(l, Loc::V | Loc::Ion(..) | Loc::Area | Loc::Diam | Loc::Ptr(_))) {
+            continue;
+        }
+        callables.push((fname.clone(), b, r.map(|r| map[r as usize]), f.args.len()));
+    }
     Ok(Compiled {
+        callables,
         name,
         kind,
         vars,

@@ -105,6 +105,8 @@ pub enum Op {
     NetEvent { mask: Option<Reg>, t: Reg },
     /// The implicit system `Block::newtons[k]`, solved in place.
     Newton(u32),
+    /// net_move(t) in the lanes of the mask.
+    NetMove { mask: Option<Reg>, t: Reg },
     /// WATCH condition k on, posting `flag` when it becomes true (the first
     /// activation of a NET_RECEIVE run turns the instance's others off).
     WatchOn { mask: Option<Reg>, k: u32, flag: Reg },
@@ -183,6 +185,10 @@ pub trait Effects {
     /// A solve failed (NEURON stops the run with this message).
     fn failed(&mut self, what: &str) {
         let _ = what;
+    }
+    /// net_move(t): the instance's pending self-event is to happen at t.
+    fn net_move(&mut self, lane: usize, t: f64) {
+        let _ = (lane, t);
     }
     /// WATCH condition k activated in a lane.
     fn watch(&mut self, lane: usize, k: usize, flag: f64) {
@@ -430,6 +436,13 @@ fn exec_lanes(ops: &[Op], r: &mut [f64], n: usize, cx: &Ctx, fx: &mut dyn Effect
                     fx.failed("the implicit solve did not converge");
                 }
             }
+            Op::NetMove { mask, t } => {
+                for l in 0..n {
+                    if mask.is_none_or(|m| r[m as usize * LANES + l] != 0.0) {
+                        fx.net_move(l, r[t as usize * LANES + l]);
+                    }
+                }
+            }
             Op::WatchOn { mask, k, flag } => {
                 for l in 0..n {
                     if mask.is_none_or(|m| r[m as usize * LANES + l] != 0.0) {
@@ -477,6 +490,7 @@ impl fmt::Display for Block {
                 Op::NetEvent { mask, t } => format!("net_event(r{t}) mask {mask:?}"),
                 Op::Newton(k) => format!("newton {k}"),
                 Op::WatchOn { mask, k, flag } => format!("watch {k} flag r{flag} mask {mask:?}"),
+                Op::NetMove { mask, t } => format!("net_move(r{t}) mask {mask:?}"),
                 Op::Printf { mask, fmt, args, n } => format!("printf({:?}, r{args}..+{n}) mask {mask:?}", self.strings.get(*fmt as usize)),
             };
             writeln!(f, "  {k:3}: {s}")?;

@@ -156,6 +156,9 @@ impl Effects for EventEffects<'_, '_> {
     fn watch(&mut self, _: usize, k: usize, flag: f64) {
         self.1.push((k, flag));
     }
+    fn net_move(&mut self, _: usize, t: f64) {
+        self.0.moved = Some(t);
+    }
     fn net_send(&mut self, _: usize, delay: f64, flag: f64) {
         let t = self.0.t + delay;
         self.0.self_events.push((t, flag));
@@ -410,7 +413,7 @@ impl Mechanism for NmodlMechanism {
                 let mut spikes: Vec<f64> = fx.events.iter().filter(|s| s.0 == l).map(|s| s.1).collect();
                 if !evs.is_empty() || !spikes.is_empty() {
                     let mut out = String::new();
-                    ev(inst, &mut EventCtx { t: env.t, self_events: &mut evs, spikes: &mut spikes, out: &mut out });
+                    ev(inst, &mut EventCtx { t: env.t, self_events: &mut evs, spikes: &mut spikes, out: &mut out, moved: None });
                 }
             }
         }
@@ -516,6 +519,21 @@ impl Mechanism for NmodlMechanism {
     fn net_receive(&self, data: &mut MechData, inst: usize, weights: &mut [f64], flag: f64, ctx: &mut EventCtx) {
         let Some(block) = &self.c.net_receive else { return };
         self.receive(block, data, inst, weights, flag, ctx);
+    }
+
+    fn call(&self, data: &mut MechData, inst: usize, name: &str, args: &[f64], clock: (f64, f64, f64)) -> Option<f64> {
+        let (_, block, result, nargs) = self.c.callables.iter().find(|c| c.0 == name)?;
+        if args.len() != *nargs || inst >= data.alive.len() {
+            return None;
+        }
+        self.check_tables(data, clock.2);
+        let mut work = std::mem::take(&mut data.work);
+        let mut a = args.to_vec();
+        let env = Env::bare(clock.0, clock.1, clock.2);
+        self.run(block, &mut work, data, &[inst as u32], &env, &mut [], &mut a, &mut NoEffects);
+        let r = result.map_or(0.0, |r| work[r as usize * LANES]);
+        data.work = work;
+        Some(r)
     }
 
     fn watch_count(&self) -> usize {

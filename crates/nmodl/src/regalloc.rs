@@ -20,6 +20,7 @@ fn uses_defs(op: &Op) -> (Vec<Reg>, Vec<Reg>) {
         Op::Newton(_) => (vec![], vec![]),
         Op::Printf { mask, args, n, .. } => (mask.into_iter().chain(args..args + n).collect(), vec![]),
         Op::WatchOn { mask, flag, .. } => (mask.into_iter().chain([flag]).collect(), vec![]),
+        Op::NetMove { mask, t } => (mask.into_iter().chain([t]).collect(), vec![]),
     }
 }
 
@@ -64,6 +65,10 @@ fn rename(op: &mut Op, f: &impl Fn(Reg) -> Reg) {
         Op::WatchOn { mask, flag, .. } => {
             *mask = mask.map(f);
             *flag = f(*flag);
+        }
+        Op::NetMove { mask, t } => {
+            *mask = mask.map(f);
+            *t = f(*t);
         }
     }
 }
