@@ -1,9 +1,9 @@
 //! Native built-in mechanisms, with NEURON's equations and defaults: pas
-//! (kept native for speed; mod-files/pas.mod is its twin), and those NMODL
-//! cannot express — VClamp (a LINEAR block), APCount, NetStim and VecStim.
+//! (kept native for speed; mod-files/pas.mod is its twin), and those whose
+//! NEURON versions need C — APCount, NetStim and VecStim.
 //! The other built-ins are mod-files/*.mod, compiled by the nmodl crate.
 
-use crate::mechanism::{add_currents, EventCtx, MechData, MechKind, Mechanism, NodeView, VarKind::*, VarSpec};
+use crate::mechanism::{EventCtx, MechData, MechKind, Mechanism, NodeView, VarKind::*, VarSpec};
 
 /// NEURON's exp() for mechanisms: 0 below -700, clamped above 700.
 pub fn hoc_exp(x: f64) -> f64 {
@@ -216,122 +216,6 @@ impl Mechanism for NetStim {
     }
 }
 
-/// Two-electrode voltage clamp with amplifier dynamics: three levels
-/// (`dur[i]`, `amp[i]`), gain, electrode time constants; a LINEAR block of
-/// three unknowns (the error e, amplifier output vo and input vi) per solve.
-pub struct VClamp(Vec<VarSpec>);
-impl VClamp {
-    pub fn new() -> Self {
-        VClamp(specs![
-            "dur[0]" = 0.0, Parameter; "dur[1]" = 0.0, Parameter; "dur[2]" = 0.0, Parameter;
-            "amp[0]" = 0.0, Parameter; "amp[1]" = 0.0, Parameter; "amp[2]" = 0.0, Parameter;
-            "gain" = 1e5, Parameter; "rstim" = 1.0, Parameter; "tau1" = 0.001, Parameter; "tau2" = 0.0, Parameter;
-            "e0" = 0.0, Parameter; "vo0" = 0.0, Parameter; "vi0" = 0.0, Parameter; "fac" = 0.0, Parameter;
-            "i" = 0.0, Assigned; "stim" = 0.0, Assigned; "tc" = 0.0, Assigned;
-            "e" = 0.0, State; "vo" = 0.0, State; "vi" = 0.0, State
-        ])
-    }
-}
-const VC_GAIN: usize = 6;
-const VC_RSTIM: usize = 7;
-const VC_TAU1: usize = 8;
-const VC_TAU2: usize = 9;
-const VC_E0: usize = 10;
-const VC_VO0: usize = 11;
-const VC_VI0: usize = 12;
-const VC_FAC: usize = 13;
-const VC_I: usize = 14;
-const VC_STIM: usize = 15;
-const VC_TC: usize = 16;
-const VC_E: usize = 17;
-const VC_VO: usize = 18;
-const VC_VI: usize = 19;
-impl VClamp {
-    fn vstim(c: &mut [Vec<f64>], i: usize, t: f64) {
-        c[VC_TC][i] = 0.0;
-        for j in 0..3 {
-            c[VC_STIM][i] = c[3 + j][i];
-            c[VC_TC][i] += c[j][i];
-            if t < c[VC_TC][i] {
-                c[VC_TC][i] += 100.0;
-                break;
-            }
-        }
-    }
-    /// The LINEAR block: vi - fac·vo = v - fac·v; (t2 + 1)·vo + gain·e = t2·vo0;
-    /// (1 + t1)·vi - (2 + t1)·e = stim + t1·(vi0 - e0).
-    fn clamp(c: &mut [Vec<f64>], i: usize, v: f64, dt: f64) {
-        let t1 = c[VC_TAU1][i] / dt;
-        let t2 = c[VC_TAU2][i] / dt;
-        let (fac, gain) = (c[VC_FAC][i], c[VC_GAIN][i]);
-        let rhs1 = v - fac * v;
-        let rhs3 = c[VC_STIM][i] + t1 * (c[VC_VI0][i] - c[VC_E0][i]);
-        // vo = (t2·vo0 - gain·e)/(t2 + 1); vi = rhs1 + fac·vo; solve for e
-        let a = t2 + 1.0;
-        let vo_c = t2 * c[VC_VO0][i] / a;
-        let vo_e = -gain / a;
-        // (1 + t1)(rhs1 + fac(vo_c + vo_e e)) - (2 + t1) e = rhs3
-        let coef = (1.0 + t1) * fac * vo_e - (2.0 + t1);
-        let e = (rhs3 - (1.0 + t1) * (rhs1 + fac * vo_c)) / coef;
-        let vo = vo_c + vo_e * e;
-        c[VC_E][i] = e;
-        c[VC_VO][i] = vo;
-        c[VC_VI][i] = rhs1 + fac * vo;
-    }
-    fn icur(c: &mut [Vec<f64>], i: usize, v: f64, t: f64, dt: f64) -> f64 {
-        if t > c[VC_TC][i] {
-            c[VC_E0][i] = 0.0;
-            c[VC_VO0][i] = 0.0;
-            0.0
-        } else {
-            Self::clamp(c, i, v, dt);
-            (c[VC_VO][i] - v) / c[VC_RSTIM][i]
-        }
-    }
-}
-impl Mechanism for VClamp {
-    meta!("VClamp", Point);
-    fn is_electrode(&self) -> bool {
-        true
-    }
-    fn initialize(&self, d: &mut MechData, n: &mut NodeView, _: &mut dyn FnMut(u32, &mut EventCtx)) {
-        for &i in &d.order {
-            let i = i as usize;
-            let v = n.v[d.node[i] as usize];
-            let c = &mut d.cols;
-            c[VC_E0][i] = 0.0;
-            c[VC_VO][i] = v;
-            c[VC_VO0][i] = v;
-            c[VC_VI][i] = v;
-            c[VC_VI0][i] = v;
-            c[VC_E][i] = 0.0;
-        }
-    }
-    fn currents(&self, data: &mut MechData, nodes: &mut NodeView) {
-        let dt = nodes.dt;
-        let f = |d: &mut MechData, i: usize, v: f64, t: f64| {
-            Self::vstim(&mut d.cols, i, t);
-            let cur = Self::icur(&mut d.cols, i, v, t, dt);
-            d.cols[VC_I][i] = cur;
-            cur
-        };
-        add_currents(MechKind::Point, true, &f, data, nodes);
-    }
-    fn state(&self, d: &mut MechData, n: &mut NodeView) {
-        // SOLVE update METHOD after_cvode: i at the new v, then the old values move on.
-        for &i in &d.order {
-            let i = i as usize;
-            let v = n.v[d.node[i] as usize];
-            let cur = Self::icur(&mut d.cols, i, v, n.t, n.dt);
-            let c = &mut d.cols;
-            c[VC_I][i] = cur;
-            c[VC_E0][i] = c[VC_E][i];
-            c[VC_VO0][i] = c[VC_VO][i];
-            c[VC_VI0][i] = c[VC_VI][i];
-        }
-    }
-}
-
 /// Counts threshold crossings of the voltage at its location.
 pub struct APCount(Vec<VarSpec>);
 impl APCount {
@@ -431,7 +315,6 @@ impl Mechanism for VecStim {
 pub fn builtin() -> Vec<Box<dyn Mechanism>> {
     vec![
         Box::new(Pas::new()),
-        Box::new(VClamp::new()),
         Box::new(APCount::new()),
         Box::new(NetStim::new()),
         Box::new(VecStim::new()),

@@ -13,6 +13,7 @@ pub const FILES: &[(&str, &str)] = &[
     ("expsyn.mod", include_str!("../../../mod-files/expsyn.mod")),
     ("exp2syn.mod", include_str!("../../../mod-files/exp2syn.mod")),
     ("svclmp.mod", include_str!("../../../mod-files/svclmp.mod")),
+    ("vclmp.mod", include_str!("../../../mod-files/vclmp.mod")),
     ("intfire1.mod", include_str!("../../../mod-files/intfire1.mod")),
 ];
 

@@ -96,6 +96,9 @@ struct Ctx<'m> {
     funcs: HashMap<String, (&'m Callable, bool)>,
     derivs: HashMap<String, &'m Solvable>,
     kinetics: HashMap<String, &'m Solvable>,
+    linears: HashMap<String, &'m Solvable>,
+    /// STATE variables (the unknowns a LINEAR block can solve for).
+    state_locs: Vec<Loc>,
     /// TABLE of a callable: index into `tables`.
     table_of: HashMap<String, usize>,
     tables: Vec<TableSpec>,
@@ -809,6 +812,10 @@ impl<'c, 'm> Gen<'c, 'm> {
                 }
             }
             StmtKind::Block(b) => self.block(b)?,
+            StmtKind::Solve(sv) if self.cx.linears.contains_key(&sv.name.name) => {
+                let block = self.cx.linears[&sv.name.name];
+                self.linear_solve(block, s.span)?
+            }
             StmtKind::Solve(sv) if self.solving => solve(self, sv, s.span)?,
             StmtKind::Solve(sv) => return Err(self.cx.err(s.span, format!("SOLVE {} is allowed only in BREAKPOINT and INITIAL", sv.name.name))),
             StmtKind::Reaction(rx) if self.method == Some(Method::Implicit) => self.reaction(rx, s.span)?,
@@ -924,6 +931,105 @@ impl<'c, 'm> Gen<'c, 'm> {
         };
         let r = self.emit(&new)?;
         self.assign(x, r, span)
+    }
+
+    /// A LINEAR block: its `~ lhs = rhs` equations become a matrix of
+    /// coefficient registers filled as nocmodl's code fills its matrix (terms
+    /// in order; an unknown's coefficient is the term with the unknown set to
+    /// 1, anything else goes to the right-hand side), solved by simeq.
+    fn linear_solve(&mut self, block: &Solvable, span: Span) -> CResult<()> {
+        // The unknowns: SOLVEFOR names, else the STATEs in order of appearance.
+        let mut unknowns: Vec<E> = Vec::new();
+        if block.solvefor.is_empty() {
+            for st in &block.body.stmts {
+                if let StmtKind::Equation { lhs, rhs } = &st.kind {
+                    for e in [lhs, rhs] {
+                        self.collect_states(e, &mut unknowns);
+                    }
+                }
+            }
+        } else {
+            for v in &block.solvefor {
+                unknowns.push(self.lookup(&v.name).ok_or_else(|| self.cx.err(v.span, format!("{} is not declared", v.name)))?);
+            }
+        }
+        let n = unknowns.len();
+        if n == 0 {
+            return Err(self.cx.err(span, format!("LINEAR {}: no unknowns", block.name.name)));
+        }
+        let coef: Vec<Reg> = (0..n * (n + 1)).map(|_| self.zeroed()).collect();
+        let mut row = 0;
+        self.scopes.push(HashMap::new());
+        for st in &block.body.stmts {
+            let StmtKind::Equation { lhs, rhs } = &st.kind else {
+                let r = self.stmt(st);
+                if r.is_err() {
+                    self.scopes.pop();
+                }
+                r?;
+                continue;
+            };
+            if row >= n {
+                self.scopes.pop();
+                return Err(self.cx.err(st.span, format!("LINEAR {}: more equations than unknowns ({n})", block.name.name)));
+            }
+            let mut terms = Vec::new();
+            additive_terms(self.resolve(lhs)?, false, &mut terms);
+            additive_terms(self.resolve(rhs)?, true, &mut terms);
+            for (term, positive) in terms {
+                let hit: Vec<usize> = (0..n).filter(|&k| term.mentions(&unknowns[k])).collect();
+                let (target, value, add) = match hit.as_slice() {
+                    [] => (coef[row * (n + 1) + n], term, !positive),
+                    [k] => (coef[row * (n + 1) + k], substitute(&term, &unknowns[*k], &E::Num(1.0)), positive),
+                    _ => {
+                        self.scopes.pop();
+                        return Err(self.cx.err(st.span, "a LINEAR equation must be linear in its unknowns"));
+                    }
+                };
+                let v = self.emit(&value)?;
+                let t = self.tmp();
+                self.b.ops.push(Op::F2(if add { F2::Add } else { F2::Sub }, t, target, v));
+                self.assign_reg(target, t);
+            }
+            row += 1;
+        }
+        self.scopes.pop();
+        if row != n {
+            return Err(self.cx.err(span, format!("LINEAR {}: {row} equations for {n} unknowns", block.name.name)));
+        }
+        let mut regs = Vec::new();
+        for u in &unknowns {
+            let E::Loc(l) = u else { return Err(self.cx.err(span, "LINEAR unknowns must be variables of the mechanism")) };
+            regs.push(self.home(*l));
+            if !self.written.contains(l) {
+                self.written.push(*l);
+            }
+        }
+        let k = self.b.linears.len() as u32;
+        self.b.linears.push(crate::ir::LinearSpec { coef, unknowns: regs });
+        self.b.ops.push(Op::Linear { mask: self.mask, k });
+        Ok(())
+    }
+
+    /// The STATE variables an expression names, added to `out` in order of appearance.
+    fn collect_states(&self, e: &Expr, out: &mut Vec<E>) {
+        match &e.kind {
+            ExprKind::Var(v) if v.index.is_none() => {
+                if let Some(Name::Loc(l)) = self.cx.names.get(&v.name.name) {
+                    let x = E::Loc(*l);
+                    if self.cx.state_locs.contains(l) && !out.contains(&x) {
+                        out.push(x);
+                    }
+                }
+            }
+            ExprKind::Unary(_, a) => self.collect_states(a, out),
+            ExprKind::Binary(_, a, b) => {
+                self.collect_states(a, out);
+                self.collect_states(b, out);
+            }
+            ExprKind::Call(c) => c.args.iter().for_each(|a| self.collect_states(a, out)),
+            _ => {}
+        }
     }
 
     /// The derivative register of state x in an implicit solve.
@@ -1121,6 +1227,37 @@ fn unescape(s: &str) -> String {
     out
 }
 
+/// The additive terms of e, each with whether it counts positively on the
+/// right-hand side (`lhs = rhs` is read as rhs - lhs).
+fn additive_terms(e: E, positive: bool, out: &mut Vec<(E, bool)>) {
+    match e {
+        E::F2(F2::Add, a, b) => {
+            additive_terms(*a, positive, out);
+            additive_terms(*b, positive, out);
+        }
+        E::F2(F2::Sub, a, b) => {
+            additive_terms(*a, positive, out);
+            additive_terms(*b, !positive, out);
+        }
+        E::F1(F1::Neg, a) => additive_terms(*a, !positive, out),
+        E::Num(x) if x < 0.0 => out.push((E::Num(-x), !positive)),
+        e => out.push((e, positive)),
+    }
+}
+
+/// e with x replaced by `by` (no simplification: the arithmetic stays nocmodl's).
+fn substitute(e: &E, x: &E, by: &E) -> E {
+    if e == x {
+        return by.clone();
+    }
+    match e {
+        E::F1(f, a) => E::F1(*f, Box::new(substitute(a, x, by))),
+        E::F2(f, a, b) => E::F2(*f, Box::new(substitute(a, x, by)), Box::new(substitute(b, x, by))),
+        E::Call(n, args, s) => E::Call(n.clone(), args.iter().map(|a| substitute(a, x, by)).collect(), *s),
+        e => e.clone(),
+    }
+}
+
 /// Whether a block assigns `name` anywhere.
 fn assigns(b: &Block_, name: &str) -> bool {
     b.stmts.iter().any(|s| stmt_assigns(s, name))
@@ -1156,6 +1293,7 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
     let mut funcs = HashMap::new();
     let mut derivs = HashMap::new();
     let mut kinetics = HashMap::new();
+    let mut linears = HashMap::new();
     let (mut initial, mut breakpoint, mut net_receive) = (None, None, None);
     for item in &m.items {
         match &item.kind {
@@ -1226,8 +1364,11 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
             ItemKind::Kinetic(s) => {
                 kinetics.insert(s.name.name.clone(), s);
             }
-            ItemKind::Linear(s) | ItemKind::NonLinear(s) | ItemKind::Discrete(s) => {
-                return Err(err(item.span, format!("{}: LINEAR, NONLINEAR and DISCRETE blocks are not supported yet", s.name.name)));
+            ItemKind::Linear(s) => {
+                linears.insert(s.name.name.clone(), s);
+            }
+            ItemKind::NonLinear(s) | ItemKind::Discrete(s) => {
+                return Err(err(item.span, format!("{}: NONLINEAR and DISCRETE blocks are not supported yet", s.name.name)));
             }
             ItemKind::FunctionTable { name: n, .. } => return Err(err(item.span, format!("FUNCTION_TABLE {} is not supported yet", n.name))),
             ItemKind::Before(..) | ItemKind::After(..) => return Err(err(item.span, "BEFORE/AFTER blocks are not supported yet".into())),
@@ -1405,6 +1546,8 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
         funcs,
         derivs,
         kinetics,
+        linears,
+        state_locs: state_init.iter().map(|s| s.0).collect(),
         table_of: HashMap::new(),
         tables: Vec::new(),
         table_stmts,

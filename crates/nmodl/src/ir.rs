@@ -105,6 +105,9 @@ pub enum Op {
     NetEvent { mask: Option<Reg>, t: Reg },
     /// The implicit system `Block::newtons[k]`, solved in place.
     Newton(u32),
+    /// The linear system `Block::linears[k]`, solved by scopmath's simeq in
+    /// the lanes of the mask.
+    Linear { mask: Option<Reg>, k: u32 },
     /// net_move(t) in the lanes of the mask.
     NetMove { mask: Option<Reg>, t: Reg },
     /// WATCH condition k on, posting `flag` when it becomes true (the first
@@ -128,6 +131,16 @@ pub struct Block {
     pub newtons: Vec<crate::newton::NewtonSpec>,
     /// printf formats.
     pub strings: Vec<String>,
+    /// LINEAR systems.
+    pub linears: Vec<LinearSpec>,
+}
+
+/// A LINEAR block's system: row-major coefficients with the right-hand side
+/// in column n, in registers; the unknowns' registers.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LinearSpec {
+    pub coef: Vec<Reg>,
+    pub unknowns: Vec<Reg>,
 }
 
 /// What ops refer to besides registers: the mechanism's tables and the
@@ -138,6 +151,7 @@ pub struct Ctx<'a> {
     pub specs: &'a [TableSpec],
     pub newtons: &'a [crate::newton::NewtonSpec],
     pub strings: &'a [String],
+    pub linears: &'a [LinearSpec],
 }
 
 /// A TABLE: the outputs at N+1 points from `tmin`, and what it was built for.
@@ -436,6 +450,24 @@ fn exec_lanes(ops: &[Op], r: &mut [f64], n: usize, cx: &Ctx, fx: &mut dyn Effect
                     fx.failed("the implicit solve did not converge");
                 }
             }
+            Op::Linear { mask, k } => {
+                let sys = &cx.linears[k as usize];
+                let m = sys.unknowns.len();
+                for l in 0..n {
+                    if !mask.is_none_or(|mk| r[mk as usize * LANES + l] != 0.0) {
+                        continue;
+                    }
+                    let mut a: Vec<f64> = sys.coef.iter().map(|&c| r[c as usize * LANES + l]).collect();
+                    let mut x = vec![0.0; m];
+                    if crate::newton::simeq(m, &mut a, &mut x) {
+                        for (i, &u) in sys.unknowns.iter().enumerate() {
+                            r[u as usize * LANES + l] = x[i];
+                        }
+                    } else {
+                        fx.failed("a LINEAR system is singular");
+                    }
+                }
+            }
             Op::NetMove { mask, t } => {
                 for l in 0..n {
                     if mask.is_none_or(|m| r[m as usize * LANES + l] != 0.0) {
@@ -491,6 +523,7 @@ impl fmt::Display for Block {
                 Op::Newton(k) => format!("newton {k}"),
                 Op::WatchOn { mask, k, flag } => format!("watch {k} flag r{flag} mask {mask:?}"),
                 Op::NetMove { mask, t } => format!("net_move(r{t}) mask {mask:?}"),
+                Op::Linear { mask, k } => format!("linear {k} mask {mask:?}"),
                 Op::Printf { mask, fmt, args, n } => format!("printf({:?}, r{args}..+{n}) mask {mask:?}", self.strings.get(*fmt as usize)),
             };
             writeln!(f, "  {k:3}: {s}")?;

@@ -36,6 +36,51 @@ fn set(r: &mut [f64], k: Reg, l: usize, x: f64) {
     r[k as usize * LANES + l] = x;
 }
 
+/// Gaussian elimination as scopmath's simeq does it, operation for
+/// operation (row pivoting through a permutation, the pivot row divided
+/// first, the same `isave` bookkeeping), so LINEAR blocks give NEURON's
+/// numbers. `a` is n × (n+1), row-major, right-hand side last. False if a
+/// pivot is below 1e-20.
+pub fn simeq(n: usize, a: &mut [f64], x: &mut [f64]) -> bool {
+    let w = n + 1;
+    let mut perm: Vec<usize> = (0..n).collect();
+    let mut isave = 0;
+    for j in 0..n {
+        let mut ipivot = perm[j];
+        for i in j + 1..n {
+            let jrow = perm[i];
+            if a[ipivot * w + j].abs() < a[jrow * w + j].abs() {
+                ipivot = jrow;
+                isave = i;
+            }
+        }
+        if a[ipivot * w + j].abs() < 1e-20 {
+            return false;
+        }
+        if ipivot != perm[j] {
+            perm[isave] = perm[j];
+            perm[j] = ipivot;
+        }
+        for kcol in j + 1..=n {
+            a[ipivot * w + kcol] /= a[ipivot * w + j];
+        }
+        for i in j + 1..n {
+            let jrow = perm[i];
+            for kcol in j + 1..=n {
+                a[jrow * w + kcol] -= a[ipivot * w + kcol] * a[jrow * w + j];
+            }
+        }
+    }
+    for i in (0..n).rev() {
+        let jrow = perm[i];
+        x[i] = a[jrow * w + n];
+        for j in i + 1..n {
+            x[i] -= a[jrow * w + j] * x[j];
+        }
+    }
+    true
+}
+
 /// LU factorisation with partial pivoting of the m×m matrix `a` (row-major);
 /// false if singular.
 fn factor(a: &mut [f64], perm: &mut [usize], m: usize) -> bool {

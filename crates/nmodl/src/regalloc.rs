@@ -21,6 +21,7 @@ fn uses_defs(op: &Op) -> (Vec<Reg>, Vec<Reg>) {
         Op::Printf { mask, args, n, .. } => (mask.into_iter().chain(args..args + n).collect(), vec![]),
         Op::WatchOn { mask, flag, .. } => (mask.into_iter().chain([flag]).collect(), vec![]),
         Op::NetMove { mask, t } => (mask.into_iter().chain([t]).collect(), vec![]),
+        Op::Linear { mask, .. } => (mask.into_iter().collect(), vec![]),
     }
 }
 
@@ -70,6 +71,7 @@ fn rename(op: &mut Op, f: &impl Fn(Reg) -> Reg) {
             *mask = mask.map(f);
             *t = f(*t);
         }
+        Op::Linear { mask, .. } => *mask = mask.map(f),
     }
 }
 
@@ -77,6 +79,7 @@ fn rename(op: &mut Op, f: &impl Fn(Reg) -> Reg) {
 pub fn written(b: &Block) -> std::collections::HashSet<Reg> {
     let mut w: std::collections::HashSet<Reg> = b.ops.iter().chain(b.newtons.iter().flat_map(|n| n.ops.iter())).flat_map(|op| uses_defs(op).1).collect();
     w.extend(b.newtons.iter().flat_map(|n| n.states.iter().copied()));
+    w.extend(b.linears.iter().flat_map(|l| l.unknowns.iter().copied()));
     w
 }
 
@@ -117,6 +120,10 @@ pub fn allocate(b: &mut Block, keep: &[Reg]) -> Vec<Reg> {
             Op::Table { out, n: k, .. } | Op::Printf { args: out, n: k, .. } => (out..out + k).for_each(|r| pinned[r as usize] = true),
             _ => {}
         }
+    }
+    // A linear system's registers are read and written inside its solve.
+    for sys in &b.linears {
+        sys.coef.iter().chain(&sys.unknowns).for_each(|&r| pinned[r as usize] = true);
     }
     // Registers of an implicit system are read and written inside its solve.
     for nw in &b.newtons {
@@ -194,6 +201,9 @@ pub fn allocate(b: &mut Block, keep: &[Reg]) -> Vec<Reg> {
     }
     for nw in b.newtons.iter_mut() {
         nw.states.iter_mut().chain(nw.resid.iter_mut()).for_each(|r| *r = f(*r));
+    }
+    for sys in b.linears.iter_mut() {
+        sys.coef.iter_mut().chain(sys.unknowns.iter_mut()).for_each(|r| *r = f(*r));
     }
     for c in b.consts.iter_mut() {
         c.0 = f(c.0);

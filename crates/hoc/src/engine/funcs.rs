@@ -486,6 +486,10 @@ fn fadvance(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
         },
         &mut |m| sample(records, m, false, m.t),
     );
+    // Samples due by the new t are taken now, as NEURON delivers its record
+    // events at the end of the step (the last one of a run included).
+    let m = &it.eng.model;
+    sample(&mut it.eng.records, m, true, m.t);
     for obs in it.eng.observers.iter_mut() {
         obs.on_step(&it.eng.model);
     }

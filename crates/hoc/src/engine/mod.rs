@@ -168,8 +168,8 @@ impl Default for Engine {
 }
 
 /// The built-in catalogue in NEURON's order: the mechanisms of `mod-files/`
-/// compiled, and the native ones NMODL cannot express (VClamp's LINEAR
-/// block, APCount, NetStim and VecStim, which use VERBATIM in NEURON). `pas`
+/// compiled, and the native ones whose NEURON versions need C (APCount,
+/// NetStim and VecStim use VERBATIM). `pas`
 /// stays native: it is in every segment of passive models, where the compiled
 /// form costs twice the time; a test holds mod-files/pas.mod to the native
 /// numbers bit for bit.
