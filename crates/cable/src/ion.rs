@@ -75,6 +75,9 @@ pub struct IonUse {
     pub valence: Option<f64>,
     pub conc: u8,
     pub rev: u8,
+    /// Writes the inside (`cai`) / outside (`cao`) concentration.
+    pub writes_ci: bool,
+    pub writes_co: bool,
 }
 
 /// Style bits of one ion at one node (NEURON's iontype bitmap).
@@ -84,9 +87,13 @@ pub mod style {
     pub const REV_MASK: u32 = 0o30;
     pub const EINIT: u32 = 0o40;
     pub const EADVANCE: u32 = 0o100;
+    /// A mechanism writes the inside / outside concentration.
+    pub const CI_WRITTEN: u32 = 0o200;
+    pub const CO_WRITTEN: u32 = 0o400;
 
     /// Raises `style` by a mechanism's use (nrn_promote).
     pub fn promote(style: u32, conc: u32, rev: u32) -> u32 {
+        let written = style & (CI_WRITTEN | CO_WRITTEN);
         let mut c = (style & CONC_MASK).max(conc);
         let mut r = ((style & REV_MASK) >> 3).max(rev);
         if c > 0 && r < 2 {
@@ -103,7 +110,7 @@ pub mod style {
         if c > 0 && r == 2 {
             s += EINIT;
         }
-        s
+        s | written
     }
 }
 

@@ -65,6 +65,9 @@ pub struct Model {
     pub ion_in: Vec<Vec<usize>>,
     /// Per-node values of each ion type (after lowering).
     pub ions: Vec<IonNodes>,
+    /// Styles set by `ion_style()`, per (section, ion type), in place of
+    /// those the mechanisms imply.
+    pub ion_style_set: std::collections::HashMap<(SecId, usize), u32>,
     /// Location of each point-process instance, per mechanism.
     pub points: Vec<Vec<PointLoc>>,
     pub netcons: Vec<Option<NetCon>>,
@@ -119,6 +122,7 @@ impl Model {
             run_order: Vec::new(),
             ion_types: vec![IonType::new("na", 1.0), IonType::new("k", 1.0)],
             ion_in: Vec::new(),
+            ion_style_set: std::collections::HashMap::new(),
             ions: Vec::new(),
             points: Vec::new(),
             netcons: Vec::new(),
@@ -196,6 +200,27 @@ impl Model {
     /// Whether ion type `ion` is present in a section.
     pub fn ion_present(&self, sec: SecId, ion: usize) -> bool {
         self.ion_in.get(sec).is_some_and(|l| l.contains(&ion))
+    }
+
+    /// `ion_style()`: the style of an ion in a section (NEURON's bitmap:
+    /// concentration 0-3, +4 initialised, reversal potential ×8, +32
+    /// initialised, +64 advanced), optionally setting it; None if the ion is
+    /// not in the section.
+    pub fn ion_style(&mut self, sec: SecId, ion: usize, set: Option<u32>) -> Option<u32> {
+        if !self.ion_present(sec, ion) {
+            return None;
+        }
+        self.ensure_lowered();
+        let node = self.sec_nodes[sec][0] as usize;
+        let old = self.ions[ion].style[node];
+        if let Some(st) = set {
+            self.ion_style_set.insert((sec, ion), st);
+            let nseg = self.sec(sec).nseg;
+            for &n in &self.sec_nodes[sec][..nseg] {
+                self.ions[ion].style[n as usize] = st;
+            }
+        }
+        Some(old)
     }
 
     /// Makes ion type `ion` present in a section (`insert na_ion`).
@@ -630,14 +655,22 @@ impl Model {
                 for &nd in &self.sec_nodes[s][..nseg] {
                     let st = &mut ions[k].style[nd as usize];
                     *st = style::promote(*st, u.conc as u32, u.rev as u32);
+                    if u.writes_ci {
+                        *st |= style::CI_WRITTEN;
+                    }
+                    if u.writes_co {
+                        *st |= style::CO_WRITTEN;
+                    }
                 }
             }
         }
         for &s in &self.order {
             let nseg = self.sec(s).nseg;
             for &k in &self.ion_in[s] {
+                let set = self.ion_style_set.get(&(s, k)).copied();
                 for &nd in &self.sec_nodes[s][..nseg] {
-                    ions[k].style[nd as usize] |= 0o1000;
+                    let st = &mut ions[k].style[nd as usize];
+                    *st = set.unwrap_or(*st) | 0o1000;
                 }
             }
         }

@@ -1404,7 +1404,8 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
             }
             ion_names.insert(w.name.clone(), (k, f));
         }
-        ions.push(IonUse { ion: ion.clone(), valence: u.valence.as_ref().map(|n| n.value), conc, rev });
+        let writes = |f: IonField| u.write.iter().any(|w| IonField::of_name(ion, &w.name) == Some(f));
+        ions.push(IonUse { ion: ion.clone(), valence: u.valence.as_ref().map(|n| n.value), conc, rev, writes_ci: writes(IonField::Ci), writes_co: writes(IonField::Co) });
     }
 
     // Variables: columns, globals, ion and special names.

@@ -106,6 +106,22 @@ pub fn install(it: &mut Interp) {
             let rx = crate::engine::sections::section_regex(&pat)?;
             Ok(Value::Num(rx.is_match(&name) as i32 as f64))
         }),
+        ("ion_style", |it, a| {
+            // ion_style("x_ion"[, c_style, e_style, einit, eadvance, cinit])
+            let name = string(a, 0)?;
+            let s = it.cur_sec()?;
+            let Some(ion) = it.ion_named(&name) else {
+                return Err(hoc_err!("{name} is not an ion"));
+            };
+            let set = if a.len() >= 6 {
+                let n = |i: usize| -> HResult<u32> { Ok(crate::builtins::num(it, a, i)? as u32) };
+                let (c, e, einit, eadv, cinit) = (n(1)?, n(2)?, n(3)?, n(4)?, n(5)?);
+                Some((c & 3) + 4 * (cinit & 1) + 8 * (e & 3) + 32 * (einit & 1) + 64 * (eadv & 1))
+            } else {
+                None
+            };
+            Ok(Value::Num(it.eng.model.ion_style(s, ion, set).map_or(-1.0, |st| (st & 0o777) as f64)))
+        }),
         ("nrn_load_dll", |it, a| {
             let lib = std::path::PathBuf::from(string(a, 0)?);
             let dir = super::mod_dir_of_library(&lib);
