@@ -208,8 +208,8 @@ pub trait Mechanism {
         let _ = types;
     }
     /// Rebuilds TABLEs whose dependencies changed (at finitialize and every step).
-    fn check_tables(&self, data: &mut MechData, celsius: f64) {
-        let _ = (data, celsius);
+    fn check_tables(&self, data: &mut MechData, celsius: f64, dt: f64) {
+        let _ = (data, celsius, dt);
     }
     /// Whether the mechanism has a current (BREAKPOINT) computation.
     fn has_current(&self) -> bool {

@@ -973,7 +973,7 @@ impl Model {
     /// Rebuilds the mechanisms' TABLEs whose dependencies changed.
     fn check_tables(&mut self) {
         for (m, d) in self.mechs.iter().zip(self.data.iter_mut()) {
-            m.check_tables(d, self.celsius);
+            m.check_tables(d, self.celsius, self.dt);
         }
     }
 

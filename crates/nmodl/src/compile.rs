@@ -54,7 +54,7 @@ fn unit_factor(from: &str, to: &str) -> Option<f64> {
         ("faraday", "kilocoulombs" | "kilocoulomb") => 96.48533212331001,
         ("k-mole", "joule/degC" | "joule/degK" | "J/degC" | "J/degK") => 8.31446261815324,
         ("pi", "1") => std::f64::consts::PI,
-        ("e", "coulomb" | "coulombs") => 1.602176634e-19,
+        ("e", "coulomb" | "coulombs" | "coul") => 1.602176634e-19,
         ("k", "joule/degC" | "joule/degK" | "J/degC" | "J/degK") => 1.380649e-23,
         ("mole", "1") => 6.02214076e23,
         _ => return None,
@@ -314,7 +314,7 @@ struct Gen<'c, 'm> {
 
 impl<'c, 'm> Gen<'c, 'm> {
     fn new(cx: &'c Ctx<'m>) -> Self {
-        Gen { cx, b: Block::default(), homes: HashMap::new(), written: Vec::new(), scopes: vec![HashMap::new()], fixed: Vec::new(), mask: None, depth: 0, method: None, building: false, consts: HashMap::new(), temps: Default::default(), implicit: Vec::new(), volumes: Vec::new(), conserves: Vec::new(), solving: false, watches: Vec::new() }
+        Gen { cx, b: Block::default(), homes: HashMap::new(), written: Vec::new(), scopes: vec![HashMap::new()], fixed: Vec::new(), mask: None, depth: 0, method: None, building: false, consts: HashMap::new(), temps: Default::default(), implicit: Vec::new(), volumes: Vec::new(), conserves: Vec::new(), solving: true, watches: Vec::new() }
     }
 
     fn reg(&mut self) -> Reg {
@@ -469,6 +469,22 @@ impl<'c, 'm> Gen<'c, 'm> {
         if let Some(f) = f2 {
             want(2)?;
             return Ok(fold2(f, args[0].clone(), args[1].clone()));
+        }
+        if name == "nrn_ghk" {
+            // Goldman-Hodgkin-Katz current (mA/cm2 per unit permeability) as
+            // NEURON's nrn_ghk(v, ci, co, z) computes it at celsius.
+            want(4)?;
+            let (v, ci, co, z) = (args[0].clone(), args[1].clone(), args[2].clone(), args[3].clone());
+            let ktf = E::bin(
+                F2::Div,
+                E::bin(F2::Mul, E::Num(1000.0 * cable::ion::GAS_R), E::bin(F2::Add, E::Loc(Loc::Celsius), E::Num(273.15))),
+                E::Num(cable::ion::FARADAY),
+            );
+            let temp = E::bin(F2::Div, E::bin(F2::Mul, z.clone(), v), ktf);
+            let eco = E::bin(F2::Mul, co, E::F1(F1::Efun, Box::new(temp.clone())));
+            let eci = E::bin(F2::Mul, ci, E::F1(F1::Efun, Box::new(E::F1(F1::Neg, Box::new(temp)))));
+            let scale = E::bin(F2::Mul, E::bin(F2::Mul, E::Num(0.001), z), E::Num(cable::ion::FARADAY));
+            return Ok(E::bin(F2::Mul, scale, E::bin(F2::Sub, eci, eco)));
         }
         if name == "at_time" {
             // Fixed step: at_time never reports the event time (NEURON returns 0).
@@ -817,7 +833,7 @@ impl<'c, 'm> Gen<'c, 'm> {
                 self.linear_solve(block, s.span)?
             }
             StmtKind::Solve(sv) if self.solving => solve(self, sv, s.span)?,
-            StmtKind::Solve(sv) => return Err(self.cx.err(s.span, format!("SOLVE {} is allowed only in BREAKPOINT and INITIAL", sv.name.name))),
+            StmtKind::Solve(sv) => return Err(self.cx.err(s.span, format!("SOLVE {} is not allowed in NET_RECEIVE", sv.name.name))),
             StmtKind::Reaction(rx) if self.method == Some(Method::Implicit) => self.reaction(rx, s.span)?,
             StmtKind::Conserve { lhs, rhs } if self.method == Some(Method::Implicit) => {
                 let terms = lhs.iter().map(|t| Ok((self.var(&t.var)?, t.coeff))).collect::<CResult<Vec<_>>>()?;
@@ -1448,9 +1464,8 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
         for k in 0..len.unwrap_or(1) {
             let mut spec = VarSpec::new(&n.name, default, vk);
             if len.is_some() {
-                // Arrays are not reachable from HOC yet.
+                // Elements are `name[k]` (point processes reach them as obj.name[k]).
                 spec.name = format!("{}[{k}]", n.name);
-                spec.hidden = true;
             }
             list.push(spec);
         }
@@ -1466,9 +1481,15 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
         let r = range.contains(&p.name.name) || is_current(&p.name.name);
         declare(&p.name, p.size.as_ref(), p.value.as_ref().map_or(0.0, |v| v.value), VarKind::Parameter, r, &mut names)?;
     }
+    // ASSIGNED variables named neither RANGE nor GLOBAL (nor currents) are the
+    // mechanism's own: kept per instance, not visible from HOC (as in NEURON).
+    let mut private: Vec<String> = Vec::new();
     for a in &assigned {
         let r = !global.contains(&a.name.name);
         declare(&a.name, a.size.as_ref(), 0.0, VarKind::Assigned, r, &mut names)?;
+        if r && !range.contains(&a.name.name) && !is_current(&a.name.name) {
+            private.push(a.name.name.clone());
+        }
     }
     for l in &top_locals {
         declare(&l.name, l.size.as_ref(), 0.0, VarKind::Assigned, false, &mut names)?;
@@ -1481,6 +1502,12 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
             Some(Name::Loc(l @ Loc::Col(_))) => state_init.push((*l, start)),
             Some(&Name::Arr(base, n)) => (0..n).for_each(|k| state_init.push((element(base, k), start))),
             _ => {}
+        }
+    }
+    for v in vars.iter_mut() {
+        let base = v.name.split('[').next().unwrap_or("");
+        if private.iter().any(|p| p == base) {
+            v.hidden = true;
         }
     }
     // Top-level LOCALs are the mechanism's own; HOC does not see them.
@@ -1499,7 +1526,7 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
     for (k, p) in pointers.iter().enumerate() {
         names.insert(p.clone(), Name::Loc(Loc::Ptr(k)));
     }
-    for n in ["v", "t", "dt", "celsius"] {
+    for n in ["v", "t", "dt", "celsius", "area", "diam"] {
         names.entry(n.to_string()).or_insert(Name::Loc(special(n).unwrap()));
     }
     for (n, &(k, f)) in &ion_names {
@@ -1635,6 +1662,7 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
             let mut all_watches: Vec<E> = Vec::new();
             let mut gen_for = |stmts: &mut dyn Iterator<Item = &Stmt>| -> CResult<Block> {
                 let mut g = Gen::new(&cx);
+                g.solving = false;
                 g.watches = std::mem::take(&mut all_watches);
                 let mut scope = HashMap::new();
                 for (k, a) in args.iter().enumerate() {
@@ -1772,8 +1800,8 @@ fn build_table(cx: &Ctx, fname: &str, offset: usize) -> CResult<TableSpec> {
     let mut depend = Vec::new();
     for d in &t.depend {
         match cx.names.get(&d.name) {
-            Some(Name::Loc(l @ (Loc::Global(_) | Loc::Celsius))) => depend.push(*l),
-            _ => return Err(cx.err(d.span, format!("TABLE DEPEND {}: only GLOBALs and celsius can be dependencies", d.name))),
+            Some(Name::Loc(l @ (Loc::Global(_) | Loc::Celsius | Loc::Dt))) => depend.push(*l),
+            _ => return Err(cx.err(d.span, format!("TABLE DEPEND {}: only GLOBALs, celsius and dt can be dependencies", d.name))),
         }
     }
     // FROM and TO.

@@ -59,6 +59,8 @@ pub enum F1 {
     Ceil,
     Neg,
     Not,
+    /// x/(exp(x) - 1), 1 - x/2 near 0 (NEURON's efun, inside nrn_ghk).
+    Efun,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -265,6 +267,13 @@ pub fn f1(f: F1, x: f64) -> f64 {
         F1::Ceil => x.ceil(),
         F1::Neg => -x,
         F1::Not => (x == 0.0) as i32 as f64,
+        F1::Efun => {
+            if x.abs() < 1e-4 {
+                1. - x / 2.
+            } else {
+                x / (x.exp() - 1.)
+            }
+        }
     }
 }
 

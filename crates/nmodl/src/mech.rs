@@ -339,7 +339,7 @@ impl Mechanism for NmodlMechanism {
         self.c.nweights
     }
 
-    fn check_tables(&self, data: &mut MechData, celsius: f64) {
+    fn check_tables(&self, data: &mut MechData, celsius: f64, dt: f64) {
         if self.c.tables.is_empty() {
             return;
         }
@@ -354,6 +354,7 @@ impl Mechanism for NmodlMechanism {
             }
             let dep = |l: &Loc, d: &MechData| match *l {
                 Loc::Global(g) => d.globals[g],
+                Loc::Dt => dt,
                 _ => celsius,
             };
             let t = &data.tables[s.offset..];
@@ -361,7 +362,7 @@ impl Mechanism for NmodlMechanism {
             if !stale {
                 continue;
             }
-            let mut env = Env::bare(0.0, 0.0, celsius);
+            let mut env = Env::bare(0.0, dt, celsius);
             env.defaults = Some(&self.c.vars);
             self.run(&s.bounds, &mut work, data, &[0], &env, &mut [], &mut [], &mut NoEffects);
             let (tmin, tmax) = (work[0], work[LANES]);
@@ -375,7 +376,7 @@ impl Mechanism for NmodlMechanism {
             let mut vals = vec![0.0; s.nout * (s.n + 1)];
             let idx = [0u32; LANES];
             for (c, chunk) in xs.chunks(LANES).enumerate() {
-                let mut env = Env::bare(0.0, 0.0, celsius);
+                let mut env = Env::bare(0.0, dt, celsius);
                 env.defaults = Some(&self.c.vars);
                 env.xs = chunk;
                 self.run(&s.build, &mut work, data, &idx[..chunk.len()], &env, &mut [], &mut [], &mut NoEffects);
@@ -526,7 +527,7 @@ impl Mechanism for NmodlMechanism {
         if args.len() != *nargs || inst >= data.alive.len() {
             return None;
         }
-        self.check_tables(data, clock.2);
+        self.check_tables(data, clock.2, clock.1);
         let mut work = std::mem::take(&mut data.work);
         let mut a = args.to_vec();
         let env = Env::bare(clock.0, clock.1, clock.2);

@@ -139,7 +139,7 @@ pub fn member_place(it: &mut Interp, o: &ObjRef, name: &str, k: &[f64]) -> HResu
         return Ok(p);
     }
     if let Some((mech, inst)) = crate::engine::classes::point_of(o) {
-        if let Some(var) = it.eng.model.mechs[mech].vars().iter().position(|v| v.name == name) {
+        if let Some(var) = it.eng.model.mechs[mech].vars().iter().position(|v| v.name == name && !v.hidden) {
             return Ok(Place::Engine(cable::model::Var::Mech { mech, var, inst }));
         }
     }

@@ -153,7 +153,7 @@ pub fn member(it: &mut Interp, o: &ObjRef, nc: NativeClass, name: &str, k: &[f64
                 Some(&x) => format!("{name}[{}]", x as usize),
                 None => name.to_string(),
             };
-            let Some(var) = it.eng.model.mechs[mech].vars().iter().position(|v| v.name == full) else {
+            let Some(var) = it.eng.model.mechs[mech].vars().iter().position(|v| v.name == full && !v.hidden) else {
                 return Ok(None);
             };
             let v = Var::Mech { mech, var, inst };

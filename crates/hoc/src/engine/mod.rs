@@ -228,11 +228,12 @@ pub fn bind_mechanism(it: &mut Interp, m: usize) {
     let mut names = Vec::new();
     let density = mech.kind() == cable::mechanism::MechKind::Density;
     if density {
-        for (k, var) in mech.vars().iter().enumerate().filter(|(_, v)| !v.hidden) {
+        // (array elements of density mechanisms are not bound yet)
+        for (k, var) in mech.vars().iter().enumerate().filter(|(_, v)| !v.hidden && !v.name.contains('[')) {
             names.push((format!("{}_{}", var.name, mech.name()), Host::Range(RangeVar::Mech(m, k))));
         }
     }
-    for (g, var) in mech.globals().iter().enumerate().filter(|(_, v)| !v.hidden) {
+    for (g, var) in mech.globals().iter().enumerate().filter(|(_, v)| !v.hidden && !v.name.contains('[')) {
         names.push((format!("{}_{}", var.name, mech.name()), Host::Global(m, g)));
     }
     for ion in it.eng.ions_named..model.ion_types.len() {
