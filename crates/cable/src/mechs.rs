@@ -5,17 +5,6 @@
 
 use crate::mechanism::{EventCtx, MechData, MechKind, Mechanism, NodeView, VarKind::*, VarSpec};
 
-/// NEURON's exp() for mechanisms: 0 below -700, clamped above 700.
-pub fn hoc_exp(x: f64) -> f64 {
-    if x < -700.0 {
-        0.0
-    } else if x > 700.0 {
-        700f64.exp()
-    } else {
-        x.exp()
-    }
-}
-
 /// The name, kind and variables every built-in mechanism reports.
 macro_rules! meta {
     ($name:literal, $kind:ident) => {

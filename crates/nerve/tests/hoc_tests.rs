@@ -19,15 +19,21 @@ fn first_difference(want: &str, got: &str) -> String {
     format!("expected {} lines, got {}", want.lines().count(), got.lines().count())
 }
 
-#[test]
-fn hoc_scripts_match_neuron() {
-    let dir = tests_dir();
-    let mut scripts: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("hoc-tests folder")
+/// The scripts of a folder that have NEURON's expected output, in name order.
+fn scripts_in(dir: &Path) -> Vec<PathBuf> {
+    let mut scripts: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "hoc") && p.with_extension("stdout").exists())
         .collect();
     scripts.sort();
+    scripts
+}
+
+#[test]
+fn hoc_scripts_match_neuron() {
+    let dir = tests_dir();
+    let scripts = scripts_in(&dir);
     // Scripts that need work of a later issue: they must still fail, so that
     // each is taken off the list as soon as it passes.
     let pending: Vec<String> = std::fs::read_to_string(dir.join("pending.txt"))
@@ -67,12 +73,7 @@ fn hoc_scripts_match_neuron() {
 #[test]
 fn nmodl_scripts_match_neuron() {
     let dir = tests_dir().join("nmodl");
-    let mut scripts: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("hoc-tests/nmodl folder")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "hoc") && p.with_extension("stdout").exists())
-        .collect();
-    scripts.sort();
+    let scripts = scripts_in(&dir);
     assert!(scripts.len() >= 4, "expected the NMODL scripts, found {}", scripts.len());
     let failures: Vec<String> = scripts.iter().filter_map(|s| compare(&dir, s).err().map(|e| format!("{}: {e}", s.display()))).collect();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
