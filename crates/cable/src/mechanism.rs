@@ -235,6 +235,17 @@ pub trait Mechanism {
     fn state(&self, data: &mut MechData, nodes: &mut NodeView) {
         let _ = (data, nodes);
     }
+    /// FUNCTIONs and PROCEDUREs a density mechanism offers to HOC as
+    /// `name_suffix(args)`.
+    fn functions(&self) -> Vec<String> {
+        Vec::new()
+    }
+    /// Calls function k of `functions()` on an instance (None: with no
+    /// instance, for functions that use no instance variables). Err says why not.
+    fn call_function(&self, data: &mut MechData, inst: Option<usize>, k: usize, args: &[f64], clock: (f64, f64, f64)) -> Result<f64, String> {
+        let _ = (data, inst, k, args, clock);
+        Err("no such function".into())
+    }
     /// A mechanism-specific HOC method (`ns.seed(x)`, an NMODL FUNCTION);
     /// `clock` is (t, dt, celsius). None if it has none by that name.
     fn call(&self, data: &mut MechData, inst: usize, name: &str, args: &[f64], clock: (f64, f64, f64)) -> Option<f64> {

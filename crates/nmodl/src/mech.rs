@@ -532,9 +532,39 @@ impl Mechanism for NmodlMechanism {
         let mut a = args.to_vec();
         let env = Env::bare(clock.0, clock.1, clock.2);
         self.run(block, &mut work, data, &[inst as u32], &env, &mut [], &mut a, &mut NoEffects);
-        let r = result.map_or(0.0, |r| work[r as usize * LANES]);
+        let r = result.map_or(1.0, |r| work[r as usize * LANES]);
         data.work = work;
         Some(r)
+    }
+
+    fn functions(&self) -> Vec<String> {
+        self.c.callables.iter().map(|c| c.0.clone()).collect()
+    }
+
+    fn call_function(&self, data: &mut MechData, inst: Option<usize>, k: usize, args: &[f64], clock: (f64, f64, f64)) -> Result<f64, String> {
+        let (name, block, result, nargs) = &self.c.callables[k];
+        if args.len() < *nargs {
+            return Err(format!("{name}_{}: argument {} missing", self.c.name, args.len() + 1));
+        }
+        // Anything beyond its arguments (instance or GLOBAL variables, tables)
+        // needs an instance, as NEURON's translated functions do.
+        let per_instance = block.loads.iter().chain(&block.stores).any(|(_, l)| !matches!(l, Loc::Arg(_) | Loc::Celsius | Loc::T | Loc::Dt))
+            || block.ops.iter().any(|op| matches!(op, crate::ir::Op::Table { .. }));
+        if per_instance && inst.is_none_or(|i| i >= data.alive.len()) {
+            return Err(format!("No data for {name}_{}. Requires prior call to setdata_{} and that the specified mechanism instance still be in existence.", self.c.name, self.c.name));
+        }
+        self.check_tables(data, clock.2, clock.1);
+        let mut work = std::mem::take(&mut data.work);
+        let mut a = args[..*nargs].to_vec();
+        let mut env = Env::bare(clock.0, clock.1, clock.2);
+        if !per_instance {
+            env.defaults = Some(&self.c.vars);
+        }
+        self.run(block, &mut work, data, &[inst.unwrap_or(0) as u32], &env, &mut [], &mut a, &mut NoEffects);
+        // A PROCEDURE gives 1 to HOC, as NEURON's wrappers do.
+        let r = result.map_or(1.0, |r| work[r as usize * LANES]);
+        data.work = work;
+        Ok(r)
     }
 
     fn watch_count(&self) -> usize {

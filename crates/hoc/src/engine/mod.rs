@@ -31,6 +31,11 @@ pub enum Host {
     Range(RangeVar),
     /// A GLOBAL of a mechanism (`usetable_hh`): one value, no section needed.
     Global(usize, usize),
+    /// A FUNCTION or PROCEDURE of a density mechanism, `name_suffix(args)`.
+    Func(usize, usize),
+    /// `setdata_suffix(x)`: the instance (current section at x) the
+    /// mechanism's FUNCTIONs use.
+    SetData(usize),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -104,6 +109,8 @@ pub struct Engine {
     pub observers: Vec<Box<dyn StepObserver>>,
     /// Ion types whose names are bound so far.
     pub ions_named: usize,
+    /// `setdata_suffix(x)` choices: mechanism → (section, x).
+    pub setdata: std::collections::HashMap<usize, (SecId, f64)>,
 }
 
 /// Symbols of the HOC globals the model mirrors (interned at install).
@@ -157,6 +164,7 @@ impl Engine {
             import3d_sections: 0,
             observers: Vec::new(),
             ions_named: 0,
+            setdata: std::collections::HashMap::new(),
         }
     }
 }
@@ -235,6 +243,14 @@ pub fn bind_mechanism(it: &mut Interp, m: usize) {
     }
     for (g, var) in mech.globals().iter().enumerate().filter(|(_, v)| !v.hidden && !v.name.contains('[')) {
         names.push((format!("{}_{}", var.name, mech.name()), Host::Global(m, g)));
+    }
+    if density {
+        for (k, f) in mech.functions().iter().enumerate() {
+            names.push((format!("{f}_{}", mech.name()), Host::Func(m, k)));
+        }
+        if !mech.functions().is_empty() {
+            names.push((format!("setdata_{}", mech.name()), Host::SetData(m)));
+        }
     }
     for ion in it.eng.ions_named..model.ion_types.len() {
         let name = &model.ion_types[ion].name;

@@ -43,13 +43,45 @@ impl Interp {
                 let mech = &self.eng.model.mechs[m];
                 format!("{}_{}", mech.globals()[g].name, mech.name())
             }
+            Host::Func(m, k) => {
+                let mech = &self.eng.model.mechs[m];
+                format!("{}_{}", mech.functions()[k], mech.name())
+            }
+            Host::SetData(m) => format!("setdata_{}", self.eng.model.mechs[m].name()),
+        }
+    }
+
+    /// `name_suffix(args)` or `setdata_suffix(x)`; None for other names.
+    pub fn host_call(&mut self, h: Host, args: &[f64]) -> HResult<Option<f64>> {
+        match h {
+            Host::SetData(m) => {
+                let s = self.cur_sec()?;
+                let x = args.first().copied().unwrap_or(0.5);
+                if self.eng.model.density_instance(s, m, self.eng.model.sec(s).seg_index(x)).is_none() {
+                    return Err(hoc_err!("{} is not in {}", self.eng.model.mechs[m].name(), self.sec_name(s)));
+                }
+                self.eng.setdata.insert(m, (s, x));
+                Ok(Some(1.0))
+            }
+            Host::Func(m, k) => {
+                self.sync_to_model();
+                let inst = match self.eng.setdata.get(&m) {
+                    Some(&(s, x)) if self.eng.model.exists(s) => self.eng.model.density_instance(s, m, self.eng.model.sec(s).seg_index(x)).map(|i| i as usize),
+                    _ => None,
+                };
+                let model = &mut self.eng.model;
+                let clock = (model.t, model.dt, model.celsius);
+                let r = model.mechs[m].call_function(&mut model.data[m], inst, k, args, clock);
+                r.map(Some).map_err(|e| hoc_err!("{e}"))
+            }
+            _ => Ok(None),
         }
     }
 
     /// The section a name needs: none for a mechanism GLOBAL, else the current one.
     pub fn host_sec(&mut self, h: Host) -> HResult<SecId> {
         match h {
-            Host::Global(..) => Ok(SecId::MAX),
+            Host::Global(..) | Host::Func(..) | Host::SetData(_) => Ok(SecId::MAX),
             _ => self.cur_sec(),
         }
     }
@@ -73,6 +105,9 @@ impl Interp {
     pub fn host_read(&mut self, sec: SecId, h: Host, x: Option<f64>) -> HResult<f64> {
         if let Host::Global(m, g) = h {
             return Ok(self.eng.model.data[m].globals[g]);
+        }
+        if let Some(r) = self.host_call(h, &x.into_iter().collect::<Vec<_>>())? {
+            return Ok(r);
         }
         self.live(sec)?;
         let m = &mut self.eng.model;
@@ -117,6 +152,7 @@ impl Interp {
                 }
             }
             Host::Global(..) => unreachable!("handled above"),
+            Host::Func(..) | Host::SetData(_) => unreachable!("handled above"),
         }
     }
 
@@ -235,6 +271,7 @@ impl Interp {
                 Ok(())
             }
             Host::Global(..) => unreachable!("handled above"),
+            Host::Func(..) | Host::SetData(_) => Err(hoc_err!("{} is a function; it cannot be assigned", self.host_name(h))),
         }
     }
 

@@ -840,6 +840,14 @@ impl Interp {
                 let this = if matches!(r, NameRef::Field(_)) { self.this.clone() } else { None };
                 self.call_user(&def, vals, places, this, iter)
             }
+            Some(Kind::Host(h)) if matches!(self.host(h), crate::engine::Host::Func(..)) => {
+                let mut vals = Vec::with_capacity(args.len());
+                for e in args {
+                    vals.push(self.eval_num(e)?);
+                }
+                let h = self.host(h);
+                Ok(Value::Num(self.host_call(h, &vals)?.unwrap_or(0.0)))
+            }
             Some(Kind::Host(h)) => {
                 let x = match args.first() {
                     Some(e) => Some(self.eval_num(e)?),
