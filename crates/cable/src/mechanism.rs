@@ -37,6 +37,21 @@ impl VarSpec {
     }
 }
 
+/// When a mechanism's BEFORE/AFTER blocks run (NEURON's nrn_ba points).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ba {
+    /// At finitialize, before the INITIAL blocks.
+    BeforeInitial,
+    /// At finitialize, after INITIAL and NET_RECEIVE INITIAL blocks.
+    AfterInitial,
+    /// Before the currents of each step (and of fcurrent).
+    BeforeBreakpoint,
+    /// After the states of each step.
+    AfterSolve,
+    /// Before recording, at finitialize and at the end of each step.
+    BeforeStep,
+}
+
 /// Instance data of one mechanism type.
 #[derive(Clone, Debug, Default)]
 pub struct MechData {
@@ -251,6 +266,15 @@ pub trait Mechanism {
     fn call(&self, data: &mut MechData, inst: usize, name: &str, args: &[f64], clock: (f64, f64, f64)) -> Option<f64> {
         let _ = (data, inst, name, args, clock);
         None
+    }
+    /// Whether the mechanism has a block for this BEFORE/AFTER point.
+    fn has_ba(&self, when: Ba) -> bool {
+        let _ = when;
+        false
+    }
+    /// Runs the mechanism's BEFORE/AFTER block for this point.
+    fn ba(&self, data: &mut MechData, nodes: &mut NodeView, when: Ba) {
+        let _ = (data, nodes, when);
     }
     /// How many WATCH conditions the mechanism has (at most 64).
     fn watch_count(&self) -> usize {

@@ -5,7 +5,7 @@
 use crate::events::{Event, EventQueue, NetCon, Target};
 use crate::geometry::section_geometry;
 use crate::ion::{style, IonField, IonNodes, IonType};
-use crate::mechanism::{EventCtx, MechData, MechKind, Mechanism, NodeView, PtrSrc};
+use crate::mechanism::{Ba, EventCtx, MechData, MechKind, Mechanism, NodeView, PtrSrc};
 use crate::section::{SecId, Section};
 use crate::tree::Tree;
 
@@ -815,6 +815,7 @@ impl Model {
         for d in self.data.iter_mut() {
             d.watch_on.iter_mut().chain(d.watch_new.iter_mut()).for_each(|w| *w = 0);
         }
+        self.before_after(Ba::BeforeInitial);
         for (ion, t) in self.ions.iter_mut().zip(&self.ion_types) {
             ion.initialize(t, self.celsius);
         }
@@ -860,6 +861,7 @@ impl Model {
             }
         }
         self.spikes.clear();
+        self.before_after(Ba::AfterInitial);
         self.watches(true);
         self.init_thresholds();
         self.deliver_and_settle(self.t);
@@ -870,6 +872,7 @@ impl Model {
                 t.imem[i] = (t.rhs[i] + t.sav_rhs[i]) * t.area[i] * 0.01;
             }
         }
+        self.before_after(Ba::BeforeStep);
     }
 
     /// `fcurrent()`: currents and conductances for the present state, no step.
@@ -881,6 +884,7 @@ impl Model {
     /// Matrix set-up (treeset.cpp): currents onto rhs and conductances onto d
     /// in mechanism order, then capacitance, then the axial terms.
     fn setup_matrix(&mut self) {
+        self.before_after(Ba::BeforeBreakpoint);
         let cj = if self.secondorder != 0 { 2.0 / self.dt } else { 1.0 / self.dt };
         let imem = self.fast_imem;
         let t = &mut self.tree;
@@ -966,8 +970,23 @@ impl Model {
                 }
             }
         }
+        self.before_after(Ba::AfterSolve);
+        self.before_after(Ba::BeforeStep);
         record(self);
         self.deliver_and_settle(self.t);
+    }
+
+    /// The mechanisms' BEFORE/AFTER blocks for one point, in mechanism order.
+    fn before_after(&mut self, when: Ba) {
+        for k in 0..self.run_order.len() {
+            let m = self.run_order[k];
+            if self.data[m].order.is_empty() || !self.mechs[m].has_ba(when) {
+                continue;
+            }
+            let t = &mut self.tree;
+            let mut nodes = view(t, &mut self.ions, &mut self.out, self.t, self.dt, self.celsius, self.fast_imem);
+            self.mechs[m].ba(&mut self.data[m], &mut nodes, when);
+        }
     }
 
     /// Rebuilds the mechanisms' TABLEs whose dependencies changed.

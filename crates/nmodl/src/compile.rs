@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use cable::ion::{IonField, IonUse};
-use cable::mechanism::{MechKind, VarKind, VarSpec};
+use cable::mechanism::{Ba, MechKind, VarKind, VarSpec};
 
 use crate::ast::*;
 use crate::error::ParseError;
@@ -32,6 +32,8 @@ pub struct Compiled {
     pub net_init: Option<Block>,
     /// The WATCH conditions' values (> 0: true), computed by one block.
     pub watch: Option<(Block, Vec<Reg>)>,
+    /// BEFORE/AFTER blocks and when they run.
+    pub ba: Vec<(Ba, Block)>,
     /// FUNCTIONs and PROCEDUREs callable from HOC on an instance
     /// (`obj.name(args)`): block, result register, number of arguments. Those
     /// that read the membrane or ions are not among them.
@@ -1306,6 +1308,7 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
     let mut assigned: Vec<&VarDecl> = Vec::new();
     let mut states: Vec<&VarDecl> = Vec::new();
     let mut top_locals: Vec<&LocalVar> = Vec::new();
+    let mut ba_items: Vec<(Ba, &Block_)> = Vec::new();
     let mut funcs = HashMap::new();
     let mut derivs = HashMap::new();
     let mut kinetics = HashMap::new();
@@ -1387,7 +1390,18 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
                 return Err(err(item.span, format!("{}: NONLINEAR and DISCRETE blocks are not supported yet", s.name.name)));
             }
             ItemKind::FunctionTable { name: n, .. } => return Err(err(item.span, format!("FUNCTION_TABLE {} is not supported yet", n.name))),
-            ItemKind::Before(..) | ItemKind::After(..) => return Err(err(item.span, "BEFORE/AFTER blocks are not supported yet".into())),
+            ItemKind::Before(k, b) | ItemKind::After(k, b) => {
+                let before = matches!(item.kind, ItemKind::Before(..));
+                let when = match (before, k) {
+                    (true, BaKind::Initial) => Ba::BeforeInitial,
+                    (false, BaKind::Initial) => Ba::AfterInitial,
+                    (true, BaKind::Breakpoint) => Ba::BeforeBreakpoint,
+                    (false, BaKind::Solve) => Ba::AfterSolve,
+                    (true, BaKind::Step) => Ba::BeforeStep,
+                    _ => return Err(err(item.span, "NEURON runs BEFORE INITIAL, AFTER INITIAL, BEFORE BREAKPOINT, AFTER SOLVE and BEFORE STEP only".into())),
+                };
+                ba_items.push((when, b));
+            }
             ItemKind::Constructor(_) | ItemKind::Destructor(_) => return Err(err(item.span, "CONSTRUCTOR/DESTRUCTOR hold C code, which nerve does not compile".into())),
             _ => {}
         }
@@ -1704,6 +1718,16 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
         }
         None => None,
     };
+    // BEFORE/AFTER blocks.
+    let mut ba = Vec::new();
+    for (when, b) in ba_items {
+        let mut g = Gen::new(&cx);
+        g.block(b)?;
+        let mut blk = g.finish();
+        regalloc::allocate(&mut blk, &[]);
+        ba.push((when, blk));
+    }
+
     // FUNCTIONs and PROCEDUREs as HOC methods.
     let mut callables = Vec::new();
     let mut fnames: Vec<&String> = cx.funcs.keys().collect();
@@ -1723,6 +1747,7 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
         callables.push((fname.clone(), b, r.map(|r| map[r as usize]), f.args.len()));
     }
     Ok(Compiled {
+        ba,
         callables,
         name,
         kind,

@@ -3,7 +3,7 @@
 //! nrn_init, nrn_cur, nrn_state and NET_RECEIVE do per instance.
 
 use cable::ion::{IonNodes, IonUse};
-use cable::mechanism::{apply, EventCtx, MechData, MechKind, Mechanism, NodeView, PtrSrc, VarSpec};
+use cable::mechanism::{apply, Ba, EventCtx, MechData, MechKind, Mechanism, NodeView, PtrSrc, VarSpec};
 
 use crate::compile::Compiled;
 use crate::ir::{exec, Block, Ctx, Effects, LaneText, Loc, Reg, LANES};
@@ -565,6 +565,20 @@ impl Mechanism for NmodlMechanism {
         let r = result.map_or(1.0, |r| work[r as usize * LANES]);
         data.work = work;
         Ok(r)
+    }
+
+    fn has_ba(&self, when: Ba) -> bool {
+        self.c.ba.iter().any(|(w, _)| *w == when)
+    }
+
+    fn ba(&self, data: &mut MechData, nodes: &mut NodeView, when: Ba) {
+        for (w, block) in &self.c.ba {
+            if *w == when {
+                let env = Env::nodes(nodes, 0.0);
+                let text = self.run_all(block, data, &env, nodes.ions);
+                nodes.out.push_str(&text);
+            }
+        }
     }
 
     fn watch_count(&self) -> usize {

@@ -433,7 +433,7 @@ fn fcurrent(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
     it.sync_to_model();
     it.eng.model.fcurrent();
     pass_printed(it)?;
-    Ok(Value::Num(0.0))
+    Ok(Value::Num(1.0))
 }
 
 fn frecord_init(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
