@@ -191,6 +191,8 @@ pub struct EventCtx<'a> {
     pub out: &'a mut String,
     /// `net_move(t)`: the instance's last self-event is to happen at t instead.
     pub moved: Option<f64>,
+    /// The membrane potential at the instance's node (NaN where it has none).
+    pub v: f64,
 }
 
 pub trait Mechanism {

@@ -850,7 +850,7 @@ impl Model {
             }
             let mut w = std::mem::take(&mut nc.weight);
             let (mut evs, mut spikes) = (Vec::new(), Vec::new());
-            let mut ctx = EventCtx { t: self.t, self_events: &mut evs, spikes: &mut spikes, out: &mut self.out, moved: None };
+            let mut ctx = EventCtx { t: self.t, self_events: &mut evs, spikes: &mut spikes, out: &mut self.out, moved: None, v: f64::NAN };
             self.mechs[mech].net_init(&mut self.data[mech], inst, &mut w, &mut ctx);
             if let Some(Some(nc)) = self.netcons.get_mut(k) {
                 nc.weight = w;
@@ -1221,8 +1221,10 @@ impl Model {
         self.scratch_spikes.clear();
         let mut evs = std::mem::take(&mut self.scratch_events);
         let mut spikes = std::mem::take(&mut self.scratch_spikes);
+        let node = self.data[mech].node[inst as usize];
+        let v = if self.mechs[mech].kind() == MechKind::Artificial { f64::NAN } else { self.tree.v.get(node as usize).copied().unwrap_or(f64::NAN) };
         let moved = {
-            let mut ctx = EventCtx { t: tt, self_events: &mut evs, spikes: &mut spikes, out: &mut self.out, moved: None };
+            let mut ctx = EventCtx { t: tt, self_events: &mut evs, spikes: &mut spikes, out: &mut self.out, moved: None, v };
             self.mechs[mech].net_receive(&mut self.data[mech], inst as usize, w, flag, &mut ctx);
             ctx.moved
         };

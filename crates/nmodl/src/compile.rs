@@ -1561,6 +1561,9 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
         _ => None,
     };
     let currents: Vec<(usize, usize)> = currents_written.iter().filter_map(|(k, n)| Some((*k, col_of(n, &names)?))).collect();
+    if currents.len() > 8 {
+        return Err(err(m.span, "a mechanism writes at most 8 ion currents".into()));
+    }
     let other_currents: Vec<usize> = nonspecific.iter().chain(&electrode).filter_map(|n| col_of(n, &names)).collect();
 
     // Tables.
@@ -1693,7 +1696,7 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
                 all_watches = std::mem::take(&mut g.watches);
                 let mut b = g.finish();
                 regalloc::allocate(&mut b, &[]);
-                if let Some((_, l)) = b.loads.iter().find(|(_, l)| matches!(l, Loc::V | Loc::Ion(..) | Loc::Area | Loc::Diam | Loc::Ptr(_))) {
+                if let Some((_, l)) = b.loads.iter().find(|(_, l)| matches!(l, Loc::Ion(..) | Loc::Area | Loc::Diam | Loc::Ptr(_))) {
                     return Err(err(body.span, format!("NET_RECEIVE reads {l:?}, which nerve does not provide to events yet")));
                 }
                 Ok(b)

@@ -46,14 +46,16 @@ struct Env<'a> {
     xs: &'a [f64],
     /// Columns read as their defaults (a TABLE build has no instance).
     defaults: Option<&'a [VarSpec]>,
+    /// v of the instance an event is delivered to (NET_RECEIVE).
+    event_v: f64,
 }
 
 impl<'a> Env<'a> {
     fn bare(t: f64, dt: f64, celsius: f64) -> Self {
-        Env { v: &[], area: &[], diam: &[], voff: 0.0, t, dt, celsius, flag: 0.0, xs: &[], defaults: None }
+        Env { v: &[], area: &[], diam: &[], voff: 0.0, t, dt, celsius, flag: 0.0, xs: &[], defaults: None, event_v: f64::NAN }
     }
     fn nodes(n: &NodeView<'a>, voff: f64) -> Self {
-        Env { v: n.v, area: n.area, diam: n.diam, voff, t: n.t, dt: n.dt, celsius: n.celsius, flag: 0.0, xs: &[], defaults: None }
+        Env { v: n.v, area: n.area, diam: n.diam, voff, t: n.t, dt: n.dt, celsius: n.celsius, flag: 0.0, xs: &[], defaults: None, event_v: f64::NAN }
     }
 }
 
@@ -189,6 +191,7 @@ impl NmodlMechanism {
                     None => ch.gather(lanes, &d.cols[c]),
                 },
                 Loc::Global(g) => lanes.fill(d.globals[g]),
+                Loc::V if env.v.is_empty() => lanes.fill(env.event_v),
                 Loc::V => {
                     for l in 0..LANES {
                         lanes[l] = env.v[ch.node[l]] + env.voff;
@@ -279,6 +282,7 @@ impl NmodlMechanism {
         let mut work = std::mem::take(&mut data.work);
         let mut env = Env::bare(ctx.t, 0.0, 0.0);
         env.flag = flag;
+        env.event_v = ctx.v;
         let mut fx = EventEffects(ctx, Vec::new());
         self.run(block, &mut work, data, &[inst as u32], &env, &mut [], weights, &mut fx);
         for (n, &(k, f)) in fx.1.iter().enumerate() {
@@ -414,7 +418,7 @@ impl Mechanism for NmodlMechanism {
                 let mut spikes: Vec<f64> = fx.events.iter().filter(|s| s.0 == l).map(|s| s.1).collect();
                 if !evs.is_empty() || !spikes.is_empty() {
                     let mut out = String::new();
-                    ev(inst, &mut EventCtx { t: env.t, self_events: &mut evs, spikes: &mut spikes, out: &mut out, moved: None });
+                    ev(inst, &mut EventCtx { t: env.t, self_events: &mut evs, spikes: &mut spikes, out: &mut out, moved: None, v: f64::NAN });
                 }
             }
         }
@@ -428,16 +432,13 @@ impl Mechanism for NmodlMechanism {
         let point = self.c.kind == MechKind::Point;
         let mut work = std::mem::take(&mut data.work);
         let order = std::mem::take(&mut data.order);
-        let nion = ion_regs.len();
         // Text of the evaluation at v + 0.001 and at v, per lane: NEURON
         // prints both evaluations of one instance before the next instance.
         let (mut first, mut second) = (Printer::default(), Printer::default());
         let mut text = String::new();
         let mut g1 = [0.0; LANES];
+        // (the compiler allows at most 8 ion currents)
         let mut di = [[0.0; LANES]; 8];
-        if nion > di.len() {
-            panic!("{}: more than 8 ion currents", self.c.name);
-        }
         let need = block.nregs as usize * LANES;
         if work.len() < need {
             work.resize(need, 0.0);
