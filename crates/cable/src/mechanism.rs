@@ -87,6 +87,8 @@ pub struct MechData {
     pub watch_flag: Vec<Vec<f64>>,
     /// Number of WATCH conditions of the mechanism (0: none).
     pub watch_n: usize,
+    /// FUNCTION_TABLE contents given from HOC, one per table.
+    pub ftables: Vec<Vec<f64>>,
 }
 
 /// Where a POINTER reads from after lowering.
@@ -110,6 +112,7 @@ impl MechData {
         d.globals = m.globals().iter().map(|g| g.default).collect();
         d.ptr_var = vec![Vec::new(); m.pointers().len()];
         d.watch_n = m.watch_count();
+        d.ftables = vec![Vec::new(); m.function_tables().len()];
         d
     }
 
@@ -251,6 +254,10 @@ pub trait Mechanism {
     /// Advances states by dt at the new voltage.
     fn state(&self, data: &mut MechData, nodes: &mut NodeView) {
         let _ = (data, nodes);
+    }
+    /// FUNCTION_TABLEs, filled from HOC by `table_NAME_SUFFIX(...)`.
+    fn function_tables(&self) -> Vec<String> {
+        Vec::new()
     }
     /// FUNCTIONs and PROCEDUREs a density mechanism offers to HOC as
     /// `name_suffix(args)`.

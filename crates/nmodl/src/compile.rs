@@ -32,6 +32,8 @@ pub struct Compiled {
     pub net_init: Option<Block>,
     /// The WATCH conditions' values (> 0: true), computed by one block.
     pub watch: Option<(Block, Vec<Reg>)>,
+    /// FUNCTION_TABLE names (their contents come from HOC).
+    pub ftables: Vec<String>,
     /// BEFORE/AFTER blocks and when they run.
     pub ba: Vec<(Ba, Block)>,
     /// FUNCTIONs and PROCEDUREs callable from HOC on an instance
@@ -101,6 +103,8 @@ struct Ctx<'m> {
     linears: HashMap<String, &'m Solvable>,
     /// STATE variables (the unknowns a LINEAR block can solve for).
     state_locs: Vec<Loc>,
+    /// FUNCTION_TABLE names.
+    ftables: Vec<String>,
     /// TABLE of a callable: index into `tables`.
     table_of: HashMap<String, usize>,
     tables: Vec<TableSpec>,
@@ -129,6 +133,8 @@ enum E {
     F2(F2, Box<E>, Box<E>),
     /// A user FUNCTION call.
     Call(String, Vec<E>, Span),
+    /// A FUNCTION_TABLE at a value.
+    FTable(usize, Box<E>),
 }
 
 impl E {
@@ -141,7 +147,7 @@ impl E {
     fn has_local(&self) -> bool {
         match self {
             E::Local(_) => true,
-            E::F1(_, a) => a.has_local(),
+            E::F1(_, a) | E::FTable(_, a) => a.has_local(),
             E::F2(_, a, b) => a.has_local() || b.has_local(),
             E::Call(_, args, _) => args.iter().any(|a| a.has_local()),
             _ => false,
@@ -151,7 +157,7 @@ impl E {
     fn mentions(&self, x: &E) -> bool {
         self == x
             || match self {
-                E::F1(_, a) => a.mentions(x),
+                E::F1(_, a) | E::FTable(_, a) => a.mentions(x),
                 E::F2(_, a, b) => a.mentions(x) || b.mentions(x),
                 E::Call(_, args, _) => args.iter().any(|a| a.mentions(x)),
                 _ => false,
@@ -270,6 +276,7 @@ fn at_zero(e: &E, x: &E) -> E {
             }
         }
         E::Call(n, args, s) => E::Call(n.clone(), args.iter().map(|a| at_zero(a, x)).collect(), *s),
+        E::FTable(k, a) => E::FTable(*k, Box::new(at_zero(a, x))),
         e => e.clone(),
     }
 }
@@ -493,6 +500,10 @@ impl<'c, 'm> Gen<'c, 'm> {
             want(1)?;
             return Ok(E::Num(0.0));
         }
+        if let Some(k) = self.cx.ftables.iter().position(|t| t == name) {
+            want(1)?;
+            return Ok(E::FTable(k, Box::new(args[0].clone())));
+        }
         match self.cx.funcs.get(name) {
             Some((f, true)) => {
                 if f.args.len() != args.len() {
@@ -535,6 +546,12 @@ impl<'c, 'm> Gen<'c, 'm> {
                     regs.push(self.emit(a)?);
                 }
                 self.call(name, regs, *span)?.expect("a FUNCTION has a value")
+            }
+            E::FTable(k, a) => {
+                let x = self.emit(a)?;
+                let d = self.tmp();
+                self.b.ops.push(Op::FTable { k: *k as u32, x, dst: d });
+                d
             }
         })
     }
@@ -1272,6 +1289,7 @@ fn substitute(e: &E, x: &E, by: &E) -> E {
         E::F1(f, a) => E::F1(*f, Box::new(substitute(a, x, by))),
         E::F2(f, a, b) => E::F2(*f, Box::new(substitute(a, x, by)), Box::new(substitute(b, x, by))),
         E::Call(n, args, s) => E::Call(n.clone(), args.iter().map(|a| substitute(a, x, by)).collect(), *s),
+        E::FTable(k, a) => E::FTable(*k, Box::new(substitute(a, x, by))),
         e => e.clone(),
     }
 }
@@ -1309,6 +1327,7 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
     let mut states: Vec<&VarDecl> = Vec::new();
     let mut top_locals: Vec<&LocalVar> = Vec::new();
     let mut ba_items: Vec<(Ba, &Block_)> = Vec::new();
+    let mut ftables: Vec<String> = Vec::new();
     let mut funcs = HashMap::new();
     let mut derivs = HashMap::new();
     let mut kinetics = HashMap::new();
@@ -1389,7 +1408,12 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
             ItemKind::NonLinear(s) | ItemKind::Discrete(s) => {
                 return Err(err(item.span, format!("{}: NONLINEAR and DISCRETE blocks are not supported yet", s.name.name)));
             }
-            ItemKind::FunctionTable { name: n, .. } => return Err(err(item.span, format!("FUNCTION_TABLE {} is not supported yet", n.name))),
+            ItemKind::FunctionTable { name: n, args, .. } => {
+                if args.len() != 1 {
+                    return Err(err(item.span, format!("FUNCTION_TABLE {}: only tables of one argument are supported yet", n.name)));
+                }
+                ftables.push(n.name.clone());
+            }
             ItemKind::Before(k, b) | ItemKind::After(k, b) => {
                 let before = matches!(item.kind, ItemKind::Before(..));
                 let when = match (before, k) {
@@ -1593,6 +1617,7 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
         kinetics,
         linears,
         state_locs: state_init.iter().map(|s| s.0).collect(),
+        ftables: ftables.clone(),
         table_of: HashMap::new(),
         tables: Vec::new(),
         table_stmts,
@@ -1721,6 +1746,18 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
         }
         None => None,
     };
+    let mut ftable_callables = Vec::new();
+    // FUNCTION_TABLEs are callable from HOC like FUNCTIONs.
+    for (k, name) in cx.ftables.iter().enumerate() {
+        let mut g = Gen::new(&cx);
+        let x = g.home(Loc::Arg(0));
+        let d = g.tmp();
+        g.b.ops.push(Op::FTable { k: k as u32, x, dst: d });
+        let mut b = g.finish();
+        let map = regalloc::allocate(&mut b, &[d]);
+        ftable_callables.push((name.clone(), b, Some(map[d as usize]), 1));
+    }
+
     // BEFORE/AFTER blocks.
     let mut ba = Vec::new();
     for (when, b) in ba_items {
@@ -1732,7 +1769,7 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
     }
 
     // FUNCTIONs and PROCEDUREs as HOC methods.
-    let mut callables = Vec::new();
+    let mut callables = std::mem::take(&mut ftable_callables);
     let mut fnames: Vec<&String> = cx.funcs.keys().collect();
     fnames.sort();
     for fname in fnames {
@@ -1750,6 +1787,7 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
         callables.push((fname.clone(), b, r.map(|r| map[r as usize]), f.args.len()));
     }
     Ok(Compiled {
+        ftables,
         ba,
         callables,
         name,

@@ -110,6 +110,8 @@ pub enum Op {
     /// The linear system `Block::linears[k]`, solved by scopmath's simeq in
     /// the lanes of the mask.
     Linear { mask: Option<Reg>, k: u32 },
+    /// dst = FUNCTION_TABLE k at x (what HOC gave through table_NAME_SUFFIX).
+    FTable { k: u32, x: Reg, dst: Reg },
     /// net_move(t) in the lanes of the mask.
     NetMove { mask: Option<Reg>, t: Reg },
     /// WATCH condition k on, posting `flag` when it becomes true (the first
@@ -154,6 +156,50 @@ pub struct Ctx<'a> {
     pub newtons: &'a [crate::newton::NewtonSpec],
     pub strings: &'a [String],
     pub linears: &'a [LinearSpec],
+    /// FUNCTION_TABLE contents (see `ftable_lookup`).
+    pub ftables: &'a [Vec<f64>],
+}
+
+/// A FUNCTION_TABLE's value at x, as NEURON's hoc_func_table computes it.
+/// The table is `[]` (not given: NaN), `[1, value]` (a constant) or
+/// `[2, n, x0..x(n-1), y0..y(n-1)]` (values at increasing x; linear
+/// interpolation, the end values outside).
+pub fn ftable_lookup(tab: &[f64], x: f64) -> f64 {
+    match tab.first().copied() {
+        Some(k) if k == 1.0 => tab[1],
+        Some(k) if k == 2.0 => {
+            let n = tab[1] as usize;
+            let (xs, ys) = (&tab[2..2 + n], &tab[2 + n..2 + 2 * n]);
+            let (mut frac, j);
+            if x <= xs[0] {
+                j = 0;
+                frac = 0.0;
+            } else if x >= xs[n - 1] {
+                j = n - 1;
+                frac = 0.0;
+            } else {
+                let (mut t0, mut t1) = (0, n - 1);
+                while t0 < t1 - 1 {
+                    let m = (t0 + t1) / 2;
+                    if xs[m] <= x {
+                        t0 = m;
+                    } else {
+                        t1 = m;
+                    }
+                }
+                j = t0;
+                frac = (x - xs[j]) / (xs[j + 1] - xs[j]);
+            }
+            if frac > 0.0 {
+                (1. - frac) * ys[j] + frac * ys[j + 1]
+            } else {
+                frac = 0.0;
+                let _ = frac;
+                ys[j]
+            }
+        }
+        _ => f64::NAN,
+    }
 }
 
 /// A TABLE: the outputs at N+1 points from `tmin`, and what it was built for.
@@ -477,6 +523,14 @@ fn exec_lanes(ops: &[Op], r: &mut [f64], n: usize, cx: &Ctx, fx: &mut dyn Effect
                     }
                 }
             }
+            Op::FTable { k, x, dst } => {
+                let tab = &cx.ftables[k as usize];
+                let xs = get(r, x);
+                let o = put(r, dst);
+                for l in 0..LANES {
+                    o[l] = ftable_lookup(tab, xs[l]);
+                }
+            }
             Op::NetMove { mask, t } => {
                 for l in 0..n {
                     if mask.is_none_or(|m| r[m as usize * LANES + l] != 0.0) {
@@ -533,6 +587,7 @@ impl fmt::Display for Block {
                 Op::WatchOn { mask, k, flag } => format!("watch {k} flag r{flag} mask {mask:?}"),
                 Op::NetMove { mask, t } => format!("net_move(r{t}) mask {mask:?}"),
                 Op::Linear { mask, k } => format!("linear {k} mask {mask:?}"),
+                Op::FTable { k, x, dst } => format!("r{dst} = function_table{k}(r{x})"),
                 Op::Printf { mask, fmt, args, n } => format!("printf({:?}, r{args}..+{n}) mask {mask:?}", self.strings.get(*fmt as usize)),
             };
             writeln!(f, "  {k:3}: {s}")?;

@@ -269,7 +269,7 @@ impl NmodlMechanism {
         }
         let ch = Chunk::new(idx, &d.node, env.defaults.is_some() || env.v.is_empty());
         self.load(b, work, &ch, d, env, ions, args);
-        let cx = Ctx { tables: &d.tables, specs: &self.c.tables, newtons: &b.newtons, strings: &b.strings, linears: &b.linears };
+        let cx = Ctx { tables: &d.tables, specs: &self.c.tables, newtons: &b.newtons, strings: &b.strings, linears: &b.linears, ftables: &d.ftables };
         exec(&b.ops, work, idx.len(), &cx, fx);
         fx.end_chunk();
         self.store(b, work, &ch, d, ions, args);
@@ -326,6 +326,9 @@ impl Mechanism for NmodlMechanism {
     }
     fn pointers(&self) -> &[String] {
         &self.c.pointers
+    }
+    fn function_tables(&self) -> Vec<String> {
+        self.c.ftables.clone()
     }
     fn ions(&self) -> &[IonUse] {
         &self.c.ions
@@ -449,7 +452,7 @@ impl Mechanism for NmodlMechanism {
             // At v + 0.001 mV: the total and ion currents for the conductances.
             let env = Env::nodes(nodes, 0.001);
             self.load(block, &mut work, &ch, data, &env, nodes.ions, &[]);
-            let cx = Ctx { tables: &data.tables, specs: &self.c.tables, newtons: &block.newtons, strings: &block.strings, linears: &block.linears };
+            let cx = Ctx { tables: &data.tables, specs: &self.c.tables, newtons: &block.newtons, strings: &block.strings, linears: &block.linears, ftables: &data.ftables };
             exec(&block.ops, &mut work, n, &cx, &mut first);
             if self.cur_stateful {
                 self.store(block, &work, &ch, data, nodes.ions, &mut []);
@@ -465,7 +468,7 @@ impl Mechanism for NmodlMechanism {
             } else {
                 self.load_list(&self.cur_reload, &mut work, &ch, data, &env, nodes.ions, &[]);
             }
-            let cx = Ctx { tables: &data.tables, specs: &self.c.tables, newtons: &block.newtons, strings: &block.strings, linears: &block.linears };
+            let cx = Ctx { tables: &data.tables, specs: &self.c.tables, newtons: &block.newtons, strings: &block.strings, linears: &block.linears, ftables: &data.ftables };
             exec(&block.ops, &mut work, n, &cx, &mut second);
             first.0.interleave_into(&mut second.0, &mut text);
             self.store(block, &work, &ch, data, nodes.ions, &mut []);

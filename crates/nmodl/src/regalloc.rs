@@ -22,6 +22,7 @@ fn uses_defs(op: &Op) -> (Vec<Reg>, Vec<Reg>) {
         Op::WatchOn { mask, flag, .. } => (mask.into_iter().chain([flag]).collect(), vec![]),
         Op::NetMove { mask, t } => (mask.into_iter().chain([t]).collect(), vec![]),
         Op::Linear { mask, .. } => (mask.into_iter().collect(), vec![]),
+        Op::FTable { x, dst, .. } => (vec![x], vec![dst]),
     }
 }
 
@@ -72,6 +73,10 @@ fn rename(op: &mut Op, f: &impl Fn(Reg) -> Reg) {
             *t = f(*t);
         }
         Op::Linear { mask, .. } => *mask = mask.map(f),
+        Op::FTable { x, dst, .. } => {
+            *x = f(*x);
+            *dst = f(*dst);
+        }
     }
 }
 

@@ -36,6 +36,9 @@ pub enum Host {
     /// `setdata_suffix(x)`: the instance (current section at x) the
     /// mechanism's FUNCTIONs use.
     SetData(usize),
+    /// `table_NAME_suffix(value)` or `table_NAME_suffix(yvec, xvec)`: the
+    /// contents of FUNCTION_TABLE k.
+    FTable(usize, usize),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -243,6 +246,9 @@ pub fn bind_mechanism(it: &mut Interp, m: usize) {
     }
     for (g, var) in mech.globals().iter().enumerate().filter(|(_, v)| !v.hidden && !v.name.contains('[')) {
         names.push((format!("{}_{}", var.name, mech.name()), Host::Global(m, g)));
+    }
+    for (k, f) in mech.function_tables().iter().enumerate() {
+        names.push((format!("table_{f}_{}", mech.name()), Host::FTable(m, k)));
     }
     if density {
         for (k, f) in mech.functions().iter().enumerate() {

@@ -48,7 +48,40 @@ impl Interp {
                 format!("{}_{}", mech.functions()[k], mech.name())
             }
             Host::SetData(m) => format!("setdata_{}", self.eng.model.mechs[m].name()),
+            Host::FTable(m, k) => format!("table_{}_{}", self.eng.model.mechs[m].function_tables()[k], self.eng.model.mechs[m].name()),
         }
+    }
+
+    /// `table_NAME_suffix(value)` (a constant) or `(yvec, xvec)` (values at
+    /// increasing x) for a FUNCTION_TABLE.
+    pub fn set_function_table(&mut self, m: usize, k: usize, args: &[crate::value::Value]) -> HResult<()> {
+        use crate::value::Value;
+        let name = self.host_name(Host::FTable(m, k));
+        let tab = match args {
+            [Value::Num(x)] => vec![1.0, *x],
+            [Value::Obj(Some(y)), Value::Obj(Some(x))] => {
+                let vec_of = |o: &crate::value::ObjRef| match &*o.data.borrow() {
+                    crate::object::ObjData::Vector(v) => Some(v.data.clone()),
+                    _ => None,
+                };
+                let (Some(ys), Some(xs)) = (vec_of(y), vec_of(x)) else {
+                    return Err(hoc_err!("{name}: the arguments must be Vectors"));
+                };
+                if ys.len() != xs.len() {
+                    return Err(hoc_err!("Vector arguments not same size"));
+                }
+                if xs.is_empty() {
+                    return Err(hoc_err!("{name}: the Vectors are empty"));
+                }
+                let mut t = vec![2.0, xs.len() as f64];
+                t.extend(xs);
+                t.extend(ys);
+                t
+            }
+            _ => return Err(hoc_err!("{name}: give a constant, or a Vector of values and a Vector of arguments")),
+        };
+        self.eng.model.data[m].ftables[k] = tab;
+        Ok(())
     }
 
     /// `name_suffix(args)` or `setdata_suffix(x)`; None for other names.
@@ -81,7 +114,7 @@ impl Interp {
     /// The section a name needs: none for a mechanism GLOBAL, else the current one.
     pub fn host_sec(&mut self, h: Host) -> HResult<SecId> {
         match h {
-            Host::Global(..) | Host::Func(..) | Host::SetData(_) => Ok(SecId::MAX),
+            Host::Global(..) | Host::Func(..) | Host::SetData(_) | Host::FTable(..) => Ok(SecId::MAX),
             _ => self.cur_sec(),
         }
     }
@@ -153,6 +186,7 @@ impl Interp {
             }
             Host::Global(..) => unreachable!("handled above"),
             Host::Func(..) | Host::SetData(_) => unreachable!("handled above"),
+            Host::FTable(..) => Err(hoc_err!("{} takes arguments", self.host_name(h))),
         }
     }
 
@@ -271,7 +305,7 @@ impl Interp {
                 Ok(())
             }
             Host::Global(..) => unreachable!("handled above"),
-            Host::Func(..) | Host::SetData(_) => Err(hoc_err!("{} is a function; it cannot be assigned", self.host_name(h))),
+            Host::Func(..) | Host::SetData(_) | Host::FTable(..) => Err(hoc_err!("{} is a function; it cannot be assigned", self.host_name(h))),
         }
     }
 

@@ -840,6 +840,12 @@ impl Interp {
                 let this = if matches!(r, NameRef::Field(_)) { self.this.clone() } else { None };
                 self.call_user(&def, vals, places, this, iter)
             }
+            Some(Kind::Host(h)) if matches!(self.host(h), crate::engine::Host::FTable(..)) => {
+                let crate::engine::Host::FTable(m, k) = self.host(h) else { unreachable!() };
+                let (vals, _) = self.eval_args(args)?;
+                self.set_function_table(m, k, &vals)?;
+                Ok(Value::Num(0.0))
+            }
             Some(Kind::Host(h)) if matches!(self.host(h), crate::engine::Host::Func(..)) => {
                 let mut vals = Vec::with_capacity(args.len());
                 for e in args {
