@@ -135,6 +135,9 @@ enum E {
     Call(String, Vec<E>, Span),
     /// A FUNCTION_TABLE at a value.
     FTable(usize, Box<E>),
+    /// An array element at an index known only at run time: the array's
+    /// first element, its length, the index.
+    Arr(Loc, usize, Box<E>),
 }
 
 impl E {
@@ -147,7 +150,7 @@ impl E {
     fn has_local(&self) -> bool {
         match self {
             E::Local(_) => true,
-            E::F1(_, a) | E::FTable(_, a) => a.has_local(),
+            E::F1(_, a) | E::FTable(_, a) | E::Arr(_, _, a) => a.has_local(),
             E::F2(_, a, b) => a.has_local() || b.has_local(),
             E::Call(_, args, _) => args.iter().any(|a| a.has_local()),
             _ => false,
@@ -157,7 +160,7 @@ impl E {
     fn mentions(&self, x: &E) -> bool {
         self == x
             || match self {
-                E::F1(_, a) | E::FTable(_, a) => a.mentions(x),
+                E::F1(_, a) | E::FTable(_, a) | E::Arr(_, _, a) => a.mentions(x),
                 E::F2(_, a, b) => a.mentions(x) || b.mentions(x),
                 E::Call(_, args, _) => args.iter().any(|a| a.mentions(x)),
                 _ => false,
@@ -277,6 +280,7 @@ fn at_zero(e: &E, x: &E) -> E {
         }
         E::Call(n, args, s) => E::Call(n.clone(), args.iter().map(|a| at_zero(a, x)).collect(), *s),
         E::FTable(k, a) => E::FTable(*k, Box::new(at_zero(a, x))),
+        E::Arr(b, n, a) => E::Arr(*b, *n, Box::new(at_zero(a, x))),
         e => e.clone(),
     }
 }
@@ -319,11 +323,14 @@ struct Gen<'c, 'm> {
     solving: bool,
     /// WATCH conditions met so far (in NET_RECEIVE), as `value > 0` expressions.
     watches: Vec<E>,
+    /// Arrays this block indexes with run-time values (first elements);
+    /// noted while names resolve.
+    dynamic: std::cell::RefCell<Vec<Loc>>,
 }
 
 impl<'c, 'm> Gen<'c, 'm> {
     fn new(cx: &'c Ctx<'m>) -> Self {
-        Gen { cx, b: Block::default(), homes: HashMap::new(), written: Vec::new(), scopes: vec![HashMap::new()], fixed: Vec::new(), mask: None, depth: 0, method: None, building: false, consts: HashMap::new(), temps: Default::default(), implicit: Vec::new(), volumes: Vec::new(), conserves: Vec::new(), solving: true, watches: Vec::new() }
+        Gen { cx, b: Block::default(), homes: HashMap::new(), written: Vec::new(), scopes: vec![HashMap::new()], fixed: Vec::new(), mask: None, depth: 0, method: None, building: false, consts: HashMap::new(), temps: Default::default(), implicit: Vec::new(), volumes: Vec::new(), conserves: Vec::new(), solving: true, watches: Vec::new(), dynamic: Default::default() }
     }
 
     fn reg(&mut self) -> Reg {
@@ -388,10 +395,24 @@ impl<'c, 'm> Gen<'c, 'm> {
             (Some(ix), Some(&Name::Arr(base, n))) if self.scopes.iter().all(|s| !s.contains_key(name)) => {
                 let k = match self.resolve(ix)? {
                     E::Num(k) if k >= 0.0 && k.fract() == 0.0 => k as usize,
-                    _ => return Err(self.cx.err(ix.span, format!("{name}[…]: only constant indices are supported yet"))),
+                    E::Num(k) => return Err(self.cx.err(ix.span, format!("{name}[{k}]: not an index"))),
+                    e => {
+                        // Known only at run time: read and written in the data.
+                        if !matches!(base, Loc::Col(_) | Loc::Global(_)) {
+                            return Err(self.cx.err(ix.span, format!("{name}[…]: this array takes constant indices only")));
+                        }
+                        if (0..n).any(|k| self.homes.contains_key(&element(base, k))) {
+                            return Err(self.cx.err(ix.span, format!("{name} is indexed by constants and by run-time values in one block")));
+                        }
+                        self.dynamic.borrow_mut().push(base);
+                        return Ok(E::Arr(base, n, Box::new(e)));
+                    }
                 };
                 if k >= n {
                     return Err(self.cx.err(ix.span, format!("{name}[{k}]: index out of range (size {n})")));
+                }
+                if self.dynamic.borrow().contains(&base) {
+                    return Err(self.cx.err(ix.span, format!("{name} is indexed by constants and by run-time values in one block")));
                 }
                 Ok(E::Loc(element(base, k)))
             }
@@ -553,6 +574,12 @@ impl<'c, 'm> Gen<'c, 'm> {
                 self.b.ops.push(Op::FTable { k: *k as u32, x, dst: d });
                 d
             }
+            E::Arr(base, n, ix) => {
+                let idx = self.emit(ix)?;
+                let d = self.tmp();
+                self.b.ops.push(Op::LoadArr { dst: d, base: *base, len: *n as u32, idx });
+                d
+            }
         })
     }
 
@@ -578,6 +605,10 @@ impl<'c, 'm> Gen<'c, 'm> {
 
     fn assign(&mut self, target: &E, src: Reg, span: Span) -> CResult<()> {
         match target {
+            E::Arr(base, n, ix) => {
+                let idx = self.emit(ix)?;
+                self.b.ops.push(Op::StoreArr { src, base: *base, len: *n as u32, idx, mask: self.mask });
+            }
             E::Local(r) => self.assign_reg(*r, src),
             E::Loc(l) => {
                 match l {
@@ -1290,6 +1321,7 @@ fn substitute(e: &E, x: &E, by: &E) -> E {
         E::F2(f, a, b) => E::F2(*f, Box::new(substitute(a, x, by)), Box::new(substitute(b, x, by))),
         E::Call(n, args, s) => E::Call(n.clone(), args.iter().map(|a| substitute(a, x, by)).collect(), *s),
         E::FTable(k, a) => E::FTable(*k, Box::new(substitute(a, x, by))),
+        E::Arr(b, n, a) => E::Arr(*b, *n, Box::new(substitute(a, x, by))),
         e => e.clone(),
     }
 }

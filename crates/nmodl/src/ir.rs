@@ -110,6 +110,12 @@ pub enum Op {
     /// The linear system `Block::linears[k]`, solved by scopmath's simeq in
     /// the lanes of the mask.
     Linear { mask: Option<Reg>, k: u32 },
+    /// dst = element idx (truncated, as C does) of the array at `base` (an
+    /// instance column or GLOBAL run of `len`), read from the mechanism's
+    /// data; NaN outside the array.
+    LoadArr { dst: Reg, base: Loc, len: u32, idx: Reg },
+    /// The array element idx = src, in the lanes of the mask.
+    StoreArr { src: Reg, base: Loc, len: u32, idx: Reg, mask: Option<Reg> },
     /// dst = FUNCTION_TABLE k at x (what HOC gave through table_NAME_SUFFIX).
     FTable { k: u32, x: Reg, dst: Reg },
     /// net_move(t) in the lanes of the mask.
@@ -158,6 +164,19 @@ pub struct Ctx<'a> {
     pub linears: &'a [LinearSpec],
     /// FUNCTION_TABLE contents (see `ftable_lookup`).
     pub ftables: &'a [Vec<f64>],
+}
+
+/// The mechanism's data that array elements indexed at run time live in,
+/// and the instance of each lane.
+pub struct Mem<'a> {
+    pub cols: &'a mut [Vec<f64>],
+    pub globals: &'a mut [f64],
+    pub inst: [usize; LANES],
+}
+
+/// Element `k` of an array of `len` (C truncation of the index), or None.
+fn element_at(k: f64, len: u32) -> Option<usize> {
+    (k.is_finite() && k > -1.0 && (k as i64) < len as i64).then(|| k as i64 as usize)
 }
 
 /// A FUNCTION_TABLE's value at x, as NEURON's hoc_func_table computes it.
@@ -383,24 +402,24 @@ fn map2(r: &mut [f64], d: Reg, a: Reg, b: Reg, f: impl Fn(f64, f64) -> f64) {
 /// Runs `ops` on registers `r` (`nregs × LANES`) for the first `n` lanes,
 /// with AVX2's wider vectors where the CPU has them (the same arithmetic:
 /// no FMA is enabled, so every operation rounds as the scalar one).
-pub fn exec(ops: &[Op], r: &mut [f64], n: usize, cx: &Ctx, fx: &mut dyn Effects) {
+pub fn exec(ops: &[Op], r: &mut [f64], n: usize, cx: &Ctx, mem: &mut Mem, fx: &mut dyn Effects) {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU supports AVX2 (checked just above).
-        unsafe { exec_avx2(ops, r, n, cx, fx) };
+        unsafe { exec_avx2(ops, r, n, cx, mem, fx) };
         return;
     }
-    exec_lanes(ops, r, n, cx, fx)
+    exec_lanes(ops, r, n, cx, mem, fx)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn exec_avx2(ops: &[Op], r: &mut [f64], n: usize, cx: &Ctx, fx: &mut dyn Effects) {
-    exec_lanes(ops, r, n, cx, fx)
+unsafe fn exec_avx2(ops: &[Op], r: &mut [f64], n: usize, cx: &Ctx, mem: &mut Mem, fx: &mut dyn Effects) {
+    exec_lanes(ops, r, n, cx, mem, fx)
 }
 
 #[inline(always)]
-fn exec_lanes(ops: &[Op], r: &mut [f64], n: usize, cx: &Ctx, fx: &mut dyn Effects) {
+fn exec_lanes(ops: &[Op], r: &mut [f64], n: usize, cx: &Ctx, mem: &mut Mem, fx: &mut dyn Effects) {
     let mut pc = 0usize;
     while pc < ops.len() {
         match ops[pc] {
@@ -501,7 +520,7 @@ fn exec_lanes(ops: &[Op], r: &mut [f64], n: usize, cx: &Ctx, fx: &mut dyn Effect
                 }
             }
             Op::Newton(k) => {
-                if !crate::newton::newton(&cx.newtons[k as usize], r, n, cx) {
+                if !crate::newton::newton(&cx.newtons[k as usize], r, n, cx, mem) {
                     fx.failed("the implicit solve did not converge");
                 }
             }
@@ -520,6 +539,34 @@ fn exec_lanes(ops: &[Op], r: &mut [f64], n: usize, cx: &Ctx, fx: &mut dyn Effect
                         }
                     } else {
                         fx.failed("a LINEAR system is singular");
+                    }
+                }
+            }
+            Op::LoadArr { dst, base, len, idx } => {
+                let ks = get(r, idx);
+                let o = put(r, dst);
+                for l in 0..LANES {
+                    o[l] = match (element_at(ks[l], len), base) {
+                        (Some(k), Loc::Col(c)) => mem.cols[c + k].get(mem.inst[l]).copied().unwrap_or(f64::NAN),
+                        (Some(k), Loc::Global(g)) => mem.globals[g + k],
+                        _ => f64::NAN,
+                    };
+                }
+            }
+            Op::StoreArr { src, base, len, idx, mask } => {
+                for l in 0..n {
+                    if !mask.is_none_or(|m| r[m as usize * LANES + l] != 0.0) {
+                        continue;
+                    }
+                    let x = r[src as usize * LANES + l];
+                    match (element_at(r[idx as usize * LANES + l], len), base) {
+                        (Some(k), Loc::Col(c)) => {
+                            if let Some(slot) = mem.cols[c + k].get_mut(mem.inst[l]) {
+                                *slot = x;
+                            }
+                        }
+                        (Some(k), Loc::Global(g)) => mem.globals[g + k] = x,
+                        _ => {}
                     }
                 }
             }
@@ -588,6 +635,8 @@ impl fmt::Display for Block {
                 Op::NetMove { mask, t } => format!("net_move(r{t}) mask {mask:?}"),
                 Op::Linear { mask, k } => format!("linear {k} mask {mask:?}"),
                 Op::FTable { k, x, dst } => format!("r{dst} = function_table{k}(r{x})"),
+                Op::LoadArr { dst, base, len, idx } => format!("r{dst} = {base:?}[r{idx}] (len {len})"),
+                Op::StoreArr { src, base, len, idx, mask } => format!("{base:?}[r{idx}] (len {len}) = r{src} mask {mask:?}"),
                 Op::Printf { mask, fmt, args, n } => format!("printf({:?}, r{args}..+{n}) mask {mask:?}", self.strings.get(*fmt as usize)),
             };
             writeln!(f, "  {k:3}: {s}")?;

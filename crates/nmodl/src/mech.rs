@@ -6,7 +6,7 @@ use cable::ion::{IonNodes, IonUse};
 use cable::mechanism::{apply, Ba, EventCtx, MechData, MechKind, Mechanism, NodeView, PtrSrc, VarSpec};
 
 use crate::compile::Compiled;
-use crate::ir::{exec, Block, Ctx, Effects, LaneText, Loc, Reg, LANES};
+use crate::ir::{exec, Block, Ctx, Effects, LaneText, Loc, Mem, Reg, LANES};
 
 pub struct NmodlMechanism {
     pub c: Compiled,
@@ -270,7 +270,8 @@ impl NmodlMechanism {
         let ch = Chunk::new(idx, &d.node, env.defaults.is_some() || env.v.is_empty());
         self.load(b, work, &ch, d, env, ions, args);
         let cx = Ctx { tables: &d.tables, specs: &self.c.tables, newtons: &b.newtons, strings: &b.strings, linears: &b.linears, ftables: &d.ftables };
-        exec(&b.ops, work, idx.len(), &cx, fx);
+        let mut mem = Mem { cols: &mut d.cols, globals: &mut d.globals, inst: ch.inst };
+        exec(&b.ops, work, idx.len(), &cx, &mut mem, fx);
         fx.end_chunk();
         self.store(b, work, &ch, d, ions, args);
     }
@@ -453,7 +454,8 @@ impl Mechanism for NmodlMechanism {
             let env = Env::nodes(nodes, 0.001);
             self.load(block, &mut work, &ch, data, &env, nodes.ions, &[]);
             let cx = Ctx { tables: &data.tables, specs: &self.c.tables, newtons: &block.newtons, strings: &block.strings, linears: &block.linears, ftables: &data.ftables };
-            exec(&block.ops, &mut work, n, &cx, &mut first);
+            let mut mem = Mem { cols: &mut data.cols, globals: &mut data.globals, inst: ch.inst };
+            exec(&block.ops, &mut work, n, &cx, &mut mem, &mut first);
             if self.cur_stateful {
                 self.store(block, &work, &ch, data, nodes.ions, &mut []);
             }
@@ -469,7 +471,8 @@ impl Mechanism for NmodlMechanism {
                 self.load_list(&self.cur_reload, &mut work, &ch, data, &env, nodes.ions, &[]);
             }
             let cx = Ctx { tables: &data.tables, specs: &self.c.tables, newtons: &block.newtons, strings: &block.strings, linears: &block.linears, ftables: &data.ftables };
-            exec(&block.ops, &mut work, n, &cx, &mut second);
+            let mut mem = Mem { cols: &mut data.cols, globals: &mut data.globals, inst: ch.inst };
+            exec(&block.ops, &mut work, n, &cx, &mut mem, &mut second);
             first.0.interleave_into(&mut second.0, &mut text);
             self.store(block, &work, &ch, data, nodes.ions, &mut []);
             if !point && ion_regs.is_empty() && !self.c.electrode && !nodes.imem {

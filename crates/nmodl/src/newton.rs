@@ -5,7 +5,7 @@
 //! converged when the relative change is <= 1e-6 and every residual <= 1e-8,
 //! at most 50 iterations.
 
-use crate::ir::{exec, Ctx, Effects, Op, Reg, LANES};
+use crate::ir::{exec, Ctx, Effects, Mem, Op, Reg, LANES};
 
 /// One implicit system: the ops that compute its residuals from its states.
 #[derive(Clone, Debug, PartialEq)]
@@ -128,9 +128,9 @@ fn solve(a: &[f64], perm: &[usize], b: &[f64], x: &mut [f64], m: usize) {
 
 /// Solves the system in the first `n` lanes of `r`. Returns false if some
 /// lane's Jacobian was singular or it did not converge.
-pub fn newton(spec: &NewtonSpec, r: &mut [f64], n: usize, cx: &Ctx) -> bool {
+pub fn newton(spec: &NewtonSpec, r: &mut [f64], n: usize, cx: &Ctx, mem: &mut Mem) -> bool {
     let m = spec.states.len();
-    let eval = |r: &mut [f64]| exec(&spec.ops, r, n, cx, &mut Quiet);
+    let mut eval = |r: &mut [f64]| exec(&spec.ops, r, n, cx, mem, &mut Quiet);
     let mut jac = vec![0.0; m * m * LANES];
     let mut perm = vec![0usize; m * LANES];
     let mut value = vec![0.0; m * LANES];

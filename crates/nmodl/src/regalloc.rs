@@ -23,6 +23,8 @@ fn uses_defs(op: &Op) -> (Vec<Reg>, Vec<Reg>) {
         Op::NetMove { mask, t } => (mask.into_iter().chain([t]).collect(), vec![]),
         Op::Linear { mask, .. } => (mask.into_iter().collect(), vec![]),
         Op::FTable { x, dst, .. } => (vec![x], vec![dst]),
+        Op::LoadArr { dst, idx, .. } => (vec![idx], vec![dst]),
+        Op::StoreArr { src, idx, mask, .. } => (mask.into_iter().chain([src, idx]).collect(), vec![]),
     }
 }
 
@@ -76,6 +78,15 @@ fn rename(op: &mut Op, f: &impl Fn(Reg) -> Reg) {
         Op::FTable { x, dst, .. } => {
             *x = f(*x);
             *dst = f(*dst);
+        }
+        Op::LoadArr { dst, idx, .. } => {
+            *dst = f(*dst);
+            *idx = f(*idx);
+        }
+        Op::StoreArr { src, idx, mask, .. } => {
+            *src = f(*src);
+            *idx = f(*idx);
+            *mask = mask.map(f);
         }
     }
 }
