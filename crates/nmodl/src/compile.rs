@@ -1098,6 +1098,10 @@ impl<'c, 'm> Gen<'c, 'm> {
         }
     }
 
+    fn is_state(&self, x: &E) -> bool {
+        matches!(x, E::Loc(l) if self.cx.state_locs.contains(l))
+    }
+
     /// The derivative register of state x in an implicit solve.
     fn deriv_reg(&mut self, x: &E) -> Reg {
         if let Some((_, d)) = self.implicit.iter().find(|(s, _)| s == x) {
@@ -1147,6 +1151,11 @@ impl<'c, 'm> Gen<'c, 'm> {
         let f = self.emit(&flux)?;
         for (terms, sign) in [(&lhs, F2::Sub), (&rhs, F2::Add)] {
             for (x, c) in terms.iter() {
+                // Species that are not STATEs (a PARAMETER reservoir, an ion
+                // read) only set the flux; they do not change.
+                if !self.is_state(x) {
+                    continue;
+                }
                 let d = self.deriv_reg(x);
                 let amount = if *c == 1 {
                     f
@@ -1182,7 +1191,9 @@ impl<'c, 'm> Gen<'c, 'm> {
                     });
                     for t in terms {
                         let x = self.var(&t.var)?;
-                        self.deriv_reg(&x);
+                        if self.is_state(&x) {
+                            self.deriv_reg(&x);
+                        }
                     }
                 }
             }
@@ -1230,6 +1241,12 @@ impl<'c, 'm> Gen<'c, 'm> {
             replaced.push(k);
             let mut sum: Option<E> = None;
             for (x, c) in terms {
+                // In amounts: each species times its COMPARTMENT volume.
+                let vol = self.volumes.iter().find(|(s, _)| *s == x).map(|v| v.1.clone());
+                let x = match vol {
+                    Some(v) => E::bin(F2::Mul, x, v),
+                    None => x,
+                };
                 let t = if c == 1 { x } else { E::bin(F2::Mul, E::Num(c as f64), x) };
                 sum = Some(match sum {
                     None => t,
@@ -1564,13 +1581,16 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
     for l in &top_locals {
         declare(&l.name, l.size.as_ref(), 0.0, VarKind::Assigned, false, &mut names)?;
     }
-    let mut state_init: Vec<(Loc, f64)> = Vec::new();
+    // Each STATE starts from its START value, or from `name0` when the file
+    // declares that PARAMETER (nocmodl's initial-value convention).
+    let mut state_init: Vec<(Loc, f64, String)> = Vec::new();
     for s in &states {
         declare(&s.name, s.size.as_ref(), 0.0, VarKind::State, true, &mut names)?;
         let start = s.start.as_ref().map_or(0.0, |v| v.value);
+        let name = s.name.name.clone();
         match names.get(&s.name.name) {
-            Some(Name::Loc(l @ Loc::Col(_))) => state_init.push((*l, start)),
-            Some(&Name::Arr(base, n)) => (0..n).for_each(|k| state_init.push((element(base, k), start))),
+            Some(Name::Loc(l @ Loc::Col(_))) => state_init.push((*l, start, name)),
+            Some(&Name::Arr(base, n)) => (0..n).for_each(|k| state_init.push((element(base, k), start, name.clone()))),
             _ => {}
         }
     }
@@ -1641,6 +1661,14 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
         names.insert("usetable".into(), Name::Loc(Loc::Global(globals.len() - 1)));
         Some(globals.len() - 1)
     };
+    let state_locs: Vec<Loc> = states
+        .iter()
+        .flat_map(|d| match names.get(&d.name.name) {
+            Some(&Name::Loc(l)) => vec![l],
+            Some(&Name::Arr(base, n)) => (0..n).map(|k| element(base, k)).collect(),
+            _ => vec![],
+        })
+        .collect();
     let mut cx = Ctx {
         file: file.to_string(),
         names,
@@ -1648,7 +1676,7 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
         derivs,
         kinetics,
         linears,
-        state_locs: state_init.iter().map(|s| s.0).collect(),
+        state_locs,
         ftables: ftables.clone(),
         table_of: HashMap::new(),
         tables: Vec::new(),
@@ -1670,9 +1698,12 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
 
     // INITIAL: states from their start values, then the block.
     let mut g = Gen::new(&cx);
-    for &(l, v) in &state_init {
-        let c = g.konst(v);
-        g.assign(&E::Loc(l), c, m.span)?;
+    for (l, v, name) in &state_init {
+        let c = match cx.names.get(&format!("{name}0")) {
+            Some(&Name::Loc(l0 @ (Loc::Global(_) | Loc::Col(_)))) => g.home(l0),
+            _ => g.konst(*v),
+        };
+        g.assign(&E::Loc(*l), c, m.span)?;
     }
     if let Some(b) = initial {
         g.solving = true;
