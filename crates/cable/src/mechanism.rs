@@ -89,6 +89,9 @@ pub struct MechData {
     pub watch_n: usize,
     /// FUNCTION_TABLE contents given from HOC, one per table.
     pub ftables: Vec<Vec<f64>>,
+    /// Why the mechanism could not compute (a failed solve, a table never
+    /// given); the engine stops the run with it.
+    pub error: Option<String>,
 }
 
 /// Where a POINTER reads from after lowering.

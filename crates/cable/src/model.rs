@@ -93,6 +93,9 @@ pub struct Model {
     pub fast_imem: bool,
     /// Text mechanisms printed (NMODL printf) that the caller has not taken yet.
     pub out: String,
+    /// Why a mechanism could not compute, if one could not; the caller
+    /// stops the run (`take_error`).
+    pub error: Option<String>,
     /// Spikes of recording NetCons as (time, NetCon index), in the order they
     /// happened; the caller drains it. Cleared by finitialize.
     pub spikes: Vec<(f64, u32)>,
@@ -141,6 +144,7 @@ impl Model {
             structure_version: 0,
             fast_imem: false,
             out: String::new(),
+            error: None,
             spikes: Vec::new(),
             scratch_events: Vec::new(),
             scratch_spikes: Vec::new(),
@@ -987,6 +991,16 @@ impl Model {
             let mut nodes = view(t, &mut self.ions, &mut self.out, self.t, self.dt, self.celsius, self.fast_imem);
             self.mechs[m].ba(&mut self.data[m], &mut nodes, when);
         }
+    }
+
+    /// The first error a mechanism reported since the last call.
+    pub fn take_error(&mut self) -> Option<String> {
+        for d in self.data.iter_mut() {
+            if let Some(e) = d.error.take() {
+                self.error.get_or_insert(e);
+            }
+        }
+        self.error.take()
     }
 
     /// Rebuilds the mechanisms' TABLEs whose dependencies changed.

@@ -172,6 +172,8 @@ pub struct Mem<'a> {
     pub cols: &'a mut [Vec<f64>],
     pub globals: &'a mut [f64],
     pub inst: [usize; LANES],
+    /// Why the block could not be computed (the run stops with it).
+    pub failure: Option<&'static str>,
 }
 
 /// Element `k` of an array of `len` (C truncation of the index), or None.
@@ -263,10 +265,6 @@ pub fn hoc_exp(x: f64) -> f64 {
 pub trait Effects {
     fn net_send(&mut self, lane: usize, delay: f64, flag: f64);
     fn net_event(&mut self, lane: usize, t: f64);
-    /// A solve failed (NEURON stops the run with this message).
-    fn failed(&mut self, what: &str) {
-        let _ = what;
-    }
     /// net_move(t): the instance's pending self-event is to happen at t.
     fn net_move(&mut self, lane: usize, t: f64) {
         let _ = (lane, t);
@@ -521,7 +519,7 @@ fn exec_lanes(ops: &[Op], r: &mut [f64], n: usize, cx: &Ctx, mem: &mut Mem, fx: 
             }
             Op::Newton(k) => {
                 if !crate::newton::newton(&cx.newtons[k as usize], r, n, cx, mem) {
-                    fx.failed("the implicit solve did not converge");
+                    mem.failure = Some("the implicit (Newton) solve did not converge");
                 }
             }
             Op::Linear { mask, k } => {
@@ -538,7 +536,7 @@ fn exec_lanes(ops: &[Op], r: &mut [f64], n: usize, cx: &Ctx, mem: &mut Mem, fx: 
                             r[u as usize * LANES + l] = x[i];
                         }
                     } else {
-                        fx.failed("a LINEAR system is singular");
+                        mem.failure = Some("a LINEAR system is singular");
                     }
                 }
             }
@@ -572,6 +570,9 @@ fn exec_lanes(ops: &[Op], r: &mut [f64], n: usize, cx: &Ctx, mem: &mut Mem, fx: 
             }
             Op::FTable { k, x, dst } => {
                 let tab = &cx.ftables[k as usize];
+                if tab.is_empty() {
+                    mem.failure = Some("table not specified in hoc_func_table");
+                }
                 let xs = get(r, x);
                 let o = put(r, dst);
                 for l in 0..LANES {

@@ -270,8 +270,11 @@ impl NmodlMechanism {
         let ch = Chunk::new(idx, &d.node, env.defaults.is_some() || env.v.is_empty());
         self.load(b, work, &ch, d, env, ions, args);
         let cx = Ctx { tables: &d.tables, specs: &self.c.tables, newtons: &b.newtons, strings: &b.strings, linears: &b.linears, ftables: &d.ftables };
-        let mut mem = Mem { cols: &mut d.cols, globals: &mut d.globals, inst: ch.inst };
+        let mut mem = Mem { cols: &mut d.cols, globals: &mut d.globals, inst: ch.inst, failure: None };
         exec(&b.ops, work, idx.len(), &cx, &mut mem, fx);
+        if let Some(why) = mem.failure {
+            d.error.get_or_insert_with(|| format!("{}: {why}", self.c.name));
+        }
         fx.end_chunk();
         self.store(b, work, &ch, d, ions, args);
     }
@@ -454,8 +457,11 @@ impl Mechanism for NmodlMechanism {
             let env = Env::nodes(nodes, 0.001);
             self.load(block, &mut work, &ch, data, &env, nodes.ions, &[]);
             let cx = Ctx { tables: &data.tables, specs: &self.c.tables, newtons: &block.newtons, strings: &block.strings, linears: &block.linears, ftables: &data.ftables };
-            let mut mem = Mem { cols: &mut data.cols, globals: &mut data.globals, inst: ch.inst };
+            let mut mem = Mem { cols: &mut data.cols, globals: &mut data.globals, inst: ch.inst, failure: None };
             exec(&block.ops, &mut work, n, &cx, &mut mem, &mut first);
+            if let Some(why) = mem.failure {
+                data.error.get_or_insert_with(|| format!("{}: {why}", self.c.name));
+            }
             if self.cur_stateful {
                 self.store(block, &work, &ch, data, nodes.ions, &mut []);
             }
@@ -471,7 +477,7 @@ impl Mechanism for NmodlMechanism {
                 self.load_list(&self.cur_reload, &mut work, &ch, data, &env, nodes.ions, &[]);
             }
             let cx = Ctx { tables: &data.tables, specs: &self.c.tables, newtons: &block.newtons, strings: &block.strings, linears: &block.linears, ftables: &data.ftables };
-            let mut mem = Mem { cols: &mut data.cols, globals: &mut data.globals, inst: ch.inst };
+            let mut mem = Mem { cols: &mut data.cols, globals: &mut data.globals, inst: ch.inst, failure: None };
             exec(&block.ops, &mut work, n, &cx, &mut mem, &mut second);
             first.0.interleave_into(&mut second.0, &mut text);
             self.store(block, &work, &ch, data, nodes.ions, &mut []);

@@ -515,13 +515,17 @@ fn fadvance(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
     Ok(Value::Num(1.0))
 }
 
-/// Passes text the mechanisms printed (NMODL printf) on to HOC's output.
+/// Passes text the mechanisms printed (NMODL printf) on to HOC's output,
+/// then stops with the error a mechanism reported, if any.
 fn pass_printed(it: &mut Interp) -> HResult<()> {
-    if it.eng.model.out.is_empty() {
-        return Ok(());
+    if !it.eng.model.out.is_empty() {
+        let text = std::mem::take(&mut it.eng.model.out);
+        it.write_out(&text)?;
     }
-    let text = std::mem::take(&mut it.eng.model.out);
-    it.write_out(&text)
+    match it.eng.model.take_error() {
+        Some(e) => Err(hoc_err!("{e}")),
+        None => Ok(()),
+    }
 }
 
 /// Moves spike times NetCons and APCounts recorded into their HOC vectors.
