@@ -284,28 +284,37 @@ pub trait Effects {
 
 /// Printed text per lane of a chunk.
 #[derive(Default)]
-pub struct LaneText([String; LANES]);
+pub struct LaneText([String; LANES], bool);
 
 impl LaneText {
     pub fn push(&mut self, lane: usize, text: &str) {
         self.0[lane].push_str(text);
+        self.1 = true;
     }
     /// Appends lane by lane this text then `other`'s to `out`, clearing both.
     pub fn interleave_into(&mut self, other: &mut LaneText, out: &mut String) {
+        if !self.1 && !other.1 {
+            return;
+        }
         for (a, b) in self.0.iter_mut().zip(other.0.iter_mut()) {
             out.push_str(a);
             out.push_str(b);
             a.clear();
             b.clear();
         }
+        (self.1, other.1) = (false, false);
     }
 
     /// Appends the lanes' text to `out` in lane order and clears them.
     pub fn drain_into(&mut self, out: &mut String) {
+        if !self.1 {
+            return;
+        }
         for t in self.0.iter_mut().filter(|t| !t.is_empty()) {
             out.push_str(t);
             t.clear();
         }
+        self.1 = false;
     }
 }
 
@@ -503,109 +512,119 @@ fn exec_lanes(ops: &[Op], r: &mut [f64], n: usize, cx: &Ctx, mem: &mut Mem, fx: 
                 pc = target as usize;
                 continue;
             }
-            Op::NetSend { mask, delay, flag } => {
-                for l in 0..n {
-                    if mask.is_none_or(|m| r[m as usize * LANES + l] != 0.0) {
-                        fx.net_send(l, r[delay as usize * LANES + l], r[flag as usize * LANES + l]);
-                    }
+            ref op => rare_op(op, r, n, cx, mem, fx),
+        }
+        pc += 1;
+    }
+}
+
+/// The ops that run seldom (events, solves, arrays, printing), kept out of
+/// the hot loop of `exec_lanes`.
+#[inline(never)]
+fn rare_op(op: &Op, r: &mut [f64], n: usize, cx: &Ctx, mem: &mut Mem, fx: &mut dyn Effects) {
+    match *op {
+        Op::NetSend { mask, delay, flag } => {
+            for l in 0..n {
+                if mask.is_none_or(|m| r[m as usize * LANES + l] != 0.0) {
+                    fx.net_send(l, r[delay as usize * LANES + l], r[flag as usize * LANES + l]);
                 }
             }
-            Op::NetEvent { mask, t } => {
-                for l in 0..n {
-                    if mask.is_none_or(|m| r[m as usize * LANES + l] != 0.0) {
-                        fx.net_event(l, r[t as usize * LANES + l]);
-                    }
+        }
+        Op::NetEvent { mask, t } => {
+            for l in 0..n {
+                if mask.is_none_or(|m| r[m as usize * LANES + l] != 0.0) {
+                    fx.net_event(l, r[t as usize * LANES + l]);
                 }
             }
-            Op::Newton(k) => {
-                if !crate::newton::newton(&cx.newtons[k as usize], r, n, cx, mem) {
-                    mem.failure = Some("the implicit (Newton) solve did not converge");
+        }
+        Op::Newton(k) => {
+            if !crate::newton::newton(&cx.newtons[k as usize], r, n, cx, mem) {
+                mem.failure = Some("the implicit (Newton) solve did not converge");
+            }
+        }
+        Op::Linear { mask, k } => {
+            let sys = &cx.linears[k as usize];
+            let m = sys.unknowns.len();
+            for l in 0..n {
+                if !mask.is_none_or(|mk| r[mk as usize * LANES + l] != 0.0) {
+                    continue;
+                }
+                let mut a: Vec<f64> = sys.coef.iter().map(|&c| r[c as usize * LANES + l]).collect();
+                let mut x = vec![0.0; m];
+                if crate::newton::simeq(m, &mut a, &mut x) {
+                    for (i, &u) in sys.unknowns.iter().enumerate() {
+                        r[u as usize * LANES + l] = x[i];
+                    }
+                } else {
+                    mem.failure = Some("a LINEAR system is singular");
                 }
             }
-            Op::Linear { mask, k } => {
-                let sys = &cx.linears[k as usize];
-                let m = sys.unknowns.len();
-                for l in 0..n {
-                    if !mask.is_none_or(|mk| r[mk as usize * LANES + l] != 0.0) {
-                        continue;
-                    }
-                    let mut a: Vec<f64> = sys.coef.iter().map(|&c| r[c as usize * LANES + l]).collect();
-                    let mut x = vec![0.0; m];
-                    if crate::newton::simeq(m, &mut a, &mut x) {
-                        for (i, &u) in sys.unknowns.iter().enumerate() {
-                            r[u as usize * LANES + l] = x[i];
+        }
+        Op::LoadArr { dst, base, len, idx } => {
+            let ks = get(r, idx);
+            let o = put(r, dst);
+            for l in 0..LANES {
+                o[l] = match (element_at(ks[l], len), base) {
+                    (Some(k), Loc::Col(c)) => mem.cols[c + k].get(mem.inst[l]).copied().unwrap_or(f64::NAN),
+                    (Some(k), Loc::Global(g)) => mem.globals[g + k],
+                    _ => f64::NAN,
+                };
+            }
+        }
+        Op::StoreArr { src, base, len, idx, mask } => {
+            for l in 0..n {
+                if !mask.is_none_or(|m| r[m as usize * LANES + l] != 0.0) {
+                    continue;
+                }
+                let x = r[src as usize * LANES + l];
+                match (element_at(r[idx as usize * LANES + l], len), base) {
+                    (Some(k), Loc::Col(c)) => {
+                        if let Some(slot) = mem.cols[c + k].get_mut(mem.inst[l]) {
+                            *slot = x;
                         }
-                    } else {
-                        mem.failure = Some("a LINEAR system is singular");
                     }
+                    (Some(k), Loc::Global(g)) => mem.globals[g + k] = x,
+                    _ => {}
                 }
             }
-            Op::LoadArr { dst, base, len, idx } => {
-                let ks = get(r, idx);
-                let o = put(r, dst);
-                for l in 0..LANES {
-                    o[l] = match (element_at(ks[l], len), base) {
-                        (Some(k), Loc::Col(c)) => mem.cols[c + k].get(mem.inst[l]).copied().unwrap_or(f64::NAN),
-                        (Some(k), Loc::Global(g)) => mem.globals[g + k],
-                        _ => f64::NAN,
-                    };
+        }
+        Op::FTable { k, x, dst } => {
+            let tab = &cx.ftables[k as usize];
+            if tab.is_empty() {
+                mem.failure = Some("table not specified in hoc_func_table");
+            }
+            let xs = get(r, x);
+            let o = put(r, dst);
+            for l in 0..LANES {
+                o[l] = ftable_lookup(tab, xs[l]);
+            }
+        }
+        Op::NetMove { mask, t } => {
+            for l in 0..n {
+                if mask.is_none_or(|m| r[m as usize * LANES + l] != 0.0) {
+                    fx.net_move(l, r[t as usize * LANES + l]);
                 }
             }
-            Op::StoreArr { src, base, len, idx, mask } => {
-                for l in 0..n {
-                    if !mask.is_none_or(|m| r[m as usize * LANES + l] != 0.0) {
-                        continue;
-                    }
-                    let x = r[src as usize * LANES + l];
-                    match (element_at(r[idx as usize * LANES + l], len), base) {
-                        (Some(k), Loc::Col(c)) => {
-                            if let Some(slot) = mem.cols[c + k].get_mut(mem.inst[l]) {
-                                *slot = x;
-                            }
-                        }
-                        (Some(k), Loc::Global(g)) => mem.globals[g + k] = x,
-                        _ => {}
-                    }
+        }
+        Op::WatchOn { mask, k, flag } => {
+            for l in 0..n {
+                if mask.is_none_or(|m| r[m as usize * LANES + l] != 0.0) {
+                    fx.watch(l, k as usize, r[flag as usize * LANES + l]);
                 }
             }
-            Op::FTable { k, x, dst } => {
-                let tab = &cx.ftables[k as usize];
-                if tab.is_empty() {
-                    mem.failure = Some("table not specified in hoc_func_table");
-                }
-                let xs = get(r, x);
-                let o = put(r, dst);
-                for l in 0..LANES {
-                    o[l] = ftable_lookup(tab, xs[l]);
-                }
-            }
-            Op::NetMove { mask, t } => {
-                for l in 0..n {
-                    if mask.is_none_or(|m| r[m as usize * LANES + l] != 0.0) {
-                        fx.net_move(l, r[t as usize * LANES + l]);
-                    }
-                }
-            }
-            Op::WatchOn { mask, k, flag } => {
-                for l in 0..n {
-                    if mask.is_none_or(|m| r[m as usize * LANES + l] != 0.0) {
-                        fx.watch(l, k as usize, r[flag as usize * LANES + l]);
-                    }
-                }
-            }
-            Op::Printf { mask, fmt, args, n: nargs } => {
-                for l in 0..n {
-                    if mask.is_none_or(|m| r[m as usize * LANES + l] != 0.0) {
-                        let vals: Vec<cfmt::FmtArg> = (0..nargs).map(|k| cfmt::FmtArg::Num(r[(args + k) as usize * LANES + l])).collect();
-                        match cfmt::sprintf(&cx.strings[fmt as usize], &vals) {
-                            Ok(text) => fx.print(l, &text),
-                            Err(e) => fx.print(l, &format!("printf: {e}\n")),
-                        }
+        }
+        Op::Printf { mask, fmt, args, n: nargs } => {
+            for l in 0..n {
+                if mask.is_none_or(|m| r[m as usize * LANES + l] != 0.0) {
+                    let vals: Vec<cfmt::FmtArg> = (0..nargs).map(|k| cfmt::FmtArg::Num(r[(args + k) as usize * LANES + l])).collect();
+                    match cfmt::sprintf(&cx.strings[fmt as usize], &vals) {
+                        Ok(text) => fx.print(l, &text),
+                        Err(e) => fx.print(l, &format!("printf: {e}\n")),
                     }
                 }
             }
         }
-        pc += 1;
+        _ => unreachable!("a hot op"),
     }
 }
 
