@@ -772,19 +772,11 @@ impl<'c, 'm> Gen<'c, 'm> {
                     self.b.ops.push(Op::Printf { mask: self.mask, fmt: fmt_index, args, n: vals.len() as u32 });
                 }
                 "net_move" => {
-                    if c.args.len() != 1 {
-                        return Err(self.cx.err(c.span, "net_move takes 1 argument (t)"));
-                    }
-                    let e = self.resolve(&c.args[0])?;
-                    let t = self.emit(&e)?;
+                    let t = self.time_arg(c)?;
                     self.b.ops.push(Op::NetMove { mask: self.mask, t });
                 }
                 "net_event" => {
-                    if c.args.len() != 1 {
-                        return Err(self.cx.err(c.span, "net_event takes 1 argument (t)"));
-                    }
-                    let e = self.resolve(&c.args[0])?;
-                    let t = self.emit(&e)?;
+                    let t = self.time_arg(c)?;
                     self.b.ops.push(Op::NetEvent { mask: self.mask, t });
                 }
                 name if self.cx.funcs.contains_key(name) => {
@@ -923,6 +915,15 @@ impl<'c, 'm> Gen<'c, 'm> {
             _ => return Err(self.cx.err(s.span, "this statement is not supported yet")),
         }
         Ok(())
+    }
+
+    /// The one argument (a time) of net_move or net_event, computed.
+    fn time_arg(&mut self, c: &Call) -> CResult<Reg> {
+        if c.args.len() != 1 {
+            return Err(self.cx.err(c.span, format!("{} takes 1 argument (t)", c.name.name)));
+        }
+        let e = self.resolve(&c.args[0])?;
+        self.emit(&e)
     }
 
     fn else_chain(&mut self, else_ifs: &[ElseIf], else_: Option<&Block_>) -> CResult<()> {
