@@ -988,11 +988,14 @@ impl<'c, 'm> Gen<'c, 'm> {
                 if a.is(0.0) {
                     add(x.clone(), mul(dt, f))
                 } else {
-                    // x + (1 - exp(dt*a)) * (-b/a - x), b = f at x = 0
+                    // x + (1 - exp(dt*a)) * (-b/a - x), b = f at x = 0: one
+                    // op over the lanes, the same operations in the same order.
                     let b = at_zero(&f, x);
-                    let decay = E::bin(F2::Sub, E::Num(1.0), E::F1(F1::Exp, Box::new(E::bin(F2::Mul, dt, a.clone()))));
-                    let target = E::bin(F2::Sub, E::bin(F2::Div, neg(b), a), x.clone());
-                    E::bin(F2::Add, x.clone(), E::bin(F2::Mul, decay, target))
+                    let (a, nb, dt) = (self.emit(&a)?, self.emit(&neg(b))?, self.emit(&dt)?);
+                    let xr = self.emit(x)?;
+                    let d = self.tmp();
+                    self.b.ops.push(Op::Cnexp { dst: d, x: xr, a, nb, dt });
+                    return self.assign(x, d, span);
                 }
             }
         };

@@ -94,6 +94,8 @@ pub enum Op {
     F2(F2, Reg, Reg, Reg),
     /// dst = mask != 0 ? a : b.
     Select(Reg, Reg, Reg, Reg),
+    /// cnexp's update: dst = x + (1 - exp(dt·a))·(nb/a - x), nb = -f(x=0).
+    Cnexp { dst: Reg, x: Reg, a: Reg, nb: Reg, dt: Reg },
     /// Table lookup: outputs to `out..out + n` from table `tab` at x.
     Table { tab: usize, x: Reg, out: Reg, n: u32 },
     /// Continue at `target` if lane 0 of the register is zero.
@@ -462,6 +464,13 @@ fn exec_lanes(ops: &[Op], r: &mut [f64], n: usize, cx: &Ctx, mem: &mut Mem, fx: 
                     o[l] = if mk[l] != 0.0 { x[l] } else { y[l] };
                 }
             }
+            Op::Cnexp { dst, x, a, nb, dt } => {
+                let (xs, av, nbv, dtv) = (get(r, x), get(r, a), get(r, nb), get(r, dt));
+                let o = put(r, dst);
+                for l in 0..LANES {
+                    o[l] = xs[l] + (1.0 - hoc_exp(dtv[l] * av[l])) * (nbv[l] / av[l] - xs[l]);
+                }
+            }
             Op::Table { tab, x, out, n: nout } => {
                 let s = &cx.specs[tab];
                 let t = &cx.tables[s.offset..s.offset + s.size()];
@@ -644,6 +653,7 @@ impl fmt::Display for Block {
                 Op::F1(g, d, a) => format!("r{d} = {g:?}(r{a})"),
                 Op::F2(g, d, a, b) => format!("r{d} = {g:?}(r{a}, r{b})"),
                 Op::Select(d, m, a, b) => format!("r{d} = r{m} ? r{a} : r{b}"),
+                Op::Cnexp { dst, x, a, nb, dt } => format!("r{dst} = cnexp(x r{x}, a r{a}, -b r{nb}, dt r{dt})"),
                 Op::Table { tab, x, out, n } => format!("r{out}..+{n} = table{tab}(r{x})"),
                 Op::JumpIfZero(c, t) => format!("if r{c} == 0 goto {t}"),
                 Op::JumpIfNone(m, t) => format!("if none r{m} goto {t}"),

@@ -12,6 +12,7 @@ fn uses_defs(op: &Op) -> (Vec<Reg>, Vec<Reg>) {
         Op::Mov(d, a) | Op::F1(_, d, a) => (vec![a], vec![d]),
         Op::F2(_, d, a, b) => (vec![a, b], vec![d]),
         Op::Select(d, m, a, b) => (vec![m, a, b], vec![d]),
+        Op::Cnexp { dst, x, a, nb, dt } => (vec![x, a, nb, dt], vec![dst]),
         Op::Table { x, out, n, .. } => (vec![x], (out..out + n).collect()),
         Op::JumpIfZero(c, _) | Op::JumpIfNone(c, _) => (vec![c], vec![]),
         Op::Jump(_) => (vec![], vec![]),
@@ -49,6 +50,13 @@ fn rename(op: &mut Op, f: &impl Fn(Reg) -> Reg) {
         Op::Table { x, out, .. } => {
             *x = f(*x);
             *out = f(*out);
+        }
+        Op::Cnexp { dst, x, a, nb, dt } => {
+            *dst = f(*dst);
+            *x = f(*x);
+            *a = f(*a);
+            *nb = f(*nb);
+            *dt = f(*dt);
         }
         Op::JumpIfZero(c, _) | Op::JumpIfNone(c, _) => *c = f(*c),
         Op::Jump(_) => {}
