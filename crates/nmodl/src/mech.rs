@@ -493,6 +493,27 @@ impl Mechanism for NmodlMechanism {
                 }
                 continue;
             }
+            if !point && !self.c.electrode && !nodes.imem {
+                // A density current with ions: each ion's sums, then the matrix.
+                for (k, &(ion, r)) in ion_regs.iter().enumerate() {
+                    let it = &mut nodes.ions[self.ion_types[ion]];
+                    let cur: &[f64; LANES] = work[r as usize * LANES..][..LANES].try_into().unwrap();
+                    for l in 0..n {
+                        let ni = ch.node[l];
+                        it.dcur[ni] += (di[k][l] - cur[l]) / 0.001;
+                        it.cur[ni] += cur[l];
+                    }
+                }
+                let cur: &[f64; LANES] = work[*total as usize * LANES..][..LANES].try_into().unwrap();
+                for l in 0..n {
+                    let ni = ch.node[l];
+                    let g = (g1[l] - cur[l]) / 0.001;
+                    data.g[ch.inst[l]] = g;
+                    nodes.rhs[ni] -= cur[l];
+                    nodes.d[ni] += g;
+                }
+                continue;
+            }
             for l in 0..n {
                 let inst = idx[l] as usize;
                 let ni = data.node[inst] as usize;
