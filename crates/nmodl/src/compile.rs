@@ -642,11 +642,11 @@ impl<'c, 'm> Gen<'c, 'm> {
         }
         let result = if is_func { Some(self.zeroed()) } else { None };
         let table = self.cx.table_of.get(name).copied().filter(|_| !self.building);
-        let (mut jz, mut jend) = (None, None);
+        let mut jend = None;
         if let Some(tab) = table {
             let spec = &self.cx.tables[tab];
             let use_reg = self.home(Loc::Global(spec.usetable));
-            jz = Some(self.b.ops.len());
+            let jz = self.b.ops.len();
             self.b.ops.push(Op::JumpIfZero(use_reg, 0));
             let out = self.b.nregs;
             self.b.nregs += spec.nout as u32;
@@ -664,7 +664,7 @@ impl<'c, 'm> Gen<'c, 'm> {
             jend = Some(self.b.ops.len());
             self.b.ops.push(Op::Jump(0));
             let here = self.b.ops.len() as u32;
-            self.b.ops[jz.unwrap()] = Op::JumpIfZero(use_reg, here);
+            self.b.ops[jz] = Op::JumpIfZero(use_reg, here);
         }
         let mut scope = HashMap::new();
         for (a, &r) in f.args.iter().zip(&args) {
@@ -691,7 +691,6 @@ impl<'c, 'm> Gen<'c, 'm> {
             let here = self.b.ops.len() as u32;
             self.b.ops[j] = Op::Jump(here);
         }
-        let _ = jz;
         Ok(result)
     }
 
@@ -876,7 +875,7 @@ impl<'c, 'm> Gen<'c, 'm> {
             }
             StmtKind::Solve(sv) if self.solving => solve(self, sv, s.span)?,
             StmtKind::Solve(sv) => return Err(self.cx.err(s.span, format!("SOLVE {} is not allowed in NET_RECEIVE", sv.name.name))),
-            StmtKind::Reaction(rx) if self.method == Some(Method::Implicit) => self.reaction(rx, s.span)?,
+            StmtKind::Reaction(rx) if self.method == Some(Method::Implicit) => self.reaction(rx)?,
             StmtKind::Conserve { lhs, rhs } if self.method == Some(Method::Implicit) => {
                 let terms = lhs.iter().map(|t| Ok((self.var(&t.var)?, t.coeff))).collect::<CResult<Vec<_>>>()?;
                 let total = self.resolve(rhs)?;
@@ -1117,7 +1116,7 @@ impl<'c, 'm> Gen<'c, 'm> {
     }
 
     /// A KINETIC reaction: its flux moves between the species' derivatives.
-    fn reaction(&mut self, rx: &Reaction, span: Span) -> CResult<()> {
+    fn reaction(&mut self, rx: &Reaction) -> CResult<()> {
         let species = |g: &Self, terms: &[ReactTerm]| -> CResult<Vec<(E, i64)>> { terms.iter().map(|t| Ok((g.var(&t.var)?, t.coeff))).collect() };
         let product = |terms: &[(E, i64)]| -> E {
             let mut p: Option<E> = None;
@@ -1151,7 +1150,6 @@ impl<'c, 'm> Gen<'c, 'm> {
         scope.insert("f_flux".into(), fr);
         scope.insert("b_flux".into(), br);
         let flux = E::bin(F2::Sub, E::Local(fr), E::Local(br));
-        let _ = span;
         let f = self.emit(&flux)?;
         for (terms, sign) in [(&lhs, F2::Sub), (&rhs, F2::Add)] {
             for (x, c) in terms.iter() {

@@ -180,7 +180,7 @@ pub struct Mem<'a> {
 
 /// Element `k` of an array of `len` (C truncation of the index), or None.
 fn element_at(k: f64, len: u32) -> Option<usize> {
-    (k.is_finite() && k > -1.0 && (k as i64) < len as i64).then(|| k as i64 as usize)
+    (k.is_finite() && k > -1.0 && (k as i64) < len as i64).then_some(k as i64 as usize)
 }
 
 /// A FUNCTION_TABLE's value at x, as NEURON's hoc_func_table computes it.
@@ -189,36 +189,31 @@ fn element_at(k: f64, len: u32) -> Option<usize> {
 /// interpolation, the end values outside).
 pub fn ftable_lookup(tab: &[f64], x: f64) -> f64 {
     match tab.first().copied() {
-        Some(k) if k == 1.0 => tab[1],
-        Some(k) if k == 2.0 => {
+        Some(1.0) => tab[1],
+        Some(2.0) => {
             let n = tab[1] as usize;
             let (xs, ys) = (&tab[2..2 + n], &tab[2 + n..2 + 2 * n]);
-            let (mut frac, j);
-            if x <= xs[0] {
-                j = 0;
-                frac = 0.0;
-            } else if x >= xs[n - 1] {
-                j = n - 1;
-                frac = 0.0;
-            } else {
-                let (mut t0, mut t1) = (0, n - 1);
-                while t0 < t1 - 1 {
-                    let m = (t0 + t1) / 2;
-                    if xs[m] <= x {
-                        t0 = m;
-                    } else {
-                        t1 = m;
-                    }
-                }
-                j = t0;
-                frac = (x - xs[j]) / (xs[j + 1] - xs[j]);
+            if n == 1 || x <= xs[0] {
+                return ys[0];
             }
+            if x >= xs[n - 1] {
+                return ys[n - 1];
+            }
+            // Bisection as NEURON's arg_index; a NaN x ends at the first point.
+            let (mut t0, mut t1) = (0, n - 1);
+            while t0 + 1 < t1 {
+                let m = (t0 + t1) / 2;
+                if xs[m] <= x {
+                    t0 = m;
+                } else {
+                    t1 = m;
+                }
+            }
+            let frac = (x - xs[t0]) / (xs[t0 + 1] - xs[t0]);
             if frac > 0.0 {
-                (1. - frac) * ys[j] + frac * ys[j + 1]
+                (1. - frac) * ys[t0] + frac * ys[t0 + 1]
             } else {
-                frac = 0.0;
-                let _ = frac;
-                ys[j]
+                ys[t0]
             }
         }
         _ => f64::NAN,
