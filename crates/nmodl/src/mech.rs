@@ -68,6 +68,9 @@ struct Chunk {
     /// The first instance of a full chunk of consecutive instances (density
     /// mechanisms are laid out in node order, so most chunks are).
     run: Option<usize>,
+    /// The first node when the chunk's nodes are consecutive too (segments
+    /// of one section).
+    node_run: Option<usize>,
 }
 
 impl Chunk {
@@ -81,7 +84,20 @@ impl Chunk {
             node[l] = if no_nodes { 0 } else { nodes[i] as usize };
         }
         let run = (n == LANES && idx.windows(2).all(|w| w[1] == w[0] + 1)).then_some(inst[0]);
-        Chunk { n, inst, node, run }
+        let node_run = (run.is_some() && !no_nodes && node.windows(2).all(|w| w[1] == w[0] + 1)).then_some(node[0]);
+        Chunk { n, inst, node, run, node_run }
+    }
+
+    /// The chunk's values of a node array.
+    fn at_nodes(&self, lanes: &mut [f64; LANES], a: &[f64]) {
+        match self.node_run {
+            Some(n0) => *lanes = a[n0..n0 + LANES].try_into().unwrap(),
+            None => {
+                for l in 0..LANES {
+                    lanes[l] = a[self.node[l]];
+                }
+            }
+        }
     }
 
     fn gather(&self, lanes: &mut [f64; LANES], col: &[f64]) {
@@ -193,8 +209,9 @@ impl NmodlMechanism {
                 Loc::Global(g) => lanes.fill(d.globals[g]),
                 Loc::V if env.v.is_empty() => lanes.fill(env.event_v),
                 Loc::V => {
-                    for l in 0..LANES {
-                        lanes[l] = env.v[ch.node[l]] + env.voff;
+                    ch.at_nodes(lanes, env.v);
+                    if env.voff != 0.0 {
+                        lanes.iter_mut().for_each(|x| *x += env.voff);
                     }
                 }
                 Loc::Area => {
@@ -220,12 +237,7 @@ impl NmodlMechanism {
                 Loc::T => lanes.fill(env.t),
                 Loc::Dt => lanes.fill(env.dt),
                 Loc::Celsius => lanes.fill(env.celsius),
-                Loc::Ion(k, f) => {
-                    let a = ions[self.ion_types[k]].field(f);
-                    for l in 0..LANES {
-                        lanes[l] = a[ch.node[l]];
-                    }
-                }
+                Loc::Ion(k, f) => ch.at_nodes(lanes, ions[self.ion_types[k]].field(f)),
                 Loc::Arg(k) => lanes.fill(args.get(k).copied().unwrap_or(0.0)),
                 Loc::Flag => lanes.fill(env.flag),
                 Loc::TableX => {
