@@ -275,12 +275,23 @@ impl NmodlMechanism {
     /// Runs a block over `idx` (at most LANES instances): load, execute, store.
     #[allow(clippy::too_many_arguments)]
     fn run(&self, b: &Block, work: &mut Vec<f64>, d: &mut MechData, idx: &[u32], env: &Env, ions: &mut [IonNodes], args: &mut [f64], fx: &mut dyn Effects) {
+        self.run_chunk(b, work, d, idx, env, ions, args, fx, true);
+    }
+
+    /// `run`, with the constant registers filled only if `consts` (they hold
+    /// from the previous chunk of the same block: no op writes them).
+    #[allow(clippy::too_many_arguments)]
+    fn run_chunk(&self, b: &Block, work: &mut Vec<f64>, d: &mut MechData, idx: &[u32], env: &Env, ions: &mut [IonNodes], args: &mut [f64], fx: &mut dyn Effects, consts: bool) {
         let need = b.nregs as usize * LANES;
         if work.len() < need {
             work.resize(need, 0.0);
         }
         let ch = Chunk::new(idx, &d.node, env.defaults.is_some() || env.v.is_empty());
-        self.load(b, work, &ch, d, env, ions, args);
+        if consts {
+            self.load(b, work, &ch, d, env, ions, args);
+        } else {
+            self.load_list(&b.loads, work, &ch, d, env, ions, args);
+        }
         let cx = Ctx { tables: &d.tables, specs: &self.c.tables, newtons: &b.newtons, strings: &b.strings, linears: &b.linears, ftables: &d.ftables };
         let mut mem = Mem { cols: &mut d.cols, globals: &mut d.globals, inst: ch.inst, failure: None };
         exec(&b.ops, work, idx.len(), &cx, &mut mem, fx);
@@ -291,7 +302,6 @@ impl NmodlMechanism {
         self.store(b, work, &ch, d, ions, args);
     }
 
-    /// Runs `b` over all instances in `data.order`.
     /// NET_RECEIVE (or its INITIAL) for one instance; the WATCH conditions it
     /// activates are recorded (the first turns the instance's others off).
     fn receive(&self, block: &Block, data: &mut MechData, inst: usize, weights: &mut [f64], flag: f64, ctx: &mut EventCtx) {
@@ -318,8 +328,8 @@ impl NmodlMechanism {
         let mut work = std::mem::take(&mut data.work);
         let order = std::mem::take(&mut data.order);
         let mut printer = Printer::default();
-        for idx in order.chunks(LANES) {
-            self.run(b, &mut work, data, idx, env, ions, &mut [], &mut printer);
+        for (k, idx) in order.chunks(LANES).enumerate() {
+            self.run_chunk(b, &mut work, data, idx, env, ions, &mut [], &mut printer, k == 0);
         }
         data.order = order;
         data.work = work;
@@ -462,12 +472,16 @@ impl Mechanism for NmodlMechanism {
         if work.len() < need {
             work.resize(need, 0.0);
         }
-        for idx in order.chunks(LANES) {
+        for (c, idx) in order.chunks(LANES).enumerate() {
             let n = idx.len();
             let ch = Chunk::new(idx, &data.node, false);
             // At v + 0.001 mV: the total and ion currents for the conductances.
             let env = Env::nodes(nodes, 0.001);
-            self.load(block, &mut work, &ch, data, &env, nodes.ions, &[]);
+            if c == 0 {
+                self.load(block, &mut work, &ch, data, &env, nodes.ions, &[]);
+            } else {
+                self.load_list(&block.loads, &mut work, &ch, data, &env, nodes.ions, &[]);
+            }
             let cx = Ctx { tables: &data.tables, specs: &self.c.tables, newtons: &block.newtons, strings: &block.strings, linears: &block.linears, ftables: &data.ftables };
             let mut mem = Mem { cols: &mut data.cols, globals: &mut data.globals, inst: ch.inst, failure: None };
             exec(&block.ops, &mut work, n, &cx, &mut mem, &mut first);
@@ -484,7 +498,7 @@ impl Mechanism for NmodlMechanism {
             // At v: what the instance keeps.
             let env = Env::nodes(nodes, 0.0);
             if self.cur_stateful {
-                self.load(block, &mut work, &ch, data, &env, nodes.ions, &[]);
+                self.load_list(&block.loads, &mut work, &ch, data, &env, nodes.ions, &[]);
             } else {
                 self.load_list(&self.cur_reload, &mut work, &ch, data, &env, nodes.ions, &[]);
             }
