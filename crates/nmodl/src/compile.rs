@@ -118,6 +118,15 @@ struct Ctx<'m> {
 }
 
 impl Ctx<'_> {
+    /// The variables a TABLE name stands for: itself, or an array's elements.
+    fn table_var(&self, v: &Ident) -> CResult<Vec<Loc>> {
+        match self.names.get(&v.name) {
+            Some(&Name::Loc(l @ (Loc::Col(_) | Loc::Global(_)))) => Ok(vec![l]),
+            Some(&Name::Arr(base, n)) => Ok((0..n).map(|k| element(base, k)).collect()),
+            _ => Err(self.err(v.span, format!("TABLE {}: not a variable of the mechanism", v.name))),
+        }
+    }
+
     fn err(&self, span: Span, msg: impl Into<String>) -> ParseError {
         ParseError { file: self.file.clone(), line: span.line, col: span.col, message: msg.into() }
     }
@@ -655,9 +664,12 @@ impl<'c, 'm> Gen<'c, 'm> {
                 Some(r) => self.b.ops.push(Op::Mov(r, out)),
                 None => {
                     let stmt = self.cx.table_stmts[name];
-                    for (k, v) in stmt.vars.iter().enumerate() {
-                        let t = self.lookup(&v.name).ok_or_else(|| self.cx.err(v.span, format!("{} is not declared", v.name)))?;
-                        self.assign(&t, out + k as u32, v.span)?;
+                    let mut k = 0;
+                    for v in &stmt.vars {
+                        for l in self.cx.table_var(v)? {
+                            self.assign(&E::Loc(l), out + k, v.span)?;
+                            k += 1;
+                        }
                     }
                 }
             }
@@ -1586,14 +1598,32 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
     // Each STATE starts from its START value, or from `name0` when the file
     // declares that PARAMETER (nocmodl's initial-value convention).
     let mut state_init: Vec<(Loc, f64, String)> = Vec::new();
+    let mut implicit0: Vec<(String, f64)> = Vec::new();
     for s in &states {
         declare(&s.name, s.size.as_ref(), 0.0, VarKind::State, true, &mut names)?;
         let start = s.start.as_ref().map_or(0.0, |v| v.value);
         let name = s.name.name.clone();
         match names.get(&s.name.name) {
-            Some(Name::Loc(l @ Loc::Col(_))) => state_init.push((*l, start, name)),
-            Some(&Name::Arr(base, n)) => (0..n).for_each(|k| state_init.push((element(base, k), start, name.clone()))),
+            Some(Name::Loc(l @ Loc::Col(_))) => {
+                state_init.push((*l, start, name.clone()));
+                implicit0.push((name, start));
+            }
+            Some(&Name::Arr(base, n)) => {
+                (0..n).for_each(|k| state_init.push((element(base, k), start, name.clone())));
+                implicit0.push((name, start));
+            }
             _ => {}
+        }
+    }
+    // Every STATE s has a GLOBAL s0 it starts from (0 or its START value);
+    // the file may declare it, or make it visible with GLOBAL s0.
+    for (name, start) in implicit0 {
+        let n0 = format!("{name}0");
+        if !names.contains_key(&n0) {
+            let mut spec = VarSpec::new(&n0, start, VarKind::Parameter);
+            spec.hidden = !global.contains(&n0);
+            globals.push(spec);
+            names.insert(n0, Name::Loc(Loc::Global(globals.len() - 1)));
         }
     }
     for v in vars.iter_mut() {
@@ -1956,9 +1986,8 @@ fn build_table(cx: &Ctx, fname: &str, offset: usize) -> CResult<TableSpec> {
     } else {
         let mut outs = Vec::new();
         for v in &t.vars {
-            match g.lookup(&v.name) {
-                Some(E::Loc(l)) => outs.push(g.home(l)),
-                _ => return Err(cx.err(v.span, format!("TABLE {}: not a variable of the mechanism", v.name))),
+            for l in cx.table_var(v)? {
+                outs.push(g.home(l));
             }
         }
         outs
