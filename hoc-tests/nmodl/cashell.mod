@@ -1,4 +1,4 @@
-TITLE cashell.mod: calcium in concentric shells with a buffer (KINETIC over arrays)
+TITLE cashell.mod: calcium in concentric shells with a buffer, diffusing along the cable (KINETIC over arrays)
 
 DEFINE NSH 4
 
@@ -72,6 +72,7 @@ PROCEDURE factors() {
 KINETIC state {
 	LOCAL i
 	COMPARTMENT i, diam*diam*vrat[i] {ca cab b}
+	LONGITUDINAL_DIFFUSION i, DCa*diam*diam*vrat[i] {ca}
 	~ ca[0] << (-ica*PI*diam/(2*FARADAY))
 	FROM i = 0 TO NSH-2 {
 		~ ca[i] <-> ca[i+1] (DCa*frat[i+1], DCa*frat[i+1])

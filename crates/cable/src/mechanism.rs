@@ -92,6 +92,21 @@ pub struct MechData {
     /// Why the mechanism could not compute (a failed solve, a table never
     /// given); the engine stops the run with it.
     pub error: Option<String>,
+    /// LONGITUDINAL_DIFFUSION between instances, for those that have it
+    /// (set at lowering, by instance position in `order`).
+    pub ldiff: LongDiff,
+}
+
+/// The tree along which a mechanism's species diffuse: for each instance (by
+/// position in `order`) the position of its parent instance (usize::MAX for
+/// none) and NEURON's geometric factors af, bf (ldifus.cpp).
+#[derive(Clone, Debug, Default)]
+pub struct LongDiff {
+    pub parent: Vec<usize>,
+    pub af: Vec<f64>,
+    pub bf: Vec<f64>,
+    /// Scratch for the mechanism's solve (kept, so steps allocate nothing).
+    pub buf: Vec<f64>,
 }
 
 /// Where a POINTER reads from after lowering.
@@ -278,6 +293,16 @@ pub trait Mechanism {
     fn call(&self, data: &mut MechData, inst: usize, name: &str, args: &[f64], clock: (f64, f64, f64)) -> Option<f64> {
         let _ = (data, inst, name, args, clock);
         None
+    }
+    /// Whether species of the mechanism diffuse along the cable
+    /// (LONGITUDINAL_DIFFUSION).
+    fn has_diffusion(&self) -> bool {
+        false
+    }
+    /// One step of longitudinal diffusion, after all states (NEURON's
+    /// staggered backward Euler).
+    fn diffuse(&self, data: &mut MechData, nodes: &mut NodeView) {
+        let _ = (data, nodes);
     }
     /// Whether the mechanism has a block for this BEFORE/AFTER point.
     fn has_ba(&self, when: Ba) -> bool {

@@ -770,7 +770,70 @@ impl Model {
                 t.b[nd] = -1.0e2 * rinv[nd] / t.area[nd];
             }
         }
+        self.lower_diffusion();
         self.geometry_dirty = false;
+    }
+
+    /// For mechanisms with LONGITUDINAL_DIFFUSION: each instance's parent
+    /// instance and the factors af, bf, by NEURON's rules (ldifus.cpp): the
+    /// parent node's instance, else the grandparent's (through a zero-area
+    /// node), else the parent section's first segment's.
+    fn lower_diffusion(&mut self) {
+        let n = self.tree.len();
+        // Section and segment index of every segment node.
+        let mut at: Vec<Option<(SecId, usize)>> = vec![None; n];
+        for &s in &self.order {
+            let nseg = self.sec(s).nseg;
+            for (j, &nd) in self.sec_nodes[s][..nseg].iter().enumerate() {
+                at[nd as usize] = Some((s, j));
+            }
+        }
+        for m in 0..self.mechs.len() {
+            if !self.mechs[m].has_diffusion() {
+                continue;
+            }
+            let d = &self.data[m];
+            let mut pos = vec![usize::MAX; n];
+            for (k, &i) in d.order.iter().enumerate() {
+                pos[d.node[i as usize] as usize] = k;
+            }
+            let len = d.order.len();
+            let mut ld = crate::mechanism::LongDiff { parent: vec![usize::MAX; len], af: vec![0.0; len], bf: vec![0.0; len], buf: Vec::new() };
+            for k in 0..len {
+                let node = d.node[d.order[k] as usize] as usize;
+                let Some((sec, j)) = at[node] else { continue };
+                let mut p = usize::MAX;
+                let pn = self.tree.parent.get(node).copied().unwrap_or(u32::MAX);
+                if pn != u32::MAX {
+                    p = pos[pn as usize];
+                    if p == usize::MAX {
+                        let gp = self.tree.parent.get(pn as usize).copied().unwrap_or(u32::MAX);
+                        if gp != u32::MAX {
+                            p = pos[gp as usize];
+                        }
+                        if p == usize::MAX {
+                            if let Some((ps, _)) = self.sec(sec).parent {
+                                p = pos[self.sec_nodes[ps][0] as usize];
+                            }
+                        }
+                    }
+                }
+                if p == usize::MAX || p >= k {
+                    continue;
+                }
+                let pnode = d.node[d.order[p] as usize] as usize;
+                let Some((psec, _)) = at[pnode] else { continue };
+                let s = self.sec(sec);
+                let rall = if j == 0 { s.rallbranch } else { 1.0 };
+                let dxc = s.length() / s.nseg as f64;
+                let ps = self.sec(psec);
+                let dxp = ps.length() / ps.nseg as f64;
+                ld.parent[k] = p;
+                ld.af[k] = 2.0 * rall / dxp / (dxc + dxp);
+                ld.bf[k] = 2.0 / dxc / (dxc + dxp);
+            }
+            self.data[m].ldiff = ld;
+        }
     }
 
     /// Area (µm²) of the segment holding x (0 at the ends), as `area(x)`.
@@ -973,6 +1036,16 @@ impl Model {
                     self.mechs[m].state(&mut self.data[m], &mut nodes);
                 }
             }
+        }
+        // Longitudinal diffusion after all states (NEURON's nonvint).
+        for k in 0..self.run_order.len() {
+            let m = self.run_order[k];
+            if self.data[m].order.is_empty() || !self.mechs[m].has_diffusion() {
+                continue;
+            }
+            let t = &mut self.tree;
+            let mut nodes = view(t, &mut self.ions, &mut self.out, self.t, self.dt, self.celsius, self.fast_imem);
+            self.mechs[m].diffuse(&mut self.data[m], &mut nodes);
         }
         self.before_after(Ba::AfterSolve);
         self.before_after(Ba::BeforeStep);

@@ -34,6 +34,9 @@ pub struct Compiled {
     pub watch: Option<(Block, Vec<Reg>)>,
     /// FUNCTION_TABLE names (their contents come from HOC).
     pub ftables: Vec<String>,
+    /// LONGITUDINAL_DIFFUSION: a block computing, per instance, each diffusing
+    /// species' rate and volume: (species, rate register, volume register).
+    pub diffusion: Option<(Block, Vec<(Loc, Reg, Reg)>)>,
     /// BEFORE/AFTER blocks and when they run.
     pub ba: Vec<(Ba, Block)>,
     /// FUNCTIONs and PROCEDUREs callable from HOC on an instance
@@ -312,7 +315,7 @@ struct Gen<'c, 'm> {
     written: Vec<Loc>,
     scopes: Vec<HashMap<String, Reg>>,
     /// Loop variables of FROM loops unrolled at compile time, innermost last.
-    fixed: Vec<(String, f64)>,
+    fixed: std::cell::RefCell<Vec<(String, f64)>>,
     mask: Option<Reg>,
     depth: usize,
     method: Option<Method>,
@@ -339,7 +342,7 @@ struct Gen<'c, 'm> {
 
 impl<'c, 'm> Gen<'c, 'm> {
     fn new(cx: &'c Ctx<'m>) -> Self {
-        Gen { cx, b: Block::default(), homes: HashMap::new(), written: Vec::new(), scopes: vec![HashMap::new()], fixed: Vec::new(), mask: None, depth: 0, method: None, building: false, consts: HashMap::new(), temps: Default::default(), implicit: Vec::new(), volumes: Vec::new(), conserves: Vec::new(), solving: true, watches: Vec::new(), dynamic: Default::default() }
+        Gen { cx, b: Block::default(), homes: HashMap::new(), written: Vec::new(), scopes: vec![HashMap::new()], fixed: Default::default(), mask: None, depth: 0, method: None, building: false, consts: HashMap::new(), temps: Default::default(), implicit: Vec::new(), volumes: Vec::new(), conserves: Vec::new(), solving: true, watches: Vec::new(), dynamic: Default::default() }
     }
 
     fn reg(&mut self) -> Reg {
@@ -382,7 +385,7 @@ impl<'c, 'm> Gen<'c, 'm> {
     }
 
     fn lookup(&self, name: &str) -> Option<E> {
-        if let Some((_, v)) = self.fixed.iter().rev().find(|(n, _)| n == name) {
+        if let Some((_, v)) = self.fixed.borrow().iter().rev().find(|(n, _)| n == name) {
             return Some(E::Num(*v));
         }
         for s in self.scopes.iter().rev() {
@@ -833,9 +836,9 @@ impl<'c, 'm> Gen<'c, 'm> {
                     if (0.0..=4096.0).contains(&count) && !assigns(body, &var.name) {
                         let mut x = *a;
                         while x <= *b {
-                            self.fixed.push((var.name.clone(), x));
+                            self.fixed_push(&var.name, x);
                             let r = self.block(body);
-                            self.fixed.pop();
+                            self.fixed_pop();
                             r?;
                             x += st;
                         }
@@ -888,6 +891,7 @@ impl<'c, 'm> Gen<'c, 'm> {
             StmtKind::Solve(sv) if self.solving => solve(self, sv, s.span)?,
             StmtKind::Solve(sv) => return Err(self.cx.err(s.span, format!("SOLVE {} is not allowed in NET_RECEIVE", sv.name.name))),
             StmtKind::Reaction(rx) if self.method == Some(Method::Implicit) => self.reaction(rx)?,
+            StmtKind::LongitudinalDiffusion { .. } if self.method == Some(Method::Implicit) => {}
             StmtKind::Conserve { lhs, rhs } if self.method == Some(Method::Implicit) => {
                 let terms = lhs.iter().map(|t| Ok((self.var(&t.var)?, t.coeff))).collect::<CResult<Vec<_>>>()?;
                 let total = self.resolve(rhs)?;
@@ -908,9 +912,9 @@ impl<'c, 'm> Gen<'c, 'm> {
                         _ => return Err(self.cx.err(sp.span, format!("COMPARTMENT {}, …: {} is not an array", ix.name, sp.name))),
                     };
                     for k in 0..n {
-                        self.fixed.push((ix.name.clone(), k as f64));
+                        self.fixed_push(&ix.name, k as f64);
                         let vol = self.resolve(volume);
-                        self.fixed.pop();
+                        self.fixed_pop();
                         let Some(Name::Arr(base, _)) = self.cx.names.get(&sp.name) else { unreachable!() };
                         self.volumes.push((E::Loc(element(*base, k)), vol?));
                     }
@@ -1111,6 +1115,14 @@ impl<'c, 'm> Gen<'c, 'm> {
             ExprKind::Call(c) => c.args.iter().for_each(|a| self.collect_states(a, out)),
             _ => {}
         }
+    }
+
+    fn fixed_push(&self, name: &str, x: f64) {
+        self.fixed.borrow_mut().push((name.to_string(), x));
+    }
+
+    fn fixed_pop(&self) {
+        self.fixed.borrow_mut().pop();
     }
 
     fn is_state(&self, x: &E) -> bool {
@@ -1841,6 +1853,56 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
         }
         None => None,
     };
+    // LONGITUDINAL_DIFFUSION statements of the KINETIC blocks.
+    let mut diffusion = None;
+    {
+        let mut g = Gen::new(&cx);
+        let mut outs: Vec<(Loc, Reg, Reg)> = Vec::new();
+        for k in cx.kinetics.values() {
+            for st in &k.body.stmts {
+                let StmtKind::LongitudinalDiffusion { index, rate, species } = &st.kind else { continue };
+                for sp in species {
+                    let elements: Vec<(Loc, Option<usize>)> = match cx.names.get(&sp.name) {
+                        Some(&Name::Arr(base, n)) => (0..n).map(|e| (element(base, e), Some(e))).collect(),
+                        Some(&Name::Loc(l)) => vec![(l, None)],
+                        _ => return Err(cx.err(sp.span, format!("LONGITUDINAL_DIFFUSION {}: not a variable of the mechanism", sp.name))),
+                    };
+                    for (l, e) in elements {
+                        let at = |g: &Gen, ix: &Option<Ident>, ex: &Expr| -> CResult<E> {
+                            if let (Some(ix), Some(e)) = (ix, e) {
+                                g.fixed_push(&ix.name, e as f64);
+                            }
+                            let r = g.resolve(ex);
+                            if ix.is_some() && e.is_some() {
+                                g.fixed_pop();
+                            }
+                            r
+                        };
+                        let dc = at(&g, index, rate)?;
+                        // Its volume: the COMPARTMENT that names the species (1 if none).
+                        let mut vol = E::Num(1.0);
+                        for c in &k.body.stmts {
+                            if let StmtKind::Compartment { index: ci, volume, species: cs } = &c.kind {
+                                if cs.iter().any(|c| c.name == sp.name) {
+                                    vol = at(&g, ci, volume)?;
+                                }
+                            }
+                        }
+                        let (dr, vr) = (g.emit(&dc)?, g.emit(&vol)?);
+                        outs.push((l, dr, vr));
+                    }
+                }
+            }
+        }
+        if !outs.is_empty() {
+            let mut b = g.finish();
+            let keep: Vec<Reg> = outs.iter().flat_map(|o| [o.1, o.2]).collect();
+            let map = regalloc::allocate(&mut b, &keep);
+            let outs = outs.into_iter().map(|(l, d, v)| (l, map[d as usize], map[v as usize])).collect();
+            diffusion = Some((b, outs));
+        }
+    }
+
     let mut ftable_callables = Vec::new();
     // FUNCTION_TABLEs are callable from HOC like FUNCTIONs.
     for (k, name) in cx.ftables.iter().enumerate() {
@@ -1882,6 +1944,7 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
         callables.push((fname.clone(), b, r.map(|r| map[r as usize]), f.args.len()));
     }
     Ok(Compiled {
+        diffusion,
         ftables,
         ba,
         callables,

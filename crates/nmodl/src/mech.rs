@@ -627,6 +627,92 @@ impl Mechanism for NmodlMechanism {
         Ok(r)
     }
 
+    fn has_diffusion(&self) -> bool {
+        self.c.diffusion.is_some()
+    }
+
+    fn diffuse(&self, data: &mut MechData, nodes: &mut NodeView) {
+        let Some((block, outs)) = &self.c.diffusion else { return };
+        let n = data.order.len();
+        let ne = outs.len();
+        let mut buf = std::mem::take(&mut data.ldiff.buf);
+        if buf.len() < 2 * ne * n + 4 * n {
+            buf.resize(2 * ne * n + 4 * n, 0.0);
+        }
+        // Each species' rate and volume at every instance.
+        let mut work = std::mem::take(&mut data.work);
+        let order = std::mem::take(&mut data.order);
+        let env = Env::nodes(nodes, 0.0);
+        for (c, idx) in order.chunks(LANES).enumerate() {
+            self.run_chunk(block, &mut work, data, idx, &env, nodes.ions, &mut [], &mut NoEffects, c == 0);
+            for (e, &(_, dr, vr)) in outs.iter().enumerate() {
+                for l in 0..idx.len() {
+                    buf[e * n + c * LANES + l] = work[dr as usize * LANES + l];
+                    buf[(ne + e) * n + c * LANES + l] = work[vr as usize * LANES + l];
+                }
+            }
+        }
+        data.work = work;
+        // Backward Euler on the tree of instances, species by species (ldifus.cpp).
+        let dt = nodes.dt;
+        let (coef, solve) = buf.split_at_mut(2 * ne * n);
+        let (a, rest) = solve.split_at_mut(n);
+        let (b, rest) = rest.split_at_mut(n);
+        let (d, rhs) = rest.split_at_mut(n);
+        let ld = &data.ldiff;
+        for (e, &(loc, _, _)) in outs.iter().enumerate() {
+            let dc = &coef[e * n..(e + 1) * n];
+            let vol = &coef[(ne + e) * n..(ne + e + 1) * n];
+            for i in 0..n {
+                d[i] = 0.0;
+                let p = ld.parent[i];
+                if p != usize::MAX {
+                    let dcm = (dc[i] + dc[p]) / 2.0;
+                    a[i] = -ld.af[i] * dcm / vol[p];
+                    b[i] = -ld.bf[i] * dcm / vol[i];
+                }
+            }
+            for i in 0..n {
+                let x = match loc {
+                    Loc::Col(c) => data.cols[c][order[i] as usize],
+                    Loc::Ion(k, f) => nodes.ions[self.ion_types[k]].field(f)[data.node[order[i] as usize] as usize],
+                    _ => 0.0,
+                };
+                d[i] += 1.0 / dt;
+                rhs[i] = x / dt;
+                let p = ld.parent[i];
+                if p != usize::MAX {
+                    d[i] -= b[i];
+                    d[p] -= a[i];
+                }
+            }
+            for i in (1..n).rev() {
+                let p = ld.parent[i];
+                if p != usize::MAX {
+                    let f = a[i] / d[i];
+                    d[p] -= f * b[i];
+                    rhs[p] -= f * rhs[i];
+                }
+            }
+            for i in 0..n {
+                let p = ld.parent[i];
+                if p != usize::MAX {
+                    rhs[i] -= b[i] * rhs[p];
+                }
+                rhs[i] /= d[i];
+            }
+            for i in 0..n {
+                match loc {
+                    Loc::Col(c) => data.cols[c][order[i] as usize] = rhs[i],
+                    Loc::Ion(k, f) => nodes.ions[self.ion_types[k]].field_mut(f)[data.node[order[i] as usize] as usize] = rhs[i],
+                    _ => {}
+                }
+            }
+        }
+        data.order = order;
+        data.ldiff.buf = buf;
+    }
+
     fn has_ba(&self, when: Ba) -> bool {
         self.c.ba.iter().any(|(w, _)| *w == when)
     }
