@@ -104,6 +104,7 @@ struct Ctx<'m> {
     derivs: HashMap<String, &'m Solvable>,
     kinetics: HashMap<String, &'m Solvable>,
     linears: HashMap<String, &'m Solvable>,
+    nonlinears: HashMap<String, &'m Solvable>,
     /// STATE variables (the unknowns a LINEAR block can solve for).
     state_locs: Vec<Loc>,
     /// FUNCTION_TABLE names.
@@ -884,6 +885,10 @@ impl<'c, 'm> Gen<'c, 'm> {
                 }
             }
             StmtKind::Block(b) => self.block(b)?,
+            StmtKind::Solve(sv) if self.cx.nonlinears.contains_key(&sv.name.name) => {
+                let block = self.cx.nonlinears[&sv.name.name];
+                self.nonlinear_solve(block, s.span)?
+            }
             StmtKind::Solve(sv) if self.cx.linears.contains_key(&sv.name.name) => {
                 let block = self.cx.linears[&sv.name.name];
                 self.linear_solve(block, s.span)?
@@ -1093,6 +1098,76 @@ impl<'c, 'm> Gen<'c, 'm> {
         let k = self.b.linears.len() as u32;
         self.b.linears.push(crate::ir::LinearSpec { coef, unknowns: regs });
         self.b.ops.push(Op::Linear { mask: self.mask, k });
+        Ok(())
+    }
+
+    /// A NONLINEAR block: its `~ lhs = rhs` equations as residuals lhs - rhs
+    /// of a Newton system in the unknowns (SOLVEFOR names, else the STATEs
+    /// they name), solved in place; the body runs once more at the solution.
+    fn nonlinear_solve(&mut self, block: &Solvable, span: Span) -> CResult<()> {
+        let mut unknowns: Vec<E> = Vec::new();
+        if block.solvefor.is_empty() {
+            for st in &block.body.stmts {
+                if let StmtKind::Equation { lhs, rhs } = &st.kind {
+                    self.collect_states(lhs, &mut unknowns);
+                    self.collect_states(rhs, &mut unknowns);
+                }
+            }
+        } else {
+            for v in &block.solvefor {
+                unknowns.push(self.lookup(&v.name).ok_or_else(|| self.cx.err(v.span, format!("{} is not declared", v.name)))?);
+            }
+        }
+        let outer = std::mem::take(&mut self.b.ops);
+        let saved_mask = self.mask.take();
+        let mut resid = Vec::new();
+        self.scopes.push(HashMap::new());
+        for st in &block.body.stmts {
+            let r = match &st.kind {
+                StmtKind::Equation { lhs, rhs } => (|| {
+                    let e = E::bin(F2::Sub, self.resolve(lhs)?, self.resolve(rhs)?);
+                    let v = self.emit(&e)?;
+                    let rr = self.reg();
+                    self.b.ops.push(Op::Mov(rr, v));
+                    resid.push(rr);
+                    Ok(())
+                })(),
+                _ => self.stmt(st),
+            };
+            if r.is_err() {
+                self.scopes.pop();
+                self.b.ops = outer;
+                return r;
+            }
+        }
+        self.scopes.pop();
+        if resid.len() != unknowns.len() || resid.is_empty() {
+            self.b.ops = outer;
+            return Err(self.cx.err(span, format!("NONLINEAR {}: {} equations for {} unknowns", block.name.name, resid.len(), unknowns.len())));
+        }
+        let mut states = Vec::new();
+        for u in &unknowns {
+            let E::Loc(l) = u else {
+                self.b.ops = outer;
+                return Err(self.cx.err(span, "NONLINEAR unknowns must be variables of the mechanism"));
+            };
+            states.push(self.home(*l));
+            if !self.written.contains(l) {
+                self.written.push(*l);
+            }
+        }
+        let f_ops = std::mem::replace(&mut self.b.ops, outer);
+        let k = self.b.newtons.len() as u32;
+        self.b.newtons.push(crate::newton::NewtonSpec { ops: f_ops.clone(), states, resid });
+        self.b.ops.push(Op::Newton(k));
+        let base = self.b.ops.len() as u32;
+        for mut op in f_ops {
+            if let Op::Jump(t) | Op::JumpIfZero(_, t) | Op::JumpIfNone(_, t) = &mut op {
+                *t += base;
+            }
+            self.b.ops.push(op);
+        }
+        self.mask = saved_mask;
         Ok(())
     }
 
@@ -1407,6 +1482,7 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
     let mut derivs = HashMap::new();
     let mut kinetics = HashMap::new();
     let mut linears = HashMap::new();
+    let mut nonlinears = HashMap::new();
     let (mut initial, mut breakpoint, mut net_receive) = (None, None, None);
     for item in &m.items {
         match &item.kind {
@@ -1480,8 +1556,11 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
             ItemKind::Linear(s) => {
                 linears.insert(s.name.name.clone(), s);
             }
-            ItemKind::NonLinear(s) | ItemKind::Discrete(s) => {
-                return Err(err(item.span, format!("{}: NONLINEAR and DISCRETE blocks are not supported yet", s.name.name)));
+            ItemKind::NonLinear(s) => {
+                nonlinears.insert(s.name.name.clone(), s);
+            }
+            ItemKind::Discrete(s) => {
+                return Err(err(item.span, format!("{}: DISCRETE blocks are not supported yet", s.name.name)));
             }
             ItemKind::FunctionTable { name: n, args, .. } => {
                 if args.len() != 1 {
@@ -1720,6 +1799,7 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
         derivs,
         kinetics,
         linears,
+        nonlinears,
         state_locs,
         ftables: ftables.clone(),
         table_of: HashMap::new(),
