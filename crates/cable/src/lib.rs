@@ -8,6 +8,7 @@ pub mod ion;
 pub mod mechanism;
 pub mod mechs;
 pub mod model;
+pub mod random123;
 pub mod section;
 pub mod shape;
 pub mod tree;

@@ -59,9 +59,11 @@ impl Mechanism for Pas {
 }
 
 /// Spike generator: `number` events every `interval` from `start`; with
-/// `noise` > 0 the intervals are partly exponential, drawn from a stream per
-/// instance (`seed()`, `noiseFromRandom123()`; the numbers are not NEURON's).
-pub struct NetStim(Vec<VarSpec>, std::cell::RefCell<Vec<u64>>);
+/// `noise` > 0 the intervals are partly exponential, drawn as NEURON 9 draws
+/// them: a Random123 stream per instance, ids (1, 0, n) for the n-th NetStim
+/// made, restarted at finitialize (`seed(0)`); `seed(x)` and
+/// `noiseFromRandom123(id1, id2[, id3])` as NEURON's.
+pub struct NetStim(Vec<VarSpec>, std::cell::RefCell<Vec<Option<crate::random123::Stream>>>);
 impl NetStim {
     pub fn new() -> Self {
         NetStim(specs![
@@ -70,29 +72,19 @@ impl NetStim {
         ], std::cell::RefCell::new(Vec::new()))
     }
 
-    /// An exponential deviate of mean 1 from instance `i`'s stream (SplitMix64).
-    fn erand(&self, i: usize) -> f64 {
+    /// Instance i's stream (made on first use: each instance has its own).
+    fn with_stream<R>(&self, i: usize, f: impl FnOnce(&mut crate::random123::Stream) -> R) -> R {
         let mut s = self.1.borrow_mut();
         if s.len() <= i {
-            let n = s.len();
-            s.extend((n..=i).map(|k| 0x9E37_79B9_7F4A_7C15u64.wrapping_mul(k as u64 + 1)));
+            s.resize(i + 1, None);
         }
-        s[i] = s[i].wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = s[i];
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^= z >> 31;
-        // uniform in (0, 1]
-        let u = ((z >> 11) as f64 + 1.0) / (1u64 << 53) as f64;
-        -u.ln()
+        let st = s[i].get_or_insert_with(|| crate::random123::Stream::new(1, 0, i as u32 + 1));
+        f(st)
     }
 
-    fn set_stream(&self, i: usize, seed: u64) {
-        let mut s = self.1.borrow_mut();
-        if s.len() <= i {
-            s.resize(i + 1, 0);
-        }
-        s[i] = seed;
+    /// An exponential deviate of mean 1 from instance i's stream.
+    fn erand(&self, i: usize) -> f64 {
+        self.with_stream(i, |s| s.negexp())
     }
 }
 const INTERVAL: usize = 0;
@@ -143,6 +135,8 @@ impl Mechanism for NetStim {
         let order = d.order.clone();
         for i in order {
             let iu = i as usize;
+            // INITIAL's seed(0): the stream restarts.
+            self.with_stream(iu, |s| s.set_seq4(0.0));
             let c = &mut d.cols;
             c[ON][iu] = 0.0;
             c[ISPIKE][iu] = 0.0;
@@ -166,13 +160,16 @@ impl Mechanism for NetStim {
         match name {
             "seed" => {
                 let x = a.first().copied().unwrap_or(0.0);
-                self.set_stream(i, (x as i64 as u64) << 32);
+                self.with_stream(i, |s| s.set_seq4(x));
                 Some(1.0)
             }
             "noiseFromRandom123" => {
-                let id = |k: usize| a.get(k).copied().unwrap_or(0.0) as u32 as u64;
-                self.set_stream(i, (id(0) << 42) ^ (id(1) << 21) ^ id(2));
-                Some(0.0)
+                let id = |k: usize| a.get(k).copied().unwrap_or(0.0) as u32;
+                if a.len() >= 2 {
+                    self.with_stream(i, |s| s.set_ids(id(0), id(1), id(2)));
+                }
+                self.with_stream(i, |s| s.set_seq(0, 0));
+                Some(1.0)
             }
             _ => None,
         }
