@@ -58,6 +58,8 @@ pub enum Event {
     /// (the one whose event posted it; u32::MAX for none).
     SelfEvent { mech: u32, inst: u32, flag: f64, nc: u32 },
     NetCon { nc: u32 },
+    /// `CVode.event(t)`: ends a variable step at t; delivers nothing.
+    Stop,
 }
 
 #[derive(Debug)]
@@ -109,6 +111,20 @@ impl EventQueue {
                 continue;
             }
             return Some((i.t, i.seq, i.ev));
+        }
+        None
+    }
+
+    /// The time of the next event that is still due.
+    pub fn next_time(&mut self) -> Option<f64> {
+        while let Some(i) = self.heap.peek() {
+            if self.cancelled.contains(&i.seq) {
+                let seq = i.seq;
+                self.heap.pop();
+                self.cancelled.remove(&seq);
+                continue;
+            }
+            return Some(i.t);
         }
         None
     }

@@ -2,6 +2,8 @@
 //! mechanisms and events, with NEURON's numerics. It knows nothing of HOC:
 //! the interpreter drives it through [`Model`].
 
+pub mod bdf;
+pub mod cvode;
 pub mod events;
 pub mod geometry;
 pub mod ion;

@@ -273,6 +273,37 @@ pub trait Mechanism {
     fn state(&self, data: &mut MechData, nodes: &mut NodeView) {
         let _ = (data, nodes);
     }
+    /// Variable step: the number of states per instance it integrates.
+    fn ode_count(&self) -> usize {
+        0
+    }
+    /// Variable step: why this mechanism cannot run under it, if so.
+    fn ode_unsupported(&self) -> Option<String> {
+        None
+    }
+    /// Each state's tolerance scale (multiplies CVode.atol).
+    fn ode_atol(&self) -> Vec<f64> {
+        vec![1.0; self.ode_count()]
+    }
+    /// Copies the states into y, state-major: `y[k * n + p]` is state k of
+    /// the instance at position p of `data.order` (n instances).
+    fn ode_gather(&self, data: &MechData, ions: &[crate::ion::IonNodes], y: &mut [f64]) {
+        let _ = (data, ions, y);
+    }
+    /// Sets the states from y (the layout of `ode_gather`).
+    fn ode_scatter(&self, data: &mut MechData, ions: &mut [crate::ion::IonNodes], y: &[f64]) {
+        let _ = (data, ions, y);
+    }
+    /// The states' derivatives at the present v and states into ydot, and
+    /// each state's ∂f/∂x into jac (the layout of `ode_gather`).
+    fn ode_spec(&self, data: &mut MechData, nodes: &mut NodeView, ydot: &mut [f64], jac: &mut [f64]) {
+        let _ = (data, nodes, ydot, jac);
+    }
+    /// Variable step: the times at which the mechanism's input jumps
+    /// (NMODL `at_time(t)` in BREAKPOINT), evaluated at the present state.
+    fn discontinuities(&self, data: &mut MechData, nodes: &mut NodeView, out: &mut Vec<f64>) {
+        let _ = (data, nodes, out);
+    }
     /// FUNCTION_TABLEs, filled from HOC by `table_NAME_SUFFIX(...)`.
     fn function_tables(&self) -> Vec<String> {
         Vec::new()

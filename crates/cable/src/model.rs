@@ -10,7 +10,7 @@ use crate::section::{SecId, Section};
 use crate::tree::Tree;
 
 /// The node arrays as mechanisms see them during a step.
-fn view<'a>(t: &'a mut Tree, ions: &'a mut [IonNodes], out: &'a mut String, time: f64, dt: f64, celsius: f64, imem: bool) -> NodeView<'a> {
+pub(crate) fn view<'a>(t: &'a mut Tree, ions: &'a mut [IonNodes], out: &'a mut String, time: f64, dt: f64, celsius: f64, imem: bool) -> NodeView<'a> {
     NodeView { v: &t.v, area: &t.area, diam: &t.diam, rhs: &mut t.rhs, d: &mut t.d, sav_rhs: &mut t.sav_rhs, sav_d: &mut t.sav_d, t: time, dt, celsius, imem, ions, out }
 }
 
@@ -103,6 +103,11 @@ pub struct Model {
     scratch_spikes: Vec<f64>,
     scratch_weights: Vec<f64>,
     scratch_fired: Vec<(u32, f64)>,
+    /// The variable time step and its settings.
+    pub cvode: crate::cvode::VarStep,
+    /// An event was delivered to a mechanism of the cell since last cleared
+    /// (the variable step restarts after those).
+    pub(crate) delivered_to_cell: bool,
     /// The last self-event each instance posted and has not received yet:
     /// (mechanism, instance) → (event number, flag, NetCon) — what net_move moves.
     last_send: std::collections::HashMap<(u32, u32), (u64, f64, u32)>,
@@ -150,6 +155,8 @@ impl Model {
             scratch_spikes: Vec::new(),
             scratch_weights: Vec::new(),
             scratch_fired: Vec::new(),
+            cvode: Default::default(),
+            delivered_to_cell: false,
             last_send: std::collections::HashMap::new(),
         };
         for m in mechs {
@@ -940,6 +947,10 @@ impl Model {
             }
         }
         self.before_after(Ba::BeforeStep);
+        self.cvode.re_init();
+        if self.cvode.active {
+            self.cvode_init();
+        }
     }
 
     /// `fcurrent()`: currents and conductances for the present state, no step.
@@ -951,8 +962,28 @@ impl Model {
     /// Matrix set-up (treeset.cpp): currents onto rhs and conductances onto d
     /// in mechanism order, then capacitance, then the axial terms.
     fn setup_matrix(&mut self) {
-        self.before_after(Ba::BeforeBreakpoint);
+        self.membrane_currents();
         let cj = if self.secondorder != 0 { 2.0 / self.dt } else { 1.0 / self.dt };
+        let imem = self.fast_imem;
+        let t = &mut self.tree;
+        let n = t.len();
+        let cfac = 0.001 * cj;
+        let (d, cm) = (&mut t.d[..n], &t.cm[..n]);
+        for i in 0..n {
+            d[i] += cfac * cm[i];
+        }
+        if imem {
+            for i in 0..n {
+                t.sav_d[i] = t.d[i] - t.sav_d[i];
+            }
+        }
+        t.axial();
+    }
+
+    /// The membrane part of the matrix set-up: rhs and d zeroed, then every
+    /// mechanism's current and conductance (BEFORE BREAKPOINT blocks first).
+    pub(crate) fn membrane_currents(&mut self) {
+        self.before_after(Ba::BeforeBreakpoint);
         let imem = self.fast_imem;
         let t = &mut self.tree;
         t.rhs.fill(0.0);
@@ -979,17 +1010,6 @@ impl Model {
                 t.sav_rhs[i] -= t.rhs[i];
             }
         }
-        let cfac = 0.001 * cj;
-        let (d, cm) = (&mut t.d[..n], &t.cm[..n]);
-        for i in 0..n {
-            d[i] += cfac * cm[i];
-        }
-        if imem {
-            for i in 0..n {
-                t.sav_d[i] = t.d[i] - t.sav_d[i];
-            }
-        }
-        t.axial();
     }
 
     /// One fixed step (`fadvance()`) in NEURON's order; `record` samples the
@@ -998,6 +1018,10 @@ impl Model {
     pub fn fadvance(&mut self, play: &mut dyn FnMut(&mut Model), record: &mut dyn FnMut(&Model)) {
         self.ensure_lowered();
         self.check_tables();
+        if self.cvode.active {
+            self.cvode_advance(play, record);
+            return;
+        }
         self.check_thresholds();
         self.deliver_and_settle(self.t + 0.5 * self.dt);
         self.t += 0.5 * self.dt;
@@ -1054,7 +1078,7 @@ impl Model {
     }
 
     /// The mechanisms' BEFORE/AFTER blocks for one point, in mechanism order.
-    fn before_after(&mut self, when: Ba) {
+    pub(crate) fn before_after(&mut self, when: Ba) {
         for k in 0..self.run_order.len() {
             let m = self.run_order[k];
             if self.data[m].order.is_empty() || !self.mechs[m].has_ba(when) {
@@ -1077,7 +1101,7 @@ impl Model {
     }
 
     /// Rebuilds the mechanisms' TABLEs whose dependencies changed.
-    fn check_tables(&mut self) {
+    pub(crate) fn check_tables(&mut self) {
         for (m, d) in self.mechs.iter().zip(self.data.iter_mut()) {
             m.check_tables(d, self.celsius, self.dt);
         }
@@ -1183,12 +1207,12 @@ impl Model {
     }
 
     /// The voltage at a NetCon's source, if it is a voltage source that exists.
-    fn source_v(&self, k: usize) -> Option<f64> {
+    pub(crate) fn source_v(&self, k: usize) -> Option<f64> {
         let crate::events::Source::Voltage { sec, x } = self.netcons[k].as_ref()?.source else { return None };
         self.exists(sec).then(|| self.tree.v[self.node_at(sec, x) as usize])
     }
 
-    fn watch_check(&mut self) {
+    pub(crate) fn watch_check(&mut self) {
         self.watches(false);
     }
 
@@ -1219,7 +1243,7 @@ impl Model {
     }
 
     /// Delivers events up to `tmax`, then settles the WATCH conditions they activated.
-    fn deliver_and_settle(&mut self, tmax: f64) {
+    pub(crate) fn deliver_and_settle(&mut self, tmax: f64) {
         self.deliver_events(tmax);
         self.watches(true);
     }
@@ -1282,6 +1306,7 @@ impl Model {
                     self.receive(mech as usize, inst, &mut w, flag, tt, u32::MAX);
                     self.scratch_weights = w;
                 }
+                Event::Stop => {}
                 Event::NetCon { nc } => {
                     let Some(Some(n)) = self.netcons.get_mut(nc as usize) else { continue };
                     let Target::Point { mech, inst } = n.target else { continue };
@@ -1309,6 +1334,7 @@ impl Model {
         let mut evs = std::mem::take(&mut self.scratch_events);
         let mut spikes = std::mem::take(&mut self.scratch_spikes);
         let node = self.data[mech].node[inst as usize];
+        self.delivered_to_cell |= self.mechs[mech].kind() != MechKind::Artificial;
         let v = if self.mechs[mech].kind() == MechKind::Artificial { f64::NAN } else { self.tree.v.get(node as usize).copied().unwrap_or(f64::NAN) };
         let moved = {
             let mut ctx = EventCtx { t: tt, self_events: &mut evs, spikes: &mut spikes, out: &mut self.out, moved: None, v };

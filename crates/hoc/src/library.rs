@@ -15,7 +15,7 @@ pub fn is_library(name: &str) -> bool {
 pub fn library_defining(name: &str) -> Option<&'static str> {
     match name {
         "String" | "case" | "object_index" | "lambda_f" => Some("stdlib.hoc"),
-        "run" | "init" | "stdinit" | "continuerun" | "steprun" | "step" | "setdt" => Some("stdrun.hoc"),
+        "run" | "init" | "stdinit" | "continuerun" | "steprun" | "step" | "setdt" | "cvode_active" => Some("stdrun.hoc"),
         _ => None,
     }
 }
@@ -63,8 +63,17 @@ proc stdinit() {
 }
 proc advance() { fadvance() }
 proc step() { local i
-  for i = 1, nstep_steprun advance()
+  if (using_cvode_) {
+    advance()
+  } else for i = 1, nstep_steprun advance()
   Plot()
+}
+func cvode_active() {
+  if (numarg() == 1) {
+    cvode.active($1)
+    using_cvode_ = cvode.active()
+  }
+  return cvode.active()
 }
 proc steprun() {
   step()
@@ -74,7 +83,12 @@ proc continuerun() { local tend, t0
   realtime = 0
   stoprun = 0
   t0 = startsw()
-  tend = $1 - dt/2
+  if (using_cvode_) {
+    cvode.event($1)
+    tend = $1
+  } else {
+    tend = $1 - dt/2
+  }
   while (t < tend && stoprun == 0) {
     step()
   }

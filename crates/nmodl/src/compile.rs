@@ -46,6 +46,29 @@ pub struct Compiled {
     pub nweights: usize,
     pub pointers: Vec<String>,
     pub tables: Vec<TableSpec>,
+    /// The states as the variable step integrates them (None: no states).
+    pub ode: Option<OdeBlock>,
+    /// Why the variable step cannot integrate this mechanism's SOLVEs.
+    pub ode_unsupported: Option<String>,
+}
+
+/// A block computing, per instance, each state's derivative and the
+/// diagonal of its Jacobian (NEURON's ode_spec and ode_matsol).
+#[derive(Clone, Debug)]
+pub struct OdeBlock {
+    pub block: Block,
+    pub states: Vec<OdeState>,
+}
+
+#[derive(Clone, Debug)]
+pub struct OdeState {
+    pub loc: Loc,
+    pub deriv: Reg,
+    pub jac: Reg,
+    /// COMPARTMENT volume: derivative and Jacobian are divided by it.
+    pub volume: Option<Reg>,
+    /// The STATE's tolerance scale (`<1e-4>` in its declaration; 1 if none).
+    pub atol: f64,
 }
 
 type CResult<T> = Result<T, ParseError>;
@@ -339,11 +362,15 @@ struct Gen<'c, 'm> {
     /// Arrays this block indexes with run-time values (first elements);
     /// noted while names resolve.
     dynamic: std::cell::RefCell<Vec<Loc>>,
+    /// Generating the variable step's derivatives: `x' = f` and reactions
+    /// also accumulate ∂f/∂x of each state into `jac`.
+    spec: bool,
+    jac: Vec<(E, Reg)>,
 }
 
 impl<'c, 'm> Gen<'c, 'm> {
     fn new(cx: &'c Ctx<'m>) -> Self {
-        Gen { cx, b: Block::default(), homes: HashMap::new(), written: Vec::new(), scopes: vec![HashMap::new()], fixed: Default::default(), mask: None, depth: 0, method: None, building: false, consts: HashMap::new(), temps: Default::default(), implicit: Vec::new(), volumes: Vec::new(), conserves: Vec::new(), solving: true, watches: Vec::new(), dynamic: Default::default() }
+        Gen { cx, b: Block::default(), homes: HashMap::new(), written: Vec::new(), scopes: vec![HashMap::new()], fixed: Default::default(), mask: None, depth: 0, method: None, building: false, consts: HashMap::new(), temps: Default::default(), implicit: Vec::new(), volumes: Vec::new(), conserves: Vec::new(), solving: true, watches: Vec::new(), dynamic: Default::default(), spec: false, jac: Vec::new() }
     }
 
     fn reg(&mut self) -> Reg {
@@ -759,6 +786,14 @@ impl<'c, 'm> Gen<'c, 'm> {
                 self.assign(&target, r, lhs.span)?;
             }
             StmtKind::Call(c) => match c.name.name.as_str() {
+                "at_time" => {
+                    if c.args.len() != 1 {
+                        return Err(self.cx.err(c.span, "at_time takes 1 argument (the time)"));
+                    }
+                    let e = self.resolve(&c.args[0])?;
+                    let t = self.emit(&e)?;
+                    self.b.ops.push(Op::AtTime { mask: self.mask, t });
+                }
                 "net_send" => {
                     if c.args.len() != 2 {
                         return Err(self.cx.err(c.span, "net_send takes 2 arguments (delay, flag)"));
@@ -994,6 +1029,12 @@ impl<'c, 'm> Gen<'c, 'm> {
             return Err(self.cx.err(span, "a derivative can only be assigned in a DERIVATIVE block that is SOLVEd"));
         };
         if method == Method::Implicit {
+            if self.spec {
+                // A form nerve cannot differentiate leaves the Newton matrix
+                // without this state's own term (the corrector still converges).
+                let df = deriv(&f, x).unwrap_or(E::Num(0.0));
+                self.add_jac(x, &df)?;
+            }
             let d = self.deriv_reg(x);
             let r = self.emit(&f)?;
             self.assign_reg(d, r);
@@ -1214,6 +1255,23 @@ impl<'c, 'm> Gen<'c, 'm> {
         d
     }
 
+    /// Adds `df` to the Jacobian diagonal of state x (variable step).
+    fn add_jac(&mut self, x: &E, df: &E) -> CResult<()> {
+        let j = match self.jac.iter().find(|(s, _)| s == x) {
+            Some(&(_, j)) => j,
+            None => {
+                let j = self.zeroed();
+                self.jac.push((x.clone(), j));
+                j
+            }
+        };
+        let r = self.emit(df)?;
+        let t = self.tmp();
+        self.b.ops.push(Op::F2(F2::Add, t, j, r));
+        self.assign_reg(j, t);
+        Ok(())
+    }
+
     /// A KINETIC reaction: its flux moves between the species' derivatives.
     fn reaction(&mut self, rx: &Reaction) -> CResult<()> {
         let species = |g: &Self, terms: &[ReactTerm]| -> CResult<Vec<(E, i64)>> { terms.iter().map(|t| Ok((g.var(&t.var)?, t.coeff))).collect() };
@@ -1230,7 +1288,7 @@ impl<'c, 'm> Gen<'c, 'm> {
             p.unwrap_or(E::Num(1.0))
         };
         let lhs = species(self, &rx.lhs)?;
-        let (fwd, bwd, rhs) = match &rx.kind {
+        let (fwd, bwd, rhs): (E, Option<E>, Vec<(E, i64)>) = match &rx.kind {
             ReactionKind::Reversible { rhs, kf, kb } => {
                 let rhs = species(self, rhs)?;
                 (E::bin(F2::Mul, self.resolve(kf)?, product(&lhs)), Some(E::bin(F2::Mul, self.resolve(kb)?, product(&rhs))), rhs)
@@ -1248,6 +1306,22 @@ impl<'c, 'm> Gen<'c, 'm> {
         let scope = self.scopes.last_mut().unwrap();
         scope.insert("f_flux".into(), fr);
         scope.insert("b_flux".into(), br);
+        if self.spec {
+            for (terms, minus) in [(&lhs, true), (&rhs, false)] {
+                for (x, c) in terms.iter() {
+                    if !self.is_state(x) {
+                        continue;
+                    }
+                    let dflux = match &bwd {
+                        Some(b) => sub(deriv(&fwd, x).unwrap_or(E::Num(0.0)), deriv(b, x).unwrap_or(E::Num(0.0))),
+                        None => deriv(&fwd, x).unwrap_or(E::Num(0.0)),
+                    };
+                    let scaled = mul(E::Num(*c as f64), dflux);
+                    let term = if minus { neg(scaled) } else { scaled };
+                    self.add_jac(x, &term)?;
+                }
+            }
+        }
         let flux = E::bin(F2::Sub, E::Local(fr), E::Local(br));
         let f = self.emit(&flux)?;
         for (terms, sign) in [(&lhs, F2::Sub), (&rhs, F2::Add)] {
@@ -1784,6 +1858,19 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
         names.insert("usetable".into(), Name::Loc(Loc::Global(globals.len() - 1)));
         Some(globals.len() - 1)
     };
+    let mut state_tol: HashMap<Loc, f64> = HashMap::new();
+    for d in &states {
+        let tol = d.abstol.as_ref().map_or(1.0, |n| n.value);
+        match names.get(&d.name.name) {
+            Some(&Name::Loc(l)) => {
+                state_tol.insert(l, tol);
+            }
+            Some(&Name::Arr(base, n)) => (0..n).for_each(|k| {
+                state_tol.insert(element(base, k), tol);
+            }),
+            _ => {}
+        }
+    }
     let state_locs: Vec<Loc> = states
         .iter()
         .flat_map(|d| match names.get(&d.name.name) {
@@ -1838,6 +1925,7 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
 
     // BREAKPOINT: SOLVEs make the state block; the rest is the current.
     let (mut current, mut state) = (None, None);
+    let (mut ode, mut ode_unsupported) = (None, None);
     if let Some(bp) = breakpoint {
         let mut sg = Gen::new(&cx);
         let mut cg = Gen::new(&cx);
@@ -1871,6 +1959,10 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
             let mut sb = sg.finish();
             regalloc::allocate(&mut sb, &[]);
             state = Some(sb);
+            match ode_block(&cx, bp, &state_tol)? {
+                Ok(b) => ode = b,
+                Err(why) => ode_unsupported = Some(why),
+            }
         }
     }
     if !cx.currents.is_empty() || !cx.other_currents.is_empty() {
@@ -2043,7 +2135,74 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
         nweights,
         pointers,
         tables: cx.tables,
+        ode,
+        ode_unsupported,
     })
+}
+
+/// The variable step's view of BREAKPOINT's SOLVEs: every DERIVATIVE and
+/// KINETIC block evaluated for its derivatives (whatever the fixed step's
+/// METHOD), with each state's own Jacobian term. Err(why) when a SOLVE has
+/// no derivatives to give (a PROCEDURE, a LINEAR block).
+fn ode_block(cx: &Ctx, bp: &Block_, tol: &HashMap<Loc, f64>) -> CResult<Result<Option<OdeBlock>, String>> {
+    let mut g = Gen::new(cx);
+    g.spec = true;
+    for s in &bp.stmts {
+        let StmtKind::Solve(sv) = &s.kind else { continue };
+        let name = &sv.name.name;
+        let body = if let Some(d) = cx.derivs.get(name) {
+            &d.body
+        } else if let Some(k) = cx.kinetics.get(name) {
+            for st in &k.body.stmts {
+                if let StmtKind::Reaction(rx) = &st.kind {
+                    let terms = rx.lhs.iter().chain(match &rx.kind {
+                        ReactionKind::Reversible { rhs, .. } => rhs.as_slice(),
+                        _ => &[],
+                    });
+                    for t in terms {
+                        let x = g.var(&t.var)?;
+                        if g.is_state(&x) {
+                            g.deriv_reg(&x);
+                        }
+                    }
+                }
+            }
+            &k.body
+        } else {
+            return Ok(Err(format!("SOLVE {name} is not a DERIVATIVE or KINETIC block, so the variable step cannot integrate it")));
+        };
+        g.method = Some(Method::Implicit);
+        let r = g.block(body);
+        g.method = None;
+        r?;
+    }
+    if g.implicit.is_empty() {
+        return Ok(Ok(None));
+    }
+    let mut states = Vec::new();
+    for (x, d) in g.implicit.clone() {
+        let E::Loc(loc) = x else { continue };
+        let jac = match g.jac.iter().find(|(s, _)| *s == x) {
+            Some(&(_, j)) => j,
+            None => g.konst(0.0),
+        };
+        let volume = match g.volumes.iter().find(|(s, _)| *s == x).map(|v| v.1.clone()) {
+            Some(v) => Some(g.emit(&v)?),
+            None => None,
+        };
+        // An ion concentration keeps the ion's tolerance (NEURON drops `<tol>` there).
+        let atol = if matches!(loc, Loc::Ion(..)) { 1.0 } else { tol.get(&loc).copied().unwrap_or(1.0) };
+        states.push(OdeState { loc, deriv: d, jac, volume, atol });
+    }
+    let mut block = g.finish();
+    let keep: Vec<Reg> = states.iter().flat_map(|s| [s.deriv, s.jac].into_iter().chain(s.volume)).collect();
+    let map = regalloc::allocate(&mut block, &keep);
+    for s in states.iter_mut() {
+        s.deriv = map[s.deriv as usize];
+        s.jac = map[s.jac as usize];
+        s.volume = s.volume.map(|v| map[v as usize]);
+    }
+    Ok(Ok(Some(OdeBlock { block, states })))
 }
 
 fn sum(g: &mut Gen, acc: Option<Reg>, r: Reg) -> Reg {

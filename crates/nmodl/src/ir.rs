@@ -105,6 +105,8 @@ pub enum Op {
     Jump(u32),
     /// net_send(delay, flag) in the lanes of the mask.
     NetSend { mask: Option<Reg>, delay: Reg, flag: Reg },
+    /// `at_time(t)`: t is a discontinuity of the input (the variable step stops there).
+    AtTime { mask: Option<Reg>, t: Reg },
     /// net_event(t) in the lanes of the mask.
     NetEvent { mask: Option<Reg>, t: Reg },
     /// The implicit system `Block::newtons[k]`, solved in place.
@@ -265,6 +267,10 @@ pub trait Effects {
     /// net_move(t): the instance's pending self-event is to happen at t.
     fn net_move(&mut self, lane: usize, t: f64) {
         let _ = (lane, t);
+    }
+    /// `at_time(t)` was reached.
+    fn at_time(&mut self, t: f64) {
+        let _ = t;
     }
     /// WATCH condition k activated in a lane.
     fn watch(&mut self, lane: usize, k: usize, flag: f64) {
@@ -541,6 +547,13 @@ fn rare_op(op: &Op, r: &mut [f64], n: usize, cx: &Ctx, mem: &mut Mem, fx: &mut d
                 }
             }
         }
+        Op::AtTime { mask, t } => {
+            for l in 0..n {
+                if mask.is_none_or(|m| r[m as usize * LANES + l] != 0.0) {
+                    fx.at_time(r[t as usize * LANES + l]);
+                }
+            }
+        }
         Op::Newton(k) => {
             if !crate::newton::newton(&cx.newtons[k as usize], r, n, cx, mem) {
                 mem.failure = Some("the implicit (Newton) solve did not converge");
@@ -655,6 +668,7 @@ impl fmt::Display for Block {
                 Op::Jump(t) => format!("goto {t}"),
                 Op::NetSend { mask, delay, flag } => format!("net_send(r{delay}, r{flag}) mask {mask:?}"),
                 Op::NetEvent { mask, t } => format!("net_event(r{t}) mask {mask:?}"),
+                Op::AtTime { mask, t } => format!("at_time(r{t}) mask {mask:?}"),
                 Op::Newton(k) => format!("newton {k}"),
                 Op::WatchOn { mask, k, flag } => format!("watch {k} flag r{flag} mask {mask:?}"),
                 Op::NetMove { mask, t } => format!("net_move(r{t}) mask {mask:?}"),

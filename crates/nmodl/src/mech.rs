@@ -6,7 +6,7 @@ use cable::ion::{IonNodes, IonUse};
 use cable::mechanism::{apply, Ba, EventCtx, MechData, MechKind, Mechanism, NodeView, PtrSrc, VarSpec};
 
 use crate::compile::Compiled;
-use crate::ir::{exec, Block, Ctx, Effects, LaneText, Loc, Mem, Reg, LANES};
+use crate::ir::{exec, Block, Ctx, Effects, LaneText, Loc, Mem, Op, Reg, LANES};
 
 pub struct NmodlMechanism {
     pub c: Compiled,
@@ -143,6 +143,16 @@ struct NoEffects;
 impl Effects for NoEffects {
     fn net_send(&mut self, _: usize, _: f64, _: f64) {}
     fn net_event(&mut self, _: usize, _: f64) {}
+}
+
+/// Times `at_time` announces.
+struct AtTimes<'a>(&'a mut Vec<f64>);
+impl Effects for AtTimes<'_> {
+    fn net_send(&mut self, _: usize, _: f64, _: f64) {}
+    fn net_event(&mut self, _: usize, _: f64) {}
+    fn at_time(&mut self, t: f64) {
+        self.0.push(t);
+    }
 }
 
 /// Events asked for by INITIAL, per lane, and its printed text.
@@ -625,6 +635,92 @@ impl Mechanism for NmodlMechanism {
         let r = result.map_or(1.0, |r| work[r as usize * LANES]);
         data.work = work;
         Ok(r)
+    }
+
+    fn discontinuities(&self, data: &mut MechData, nodes: &mut NodeView, out: &mut Vec<f64>) {
+        let Some((block, _, _)) = &self.c.current else { return };
+        if !block.ops.iter().any(|op| matches!(op, Op::AtTime { .. })) {
+            return;
+        }
+        let mut work = std::mem::take(&mut data.work);
+        let order = std::mem::take(&mut data.order);
+        let env = Env::nodes(nodes, 0.0);
+        let mut fx = AtTimes(out);
+        for (c, idx) in order.chunks(LANES).enumerate() {
+            self.run_chunk(block, &mut work, data, idx, &env, nodes.ions, &mut [], &mut fx, c == 0);
+        }
+        data.order = order;
+        data.work = work;
+    }
+
+    fn ode_count(&self) -> usize {
+        self.c.ode.as_ref().map_or(0, |o| o.states.len())
+    }
+
+    fn ode_unsupported(&self) -> Option<String> {
+        self.c.ode_unsupported.as_ref().map(|why| format!("{}: {why}", self.c.name))
+    }
+
+    fn ode_atol(&self) -> Vec<f64> {
+        self.c.ode.as_ref().map_or(Vec::new(), |o| o.states.iter().map(|s| s.atol).collect())
+    }
+
+    fn ode_gather(&self, data: &MechData, ions: &[IonNodes], y: &mut [f64]) {
+        let Some(o) = &self.c.ode else { return };
+        let n = data.order.len();
+        for (k, s) in o.states.iter().enumerate() {
+            let y = &mut y[k * n..(k + 1) * n];
+            match s.loc {
+                Loc::Col(c) => data.order.iter().zip(y).for_each(|(&i, y)| *y = data.cols[c][i as usize]),
+                Loc::Ion(j, f) => {
+                    let a = ions[self.ion_types[j]].field(f);
+                    data.order.iter().zip(y).for_each(|(&i, y)| *y = a[data.node[i as usize] as usize]);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn ode_scatter(&self, data: &mut MechData, ions: &mut [IonNodes], y: &[f64]) {
+        let Some(o) = &self.c.ode else { return };
+        let n = data.order.len();
+        for (k, s) in o.states.iter().enumerate() {
+            let y = &y[k * n..(k + 1) * n];
+            match s.loc {
+                Loc::Col(c) => data.order.iter().zip(y).for_each(|(&i, y)| data.cols[c][i as usize] = *y),
+                Loc::Ion(j, f) => {
+                    let a = ions[self.ion_types[j]].field_mut(f);
+                    data.order.iter().zip(y).for_each(|(&i, y)| a[data.node[i as usize] as usize] = *y);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn ode_spec(&self, data: &mut MechData, nodes: &mut NodeView, ydot: &mut [f64], jac: &mut [f64]) {
+        let Some(o) = &self.c.ode else { return };
+        let n = data.order.len();
+        let mut work = std::mem::take(&mut data.work);
+        let order = std::mem::take(&mut data.order);
+        let env = Env::nodes(nodes, 0.0);
+        for (c, idx) in order.chunks(LANES).enumerate() {
+            self.run_chunk(&o.block, &mut work, data, idx, &env, nodes.ions, &mut [], &mut NoEffects, c == 0);
+            for (k, s) in o.states.iter().enumerate() {
+                let base = k * n + c * LANES;
+                for l in 0..idx.len() {
+                    let (mut d, mut j) = (work[s.deriv as usize * LANES + l], work[s.jac as usize * LANES + l]);
+                    if let Some(v) = s.volume {
+                        let v = work[v as usize * LANES + l];
+                        d /= v;
+                        j /= v;
+                    }
+                    ydot[base + l] = d;
+                    jac[base + l] = j;
+                }
+            }
+        }
+        data.order = order;
+        data.work = work;
     }
 
     fn has_diffusion(&self) -> bool {

@@ -17,7 +17,7 @@ fn uses_defs(op: &Op) -> (Vec<Reg>, Vec<Reg>) {
         Op::JumpIfZero(c, _) | Op::JumpIfNone(c, _) => (vec![c], vec![]),
         Op::Jump(_) => (vec![], vec![]),
         Op::NetSend { mask, delay, flag } => (mask.into_iter().chain([delay, flag]).collect(), vec![]),
-        Op::NetEvent { mask, t } => (mask.into_iter().chain([t]).collect(), vec![]),
+        Op::NetEvent { mask, t } | Op::AtTime { mask, t } => (mask.into_iter().chain([t]).collect(), vec![]),
         Op::Newton(_) => (vec![], vec![]),
         Op::Printf { mask, args, n, .. } => (mask.into_iter().chain(args..args + n).collect(), vec![]),
         Op::WatchOn { mask, flag, .. } => (mask.into_iter().chain([flag]).collect(), vec![]),
@@ -65,7 +65,7 @@ fn rename(op: &mut Op, f: &impl Fn(Reg) -> Reg) {
             *delay = f(*delay);
             *flag = f(*flag);
         }
-        Op::NetEvent { mask, t } => {
+        Op::NetEvent { mask, t } | Op::AtTime { mask, t } => {
             *mask = mask.map(f);
             *t = f(*t);
         }

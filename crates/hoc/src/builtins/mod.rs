@@ -83,6 +83,18 @@ pub fn call_method(it: &mut Interp, o: &ObjRef, name: &str, k: &[f64], args: Opt
         crate::object::ClassKind::Native(nc) => *nc,
         _ => unreachable!("template objects are handled by the interpreter"),
     };
+    // Methods that return an object take `[i]` as their one argument
+    // (`list.o[i]`, `vec.c[0]`), as NEURON's parser allows.
+    let bracket_arg;
+    let (k, args) = if args.is_none() && !k.is_empty() && object_valued(nc, name) {
+        if k.len() > 1 {
+            return Err(hoc_err!("'{name}' is a function not a {}-dim array", k.len()));
+        }
+        bracket_arg = [Value::Num(k[0])];
+        (&[][..], Some(&bracket_arg[..]))
+    } else {
+        (k, args)
+    };
     let r = match nc {
         NativeClass::Vector if matches!(name, "record" | "play" | "play_remove") => {
             crate::engine::funcs::vector_record(it, o, name, args.unwrap_or(&[])).map(Some)
@@ -107,6 +119,15 @@ pub fn call_method(it: &mut Interp, o: &ObjRef, name: &str, k: &[f64], args: Opt
             let class = it.classes[o.class as usize].name.clone();
             Err(it.not_public(name, &class))
         }
+    }
+}
+
+/// Whether a built-in method returns an object.
+fn object_valued(nc: NativeClass, name: &str) -> bool {
+    match nc {
+        NativeClass::List => matches!(name, "o" | "object"),
+        NativeClass::Vector => matches!(name, "c" | "cl" | "at" | "ind"),
+        _ => false,
     }
 }
 

@@ -258,34 +258,7 @@ pub fn method(it: &mut Interp, o: &ObjRef, nc: NativeClass, name: &str, k: &[f64
         (NativeClass::NetCon, _) => return netcon_method(it, o, name, a),
         (NativeClass::SectionRef, _) => return super::funcs::secref_method(it, o, name, a),
         (NativeClass::SectionList, _) => return super::funcs::seclist_method(it, o, name, a),
-        (NativeClass::CVode, _) => {
-            let v = match name {
-                "active" => {
-                    let on = opt_num(it, a, 0)?;
-                    if on.is_some_and(|x| x != 0.0) {
-                        return Err(hoc_err!("CVode.active(1): the variable time step is not available; use the fixed step"));
-                    }
-                    0.0
-                }
-                "use_fast_imem" => {
-                    let before = it.eng.model.fast_imem as i32 as f64;
-                    if let Some(x) = opt_num(it, a, 0)? {
-                        it.eng.model.fast_imem = x != 0.0;
-                    }
-                    if a.is_empty() {
-                        before
-                    } else {
-                        0.0
-                    }
-                }
-                "cache_efficient" | "atol" | "rtol" | "maxstep" | "minstep" | "condition_order" | "use_local_dt" | "simgraph_remove" | "re_init" => 0.0,
-                // Without a statement an event only ends a CVODE step there.
-                "event" if a.len() < 2 => 0.0,
-                "event" => return Err(hoc_err!("CVode.event(t, statement) is not available; run to t, then execute the statement")),
-                _ => return Ok(None),
-            };
-            Value::Num(v)
-        }
+        (NativeClass::CVode, _) => return super::funcs::cvode_method(it, name, a),
         _ => return Ok(None),
     };
     Ok(Some(v))

@@ -445,14 +445,19 @@ fn frecord_init(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
 fn record_init(it: &mut Interp) {
     let e = &mut it.eng;
     for r in e.records.iter_mut() {
-        if let ObjData::Vector(v) = &mut *r.vec.data.borrow_mut() {
-            v.data.clear();
+        for v in std::iter::once(&r.vec).chain(&r.tvec) {
+            if let ObjData::Vector(v) = &mut *v.data.borrow_mut() {
+                v.data.clear();
+            }
         }
         r.next = e.model.t;
         r.next_index = 0;
     }
     let model = &e.model;
-    sample(&mut e.records, model, false, model.t);
+    // Under the variable step the first fadvance takes the sample at t = 0.
+    if !model.cvode.active {
+        sample(&mut e.records, model, false, model.t);
+    }
     sample(&mut e.records, model, true, model.t);
 }
 
@@ -460,6 +465,7 @@ fn record_init(it: &mut Interp) {
 /// own sample times that fall due by `until` (NEURON delivers them as events
 /// at the start of the next step, so the state is the one at `m.t`).
 fn sample(records: &mut [Recording], m: &Model, discrete: bool, until: f64) {
+    let mut t_taken: Vec<*const ()> = Vec::new();
     for r in records.iter_mut() {
         let due = match (&r.times, r.every, discrete) {
             (Some(times), _, true) => times.get(r.next_index).is_some_and(|&t| t <= until),
@@ -473,6 +479,15 @@ fn sample(records: &mut [Recording], m: &Model, discrete: bool, until: f64) {
         if let Some(x) = m.read_var(&r.var) {
             if let ObjData::Vector(v) = &mut *r.vec.data.borrow_mut() {
                 v.data.push(x);
+            }
+        }
+        if let Some(tv) = &r.tvec {
+            let key = std::rc::Rc::as_ptr(tv) as *const ();
+            if !t_taken.contains(&key) {
+                t_taken.push(key);
+                if let ObjData::Vector(v) = &mut *tv.data.borrow_mut() {
+                    v.data.push(m.t);
+                }
             }
         }
         r.next_index += 1;
@@ -575,7 +590,7 @@ pub fn vector_record(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HR
         _ => (None, None),
     };
     it.eng.records.retain(|r| !std::rc::Rc::ptr_eq(&r.vec, o));
-    it.eng.records.push(Recording { var, vec: o.clone(), every, next: 0.0, times, next_index: 0 });
+    it.eng.records.push(Recording { var, vec: o.clone(), every, next: 0.0, times, next_index: 0, tvec: None });
     Ok(Value::Obj(Some(o.clone())))
 }
 
@@ -855,4 +870,170 @@ pub fn seclist_method(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> H
     };
     let _ = (object, value_str);
     Ok(Some(v))
+}
+
+// ---------------------------------------------------------------- CVode
+
+/// Methods of the CVode object.
+pub fn cvode_method(it: &mut Interp, name: &str, a: &[Value]) -> HResult<Option<Value>> {
+    use crate::builtins::vector::with_vec;
+    let set = |it: &Interp, a: &[Value], f: &mut f64| -> HResult<f64> {
+        if let Some(x) = opt_num(it, a, 0)? {
+            *f = x;
+        }
+        Ok(*f)
+    };
+    let v = match name {
+        "active" => {
+            let x = opt_num(it, a, 0)?;
+            let m = &mut it.eng.model;
+            if let Some(x) = x {
+                let on = x != 0.0;
+                if on != m.cvode.active {
+                    m.cvode.active = on;
+                    m.cvode.re_init();
+                }
+            }
+            it.eng.model.cvode.active as i32 as f64
+        }
+        "atol" => {
+            let mut x = it.eng.model.cvode.atol;
+            let r = set(it, a, &mut x)?;
+            it.eng.model.cvode.atol = x;
+            r
+        }
+        "rtol" => {
+            let mut x = it.eng.model.cvode.rtol;
+            let r = set(it, a, &mut x)?;
+            it.eng.model.cvode.rtol = x;
+            r
+        }
+        "maxstep" => {
+            let mut x = it.eng.model.cvode.maxstep;
+            let r = set(it, a, &mut x)?;
+            it.eng.model.cvode.maxstep = x;
+            r
+        }
+        "minstep" => {
+            let mut x = it.eng.model.cvode.minstep;
+            let r = set(it, a, &mut x)?;
+            it.eng.model.cvode.minstep = x;
+            r
+        }
+        "condition_order" => {
+            if let Some(x) = opt_num(it, a, 0)? {
+                it.eng.model.cvode.interpolate_thresholds = x >= 2.0;
+            }
+            if it.eng.model.cvode.interpolate_thresholds {
+                2.0
+            } else {
+                1.0
+            }
+        }
+        "re_init" => {
+            it.sync_to_model();
+            it.eng.model.cvode.re_init();
+            0.0
+        }
+        "use_fast_imem" => {
+            let before = it.eng.model.fast_imem as i32 as f64;
+            if let Some(x) = opt_num(it, a, 0)? {
+                it.eng.model.fast_imem = x != 0.0;
+            }
+            if a.is_empty() {
+                before
+            } else {
+                0.0
+            }
+        }
+        "cache_efficient" | "use_local_dt" | "simgraph_remove" => 0.0,
+        "event" if a.len() < 2 => {
+            let t = num(it, a, 0)?;
+            it.eng.model.queue.push(t, cable::events::Event::Stop);
+            0.0
+        }
+        "event" => return Err(hoc_err!("CVode.event(t, statement) is not available; run to t, then execute the statement")),
+        "record" => {
+            let var = match a.first() {
+                Some(Value::Ptr(Place::Engine(v))) => *v,
+                Some(Value::Ptr(Place::Global(i, _))) if it.globals.syms[*i as usize].name.as_ref() == "t" => Var::T,
+                Some(v) => return Err(hoc_err!("CVode.record: can't record a {}", v.type_name())),
+                None => return Err(hoc_err!("CVode.record: needs a pointer")),
+            };
+            let (Some(y), Some(tv)) = (object(a, 1)?, object(a, 2)?) else {
+                return Err(hoc_err!("CVode.record(&var, yvec, tvec): needs two Vectors"));
+            };
+            it.eng.records.retain(|r| !std::rc::Rc::ptr_eq(&r.vec, &y));
+            it.eng.records.push(Recording { var, vec: y, every: None, next: 0.0, times: None, next_index: 0, tvec: Some(tv) });
+            0.0
+        }
+        "record_remove" => {
+            match object(a, 0)? {
+                Some(y) => it.eng.records.retain(|r| !std::rc::Rc::ptr_eq(&r.vec, &y)),
+                None => it.eng.records.retain(|r| r.tvec.is_none()),
+            }
+            0.0
+        }
+        "statistics" => {
+            let m = &it.eng.model;
+            let s = &m.cvode.stats;
+            let text = format!(
+                "\nCvode instance {} equations\n   {} steps, {} function evaluations, {} Newton solves\n   {} error test failures, {} convergence failures\n",
+                m.cvode.neq(),
+                s.steps,
+                s.rhs_evals,
+                s.solves,
+                s.error_test_failures,
+                s.convergence_failures
+            );
+            it.write_out(&text)?;
+            0.0
+        }
+        "solve" => {
+            let tout = opt_num(it, a, 0)?;
+            match tout {
+                None => {
+                    fadvance(it, &[])?;
+                }
+                Some(tout) => {
+                    it.eng.model.queue.push(tout, cable::events::Event::Stop);
+                    while it.eng.model.t < tout {
+                        fadvance(it, &[])?;
+                    }
+                }
+            }
+            0.0
+        }
+        "states" | "dstates" => {
+            let Some(vec) = object(a, 0)? else { return Err(hoc_err!("CVode.{name}: needs a Vector")) };
+            it.sync_to_model();
+            let m = &mut it.eng.model;
+            let mut y = m.cvode_states();
+            if name == "dstates" {
+                let t = m.t;
+                y = m.cvode_f(t, &y);
+            }
+            with_vec(&vec, |v| v.data = y)?;
+            0.0
+        }
+        "f" => {
+            let t = num(it, a, 0)?;
+            let (Some(yv), Some(ypv)) = (object(a, 1)?, object(a, 2)?) else {
+                return Err(hoc_err!("CVode.f(t, yvec, ypvec): needs two Vectors"));
+            };
+            it.sync_to_model();
+            let y = with_vec(&yv, |v| v.data.clone())?;
+            let m = &mut it.eng.model;
+            let n = m.cvode_states().len();
+            if y.len() != n {
+                return Err(hoc_err!("CVode.f: yvec has {} values, the system {}", y.len(), n));
+            }
+            let yp = m.cvode_f(t, &y);
+            with_vec(&ypv, |v| v.data = yp)?;
+            it.sync_from_model();
+            0.0
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some(Value::Num(v)))
 }

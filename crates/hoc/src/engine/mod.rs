@@ -80,6 +80,9 @@ pub struct Recording {
     /// Sample times given as a Vector (`record(&x, tvec)`).
     pub times: Option<Vec<f64>>,
     pub next_index: usize,
+    /// `cvode.record(&x, yvec, tvec)`: t goes to tvec with each sample
+    /// (once per sample however many recordings share it).
+    pub tvec: Option<ObjRef>,
 }
 
 /// The engine and HOC's state around it.

@@ -1,0 +1,416 @@
+//! The variable time step (`CVode.active(1)`). The membrane potentials of
+//! the nodes with membrane and every mechanism's states form one ODE system,
+//! integrated by [`Bdf`]. Its Newton matrix is NEURON's: the tree matrix
+//! with 1e-3·cm/γ added on the diagonal for the voltages, and 1 − γ·∂f/∂x
+//! for each state on its own. Nodes without membrane (section ends, root
+//! nodes) follow their neighbours algebraically. Events, `CVode.event(t)`
+//! and input discontinuities (`at_time`) end a step exactly at their time;
+//! the integrator restarts there.
+
+use crate::bdf::{Bdf, OdeSystem, Stats};
+use crate::events::Target;
+use crate::mechanism::Ba;
+use crate::model::{view, Model};
+
+/// Settings and state of the variable step.
+pub struct VarStep {
+    pub active: bool,
+    pub atol: f64,
+    pub rtol: f64,
+    /// Largest step (0: none).
+    pub maxstep: f64,
+    pub minstep: f64,
+    bdf: Option<Bdf>,
+    lay: Layout,
+    /// Each state's ∂f/∂x at the last evaluation.
+    jac: Vec<f64>,
+    /// The tree matrix's diagonal (conductances and axial terms) at the last evaluation.
+    dsave: Vec<f64>,
+    /// Start afresh before the next step (after finitialize, events, discontinuities).
+    restart: bool,
+    /// Discontinuity times the mechanisms announced (`at_time`), ascending.
+    stops: Vec<f64>,
+    /// The at_time discontinuity the last step stopped short of.
+    at_stop: Option<f64>,
+    /// `condition_order(2)`: threshold crossings interpolated within the step.
+    pub interpolate_thresholds: bool,
+    /// Each NetCon's source voltage at the start of the step (NaN: none).
+    vprev: Vec<f64>,
+    tprev: f64,
+    y: Vec<f64>,
+    /// Counters of the integrations since finitialize.
+    pub stats: Stats,
+}
+
+impl Default for VarStep {
+    fn default() -> Self {
+        VarStep {
+            active: false,
+            atol: 1e-3,
+            rtol: 0.0,
+            maxstep: 0.0,
+            minstep: 0.0,
+            bdf: None,
+            lay: Layout::default(),
+            jac: Vec::new(),
+            dsave: Vec::new(),
+            restart: true,
+            stops: Vec::new(),
+            at_stop: None,
+            interpolate_thresholds: false,
+            vprev: Vec::new(),
+            tprev: 0.0,
+            y: Vec::new(),
+            stats: Stats::default(),
+        }
+    }
+}
+
+impl VarStep {
+    /// Makes the next step start the integration afresh from the model's state.
+    pub fn re_init(&mut self) {
+        self.restart = true;
+    }
+
+    /// The number of equations (after the first step).
+    pub fn neq(&self) -> usize {
+        self.lay.n
+    }
+}
+
+/// How far short of an at_time discontinuity a step stops (NEURON's margin).
+fn at_margin(te: f64) -> f64 {
+    2.0 * f64::EPSILON * te.abs().max(1.0) * 50.0
+}
+
+/// Where the ODE system's unknowns live in the model.
+#[derive(Default)]
+struct Layout {
+    /// Nodes whose voltage is y[k], in node order.
+    cap: Vec<u32>,
+    /// Nodes without membrane and their neighbours with the coupling conductance.
+    nocap: Vec<u32>,
+    nb_start: Vec<usize>,
+    nb: Vec<(u32, f64)>,
+    /// (mechanism, offset in y, number of values) of each mechanism with states.
+    mechs: Vec<(usize, usize, usize)>,
+    n: usize,
+}
+
+/// The model as the integrator sees it.
+struct System<'a> {
+    m: &'a mut Model,
+    lay: &'a Layout,
+    jac: &'a mut [f64],
+    dsave: &'a mut [f64],
+}
+
+impl System<'_> {
+    fn scatter(&mut self, y: &[f64]) {
+        let m = &mut *self.m;
+        for (k, &nd) in self.lay.cap.iter().enumerate() {
+            m.tree.v[nd as usize] = y[k];
+        }
+        for &(mi, off, len) in &self.lay.mechs {
+            m.mechs[mi].ode_scatter(&mut m.data[mi], &mut m.ions, &y[off..off + len]);
+        }
+        // Current balance at nodes without membrane.
+        for (k, &nd) in self.lay.nocap.iter().enumerate() {
+            let (mut gv, mut g) = (0.0, 0.0);
+            for &(j, gj) in &self.lay.nb[self.lay.nb_start[k]..self.lay.nb_start[k + 1]] {
+                gv += gj * m.tree.v[j as usize];
+                g += gj;
+            }
+            if g > 0.0 {
+                m.tree.v[nd as usize] = gv / g;
+            }
+        }
+    }
+}
+
+impl OdeSystem for System<'_> {
+    fn rhs(&mut self, t: f64, y: &[f64], ydot: &mut [f64]) {
+        self.m.t = t;
+        self.scatter(y);
+        let m = &mut *self.m;
+        m.membrane_currents();
+        m.tree.axial();
+        let tr = &m.tree;
+        for (k, &nd) in self.lay.cap.iter().enumerate() {
+            let nd = nd as usize;
+            ydot[k] = tr.rhs[nd] / (1e-3 * tr.cm[nd]);
+        }
+        self.dsave.copy_from_slice(&tr.d);
+        for &(mi, off, len) in &self.lay.mechs {
+            let mut nodes = view(&mut m.tree, &mut m.ions, &mut m.out, m.t, m.dt, m.celsius, m.fast_imem);
+            m.mechs[mi].ode_spec(&mut m.data[mi], &mut nodes, &mut ydot[off..off + len], &mut self.jac[off..off + len]);
+        }
+    }
+
+    fn solve(&mut self, gamma: f64, b: &mut [f64]) {
+        let tr = &mut self.m.tree;
+        tr.d.copy_from_slice(self.dsave);
+        tr.rhs.iter_mut().for_each(|x| *x = 0.0);
+        for (k, &nd) in self.lay.cap.iter().enumerate() {
+            let nd = nd as usize;
+            let c = 1e-3 * tr.cm[nd] / gamma;
+            tr.d[nd] += c;
+            tr.rhs[nd] = b[k] * c;
+        }
+        tr.solve();
+        for (k, &nd) in self.lay.cap.iter().enumerate() {
+            b[k] = tr.rhs[nd as usize];
+        }
+        let ncap = self.lay.cap.len();
+        for (x, j) in b[ncap..].iter_mut().zip(&self.jac[ncap..]) {
+            *x /= 1.0 - gamma * j;
+        }
+    }
+}
+
+impl Model {
+    /// Lays out the ODE system and starts the integrator at the present state.
+    fn cvode_start(&mut self, tout: f64) -> Result<(), String> {
+        for (m, d) in self.mechs.iter().zip(&self.data) {
+            if d.order.is_empty() {
+                continue;
+            }
+            if let Some(why) = m.ode_unsupported() {
+                return Err(why);
+            }
+        }
+        let mut cv = std::mem::take(&mut self.cvode);
+        let tr = &self.tree;
+        let n = tr.len();
+        let mut lay = Layout::default();
+        let mut nbs: Vec<Vec<(u32, f64)>> = vec![Vec::new(); n];
+        for i in tr.nroot..n {
+            let p = tr.parent[i] as usize;
+            if !tr.has_cap[i] {
+                nbs[i].push((p as u32, -tr.b[i]));
+            }
+            if !tr.has_cap[p] {
+                nbs[p].push((i as u32, -tr.a[i]));
+            }
+        }
+        lay.nb_start.push(0);
+        for i in 0..n {
+            if tr.has_cap[i] {
+                lay.cap.push(i as u32);
+            } else {
+                lay.nocap.push(i as u32);
+                lay.nb.extend_from_slice(&nbs[i]);
+                lay.nb_start.push(lay.nb.len());
+            }
+        }
+        let mut atol: Vec<f64> = vec![cv.atol; lay.cap.len()];
+        let mut off = lay.cap.len();
+        for &m in &self.run_order {
+            let count = self.mechs[m].ode_count();
+            let ni = self.data[m].order.len();
+            if count == 0 || ni == 0 {
+                continue;
+            }
+            lay.mechs.push((m, off, count * ni));
+            for s in self.mechs[m].ode_atol() {
+                atol.extend(std::iter::repeat(cv.atol * s).take(ni));
+            }
+            off += count * ni;
+        }
+        lay.n = off;
+        cv.y.resize(off, 0.0);
+        for (k, &nd) in lay.cap.iter().enumerate() {
+            cv.y[k] = self.tree.v[nd as usize];
+        }
+        for &(mi, o, len) in &lay.mechs {
+            self.mechs[mi].ode_gather(&self.data[mi], &self.ions, &mut cv.y[o..o + len]);
+        }
+        cv.jac.resize(off, 0.0);
+        cv.dsave.resize(n, 0.0);
+        let mut bdf = match cv.bdf.take() {
+            Some(b) if b.len() == off => b,
+            _ => Bdf::new(off),
+        };
+        bdf.atol = atol;
+        bdf.rtol = cv.rtol;
+        bdf.hmax_inv = if cv.maxstep > 0.0 { 1.0 / cv.maxstep } else { 0.0 };
+        bdf.hmin = cv.minstep;
+        let y = std::mem::take(&mut cv.y);
+        {
+            let mut sys = System { m: self, lay: &lay, jac: &mut cv.jac, dsave: &mut cv.dsave };
+            let t0 = sys.m.t;
+            bdf.init(&mut sys, t0, &y, tout);
+        }
+        cv.y = y;
+        cv.lay = lay;
+        cv.bdf = Some(bdf);
+        cv.restart = false;
+        self.cvode = cv;
+        Ok(())
+    }
+
+    /// The discontinuity times the mechanisms announce at the present state.
+    fn cvode_stops(&mut self) {
+        let mut stops = std::mem::take(&mut self.cvode.stops);
+        stops.clear();
+        for k in 0..self.run_order.len() {
+            let m = self.run_order[k];
+            if self.data[m].order.is_empty() {
+                continue;
+            }
+            let mut nodes = view(&mut self.tree, &mut self.ions, &mut self.out, self.t, self.dt, self.celsius, self.fast_imem);
+            self.mechs[m].discontinuities(&mut self.data[m], &mut nodes, &mut stops);
+        }
+        stops.sort_by(|a, b| a.total_cmp(b));
+        stops.dedup();
+        self.cvode.stops = stops;
+    }
+
+    /// Starts the integrator after finitialize (or `CVode.re_init()`); a
+    /// mechanism the variable step cannot integrate is an error.
+    pub(crate) fn cvode_init(&mut self) {
+        self.cvode_stops();
+        let tout = self.cvode.stops.iter().copied().find(|&s| s > self.t).unwrap_or(self.t + 1e5);
+        if let Err(e) = self.cvode_start(tout) {
+            self.error.get_or_insert(e);
+        }
+    }
+
+    /// One `fadvance()` under `CVode.active(1)`, in NEURON's manner: the
+    /// previous step's end is recorded first; then either the events due now
+    /// are delivered and the integrator restarts (a fadvance of its own when
+    /// they changed the cell or a discontinuity was reached), or one
+    /// integrator step is taken, ending early at the next event or at_time.
+    pub(crate) fn cvode_advance(&mut self, play: &mut dyn FnMut(&mut Model), record: &mut dyn FnMut(&Model)) {
+        if self.error.is_some() {
+            return;
+        }
+        record(self);
+        if self.cvode.restart || self.cvode.bdf.is_none() {
+            self.cvode_init();
+            if self.error.is_some() {
+                return;
+            }
+        } else {
+            let mut reinit = false;
+            if self.queue.next_time().is_some_and(|te| te <= self.t) {
+                self.delivered_to_cell = false;
+                self.deliver_and_settle(self.t);
+                reinit = self.delivered_to_cell;
+            }
+            if let Some(te) = self.cvode.at_stop.take() {
+                // Past the discontinuity by half the margin it was approached with.
+                self.t = te + 0.5 * at_margin(te);
+                reinit = true;
+            }
+            if reinit {
+                self.cvode_init();
+                return;
+            }
+        }
+        let next_event = self.queue.next_time().unwrap_or(f64::INFINITY);
+        let next_at = self.cvode.stops.iter().copied().find(|&s| s - at_margin(s) > self.t);
+        let at_stop = next_at.map_or(f64::INFINITY, |s| s - at_margin(s));
+        let stop = next_event.min(at_stop);
+        let mut cv = std::mem::take(&mut self.cvode);
+        cv.vprev.clear();
+        for k in 0..self.netcons.len() {
+            cv.vprev.push(self.source_v(k).unwrap_or(f64::NAN));
+        }
+        cv.tprev = self.t;
+        let mut bdf = cv.bdf.take().expect("started");
+        let r = {
+            let mut sys = System { m: self, lay: &cv.lay, jac: &mut cv.jac, dsave: &mut cv.dsave };
+            bdf.step(&mut sys, stop)
+        };
+        self.t = bdf.t();
+        cv.stats = bdf.stats.clone();
+        cv.bdf = Some(bdf);
+        if self.t >= at_stop {
+            cv.at_stop = next_at;
+        }
+        self.cvode = cv;
+        if let Err(e) = r {
+            self.error = Some(format!("CVode: {e}"));
+            return;
+        }
+        if self.fast_imem {
+            let t = &mut self.tree;
+            for i in 0..t.len() {
+                t.imem[i] = (t.rhs[i] + t.sav_rhs[i]) * t.area[i] * 0.01;
+            }
+        }
+        play(self);
+        // Mechanisms without states that check the membrane after each step (APCount).
+        for k in 0..self.run_order.len() {
+            let m = self.run_order[k];
+            if self.data[m].order.is_empty() || self.mechs[m].ode_count() > 0 {
+                continue;
+            }
+            let mut nodes = view(&mut self.tree, &mut self.ions, &mut self.out, self.t, self.dt, self.celsius, self.fast_imem);
+            self.mechs[m].state(&mut self.data[m], &mut nodes);
+        }
+        self.before_after(Ba::AfterSolve);
+        self.before_after(Ba::BeforeStep);
+        self.cvode_thresholds();
+        self.watch_check();
+    }
+
+    /// The present values of the variable step's unknowns (`CVode.states`).
+    pub fn cvode_states(&mut self) -> Vec<f64> {
+        self.ensure_lowered();
+        if self.cvode.bdf.is_none() || self.cvode.restart {
+            self.cvode_init();
+        }
+        let lay = &self.cvode.lay;
+        let mut y = vec![0.0; lay.n];
+        for (k, &nd) in lay.cap.iter().enumerate() {
+            y[k] = self.tree.v[nd as usize];
+        }
+        for &(mi, o, len) in &lay.mechs {
+            self.mechs[mi].ode_gather(&self.data[mi], &self.ions, &mut y[o..o + len]);
+        }
+        y
+    }
+
+    /// f(t, y) of the variable step's system (`CVode.f`, `CVode.dstates`);
+    /// the model is left at (t, y).
+    pub fn cvode_f(&mut self, t: f64, y: &[f64]) -> Vec<f64> {
+        let mut cv = std::mem::take(&mut self.cvode);
+        let mut ydot = vec![0.0; cv.lay.n];
+        if y.len() == cv.lay.n {
+            let mut sys = System { m: self, lay: &cv.lay, jac: &mut cv.jac, dsave: &mut cv.dsave };
+            sys.rhs(t, y, &mut ydot);
+        }
+        self.cvode = cv;
+        ydot
+    }
+
+    /// Voltage sources that crossed their threshold during the step: the
+    /// crossing time by linear interpolation over the step.
+    fn cvode_thresholds(&mut self) {
+        let (t0, t1) = (self.cvode.tprev, self.t);
+        for k in 0..self.netcons.len() {
+            let Some(v1) = self.source_v(k) else { continue };
+            let v0 = self.cvode.vprev.get(k).copied().unwrap_or(f64::NAN);
+            let nc = self.netcons[k].as_mut().unwrap();
+            if v1 - nc.threshold > 0.0 {
+                if !nc.above {
+                    nc.above = true;
+                    // condition_order(1): the step end; (2): linear interpolation.
+                    let interp = self.cvode.interpolate_thresholds && v0.is_finite() && v1 > v0 && v0 < nc.threshold;
+                    let ts = if interp { t0 + (t1 - t0) * (nc.threshold - v0) / (v1 - v0) } else { t1 };
+                    if nc.recording {
+                        self.spikes.push((ts, k as u32));
+                    }
+                    if nc.active && !matches!(nc.target, Target::None) {
+                        let at = (ts + nc.delay).max(t1);
+                        self.queue.push(at, crate::events::Event::NetCon { nc: k as u32 });
+                    }
+                }
+            } else {
+                nc.above = false;
+            }
+        }
+    }
+}
