@@ -217,9 +217,9 @@ impl Bdf {
     /// CVODE's estimate of a first step: about sqrt(2/‖y''‖) within bounds set
     /// by the distance to `tout` and the size of f relative to y.
     fn initial_step(&mut self, sys: &mut dyn OdeSystem, t0: f64, f0: &[f64], tout: f64) -> f64 {
-        let tdist = (tout - t0).abs().max(1e-3);
         let tround = f64::EPSILON * t0.abs().max(tout.abs());
-        let hlb = 100.0 * tround.max(1e-12);
+        let tdist = (tout - t0).abs().max(2.0 * tround).max(f64::MIN_POSITIVE);
+        let hlb = 100.0 * tround;
         let mut hub_inv: f64 = 0.0;
         for i in 0..self.n {
             let bound = 0.1 * self.zn[0][i].abs() + self.atol[i];
@@ -232,14 +232,14 @@ impl Bdf {
         if self.hmax_inv > 0.0 {
             hub = hub.min(1.0 / self.hmax_inv);
         }
-        if hub < hlb {
-            return hlb.max(self.hmin);
-        }
         let mut hg = (hlb * hub).sqrt();
+        if hub < hlb {
+            return hg.max(self.hmin);
+        }
         let mut hnew = hg;
         let mut ytmp = std::mem::take(&mut self.y);
         let mut f1 = std::mem::take(&mut self.tempv);
-        for count in 0..4 {
+        for count in 1..=4 {
             for i in 0..self.n {
                 ytmp[i] = self.zn[0][i] + hg * f0[i];
             }
@@ -250,11 +250,14 @@ impl Bdf {
             }
             let ydd = self.wrms(&f1);
             hnew = if ydd * hub * hub > 2.0 { (2.0 / ydd).sqrt() } else { (hg * hub).sqrt() };
+            if count == 4 {
+                break;
+            }
             let hrat = hnew / hg;
             if hrat > 0.5 && hrat < 2.0 {
                 break;
             }
-            if count >= 1 && hrat > 2.0 {
+            if count > 1 && hrat > 2.0 {
                 hnew = hg;
                 break;
             }

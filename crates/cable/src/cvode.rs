@@ -38,6 +38,9 @@ pub struct VarStep {
     vprev: Vec<f64>,
     tprev: f64,
     y: Vec<f64>,
+    ydot: Vec<f64>,
+    /// The model was set back within the last step (the integrator restarts).
+    retreated: bool,
     /// Counters of the integrations since finitialize.
     pub stats: Stats,
 }
@@ -61,6 +64,8 @@ impl Default for VarStep {
             vprev: Vec::new(),
             tprev: 0.0,
             y: Vec::new(),
+            ydot: Vec::new(),
+            retreated: false,
             stats: Stats::default(),
         }
     }
@@ -114,15 +119,22 @@ impl System<'_> {
         for &(mi, off, len) in &self.lay.mechs {
             m.mechs[mi].ode_scatter(&mut m.data[mi], &mut m.ions, &y[off..off + len]);
         }
-        // Current balance at nodes without membrane.
+    }
+
+    /// Current balance at the nodes without membrane, after the membrane
+    /// currents: v = (g·v_old + I + Σ g_j v_j) / (g + Σ g_j), with g and I
+    /// what point processes there contribute (NEURON's nocap_v).
+    fn nocap_v(&mut self) {
+        let tr = &mut self.m.tree;
         for (k, &nd) in self.lay.nocap.iter().enumerate() {
-            let (mut gv, mut g) = (0.0, 0.0);
+            let nd = nd as usize;
+            let (mut num, mut den) = (tr.d[nd] * tr.v[nd] + tr.rhs[nd], tr.d[nd]);
             for &(j, gj) in &self.lay.nb[self.lay.nb_start[k]..self.lay.nb_start[k + 1]] {
-                gv += gj * m.tree.v[j as usize];
-                g += gj;
+                num += gj * tr.v[j as usize];
+                den += gj;
             }
-            if g > 0.0 {
-                m.tree.v[nd as usize] = gv / g;
+            if den > 0.0 {
+                tr.v[nd] = num / den;
             }
         }
     }
@@ -134,6 +146,8 @@ impl OdeSystem for System<'_> {
         self.scatter(y);
         let m = &mut *self.m;
         m.membrane_currents();
+        self.nocap_v();
+        let m = &mut *self.m;
         m.tree.axial();
         let tr = &m.tree;
         for (k, &nd) in self.lay.cap.iter().enumerate() {
@@ -292,7 +306,7 @@ impl Model {
                 return;
             }
         } else {
-            let mut reinit = false;
+            let mut reinit = std::mem::take(&mut self.cvode.retreated);
             if self.queue.next_time().is_some_and(|te| te <= self.t) {
                 self.delivered_to_cell = false;
                 self.deliver_and_settle(self.t);
@@ -308,10 +322,9 @@ impl Model {
                 return;
             }
         }
-        let next_event = self.queue.next_time().unwrap_or(f64::INFINITY);
         let next_at = self.cvode.stops.iter().copied().find(|&s| s - at_margin(s) > self.t);
         let at_stop = next_at.map_or(f64::INFINITY, |s| s - at_margin(s));
-        let stop = next_event.min(at_stop);
+        let stop = at_stop;
         let mut cv = std::mem::take(&mut self.cvode);
         cv.vprev.clear();
         for k in 0..self.netcons.len() {
@@ -324,6 +337,7 @@ impl Model {
             bdf.step(&mut sys, stop)
         };
         self.t = bdf.t();
+        self.dt = bdf.last_h();
         cv.stats = bdf.stats.clone();
         cv.bdf = Some(bdf);
         if self.t >= at_stop {
@@ -354,6 +368,47 @@ impl Model {
         self.before_after(Ba::BeforeStep);
         self.cvode_thresholds();
         self.watch_check();
+        // Events the step passed: those for artificial cells are delivered as
+        // it stands; the first for the cell (or a CVode.event) takes the
+        // state back to its time, where the next fadvance delivers it.
+        while let Some((te, seq, ev)) = self.queue.peek() {
+            if te > self.t {
+                break;
+            }
+            if !self.event_is_artificial(&ev) {
+                self.cvode_retreat(te);
+                break;
+            }
+            self.queue.pop();
+            let tsav = self.t;
+            self.deliver(te, seq, ev);
+            self.t = tsav;
+        }
+    }
+
+    /// Sets the model to the integrator's interpolated solution at te.
+    fn cvode_retreat(&mut self, te: f64) {
+        if te >= self.t {
+            return;
+        }
+        let mut cv = std::mem::take(&mut self.cvode);
+        if let Some(bdf) = &cv.bdf {
+            bdf.interpolate(te, &mut cv.y);
+            let mut ydot = std::mem::take(&mut cv.ydot);
+            ydot.resize(cv.lay.n, 0.0);
+            let mut sys = System { m: self, lay: &cv.lay, jac: &mut cv.jac, dsave: &mut cv.dsave };
+            sys.rhs(te, &cv.y, &mut ydot);
+            cv.ydot = ydot;
+            cv.retreated = true;
+        }
+        self.cvode = cv;
+        self.t = te;
+        if self.fast_imem {
+            let t = &mut self.tree;
+            for i in 0..t.len() {
+                t.imem[i] = (t.rhs[i] + t.sav_rhs[i]) * t.area[i] * 0.01;
+            }
+        }
     }
 
     /// The present values of the variable step's unknowns (`CVode.states`).

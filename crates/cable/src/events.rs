@@ -115,6 +115,18 @@ impl EventQueue {
         None
     }
 
+    /// The next event that is still due.
+    pub fn peek(&mut self) -> Option<(f64, u64, Event)> {
+        self.next_time()?;
+        self.heap.peek().map(|i| (i.t, i.seq, i.ev))
+    }
+
+    /// Removes the next event (after `peek`).
+    pub fn pop(&mut self) -> Option<(f64, u64, Event)> {
+        self.next_time()?;
+        self.heap.pop().map(|i| (i.t, i.seq, i.ev))
+    }
+
     /// The time of the next event that is still due.
     pub fn next_time(&mut self) -> Option<f64> {
         while let Some(i) = self.heap.peek() {

@@ -1286,43 +1286,62 @@ impl Model {
     pub fn deliver_events(&mut self, tmax: f64) {
         let tsav = self.t;
         while let Some((tt, seq, ev)) = self.queue.pop_until(tmax) {
-            match ev {
-                Event::SelfEvent { mech, inst, flag, nc } => {
-                    if self.last_send.get(&(mech, inst)).is_some_and(|l| l.0 == seq) {
-                        self.last_send.remove(&(mech, inst));
-                    }
-                    // The posting NetCon's weights, as NEURON passes them (they may change).
-                    if let Some(Some(n)) = self.netcons.get_mut(nc as usize) {
-                        let mut w = std::mem::take(&mut n.weight);
-                        self.receive(mech as usize, inst, &mut w, flag, tt, nc);
-                        if let Some(Some(n)) = self.netcons.get_mut(nc as usize) {
-                            n.weight = w;
-                        }
-                        continue;
-                    }
-                    let mut w = std::mem::take(&mut self.scratch_weights);
-                    w.clear();
-                    w.resize(self.mechs[mech as usize].weights().max(1), 0.0);
-                    self.receive(mech as usize, inst, &mut w, flag, tt, u32::MAX);
-                    self.scratch_weights = w;
+            self.deliver(tt, seq, ev);
+        }
+        self.t = tsav;
+    }
+
+    /// Whether an event only concerns artificial cells (or nothing at all):
+    /// the variable step delivers those without stopping.
+    pub(crate) fn event_is_artificial(&self, ev: &Event) -> bool {
+        let mech = match *ev {
+            Event::SelfEvent { mech, .. } => mech as usize,
+            Event::NetCon { nc } => match self.netcons.get(nc as usize) {
+                Some(Some(NetCon { target: Target::Point { mech, .. }, .. })) => *mech as usize,
+                _ => return true,
+            },
+            Event::Stop => return false,
+        };
+        self.mechs[mech].kind() == MechKind::Artificial
+    }
+
+    /// Delivers one event taken from the queue.
+    pub(crate) fn deliver(&mut self, tt: f64, seq: u64, ev: Event) {
+        match ev {
+            Event::SelfEvent { mech, inst, flag, nc } => {
+                if self.last_send.get(&(mech, inst)).is_some_and(|l| l.0 == seq) {
+                    self.last_send.remove(&(mech, inst));
                 }
-                Event::Stop => {}
-                Event::NetCon { nc } => {
-                    let Some(Some(n)) = self.netcons.get_mut(nc as usize) else { continue };
-                    let Target::Point { mech, inst } = n.target else { continue };
-                    if !n.active {
-                        continue;
-                    }
-                    // NET_RECEIVE may change the weights: lend them, then put them back.
+                // The posting NetCon's weights, as NEURON passes them (they may change).
+                if let Some(Some(n)) = self.netcons.get_mut(nc as usize) {
                     let mut w = std::mem::take(&mut n.weight);
-                    self.receive(mech as usize, inst, &mut w, 0.0, tt, nc);
+                    self.receive(mech as usize, inst, &mut w, flag, tt, nc);
                     if let Some(Some(n)) = self.netcons.get_mut(nc as usize) {
                         n.weight = w;
                     }
+                    return;
+                }
+                let mut w = std::mem::take(&mut self.scratch_weights);
+                w.clear();
+                w.resize(self.mechs[mech as usize].weights().max(1), 0.0);
+                self.receive(mech as usize, inst, &mut w, flag, tt, u32::MAX);
+                self.scratch_weights = w;
+            }
+            Event::Stop => {}
+            Event::NetCon { nc } => {
+                let Some(Some(n)) = self.netcons.get_mut(nc as usize) else { return };
+                let Target::Point { mech, inst } = n.target else { return };
+                if !n.active {
+                    return;
+                }
+                // NET_RECEIVE may change the weights: lend them, then put them back.
+                let mut w = std::mem::take(&mut n.weight);
+                self.receive(mech as usize, inst, &mut w, 0.0, tt, nc);
+                if let Some(Some(n)) = self.netcons.get_mut(nc as usize) {
+                    n.weight = w;
                 }
             }
         }
-        self.t = tsav;
     }
 
     fn receive(&mut self, mech: usize, inst: u32, w: &mut [f64], flag: f64, tt: f64, nc: u32) {

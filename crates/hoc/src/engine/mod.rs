@@ -384,5 +384,10 @@ impl Interp {
     pub fn sync_from_model(&mut self) {
         let t = self.eng.model.t;
         self.set_global_num("t", t);
+        // Under the variable step dt is the last step's size, as in NEURON.
+        if self.eng.model.cvode.active {
+            let dt = self.eng.model.dt;
+            self.set_global_num("dt", dt);
+        }
     }
 }
