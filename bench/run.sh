@@ -77,6 +77,16 @@ if [ -d "$case" ] && [ -d "$hay" ] && command -v "$NRNIVMODL" > /dev/null; then
     a=$(wall 3 bash -c "cd $work/hay/simulationcode && $NERVE run --mod ../mod driver.hoc")
     b=$(wall 3 bash -c "cd $work/hay/simulationcode && ../mod/x86_64/special -nobanner -nogui driver.hoc -c 'quit()'")
     printf '%-34s %10s %10s %8s\n' "Hay BAC (13 .mod), whole process" "$a" "$b" "$(ratio "$a" "$b")"
+    # The same protocol by the model's own BAC_firing.hoc: cvode.active(1).
+    cvcase=../shared/conformance/cases/hay_bac_cvode
+    if [ -d "$cvcase" ]; then
+        mkdir -p "$work"/hay/cvode
+        cp "$cvcase"/simulationcode/driver.hoc "$work"/hay/cvode/
+        git --git-dir="$hay" show 50a4aab3ce5c295ad16a134c5d9261b7cc3fbe58:simulationcode/BAC_firing.hoc > "$work"/hay/cvode/BAC_firing.hoc
+        a=$(wall 3 bash -c "cd $work/hay/cvode && $NERVE run --mod ../mod driver.hoc")
+        b=$(wall 3 bash -c "cd $work/hay/cvode && ../mod/x86_64/special -nobanner -nogui driver.hoc -c 'quit()'")
+        printf '%-34s %10s %10s %8s\n' "Hay BAC variable step, whole" "$a" "$b" "$(ratio "$a" "$b")"
+    fi
 else
     echo "(Hay benchmark skipped: needs $case, $hay and $NRNIVMODL)"
 fi
