@@ -386,11 +386,30 @@ impl Model {
         }
     }
 
+    /// Sets the model to the integrator's solution at t within the last step
+    /// (interpolated), or back to the step's end; for samples taken at
+    /// given times. False if t is not within the last step.
+    pub fn cvode_set_time(&mut self, t: f64) -> bool {
+        let Some(bdf) = &self.cvode.bdf else { return false };
+        let (t0, t1) = (bdf.t() - bdf.last_h(), bdf.t());
+        if !(t >= t0 && t <= t1) {
+            return false;
+        }
+        let keep = self.cvode.retreated;
+        self.cvode_retreat_to(t);
+        self.cvode.retreated = keep;
+        true
+    }
+
     /// Sets the model to the integrator's interpolated solution at te.
     fn cvode_retreat(&mut self, te: f64) {
         if te >= self.t {
             return;
         }
+        self.cvode_retreat_to(te);
+    }
+
+    fn cvode_retreat_to(&mut self, te: f64) {
         let mut cv = std::mem::take(&mut self.cvode);
         if let Some(bdf) = &cv.bdf {
             bdf.interpolate(te, &mut cv.y);

@@ -129,3 +129,24 @@ fn kinetic_scheme() {
     let (_, rms) = diff(&ours, &theirs, 1);
     assert!(rms < 1.0, "v rms {rms}");
 }
+
+#[test]
+fn samples_at_given_times() {
+    let split = |r: Rows| -> (Rows, Rows) {
+        // Rows of v every 0.5 ms, then rows of m at 0.25 ms steps (time restarts at 0).
+        let k = r.iter().skip(1).position(|row| row[0] == 0.0).map_or(r.len(), |k| k + 1);
+        let (a, b) = r.split_at(k);
+        (a.to_vec(), b.to_vec())
+    };
+    let (v1, m1) = split(nerve("record_times"));
+    let (v2, m2) = split(neuron("record_times"));
+    assert_eq!((v1.len(), m1.len()), (v2.len(), m2.len()));
+    assert_eq!((v1.len(), m1.len()), (21, 41));
+    for (a, b) in v1.iter().zip(&v2) {
+        assert_eq!(a[0], b[0]);
+        assert!((a[1] - b[1]).abs() < 0.01, "v at {}: {} vs NEURON {}", a[0], a[1], b[1]);
+    }
+    for (a, b) in m1.iter().zip(&m2) {
+        assert!((a[1] - b[1]).abs() < 2e-4, "m at {}: {} vs NEURON {}", a[0], a[1], b[1]);
+    }
+}

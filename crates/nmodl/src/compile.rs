@@ -2147,9 +2147,16 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
 fn ode_block(cx: &Ctx, bp: &Block_, tol: &HashMap<Loc, f64>) -> CResult<Result<Option<OdeBlock>, String>> {
     let mut g = Gen::new(cx);
     g.spec = true;
+    let mut after_step = false;
     for s in &bp.stmts {
         let StmtKind::Solve(sv) = &s.kind else { continue };
         let name = &sv.name.name;
+        let method = sv.method.as_ref().map(|m| m.name.name.as_str());
+        // A PROCEDURE the variable step calls after each of its steps.
+        if cx.funcs.get(name).is_some_and(|f| !f.1) && matches!(method, Some("after_cvode" | "cvode_t" | "cvode_t_v")) {
+            after_step = true;
+            continue;
+        }
         let body = if let Some(d) = cx.derivs.get(name) {
             &d.body
         } else if let Some(k) = cx.kinetics.get(name) {
@@ -2169,7 +2176,7 @@ fn ode_block(cx: &Ctx, bp: &Block_, tol: &HashMap<Loc, f64>) -> CResult<Result<O
             }
             &k.body
         } else {
-            return Ok(Err(format!("SOLVE {name} is not a DERIVATIVE or KINETIC block, so the variable step cannot integrate it")));
+            return Ok(Err(format!("SOLVE {name} has no derivatives for it (a PROCEDURE needs METHOD after_cvode)")));
         };
         g.method = Some(Method::Implicit);
         let r = g.block(body);
@@ -2178,6 +2185,9 @@ fn ode_block(cx: &Ctx, bp: &Block_, tol: &HashMap<Loc, f64>) -> CResult<Result<O
     }
     if g.implicit.is_empty() {
         return Ok(Ok(None));
+    }
+    if after_step {
+        return Ok(Err("it has states and an after_cvode PROCEDURE".into()));
     }
     let mut states = Vec::new();
     for (x, d) in g.implicit.clone() {

@@ -658,7 +658,7 @@ impl Mechanism for NmodlMechanism {
     }
 
     fn ode_unsupported(&self) -> Option<String> {
-        self.c.ode_unsupported.as_ref().map(|why| format!("{}: {why}", self.c.name))
+        self.c.ode_unsupported.as_ref().map(|why| format!("{} cannot be used with CVODE: {why}", self.c.name))
     }
 
     fn ode_atol(&self) -> Vec<f64> {

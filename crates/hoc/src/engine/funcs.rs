@@ -497,13 +497,28 @@ fn sample(records: &mut [Recording], m: &Model, discrete: bool, until: f64) {
     }
 }
 
+/// The earliest sample time of a recording with given times, if due by `until`.
+fn next_due(records: &[Recording], until: f64) -> Option<f64> {
+    records
+        .iter()
+        .filter_map(|r| match (&r.times, r.every) {
+            (Some(times), _) => times.get(r.next_index).copied(),
+            (None, Some(_)) => Some(r.next),
+            _ => None,
+        })
+        .filter(|&t| t <= until)
+        .min_by(|a, b| a.total_cmp(b))
+}
+
 fn fadvance(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
     it.free_dropped();
     it.sync_to_model();
     let e = &mut it.eng;
     let records = &mut e.records;
     let until = e.model.t + 0.5 * e.model.dt;
-    sample(records, &e.model, true, until);
+    if !e.model.cvode.active {
+        sample(records, &e.model, true, until);
+    }
     let plays = &mut e.plays;
     for p in plays.iter_mut() {
         p.deliver(&mut e.model, until);
@@ -518,7 +533,23 @@ fn fadvance(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
         &mut |m| sample(records, m, false, m.t),
     );
     // Samples due by the new t are taken now, as NEURON delivers its record
-    // events at the end of the step (the last one of a run included).
+    // events at the end of the step (the last one of a run included); under
+    // the variable step at their own times, from the interpolated solution.
+    if it.eng.model.cvode.active {
+        let e = &mut it.eng;
+        let t1 = e.model.t;
+        let mut moved = false;
+        while let Some(ts) = next_due(&e.records, t1) {
+            if ts == t1 || !e.model.cvode_set_time(ts) {
+                break;
+            }
+            moved = true;
+            sample(&mut e.records, &e.model, true, ts);
+        }
+        if moved {
+            e.model.cvode_set_time(t1);
+        }
+    }
     let m = &it.eng.model;
     sample(&mut it.eng.records, m, true, m.t);
     for obs in it.eng.observers.iter_mut() {
