@@ -22,7 +22,7 @@ pub struct VarStep {
     pub minstep: f64,
     bdf: Option<Bdf>,
     lay: Layout,
-    /// Each state's ∂f/∂x at the last evaluation.
+    /// The mechanisms' Jacobian parts at the last evaluation.
     jac: Vec<f64>,
     /// The tree matrix's diagonal (conductances and axial terms) at the last evaluation.
     dsave: Vec<f64>,
@@ -97,8 +97,11 @@ struct Layout {
     nocap: Vec<u32>,
     nb_start: Vec<usize>,
     nb: Vec<(u32, f64)>,
-    /// (mechanism, offset in y, number of values) of each mechanism with states.
-    mechs: Vec<(usize, usize, usize)>,
+    /// (mechanism, offset in y, number of values, offset in jac, its length)
+    /// of each mechanism with states.
+    mechs: Vec<(usize, usize, usize, usize, usize)>,
+    /// Length of the Jacobian store (mechanisms' parts after the voltages' room).
+    njac: usize,
     n: usize,
 }
 
@@ -116,7 +119,7 @@ impl System<'_> {
         for (k, &nd) in self.lay.cap.iter().enumerate() {
             m.tree.v[nd as usize] = y[k];
         }
-        for &(mi, off, len) in &self.lay.mechs {
+        for &(mi, off, len, _, _) in &self.lay.mechs {
             m.mechs[mi].ode_scatter(&mut m.data[mi], &mut m.ions, &y[off..off + len]);
         }
     }
@@ -155,9 +158,9 @@ impl OdeSystem for System<'_> {
             ydot[k] = tr.rhs[nd] / (1e-3 * tr.cm[nd]);
         }
         self.dsave.copy_from_slice(&tr.d);
-        for &(mi, off, len) in &self.lay.mechs {
+        for &(mi, off, len, joff, jlen) in &self.lay.mechs {
             let mut nodes = view(&mut m.tree, &mut m.ions, &mut m.out, m.t, m.dt, m.celsius, m.fast_imem);
-            m.mechs[mi].ode_spec(&mut m.data[mi], &mut nodes, &mut ydot[off..off + len], &mut self.jac[off..off + len]);
+            m.mechs[mi].ode_spec(&mut m.data[mi], &mut nodes, &mut ydot[off..off + len], &mut self.jac[joff..joff + jlen]);
         }
     }
 
@@ -175,9 +178,9 @@ impl OdeSystem for System<'_> {
         for (k, &nd) in self.lay.cap.iter().enumerate() {
             b[k] = tr.rhs[nd as usize];
         }
-        let ncap = self.lay.cap.len();
-        for (x, j) in b[ncap..].iter_mut().zip(&self.jac[ncap..]) {
-            *x /= 1.0 - gamma * j;
+        let m = &mut *self.m;
+        for &(mi, off, len, joff, jlen) in &self.lay.mechs {
+            m.mechs[mi].ode_matsol(&mut m.data[mi], gamma, &mut b[off..off + len], &self.jac[joff..joff + jlen]);
         }
     }
 }
@@ -219,27 +222,31 @@ impl Model {
         }
         let mut atol: Vec<f64> = vec![cv.atol; lay.cap.len()];
         let mut off = lay.cap.len();
+        let mut joff = 0;
         for &m in &self.run_order {
             let count = self.mechs[m].ode_count();
             let ni = self.data[m].order.len();
             if count == 0 || ni == 0 {
                 continue;
             }
-            lay.mechs.push((m, off, count * ni));
+            let jlen = self.mechs[m].ode_jac_len() * ni;
+            lay.mechs.push((m, off, count * ni, joff, jlen));
             for s in self.mechs[m].ode_atol() {
                 atol.extend(std::iter::repeat(cv.atol * s).take(ni));
             }
             off += count * ni;
+            joff += jlen;
         }
         lay.n = off;
+        lay.njac = joff;
         cv.y.resize(off, 0.0);
         for (k, &nd) in lay.cap.iter().enumerate() {
             cv.y[k] = self.tree.v[nd as usize];
         }
-        for &(mi, o, len) in &lay.mechs {
+        for &(mi, o, len, _, _) in &lay.mechs {
             self.mechs[mi].ode_gather(&self.data[mi], &self.ions, &mut cv.y[o..o + len]);
         }
-        cv.jac.resize(off, 0.0);
+        cv.jac.resize(lay.njac, 0.0);
         cv.dsave.resize(n, 0.0);
         let mut bdf = match cv.bdf.take() {
             Some(b) if b.len() == off => b,
@@ -441,7 +448,7 @@ impl Model {
         for (k, &nd) in lay.cap.iter().enumerate() {
             y[k] = self.tree.v[nd as usize];
         }
-        for &(mi, o, len) in &lay.mechs {
+        for &(mi, o, len, _, _) in &lay.mechs {
             self.mechs[mi].ode_gather(&self.data[mi], &self.ions, &mut y[o..o + len]);
         }
         y

@@ -73,6 +73,8 @@ pub struct MechData {
     pub tables: Vec<f64>,
     /// Scratch space reused by every evaluation, so the time loop allocates nothing.
     pub work: Vec<f64>,
+    /// Scratch for the variable step's per-instance matrix solves.
+    pub ode_scratch: Vec<f64>,
     /// POINTER targets as set by the user, `[pointer][instance]`.
     pub ptr_var: Vec<Vec<Option<crate::model::Var>>>,
     /// The same, resolved to node arrays at lowering.
@@ -298,6 +300,19 @@ pub trait Mechanism {
     /// each state's ∂f/∂x into jac (the layout of `ode_gather`).
     fn ode_spec(&self, data: &mut MechData, nodes: &mut NodeView, ydot: &mut [f64], jac: &mut [f64]) {
         let _ = (data, nodes, ydot, jac);
+    }
+    /// Values per instance `ode_spec` writes into jac: each state's ∂f/∂x
+    /// first, then whatever else the mechanism's `ode_matsol` uses.
+    fn ode_jac_len(&self) -> usize {
+        self.ode_count()
+    }
+    /// Solves (I − γJ)x = b for the mechanism's states (b in the layout of
+    /// `ode_gather`), J from the last `ode_spec`. By default J is diagonal.
+    fn ode_matsol(&self, data: &mut MechData, gamma: f64, b: &mut [f64], jac: &[f64]) {
+        let _ = data;
+        for (x, j) in b.iter_mut().zip(jac) {
+            *x /= 1.0 - gamma * j;
+        }
     }
     /// Variable step: the times at which the mechanism's input jumps
     /// (NMODL `at_time(t)` in BREAKPOINT), evaluated at the present state.

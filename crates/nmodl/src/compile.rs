@@ -58,6 +58,9 @@ pub struct Compiled {
 pub struct OdeBlock {
     pub block: Block,
     pub states: Vec<OdeState>,
+    /// Off-diagonal Jacobian terms (KINETIC): ∂(state row)'/∂(state col),
+    /// divided by the row's volume like its derivative.
+    pub offdiag: Vec<(usize, usize, Reg)>,
 }
 
 #[derive(Clone, Debug)]
@@ -366,11 +369,13 @@ struct Gen<'c, 'm> {
     /// also accumulate ∂f/∂x of each state into `jac`.
     spec: bool,
     jac: Vec<(E, Reg)>,
+    /// Off-diagonal Jacobian terms of KINETIC schemes: ∂(x')/∂y as (x, y, register).
+    offdiag: Vec<(E, E, Reg)>,
 }
 
 impl<'c, 'm> Gen<'c, 'm> {
     fn new(cx: &'c Ctx<'m>) -> Self {
-        Gen { cx, b: Block::default(), homes: HashMap::new(), written: Vec::new(), scopes: vec![HashMap::new()], fixed: Default::default(), mask: None, depth: 0, method: None, building: false, consts: HashMap::new(), temps: Default::default(), implicit: Vec::new(), volumes: Vec::new(), conserves: Vec::new(), solving: true, watches: Vec::new(), dynamic: Default::default(), spec: false, jac: Vec::new() }
+        Gen { cx, b: Block::default(), homes: HashMap::new(), written: Vec::new(), scopes: vec![HashMap::new()], fixed: Default::default(), mask: None, depth: 0, method: None, building: false, consts: HashMap::new(), temps: Default::default(), implicit: Vec::new(), volumes: Vec::new(), conserves: Vec::new(), solving: true, watches: Vec::new(), dynamic: Default::default(), spec: false, jac: Vec::new(), offdiag: Vec::new() }
     }
 
     fn reg(&mut self) -> Reg {
@@ -1033,7 +1038,7 @@ impl<'c, 'm> Gen<'c, 'm> {
                 // A form nerve cannot differentiate leaves the Newton matrix
                 // without this state's own term (the corrector still converges).
                 let df = deriv(&f, x).unwrap_or(E::Num(0.0));
-                self.add_jac(x, &df)?;
+                self.add_jac(x, None, &df)?;
             }
             let d = self.deriv_reg(x);
             let r = self.emit(&f)?;
@@ -1255,13 +1260,20 @@ impl<'c, 'm> Gen<'c, 'm> {
         d
     }
 
-    /// Adds `df` to the Jacobian diagonal of state x (variable step).
-    fn add_jac(&mut self, x: &E, df: &E) -> CResult<()> {
-        let j = match self.jac.iter().find(|(s, _)| s == x) {
-            Some(&(_, j)) => j,
+    /// Adds `df` to ∂(x')/∂y of the Jacobian (variable step); y None: ∂(x')/∂x.
+    fn add_jac(&mut self, x: &E, y: Option<&E>, df: &E) -> CResult<()> {
+        let found = match y {
+            None => self.jac.iter().find(|(s, _)| s == x).map(|e| e.1),
+            Some(y) => self.offdiag.iter().find(|(s, u, _)| s == x && u == y).map(|e| e.2),
+        };
+        let j = match found {
+            Some(j) => j,
             None => {
                 let j = self.zeroed();
-                self.jac.push((x.clone(), j));
+                match y {
+                    None => self.jac.push((x.clone(), j)),
+                    Some(y) => self.offdiag.push((x.clone(), y.clone(), j)),
+                }
                 j
             }
         };
@@ -1307,18 +1319,31 @@ impl<'c, 'm> Gen<'c, 'm> {
         scope.insert("f_flux".into(), fr);
         scope.insert("b_flux".into(), br);
         if self.spec {
+            // ∂(x')/∂y for every state x the reaction moves and every state y
+            // its flux depends on (NEURON solves a scheme's matrix whole).
+            let species: Vec<E> = lhs.iter().chain(&rhs).map(|t| t.0.clone()).filter(|x| self.is_state(x)).collect();
             for (terms, minus) in [(&lhs, true), (&rhs, false)] {
                 for (x, c) in terms.iter() {
                     if !self.is_state(x) {
                         continue;
                     }
-                    let dflux = match &bwd {
-                        Some(b) => sub(deriv(&fwd, x).unwrap_or(E::Num(0.0)), deriv(b, x).unwrap_or(E::Num(0.0))),
-                        None => deriv(&fwd, x).unwrap_or(E::Num(0.0)),
-                    };
-                    let scaled = mul(E::Num(*c as f64), dflux);
-                    let term = if minus { neg(scaled) } else { scaled };
-                    self.add_jac(x, &term)?;
+                    let mut seen: Vec<&E> = Vec::new();
+                    for y in &species {
+                        if seen.contains(&y) {
+                            continue;
+                        }
+                        seen.push(y);
+                        let dflux = match &bwd {
+                            Some(b) => sub(deriv(&fwd, y).unwrap_or(E::Num(0.0)), deriv(b, y).unwrap_or(E::Num(0.0))),
+                            None => deriv(&fwd, y).unwrap_or(E::Num(0.0)),
+                        };
+                        if dflux.is(0.0) {
+                            continue;
+                        }
+                        let scaled = mul(E::Num(*c as f64), dflux);
+                        let term = if minus { neg(scaled) } else { scaled };
+                        self.add_jac(x, (y != x).then_some(y), &term)?;
+                    }
                 }
             }
         }
@@ -2204,15 +2229,20 @@ fn ode_block(cx: &Ctx, bp: &Block_, tol: &HashMap<Loc, f64>) -> CResult<Result<O
         let atol = if matches!(loc, Loc::Ion(..)) { 1.0 } else { tol.get(&loc).copied().unwrap_or(1.0) };
         states.push(OdeState { loc, deriv: d, jac, volume, atol });
     }
+    let index = |x: &E| states.iter().position(|s| E::Loc(s.loc) == *x);
+    let mut offdiag: Vec<(usize, usize, Reg)> = g.offdiag.iter().filter_map(|(x, y, r)| Some((index(x)?, index(y)?, *r))).collect();
     let mut block = g.finish();
-    let keep: Vec<Reg> = states.iter().flat_map(|s| [s.deriv, s.jac].into_iter().chain(s.volume)).collect();
+    let keep: Vec<Reg> = states.iter().flat_map(|s| [s.deriv, s.jac].into_iter().chain(s.volume)).chain(offdiag.iter().map(|o| o.2)).collect();
     let map = regalloc::allocate(&mut block, &keep);
     for s in states.iter_mut() {
         s.deriv = map[s.deriv as usize];
         s.jac = map[s.jac as usize];
         s.volume = s.volume.map(|v| map[v as usize]);
     }
-    Ok(Ok(Some(OdeBlock { block, states })))
+    for o in offdiag.iter_mut() {
+        o.2 = map[o.2 as usize];
+    }
+    Ok(Ok(Some(OdeBlock { block, states, offdiag })))
 }
 
 fn sum(g: &mut Gen, acc: Option<Reg>, r: Reg) -> Reg {

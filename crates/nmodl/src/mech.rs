@@ -661,6 +661,70 @@ impl Mechanism for NmodlMechanism {
         self.c.ode_unsupported.as_ref().map(|why| format!("{} cannot be used with CVODE: {why}", self.c.name))
     }
 
+    fn ode_jac_len(&self) -> usize {
+        self.c.ode.as_ref().map_or(0, |o| o.states.len() + o.offdiag.len())
+    }
+
+    fn ode_matsol(&self, data: &mut MechData, gamma: f64, b: &mut [f64], jac: &[f64]) {
+        let Some(o) = &self.c.ode else { return };
+        let ns = o.states.len();
+        if o.offdiag.is_empty() {
+            for (x, j) in b.iter_mut().zip(jac) {
+                *x /= 1.0 - gamma * j;
+            }
+            return;
+        }
+        // Each instance's scheme as one small dense system, by Gaussian
+        // elimination with partial pivoting.
+        let n = data.order.len();
+        let m = &mut data.ode_scratch;
+        m.resize(ns * ns + ns, 0.0);
+        let (a, x) = m.split_at_mut(ns * ns);
+        for p in 0..n {
+            a.iter_mut().for_each(|v| *v = 0.0);
+            for k in 0..ns {
+                a[k * ns + k] = 1.0 - gamma * jac[k * n + p];
+                x[k] = b[k * n + p];
+            }
+            for (e, &(row, col, _)) in o.offdiag.iter().enumerate() {
+                a[row * ns + col] -= gamma * jac[(ns + e) * n + p];
+            }
+            for k in 0..ns {
+                let piv = (k..ns).max_by(|&i, &j| a[i * ns + k].abs().total_cmp(&a[j * ns + k].abs())).unwrap_or(k);
+                if piv != k {
+                    for c in 0..ns {
+                        a.swap(k * ns + c, piv * ns + c);
+                    }
+                    x.swap(k, piv);
+                }
+                let d = a[k * ns + k];
+                if d == 0.0 {
+                    continue;
+                }
+                for i in k + 1..ns {
+                    let f = a[i * ns + k] / d;
+                    if f != 0.0 {
+                        for c in k..ns {
+                            a[i * ns + c] -= f * a[k * ns + c];
+                        }
+                        x[i] -= f * x[k];
+                    }
+                }
+            }
+            for k in (0..ns).rev() {
+                let mut s = x[k];
+                for c in k + 1..ns {
+                    s -= a[k * ns + c] * x[c];
+                }
+                let d = a[k * ns + k];
+                x[k] = if d != 0.0 { s / d } else { s };
+            }
+            for k in 0..ns {
+                b[k * n + p] = x[k];
+            }
+        }
+    }
+
     fn ode_atol(&self) -> Vec<f64> {
         self.c.ode.as_ref().map_or(Vec::new(), |o| o.states.iter().map(|s| s.atol).collect())
     }
@@ -715,6 +779,17 @@ impl Mechanism for NmodlMechanism {
                         j /= v;
                     }
                     ydot[base + l] = d;
+                    jac[base + l] = j;
+                }
+            }
+            let ns = o.states.len();
+            for (e, &(row, _, r)) in o.offdiag.iter().enumerate() {
+                let base = (ns + e) * n + c * LANES;
+                for l in 0..idx.len() {
+                    let mut j = work[r as usize * LANES + l];
+                    if let Some(v) = o.states[row].volume {
+                        j /= work[v as usize * LANES + l];
+                    }
                     jac[base + l] = j;
                 }
             }
