@@ -317,7 +317,7 @@ impl Model {
             if self.queue.next_time().is_some_and(|te| te <= self.t) {
                 self.delivered_to_cell = false;
                 self.deliver_and_settle(self.t);
-                reinit = self.delivered_to_cell;
+                reinit |= self.delivered_to_cell;
             }
             if let Some(te) = self.cvode.at_stop.take() {
                 // Past the discontinuity by half the margin it was approached with.

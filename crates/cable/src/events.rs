@@ -58,8 +58,10 @@ pub enum Event {
     /// (the one whose event posted it; u32::MAX for none).
     SelfEvent { mech: u32, inst: u32, flag: f64, nc: u32 },
     NetCon { nc: u32 },
-    /// `CVode.event(t)`: ends a variable step at t; delivers nothing.
-    Stop,
+    /// `CVode.event(t[, statement])`: ends a variable step at t; delivers
+    /// nothing to the model. An id other than u32::MAX names the caller's
+    /// statement to run then (the model lists it in `fired`).
+    Stop { id: u32 },
 }
 
 #[derive(Debug)]

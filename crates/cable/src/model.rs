@@ -108,6 +108,8 @@ pub struct Model {
     /// An event was delivered to a mechanism of the cell since last cleared
     /// (the variable step restarts after those).
     pub(crate) delivered_to_cell: bool,
+    /// Ids of `Event::Stop`s with a statement, delivered and not yet taken by the caller.
+    pub fired: Vec<(u32, f64)>,
     /// The last self-event each instance posted and has not received yet:
     /// (mechanism, instance) → (event number, flag, NetCon) — what net_move moves.
     last_send: std::collections::HashMap<(u32, u32), (u64, f64, u32)>,
@@ -157,6 +159,7 @@ impl Model {
             scratch_fired: Vec::new(),
             cvode: Default::default(),
             delivered_to_cell: false,
+            fired: Vec::new(),
             last_send: std::collections::HashMap::new(),
         };
         for m in mechs {
@@ -877,14 +880,27 @@ impl Model {
     /// `finitialize` with `play_init` run where NEURON starts Vector.play
     /// (t = 0, queue cleared, before v is set).
     pub fn finitialize_with(&mut self, v_init: Option<f64>, play_init: &mut dyn FnMut(&mut Model)) {
+        self.finit_begin(v_init, play_init);
+        self.finit_mechanisms();
+        self.finit_end();
+    }
+
+    /// finitialize, first part: t = 0, the queue cleared, plays started, v set.
+    pub fn finit_begin(&mut self, v_init: Option<f64>, play_init: &mut dyn FnMut(&mut Model)) {
         self.ensure_lowered();
         self.t = 0.0;
         self.queue.clear();
         self.last_send.clear();
+        self.fired.clear();
         play_init(self);
         if let Some(v) = v_init {
             self.tree.v.iter_mut().for_each(|x| *x = v);
         }
+    }
+
+    /// finitialize, second part: ions, INITIAL blocks, NET_RECEIVE INITIAL blocks.
+    pub fn finit_mechanisms(&mut self) {
+        self.ensure_lowered();
         self.check_tables();
         for d in self.data.iter_mut() {
             d.watch_on.iter_mut().chain(d.watch_new.iter_mut()).for_each(|w| *w = 0);
@@ -936,6 +952,12 @@ impl Model {
         }
         self.spikes.clear();
         self.before_after(Ba::AfterInitial);
+    }
+
+    /// finitialize, last part: events at t = 0, one current evaluation, and
+    /// the variable step started if it is on.
+    pub fn finit_end(&mut self) {
+        self.ensure_lowered();
         self.watches(true);
         self.init_thresholds();
         self.deliver_and_settle(self.t);
@@ -1300,7 +1322,7 @@ impl Model {
                 Some(Some(NetCon { target: Target::Point { mech, .. }, .. })) => *mech as usize,
                 _ => return true,
             },
-            Event::Stop => return false,
+            Event::Stop { .. } => return false,
         };
         self.mechs[mech].kind() == MechKind::Artificial
     }
@@ -1327,7 +1349,11 @@ impl Model {
                 self.receive(mech as usize, inst, &mut w, flag, tt, u32::MAX);
                 self.scratch_weights = w;
             }
-            Event::Stop => {}
+            Event::Stop { id } => {
+                if id != u32::MAX {
+                    self.fired.push((id, tt));
+                }
+            }
             Event::NetCon { nc } => {
                 let Some(Some(n)) = self.netcons.get_mut(nc as usize) else { return };
                 let Target::Point { mech, inst } = n.target else { return };

@@ -418,7 +418,7 @@ fn load_named(it: &mut Interp, a: &[Value]) -> HResult<Value> {
 /// `execute(cmd[, obj])` runs `{cmd}` (nothing echoes) and returns 0;
 /// `execute1(cmd[, obj][, show])` runs cmd as top-level statements and
 /// returns 1, or 0 after reporting the error (silently when show is 0).
-fn execute(it: &mut Interp, a: &[Value], one: bool) -> HResult<Value> {
+pub(crate) fn execute(it: &mut Interp, a: &[Value], one: bool) -> HResult<Value> {
     let cmd = string(a, 0)?;
     let mut obj = None;
     let mut show = true;

@@ -125,6 +125,27 @@ pub fn construct(it: &mut Interp, ci: u32, nc: NativeClass, args: &[Value]) -> H
         }
         NativeClass::SectionList => Box::new(SecListObj::default()),
         NativeClass::CVode => Box::new(CVodeObj),
+        NativeClass::FInitializeHandler => {
+            let (kind, rest) = match args.first() {
+                Some(Value::Num(k)) => (*k as i32, &args[1..]),
+                _ => (1, args),
+            };
+            let stmt: Rc<str> = match rest.first() {
+                Some(Value::Str(s)) => s.clone(),
+                Some(Value::SRef(s)) => s.borrow().as_str().into(),
+                _ => return Err(hoc_err!("FInitializeHandler: needs a statement")),
+            };
+            if !(0..=3).contains(&kind) {
+                return Err(hoc_err!("FInitializeHandler: type must be 0, 1, 2 or 3"));
+            }
+            let obj = match rest.get(1) {
+                Some(Value::Obj(o)) => o.clone(),
+                _ => None,
+            };
+            let o = it.new_object(ci, ObjData::Native(Box::new(CVodeObj)));
+            it.eng.init_handlers.push((kind, stmt, obj, Rc::downgrade(&o)));
+            return Ok(o);
+        }
         _ => unreachable!(),
     };
     Ok(it.new_object(ci, ObjData::Native(data)))
@@ -259,6 +280,7 @@ pub fn method(it: &mut Interp, o: &ObjRef, nc: NativeClass, name: &str, k: &[f64
         (NativeClass::SectionRef, _) => return super::funcs::secref_method(it, o, name, a),
         (NativeClass::SectionList, _) => return super::funcs::seclist_method(it, o, name, a),
         (NativeClass::CVode, _) => return super::funcs::cvode_method(it, name, a),
+        (NativeClass::FInitializeHandler, _) => return Ok(None),
         _ => return Ok(None),
     };
     Ok(Some(v))

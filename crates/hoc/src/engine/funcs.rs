@@ -2,6 +2,7 @@
 //! fadvance, fcurrent), geometry queries (area, ri, distance, pt3d…),
 //! topology and psection, SectionRef/SectionList methods, Vector.record.
 
+use std::rc::Rc;
 use cable::model::{Model, Var};
 use cable::{Pt3d, SecId};
 
@@ -411,22 +412,70 @@ fn finitialize(it: &mut Interp, a: &[Value]) -> HResult<Value> {
         let mech = &it.eng.model.mechs[m];
         return Err(hoc_err!("{}: POINTER {} is not set (use setpointer)", mech.name(), mech.pointers()[k]));
     }
+    run_init_handlers(it, 3)?;
+    it.eng.statement_events.clear();
     let plays = &mut it.eng.plays;
-    it.eng.model.finitialize_with(v, &mut |m| {
+    it.eng.model.finit_begin(v, &mut |m| {
         for p in plays.iter_mut() {
             p.init();
             p.deliver(m, 0.0);
         }
     });
+    it.sync_from_model();
+    run_init_handlers(it, 0)?;
+    it.eng.model.finit_mechanisms();
+    run_init_handlers(it, 1)?;
+    it.eng.model.finit_end();
     flush_spikes(it);
     it.sync_from_model();
     pass_printed(it)?;
+    run_statement_events(it)?;
     record_init(it);
     let tstop = it.globals.get("tstop").map(|i| it.global_num(i)).unwrap_or(5.0);
     for obs in it.eng.observers.iter_mut() {
         obs.on_init(&it.eng.model, tstop);
     }
+    run_init_handlers(it, 2)?;
     Ok(Value::Num(1.0))
+}
+
+/// Runs a HOC statement as `execute()` does, in an object's context if given.
+fn run_statement(it: &mut Interp, stmt: &Rc<str>, obj: Option<ObjRef>) -> HResult<()> {
+    let mut args = vec![Value::Str(stmt.clone())];
+    if let Some(o) = obj {
+        args.push(Value::Obj(Some(o)));
+    }
+    crate::builtins::funcs::execute(it, &args, false)?;
+    it.sync_to_model();
+    Ok(())
+}
+
+/// The FInitializeHandlers of one type, oldest first (those still referenced).
+fn run_init_handlers(it: &mut Interp, kind: i32) -> HResult<()> {
+    it.eng.init_handlers.retain(|h| h.3.strong_count() > 0);
+    let due: Vec<(Rc<str>, Option<ObjRef>)> = it.eng.init_handlers.iter().filter(|h| h.0 == kind).map(|h| (h.1.clone(), h.2.clone())).collect();
+    for (stmt, obj) in due {
+        run_statement(it, &stmt, obj)?;
+    }
+    Ok(())
+}
+
+/// Statements of `cvode.event(t, "stmt")` delivered during the step: run
+/// after it, at its end, as NEURON runs its HocEvents (under the variable
+/// step the step ends at the event's time).
+fn run_statement_events(it: &mut Interp) -> HResult<()> {
+    if it.eng.model.fired.is_empty() {
+        return Ok(());
+    }
+    let fired = std::mem::take(&mut it.eng.model.fired);
+    for (id, _) in fired {
+        let Some((stmt, obj)) = it.eng.statement_events.get(id as usize).cloned() else { continue };
+        run_statement(it, &stmt, obj)?;
+        // The statement may change the cell: the variable step starts afresh.
+        it.eng.model.cvode.re_init();
+    }
+    it.sync_from_model();
+    Ok(())
 }
 
 fn fcurrent(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
@@ -558,6 +607,7 @@ fn fadvance(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
     flush_spikes(it);
     it.sync_from_model();
     pass_printed(it)?;
+    run_statement_events(it)?;
     Ok(Value::Num(1.0))
 }
 
@@ -978,12 +1028,28 @@ pub fn cvode_method(it: &mut Interp, name: &str, a: &[Value]) -> HResult<Option<
             }
         }
         "cache_efficient" | "use_local_dt" | "simgraph_remove" => 0.0,
-        "event" if a.len() < 2 => {
+        "event" => {
             let t = num(it, a, 0)?;
-            it.eng.model.queue.push(t, cable::events::Event::Stop);
+            let id = match a.get(1) {
+                None => u32::MAX,
+                Some(Value::Str(s)) => {
+                    let obj = match a.get(2) {
+                        Some(Value::Obj(o)) => o.clone(),
+                        _ => None,
+                    };
+                    it.eng.statement_events.push((s.clone(), obj));
+                    (it.eng.statement_events.len() - 1) as u32
+                }
+                Some(Value::SRef(s)) => {
+                    let s: Rc<str> = s.borrow().as_str().into();
+                    it.eng.statement_events.push((s, None));
+                    (it.eng.statement_events.len() - 1) as u32
+                }
+                Some(v) => return Err(hoc_err!("CVode.event: the statement must be a string, not a {}", v.type_name())),
+            };
+            it.eng.model.queue.push(t, cable::events::Event::Stop { id });
             0.0
         }
-        "event" => return Err(hoc_err!("CVode.event(t, statement) is not available; run to t, then execute the statement")),
         "record" => {
             let var = match a.first() {
                 Some(Value::Ptr(Place::Engine(v))) => *v,
@@ -1027,7 +1093,7 @@ pub fn cvode_method(it: &mut Interp, name: &str, a: &[Value]) -> HResult<Option<
                     fadvance(it, &[])?;
                 }
                 Some(tout) => {
-                    it.eng.model.queue.push(tout, cable::events::Event::Stop);
+                    it.eng.model.queue.push(tout, cable::events::Event::Stop { id: u32::MAX });
                     while it.eng.model.t < tout {
                         fadvance(it, &[])?;
                     }

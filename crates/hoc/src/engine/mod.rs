@@ -117,6 +117,11 @@ pub struct Engine {
     pub ions_named: usize,
     /// `setdata_suffix(x)` choices: mechanism → (section, x).
     pub setdata: std::collections::HashMap<usize, (SecId, f64)>,
+    /// FInitializeHandlers: (type, statement, object it runs in, the handler
+    /// itself — gone with its last reference).
+    pub init_handlers: Vec<(i32, Rc<str>, Option<ObjRef>, std::rc::Weak<crate::object::Object>)>,
+    /// Statements of `cvode.event(t, "stmt")`, by the id their event carries.
+    pub statement_events: Vec<(Rc<str>, Option<ObjRef>)>,
 }
 
 /// Symbols of the HOC globals the model mirrors (interned at install).
@@ -171,6 +176,8 @@ impl Engine {
             observers: Vec::new(),
             ions_named: 0,
             setdata: std::collections::HashMap::new(),
+            init_handlers: Vec::new(),
+            statement_events: Vec::new(),
         }
     }
 }
@@ -217,6 +224,7 @@ pub fn install(it: &mut Interp) {
         ("SectionRef", crate::builtins::NativeClass::SectionRef),
         ("SectionList", crate::builtins::NativeClass::SectionList),
         ("CVode", crate::builtins::NativeClass::CVode),
+        ("FInitializeHandler", crate::builtins::NativeClass::FInitializeHandler),
         ("LFPProbe", crate::builtins::NativeClass::LFPProbe),
     ] {
         it.add_native_class(name, nc);
