@@ -435,6 +435,14 @@ fn finitialize(it: &mut Interp, a: &[Value]) -> HResult<Value> {
     for obs in it.eng.observers.iter_mut() {
         obs.on_init(&it.eng.model, tstop);
     }
+    // Under the variable step dt is the last step's size; samples follow
+    // the plotting interval 1/steps_per_ms instead.
+    let spm = it.globals.get("steps_per_ms").map(|i| it.global_num(i)).filter(|&x| x > 0.0);
+    it.eng.observe_dt = match spm {
+        Some(spm) if it.eng.model.cvode.active => 1.0 / spm,
+        _ => it.eng.model.dt,
+    };
+    it.eng.observe_k = 1;
     run_init_handlers(it, 2)?;
     Ok(Value::Num(1.0))
 }
@@ -601,8 +609,37 @@ fn fadvance(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
     }
     let m = &it.eng.model;
     sample(&mut it.eng.records, m, true, m.t);
-    for obs in it.eng.observers.iter_mut() {
-        obs.on_step(&it.eng.model);
+    let e = &mut it.eng;
+    if e.model.cvode.active && !e.observers.is_empty() {
+        // Regular samples, from the interpolated solution, as under the fixed step.
+        let t1 = e.model.t;
+        let mut moved = false;
+        loop {
+            let ts = e.observe_k as f64 * e.observe_dt;
+            if ts > t1 + 1e-9 * e.observe_dt {
+                break;
+            }
+            if ts < t1 {
+                if !e.model.cvode_set_time(ts) {
+                    break;
+                }
+                moved = true;
+            } else if moved {
+                e.model.cvode_set_time(t1);
+                moved = false;
+            }
+            for obs in e.observers.iter_mut() {
+                obs.on_step(&e.model);
+            }
+            e.observe_k += 1;
+        }
+        if moved {
+            e.model.cvode_set_time(t1);
+        }
+    } else {
+        for obs in e.observers.iter_mut() {
+            obs.on_step(&e.model);
+        }
     }
     flush_spikes(it);
     it.sync_from_model();

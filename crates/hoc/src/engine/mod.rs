@@ -122,6 +122,10 @@ pub struct Engine {
     pub init_handlers: Vec<(i32, Rc<str>, Option<ObjRef>, std::rc::Weak<crate::object::Object>)>,
     /// Statements of `cvode.event(t, "stmt")`, by the id their event carries.
     pub statement_events: Vec<(Rc<str>, Option<ObjRef>)>,
+    /// Under the variable step, observers sample every `observe_dt` (dt at
+    /// finitialize): the k-th sample is due at k·observe_dt.
+    pub observe_dt: f64,
+    pub observe_k: u64,
 }
 
 /// Symbols of the HOC globals the model mirrors (interned at install).
@@ -178,6 +182,8 @@ impl Engine {
             setdata: std::collections::HashMap::new(),
             init_handlers: Vec::new(),
             statement_events: Vec::new(),
+            observe_dt: 0.025,
+            observe_k: 1,
         }
     }
 }
