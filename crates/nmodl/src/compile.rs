@@ -1284,6 +1284,26 @@ impl<'c, 'm> Gen<'c, 'm> {
         Ok(())
     }
 
+    /// Gives every STATE a scheme's reactions name its derivative register,
+    /// in the order they appear.
+    fn kinetic_species(&mut self, body: &Block_) -> CResult<()> {
+        for s in &body.stmts {
+            if let StmtKind::Reaction(rx) = &s.kind {
+                let terms = rx.lhs.iter().chain(match &rx.kind {
+                    ReactionKind::Reversible { rhs, .. } => rhs.as_slice(),
+                    _ => &[],
+                });
+                for t in terms {
+                    let x = self.var(&t.var)?;
+                    if self.is_state(&x) {
+                        self.deriv_reg(&x);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// A KINETIC reaction: its flux moves between the species' derivatives.
     fn reaction(&mut self, rx: &Reaction) -> CResult<()> {
         let species = |g: &Self, terms: &[ReactTerm]| -> CResult<Vec<(E, i64)>> { terms.iter().map(|t| Ok((g.var(&t.var)?, t.coeff))).collect() };
@@ -1383,20 +1403,7 @@ impl<'c, 'm> Gen<'c, 'm> {
         self.volumes.clear();
         self.conserves.clear();
         if kinetic {
-            for s in &body.stmts {
-                if let StmtKind::Reaction(rx) = &s.kind {
-                    let terms = rx.lhs.iter().chain(match &rx.kind {
-                        ReactionKind::Reversible { rhs, .. } => rhs.as_slice(),
-                        _ => &[],
-                    });
-                    for t in terms {
-                        let x = self.var(&t.var)?;
-                        if self.is_state(&x) {
-                            self.deriv_reg(&x);
-                        }
-                    }
-                }
-            }
+            self.kinetic_species(body)?;
         }
         let r = self.block(body);
         self.method = None;
@@ -2185,20 +2192,7 @@ fn ode_block(cx: &Ctx, bp: &Block_, tol: &HashMap<Loc, f64>) -> CResult<Result<O
         let body = if let Some(d) = cx.derivs.get(name) {
             &d.body
         } else if let Some(k) = cx.kinetics.get(name) {
-            for st in &k.body.stmts {
-                if let StmtKind::Reaction(rx) = &st.kind {
-                    let terms = rx.lhs.iter().chain(match &rx.kind {
-                        ReactionKind::Reversible { rhs, .. } => rhs.as_slice(),
-                        _ => &[],
-                    });
-                    for t in terms {
-                        let x = g.var(&t.var)?;
-                        if g.is_state(&x) {
-                            g.deriv_reg(&x);
-                        }
-                    }
-                }
-            }
+            g.kinetic_species(&k.body)?;
             &k.body
         } else {
             return Ok(Err(format!("SOLVE {name} has no derivatives for it (a PROCEDURE needs METHOD after_cvode)")));

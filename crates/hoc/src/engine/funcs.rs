@@ -995,12 +995,6 @@ pub fn seclist_method(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> H
 /// Methods of the CVode object.
 pub fn cvode_method(it: &mut Interp, name: &str, a: &[Value]) -> HResult<Option<Value>> {
     use crate::builtins::vector::with_vec;
-    let set = |it: &Interp, a: &[Value], f: &mut f64| -> HResult<f64> {
-        if let Some(x) = opt_num(it, a, 0)? {
-            *f = x;
-        }
-        Ok(*f)
-    };
     let v = match name {
         "active" => {
             let x = opt_num(it, a, 0)?;
@@ -1014,29 +1008,19 @@ pub fn cvode_method(it: &mut Interp, name: &str, a: &[Value]) -> HResult<Option<
             }
             it.eng.model.cvode.active as i32 as f64
         }
-        "atol" => {
-            let mut x = it.eng.model.cvode.atol;
-            let r = set(it, a, &mut x)?;
-            it.eng.model.cvode.atol = x;
-            r
-        }
-        "rtol" => {
-            let mut x = it.eng.model.cvode.rtol;
-            let r = set(it, a, &mut x)?;
-            it.eng.model.cvode.rtol = x;
-            r
-        }
-        "maxstep" => {
-            let mut x = it.eng.model.cvode.maxstep;
-            let r = set(it, a, &mut x)?;
-            it.eng.model.cvode.maxstep = x;
-            r
-        }
-        "minstep" => {
-            let mut x = it.eng.model.cvode.minstep;
-            let r = set(it, a, &mut x)?;
-            it.eng.model.cvode.minstep = x;
-            r
+        "atol" | "rtol" | "maxstep" | "minstep" => {
+            let x = opt_num(it, a, 0)?;
+            let cv = &mut it.eng.model.cvode;
+            let field = match name {
+                "atol" => &mut cv.atol,
+                "rtol" => &mut cv.rtol,
+                "maxstep" => &mut cv.maxstep,
+                _ => &mut cv.minstep,
+            };
+            if let Some(x) = x {
+                *field = x;
+            }
+            *field
         }
         "condition_order" => {
             if let Some(x) = opt_num(it, a, 0)? {
