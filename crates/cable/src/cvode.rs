@@ -43,6 +43,8 @@ pub struct VarStep {
     retreated: bool,
     /// Counters of the integrations since finitialize.
     pub stats: Stats,
+    /// `CVode.atolscale(name, scale)`: tolerance scales by state name ("v" too).
+    pub atolscale: std::collections::HashMap<String, f64>,
 }
 
 impl Default for VarStep {
@@ -67,6 +69,7 @@ impl Default for VarStep {
             ydot: Vec::new(),
             retreated: false,
             stats: Stats::default(),
+            atolscale: Default::default(),
         }
     }
 }
@@ -220,7 +223,9 @@ impl Model {
                 lay.nb_start.push(lay.nb.len());
             }
         }
-        let mut atol: Vec<f64> = vec![cv.atol; lay.cap.len()];
+        // Voltages: a scale can only tighten (NEURON takes min(1, scale)).
+        let vscale = cv.atolscale.get("v").map_or(1.0, |&s| s.min(1.0));
+        let mut atol: Vec<f64> = vec![cv.atol * vscale; lay.cap.len()];
         let mut off = lay.cap.len();
         let mut joff = 0;
         for &m in &self.run_order {
@@ -231,7 +236,8 @@ impl Model {
             }
             let jlen = self.mechs[m].ode_jac_len() * ni;
             lay.mechs.push((m, off, count * ni, joff, jlen));
-            for s in self.mechs[m].ode_atol() {
+            for (s, name) in self.mechs[m].ode_atol().into_iter().zip(self.mechs[m].ode_names()) {
+                let s = cv.atolscale.get(&name).copied().unwrap_or(s);
                 atol.extend(std::iter::repeat(cv.atol * s).take(ni));
             }
             off += count * ni;

@@ -287,6 +287,10 @@ pub trait Mechanism {
     fn ode_atol(&self) -> Vec<f64> {
         vec![1.0; self.ode_count()]
     }
+    /// Each state's name as `CVode.atolscale` takes it (`m_hh`, `cai`, `ExpSyn.g`).
+    fn ode_names(&self) -> Vec<String> {
+        vec![String::new(); self.ode_count()]
+    }
     /// Copies the states into y, state-major: `y[k * n + p]` is state k of
     /// the instance at position p of `data.order` (n instances).
     fn ode_gather(&self, data: &MechData, ions: &[crate::ion::IonNodes], y: &mut [f64]) {

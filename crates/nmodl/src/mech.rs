@@ -725,6 +725,21 @@ impl Mechanism for NmodlMechanism {
         }
     }
 
+    fn ode_names(&self) -> Vec<String> {
+        let Some(o) = &self.c.ode else { return Vec::new() };
+        let name = &self.c.name;
+        o.states
+            .iter()
+            .map(|s| match s.loc {
+                Loc::Col(c) if self.c.kind == MechKind::Density => format!("{}_{name}", self.c.vars[c].name),
+                Loc::Col(c) => format!("{name}.{}", self.c.vars[c].name),
+                Loc::Ion(k, cable::ion::IonField::Co) => format!("{}o", self.c.ions[k].ion),
+                Loc::Ion(k, _) => format!("{}i", self.c.ions[k].ion),
+                _ => String::new(),
+            })
+            .collect()
+    }
+
     fn ode_atol(&self) -> Vec<f64> {
         self.c.ode.as_ref().map_or(Vec::new(), |o| o.states.iter().map(|s| s.atol).collect())
     }

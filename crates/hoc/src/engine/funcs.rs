@@ -1022,6 +1022,16 @@ pub fn cvode_method(it: &mut Interp, name: &str, a: &[Value]) -> HResult<Option<
             }
             *field
         }
+        "atolscale" => {
+            let name = string(a, 0)?;
+            let x = opt_num(it, a, 1)?;
+            let cv = &mut it.eng.model.cvode;
+            if let Some(x) = x {
+                cv.atolscale.insert(name.to_string(), x);
+                cv.re_init();
+            }
+            cv.atolscale.get(name.as_ref() as &str).copied().unwrap_or(1.0)
+        }
         "condition_order" => {
             if let Some(x) = opt_num(it, a, 0)? {
                 it.eng.model.cvode.interpolate_thresholds = x >= 2.0;
@@ -1082,7 +1092,13 @@ pub fn cvode_method(it: &mut Interp, name: &str, a: &[Value]) -> HResult<Option<
                 return Err(hoc_err!("CVode.record(&var, yvec, tvec): needs two Vectors"));
             };
             it.eng.records.retain(|r| !std::rc::Rc::ptr_eq(&r.vec, &y));
-            it.eng.records.push(Recording { var, vec: y, every: None, next: 0.0, times: None, next_index: 0, tvec: Some(tv) });
+            // A fourth argument 1: sample at the times tvec holds instead.
+            if opt_num(it, a, 3)?.is_some_and(|x| x != 0.0) {
+                let times = crate::builtins::vector::with_vec(&tv, |v| v.data.clone())?;
+                it.eng.records.push(Recording { var, vec: y, every: None, next: 0.0, times: Some(times), next_index: 0, tvec: None });
+            } else {
+                it.eng.records.push(Recording { var, vec: y, every: None, next: 0.0, times: None, next_index: 0, tvec: Some(tv) });
+            }
             0.0
         }
         "record_remove" => {
