@@ -50,6 +50,10 @@ a=$(inner 5 bench "$NERVE" run hh_cable.hoc)
 b=$(inner 5 bench "$NRNIV" -nobanner -nogui hh_cable.hoc -c "quit()")
 printf '%-34s %10s %10s %8s\n' "hh axon, 1000 seg, run()" "$a" "$b" "$(ratio "$a" "$b")"
 
+a=$(inner 5 bench "$NERVE" run hh_cable_cvode.hoc)
+b=$(inner 5 bench "$NRNIV" -nobanner -nogui hh_cable_cvode.hoc -c "quit()")
+printf '%-34s %10s %10s %8s\n' "hh axon, variable step, run()" "$a" "$b" "$(ratio "$a" "$b")"
+
 case=../shared/conformance/cases/mainen_passive_lfp
 if [ -d "$case" ] && [ -d "$MIRRORS/LFPy+LFPy/repo" ]; then
     cp "$case"/build.hoc bench/mainen_run.hoc "$work"/
