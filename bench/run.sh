@@ -64,6 +64,10 @@ if [ -d "$case" ] && [ -d "$MIRRORS/LFPy+LFPy/repo" ]; then
     a=$(wall 5 bash -c "cd $work && $NERVE run mainen_run.hoc")
     b=$(wall 5 bash -c "cd $work && $NRNIV -nobanner -nogui mainen_run.hoc -c 'quit()'")
     printf '%-34s %10s %10s %8s\n' "Mainen passive, whole process" "$a" "$b" "$(ratio "$a" "$b")"
+    sed 's/^t0 = startsw()/cvode_active(1)\nt0 = startsw()/' "$work"/mainen_run.hoc > "$work"/mainen_run_cvode.hoc
+    a=$(inner 5 "$work" "$NERVE" run mainen_run_cvode.hoc)
+    b=$(inner 5 "$work" "$NRNIV" -nobanner -nogui mainen_run_cvode.hoc -c "quit()")
+    printf '%-34s %10s %10s %8s\n' "Mainen passive, variable step" "$a" "$b" "$(ratio "$a" "$b")"
 else
     echo "(Mainen benchmark skipped: needs $case and $MIRRORS/LFPy+LFPy/repo)"
 fi
