@@ -10,7 +10,10 @@ pub struct GuiObj;
 /// argument for setters such as `intercept`, 0 for sizes and counts.
 pub fn method(name: &str, a: &[Value]) -> Value {
     match name {
-        "size" | "view_count" | "exec_menu" | "printfile" | "count" => Value::Num(0.0),
+        // What NEURON's stand-ins return under -nogui (measured).
+        "size" | "view_count" | "exec_menu" | "count" | "unmap" | "gif" | "crosshair_action" | "glyph" | "rotate" | "observe" | "len_scale"
+        | "nearest" | "color_all" | "color_list" | "point_mark" | "point_mark_remove" => Value::Num(0.0),
+        "push_selected" => Value::Num(-1.0),
         "intercept" | "map" if !a.is_empty() => match a[0] {
             Value::Num(x) => Value::Num(x),
             _ => Value::Num(1.0),
