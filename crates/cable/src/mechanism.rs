@@ -323,6 +323,10 @@ pub trait Mechanism {
     fn discontinuities(&self, data: &mut MechData, nodes: &mut NodeView, out: &mut Vec<f64>) {
         let _ = (data, nodes, out);
     }
+    /// First column of each RANDOM variable's stream (id1, id2, id3, seq·4 + which).
+    fn random_streams(&self) -> &[usize] {
+        &[]
+    }
     /// FUNCTION_TABLEs, filled from HOC by `table_NAME_SUFFIX(...)`.
     fn function_tables(&self) -> Vec<String> {
         Vec::new()

@@ -63,30 +63,28 @@ impl Mechanism for Pas {
 /// them: a Random123 stream per instance, ids (1, 0, n) for the n-th NetStim
 /// made, restarted at finitialize (`seed(0)`); `seed(x)` and
 /// `noiseFromRandom123(id1, id2[, id3])` as NEURON's.
-pub struct NetStim(Vec<VarSpec>, std::cell::RefCell<Vec<Option<crate::random123::Stream>>>);
+pub struct NetStim(Vec<VarSpec>);
 impl NetStim {
     pub fn new() -> Self {
-        NetStim(specs![
+        let mut specs = specs![
             "interval" = 10.0, Parameter; "number" = 10.0, Parameter; "start" = 50.0, Parameter; "noise" = 0.0, Parameter;
             "event" = 0.0, Assigned; "on" = 0.0, Assigned; "ispike" = 0.0, Assigned
-        ], std::cell::RefCell::new(Vec::new()))
-    }
-
-    /// Instance i's stream (made on first use: each instance has its own).
-    fn with_stream<R>(&self, i: usize, f: impl FnOnce(&mut crate::random123::Stream) -> R) -> R {
-        let mut s = self.1.borrow_mut();
-        if s.len() <= i {
-            s.resize(i + 1, None);
+        ];
+        // The stream (RANDOM ranvar in NEURON's netstim.mod): id1, id2, id3, position.
+        for part in ["ranvar.id1", "ranvar.id2", "ranvar.id3", "ranvar.seq"] {
+            let mut s = VarSpec::new(part, 0.0, crate::mechanism::VarKind::Assigned);
+            s.hidden = true;
+            specs.push(s);
         }
-        let st = s[i].get_or_insert_with(|| crate::random123::Stream::new(1, 0, i as u32 + 1));
-        f(st)
+        NetStim(specs)
     }
 
     /// An exponential deviate of mean 1 from instance i's stream.
-    fn erand(&self, i: usize) -> f64 {
-        self.with_stream(i, |s| s.negexp())
+    fn erand(c: &mut [Vec<f64>], i: usize) -> f64 {
+        crate::random123::with_stream(c, STREAM, i, |s| s.negexp())
     }
 }
+const STREAM: usize = 7;
 const INTERVAL: usize = 0;
 const NUMBER: usize = 1;
 const START: usize = 2;
@@ -103,7 +101,7 @@ impl NetStim {
         if noise == 0.0 {
             mean
         } else {
-            (1.0 - noise) * mean + noise * mean * self.erand(i)
+            (1.0 - noise) * mean + noise * mean * Self::erand(c, i)
         }
     }
     fn next_invl(&self, c: &mut [Vec<f64>], i: usize) {
@@ -135,9 +133,9 @@ impl Mechanism for NetStim {
         let order = d.order.clone();
         for i in order {
             let iu = i as usize;
-            // INITIAL's seed(0): the stream restarts.
-            self.with_stream(iu, |s| s.set_seq4(0.0));
             let c = &mut d.cols;
+            // INITIAL's seed(0): the stream restarts.
+            c[STREAM + 3][iu] = 0.0;
             c[ON][iu] = 0.0;
             c[ISPIKE][iu] = 0.0;
             c[NOISE][iu] = c[NOISE][iu].clamp(0.0, 1.0);
@@ -156,19 +154,23 @@ impl Mechanism for NetStim {
             }
         }
     }
-    fn call(&self, _d: &mut MechData, i: usize, name: &str, a: &[f64], _clock: (f64, f64, f64)) -> Option<f64> {
+    fn random_streams(&self) -> &[usize] {
+        &[STREAM]
+    }
+    fn call(&self, d: &mut MechData, i: usize, name: &str, a: &[f64], _clock: (f64, f64, f64)) -> Option<f64> {
+        let c = &mut d.cols;
         match name {
             "seed" => {
                 let x = a.first().copied().unwrap_or(0.0);
-                self.with_stream(i, |s| s.set_seq4(x));
+                crate::random123::with_stream(c, STREAM, i, |s| s.set_seq4(x));
                 Some(1.0)
             }
             "noiseFromRandom123" => {
                 let id = |k: usize| a.get(k).copied().unwrap_or(0.0) as u32;
                 if a.len() >= 2 {
-                    self.with_stream(i, |s| s.set_ids(id(0), id(1), id(2)));
+                    crate::random123::with_stream(c, STREAM, i, |s| s.set_ids(id(0), id(1), id(2)));
                 }
-                self.with_stream(i, |s| s.set_seq(0, 0));
+                crate::random123::with_stream(c, STREAM, i, |s| s.set_seq(0, 0));
                 Some(1.0)
             }
             _ => None,

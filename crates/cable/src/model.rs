@@ -110,6 +110,8 @@ pub struct Model {
     pub(crate) delivered_to_cell: bool,
     /// Ids of `Event::Stop`s with a statement, delivered and not yet taken by the caller.
     pub fired: Vec<(u32, f64)>,
+    /// Random123 streams created so far (the next gets id3 = this + 1).
+    pub streams_made: u32,
     /// The last self-event each instance posted and has not received yet:
     /// (mechanism, instance) → (event number, flag, NetCon) — what net_move moves.
     last_send: std::collections::HashMap<(u32, u32), (u64, f64, u32)>,
@@ -160,6 +162,7 @@ impl Model {
             cvode: Default::default(),
             delivered_to_cell: false,
             fired: Vec::new(),
+            streams_made: 0,
             last_send: std::collections::HashMap::new(),
         };
         for m in mechs {
@@ -363,6 +366,13 @@ impl Model {
             }
             ins.inst = new;
         }
+        for k in 0..self.inserted[id].len() {
+            let ins = &self.inserted[id][k];
+            let (mech, inst) = (ins.mech, ins.inst.clone());
+            for i in inst.into_iter().rev() {
+                self.new_streams(mech, i);
+            }
+        }
         self.mark_structure();
     }
 
@@ -372,7 +382,11 @@ impl Model {
         }
         let n = self.sec(id).nseg;
         let specs = self.mechs[mech].vars().to_vec();
-        let inst = (0..n).map(|_| self.data[mech].add(&specs)).collect();
+        let inst: Vec<u32> = (0..n).map(|_| self.data[mech].add(&specs)).collect();
+        // NEURON makes a section's instances from its last segment back.
+        for &i in inst.iter().rev() {
+            self.new_streams(mech, i);
+        }
         // Keep mechanisms in catalogue order, as NEURON's property lists are.
         let pos = self.inserted[id].iter().position(|i| i.mech > mech).unwrap_or(self.inserted[id].len());
         self.serial += 1;
@@ -413,10 +427,24 @@ impl Model {
         self.inserted[id].iter().find(|i| i.mech == mech).map(|i| i.inst[seg])
     }
 
+    /// Gives each RANDOM stream of a new instance NEURON's default ids
+    /// (1, 0, n) for the n-th stream created (nrnran123_newstream()).
+    fn new_streams(&mut self, mech: usize, inst: u32) {
+        for k in 0..self.mechs[mech].random_streams().len() {
+            let base = self.mechs[mech].random_streams()[k];
+            self.streams_made += 1;
+            let cols = &mut self.data[mech].cols;
+            for (j, v) in [1.0, 0.0, self.streams_made as f64, 0.0].into_iter().enumerate() {
+                cols[base + j][inst as usize] = v;
+            }
+        }
+    }
+
     /// Creates a point process; `loc` may be None until it is placed.
     pub fn new_point(&mut self, mech: usize, loc: PointLoc) -> u32 {
         let specs = self.mechs[mech].vars().to_vec();
         let i = self.data[mech].add(&specs);
+        self.new_streams(mech, i);
         self.points[mech].push(loc);
         if let Some(s) = loc.sec {
             self.need_ions(s, mech);

@@ -82,6 +82,42 @@ impl Stream {
     pub fn negexp(&mut self) -> f64 {
         -self.uniform().ln()
     }
+
+    /// A standard normal deviate (the polar method, as nrnran123_normal).
+    pub fn normal(&mut self) -> f64 {
+        loop {
+            let u1 = 2.0 * self.uniform() - 1.0;
+            let u2 = 2.0 * self.uniform() - 1.0;
+            let w = u1 * u1 + u2 * u2;
+            if w <= 1.0 {
+                return u1 * ((-2.0 * w.ln()) / w).sqrt();
+            }
+        }
+    }
+
+    /// The stream's position as nrnran123_getseq encodes it: seq·4 + which.
+    pub fn seq4(&self) -> f64 {
+        self.c[0] as f64 * 4.0 + self.which as f64
+    }
+
+    /// The ids (id1, id2, id3).
+    pub fn ids(&self) -> [u32; 3] {
+        [self.c[2], self.c[3], self.c[1]]
+    }
+}
+
+/// Runs f on the stream kept in columns `base..base + 4` of instance i
+/// (id1, id2, id3, seq·4 + which), then stores its new position.
+pub fn with_stream<R>(cols: &mut [Vec<f64>], base: usize, i: usize, f: impl FnOnce(&mut Stream) -> R) -> R {
+    let id = |k: usize| cols[base + k][i] as u32;
+    let mut s = Stream::new(id(0), id(1), id(2));
+    s.set_seq4(cols[base + 3][i]);
+    let r = f(&mut s);
+    let [a, b, c] = s.ids();
+    for (k, v) in [a as f64, b as f64, c as f64, s.seq4()].into_iter().enumerate() {
+        cols[base + k][i] = v;
+    }
+    r
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use cable::mechanism::{Ba, MechKind, VarKind, VarSpec};
 
 use crate::ast::*;
 use crate::error::ParseError;
-use crate::ir::{Block, Loc, Op, Reg, TableSpec, F1, F2};
+use crate::ir::{Block, Loc, Op, RandomOp, Reg, TableSpec, F1, F2};
 use crate::regalloc;
 
 /// A mechanism ready to run.
@@ -50,6 +50,8 @@ pub struct Compiled {
     pub ode: Option<OdeBlock>,
     /// Why the variable step cannot integrate this mechanism's SOLVEs.
     pub ode_unsupported: Option<String>,
+    /// First column of each RANDOM variable's stream.
+    pub randoms: Vec<usize>,
 }
 
 /// A block computing, per instance, each state's derivative and the
@@ -108,6 +110,8 @@ fn scaled(u: &str) -> (f64, String) {
 /// What a name means at mechanism level.
 #[derive(Clone, Copy, Debug)]
 enum Name {
+    /// A RANDOM variable: the first of its stream's columns (id1, id2, id3, seq·4+which).
+    Random(usize),
     Loc(Loc),
     Const(f64),
     /// An array: its element 0 and length (elements are consecutive).
@@ -177,6 +181,9 @@ enum E {
     /// An array element at an index known only at run time: the array's
     /// first element, its length, the index.
     Arr(Loc, usize, Box<E>),
+    /// A draw from (or a setting of) a RANDOM variable's stream: what, the
+    /// stream's first column, the arguments after the variable.
+    Random(RandomOp, usize, Vec<E>),
 }
 
 impl E {
@@ -429,7 +436,7 @@ impl<'c, 'm> Gen<'c, 'm> {
         match self.cx.names.get(name) {
             Some(Name::Loc(l)) => Some(E::Loc(*l)),
             Some(Name::Const(c)) => Some(E::Num(*c)),
-            Some(Name::Arr(..)) | None => None,
+            Some(Name::Arr(..) | Name::Random(_)) | None => None,
         }
     }
 
@@ -502,6 +509,9 @@ impl<'c, 'm> Gen<'c, 'm> {
     }
 
     fn resolve_call(&self, c: &Call) -> CResult<E> {
+        if let Some(e) = self.random_call(c)? {
+            return Ok(e);
+        }
         let name = c.name.name.as_str();
         let args: Vec<E> = c.args.iter().map(|a| self.resolve(a)).collect::<CResult<_>>()?;
         let f1 = match name {
@@ -625,7 +635,46 @@ impl<'c, 'm> Gen<'c, 'm> {
                 self.b.ops.push(Op::LoadArr { dst: d, base: *base, len: *n as u32, idx });
                 d
             }
+            E::Random(op, base, args) => {
+                let mut regs = Vec::new();
+                for a in args {
+                    regs.push(self.emit(a)?);
+                }
+                let first = self.b.nregs;
+                self.b.nregs += regs.len() as u32;
+                for (k, r) in regs.into_iter().enumerate() {
+                    self.b.ops.push(Op::Mov(first + k as u32, r));
+                }
+                let d = self.reg();
+                self.b.ops.push(Op::Random { op: *op, base: *base as u32, args: first, n: args.len() as u32, dst: d, mask: self.mask });
+                d
+            }
         })
+    }
+
+    /// `random_xxx(r, args)`: the operation on RANDOM variable r, if the call is one.
+    fn random_call(&self, c: &Call) -> CResult<Option<E>> {
+        let name = c.name.name.as_str();
+        let Some(kind) = name.strip_prefix("random_") else { return Ok(None) };
+        let base = match c.args.first().map(|a| &a.kind) {
+            Some(ExprKind::Var(v)) if v.index.is_none() => match self.cx.names.get(&v.name.name) {
+                Some(&Name::Random(b)) => b,
+                _ => return Err(self.cx.err(c.span, format!("{name}: {} is not a RANDOM variable", v.name.name))),
+            },
+            _ => return Err(self.cx.err(c.span, format!("{name} takes a RANDOM variable first"))),
+        };
+        let rest: Vec<E> = c.args[1..].iter().map(|a| self.resolve(a)).collect::<CResult<_>>()?;
+        let op = match (kind, rest.len()) {
+            ("uniform", 0 | 2) => RandomOp::Uniform,
+            ("negexp", 0 | 1) => RandomOp::Negexp,
+            ("normal", 0 | 2) => RandomOp::Normal,
+            ("ipick", 0) => RandomOp::Ipick,
+            ("dpick", 0) => RandomOp::Dpick,
+            ("setseq", 1) => RandomOp::SetSeq,
+            ("setids", 3) => RandomOp::SetIds,
+            _ => return Err(self.cx.err(c.span, format!("{name} with {} arguments after the RANDOM variable is not an NMODL random function", rest.len()))),
+        };
+        Ok(Some(E::Random(op, base, rest)))
     }
 
     /// dst = src, respecting the mask.
@@ -791,6 +840,10 @@ impl<'c, 'm> Gen<'c, 'm> {
                 self.assign(&target, r, lhs.span)?;
             }
             StmtKind::Call(c) => match c.name.name.as_str() {
+                name if name.starts_with("random_") => {
+                    let e = self.random_call(c)?.expect("a random_ call");
+                    self.emit(&e)?;
+                }
                 "at_time" => {
                     if c.args.len() != 1 {
                         return Err(self.cx.err(c.span, "at_time takes 1 argument (the time)"));
@@ -1574,6 +1627,7 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
     let mut range: Vec<String> = Vec::new();
     let mut global: Vec<String> = Vec::new();
     let mut pointers: Vec<String> = Vec::new();
+    let mut randoms: Vec<String> = Vec::new();
     let mut useions: Vec<&UseIon> = Vec::new();
     let mut nonspecific: Vec<String> = Vec::new();
     let mut electrode: Vec<String> = Vec::new();
@@ -1612,7 +1666,7 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
                         NeuronStmtKind::BbcorePointer(v) => {
                             return Err(err(s.span, format!("BBCOREPOINTER {} holds C data, which nerve does not have", v[0].name)));
                         }
-                        NeuronStmtKind::Random(v) => return Err(err(s.span, format!("RANDOM {} is not supported yet", v[0].name))),
+                        NeuronStmtKind::Random(v) => randoms.extend(v.iter().map(|i| i.name.clone())),
                         _ => {}
                     }
                 }
@@ -1835,6 +1889,19 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
         if top_locals.iter().any(|l| l.name.name == base) {
             g.hidden = true;
         }
+    }
+    // RANDOM variables: a Random123 stream per instance, kept in four hidden
+    // columns (id1, id2, id3 and the position seq·4 + which).
+    let mut random_cols = Vec::new();
+    for r in &randoms {
+        let first = vars.len();
+        for (part, default) in [("id1", 1.0), ("id2", 0.0), ("id3", 0.0), ("seq", 0.0)] {
+            let mut s = VarSpec::new(&format!("{r}.{part}"), default, VarKind::Assigned);
+            s.hidden = true;
+            vars.push(s);
+        }
+        names.insert(r.clone(), Name::Random(first));
+        random_cols.push(first);
     }
     for c in nonspecific.iter().chain(&electrode) {
         if !names.contains_key(c) {
@@ -2169,6 +2236,7 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
         tables: cx.tables,
         ode,
         ode_unsupported,
+        randoms: random_cols,
     })
 }
 

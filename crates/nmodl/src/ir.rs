@@ -39,6 +39,23 @@ pub enum Loc {
     Ptr(usize),
 }
 
+/// What an NMODL `random_xxx(r, ...)` call does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RandomOp {
+    /// (0, 1), or (a, b) with two arguments.
+    Uniform,
+    /// Mean 1, or the given mean.
+    Negexp,
+    /// Standard, or (mu, sigma).
+    Normal,
+    Ipick,
+    Dpick,
+    /// random_setseq(r, seq·4 + which).
+    SetSeq,
+    /// random_setids(r, id1, id2, id3): also back to sequence 0.
+    SetIds,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum F1 {
     Exp,
@@ -107,6 +124,9 @@ pub enum Op {
     NetSend { mask: Option<Reg>, delay: Reg, flag: Reg },
     /// `at_time(t)`: t is a discontinuity of the input (the variable step stops there).
     AtTime { mask: Option<Reg>, t: Reg },
+    /// A RANDOM variable's stream (columns from `base`): a draw into dst, or a
+    /// setting; `n` arguments in consecutive registers from `args`.
+    Random { op: RandomOp, base: u32, args: Reg, n: u32, dst: Reg, mask: Option<Reg> },
     /// net_event(t) in the lanes of the mask.
     NetEvent { mask: Option<Reg>, t: Reg },
     /// The implicit system `Block::newtons[k]`, solved in place.
@@ -554,6 +574,35 @@ fn rare_op(op: &Op, r: &mut [f64], n: usize, cx: &Ctx, mem: &mut Mem, fx: &mut d
                 }
             }
         }
+        Op::Random { op, base, args, n: nargs, dst, mask } => {
+            for l in 0..n {
+                let i = mem.inst[l];
+                if !mask.is_none_or(|m| r[m as usize * LANES + l] != 0.0) || mem.cols[base as usize].len() <= i {
+                    continue;
+                }
+                let a = |k: u32| if k < nargs { r[(args + k) as usize * LANES + l] } else { 0.0 };
+                let (a0, a1, a2) = (a(0), a(1), a(2));
+                let value = cable::random123::with_stream(mem.cols, base as usize, i, |s| match (op, nargs) {
+                    (RandomOp::Uniform, 2) => a0 + s.uniform() * (a1 - a0),
+                    (RandomOp::Uniform, _) | (RandomOp::Dpick, _) => s.uniform(),
+                    (RandomOp::Negexp, 1) => s.negexp() * a0,
+                    (RandomOp::Negexp, _) => s.negexp(),
+                    (RandomOp::Normal, 2) => a0 + s.normal() * a1,
+                    (RandomOp::Normal, _) => s.normal(),
+                    (RandomOp::Ipick, _) => s.ipick() as f64,
+                    (RandomOp::SetSeq, _) => {
+                        s.set_seq4(a0);
+                        0.0
+                    }
+                    (RandomOp::SetIds, _) => {
+                        let id = |x: f64| x as i64 as u32;
+                        s.set_ids(id(a0), id(a1), id(a2));
+                        0.0
+                    }
+                });
+                r[dst as usize * LANES + l] = value;
+            }
+        }
         Op::Newton(k) => {
             if !crate::newton::newton(&cx.newtons[k as usize], r, n, cx, mem) {
                 mem.failure = Some("the implicit (Newton) solve did not converge");
@@ -669,6 +718,7 @@ impl fmt::Display for Block {
                 Op::NetSend { mask, delay, flag } => format!("net_send(r{delay}, r{flag}) mask {mask:?}"),
                 Op::NetEvent { mask, t } => format!("net_event(r{t}) mask {mask:?}"),
                 Op::AtTime { mask, t } => format!("at_time(r{t}) mask {mask:?}"),
+                Op::Random { op, base, args, n, dst, mask } => format!("r{dst} = random {op:?} col{base} r{args}..+{n} mask {mask:?}"),
                 Op::Newton(k) => format!("newton {k}"),
                 Op::WatchOn { mask, k, flag } => format!("watch {k} flag r{flag} mask {mask:?}"),
                 Op::NetMove { mask, t } => format!("net_move(r{t}) mask {mask:?}"),

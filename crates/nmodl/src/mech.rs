@@ -653,6 +653,10 @@ impl Mechanism for NmodlMechanism {
         data.work = work;
     }
 
+    fn random_streams(&self) -> &[usize] {
+        &self.c.randoms
+    }
+
     fn ode_count(&self) -> usize {
         self.c.ode.as_ref().map_or(0, |o| o.states.len())
     }

@@ -18,6 +18,7 @@ fn uses_defs(op: &Op) -> (Vec<Reg>, Vec<Reg>) {
         Op::Jump(_) => (vec![], vec![]),
         Op::NetSend { mask, delay, flag } => (mask.into_iter().chain([delay, flag]).collect(), vec![]),
         Op::NetEvent { mask, t } | Op::AtTime { mask, t } => (mask.into_iter().chain([t]).collect(), vec![]),
+        Op::Random { mask, args, n, dst, .. } => (mask.into_iter().chain(args..args + n).collect(), vec![dst]),
         Op::Newton(_) => (vec![], vec![]),
         Op::Printf { mask, args, n, .. } => (mask.into_iter().chain(args..args + n).collect(), vec![]),
         Op::WatchOn { mask, flag, .. } => (mask.into_iter().chain([flag]).collect(), vec![]),
@@ -64,6 +65,11 @@ fn rename(op: &mut Op, f: &impl Fn(Reg) -> Reg) {
             *mask = mask.map(f);
             *delay = f(*delay);
             *flag = f(*flag);
+        }
+        Op::Random { mask, args, dst, .. } => {
+            *mask = mask.map(f);
+            *args = f(*args);
+            *dst = f(*dst);
         }
         Op::NetEvent { mask, t } | Op::AtTime { mask, t } => {
             *mask = mask.map(f);
@@ -141,7 +147,7 @@ pub fn allocate(b: &mut Block, keep: &[Reg]) -> Vec<Reg> {
     }
     for op in b.ops.iter().chain(b.newtons.iter().flat_map(|nw| nw.ops.iter())) {
         match *op {
-            Op::Table { out, n: k, .. } | Op::Printf { args: out, n: k, .. } => (out..out + k).for_each(|r| pinned[r as usize] = true),
+            Op::Table { out, n: k, .. } | Op::Printf { args: out, n: k, .. } | Op::Random { args: out, n: k, .. } => (out..out + k).for_each(|r| pinned[r as usize] = true),
             _ => {}
         }
     }

@@ -41,6 +41,8 @@ pub enum NativeClass {
     CVode,
     /// `FInitializeHandler([type,] "statement"[, obj])`.
     FInitializeHandler,
+    /// `pp.ranvar`: a mechanism instance's RANDOM stream.
+    NmodlRandom,
     /// An extracellular probe followed during the run.
     LFPProbe,
     /// Import3d readers: 0 SWC, 1 Neurolucida, 2 MorphML.
@@ -70,7 +72,7 @@ pub fn construct(it: &mut Interp, ci: u32, nc: NativeClass, args: &[Value]) -> H
         NativeClass::Timer => ObjData::Native(Box::new(timer::construct(it, args)?)),
         NativeClass::Random => ObjData::Native(Box::new(random::construct(it, args)?)),
         NativeClass::Gui => ObjData::Native(Box::new(gui::GuiObj)),
-        NativeClass::Point(_) | NativeClass::NetCon | NativeClass::SectionRef | NativeClass::SectionList | NativeClass::CVode | NativeClass::FInitializeHandler => {
+        NativeClass::Point(_) | NativeClass::NetCon | NativeClass::SectionRef | NativeClass::SectionList | NativeClass::CVode | NativeClass::FInitializeHandler | NativeClass::NmodlRandom => {
             return crate::engine::classes::construct(it, ci, nc, args);
         }
         NativeClass::LFPProbe => ObjData::Native(crate::engine::probe::construct(it, args)?),
@@ -109,7 +111,7 @@ pub fn call_method(it: &mut Interp, o: &ObjRef, name: &str, k: &[f64], args: Opt
         NativeClass::Timer => timer::method(it, o, name, args.unwrap_or(&[])),
         NativeClass::Random => random::method(it, o, name, args.unwrap_or(&[])),
         NativeClass::Gui => Ok(Some(gui::method(name, args.unwrap_or(&[])))),
-        NativeClass::Point(_) | NativeClass::NetCon | NativeClass::SectionRef | NativeClass::SectionList | NativeClass::CVode | NativeClass::FInitializeHandler => {
+        NativeClass::Point(_) | NativeClass::NetCon | NativeClass::SectionRef | NativeClass::SectionList | NativeClass::CVode | NativeClass::FInitializeHandler | NativeClass::NmodlRandom => {
             crate::engine::classes::method(it, o, nc, name, k, args)
         }
         NativeClass::LFPProbe => crate::engine::probe::method(it, o, name, args.unwrap_or(&[])),

@@ -125,6 +125,7 @@ pub fn construct(it: &mut Interp, ci: u32, nc: NativeClass, args: &[Value]) -> H
         }
         NativeClass::SectionList => Box::new(SecListObj::default()),
         NativeClass::CVode => Box::new(CVodeObj),
+        NativeClass::NmodlRandom => return Err(hoc_err!("NMODLRandom objects come from a mechanism's RANDOM variable (pp.ranvar)")),
         NativeClass::FInitializeHandler => {
             let (kind, rest) = match args.first() {
                 Some(Value::Num(k)) => (*k as i32, &args[1..]),
@@ -151,6 +152,47 @@ pub fn construct(it: &mut Interp, ci: u32, nc: NativeClass, args: &[Value]) -> H
     Ok(it.new_object(ci, ObjData::Native(data)))
 }
 
+/// A RANDOM variable's stream of one mechanism instance (NEURON's NMODLRandom).
+pub struct NmodlRandomObj {
+    mech: usize,
+    inst: u32,
+    base: usize,
+}
+
+fn nmodl_random_method(it: &mut Interp, o: &ObjRef, (mech, inst, base): (usize, u32, usize), name: &str, a: &[Value]) -> HResult<Option<Value>> {
+    let cols = &mut it.eng.model.data[mech].cols;
+    let i = inst as usize;
+    let id = |it: &Interp, k: usize| -> HResult<u32> {
+        let x = num(it, a, k)?;
+        if !(0.0..=4294967295.0).contains(&x) {
+            return Err(hoc_err!("arg {} out of range [0, 4294967295]", k + 1));
+        }
+        Ok(x as u32)
+    };
+    let v = match name {
+        "set_ids" => {
+            let ids = [id(it, 0)?, id(it, 1)?, id(it, 2)?];
+            let cols = &mut it.eng.model.data[mech].cols;
+            cable::random123::with_stream(cols, base, i, |s| s.set_ids(ids[0], ids[1], ids[2]));
+            Value::Obj(Some(o.clone()))
+        }
+        "get_ids" => {
+            let ids = cable::random123::with_stream(cols, base, i, |s| s.ids());
+            Value::Obj(Some(crate::builtins::vector::new_vector(it, ids.iter().map(|&x| x as f64).collect())))
+        }
+        "set_seq" => {
+            let x = num(it, a, 0)?;
+            let cols = &mut it.eng.model.data[mech].cols;
+            cable::random123::with_stream(cols, base, i, |s| s.set_seq4(x));
+            Value::Obj(Some(o.clone()))
+        }
+        "get_seq" => Value::Num(cable::random123::with_stream(cols, base, i, |s| s.seq4())),
+        "uniform" => Value::Num(cable::random123::with_stream(cols, base, i, |s| s.uniform())),
+        _ => return Ok(None),
+    };
+    Ok(Some(v))
+}
+
 /// The mechanism instance behind a point-process object.
 pub fn point_of(o: &ObjRef) -> Option<(usize, u32)> {
     match &*o.data.borrow() {
@@ -175,6 +217,14 @@ pub fn member(it: &mut Interp, o: &ObjRef, nc: NativeClass, name: &str, k: &[f64
                 None => name.to_string(),
             };
             let Some(var) = it.eng.model.mechs[mech].vars().iter().position(|v| v.name == full && !v.hidden) else {
+                // A RANDOM variable: its stream as an NMODLRandom object.
+                let m = &it.eng.model.mechs[mech];
+                let stream = m.random_streams().iter().copied().find(|&b| m.vars()[b].name == format!("{name}.id1"));
+                if let (Some(base), None) = (stream, set) {
+                    let ci = it.class_id("NMODLRandom").expect("NMODLRandom class");
+                    let r = it.new_object(ci, ObjData::Native(Box::new(NmodlRandomObj { mech, inst, base })));
+                    return Ok(Some(Value::Obj(Some(r))));
+                }
                 return Ok(None);
             };
             let v = Var::Mech { mech, var, inst };
@@ -281,6 +331,10 @@ pub fn method(it: &mut Interp, o: &ObjRef, nc: NativeClass, name: &str, k: &[f64
         (NativeClass::SectionList, _) => return super::funcs::seclist_method(it, o, name, a),
         (NativeClass::CVode, _) => return super::funcs::cvode_method(it, name, a),
         (NativeClass::FInitializeHandler, _) => return Ok(None),
+        (NativeClass::NmodlRandom, _) => {
+            let r = with_native::<NmodlRandomObj, _>(o, |r| (r.mech, r.inst, r.base))?;
+            return nmodl_random_method(it, o, r, name, a);
+        }
         _ => return Ok(None),
     };
     Ok(Some(v))

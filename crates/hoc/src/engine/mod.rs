@@ -231,6 +231,7 @@ pub fn install(it: &mut Interp) {
         ("SectionList", crate::builtins::NativeClass::SectionList),
         ("CVode", crate::builtins::NativeClass::CVode),
         ("FInitializeHandler", crate::builtins::NativeClass::FInitializeHandler),
+        ("NMODLRandom", crate::builtins::NativeClass::NmodlRandom),
         ("LFPProbe", crate::builtins::NativeClass::LFPProbe),
     ] {
         it.add_native_class(name, nc);
