@@ -14,6 +14,7 @@ use crate::four_sphere::FourSphereVolumeConductor;
 use crate::geometry::FieldError;
 use crate::line_source::LineSourcePotential;
 use crate::mea::RecMEAElectrode;
+use crate::nyhead::NYHeadModel;
 use crate::meg::{InfiniteHomogeneousVolCondMEG, SphericallySymmetricVolCondMEG, MU_0};
 use crate::one_sphere::OneSphereVolumeConductor;
 use crate::point_source::{contacts_from_xyz, PointSourcePotential};
@@ -468,10 +469,29 @@ pub fn probe_from_json(v: &Value) -> Result<(String /*name*/, Box<dyn Probe>), F
             Box::new(o.wrap(VolumetricCurrentSourceDensity::new(x, y, z, dl))?)
         }
         "NYHeadModel" => {
-            return o.fail(
-                "type",
-                "'NYHeadModel' is not supported (it needs the New York head data file)",
-            );
+            o.check_fields(&["file", "dipole_pos", "rotate_to_normal", "orig_ax_vec"])?;
+            let file = o.string("file")?;
+            let pos = match o.get("dipole_pos") {
+                None => NYHeadModel::named_position("motorsensory_cortex").expect("a named position"),
+                Some(Value::String(s)) => match NYHeadModel::named_position(s) {
+                    Some(p) => p,
+                    None => {
+                        let names: Vec<&str> = crate::nyhead::NAMED_POSITIONS.iter().map(|p| p.0).collect();
+                        return o.fail("dipole_pos", &format!("'{s}' is not a position the model names ({})", names.join(", ")));
+                    }
+                },
+                Some(_) => o.fixed::<3>("dipole_pos")?,
+            };
+            let rotate = match o.get("rotate_to_normal") {
+                None => false,
+                Some(Value::Bool(b)) => *b,
+                Some(_) => return o.fail("rotate_to_normal", "must be true or false"),
+            };
+            let axis = if o.get("orig_ax_vec").is_some() { o.fixed::<3>("orig_ax_vec")? } else { [0.0, 0.0, 1.0] };
+            if rotate && axis.iter().all(|&x| x == 0.0) {
+                return o.fail("orig_ax_vec", "must not be zero");
+            }
+            Box::new(o.wrap(NYHeadModel::open(std::path::Path::new(file), pos, rotate.then_some(axis)))?)
         }
         other => {
             return Err(FieldError(format!(

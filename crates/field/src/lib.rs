@@ -22,6 +22,7 @@
 //! | [`FourSphereVolumeConductor`] | [`four_sphere`] | `[electrodes]` | mV |
 //! | [`InfiniteHomogeneousVolCondMEG`] | [`meg`] | `[sensors, 3]` | nA/µm |
 //! | [`SphericallySymmetricVolCondMEG`] | [`meg`] | `[sensors, 3]` | nA/µm |
+//! | [`NYHeadModel`] | [`nyhead`] | `[electrodes]` | mV |
 //! | [`LaminarCurrentSourceDensity`] | [`csd`] | `[bins]` | nA/µm³ |
 //! | [`VolumetricCurrentSourceDensity`] | [`csd`] | `[nx-1, ny-1, nz-1]` | nA |
 //!
@@ -47,6 +48,7 @@ mod legendre;
 pub mod line_source;
 pub mod mea;
 pub mod meg;
+pub mod nyhead;
 pub mod one_sphere;
 pub mod point_source;
 
@@ -59,6 +61,7 @@ pub use json::probe_from_json;
 pub use line_source::LineSourcePotential;
 pub use mea::RecMEAElectrode;
 pub use meg::{InfiniteHomogeneousVolCondMEG, SphericallySymmetricVolCondMEG};
+pub use nyhead::NYHeadModel;
 pub use one_sphere::OneSphereVolumeConductor;
 pub use point_source::PointSourcePotential;
 
