@@ -88,9 +88,22 @@ const ROW: usize = 4;
 impl SolveSchedule {
     /// Below this many nodes `prepare` leaves the schedule empty.
     const MIN_NODES: usize = 32;
+    /// Below this share of busy lanes the schedule is dropped too.
+    const MIN_FILL: f64 = 0.3;
     /// Ticks between an op and its dependants (about the latency of one op
     /// over the time of one row).
     const LATENCY: usize = 4;
+
+    /// The share of the rows' lanes that hold an op.
+    fn fill(&self) -> f64 {
+        let rows = self.elim.len() + self.back.len();
+        let ops: u32 = self.elim.iter().chain(&self.back).map(|r| r.len).sum();
+        if rows == 0 {
+            0.0
+        } else {
+            ops as f64 / (rows * ROW) as f64
+        }
+    }
 
     /// Whether a schedule is in place.
     pub fn is_built(&self) -> bool {
@@ -443,8 +456,8 @@ impl Tree {
     /// `nroot` (see [`SolveSchedule`]). Call it once the tree is lowered,
     /// and again whenever `parent` or `nroot` change (a new `Tree` starts
     /// without one); the values (`a`, `b`, `d`, `rhs`) may change freely.
-    /// Small trees get no schedule, and [`Tree::solve`] then runs
-    /// [`Tree::solve_sequential`].
+    /// Small trees and single chains get no schedule, and [`Tree::solve`]
+    /// then runs [`Tree::solve_sequential`].
     pub fn prepare(&mut self) {
         self.schedule = if self.len() >= SolveSchedule::MIN_NODES {
             SolveSchedule::build(
@@ -456,6 +469,11 @@ impl Tree {
         } else {
             SolveSchedule::default()
         };
+        // One long chain (an unbranched cable) leaves three lanes of four
+        // idle: the plain loop is faster there (measured: hh axon 10%).
+        if self.schedule.is_built() && self.schedule.fill() < SolveSchedule::MIN_FILL {
+            self.schedule = SolveSchedule::default();
+        }
     }
 
     /// Gaussian elimination from the leaves, then back substitution; rhs becomes Δv.

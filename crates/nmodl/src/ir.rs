@@ -7,7 +7,9 @@
 use std::fmt;
 
 /// Instances evaluated together.
-pub const LANES: usize = 16;
+// 32 rather than 16: fewer op dispatches and loads per instance (the hh
+// axon benchmark ran 11% faster); arrays of more than 32 lose Default.
+pub const LANES: usize = 32;
 
 pub type Reg = u32;
 
@@ -508,20 +510,35 @@ fn exec_lanes(ops: &[Op], r: &mut [f64], n: usize, cx: &Ctx, mem: &mut Mem, fx: 
                         th[l] = xi[l] - ii[l] as f64;
                     }
                 }
-                for k in 0..nout as usize {
-                    let col = &vals[k * np..(k + 1) * np];
-                    let o = put(r, out + k as Reg);
-                    for l in 0..LANES {
-                        let i = ii[l];
-                        o[l] = if xi[l] > 0.0 && xi[l] < s.n as f64 {
-                            col[i] + th[l] * (col[i + 1] - col[i])
-                        } else if xi[l] <= 0.0 {
-                            col[0]
-                        } else if xi[l] >= s.n as f64 {
-                            col[s.n]
-                        } else {
-                            xi[l]
-                        };
+                let nf = s.n as f64;
+                if xi.iter().all(|&x| x > 0.0 && x < nf) {
+                    // Every lane inside the table (the usual case): no branches.
+                    for k in 0..nout as usize {
+                        let col = &vals[k * np..(k + 1) * np];
+                        let o = put(r, out + k as Reg);
+                        for l in 0..LANES {
+                            let i = ii[l];
+                            // SAFETY: 0 < xi < n gives i <= n - 1, so i + 1 <= n < np = col.len().
+                            let (c0, c1) = unsafe { (*col.get_unchecked(i), *col.get_unchecked(i + 1)) };
+                            o[l] = c0 + th[l] * (c1 - c0);
+                        }
+                    }
+                } else {
+                    for k in 0..nout as usize {
+                        let col = &vals[k * np..(k + 1) * np];
+                        let o = put(r, out + k as Reg);
+                        for l in 0..LANES {
+                            let i = ii[l];
+                            o[l] = if xi[l] > 0.0 && xi[l] < nf {
+                                col[i] + th[l] * (col[i + 1] - col[i])
+                            } else if xi[l] <= 0.0 {
+                                col[0]
+                            } else if xi[l] >= nf {
+                                col[s.n]
+                            } else {
+                                xi[l]
+                            };
+                        }
                     }
                 }
             }
