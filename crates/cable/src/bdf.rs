@@ -79,6 +79,8 @@ pub struct Bdf {
     /// 1/maxstep (0: no bound).
     pub hmax_inv: f64,
     pub hmin: f64,
+    /// Highest order used (1 to 5).
+    pub max_order: usize,
     tau: [f64; QMAX + 2],
     tq: [f64; 6],
     l: [f64; QMAX + 1],
@@ -116,6 +118,7 @@ impl Bdf {
             rtol: 0.0,
             hmax_inv: 0.0,
             hmin: 0.0,
+            max_order: QMAX,
             tau: [0.0; QMAX + 2],
             tq: [0.0; 6],
             l: [0.0; QMAX + 1],
@@ -534,7 +537,7 @@ impl Bdf {
             }
         }
         self.qwait -= 1;
-        if self.qwait == 1 && q != QMAX {
+        if self.qwait == 1 && q < self.max_order {
             self.zn[QMAX].copy_from_slice(&self.acor);
             self.saved_tq5 = self.tq[5];
         }
@@ -564,7 +567,7 @@ impl Bdf {
             0.0
         };
         let mut etaqp1 = 0.0;
-        if self.q != QMAX && self.saved_tq5 != 0.0 {
+        if self.q < self.max_order && self.saved_tq5 != 0.0 {
             let cquot = (self.tq[5] / self.saved_tq5) * (self.h / self.tau[2]).powf(l);
             for i in 0..self.n {
                 self.tempv[i] = self.acor[i] - cquot * self.zn[QMAX][i];
@@ -733,6 +736,24 @@ mod tests {
         let (y, _, maxq) = run(&mut sys, &[1.0, 0.0], 6.0, 1e-8);
         assert!((y[0] - 6f64.cos()).abs() < 1e-5 && (y[1] + 6f64.sin()).abs() < 1e-5, "{y:?}");
         assert!(maxq >= 4, "max order {maxq}");
+    }
+
+    #[test]
+    fn max_order_is_respected() {
+        for maxq in [1, 2, 3] {
+            let mut sys = Linear { a: vec![vec![0.0, 1.0], vec![-1.0, 0.0]] };
+            let mut b = Bdf::new(2);
+            b.atol = vec![1e-8; 2];
+            b.max_order = maxq;
+            b.init(&mut sys, 0.0, &[1.0, 0.0], 6.0);
+            let mut seen = 0;
+            while b.t() < 6.0 {
+                b.step(&mut sys, 6.0).unwrap();
+                seen = seen.max(b.order());
+            }
+            assert_eq!(seen, maxq);
+            assert!((b.y()[0] - 6f64.cos()).abs() < 1e-3, "order {maxq}: {}", b.y()[0]);
+        }
     }
 
     #[test]

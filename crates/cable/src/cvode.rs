@@ -19,6 +19,8 @@ pub struct VarStep {
     pub rtol: f64,
     /// Largest step (0: none).
     pub maxstep: f64,
+    /// Highest BDF order (1 to 5).
+    pub maxorder: usize,
     pub minstep: f64,
     bdf: Option<Bdf>,
     lay: Layout,
@@ -54,6 +56,7 @@ impl Default for VarStep {
             atol: 1e-3,
             rtol: 0.0,
             maxstep: 0.0,
+            maxorder: 5,
             minstep: 0.0,
             bdf: None,
             lay: Layout::default(),
@@ -262,6 +265,7 @@ impl Model {
         bdf.rtol = cv.rtol;
         bdf.hmax_inv = if cv.maxstep > 0.0 { 1.0 / cv.maxstep } else { 0.0 };
         bdf.hmin = cv.minstep;
+        bdf.max_order = cv.maxorder.clamp(1, 5);
         let y = std::mem::take(&mut cv.y);
         {
             let mut sys = System { m: self, lay: &lay, jac: &mut cv.jac, dsave: &mut cv.dsave };

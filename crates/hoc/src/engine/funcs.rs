@@ -1058,7 +1058,15 @@ pub fn cvode_method(it: &mut Interp, name: &str, a: &[Value]) -> HResult<Option<
                 0.0
             }
         }
-        "cache_efficient" | "use_local_dt" | "simgraph_remove" => 0.0,
+        "maxorder" => {
+            if let Some(x) = opt_num(it, a, 0)? {
+                it.eng.model.cvode.maxorder = (x as usize).clamp(1, 5);
+                it.eng.model.cvode.re_init();
+            }
+            it.eng.model.cvode.maxorder as f64
+        }
+        // Accepted: the one integrator is BDF with Newton on the whole cell.
+        "cache_efficient" | "use_local_dt" | "simgraph_remove" | "use_daspk" | "stiff" | "jacobian" | "use_long_double" => 0.0,
         "event" => {
             let t = num(it, a, 0)?;
             let id = match a.get(1) {
