@@ -34,6 +34,8 @@ pub struct VarStep {
     stops: Vec<f64>,
     /// The at_time discontinuity the last step stopped short of.
     at_stop: Option<f64>,
+    /// The next time the caller changes an input (set before each step).
+    pub external_stop: Option<f64>,
     /// `condition_order(2)`: threshold crossings interpolated within the step.
     pub interpolate_thresholds: bool,
     /// Each NetCon's source voltage at the start of the step (NaN: none).
@@ -65,6 +67,7 @@ impl Default for VarStep {
             restart: true,
             stops: Vec::new(),
             at_stop: None,
+            external_stop: None,
             interpolate_thresholds: false,
             vprev: Vec::new(),
             tprev: 0.0,
@@ -90,7 +93,7 @@ impl VarStep {
 }
 
 /// How far short of an at_time discontinuity a step stops (NEURON's margin).
-fn at_margin(te: f64) -> f64 {
+pub fn at_margin(te: f64) -> f64 {
     2.0 * f64::EPSILON * te.abs().max(1.0) * 50.0
 }
 
@@ -340,6 +343,11 @@ impl Model {
             }
         }
         let next_at = self.cvode.stops.iter().copied().find(|&s| s - at_margin(s) > self.t);
+        // A value the caller changes at a known time (Vector.play) is a discontinuity too.
+        let next_at = match self.cvode.external_stop.filter(|&s| s - at_margin(s) > self.t) {
+            Some(e) if next_at.is_none_or(|a| e < a) => Some(e),
+            _ => next_at,
+        };
         let at_stop = next_at.map_or(f64::INFINITY, |s| s - at_margin(s));
         let stop = at_stop;
         let mut cv = std::mem::take(&mut self.cvode);

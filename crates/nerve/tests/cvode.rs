@@ -150,3 +150,17 @@ fn samples_at_given_times() {
         assert!((a[1] - b[1]).abs() < 2e-4, "m at {}: {} vs NEURON {}", a[0], a[1], b[1]);
     }
 }
+
+#[test]
+fn played_inputs_are_discontinuities() {
+    let (ours, theirs) = (nerve("play"), neuron("play"));
+    assert!((ours.len() as f64 - theirs.len() as f64).abs() <= 0.03 * theirs.len() as f64, "{} steps, NEURON {}", ours.len(), theirs.len());
+    let (s1, s2) = (spikes(&ours), spikes(&theirs));
+    assert_eq!(s1.len(), s2.len());
+    for (a, b) in s1.iter().zip(&s2) {
+        assert!((a - b).abs() < 0.02, "spike at {a}, NEURON {b}");
+    }
+    for te in [1.0, 3.0, 6.0, 9.0] {
+        assert_eq!(ours.iter().filter(|r| (r[0] - te).abs() < 1e-9).count(), 2, "rows at t = {te}");
+    }
+}

@@ -572,7 +572,15 @@ fn fadvance(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
     it.sync_to_model();
     let e = &mut it.eng;
     let records = &mut e.records;
-    let until = e.model.t + 0.5 * e.model.dt;
+    // Under the variable step a step play's time is a discontinuity: the
+    // integrator stops just short of it, and the value changes there.
+    let until = if e.model.cvode.active {
+        let t = e.model.t;
+        e.model.cvode.external_stop = e.plays.iter().filter_map(|p| p.next_step_time()).filter(|&te| te > t).min_by(|a, b| a.total_cmp(b));
+        t + 2.0 * cable::cvode::at_margin(t)
+    } else {
+        e.model.t + 0.5 * e.model.dt
+    };
     if !e.model.cvode.active {
         sample(records, &e.model, true, until);
     }

@@ -47,6 +47,15 @@ impl Play {
         }
     }
 
+    /// When a step play next changes its variable (None for continuous plays).
+    pub fn next_step_time(&self) -> Option<f64> {
+        if self.continuous {
+            None
+        } else {
+            self.next_event
+        }
+    }
+
     /// Delivers this play's events due by `until` (their value set at their time).
     pub fn deliver(&mut self, m: &mut Model, until: f64) {
         while let Some(te) = self.next_event.filter(|&te| te <= until) {
