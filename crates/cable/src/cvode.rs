@@ -8,7 +8,6 @@
 //! the integrator restarts there.
 
 use crate::bdf::{Bdf, OdeSystem, Stats};
-use crate::events::Target;
 use crate::mechanism::Ba;
 use crate::model::{view, Model};
 
@@ -351,9 +350,10 @@ impl Model {
         let at_stop = next_at.map_or(f64::INFINITY, |s| s - at_margin(s));
         let stop = at_stop;
         let mut cv = std::mem::take(&mut self.cvode);
+        self.refresh_presyns();
         cv.vprev.clear();
-        for k in 0..self.netcons.len() {
-            cv.vprev.push(self.source_v(k).unwrap_or(f64::NAN));
+        for g in &self.presyns.groups {
+            cv.vprev.push(self.tree.v[g.node as usize]);
         }
         cv.tprev = self.t;
         let mut bdf = cv.bdf.take().expect("started");
@@ -489,27 +489,22 @@ impl Model {
     /// crossing time by linear interpolation over the step.
     fn cvode_thresholds(&mut self) {
         let (t0, t1) = (self.cvode.tprev, self.t);
-        for k in 0..self.netcons.len() {
-            let Some(v1) = self.source_v(k) else { continue };
+        let mut groups = std::mem::take(&mut self.presyns.groups);
+        for (k, g) in groups.iter_mut().enumerate() {
+            let v1 = self.tree.v[g.node as usize];
             let v0 = self.cvode.vprev.get(k).copied().unwrap_or(f64::NAN);
-            let nc = self.netcons[k].as_mut().unwrap();
-            if v1 - nc.threshold > 0.0 {
-                if !nc.above {
-                    nc.above = true;
+            if v1 - g.threshold > 0.0 {
+                if !g.above {
+                    g.above = true;
                     // condition_order(1): the step end; (2): linear interpolation.
-                    let interp = self.cvode.interpolate_thresholds && v0.is_finite() && v1 > v0 && v0 < nc.threshold;
-                    let ts = if interp { t0 + (t1 - t0) * (nc.threshold - v0) / (v1 - v0) } else { t1 };
-                    if nc.recording {
-                        self.spikes.push((ts, k as u32));
-                    }
-                    if nc.active && !matches!(nc.target, Target::None) {
-                        let at = (ts + nc.delay).max(t1);
-                        self.queue.push(at, crate::events::Event::NetCon { nc: k as u32 });
-                    }
+                    let interp = self.cvode.interpolate_thresholds && v0.is_finite() && v1 > v0 && v0 < g.threshold;
+                    let ts = if interp { t0 + (t1 - t0) * (g.threshold - v0) / (v1 - v0) } else { t1 };
+                    self.fire(&g.ncs, ts);
                 }
             } else {
-                nc.above = false;
+                g.above = false;
             }
         }
+        self.presyns.groups = groups;
     }
 }

@@ -31,6 +31,9 @@ pub struct NetCon {
     pub recording: bool,
     /// Above threshold at the last check (voltage sources).
     pub above: bool,
+    /// When the threshold was last set (0: never). NetCons of one source
+    /// share its threshold, as NEURON's PreSyn: the latest setting holds.
+    pub threshold_set: u64,
 }
 
 impl NetCon {
@@ -44,6 +47,7 @@ impl NetCon {
             active: true,
             recording: false,
             above: false,
+            threshold_set: 0,
         }
     }
 

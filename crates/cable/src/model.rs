@@ -14,6 +14,24 @@ pub(crate) fn view<'a>(t: &'a mut Tree, ions: &'a mut [IonNodes], out: &'a mut S
     NodeView { v: &t.v, area: &t.area, diam: &t.diam, rhs: &mut t.rhs, d: &mut t.d, sav_rhs: &mut t.sav_rhs, sav_d: &mut t.sav_d, t: time, dt, celsius, imem, ions, out }
 }
 
+/// Voltage sources as NEURON's PreSyns: NetCons watching the same node
+/// with the same threshold share one test (and fire in creation order).
+#[derive(Default)]
+pub(crate) struct PreSyns {
+    /// (NetCon count, lowerings, NetCon edits) when grouped.
+    key: Option<(usize, u64, u64)>,
+    pub(crate) groups: Vec<PreSyn>,
+}
+
+pub(crate) struct PreSyn {
+    pub(crate) node: u32,
+    pub(crate) threshold: f64,
+    /// When that threshold was set (see `NetCon::threshold_set`).
+    pub(crate) set: u64,
+    pub(crate) above: bool,
+    pub(crate) ncs: Vec<u32>,
+}
+
 /// Default resting potential of nodes that have not been initialised.
 pub const DEFAULT_V: f64 = -65.0;
 
@@ -110,6 +128,12 @@ pub struct Model {
     pub(crate) delivered_to_cell: bool,
     /// Ids of `Event::Stop`s with a statement, delivered and not yet taken by the caller.
     pub fired: Vec<(u32, f64)>,
+    /// Voltage sources grouped for the threshold tests.
+    pub(crate) presyns: PreSyns,
+    /// Bumped by whoever changes a NetCon's source or threshold, or drops one.
+    pub netcon_edits: u64,
+    /// How many times the model was lowered (node numbers may have changed).
+    lowerings: u64,
     /// Random123 streams created so far (the next gets id3 = this + 1).
     pub streams_made: u32,
     /// The last self-event each instance posted and has not received yet:
@@ -162,6 +186,9 @@ impl Model {
             cvode: Default::default(),
             delivered_to_cell: false,
             fired: Vec::new(),
+            presyns: PreSyns::default(),
+            netcon_edits: 0,
+            lowerings: 0,
             streams_made: 0,
             last_send: std::collections::HashMap::new(),
         };
@@ -474,6 +501,7 @@ impl Model {
     pub fn ensure_lowered(&mut self) {
         if self.structure_dirty {
             self.lower_structure();
+            self.lowerings += 1;
         }
         if self.geometry_dirty {
             self.lower_geometry();
@@ -1256,12 +1284,6 @@ impl Model {
         }
     }
 
-    /// The voltage at a NetCon's source, if it is a voltage source that exists.
-    pub(crate) fn source_v(&self, k: usize) -> Option<f64> {
-        let crate::events::Source::Voltage { sec, x } = self.netcons[k].as_ref()?.source else { return None };
-        self.exists(sec).then(|| self.tree.v[self.node_at(sec, x) as usize])
-    }
-
     pub(crate) fn watch_check(&mut self) {
         self.watches(false);
     }
@@ -1301,34 +1323,101 @@ impl Model {
     /// Voltage sources crossing their threshold upward send a spike at t + 1e-10.
     fn check_thresholds(&mut self) {
         self.watch_check();
+        self.refresh_presyns();
         let t = self.t;
-        for k in 0..self.netcons.len() {
-            let Some(v) = self.source_v(k) else { continue };
-            let nc = self.netcons[k].as_mut().unwrap();
-            if v - nc.threshold > 0.0 {
-                if !nc.above {
-                    nc.above = true;
-                    let ts = t + 1e-10;
-                    if nc.recording {
-                        self.spikes.push((ts, k as u32));
-                    }
-                    if nc.active && !matches!(nc.target, Target::None) {
-                        let at = ts + nc.delay;
-                        self.queue.push(at, Event::NetCon { nc: k as u32 });
-                    }
+        let mut groups = std::mem::take(&mut self.presyns.groups);
+        for g in groups.iter_mut() {
+            if self.tree.v[g.node as usize] - g.threshold > 0.0 {
+                if !g.above {
+                    g.above = true;
+                    self.fire(&g.ncs, t + 1e-10);
                 }
             } else {
-                nc.above = false;
+                g.above = false;
+            }
+        }
+        self.presyns.groups = groups;
+    }
+
+    /// A voltage source crossed its threshold at ts: its NetCons record the
+    /// spike and post their events, in creation order.
+    pub(crate) fn fire(&mut self, ncs: &[u32], ts: f64) {
+        for &k in ncs {
+            let Some(Some(nc)) = self.netcons.get(k as usize) else { continue };
+            if nc.recording {
+                self.spikes.push((ts, k));
+            }
+            if nc.active && !matches!(nc.target, Target::None) {
+                let at = ts + nc.delay;
+                self.queue.push(at, Event::NetCon { nc: k });
             }
         }
     }
 
     /// Sets each voltage source's above-threshold flag from the present voltage.
     fn init_thresholds(&mut self) {
+        self.refresh_presyns();
+        for g in self.presyns.groups.iter_mut() {
+            g.above = self.tree.v[g.node as usize] - g.threshold > 0.0;
+        }
+    }
+
+    /// Regroups the voltage sources if NetCons, their thresholds or the
+    /// node layout changed since the last grouping.
+    pub(crate) fn refresh_presyns(&mut self) {
+        let key = (self.netcons.len(), self.lowerings, self.netcon_edits);
+        if self.presyns.key == Some(key) {
+            return;
+        }
+        let old = std::mem::take(&mut self.presyns.groups);
+        let mut groups: Vec<PreSyn> = Vec::new();
         for k in 0..self.netcons.len() {
-            let Some(v) = self.source_v(k) else { continue };
-            let nc = self.netcons[k].as_mut().unwrap();
-            nc.above = v - nc.threshold > 0.0;
+            let Some(nc) = &self.netcons[k] else { continue };
+            let crate::events::Source::Voltage { sec, x } = nc.source else { continue };
+            if !self.exists(sec) {
+                continue;
+            }
+            let node = self.node_at(sec, x);
+            match groups.iter_mut().find(|g| g.node == node) {
+                Some(g) => {
+                    g.ncs.push(k as u32);
+                    if nc.threshold_set >= g.set {
+                        g.set = nc.threshold_set;
+                        g.threshold = nc.threshold;
+                    }
+                }
+                None => {
+                    // A source keeps its state across regroupings.
+                    let above = old.iter().find(|g| g.node == node).map_or(nc.above, |g| g.above);
+                    groups.push(PreSyn { node, threshold: nc.threshold, set: nc.threshold_set, above, ncs: vec![k as u32] });
+                }
+            }
+        }
+        self.presyns = PreSyns { key: Some(key), groups };
+    }
+
+    /// The threshold NetCon k's source tests (the latest one set on any
+    /// NetCon of that source).
+    pub fn source_threshold(&self, k: usize) -> Option<f64> {
+        let nc = self.netcons.get(k)?.as_ref()?;
+        let mut best = (nc.threshold_set, nc.threshold);
+        for j in 0..self.netcons.len() {
+            if let Some(Some(o)) = self.netcons.get(j) {
+                if o.threshold_set > best.0 && self.same_source(k, j) {
+                    best = (o.threshold_set, o.threshold);
+                }
+            }
+        }
+        Some(best.1)
+    }
+
+    /// Sets the threshold of NetCon k's source.
+    pub fn set_threshold(&mut self, k: usize, th: f64) {
+        self.netcon_edits += 1;
+        let stamp = self.netcon_edits;
+        if let Some(Some(nc)) = self.netcons.get_mut(k) {
+            nc.threshold = th;
+            nc.threshold_set = stamp;
         }
     }
 

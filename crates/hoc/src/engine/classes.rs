@@ -99,9 +99,7 @@ pub fn construct(it: &mut Interp, ci: u32, nc: NativeClass, args: &[Value]) -> H
                 _ => (Target::None, 1),
             };
             let mut n = NetCon::new(source, target, nw);
-            if let Some(th) = opt_num(it, args, 2)? {
-                n.threshold = th;
-            }
+            let threshold = opt_num(it, args, 2)?;
             if let Some(d) = opt_num(it, args, 3)? {
                 n.delay = d;
             }
@@ -110,6 +108,9 @@ pub fn construct(it: &mut Interp, ci: u32, nc: NativeClass, args: &[Value]) -> H
             }
             it.eng.model.netcons.push(Some(n));
             let index = it.eng.model.netcons.len() - 1;
+            if let Some(th) = threshold {
+                it.eng.model.set_threshold(index, th);
+            }
             let weak = |v: Option<&Value>| match v {
                 Some(Value::Obj(Some(o))) => Some(Rc::downgrade(o)),
                 _ => None,
@@ -248,7 +249,13 @@ pub fn member(it: &mut Interp, o: &ObjRef, nc: NativeClass, name: &str, k: &[f64
                     &mut n.weight[i]
                 }
                 "delay" => &mut n.delay,
-                "threshold" => &mut n.threshold,
+                // The source's threshold, shared by its NetCons (NEURON's PreSyn).
+                "threshold" => {
+                    if let Some(x) = set {
+                        it.eng.model.set_threshold(idx, x);
+                    }
+                    return Ok(it.eng.model.source_threshold(idx).map(Value::Num));
+                }
                 "x" => {
                     return Ok(Some(Value::Num(0.0)));
                 }

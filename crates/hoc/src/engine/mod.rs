@@ -358,11 +358,14 @@ impl Interp {
                 Dropped::Point { mech, inst } => self.eng.model.free_point(mech, inst),
                 // A recording source outlives its NetCons (NEURON's PreSyn):
                 // it keeps recording but delivers nothing.
-                Dropped::NetCon(i) => match self.eng.model.netcons.get_mut(i) {
-                    Some(Some(n)) if n.recording => n.target = cable::events::Target::None,
-                    Some(n) => *n = None,
-                    None => {}
-                },
+                Dropped::NetCon(i) => {
+                    self.eng.model.netcon_edits += 1;
+                    match self.eng.model.netcons.get_mut(i) {
+                        Some(Some(n)) if n.recording => n.target = cable::events::Target::None,
+                        Some(n) => *n = None,
+                        None => {}
+                    }
+                }
             }
         }
     }
