@@ -113,7 +113,7 @@ impl EventQueue {
     pub fn pop_until(&mut self, tmax: f64) -> Option<(f64, u64, Event)> {
         while self.heap.peek().is_some_and(|i| i.t <= tmax) {
             let i = self.heap.pop().unwrap();
-            if self.cancelled.remove(&i.seq) {
+            if !self.cancelled.is_empty() && self.cancelled.remove(&i.seq) {
                 continue;
             }
             return Some((i.t, i.seq, i.ev));
@@ -136,7 +136,7 @@ impl EventQueue {
     /// The time of the next event that is still due.
     pub fn next_time(&mut self) -> Option<f64> {
         while let Some(i) = self.heap.peek() {
-            if self.cancelled.contains(&i.seq) {
+            if !self.cancelled.is_empty() && self.cancelled.contains(&i.seq) {
                 let seq = i.seq;
                 self.heap.pop();
                 self.cancelled.remove(&seq);

@@ -21,6 +21,8 @@ pub(crate) struct PreSyns {
     /// (NetCon count, lowerings, NetCon edits) when grouped.
     key: Option<(usize, u64, u64)>,
     pub(crate) groups: Vec<PreSyn>,
+    /// NetCons of each point-process source, in creation order.
+    pub(crate) points: std::collections::HashMap<(u32, u32), Vec<u32>>,
 }
 
 pub(crate) struct PreSyn {
@@ -1371,8 +1373,12 @@ impl Model {
         }
         let old = std::mem::take(&mut self.presyns.groups);
         let mut groups: Vec<PreSyn> = Vec::new();
+        let mut points: std::collections::HashMap<(u32, u32), Vec<u32>> = Default::default();
         for k in 0..self.netcons.len() {
             let Some(nc) = &self.netcons[k] else { continue };
+            if let crate::events::Source::Point { mech, inst } = nc.source {
+                points.entry((mech, inst)).or_default().push(k as u32);
+            }
             let crate::events::Source::Voltage { sec, x } = nc.source else { continue };
             if !self.exists(sec) {
                 continue;
@@ -1393,7 +1399,7 @@ impl Model {
                 }
             }
         }
-        self.presyns = PreSyns { key: Some(key), groups };
+        self.presyns = PreSyns { key: Some(key), groups, points };
     }
 
     /// The threshold NetCon k's source tests (the latest one set on any
@@ -1524,18 +1530,9 @@ impl Model {
 
     /// A point process emitted a spike (net_event): every NetCon from it fires.
     fn point_spiked(&mut self, mech: u32, inst: u32, ts: f64) {
-        for (k, nc) in self.netcons.iter_mut().enumerate() {
-            let Some(nc) = nc else { continue };
-            if let crate::events::Source::Point { mech: m, inst: i } = nc.source {
-                if m == mech && i == inst {
-                    if nc.recording {
-                        self.spikes.push((ts, k as u32));
-                    }
-                    if nc.active && !matches!(nc.target, Target::None) {
-                        self.queue.push(ts + nc.delay, Event::NetCon { nc: k as u32 });
-                    }
-                }
-            }
-        }
+        self.refresh_presyns();
+        let Some(ncs) = self.presyns.points.remove(&(mech, inst)) else { return };
+        self.fire(&ncs, ts);
+        self.presyns.points.insert((mech, inst), ncs);
     }
 }
