@@ -50,6 +50,14 @@ a=$(inner 5 bench "$NERVE" run hh_cable.hoc)
 b=$(inner 5 bench "$NRNIV" -nobanner -nogui hh_cable.hoc -c "quit()")
 printf '%-34s %10s %10s %8s\n' "hh axon, 1000 seg, run()" "$a" "$b" "$(ratio "$a" "$b")"
 
+a=$(inner 5 bench "$NERVE" run hh_network.hoc)
+b=$(inner 5 bench "$NRNIV" -nobanner -nogui hh_network.hoc -c "quit()")
+printf '%-34s %10s %10s %8s\n' "hh network, 10,000 NetCons" "$a" "$b" "$(ratio "$a" "$b")"
+
+a=$(inner 5 bench "$NERVE" run netstim_network.hoc)
+b=$(inner 5 bench "$NRNIV" -nobanner -nogui netstim_network.hoc -c "quit()")
+printf '%-34s %10s %10s %8s\n' "NetStim network, 200k events" "$a" "$b" "$(ratio "$a" "$b")"
+
 a=$(inner 5 bench "$NERVE" run hh_cable_cvode.hoc)
 b=$(inner 5 bench "$NRNIV" -nobanner -nogui hh_cable_cvode.hoc -c "quit()")
 printf '%-34s %10s %10s %8s\n' "hh axon, variable step, run()" "$a" "$b" "$(ratio "$a" "$b")"
