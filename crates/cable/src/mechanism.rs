@@ -216,6 +216,19 @@ pub struct EventCtx<'a> {
     pub moved: Option<f64>,
     /// The membrane potential at the instance's node (NaN where it has none).
     pub v: f64,
+    /// The NetCons that target the instance (FOR_NETCONS), if known.
+    pub netcons: Option<&'a mut dyn TargetNetCons>,
+}
+
+/// The weight vectors of the NetCons that target one instance, in creation
+/// order, for NMODL's FOR_NETCONS.
+pub trait TargetNetCons {
+    fn count(&self) -> usize;
+    /// Whether NetCon i is the one whose event is being delivered (its
+    /// weights are NET_RECEIVE's own arguments).
+    fn is_current(&self, i: usize) -> bool;
+    fn weight(&self, i: usize, k: usize) -> f64;
+    fn set_weight(&mut self, i: usize, k: usize, x: f64);
 }
 
 pub trait Mechanism {

@@ -14,6 +14,35 @@ pub(crate) fn view<'a>(t: &'a mut Tree, ions: &'a mut [IonNodes], out: &'a mut S
     NodeView { v: &t.v, area: &t.area, diam: &t.diam, rhs: &mut t.rhs, d: &mut t.d, sav_rhs: &mut t.sav_rhs, sav_d: &mut t.sav_d, t: time, dt, celsius, imem, ions, out }
 }
 
+/// The NetCons that target one instance, for FOR_NETCONS.
+struct Targets<'a> {
+    ids: &'a [u32],
+    netcons: &'a mut [Option<NetCon>],
+    /// The NetCon whose event is being delivered (its weights are lent out).
+    current: u32,
+}
+
+impl crate::mechanism::TargetNetCons for Targets<'_> {
+    fn count(&self) -> usize {
+        self.ids.len()
+    }
+    fn is_current(&self, i: usize) -> bool {
+        self.ids.get(i) == Some(&self.current)
+    }
+    fn weight(&self, i: usize, k: usize) -> f64 {
+        let nc = self.ids.get(i).and_then(|&j| self.netcons.get(j as usize)?.as_ref());
+        nc.and_then(|n| n.weight.get(k)).copied().unwrap_or(0.0)
+    }
+    fn set_weight(&mut self, i: usize, k: usize, x: f64) {
+        let Some(&j) = self.ids.get(i) else { return };
+        if let Some(Some(n)) = self.netcons.get_mut(j as usize) {
+            if let Some(w) = n.weight.get_mut(k) {
+                *w = x;
+            }
+        }
+    }
+}
+
 /// Voltage sources as NEURON's PreSyns: NetCons watching the same node
 /// with the same threshold share one test (and fire in creation order).
 #[derive(Default)]
@@ -23,6 +52,8 @@ pub(crate) struct PreSyns {
     pub(crate) groups: Vec<PreSyn>,
     /// NetCons of each point-process source, in creation order.
     pub(crate) points: std::collections::HashMap<(u32, u32), Vec<u32>>,
+    /// NetCons of each target, in creation order.
+    pub(crate) targets: std::collections::HashMap<(u32, u32), Vec<u32>>,
 }
 
 pub(crate) struct PreSyn {
@@ -998,7 +1029,7 @@ impl Model {
             }
             let mut w = std::mem::take(&mut nc.weight);
             let (mut evs, mut spikes) = (Vec::new(), Vec::new());
-            let mut ctx = EventCtx { t: self.t, self_events: &mut evs, spikes: &mut spikes, out: &mut self.out, moved: None, v: f64::NAN };
+            let mut ctx = EventCtx { t: self.t, self_events: &mut evs, spikes: &mut spikes, out: &mut self.out, moved: None, v: f64::NAN, netcons: None };
             self.mechs[mech].net_init(&mut self.data[mech], inst, &mut w, &mut ctx);
             if let Some(Some(nc)) = self.netcons.get_mut(k) {
                 nc.weight = w;
@@ -1374,10 +1405,14 @@ impl Model {
         let old = std::mem::take(&mut self.presyns.groups);
         let mut groups: Vec<PreSyn> = Vec::new();
         let mut points: std::collections::HashMap<(u32, u32), Vec<u32>> = Default::default();
+        let mut targets: std::collections::HashMap<(u32, u32), Vec<u32>> = Default::default();
         for k in 0..self.netcons.len() {
             let Some(nc) = &self.netcons[k] else { continue };
             if let crate::events::Source::Point { mech, inst } = nc.source {
                 points.entry((mech, inst)).or_default().push(k as u32);
+            }
+            if let Target::Point { mech, inst } = nc.target {
+                targets.entry((mech, inst)).or_default().push(k as u32);
             }
             let crate::events::Source::Voltage { sec, x } = nc.source else { continue };
             if !self.exists(sec) {
@@ -1399,7 +1434,7 @@ impl Model {
                 }
             }
         }
-        self.presyns = PreSyns { key: Some(key), groups, points };
+        self.presyns = PreSyns { key: Some(key), groups, points, targets };
     }
 
     /// The threshold NetCon k's source tests (the latest one set on any
@@ -1504,8 +1539,11 @@ impl Model {
         let node = self.data[mech].node[inst as usize];
         self.delivered_to_cell |= self.mechs[mech].kind() != MechKind::Artificial;
         let v = if self.mechs[mech].kind() == MechKind::Artificial { f64::NAN } else { self.tree.v.get(node as usize).copied().unwrap_or(f64::NAN) };
+        self.refresh_presyns();
         let moved = {
-            let mut ctx = EventCtx { t: tt, self_events: &mut evs, spikes: &mut spikes, out: &mut self.out, moved: None, v };
+            let ids = self.presyns.targets.get(&(mech as u32, inst)).map_or(&[][..], |v| v.as_slice());
+            let mut targets = Targets { ids, netcons: &mut self.netcons, current: nc };
+            let mut ctx = EventCtx { t: tt, self_events: &mut evs, spikes: &mut spikes, out: &mut self.out, moved: None, v, netcons: Some(&mut targets) };
             self.mechs[mech].net_receive(&mut self.data[mech], inst as usize, w, flag, &mut ctx);
             ctx.moved
         };

@@ -378,11 +378,13 @@ struct Gen<'c, 'm> {
     jac: Vec<(E, Reg)>,
     /// Off-diagonal Jacobian terms of KINETIC schemes: ∂(x')/∂y as (x, y, register).
     offdiag: Vec<(E, E, Reg)>,
+    /// NET_RECEIVE's number of weight arguments (0 elsewhere).
+    nweights: usize,
 }
 
 impl<'c, 'm> Gen<'c, 'm> {
     fn new(cx: &'c Ctx<'m>) -> Self {
-        Gen { cx, b: Block::default(), homes: HashMap::new(), written: Vec::new(), scopes: vec![HashMap::new()], fixed: Default::default(), mask: None, depth: 0, method: None, building: false, consts: HashMap::new(), temps: Default::default(), implicit: Vec::new(), volumes: Vec::new(), conserves: Vec::new(), solving: true, watches: Vec::new(), dynamic: Default::default(), spec: false, jac: Vec::new(), offdiag: Vec::new() }
+        Gen { cx, b: Block::default(), homes: HashMap::new(), written: Vec::new(), scopes: vec![HashMap::new()], fixed: Default::default(), mask: None, depth: 0, method: None, building: false, consts: HashMap::new(), temps: Default::default(), implicit: Vec::new(), volumes: Vec::new(), conserves: Vec::new(), solving: true, watches: Vec::new(), dynamic: Default::default(), spec: false, jac: Vec::new(), offdiag: Vec::new(), nweights: 0 }
     }
 
     fn reg(&mut self) -> Reg {
@@ -1025,6 +1027,7 @@ impl<'c, 'm> Gen<'c, 'm> {
             StmtKind::Verbatim(_) => return Err(self.cx.err(s.span, "VERBATIM blocks hold C code, which nerve does not compile")),
             StmtKind::Protect(inner) => self.stmt(inner)?,
             StmtKind::MutexLock | StmtKind::MutexUnlock => {}
+            StmtKind::ForNetcons { args, body } => self.for_netcons(args, body, s.span)?,
             _ => return Err(self.cx.err(s.span, "this statement is not supported yet")),
         }
         Ok(())
@@ -1311,6 +1314,48 @@ impl<'c, 'm> Gen<'c, 'm> {
         let d = self.zeroed();
         self.implicit.push((x.clone(), d));
         d
+    }
+
+    /// `FOR_NETCONS(a, b, …) { body }` in NET_RECEIVE: the body once for each
+    /// NetCon that targets the instance, its names bound to that NetCon's
+    /// weights. NET_RECEIVE's own weights go out before and come back after,
+    /// since the loop may visit the NetCon being delivered.
+    fn for_netcons(&mut self, args: &[crate::ast::Arg], body: &Block_, span: Span) -> CResult<()> {
+        if self.nweights == 0 {
+            return Err(self.cx.err(span, "FOR_NETCONS is only allowed in NET_RECEIVE"));
+        }
+        if args.len() > self.nweights {
+            return Err(self.cx.err(span, format!("FOR_NETCONS names {} weights; NET_RECEIVE has {}", args.len(), self.nweights)));
+        }
+        for k in 0..self.nweights {
+            let r = self.home(Loc::Arg(k));
+            self.b.ops.push(Op::ArgStore { src: r, k: k as u32 });
+        }
+        let n = args.len() as u32;
+        let first = self.b.nregs;
+        self.b.nregs += n;
+        let (idx, more) = (self.reg(), self.reg());
+        self.b.ops.push(Op::ForNetcons { first, n, idx, more, next: false });
+        let skip = self.b.ops.len();
+        self.b.ops.push(Op::JumpIfZero(more, 0));
+        let top = self.b.ops.len() as u32;
+        let scope: HashMap<String, Reg> = args.iter().enumerate().map(|(k, a)| (a.name.name.clone(), first + k as u32)).collect();
+        self.scopes.push(scope);
+        let r = self.block(body);
+        self.scopes.pop();
+        r?;
+        self.b.ops.push(Op::ForNetcons { first, n, idx, more, next: true });
+        let done = self.b.ops.len();
+        self.b.ops.push(Op::JumpIfZero(more, 0));
+        self.b.ops.push(Op::Jump(top));
+        let end = self.b.ops.len() as u32;
+        self.b.ops[skip] = Op::JumpIfZero(more, end);
+        self.b.ops[done] = Op::JumpIfZero(more, end);
+        for k in 0..self.nweights {
+            let r = self.home(Loc::Arg(k));
+            self.b.ops.push(Op::ArgLoad { dst: r, k: k as u32 });
+        }
+        Ok(())
     }
 
     /// Adds `df` to ∂(x')/∂y of the Jacobian (variable step); y None: ∂(x')/∂x.
@@ -2083,6 +2128,7 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
             let mut gen_for = |stmts: &mut dyn Iterator<Item = &Stmt>| -> CResult<Block> {
                 let mut g = Gen::new(&cx);
                 g.solving = false;
+                g.nweights = args.len();
                 g.watches = std::mem::take(&mut all_watches);
                 let mut scope = HashMap::new();
                 for (k, a) in args.iter().enumerate() {

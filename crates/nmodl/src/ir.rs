@@ -126,6 +126,14 @@ pub enum Op {
     NetSend { mask: Option<Reg>, delay: Reg, flag: Reg },
     /// `at_time(t)`: t is a discontinuity of the input (the variable step stops there).
     AtTime { mask: Option<Reg>, t: Reg },
+    /// FOR_NETCONS: loads the weights of the target's first NetCon (`next`
+    /// false) or stores the registers into NetCon `idx` and loads the next;
+    /// `more` becomes 1 while there is one to run the body for.
+    ForNetcons { first: Reg, n: u32, idx: Reg, more: Reg, next: bool },
+    /// NET_RECEIVE's own weight k from (ArgLoad) or to (ArgStore) a register,
+    /// around a FOR_NETCONS loop that may visit the same NetCon.
+    ArgLoad { dst: Reg, k: u32 },
+    ArgStore { src: Reg, k: u32 },
     /// A RANDOM variable's stream (columns from `base`): a draw into dst, or a
     /// setting; `n` arguments in consecutive registers from `args`.
     Random { op: RandomOp, base: u32, args: Reg, n: u32, dst: Reg, mask: Option<Reg> },
@@ -197,6 +205,8 @@ pub struct Ctx<'a> {
 pub struct Mem<'a> {
     pub cols: &'a mut [Vec<f64>],
     pub globals: &'a mut [f64],
+    /// NET_RECEIVE's weight arguments (empty elsewhere).
+    pub args: &'a mut [f64],
     pub inst: [usize; LANES],
     /// Why the block could not be computed (the run stops with it).
     pub failure: Option<&'static str>,
@@ -293,6 +303,10 @@ pub trait Effects {
     /// `at_time(t)` was reached.
     fn at_time(&mut self, t: f64) {
         let _ = t;
+    }
+    /// The instance's NetCons for FOR_NETCONS (None: not in NET_RECEIVE).
+    fn netcons(&mut self) -> Option<&mut dyn cable::mechanism::TargetNetCons> {
+        None
     }
     /// WATCH condition k activated in a lane.
     fn watch(&mut self, lane: usize, k: usize, flag: f64) {
@@ -591,6 +605,47 @@ fn rare_op(op: &Op, r: &mut [f64], n: usize, cx: &Ctx, mem: &mut Mem, fx: &mut d
                 }
             }
         }
+        Op::ArgLoad { dst, k } => {
+            let x = mem.args.get(k as usize).copied().unwrap_or(0.0);
+            put(r, dst).fill(x);
+        }
+        Op::ArgStore { src, k } => {
+            let x = r[src as usize * LANES];
+            if let Some(a) = mem.args.get_mut(k as usize) {
+                *a = x;
+            }
+        }
+        Op::ForNetcons { first, n: nw, idx, more, next } => {
+            let mut i = if next { r[idx as usize * LANES] as usize } else { 0 };
+            let Some(nc) = fx.netcons() else {
+                put(r, more).fill(0.0);
+                return;
+            };
+            let reg = |k: u32| (first + k) as usize * LANES;
+            if next {
+                // The body's values go back to NetCon i (its own weights are the arguments).
+                for k in 0..nw {
+                    let x = r[reg(k)];
+                    if nc.is_current(i) {
+                        if let Some(a) = mem.args.get_mut(k as usize) {
+                            *a = x;
+                        }
+                    } else {
+                        nc.set_weight(i, k as usize, x);
+                    }
+                }
+                i += 1;
+            }
+            let go = i < nc.count();
+            if go {
+                for k in 0..nw {
+                    let x = if nc.is_current(i) { mem.args.get(k as usize).copied().unwrap_or(0.0) } else { nc.weight(i, k as usize) };
+                    r[reg(k)..reg(k) + LANES].fill(x);
+                }
+            }
+            put(r, idx).fill(i as f64);
+            put(r, more).fill(if go { 1.0 } else { 0.0 });
+        }
         Op::Random { op, base, args, n: nargs, dst, mask } => {
             for l in 0..n {
                 let i = mem.inst[l];
@@ -736,6 +791,9 @@ impl fmt::Display for Block {
                 Op::NetEvent { mask, t } => format!("net_event(r{t}) mask {mask:?}"),
                 Op::AtTime { mask, t } => format!("at_time(r{t}) mask {mask:?}"),
                 Op::Random { op, base, args, n, dst, mask } => format!("r{dst} = random {op:?} col{base} r{args}..+{n} mask {mask:?}"),
+                Op::ForNetcons { first, n, idx, more, next } => format!("r{more} = for_netcons{} r{first}..+{n} at r{idx}", if *next { " next" } else { "" }),
+                Op::ArgLoad { dst, k } => format!("r{dst} = arg{k}"),
+                Op::ArgStore { src, k } => format!("arg{k} = r{src}"),
                 Op::Newton(k) => format!("newton {k}"),
                 Op::WatchOn { mask, k, flag } => format!("watch {k} flag r{flag} mask {mask:?}"),
                 Op::NetMove { mask, t } => format!("net_move(r{t}) mask {mask:?}"),

@@ -197,6 +197,12 @@ impl Effects for EventEffects<'_, '_> {
     fn print(&mut self, _: usize, text: &str) {
         self.0.out.push_str(text);
     }
+    fn netcons(&mut self) -> Option<&mut dyn cable::mechanism::TargetNetCons> {
+        match &mut self.0.netcons {
+            Some(n) => Some(&mut **n),
+            None => None,
+        }
+    }
 }
 
 impl NmodlMechanism {
@@ -303,7 +309,7 @@ impl NmodlMechanism {
             self.load_list(&b.loads, work, &ch, d, env, ions, args);
         }
         let cx = Ctx { tables: &d.tables, specs: &self.c.tables, newtons: &b.newtons, strings: &b.strings, linears: &b.linears, ftables: &d.ftables };
-        let mut mem = Mem { cols: &mut d.cols, globals: &mut d.globals, inst: ch.inst, failure: None };
+        let mut mem = Mem { cols: &mut d.cols, globals: &mut d.globals, args: &mut *args, inst: ch.inst, failure: None };
         exec(&b.ops, work, idx.len(), &cx, &mut mem, fx);
         if let Some(why) = mem.failure {
             d.error.get_or_insert_with(|| format!("{}: {why}", self.c.name));
@@ -457,7 +463,7 @@ impl Mechanism for NmodlMechanism {
                 let mut spikes: Vec<f64> = fx.events.iter().filter(|s| s.0 == l).map(|s| s.1).collect();
                 if !evs.is_empty() || !spikes.is_empty() {
                     let mut out = String::new();
-                    ev(inst, &mut EventCtx { t: env.t, self_events: &mut evs, spikes: &mut spikes, out: &mut out, moved: None, v: f64::NAN });
+                    ev(inst, &mut EventCtx { t: env.t, self_events: &mut evs, spikes: &mut spikes, out: &mut out, moved: None, v: f64::NAN, netcons: None });
                 }
             }
         }
@@ -493,7 +499,7 @@ impl Mechanism for NmodlMechanism {
                 self.load_list(&block.loads, &mut work, &ch, data, &env, nodes.ions, &[]);
             }
             let cx = Ctx { tables: &data.tables, specs: &self.c.tables, newtons: &block.newtons, strings: &block.strings, linears: &block.linears, ftables: &data.ftables };
-            let mut mem = Mem { cols: &mut data.cols, globals: &mut data.globals, inst: ch.inst, failure: None };
+            let mut mem = Mem { cols: &mut data.cols, globals: &mut data.globals, args: &mut [], inst: ch.inst, failure: None };
             exec(&block.ops, &mut work, n, &cx, &mut mem, &mut first);
             if let Some(why) = mem.failure {
                 data.error.get_or_insert_with(|| format!("{}: {why}", self.c.name));
@@ -513,7 +519,7 @@ impl Mechanism for NmodlMechanism {
                 self.load_list(&self.cur_reload, &mut work, &ch, data, &env, nodes.ions, &[]);
             }
             let cx = Ctx { tables: &data.tables, specs: &self.c.tables, newtons: &block.newtons, strings: &block.strings, linears: &block.linears, ftables: &data.ftables };
-            let mut mem = Mem { cols: &mut data.cols, globals: &mut data.globals, inst: ch.inst, failure: None };
+            let mut mem = Mem { cols: &mut data.cols, globals: &mut data.globals, args: &mut [], inst: ch.inst, failure: None };
             exec(&block.ops, &mut work, n, &cx, &mut mem, &mut second);
             first.0.interleave_into(&mut second.0, &mut text);
             self.store(block, &work, &ch, data, nodes.ions, &mut []);

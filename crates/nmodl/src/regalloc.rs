@@ -19,6 +19,13 @@ fn uses_defs(op: &Op) -> (Vec<Reg>, Vec<Reg>) {
         Op::NetSend { mask, delay, flag } => (mask.into_iter().chain([delay, flag]).collect(), vec![]),
         Op::NetEvent { mask, t } | Op::AtTime { mask, t } => (mask.into_iter().chain([t]).collect(), vec![]),
         Op::Random { mask, args, n, dst, .. } => (mask.into_iter().chain(args..args + n).collect(), vec![dst]),
+        Op::ForNetcons { first, n, idx, more, next } => {
+            let regs: Vec<Reg> = (first..first + n).collect();
+            let uses = if next { regs.iter().copied().chain([idx]).collect() } else { vec![] };
+            (uses, regs.into_iter().chain([idx, more]).collect())
+        }
+        Op::ArgLoad { dst, .. } => (vec![], vec![dst]),
+        Op::ArgStore { src, .. } => (vec![src], vec![]),
         Op::Newton(_) => (vec![], vec![]),
         Op::Printf { mask, args, n, .. } => (mask.into_iter().chain(args..args + n).collect(), vec![]),
         Op::WatchOn { mask, flag, .. } => (mask.into_iter().chain([flag]).collect(), vec![]),
@@ -66,6 +73,13 @@ fn rename(op: &mut Op, f: &impl Fn(Reg) -> Reg) {
             *delay = f(*delay);
             *flag = f(*flag);
         }
+        Op::ForNetcons { first, idx, more, .. } => {
+            *first = f(*first);
+            *idx = f(*idx);
+            *more = f(*more);
+        }
+        Op::ArgLoad { dst, .. } => *dst = f(*dst),
+        Op::ArgStore { src, .. } => *src = f(*src),
         Op::Random { mask, args, dst, .. } => {
             *mask = mask.map(f);
             *args = f(*args);
@@ -147,7 +161,9 @@ pub fn allocate(b: &mut Block, keep: &[Reg]) -> Vec<Reg> {
     }
     for op in b.ops.iter().chain(b.newtons.iter().flat_map(|nw| nw.ops.iter())) {
         match *op {
-            Op::Table { out, n: k, .. } | Op::Printf { args: out, n: k, .. } | Op::Random { args: out, n: k, .. } => (out..out + k).for_each(|r| pinned[r as usize] = true),
+            Op::Table { out, n: k, .. } | Op::Printf { args: out, n: k, .. } | Op::Random { args: out, n: k, .. } | Op::ForNetcons { first: out, n: k, .. } => {
+                (out..out + k).for_each(|r| pinned[r as usize] = true)
+            }
             _ => {}
         }
     }
