@@ -42,25 +42,17 @@ a=$(wall 5 "$NERVE" run bench/hoc_loop.hoc)
 b=$(wall 5 "$NRNIV" -nobanner -nogui bench/hoc_loop.hoc -c "quit()")
 printf '%-34s %10s %10s %8s\n' "HOC loop, 10^6 iterations" "$a" "$b" "$(ratio "$a" "$b")"
 
-a=$(inner 5 bench "$NERVE" run passive_cable.hoc)
-b=$(inner 5 bench "$NRNIV" -nobanner -nogui passive_cable.hoc -c "quit()")
-printf '%-34s %10s %10s %8s\n' "passive cable, 1000 seg, run()" "$a" "$b" "$(ratio "$a" "$b")"
-
-a=$(inner 5 bench "$NERVE" run hh_cable.hoc)
-b=$(inner 5 bench "$NRNIV" -nobanner -nogui hh_cable.hoc -c "quit()")
-printf '%-34s %10s %10s %8s\n' "hh axon, 1000 seg, run()" "$a" "$b" "$(ratio "$a" "$b")"
-
-a=$(inner 5 bench "$NERVE" run hh_network.hoc)
-b=$(inner 5 bench "$NRNIV" -nobanner -nogui hh_network.hoc -c "quit()")
-printf '%-34s %10s %10s %8s\n' "hh network, 10,000 NetCons" "$a" "$b" "$(ratio "$a" "$b")"
-
-a=$(inner 5 bench "$NERVE" run netstim_network.hoc)
-b=$(inner 5 bench "$NRNIV" -nobanner -nogui netstim_network.hoc -c "quit()")
-printf '%-34s %10s %10s %8s\n' "NetStim network, 200k events" "$a" "$b" "$(ratio "$a" "$b")"
-
-a=$(inner 5 bench "$NERVE" run hh_cable_cvode.hoc)
-b=$(inner 5 bench "$NRNIV" -nobanner -nogui hh_cable_cvode.hoc -c "quit()")
-printf '%-34s %10s %10s %8s\n' "hh axon, variable step, run()" "$a" "$b" "$(ratio "$a" "$b")"
+# One script of bench/ that prints run_seconds, in both simulators.
+row() {
+    a=$(inner 5 bench "$NERVE" run "$1")
+    b=$(inner 5 bench "$NRNIV" -nobanner -nogui "$1" -c "quit()")
+    printf '%-34s %10s %10s %8s\n' "$2" "$a" "$b" "$(ratio "$a" "$b")"
+}
+row passive_cable.hoc "passive cable, 1000 seg, run()"
+row hh_cable.hoc "hh axon, 1000 seg, run()"
+row hh_network.hoc "hh network, 10,000 NetCons"
+row netstim_network.hoc "NetStim network, 200k events"
+row hh_cable_cvode.hoc "hh axon, variable step, run()"
 
 case=../shared/conformance/cases/mainen_passive_lfp
 if [ -d "$case" ] && [ -d "$MIRRORS/LFPy+LFPy/repo" ]; then
