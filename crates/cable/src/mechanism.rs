@@ -243,6 +243,11 @@ pub trait Mechanism {
     fn pointers(&self) -> &[String] {
         &[]
     }
+    /// Whether the simulation reads POINTER k (INITIAL, BREAKPOINT, events).
+    fn pointer_read(&self, k: usize) -> bool {
+        let _ = k;
+        true
+    }
     /// GLOBAL variables: one value for all instances, kept in `MechData::globals`.
     fn globals(&self) -> &[VarSpec] {
         &[]

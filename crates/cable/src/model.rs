@@ -715,7 +715,8 @@ impl Model {
         self.ensure_lowered();
         for (m, d) in self.data.iter().enumerate() {
             for (k, p) in d.ptr_src.iter().enumerate() {
-                if d.order.iter().any(|&i| p[i as usize] == PtrSrc::Unset) {
+                // A POINTER only FUNCTIONs read is NEURON's business only when called.
+                if self.mechs[m].pointer_read(k) && d.order.iter().any(|&i| p[i as usize] == PtrSrc::Unset) {
                     return Some((m, k));
                 }
             }

@@ -663,6 +663,20 @@ impl Mechanism for NmodlMechanism {
         &self.c.randoms
     }
 
+    fn pointer_read(&self, k: usize) -> bool {
+        let c = &self.c;
+        let blocks = std::iter::once(&c.initial)
+            .chain(c.current.as_ref().map(|x| &x.0))
+            .chain(&c.state)
+            .chain(&c.net_receive)
+            .chain(&c.net_init)
+            .chain(c.watch.as_ref().map(|x| &x.0))
+            .chain(c.ba.iter().map(|x| &x.1))
+            .chain(c.ode.as_ref().map(|o| &o.block))
+            .chain(c.diffusion.as_ref().map(|x| &x.0));
+        blocks.into_iter().any(|b| b.loads.iter().any(|(_, l)| *l == Loc::Ptr(k)))
+    }
+
     fn ode_count(&self) -> usize {
         self.c.ode.as_ref().map_or(0, |o| o.states.len())
     }
