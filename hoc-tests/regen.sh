@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Regenerate the expected output (.stdout / .stderr) of the test scripts in
-# this folder by running real NEURON on them:
+# Regenerate the expected output (.stdout / .stderr) of the test scripts by
+# running real NEURON on them:
 #
-#   NRNIV=/path/to/nrniv ./regen.sh              # every NAME.hoc here
-#   NRNIV=/path/to/nrniv ./regen.sh a.hoc b.hoc  # only these
+#   NRNIV=/path/to/nrniv ./regen.sh                        # every TOPIC/NAME.hoc
+#   NRNIV=/path/to/nrniv ./regen.sh lang/a.hoc vector/b.hoc  # only these
 #
-# NRNIV defaults to "nrniv" on PATH.  Each NAME.hoc is run from this folder as
+# NRNIV defaults to "nrniv" on PATH. Each script is run from its own topic
+# folder as
 #   nrniv -nobanner -nogui NAME.hoc -c "quit()"
 # NAME.stdout gets stdout byte for byte.  NAME.stderr is written only when
 # the run exits non-zero (error cases) and is normalised: the program path
@@ -13,6 +14,7 @@
 # becomes "nerve:", and lines starting with "hoc_run1: caught exception" are
 # dropped.  A run that exits 0 has no .stderr; if it wrote to stderr anyway,
 # or exits non-zero without writing to stderr, a warning is printed.
+# nmodl/ and cvode/ are made differently (see README.md).
 set -u
 NRNIV="${NRNIV:-nrniv}"
 cd "$(dirname "$0")" || exit 1
@@ -20,28 +22,37 @@ cd "$(dirname "$0")" || exit 1
 if [ $# -gt 0 ]; then
   scripts=("$@")
 else
-  scripts=(*.hoc)
+  scripts=()
+  for f in */*.hoc; do
+    case "$f" in nmodl/*|cvode/*|*/lib/*) continue ;; esac
+    scripts+=("$f")
+  done
 fi
 
 status=0
 err="$(mktemp)"
 for script in "${scripts[@]}"; do
-  name="${script%.hoc}"
-  "$NRNIV" -nobanner -nogui "$name.hoc" -c "quit()" >"$name.stdout" 2>"$err" </dev/null
-  rc=$?
-  if [ "$rc" -ne 0 ]; then
-    sed -E -e 's#^[^ ]*nrniv[^ :]*:#nerve:#' -e '/^hoc_run1: caught exception/d' "$err" >"$name.stderr"
-    if [ ! -s "$name.stderr" ]; then
-      echo "regen.sh: $name.hoc exited $rc without an error message" >&2
-      status=1
+  dir="$(dirname "$script")"
+  name="$(basename "${script%.hoc}")"
+  (
+    cd "$dir" || exit 1
+    "$NRNIV" -nobanner -nogui "$name.hoc" -c "quit()" >"$name.stdout" 2>"$err" </dev/null
+    rc=$?
+    if [ "$rc" -ne 0 ]; then
+      sed -E -e 's#^[^ ]*nrniv[^ :]*:#nerve:#' -e '/^hoc_run1: caught exception/d' "$err" >"$name.stderr"
+      if [ ! -s "$name.stderr" ]; then
+        echo "regen.sh: $script exited $rc without an error message" >&2
+        exit 1
+      fi
+    else
+      rm -f "$name.stderr"
+      if [ -s "$err" ]; then
+        echo "regen.sh: $script exited 0 but wrote to stderr (not recorded)" >&2
+        exit 1
+      fi
     fi
-  else
-    rm -f "$name.stderr"
-    if [ -s "$err" ]; then
-      echo "regen.sh: $name.hoc exited 0 but wrote to stderr (not recorded)" >&2
-      status=1
-    fi
-  fi
+    rm -f tmp_*
+  ) || status=1
 done
-rm -f "$err" tmp_*
+rm -f "$err"
 exit $status

@@ -1,4 +1,4 @@
-//! Runs every `hoc-tests/*.hoc` script through `nerve run` and compares its
+//! Runs every `hoc-tests/TOPIC/*.hoc` script through `nerve run` and compares its
 //! stdout (and, for error cases, stderr and exit status) with what NEURON
 //! 9.0.2 printed for the same script.
 
@@ -30,33 +30,52 @@ fn scripts_in(dir: &Path) -> Vec<PathBuf> {
     scripts
 }
 
+/// The topic folders of `hoc-tests/` (each script runs from its own folder).
+fn topic_dirs() -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(tests_dir())
+        .expect("hoc-tests")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+/// Every `hoc-tests/TOPIC/NAME.hoc` that has NEURON's `NAME.stdout`, run from
+/// its folder. `nmodl/` holds .mod files written for the tests: nerve loads
+/// the current directory's .mod files, as nrniv loads the library nrnivmodl
+/// built there, and its expectations come from NEURON with those files
+/// compiled by nrnivmodl.
 #[test]
 fn hoc_scripts_match_neuron() {
-    let dir = tests_dir();
-    let scripts = scripts_in(&dir);
     // Scripts that need work of a later issue: they must still fail, so that
     // each is taken off the list as soon as it passes.
-    let pending: Vec<String> = std::fs::read_to_string(dir.join("pending.txt"))
+    let pending: Vec<String> = std::fs::read_to_string(tests_dir().join("pending.txt"))
         .unwrap_or_default()
         .lines()
         .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
         .map(|l| l.split_whitespace().next().unwrap().to_string())
         .collect();
-    assert!(scripts.len() >= 60, "expected at least 60 hoc-tests, found {}", scripts.len());
+    let mut scripts = Vec::new();
+    for dir in topic_dirs() {
+        scripts.extend(scripts_in(&dir).into_iter().map(|s| (dir.clone(), s)));
+    }
+    assert!(scripts.len() >= 200, "expected at least 200 hoc-tests, found {}", scripts.len());
     let mut failures = Vec::new();
     let mut pending_failed = 0;
-    for script in &scripts {
-        let name = script.file_name().unwrap().to_string_lossy().into_owned();
-        let stem = name.trim_end_matches(".hoc");
-        if pending.iter().any(|p| p == stem) {
-            if compare(&dir, script).is_ok() {
+    for (dir, script) in &scripts {
+        let topic = dir.file_name().unwrap().to_string_lossy();
+        let stem = script.file_stem().unwrap().to_string_lossy();
+        let name = format!("{topic}/{stem}");
+        if pending.iter().any(|p| *p == name) {
+            if compare(dir, script).is_ok() {
                 failures.push(format!("{name}: passes now; take it off hoc-tests/pending.txt"));
             } else {
                 pending_failed += 1;
             }
             continue;
         }
-        if let Err(e) = compare(&dir, script) {
+        if let Err(e) = compare(dir, script) {
             failures.push(format!("{name}: {e}"));
         }
     }
@@ -64,19 +83,6 @@ fn hoc_scripts_match_neuron() {
         panic!("{} of {} hoc-tests failed:\n{}", failures.len(), scripts.len(), failures.join("\n"));
     }
     eprintln!("{} hoc-tests match NEURON; {} pending (hoc-tests/pending.txt)", scripts.len() - pending_failed, pending_failed);
-}
-
-/// `hoc-tests/nmodl/`: scripts run in a folder of .mod files written for the
-/// tests (nerve loads the current directory's .mod files, as nrniv loads the
-/// library nrnivmodl built there); expectations from NEURON with those files
-/// compiled by nrnivmodl.
-#[test]
-fn nmodl_scripts_match_neuron() {
-    let dir = tests_dir().join("nmodl");
-    let scripts = scripts_in(&dir);
-    assert!(scripts.len() >= 4, "expected the NMODL scripts, found {}", scripts.len());
-    let failures: Vec<String> = scripts.iter().filter_map(|s| compare(&dir, s).err().map(|e| format!("{}: {e}", s.display()))).collect();
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 /// Runs a script and compares its stdout, stderr and exit status with NEURON's.
