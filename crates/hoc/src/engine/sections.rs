@@ -50,21 +50,25 @@ impl Interp {
     /// `name` or `name[k]` as a section.
     pub fn section_by_name(&mut self, r: NameRef, k: Option<f64>) -> HResult<SecId> {
         let name = self.sym_name(r);
-        let slot = self.slot_clone(r).unwrap_or_default();
-        let Slot::Secs { data, .. } = slot else {
-            return Err(hoc_err!("{name} is not a section"));
-        };
-        let i = match k {
-            Some(x) => {
-                let i = (x + self.float_epsilon()) as i64;
-                if i < 0 || i as usize >= data.len() {
-                    return Err(hoc_err!("{name}[{i}] subscript out of range"));
-                }
-                i as usize
+        let eps = self.float_epsilon();
+        // The one element, without copying the array.
+        let got = self.with_slot(r, |slot| {
+            let Slot::Secs { data, .. } = slot else { return Err(None) };
+            let i = match k {
+                Some(x) => (x + eps) as i64,
+                None => 0,
+            };
+            if i < 0 || i as usize >= data.len() {
+                return Err(Some(i));
             }
-            None => 0,
+            Ok(data[i as usize])
+        });
+        let sec = match got {
+            Ok(s) => s,
+            Err(None) => return Err(hoc_err!("{name} is not a section")),
+            Err(Some(i)) => return Err(hoc_err!("{name}[{i}] subscript out of range")),
         };
-        match data.get(i).copied().flatten() {
+        match sec {
             Some(s) if self.eng.model.exists(s) => Ok(s),
             _ => Err(hoc_err!("Section access unspecified: {name} was deleted")),
         }

@@ -252,20 +252,21 @@ impl Interp {
             Some(_) => return Err(hoc_err!("{} is not an array", self.sym_name(r))),
         }
         let name = self.sym_name(r);
-        let slot = self.slot_clone(r).unwrap_or_default();
-        match slot {
-            Slot::Nums { dims, data } => Ok(Value::Num(data[self.flat_index(&name, &dims, k)?])),
-            Slot::Objs { dims, data } => Ok(Value::Obj(data[self.flat_index(&name, &dims, k)?].clone())),
-            Slot::Num(x) => {
-                self.flat_index(&name, &[], k)?;
-                Ok(Value::Num(x))
-            }
-            Slot::Str(s) => {
-                self.flat_index(&name, &[], k)?;
-                Ok(Value::SRef(s))
-            }
-            Slot::Secs { .. } | Slot::Undef => Err(hoc_err!("undefined variable {name}")),
-        }
+        // The shape first, then the one element: an array is never copied.
+        let dims = self.with_slot(r, |s| match s {
+            Slot::Nums { dims, .. } | Slot::Objs { dims, .. } => Some(dims.clone()),
+            Slot::Num(_) | Slot::Str(_) => Some(Vec::new()),
+            Slot::Secs { .. } | Slot::Undef => None,
+        });
+        let Some(dims) = dims else { return Err(hoc_err!("undefined variable {name}")) };
+        let i = self.flat_index(&name, &dims, k)?;
+        Ok(self.with_slot(r, |s| match s {
+            Slot::Nums { data, .. } => Value::Num(data[i]),
+            Slot::Objs { data, .. } => Value::Obj(data[i].clone()),
+            Slot::Num(x) => Value::Num(*x),
+            Slot::Str(s) => Value::SRef(s.clone()),
+            Slot::Secs { .. } | Slot::Undef => Value::Num(0.0),
+        }))
     }
 
     /// The storage location an lvalue expression names.
