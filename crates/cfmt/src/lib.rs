@@ -1,24 +1,35 @@
 //! C `printf` formatting (`%g`, `%f`, `%e`, `%d`, `%s` with flags, width and
 //! precision), as NEURON's HOC `printf`, `sprint`, `print` and NMODL `printf` produce it.
 
+/// Digits after which every decimal expansion of a double is zeros: at most
+/// 767 significant digits, at most 1074 after the point. Beyond these the
+/// zeros are appended, so a precision of any size formats (Rust's own
+/// formatter stops at 65535).
+const MAX_SIGNIFICANT: usize = 800;
+const MAX_FRACTION: usize = 1100;
+
 /// `%.{prec}e` in C's form (`1.5e+03`).
 pub fn fmt_e(x: f64, prec: usize, upper: bool) -> String {
     if !x.is_finite() {
         return nonfinite(x, upper);
     }
-    let s = format!("{:.*e}", prec, x);
+    let s = format!("{:.*e}", prec.min(MAX_SIGNIFICANT), x);
     let (mant, exp) = s.split_once('e').unwrap_or((&s, "0"));
+    let zeros = "0".repeat(prec.saturating_sub(MAX_SIGNIFICANT));
     let exp: i32 = exp.parse().unwrap_or(0);
     let sign = if exp < 0 { '-' } else { '+' };
     let e = if upper { 'E' } else { 'e' };
-    format!("{mant}{e}{sign}{:02}", exp.abs())
+    format!("{mant}{zeros}{e}{sign}{:02}", exp.abs())
 }
 
+/// `%.{prec}f`.
 pub fn fmt_f(x: f64, prec: usize) -> String {
     if !x.is_finite() {
         return nonfinite(x, false);
     }
-    format!("{:.*}", prec, x)
+    let mut s = format!("{:.*}", prec.min(MAX_FRACTION), x);
+    s.push_str(&"0".repeat(prec.saturating_sub(MAX_FRACTION)));
+    s
 }
 
 fn nonfinite(x: f64, upper: bool) -> String {
@@ -51,7 +62,7 @@ pub fn fmt_g(x: f64, prec: usize, upper: bool, alt: bool) -> String {
     let mut s = if exp < -4 || exp >= p as i32 {
         e
     } else {
-        format!("{:.*}", (p as i32 - 1 - exp) as usize, x)
+        fmt_f(x, (p as i32 - 1 - exp) as usize)
     };
     if !alt {
         let (mant, tail) = match s.find(['e', 'E']) {
@@ -302,5 +313,21 @@ mod tests {
         )
         .unwrap();
         assert_eq!(s, "42  3.14 1e-07 t|7   |-007|ff|1.250000e+01|%");
+    }
+
+    /// Any precision formats, with C's digits: the exact expansion, then zeros.
+    #[test]
+    fn huge_precision() {
+        let f = sprintf("%.70000f", &[FmtArg::Num(3.0)]).unwrap();
+        assert_eq!(f.len(), 70002);
+        assert!(f.starts_with("3.000") && f.bytes().skip(2).all(|b| b == b'0'));
+        let tiny = fmt_f(f64::from_bits(1), 1200);
+        assert_eq!(tiny, format!("{:.*}", 1200, f64::from_bits(1)));
+        let e = fmt_e(0.1, 100_000, false);
+        assert!(e.starts_with("1.000000000000000055511151231257827") && e.ends_with("0e-01"));
+        assert_eq!(e.len(), 100_006);
+        assert_eq!(fmt_g(0.1, 70_000, false, true).len(), 70_002);
+        assert_eq!(fmt_g(0.1, 70_000, false, false), "0.1000000000000000055511151231257827021181583404541015625");
+        assert_eq!(sprintf("%80000.2f", &[FmtArg::Num(1.0)]).unwrap().len(), 80000);
     }
 }
