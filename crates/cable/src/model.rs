@@ -102,6 +102,8 @@ pub struct PointLoc {
 
 pub struct Model {
     pub sections: Vec<Option<Section>>,
+    /// How many sections are connected to each section.
+    nchildren: Vec<u32>,
     pub inserted: Vec<Vec<Inserted>>,
     serial: u64,
     pub mechs: Vec<Box<dyn Mechanism>>,
@@ -184,6 +186,7 @@ impl Model {
     pub fn new(mechs: Vec<Box<dyn Mechanism>>) -> Self {
         let mut model = Model {
             sections: Vec::new(),
+            nchildren: Vec::new(),
             inserted: Vec::new(),
             serial: 0,
             mechs: Vec::new(),
@@ -341,6 +344,7 @@ impl Model {
         let mut s = Section::new(name, self.serial);
         s.owner = owner;
         self.sections.push(Some(s));
+        self.nchildren.push(0);
         self.inserted.push(Vec::new());
         self.ion_in.push(Vec::new());
         self.mark_structure();
@@ -365,10 +369,15 @@ impl Model {
             return;
         }
         // Children become roots, as in NEURON.
-        for s in self.sections.iter_mut().flatten() {
-            if s.parent.is_some_and(|(p, _)| p == id) {
-                s.parent = None;
+        if self.nchildren[id] > 0 {
+            for s in self.sections.iter_mut().flatten() {
+                if s.parent.is_some_and(|(p, _)| p == id) {
+                    s.parent = None;
+                }
             }
+        }
+        if let Some((p, _)) = self.sec(id).parent {
+            self.nchildren[p] -= 1;
         }
         for ins in std::mem::take(&mut self.inserted[id]) {
             for i in ins.inst {
@@ -389,13 +398,18 @@ impl Model {
 
     /// Connects `child`'s end `child_end` (0 or 1) to `parent` at `x`.
     pub fn connect(&mut self, child: SecId, child_end: f64, parent: SecId, x: f64) -> Result<(), String> {
+        // Only a section with children can be an ancestor of the parent.
         let mut p = Some(parent);
         while let Some(s) = p {
             if s == child {
                 return Err(format!("{} connection would form a loop", self.sec(child).name));
             }
-            p = self.sec(s).parent.map(|(q, _)| q);
+            p = if self.nchildren[child] == 0 { None } else { self.sec(s).parent.map(|(q, _)| q) };
         }
+        if let Some((old, _)) = self.sec(child).parent {
+            self.nchildren[old] -= 1;
+        }
+        self.nchildren[parent] += 1;
         let c = self.sections[child].as_mut().expect("deleted section");
         c.parent = Some((parent, x));
         c.orientation = child_end;
@@ -407,7 +421,9 @@ impl Model {
 
     pub fn disconnect(&mut self, child: SecId) {
         if let Some(c) = self.sections[child].as_mut() {
-            c.parent = None;
+            if let Some((p, _)) = c.parent.take() {
+                self.nchildren[p] -= 1;
+            }
         }
         self.mark_structure();
     }
