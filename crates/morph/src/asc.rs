@@ -77,24 +77,22 @@ fn tk_name(t: Tk) -> &'static str {
     }
 }
 
-/// `%[^@]` after a match at `p`: the rest of the line up to an '@'; `None`
-/// when that is empty (the conversion fails).
-fn rest(line: &[u8], p: usize) -> Option<Vec<u8>> {
+/// `%[^@]` after a match at `p`: where the rest of the line starts and ends
+/// (at the first '@', when the line still has one); `None` when that is
+/// empty (the conversion fails).
+fn rest(line: &[u8], p: usize, has_at: bool) -> Option<(usize, usize)> {
     if p >= line.len() || line[p] == b'@' {
         return None;
     }
-    let e = line[p..]
-        .iter()
-        .position(|&b| b == b'@')
-        .map_or(line.len(), |k| p + k);
-    Some(line[p..e].to_vec())
+    let e = if has_at { line[p..].iter().position(|&b| b == b'@').map_or(line.len(), |k| p + k) } else { line.len() };
+    Some((p, e))
 }
 
 /// `" <word> %[^@]"`: the literal word, optional white space, the rest.
-fn keyword(line: &[u8], word: &[u8]) -> Option<Vec<u8>> {
+fn keyword(line: &[u8], word: &[u8], has_at: bool) -> Option<(usize, usize)> {
     let p = skip_space(line, 0);
     if line.len() >= p + word.len() && &line[p..p + word.len()] == word {
-        rest(line, skip_space(line, p + word.len()))
+        rest(line, skip_space(line, p + word.len()), has_at)
     } else {
         None
     }
@@ -105,7 +103,13 @@ struct Lexer<'a> {
     /// `fline` after each line is read (the `gets` text less its last byte)
     flines: Vec<String>,
     next: usize, // index of the next line to read
+    /// The line being read; what is left of it starts at `pos` (each token
+    /// moves `pos` on instead of copying the rest, which made a long line
+    /// quadratic).
     line: Vec<u8>,
+    pos: usize,
+    /// Whether the line may still hold an '@' (the first `rest` cuts it there).
+    has_at: bool,
     quiet: bool,
 }
 
@@ -117,12 +121,25 @@ impl<'a> Lexer<'a> {
 
     /// One `lex()` call. The flag says whether the lexer would return the
     /// same error token for ever (an error that does not consume input).
+    /// What is left of the line.
+    fn left(&self) -> &[u8] {
+        &self.line[self.pos..]
+    }
+
+    /// Moves on to the rest `(p, e)` that [`rest`] found in `left()`.
+    fn take(&mut self, (p, e): (usize, usize)) {
+        self.line.truncate(self.pos + e);
+        self.pos += p;
+        self.has_at = false;
+    }
+
     fn lex(&mut self) -> (Token, bool) {
         let mut log = String::new();
         loop {
-            let need = self.line.len() <= 1 || {
-                let p = skip_space(&self.line, 0);
-                p < self.line.len() && self.line[p] == b';' && rest(&self.line, p + 1).is_some()
+            let need = self.left().len() <= 1 || {
+                let line = self.left();
+                let p = skip_space(line, 0);
+                p < line.len() && line[p] == b';' && rest(line, p + 1, self.has_at).is_some()
             };
             if !need {
                 break;
@@ -150,11 +167,14 @@ impl<'a> Lexer<'a> {
             let end = l.iter().rposition(|&b| !is_space(b)).map_or(0, |k| k + 1);
             let mut v = l[..end].to_vec();
             v.push(b'\n');
+            self.has_at = v.contains(&b'@');
             self.line = v;
+            self.pos = 0;
         }
         let line_no = self.iline();
         let mut x = 0.0;
-        let line = &self.line;
+        let has_at = self.has_at;
+        let line = self.left();
         let mk = |kind: Tk, x: f64, s: String, log: String| Token {
             kind,
             x,
@@ -164,8 +184,8 @@ impl<'a> Lexer<'a> {
         };
         if let Some((v, e)) = scan_float(line, 0, Width::F64) {
             x = v;
-            if let Some(r) = rest(line, e) {
-                self.line = r;
+            if let Some(r) = rest(line, e, has_at) {
+                self.take(r);
                 return (mk(Tk::Number, x, String::new(), log), false);
             }
         }
@@ -180,8 +200,8 @@ impl<'a> Lexer<'a> {
         ];
         for (c, k) in single {
             if p < line.len() && line[p] == c {
-                if let Some(r) = rest(line, p + 1) {
-                    self.line = r;
+                if let Some(r) = rest(line, p + 1, has_at) {
+                    self.take(r);
                     return (mk(k, x, String::new(), log), false);
                 }
             }
@@ -192,8 +212,8 @@ impl<'a> Lexer<'a> {
             (b"SET", Tk::Set),
             (b"RGB", Tk::Rgb),
         ] {
-            if let Some(r) = keyword(line, w) {
-                self.line = r;
+            if let Some(r) = keyword(line, w, has_at) {
+                self.take(r);
                 return (mk(k, x, String::new(), log), false);
             }
         }
@@ -203,9 +223,9 @@ impl<'a> Lexer<'a> {
             if q < line.len() && line[q] != b'"' {
                 let close = line[q..].iter().position(|&b| b == b'"').map(|k| q + k);
                 let s = String::from_utf8_lossy(&line[q..close.unwrap_or(line.len())]).into_owned();
-                match close.and_then(|c| rest(line, c + 1)) {
+                match close.and_then(|c| rest(line, c + 1, has_at)) {
                     Some(r) => {
-                        self.line = r;
+                        self.take(r);
                         return (mk(Tk::Str, x, s, log), false);
                     }
                     None => {
@@ -220,14 +240,15 @@ impl<'a> Lexer<'a> {
                             "Lexical error: no closing '\"' in string. The entire line {n} in ||is\n|{fline}|\n"
                         ));
                         self.line = Vec::new();
+                        self.pos = 0;
                         return (mk(Tk::Err, x, s, log), false);
                     }
                 }
             }
             // " \"\"%[^@]"
             if q < line.len() && line[q] == b'"' {
-                if let Some(r) = rest(line, q + 1) {
-                    self.line = r;
+                if let Some(r) = rest(line, q + 1, has_at) {
+                    self.take(r);
                     return (mk(Tk::Str, x, String::new(), log), false);
                 }
             }
@@ -240,8 +261,8 @@ impl<'a> Lexer<'a> {
         let mut s = String::new();
         if e > p {
             s = String::from_utf8_lossy(&line[p..e]).into_owned();
-            if let Some(r) = rest(line, e) {
-                self.line = r;
+            if let Some(r) = rest(line, e, has_at) {
+                self.take(r);
                 return (mk(Tk::Label, x, s, log), false);
             }
         }
@@ -264,6 +285,8 @@ fn tokenize(bytes: &[u8], quiet: bool) -> Vec<Token> {
         flines,
         next: 0,
         line: Vec::new(),
+        pos: 0,
+        has_at: false,
         quiet,
     };
     let mut toks = Vec::new();
