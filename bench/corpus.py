@@ -127,7 +127,7 @@ def compare_tail(got_stdout, expected):
 
 def first_error(stderr, stdout):
     for line in stderr.splitlines():
-        if line.strip():
+        if line.strip() and not line.startswith("[nerve] "):  # progress lines
             return line.strip()
     lines = [l for l in stdout.splitlines() if l.strip()]
     return lines[-1].strip() if lines else "no output"

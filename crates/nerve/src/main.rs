@@ -5,7 +5,7 @@ mod convert;
 mod probes;
 mod progress;
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -20,7 +20,11 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Run HOC files and statements in order, as `nrniv FILE... -c STMT` does.
+    /// Run HOC files and statements in order, as `nrniv FILE... -c STMT` does
+    /// (`nerve FILE...` means the same). nrniv's options -dll LIB, -nobanner,
+    /// -nogui, -isatty, -notatty, -NFRAME n and -NSTACK n are accepted; `-`
+    /// reads HOC from standard input, as does a run that names no file and no
+    /// statement.
     Run {
         /// Folders of .mod files to load (like nrniv's -dll).
         #[arg(long = "mod")]
@@ -56,30 +60,44 @@ enum Cmd {
     },
 }
 
-/// Files and `-c` statements in command-line order.
+/// Files, `-c` statements and standard input, in command-line order.
 enum Item {
     File(PathBuf),
     Stmt(String),
+    /// `-`: HOC read from standard input, as nrniv reads it.
+    Stdin,
 }
 
-fn split_items(items: &[String]) -> Result<Vec<Item>, String> {
+/// The items of a run and the mechanism folders its nrniv options name.
+fn split_items(items: &[String]) -> Result<(Vec<Item>, Vec<PathBuf>), String> {
     let mut out = Vec::new();
+    let mut dlls = Vec::new();
     let mut it = items.iter();
     while let Some(a) = it.next() {
-        if a == "-c" {
-            let s = it.next().ok_or("-c needs a statement")?;
-            out.push(Item::Stmt(s.clone()));
-        } else if a == "-nobanner" || a == "-nogui" || a == "-NSTACK" || a == "-NFRAME" {
-            if a.starts_with("-N") {
-                it.next();
+        match a.as_str() {
+            "-c" => {
+                let s = it.next().ok_or("-c needs a statement")?;
+                out.push(Item::Stmt(s.clone()));
             }
-        } else if a.starts_with('-') && a.len() > 1 {
-            return Err(format!("unknown option {a}"));
-        } else {
-            out.push(Item::File(PathBuf::from(a)));
+            "-" => out.push(Item::Stdin),
+            // nrniv's -dll: the mechanisms nrnivmodl built from a folder's .mod files.
+            "-dll" => {
+                let lib = it.next().ok_or("-dll needs a library path")?;
+                dlls.push(hoc::engine::mod_dir_of_library(std::path::Path::new(lib)));
+            }
+            "-nobanner" | "-nogui" | "-isatty" | "-notatty" | "-nopython" => {}
+            "-NSTACK" | "-NFRAME" => {
+                it.next().ok_or(format!("{a} needs a size"))?;
+            }
+            _ if a.starts_with('-') && a.len() > 1 => return Err(format!("unknown option {a}")),
+            _ => out.push(Item::File(PathBuf::from(a))),
         }
     }
-    Ok(out)
+    // Like nrniv, a run that names no file and no statement reads standard input.
+    if out.is_empty() {
+        out.push(Item::Stdin);
+    }
+    Ok((out, dlls))
 }
 
 /// Probes of a run and where their results go.
@@ -121,14 +139,19 @@ fn run(items: Vec<Item>, mods: &[PathBuf], probe_out: Option<ProbeOutput>) -> Ex
     if let Some(p) = &probe_out {
         it.eng.observers.push(Box::new(probes::Observer(p.run.clone(), p.error.clone())));
     }
-    if let Some(p) = progress::Progress::new() {
-        it.eng.observers.push(Box::new(p));
-    }
+    it.eng.observers.push(Box::new(progress::Progress::new()));
     let mut result = Ok(());
     for item in items {
         result = match item {
             Item::File(p) => it.run_file(&p),
             Item::Stmt(s) => it.run_text("-c", format!("{s}\n").into()),
+            Item::Stdin => {
+                let mut text = String::new();
+                match std::io::Read::read_to_string(&mut std::io::stdin(), &mut text) {
+                    Ok(_) => it.run_interactive(text.into(), &mut |e| eprint!("nerve: {}", hoc::report(e))),
+                    Err(e) => Err(hoc::HocError::new(format!("can't read standard input: {e}"))),
+                }
+            }
         };
         if result.is_err() {
             break;
@@ -163,8 +186,24 @@ fn run(items: Vec<Item>, mods: &[PathBuf], probe_out: Option<ProbeOutput>) -> Ex
     }
 }
 
+/// nrniv's own command line, `nerve [options] FILE...`, means `nerve run ...`.
+fn args() -> Vec<std::ffi::OsString> {
+    let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let first = args.get(1).and_then(|a| a.to_str()).map(str::to_owned);
+    let implicit_run = match first.as_deref() {
+        Some("run" | "convert" | "plot" | "help" | "-h" | "--help" | "-V" | "--version") => false,
+        Some(_) => true,
+        // No argument at all: HOC from a pipe, as nrniv reads it; help on a terminal.
+        None => !std::io::stdin().is_terminal(),
+    };
+    if implicit_run {
+        args.insert(1, "run".into());
+    }
+    args
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(args());
     match cli.cmd {
         Cmd::Convert { model, to, output } => {
             let text = convert::load(&model).and_then(|mut it| match to.as_str() {
@@ -209,13 +248,14 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            let items = match split_items(&items) {
+            let (items, dlls) = match split_items(&items) {
                 Ok(i) => i,
                 Err(e) => {
                     eprintln!("nerve: {e}");
                     return ExitCode::from(2);
                 }
             };
+            let mods: Vec<PathBuf> = mods.into_iter().chain(dlls).collect();
             // A panic is a bug in nerve; it still ends with a message and exit 1.
             std::panic::set_hook(Box::new(|info| {
                 eprintln!("nerve: internal error (please report it): {info}");

@@ -3,6 +3,7 @@
 
 mod eval;
 mod exec;
+mod interactive;
 
 use std::collections::HashSet;
 use std::io::Write;
@@ -33,7 +34,9 @@ fn location(src: &Source, at: usize) -> String {
     let line_end = text[line_start..].find('\n').map(|i| line_start + i).unwrap_or(text.len());
     let line = &text[line_start..line_end];
     let caret = at - line_start;
-    format!(" in {} near line {}\n {}\n{}^\n", src.name, line_no, line, " ".repeat(caret))
+    // Standard input has no name: NEURON says only "near line N".
+    let file = if src.name.is_empty() { String::new() } else { format!(" in {}", src.name) };
+    format!("{file} near line {}\n {}\n{}^\n", line_no, line, " ".repeat(caret))
 }
 
 /// A procedure activation: its locals and arguments.
