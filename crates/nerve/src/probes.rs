@@ -182,6 +182,19 @@ fn write_npy(path: &Path, shape: &[usize], data: &[f64]) -> Result<(), String> {
 }
 
 /// Writes a file under a temporary name and renames it into place.
+/// Makes sure results can be written to `dir` before anything runs: it is
+/// a folder (made if missing) where a file can be created.
+pub fn check_out_dir(dir: &Path) -> Result<(), String> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(format!("--out {}: exists and is not a folder", dir.display()));
+    }
+    std::fs::create_dir_all(dir).map_err(|e| format!("--out {}: {e}", dir.display()))?;
+    let probe = dir.join(format!(".nerve-write-check-{}", std::process::id()));
+    std::fs::write(&probe, b"").map_err(|e| format!("--out {}: cannot write there: {e}", dir.display()))?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
+}
+
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
     let name = path.file_name().ok_or_else(|| format!("{}: not a file name", path.display()))?;
     let tmp: PathBuf = path.with_file_name(format!(".{}.partial", name.to_string_lossy()));

@@ -74,3 +74,19 @@ fn an_unknown_option_is_refused() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(text(&out.stderr), "nerve: unknown option -frobnicate\n");
 }
+
+/// A bad `--out` stops the run before anything runs (no stdout).
+#[test]
+fn a_bad_out_is_refused_before_the_run() {
+    let d = scratch("out");
+    std::fs::write(d.join("p.json"), r#"{"probes":[{"name":"d","type":"CurrentDipoleMoment"}]}"#).unwrap();
+    std::fs::write(d.join("afile"), "").unwrap();
+    std::fs::write(d.join("one.hoc"), "print 1\n").unwrap();
+    let out = nerve(&d, &["run", "--probes", "p.json", "--out", "afile", "one.hoc"], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert_eq!(text(&out.stderr), "nerve: --out afile: exists and is not a folder\n");
+    let out = nerve(&d, &["run", "--probes", "p.json", "--out", "afile/sub", "one.hoc"], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+}
