@@ -77,6 +77,10 @@ pub trait Host {
     /// `install_vector_method(name, f)`: Vector gets method `name`, which
     /// runs the mechanism's C method `method`.
     fn install_vector_method(&self, name: &str, method: usize) -> Result<(), String>;
+    /// Text a call from HOC printed (printf in C or NMODL).
+    fn print(&self, text: &str) {
+        print!("{text}");
+    }
 }
 
 /// The host of a mechanism outside HOC: no objects, no arguments.
@@ -198,6 +202,19 @@ impl Memory {
         self.stack.resize(start + n, 0.0);
         self.frames.push((start, n));
         Ok(pointer(STACK + self.frames.len() as u32 - 1, 0))
+    }
+
+    /// How many local arrays there are (to release back to).
+    pub fn stack_mark(&self) -> usize {
+        self.frames.len()
+    }
+
+    /// Drops the local arrays made since `mark` (keeps the capacity).
+    pub fn stack_release(&mut self, mark: usize) {
+        if mark < self.frames.len() {
+            self.stack.truncate(self.frames[mark].0);
+            self.frames.truncate(mark);
+        }
     }
 
     /// Drops the local arrays (a block has run); keeps the capacity.

@@ -10,3 +10,4 @@ pub mod host;
 pub mod lex;
 pub mod parse;
 pub mod pp;
+pub mod run;

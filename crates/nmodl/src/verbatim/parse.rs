@@ -92,7 +92,7 @@ fn line(i: Toks<'_>) -> u32 {
     i.0.first().or(i.0.last()).map_or(0, |t| t.line)
 }
 
-fn peek(i: Toks) -> Option<&T> {
+fn peek(i: Toks<'_>) -> Option<&T> {
     i.0.first().map(|t| &t.t)
 }
 
