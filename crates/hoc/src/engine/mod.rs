@@ -268,7 +268,8 @@ pub fn bind_mechanism(it: &mut Interp, m: usize) {
         }
     }
     for (g, var) in mech.globals().iter().enumerate().filter(|(_, v)| !v.hidden && !v.name.contains('[')) {
-        names.push((format!("{}_{}", var.name, mech.name()), Host::Global(m, g)));
+        let name = if mech.name() == "nothing" { var.name.clone() } else { format!("{}_{}", var.name, mech.name()) };
+        names.push((name, Host::Global(m, g)));
     }
     for (k, f) in mech.function_tables().iter().enumerate() {
         names.push((format!("table_{f}_{}", mech.name()), Host::FTable(m, k)));
