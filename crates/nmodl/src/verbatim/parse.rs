@@ -677,8 +677,8 @@ pub fn spell(toks: &[Tok]) -> String {
             s.push(' ');
         }
         s.push_str(&piece);
-        if s.len() > 60 {
-            s.truncate(57);
+        if s.chars().count() > 60 {
+            s = s.chars().take(57).collect();
             s.push_str("...");
             break;
         }
