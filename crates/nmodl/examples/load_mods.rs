@@ -14,6 +14,15 @@ fn main() {
         match nmodl::load_file(std::path::Path::new(&arg)) {
             Ok(m) => {
                 ok += 1;
+                // C methods and functions that stop where C nerve does not take is reached.
+                for (name, b, _) in &m.c.methods {
+                    let fails: Vec<&String> = b.ops.iter().filter_map(|op| if let nmodl::ir::Op::Fail { msg, .. } = op { Some(&b.strings[*msg as usize]) } else { None }).filter(|s| s.starts_with(arg.as_str())).collect();
+                    if let Some(first) = fails.first() {
+                        println!("  method {name}: {} unsupported, first {first}", fails.len());
+                    } else {
+                        println!("  method {name}: ok");
+                    }
+                }
                 if dump.as_deref() == Some(m.c.name.as_str()) {
                     println!("== {arg}\nINITIAL\n{}", m.c.initial);
                     for (name, b, _, _) in &m.c.callables {

@@ -289,6 +289,8 @@ fn named_const(name: &str) -> Option<f64> {
         "DBL_MIN" => f64::MIN_POSITIVE,
         "FLT_MAX" => f32::MAX as f64,
         "HUGE_VAL" | "INFINITY" => f64::INFINITY,
+        // One thread: the instance's thread is NEURON's first (`_nt != nrn_threads` is false).
+        "_nt" | "nrn_threads" => 1.0,
         "EXIT_FAILURE" => 1.0,
         "EXIT_SUCCESS" => 0.0,
         _ => return None,
