@@ -129,6 +129,30 @@ ENDVERBATIM
     assert_eq!(call(&m, "firstover", &[3.0, 20.0]), Ok(-1.0));
 }
 
+#[test]
+fn statics_keep_their_values() {
+    let m = mech(
+        r#"
+NEURON { SUFFIX st }
+VERBATIM
+static double total = 0.5;
+static double bump(double x) { static int calls = 10; calls++; total += x; return calls; }
+ENDVERBATIM
+FUNCTION counter(x) {
+VERBATIM
+    { static int once; if (!once) { once = 1; total = 100; } }
+    _lcounter = bump(_lx) * 1000 + total;
+ENDVERBATIM
+}
+"#,
+    );
+    let mut d = MechData::for_mechanism(&m);
+    d.add(m.vars());
+    let k = m.functions().iter().position(|f| f == "counter").unwrap();
+    assert_eq!(m.call_function(&mut d, Some(0), k, &[1.0], (0.0, 0.025, 6.3)), Ok(11101.0));
+    assert_eq!(m.call_function(&mut d, Some(0), k, &[2.0], (0.0, 0.025, 6.3)), Ok(12103.0));
+}
+
 /// Pieces of C, some well-formed, many not.
 const C_VOCAB: &[&str] = &[
     "int", "double", "static", "void", "*", "&", "x", "y", "_lx", "_p_q", "vv", "(", ")", "{", "}", "[", "]", ";", ",", "=", "+=", "++", "--", "+", "-", "/", "%", "<<", "?", ":", "<", "==", "&&", "||", "!", "if", "else", "for", "while", "do", "return", "break", "continue", "switch", "case", "sizeof", "->", ".", "0", "1", "2.5", "\"s\"", "'c'", "printf", "getarg", "ifarg", "vector_instance_px", "hoc_execerror", "malloc", "\n#define A (", "\n#if 1\n", "\n#else\n", "\n#endif\n", "\n#include <x.h>\n", "/*", "*/", "//", "\n", "\\",

@@ -46,6 +46,8 @@ pub(super) struct CFile {
     pub(super) methods: Vec<String>,
     /// Top-level C that does not parse: (line, text).
     unsupported: Vec<(u32, String)>,
+    /// `static` variables of functions, by line and name.
+    local_statics: HashMap<(u32, String), Static>,
 }
 
 impl CFile {
@@ -67,6 +69,26 @@ impl CFile {
                 ItemKind::Procedure(c) | ItemKind::Function(c) => f.block_toks(&c.body, &mut pp),
                 ItemKind::Derivative(s) | ItemKind::Kinetic(s) | ItemKind::Linear(s) | ItemKind::NonLinear(s) | ItemKind::Discrete(s) => f.block_toks(&s.body, &mut pp),
                 _ => {}
+            }
+        }
+        // Function-level statics keep their values: hidden GLOBALs too.
+        let mut decls: Vec<c::Decl> = f.toks.values().flat_map(|t| parse::static_decls(t)).collect();
+        for func in f.funcs.values() {
+            statics_in(&func.body, &mut decls);
+        }
+        for d in decls {
+            for n in d.names {
+                if n.params.is_some() || !n.dims.is_empty() {
+                    continue;
+                }
+                let init = match &n.init {
+                    Some(Init::Expr(e)) => const_value(e).unwrap_or(0.0),
+                    _ => 0.0,
+                };
+                let mut spec = VarSpec::new(&n.name, init, VarKind::Assigned);
+                spec.hidden = true;
+                globals.push(spec);
+                f.local_statics.insert((n.line, n.name.clone()), Static { loc: Loc::Global(globals.len() - 1), ty: n.ty.clone() });
             }
         }
         for p in pointers {
@@ -157,6 +179,24 @@ impl CFile {
     }
 }
 
+/// The `static` declarations in statements, nested ones included.
+fn statics_in(stmts: &[c::Stmt], out: &mut Vec<c::Decl>) {
+    for s in stmts {
+        match &s.k {
+            SK::Decl(d) if d.is_static => out.push(d.clone()),
+            SK::Block(b) => statics_in(b, out),
+            SK::If(_, a, b) => {
+                statics_in(std::slice::from_ref(a), out);
+                if let Some(b) = b {
+                    statics_in(std::slice::from_ref(b), out);
+                }
+            }
+            SK::While(_, b) | SK::Do(b, _) | SK::For(_, _, _, b) => statics_in(std::slice::from_ref(b), out),
+            _ => {}
+        }
+    }
+}
+
 /// The value of a constant initializer.
 fn const_value(e: &c::Expr) -> Option<f64> {
     match &e.k {
@@ -204,6 +244,8 @@ enum CVar {
     Arr(Reg, Ty),
     /// A pointer that holds the address of a place (`pv = &_p_x`).
     Alias(Place, Ty),
+    /// A `static` variable of a function (a hidden GLOBAL).
+    Static(Loc, Ty),
 }
 
 /// A function being run (inlined): lanes that have returned, its value.
@@ -648,7 +690,12 @@ impl Gen<'_, '_> {
             return Ok(());
         }
         if d.is_static {
-            return Err("a static variable inside a function".into());
+            for n in &d.names {
+                let Some(st) = self.cx.c.local_statics.get(&(n.line, n.name.clone())) else { return Err(format!("static {}: an array or function", n.name)) };
+                let var = CVar::Static(st.loc, st.ty.clone());
+                self.c.scopes.last_mut().unwrap().insert(n.name.clone(), var);
+            }
+            return Ok(());
         }
         for n in &d.names {
             if n.params.is_some() {
@@ -730,6 +777,7 @@ impl Gen<'_, '_> {
         if let Some(v) = self.lookup_c(name) {
             return match v {
                 CVar::Reg(r, t) => Ok(Place::Reg(r, t)),
+                CVar::Static(l, t) => Ok(Place::Loc(l, t)),
                 CVar::Arr(..) => Err(format!("{name} is an array")),
                 CVar::Alias(..) => Err(format!("{name} holds an address")),
             };

@@ -769,6 +769,21 @@ fn skip_item(i: Toks) -> usize {
     i.0.len()
 }
 
+/// The `static` declarations anywhere in a token stream (the variables of
+/// functions that keep their values between calls).
+pub fn static_decls(toks: &[Tok]) -> Vec<Decl> {
+    DEPTH.with(|d| d.set(0));
+    let mut out = Vec::new();
+    for k in 0..toks.len() {
+        if toks[k].t == T::Id("static".into()) {
+            if let Ok((_, d)) = declaration(Toks(&toks[k..])) {
+                out.push(d);
+            }
+        }
+    }
+    out
+}
+
 /// The items of a top-level VERBATIM block.
 pub fn items(toks: &[Tok]) -> Vec<Item> {
     DEPTH.with(|d| d.set(0));
