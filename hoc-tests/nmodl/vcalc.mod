@@ -3,7 +3,7 @@
 NEURON {
     SUFFIX vcalc
     USEION ca READ cai
-    RANGE scale, seen, nstep
+    RANGE scale, seen, nstep, kind
     GLOBAL verbose
 }
 
@@ -32,11 +32,13 @@ ASSIGNED {
     cai (mM)
     seen (mM)
     nstep
+    kind
 }
 
 INITIAL {
     seen = 0
     nstep = 0
+    kind = classify(scale)
 VERBATIM
     seen = _ion_cai * 1000.;
 ENDVERBATIM
@@ -103,5 +105,17 @@ ENDVERBATIM
 FUNCTION mathy(x) {
 VERBATIM
     _lmathy = pow(fabs(_lx), 0.5) + exp(-_lx) + floor(_lx / 3.) + hoc_Exp(1.) + M_PI;
+ENDVERBATIM
+}
+
+FUNCTION classify(s) {
+VERBATIM
+    int k;
+    if (_ls < 0) return -1;
+    for (k = 0; k < 10; k++) {
+        if (k * k >= _ls) break;
+    }
+    if (k == 3) return 300;
+    _lclassify = k;
 ENDVERBATIM
 }
