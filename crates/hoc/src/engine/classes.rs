@@ -299,7 +299,8 @@ pub fn method(it: &mut Interp, o: &ObjRef, nc: NativeClass, name: &str, k: &[f64
                 _ => Value::Num(-1.0),
             }
         }
-        (NativeClass::Point(_), "play" | "record") => {
+        // A .mod file's own PROCEDURE play/record (VecStim's VERBATIM) runs as written.
+        (NativeClass::Point(m), "play" | "record") if !it.eng.model.mechs[m as usize].functions().iter().any(|f| f == name) => {
             let (mech, inst) = point_of(o).unwrap();
             let play = name == "play";
             it.eng.point_vectors.retain(|p| !(p.mech == mech && p.inst == inst && p.play == play));
