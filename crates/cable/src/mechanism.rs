@@ -368,6 +368,13 @@ pub trait Mechanism {
     }
     /// Whether species of the mechanism diffuse along the cable
     /// (LONGITUDINAL_DIFFUSION).
+    /// Runs method k of those the mechanism adds to a HOC class (its
+    /// arguments come through the mechanism's own link to HOC).
+    fn call_method(&self, data: &mut MechData, k: usize, clock: (f64, f64, f64)) -> Result<f64, String> {
+        let _ = (data, k, clock);
+        Err(format!("{} adds no methods", self.name()))
+    }
+
     fn has_diffusion(&self) -> bool {
         false
     }

@@ -13,6 +13,10 @@ use crate::error::ParseError;
 use crate::ir::{Block, Loc, Op, RandomOp, Reg, TableSpec, F1, F2};
 use crate::regalloc;
 
+#[path = "verbatim/lower.rs"]
+mod lower;
+use lower::{CFile, CState};
+
 /// A mechanism ready to run.
 #[derive(Clone, Debug)]
 pub struct Compiled {
@@ -52,6 +56,9 @@ pub struct Compiled {
     pub ode_unsupported: Option<String>,
     /// First column of each RANDOM variable's stream.
     pub randoms: Vec<usize>,
+    /// C functions of VERBATIM blocks HOC can install as methods
+    /// (`install_vector_method`): name, block, value register.
+    pub methods: Vec<(String, Block, Option<Reg>)>,
 }
 
 /// A block computing, per instance, each state's derivative and the
@@ -149,6 +156,8 @@ struct Ctx<'m> {
     currents: Vec<(usize, usize)>,
     /// Nonspecific/electrode current columns.
     other_currents: Vec<usize>,
+    /// The file's VERBATIM C.
+    c: CFile,
 }
 
 impl Ctx<'_> {
@@ -380,11 +389,13 @@ struct Gen<'c, 'm> {
     offdiag: Vec<(E, E, Reg)>,
     /// NET_RECEIVE's number of weight arguments (0 elsewhere).
     nweights: usize,
+    /// Lowering VERBATIM C: frames, C locals, loops.
+    c: CState,
 }
 
 impl<'c, 'm> Gen<'c, 'm> {
     fn new(cx: &'c Ctx<'m>) -> Self {
-        Gen { cx, b: Block::default(), homes: HashMap::new(), written: Vec::new(), scopes: vec![HashMap::new()], fixed: Default::default(), mask: None, depth: 0, method: None, building: false, consts: HashMap::new(), temps: Default::default(), implicit: Vec::new(), volumes: Vec::new(), conserves: Vec::new(), solving: true, watches: Vec::new(), dynamic: Default::default(), spec: false, jac: Vec::new(), offdiag: Vec::new(), nweights: 0 }
+        Gen { cx, b: Block::default(), homes: HashMap::new(), written: Vec::new(), scopes: vec![HashMap::new()], fixed: Default::default(), mask: None, depth: 0, method: None, building: false, consts: HashMap::new(), temps: Default::default(), implicit: Vec::new(), volumes: Vec::new(), conserves: Vec::new(), solving: true, watches: Vec::new(), dynamic: Default::default(), spec: false, jac: Vec::new(), offdiag: Vec::new(), nweights: 0, c: CState::default() }
     }
 
     fn reg(&mut self) -> Reg {
@@ -782,7 +793,13 @@ impl<'c, 'm> Gen<'c, 'm> {
         self.scopes.push(scope);
         self.depth += 1;
         let saved = self.scopes.len();
+        let saved_mask = self.mask;
+        let framed = self.c_frame_push(&f.body, result);
         let r = self.block(&f.body);
+        if framed {
+            self.c_frame_pop();
+        }
+        self.mask = saved_mask;
         self.depth -= 1;
         self.scopes.truncate(saved - 1);
         r?;
@@ -794,8 +811,21 @@ impl<'c, 'm> Gen<'c, 'm> {
     }
 
     fn block(&mut self, b: &Block_) -> CResult<()> {
+        if CFile::has_verbatim(b) {
+            return self.verbatim_block(b);
+        }
         self.scopes.push(HashMap::new());
-        let r = b.stmts.iter().try_for_each(|s| self.stmt(s));
+        // A C `return` in a nested VERBATIM narrows the mask after it.
+        let base = self.mask;
+        let r = b.stmts.iter().try_for_each(|s| {
+            let n = self.c.exits;
+            self.stmt(s)?;
+            if self.c.exits != n {
+                self.c_refresh(base);
+            }
+            Ok(())
+        });
+        self.mask = base;
         self.scopes.pop();
         r
     }
@@ -1024,7 +1054,7 @@ impl<'c, 'm> Gen<'c, 'm> {
                 return Err(self.cx.err(s.span, "reactions, CONSERVE and COMPARTMENT belong in a KINETIC block"));
             }
             StmtKind::Table(_) | StmtKind::UnitsOn | StmtKind::UnitsOff | StmtKind::Conductance { .. } => {}
-            StmtKind::Verbatim(_) => return Err(self.cx.err(s.span, "VERBATIM blocks hold C code, which nerve does not compile")),
+            StmtKind::Verbatim(_) => self.verbatim_alone(s)?,
             StmtKind::Protect(inner) => self.stmt(inner)?,
             StmtKind::MutexLock | StmtKind::MutexUnlock => {}
             StmtKind::ForNetcons { args, body } => self.for_netcons(args, body, s.span)?,
@@ -1583,6 +1613,7 @@ impl<'c, 'm> Gen<'c, 'm> {
 
     /// Stores for everything written, and the finished block.
     fn finish(mut self) -> Block {
+        self.c_finish();
         for l in std::mem::take(&mut self.written) {
             if l != Loc::V {
                 let r = self.homes[&l];
@@ -1754,7 +1785,6 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
                 derivs.insert(s.name.name.clone(), s);
             }
             ItemKind::NetReceive { args, body } => net_receive = Some((args, body)),
-            ItemKind::Verbatim(_) => return Err(err(item.span, "VERBATIM blocks hold C code, which nerve does not compile".into())),
             ItemKind::Kinetic(s) => {
                 kinetics.insert(s.name.name.clone(), s);
             }
@@ -1785,7 +1815,11 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
                 };
                 ba_items.push((when, b));
             }
-            ItemKind::Constructor(_) | ItemKind::Destructor(_) => return Err(err(item.span, "CONSTRUCTOR/DESTRUCTOR hold C code, which nerve does not compile".into())),
+            // Only VERBATIM C that ends an instance's use of HOC objects
+            // (NEURON's reference counting; nerve's objects count themselves).
+            ItemKind::Destructor(_) => {}
+            ItemKind::Constructor(b) if b.stmts.is_empty() => {}
+            ItemKind::Constructor(_) => return Err(err(item.span, "CONSTRUCTOR: nerve does not run code when an instance is made".into())),
             _ => {}
         }
     }
@@ -2023,7 +2057,9 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
             _ => vec![],
         })
         .collect();
+    let cfile = CFile::new(m, &mut globals, &mut vars, &pointers);
     let mut cx = Ctx {
+        c: cfile,
         file: file.to_string(),
         names,
         funcs,
@@ -2260,7 +2296,9 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
         }
         callables.push((fname.clone(), b, r.map(|r| map[r as usize]), f.args.len()));
     }
+    let methods = lower::methods(&cx);
     Ok(Compiled {
+        methods,
         diffusion,
         ftables,
         ba,

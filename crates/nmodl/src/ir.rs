@@ -80,6 +80,10 @@ pub enum F1 {
     Not,
     /// x/(exp(x) - 1), 1 - x/2 near 0 (NEURON's efun, inside nrn_ghk).
     Efun,
+    /// C's conversion to int: toward zero.
+    Trunc,
+    /// C's `~` on an int.
+    BitNot,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -103,6 +107,45 @@ pub enum F2 {
     AndNot,
     Min,
     Max,
+    /// C's bitwise operators on ints.
+    BitAnd,
+    BitOr,
+    BitXor,
+    Shl,
+    Shr,
+}
+
+/// What VERBATIM C calls in NEURON's C API or the C library (see
+/// `verbatim::host`); arguments in consecutive registers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CFn {
+    /// (i): 0 no argument i, 1 a number, 2 a string, 3 an object, 4 a pointer.
+    ArgKind,
+    /// (i): object argument i as a pointer (any class, a Vector, a Random).
+    ArgObject,
+    ArgVector,
+    ArgRandom,
+    /// (): the Vector an installed method runs on.
+    ThisVector,
+    /// (v): size; (v): the size it can grow to; (v, n); (n): a new Vector.
+    VecLen,
+    VecCapacity,
+    VecResize,
+    VecNew,
+    /// (r): the next value of Random r.
+    RandomPick,
+    Drand48,
+    Srand48,
+    /// (n) elements; (n, size); (p, n); (p).
+    Malloc,
+    Calloc,
+    Realloc,
+    Free,
+    /// (n): a local array (until StackRelease).
+    Alloca,
+    /// (): the mark to release local arrays to; (mark).
+    StackMark,
+    StackRelease,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -160,6 +203,18 @@ pub enum Op {
     /// printf(Block::strings[fmt], args…) in the lanes of the mask; the
     /// arguments are in registers `args..args + n`.
     Printf { mask: Option<Reg>, fmt: u32, args: Reg, n: u32 },
+    /// C's fprintf(stderr, …): as Printf, to the standard error.
+    Eprintf { mask: Option<Reg>, fmt: u32, args: Reg, n: u32 },
+    /// dst = *ptr (a C pointer, see `verbatim::host`) in the lanes of the mask.
+    Load { dst: Reg, ptr: Reg, mask: Option<Reg> },
+    /// *ptr = src in the lanes of the mask.
+    Store { src: Reg, ptr: Reg, mask: Option<Reg> },
+    /// A C API call in the lanes of the mask.
+    C { f: CFn, dst: Reg, args: Reg, n: u32, mask: Option<Reg> },
+    /// The run stops with Block::strings[msg] if a lane of the mask gets here.
+    Fail { mask: Option<Reg>, msg: u32 },
+    /// install_vector_method(Block::strings[name], C method k).
+    Install { mask: Option<Reg>, name: u32, method: u32 },
 }
 
 /// A compiled block: constants and loads, ops, stores.
@@ -209,7 +264,9 @@ pub struct Mem<'a> {
     pub args: &'a mut [f64],
     pub inst: [usize; LANES],
     /// Why the block could not be computed (the run stops with it).
-    pub failure: Option<&'static str>,
+    pub failure: Option<String>,
+    /// HOC, for VERBATIM C.
+    pub host: &'a dyn crate::verbatim::host::Host,
 }
 
 /// Element `k` of an array of `len` (C truncation of the index), or None.
@@ -385,6 +442,8 @@ pub fn f1(f: F1, x: f64) -> f64 {
                 x / (x.exp() - 1.)
             }
         }
+        F1::Trunc => x.trunc(),
+        F1::BitNot => !(x as i64) as f64,
     }
 }
 
@@ -411,6 +470,11 @@ pub fn f2(f: F2, x: f64, y: f64) -> f64 {
         F2::AndNot => t(x != 0.0 && y == 0.0),
         F2::Min => x.min(y),
         F2::Max => x.max(y),
+        F2::BitAnd => ((x as i64) & (y as i64)) as f64,
+        F2::BitOr => ((x as i64) | (y as i64)) as f64,
+        F2::BitXor => ((x as i64) ^ (y as i64)) as f64,
+        F2::Shl => (x as i64).wrapping_shl(y as u32) as f64,
+        F2::Shr => (x as i64).wrapping_shr(y as u32) as f64,
     }
 }
 
@@ -573,7 +637,12 @@ fn exec_lanes(ops: &[Op], r: &mut [f64], n: usize, cx: &Ctx, mem: &mut Mem, fx: 
                 pc = target as usize;
                 continue;
             }
-            ref op => rare_op(op, r, n, cx, mem, fx),
+            ref op => {
+                rare_op(op, r, n, cx, mem, fx);
+                if mem.failure.is_some() && matches!(op, Op::Fail { .. } | Op::Load { .. } | Op::Store { .. } | Op::C { .. } | Op::Install { .. }) {
+                    return;
+                }
+            }
         }
         pc += 1;
     }
@@ -677,7 +746,7 @@ fn rare_op(op: &Op, r: &mut [f64], n: usize, cx: &Ctx, mem: &mut Mem, fx: &mut d
         }
         Op::Newton(k) => {
             if !crate::newton::newton(&cx.newtons[k as usize], r, n, cx, mem) {
-                mem.failure = Some("the implicit (Newton) solve did not converge");
+                mem.failure = Some("the implicit (Newton) solve did not converge".into());
             }
         }
         Op::Linear { mask, k } => {
@@ -694,7 +763,7 @@ fn rare_op(op: &Op, r: &mut [f64], n: usize, cx: &Ctx, mem: &mut Mem, fx: &mut d
                         r[u as usize * LANES + l] = x[i];
                     }
                 } else {
-                    mem.failure = Some("a LINEAR system is singular");
+                    mem.failure = Some("a LINEAR system is singular".into());
                 }
             }
         }
@@ -729,7 +798,7 @@ fn rare_op(op: &Op, r: &mut [f64], n: usize, cx: &Ctx, mem: &mut Mem, fx: &mut d
         Op::FTable { k, x, dst } => {
             let tab = &cx.ftables[k as usize];
             if tab.is_empty() {
-                mem.failure = Some("table not specified in hoc_func_table");
+                mem.failure = Some("table not specified in hoc_func_table".into());
             }
             let xs = get(r, x);
             let o = put(r, dst);
@@ -762,6 +831,18 @@ fn rare_op(op: &Op, r: &mut [f64], n: usize, cx: &Ctx, mem: &mut Mem, fx: &mut d
                 }
             }
         }
+        Op::Eprintf { mask, fmt, args, n: nargs } => {
+            for l in 0..n {
+                if mask.is_none_or(|m| r[m as usize * LANES + l] != 0.0) {
+                    let vals: Vec<cfmt::FmtArg> = (0..nargs).map(|k| cfmt::FmtArg::Num(r[(args + k) as usize * LANES + l])).collect();
+                    match cfmt::sprintf(&cx.strings[fmt as usize], &vals) {
+                        Ok(text) => eprint!("{text}"),
+                        Err(e) => eprintln!("fprintf: {e}"),
+                    }
+                }
+            }
+        }
+        Op::Load { .. } | Op::Store { .. } | Op::C { .. } | Op::Fail { .. } | Op::Install { .. } => crate::verbatim::run::c_op(op, r, n, cx, mem),
         _ => unreachable!("a hot op"),
     }
 }
@@ -802,6 +883,12 @@ impl fmt::Display for Block {
                 Op::LoadArr { dst, base, len, idx } => format!("r{dst} = {base:?}[r{idx}] (len {len})"),
                 Op::StoreArr { src, base, len, idx, mask } => format!("{base:?}[r{idx}] (len {len}) = r{src} mask {mask:?}"),
                 Op::Printf { mask, fmt, args, n } => format!("printf({:?}, r{args}..+{n}) mask {mask:?}", self.strings.get(*fmt as usize)),
+                Op::Eprintf { mask, fmt, args, n } => format!("eprintf({:?}, r{args}..+{n}) mask {mask:?}", self.strings.get(*fmt as usize)),
+                Op::Load { dst, ptr, mask } => format!("r{dst} = *r{ptr} mask {mask:?}"),
+                Op::Store { src, ptr, mask } => format!("*r{ptr} = r{src} mask {mask:?}"),
+                Op::C { f, dst, args, n, mask } => format!("r{dst} = {f:?}(r{args}..+{n}) mask {mask:?}"),
+                Op::Fail { mask, msg } => format!("fail({:?}) mask {mask:?}", self.strings.get(*msg as usize)),
+                Op::Install { mask, name, method } => format!("install_vector_method({:?}, {method}) mask {mask:?}", self.strings.get(*name as usize)),
             };
             writeln!(f, "  {k:3}: {s}")?;
         }

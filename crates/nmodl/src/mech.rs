@@ -18,9 +18,21 @@ pub struct NmodlMechanism {
     /// Whether the current block reads a value it also stores (then the
     /// first evaluation's stores must happen, as in NEURON).
     cur_stateful: bool,
+    /// HOC as the mechanism's VERBATIM C reaches it.
+    host: std::rc::Rc<dyn crate::verbatim::host::Host>,
 }
 
 impl NmodlMechanism {
+    /// Gives the mechanism's VERBATIM C its way to HOC.
+    pub fn set_host(&mut self, host: std::rc::Rc<dyn crate::verbatim::host::Host>) {
+        self.host = host;
+    }
+
+    /// The C functions HOC can install as methods (`install_vector_method`).
+    pub fn methods(&self) -> impl Iterator<Item = &str> {
+        self.c.methods.iter().map(|m| m.0.as_str())
+    }
+
     pub fn new(c: Compiled) -> Self {
         let n = c.ions.len();
         let (mut cur_reload, mut cur_stateful) = (Vec::new(), false);
@@ -29,7 +41,7 @@ impl NmodlMechanism {
             cur_reload = b.loads.iter().filter(|(r, l)| *l == Loc::V || w.contains(r)).copied().collect();
             cur_stateful = b.stores.iter().any(|(r, _)| b.loads.iter().any(|(q, _)| q == r));
         }
-        NmodlMechanism { c, ion_types: (0..n).collect(), cur_reload, cur_stateful }
+        NmodlMechanism { c, ion_types: (0..n).collect(), cur_reload, cur_stateful, host: std::rc::Rc::new(crate::verbatim::host::NoHost) }
     }
 }
 
@@ -309,7 +321,7 @@ impl NmodlMechanism {
             self.load_list(&b.loads, work, &ch, d, env, ions, args);
         }
         let cx = Ctx { tables: &d.tables, specs: &self.c.tables, newtons: &b.newtons, strings: &b.strings, linears: &b.linears, ftables: &d.ftables };
-        let mut mem = Mem { cols: &mut d.cols, globals: &mut d.globals, args: &mut *args, inst: ch.inst, failure: None };
+        let mut mem = Mem { cols: &mut d.cols, globals: &mut d.globals, args: &mut *args, inst: ch.inst, failure: None, host: &*self.host };
         exec(&b.ops, work, idx.len(), &cx, &mut mem, fx);
         if let Some(why) = mem.failure {
             d.error.get_or_insert_with(|| format!("{}: {why}", self.c.name));
@@ -499,7 +511,7 @@ impl Mechanism for NmodlMechanism {
                 self.load_list(&block.loads, &mut work, &ch, data, &env, nodes.ions, &[]);
             }
             let cx = Ctx { tables: &data.tables, specs: &self.c.tables, newtons: &block.newtons, strings: &block.strings, linears: &block.linears, ftables: &data.ftables };
-            let mut mem = Mem { cols: &mut data.cols, globals: &mut data.globals, args: &mut [], inst: ch.inst, failure: None };
+            let mut mem = Mem { cols: &mut data.cols, globals: &mut data.globals, args: &mut [], inst: ch.inst, failure: None, host: &*self.host };
             exec(&block.ops, &mut work, n, &cx, &mut mem, &mut first);
             if let Some(why) = mem.failure {
                 data.error.get_or_insert_with(|| format!("{}: {why}", self.c.name));
@@ -519,7 +531,7 @@ impl Mechanism for NmodlMechanism {
                 self.load_list(&self.cur_reload, &mut work, &ch, data, &env, nodes.ions, &[]);
             }
             let cx = Ctx { tables: &data.tables, specs: &self.c.tables, newtons: &block.newtons, strings: &block.strings, linears: &block.linears, ftables: &data.ftables };
-            let mut mem = Mem { cols: &mut data.cols, globals: &mut data.globals, args: &mut [], inst: ch.inst, failure: None };
+            let mut mem = Mem { cols: &mut data.cols, globals: &mut data.globals, args: &mut [], inst: ch.inst, failure: None, host: &*self.host };
             exec(&block.ops, &mut work, n, &cx, &mut mem, &mut second);
             first.0.interleave_into(&mut second.0, &mut text);
             self.store(block, &work, &ch, data, nodes.ions, &mut []);
@@ -607,7 +619,9 @@ impl Mechanism for NmodlMechanism {
         let mut work = std::mem::take(&mut data.work);
         let mut a = args.to_vec();
         let env = Env::bare(clock.0, clock.1, clock.2);
-        self.run(block, &mut work, data, &[inst as u32], &env, &mut [], &mut a, &mut NoEffects);
+        let mut printer = Printer::default();
+        self.run(block, &mut work, data, &[inst as u32], &env, &mut [], &mut a, &mut printer);
+        self.host.print(&printer.1);
         let r = result.map_or(1.0, |r| work[r as usize * LANES]);
         data.work = work;
         Some(r)
@@ -624,7 +638,7 @@ impl Mechanism for NmodlMechanism {
         }
         // Anything beyond its arguments (instance or GLOBAL variables, tables)
         // needs an instance, as NEURON's translated functions do.
-        let per_instance = block.loads.iter().chain(&block.stores).any(|(_, l)| !matches!(l, Loc::Arg(_) | Loc::Celsius | Loc::T | Loc::Dt))
+        let per_instance = block.loads.iter().chain(&block.stores).any(|(_, l)| !matches!(l, Loc::Arg(_) | Loc::Celsius | Loc::T | Loc::Dt | Loc::Global(_)))
             || block.ops.iter().any(|op| matches!(op, crate::ir::Op::Table { .. }));
         if per_instance && inst.is_none_or(|i| i >= data.alive.len()) {
             return Err(format!("No data for {name}_{}. Requires prior call to setdata_{} and that the specified mechanism instance still be in existence.", self.c.name, self.c.name));
@@ -636,10 +650,35 @@ impl Mechanism for NmodlMechanism {
         if !per_instance {
             env.defaults = Some(&self.c.vars);
         }
-        self.run(block, &mut work, data, &[inst.unwrap_or(0) as u32], &env, &mut [], &mut a, &mut NoEffects);
+        let failed = data.error.take();
+        let mut printer = Printer::default();
+        self.run(block, &mut work, data, &[inst.unwrap_or(0) as u32], &env, &mut [], &mut a, &mut printer);
+        self.host.print(&printer.1);
         // A PROCEDURE gives 1 to HOC, as NEURON's wrappers do.
         let r = result.map_or(1.0, |r| work[r as usize * LANES]);
         data.work = work;
+        if let Some(e) = std::mem::replace(&mut data.error, failed) {
+            return Err(e);
+        }
+        Ok(r)
+    }
+
+    fn call_method(&self, data: &mut MechData, k: usize, clock: (f64, f64, f64)) -> Result<f64, String> {
+        let Some((_, block, result)) = self.c.methods.get(k) else {
+            return Err(format!("{}: no method {k}", self.c.name));
+        };
+        let mut work = std::mem::take(&mut data.work);
+        let mut env = Env::bare(clock.0, clock.1, clock.2);
+        env.defaults = Some(&self.c.vars);
+        let failed = data.error.take();
+        let mut printer = Printer::default();
+        self.run(block, &mut work, data, &[0], &env, &mut [], &mut [], &mut printer);
+        self.host.print(&printer.1);
+        let r = result.map_or(0.0, |r| work[r as usize * LANES]);
+        data.work = work;
+        if let Some(e) = std::mem::replace(&mut data.error, failed) {
+            return Err(e);
+        }
         Ok(r)
     }
 

@@ -34,6 +34,11 @@ fn uses_defs(op: &Op) -> (Vec<Reg>, Vec<Reg>) {
         Op::FTable { x, dst, .. } => (vec![x], vec![dst]),
         Op::LoadArr { dst, idx, .. } => (vec![idx], vec![dst]),
         Op::StoreArr { src, idx, mask, .. } => (mask.into_iter().chain([src, idx]).collect(), vec![]),
+        Op::Eprintf { mask, args, n, .. } => (mask.into_iter().chain(args..args + n).collect(), vec![]),
+        Op::Load { dst, ptr, mask } => (mask.into_iter().chain([ptr]).collect(), vec![dst]),
+        Op::Store { src, ptr, mask } => (mask.into_iter().chain([src, ptr]).collect(), vec![]),
+        Op::C { dst, args, n, mask, .. } => (mask.into_iter().chain(args..args + n).collect(), vec![dst]),
+        Op::Fail { mask, .. } | Op::Install { mask, .. } => (mask.into_iter().collect(), vec![]),
     }
 }
 
@@ -116,6 +121,26 @@ fn rename(op: &mut Op, f: &impl Fn(Reg) -> Reg) {
             *idx = f(*idx);
             *mask = mask.map(f);
         }
+        Op::Eprintf { mask, args, .. } => {
+            *mask = mask.map(f);
+            *args = f(*args);
+        }
+        Op::Load { dst, ptr, mask } => {
+            *dst = f(*dst);
+            *ptr = f(*ptr);
+            *mask = mask.map(f);
+        }
+        Op::Store { src, ptr, mask } => {
+            *src = f(*src);
+            *ptr = f(*ptr);
+            *mask = mask.map(f);
+        }
+        Op::C { dst, args, mask, .. } => {
+            *dst = f(*dst);
+            *args = f(*args);
+            *mask = mask.map(f);
+        }
+        Op::Fail { mask, .. } | Op::Install { mask, .. } => *mask = mask.map(f),
     }
 }
 
@@ -161,7 +186,7 @@ pub fn allocate(b: &mut Block, keep: &[Reg]) -> Vec<Reg> {
     }
     for op in b.ops.iter().chain(b.newtons.iter().flat_map(|nw| nw.ops.iter())) {
         match *op {
-            Op::Table { out, n: k, .. } | Op::Printf { args: out, n: k, .. } | Op::Random { args: out, n: k, .. } | Op::ForNetcons { first: out, n: k, .. } => {
+            Op::Table { out, n: k, .. } | Op::Printf { args: out, n: k, .. } | Op::Eprintf { args: out, n: k, .. } | Op::C { args: out, n: k, .. } | Op::Random { args: out, n: k, .. } | Op::ForNetcons { first: out, n: k, .. } => {
                 (out..out + k).for_each(|r| pinned[r as usize] = true)
             }
             _ => {}

@@ -56,7 +56,6 @@ fn error_of(src: &str) -> String {
 fn errors_name_file_line_and_column() {
     let cases = [
         ("NEURON { SUFFIX a }\nBREAKPOINT { x = 1 }", "bad.mod:2:14: x is not declared"),
-        ("NEURON { SUFFIX a }\nVERBATIM\nint x;\nENDVERBATIM", "bad.mod:2:1: VERBATIM blocks hold C code, which nerve does not compile"),
         ("NEURON { SUFFIX a }\nASSIGNED { y }\nBREAKPOINT { y = f(1) }", "bad.mod:3:18: f is not a function this translator knows (no FUNCTION f in the file)"),
         ("NEURON { SUFFIX a }\nASSIGNED { y }\nFUNCTION f(a, b) { f = a }\nBREAKPOINT { y = f(1) }", "bad.mod:4:18: f takes 2 arguments, given 1"),
         ("NEURON { SUFFIX a }\nSTATE { m }\nBREAKPOINT { SOLVE s METHOD runge }\nDERIVATIVE s { m' = -m }", "bad.mod:3:14: SOLVE s METHOD runge: nerve supports cnexp, euler, derivimplicit and sparse"),

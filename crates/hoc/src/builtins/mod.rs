@@ -117,6 +117,10 @@ pub fn call_method(it: &mut Interp, o: &ObjRef, name: &str, k: &[f64], args: Opt
         NativeClass::LFPProbe => crate::engine::probe::method(it, o, name, args.unwrap_or(&[])),
         NativeClass::Import3dReader(_) | NativeClass::Import3dGui => crate::engine::import3d::method(it, o, nc, name, args),
     }?;
+    let r = match (r, nc) {
+        (None, NativeClass::Vector) => it.installed_vector_method(o, name, args.unwrap_or(&[]))?,
+        (r, _) => r,
+    };
     match r {
         Some(v) => Ok(v),
         None => {

@@ -299,7 +299,8 @@ pub fn method(it: &mut Interp, o: &ObjRef, nc: NativeClass, name: &str, k: &[f64
                 _ => Value::Num(-1.0),
             }
         }
-        (NativeClass::Point(_), "play" | "record") => {
+        // A .mod file's own PROCEDURE play/record (VecStim's VERBATIM) runs as written.
+        (NativeClass::Point(m), "play" | "record") if !it.eng.model.mechs[m as usize].functions().iter().any(|f| f == name) => {
             let (mech, inst) = point_of(o).unwrap();
             let play = name == "play";
             it.eng.point_vectors.retain(|p| !(p.mech == mech && p.inst == inst && p.play == play));
@@ -318,7 +319,19 @@ pub fn method(it: &mut Interp, o: &ObjRef, nc: NativeClass, name: &str, k: &[f64
             let args: Vec<f64> = a.iter().filter_map(|v| if let Value::Num(x) = v { Some(*x) } else { None }).collect();
             let m = &mut it.eng.model;
             let t = (m.t, m.dt, m.celsius);
-            let r = if name == "noiseFromRandom" {
+            let has_own = m.mechs[mech].functions().iter().any(|f| f == name);
+            let r = if has_own {
+                let vals = a.to_vec();
+                let r = it.with_c_args(vals, None, |it| {
+                    let m = &mut it.eng.model;
+                    let t = (m.t, m.dt, m.celsius);
+                    m.mechs[mech].call(&mut m.data[mech], inst as usize, name, &args, t)
+                })?;
+                if let Some(e) = it.eng.model.data[mech].error.take() {
+                    return Err(crate::hoc_err!("{e}"));
+                }
+                r
+            } else if name == "noiseFromRandom" {
                 // seeds this instance's stream from the Random object's identity
                 let id = match a.first() {
                     Some(Value::Obj(Some(r))) => r.index as f64,

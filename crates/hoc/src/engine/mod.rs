@@ -2,6 +2,7 @@
 //! range and section variables, point-process and NetCon objects, and the
 //! functions that drive a simulation (finitialize, fadvance, …).
 
+pub mod chost;
 pub mod classes;
 pub mod funcs;
 pub mod import3d;
@@ -126,6 +127,9 @@ pub struct Engine {
     /// finitialize): the k-th sample is due at k·observe_dt.
     pub observe_dt: f64,
     pub observe_k: u64,
+    /// What the mechanisms' VERBATIM C shares with HOC (call arguments,
+    /// objects, installed Vector methods).
+    pub c_host: Rc<RefCell<chost::CShared>>,
 }
 
 /// Symbols of the HOC globals the model mirrors (interned at install).
@@ -184,6 +188,7 @@ impl Engine {
             statement_events: Vec::new(),
             observe_dt: 0.025,
             observe_k: 1,
+            c_host: Rc::new(RefCell::new(chost::CShared::default())),
         }
     }
 }
@@ -263,12 +268,18 @@ pub fn bind_mechanism(it: &mut Interp, m: usize) {
         }
     }
     for (g, var) in mech.globals().iter().enumerate().filter(|(_, v)| !v.hidden && !v.name.contains('[')) {
-        names.push((format!("{}_{}", var.name, mech.name()), Host::Global(m, g)));
+        let name = if mech.name() == "nothing" { var.name.clone() } else { format!("{}_{}", var.name, mech.name()) };
+        names.push((name, Host::Global(m, g)));
     }
     for (k, f) in mech.function_tables().iter().enumerate() {
         names.push((format!("table_{f}_{}", mech.name()), Host::FTable(m, k)));
     }
-    if density {
+    if density && mech.name() == "nothing" {
+        // `SUFFIX nothing`: a library of functions, named without a suffix.
+        for (k, f) in mech.functions().iter().enumerate() {
+            names.push((f.clone(), Host::Func(m, k)));
+        }
+    } else if density {
         for (k, f) in mech.functions().iter().enumerate() {
             names.push((format!("{f}_{}", mech.name()), Host::Func(m, k)));
         }
@@ -299,10 +310,13 @@ pub fn load_mod_dir(it: &mut Interp, dir: &std::path::Path) -> Result<usize, Str
     files.sort();
     let mut mechs = Vec::new();
     for f in &files {
-        mechs.push(nmodl::load_file(f).map_err(|e| e.to_string())?);
+        let mut m = nmodl::load_file(f).map_err(|e| e.to_string())?;
+        let host = Rc::new(chost::HocHost { shared: it.eng.c_host.clone(), mech: std::cell::Cell::new(usize::MAX) });
+        m.set_host(host.clone());
+        mechs.push((m, host));
     }
-    for m in mechs {
-        add_mechanism(it, Box::new(m));
+    for (m, host) in mechs {
+        host.mech.set(add_mechanism(it, Box::new(m)));
     }
     Ok(files.len())
 }

@@ -848,12 +848,13 @@ impl Interp {
                 Ok(Value::Num(0.0))
             }
             Some(Kind::Host(h)) if matches!(self.host(h), crate::engine::Host::Func(..)) => {
-                let mut vals = Vec::with_capacity(args.len());
-                for e in args {
-                    vals.push(self.eval_num(e)?);
-                }
+                // VERBATIM C may read any argument (getarg, vector_arg, …);
+                // the FUNCTION's own arguments are the numbers.
+                let (vals, _) = self.eval_args(args)?;
+                let nums: Vec<f64> = vals.iter().filter_map(|v| if let Value::Num(x) = v { Some(*x) } else { None }).collect();
                 let h = self.host(h);
-                Ok(Value::Num(self.host_call(h, &vals)?.unwrap_or(0.0)))
+                let r = self.with_c_args(vals, None, |it| it.host_call(h, &nums))?;
+                Ok(Value::Num(r?.unwrap_or(0.0)))
             }
             Some(Kind::Host(h)) => {
                 let x = match args.first() {
