@@ -10,6 +10,8 @@ pub enum Source {
     Point { mech: u32, inst: u32 },
     /// A voltage threshold at a node of a section: (section, x).
     Voltage { sec: usize, x: f64 },
+    /// A cell on another process, known by its gid (an input port, see `netpar`).
+    Gid(i32),
     None,
 }
 

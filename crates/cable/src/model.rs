@@ -1308,7 +1308,7 @@ impl Model {
         use crate::events::Source;
         let (Some(Some(na)), Some(Some(nb))) = (self.netcons.get(a), self.netcons.get(b)) else { return false };
         match (&na.source, &nb.source) {
-            (Source::Point { .. }, Source::Point { .. }) => na.source == nb.source,
+            (Source::Point { .. }, Source::Point { .. }) | (Source::Gid(_), Source::Gid(_)) => na.source == nb.source,
             (&Source::Voltage { sec: sa, x: xa }, &Source::Voltage { sec: sb, x: xb }) if sa == sb && self.exists(sa) => {
                 let s = self.sec(sa);
                 let node = |x: f64| if x <= 0.0 { -1 } else if x >= 1.0 { s.nseg as i64 } else { s.seg_index(x) as i64 };

@@ -5,6 +5,7 @@
 pub mod classes;
 pub mod funcs;
 pub mod import3d;
+pub mod parallel;
 pub mod play;
 pub mod probe;
 pub mod range;
@@ -126,6 +127,8 @@ pub struct Engine {
     /// finitialize): the k-th sample is due at k·observe_dt.
     pub observe_dt: f64,
     pub observe_k: u64,
+    /// ParallelContext: gids, the exchange interval, threads, the bulletin board.
+    pub parallel: parallel::Parallel,
 }
 
 /// Symbols of the HOC globals the model mirrors (interned at install).
@@ -184,6 +187,7 @@ impl Engine {
             statement_events: Vec::new(),
             observe_dt: 0.025,
             observe_k: 1,
+            parallel: parallel::Parallel::default(),
         }
     }
 }
@@ -233,6 +237,7 @@ pub fn install(it: &mut Interp) {
         ("FInitializeHandler", crate::builtins::NativeClass::FInitializeHandler),
         ("NMODLRandom", crate::builtins::NativeClass::NmodlRandom),
         ("LFPProbe", crate::builtins::NativeClass::LFPProbe),
+        ("ParallelContext", crate::builtins::NativeClass::ParallelContext),
     ] {
         it.add_native_class(name, nc);
     }
@@ -356,12 +361,13 @@ impl Interp {
         for d in dropped {
             match d {
                 Dropped::Point { mech, inst } => self.eng.model.free_point(mech, inst),
-                // A recording source outlives its NetCons (NEURON's PreSyn):
-                // it keeps recording but delivers nothing.
+                // A recording source, or a gid's, outlives its NetCons
+                // (NEURON's PreSyn): it keeps recording but delivers nothing.
                 Dropped::NetCon(i) => {
                     self.eng.model.netcon_edits += 1;
+                    let keep = self.eng.parallel.netpar.is_anchor(i);
                     match self.eng.model.netcons.get_mut(i) {
-                        Some(Some(n)) if n.recording => n.target = cable::events::Target::None,
+                        Some(Some(n)) if n.recording || keep => n.target = cable::events::Target::None,
                         Some(n) => *n = None,
                         None => {}
                     }
