@@ -289,7 +289,12 @@ pub fn method(it: &mut Interp, o: &ObjRef, nc: NativeClass, name: &str, k: &[f64
             let idx: Vec<Value> = k.iter().map(|&x| Value::Num(x)).collect();
             return super::funcs::secref_method(it, o, name, &idx);
         }
-        return member(it, o, nc, name, k, None);
+        let m = member(it, o, nc, name, k, None)?;
+        // A method called without parentheses (`nc.syn`, `nc.srcgid`).
+        if m.is_none() && nc == NativeClass::NetCon {
+            return netcon_method(it, o, name, &[]);
+        }
+        return Ok(m);
     };
     let v = match (nc, name) {
         (NativeClass::Point(_), "loc") => {
