@@ -36,6 +36,9 @@ pub struct NetCon {
     /// When the threshold was last set (0: never). NetCons of one source
     /// share its threshold, as NEURON's PreSyn: the latest setting holds.
     pub threshold_set: u64,
+    /// The NetCon itself is gone; it stays only so that its source keeps
+    /// recording or keeps its gid (NEURON's PreSyn outliving its NetCons).
+    pub detached: bool,
 }
 
 impl NetCon {
@@ -50,6 +53,7 @@ impl NetCon {
             recording: false,
             above: false,
             threshold_set: 0,
+            detached: false,
         }
     }
 

@@ -306,7 +306,7 @@ impl NetPar {
         self.maxstep_arg = max;
         let all = self.nthread > 1;
         let mut md = max;
-        for n in model.netcons.iter().flatten() {
+        for n in model.netcons.iter().flatten().filter(|n| !n.detached) {
             let spans = all || matches!(n.source, Source::Gid(_));
             if spans && n.delay < md {
                 md = n.delay;

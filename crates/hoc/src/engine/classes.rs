@@ -384,7 +384,8 @@ fn netcon_method(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResul
             }
             Value::Num(n.active as i32 as f64)
         }
-        "valid" => Value::Num(it.eng.model.netcons[idx].as_ref().is_some_and(|n| !matches!(n.source, Source::None) && !matches!(n.target, Target::None)) as i32 as f64),
+        // NetCons without a source share NEURON's "unused" PreSyn: a target suffices.
+        "valid" => Value::Num(it.eng.model.netcons[idx].as_ref().is_some_and(|n| !matches!(n.target, Target::None)) as i32 as f64),
         "pre" | "syn" => {
             let w = with_native::<NetConObj, _>(o, |n| if name == "pre" { n.pre.clone() } else { n.syn.clone() })?;
             Value::Obj(w.and_then(|w| w.upgrade()))

@@ -367,7 +367,10 @@ impl Interp {
                     self.eng.model.netcon_edits += 1;
                     let keep = self.eng.parallel.netpar.is_anchor(i);
                     match self.eng.model.netcons.get_mut(i) {
-                        Some(Some(n)) if n.recording || keep => n.target = cable::events::Target::None,
+                        Some(Some(n)) if n.recording || keep => {
+                            n.target = cable::events::Target::None;
+                            n.detached = true;
+                        }
                         Some(n) => *n = None,
                         None => {}
                     }

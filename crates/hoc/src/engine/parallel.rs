@@ -357,6 +357,10 @@ fn cell(it: &mut Interp, a: &[Value]) -> HResult<Value> {
     let output = if a.len() > 2 { chkarg(it, a, 2, 0.0, 1.0)? != 0.0 } else { true };
     it.free_dropped();
     let (idx, pre) = with_native::<NetConObj, _>(&nco, |n| (n.index, n.pre.clone()))?;
+    let sourceless = it.eng.model.netcons.get(idx).and_then(|n| n.as_ref()).is_none_or(|n| n.source == Source::None && n.target == Target::None);
+    if sourceless {
+        return Err(hoc_err!("pc.cell second arg, {}, has no source", it.object_name(&nco)));
+    }
     let e = &mut it.eng;
     e.parallel.netpar.cell(&e.model, gid, idx, output).map_err(err)?;
     let of = match e.model.netcons.get(idx).and_then(|n| n.as_ref()).map(|n| &n.source) {
