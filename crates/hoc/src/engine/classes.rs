@@ -334,16 +334,15 @@ pub fn method(it: &mut Interp, o: &ObjRef, nc: NativeClass, name: &str, k: &[f64
             let args: Vec<f64> = a.iter().filter_map(|v| if let Value::Num(x) = v { Some(*x) } else { None }).collect();
             let m = &mut it.eng.model;
             let t = (m.t, m.dt, m.celsius);
-            let r = if name == "noiseFromRandom" {
+            let mut r = m.mechs[mech].call(&mut m.data[mech], inst as usize, name, &args, t);
+            if r.is_none() && name == "noiseFromRandom" {
                 // seeds this instance's stream from the Random object's identity
                 let id = match a.first() {
                     Some(Value::Obj(Some(r))) => r.index as f64,
                     _ => 0.0,
                 };
-                m.mechs[mech].call(&mut m.data[mech], inst as usize, "noiseFromRandom123", &[id, 1.0, 0.0], t)
-            } else {
-                m.mechs[mech].call(&mut m.data[mech], inst as usize, name, &args, t)
-            };
+                r = m.mechs[mech].call(&mut m.data[mech], inst as usize, "noiseFromRandom123", &[id, 1.0, 0.0], t);
+            }
             match r {
                 Some(x) => Value::Num(x),
                 None => return member(it, o, nc, name, k, None),
