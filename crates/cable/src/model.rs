@@ -65,6 +65,17 @@ pub(crate) struct PreSyn {
     pub(crate) ncs: Vec<u32>,
 }
 
+/// A section's node values (nseg segments, then the x = 1 node) for
+/// `nseg` segments: segment j takes those of the old segment holding its
+/// centre (NEURON's node_realloc), the x = 1 node keeps its own.
+fn resegment<T: Copy>(old: &[T], nseg: usize) -> Vec<T> {
+    let n1 = old.len() - 1;
+    if n1 == nseg || n1 == 0 {
+        return old.to_vec();
+    }
+    (0..nseg).map(|j| old[((n1 as f64 * (j as f64 + 0.5) / nseg as f64) as usize).min(n1 - 1)]).chain(std::iter::once(old[n1])).collect()
+}
+
 /// Default resting potential of nodes that have not been initialised.
 pub const DEFAULT_V: f64 = -65.0;
 
@@ -562,14 +573,17 @@ impl Model {
     }
 
     fn lower_structure(&mut self) {
-        // Keep voltages across re-lowering, per section segment.
+        // Keep voltages across re-lowering, per section segment; a section
+        // whose nseg changed takes each new segment's values from the old
+        // segment holding its centre, as NEURON moves its nodes.
         let old_v: Vec<Option<Vec<f64>>> = (0..self.sections.len())
             .map(|id| {
                 let nodes = self.sec_nodes.get(id)?;
-                if nodes.is_empty() || !self.exists(id) || nodes.len() != self.sec(id).nseg + 1 {
+                if nodes.is_empty() || !self.exists(id) {
                     return None;
                 }
-                Some(nodes.iter().map(|&n| self.tree.v[n as usize]).collect())
+                let v: Vec<f64> = nodes.iter().map(|&n| self.tree.v[n as usize]).collect();
+                Some(resegment(&v, self.sec(id).nseg))
             })
             .collect();
         let old_root_v: Vec<Option<f64>> = (0..self.sections.len())
@@ -592,7 +606,8 @@ impl Model {
                     .map(|(id, v)| {
                         v.as_ref()?;
                         let nodes = &self.sec_nodes[id];
-                        Some(nodes.iter().map(|&n| [ion.erev[n as usize], ion.ci[n as usize], ion.co[n as usize]]).collect())
+                        let vals: Vec<[f64; 3]> = nodes.iter().map(|&n| [ion.erev[n as usize], ion.ci[n as usize], ion.co[n as usize]]).collect();
+                        Some(resegment(&vals, self.sec(id).nseg))
                     })
                     .collect()
             })
