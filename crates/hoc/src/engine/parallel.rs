@@ -375,7 +375,8 @@ fn cell(it: &mut Interp, a: &[Value]) -> HResult<Value> {
 fn netcon_arg(it: &Interp, a: &[Value], i: usize) -> HResult<ObjRef> {
     match object(a, i)? {
         Some(o) if native_class(it, &o) == Some(NativeClass::NetCon) => Ok(o),
-        o => Err(hoc_err!("{} is not a NetCon", it.obj_name_opt(&o))),
+        Some(o) => Err(hoc_err!("object type is {} instead of NetCon", it.classes[o.class as usize].name)),
+        None => Err(hoc_err!("object type is nullptr instead of NetCon")),
     }
 }
 
