@@ -1573,8 +1573,8 @@ impl Model {
         // net_move: the pending self-event goes to the new time (none pending: nothing moves).
         if let Some(tnew) = moved {
             if let Some((seq, f, n)) = self.last_send.get(&(mech as u32, inst)).copied() {
-                self.queue.cancel(seq);
-                let seq = self.queue.push(tnew, Event::SelfEvent { mech: mech as u32, inst, flag: f, nc: n });
+                let ev = Event::SelfEvent { mech: mech as u32, inst, flag: f, nc: n };
+                let seq = self.queue.move_to(seq, tnew, ev);
                 self.last_send.insert((mech as u32, inst), (seq, f, n));
             }
         }
