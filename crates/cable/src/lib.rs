@@ -10,6 +10,7 @@ pub mod ion;
 pub mod mechanism;
 pub mod mechs;
 pub mod model;
+pub mod netpar;
 pub mod random123;
 pub mod section;
 pub mod shape;

@@ -65,6 +65,17 @@ pub(crate) struct PreSyn {
     pub(crate) ncs: Vec<u32>,
 }
 
+/// A section's node values (nseg segments, then the x = 1 node) for
+/// `nseg` segments: segment j takes those of the old segment holding its
+/// centre (NEURON's node_realloc), the x = 1 node keeps its own.
+fn resegment<T: Copy>(old: &[T], nseg: usize) -> Vec<T> {
+    let n1 = old.len() - 1;
+    if n1 == nseg || n1 == 0 {
+        return old.to_vec();
+    }
+    (0..nseg).map(|j| old[((n1 as f64 * (j as f64 + 0.5) / nseg as f64) as usize).min(n1 - 1)]).chain(std::iter::once(old[n1])).collect()
+}
+
 /// Default resting potential of nodes that have not been initialised.
 pub const DEFAULT_V: f64 = -65.0;
 
@@ -578,14 +589,17 @@ impl Model {
     }
 
     fn lower_structure(&mut self) {
-        // Keep voltages across re-lowering, per section segment.
+        // Keep voltages across re-lowering, per section segment; a section
+        // whose nseg changed takes each new segment's values from the old
+        // segment holding its centre, as NEURON moves its nodes.
         let old_v: Vec<Option<Vec<f64>>> = (0..self.sections.len())
             .map(|id| {
                 let nodes = self.sec_nodes.get(id)?;
-                if nodes.is_empty() || !self.exists(id) || nodes.len() != self.sec(id).nseg + 1 {
+                if nodes.is_empty() || !self.exists(id) {
                     return None;
                 }
-                Some(nodes.iter().map(|&n| self.tree.v[n as usize]).collect())
+                let v: Vec<f64> = nodes.iter().map(|&n| self.tree.v[n as usize]).collect();
+                Some(resegment(&v, self.sec(id).nseg))
             })
             .collect();
         let old_root_v: Vec<Option<f64>> = (0..self.sections.len())
@@ -608,7 +622,8 @@ impl Model {
                     .map(|(id, v)| {
                         v.as_ref()?;
                         let nodes = &self.sec_nodes[id];
-                        Some(nodes.iter().map(|&n| [ion.erev[n as usize], ion.ci[n as usize], ion.co[n as usize]]).collect())
+                        let vals: Vec<[f64; 3]> = nodes.iter().map(|&n| [ion.erev[n as usize], ion.ci[n as usize], ion.co[n as usize]]).collect();
+                        Some(resegment(&vals, self.sec(id).nseg))
                     })
                     .collect()
             })
@@ -683,8 +698,11 @@ impl Model {
             }
             let d = &mut self.data[m];
             let mut order: Vec<u32> = (0..d.alive.len() as u32).filter(|&i| d.alive[i as usize] && d.node[i as usize] != u32::MAX).collect();
-            // Node order; at one node the newest first, as NEURON lists properties.
-            order.sort_by_key(|&i| (d.node[i as usize], std::cmp::Reverse(i)));
+            // Node order; at one node the newest first, as NEURON lists
+            // properties. Artificial cells have no node: creation order.
+            if !artificial {
+                order.sort_by_key(|&i| (d.node[i as usize], std::cmp::Reverse(i)));
+            }
             d.order = order;
         }
         self.lower_ions(old_ions);
@@ -1324,7 +1342,7 @@ impl Model {
         use crate::events::Source;
         let (Some(Some(na)), Some(Some(nb))) = (self.netcons.get(a), self.netcons.get(b)) else { return false };
         match (&na.source, &nb.source) {
-            (Source::Point { .. }, Source::Point { .. }) => na.source == nb.source,
+            (Source::Point { .. }, Source::Point { .. }) | (Source::Gid(_), Source::Gid(_)) => na.source == nb.source,
             (&Source::Voltage { sec: sa, x: xa }, &Source::Voltage { sec: sb, x: xb }) if sa == sb && self.exists(sa) => {
                 let s = self.sec(sa);
                 let node = |x: f64| if x <= 0.0 { -1 } else if x >= 1.0 { s.nseg as i64 } else { s.seg_index(x) as i64 };
@@ -1571,8 +1589,8 @@ impl Model {
         // net_move: the pending self-event goes to the new time (none pending: nothing moves).
         if let Some(tnew) = moved {
             if let Some((seq, f, n)) = self.last_send.get(&(mech as u32, inst)).copied() {
-                self.queue.cancel(seq);
-                let seq = self.queue.push(tnew, Event::SelfEvent { mech: mech as u32, inst, flag: f, nc: n });
+                let ev = Event::SelfEvent { mech: mech as u32, inst, flag: f, nc: n };
+                let seq = self.queue.move_to(seq, tnew, ev);
                 self.last_send.insert((mech as u32, inst), (seq, f, n));
             }
         }

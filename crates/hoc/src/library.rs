@@ -1,11 +1,12 @@
 //! NEURON's HOC library files, provided natively: loading `stdrun.hoc`,
-//! `nrngui.hoc`, `noload.hoc`, `stdlib.hoc` or `import3d.hoc` runs the
-//! definitions below instead of reading a file.
+//! `nrngui.hoc`, `noload.hoc`, `stdgui.hoc`, `stdlib.hoc`, `import3d.hoc` or
+//! `netparmpi.hoc` runs the definitions below (or in `library/`) instead
+//! of reading a file.
 
 use crate::error::HResult;
 use crate::interp::Interp;
 
-const LIBRARY: &[&str] = &["stdrun.hoc", "nrngui.hoc", "noload.hoc", "stdlib.hoc", "import3d.hoc"];
+const LIBRARY: &[&str] = &["stdrun.hoc", "nrngui.hoc", "noload.hoc", "stdlib.hoc", "import3d.hoc", "netparmpi.hoc", "stdgui.hoc"];
 
 pub fn is_library(name: &str) -> bool {
     LIBRARY.contains(&name)
@@ -132,8 +133,9 @@ pub fn load(it: &mut Interp, name: &str) -> HResult<()> {
     let parts: &[&str] = match name {
         "stdlib.hoc" => &["stdlib.hoc"],
         "stdrun.hoc" => &["stdlib.hoc", "stdrun.hoc"],
-        "nrngui.hoc" | "noload.hoc" => &["stdlib.hoc", "stdrun.hoc"],
+        "nrngui.hoc" | "noload.hoc" | "stdgui.hoc" => &["stdlib.hoc", "stdrun.hoc"],
         "import3d.hoc" => &["stdlib.hoc", "import3d.hoc"],
+        "netparmpi.hoc" => &["stdlib.hoc", "netparmpi.hoc"],
         _ => &[],
     };
     for &p in parts {
@@ -148,6 +150,7 @@ pub fn load(it: &mut Interp, name: &str) -> HResult<()> {
                 it.run_text("stdrun.hoc", STDRUN.into())?;
             }
             "import3d.hoc" => crate::engine::import3d::install(it),
+            "netparmpi.hoc" => it.run_text("netparmpi.hoc", include_str!("library/netparmpi.hoc").into())?,
             _ => {}
         }
     }

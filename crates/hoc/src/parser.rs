@@ -726,7 +726,7 @@ impl<'a> Parser<'a> {
                     let c = self.connect(Some(()))?;
                     return Ok(Stmt::SecPrefix(sec, Box::new(c)));
                 }
-                Some(Tok::Ident(_)) | Some(Tok::LBrace) => {
+                Some(Tok::Ident(_)) | Some(Tok::LBrace) | Some(Tok::Dollar(_)) => {
                     let sec = Self::expr_to_secref(e);
                     let body = self.statement(false)?;
                     return Ok(Stmt::SecPrefix(sec, Box::new(body)));

@@ -128,6 +128,7 @@ pub fn install(it: &mut Interp) {
         ("show_errmess_always", |_, _| Ok(Value::Num(0.0))),
         ("nrn_feenableexcept", |_, _| Ok(Value::Num(0.0))),
         ("use_mcell_ran4", |_, _| Ok(Value::Num(0.0))),
+        ("mcell_ran4_init", super::random::mcell_ran4_init),
         ("machine_name", |_, a| {
             let s = str_ref(a, 0)?;
             *s.borrow_mut() = std::env::var("HOSTNAME").unwrap_or_else(|_| "localhost".into());

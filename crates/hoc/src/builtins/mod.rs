@@ -1,5 +1,6 @@
 //! Built-in functions and classes, bound into the interpreter at start-up.
 
+pub mod bulletin;
 pub mod file;
 pub mod funcs;
 pub mod gui;
@@ -45,6 +46,8 @@ pub enum NativeClass {
     NmodlRandom,
     /// An extracellular probe followed during the run.
     LFPProbe,
+    /// ParallelContext: gids, psolve, collectives, the bulletin board.
+    ParallelContext,
     /// Import3d readers: 0 SWC, 1 Neurolucida, 2 MorphML.
     Import3dReader(u8),
     Import3dGui,
@@ -76,6 +79,7 @@ pub fn construct(it: &mut Interp, ci: u32, nc: NativeClass, args: &[Value]) -> H
             return crate::engine::classes::construct(it, ci, nc, args);
         }
         NativeClass::LFPProbe => ObjData::Native(crate::engine::probe::construct(it, args)?),
+        NativeClass::ParallelContext => ObjData::Native(crate::engine::parallel::construct(it, args)?),
         NativeClass::Import3dReader(_) | NativeClass::Import3dGui => ObjData::Native(crate::engine::import3d::construct(it, nc, args)?),
     };
     Ok(it.new_object(ci, data))
@@ -115,6 +119,7 @@ pub fn call_method(it: &mut Interp, o: &ObjRef, name: &str, k: &[f64], args: Opt
             crate::engine::classes::method(it, o, nc, name, k, args)
         }
         NativeClass::LFPProbe => crate::engine::probe::method(it, o, name, args.unwrap_or(&[])),
+        NativeClass::ParallelContext => crate::engine::parallel::method(it, name, args.unwrap_or(&[])),
         NativeClass::Import3dReader(_) | NativeClass::Import3dGui => crate::engine::import3d::method(it, o, nc, name, args),
     }?;
     let r = match (r, nc) {

@@ -82,9 +82,23 @@ pub fn method(it: &mut Interp, _o: &ObjRef, name: &str, a: &[Value]) -> HResult<
                 .is_some_and(|t| t.scope.get(&s).is_some());
             n((in_template || it.globals.get(&s).is_some()) as i32 as f64)
         }
+        // The point-process type (1, 2, … in catalogue order), or 0;
+        // is_artificial only for artificial cells.
         "is_point_process" | "is_artificial" => {
-            object(a, 0)?;
-            n(0.0)
+            let o = object(a, 0)?;
+            let mech = match o.as_ref().and_then(|o| super::native_class(it, o)) {
+                Some(super::NativeClass::Point(m)) => Some(m as usize),
+                _ => None,
+            };
+            let model = &it.eng.model;
+            let kind = |m: usize| model.mechs[m].kind();
+            let x = match mech {
+                Some(m) if name == "is_point_process" || kind(m) == cable::mechanism::MechKind::Artificial => {
+                    (0..=m).filter(|&k| kind(k) != cable::mechanism::MechKind::Density).count() as f64
+                }
+                _ => 0.0,
+            };
+            n(x)
         }
         _ => Ok(None),
     }

@@ -35,8 +35,15 @@ pub struct NetConObj {
     pub index: usize,
     dropped: Rc<RefCell<Vec<Dropped>>>,
     /// The source and target objects, for `pre()` and `syn()`.
-    pre: Option<std::rc::Weak<crate::object::Object>>,
-    syn: Option<std::rc::Weak<crate::object::Object>>,
+    pub pre: Option<std::rc::Weak<crate::object::Object>>,
+    pub syn: Option<std::rc::Weak<crate::object::Object>>,
+}
+
+/// A HOC NetCon object for NetCon `index` of the model.
+pub fn netcon_object(it: &mut Interp, index: usize, pre: Option<std::rc::Weak<crate::object::Object>>, syn: Option<std::rc::Weak<crate::object::Object>>) -> ObjRef {
+    let ci = it.class_id("NetCon").expect("NetCon class");
+    let data = NetConObj { index, dropped: it.eng.dropped.clone(), pre, syn };
+    it.new_object(ci, ObjData::Native(Box::new(data)))
 }
 
 impl Drop for NetConObj {
@@ -259,6 +266,10 @@ pub fn member(it: &mut Interp, o: &ObjRef, nc: NativeClass, name: &str, k: &[f64
                 "x" => {
                     return Ok(Some(Value::Num(0.0)));
                 }
+                "srcgid" => {
+                    let e = &it.eng;
+                    return Ok(Some(Value::Num(e.parallel.netpar.gid_of(&e.model, idx) as f64)));
+                }
                 _ => return Ok(None),
             };
             if let Some(x) = set {
@@ -278,7 +289,12 @@ pub fn method(it: &mut Interp, o: &ObjRef, nc: NativeClass, name: &str, k: &[f64
             let idx: Vec<Value> = k.iter().map(|&x| Value::Num(x)).collect();
             return super::funcs::secref_method(it, o, name, &idx);
         }
-        return member(it, o, nc, name, k, None);
+        let m = member(it, o, nc, name, k, None)?;
+        // A method called without parentheses (`nc.syn`, `nc.srcgid`).
+        if m.is_none() && nc == NativeClass::NetCon {
+            return netcon_method(it, o, name, &[]);
+        }
+        return Ok(m);
     };
     let v = match (nc, name) {
         (NativeClass::Point(_), "loc") => {
@@ -381,10 +397,15 @@ fn netcon_method(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResul
             }
             Value::Num(n.active as i32 as f64)
         }
-        "valid" => Value::Num(it.eng.model.netcons[idx].as_ref().is_some_and(|n| !matches!(n.source, Source::None) && !matches!(n.target, Target::None)) as i32 as f64),
+        // NetCons without a source share NEURON's "unused" PreSyn: a target suffices.
+        "valid" => Value::Num(it.eng.model.netcons[idx].as_ref().is_some_and(|n| !matches!(n.target, Target::None)) as i32 as f64),
         "pre" | "syn" => {
             let w = with_native::<NetConObj, _>(o, |n| if name == "pre" { n.pre.clone() } else { n.syn.clone() })?;
             Value::Obj(w.and_then(|w| w.upgrade()))
+        }
+        "srcgid" => {
+            let e = &it.eng;
+            Value::Num(e.parallel.netpar.gid_of(&e.model, idx) as f64)
         }
         "wcnt" => Value::Num(it.eng.model.netcons[idx].as_ref().map(|n| n.weight.len()).unwrap_or(0) as f64),
         "event" => {
@@ -402,27 +423,47 @@ fn netcon_method(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResul
                 None => None,
             };
             it.eng.model.netcons[idx].as_ref().ok_or_else(|| hoc_err!("NetCon was freed"))?;
-            // NetCons from one source share its record, as NEURON's PreSyn does.
-            let model = &mut it.eng.model;
-            it.eng.netcon_records.retain(|r| {
-                let shared = r.nc == idx || model.same_source(r.nc, idx);
-                if shared {
-                    if let Some(n) = model.netcons[r.nc].as_mut() {
-                        n.recording = false;
-                    }
-                }
-                !shared
-            });
-            if let Some(times) = times {
-                model.netcons[idx].as_mut().unwrap().recording = true;
-                let at = it.eng.netcon_records.partition_point(|r| r.nc < idx);
-                it.eng.netcon_records.insert(at, crate::engine::SpikeRecord { nc: idx, times, ids });
+            match times {
+                Some(times) => record_sources(it, vec![crate::engine::SpikeRecord { nc: idx, times, ids }]),
+                None => unrecord_sources(it, &[idx]),
             }
             Value::Num(0.0)
         }
         _ => return Ok(None),
     };
     Ok(Some(v))
+}
+
+/// The spikes of these NetCons' sources go to their vectors from now on,
+/// in place of any record those sources had: NetCons from one source
+/// share its record, as NEURON's PreSyn does.
+pub fn record_sources(it: &mut Interp, records: Vec<crate::engine::SpikeRecord>) {
+    let ncs: Vec<usize> = records.iter().map(|r| r.nc).collect();
+    unrecord_sources(it, &ncs);
+    let model = &mut it.eng.model;
+    for r in &records {
+        if let Some(Some(n)) = model.netcons.get_mut(r.nc) {
+            n.recording = true;
+        }
+    }
+    it.eng.netcon_records.extend(records);
+    it.eng.netcon_records.sort_by_key(|r| r.nc);
+}
+
+/// The sources of these NetCons stop recording.
+pub fn unrecord_sources(it: &mut Interp, ncs: &[usize]) {
+    let model = &mut it.eng.model;
+    let keys: std::collections::HashSet<cable::netpar::SourceKey> = ncs.iter().filter_map(|&k| cable::netpar::source_key(model, k)).collect();
+    let ncs: std::collections::HashSet<usize> = ncs.iter().copied().collect();
+    it.eng.netcon_records.retain(|r| {
+        let shared = ncs.contains(&r.nc) || cable::netpar::source_key(model, r.nc).is_some_and(|k| keys.contains(&k));
+        if shared {
+            if let Some(Some(n)) = model.netcons.get_mut(r.nc) {
+                n.recording = false;
+            }
+        }
+        !shared
+    });
 }
 
 pub fn with_secref<R>(o: &ObjRef, f: impl FnOnce(&mut SecRefObj) -> R) -> HResult<R> {

@@ -386,6 +386,7 @@ fn finitialize(it: &mut Interp, a: &[Value]) -> HResult<Value> {
     let v = opt_num(it, a, 0)?;
     it.free_dropped();
     it.sync_to_model();
+    super::parallel::at_initialize(it)?;
     for p in &it.eng.point_vectors {
         if p.play {
             let times = crate::builtins::vector::with_vec(&p.vec, |v| v.data.clone())?;
@@ -567,7 +568,7 @@ fn next_due(records: &[Recording], until: f64) -> Option<f64> {
         .min_by(|a, b| a.total_cmp(b))
 }
 
-fn fadvance(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
+pub(crate) fn fadvance(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
     it.free_dropped();
     it.sync_to_model();
     let e = &mut it.eng;

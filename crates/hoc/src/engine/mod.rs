@@ -6,6 +6,7 @@ pub mod chost;
 pub mod classes;
 pub mod funcs;
 pub mod import3d;
+pub mod parallel;
 pub mod play;
 pub mod probe;
 pub mod range;
@@ -130,6 +131,8 @@ pub struct Engine {
     /// What the mechanisms' VERBATIM C shares with HOC (call arguments,
     /// objects, installed Vector methods).
     pub c_host: Rc<RefCell<chost::CShared>>,
+    /// ParallelContext: gids, the exchange interval, threads, the bulletin board.
+    pub parallel: parallel::Parallel,
 }
 
 /// Symbols of the HOC globals the model mirrors (interned at install).
@@ -189,6 +192,7 @@ impl Engine {
             observe_dt: 0.025,
             observe_k: 1,
             c_host: Rc::new(RefCell::new(chost::CShared::default())),
+            parallel: parallel::Parallel::default(),
         }
     }
 }
@@ -238,6 +242,7 @@ pub fn install(it: &mut Interp) {
         ("FInitializeHandler", crate::builtins::NativeClass::FInitializeHandler),
         ("NMODLRandom", crate::builtins::NativeClass::NmodlRandom),
         ("LFPProbe", crate::builtins::NativeClass::LFPProbe),
+        ("ParallelContext", crate::builtins::NativeClass::ParallelContext),
     ] {
         it.add_native_class(name, nc);
     }
@@ -370,12 +375,16 @@ impl Interp {
         for d in dropped {
             match d {
                 Dropped::Point { mech, inst } => self.eng.model.free_point(mech, inst),
-                // A recording source outlives its NetCons (NEURON's PreSyn):
-                // it keeps recording but delivers nothing.
+                // A recording source, or a gid's, outlives its NetCons
+                // (NEURON's PreSyn): it keeps recording but delivers nothing.
                 Dropped::NetCon(i) => {
                     self.eng.model.netcon_edits += 1;
+                    let keep = self.eng.parallel.netpar.is_anchor(i);
                     match self.eng.model.netcons.get_mut(i) {
-                        Some(Some(n)) if n.recording => n.target = cable::events::Target::None,
+                        Some(Some(n)) if n.recording || keep => {
+                            n.target = cable::events::Target::None;
+                            n.detached = true;
+                        }
                         Some(n) => *n = None,
                         None => {}
                     }

@@ -201,9 +201,10 @@ impl Interp {
         self.globals.syms[i as usize].kind = Kind::Builtin(f);
     }
 
+    /// NEURON's named constants (PI, E, GAMMA, FARADAY…): variables with
+    /// that value, which a script may assign (models use `GAMMA = 25`).
     pub fn define_const(&mut self, name: &str, v: f64) {
-        let i = self.globals.intern(name);
-        self.globals.syms[i as usize].kind = Kind::Const(v);
+        self.set_global_num(name, v);
     }
 
     pub fn add_native_class(&mut self, name: &str, native: builtins::NativeClass) -> u32 {
