@@ -78,35 +78,6 @@ pub struct OdeState {
 
 type CResult<T> = Result<T, ParseError>;
 
-/// Values of the named constants of UNITS blocks: the factor from one unit
-/// to another, each optionally scaled by a leading number (`(10000 coulomb)`).
-fn unit_factor(from: &str, to: &str) -> Option<f64> {
-    let (fk, from) = scaled(from);
-    let (tk, to) = scaled(to);
-    let to = to.replace(' ', "");
-    let base = match (from.as_str(), to.as_str()) {
-        ("faraday", "coulomb" | "coulombs" | "coul") => 96485.33212331001,
-        ("faraday", "kilocoulombs" | "kilocoulomb") => 96.48533212331001,
-        ("k-mole", "joule/degC" | "joule/degK" | "J/degC" | "J/degK") => 8.31446261815324,
-        ("pi", "1") => std::f64::consts::PI,
-        ("e", "coulomb" | "coulombs" | "coul") => 1.602176634e-19,
-        ("k", "joule/degC" | "joule/degK" | "J/degC" | "J/degK") => 1.380649e-23,
-        ("mole", "1") => 6.02214076e23,
-        _ => return None,
-    };
-    Some(base * fk / tk)
-}
-
-/// A unit's leading number and the rest: `10000 coulomb` gives (10000, "coulomb").
-fn scaled(u: &str) -> (f64, String) {
-    let u = u.trim();
-    let end = u.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == 'e' || c == '-' || c == '+')).unwrap_or(u.len());
-    match u[..end].parse::<f64>() {
-        Ok(k) if end > 0 && !u[end..].trim().is_empty() => (k, u[end..].trim().to_string()),
-        _ => (1.0, u.to_string()),
-    }
-}
-
 /// What a name means at mechanism level.
 #[derive(Clone, Copy, Debug)]
 enum Name {
@@ -353,7 +324,7 @@ struct Gen<'c, 'm> {
     mask: Option<Reg>,
     depth: usize,
     method: Option<Method>,
-    /// In a TABLE build (no instance: columns read as their defaults).
+    /// In a TABLE build (the body at the table's points, not through the table).
     building: bool,
     /// Constant registers by value bits.
     consts: HashMap<u64, Reg>,
@@ -1689,6 +1660,7 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
     let mut linears = HashMap::new();
     let mut nonlinears = HashMap::new();
     let (mut initial, mut breakpoint, mut net_receive) = (None, None, None);
+    let mut units = crate::units::UnitTable::standard();
     for item in &m.items {
         match &item.kind {
             ItemKind::Neuron(stmts) => {
@@ -1726,10 +1698,10 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
                             names.insert(n.name.clone(), Name::Const(value.value));
                         }
                         UnitsStmtKind::Factor { name: n, from, to } => {
-                            let v = unit_factor(&from.text, &to.text).ok_or_else(|| err(s.span, format!("unknown unit conversion ({}) -> ({})", from.text, to.text)))?;
+                            let v = units.factor(&from.text, &to.text).map_err(|e| err(s.span, e.to_string()))?;
                             names.insert(n.name.clone(), Name::Const(v));
                         }
-                        UnitsStmtKind::Alias { .. } => {}
+                        UnitsStmtKind::Alias { name: n, def } => units.define(&n.text, &def.text).map_err(|e| err(s.span, e.to_string()))?,
                     }
                 }
             }
@@ -1966,11 +1938,8 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
     if let Some(g) = global.iter().find(|g| !names.contains_key(*g)) {
         return Err(err(m.span, format!("GLOBAL {g} is not declared in PARAMETER or ASSIGNED")));
     }
-    for r in &range {
-        if !names.contains_key(r) {
-            return Err(err(m.span, format!("RANGE {r} is not declared in PARAMETER, ASSIGNED or STATE")));
-        }
-    }
+    // A RANGE name declared nowhere else is no variable: nocmodl ignores it
+    // (and a use of it fails as an undeclared name).
 
     // Currents in the order NEURON sums them.
     let col_of = |n: &str, names: &HashMap<String, Name>| match names.get(n) {
@@ -2078,6 +2047,15 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
             if let StmtKind::Solve(sv) = &s.kind {
                 any_solve = true;
                 solve(&mut sg, sv, s.span)?;
+            }
+        }
+        // Without a current, the rest of BREAKPOINT follows the SOLVEs in
+        // the state update (nocmodl's nrn_state), not the current evaluation.
+        let no_currents = cx.currents.is_empty() && cx.other_currents.is_empty();
+        for s in bp.stmts.iter().filter(|s| !matches!(s.kind, StmtKind::Solve(_))) {
+            if no_currents {
+                any_solve = true;
+                sg.stmt(s)?;
             } else {
                 cg.stmt(s)?;
             }
@@ -2411,8 +2389,10 @@ fn build_table(cx: &Ctx, fname: &str, offset: usize) -> CResult<TableSpec> {
     let mut depend = Vec::new();
     for d in &t.depend {
         match cx.names.get(&d.name) {
-            Some(Name::Loc(l @ (Loc::Global(_) | Loc::Celsius | Loc::Dt))) => depend.push(*l),
-            _ => return Err(cx.err(d.span, format!("TABLE DEPEND {}: only GLOBALs, celsius and dt can be dependencies", d.name))),
+            // A RANGE variable is compared at the instance the table is
+            // checked for (NEURON's first instance, or HOC's setdata one).
+            Some(Name::Loc(l @ (Loc::Global(_) | Loc::Col(_) | Loc::Celsius | Loc::Dt))) => depend.push(*l),
+            _ => return Err(cx.err(d.span, format!("TABLE DEPEND {}: a dependency must be a PARAMETER, ASSIGNED or STATE of the mechanism, celsius or dt", d.name))),
         }
     }
     // FROM and TO.
@@ -2443,7 +2423,9 @@ fn build_table(cx: &Ctx, fname: &str, offset: usize) -> CResult<TableSpec> {
         outs
     };
     let mut build = g.finish();
-    build.stores.retain(|(_, l)| matches!(l, Loc::Global(_)));
+    // What the body assigns stays assigned, in the instance the table is
+    // built for (its values at the last point, TO), as in NEURON.
+    build.stores.retain(|(_, l)| matches!(l, Loc::Global(_) | Loc::Col(_)));
     let map = regalloc::allocate(&mut build, &outs);
     let outs: Vec<Reg> = outs.iter().map(|&r| map[r as usize]).collect();
     Ok(TableSpec {

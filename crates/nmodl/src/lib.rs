@@ -28,6 +28,7 @@ pub mod parser;
 pub mod pretty;
 pub mod regalloc;
 pub mod span;
+pub mod units;
 
 pub use ast::Module;
 pub use error::ParseError;

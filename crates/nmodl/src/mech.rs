@@ -315,7 +315,14 @@ impl NmodlMechanism {
             d.error.get_or_insert_with(|| format!("{}: {why}", self.c.name));
         }
         fx.end_chunk();
-        self.store(b, work, &ch, d, ions, args);
+        if env.defaults.is_some() && b.stores.iter().any(|(_, l)| matches!(l, Loc::Col(_))) {
+            // No instance: nothing of one to store.
+            let mut b = b.clone();
+            b.stores.retain(|(_, l)| !matches!(l, Loc::Col(_)));
+            self.store(&b, work, &ch, d, ions, args);
+        } else {
+            self.store(b, work, &ch, d, ions, args);
+        }
     }
 
     /// NET_RECEIVE (or its INITIAL) for one instance; the WATCH conditions it
@@ -335,6 +342,76 @@ impl NmodlMechanism {
             data.watch_on[inst] |= 1 << k;
             data.watch_new[inst] |= 1 << k;
             data.watch_flag[inst][k] = f;
+        }
+        data.work = work;
+    }
+
+    /// Rebuilds the TABLEs whose dependencies changed. RANGE variables, in
+    /// the dependencies and in the body, are those of instance `inst` (None:
+    /// no instance, the declared defaults); what the body assigns stays in
+    /// that instance.
+    fn check_tables_at(&self, data: &mut MechData, inst: Option<usize>, celsius: f64, dt: f64) {
+        if self.c.tables.is_empty() {
+            return;
+        }
+        let need: usize = self.c.tables.iter().map(|t| t.size()).sum();
+        if data.tables.len() < need {
+            data.tables.resize(need, 0.0);
+        }
+        let inst = inst.filter(|&i| i < data.alive.len());
+        let mut work = std::mem::take(&mut data.work);
+        for s in &self.c.tables {
+            if data.globals[s.usetable] == 0.0 {
+                continue;
+            }
+            let dep = |l: &Loc, d: &MechData| match *l {
+                Loc::Global(g) => d.globals[g],
+                Loc::Col(c) => match inst {
+                    Some(i) => d.cols[c][i],
+                    None => self.c.vars[c].default,
+                },
+                Loc::Dt => dt,
+                _ => celsius,
+            };
+            let t = &data.tables[s.offset..];
+            let stale = t[0] == 0.0 || s.depend.iter().enumerate().any(|(k, l)| t[3 + k] != dep(l, data));
+            if !stale {
+                continue;
+            }
+            let env_at = |xs| {
+                let mut env = Env::bare(0.0, dt, celsius);
+                if inst.is_none() {
+                    env.defaults = Some(&self.c.vars);
+                }
+                env.xs = xs;
+                env
+            };
+            let idx = [inst.unwrap_or(0) as u32; LANES];
+            self.run(&s.bounds, &mut work, data, &idx[..1], &env_at(&[]), &mut [], &mut [], &mut NoEffects);
+            let (tmin, tmax) = (work[0], work[LANES]);
+            let dx = (tmax - tmin) / s.n as f64;
+            let mut xs = Vec::with_capacity(s.n + 1);
+            let mut x = tmin;
+            for _ in 0..=s.n {
+                xs.push(x);
+                x += dx;
+            }
+            let mut vals = vec![0.0; s.nout * (s.n + 1)];
+            for (c, chunk) in xs.chunks(LANES).enumerate() {
+                self.run(&s.build, &mut work, data, &idx[..chunk.len()], &env_at(chunk), &mut [], &mut [], &mut NoEffects);
+                for (k, &r) in s.outs.iter().enumerate() {
+                    for (l, _) in chunk.iter().enumerate() {
+                        vals[k * (s.n + 1) + c * LANES + l] = work[r as usize * LANES + l];
+                    }
+                }
+            }
+            let deps: Vec<f64> = s.depend.iter().map(|l| dep(l, data)).collect();
+            let t = &mut data.tables[s.offset..s.offset + s.size()];
+            t[0] = 1.0;
+            t[1] = tmin;
+            t[2] = 1.0 / dx;
+            t[3..3 + deps.len()].copy_from_slice(&deps);
+            t[3 + deps.len()..].copy_from_slice(&vals);
         }
         data.work = work;
     }
@@ -389,61 +466,9 @@ impl Mechanism for NmodlMechanism {
     }
 
     fn check_tables(&self, data: &mut MechData, celsius: f64, dt: f64) {
-        if self.c.tables.is_empty() {
-            return;
-        }
-        let need: usize = self.c.tables.iter().map(|t| t.size()).sum();
-        if data.tables.len() < need {
-            data.tables.resize(need, 0.0);
-        }
-        let mut work = std::mem::take(&mut data.work);
-        for s in &self.c.tables {
-            if data.globals[s.usetable] == 0.0 {
-                continue;
-            }
-            let dep = |l: &Loc, d: &MechData| match *l {
-                Loc::Global(g) => d.globals[g],
-                Loc::Dt => dt,
-                _ => celsius,
-            };
-            let t = &data.tables[s.offset..];
-            let stale = t[0] == 0.0 || s.depend.iter().enumerate().any(|(k, l)| t[3 + k] != dep(l, data));
-            if !stale {
-                continue;
-            }
-            let mut env = Env::bare(0.0, dt, celsius);
-            env.defaults = Some(&self.c.vars);
-            self.run(&s.bounds, &mut work, data, &[0], &env, &mut [], &mut [], &mut NoEffects);
-            let (tmin, tmax) = (work[0], work[LANES]);
-            let dx = (tmax - tmin) / s.n as f64;
-            let mut xs = Vec::with_capacity(s.n + 1);
-            let mut x = tmin;
-            for _ in 0..=s.n {
-                xs.push(x);
-                x += dx;
-            }
-            let mut vals = vec![0.0; s.nout * (s.n + 1)];
-            let idx = [0u32; LANES];
-            for (c, chunk) in xs.chunks(LANES).enumerate() {
-                let mut env = Env::bare(0.0, dt, celsius);
-                env.defaults = Some(&self.c.vars);
-                env.xs = chunk;
-                self.run(&s.build, &mut work, data, &idx[..chunk.len()], &env, &mut [], &mut [], &mut NoEffects);
-                for (k, &r) in s.outs.iter().enumerate() {
-                    for (l, _) in chunk.iter().enumerate() {
-                        vals[k * (s.n + 1) + c * LANES + l] = work[r as usize * LANES + l];
-                    }
-                }
-            }
-            let deps: Vec<f64> = s.depend.iter().map(|l| dep(l, data)).collect();
-            let t = &mut data.tables[s.offset..s.offset + s.size()];
-            t[0] = 1.0;
-            t[1] = tmin;
-            t[2] = 1.0 / dx;
-            t[3..3 + deps.len()].copy_from_slice(&deps);
-            t[3 + deps.len()..].copy_from_slice(&vals);
-        }
-        data.work = work;
+        // NEURON checks with the first instance of the mechanism's list.
+        let first = data.order.first().map(|&i| i as usize);
+        self.check_tables_at(data, first, celsius, dt);
     }
 
     fn initialize(&self, data: &mut MechData, nodes: &mut NodeView, ev: &mut dyn FnMut(u32, &mut EventCtx)) {
@@ -603,7 +628,7 @@ impl Mechanism for NmodlMechanism {
         if args.len() != *nargs || inst >= data.alive.len() {
             return None;
         }
-        self.check_tables(data, clock.2, clock.1);
+        self.check_tables_at(data, Some(inst), clock.2, clock.1);
         let mut work = std::mem::take(&mut data.work);
         let mut a = args.to_vec();
         let env = Env::bare(clock.0, clock.1, clock.2);
@@ -629,7 +654,7 @@ impl Mechanism for NmodlMechanism {
         if per_instance && inst.is_none_or(|i| i >= data.alive.len()) {
             return Err(format!("No data for {name}_{}. Requires prior call to setdata_{} and that the specified mechanism instance still be in existence.", self.c.name, self.c.name));
         }
-        self.check_tables(data, clock.2, clock.1);
+        self.check_tables_at(data, inst, clock.2, clock.1);
         let mut work = std::mem::take(&mut data.work);
         let mut a = args[..*nargs].to_vec();
         let mut env = Env::bare(clock.0, clock.1, clock.2);
