@@ -100,6 +100,8 @@ fn element(base: Loc, k: usize) -> Loc {
 /// Mechanism-level facts the code generator needs.
 struct Ctx<'m> {
     file: String,
+    /// Names of the INCLUDEd files, by `Span::file`.
+    files: Vec<String>,
     names: HashMap<String, Name>,
     funcs: HashMap<String, (&'m Callable, bool)>,
     derivs: HashMap<String, &'m Solvable>,
@@ -133,7 +135,8 @@ impl Ctx<'_> {
     }
 
     fn err(&self, span: Span, msg: impl Into<String>) -> ParseError {
-        ParseError { file: self.file.clone(), line: span.line, col: span.col, message: msg.into() }
+        let file = if span.file == 0 { &self.file } else { self.files.get(span.file as usize).unwrap_or(&self.file) };
+        ParseError { file: file.clone(), line: span.line, col: span.col, message: msg.into() }
     }
 }
 
@@ -1637,7 +1640,10 @@ fn stmt_assigns(s: &Stmt, name: &str) -> bool {
 
 /// Compiles a parsed module.
 pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
-    let err = |span: Span, msg: String| ParseError { file: file.to_string(), line: span.line, col: span.col, message: msg };
+    let err = |span: Span, msg: String| {
+        let shown = if span.file == 0 { file } else { m.files.get(span.file as usize).map_or(file, |f| f.as_str()) };
+        ParseError { file: shown.to_string(), line: span.line, col: span.col, message: msg }
+    };
     let mut kind = None;
     let mut name = String::new();
     let mut range: Vec<String> = Vec::new();
@@ -1758,6 +1764,7 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
                 ba_items.push((when, b));
             }
             ItemKind::Constructor(_) | ItemKind::Destructor(_) => return Err(err(item.span, "CONSTRUCTOR/DESTRUCTOR hold C code, which nerve does not compile".into())),
+            ItemKind::Include(f) => return Err(err(item.span, format!("INCLUDE \"{f}\": included files are read only with the .mod file from disk"))),
             _ => {}
         }
     }
@@ -1994,6 +2001,7 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
         .collect();
     let mut cx = Ctx {
         file: file.to_string(),
+        files: m.files.clone(),
         names,
         funcs,
         derivs,
