@@ -667,8 +667,11 @@ impl Model {
             }
             let d = &mut self.data[m];
             let mut order: Vec<u32> = (0..d.alive.len() as u32).filter(|&i| d.alive[i as usize] && d.node[i as usize] != u32::MAX).collect();
-            // Node order; at one node the newest first, as NEURON lists properties.
-            order.sort_by_key(|&i| (d.node[i as usize], std::cmp::Reverse(i)));
+            // Node order; at one node the newest first, as NEURON lists
+            // properties. Artificial cells (no node) in creation order.
+            if !artificial {
+                order.sort_by_key(|&i| (d.node[i as usize], std::cmp::Reverse(i)));
+            }
             d.order = order;
         }
         self.lower_ions(old_ions);

@@ -52,6 +52,9 @@ pub struct Compiled {
     pub ode_unsupported: Option<String>,
     /// First column of each RANDOM variable's stream.
     pub randoms: Vec<usize>,
+    /// Draws from the program-wide SCoP generator (scop_random, exprand, …):
+    /// then instances run one at a time, so that each draws in NEURON's order.
+    pub sequential: bool,
 }
 
 /// A block computing, per instance, each state's derivative and the
@@ -546,6 +549,18 @@ impl<'c, 'm> Gen<'c, 'm> {
             let eci = E::bin(F2::Mul, ci, E::F1(F1::Efun, Box::new(E::F1(F1::Neg, Box::new(temp)))));
             let scale = E::bin(F2::Mul, E::bin(F2::Mul, E::Num(0.001), z), E::Num(cable::ion::FARADAY));
             return Ok(E::bin(F2::Mul, scale, E::bin(F2::Sub, eci, eco)));
+        }
+        let scop = match name {
+            "scop_random" => Some((RandomOp::ScopRandom, 0)),
+            "exprand" => Some((RandomOp::Exprand, 1)),
+            "normrand" => Some((RandomOp::Normrand, 2)),
+            "poisrand" => Some((RandomOp::Poisrand, 1)),
+            "set_seed" => Some((RandomOp::SetSeed, 1)),
+            _ => None,
+        };
+        if let Some((op, n)) = scop.filter(|_| !self.cx.funcs.contains_key(name)) {
+            want(n)?;
+            return Ok(E::Random(op, 0, args));
         }
         if name == "at_time" {
             // Fixed step: at_time never reports the event time (NEURON returns 0).
@@ -2246,7 +2261,20 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
         }
         callables.push((fname.clone(), b, r.map(|r| map[r as usize]), f.args.len()));
     }
+    let scop = |b: &Block| {
+        let op_scop = |op: &Op| matches!(op, Op::Random { op, .. } if op.is_scop());
+        b.ops.iter().any(op_scop) || b.newtons.iter().any(|n| n.ops.iter().any(op_scop))
+    };
+    let sequential = std::iter::once(&initial)
+        .chain(current.as_ref().map(|c| &c.0))
+        .chain(&state)
+        .chain(&net_receive)
+        .chain(&net_init)
+        .chain(ba.iter().map(|b| &b.1))
+        .chain(callables.iter().map(|c| &c.1))
+        .any(scop);
     Ok(Compiled {
+        sequential,
         diffusion,
         ftables,
         ba,

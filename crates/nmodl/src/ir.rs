@@ -56,6 +56,21 @@ pub enum RandomOp {
     SetSeq,
     /// random_setids(r, id1, id2, id3): also back to sequence 0.
     SetIds,
+    /// The program-wide SCoP generator (no RANDOM variable; `base` unused):
+    /// scop_random(), exprand(mean), normrand(mean, sd), poisrand(mean),
+    /// set_seed(seed). Lanes draw in instance order.
+    ScopRandom,
+    Exprand,
+    Normrand,
+    Poisrand,
+    SetSeed,
+}
+
+impl RandomOp {
+    /// Whether it uses the program-wide SCoP generator.
+    pub fn is_scop(self) -> bool {
+        matches!(self, RandomOp::ScopRandom | RandomOp::Exprand | RandomOp::Normrand | RandomOp::Poisrand | RandomOp::SetSeed)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -646,6 +661,24 @@ fn rare_op(op: &Op, r: &mut [f64], n: usize, cx: &Ctx, mem: &mut Mem, fx: &mut d
             put(r, idx).fill(i as f64);
             put(r, more).fill(if go { 1.0 } else { 0.0 });
         }
+        Op::Random { op, args, n: nargs, dst, mask, .. } if op.is_scop() => {
+            for l in 0..n {
+                if !mask.is_none_or(|m| r[m as usize * LANES + l] != 0.0) {
+                    continue;
+                }
+                let a = |k: u32| if k < nargs { r[(args + k) as usize * LANES + l] } else { 0.0 };
+                r[dst as usize * LANES + l] = match op {
+                    RandomOp::Exprand => crate::scop::exprand(a(0)),
+                    RandomOp::Normrand => crate::scop::normrand(a(0), a(1)),
+                    RandomOp::Poisrand => crate::scop::poisrand(a(0)),
+                    RandomOp::SetSeed => {
+                        crate::scop::set_seed(a(0));
+                        0.0
+                    }
+                    _ => crate::scop::scop_random(),
+                };
+            }
+        }
         Op::Random { op, base, args, n: nargs, dst, mask } => {
             for l in 0..n {
                 let i = mem.inst[l];
@@ -671,6 +704,8 @@ fn rare_op(op: &Op, r: &mut [f64], n: usize, cx: &Ctx, mem: &mut Mem, fx: &mut d
                         s.set_ids(id(a0), id(a1), id(a2));
                         0.0
                     }
+                    // (the SCoP generator's ops are taken above)
+                    _ => 0.0,
                 });
                 r[dst as usize * LANES + l] = value;
             }

@@ -28,6 +28,7 @@ pub mod newton;
 pub mod parser;
 pub mod pretty;
 pub mod regalloc;
+pub mod scop;
 pub mod span;
 pub mod units;
 

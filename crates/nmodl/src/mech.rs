@@ -416,12 +416,22 @@ impl NmodlMechanism {
         data.work = work;
     }
 
+    /// Instances per run of a block: one at a time when the mechanism draws
+    /// from the SCoP generator (NEURON's order of draws), else LANES.
+    fn lanes(&self) -> usize {
+        if self.c.sequential {
+            1
+        } else {
+            LANES
+        }
+    }
+
     /// Runs `b` over every instance; returns what it printed.
     fn run_all(&self, b: &Block, data: &mut MechData, env: &Env, ions: &mut [IonNodes]) -> String {
         let mut work = std::mem::take(&mut data.work);
         let order = std::mem::take(&mut data.order);
         let mut printer = Printer::default();
-        for (k, idx) in order.chunks(LANES).enumerate() {
+        for (k, idx) in order.chunks(self.lanes()).enumerate() {
             self.run_chunk(b, &mut work, data, idx, env, ions, &mut [], &mut printer, k == 0);
         }
         data.order = order;
@@ -476,7 +486,7 @@ impl Mechanism for NmodlMechanism {
         let order = std::mem::take(&mut data.order);
         let mut fx = Collect::default();
         let env = Env::nodes(nodes, 0.0);
-        for idx in order.chunks(LANES) {
+        for idx in order.chunks(self.lanes()) {
             fx.sends.clear();
             fx.events.clear();
             self.run(&self.c.initial, &mut work, data, idx, &env, nodes.ions, &mut [], &mut fx);
@@ -513,7 +523,7 @@ impl Mechanism for NmodlMechanism {
         if work.len() < need {
             work.resize(need, 0.0);
         }
-        for (c, idx) in order.chunks(LANES).enumerate() {
+        for (c, idx) in order.chunks(self.lanes()).enumerate() {
             let n = idx.len();
             let ch = Chunk::new(idx, &data.node, false);
             // At v + 0.001 mV: the total and ion currents for the conductances.
@@ -677,7 +687,7 @@ impl Mechanism for NmodlMechanism {
         let order = std::mem::take(&mut data.order);
         let env = Env::nodes(nodes, 0.0);
         let mut fx = AtTimes(out);
-        for (c, idx) in order.chunks(LANES).enumerate() {
+        for (c, idx) in order.chunks(self.lanes()).enumerate() {
             self.run_chunk(block, &mut work, data, idx, &env, nodes.ions, &mut [], &mut fx, c == 0);
         }
         data.order = order;
@@ -831,10 +841,10 @@ impl Mechanism for NmodlMechanism {
         let mut work = std::mem::take(&mut data.work);
         let order = std::mem::take(&mut data.order);
         let env = Env::nodes(nodes, 0.0);
-        for (c, idx) in order.chunks(LANES).enumerate() {
+        for (c, idx) in order.chunks(self.lanes()).enumerate() {
             self.run_chunk(&o.block, &mut work, data, idx, &env, nodes.ions, &mut [], &mut NoEffects, c == 0);
             for (k, s) in o.states.iter().enumerate() {
-                let base = k * n + c * LANES;
+                let base = k * n + c * self.lanes();
                 for l in 0..idx.len() {
                     let (mut d, mut j) = (work[s.deriv as usize * LANES + l], work[s.jac as usize * LANES + l]);
                     if let Some(v) = s.volume {
@@ -848,7 +858,7 @@ impl Mechanism for NmodlMechanism {
             }
             let ns = o.states.len();
             for (e, &(row, _, r)) in o.offdiag.iter().enumerate() {
-                let base = (ns + e) * n + c * LANES;
+                let base = (ns + e) * n + c * self.lanes();
                 for l in 0..idx.len() {
                     let mut j = work[r as usize * LANES + l];
                     if let Some(v) = o.states[row].volume {
@@ -878,12 +888,12 @@ impl Mechanism for NmodlMechanism {
         let mut work = std::mem::take(&mut data.work);
         let order = std::mem::take(&mut data.order);
         let env = Env::nodes(nodes, 0.0);
-        for (c, idx) in order.chunks(LANES).enumerate() {
+        for (c, idx) in order.chunks(self.lanes()).enumerate() {
             self.run_chunk(block, &mut work, data, idx, &env, nodes.ions, &mut [], &mut NoEffects, c == 0);
             for (e, &(_, dr, vr)) in outs.iter().enumerate() {
                 for l in 0..idx.len() {
-                    buf[e * n + c * LANES + l] = work[dr as usize * LANES + l];
-                    buf[(ne + e) * n + c * LANES + l] = work[vr as usize * LANES + l];
+                    buf[e * n + c * self.lanes() + l] = work[dr as usize * LANES + l];
+                    buf[(ne + e) * n + c * self.lanes() + l] = work[vr as usize * LANES + l];
                 }
             }
         }
