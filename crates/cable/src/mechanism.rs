@@ -201,6 +201,9 @@ pub struct NodeView<'a> {
     pub ions: &'a mut [crate::ion::IonNodes],
     /// Text the mechanisms print (NMODL printf), passed on by the caller.
     pub out: &'a mut String,
+    /// Whether `state_discontinuity()` in a current evaluation takes effect
+    /// (a fixed step's; not finitialize's or fcurrent's).
+    pub state_discon: bool,
 }
 
 /// Context for NET_RECEIVE and INITIAL: the time and the ways to emit events.

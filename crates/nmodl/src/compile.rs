@@ -161,6 +161,10 @@ enum E {
     /// A draw from (or a setting of) a RANDOM variable's stream: what, the
     /// stream's first column, the arguments after the variable.
     Random(RandomOp, usize, Vec<E>),
+    /// `at_time(te)` as a value: 1 in the fixed step whose current
+    /// evaluation (at t) is the first with te - 1e-11 <= t, else 0 (NEURON's
+    /// rule); te is also announced as a discontinuity.
+    AtTime(Box<E>),
 }
 
 impl E {
@@ -563,9 +567,8 @@ impl<'c, 'm> Gen<'c, 'm> {
             return Ok(E::Random(op, 0, args));
         }
         if name == "at_time" {
-            // Fixed step: at_time never reports the event time (NEURON returns 0).
             want(1)?;
-            return Ok(E::Num(0.0));
+            return Ok(E::AtTime(Box::new(args[0].clone())));
         }
         if let Some(k) = self.cx.ftables.iter().position(|t| t == name) {
             want(1)?;
@@ -625,6 +628,15 @@ impl<'c, 'm> Gen<'c, 'm> {
                 let d = self.tmp();
                 self.b.ops.push(Op::LoadArr { dst: d, base: *base, len: *n as u32, idx });
                 d
+            }
+            E::AtTime(te) => {
+                let te = self.emit(te)?;
+                self.b.ops.push(Op::AtTime { mask: self.mask, t: te });
+                let x = E::bin(F2::Sub, E::Local(te), E::Num(1e-11));
+                let t = E::Loc(Loc::T);
+                let after = E::bin(F2::Le, x.clone(), t.clone());
+                let before = E::bin(F2::Gt, x, E::bin(F2::Sub, t, E::Loc(Loc::Dt)));
+                self.emit(&E::bin(F2::And, after, before))?
             }
             E::Random(op, base, args) => {
                 let mut regs = Vec::new();
@@ -697,7 +709,7 @@ impl<'c, 'm> Gen<'c, 'm> {
             E::Local(r) => self.assign_reg(*r, src),
             E::Loc(l) => {
                 match l {
-                    Loc::T | Loc::Dt | Loc::Celsius | Loc::Area | Loc::Diam | Loc::Flag | Loc::TableX => {
+                    Loc::T | Loc::Dt | Loc::Celsius | Loc::Area | Loc::Diam | Loc::Flag | Loc::TableX | Loc::StateDiscon => {
                         return Err(self.cx.err(span, "this variable cannot be assigned in a mechanism"));
                     }
                     Loc::Ptr(_) => return Err(self.cx.err(span, "assigning through a POINTER is not supported yet")),
@@ -835,6 +847,7 @@ impl<'c, 'm> Gen<'c, 'm> {
                     let e = self.random_call(c)?.expect("a random_ call");
                     self.emit(&e)?;
                 }
+                "state_discontinuity" => self.state_discontinuity(c)?,
                 "at_time" => {
                     if c.args.len() != 1 {
                         return Err(self.cx.err(c.span, "at_time takes 1 argument (the time)"));
@@ -1020,6 +1033,27 @@ impl<'c, 'm> Gen<'c, 'm> {
             _ => return Err(self.cx.err(s.span, "this statement is not supported yet")),
         }
         Ok(())
+    }
+
+    /// `state_discontinuity(x, value)`: in NET_RECEIVE the assignment
+    /// x = value; elsewhere the same, but only where NEURON allows it (a
+    /// fixed step's first current evaluation, the state update, INITIAL;
+    /// not finitialize's or fcurrent's current evaluation).
+    fn state_discontinuity(&mut self, c: &Call) -> CResult<()> {
+        let [x, value] = c.args.as_slice() else {
+            return Err(self.cx.err(c.span, "state_discontinuity takes 2 arguments (a variable and its new value)"));
+        };
+        let ExprKind::Var(v) = &x.kind else {
+            return Err(self.cx.err(x.span, "state_discontinuity: the first argument must be a variable"));
+        };
+        let target = self.var(v)?;
+        let e = self.resolve(value)?;
+        let r = self.emit(&e)?;
+        if self.nweights > 0 {
+            return self.assign(&target, r, v.span);
+        }
+        let allowed = self.home(Loc::StateDiscon);
+        self.with_mask(allowed, |g| g.assign(&target, r, v.span))
     }
 
     /// The one argument (a time) of net_move or net_event, computed.

@@ -26,7 +26,7 @@ impl NmodlMechanism {
         let (mut cur_reload, mut cur_stateful) = (Vec::new(), false);
         if let Some((b, _, _)) = &c.current {
             let w = crate::regalloc::written(b);
-            cur_reload = b.loads.iter().filter(|(r, l)| *l == Loc::V || w.contains(r)).copied().collect();
+            cur_reload = b.loads.iter().filter(|(r, l)| *l == Loc::V || *l == Loc::StateDiscon || w.contains(r)).copied().collect();
             cur_stateful = b.stores.iter().any(|(r, _)| b.loads.iter().any(|(q, _)| q == r));
         }
         NmodlMechanism { c, ion_types: (0..n).collect(), cur_reload, cur_stateful }
@@ -48,14 +48,16 @@ struct Env<'a> {
     defaults: Option<&'a [VarSpec]>,
     /// v of the instance an event is delivered to (NET_RECEIVE).
     event_v: f64,
+    /// `state_discontinuity()` takes effect.
+    discon: bool,
 }
 
 impl<'a> Env<'a> {
     fn bare(t: f64, dt: f64, celsius: f64) -> Self {
-        Env { v: &[], area: &[], diam: &[], voff: 0.0, t, dt, celsius, flag: 0.0, xs: &[], defaults: None, event_v: f64::NAN }
+        Env { v: &[], area: &[], diam: &[], voff: 0.0, t, dt, celsius, flag: 0.0, xs: &[], defaults: None, event_v: f64::NAN, discon: true }
     }
     fn nodes(n: &NodeView<'a>, voff: f64) -> Self {
-        Env { v: n.v, area: n.area, diam: n.diam, voff, t: n.t, dt: n.dt, celsius: n.celsius, flag: 0.0, xs: &[], defaults: None, event_v: f64::NAN }
+        Env { v: n.v, area: n.area, diam: n.diam, voff, t: n.t, dt: n.dt, celsius: n.celsius, flag: 0.0, xs: &[], defaults: None, event_v: f64::NAN, discon: true }
     }
 }
 
@@ -256,6 +258,7 @@ impl NmodlMechanism {
                 Loc::Ion(k, f) => ch.at_nodes(lanes, ions[self.ion_types[k]].field(f)),
                 Loc::Arg(k) => lanes.fill(args.get(k).copied().unwrap_or(0.0)),
                 Loc::Flag => lanes.fill(env.flag),
+                Loc::StateDiscon => lanes.fill(if env.discon { 1.0 } else { 0.0 }),
                 Loc::TableX => {
                     lanes[..ch.n].copy_from_slice(env.xs);
                     let last = lanes[ch.n - 1];
@@ -527,7 +530,8 @@ impl Mechanism for NmodlMechanism {
             let n = idx.len();
             let ch = Chunk::new(idx, &data.node, false);
             // At v + 0.001 mV: the total and ion currents for the conductances.
-            let env = Env::nodes(nodes, 0.001);
+            let mut env = Env::nodes(nodes, 0.001);
+            env.discon = nodes.state_discon;
             if c == 0 {
                 self.load(block, &mut work, &ch, data, &env, nodes.ions, &[]);
             } else {
@@ -546,8 +550,9 @@ impl Mechanism for NmodlMechanism {
             for (k, &(_, r)) in ion_regs.iter().enumerate() {
                 di[k][..n].copy_from_slice(&work[r as usize * LANES..][..n]);
             }
-            // At v: what the instance keeps.
-            let env = Env::nodes(nodes, 0.0);
+            // At v: what the instance keeps (state discontinuities happened in the first).
+            let mut env = Env::nodes(nodes, 0.0);
+            env.discon = false;
             if self.cur_stateful {
                 self.load_list(&block.loads, &mut work, &ch, data, &env, nodes.ions, &[]);
             } else {
