@@ -10,6 +10,13 @@ thread_local! {
     /// The generator's state (the LCG's value, or MCellRan4's counter).
     static VALUE: Cell<u32> = const { Cell::new(1) };
     static MCELL_RAN4: Cell<bool> = const { Cell::new(false) };
+    /// MCellRan4's low index (HOC's `mcell_ran4_init`).
+    static MCELL_LOW: Cell<u32> = const { Cell::new(0) };
+}
+
+/// HOC's `mcell_ran4_init(low)`: MCellRan4's low index for `scop_random`.
+pub fn set_mcell_ran4_low(low: u32) {
+    MCELL_LOW.with(|l| l.set(low));
 }
 
 /// `set_seed(seed)`: the generator starts again from `seed` (converted to
@@ -50,7 +57,7 @@ pub fn scop_random() -> f64 {
     VALUE.with(|v| {
         let mut x = v.get();
         let r = if use_mcell_ran4() {
-            ran4(&mut x, 0) as f64 / 4294967296.0
+            ran4(&mut x, MCELL_LOW.with(Cell::get)) as f64 / 4294967296.0
         } else {
             x = x.wrapping_mul(2147437301).wrapping_add(453816981);
             (x as f64 / u32::MAX as f64).abs()

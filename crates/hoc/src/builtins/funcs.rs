@@ -135,6 +135,17 @@ pub fn install(it: &mut Interp) {
             }
             Ok(Value::Num(prev as i32 as f64))
         }),
+        // MCellRan4's low index (Random.MCellRan4 streams with none of their
+        // own, and scop_random under use_mcell_ran4); returns the previous one.
+        ("mcell_ran4_init", |it, a| {
+            let prev = super::random::MCELL_LOW.with(|l| l.get());
+            if !a.is_empty() {
+                let low = super::chkarg(it, a, 0, 0.0, 4294967295.0)? as u32;
+                super::random::MCELL_LOW.with(|l| l.set(low));
+                nmodl::scop::set_mcell_ran4_low(low);
+            }
+            Ok(Value::Num(prev as f64))
+        }),
         ("machine_name", |_, a| {
             let s = str_ref(a, 0)?;
             *s.borrow_mut() = std::env::var("HOSTNAME").unwrap_or_else(|_| "localhost".into());
