@@ -459,12 +459,15 @@ pub struct Watch {
     pub span: Span,
 }
 
-/// A variable use: `x`, `x[i]`, `m'`.
+/// A variable use: `x`, `x[i]`, `m'`, `x@1` (in a DISCRETE block: the value
+/// of STATE x one call back).
 #[derive(Clone, Debug, PartialEq)]
 pub struct VarRef {
     pub name: Ident,
     /// Number of primes (0 for a plain variable).
     pub prime: u8,
+    /// `@k`: how many calls of the DISCRETE block back.
+    pub at: Option<Count>,
     pub index: Option<Box<Expr>>,
     pub span: Span,
 }

@@ -13,6 +13,8 @@ use crate::error::ParseError;
 use crate::ir::{Block, Loc, Op, RandomOp, Reg, TableSpec, F1, F2};
 use crate::regalloc;
 
+mod discrete;
+
 /// A mechanism ready to run.
 #[derive(Clone, Debug)]
 pub struct Compiled {
@@ -111,6 +113,9 @@ struct Ctx<'m> {
     kinetics: HashMap<String, &'m Solvable>,
     linears: HashMap<String, &'m Solvable>,
     nonlinears: HashMap<String, &'m Solvable>,
+    discretes: HashMap<String, &'m Solvable>,
+    /// STATEs read as `x@k` and their histories.
+    history: HashMap<String, discrete::History>,
     /// STATE variables (the unknowns a LINEAR block can solve for).
     state_locs: Vec<Loc>,
     /// FUNCTION_TABLE names.
@@ -425,6 +430,9 @@ impl<'c, 'm> Gen<'c, 'm> {
 
     /// `name` or `name[index]` as a variable.
     fn var(&self, v: &VarRef) -> CResult<E> {
+        if let Some(k) = &v.at {
+            return self.history_ref(v, k);
+        }
         let name = &v.name.name;
         match (&v.index, self.cx.names.get(name)) {
             (Some(ix), Some(&Name::Arr(base, n))) if self.scopes.iter().all(|s| !s.contains_key(name)) => {
@@ -1714,6 +1722,7 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
     let mut kinetics = HashMap::new();
     let mut linears = HashMap::new();
     let mut nonlinears = HashMap::new();
+    let mut discretes = HashMap::new();
     let (mut initial, mut breakpoint, mut net_receive) = (None, None, None);
     let mut units = crate::units::UnitTable::standard();
     for item in &m.items {
@@ -1792,7 +1801,7 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
                 nonlinears.insert(s.name.name.clone(), s);
             }
             ItemKind::Discrete(s) => {
-                return Err(err(item.span, format!("{}: DISCRETE blocks are not supported yet", s.name.name)));
+                discretes.insert(s.name.name.clone(), s);
             }
             ItemKind::FunctionTable { name: n, args, .. } => {
                 if args.len() != 1 {
@@ -1950,6 +1959,7 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
             names.insert(n0, Name::Loc(Loc::Global(globals.len() - 1)));
         }
     }
+    let history = discrete::allocate(m, &states, &mut globals).map_err(|(span, msg)| err(span, msg))?;
     for v in vars.iter_mut() {
         let base = v.name.split('[').next().unwrap_or("");
         if private.iter().any(|p| p == base) {
@@ -2057,6 +2067,8 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
         kinetics,
         linears,
         nonlinears,
+        discretes,
+        history,
         state_locs,
         ftables: ftables.clone(),
         table_of: HashMap::new(),
@@ -2086,6 +2098,7 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
         };
         g.assign(&E::Loc(*l), c, m.span)?;
     }
+    g.history_init(m.span)?;
     if let Some(b) = initial {
         g.solving = true;
         g.block(b)?;
@@ -2306,7 +2319,9 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
         .chain(&net_init)
         .chain(ba.iter().map(|b| &b.1))
         .chain(callables.iter().map(|c| &c.1))
-        .any(scop);
+        .any(scop)
+        // (DISCRETE histories are shared by the instances, read and shifted in turn)
+        || !cx.history.is_empty();
     Ok(Compiled {
         sequential,
         diffusion,
@@ -2356,6 +2371,8 @@ fn ode_block(cx: &Ctx, bp: &Block_, tol: &HashMap<Loc, f64>) -> CResult<Result<O
         } else if let Some(k) = cx.kinetics.get(name) {
             g.kinetic_species(&k.body)?;
             &k.body
+        } else if cx.discretes.contains_key(name) {
+            return Ok(Err(format!("SOLVE {name} is of a DISCRETE block")));
         } else {
             return Ok(Err(format!("SOLVE {name} has no derivatives for it (a PROCEDURE needs METHOD after_cvode)")));
         };
@@ -2442,6 +2459,9 @@ fn solve(g: &mut Gen, sv: &Solve, span: Span) -> CResult<()> {
             Some(other) => Err(g.cx.err(span, format!("SOLVE {name} METHOD {other}: a KINETIC block is solved by sparse"))),
         };
     }
+    if let Some(d) = g.cx.discretes.get(name) {
+        return g.discrete_call(d, span);
+    }
     if let Some((f, false)) = g.cx.funcs.get(name) {
         if !f.args.is_empty() {
             return Err(g.cx.err(span, format!("SOLVE {name}: a SOLVEd PROCEDURE takes no arguments")));
@@ -2449,7 +2469,7 @@ fn solve(g: &mut Gen, sv: &Solve, span: Span) -> CResult<()> {
         g.call(name, Vec::new(), span)?;
         return Ok(());
     }
-    Err(g.cx.err(span, format!("SOLVE {name}: no DERIVATIVE, KINETIC block or PROCEDURE of that name")))
+    Err(g.cx.err(span, format!("SOLVE {name}: no DERIVATIVE, KINETIC, DISCRETE block or PROCEDURE of that name")))
 }
 
 /// The spec of the TABLE in callable `fname`.

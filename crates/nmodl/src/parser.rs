@@ -1657,6 +1657,11 @@ impl<'s> Parser<'s> {
             }
             _ => (self.ident("a variable name")?, 0),
         };
+        let at = if prime == 0 && self.eat(Tok::At) {
+            Some(self.count("an integer after '@' (how many steps back)")?)
+        } else {
+            None
+        };
         let mut h = 1;
         let index = if self.eat(Tok::LBracket) {
             let (e, eh) = self.expr_bp(PREC_OR)?;
@@ -1670,6 +1675,7 @@ impl<'s> Parser<'s> {
             VarRef {
                 name,
                 prime,
+                at,
                 index,
                 span: self.since(t.span),
             },
