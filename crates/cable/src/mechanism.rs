@@ -352,6 +352,11 @@ pub trait Mechanism {
     fn function_tables(&self) -> Vec<String> {
         Vec::new()
     }
+    /// How many arguments FUNCTION_TABLE k takes.
+    fn function_table_arity(&self, k: usize) -> usize {
+        let _ = k;
+        1
+    }
     /// FUNCTIONs and PROCEDUREs a density mechanism offers to HOC as
     /// `name_suffix(args)`.
     fn functions(&self) -> Vec<String> {

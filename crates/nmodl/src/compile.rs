@@ -34,8 +34,8 @@ pub struct Compiled {
     pub net_init: Option<Block>,
     /// The WATCH conditions' values (> 0: true), computed by one block.
     pub watch: Option<(Block, Vec<Reg>)>,
-    /// FUNCTION_TABLE names (their contents come from HOC).
-    pub ftables: Vec<String>,
+    /// FUNCTION_TABLE names and numbers of arguments (their contents come from HOC).
+    pub ftables: Vec<(String, usize)>,
     /// LONGITUDINAL_DIFFUSION: a block computing, per instance, each diffusing
     /// species' rate and volume: (species, rate register, volume register).
     pub diffusion: Option<(Block, Vec<(Loc, Reg, Reg)>)>,
@@ -118,8 +118,8 @@ struct Ctx<'m> {
     history: HashMap<String, discrete::History>,
     /// STATE variables (the unknowns a LINEAR block can solve for).
     state_locs: Vec<Loc>,
-    /// FUNCTION_TABLE names.
-    ftables: Vec<String>,
+    /// FUNCTION_TABLE names and numbers of arguments.
+    ftables: Vec<(String, usize)>,
     /// TABLE of a callable: index into `tables`.
     table_of: HashMap<String, usize>,
     tables: Vec<TableSpec>,
@@ -158,8 +158,8 @@ enum E {
     F2(F2, Box<E>, Box<E>),
     /// A user FUNCTION call.
     Call(String, Vec<E>, Span),
-    /// A FUNCTION_TABLE at a value.
-    FTable(usize, Box<E>),
+    /// A FUNCTION_TABLE at its arguments.
+    FTable(usize, Vec<E>),
     /// An array element at an index known only at run time: the array's
     /// first element, its length, the index.
     Arr(Loc, usize, Box<E>),
@@ -182,7 +182,8 @@ impl E {
     fn has_local(&self) -> bool {
         match self {
             E::Local(_) => true,
-            E::F1(_, a) | E::FTable(_, a) | E::Arr(_, _, a) => a.has_local(),
+            E::F1(_, a) | E::Arr(_, _, a) => a.has_local(),
+            E::FTable(_, args) => args.iter().any(|a| a.has_local()),
             E::F2(_, a, b) => a.has_local() || b.has_local(),
             E::Call(_, args, _) => args.iter().any(|a| a.has_local()),
             _ => false,
@@ -192,7 +193,8 @@ impl E {
     fn mentions(&self, x: &E) -> bool {
         self == x
             || match self {
-                E::F1(_, a) | E::FTable(_, a) | E::Arr(_, _, a) => a.mentions(x),
+                E::F1(_, a) | E::Arr(_, _, a) => a.mentions(x),
+                E::FTable(_, args) => args.iter().any(|a| a.mentions(x)),
                 E::F2(_, a, b) => a.mentions(x) || b.mentions(x),
                 E::Call(_, args, _) => args.iter().any(|a| a.mentions(x)),
                 _ => false,
@@ -311,7 +313,7 @@ fn at_zero(e: &E, x: &E) -> E {
             }
         }
         E::Call(n, args, s) => E::Call(n.clone(), args.iter().map(|a| at_zero(a, x)).collect(), *s),
-        E::FTable(k, a) => E::FTable(*k, Box::new(at_zero(a, x))),
+        E::FTable(k, args) => E::FTable(*k, args.iter().map(|a| at_zero(a, x)).collect()),
         E::Arr(b, n, a) => E::Arr(*b, *n, Box::new(at_zero(a, x))),
         e => e.clone(),
     }
@@ -578,9 +580,9 @@ impl<'c, 'm> Gen<'c, 'm> {
             want(1)?;
             return Ok(E::AtTime(Box::new(args[0].clone())));
         }
-        if let Some(k) = self.cx.ftables.iter().position(|t| t == name) {
-            want(1)?;
-            return Ok(E::FTable(k, Box::new(args[0].clone())));
+        if let Some(k) = self.cx.ftables.iter().position(|t| t.0 == name) {
+            want(self.cx.ftables[k].1)?;
+            return Ok(E::FTable(k, args));
         }
         match self.cx.funcs.get(name) {
             Some((f, true)) => {
@@ -625,10 +627,18 @@ impl<'c, 'm> Gen<'c, 'm> {
                 }
                 self.call(name, regs, *span)?.expect("a FUNCTION has a value")
             }
-            E::FTable(k, a) => {
-                let x = self.emit(a)?;
+            E::FTable(k, args) => {
+                let mut regs = Vec::new();
+                for a in args {
+                    regs.push(self.emit(a)?);
+                }
+                let first = self.b.nregs;
+                self.b.nregs += regs.len() as u32;
+                for (i, r) in regs.into_iter().enumerate() {
+                    self.b.ops.push(Op::Mov(first + i as u32, r));
+                }
                 let d = self.tmp();
-                self.b.ops.push(Op::FTable { k: *k as u32, x, dst: d });
+                self.b.ops.push(Op::FTable { k: *k as u32, args: first, n: args.len() as u32, dst: d });
                 d
             }
             E::Arr(base, n, ix) => {
@@ -1673,7 +1683,7 @@ fn substitute(e: &E, x: &E, by: &E) -> E {
         E::F1(f, a) => E::F1(*f, Box::new(substitute(a, x, by))),
         E::F2(f, a, b) => E::F2(*f, Box::new(substitute(a, x, by)), Box::new(substitute(b, x, by))),
         E::Call(n, args, s) => E::Call(n.clone(), args.iter().map(|a| substitute(a, x, by)).collect(), *s),
-        E::FTable(k, a) => E::FTable(*k, Box::new(substitute(a, x, by))),
+        E::FTable(k, args) => E::FTable(*k, args.iter().map(|a| substitute(a, x, by)).collect()),
         E::Arr(b, n, a) => E::Arr(*b, *n, Box::new(substitute(a, x, by))),
         e => e.clone(),
     }
@@ -1716,7 +1726,7 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
     let mut states: Vec<&VarDecl> = Vec::new();
     let mut top_locals: Vec<&LocalVar> = Vec::new();
     let mut ba_items: Vec<(Ba, &Block_)> = Vec::new();
-    let mut ftables: Vec<String> = Vec::new();
+    let mut ftables: Vec<(String, usize)> = Vec::new();
     let mut funcs = HashMap::new();
     let mut derivs = HashMap::new();
     let mut kinetics = HashMap::new();
@@ -1804,10 +1814,10 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
                 discretes.insert(s.name.name.clone(), s);
             }
             ItemKind::FunctionTable { name: n, args, .. } => {
-                if args.len() != 1 {
-                    return Err(err(item.span, format!("FUNCTION_TABLE {}: only tables of one argument are supported yet", n.name)));
+                if args.is_empty() || args.len() > 8 {
+                    return Err(err(item.span, format!("FUNCTION_TABLE {}: a table takes 1 to 8 arguments", n.name)));
                 }
-                ftables.push(n.name.clone());
+                ftables.push((n.name.clone(), args.len()));
             }
             ItemKind::Before(k, b) | ItemKind::After(k, b) => {
                 let before = matches!(item.kind, ItemKind::Before(..));
@@ -2270,14 +2280,13 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
 
     let mut ftable_callables = Vec::new();
     // FUNCTION_TABLEs are callable from HOC like FUNCTIONs.
-    for (k, name) in cx.ftables.iter().enumerate() {
+    for (k, (name, nargs)) in cx.ftables.iter().enumerate() {
         let mut g = Gen::new(&cx);
-        let x = g.home(Loc::Arg(0));
-        let d = g.tmp();
-        g.b.ops.push(Op::FTable { k: k as u32, x, dst: d });
+        let args: Vec<E> = (0..*nargs).map(|i| E::Loc(Loc::Arg(i))).collect();
+        let d = g.emit(&E::FTable(k, args))?;
         let mut b = g.finish();
         let map = regalloc::allocate(&mut b, &[d]);
-        ftable_callables.push((name.clone(), b, Some(map[d as usize]), 1));
+        ftable_callables.push((name.clone(), b, Some(map[d as usize]), *nargs));
     }
 
     // BEFORE/AFTER blocks.

@@ -460,7 +460,10 @@ impl Mechanism for NmodlMechanism {
         &self.c.pointers
     }
     fn function_tables(&self) -> Vec<String> {
-        self.c.ftables.clone()
+        self.c.ftables.iter().map(|t| t.0.clone()).collect()
+    }
+    fn function_table_arity(&self, k: usize) -> usize {
+        self.c.ftables.get(k).map_or(1, |t| t.1)
     }
     fn ions(&self) -> &[IonUse] {
         &self.c.ions
