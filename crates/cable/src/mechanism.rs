@@ -201,6 +201,9 @@ pub struct NodeView<'a> {
     pub ions: &'a mut [crate::ion::IonNodes],
     /// Text the mechanisms print (NMODL printf), passed on by the caller.
     pub out: &'a mut String,
+    /// Whether `state_discontinuity()` in a current evaluation takes effect
+    /// (a fixed step's; not finitialize's or fcurrent's).
+    pub state_discon: bool,
 }
 
 /// Context for NET_RECEIVE and INITIAL: the time and the ways to emit events.
@@ -348,6 +351,11 @@ pub trait Mechanism {
     /// FUNCTION_TABLEs, filled from HOC by `table_NAME_SUFFIX(...)`.
     fn function_tables(&self) -> Vec<String> {
         Vec::new()
+    }
+    /// How many arguments FUNCTION_TABLE k takes.
+    fn function_table_arity(&self, k: usize) -> usize {
+        let _ = k;
+        1
     }
     /// FUNCTIONs and PROCEDUREs a density mechanism offers to HOC as
     /// `name_suffix(args)`.

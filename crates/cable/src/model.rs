@@ -11,7 +11,7 @@ use crate::tree::Tree;
 
 /// The node arrays as mechanisms see them during a step.
 pub(crate) fn view<'a>(t: &'a mut Tree, ions: &'a mut [IonNodes], out: &'a mut String, time: f64, dt: f64, celsius: f64, imem: bool) -> NodeView<'a> {
-    NodeView { v: &t.v, area: &t.area, diam: &t.diam, rhs: &mut t.rhs, d: &mut t.d, sav_rhs: &mut t.sav_rhs, sav_d: &mut t.sav_d, t: time, dt, celsius, imem, ions, out }
+    NodeView { v: &t.v, area: &t.area, diam: &t.diam, rhs: &mut t.rhs, d: &mut t.d, sav_rhs: &mut t.sav_rhs, sav_d: &mut t.sav_d, t: time, dt, celsius, imem, ions, out, state_discon: false }
 }
 
 /// The NetCons that target one instance, for FOR_NETCONS.
@@ -155,6 +155,10 @@ pub struct Model {
     pub structure_version: u64,
     /// Keep i_membrane_ (NEURON's cvode.use_fast_imem(1)).
     pub fast_imem: bool,
+    /// `state_discontinuity()` outside NET_RECEIVE takes effect: only in a
+    /// fixed step's current evaluation (NEURON's state_discon_allowed_ is
+    /// off for finitialize's and fcurrent's).
+    pub(crate) state_discon: bool,
     /// Text mechanisms printed (NMODL printf) that the caller has not taken yet.
     pub out: String,
     /// Why a mechanism could not compute, if one could not; the caller
@@ -223,6 +227,7 @@ impl Model {
             secondorder: 0,
             structure_version: 0,
             fast_imem: false,
+            state_discon: false,
             out: String::new(),
             error: None,
             spikes: Vec::new(),
@@ -1143,6 +1148,7 @@ impl Model {
         }
         {
             let mut nodes = view(t, &mut self.ions, &mut self.out, self.t, self.dt, self.celsius, imem);
+            nodes.state_discon = self.state_discon;
             for &m in &self.run_order {
                 let mech = &self.mechs[m];
                 if mech.has_current() && mech.kind() != MechKind::Artificial && !self.data[m].order.is_empty() {
@@ -1172,7 +1178,9 @@ impl Model {
         self.deliver_and_settle(self.t + 0.5 * self.dt);
         self.t += 0.5 * self.dt;
         play(self);
+        self.state_discon = true;
         self.setup_matrix();
+        self.state_discon = false;
         self.tree.solve();
         if self.secondorder == 2 {
             for ion in self.ions.iter_mut() {

@@ -127,7 +127,14 @@ pub fn install(it: &mut Interp) {
         ("coredump_on_error", |_, _| Ok(Value::Num(0.0))),
         ("show_errmess_always", |_, _| Ok(Value::Num(0.0))),
         ("nrn_feenableexcept", |_, _| Ok(Value::Num(0.0))),
-        ("use_mcell_ran4", |_, _| Ok(Value::Num(0.0))),
+        // Which generator NMODL's scop_random (exprand, normrand, …) draws from.
+        ("use_mcell_ran4", |it, a| {
+            let prev = nmodl::scop::use_mcell_ran4();
+            if !a.is_empty() {
+                nmodl::scop::set_use_mcell_ran4(super::chkarg(it, a, 0, 0.0, 1.0)? as i32 != 0);
+            }
+            Ok(Value::Num(prev as i32 as f64))
+        }),
         ("mcell_ran4_init", super::random::mcell_ran4_init),
         ("machine_name", |_, a| {
             let s = str_ref(a, 0)?;

@@ -23,12 +23,14 @@ thread_local! {
 }
 
 /// `mcell_ran4_init([low])`: sets the low index MCellRan4 streams made with
-/// low index 0 use; returns the previous one.
+/// low index 0 use (and NMODL's scop_random under use_mcell_ran4);
+/// returns the previous one.
 pub fn mcell_ran4_init(it: &mut Interp, a: &[Value]) -> HResult<Value> {
     let prev = MCELL_LOW.with(Cell::get);
     if !a.is_empty() {
         let low = chkarg(it, a, 0, 0.0, 4294967295.0)? as u32;
         MCELL_LOW.with(|c| c.set(low));
+        nmodl::scop::set_mcell_ran4_low(low);
     }
     Ok(Value::Num(prev as f64))
 }

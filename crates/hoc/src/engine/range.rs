@@ -52,14 +52,23 @@ impl Interp {
         }
     }
 
-    /// `table_NAME_suffix(value)` (a constant) or `(yvec, xvec)` (values at
-    /// increasing x) for a FUNCTION_TABLE.
+    /// `table_NAME_suffix(...)` for a FUNCTION_TABLE of n arguments, as
+    /// NEURON's hoc_spec_table reads it: `(value)` (a constant), `(yvec,
+    /// xvec)` (one argument: values at increasing x), or `(&y, m1, dim1…,
+    /// m2, dim2…)` with, per argument, its size m and either `min, max`
+    /// (evenly spaced) or `&x` (m increasing values), y holding the values in
+    /// row order. The data are copied when the table is given (NEURON keeps
+    /// pointers to them). See `nmodl::ir::ftable_lookup` for the layout.
     pub fn set_function_table(&mut self, m: usize, k: usize, args: &[crate::value::Value]) -> HResult<()> {
         use crate::value::Value;
         let name = self.host_name(Host::FTable(m, k));
+        let n = self.eng.model.mechs[m].function_table_arity(k);
         let tab = match args {
             [Value::Num(x)] => vec![1.0, *x],
             [Value::Obj(Some(y)), Value::Obj(Some(x))] => {
+                if n > 1 {
+                    return Err(hoc_err!("Vector arguments allowed only for functions of one variable"));
+                }
                 let vec_of = |o: &crate::value::ObjRef| match &*o.data.borrow() {
                     crate::object::ObjData::Vector(v) => Some(v.data.clone()),
                     _ => None,
@@ -73,15 +82,75 @@ impl Interp {
                 if xs.is_empty() {
                     return Err(hoc_err!("{name}: the Vectors are empty"));
                 }
-                let mut t = vec![2.0, xs.len() as f64];
+                let mut t = vec![2.0, 1.0, xs.len() as f64, 1.0];
                 t.extend(xs);
                 t.extend(ys);
                 t
             }
-            _ => return Err(hoc_err!("{name}: give a constant, or a Vector of values and a Vector of arguments")),
+            [Value::Ptr(y), rest @ ..] => {
+                let mut t = vec![2.0, n as f64];
+                let mut at = 0;
+                let mut count = 1usize;
+                for _ in 0..n {
+                    let size = match rest.get(at) {
+                        Some(Value::Num(x)) => *x as i64,
+                        _ => return Err(hoc_err!("{name}: each argument's size must be a number")),
+                    };
+                    if size < 1 {
+                        return Err(hoc_err!("size arg < 1 in hoc_spec_table"));
+                    }
+                    at += 1;
+                    t.push(size as f64);
+                    match (rest.get(at), rest.get(at + 1)) {
+                        (Some(Value::Num(lo)), Some(Value::Num(hi))) => {
+                            if hi < lo {
+                                return Err(hoc_err!("min > max in hoc_spec_table"));
+                            }
+                            t.extend([0.0, *lo, *hi]);
+                            at += 2;
+                        }
+                        (Some(Value::Ptr(x)), _) => {
+                            t.push(1.0);
+                            t.extend(self.place_run(x, size as usize, &name)?);
+                            at += 1;
+                        }
+                        _ => return Err(hoc_err!("{name}: after each size give min and max, or the address of the argument values")),
+                    }
+                    count = count.saturating_mul(size as usize);
+                }
+                if count > 100_000_000 {
+                    return Err(hoc_err!("{name}: the table is too large"));
+                }
+                t.extend(self.place_run(y, count, &name)?);
+                t
+            }
+            _ => return Err(hoc_err!("{name}: give a constant, two Vectors (values, arguments), or the address of the values with each argument's size and range")),
         };
         self.eng.model.data[m].ftables[k] = tab;
         Ok(())
+    }
+
+    /// `n` consecutive values from the element a pointer addresses (as C
+    /// reads an array through `&a[i]`).
+    fn place_run(&self, p: &crate::value::Place, n: usize, name: &str) -> HResult<Vec<f64>> {
+        use crate::value::Place;
+        let at = |k: usize| -> Option<Place> {
+            Some(match p {
+                Place::Global(i, j) => Place::Global(*i, j + k),
+                Place::Local(f, i, j) => Place::Local(*f, *i, j + k),
+                Place::Field(o, i, j) => Place::Field(o.clone(), *i, j + k),
+                Place::VecElem(o, j) => Place::VecElem(o.clone(), j + k),
+                Place::Proto(c, i, j) => Place::Proto(*c, *i, j + k),
+                _ if k == 0 => p.clone(),
+                _ => return None,
+            })
+        };
+        (0..n)
+            .map(|k| match at(k) {
+                Some(q) => self.read_place(&q).map_err(|_| hoc_err!("{name}: the data hold fewer than {n} values")),
+                None => Err(hoc_err!("{name}: the data hold fewer than {n} values")),
+            })
+            .collect()
     }
 
     /// `name_suffix(args)` or `setdata_suffix(x)`; None for other names.
