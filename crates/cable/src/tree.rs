@@ -24,6 +24,12 @@ pub struct Tree {
     pub diam: Vec<f64>,
     /// i_membrane_ (nA) after each step.
     pub imem: Vec<f64>,
+    /// With extracellular layers (else empty): the internal potential
+    /// v + vext[0] ELECTRODE_CURRENT mechanisms see, and what they add to
+    /// the first layer's equation (see `NodeView`).
+    pub vi: Vec<f64>,
+    pub ext_rhs: Vec<f64>,
+    pub ext_d: Vec<f64>,
     /// Interleaved order of the solve's operations, built by [`Tree::prepare`].
     pub schedule: SolveSchedule,
 }

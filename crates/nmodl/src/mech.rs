@@ -21,6 +21,17 @@ pub struct NmodlMechanism {
 }
 
 impl NmodlMechanism {
+    /// The node values INITIAL, BREAKPOINT and the SOLVE blocks read: an
+    /// ELECTRODE_CURRENT mechanism takes v as the internal potential
+    /// (v + vext[0] under extracellular), as nocmodl's code does.
+    fn env<'a>(&self, n: &NodeView<'a>, voff: f64) -> Env<'a> {
+        let mut env = Env::nodes(n, voff);
+        if self.c.electrode {
+            env.v = n.vi;
+        }
+        env
+    }
+
     pub fn new(c: Compiled) -> Self {
         let n = c.ions.len();
         let (mut cur_reload, mut cur_stateful) = (Vec::new(), false);
@@ -450,7 +461,7 @@ impl Mechanism for NmodlMechanism {
         let mut work = std::mem::take(&mut data.work);
         let order = std::mem::take(&mut data.order);
         let mut fx = Collect::default();
-        let env = Env::nodes(nodes, 0.0);
+        let env = self.env(nodes, 0.0);
         for idx in order.chunks(LANES) {
             fx.sends.clear();
             fx.events.clear();
@@ -492,7 +503,7 @@ impl Mechanism for NmodlMechanism {
             let n = idx.len();
             let ch = Chunk::new(idx, &data.node, false);
             // At v + 0.001 mV: the total and ion currents for the conductances.
-            let env = Env::nodes(nodes, 0.001);
+            let env = self.env(nodes, 0.001);
             if c == 0 {
                 self.load(block, &mut work, &ch, data, &env, nodes.ions, &[]);
             } else {
@@ -512,7 +523,7 @@ impl Mechanism for NmodlMechanism {
                 di[k][..n].copy_from_slice(&work[r as usize * LANES..][..n]);
             }
             // At v: what the instance keeps.
-            let env = Env::nodes(nodes, 0.0);
+            let env = self.env(nodes, 0.0);
             if self.cur_stateful {
                 self.load_list(&block.loads, &mut work, &ch, data, &env, nodes.ions, &[]);
             } else {
@@ -583,7 +594,7 @@ impl Mechanism for NmodlMechanism {
 
     fn state(&self, data: &mut MechData, nodes: &mut NodeView) {
         let Some(block) = &self.c.state else { return };
-        let env = Env::nodes(nodes, 0.0);
+        let env = self.env(nodes, 0.0);
         let text = self.run_all(block, data, &env, nodes.ions);
         nodes.out.push_str(&text);
     }

@@ -140,6 +140,7 @@ pub fn install(it: &mut Interp) {
             let m = &it.eng.model;
             Ok(Value::Num(m.mech_index(&name).is_some_and(|k| m.is_inserted(s, k)) as i32 as f64))
         }),
+        ("nlayer_extracellular", nlayer_extracellular),
         ("section_orientation", |it, _| {
             let s = it.cur_sec()?;
             Ok(Value::Num(it.eng.model.sec(s).orientation))
@@ -788,6 +789,27 @@ fn topology(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
     Ok(Value::Num(1.0))
 }
 
+/// `nlayer_extracellular([n])`: the number of extracellular layers, set
+/// while no section has the mechanism.
+fn nlayer_extracellular(it: &mut Interp, a: &[Value]) -> HResult<Value> {
+    let Some(m) = it.eng.model.ext_mech else { return Ok(Value::Num(0.0)) };
+    if !a.is_empty() {
+        let n = num(it, a, 0)?;
+        if !(1.0..=1000.0).contains(&n) {
+            return Err(hoc_err!("nlayer_extracellular arg out of range"));
+        }
+        let n = n as usize;
+        if n != it.eng.model.ext.nlayer {
+            let model = &it.eng.model;
+            if (0..model.sections.len()).any(|s| model.exists(s) && model.is_inserted(s, m)) {
+                return Err(hoc_err!("Cannot change nlayer_extracellular when instances exist"));
+            }
+            super::add_mechanism(it, Box::new(cable::extracellular::Extracellular::new(n)));
+        }
+    }
+    Ok(Value::Num(it.eng.model.ext.nlayer as f64))
+}
+
 fn psection(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
     let s = it.cur_sec()?;
     it.eng.model.ensure_lowered();
@@ -811,26 +833,40 @@ fn psection(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
             out.push_str(&cap);
         }
     }
-    for ins in m.inserted_in_order(s) {
+    // Mechanisms and ions in NEURON's property order (insertion, an ion
+    // after the last mechanism that needed it).
+    let mut items: Vec<(u64, Option<usize>, usize)> = m.inserted_in_order(s).iter().enumerate().map(|(k, ins)| (ins.serial, Some(k), 0)).collect();
+    for &ion in &m.ion_in[s] {
+        items.push((m.ion_serial.get(&(s, ion)).copied().unwrap_or(0), None, ion));
+    }
+    items.sort_by_key(|it| it.0);
+    let inserted = m.inserted_in_order(s);
+    for (_, mk, ion) in items {
+        let Some(k) = mk else {
+            let name = &m.ion_types[ion].name;
+            let x = sec.centers()[0];
+            let e = m.read_var(&cable::model::Var::Ion { ion, field: cable::ion::IonField::Erev, sec: s, x });
+            let e = e.unwrap_or(m.ion_types[ion].erev0);
+            out.push_str(&format!("\tinsert {name}_ion {{ e{name}={}}}\n", g(e)));
+            continue;
+        };
+        let ins = inserted[k];
         let mech = &m.mechs[ins.mech];
         out.push_str(&format!("\tinsert {} {{", mech.name()));
-        let mut first = true;
         for (k, v) in mech.vars().iter().enumerate() {
-            if v.kind == cable::mechanism::VarKind::Parameter {
-                out.push_str(if first { " " } else { " " });
-                first = false;
-                out.push_str(&format!("{}_{}={}", v.name, mech.name(), g(m.data[ins.mech].cols[k][ins.inst[0] as usize])));
+            if v.kind != cable::mechanism::VarKind::Parameter {
+                continue;
             }
+            // An array shows its element 0 under its own name.
+            let base = match v.name.split_once('[') {
+                None => v.name.as_str(),
+                Some((b, "0]")) => b,
+                Some(_) => continue,
+            };
+            let name = if mech.suffixed() { format!("{base}_{}", mech.name()) } else { base.to_string() };
+            out.push_str(&format!(" {name}={}", g(m.data[ins.mech].cols[k][ins.inst[0] as usize])));
         }
         out.push_str("}\n");
-    }
-    let ions = m.ion_in[s].clone();
-    for ion in ions {
-        let name = it.eng.model.ion_types[ion].name.clone();
-        let x = sec.centers()[0];
-        let e = it.eng.model.read_var(&cable::model::Var::Ion { ion, field: cable::ion::IonField::Erev, sec: s, x });
-        let e = e.unwrap_or(it.eng.model.ion_types[ion].erev0);
-        out.push_str(&format!("\tinsert {name}_ion {{ e{name}={}}}\n", g(e)));
     }
     out.push_str("}\n");
     it.write_out(&out)?;

@@ -58,6 +58,13 @@ pub enum RangeVar {
     Mech(usize, usize),
     /// A field of an ion species (`ena`, `cai`, `ik`).
     Ion(usize, cable::ion::IonField),
+    /// An extracellular layer's potential, `vext[layer]`.
+    Vext(usize),
+    /// A range array `name[i]`: (mechanism, column of element 0, length);
+    /// element i is `Mech(mechanism, column + i)`. Unsubscripted, element 0.
+    MechArray(usize, usize, usize),
+    /// `vext` with its number of layers.
+    VextArray(usize),
 }
 
 /// Something that follows the run (the extracellular probes): told after
@@ -257,9 +264,20 @@ pub fn bind_mechanism(it: &mut Interp, m: usize) {
     let mut names = Vec::new();
     let density = mech.kind() == cable::mechanism::MechKind::Density;
     if density {
-        // (array elements of density mechanisms are not bound yet)
-        for (k, var) in mech.vars().iter().enumerate().filter(|(_, v)| !v.hidden && !v.name.contains('[')) {
-            names.push((format!("{}_{}", var.name, mech.name()), Host::Range(RangeVar::Mech(m, k))));
+        let hoc_name = |base: &str| if mech.suffixed() { format!("{base}_{}", mech.name()) } else { base.to_string() };
+        for (k, var) in mech.vars().iter().enumerate().filter(|(_, v)| !v.hidden) {
+            match var.name.split_once('[') {
+                None => names.push((hoc_name(&var.name), Host::Range(RangeVar::Mech(m, k)))),
+                // An array binds once, at its element 0.
+                Some((base, "0]")) => {
+                    let len = mech.vars()[k..].iter().take_while(|v| v.name.split_once('[').is_some_and(|(b, _)| b == base)).count();
+                    names.push((hoc_name(base), Host::Range(RangeVar::MechArray(m, k, len))));
+                }
+                Some(_) => {}
+            }
+        }
+        if Some(m) == model.ext_mech {
+            names.push(("vext".into(), Host::Range(RangeVar::VextArray(model.ext.nlayer))));
         }
     }
     for (g, var) in mech.globals().iter().enumerate().filter(|(_, v)| !v.hidden && !v.name.contains('[')) {
