@@ -365,6 +365,37 @@ impl Model {
     /// Writes the matrix (after the axial terms), factors and solves it;
     /// the tree's rhs then holds Δvi, the layers' rhs Δvext.
     pub(crate) fn solve_nontree(&mut self, cj: f64) {
+        self.fill_nontree_matrix(cj);
+        let Some(eqs) = self.eqs.as_mut() else { return };
+        let nl = self.ext.nlayer;
+        for i in 0..self.tree.len() {
+            eqs.rhs[eqs.row[i] as usize] += self.tree.rhs[i];
+        }
+        for k in 0..self.ext.nodes.len() {
+            let r = eqs.row[self.ext.nodes[k] as usize] as usize;
+            for l in 0..nl {
+                eqs.rhs[r + 1 + l] += self.ext.rhs[k * nl + l];
+            }
+        }
+        if let Err(e) = eqs.lu.solve(&mut eqs.rhs) {
+            self.error.get_or_insert(e);
+        }
+        let tr = &mut self.tree;
+        for i in 0..tr.len() {
+            tr.rhs[i] = eqs.rhs[eqs.row[i] as usize];
+        }
+        let ext = &mut self.ext;
+        for k in 0..ext.nodes.len() {
+            let r = eqs.row[ext.nodes[k] as usize] as usize;
+            for l in 0..nl {
+                ext.rhs[k * nl + l] = eqs.rhs[r + 1 + l];
+            }
+        }
+    }
+
+    /// The matrix from the node, layer and LinearMechanism coefficients (after
+    /// the axial terms), for a right-hand side the caller gives.
+    pub(crate) fn fill_nontree_matrix(&mut self, cj: f64) {
         let Some(eqs) = self.eqs.as_mut() else { return };
         let nl = self.ext.nlayer;
         let tr = &self.tree;
@@ -372,17 +403,14 @@ impl Model {
         vals.iter_mut().for_each(|x| *x = 0.0);
         for i in 0..tr.len() {
             vals[eqs.d_slot[i] as usize] = tr.d[i];
-            eqs.rhs[eqs.row[i] as usize] += tr.rhs[i];
         }
         let ext = &self.ext;
         for k in 0..ext.nodes.len() {
-            let r = eqs.row[ext.nodes[k] as usize] as usize;
             for l in 0..nl {
                 let e = k * nl + l;
                 vals[eqs.ext_d[e] as usize] = ext.d[e];
                 vals[eqs.ext_x12[e] as usize] = ext.x12[e];
                 vals[eqs.ext_x21[e] as usize] = ext.x21[e];
-                eqs.rhs[r + 1 + l] += ext.rhs[e];
             }
         }
         for k in 0..ext.nodes.len() {
@@ -406,20 +434,6 @@ impl Model {
         for i in tr.nroot..tr.len() {
             vals[eqs.a_slot[i] as usize] += tr.a[i];
             vals[eqs.b_slot[i] as usize] += tr.b[i];
-        }
-        if let Err(e) = eqs.lu.solve(&mut eqs.rhs) {
-            self.error.get_or_insert(e);
-        }
-        let tr = &mut self.tree;
-        for i in 0..tr.len() {
-            tr.rhs[i] = eqs.rhs[eqs.row[i] as usize];
-        }
-        let ext = &mut self.ext;
-        for k in 0..ext.nodes.len() {
-            let r = eqs.row[ext.nodes[k] as usize] as usize;
-            for l in 0..nl {
-                ext.rhs[k * nl + l] = eqs.rhs[r + 1 + l];
-            }
         }
     }
 

@@ -4,6 +4,7 @@
 
 pub mod bdf;
 pub mod cvode;
+pub mod dae;
 pub mod equations;
 pub mod events;
 pub mod extracellular;

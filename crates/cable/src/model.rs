@@ -1117,7 +1117,7 @@ impl Model {
 
     /// Matrix set-up (treeset.cpp): currents onto rhs and conductances onto d
     /// in mechanism order, then capacitance, then the axial terms.
-    fn setup_matrix(&mut self) {
+    pub(crate) fn setup_matrix(&mut self) {
         self.membrane_currents();
         let cj = if self.secondorder != 0 { 2.0 / self.dt } else { 1.0 / self.dt };
         if self.eqs.is_some() {

@@ -531,6 +531,17 @@ impl Tree {
         }
     }
 
+    /// The axial coupling onto the diagonal alone (the matrix of an
+    /// implicit variable step, whose right-hand side comes from elsewhere).
+    pub fn axial_d(&mut self) {
+        let n = self.len();
+        let (a, b, parent, d) = (&self.a[..n], &self.b[..n], &self.parent[..n], &mut self.d[..n]);
+        for i in self.nroot..n {
+            d[i] -= b[i];
+            d[parent[i] as usize] -= a[i];
+        }
+    }
+
     /// Axial currents onto the right-hand side and coupling onto the
     /// diagonal (one pass; each element sees NEURON's order of operations).
     pub fn axial(&mut self) {
