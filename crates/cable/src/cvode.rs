@@ -177,6 +177,7 @@ impl OdeSystem for System<'_> {
         }
         self.scatter(y);
         let m = &mut *self.m;
+        m.do_transfer();
         m.membrane_currents();
         self.nocap_v();
         let m = &mut *self.m;

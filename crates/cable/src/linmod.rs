@@ -64,3 +64,21 @@ impl LinearMechanism {
         (0..size * size).filter(move |&k| m[k] != 0.0).map(move |k| (k / size, k % size))
     }
 }
+
+impl crate::model::Model {
+    /// Adds a LinearMechanism; returns its index.
+    pub fn add_linmod(&mut self, lm: LinearMechanism) -> usize {
+        self.linmods.push(Some(lm));
+        self.mark_structure();
+        self.linmods.len() - 1
+    }
+
+    /// Removes a LinearMechanism (its HOC object went away).
+    pub fn remove_linmod(&mut self, k: usize) {
+        if let Some(slot) = self.linmods.get_mut(k) {
+            if slot.take().is_some() {
+                self.mark_structure();
+            }
+        }
+    }
+}

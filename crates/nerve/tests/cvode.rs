@@ -199,3 +199,37 @@ fn point_electrode_fires_an_hh_axon_under_the_variable_step() {
         assert!(max < 0.5, "column {c}: max {max} mV");
     }
 }
+
+/// A gap junction as two POINTER half-gaps (gap.mod): NEURON's steps, to
+/// round-off.
+#[test]
+fn pointer_gap_junction_under_the_variable_step() {
+    let (ours, theirs) = (nerve("gap_pointer"), neuron("gap_pointer"));
+    assert_eq!(ours.len(), theirs.len());
+    for c in 1..=3 {
+        let (max, _) = diff(&ours, &theirs, c);
+        assert!(max < 1e-6, "column {c}: max {max}");
+    }
+    for c in 1..=2 {
+        let (s1, s2) = (spikes_in(&ours, c), spikes_in(&theirs, c));
+        assert_eq!(s1.len(), 1);
+        assert!((s1[0] - s2[0]).abs() < 1e-6);
+    }
+}
+
+/// LinearMechanisms (a gap junction, an electrode's RC filter with its own
+/// state) make the system implicit, as extracellular layers do.
+#[test]
+fn linear_mechanisms_under_the_variable_step() {
+    let (ours, theirs) = (nerve("linmod_gap"), neuron("linmod_gap"));
+    for c in 1..=3 {
+        let (s1, s2) = (spikes_in(&ours, c), spikes_in(&theirs, c));
+        assert_eq!(s1.len(), 1, "column {c}");
+        assert!((s1[0] - s2[0]).abs() < 0.01, "column {c}: spike at {}, NEURON {}", s1[0], s2[0]);
+        let (max, _) = diff(&ours, &theirs, c);
+        assert!(max < 0.5, "column {c}: max {max} mV");
+    }
+    // The filter's own state (y[1] of the second mechanism).
+    let (max, _) = diff(&ours, &theirs, 4);
+    assert!(max < 0.05, "electrode state: max {max}");
+}

@@ -45,6 +45,8 @@ pub enum NativeClass {
     NmodlRandom,
     /// An extracellular probe followed during the run.
     LFPProbe,
+    /// `LinearMechanism(c, g, y, [y0,] b, ...)`: equations over the cable's nodes.
+    LinearMechanism,
     /// Import3d readers: 0 SWC, 1 Neurolucida, 2 MorphML.
     Import3dReader(u8),
     Import3dGui,
@@ -76,6 +78,7 @@ pub fn construct(it: &mut Interp, ci: u32, nc: NativeClass, args: &[Value]) -> H
             return crate::engine::classes::construct(it, ci, nc, args);
         }
         NativeClass::LFPProbe => ObjData::Native(crate::engine::probe::construct(it, args)?),
+        NativeClass::LinearMechanism => crate::engine::linmod::construct(it, args)?,
         NativeClass::Import3dReader(_) | NativeClass::Import3dGui => ObjData::Native(crate::engine::import3d::construct(it, nc, args)?),
     };
     Ok(it.new_object(ci, data))
@@ -115,6 +118,7 @@ pub fn call_method(it: &mut Interp, o: &ObjRef, name: &str, k: &[f64], args: Opt
             crate::engine::classes::method(it, o, nc, name, k, args)
         }
         NativeClass::LFPProbe => crate::engine::probe::method(it, o, name, args.unwrap_or(&[])),
+        NativeClass::LinearMechanism => crate::engine::linmod::method(it, o, name, args.unwrap_or(&[])),
         NativeClass::Import3dReader(_) | NativeClass::Import3dGui => crate::engine::import3d::method(it, o, nc, name, args),
     }?;
     match r {

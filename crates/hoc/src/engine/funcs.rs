@@ -414,6 +414,7 @@ fn finitialize(it: &mut Interp, a: &[Value]) -> HResult<Value> {
         return Err(hoc_err!("{}: POINTER {} is not set (use setpointer)", mech.name(), mech.pointers()[k]));
     }
     run_init_handlers(it, 3)?;
+    super::linmod::sync_in(it)?;
     it.eng.statement_events.clear();
     let plays = &mut it.eng.plays;
     it.eng.model.finit_begin(v, &mut |m| {
@@ -427,6 +428,7 @@ fn finitialize(it: &mut Interp, a: &[Value]) -> HResult<Value> {
     it.eng.model.finit_mechanisms();
     run_init_handlers(it, 1)?;
     it.eng.model.finit_end();
+    super::linmod::sync_out(it);
     flush_spikes(it);
     it.sync_from_model();
     pass_printed(it)?;
@@ -571,6 +573,9 @@ fn next_due(records: &[Recording], until: f64) -> Option<f64> {
 fn fadvance(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
     it.free_dropped();
     it.sync_to_model();
+    if !it.eng.linmods.is_empty() {
+        super::linmod::sync_in(it)?;
+    }
     let e = &mut it.eng;
     let records = &mut e.records;
     // Under the variable step a step play's time is a discontinuity: the
@@ -649,6 +654,9 @@ fn fadvance(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
         for obs in e.observers.iter_mut() {
             obs.on_step(&e.model);
         }
+    }
+    if !it.eng.linmods.is_empty() {
+        super::linmod::sync_out(it);
     }
     flush_spikes(it);
     it.sync_from_model();

@@ -5,6 +5,7 @@
 pub mod classes;
 pub mod funcs;
 pub mod import3d;
+pub mod linmod;
 pub mod play;
 pub mod probe;
 pub mod range;
@@ -133,6 +134,8 @@ pub struct Engine {
     /// finitialize): the k-th sample is due at k·observe_dt.
     pub observe_dt: f64,
     pub observe_k: u64,
+    /// LinearMechanisms and the HOC objects they read and write.
+    pub linmods: Vec<linmod::LinmodLink>,
 }
 
 /// Symbols of the HOC globals the model mirrors (interned at install).
@@ -148,6 +151,7 @@ pub struct Clock {
 pub enum Dropped {
     Point { mech: usize, inst: u32 },
     NetCon(usize),
+    LinMod(usize),
 }
 
 /// `nc.record(tvec[, idvec[, id]])`: where a source's spike times (and its id) go.
@@ -191,6 +195,7 @@ impl Engine {
             statement_events: Vec::new(),
             observe_dt: 0.025,
             observe_k: 1,
+            linmods: Vec::new(),
         }
     }
 }
@@ -240,6 +245,7 @@ pub fn install(it: &mut Interp) {
         ("FInitializeHandler", crate::builtins::NativeClass::FInitializeHandler),
         ("NMODLRandom", crate::builtins::NativeClass::NmodlRandom),
         ("LFPProbe", crate::builtins::NativeClass::LFPProbe),
+        ("LinearMechanism", crate::builtins::NativeClass::LinearMechanism),
     ] {
         it.add_native_class(name, nc);
     }
@@ -376,6 +382,10 @@ impl Interp {
                 Dropped::Point { mech, inst } => self.eng.model.free_point(mech, inst),
                 // A recording source outlives its NetCons (NEURON's PreSyn):
                 // it keeps recording but delivers nothing.
+                Dropped::LinMod(i) => {
+                    self.eng.model.remove_linmod(i);
+                    self.eng.linmods.retain(|l| l.index != i);
+                }
                 Dropped::NetCon(i) => {
                     self.eng.model.netcon_edits += 1;
                     match self.eng.model.netcons.get_mut(i) {
