@@ -193,8 +193,8 @@ fn main() -> ExitCode {
         Cmd::Run { mods, probes, out, items } => {
             let probe_out = match (probes, out) {
                 (Some(p), Some(dir)) => match probes::load(&p) {
-                    Ok((specs, soma)) => Some(ProbeOutput {
-                        run: std::rc::Rc::new(std::cell::RefCell::new(probes::ProbeRun::new(specs, soma))),
+                    Ok(file) => Some(ProbeOutput {
+                        run: std::rc::Rc::new(std::cell::RefCell::new(probes::ProbeRun::new(file))),
                         error: Default::default(),
                         dir,
                     }),

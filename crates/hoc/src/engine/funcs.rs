@@ -395,6 +395,9 @@ fn finitialize(it: &mut Interp, a: &[Value]) -> HResult<Value> {
     }
     for obs in it.eng.observers.iter_mut() {
         obs.before_init(&mut it.eng.model);
+        for (var, y, t) in obs.plays(&mut it.eng.model) {
+            it.eng.plays.push(super::play::Play::with_values(var, y, t));
+        }
     }
     for p in it.eng.point_vectors.iter_mut().filter(|p| !p.play) {
         p.flushed = 0;
@@ -707,7 +710,7 @@ pub fn vector_record(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HR
     match name {
         "play" => return vector_play(it, o, a),
         "play_remove" => {
-            it.eng.plays.retain(|p| !std::rc::Rc::ptr_eq(&p.src, o));
+            it.eng.plays.retain(|p| !p.src.as_ref().is_some_and(|s| std::rc::Rc::ptr_eq(s, o)));
             it.eng.records.retain(|r| !std::rc::Rc::ptr_eq(&r.vec, o));
             return Ok(Value::Num(0.0));
         }
@@ -745,7 +748,7 @@ fn vector_play(it: &mut Interp, o: &ObjRef, a: &[Value]) -> HResult<Value> {
     if continuous && tvec.is_none() {
         return Err(hoc_err!("Vector.play: continuous play needs a time vector"));
     }
-    it.eng.plays.retain(|p| !std::rc::Rc::ptr_eq(&p.src, o));
+    it.eng.plays.retain(|p| !p.src.as_ref().is_some_and(|s| std::rc::Rc::ptr_eq(s, o)));
     it.eng.plays.push(super::play::Play::new(var, o.clone(), tvec, every, continuous));
     Ok(Value::Obj(Some(o.clone())))
 }

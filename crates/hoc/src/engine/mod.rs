@@ -73,6 +73,12 @@ pub enum RangeVar {
 pub trait StepObserver {
     /// Called before finitialize lowers the model (e.g. to place 3-D points).
     fn before_init(&mut self, _model: &mut Model) {}
+    /// Variables the observer drives (stimulus electrodes), asked right
+    /// after `before_init`: each (variable, values, times) becomes a step
+    /// play, as `values.play(&variable, times)`; kept for later runs.
+    fn plays(&mut self, _model: &mut Model) -> Vec<(Var, Vec<f64>, Vec<f64>)> {
+        Vec::new()
+    }
     /// After finitialize; `tstop` is HOC's tstop at that moment.
     fn on_init(&mut self, model: &Model, tstop: f64);
     fn on_step(&mut self, model: &Model);

@@ -8,8 +8,9 @@ use crate::value::ObjRef;
 
 pub struct Play {
     pub var: Var,
-    /// The Vector of values (read when the run starts).
-    pub src: ObjRef,
+    /// The Vector of values (read when the run starts); None for values
+    /// given once and for all (`Play::with_values`).
+    pub src: Option<ObjRef>,
     /// Sample times: a Vector, or every `dt` from 0.
     pub tvec: Option<ObjRef>,
     pub every: f64,
@@ -27,17 +28,24 @@ pub struct Play {
 
 impl Play {
     pub fn new(var: Var, src: ObjRef, tvec: Option<ObjRef>, every: f64, continuous: bool) -> Self {
-        Play { var, src, tvec, every, continuous, y: Vec::new(), t: Vec::new(), index: 0, last: 0, ubound: 0, next_event: None }
+        Play { var, src: Some(src), tvec, every, continuous, y: Vec::new(), t: Vec::new(), index: 0, last: 0, ubound: 0, next_event: None }
+    }
+
+    /// A step play of fixed values at given times, as `y.play(&var, t)`.
+    pub fn with_values(var: Var, y: Vec<f64>, t: Vec<f64>) -> Self {
+        Play { var, src: None, tvec: None, every: 0.0, continuous: false, y, t, index: 0, last: 0, ubound: 0, next_event: None }
     }
 
     /// At finitialize: read the vectors and post the first event.
     pub fn init(&mut self) {
-        self.y = vec_data(&self.src);
-        self.t = self.tvec.as_ref().map(vec_data).unwrap_or_default();
+        if let Some(src) = &self.src {
+            self.y = vec_data(src);
+            self.t = self.tvec.as_ref().map(vec_data).unwrap_or_default();
+        }
         self.index = 0;
         self.last = 0;
         self.ubound = 0;
-        self.next_event = if self.continuous || self.tvec.is_some() {
+        self.next_event = if self.continuous || self.tvec.is_some() || self.src.is_none() {
             self.t.first().copied()
         } else {
             Some(0.0)
@@ -74,9 +82,9 @@ impl Play {
                 self.index += 1;
                 self.next_event = None;
                 if self.index < self.y.len() {
-                    self.next_event = match &self.tvec {
-                        Some(_) => self.t.get(self.index).copied(),
-                        None => Some(te + self.every),
+                    self.next_event = match (&self.tvec, &self.src) {
+                        (None, Some(_)) => Some(te + self.every),
+                        _ => self.t.get(self.index).copied(),
                     };
                 }
             }
