@@ -417,7 +417,6 @@ fn finitialize(it: &mut Interp, a: &[Value]) -> HResult<Value> {
         return Err(hoc_err!("{}: POINTER {} is not set (use setpointer)", mech.name(), mech.pointers()[k]));
     }
     run_init_handlers(it, 3)?;
-    super::linmod::sync_in(it)?;
     it.eng.statement_events.clear();
     let plays = &mut it.eng.plays;
     it.eng.model.finit_begin(v, &mut |m| {
@@ -428,6 +427,8 @@ fn finitialize(it: &mut Interp, a: &[Value]) -> HResult<Value> {
     });
     it.sync_from_model();
     run_init_handlers(it, 0)?;
+    // After the plays' values at t = 0 (they may drive b).
+    super::linmod::sync_in(it)?;
     it.eng.model.finit_mechanisms();
     run_init_handlers(it, 1)?;
     it.eng.model.finit_end();
@@ -576,9 +577,6 @@ fn next_due(records: &[Recording], until: f64) -> Option<f64> {
 fn fadvance(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
     it.free_dropped();
     it.sync_to_model();
-    if !it.eng.linmods.is_empty() {
-        super::linmod::sync_in(it)?;
-    }
     let e = &mut it.eng;
     let records = &mut e.records;
     // Under the variable step a step play's time is a discontinuity: the
@@ -597,15 +595,28 @@ fn fadvance(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
     for p in plays.iter_mut() {
         p.deliver(&mut e.model, until);
     }
+    // LinearMechanisms read their c, g and b now, after the plays (which
+    // may drive b's elements), and again after each continuous play.
+    super::linmod::sync_in_links(&e.linmods, &mut e.model)?;
+    let links = &e.linmods;
     e.model.fadvance(
         &mut |m| {
             for p in plays.iter_mut() {
                 let t = m.t;
                 p.set_continuous(m, t);
             }
+            let _ = super::linmod::sync_b(links, m);
         },
         &mut |m| sample(records, m, false, m.t),
     );
+    // Play events due by the new t, as NEURON delivers every event at the
+    // end of a fixed step (after the records).
+    if !e.model.cvode.active {
+        let t1 = e.model.t;
+        for p in e.plays.iter_mut() {
+            p.deliver(&mut e.model, t1);
+        }
+    }
     // Samples due by the new t are taken now, as NEURON delivers its record
     // events at the end of the step (the last one of a run included); under
     // the variable step at their own times, from the interpolated solution.
@@ -734,8 +745,13 @@ pub fn vector_record(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HR
 
 /// `vsrc.play(&var, Dt | tvec [, continuous])`.
 fn vector_play(it: &mut Interp, o: &ObjRef, a: &[Value]) -> HResult<Value> {
+    let mut elem = None;
     let var = match a.first() {
         Some(Value::Ptr(Place::Engine(v))) => *v,
+        Some(Value::Ptr(Place::VecElem(v, k))) => {
+            elem = Some((v.clone(), *k));
+            Var::T
+        }
         Some(v) => return Err(hoc_err!("Vector.play: can't play into a {}", v.type_name())),
         None => return Err(hoc_err!("Vector.play: needs a pointer")),
     };
@@ -749,7 +765,9 @@ fn vector_play(it: &mut Interp, o: &ObjRef, a: &[Value]) -> HResult<Value> {
         return Err(hoc_err!("Vector.play: continuous play needs a time vector"));
     }
     it.eng.plays.retain(|p| !p.src.as_ref().is_some_and(|s| std::rc::Rc::ptr_eq(s, o)));
-    it.eng.plays.push(super::play::Play::new(var, o.clone(), tvec, every, continuous));
+    let mut play = super::play::Play::new(var, o.clone(), tvec, every, continuous);
+    play.elem = elem;
+    it.eng.plays.push(play);
     Ok(Value::Obj(Some(o.clone())))
 }
 

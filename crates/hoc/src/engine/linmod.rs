@@ -133,8 +133,27 @@ pub fn method(_it: &mut Interp, _o: &ObjRef, name: &str, _args: &[Value]) -> HRe
 
 /// c, g and b into the model (before a run and each step), as NEURON reads them.
 pub fn sync_in(it: &mut Interp) -> HResult<()> {
-    for l in &it.eng.linmods {
-        let Some(Some(lm)) = it.eng.model.linmods.get_mut(l.index) else { continue };
+    let e = &mut it.eng;
+    sync_in_links(&e.linmods, &mut e.model)
+}
+
+/// b alone (after a continuous play within a step).
+pub fn sync_b(links: &[LinmodLink], model: &mut cable::Model) -> HResult<()> {
+    for l in links {
+        let Some(Some(lm)) = model.linmods.get_mut(l.index) else { continue };
+        crate::builtins::vector::with_vec(&l.b, |v| {
+            if v.data.len() == lm.b.len() {
+                lm.b.copy_from_slice(&v.data);
+            }
+        })?;
+    }
+    Ok(())
+}
+
+/// [`sync_in`] over the links and the model.
+pub fn sync_in_links(links: &[LinmodLink], model: &mut cable::Model) -> HResult<()> {
+    for l in links {
+        let Some(Some(lm)) = model.linmods.get_mut(l.index) else { continue };
         for (o, dst) in [(&l.c, &mut lm.c), (&l.g, &mut lm.g)] {
             let ok = match &*o.data.borrow() {
                 ObjData::Native(n) => match n.downcast_ref::<MatrixObj>() {

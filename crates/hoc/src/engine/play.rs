@@ -8,6 +8,9 @@ use crate::value::ObjRef;
 
 pub struct Play {
     pub var: Var,
+    /// A Vector element played into instead of `var` (`y.play(&b.x[k], t)`,
+    /// as LinearCircuit's sources drive their LinearMechanism's b).
+    pub elem: Option<(ObjRef, usize)>,
     /// The Vector of values (read when the run starts); None for values
     /// given once and for all (`Play::with_values`).
     pub src: Option<ObjRef>,
@@ -28,12 +31,28 @@ pub struct Play {
 
 impl Play {
     pub fn new(var: Var, src: ObjRef, tvec: Option<ObjRef>, every: f64, continuous: bool) -> Self {
-        Play { var, src: Some(src), tvec, every, continuous, y: Vec::new(), t: Vec::new(), index: 0, last: 0, ubound: 0, next_event: None }
+        Play { var, elem: None, src: Some(src), tvec, every, continuous, y: Vec::new(), t: Vec::new(), index: 0, last: 0, ubound: 0, next_event: None }
     }
 
     /// A step play of fixed values at given times, as `y.play(&var, t)`.
     pub fn with_values(var: Var, y: Vec<f64>, t: Vec<f64>) -> Self {
-        Play { var, src: None, tvec: None, every: 0.0, continuous: false, y, t, index: 0, last: 0, ubound: 0, next_event: None }
+        Play { var, elem: None, src: None, tvec: None, every: 0.0, continuous: false, y, t, index: 0, last: 0, ubound: 0, next_event: None }
+    }
+
+    /// Sets the played variable.
+    fn write(&self, m: &mut Model, y: f64) {
+        match &self.elem {
+            Some((o, k)) => {
+                let _ = crate::builtins::vector::with_vec(o, |v| {
+                    if let Some(x) = v.data.get_mut(*k) {
+                        *x = y;
+                    }
+                });
+            }
+            None => {
+                m.write_var(&self.var, y);
+            }
+        }
     }
 
     /// At finitialize: read the vectors and post the first event.
@@ -77,7 +96,7 @@ impl Play {
                 self.set_continuous(m, te);
             } else {
                 if let Some(&y) = self.y.get(self.index) {
-                    m.write_var(&self.var, y);
+                    self.write(m, y);
                 }
                 self.index += 1;
                 self.next_event = None;
@@ -95,7 +114,7 @@ impl Play {
     pub fn set_continuous(&mut self, m: &mut Model, tt: f64) {
         if self.continuous && !self.y.is_empty() && !self.t.is_empty() {
             let v = self.interpolate(tt);
-            m.write_var(&self.var, v);
+            self.write(m, v);
         }
     }
 
