@@ -252,6 +252,18 @@ pub trait Mechanism {
     fn suffixed(&self) -> bool {
         true
     }
+    /// HOC's name of variable k: `g_pas`, `a_arr[1]`, or `xg[1]` for a
+    /// mechanism that names its own.
+    fn hoc_name(&self, k: usize) -> String {
+        let name = &self.vars()[k].name;
+        if !self.suffixed() {
+            return name.clone();
+        }
+        match name.split_once('[') {
+            Some((base, idx)) => format!("{base}_{}[{idx}", self.name()),
+            None => format!("{name}_{}", self.name()),
+        }
+    }
     /// POINTER variables: each instance reads another variable of the model.
     fn pointers(&self) -> &[String] {
         &[]
