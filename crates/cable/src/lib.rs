@@ -4,9 +4,13 @@
 
 pub mod bdf;
 pub mod cvode;
+pub mod dae;
+pub mod equations;
 pub mod events;
+pub mod extracellular;
 pub mod geometry;
 pub mod ion;
+pub mod linmod;
 pub mod mechanism;
 pub mod mechs;
 pub mod model;
@@ -14,6 +18,8 @@ pub mod netpar;
 pub mod random123;
 pub mod section;
 pub mod shape;
+pub mod sparse;
+pub mod transfer;
 pub mod tree;
 
 pub use model::Model;

@@ -185,6 +185,14 @@ impl MechData {
 /// The node arrays a mechanism reads and writes during a step.
 pub struct NodeView<'a> {
     pub v: &'a [f64],
+    /// What ELECTRODE_CURRENT mechanisms take as v: the internal potential
+    /// v + vext[0] where the node has extracellular layers, else v.
+    pub vi: &'a [f64],
+    /// Per node, what ELECTRODE_CURRENT mechanisms add to the first
+    /// extracellular layer's equation (current, conductance); empty when
+    /// the model has no extracellular layers.
+    pub ext_rhs: &'a mut [f64],
+    pub ext_d: &'a mut [f64],
     pub area: &'a [f64],
     pub diam: &'a [f64],
     pub rhs: &'a mut [f64],
@@ -241,6 +249,23 @@ pub trait Mechanism {
     /// ELECTRODE_CURRENT: current injected into the cell, sign flipped, not in i_membrane_.
     fn is_electrode(&self) -> bool {
         false
+    }
+    /// Whether HOC names the variables `name_mechanism` (NMODL's rule); the
+    /// C-coded `extracellular` names its own (`xg`, `e_extracellular`).
+    fn suffixed(&self) -> bool {
+        true
+    }
+    /// HOC's name of variable k: `g_pas`, `a_arr[1]`, or `xg[1]` for a
+    /// mechanism that names its own.
+    fn hoc_name(&self, k: usize) -> String {
+        let name = &self.vars()[k].name;
+        if !self.suffixed() {
+            return name.clone();
+        }
+        match name.split_once('[') {
+            Some((base, idx)) => format!("{base}_{}[{idx}", self.name()),
+            None => format!("{name}_{}", self.name()),
+        }
     }
     /// POINTER variables: each instance reads another variable of the model.
     fn pointers(&self) -> &[String] {
@@ -435,7 +460,7 @@ pub fn add_currents(
     for k in 0..data.order.len() {
         let i = data.order[k] as usize;
         let ni = data.node[i] as usize;
-        let v = nodes.v[ni];
+        let v = if electrode { nodes.vi[ni] } else { nodes.v[ni] };
         let g_local = current(data, i, v + 0.001, nodes.t);
         let mut rhs = current(data, i, v, nodes.t);
         let mut g = (g_local - rhs) / 0.001;
@@ -458,6 +483,10 @@ pub fn apply(nodes: &mut NodeView, ni: usize, rhs: f64, g: f64, electrode: bool)
         if nodes.imem {
             nodes.sav_rhs[ni] += rhs;
             nodes.sav_d[ni] -= g;
+        }
+        if !nodes.ext_rhs.is_empty() {
+            nodes.ext_rhs[ni] += rhs;
+            nodes.ext_d[ni] += g;
         }
     } else {
         nodes.rhs[ni] -= rhs;

@@ -306,5 +306,6 @@ pub fn builtin() -> Vec<Box<dyn Mechanism>> {
         Box::new(APCount::new()),
         Box::new(NetStim::new()),
         Box::new(VecStim::new()),
+        Box::new(crate::extracellular::Extracellular::new(crate::extracellular::DEFAULT_NLAYER)),
     ]
 }

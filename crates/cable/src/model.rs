@@ -11,7 +11,8 @@ use crate::tree::Tree;
 
 /// The node arrays as mechanisms see them during a step.
 pub(crate) fn view<'a>(t: &'a mut Tree, ions: &'a mut [IonNodes], out: &'a mut String, time: f64, dt: f64, celsius: f64, imem: bool) -> NodeView<'a> {
-    NodeView { v: &t.v, area: &t.area, diam: &t.diam, rhs: &mut t.rhs, d: &mut t.d, sav_rhs: &mut t.sav_rhs, sav_d: &mut t.sav_d, t: time, dt, celsius, imem, ions, out, state_discon: false }
+    let vi = if t.vi.is_empty() { &t.v } else { &t.vi };
+    NodeView { v: &t.v, vi, ext_rhs: &mut t.ext_rhs, ext_d: &mut t.ext_d, area: &t.area, diam: &t.diam, rhs: &mut t.rhs, d: &mut t.d, sav_rhs: &mut t.sav_rhs, sav_d: &mut t.sav_d, t: time, dt, celsius, imem, ions, out, state_discon: false }
 }
 
 /// The NetCons that target one instance, for FOR_NETCONS.
@@ -101,6 +102,8 @@ pub enum Var {
     Global { mech: usize, var: usize },
     /// A field of an ion species at a position of a section (`ena(0.5)`).
     Ion { ion: usize, field: IonField, sec: SecId, x: f64 },
+    /// An extracellular layer's potential at a node (`vext[layer](x)`).
+    Vext { layer: usize, sec: SecId, x: f64 },
     T,
 }
 
@@ -129,6 +132,9 @@ pub struct Model {
     pub ion_in: Vec<Vec<usize>>,
     /// Per-node values of each ion type (after lowering).
     pub ions: Vec<IonNodes>,
+    /// When each ion was last needed in a section (insertion serials), for
+    /// listings in NEURON's property order.
+    pub ion_serial: std::collections::HashMap<(SecId, usize), u64>,
     /// Styles set by `ion_style()`, per (section, ion type), in place of
     /// those the mechanisms imply.
     pub ion_style_set: std::collections::HashMap<(SecId, usize), u32>,
@@ -189,6 +195,17 @@ pub struct Model {
     /// The last self-event each instance posted and has not received yet:
     /// (mechanism, instance) → (event number, flag, NetCon) — what net_move moves.
     last_send: std::collections::HashMap<(u32, u32), (u64, f64, u32)>,
+    /// The `extracellular` mechanism's place in the catalogue, and the
+    /// layers of the lowered model.
+    pub ext_mech: Option<usize>,
+    pub ext: crate::extracellular::Ext,
+    /// LinearMechanisms (None where one was removed).
+    pub linmods: Vec<Option<crate::linmod::LinearMechanism>>,
+    /// The sparse system, when layers or LinearMechanisms make the
+    /// equations other than a tree.
+    pub(crate) eqs: Option<crate::equations::Equations>,
+    /// Gap-junction value transfer (ParallelContext source_var/target_var).
+    pub transfer: crate::transfer::Transfer,
 }
 
 impl Default for Model {
@@ -210,6 +227,7 @@ impl Model {
             ion_types: vec![IonType::new("na", 1.0), IonType::new("k", 1.0)],
             ion_in: Vec::new(),
             ion_style_set: std::collections::HashMap::new(),
+            ion_serial: std::collections::HashMap::new(),
             ions: Vec::new(),
             points: Vec::new(),
             netcons: Vec::new(),
@@ -243,6 +261,11 @@ impl Model {
             lowerings: 0,
             streams_made: 0,
             last_send: std::collections::HashMap::new(),
+            ext_mech: None,
+            ext: Default::default(),
+            linmods: Vec::new(),
+            eqs: None,
+            transfer: Default::default(),
         };
         for m in mechs {
             model.add_mechanism(m);
@@ -274,6 +297,10 @@ impl Model {
                 self.mechs.len() - 1
             }
         };
+        if self.mechs[i].name() == "extracellular" {
+            self.ext_mech = Some(i);
+            self.ext.nlayer = (self.mechs[i].vars().len() - 2) / 3;
+        }
         let (writers, others): (Vec<usize>, Vec<usize>) = (0..self.mechs.len()).partition(|&k| self.mechs[k].writes_concentration());
         // pas precedes the ions in NEURON's order; writers follow them, newest first.
         let (first, rest): (Vec<usize>, Vec<usize>) = others.into_iter().partition(|&k| self.mechs[k].name() == "pas");
@@ -321,6 +348,8 @@ impl Model {
 
     /// Makes ion type `ion` present in a section (`insert na_ion`).
     pub fn insert_ion(&mut self, sec: SecId, ion: usize) {
+        self.serial += 1;
+        self.ion_serial.insert((sec, ion), self.serial);
         if !self.ion_present(sec, ion) {
             self.ion_in[sec].push(ion);
             self.mark_structure();
@@ -333,12 +362,17 @@ impl Model {
         self.mark_structure();
     }
 
-    /// The ions mechanism `mech` uses become present in a section.
+    /// The ions mechanism `mech` uses become present in a section. An
+    /// inserted mechanism moves them after itself in NEURON's property
+    /// order (need_memb); a point process only adds those not there yet.
     fn need_ions(&mut self, sec: SecId, mech: usize) {
         let names: Vec<String> = self.mechs[mech].ions().iter().map(|u| u.ion.clone()).collect();
+        let density = self.mechs[mech].kind() == MechKind::Density;
         for n in names {
             if let Some(k) = self.ion_types.iter().position(|t| t.name == n) {
-                self.insert_ion(sec, k);
+                if density || !self.ion_present(sec, k) {
+                    self.insert_ion(sec, k);
+                }
             }
         }
     }
@@ -633,6 +667,7 @@ impl Model {
                     .collect()
             })
             .collect();
+        let old_vext = self.save_vext();
         let children = self.children_lists();
         self.roots = (0..self.sections.len()).filter(|&id| self.exists(id) && self.sec(id).parent.is_none()).collect();
         let mut parent: Vec<u32> = vec![u32::MAX; self.roots.len()];
@@ -712,6 +747,8 @@ impl Model {
         }
         self.lower_ions(old_ions);
         self.lower_pointers();
+        self.lower_ext(old_vext);
+        self.lay_out_equations();
         self.structure_dirty = false;
         self.geometry_dirty = true;
     }
@@ -910,6 +947,7 @@ impl Model {
             }
         }
         self.lower_diffusion();
+        self.ext_coefficients();
         self.geometry_dirty = false;
     }
 
@@ -1025,6 +1063,8 @@ impl Model {
         if let Some(v) = v_init {
             self.tree.v.iter_mut().for_each(|x| *x = v);
         }
+        self.refresh_vi();
+        self.do_transfer();
     }
 
     /// finitialize, second part: ions, INITIAL blocks, NET_RECEIVE INITIAL blocks.
@@ -1035,6 +1075,9 @@ impl Model {
             d.watch_on.iter_mut().chain(d.watch_new.iter_mut()).for_each(|w| *w = 0);
         }
         self.before_after(Ba::BeforeInitial);
+        // extcell_init: the layers start at 0.
+        self.ext.vext.iter_mut().for_each(|x| *x = 0.0);
+        self.refresh_vi();
         for (ion, t) in self.ions.iter_mut().zip(&self.ion_types) {
             ion.initialize(t, self.celsius);
         }
@@ -1056,6 +1099,7 @@ impl Model {
                 }
             }
         }
+        self.init_linmods();
         for nc in self.netcons.iter_mut().flatten() {
             nc.reset();
         }
@@ -1112,9 +1156,12 @@ impl Model {
 
     /// Matrix set-up (treeset.cpp): currents onto rhs and conductances onto d
     /// in mechanism order, then capacitance, then the axial terms.
-    fn setup_matrix(&mut self) {
+    pub(crate) fn setup_matrix(&mut self) {
         self.membrane_currents();
         let cj = if self.secondorder != 0 { 2.0 / self.dt } else { 1.0 / self.dt };
+        if self.eqs.is_some() {
+            return self.setup_nontree(cj);
+        }
         let imem = self.fast_imem;
         let t = &mut self.tree;
         let n = t.len();
@@ -1135,10 +1182,13 @@ impl Model {
     /// mechanism's current and conductance (BEFORE BREAKPOINT blocks first).
     pub(crate) fn membrane_currents(&mut self) {
         self.before_after(Ba::BeforeBreakpoint);
+        self.refresh_vi();
         let imem = self.fast_imem;
         let t = &mut self.tree;
         t.rhs.fill(0.0);
         t.d.fill(0.0);
+        t.ext_rhs.fill(0.0);
+        t.ext_d.fill(0.0);
         if imem {
             t.sav_rhs.fill(0.0);
             t.sav_d.fill(0.0);
@@ -1181,7 +1231,12 @@ impl Model {
         self.state_discon = true;
         self.setup_matrix();
         self.state_discon = false;
-        self.tree.solve();
+        if self.eqs.is_some() {
+            let cj = if self.secondorder != 0 { 2.0 / self.dt } else { 1.0 / self.dt };
+            self.solve_nontree(cj);
+        } else {
+            self.tree.solve();
+        }
         if self.secondorder == 2 {
             for ion in self.ions.iter_mut() {
                 ion.second_order(&self.tree.rhs);
@@ -1199,6 +1254,8 @@ impl Model {
                 v[i] += rhs[i];
             }
         }
+        self.update_nontree();
+        let t = &mut self.tree;
         if self.fast_imem {
             for i in 0..n {
                 t.imem[i] = (t.sav_d[i] * t.rhs[i] + t.sav_rhs[i]) * t.area[i] * 0.01;
@@ -1206,6 +1263,8 @@ impl Model {
         }
         self.t += 0.5 * self.dt;
         play(self);
+        self.do_transfer();
+        self.refresh_vi();
         {
             let t = &mut self.tree;
             let mut nodes = view(t, &mut self.ions, &mut self.out, self.t, self.dt, self.celsius, self.fast_imem);
@@ -1282,7 +1341,23 @@ impl Model {
             }
             Var::Ion { ion, field, sec, x } => Some(self.ions.get(ion)?.field(field)[self.ion_node(ion, sec, x)?]),
             Var::Global { mech, var } => self.data.get(mech)?.globals.get(var).copied(),
+            Var::Vext { layer, sec, x } => self.vext_index(layer, sec, x).map(|k| k.map_or(0.0, |k| self.ext.vext[k])),
             Var::T => Some(self.t),
+        }
+    }
+
+    /// Where `vext[layer](x)` lives: Some(Some(k)) at a node with layers,
+    /// Some(None) at a node without that borders a section with them (it
+    /// reads as 0, as in NEURON), None where the section has none.
+    pub fn vext_index(&self, layer: usize, sec: SecId, x: f64) -> Option<Option<usize>> {
+        let m = self.ext_mech?;
+        if !self.exists(sec) || layer >= self.ext.nlayer || !self.is_inserted(sec, m) {
+            return None;
+        }
+        let nd = self.node_at(sec, x) as usize;
+        match self.ext.of_node.get(nd) {
+            Some(&k) if k != crate::extracellular::NONE => Some(Some(k as usize * self.ext.nlayer + layer)),
+            _ => Some(None),
         }
     }
 
@@ -1305,12 +1380,28 @@ impl Model {
                 Some(inst) => match self.data[mech].cols.get_mut(var) {
                     Some(c) => {
                         c[inst as usize] = value;
+                        // xraxial enters the layers' coefficients.
+                        if Some(mech) == self.ext_mech && var < self.ext.nlayer {
+                            self.geometry_dirty = true;
+                        }
                         true
                     }
                     None => false,
                 },
                 None => false,
             },
+            Var::Vext { layer, sec, x } => {
+                self.ensure_lowered();
+                match self.vext_index(layer, sec, x) {
+                    Some(Some(k)) => {
+                        self.ext.vext[k] = value;
+                        self.refresh_vi();
+                        true
+                    }
+                    Some(None) => true,
+                    None => false,
+                }
+            }
             Var::Global { mech, var } => match self.data.get_mut(mech).and_then(|d| d.globals.get_mut(var)) {
                 Some(g) => {
                     *g = value;

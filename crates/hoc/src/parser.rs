@@ -762,7 +762,7 @@ impl<'a> Parser<'a> {
         }
         self.next()?;
         let mut rhs = self.expr()?;
-        if matches!(lhs, Expr::Call(..) | Expr::Member { args: Some(_), .. }) && self.eat(&Tok::Colon)? {
+        if matches!(lhs, Expr::Call(..) | Expr::SecCall(..) | Expr::Member { args: Some(_), .. }) && self.eat(&Tok::Colon)? {
             let hi = self.expr()?;
             rhs = Expr::Range(Box::new(rhs), Box::new(hi));
         }
@@ -772,7 +772,7 @@ impl<'a> Parser<'a> {
     fn assignable(e: &Expr) -> bool {
         matches!(
             e,
-            Expr::Name(_) | Expr::Index(..) | Expr::Member { .. } | Expr::Arg(..) | Expr::ArgIndex(..) | Expr::Call(..)
+            Expr::Name(_) | Expr::Index(..) | Expr::Member { .. } | Expr::Arg(..) | Expr::ArgIndex(..) | Expr::Call(..) | Expr::SecCall(..)
         )
     }
 

@@ -33,6 +33,17 @@ impl NmodlMechanism {
         self.c.methods.iter().map(|m| m.0.as_str())
     }
 
+    /// The node values INITIAL, BREAKPOINT and the SOLVE blocks read: an
+    /// ELECTRODE_CURRENT mechanism takes v as the internal potential
+    /// (v + vext[0] under extracellular), as nocmodl's code does.
+    fn env<'a>(&self, n: &NodeView<'a>, voff: f64) -> Env<'a> {
+        let mut env = Env::nodes(n, voff);
+        if self.c.electrode {
+            env.v = n.vi;
+        }
+        env
+    }
+
     pub fn new(c: Compiled) -> Self {
         let n = c.ions.len();
         let (mut cur_reload, mut cur_stateful) = (Vec::new(), false);
@@ -503,7 +514,7 @@ impl Mechanism for NmodlMechanism {
         let mut work = std::mem::take(&mut data.work);
         let order = std::mem::take(&mut data.order);
         let mut fx = Collect::default();
-        let env = Env::nodes(nodes, 0.0);
+        let env = self.env(nodes, 0.0);
         for idx in order.chunks(self.lanes()) {
             fx.sends.clear();
             fx.events.clear();
@@ -545,7 +556,7 @@ impl Mechanism for NmodlMechanism {
             let n = idx.len();
             let ch = Chunk::new(idx, &data.node, false);
             // At v + 0.001 mV: the total and ion currents for the conductances.
-            let mut env = Env::nodes(nodes, 0.001);
+            let mut env = self.env(nodes, 0.001);
             env.discon = nodes.state_discon;
             if c == 0 {
                 self.load(block, &mut work, &ch, data, &env, nodes.ions, &[]);
@@ -566,7 +577,7 @@ impl Mechanism for NmodlMechanism {
                 di[k][..n].copy_from_slice(&work[r as usize * LANES..][..n]);
             }
             // At v: what the instance keeps (state discontinuities happened in the first).
-            let mut env = Env::nodes(nodes, 0.0);
+            let mut env = self.env(nodes, 0.0);
             env.discon = false;
             if self.cur_stateful {
                 self.load_list(&block.loads, &mut work, &ch, data, &env, nodes.ions, &[]);
@@ -638,7 +649,7 @@ impl Mechanism for NmodlMechanism {
 
     fn state(&self, data: &mut MechData, nodes: &mut NodeView) {
         let Some(block) = &self.c.state else { return };
-        let env = Env::nodes(nodes, 0.0);
+        let env = self.env(nodes, 0.0);
         let text = self.run_all(block, data, &env, nodes.ions);
         nodes.out.push_str(&text);
     }

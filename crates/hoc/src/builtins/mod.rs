@@ -48,6 +48,8 @@ pub enum NativeClass {
     LFPProbe,
     /// ParallelContext: gids, psolve, collectives, the bulletin board.
     ParallelContext,
+    /// `LinearMechanism(c, g, y, [y0,] b, ...)`: equations over the cable's nodes.
+    LinearMechanism,
     /// Import3d readers: 0 SWC, 1 Neurolucida, 2 MorphML.
     Import3dReader(u8),
     Import3dGui,
@@ -80,6 +82,7 @@ pub fn construct(it: &mut Interp, ci: u32, nc: NativeClass, args: &[Value]) -> H
         }
         NativeClass::LFPProbe => ObjData::Native(crate::engine::probe::construct(it, args)?),
         NativeClass::ParallelContext => ObjData::Native(crate::engine::parallel::construct(it, args)?),
+        NativeClass::LinearMechanism => crate::engine::linmod::construct(it, args)?,
         NativeClass::Import3dReader(_) | NativeClass::Import3dGui => ObjData::Native(crate::engine::import3d::construct(it, nc, args)?),
     };
     Ok(it.new_object(ci, data))
@@ -120,6 +123,7 @@ pub fn call_method(it: &mut Interp, o: &ObjRef, name: &str, k: &[f64], args: Opt
         }
         NativeClass::LFPProbe => crate::engine::probe::method(it, o, name, args.unwrap_or(&[])),
         NativeClass::ParallelContext => crate::engine::parallel::method(it, name, args.unwrap_or(&[])),
+        NativeClass::LinearMechanism => crate::engine::linmod::method(it, o, name, args.unwrap_or(&[])),
         NativeClass::Import3dReader(_) | NativeClass::Import3dGui => crate::engine::import3d::method(it, o, nc, name, args),
     }?;
     let r = match (r, nc) {

@@ -140,6 +140,7 @@ pub fn install(it: &mut Interp) {
             let m = &it.eng.model;
             Ok(Value::Num(m.mech_index(&name).is_some_and(|k| m.is_inserted(s, k)) as i32 as f64))
         }),
+        ("nlayer_extracellular", nlayer_extracellular),
         ("section_orientation", |it, _| {
             let s = it.cur_sec()?;
             Ok(Value::Num(it.eng.model.sec(s).orientation))
@@ -395,6 +396,9 @@ fn finitialize(it: &mut Interp, a: &[Value]) -> HResult<Value> {
     }
     for obs in it.eng.observers.iter_mut() {
         obs.before_init(&mut it.eng.model);
+        for (var, y, t) in obs.plays(&mut it.eng.model) {
+            it.eng.plays.push(super::play::Play::with_values(var, y, t));
+        }
     }
     for p in it.eng.point_vectors.iter_mut().filter(|p| !p.play) {
         p.flushed = 0;
@@ -424,9 +428,12 @@ fn finitialize(it: &mut Interp, a: &[Value]) -> HResult<Value> {
     });
     it.sync_from_model();
     run_init_handlers(it, 0)?;
+    // After the plays' values at t = 0 (they may drive b).
+    super::linmod::sync_in(it)?;
     it.eng.model.finit_mechanisms();
     run_init_handlers(it, 1)?;
     it.eng.model.finit_end();
+    super::linmod::sync_out(it);
     flush_spikes(it);
     it.sync_from_model();
     pass_printed(it)?;
@@ -589,15 +596,28 @@ pub(crate) fn fadvance(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
     for p in plays.iter_mut() {
         p.deliver(&mut e.model, until);
     }
+    // LinearMechanisms read their c, g and b now, after the plays (which
+    // may drive b's elements), and again after each continuous play.
+    super::linmod::sync_in_links(&e.linmods, &mut e.model)?;
+    let links = &e.linmods;
     e.model.fadvance(
         &mut |m| {
             for p in plays.iter_mut() {
                 let t = m.t;
                 p.set_continuous(m, t);
             }
+            let _ = super::linmod::sync_b(links, m);
         },
         &mut |m| sample(records, m, false, m.t),
     );
+    // Play events due by the new t, as NEURON delivers every event at the
+    // end of a fixed step (after the records).
+    if !e.model.cvode.active {
+        let t1 = e.model.t;
+        for p in e.plays.iter_mut() {
+            p.deliver(&mut e.model, t1);
+        }
+    }
     // Samples due by the new t are taken now, as NEURON delivers its record
     // events at the end of the step (the last one of a run included); under
     // the variable step at their own times, from the interpolated solution.
@@ -650,6 +670,9 @@ pub(crate) fn fadvance(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
             obs.on_step(&e.model);
         }
     }
+    if !it.eng.linmods.is_empty() {
+        super::linmod::sync_out(it);
+    }
     flush_spikes(it);
     it.sync_from_model();
     pass_printed(it)?;
@@ -699,7 +722,7 @@ pub fn vector_record(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HR
     match name {
         "play" => return vector_play(it, o, a),
         "play_remove" => {
-            it.eng.plays.retain(|p| !std::rc::Rc::ptr_eq(&p.src, o));
+            it.eng.plays.retain(|p| !p.src.as_ref().is_some_and(|s| std::rc::Rc::ptr_eq(s, o)));
             it.eng.records.retain(|r| !std::rc::Rc::ptr_eq(&r.vec, o));
             return Ok(Value::Num(0.0));
         }
@@ -723,8 +746,13 @@ pub fn vector_record(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HR
 
 /// `vsrc.play(&var, Dt | tvec [, continuous])`.
 fn vector_play(it: &mut Interp, o: &ObjRef, a: &[Value]) -> HResult<Value> {
+    let mut elem = None;
     let var = match a.first() {
         Some(Value::Ptr(Place::Engine(v))) => *v,
+        Some(Value::Ptr(Place::VecElem(v, k))) => {
+            elem = Some((v.clone(), *k));
+            Var::T
+        }
         Some(v) => return Err(hoc_err!("Vector.play: can't play into a {}", v.type_name())),
         None => return Err(hoc_err!("Vector.play: needs a pointer")),
     };
@@ -737,8 +765,10 @@ fn vector_play(it: &mut Interp, o: &ObjRef, a: &[Value]) -> HResult<Value> {
     if continuous && tvec.is_none() {
         return Err(hoc_err!("Vector.play: continuous play needs a time vector"));
     }
-    it.eng.plays.retain(|p| !std::rc::Rc::ptr_eq(&p.src, o));
-    it.eng.plays.push(super::play::Play::new(var, o.clone(), tvec, every, continuous));
+    it.eng.plays.retain(|p| !p.src.as_ref().is_some_and(|s| std::rc::Rc::ptr_eq(s, o)));
+    let mut play = super::play::Play::new(var, o.clone(), tvec, every, continuous);
+    play.elem = elem;
+    it.eng.plays.push(play);
     Ok(Value::Obj(Some(o.clone())))
 }
 
@@ -789,6 +819,27 @@ fn topology(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
     Ok(Value::Num(1.0))
 }
 
+/// `nlayer_extracellular([n])`: the number of extracellular layers, set
+/// while no section has the mechanism.
+fn nlayer_extracellular(it: &mut Interp, a: &[Value]) -> HResult<Value> {
+    let Some(m) = it.eng.model.ext_mech else { return Ok(Value::Num(0.0)) };
+    if !a.is_empty() {
+        let n = num(it, a, 0)?;
+        if !(1.0..=1000.0).contains(&n) {
+            return Err(hoc_err!("nlayer_extracellular arg out of range"));
+        }
+        let n = n as usize;
+        if n != it.eng.model.ext.nlayer {
+            let model = &it.eng.model;
+            if (0..model.sections.len()).any(|s| model.exists(s) && model.is_inserted(s, m)) {
+                return Err(hoc_err!("Cannot change nlayer_extracellular when instances exist"));
+            }
+            super::add_mechanism(it, Box::new(cable::extracellular::Extracellular::new(n)));
+        }
+    }
+    Ok(Value::Num(it.eng.model.ext.nlayer as f64))
+}
+
 fn psection(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
     let s = it.cur_sec()?;
     it.eng.model.ensure_lowered();
@@ -812,26 +863,40 @@ fn psection(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
             out.push_str(&cap);
         }
     }
-    for ins in m.inserted_in_order(s) {
+    // Mechanisms and ions in NEURON's property order (insertion, an ion
+    // after the last mechanism that needed it).
+    let mut items: Vec<(u64, Option<usize>, usize)> = m.inserted_in_order(s).iter().enumerate().map(|(k, ins)| (ins.serial, Some(k), 0)).collect();
+    for &ion in &m.ion_in[s] {
+        items.push((m.ion_serial.get(&(s, ion)).copied().unwrap_or(0), None, ion));
+    }
+    items.sort_by_key(|it| it.0);
+    let inserted = m.inserted_in_order(s);
+    for (_, mk, ion) in items {
+        let Some(k) = mk else {
+            let name = &m.ion_types[ion].name;
+            let x = sec.centers()[0];
+            let e = m.read_var(&cable::model::Var::Ion { ion, field: cable::ion::IonField::Erev, sec: s, x });
+            let e = e.unwrap_or(m.ion_types[ion].erev0);
+            out.push_str(&format!("\tinsert {name}_ion {{ e{name}={}}}\n", g(e)));
+            continue;
+        };
+        let ins = inserted[k];
         let mech = &m.mechs[ins.mech];
         out.push_str(&format!("\tinsert {} {{", mech.name()));
-        let mut first = true;
         for (k, v) in mech.vars().iter().enumerate() {
-            if v.kind == cable::mechanism::VarKind::Parameter {
-                out.push_str(if first { " " } else { " " });
-                first = false;
-                out.push_str(&format!("{}_{}={}", v.name, mech.name(), g(m.data[ins.mech].cols[k][ins.inst[0] as usize])));
+            if v.kind != cable::mechanism::VarKind::Parameter {
+                continue;
             }
+            // An array shows its element 0 under its own name.
+            let base = match v.name.split_once('[') {
+                None => v.name.as_str(),
+                Some((b, "0]")) => b,
+                Some(_) => continue,
+            };
+            let name = if mech.suffixed() { format!("{base}_{}", mech.name()) } else { base.to_string() };
+            out.push_str(&format!(" {name}={}", g(m.data[ins.mech].cols[k][ins.inst[0] as usize])));
         }
         out.push_str("}\n");
-    }
-    let ions = m.ion_in[s].clone();
-    for ion in ions {
-        let name = it.eng.model.ion_types[ion].name.clone();
-        let x = sec.centers()[0];
-        let e = it.eng.model.read_var(&cable::model::Var::Ion { ion, field: cable::ion::IonField::Erev, sec: s, x });
-        let e = e.unwrap_or(it.eng.model.ion_types[ion].erev0);
-        out.push_str(&format!("\tinsert {name}_ion {{ e{name}={}}}\n", g(e)));
     }
     out.push_str("}\n");
     it.write_out(&out)?;

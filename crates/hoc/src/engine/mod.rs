@@ -7,6 +7,7 @@ pub mod classes;
 pub mod funcs;
 pub mod import3d;
 pub mod parallel;
+pub mod linmod;
 pub mod play;
 pub mod probe;
 pub mod range;
@@ -60,6 +61,13 @@ pub enum RangeVar {
     Mech(usize, usize),
     /// A field of an ion species (`ena`, `cai`, `ik`).
     Ion(usize, cable::ion::IonField),
+    /// An extracellular layer's potential, `vext[layer]`.
+    Vext(usize),
+    /// A range array `name[i]`: (mechanism, column of element 0, length);
+    /// element i is `Mech(mechanism, column + i)`. Unsubscripted, element 0.
+    MechArray(usize, usize, usize),
+    /// `vext` with its number of layers.
+    VextArray(usize),
 }
 
 /// Something that follows the run (the extracellular probes): told after
@@ -67,6 +75,12 @@ pub enum RangeVar {
 pub trait StepObserver {
     /// Called before finitialize lowers the model (e.g. to place 3-D points).
     fn before_init(&mut self, _model: &mut Model) {}
+    /// Variables the observer drives (stimulus electrodes), asked right
+    /// after `before_init`: each (variable, values, times) becomes a step
+    /// play, as `values.play(&variable, times)`; kept for later runs.
+    fn plays(&mut self, _model: &mut Model) -> Vec<(Var, Vec<f64>, Vec<f64>)> {
+        Vec::new()
+    }
     /// After finitialize; `tstop` is HOC's tstop at that moment.
     fn on_init(&mut self, model: &Model, tstop: f64);
     fn on_step(&mut self, model: &Model);
@@ -133,6 +147,8 @@ pub struct Engine {
     pub c_host: Rc<RefCell<chost::CShared>>,
     /// ParallelContext: gids, the exchange interval, threads, the bulletin board.
     pub parallel: parallel::Parallel,
+    /// LinearMechanisms and the HOC objects they read and write.
+    pub linmods: Vec<linmod::LinmodLink>,
 }
 
 /// Symbols of the HOC globals the model mirrors (interned at install).
@@ -148,6 +164,7 @@ pub struct Clock {
 pub enum Dropped {
     Point { mech: usize, inst: u32 },
     NetCon(usize),
+    LinMod(usize),
 }
 
 /// `nc.record(tvec[, idvec[, id]])`: where a source's spike times (and its id) go.
@@ -193,6 +210,7 @@ impl Engine {
             observe_k: 1,
             c_host: Rc::new(RefCell::new(chost::CShared::default())),
             parallel: parallel::Parallel::default(),
+            linmods: Vec::new(),
         }
     }
 }
@@ -243,6 +261,7 @@ pub fn install(it: &mut Interp) {
         ("NMODLRandom", crate::builtins::NativeClass::NmodlRandom),
         ("LFPProbe", crate::builtins::NativeClass::LFPProbe),
         ("ParallelContext", crate::builtins::NativeClass::ParallelContext),
+        ("LinearMechanism", crate::builtins::NativeClass::LinearMechanism),
     ] {
         it.add_native_class(name, nc);
     }
@@ -267,9 +286,20 @@ pub fn bind_mechanism(it: &mut Interp, m: usize) {
     let mut names = Vec::new();
     let density = mech.kind() == cable::mechanism::MechKind::Density;
     if density {
-        // (array elements of density mechanisms are not bound yet)
-        for (k, var) in mech.vars().iter().enumerate().filter(|(_, v)| !v.hidden && !v.name.contains('[')) {
-            names.push((format!("{}_{}", var.name, mech.name()), Host::Range(RangeVar::Mech(m, k))));
+        let hoc_name = |base: &str| if mech.suffixed() { format!("{base}_{}", mech.name()) } else { base.to_string() };
+        for (k, var) in mech.vars().iter().enumerate().filter(|(_, v)| !v.hidden) {
+            match var.name.split_once('[') {
+                None => names.push((hoc_name(&var.name), Host::Range(RangeVar::Mech(m, k)))),
+                // An array binds once, at its element 0.
+                Some((base, "0]")) => {
+                    let len = mech.vars()[k..].iter().take_while(|v| v.name.split_once('[').is_some_and(|(b, _)| b == base)).count();
+                    names.push((hoc_name(base), Host::Range(RangeVar::MechArray(m, k, len))));
+                }
+                Some(_) => {}
+            }
+        }
+        if Some(m) == model.ext_mech {
+            names.push(("vext".into(), Host::Range(RangeVar::VextArray(model.ext.nlayer))));
         }
     }
     for (g, var) in mech.globals().iter().enumerate().filter(|(_, v)| !v.hidden && !v.name.contains('[')) {
@@ -377,6 +407,10 @@ impl Interp {
                 Dropped::Point { mech, inst } => self.eng.model.free_point(mech, inst),
                 // A recording source, or a gid's, outlives its NetCons
                 // (NEURON's PreSyn): it keeps recording but delivers nothing.
+                Dropped::LinMod(i) => {
+                    self.eng.model.remove_linmod(i);
+                    self.eng.linmods.retain(|l| l.index != i);
+                }
                 Dropped::NetCon(i) => {
                     self.eng.model.netcon_edits += 1;
                     let keep = self.eng.parallel.netpar.is_anchor(i);

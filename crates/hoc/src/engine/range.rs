@@ -36,9 +36,23 @@ impl Interp {
             Host::Range(RangeVar::Imem) => "i_membrane_".into(),
             Host::Range(RangeVar::Mech(m, k)) => {
                 let mech = &self.eng.model.mechs[m];
-                format!("{}_{}", mech.vars()[k].name, mech.name())
+                if mech.suffixed() {
+                    format!("{}_{}", mech.vars()[k].name, mech.name())
+                } else {
+                    mech.vars()[k].name.clone()
+                }
             }
             Host::Range(RangeVar::Ion(ion, f)) => f.hoc_name(&self.eng.model.ion_types[ion].name),
+            Host::Range(RangeVar::Vext(_) | RangeVar::VextArray(_)) => "vext".into(),
+            Host::Range(RangeVar::MechArray(m, k, _)) => {
+                let mech = &self.eng.model.mechs[m];
+                let base = mech.vars()[k].name.split('[').next().unwrap_or_default();
+                if mech.suffixed() {
+                    format!("{base}_{}", mech.name())
+                } else {
+                    base.to_string()
+                }
+            }
             Host::Global(m, g) => {
                 let mech = &self.eng.model.mechs[m];
                 format!("{}_{}", mech.globals()[g].name, mech.name())
@@ -50,6 +64,37 @@ impl Interp {
             Host::SetData(m) => format!("setdata_{}", self.eng.model.mechs[m].name()),
             Host::FTable(m, k) => format!("table_{}_{}", self.eng.model.mechs[m].function_tables()[k], self.eng.model.mechs[m].name()),
         }
+    }
+
+    /// Element i of a range array (`xg[i]`, `vext[i]`); an array without a
+    /// subscript is its element 0, as in NEURON. Other names take no subscript.
+    pub fn host_element(&self, h: Host, i: Option<f64>) -> HResult<Host> {
+        let len = match h {
+            Host::Range(RangeVar::MechArray(_, _, n) | RangeVar::VextArray(n)) => n,
+            _ => {
+                return match i {
+                    Some(_) => Err(hoc_err!("{} not an array", self.host_name(h))),
+                    None => Ok(h),
+                };
+            }
+        };
+        let j = i.map_or(0, |x| (x + self.float_epsilon()) as i64);
+        if j < 0 || j as usize >= len {
+            return Err(hoc_err!("subscript 0 index {j} of {} out of range {len}", self.host_name(h)));
+        }
+        Ok(match h {
+            Host::Range(RangeVar::MechArray(m, k, _)) => Host::Range(RangeVar::Mech(m, k + j as usize)),
+            _ => Host::Range(RangeVar::Vext(j as usize)),
+        })
+    }
+
+    /// NEURON's message for a mechanism variable where the mechanism is
+    /// not (nrn_mechanism_check): a line on stderr, then an error without text.
+    fn not_inserted(&mut self, mech: &str, sec: SecId) -> crate::error::HocError {
+        if self.mute_errors == 0 {
+            eprintln!("{mech} mechanism not inserted in section {}", self.sec_name(sec));
+        }
+        crate::error::HocError::new("")
     }
 
     /// `table_NAME_suffix(...)` for a FUNCTION_TABLE of n arguments, as
@@ -195,16 +240,14 @@ impl Interp {
             m.ensure_lowered();
             return Ok(Var::Ion { ion, field, sec, x });
         }
-        Err(hoc_err!(
-            "{}, the mechanism does not exist at {}({})",
-            field.hoc_name(&m.ion_types[ion].name),
-            m.sec(sec).name,
-            crate::format::fmt_g(x, 6, false, false)
-        ))
+        let _ = (field, x);
+        let name = format!("{}_ion", m.ion_types[ion].name);
+        Err(self.not_inserted(&name, sec))
     }
 
     /// Reads `name` (x = None: the section variable, or the range variable at 0.5).
     pub fn host_read(&mut self, sec: SecId, h: Host, x: Option<f64>) -> HResult<f64> {
+        let h = self.host_element(h, None)?;
         if let Host::Global(m, g) = h {
             return Ok(self.eng.model.data[m].globals[g]);
         }
@@ -251,6 +294,11 @@ impl Interp {
                         let var = self.ion_var(sec, ion, f, x)?;
                         Ok(self.eng.model.read_var(&var).unwrap_or(0.0))
                     }
+                    RangeVar::Vext(layer) => {
+                        let var = self.vext_var(sec, layer, x)?;
+                        Ok(self.eng.model.read_var(&var).unwrap_or(0.0))
+                    }
+                    RangeVar::MechArray(..) | RangeVar::VextArray(_) => unreachable!("an element by now"),
                 }
             }
             Host::Global(..) => unreachable!("handled above"),
@@ -261,6 +309,7 @@ impl Interp {
 
     /// The engine variable behind `name(x)` of a section, for pointers and records.
     pub fn host_var(&mut self, sec: SecId, h: Host, x: Option<f64>) -> HResult<Var> {
+        let h = self.host_element(h, None)?;
         if !matches!(h, Host::Global(..)) {
             self.live(sec)?;
         }
@@ -270,6 +319,7 @@ impl Interp {
             Host::Range(RangeVar::Imem) => Ok(Var::Imem { sec, x }),
             Host::Range(RangeVar::Mech(m, k)) => self.mech_var(sec, m, k, x),
             Host::Range(RangeVar::Ion(ion, f)) => self.ion_var(sec, ion, f, x),
+            Host::Range(RangeVar::Vext(layer)) => self.vext_var(sec, layer, x),
             Host::Global(m, g) => Ok(Var::Global { mech: m, var: g }),
             _ => Err(hoc_err!("can't take the address of {}", self.host_name(h))),
         }
@@ -281,17 +331,28 @@ impl Interp {
         let seg = s.seg_index(x);
         match m.density_instance(sec, mech, seg) {
             Some(_) => Ok(Var::Range { mech, var: k, sec, x }),
-            None => Err(hoc_err!(
-                "{}, the mechanism does not exist at {}({})",
-                self.host_name(Host::Range(RangeVar::Mech(mech, k))),
-                s.name,
-                crate::format::fmt_g(x, 6, false, false)
-            )),
+            None => {
+                let name = m.mechs[mech].name().to_string();
+                Err(self.not_inserted(&name, sec))
+            }
         }
+    }
+
+    /// `vext[layer](x)`: where the section has extracellular, or reads 0
+    /// at a node next to a section that has it (NEURON's nrn_vext_pd).
+    fn vext_var(&mut self, sec: SecId, layer: usize, x: f64) -> HResult<Var> {
+        let m = &mut self.eng.model;
+        m.ensure_lowered();
+        let Some(ext) = m.ext_mech else { return Err(self.not_inserted("extracellular", sec)) };
+        if m.is_inserted(sec, ext) || crate::engine::funcs::child_list(m, sec).iter().any(|&c| m.is_inserted(c, ext)) {
+            return Ok(Var::Vext { layer, sec, x });
+        }
+        Err(self.not_inserted("extracellular", sec))
     }
 
     /// Writes `name = value` (x None: whole section) or `name(x) = value`.
     pub fn host_write(&mut self, sec: SecId, h: Host, x: Option<f64>, value: f64) -> HResult<()> {
+        let h = self.host_element(h, None)?;
         if let Host::Global(m, g) = h {
             self.eng.model.data[m].globals[g] = value;
             return Ok(());
@@ -370,6 +431,22 @@ impl Interp {
                             self.eng.model.write_var(&var, value);
                         }
                     }
+                    RangeVar::Vext(layer) => {
+                        // As v: a whole-section assignment sets the end nodes too.
+                        let xs: Vec<f64> = match x {
+                            Some(x) => vec![x],
+                            None => {
+                                let mut xs = vec![0.0, 1.0];
+                                xs.extend(self.eng.model.sec(sec).centers());
+                                xs
+                            }
+                        };
+                        for x in xs {
+                            let var = self.vext_var(sec, layer, x)?;
+                            self.eng.model.write_var(&var, value);
+                        }
+                    }
+                    RangeVar::MechArray(..) | RangeVar::VextArray(_) => unreachable!("an element by now"),
                 }
                 Ok(())
             }

@@ -124,6 +124,10 @@ impl Interp {
                     return Ok(Flow::Normal);
                 }
                 let m = self.density_mech(name)?;
+                if Some(m) == self.eng.model.ext_mech {
+                    self.warn("Can't uninsert mechanism extracellular");
+                    return Ok(Flow::Normal);
+                }
                 self.eng.model.uninsert(s, m);
             }
             Stmt::SetPointer(ptr, target) => self.set_pointer(ptr, target)?,

@@ -144,7 +144,29 @@ impl Interp {
             Expr::New(r, args) => self.new_instance(*r, args),
             Expr::AddrOf(inner) => Ok(Value::Ptr(self.place_of(inner)?)),
             Expr::Range(..) => Err(HocError::new("a:b is only allowed in range variable arguments")),
-            Expr::SecCall(r, ..) => Err(hoc_err!("{}[i](x) is only allowed in connect", self.sym_name(*r))),
+            Expr::SecCall(r, ix, args) => match self.sym_kind(*r) {
+                Some(Kind::Host(h)) => {
+                    let h = self.indexed_host(self.host(h), std::slice::from_ref(&**ix))?;
+                    let x = match args.first() {
+                        Some(e) => Some(self.eval_num(e)?),
+                        None => None,
+                    };
+                    let s = self.host_sec(h)?;
+                    Ok(Value::Num(self.host_read(s, h, x)?))
+                }
+                _ => Err(hoc_err!("{}[i](x) is only allowed in connect", self.sym_name(*r))),
+            },
+        }
+    }
+
+    /// A range array's element `name[i]` (an empty index leaves the name as it is).
+    pub fn indexed_host(&mut self, h: crate::engine::Host, index: &[Expr]) -> HResult<crate::engine::Host> {
+        match index.first() {
+            Some(e) => {
+                let i = self.eval_num(e)?;
+                self.host_element(h, Some(i))
+            }
+            None => Ok(h),
         }
     }
 
@@ -248,6 +270,11 @@ impl Interp {
                 };
             }
             Some(Kind::Section) => return Ok(Value::Sec(self.section_by_name(r, Some(k[0]))?)),
+            Some(Kind::Host(h)) => {
+                let h = self.host_element(self.host(h), k.first().copied())?;
+                let s = self.host_sec(h)?;
+                return Ok(Value::Num(self.host_read(s, h, None)?));
+            }
             Some(Kind::Var) | None => {}
             Some(_) => return Err(hoc_err!("{} is not an array", self.sym_name(r))),
         }
@@ -282,11 +309,28 @@ impl Interp {
                 let s = self.host_sec(h)?;
                 Ok(Place::Engine(self.host_var(s, h, x)?))
             }
-            Expr::Member { obj, name, args: Some(args), .. } => {
+            Expr::SecCall(r, ix, args) if matches!(self.sym_kind(*r), Some(Kind::Host(_))) => {
+                let Some(Kind::Host(h)) = self.sym_kind(*r) else { unreachable!() };
+                let h = self.indexed_host(self.host(h), std::slice::from_ref(&**ix))?;
+                let x = match args.first() {
+                    Some(a) => Some(self.eval_num(a)?),
+                    None => None,
+                };
+                let s = self.host_sec(h)?;
+                Ok(Place::Engine(self.host_var(s, h, x)?))
+            }
+            Expr::Index(r, ix) if matches!(self.sym_kind(*r), Some(Kind::Host(_))) => {
+                let Some(Kind::Host(h)) = self.sym_kind(*r) else { unreachable!() };
+                let h = self.indexed_host(self.host(h), ix)?;
+                let s = self.host_sec(h)?;
+                Ok(Place::Engine(self.host_var(s, h, None)?))
+            }
+            Expr::Member { obj, name, index, args: Some(args), .. } => {
                 let Value::Sec(s) = self.eval(obj)? else {
                     return Err(HocError::new("not an lvalue"));
                 };
                 let h = self.host_named(name)?;
+                let h = self.indexed_host(h, index)?;
                 let x = match args.first() {
                     Some(a) => Some(self.eval_num(a)?),
                     None => None,
@@ -305,6 +349,7 @@ impl Interp {
                 let o = self.eval(obj)?;
                 if let Value::Sec(s) = o {
                     let h = self.host_named(name)?;
+                    let h = self.indexed_host(h, index)?;
                     return Ok(Place::Engine(self.host_var(s, h, None)?));
                 }
                 let Value::Obj(Some(o)) = o else {
@@ -646,10 +691,22 @@ impl Interp {
                 let h = self.host(h);
                 (self.host_sec(h)?, h, args)
             }
+            Expr::Index(r, ix) | Expr::SecCall(r, _, ix) if matches!(self.sym_kind(*r), Some(Kind::Host(_))) => {
+                let Some(Kind::Host(h)) = self.sym_kind(*r) else { unreachable!() };
+                let (index, args): (&[Expr], &[Expr]) = match lhs {
+                    Expr::SecCall(_, i, a) => (std::slice::from_ref(&**i), a),
+                    _ => (ix, &[]),
+                };
+                let h = self.indexed_host(self.host(h), index)?;
+                (self.host_sec(h)?, h, args)
+            }
             Expr::Member { obj, name, index, args, .. } => {
                 let base = self.eval(obj)?;
                 match base {
-                    Value::Sec(s) => (s, self.host_named(name)?, args.as_deref().unwrap_or(&[])),
+                    Value::Sec(s) => {
+                        let h = self.host_named(name)?;
+                        (s, self.indexed_host(h, index)?, args.as_deref().unwrap_or(&[]))
+                    }
                     Value::Obj(Some(o)) if self.template(o.class).is_none() => {
                         let mut k = Vec::new();
                         for e in index {
@@ -711,9 +768,15 @@ impl Interp {
                 };
                 (self.cur_sec()?, self.host(h), args.as_slice())
             }
-            Expr::Member { obj, name, args: Some(args), .. } => {
+            Expr::SecCall(r, ix, args) if matches!(self.sym_kind(*r), Some(Kind::Host(_))) => {
+                let Some(Kind::Host(h)) = self.sym_kind(*r) else { unreachable!() };
+                let h = self.indexed_host(self.host(h), std::slice::from_ref(&**ix))?;
+                (self.cur_sec()?, h, args.as_slice())
+            }
+            Expr::Member { obj, name, index, args: Some(args), .. } => {
                 let Value::Sec(s) = self.eval(obj)? else { return Err(HocError::new("not a range variable")) };
-                (s, self.host_named(name)?, args.as_slice())
+                let h = self.host_named(name)?;
+                (s, self.indexed_host(h, index)?, args.as_slice())
             }
             _ => return Err(HocError::new("a:b assigns only to range variables")),
         };
@@ -931,6 +994,7 @@ impl Interp {
             Value::Obj(Some(o)) => o,
             Value::Sec(s) => {
                 let h = self.host_named(name)?;
+                let h = self.indexed_host(h, index)?;
                 let x = match args.and_then(|a| a.first()) {
                     Some(e) => Some(self.eval_num(e)?),
                     None => None,
