@@ -1074,7 +1074,14 @@ pub fn cvode_method(it: &mut Interp, name: &str, a: &[Value]) -> HResult<Option<
             it.eng.model.cvode.maxorder as f64
         }
         // Accepted: the one integrator is BDF with Newton on the whole cell.
-        "cache_efficient" | "use_local_dt" | "simgraph_remove" | "use_daspk" | "stiff" | "jacobian" | "use_long_double" => 0.0,
+        "cache_efficient" | "use_local_dt" | "simgraph_remove" | "use_daspk" | "stiff" | "jacobian" | "use_long_double" | "use_mxb" => 0.0,
+        // model type (0 none, 1 ODE) + 10 sparse + 100 method + 1000 local step
+        "current_method" => {
+            let m = &it.eng.model;
+            let model = (0..m.sections.len()).any(|s| m.exists(s)) as i32;
+            let method = if m.cvode.active { 3 } else { m.secondorder };
+            (model + 100 * method) as f64
+        }
         "event" => {
             let t = num(it, a, 0)?;
             let id = match a.get(1) {

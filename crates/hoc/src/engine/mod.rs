@@ -5,9 +5,11 @@
 pub mod classes;
 pub mod funcs;
 pub mod import3d;
+pub mod mechmenu;
 pub mod play;
 pub mod probe;
 pub mod range;
+pub mod rvp;
 pub mod sections;
 
 use std::cell::RefCell;
@@ -233,6 +235,9 @@ pub fn install(it: &mut Interp) {
         ("FInitializeHandler", crate::builtins::NativeClass::FInitializeHandler),
         ("NMODLRandom", crate::builtins::NativeClass::NmodlRandom),
         ("LFPProbe", crate::builtins::NativeClass::LFPProbe),
+        ("MechanismStandard", crate::builtins::NativeClass::MechanismStandard),
+        ("MechanismType", crate::builtins::NativeClass::MechanismType),
+        ("RangeVarPlot", crate::builtins::NativeClass::RangeVarPlot),
     ] {
         it.add_native_class(name, nc);
     }

@@ -120,6 +120,12 @@ pub struct Interp {
     pub out_at_line_start: bool,
     /// Inside `execute1(cmd, 0)`: errors are not printed.
     pub mute_errors: usize,
+    /// Where the object arguments of the running built-in method came from.
+    pub native_arg_places: Vec<Option<Place>>,
+    /// `object_push` stack: the object contexts to return to.
+    pub obj_stack: Vec<Option<ObjRef>>,
+    /// `units(&var, "units")` strings, by variable name.
+    pub units: std::collections::HashMap<String, String>,
 }
 
 /// NEURON's default frame stack (-NFRAME 512) allows 511 nested calls.
@@ -156,11 +162,18 @@ impl Interp {
             eng: crate::engine::Engine::new(),
             out_at_line_start: true,
             mute_errors: 0,
+            native_arg_places: Vec::new(),
+            obj_stack: Vec::new(),
+            units: std::collections::HashMap::new(),
         };
         builtins::install(&mut it);
         crate::engine::install(&mut it);
         it.sym_float_epsilon = it.set_global_num("float_epsilon", 1e-11);
         it.sym_hoc_ac = it.set_global_num("hoc_ac_", 0.0);
+        // hoc_obj_[2]: the clipboard pair of the standard library.
+        let i = it.globals.intern("hoc_obj_");
+        it.ensure_gslot(i);
+        it.gslots[i as usize] = Slot::Objs { dims: vec![2], data: vec![None, None] };
         it.n_builtin = it.globals.syms.len() as u32;
         it
     }
