@@ -412,6 +412,10 @@ fn load_file(it: &mut Interp, a: &[Value]) -> HResult<Value> {
     }
     let base = std::path::Path::new(&name).file_name().and_then(|s| s.to_str()).unwrap_or("");
     let base = crate::library::library_path(&name).unwrap_or(base);
+    // a name loaded already (as a library file too) is not loaded again
+    if !force && (it.loaded.contains(&name) || it.lib_loaded.contains(base)) {
+        return Ok(Value::Num(1.0));
+    }
     if crate::library::is_library(base) && find_lib_file(&name).is_none() {
         crate::library::load(it, base)?;
         return Ok(Value::Num(1.0));

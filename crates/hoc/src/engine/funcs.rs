@@ -100,6 +100,12 @@ pub fn install(it: &mut Interp) {
             let s = it.cur_sec()?;
             Ok(Value::Str(it.sec_name(s).into()))
         }),
+        ("sectionname", |it, a| {
+            let s = it.cur_sec()?;
+            let name = it.sec_name(s);
+            *crate::builtins::str_ref(a, 0)?.borrow_mut() = name;
+            Ok(Value::Num(1.0))
+        }),
         ("issection", |it, a| {
             let pat = string(a, 0)?;
             let s = it.cur_sec()?;
@@ -161,13 +167,13 @@ pub fn install(it: &mut Interp) {
         ("topology", topology),
         ("pop_section", |it, _| {
             it.eng.sec_stack.pop();
-            Ok(Value::Num(0.0))
+            Ok(Value::Num(1.0))
         }),
         ("push_section", |it, a| {
             let name = string(a, 0)?;
             let s = it.all_sections().into_iter().find(|&s| it.sec_name(s) == name).ok_or_else(|| hoc_err!("push_section: {name} not a section"))?;
             it.eng.sec_stack.push(s);
-            Ok(Value::Num(0.0))
+            Ok(Value::Num(1.0))
         }),
         ("lambda_f", lambda_f),
         ("define_shape", |it, _| {

@@ -38,6 +38,11 @@ fn mech_vars(it: &Interp, mech: usize) -> Vec<MsVar> {
     let density = m.kind() == MechKind::Density;
     let mut out: Vec<MsVar> = Vec::new();
     for (col, v) in m.vars().iter().enumerate() {
+        // a RANDOM variable is listed (vartype 0 only) but holds no number
+        if let Some(r) = v.name.strip_suffix(".id1") {
+            out.push(MsVar { name: r.to_string(), vartype: 0, cols: vec![] });
+            continue;
+        }
         if v.hidden || v.name.contains('.') {
             continue;
         }
@@ -95,7 +100,10 @@ pub fn construct_ms(it: &mut Interp, args: &[Value]) -> HResult<MechStd> {
     };
     let vars = mech_vars(it, mech);
     let specs = it.eng.model.mechs[mech].vars();
-    let values = vars.iter().map(|v| v.cols.iter().map(|&c| if specs[c].kind == VarKind::Parameter { specs[c].default } else { 0.0 }).collect()).collect();
+    let values = vars
+        .iter()
+        .map(|v| if v.cols.is_empty() { vec![0.0] } else { v.cols.iter().map(|&c| if specs[c].kind == VarKind::Parameter { specs[c].default } else { 0.0 }).collect() })
+        .collect();
     let m = &it.eng.model.mechs[mech];
     let globals = if vt == -1 {
         m.globals().iter().filter(|g| !g.hidden && !g.name.contains('[')).map(|g| format!("{}_{}", g.name, m.name())).collect()
@@ -216,7 +224,7 @@ pub fn ms_method(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResul
                         (ms.globals[i].clone(), 1)
                     } else {
                         let (_, v) = ms.selected().nth(i).unwrap();
-                        (v.name.clone(), v.cols.len())
+                        (v.name.clone(), v.cols.len().max(1))
                     }
                 })?;
                 *s.borrow_mut() = nm;
@@ -473,24 +481,35 @@ fn new_unplaced_point(it: &mut Interp, m: usize) -> HResult<ObjRef> {
     crate::builtins::construct(it, ci, NativeClass::Point(m as u32), &[])
 }
 
-/// The live point-process objects of mechanism `m` in section `sec`, in
-/// node order (the parent node first, as NEURON walks them).
+/// The live point-process objects of mechanism `m` in section `sec`, as
+/// NEURON walks them: node by node from the 0 end, and at one node the
+/// most recently made first.
 fn points_in(it: &mut Interp, m: usize, sec: SecId) -> Vec<ObjRef> {
     let Some(ci) = it.class_id(it.eng.model.mechs[m].name()) else { return Vec::new() };
-    let mut objs: Vec<(f64, usize, ObjRef)> = Vec::new();
     let live: Vec<ObjRef> = {
         let class = &mut it.classes[ci as usize];
         class.live.retain(|w| w.strong_count() > 0);
         class.live.iter().filter_map(|w| w.upgrade()).collect()
     };
+    let s = it.eng.model.sec(sec);
+    let node = |x: f64| -> usize {
+        if x <= 0.0 {
+            0
+        } else if x >= 1.0 {
+            s.nseg + 1
+        } else {
+            s.seg_index(x) + 1
+        }
+    };
+    let mut objs: Vec<(usize, u32, ObjRef)> = Vec::new();
     for o in live {
         if let Some((mech, inst)) = super::classes::point_of(&o) {
             let loc = it.eng.model.points[mech][inst as usize];
             if loc.sec == Some(sec) {
-                objs.push((loc.x, o.index, o));
+                objs.push((node(loc.x), inst, o));
             }
         }
     }
-    objs.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    objs.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
     objs.into_iter().map(|(_, _, o)| o).collect()
 }

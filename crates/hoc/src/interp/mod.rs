@@ -218,7 +218,7 @@ impl Interp {
 
     pub fn add_native_class(&mut self, name: &str, native: builtins::NativeClass) -> u32 {
         let ci = self.classes.len() as u32;
-        self.classes.push(Class { name: name.into(), kind: ClassKind::Native(native), next_index: 0, live: Vec::new() });
+        self.classes.push(Class { name: name.into(), kind: ClassKind::Native(native), next_index: 0, live: Vec::new(), count: Default::default() });
         let i = self.globals.intern(name);
         self.globals.syms[i as usize].kind = Kind::Class(ci);
         ci
@@ -306,9 +306,13 @@ impl Interp {
     /// Makes a new object of class `ci` with the given data.
     pub fn new_object(&mut self, ci: u32, data: ObjData) -> ObjRef {
         let class = &mut self.classes[ci as usize];
+        if class.count.get() == 0 {
+            class.next_index = 0;
+        }
         let index = class.next_index;
         class.next_index += 1;
-        let o = Rc::new(Object { class: ci, index, data: std::cell::RefCell::new(data) });
+        class.count.set(class.count.get() + 1);
+        let o = Rc::new(Object { class: ci, index, data: std::cell::RefCell::new(data), count: Some(class.count.clone()) });
         if class.live.len() > 64 && class.live.len().is_power_of_two() {
             class.live.retain(|w| w.strong_count() > 0);
         }
@@ -488,6 +492,7 @@ impl Interp {
             kind: ClassKind::Template(Template { scope: Scope::default(), proto: Vec::new(), this_sym: None, init_sym: None, done: false }),
             next_index: 0,
             live: Vec::new(),
+            count: Default::default(),
         });
         self.globals.syms[gi as usize].kind = Kind::Class(ci);
         self.defining = Some(ci);
