@@ -40,6 +40,8 @@ const FILES: &[LibFile] = &[
     lib!("wingroup.hoc"),
     lib!("inserter.hoc"),
     lib!("pointman.hoc"),
+    lib!("pointgrp.hoc"),
+    lib!("electrod.hoc"),
 ];
 
 /// The top-level names import3d.hoc declares besides its (native) classes.
