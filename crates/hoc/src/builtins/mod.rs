@@ -36,6 +36,7 @@ pub enum NativeClass {
     MechanismStandard,
     MechanismType,
     RangeVarPlot,
+    SaveState,
     /// A point process or artificial cell of the engine's catalogue.
     Point(u32),
     NetCon,
@@ -78,6 +79,7 @@ pub fn construct(it: &mut Interp, ci: u32, nc: NativeClass, args: &[Value]) -> H
         NativeClass::MechanismStandard => ObjData::Native(Box::new(crate::engine::mechmenu::construct_ms(it, args)?)),
         NativeClass::MechanismType => ObjData::Native(Box::new(crate::engine::mechmenu::construct_mt(it, args)?)),
         NativeClass::RangeVarPlot => ObjData::Native(Box::new(crate::engine::rvp::construct(it, args)?)),
+        NativeClass::SaveState => ObjData::Native(Box::new(crate::engine::savestate::SaveState::default())),
         NativeClass::Point(_) | NativeClass::NetCon | NativeClass::SectionRef | NativeClass::SectionList | NativeClass::CVode | NativeClass::FInitializeHandler | NativeClass::NmodlRandom => {
             return crate::engine::classes::construct(it, ci, nc, args);
         }
@@ -120,6 +122,7 @@ pub fn call_method(it: &mut Interp, o: &ObjRef, name: &str, k: &[f64], args: Opt
         NativeClass::MechanismStandard => crate::engine::mechmenu::ms_method(it, o, name, args.unwrap_or(&[])),
         NativeClass::MechanismType => crate::engine::mechmenu::mt_method(it, o, name, args.unwrap_or(&[])),
         NativeClass::RangeVarPlot => crate::engine::rvp::method(it, o, name, args.unwrap_or(&[])),
+        NativeClass::SaveState => crate::engine::savestate::method(it, o, name, args.unwrap_or(&[])),
         NativeClass::Point(_) | NativeClass::NetCon | NativeClass::SectionRef | NativeClass::SectionList | NativeClass::CVode | NativeClass::FInitializeHandler | NativeClass::NmodlRandom => {
             crate::engine::classes::method(it, o, nc, name, k, args)
         }

@@ -10,6 +10,7 @@ pub mod play;
 pub mod probe;
 pub mod range;
 pub mod rvp;
+pub mod savestate;
 pub mod sections;
 
 use std::cell::RefCell;
@@ -238,6 +239,7 @@ pub fn install(it: &mut Interp) {
         ("MechanismStandard", crate::builtins::NativeClass::MechanismStandard),
         ("MechanismType", crate::builtins::NativeClass::MechanismType),
         ("RangeVarPlot", crate::builtins::NativeClass::RangeVarPlot),
+        ("SaveState", crate::builtins::NativeClass::SaveState),
     ] {
         it.add_native_class(name, nc);
     }
