@@ -851,6 +851,31 @@ pub fn secref_method(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HR
         return Ok(Some(Value::Num(it.eng.model.exists(s) as i32 as f64)));
     }
     it.live(s)?;
+    match name {
+        "unname" => {
+            it.unname_section(s);
+            return Ok(Some(Value::Num(1.0)));
+        }
+        "rename" => {
+            let new_name = string(a, 0)?;
+            let (secs, array) = match a.get(1) {
+                Some(Value::Obj(Some(l))) => {
+                    let items: Vec<ObjRef> = match &*l.data.borrow() {
+                        crate::object::ObjData::List(v) => v.clone(),
+                        _ => return Err(hoc_err!("rename: the second argument must be a List of SectionRef")),
+                    };
+                    let mut secs = Vec::with_capacity(items.len());
+                    for o in &items {
+                        secs.push(with_secref(o, |r| r.sec)?);
+                    }
+                    (secs, true)
+                }
+                _ => (vec![s], false),
+            };
+            return Ok(Some(Value::Num(it.rename_sections(&new_name, &secs, array)?)));
+        }
+        _ => {}
+    }
     let m = &it.eng.model;
     let v = match name {
         "sec" => Value::Sec(s),
