@@ -6,7 +6,7 @@ use crate::events::{Event, EventQueue, NetCon, Target};
 use crate::geometry::section_geometry;
 use crate::ion::{style, IonField, IonNodes, IonType};
 use crate::mechanism::{Ba, EventCtx, MechData, MechKind, Mechanism, NodeView, PtrSrc};
-use crate::section::{SecId, Section};
+use crate::section::{PropTag, SecId, Section};
 use crate::tree::Tree;
 
 /// The node arrays as mechanisms see them during a step.
@@ -310,6 +310,9 @@ impl Model {
 
     /// Removes an ion from a section (`uninsert na_ion`).
     pub fn uninsert_ion(&mut self, sec: SecId, ion: usize) {
+        if let Some(s) = self.sections[sec].as_mut() {
+            s.props.iter_mut().for_each(|l| l.retain(|&p| p != PropTag::Ion(ion)));
+        }
         self.ion_in[sec].retain(|&i| i != ion);
         self.mark_structure();
     }
@@ -417,6 +420,8 @@ impl Model {
         if self.sec(id).nseg == n {
             return;
         }
+        let props = self.realloc_props(id, n);
+        self.sec_mut(id).props = props;
         let map = self.sec_mut(id).set_nseg(n);
         for ins in self.inserted[id].iter_mut() {
             let d = &mut self.data[ins.mech];
@@ -436,9 +441,77 @@ impl Model {
         self.mark_structure();
     }
 
+    /// The ion types a mechanism uses, in its USEION order.
+    fn ion_tags(&self, mech: usize) -> Vec<usize> {
+        self.mechs[mech].ions().iter().filter_map(|u| self.ion_types.iter().position(|t| t.name == u.ion)).collect()
+    }
+
+    /// A mechanism joins a node's property list: at the head, then its ions
+    /// are brought (or added) to the head in turn (NEURON's need_memb).
+    fn props_add_mech(list: &mut Vec<PropTag>, mech: usize, ions: &[usize]) {
+        if !list.contains(&PropTag::Mech(mech)) {
+            list.insert(0, PropTag::Mech(mech));
+        }
+        for &t in ions {
+            list.retain(|&p| p != PropTag::Ion(t));
+            list.insert(0, PropTag::Ion(t));
+        }
+    }
+
+    /// The nodes' property lists after nseg changes to n: nodes are kept or
+    /// cloned as NEURON's node_realloc sprinkles them, a clone's list being
+    /// built by adding the original's entries head first.
+    fn realloc_props(&self, id: SecId, n2: usize) -> Vec<Vec<PropTag>> {
+        let old = &self.sec(id).props;
+        let n1 = old.len();
+        let clone = |list: &Vec<PropTag>| -> Vec<PropTag> {
+            let mut new = Vec::with_capacity(list.len());
+            for &p in list {
+                match p {
+                    PropTag::Mech(m) => Self::props_add_mech(&mut new, m, &self.ion_tags(m)),
+                    p if !new.contains(&p) => new.insert(0, p),
+                    _ => {}
+                }
+            }
+            new
+        };
+        let mut out: Vec<Option<Vec<PropTag>>> = vec![None; n2];
+        if n1 < n2 {
+            for (i1, l) in old.iter().enumerate() {
+                let i2 = (n2 as f64 * ((i1 as f64 + 0.5) / n1 as f64)) as usize;
+                out[i2.min(n2 - 1)] = Some(l.clone());
+            }
+            for i2 in 0..n2 {
+                if out[i2].is_none() {
+                    let i1 = (n1 as f64 * ((i2 as f64 + 0.5) / n2 as f64)) as usize;
+                    out[i2] = Some(clone(&old[i1.min(n1 - 1)]));
+                }
+            }
+        } else {
+            for (i2, o) in out.iter_mut().enumerate() {
+                let i1 = (n1 as f64 * ((i2 as f64 + 0.5) / n2 as f64)) as usize;
+                *o = Some(old[i1.min(n1 - 1)].clone());
+            }
+        }
+        out.into_iter().map(|l| l.unwrap_or_default()).collect()
+    }
+
+    /// `insert x_ion`: the ion at the head of each node's list (if absent).
+    pub fn props_insert_ion(&mut self, id: SecId, ion: usize) {
+        for list in self.sections[id].as_mut().expect("deleted section").props.iter_mut() {
+            if !list.contains(&PropTag::Ion(ion)) {
+                list.insert(0, PropTag::Ion(ion));
+            }
+        }
+    }
+
     pub fn insert(&mut self, id: SecId, mech: usize) {
         if self.inserted[id].iter().any(|i| i.mech == mech) {
             return;
+        }
+        let ions = self.ion_tags(mech);
+        for list in self.sections[id].as_mut().expect("deleted section").props.iter_mut() {
+            Self::props_add_mech(list, mech, &ions);
         }
         let n = self.sec(id).nseg;
         let specs = self.mechs[mech].vars().to_vec();
@@ -457,6 +530,9 @@ impl Model {
     }
 
     pub fn uninsert(&mut self, id: SecId, mech: usize) {
+        if let Some(s) = self.sections[id].as_mut() {
+            s.props.iter_mut().for_each(|l| l.retain(|&p| p != PropTag::Mech(mech)));
+        }
         if let Some(pos) = self.inserted[id].iter().position(|i| i.mech == mech) {
             let ins = self.inserted[id].remove(pos);
             for i in ins.inst {

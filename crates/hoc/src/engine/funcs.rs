@@ -806,37 +806,49 @@ fn psection(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
     match sec.parent {
         Some((p, x)) => {
             out.push_str(&format!("\t{} connect {} ({}), {}\n", m.sec(p).name, sec.name, g(sec.orientation), g(x)));
-            out.push_str("\t/* First segment only */\n");
-            out.push_str(&cap);
-            out.push_str(&morph);
         }
         None => {
             let cell = m.roots_in_order().iter().position(|&r| r == s).unwrap_or(0);
-            out.push_str(&format!("\t/*location 0 attached to cell {cell}*/\n\t/* First segment only */\n"));
-            out.push_str(&morph);
-            out.push_str(&cap);
+            out.push_str(&format!("\t/*location 0 attached to cell {cell}*/\n"));
         }
     }
-    for ins in m.inserted_in_order(s) {
-        let mech = &m.mechs[ins.mech];
-        out.push_str(&format!("\tinsert {} {{", mech.name()));
-        let mut first = true;
-        for (k, v) in mech.vars().iter().enumerate() {
-            if v.kind == cable::mechanism::VarKind::Parameter {
-                out.push_str(if first { " " } else { " " });
-                first = false;
-                out.push_str(&format!("{}_{}={}", v.name, mech.name(), g(m.data[ins.mech].cols[k][ins.inst[0] as usize])));
+    out.push_str("\t/* First segment only */\n");
+    // the first node's property list, in the order NEURON's history left it
+    let mut list: Vec<cable::section::PropTag> = sec.props.first().cloned().unwrap_or_default();
+    list.reverse();
+    for &ion in &m.ion_in[s] {
+        if !list.contains(&cable::section::PropTag::Ion(ion)) {
+            list.push(cable::section::PropTag::Ion(ion));
+        }
+    }
+    let ion_line = |ion: usize| {
+        let name = &m.ion_types[ion].name;
+        let x = sec.centers()[0];
+        let e = m.read_var(&cable::model::Var::Ion { ion, field: cable::ion::IonField::Erev, sec: s, x });
+        let e = e.unwrap_or(m.ion_types[ion].erev0);
+        format!("\tinsert {name}_ion {{ e{name}={}}}\n", g(e))
+    };
+    for tag in list {
+        match tag {
+            cable::section::PropTag::Morphology => out.push_str(&morph),
+            cable::section::PropTag::Capacitance => out.push_str(&cap),
+            cable::section::PropTag::Ion(ion) => {
+                if m.ion_in[s].contains(&ion) {
+                    out.push_str(&ion_line(ion));
+                }
+            }
+            cable::section::PropTag::Mech(mi) => {
+                let Some(ins) = m.inserted[s].iter().find(|i| i.mech == mi) else { continue };
+                let mech = &m.mechs[mi];
+                out.push_str(&format!("\tinsert {} {{", mech.name()));
+                for (k, v) in mech.vars().iter().enumerate() {
+                    if v.kind == cable::mechanism::VarKind::Parameter {
+                        out.push_str(&format!(" {}_{}={}", v.name, mech.name(), g(m.data[mi].cols[k][ins.inst[0] as usize])));
+                    }
+                }
+                out.push_str("}\n");
             }
         }
-        out.push_str("}\n");
-    }
-    let ions = m.ion_in[s].clone();
-    for ion in ions {
-        let name = it.eng.model.ion_types[ion].name.clone();
-        let x = sec.centers()[0];
-        let e = it.eng.model.read_var(&cable::model::Var::Ion { ion, field: cable::ion::IonField::Erev, sec: s, x });
-        let e = e.unwrap_or(it.eng.model.ion_types[ion].erev0);
-        out.push_str(&format!("\tinsert {name}_ion {{ e{name}={}}}\n", g(e)));
     }
     out.push_str("}\n");
     it.write_out(&out)?;

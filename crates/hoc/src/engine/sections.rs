@@ -112,6 +112,7 @@ impl Interp {
                 let s = self.cur_sec()?;
                 if let Some(ion) = self.ion_named(name) {
                     self.eng.model.insert_ion(s, ion);
+                    self.eng.model.props_insert_ion(s, ion);
                     return Ok(Flow::Normal);
                 }
                 let m = self.density_mech(name)?;

@@ -42,6 +42,7 @@ const FILES: &[LibFile] = &[
     lib!("pointman.hoc"),
     lib!("pointgrp.hoc"),
     lib!("electrod.hoc"),
+    lib!("celbild.hoc"),
 ];
 
 /// The top-level names import3d.hoc declares besides its (native) classes.
