@@ -142,6 +142,9 @@ pub struct Model {
     pub structure_version: u64,
     /// Keep i_membrane_ (NEURON's cvode.use_fast_imem(1)).
     pub fast_imem: bool,
+    /// `pt3dconst(1)`: 3-D points are authoritative; L and diam assignments
+    /// do not change them (and so do not last), define_shape leaves them.
+    pub pt3dconst: bool,
     /// Text mechanisms printed (NMODL printf) that the caller has not taken yet.
     pub out: String,
     /// Why a mechanism could not compute, if one could not; the caller
@@ -209,6 +212,7 @@ impl Model {
             secondorder: 0,
             structure_version: 0,
             fast_imem: false,
+            pt3dconst: false,
             out: String::new(),
             error: None,
             spikes: Vec::new(),

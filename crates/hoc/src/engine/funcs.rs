@@ -100,6 +100,13 @@ pub fn install(it: &mut Interp) {
             let s = it.cur_sec()?;
             Ok(Value::Str(it.sec_name(s).into()))
         }),
+        ("pt3dconst", |it, a| {
+            let old = it.eng.model.pt3dconst;
+            if !a.is_empty() {
+                it.eng.model.pt3dconst = crate::builtins::chkarg(it, a, 0, 0.0, 1.0)? != 0.0;
+            }
+            Ok(Value::Num(old as i32 as f64))
+        }),
         ("sectionname", |it, a| {
             let s = it.cur_sec()?;
             let name = it.sec_name(s);

@@ -138,8 +138,15 @@ impl Interp {
             }
             Stmt::Ifsec(e, body) => {
                 let s = self.cur_sec()?;
-                let pat = crate::builtins::value_str(&self.eval(e)?);
-                if self.section_matches(s, &pat)? {
+                // `ifsec sectionlist stmt`: when the section is in the list
+                let hit = match self.eval(e)? {
+                    Value::Obj(Some(o)) => self.section_list_items(&o)?.contains(&s),
+                    v => {
+                        let pat = crate::builtins::value_str(&v);
+                        self.section_matches(s, &pat)?
+                    }
+                };
+                if hit {
                     return self.exec(body);
                 }
             }
