@@ -473,6 +473,7 @@ impl Model {
             for &p in list {
                 match p {
                     PropTag::Mech(m) => Self::props_add_mech(&mut new, m, &self.ion_tags(m)),
+                    PropTag::Point(..) => {}
                     p if !new.contains(&p) => new.insert(0, p),
                     _ => {}
                 }
@@ -497,7 +498,21 @@ impl Model {
                 *o = Some(old[i1.min(n1 - 1)].clone());
             }
         }
-        out.into_iter().map(|l| l.unwrap_or_default()).collect()
+        let mut out: Vec<Vec<PropTag>> = out.into_iter().map(|l| l.unwrap_or_default()).collect();
+        // point processes on nodes that went find their new node
+        let sec = self.sec(id);
+        for list in old {
+            for &p in list {
+                if let PropTag::Point(m, i) = p {
+                    if !out.iter().any(|l| l.contains(&p)) {
+                        let x = sec.node_x(self.points[m][i as usize].x);
+                        let k = ((n2 as f64 * x) as usize).min(n2 - 1);
+                        out[k].insert(0, p);
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// `insert x_ion`: the ion at the head of each node's list (if absent).
@@ -585,10 +600,14 @@ impl Model {
         let specs = self.mechs[mech].vars().to_vec();
         let i = self.data[mech].add(&specs);
         self.new_streams(mech, i);
-        self.points[mech].push(loc);
+        if self.points[mech].len() <= i as usize {
+            self.points[mech].resize(i as usize + 1, PointLoc { sec: None, x: 0.5 });
+        }
+        self.points[mech][i as usize] = loc;
         if let Some(s) = loc.sec {
             self.need_ions(s, mech);
         }
+        self.props_place_point(mech, i, loc);
         self.mark_structure();
         i
     }
@@ -597,15 +616,45 @@ impl Model {
         if let Some(s) = loc.sec {
             self.need_ions(s, mech);
         }
+        self.props_remove_point(mech, inst);
         self.points[mech][inst as usize] = loc;
         self.data[mech].alive[inst as usize] = true;
+        self.props_place_point(mech, inst, loc);
         self.mark_structure();
     }
 
     pub fn free_point(&mut self, mech: usize, inst: u32) {
+        self.props_remove_point(mech, inst);
         self.data[mech].free(inst);
         self.points[mech][inst as usize].sec = None;
         self.mark_structure();
+    }
+
+    /// A point process leaves its node's property list.
+    fn props_remove_point(&mut self, mech: usize, inst: u32) {
+        let Some(old) = self.points[mech].get(inst as usize).and_then(|l| l.sec) else { return };
+        if let Some(s) = self.sections.get_mut(old).and_then(|s| s.as_mut()) {
+            s.props.iter_mut().for_each(|l| l.retain(|&p| p != PropTag::Point(mech, inst)));
+        }
+    }
+
+    /// A point process joins the head of its node's property list (a
+    /// segment node; the end nodes are not listed), its ions after it.
+    fn props_place_point(&mut self, mech: usize, inst: u32, loc: PointLoc) {
+        let Some(sec) = loc.sec.filter(|&s| self.exists(s)) else { return };
+        if loc.x <= 0.0 || loc.x >= 1.0 {
+            return;
+        }
+        let ions = self.ion_tags(mech);
+        let s = self.sections[sec].as_mut().expect("section");
+        let k = s.seg_index(loc.x);
+        if let Some(list) = s.props.get_mut(k) {
+            list.insert(0, PropTag::Point(mech, inst));
+            for t in ions {
+                list.retain(|&p| p != PropTag::Ion(t));
+                list.insert(0, PropTag::Ion(t));
+            }
+        }
     }
 
     // ------------------------------------------------------------ lowering
@@ -1468,12 +1517,20 @@ impl Model {
         }
     }
 
-    /// Sets each voltage source's above-threshold flag from the present voltage.
+    /// finitialize's threshold check (NEURON's init_events clears every
+    /// PreSyn's flag, then delivering the t = 0 events checks them): a
+    /// source already above threshold sends a spike at t + 1e-10.
     fn init_thresholds(&mut self) {
         self.refresh_presyns();
-        for g in self.presyns.groups.iter_mut() {
+        let t = self.t;
+        let mut groups = std::mem::take(&mut self.presyns.groups);
+        for g in groups.iter_mut() {
             g.above = self.tree.v[g.node as usize] - g.threshold > 0.0;
+            if g.above {
+                self.fire(&g.ncs, t + 1e-10);
+            }
         }
+        self.presyns.groups = groups;
     }
 
     /// Regroups the voltage sources if NetCons, their thresholds or the

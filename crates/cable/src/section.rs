@@ -20,6 +20,8 @@ pub enum PropTag {
     Capacitance,
     Mech(usize),
     Ion(usize),
+    /// A point process instance (mechanism, instance) at the node.
+    Point(usize, u32),
 }
 
 #[derive(Clone, Debug)]

@@ -23,11 +23,16 @@ pub enum GuiClass {
     GUIMath,
 }
 
-/// State of a GUI object: none.
-pub struct GuiObj;
+/// State of a GUI object: the objects a box keeps alive (`box.ref(obj)`:
+/// a tool and its box hold each other, so a tool lives on after the
+/// session file drops its own reference, as in NEURON).
+#[derive(Default)]
+pub struct GuiObj {
+    pub refs: Vec<crate::value::ObjRef>,
+}
 
 /// What a GUI method returns without a GUI; None if the class has no such method.
-pub fn method(it: &mut Interp, class: GuiClass, name: &str, a: &[Value]) -> HResult<Option<Value>> {
+pub fn method(it: &mut Interp, this: &crate::value::ObjRef, class: GuiClass, name: &str, a: &[Value]) -> HResult<Option<Value>> {
     use GuiClass::*;
     let n = |x: f64| Ok(Some(Value::Num(x)));
     match (class, name) {
@@ -53,7 +58,13 @@ pub fn method(it: &mut Interp, class: GuiClass, name: &str, a: &[Value]) -> HRes
         (PlotShape, "hinton" | "scale" | "fastflush" | "variable" | "colormap") => n(1.0),
         (Box, "intercept") => n(chkarg(it, a, 0, 0.0, 1.0)?),
         (Box, "priority") => n(num(it, a, 0)?),
-        (Box, "adjuster" | "adjust" | "full_request" | "unmap" | "ismapped" | "ref" | "dismiss_action" | "dialog" | "size") => n(0.0),
+        (Box, "ref") => {
+            if let Some(o) = super::object(a, 0)? {
+                super::with_native::<GuiObj, _>(this, |g| g.refs.push(o))?;
+            }
+            n(0.0)
+        }
+        (Box, "adjuster" | "adjust" | "full_request" | "unmap" | "ismapped" | "dismiss_action" | "dialog" | "size") => n(0.0),
         (Box, "save" | "map") => n(1.0),
         (Deck, "intercept") => n(chkarg(it, a, 0, 0.0, 1.0)?),
         (Deck, "flip_to") => n(-1.0),

@@ -844,6 +844,19 @@ fn psection(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
                     out.push_str(&ion_line(ion));
                 }
             }
+            cable::section::PropTag::Point(mi, inst) => {
+                if m.points[mi].get(inst as usize).and_then(|l| l.sec) != Some(s) {
+                    continue;
+                }
+                let mech = &m.mechs[mi];
+                out.push_str(&format!("\tinsert {} {{", mech.name()));
+                for (k, v) in mech.vars().iter().enumerate() {
+                    if v.kind == cable::mechanism::VarKind::Parameter && !v.hidden {
+                        out.push_str(&format!(" {}={}", v.name, g(m.data[mi].cols[k][inst as usize])));
+                    }
+                }
+                out.push_str("}\n");
+            }
             cable::section::PropTag::Mech(mi) => {
                 let Some(ins) = m.inserted[s].iter().find(|i| i.mech == mi) else { continue };
                 let mech = &m.mechs[mi];

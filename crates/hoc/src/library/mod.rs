@@ -43,6 +43,7 @@ const FILES: &[LibFile] = &[
     lib!("pointgrp.hoc"),
     lib!("electrod.hoc"),
     lib!("celbild.hoc"),
+    lib!("netbild.hoc"),
 ];
 
 /// The top-level names import3d.hoc declares besides its (native) classes.
