@@ -153,6 +153,8 @@ pub struct Model {
     /// Spikes of recording NetCons as (time, NetCon index), in the order they
     /// happened; the caller drains it. Cleared by finitialize.
     pub spikes: Vec<(f64, u32)>,
+    /// Spikes of sources above threshold at finitialize, recorded at the first step.
+    init_spikes: Vec<(f64, u32)>,
     scratch_events: Vec<(f64, f64)>,
     scratch_spikes: Vec<f64>,
     scratch_weights: Vec<f64>,
@@ -213,6 +215,7 @@ impl Model {
             structure_version: 0,
             fast_imem: false,
             pt3dconst: false,
+            init_spikes: Vec::new(),
             out: String::new(),
             error: None,
             spikes: Vec::new(),
@@ -1170,6 +1173,7 @@ impl Model {
             }
         }
         self.spikes.clear();
+        self.init_spikes.clear();
         self.before_after(Ba::AfterInitial);
     }
 
@@ -1259,6 +1263,11 @@ impl Model {
     pub fn fadvance(&mut self, play: &mut dyn FnMut(&mut Model), record: &mut dyn FnMut(&Model)) {
         self.ensure_lowered();
         self.check_tables();
+        // spikes of sources above threshold at finitialize are recorded in the first step
+        if !self.init_spikes.is_empty() {
+            let pending = std::mem::take(&mut self.init_spikes);
+            self.spikes.extend(pending);
+        }
         if self.cvode.active {
             self.cvode_advance(play, record);
             return;
@@ -1527,7 +1536,11 @@ impl Model {
         for g in groups.iter_mut() {
             g.above = self.tree.v[g.node as usize] - g.threshold > 0.0;
             if g.above {
+                let before = self.spikes.len();
                 self.fire(&g.ncs, t + 1e-10);
+                // recorded when NEURON delivers the spike, in the first step
+                let fired: Vec<(f64, u32)> = self.spikes.drain(before..).collect();
+                self.init_spikes.extend(fired);
             }
         }
         self.presyns.groups = groups;
