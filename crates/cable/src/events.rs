@@ -74,7 +74,7 @@ pub enum Event {
     Stop { id: u32 },
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct Item {
     t: f64,
     /// When it (last) entered the queue proper: the order among equal times.
@@ -107,7 +107,7 @@ impl Ord for Item {
 /// by arrival. An event that arrives earlier than the kept one takes its
 /// place and sends it back into the rest, behind the events of its time
 /// already there; simultaneous events are delivered in that order.
-#[derive(Default, Debug)]
+#[derive(Clone, Default, Debug)]
 pub struct EventQueue {
     least: Option<Item>,
     heap: BinaryHeap<Item>,

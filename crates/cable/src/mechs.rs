@@ -70,6 +70,10 @@ impl NetStim {
             "interval" = 10.0, Parameter; "number" = 10.0, Parameter; "start" = 50.0, Parameter; "noise" = 0.0, Parameter;
             "event" = 0.0, Assigned; "on" = 0.0, Assigned; "ispike" = 0.0, Assigned
         ];
+        // event, on and ispike are the mechanism's own (not RANGE in NEURON).
+        for s in &mut specs[4..] {
+            s.hidden = true;
+        }
         // The stream (RANDOM ranvar in NEURON's netstim.mod): id1, id2, id3, position.
         for part in ["ranvar.id1", "ranvar.id2", "ranvar.id3", "ranvar.seq"] {
             let mut s = VarSpec::new(part, 0.0, crate::mechanism::VarKind::Assigned);

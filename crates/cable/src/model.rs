@@ -6,7 +6,7 @@ use crate::events::{Event, EventQueue, NetCon, Target};
 use crate::geometry::section_geometry;
 use crate::ion::{style, IonField, IonNodes, IonType};
 use crate::mechanism::{Ba, EventCtx, MechData, MechKind, Mechanism, NodeView, PtrSrc};
-use crate::section::{SecId, Section};
+use crate::section::{PropTag, SecId, Section};
 use crate::tree::Tree;
 
 /// The node arrays as mechanisms see them during a step.
@@ -165,6 +165,9 @@ pub struct Model {
     /// fixed step's current evaluation (NEURON's state_discon_allowed_ is
     /// off for finitialize's and fcurrent's).
     pub(crate) state_discon: bool,
+    /// `pt3dconst(1)`: 3-D points are authoritative; L and diam assignments
+    /// do not change them (and so do not last), define_shape leaves them.
+    pub pt3dconst: bool,
     /// Text mechanisms printed (NMODL printf) that the caller has not taken yet.
     pub out: String,
     /// Why a mechanism could not compute, if one could not; the caller
@@ -173,6 +176,8 @@ pub struct Model {
     /// Spikes of recording NetCons as (time, NetCon index), in the order they
     /// happened; the caller drains it. Cleared by finitialize.
     pub spikes: Vec<(f64, u32)>,
+    /// Spikes of sources above threshold at finitialize, recorded at the first step.
+    init_spikes: Vec<(f64, u32)>,
     scratch_events: Vec<(f64, f64)>,
     scratch_spikes: Vec<f64>,
     scratch_weights: Vec<f64>,
@@ -246,6 +251,8 @@ impl Model {
             structure_version: 0,
             fast_imem: false,
             state_discon: false,
+            pt3dconst: false,
+            init_spikes: Vec::new(),
             out: String::new(),
             error: None,
             spikes: Vec::new(),
@@ -358,6 +365,9 @@ impl Model {
 
     /// Removes an ion from a section (`uninsert na_ion`).
     pub fn uninsert_ion(&mut self, sec: SecId, ion: usize) {
+        if let Some(s) = self.sections[sec].as_mut() {
+            s.props.iter_mut().for_each(|l| l.retain(|&p| p != PropTag::Ion(ion)));
+        }
         self.ion_in[sec].retain(|&i| i != ion);
         self.mark_structure();
     }
@@ -483,6 +493,8 @@ impl Model {
         if self.sec(id).nseg == n {
             return;
         }
+        let props = self.realloc_props(id, n);
+        self.sec_mut(id).props = props;
         let map = self.sec_mut(id).set_nseg(n);
         for ins in self.inserted[id].iter_mut() {
             let d = &mut self.data[ins.mech];
@@ -502,9 +514,92 @@ impl Model {
         self.mark_structure();
     }
 
+    /// The ion types a mechanism uses, in its USEION order.
+    fn ion_tags(&self, mech: usize) -> Vec<usize> {
+        self.mechs[mech].ions().iter().filter_map(|u| self.ion_types.iter().position(|t| t.name == u.ion)).collect()
+    }
+
+    /// A mechanism joins a node's property list: at the head, then its ions
+    /// are brought (or added) to the head in turn (NEURON's need_memb).
+    fn props_add_mech(list: &mut Vec<PropTag>, mech: usize, ions: &[usize]) {
+        if !list.contains(&PropTag::Mech(mech)) {
+            list.insert(0, PropTag::Mech(mech));
+        }
+        for &t in ions {
+            list.retain(|&p| p != PropTag::Ion(t));
+            list.insert(0, PropTag::Ion(t));
+        }
+    }
+
+    /// The nodes' property lists after nseg changes to n: nodes are kept or
+    /// cloned as NEURON's node_realloc sprinkles them, a clone's list being
+    /// built by adding the original's entries head first.
+    fn realloc_props(&self, id: SecId, n2: usize) -> Vec<Vec<PropTag>> {
+        let old = &self.sec(id).props;
+        let n1 = old.len();
+        let clone = |list: &Vec<PropTag>| -> Vec<PropTag> {
+            let mut new = Vec::with_capacity(list.len());
+            for &p in list {
+                match p {
+                    PropTag::Mech(m) => Self::props_add_mech(&mut new, m, &self.ion_tags(m)),
+                    PropTag::Point(..) => {}
+                    p if !new.contains(&p) => new.insert(0, p),
+                    _ => {}
+                }
+            }
+            new
+        };
+        let mut out: Vec<Option<Vec<PropTag>>> = vec![None; n2];
+        if n1 < n2 {
+            for (i1, l) in old.iter().enumerate() {
+                let i2 = (n2 as f64 * ((i1 as f64 + 0.5) / n1 as f64)) as usize;
+                out[i2.min(n2 - 1)] = Some(l.clone());
+            }
+            for i2 in 0..n2 {
+                if out[i2].is_none() {
+                    let i1 = (n1 as f64 * ((i2 as f64 + 0.5) / n2 as f64)) as usize;
+                    out[i2] = Some(clone(&old[i1.min(n1 - 1)]));
+                }
+            }
+        } else {
+            for (i2, o) in out.iter_mut().enumerate() {
+                let i1 = (n1 as f64 * ((i2 as f64 + 0.5) / n2 as f64)) as usize;
+                *o = Some(old[i1.min(n1 - 1)].clone());
+            }
+        }
+        let mut out: Vec<Vec<PropTag>> = out.into_iter().map(|l| l.unwrap_or_default()).collect();
+        // point processes on nodes that went find their new node
+        let sec = self.sec(id);
+        for list in old {
+            for &p in list {
+                if let PropTag::Point(m, i) = p {
+                    if !out.iter().any(|l| l.contains(&p)) {
+                        let x = sec.node_x(self.points[m][i as usize].x);
+                        let k = ((n2 as f64 * x) as usize).min(n2 - 1);
+                        out[k].insert(0, p);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// `insert x_ion`: the ion at the head of each node's list (if absent).
+    pub fn props_insert_ion(&mut self, id: SecId, ion: usize) {
+        for list in self.sections[id].as_mut().expect("deleted section").props.iter_mut() {
+            if !list.contains(&PropTag::Ion(ion)) {
+                list.insert(0, PropTag::Ion(ion));
+            }
+        }
+    }
+
     pub fn insert(&mut self, id: SecId, mech: usize) {
         if self.inserted[id].iter().any(|i| i.mech == mech) {
             return;
+        }
+        let ions = self.ion_tags(mech);
+        for list in self.sections[id].as_mut().expect("deleted section").props.iter_mut() {
+            Self::props_add_mech(list, mech, &ions);
         }
         let n = self.sec(id).nseg;
         let specs = self.mechs[mech].vars().to_vec();
@@ -523,6 +618,9 @@ impl Model {
     }
 
     pub fn uninsert(&mut self, id: SecId, mech: usize) {
+        if let Some(s) = self.sections[id].as_mut() {
+            s.props.iter_mut().for_each(|l| l.retain(|&p| p != PropTag::Mech(mech)));
+        }
         if let Some(pos) = self.inserted[id].iter().position(|i| i.mech == mech) {
             let ins = self.inserted[id].remove(pos);
             for i in ins.inst {
@@ -571,10 +669,14 @@ impl Model {
         let specs = self.mechs[mech].vars().to_vec();
         let i = self.data[mech].add(&specs);
         self.new_streams(mech, i);
-        self.points[mech].push(loc);
+        if self.points[mech].len() <= i as usize {
+            self.points[mech].resize(i as usize + 1, PointLoc { sec: None, x: 0.5 });
+        }
+        self.points[mech][i as usize] = loc;
         if let Some(s) = loc.sec {
             self.need_ions(s, mech);
         }
+        self.props_place_point(mech, i, loc);
         self.mark_structure();
         i
     }
@@ -583,15 +685,45 @@ impl Model {
         if let Some(s) = loc.sec {
             self.need_ions(s, mech);
         }
+        self.props_remove_point(mech, inst);
         self.points[mech][inst as usize] = loc;
         self.data[mech].alive[inst as usize] = true;
+        self.props_place_point(mech, inst, loc);
         self.mark_structure();
     }
 
     pub fn free_point(&mut self, mech: usize, inst: u32) {
+        self.props_remove_point(mech, inst);
         self.data[mech].free(inst);
         self.points[mech][inst as usize].sec = None;
         self.mark_structure();
+    }
+
+    /// A point process leaves its node's property list.
+    fn props_remove_point(&mut self, mech: usize, inst: u32) {
+        let Some(old) = self.points[mech].get(inst as usize).and_then(|l| l.sec) else { return };
+        if let Some(s) = self.sections.get_mut(old).and_then(|s| s.as_mut()) {
+            s.props.iter_mut().for_each(|l| l.retain(|&p| p != PropTag::Point(mech, inst)));
+        }
+    }
+
+    /// A point process joins the head of its node's property list (a
+    /// segment node; the end nodes are not listed), its ions after it.
+    fn props_place_point(&mut self, mech: usize, inst: u32, loc: PointLoc) {
+        let Some(sec) = loc.sec.filter(|&s| self.exists(s)) else { return };
+        if loc.x <= 0.0 || loc.x >= 1.0 {
+            return;
+        }
+        let ions = self.ion_tags(mech);
+        let s = self.sections[sec].as_mut().expect("section");
+        let k = s.seg_index(loc.x);
+        if let Some(list) = s.props.get_mut(k) {
+            list.insert(0, PropTag::Point(mech, inst));
+            for t in ions {
+                list.retain(|&p| p != PropTag::Ion(t));
+                list.insert(0, PropTag::Ion(t));
+            }
+        }
     }
 
     // ------------------------------------------------------------ lowering
@@ -1124,6 +1256,7 @@ impl Model {
             }
         }
         self.spikes.clear();
+        self.init_spikes.clear();
         self.before_after(Ba::AfterInitial);
     }
 
@@ -1220,6 +1353,11 @@ impl Model {
     pub fn fadvance(&mut self, play: &mut dyn FnMut(&mut Model), record: &mut dyn FnMut(&Model)) {
         self.ensure_lowered();
         self.check_tables();
+        // spikes of sources above threshold at finitialize are recorded in the first step
+        if !self.init_spikes.is_empty() {
+            let pending = std::mem::take(&mut self.init_spikes);
+            self.spikes.extend(pending);
+        }
         if self.cvode.active {
             self.cvode_advance(play, record);
             return;
@@ -1521,12 +1659,24 @@ impl Model {
         }
     }
 
-    /// Sets each voltage source's above-threshold flag from the present voltage.
+    /// finitialize's threshold check (NEURON's init_events clears every
+    /// PreSyn's flag, then delivering the t = 0 events checks them): a
+    /// source already above threshold sends a spike at t + 1e-10.
     fn init_thresholds(&mut self) {
         self.refresh_presyns();
-        for g in self.presyns.groups.iter_mut() {
+        let t = self.t;
+        let mut groups = std::mem::take(&mut self.presyns.groups);
+        for g in groups.iter_mut() {
             g.above = self.tree.v[g.node as usize] - g.threshold > 0.0;
+            if g.above {
+                let before = self.spikes.len();
+                self.fire(&g.ncs, t + 1e-10);
+                // recorded when NEURON delivers the spike, in the first step
+                let fired: Vec<(f64, u32)> = self.spikes.drain(before..).collect();
+                self.init_spikes.extend(fired);
+            }
         }
+        self.presyns.groups = groups;
     }
 
     /// Regroups the voltage sources if NetCons, their thresholds or the

@@ -147,8 +147,11 @@ pub fn install(it: &mut Interp) {
         ("myproc", |_, _| Ok(Value::Num(0.0))),
         ("saveaudit", |_, _| Ok(Value::Num(0.0))),
         ("retrieveaudit", |_, _| Ok(Value::Num(0.0))),
-        ("variable_domain", |_, _| Ok(Value::Num(0.0))),
-        ("units", |_, _| Ok(Value::Str("".into()))),
+        ("variable_domain", |_, _| Ok(Value::Num(1.0))),
+        ("units", units),
+        ("object_push", object_push),
+        ("object_pop", object_pop),
+        ("object_pushed", object_pushed),
     ];
     for (n, f) in others {
         it.define_builtin(n, *f);
@@ -323,8 +326,65 @@ fn name_declared(it: &mut Interp, a: &[Value]) -> HResult<Value> {
     Ok(Value::Num(x as f64))
 }
 
+/// `units(&var, "units")` sets a variable's units, `units(&var)` or
+/// `units("name")` returns them.
+fn units(it: &mut Interp, a: &[Value]) -> HResult<Value> {
+    let key = match a.first() {
+        Some(Value::Ptr(crate::value::Place::Global(i, _))) => it.globals.syms[*i as usize].name.to_string(),
+        Some(v @ (Value::Str(_) | Value::SRef(_))) => value_str(v),
+        _ => String::new(),
+    };
+    if let Some(v) = a.get(1) {
+        let u = value_str(v);
+        if !key.is_empty() {
+            it.units.insert(key.clone(), u);
+        }
+    }
+    let u = it.units.get(&key).cloned().unwrap_or_default();
+    Ok(Value::Str(u.into()))
+}
+
+/// `object_push(obj)`: names in the statements that follow bind in obj's
+/// template, as inside its methods, until `object_pop()`.
+fn object_push(it: &mut Interp, a: &[Value]) -> HResult<Value> {
+    let o = object(a, 0)?;
+    if let Some(ob) = &o {
+        if it.template(ob.class).is_none() {
+            return Err(hoc_err!("Can't do object_push for built-in class"));
+        }
+    }
+    if it.obj_stack.len() >= 10 {
+        return Err(hoc_err!("too many object context stack depth"));
+    }
+    let prev = std::mem::replace(&mut it.this, o);
+    it.obj_stack.push(prev);
+    Ok(Value::Num(0.0))
+}
+
+fn object_pop(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
+    let Some(prev) = it.obj_stack.pop() else {
+        return Err(hoc_err!("object context stack underflow"));
+    };
+    it.this = prev;
+    Ok(Value::Num(0.0))
+}
+
+/// `object_pushed(i)`: the object context i levels up (0: the current one).
+fn object_pushed(it: &mut Interp, a: &[Value]) -> HResult<Value> {
+    let i = crate::builtins::chkarg(it, a, 0, 0.0, it.obj_stack.len() as f64)? as usize;
+    if i == 0 {
+        return Ok(Value::Obj(it.this.clone()));
+    }
+    Ok(Value::Obj(it.obj_stack[it.obj_stack.len() - i].clone()))
+}
+
 fn xopen(it: &mut Interp, a: &[Value]) -> HResult<Value> {
     let name = string(a, 0)?;
+    if let Some(lib) = crate::library::library_path(&name) {
+        let line = it.trace_line("xopen", None, &a[..1]);
+        it.in_builtin(line, |it| crate::library::run(it, lib))?;
+        return Ok(Value::Num(1.0));
+    }
     let text = std::fs::read_to_string(&name).map_err(|_| hoc_err!("Can't open {name}"))?;
     let line = it.trace_line("xopen", None, &a[..1]);
     it.in_builtin(line, |it| it.run_text(&name, text.into()))?;
@@ -359,6 +419,11 @@ fn load_file(it: &mut Interp, a: &[Value]) -> HResult<Value> {
         }
     }
     let base = std::path::Path::new(&name).file_name().and_then(|s| s.to_str()).unwrap_or("");
+    let base = crate::library::library_path(&name).unwrap_or(base);
+    // a name loaded already (as a library file too) is not loaded again
+    if !force && (it.loaded.contains(&name) || it.lib_loaded.contains(base)) {
+        return Ok(Value::Num(1.0));
+    }
     if crate::library::is_library(base) && find_lib_file(&name).is_none() {
         crate::library::load(it, base)?;
         return Ok(Value::Num(1.0));

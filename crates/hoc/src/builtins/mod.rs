@@ -32,8 +32,12 @@ pub enum NativeClass {
     Matrix,
     Timer,
     Random,
-    /// GUI classes: accepted, and every method is a no-op returning 0.
-    Gui,
+    /// GUI classes: inert, returning what NEURON's do under -nogui.
+    Gui(gui::GuiClass),
+    MechanismStandard,
+    MechanismType,
+    RangeVarPlot,
+    SaveState,
     /// A point process or artificial cell of the engine's catalogue.
     Point(u32),
     NetCon,
@@ -76,7 +80,11 @@ pub fn construct(it: &mut Interp, ci: u32, nc: NativeClass, args: &[Value]) -> H
         NativeClass::Matrix => ObjData::Native(Box::new(matrix::construct(it, args)?)),
         NativeClass::Timer => ObjData::Native(Box::new(timer::construct(it, args)?)),
         NativeClass::Random => ObjData::Native(Box::new(random::construct(it, args)?)),
-        NativeClass::Gui => ObjData::Native(Box::new(gui::GuiObj)),
+        NativeClass::Gui(_) => ObjData::Native(Box::new(gui::GuiObj::default())),
+        NativeClass::MechanismStandard => ObjData::Native(Box::new(crate::engine::mechmenu::construct_ms(it, args)?)),
+        NativeClass::MechanismType => ObjData::Native(Box::new(crate::engine::mechmenu::construct_mt(it, args)?)),
+        NativeClass::RangeVarPlot => ObjData::Native(Box::new(crate::engine::rvp::construct(it, args)?)),
+        NativeClass::SaveState => ObjData::Native(Box::new(crate::engine::savestate::SaveState::default())),
         NativeClass::Point(_) | NativeClass::NetCon | NativeClass::SectionRef | NativeClass::SectionList | NativeClass::CVode | NativeClass::FInitializeHandler | NativeClass::NmodlRandom => {
             return crate::engine::classes::construct(it, ci, nc, args);
         }
@@ -117,7 +125,11 @@ pub fn call_method(it: &mut Interp, o: &ObjRef, name: &str, k: &[f64], args: Opt
         NativeClass::Matrix => matrix::method(it, o, name, k, args),
         NativeClass::Timer => timer::method(it, o, name, args.unwrap_or(&[])),
         NativeClass::Random => random::method(it, o, name, args.unwrap_or(&[])),
-        NativeClass::Gui => Ok(Some(gui::method(name, args.unwrap_or(&[])))),
+        NativeClass::Gui(g) => gui::method(it, o, g, name, args.unwrap_or(&[])),
+        NativeClass::MechanismStandard => crate::engine::mechmenu::ms_method(it, o, name, args.unwrap_or(&[])),
+        NativeClass::MechanismType => crate::engine::mechmenu::mt_method(it, o, name, args.unwrap_or(&[])),
+        NativeClass::RangeVarPlot => crate::engine::rvp::method(it, o, name, args.unwrap_or(&[])),
+        NativeClass::SaveState => crate::engine::savestate::method(it, o, name, args.unwrap_or(&[])),
         NativeClass::Point(_) | NativeClass::NetCon | NativeClass::SectionRef | NativeClass::SectionList | NativeClass::CVode | NativeClass::FInitializeHandler | NativeClass::NmodlRandom => {
             crate::engine::classes::method(it, o, nc, name, k, args)
         }

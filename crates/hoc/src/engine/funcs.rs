@@ -100,6 +100,19 @@ pub fn install(it: &mut Interp) {
             let s = it.cur_sec()?;
             Ok(Value::Str(it.sec_name(s).into()))
         }),
+        ("pt3dconst", |it, a| {
+            let old = it.eng.model.pt3dconst;
+            if !a.is_empty() {
+                it.eng.model.pt3dconst = crate::builtins::chkarg(it, a, 0, 0.0, 1.0)? != 0.0;
+            }
+            Ok(Value::Num(old as i32 as f64))
+        }),
+        ("sectionname", |it, a| {
+            let s = it.cur_sec()?;
+            let name = it.sec_name(s);
+            *crate::builtins::str_ref(a, 0)?.borrow_mut() = name;
+            Ok(Value::Num(1.0))
+        }),
         ("issection", |it, a| {
             let pat = string(a, 0)?;
             let s = it.cur_sec()?;
@@ -162,13 +175,13 @@ pub fn install(it: &mut Interp) {
         ("topology", topology),
         ("pop_section", |it, _| {
             it.eng.sec_stack.pop();
-            Ok(Value::Num(0.0))
+            Ok(Value::Num(1.0))
         }),
         ("push_section", |it, a| {
             let name = string(a, 0)?;
             let s = it.all_sections().into_iter().find(|&s| it.sec_name(s) == name).ok_or_else(|| hoc_err!("push_section: {name} not a section"))?;
             it.eng.sec_stack.push(s);
-            Ok(Value::Num(0.0))
+            Ok(Value::Num(1.0))
         }),
         ("lambda_f", lambda_f),
         ("define_shape", |it, _| {
@@ -852,51 +865,70 @@ fn psection(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
     match sec.parent {
         Some((p, x)) => {
             out.push_str(&format!("\t{} connect {} ({}), {}\n", m.sec(p).name, sec.name, g(sec.orientation), g(x)));
-            out.push_str("\t/* First segment only */\n");
-            out.push_str(&cap);
-            out.push_str(&morph);
         }
         None => {
             let cell = m.roots_in_order().iter().position(|&r| r == s).unwrap_or(0);
-            out.push_str(&format!("\t/*location 0 attached to cell {cell}*/\n\t/* First segment only */\n"));
-            out.push_str(&morph);
-            out.push_str(&cap);
+            out.push_str(&format!("\t/*location 0 attached to cell {cell}*/\n"));
         }
     }
-    // Mechanisms and ions in NEURON's property order (insertion, an ion
-    // after the last mechanism that needed it).
-    let mut items: Vec<(u64, Option<usize>, usize)> = m.inserted_in_order(s).iter().enumerate().map(|(k, ins)| (ins.serial, Some(k), 0)).collect();
+    out.push_str("\t/* First segment only */\n");
+    // the first node's property list, in the order NEURON's history left it
+    let mut list: Vec<cable::section::PropTag> = sec.props.first().cloned().unwrap_or_default();
+    list.reverse();
     for &ion in &m.ion_in[s] {
-        items.push((m.ion_serial.get(&(s, ion)).copied().unwrap_or(0), None, ion));
-    }
-    items.sort_by_key(|it| it.0);
-    let inserted = m.inserted_in_order(s);
-    for (_, mk, ion) in items {
-        let Some(k) = mk else {
-            let name = &m.ion_types[ion].name;
-            let x = sec.centers()[0];
-            let e = m.read_var(&cable::model::Var::Ion { ion, field: cable::ion::IonField::Erev, sec: s, x });
-            let e = e.unwrap_or(m.ion_types[ion].erev0);
-            out.push_str(&format!("\tinsert {name}_ion {{ e{name}={}}}\n", g(e)));
-            continue;
-        };
-        let ins = inserted[k];
-        let mech = &m.mechs[ins.mech];
-        out.push_str(&format!("\tinsert {} {{", mech.name()));
-        for (k, v) in mech.vars().iter().enumerate() {
-            if v.kind != cable::mechanism::VarKind::Parameter {
-                continue;
-            }
-            // An array shows its element 0 under its own name.
-            let base = match v.name.split_once('[') {
-                None => v.name.as_str(),
-                Some((b, "0]")) => b,
-                Some(_) => continue,
-            };
-            let name = if mech.suffixed() { format!("{base}_{}", mech.name()) } else { base.to_string() };
-            out.push_str(&format!(" {name}={}", g(m.data[ins.mech].cols[k][ins.inst[0] as usize])));
+        if !list.contains(&cable::section::PropTag::Ion(ion)) {
+            list.push(cable::section::PropTag::Ion(ion));
         }
-        out.push_str("}\n");
+    }
+    let ion_line = |ion: usize| {
+        let name = &m.ion_types[ion].name;
+        let x = sec.centers()[0];
+        let e = m.read_var(&cable::model::Var::Ion { ion, field: cable::ion::IonField::Erev, sec: s, x });
+        let e = e.unwrap_or(m.ion_types[ion].erev0);
+        format!("\tinsert {name}_ion {{ e{name}={}}}\n", g(e))
+    };
+    for tag in list {
+        match tag {
+            cable::section::PropTag::Morphology => out.push_str(&morph),
+            cable::section::PropTag::Capacitance => out.push_str(&cap),
+            cable::section::PropTag::Ion(ion) => {
+                if m.ion_in[s].contains(&ion) {
+                    out.push_str(&ion_line(ion));
+                }
+            }
+            cable::section::PropTag::Point(mi, inst) => {
+                if m.points[mi].get(inst as usize).and_then(|l| l.sec) != Some(s) {
+                    continue;
+                }
+                let mech = &m.mechs[mi];
+                out.push_str(&format!("\tinsert {} {{", mech.name()));
+                for (k, v) in mech.vars().iter().enumerate() {
+                    if v.kind == cable::mechanism::VarKind::Parameter && !v.hidden {
+                        out.push_str(&format!(" {}={}", v.name, g(m.data[mi].cols[k][inst as usize])));
+                    }
+                }
+                out.push_str("}\n");
+            }
+            cable::section::PropTag::Mech(mi) => {
+                let Some(ins) = m.inserted[s].iter().find(|i| i.mech == mi) else { continue };
+                let mech = &m.mechs[mi];
+                out.push_str(&format!("\tinsert {} {{", mech.name()));
+                for (k, v) in mech.vars().iter().enumerate() {
+                    if v.kind != cable::mechanism::VarKind::Parameter {
+                        continue;
+                    }
+                    // An array shows its element 0 under its own name.
+                    let base = match v.name.split_once('[') {
+                        None => v.name.as_str(),
+                        Some((b, "0]")) => b,
+                        Some(_) => continue,
+                    };
+                    let name = if mech.suffixed() { format!("{base}_{}", mech.name()) } else { base.to_string() };
+                    out.push_str(&format!(" {name}={}", g(m.data[mi].cols[k][ins.inst[0] as usize])));
+                }
+                out.push_str("}\n");
+            }
+        }
     }
     out.push_str("}\n");
     it.write_out(&out)?;
@@ -911,6 +943,31 @@ pub fn secref_method(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HR
         return Ok(Some(Value::Num(it.eng.model.exists(s) as i32 as f64)));
     }
     it.live(s)?;
+    match name {
+        "unname" => {
+            it.unname_section(s);
+            return Ok(Some(Value::Num(1.0)));
+        }
+        "rename" => {
+            let new_name = string(a, 0)?;
+            let (secs, array) = match a.get(1) {
+                Some(Value::Obj(Some(l))) => {
+                    let items: Vec<ObjRef> = match &*l.data.borrow() {
+                        crate::object::ObjData::List(v) => v.clone(),
+                        _ => return Err(hoc_err!("rename: the second argument must be a List of SectionRef")),
+                    };
+                    let mut secs = Vec::with_capacity(items.len());
+                    for o in &items {
+                        secs.push(with_secref(o, |r| r.sec)?);
+                    }
+                    (secs, true)
+                }
+                _ => (vec![s], false),
+            };
+            return Ok(Some(Value::Num(it.rename_sections(&new_name, &secs, array)?)));
+        }
+        _ => {}
+    }
     let m = &it.eng.model;
     let v = match name {
         "sec" => Value::Sec(s),
@@ -1140,7 +1197,14 @@ pub fn cvode_method(it: &mut Interp, name: &str, a: &[Value]) -> HResult<Option<
             it.eng.model.cvode.maxorder as f64
         }
         // Accepted: the one integrator is BDF with Newton on the whole cell.
-        "cache_efficient" | "use_local_dt" | "simgraph_remove" | "use_daspk" | "stiff" | "jacobian" | "use_long_double" => 0.0,
+        "cache_efficient" | "use_local_dt" | "simgraph_remove" | "use_daspk" | "stiff" | "jacobian" | "use_long_double" | "use_mxb" => 0.0,
+        // model type (0 none, 1 ODE) + 10 sparse + 100 method + 1000 local step
+        "current_method" => {
+            let m = &it.eng.model;
+            let model = (0..m.sections.len()).any(|s| m.exists(s)) as i32;
+            let method = if m.cvode.active { 3 } else { m.secondorder };
+            (model + 100 * method) as f64
+        }
         "event" => {
             let t = num(it, a, 0)?;
             let id = match a.get(1) {

@@ -8,9 +8,12 @@ pub mod funcs;
 pub mod import3d;
 pub mod parallel;
 pub mod linmod;
+pub mod mechmenu;
 pub mod play;
 pub mod probe;
 pub mod range;
+pub mod rvp;
+pub mod savestate;
 pub mod sections;
 
 use std::cell::RefCell;
@@ -262,6 +265,10 @@ pub fn install(it: &mut Interp) {
         ("LFPProbe", crate::builtins::NativeClass::LFPProbe),
         ("ParallelContext", crate::builtins::NativeClass::ParallelContext),
         ("LinearMechanism", crate::builtins::NativeClass::LinearMechanism),
+        ("MechanismStandard", crate::builtins::NativeClass::MechanismStandard),
+        ("MechanismType", crate::builtins::NativeClass::MechanismType),
+        ("RangeVarPlot", crate::builtins::NativeClass::RangeVarPlot),
+        ("SaveState", crate::builtins::NativeClass::SaveState),
     ] {
         it.add_native_class(name, nc);
     }

@@ -369,7 +369,10 @@ impl Interp {
                         if value <= 0.0 {
                             return Err(hoc_err!("L must be > 0"));
                         }
-                        super::funcs::set_length(m, sec, value);
+                        // under pt3dconst(1) NEURON ignores L assignments
+                        if !m.pt3dconst {
+                            super::funcs::set_length(m, sec, value);
+                        }
                     }
                     SecVar::Nseg => {
                         let n = value as i64;
@@ -408,7 +411,10 @@ impl Interp {
                     }
                     RangeVar::Diam => {
                         let m = &mut self.eng.model;
-                        super::funcs::set_diam(m, sec, &segs, value);
+                        // under pt3dconst(1) NEURON ignores diam assignments too
+                        if !m.pt3dconst {
+                            super::funcs::set_diam(m, sec, &segs, value);
+                        }
                     }
                     RangeVar::Cm => {
                         let m = &mut self.eng.model;

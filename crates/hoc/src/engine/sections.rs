@@ -112,6 +112,7 @@ impl Interp {
                 let s = self.cur_sec()?;
                 if let Some(ion) = self.ion_named(name) {
                     self.eng.model.insert_ion(s, ion);
+                    self.eng.model.props_insert_ion(s, ion);
                     return Ok(Flow::Normal);
                 }
                 let m = self.density_mech(name)?;
@@ -141,8 +142,15 @@ impl Interp {
             }
             Stmt::Ifsec(e, body) => {
                 let s = self.cur_sec()?;
-                let pat = crate::builtins::value_str(&self.eval(e)?);
-                if self.section_matches(s, &pat)? {
+                // `ifsec sectionlist stmt`: when the section is in the list
+                let hit = match self.eval(e)? {
+                    Value::Obj(Some(o)) => self.section_list_items(&o)?.contains(&s),
+                    v => {
+                        let pat = crate::builtins::value_str(&v);
+                        self.section_matches(s, &pat)?
+                    }
+                };
+                if hit {
                     return self.exec(body);
                 }
             }
@@ -377,5 +385,101 @@ impl Interp {
         if self.eng.accessed == Some(s) {
             self.eng.accessed = None;
         }
+    }
+}
+
+impl Interp {
+    /// `sref.unname()`: the section keeps existing but no name refers to it
+    /// (CellBuild names its sections this way before giving them top-level names).
+    pub fn unname_section(&mut self, s: SecId) {
+        if let Some(Some((r, k))) = self.eng.sec_sym.get(s).cloned() {
+            let owner = self.eng.owners.get(s).cloned().flatten().and_then(|w| w.upgrade());
+            let clear = |slot: &mut Slot| {
+                if let Slot::Secs { data, .. } = slot {
+                    if data.get(k) == Some(&Some(s)) {
+                        data[k] = None;
+                    }
+                }
+            };
+            match (r, owner) {
+                (NameRef::Field(i), Some(o)) => {
+                    if let ObjData::Hoc(slots) = &mut *o.data.borrow_mut() {
+                        if let Some(slot) = slots.get_mut(i as usize) {
+                            clear(slot);
+                        }
+                    }
+                }
+                (NameRef::Global(i), None) => {
+                    if let Some(slot) = self.gslots.get_mut(i as usize) {
+                        clear(slot);
+                    }
+                }
+                _ => {}
+            }
+        }
+        if let Some(x) = self.eng.sec_sym.get_mut(s) {
+            *x = None;
+        }
+        if let Some(x) = self.eng.owners.get_mut(s) {
+            *x = None;
+        }
+        let sec = self.eng.model.sec_mut(s);
+        sec.owner = None;
+        sec.name = String::new();
+    }
+
+    /// `sref.rename("name"[, list of SectionRefs])`: unnamed sections get a
+    /// top-level name (an array when a list is given). Returns NEURON's
+    /// result: 1, or 0 after printing why not.
+    pub fn rename_sections(&mut self, name: &str, secs: &[SecId], array: bool) -> HResult<f64> {
+        for (k, &s) in secs.iter().enumerate() {
+            if self.eng.sec_sym.get(s).is_some_and(|x| x.is_some()) {
+                let msg = if array {
+                    format!("Item {k} of second list arg, {}, must first be unnamed\n", self.sec_name(s))
+                } else {
+                    format!("{} must first be unnamed\n", self.sec_name(s))
+                };
+                self.write_out(&msg)?;
+                return Ok(0.0);
+            }
+        }
+        let existing = self.globals.get(name);
+        if let Some(i) = existing {
+            let declared = match self.globals.kind(i) {
+                Kind::Section => true,
+                Kind::Var => !matches!(self.gslots.get(i as usize), None | Some(Slot::Undef)),
+                _ => true,
+            };
+            let is_sec = matches!(self.globals.kind(i), Kind::Section) && matches!(self.gslots.get(i as usize), Some(Slot::Secs { dims, .. }) if dims.len() <= 1);
+            if declared && !is_sec {
+                self.write_out("The new name already exists and is not a SECTION or has a dimension > 1\n")?;
+                return Ok(0.0);
+            }
+            if let Some(Slot::Secs { data, .. }) = self.gslots.get(i as usize).cloned() {
+                for (k, old) in data.into_iter().enumerate() {
+                    if let Some(old) = old.filter(|&o| self.eng.model.exists(o)) {
+                        self.write_out(&format!("Previously existing {name}[{k}] points to a section which is being deleted\n"))?;
+                        self.delete_section(old);
+                    }
+                }
+            }
+        }
+        let i = self.globals.intern(name);
+        self.globals.syms[i as usize].kind = Kind::Section;
+        self.ensure_gslot(i);
+        let dims = if array { vec![secs.len()] } else { vec![] };
+        self.gslots[i as usize] = Slot::Secs { dims, data: secs.iter().map(|&s| Some(s)).collect() };
+        for (k, &s) in secs.iter().enumerate() {
+            if self.eng.sec_sym.len() <= s {
+                self.eng.sec_sym.resize(s + 1, None);
+                self.eng.owners.resize(s + 1, None);
+            }
+            self.eng.sec_sym[s] = Some((NameRef::Global(i), k));
+            self.eng.owners[s] = None;
+            let sec = self.eng.model.sec_mut(s);
+            sec.owner = None;
+            sec.name = if array { format!("{name}[{k}]") } else { name.to_string() };
+        }
+        Ok(1.0)
     }
 }

@@ -592,7 +592,7 @@ impl Interp {
         })
     }
 
-    fn write_obj_place(&mut self, p: &Place, v: Option<ObjRef>) {
+    pub(crate) fn write_obj_place(&mut self, p: &Place, v: Option<ObjRef>) {
         fn put(s: &mut Slot, k: usize, v: Option<ObjRef>) {
             if let Slot::Objs { data, .. } = s {
                 if k < data.len() {
@@ -1011,7 +1011,12 @@ impl Interp {
         let ci = o.class;
         if self.template(ci).is_none() {
             let vals = match args {
-                Some(a) => Some(self.eval_args(a)?.0),
+                Some(a) => {
+                    let (v, p) = self.eval_args(a)?;
+                    // for methods that assign to an object argument (MechanismType.make)
+                    self.native_arg_places = p;
+                    Some(v)
+                }
                 None => None,
             };
             let r = builtins::call_method(self, &o, name, &k, vals.as_deref());

@@ -123,6 +123,12 @@ pub struct Interp {
     pub out_at_line_start: bool,
     /// Inside `execute1(cmd, 0)`: errors are not printed.
     pub mute_errors: usize,
+    /// Where the object arguments of the running built-in method came from.
+    pub native_arg_places: Vec<Option<Place>>,
+    /// `object_push` stack: the object contexts to return to.
+    pub obj_stack: Vec<Option<ObjRef>>,
+    /// `units(&var, "units")` strings, by variable name.
+    pub units: std::collections::HashMap<String, String>,
 }
 
 /// NEURON's default frame stack (-NFRAME 512) allows 511 nested calls.
@@ -159,11 +165,18 @@ impl Interp {
             eng: crate::engine::Engine::new(),
             out_at_line_start: true,
             mute_errors: 0,
+            native_arg_places: Vec::new(),
+            obj_stack: Vec::new(),
+            units: std::collections::HashMap::new(),
         };
         builtins::install(&mut it);
         crate::engine::install(&mut it);
         it.sym_float_epsilon = it.set_global_num("float_epsilon", 1e-11);
         it.sym_hoc_ac = it.set_global_num("hoc_ac_", 0.0);
+        // hoc_obj_[2]: the clipboard pair of the standard library.
+        let i = it.globals.intern("hoc_obj_");
+        it.ensure_gslot(i);
+        it.gslots[i as usize] = Slot::Objs { dims: vec![2], data: vec![None, None] };
         it.n_builtin = it.globals.syms.len() as u32;
         it
     }
@@ -209,7 +222,7 @@ impl Interp {
 
     pub fn add_native_class(&mut self, name: &str, native: builtins::NativeClass) -> u32 {
         let ci = self.classes.len() as u32;
-        self.classes.push(Class { name: name.into(), kind: ClassKind::Native(native), next_index: 0, live: Vec::new() });
+        self.classes.push(Class { name: name.into(), kind: ClassKind::Native(native), next_index: 0, live: Vec::new(), count: Default::default() });
         let i = self.globals.intern(name);
         self.globals.syms[i as usize].kind = Kind::Class(ci);
         ci
@@ -297,9 +310,13 @@ impl Interp {
     /// Makes a new object of class `ci` with the given data.
     pub fn new_object(&mut self, ci: u32, data: ObjData) -> ObjRef {
         let class = &mut self.classes[ci as usize];
+        if class.count.get() == 0 {
+            class.next_index = 0;
+        }
         let index = class.next_index;
         class.next_index += 1;
-        let o = Rc::new(Object { class: ci, index, data: std::cell::RefCell::new(data) });
+        class.count.set(class.count.get() + 1);
+        let o = Rc::new(Object { class: ci, index, data: std::cell::RefCell::new(data), count: Some(class.count.clone()) });
         if class.live.len() > 64 && class.live.len().is_power_of_two() {
             class.live.retain(|w| w.strong_count() > 0);
         }
@@ -479,6 +496,7 @@ impl Interp {
             kind: ClassKind::Template(Template { scope: Scope::default(), proto: Vec::new(), this_sym: None, init_sym: None, done: false }),
             next_index: 0,
             live: Vec::new(),
+            count: Default::default(),
         });
         self.globals.syms[gi as usize].kind = Kind::Class(ci);
         self.defining = Some(ci);
