@@ -4,7 +4,7 @@
 use logos::Logos;
 
 #[derive(Logos, Debug, Clone, PartialEq)]
-#[logos(skip r"[ \t\r\f]+")]
+#[logos(skip r"[ \t\f]+")]
 #[logos(skip(r"//[^\n]*", allow_greedy = true))]
 #[logos(skip r"/\*([^*]|\*+[^*/])*\*+/")]
 #[logos(skip r"\\\r?\n")]
@@ -19,7 +19,8 @@ pub enum Tok {
     /// `$1`, `$s1`, `$o1`, `$&1`: kind letter and argument number (0 for `$i` forms).
     #[regex(r"\$(s|o|&)?([0-9]+|i)", dollar)]
     Dollar((char, u32)),
-    #[token("\n")]
+    /// `\n`; a `\r` (with or without a `\n` after it) ends a line too.
+    #[regex(r"\r\n?|\n")]
     Newline,
     #[token("+")]
     Plus,

@@ -294,7 +294,6 @@ fn name_declared(it: &mut Interp, a: &[Value]) -> HResult<Value> {
     let x = match found {
         None if crate::parser::is_keyword(&name) => 1,
         None => 0,
-        Some((Kind::Const(_), _)) => 5,
         Some((Kind::Var, slot)) => match slot {
             Slot::Objs { .. } => 2,
             Slot::Str(_) => 4,
@@ -317,7 +316,7 @@ fn name_declared(it: &mut Interp, a: &[Value]) -> HResult<Value> {
 
 fn xopen(it: &mut Interp, a: &[Value]) -> HResult<Value> {
     let name = string(a, 0)?;
-    let text = std::fs::read_to_string(&name).map_err(|_| hoc_err!("Can't open {name}"))?;
+    let text = crate::interp::read_hoc_file(std::path::Path::new(&name)).map_err(|_| hoc_err!("Can't open {name}"))?;
     let line = it.trace_line("xopen", None, &a[..1]);
     it.in_builtin(line, |it| it.run_text(&name, text.into()))?;
     Ok(Value::Num(1.0))
@@ -365,7 +364,7 @@ fn load_file(it: &mut Interp, a: &[Value]) -> HResult<Value> {
         return Ok(Value::Num(1.0));
     }
     it.loaded.insert(key);
-    let text = std::fs::read_to_string(&path).map_err(|_| hoc_err!("Can't open {name}"))?;
+    let text = crate::interp::read_hoc_file(&path).map_err(|_| hoc_err!("Can't open {name}"))?;
     let cwd = std::env::current_dir().ok();
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
     if let Some(d) = dir {

@@ -278,7 +278,11 @@ pub fn method(it: &mut Interp, o: &ObjRef, nc: NativeClass, name: &str, k: &[f64
             let idx: Vec<Value> = k.iter().map(|&x| Value::Num(x)).collect();
             return super::funcs::secref_method(it, o, name, &idx);
         }
-        return member(it, o, nc, name, k, None);
+        // A variable, else a method called without parentheses (no arguments).
+        if let Some(v) = member(it, o, nc, name, k, None)? {
+            return Ok(Some(v));
+        }
+        return method(it, o, nc, name, k, Some(&[]));
     };
     let v = match (nc, name) {
         (NativeClass::Point(_), "loc") => {

@@ -189,11 +189,10 @@ impl Interp {
     fn read_name(&mut self, r: NameRef) -> HResult<Value> {
         match self.sym_kind(r) {
             Some(Kind::Var) | None => {}
-            Some(Kind::Const(c)) => return Ok(Value::Num(c)),
             Some(Kind::Func(_) | Kind::Proc(_) | Kind::Obfunc(_) | Kind::Builtin(_)) => {
                 return self.call_name(r, &[], None);
             }
-            Some(Kind::Section) => return Ok(Value::Sec(self.section_by_name(r, None)?)),
+            Some(Kind::Section) => return Ok(Value::Sec(self.section_by_name(r, &[])?)),
             Some(Kind::Host(h)) => {
                 let h = self.host(h);
                 let s = self.host_sec(h)?;
@@ -247,7 +246,7 @@ impl Interp {
                     None => Err(hoc_err!("{name}[{idx}] is not an object")),
                 };
             }
-            Some(Kind::Section) => return Ok(Value::Sec(self.section_by_name(r, Some(k[0]))?)),
+            Some(Kind::Section) => return Ok(Value::Sec(self.section_by_name(r, k)?)),
             Some(Kind::Var) | None => {}
             Some(_) => return Err(hoc_err!("{} is not an array", self.sym_name(r))),
         }

@@ -36,6 +36,24 @@ fn location(src: &Source, at: usize) -> String {
     format!(" in {} near line {}\n {}\n{}^\n", src.name, line_no, line, " ".repeat(caret))
 }
 
+/// The text of a HOC file as NEURON's line reader sees it: a line ends at
+/// `\n`, `\r\n` or a lone `\r` (classic Mac files), and Ctrl-Z or Ctrl-D
+/// ends the file (DOS editors put a Ctrl-Z at the end). Bytes that are not
+/// UTF-8 (Latin-1 comments) are kept as replacement characters.
+pub fn hoc_source_text(bytes: &[u8]) -> String {
+    let end = bytes.iter().position(|&b| b == 0x1a || b == 0x04).unwrap_or(bytes.len());
+    let text = String::from_utf8_lossy(&bytes[..end]);
+    if !text.contains('\r') {
+        return text.into_owned();
+    }
+    text.replace("\r\n", "\n").replace('\r', "\n")
+}
+
+/// Reads a HOC (or .ses) file with NEURON's line-end rules.
+pub fn read_hoc_file(path: &Path) -> std::io::Result<String> {
+    std::fs::read(path).map(|b| hoc_source_text(&b))
+}
+
 /// A procedure activation: its locals and arguments.
 pub struct Frame {
     /// The procedure's name and object, for the call trace of errors.
@@ -198,9 +216,10 @@ impl Interp {
         self.globals.syms[i as usize].kind = Kind::Builtin(f);
     }
 
+    /// A built-in constant (PI, FARADAY…): in NEURON a built-in variable,
+    /// which a program may assign to but not redeclare.
     pub fn define_const(&mut self, name: &str, v: f64) {
-        let i = self.globals.intern(name);
-        self.globals.syms[i as usize].kind = Kind::Const(v);
+        self.set_global_num(name, v);
     }
 
     pub fn add_native_class(&mut self, name: &str, native: builtins::NativeClass) -> u32 {
@@ -340,8 +359,7 @@ impl Interp {
 
     /// Runs a HOC file as `nrniv FILE` does.
     pub fn run_file(&mut self, path: &Path) -> HResult<()> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| HocError::new(format!("Can't open {}: {e}", path.display())))?;
+        let text = read_hoc_file(path).map_err(|e| HocError::new(format!("Can't open {}: {e}", path.display())))?;
         self.run_text(&path.display().to_string(), text.into())
     }
 
