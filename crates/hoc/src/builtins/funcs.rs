@@ -127,7 +127,9 @@ pub fn install(it: &mut Interp) {
         ("coredump_on_error", |_, _| Ok(Value::Num(0.0))),
         ("show_errmess_always", |_, _| Ok(Value::Num(0.0))),
         ("nrn_feenableexcept", |_, _| Ok(Value::Num(0.0))),
-        ("use_mcell_ran4", |_, _| Ok(Value::Num(0.0))),
+        ("use_mcell_ran4", super::random::use_mcell_ran4),
+        ("mcell_ran4_init", super::random::mcell_ran4_init),
+        ("mcell_ran4", super::random::mcell_ran4),
         ("machine_name", |_, a| {
             let s = str_ref(a, 0)?;
             *s.borrow_mut() = std::env::var("HOSTNAME").unwrap_or_else(|_| "localhost".into());
@@ -315,8 +317,20 @@ fn name_declared(it: &mut Interp, a: &[Value]) -> HResult<Value> {
 }
 
 fn xopen(it: &mut Interp, a: &[Value]) -> HResult<Value> {
-    let name = string(a, 0)?;
-    let text = crate::interp::read_hoc_file(std::path::Path::new(&name)).map_err(|_| hoc_err!("Can't open {name}"))?;
+    let mut name = string(a, 0)?;
+    let mut text = crate::interp::read_hoc_file(std::path::Path::new(&name));
+    if text.is_err() {
+        // `$(NEURONHOME)/lib/hoc/noload.hoc` and other $(VAR) paths
+        let expanded = super::file::expand_env_var(&name);
+        let base = std::path::Path::new(&expanded).file_name().and_then(|s| s.to_str()).unwrap_or("");
+        if name.contains("$(NEURONHOME)") && crate::library::is_library(base) && !std::path::Path::new(&expanded).is_file() {
+            crate::library::load(it, base)?;
+            return Ok(Value::Num(1.0));
+        }
+        text = crate::interp::read_hoc_file(std::path::Path::new(&expanded));
+        name = expanded;
+    }
+    let text = text.map_err(|_| hoc_err!("Can't open {name}"))?;
     let line = it.trace_line("xopen", None, &a[..1]);
     it.in_builtin(line, |it| it.run_text(&name, text.into()))?;
     Ok(Value::Num(1.0))

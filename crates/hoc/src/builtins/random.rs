@@ -20,6 +20,38 @@ thread_local! {
     static MCELL_COUNT: Cell<u32> = const { Cell::new(0) };
     /// `mcell_ran4_init`'s low index for MCellRan4 streams with ilow 0.
     pub static MCELL_LOW: Cell<u32> = const { Cell::new(0) };
+    /// `use_mcell_ran4()`'s flag.
+    static USE_MCELL_RAN4: Cell<bool> = const { Cell::new(false) };
+}
+
+/// `use_mcell_ran4([flag])`: the previous flag; sets it when given.
+pub fn use_mcell_ran4(it: &mut Interp, a: &[Value]) -> HResult<Value> {
+    let prev = USE_MCELL_RAN4.with(Cell::get);
+    if !a.is_empty() {
+        let on = chkarg(it, a, 0, 0.0, 1.0)? != 0.0;
+        USE_MCELL_RAN4.with(|c| c.set(on));
+    }
+    Ok(Value::Num(prev as i32 as f64))
+}
+
+/// `mcell_ran4_init([low])`: the previous low index; sets it when given.
+pub fn mcell_ran4_init(it: &mut Interp, a: &[Value]) -> HResult<Value> {
+    let prev = MCELL_LOW.with(Cell::get);
+    if !a.is_empty() {
+        let low = chkarg(it, a, 0, 0.0, 4294967295.0)? as u32;
+        MCELL_LOW.with(|c| c.set(low));
+    }
+    Ok(Value::Num(prev as f64))
+}
+
+/// `mcell_ran4(&highindex)`: a uniform number in [0, 1) from the stream
+/// (highindex, low index); highindex advances by one.
+pub fn mcell_ran4(it: &mut Interp, a: &[Value]) -> HResult<Value> {
+    let place = pointer(a, 0)?;
+    let mut high = it.read_place(&place)? as u32;
+    let x = ran4_int(&mut high, MCELL_LOW.with(Cell::get)) as f64 / 4294967296.0;
+    it.write_place(&place, high as f64)?;
+    Ok(Value::Num(x))
 }
 
 /// Philox4x32 with 10 rounds (Salmon et al., SC11).

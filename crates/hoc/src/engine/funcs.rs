@@ -8,7 +8,7 @@ use cable::{Pt3d, SecId};
 
 use super::classes::{with_seclist, with_secref};
 use super::Recording;
-use crate::builtins::{num, object, opt_num, string, value_str};
+use crate::builtins::{chkarg, num, object, opt_num, str_ref, string, value_str};
 use crate::error::HResult;
 use crate::format::fmt_g;
 use crate::hoc_err;
@@ -99,6 +99,16 @@ pub fn install(it: &mut Interp) {
         ("secname", |it, _| {
             let s = it.cur_sec()?;
             Ok(Value::Str(it.sec_name(s).into()))
+        }),
+        ("sectionname", |it, a| {
+            // sectionname(strdef[, style]): the current section's name.
+            let out = str_ref(a, 0)?;
+            if a.len() > 1 {
+                chkarg(it, a, 1, 0.0, 1.0)?;
+            }
+            let s = it.cur_sec()?;
+            *out.borrow_mut() = it.sec_name(s);
+            Ok(Value::Num(1.0))
         }),
         ("issection", |it, a| {
             let pat = string(a, 0)?;
