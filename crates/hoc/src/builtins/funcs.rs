@@ -100,6 +100,9 @@ pub fn install(it: &mut Interp) {
             }))
         }),
         ("name_declared", name_declared),
+        ("object_push", object_push),
+        ("object_pop", object_pop),
+        ("object_pushed", object_pushed),
         ("numarg", |it, _| Ok(Value::Num(if it.cur == 0 { 0.0 } else { it.frames[it.cur].args.len() as f64 }))),
         ("argtype", |it, a| {
             let i = num(it, a, 0)? as usize;
@@ -473,4 +476,33 @@ pub(crate) fn execute(it: &mut Interp, a: &[Value], one: bool) -> HResult<Value>
         }
         Err(e) => Err(e),
     }
+}
+
+/// `object_push(obj)`: later statements are parsed and run in obj's context
+/// (its template's names, its data) until `object_pop()`.
+fn object_push(it: &mut Interp, a: &[Value]) -> HResult<Value> {
+    let o = object(a, 0)?;
+    if let Some(o) = &o {
+        if it.template(o.class).is_none() {
+            return Err(HocError::new("Can't do object_push for built-in class"));
+        }
+    }
+    let prev = std::mem::replace(&mut it.this, o);
+    it.obj_stack.push(prev);
+    Ok(Value::Num(0.0))
+}
+
+fn object_pop(it: &mut Interp, _: &[Value]) -> HResult<Value> {
+    let Some(prev) = it.obj_stack.pop() else {
+        return Err(HocError::new("object context stack underflow"));
+    };
+    it.this = prev;
+    Ok(Value::Num(0.0))
+}
+
+/// `object_pushed(i)`: the object pushed i levels down (0: the current one).
+fn object_pushed(it: &mut Interp, a: &[Value]) -> HResult<Value> {
+    let n = it.obj_stack.len();
+    let i = super::chkarg(it, a, 0, 0.0, n as f64)? as usize;
+    Ok(Value::Obj(if i == 0 { if n == 0 { None } else { it.this.clone() } } else { it.obj_stack[n - i].clone() }))
 }

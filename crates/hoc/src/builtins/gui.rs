@@ -32,7 +32,7 @@ pub fn install(it: &mut Interp) {
         "doNotify", "ivoc_style", "pwman_place", "save_session", "print_session", "nrnmainmenu", "nrncontrolmenu",
         "nrnpointmenu", "nrnsecmenu", "nrnglobalmechmenu", "nrnallsectionmenu", "nrnallpointmenu", "newPlotV",
         "newPlotI", "newPlot", "newshapeplot", "xred", "sred", "plot", "plt", "axis", "graph", "graphmode",
-        "regraph", "setcolor", "lw", "plotx", "ploty", "show_winio", "object_push", "object_pop",
+        "regraph", "setcolor", "lw", "plotx", "ploty", "show_winio",
     ];
     for p in procs {
         it.define_builtin(p, |_, _| Ok(Value::Num(0.0)));

@@ -39,6 +39,9 @@ pub enum Host {
     /// `table_NAME_suffix(value)` or `table_NAME_suffix(yvec, xvec)`: the
     /// contents of FUNCTION_TABLE k.
     FTable(usize, usize),
+    /// An ion type's default inside (true) or outside concentration:
+    /// `nai0_na_ion`, `nao0_na_ion`.
+    IonConc0(usize, bool),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -281,6 +284,8 @@ pub fn bind_mechanism(it: &mut Interp, m: usize) {
         for f in cable::ion::IonField::ALL {
             names.push((f.hoc_name(name), Host::Range(RangeVar::Ion(ion, f))));
         }
+        names.push((format!("{name}i0_{name}_ion"), Host::IonConc0(ion, true)));
+        names.push((format!("{name}o0_{name}_ion"), Host::IonConc0(ion, false)));
     }
     it.eng.ions_named = model.ion_types.len();
     let point = (!density).then(|| mech.name().to_string());

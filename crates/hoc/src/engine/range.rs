@@ -49,6 +49,10 @@ impl Interp {
             }
             Host::SetData(m) => format!("setdata_{}", self.eng.model.mechs[m].name()),
             Host::FTable(m, k) => format!("table_{}_{}", self.eng.model.mechs[m].function_tables()[k], self.eng.model.mechs[m].name()),
+            Host::IonConc0(ion, inside) => {
+                let n = &self.eng.model.ion_types[ion].name;
+                format!("{n}{}0_{n}_ion", if inside { "i" } else { "o" })
+            }
         }
     }
 
@@ -114,7 +118,7 @@ impl Interp {
     /// The section a name needs: none for a mechanism GLOBAL, else the current one.
     pub fn host_sec(&mut self, h: Host) -> HResult<SecId> {
         match h {
-            Host::Global(..) | Host::Func(..) | Host::SetData(_) | Host::FTable(..) => Ok(SecId::MAX),
+            Host::Global(..) | Host::Func(..) | Host::SetData(_) | Host::FTable(..) | Host::IonConc0(..) => Ok(SecId::MAX),
             _ => self.cur_sec(),
         }
     }
@@ -138,6 +142,10 @@ impl Interp {
     pub fn host_read(&mut self, sec: SecId, h: Host, x: Option<f64>) -> HResult<f64> {
         if let Host::Global(m, g) = h {
             return Ok(self.eng.model.data[m].globals[g]);
+        }
+        if let Host::IonConc0(ion, inside) = h {
+            let t = &self.eng.model.ion_types[ion];
+            return Ok(if inside { t.ci0 } else { t.co0 });
         }
         if let Some(r) = self.host_call(h, &x.into_iter().collect::<Vec<_>>())? {
             return Ok(r);
@@ -184,7 +192,7 @@ impl Interp {
                     }
                 }
             }
-            Host::Global(..) => unreachable!("handled above"),
+            Host::Global(..) | Host::IonConc0(..) => unreachable!("handled above"),
             Host::Func(..) | Host::SetData(_) => unreachable!("handled above"),
             Host::FTable(..) => Err(hoc_err!("{} takes arguments", self.host_name(h))),
         }
@@ -225,6 +233,11 @@ impl Interp {
     pub fn host_write(&mut self, sec: SecId, h: Host, x: Option<f64>, value: f64) -> HResult<()> {
         if let Host::Global(m, g) = h {
             self.eng.model.data[m].globals[g] = value;
+            return Ok(());
+        }
+        if let Host::IonConc0(ion, inside) = h {
+            let t = &mut self.eng.model.ion_types[ion];
+            *(if inside { &mut t.ci0 } else { &mut t.co0 }) = value;
             return Ok(());
         }
         self.live(sec)?;
@@ -304,7 +317,7 @@ impl Interp {
                 }
                 Ok(())
             }
-            Host::Global(..) => unreachable!("handled above"),
+            Host::Global(..) | Host::IonConc0(..) => unreachable!("handled above"),
             Host::Func(..) | Host::SetData(_) | Host::FTable(..) => Err(hoc_err!("{} is a function; it cannot be assigned", self.host_name(h))),
         }
     }

@@ -138,6 +138,8 @@ pub struct Interp {
     pub out_at_line_start: bool,
     /// Inside `execute1(cmd, 0)`: errors are not printed.
     pub mute_errors: usize,
+    /// `object_push`: the object contexts pushed over, innermost last.
+    pub obj_stack: Vec<Option<ObjRef>>,
 }
 
 /// NEURON's default frame stack (-NFRAME 512) allows 511 nested calls.
@@ -174,12 +176,17 @@ impl Interp {
             eng: crate::engine::Engine::new(),
             out_at_line_start: true,
             mute_errors: 0,
+            obj_stack: Vec::new(),
         };
         builtins::install(&mut it);
         crate::engine::install(&mut it);
         it.sym_float_epsilon = it.set_global_num("float_epsilon", 1e-11);
         it.sym_hoc_ac = it.set_global_num("hoc_ac_", 0.0);
         it.n_builtin = it.globals.syms.len() as u32;
+        // NEURON declares this one as a user variable at start-up.
+        let obj = it.globals.intern("hoc_obj_");
+        it.ensure_gslot(obj);
+        it.gslots[obj as usize] = Slot::Objs { dims: vec![2], data: vec![None; 2] };
         it
     }
 
