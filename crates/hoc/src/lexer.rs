@@ -98,7 +98,8 @@ fn dollar(l: &mut logos::Lexer<Tok>) -> (char, u32) {
     (kind, n)
 }
 
-/// Resolves the escapes HOC accepts in string literals.
+/// Resolves the escapes of HOC string literals: `\b \f \n \r \t`; a
+/// backslash before any other character stands for that character.
 pub fn unescape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars();
@@ -111,11 +112,8 @@ pub fn unescape(s: &str) -> String {
             Some('n') => out.push('\n'),
             Some('t') => out.push('\t'),
             Some('r') => out.push('\r'),
-            Some('a') => out.push('\x07'),
             Some('b') => out.push('\x08'),
             Some('f') => out.push('\x0c'),
-            Some('v') => out.push('\x0b'),
-            Some('0') => out.push('\0'),
             Some(o) => out.push(o),
             None => out.push('\\'),
         }

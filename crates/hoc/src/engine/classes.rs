@@ -117,6 +117,7 @@ pub fn construct(it: &mut Interp, ci: u32, nc: NativeClass, args: &[Value]) -> H
             };
             Box::new(NetConObj { index, dropped: it.eng.dropped.clone(), pre: weak(args.first()), syn: weak(args.get(1)) })
         }
+        NativeClass::ParallelContext => Box::new(super::parallel::PcObj),
         NativeClass::SectionRef => {
             let sec = match args.first() {
                 Some(Value::Sec(s)) => *s,
@@ -360,6 +361,52 @@ fn node_x(it: &Interp, s: SecId, x: f64) -> f64 {
     (sec.seg_index(x) as f64 + 0.5) / sec.nseg as f64
 }
 
+/// A NetCon object for a NetCon made outside `new NetCon(...)` (gid_connect);
+/// `pre` and `syn` are what its `pre()` and `syn()` give.
+pub fn netcon_object(it: &mut Interp, n: NetCon, pre: Option<&ObjRef>, syn: Option<&ObjRef>) -> ObjRef {
+    it.eng.model.netcons.push(Some(n));
+    let index = it.eng.model.netcons.len() - 1;
+    let data = NetConObj { index, dropped: it.eng.dropped.clone(), pre: pre.map(Rc::downgrade), syn: syn.map(Rc::downgrade) };
+    let ci = it.class_id("NetCon").expect("NetCon class");
+    it.new_object(ci, ObjData::Native(Box::new(data)))
+}
+
+/// The index of a NetCon object's NetCon in the model.
+pub fn netcon_index(o: &ObjRef) -> Option<usize> {
+    match &*o.data.borrow() {
+        ObjData::Native(b) => b.downcast_ref::<NetConObj>().map(|n| n.index),
+        _ => None,
+    }
+}
+
+/// The source object a NetCon object was made with (`nc.pre()`).
+pub fn netcon_pre(o: &ObjRef) -> Option<ObjRef> {
+    match &*o.data.borrow() {
+        ObjData::Native(b) => b.downcast_ref::<NetConObj>().and_then(|n| n.pre.as_ref()).and_then(|w| w.upgrade()),
+        _ => None,
+    }
+}
+
+/// Spikes of NetCon `idx`'s source go to `times` (and `ids`), replacing
+/// what any NetCon of the same source recorded (one record per PreSyn).
+pub fn record_spikes(it: &mut Interp, idx: usize, times: Option<ObjRef>, ids: Option<(ObjRef, f64)>) {
+    let model = &mut it.eng.model;
+    it.eng.netcon_records.retain(|r| {
+        let shared = r.nc == idx || model.same_source(r.nc, idx);
+        if shared {
+            if let Some(n) = model.netcons[r.nc].as_mut() {
+                n.recording = false;
+            }
+        }
+        !shared
+    });
+    if let (Some(times), Some(Some(n))) = (times, model.netcons.get_mut(idx)) {
+        n.recording = true;
+        let at = it.eng.netcon_records.partition_point(|r| r.nc < idx);
+        it.eng.netcon_records.insert(at, crate::engine::SpikeRecord { nc: idx, times, ids });
+    }
+}
+
 fn netcon_method(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<Option<Value>> {
     it.free_dropped();
     let idx = with_native::<NetConObj, _>(o, |n| n.index)?;
@@ -372,7 +419,12 @@ fn netcon_method(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResul
             }
             Value::Num(n.active as i32 as f64)
         }
-        "valid" => Value::Num(it.eng.model.netcons[idx].as_ref().is_some_and(|n| !matches!(n.source, Source::None) && !matches!(n.target, Target::None)) as i32 as f64),
+        "valid" => {
+            // A NetCon from another process's gid (an input port) has a source too.
+            let input = it.eng.gids.input_of.contains_key(&idx);
+            let ok = it.eng.model.netcons[idx].as_ref().is_some_and(|n| (input || !matches!(n.source, Source::None)) && !matches!(n.target, Target::None));
+            Value::Num(ok as i32 as f64)
+        }
         "pre" | "syn" => {
             let w = with_native::<NetConObj, _>(o, |n| if name == "pre" { n.pre.clone() } else { n.syn.clone() })?;
             Value::Obj(w.and_then(|w| w.upgrade()))
@@ -394,23 +446,10 @@ fn netcon_method(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResul
             };
             it.eng.model.netcons[idx].as_ref().ok_or_else(|| hoc_err!("NetCon was freed"))?;
             // NetCons from one source share its record, as NEURON's PreSyn does.
-            let model = &mut it.eng.model;
-            it.eng.netcon_records.retain(|r| {
-                let shared = r.nc == idx || model.same_source(r.nc, idx);
-                if shared {
-                    if let Some(n) = model.netcons[r.nc].as_mut() {
-                        n.recording = false;
-                    }
-                }
-                !shared
-            });
-            if let Some(times) = times {
-                model.netcons[idx].as_mut().unwrap().recording = true;
-                let at = it.eng.netcon_records.partition_point(|r| r.nc < idx);
-                it.eng.netcon_records.insert(at, crate::engine::SpikeRecord { nc: idx, times, ids });
-            }
+            record_spikes(it, idx, times, ids);
             Value::Num(0.0)
         }
+        "srcgid" => Value::Num(super::parallel::srcgid(it, idx)),
         _ => return Ok(None),
     };
     Ok(Some(v))

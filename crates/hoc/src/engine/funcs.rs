@@ -577,7 +577,7 @@ fn next_due(records: &[Recording], until: f64) -> Option<f64> {
         .min_by(|a, b| a.total_cmp(b))
 }
 
-fn fadvance(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
+pub(crate) fn fadvance(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
     it.free_dropped();
     it.sync_to_model();
     let e = &mut it.eng;

@@ -5,6 +5,7 @@
 pub mod classes;
 pub mod funcs;
 pub mod import3d;
+pub mod parallel;
 pub mod play;
 pub mod probe;
 pub mod range;
@@ -129,6 +130,8 @@ pub struct Engine {
     /// finitialize): the k-th sample is due at k·observe_dt.
     pub observe_dt: f64,
     pub observe_k: u64,
+    /// ParallelContext's gid tables (global, as in NEURON).
+    pub gids: parallel::Gids,
 }
 
 /// Symbols of the HOC globals the model mirrors (interned at install).
@@ -187,6 +190,7 @@ impl Engine {
             statement_events: Vec::new(),
             observe_dt: 0.025,
             observe_k: 1,
+            gids: parallel::Gids::default(),
         }
     }
 }
@@ -236,6 +240,7 @@ pub fn install(it: &mut Interp) {
         ("FInitializeHandler", crate::builtins::NativeClass::FInitializeHandler),
         ("NMODLRandom", crate::builtins::NativeClass::NmodlRandom),
         ("LFPProbe", crate::builtins::NativeClass::LFPProbe),
+        ("ParallelContext", crate::builtins::NativeClass::ParallelContext),
     ] {
         it.add_native_class(name, nc);
     }
