@@ -820,7 +820,7 @@ impl<'a> Parser<'a> {
     fn assignable(e: &Expr) -> bool {
         matches!(
             e,
-            Expr::Name(_) | Expr::Index(..) | Expr::Member { .. } | Expr::Arg(..) | Expr::ArgIndex(..) | Expr::Call(..)
+            Expr::Name(_) | Expr::Index(..) | Expr::Member { .. } | Expr::Arg(..) | Expr::ArgIndex(..) | Expr::Call(..) | Expr::SecCall(..)
         )
     }
 

@@ -5,6 +5,7 @@
 pub mod classes;
 pub mod funcs;
 pub mod import3d;
+pub mod oldstim;
 pub mod parallel;
 pub mod play;
 pub mod probe;
@@ -93,6 +94,8 @@ pub struct Recording {
 pub struct Engine {
     pub model: Model,
     pub hosts: Vec<Host>,
+    /// Length of each host name's variable (1, or an array's length).
+    pub host_lens: Vec<usize>,
     pub sec_stack: Vec<SecId>,
     pub accessed: Option<SecId>,
     pub records: Vec<Recording>,
@@ -132,6 +135,9 @@ pub struct Engine {
     pub observe_k: u64,
     /// ParallelContext's gid tables (global, as in NEURON).
     pub gids: parallel::Gids,
+    /// `fstim` pulses and `fsyn` synapses.
+    pub fstims: oldstim::Pulses,
+    pub fsyns: oldstim::Pulses,
 }
 
 /// Symbols of the HOC globals the model mirrors (interned at install).
@@ -171,6 +177,7 @@ impl Engine {
         Engine {
             model: Model::new(builtin_mechanisms()),
             hosts: Vec::new(),
+            host_lens: Vec::new(),
             sec_stack: Vec::new(),
             accessed: None,
             records: Vec::new(),
@@ -191,6 +198,8 @@ impl Engine {
             observe_dt: 0.025,
             observe_k: 1,
             gids: parallel::Gids::default(),
+            fstims: oldstim::Pulses::default(),
+            fsyns: oldstim::Pulses::default(),
         }
     }
 }
@@ -245,15 +254,37 @@ pub fn install(it: &mut Interp) {
         it.add_native_class(name, nc);
     }
     funcs::install(it);
+    oldstim::install(it);
 }
 
 fn bind_hosts(it: &mut Interp, names: Vec<(String, Host)>) {
-    for (name, h) in names {
+    bind_host_arrays(it, names.into_iter().map(|(n, h)| (n, h, 1)).collect());
+}
+
+/// Binds names to engine variables; an array name is bound to its first
+/// element, with its length (elements follow one another).
+fn bind_host_arrays(it: &mut Interp, names: Vec<(String, Host, usize)>) {
+    for (name, h, len) in names {
         let idx = it.eng.hosts.len() as u32;
         it.eng.hosts.push(h);
+        it.eng.host_lens.push(len);
         let i = it.globals.intern(&name);
         it.globals.syms[i as usize].kind = Kind::Host(idx);
     }
+}
+
+/// Visible variables as (base name, first index, length): `ca[0]`…`ca[3]`
+/// make one array `ca` of 4.
+fn arrays_of(specs: &[cable::mechanism::VarSpec]) -> Vec<(String, usize, usize)> {
+    let mut out: Vec<(String, usize, usize)> = Vec::new();
+    for (k, v) in specs.iter().enumerate().filter(|(_, v)| !v.hidden) {
+        let base = v.name.split('[').next().unwrap_or("");
+        match out.last_mut() {
+            Some((b, first, len)) if v.name.contains('[') && b == base && *first + *len == k => *len += 1,
+            _ => out.push((base.to_string(), k, 1)),
+        }
+    }
+    out
 }
 
 /// Binds the HOC names of mechanism `m`: `var_suffix` range variables of a
@@ -263,15 +294,15 @@ pub fn bind_mechanism(it: &mut Interp, m: usize) {
     let model = &it.eng.model;
     let mech = &model.mechs[m];
     let mut names = Vec::new();
+    let mut arrays = Vec::new();
     let density = mech.kind() == cable::mechanism::MechKind::Density;
     if density {
-        // (array elements of density mechanisms are not bound yet)
-        for (k, var) in mech.vars().iter().enumerate().filter(|(_, v)| !v.hidden && !v.name.contains('[')) {
-            names.push((format!("{}_{}", var.name, mech.name()), Host::Range(RangeVar::Mech(m, k))));
+        for (base, k, len) in arrays_of(mech.vars()) {
+            arrays.push((format!("{base}_{}", mech.name()), Host::Range(RangeVar::Mech(m, k)), len));
         }
     }
-    for (g, var) in mech.globals().iter().enumerate().filter(|(_, v)| !v.hidden && !v.name.contains('[')) {
-        names.push((format!("{}_{}", var.name, mech.name()), Host::Global(m, g)));
+    for (base, g, len) in arrays_of(mech.globals()) {
+        arrays.push((format!("{base}_{}", mech.name()), Host::Global(m, g), len));
     }
     for (k, f) in mech.function_tables().iter().enumerate() {
         names.push((format!("table_{f}_{}", mech.name()), Host::FTable(m, k)));
@@ -294,6 +325,7 @@ pub fn bind_mechanism(it: &mut Interp, m: usize) {
     }
     it.eng.ions_named = model.ion_types.len();
     let point = (!density).then(|| mech.name().to_string());
+    bind_host_arrays(it, arrays);
     bind_hosts(it, names);
     if let Some(name) = point {
         it.add_native_class(&name, crate::builtins::NativeClass::Point(m as u32));

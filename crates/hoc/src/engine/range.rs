@@ -9,6 +9,7 @@ use super::{Host, RangeVar, SecVar};
 use crate::error::HResult;
 use crate::hoc_err;
 use crate::interp::Interp;
+use crate::symbol::Kind;
 
 impl Interp {
     /// A section a value refers to must still exist.
@@ -22,6 +23,41 @@ impl Interp {
 
     pub fn host(&self, h: u32) -> Host {
         self.eng.hosts[h as usize]
+    }
+
+    /// Element k of host name h (`ca_cadifus[2]`); no subscript is element 0.
+    pub fn host_elem(&self, h: u32, k: &[f64]) -> HResult<Host> {
+        let base = self.host(h);
+        let len = self.eng.host_lens.get(h as usize).copied().unwrap_or(1);
+        let j = match k {
+            [] => return Ok(base),
+            [x] => (x + self.float_epsilon()) as i64,
+            _ => return Err(hoc_err!("{}: wrong number of subscripts", self.host_name(base))),
+        };
+        if len == 1 && j == 0 {
+            return Ok(base);
+        }
+        if len == 1 {
+            return Err(hoc_err!("{} not an array variable", self.host_name(base)));
+        }
+        if j < 0 || j as usize >= len {
+            let name = self.host_name(base);
+            return Err(hoc_err!("subscript 0 index {j} of {} out of range {len}", name.replacen("[0]", "", 1)));
+        }
+        let j = j as usize;
+        Ok(match base {
+            Host::Range(RangeVar::Mech(m, v)) => Host::Range(RangeVar::Mech(m, v + j)),
+            Host::Global(m, g) => Host::Global(m, g + j),
+            other => other,
+        })
+    }
+
+    /// `name[k]` of a section variable given by name (`sec.ca_cadifus[2](x)`).
+    pub fn host_named_elem(&self, name: &str, k: &[f64]) -> HResult<Host> {
+        match self.globals.get(name).map(|i| self.globals.kind(i)) {
+            Some(Kind::Host(h)) => self.host_elem(*h, k),
+            _ => Err(hoc_err!("{name} not a section variable")),
+        }
     }
 
     pub fn host_name(&self, h: Host) -> String {

@@ -144,7 +144,18 @@ impl Interp {
             Expr::New(r, args) => self.new_instance(*r, args),
             Expr::AddrOf(inner) => Ok(Value::Ptr(self.place_of(inner)?)),
             Expr::Range(..) => Err(HocError::new("a:b is only allowed in range variable arguments")),
-            Expr::SecCall(r, ..) => Err(hoc_err!("{}[i](x) is only allowed in connect", self.sym_name(*r))),
+            Expr::SecCall(r, ix, args) => match self.sym_kind(*r) {
+                Some(Kind::Host(hi)) => {
+                    let h = self.host_index_call(hi, ix)?;
+                    let x = match args.first() {
+                        Some(e) => Some(self.eval_num(e)?),
+                        None => None,
+                    };
+                    let s = self.host_sec(h)?;
+                    Ok(Value::Num(self.host_read(s, h, x)?))
+                }
+                _ => Err(hoc_err!("{}[i](x) is only allowed in connect", self.sym_name(*r))),
+            },
         }
     }
 
@@ -247,6 +258,11 @@ impl Interp {
                 };
             }
             Some(Kind::Section) => return Ok(Value::Sec(self.section_by_name(r, k)?)),
+            Some(Kind::Host(hi)) => {
+                let h = self.host_elem(hi, k)?;
+                let s = self.host_sec(h)?;
+                return Ok(Value::Num(self.host_read(s, h, None)?));
+            }
             Some(Kind::Var) | None => {}
             Some(_) => return Err(hoc_err!("{} is not an array", self.sym_name(r))),
         }
@@ -281,11 +297,22 @@ impl Interp {
                 let s = self.host_sec(h)?;
                 Ok(Place::Engine(self.host_var(s, h, x)?))
             }
-            Expr::Member { obj, name, args: Some(args), .. } => {
+            Expr::Index(r, ix) | Expr::SecCall(r, ix, _) if matches!(self.sym_kind(*r), Some(Kind::Host(_))) => {
+                let Some(Kind::Host(hi)) = self.sym_kind(*r) else { unreachable!() };
+                let h = self.host_index_call(hi, ix)?;
+                let x = match e {
+                    Expr::SecCall(_, _, args) if !args.is_empty() => Some(self.eval_num(&args[0])?),
+                    _ => None,
+                };
+                let s = self.host_sec(h)?;
+                Ok(Place::Engine(self.host_var(s, h, x)?))
+            }
+            Expr::Member { obj, name, index, args: Some(args), .. } => {
                 let Value::Sec(s) = self.eval(obj)? else {
                     return Err(HocError::new("not an lvalue"));
                 };
-                let h = self.host_named(name)?;
+                let k = self.eval_nums(index)?;
+                let h = self.host_named_elem(name, &k)?;
                 let x = match args.first() {
                     Some(a) => Some(self.eval_num(a)?),
                     None => None,
@@ -303,7 +330,8 @@ impl Interp {
             Expr::Member { obj, name, index, args: None, .. } => {
                 let o = self.eval(obj)?;
                 if let Value::Sec(s) = o {
-                    let h = self.host_named(name)?;
+                    let k = self.eval_nums(index)?;
+                    let h = self.host_named_elem(name, &k)?;
                     return Ok(Place::Engine(self.host_var(s, h, None)?));
                 }
                 let Value::Obj(Some(o)) = o else {
@@ -636,19 +664,24 @@ impl Interp {
     /// `syn.tau = …`, `nc.weight = …`. None when `lhs` is an ordinary variable.
     fn assign_engine(&mut self, op: AssignOp, lhs: &Expr, x: f64) -> HResult<Option<f64>> {
         let (sec, h, xs) = match lhs {
-            Expr::Name(r) | Expr::Call(r, _) => {
+            Expr::Name(r) | Expr::Call(r, _) | Expr::Index(r, _) | Expr::SecCall(r, _, _) => {
                 let Some(Kind::Host(h)) = self.sym_kind(*r) else { return Ok(None) };
-                let args: &[Expr] = match lhs {
-                    Expr::Call(_, a) => a,
-                    _ => &[],
+                let (args, ix): (&[Expr], &[Expr]) = match lhs {
+                    Expr::Call(_, a) => (a, &[]),
+                    Expr::Index(_, ix) => (&[], ix),
+                    Expr::SecCall(_, ix, a) => (a, ix),
+                    _ => (&[], &[]),
                 };
-                let h = self.host(h);
+                let h = self.host_index_call(h, ix)?;
                 (self.host_sec(h)?, h, args)
             }
             Expr::Member { obj, name, index, args, .. } => {
                 let base = self.eval(obj)?;
                 match base {
-                    Value::Sec(s) => (s, self.host_named(name)?, args.as_deref().unwrap_or(&[])),
+                    Value::Sec(s) => {
+                        let k = self.eval_nums(index)?;
+                        (s, self.host_named_elem(name, &k)?, args.as_deref().unwrap_or(&[]))
+                    }
                     Value::Obj(Some(o)) if self.template(o.class).is_none() => {
                         let mut k = Vec::new();
                         for e in index {
@@ -691,6 +724,20 @@ impl Interp {
                 Ok(Some(v))
             }
         }
+    }
+
+    fn eval_nums(&mut self, es: &[Expr]) -> HResult<Vec<f64>> {
+        let mut k = Vec::with_capacity(es.len());
+        for e in es {
+            k.push(self.eval_num(e)?);
+        }
+        Ok(k)
+    }
+
+    /// Element `[ix]` of host name hi.
+    fn host_index_call(&mut self, hi: u32, ix: &[Expr]) -> HResult<crate::engine::Host> {
+        let k = self.eval_nums(ix)?;
+        self.host_elem(hi, &k)
     }
 
     /// The engine name `name` (a range or section variable).
@@ -852,7 +899,16 @@ impl Interp {
                     vals.push(self.eval_num(e)?);
                 }
                 let h = self.host(h);
-                Ok(Value::Num(self.host_call(h, &vals)?.unwrap_or(0.0)))
+                match self.host_call(h, &vals) {
+                    Ok(v) => Ok(Value::Num(v.unwrap_or(0.0))),
+                    Err(e) => {
+                        // A mechanism's function shows in the trace as a built-in does.
+                        let args: Vec<Value> = vals.iter().map(|&x| Value::Num(x)).collect();
+                        let line = self.trace_line(&self.sym_name(r), None, &args);
+                        self.trace.push(line);
+                        Err(e)
+                    }
+                }
             }
             Some(Kind::Host(h)) => {
                 let x = match args.first() {
@@ -928,7 +984,8 @@ impl Interp {
         let o = match o {
             Value::Obj(Some(o)) => o,
             Value::Sec(s) => {
-                let h = self.host_named(name)?;
+                let k = self.eval_nums(index)?;
+                let h = self.host_named_elem(name, &k)?;
                 let x = match args.and_then(|a| a.first()) {
                     Some(e) => Some(self.eval_num(e)?),
                     None => None,
