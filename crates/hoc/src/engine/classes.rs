@@ -218,6 +218,16 @@ pub fn member(it: &mut Interp, o: &ObjRef, nc: NativeClass, name: &str, k: &[f64
                 Some(&x) => format!("{name}[{}]", x as usize),
                 None => name.to_string(),
             };
+            if let Some(k) = it.eng.model.mechs[mech].pointers().iter().position(|p| *p == full) {
+                // A POINTER reads and writes the variable it points to.
+                let Some(target) = it.eng.model.data[mech].ptr_var[k].get(inst as usize).copied().flatten() else {
+                    return Err(hoc_err!("{}.{full} points to nothing (setpointer first)", it.object_name(o)));
+                };
+                if let Some(x) = set {
+                    it.eng.model.write_var(&target, x);
+                }
+                return Ok(Some(Value::Num(it.eng.model.read_var(&target).unwrap_or(0.0))));
+            }
             let Some(var) = it.eng.model.mechs[mech].vars().iter().position(|v| v.name == full && !v.hidden) else {
                 // A RANDOM variable: its stream as an NMODLRandom object.
                 let m = &it.eng.model.mechs[mech];

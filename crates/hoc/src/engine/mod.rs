@@ -61,6 +61,8 @@ pub enum RangeVar {
     Cm,
     Imem,
     Mech(usize, usize),
+    /// POINTER k of a density mechanism: the variable it points to.
+    Ptr(usize, usize),
     /// A field of an ion species (`ena`, `cai`, `ik`).
     Ion(usize, cable::ion::IonField),
 }
@@ -313,6 +315,9 @@ pub fn bind_mechanism(it: &mut Interp, m: usize) {
         }
         if !mech.functions().is_empty() {
             names.push((format!("setdata_{}", mech.name()), Host::SetData(m)));
+        }
+        for (k, p) in mech.pointers().iter().enumerate() {
+            names.push((format!("{p}_{}", mech.name()), Host::Range(RangeVar::Ptr(m, k))));
         }
     }
     for ion in it.eng.ions_named..model.ion_types.len() {

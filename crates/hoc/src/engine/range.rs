@@ -75,6 +75,10 @@ impl Interp {
                 format!("{}_{}", mech.vars()[k].name, mech.name())
             }
             Host::Range(RangeVar::Ion(ion, f)) => f.hoc_name(&self.eng.model.ion_types[ion].name),
+            Host::Range(RangeVar::Ptr(m, k)) => {
+                let mech = &self.eng.model.mechs[m];
+                format!("{}_{}", mech.pointers()[k], mech.name())
+            }
             Host::Global(m, g) => {
                 let mech = &self.eng.model.mechs[m];
                 format!("{}_{}", mech.globals()[g].name, mech.name())
@@ -226,6 +230,10 @@ impl Interp {
                         let var = self.ion_var(sec, ion, f, x)?;
                         Ok(self.eng.model.read_var(&var).unwrap_or(0.0))
                     }
+                    RangeVar::Ptr(mech, k) => {
+                        let var = self.pointer_target(sec, mech, k, x)?;
+                        Ok(self.eng.model.read_var(&var).unwrap_or(0.0))
+                    }
                 }
             }
             Host::Global(..) | Host::IonConc0(..) => unreachable!("handled above"),
@@ -245,8 +253,23 @@ impl Interp {
             Host::Range(RangeVar::Imem) => Ok(Var::Imem { sec, x }),
             Host::Range(RangeVar::Mech(m, k)) => self.mech_var(sec, m, k, x),
             Host::Range(RangeVar::Ion(ion, f)) => self.ion_var(sec, ion, f, x),
+            Host::Range(RangeVar::Ptr(m, k)) => self.pointer_target(sec, m, k, x),
             Host::Global(m, g) => Ok(Var::Global { mech: m, var: g }),
             _ => Err(hoc_err!("can't take the address of {}", self.host_name(h))),
+        }
+    }
+
+    /// What POINTER k of density mechanism `mech` at x of a section points to.
+    fn pointer_target(&mut self, sec: SecId, mech: usize, k: usize, x: f64) -> HResult<Var> {
+        let name = self.host_name(Host::Range(RangeVar::Ptr(mech, k)));
+        let m = &self.eng.model;
+        let s = m.sec(sec);
+        let Some(inst) = m.density_instance(sec, mech, s.seg_index(x)) else {
+            return Err(hoc_err!("{name}, the mechanism does not exist at {}({})", s.name, crate::format::fmt_g(x, 6, false, false)));
+        };
+        match m.data[mech].ptr_var[k].get(inst as usize).copied().flatten() {
+            Some(v) => Ok(v),
+            None => Err(hoc_err!("{name}({}) points to nothing (setpointer first)", crate::format::fmt_g(x, 6, false, false))),
         }
     }
 
@@ -347,6 +370,13 @@ impl Interp {
                         for &j in &segs {
                             let xc = (j as f64 + 0.5) / nseg as f64;
                             let var = self.ion_var(sec, ion, f, xc)?;
+                            self.eng.model.write_var(&var, value);
+                        }
+                    }
+                    RangeVar::Ptr(mech, k) => {
+                        for &j in &segs {
+                            let xc = (j as f64 + 0.5) / nseg as f64;
+                            let var = self.pointer_target(sec, mech, k, xc)?;
                             self.eng.model.write_var(&var, value);
                         }
                     }

@@ -209,6 +209,21 @@ impl Interp {
             crate::value::Place::Engine(v) => v,
             _ => return Err(hoc_err!("setpointer: the target must be a membrane potential or an ion variable")),
         };
+        // `setpointer name_suffix(x), target` in the current section.
+        if let Expr::Call(r, args) = ptr {
+            if let Some(crate::symbol::Kind::Host(h)) = self.sym_kind(*r) {
+                if let crate::engine::Host::Range(crate::engine::RangeVar::Ptr(mi, k)) = self.host(h) {
+                    let x = match args.first() {
+                        Some(e) => self.eval_num(e)?,
+                        None => 0.5,
+                    };
+                    let s = self.cur_sec()?;
+                    let m = &self.eng.model;
+                    let inst = m.density_instance(s, mi, m.sec(s).seg_index(x)).ok_or_else(|| hoc_err!("{}: the mechanism is not in {}", self.sym_name(*r), m.sec(s).name))?;
+                    return self.eng.model.set_pointer(mi, inst, k, var).map_err(|e| hoc_err!("setpointer: {e}"));
+                }
+            }
+        }
         let Expr::Member { obj, name, args, .. } = ptr else {
             return Err(hoc_err!("setpointer: name the POINTER as object.name or section.name_suffix(x)"));
         };
