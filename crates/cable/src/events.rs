@@ -68,7 +68,7 @@ pub enum Event {
     Stop { id: u32 },
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct Item {
     t: f64,
     seq: u64,
@@ -93,7 +93,7 @@ impl Ord for Item {
     }
 }
 
-#[derive(Default, Debug)]
+#[derive(Clone, Default, Debug)]
 pub struct EventQueue {
     heap: BinaryHeap<Item>,
     seq: u64,

@@ -10,6 +10,7 @@ pub mod parallel;
 pub mod play;
 pub mod probe;
 pub mod range;
+pub mod savestate;
 pub mod sections;
 
 use std::cell::RefCell;
@@ -252,6 +253,7 @@ pub fn install(it: &mut Interp) {
         ("NMODLRandom", crate::builtins::NativeClass::NmodlRandom),
         ("LFPProbe", crate::builtins::NativeClass::LFPProbe),
         ("ParallelContext", crate::builtins::NativeClass::ParallelContext),
+        ("SaveState", crate::builtins::NativeClass::SaveState),
     ] {
         it.add_native_class(name, nc);
     }
