@@ -24,6 +24,8 @@ pub struct Tree {
     pub diam: Vec<f64>,
     /// i_membrane_ (nA) after each step.
     pub imem: Vec<f64>,
+    /// Capacitive current density (mA/cm²) of the last step, per node.
+    pub icap: Vec<f64>,
     /// Interleaved order of the solve's operations, built by [`Tree::prepare`].
     pub schedule: SolveSchedule,
 }

@@ -61,6 +61,8 @@ pub enum RangeVar {
     Diam,
     Cm,
     Imem,
+    /// The capacitive current of the last step (`i_cap`).
+    ICap,
     Mech(usize, usize),
     /// POINTER k of a density mechanism: the variable it points to.
     Ptr(usize, usize),
@@ -239,6 +241,7 @@ pub fn install(it: &mut Interp) {
         ("diam".into(), Host::Range(RangeVar::Diam)),
         ("cm".into(), Host::Range(RangeVar::Cm)),
         ("i_membrane_".into(), Host::Range(RangeVar::Imem)),
+        ("i_cap".into(), Host::Range(RangeVar::ICap)),
     ];
     bind_hosts(it, names);
     for m in 0..it.eng.model.mechs.len() {

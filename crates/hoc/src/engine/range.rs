@@ -70,6 +70,7 @@ impl Interp {
             Host::Range(RangeVar::Diam) => "diam".into(),
             Host::Range(RangeVar::Cm) => "cm".into(),
             Host::Range(RangeVar::Imem) => "i_membrane_".into(),
+            Host::Range(RangeVar::ICap) => "i_cap".into(),
             Host::Range(RangeVar::Mech(m, k)) => {
                 let mech = &self.eng.model.mechs[m];
                 format!("{}_{}", mech.vars()[k].name, mech.name())
@@ -208,9 +209,13 @@ impl Interp {
             Host::Range(rv) => {
                 let x = x.unwrap_or(0.5);
                 match rv {
-                    RangeVar::V | RangeVar::Imem => {
+                    RangeVar::V | RangeVar::Imem | RangeVar::ICap => {
                         m.ensure_lowered();
-                        let var = if rv == RangeVar::V { Var::V { sec, x } } else { Var::Imem { sec, x } };
+                        let var = match rv {
+                            RangeVar::V => Var::V { sec, x },
+                            RangeVar::Imem => Var::Imem { sec, x },
+                            _ => Var::ICap { sec, x },
+                        };
                         Ok(m.read_var(&var).unwrap_or(0.0))
                     }
                     RangeVar::Diam => {
@@ -251,6 +256,7 @@ impl Interp {
         match h {
             Host::Range(RangeVar::V) => Ok(Var::V { sec, x }),
             Host::Range(RangeVar::Imem) => Ok(Var::Imem { sec, x }),
+            Host::Range(RangeVar::ICap) => Ok(Var::ICap { sec, x }),
             Host::Range(RangeVar::Mech(m, k)) => self.mech_var(sec, m, k, x),
             Host::Range(RangeVar::Ion(ion, f)) => self.ion_var(sec, ion, f, x),
             Host::Range(RangeVar::Ptr(m, k)) => self.pointer_target(sec, m, k, x),
@@ -359,6 +365,7 @@ impl Interp {
                         }
                     }
                     RangeVar::Imem => return Err(hoc_err!("i_membrane_ is read only")),
+                    RangeVar::ICap => return Err(hoc_err!("i_cap is computed by the step; it cannot be assigned")),
                     RangeVar::Mech(mech, k) => {
                         for &j in &segs {
                             let xc = (j as f64 + 0.5) / nseg as f64;
