@@ -6,6 +6,7 @@ pub mod bdf;
 pub mod cvode;
 pub mod events;
 pub mod geometry;
+pub mod impedance;
 pub mod ion;
 pub mod mechanism;
 pub mod mechs;

@@ -48,6 +48,7 @@ pub enum NativeClass {
     /// ParallelContext, as in a run on one process.
     ParallelContext,
     SaveState,
+    Impedance,
     /// Import3d readers: 0 SWC, 1 Neurolucida, 2 MorphML.
     Import3dReader(u8),
     Import3dGui,
@@ -80,6 +81,7 @@ pub fn construct(it: &mut Interp, ci: u32, nc: NativeClass, args: &[Value]) -> H
         }
         NativeClass::LFPProbe => ObjData::Native(crate::engine::probe::construct(it, args)?),
         NativeClass::SaveState => ObjData::Native(Box::new(crate::engine::savestate::SaveStateObj::default())),
+        NativeClass::Impedance => ObjData::Native(Box::new(crate::engine::impedance::ImpObj::default())),
         NativeClass::Import3dReader(_) | NativeClass::Import3dGui => ObjData::Native(crate::engine::import3d::construct(it, nc, args)?),
     };
     Ok(it.new_object(ci, data))
@@ -121,6 +123,7 @@ pub fn call_method(it: &mut Interp, o: &ObjRef, name: &str, k: &[f64], args: Opt
         NativeClass::LFPProbe => crate::engine::probe::method(it, o, name, args.unwrap_or(&[])),
         NativeClass::ParallelContext => crate::engine::parallel::method(it, name, args.unwrap_or(&[])),
         NativeClass::SaveState => crate::engine::savestate::method(it, o, name, args.unwrap_or(&[])),
+        NativeClass::Impedance => crate::engine::impedance::method(it, o, name, args.unwrap_or(&[])),
         NativeClass::Import3dReader(_) | NativeClass::Import3dGui => crate::engine::import3d::method(it, o, nc, name, args),
     }?;
     match r {

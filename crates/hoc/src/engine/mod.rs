@@ -4,6 +4,7 @@
 
 pub mod classes;
 pub mod funcs;
+pub mod impedance;
 pub mod import3d;
 pub mod oldstim;
 pub mod parallel;
@@ -257,6 +258,7 @@ pub fn install(it: &mut Interp) {
         ("LFPProbe", crate::builtins::NativeClass::LFPProbe),
         ("ParallelContext", crate::builtins::NativeClass::ParallelContext),
         ("SaveState", crate::builtins::NativeClass::SaveState),
+        ("Impedance", crate::builtins::NativeClass::Impedance),
     ] {
         it.add_native_class(name, nc);
     }
