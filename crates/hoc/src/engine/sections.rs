@@ -338,11 +338,9 @@ impl Interp {
             dims.push((x + self.float_epsilon()) as usize);
         }
         let count = dims.iter().product();
-        // In a template body: declare only; instances create their own.
-        if self.this.is_none() && self.defining.is_some() && matches!(r, NameRef::Field(_)) {
-            self.with_slot(r, |s| *s = Slot::Secs { dims, data: vec![None; count] });
-            return Ok(());
-        }
+        // In a template body the sections exist while the body runs (its
+        // statements may use them) and go at endtemplate; each instance
+        // creates its own.
         if let Some(Slot::Secs { data, .. }) = self.slot_clone(r) {
             for s in data.into_iter().flatten() {
                 self.delete_section(s);
@@ -405,6 +403,24 @@ impl Interp {
                 }
                 slots[i as usize] = Slot::Secs { dims, data: ids.into_iter().map(Some).collect() };
             }
+        }
+    }
+
+    /// At endtemplate: the sections the body made go; the declarations stay.
+    pub fn end_template_sections(&mut self, ci: u32) {
+        let made: Vec<SecId> = match self.template_mut(ci) {
+            Some(t) => t
+                .proto
+                .iter_mut()
+                .flat_map(|s| match s {
+                    Slot::Secs { data, .. } => data.iter_mut().filter_map(|d| d.take()).collect(),
+                    _ => Vec::new(),
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        for s in made {
+            self.delete_section(s);
         }
     }
 

@@ -142,7 +142,15 @@ impl Interp {
             }
             Expr::Assign(op, lhs, rhs) => self.assign(*op, lhs, rhs),
             Expr::New(r, args) => self.new_instance(*r, args),
-            Expr::AddrOf(inner) => Ok(Value::Ptr(self.place_of(inner)?)),
+            Expr::AddrOf(inner) => {
+                // A pointer to a name never assigned is an error, not a new variable.
+                if let Expr::Name(r) = &**inner {
+                    if matches!(self.sym_kind(*r), Some(Kind::Var)) && self.with_slot(*r, |s| matches!(s, Slot::Undef)) {
+                        return Err(hoc_err!("undefined variable {}", self.sym_name(*r)));
+                    }
+                }
+                Ok(Value::Ptr(self.place_of(inner)?))
+            }
             Expr::Range(..) => Err(HocError::new("a:b is only allowed in range variable arguments")),
             Expr::SecCall(r, ix, args) => match self.sym_kind(*r) {
                 Some(Kind::Host(hi)) => {

@@ -510,6 +510,7 @@ impl Interp {
         let Some(ci) = self.defining.take() else {
             return Err(HocError::new(format!("{name}: endtemplate without begintemplate")));
         };
+        self.end_template_sections(ci);
         let t = self.template_mut(ci).unwrap();
         t.this_sym = t.scope.get("this");
         t.init_sym = t.scope.get("init").filter(|&i| matches!(t.scope.kind(i), Kind::Proc(_)));
