@@ -126,6 +126,14 @@ pub fn call_method(it: &mut Interp, o: &ObjRef, name: &str, k: &[f64], args: Opt
         NativeClass::Impedance => crate::engine::impedance::method(it, o, name, args.unwrap_or(&[])),
         NativeClass::Import3dReader(_) | NativeClass::Import3dGui => crate::engine::import3d::method(it, o, nc, name, args),
     }?;
+    // `nc.weight(0)`, `pp.array(i)`: the legacy (index) form of an array variable.
+    let r = match (r, args) {
+        (None, Some([i])) if k.is_empty() && matches!(nc, NativeClass::Point(_) | NativeClass::NetCon) => {
+            let i = num(it, &[i.clone()], 0)?;
+            crate::engine::classes::member(it, o, nc, name, &[i], None)?
+        }
+        (r, _) => r,
+    };
     match r {
         Some(v) => Ok(v),
         None => {

@@ -316,8 +316,14 @@ impl Interp {
                 Ok(Place::Engine(self.host_var(s, h, x)?))
             }
             Expr::Member { obj, name, index, args: Some(args), .. } => {
-                let Value::Sec(s) = self.eval(obj)? else {
-                    return Err(HocError::new("not an lvalue"));
+                let s = match self.eval(obj)? {
+                    Value::Sec(s) => s,
+                    // `vec.x(i)`, `m.x(i, j)`: the legacy (index) form of an array member.
+                    Value::Obj(Some(o)) if index.is_empty() && !args.is_empty() => {
+                        let k = self.eval_nums(args)?;
+                        return self.member_place(&o, name, &k);
+                    }
+                    _ => return Err(HocError::new("not an lvalue")),
                 };
                 let k = self.eval_nums(index)?;
                 let h = self.host_named_elem(name, &k)?;
