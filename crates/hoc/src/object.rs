@@ -12,6 +12,27 @@ pub struct Object {
     pub class: u32,
     pub index: usize,
     pub data: RefCell<ObjData>,
+    /// Where a template instance reports, when it goes, the sections it
+    /// created (NEURON deletes an object's sections with it).
+    pub on_drop: Option<Rc<RefCell<Vec<crate::engine::Dropped>>>>,
+}
+
+impl Drop for Object {
+    fn drop(&mut self) {
+        let Some(dropped) = &self.on_drop else { return };
+        if let ObjData::Hoc(slots) = self.data.get_mut() {
+            let secs: Vec<usize> = slots
+                .iter()
+                .flat_map(|s| match s {
+                    Slot::Secs { data, .. } => data.iter().flatten().copied().collect(),
+                    _ => Vec::new(),
+                })
+                .collect();
+            if !secs.is_empty() {
+                dropped.borrow_mut().push(crate::engine::Dropped::Sections(secs));
+            }
+        }
+    }
 }
 
 impl std::fmt::Debug for Object {

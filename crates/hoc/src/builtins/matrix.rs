@@ -35,6 +35,7 @@ fn cells_object(it: &Interp, data: Vec<f64>) -> ObjRef {
             data,
             label: String::new(),
         })),
+        on_drop: None,
     })
 }
 

@@ -181,7 +181,12 @@ pub fn member_place(it: &mut Interp, o: &ObjRef, name: &str, k: &[f64]) -> HResu
         return Ok(p);
     }
     if let Some((mech, inst)) = crate::engine::classes::point_of(o) {
-        if let Some(var) = it.eng.model.mechs[mech].vars().iter().position(|v| v.name == name && !v.hidden) {
+        // Array variables are kept as `name[k]`.
+        let full = match k.first() {
+            Some(&x) => format!("{name}[{}]", x as usize),
+            None => name.to_string(),
+        };
+        if let Some(var) = it.eng.model.mechs[mech].vars().iter().position(|v| v.name == full && !v.hidden) {
             return Ok(Place::Engine(cable::model::Var::Mech { mech, var, inst }));
         }
     }

@@ -767,6 +767,7 @@ fn node_index_exact(m: &Model, s: SecId, x: f64) -> i64 {
 }
 
 fn topology(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
+    it.free_dropped();
     fn dashes(m: &Model, s: SecId, offset: i64, first: char, out: &mut String) {
         let sec = m.sec(s);
         let o = sec.orientation as i32;

@@ -159,6 +159,8 @@ pub struct Clock {
 pub enum Dropped {
     Point { mech: usize, inst: u32 },
     NetCon(usize),
+    /// The sections of a template instance that went.
+    Sections(Vec<SecId>),
 }
 
 /// `nc.record(tvec[, idvec[, id]])`: where a source's spike times (and its id) go.
@@ -410,6 +412,13 @@ impl Interp {
         for d in dropped {
             match d {
                 Dropped::Point { mech, inst } => self.eng.model.free_point(mech, inst),
+                Dropped::Sections(secs) => {
+                    for s in secs {
+                        if self.eng.model.exists(s) {
+                            self.delete_section(s);
+                        }
+                    }
+                }
                 // A recording source outlives its NetCons (NEURON's PreSyn):
                 // it keeps recording but delivers nothing.
                 Dropped::NetCon(i) => {

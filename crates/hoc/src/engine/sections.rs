@@ -83,6 +83,7 @@ impl Interp {
 
     /// Runs a section statement.
     pub fn exec_section_stmt(&mut self, s: &Stmt) -> HResult<Flow> {
+        self.free_dropped();
         match s {
             Stmt::Create(items) => {
                 for (r, dims) in items {

@@ -697,10 +697,11 @@ impl Interp {
                         (s, self.host_named_elem(name, &k)?, args.as_deref().unwrap_or(&[]))
                     }
                     Value::Obj(Some(o)) if self.template(o.class).is_none() => {
-                        let mut k = Vec::new();
-                        for e in index {
-                            k.push(self.eval_num(e)?);
-                        }
+                        // `pp.dur(0) = x`: the legacy (index) form of `pp.dur[0] = x`.
+                        let k = match args {
+                            Some(a) if index.is_empty() && !a.is_empty() => self.eval_nums(a)?,
+                            _ => self.eval_nums(index)?,
+                        };
                         let old = match op {
                             AssignOp::Set => 0.0,
                             _ => match crate::builtins::call_method(self, &o, name, &k, None)? {

@@ -318,10 +318,11 @@ impl Interp {
 
     /// Makes a new object of class `ci` with the given data.
     pub fn new_object(&mut self, ci: u32, data: ObjData) -> ObjRef {
+        let on_drop = matches!(data, ObjData::Hoc(_)).then(|| self.eng.dropped.clone());
         let class = &mut self.classes[ci as usize];
         let index = class.next_index;
         class.next_index += 1;
-        let o = Rc::new(Object { class: ci, index, data: std::cell::RefCell::new(data) });
+        let o = Rc::new(Object { class: ci, index, data: std::cell::RefCell::new(data), on_drop });
         if class.live.len() > 64 && class.live.len().is_power_of_two() {
             class.live.retain(|w| w.strong_count() > 0);
         }
