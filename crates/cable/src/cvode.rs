@@ -182,9 +182,11 @@ impl OdeSystem for System<'_> {
         self.nocap_v();
         let m = &mut *self.m;
         m.tree.axial();
-        let tr = &m.tree;
+        let tr = &mut m.tree;
         for (k, &nd) in self.lay.cap.iter().enumerate() {
             let nd = nd as usize;
+            // i_cap is the net current onto the membrane (nrn_div_capacity).
+            tr.icap[nd] = tr.rhs[nd];
             ydot[k] = tr.rhs[nd] / (1e-3 * tr.cm[nd]);
         }
         self.dsave.copy_from_slice(&tr.d);

@@ -9,6 +9,7 @@ pub mod equations;
 pub mod events;
 pub mod extracellular;
 pub mod geometry;
+pub mod impedance;
 pub mod ion;
 pub mod linmod;
 pub mod mechanism;

@@ -94,6 +94,8 @@ pub struct Inserted {
 pub enum Var {
     V { sec: SecId, x: f64 },
     Imem { sec: SecId, x: f64 },
+    /// The capacitive current density of a segment (NEURON's `i_cap`).
+    ICap { sec: SecId, x: f64 },
     /// A variable of a point process instance.
     Mech { mech: usize, var: usize, inst: u32 },
     /// A variable of a density mechanism at a position of a section.
@@ -831,7 +833,7 @@ impl Model {
         let n = next as usize;
         let mut t = Tree { nroot: self.roots.len(), parent, ..Default::default() };
         t.v = vec![DEFAULT_V; n];
-        for v in [&mut t.area, &mut t.a, &mut t.b, &mut t.d, &mut t.rhs, &mut t.sav_d, &mut t.sav_rhs, &mut t.cm, &mut t.imem, &mut t.diam] {
+        for v in [&mut t.area, &mut t.a, &mut t.b, &mut t.d, &mut t.rhs, &mut t.sav_d, &mut t.sav_rhs, &mut t.cm, &mut t.imem, &mut t.icap, &mut t.diam] {
             *v = vec![0.0; n];
         }
         t.has_cap = vec![false; n];
@@ -1268,6 +1270,7 @@ impl Model {
         self.init_thresholds();
         self.deliver_and_settle(self.t);
         self.setup_matrix();
+        self.tree.icap.fill(0.0);
         if self.fast_imem {
             let t = &mut self.tree;
             for i in 0..t.len() {
@@ -1399,6 +1402,11 @@ impl Model {
                 t.imem[i] = (t.sav_d[i] * t.rhs[i] + t.sav_rhs[i]) * t.area[i] * 0.01;
             }
         }
+        // i_cap from the voltage change (nrn_capacity_current).
+        let cfac = 0.001 * if self.secondorder != 0 { 2.0 / self.dt } else { 1.0 / self.dt };
+        for i in 0..n {
+            t.icap[i] = cfac * t.cm[i] * t.rhs[i];
+        }
         self.t += 0.5 * self.dt;
         play(self);
         self.do_transfer();
@@ -1472,6 +1480,10 @@ impl Model {
         match *v {
             Var::V { sec, x } => self.exists(sec).then(|| self.tree.v[self.node_at(sec, x) as usize]),
             Var::Imem { sec, x } => self.exists(sec).then(|| self.tree.imem[self.node_at(sec, x) as usize]),
+            Var::ICap { sec, x } => {
+                let s = self.exists(sec).then(|| self.sec(sec))?;
+                Some(self.tree.icap[*self.sec_nodes.get(sec)?.get(s.seg_index(x))? as usize])
+            }
             Var::Mech { mech, var, inst } => self.data.get(mech)?.cols.get(var)?.get(inst as usize).copied(),
             Var::Range { mech, var, sec, x } => {
                 let inst = self.range_instance(mech, sec, x)?;

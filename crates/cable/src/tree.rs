@@ -30,6 +30,8 @@ pub struct Tree {
     pub vi: Vec<f64>,
     pub ext_rhs: Vec<f64>,
     pub ext_d: Vec<f64>,
+    /// Capacitive current density (mA/cm²) of the last step, per node.
+    pub icap: Vec<f64>,
     /// Interleaved order of the solve's operations, built by [`Tree::prepare`].
     pub schedule: SolveSchedule,
 }

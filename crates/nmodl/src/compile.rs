@@ -1922,8 +1922,10 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
         }
         if let Some(&(k, f)) = ion_names.get(&n.name) {
             if f == IonField::Cur && currents_written.iter().any(|(_, c)| c == &n.name) {
+                // The mechanism's own share of the ion current: HOC sees it
+                // (`ik_kpkj`) only when it is named RANGE, as with nocmodl.
                 let mut s = VarSpec::new(&n.name, 0.0, VarKind::Assigned);
-                s.hidden = true;
+                s.hidden = !range.contains(&n.name);
                 vars.push(s);
                 names.insert(n.name.clone(), Name::Loc(Loc::Col(vars.len() - 1)));
             } else {

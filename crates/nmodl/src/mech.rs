@@ -690,8 +690,8 @@ impl Mechanism for NmodlMechanism {
         if args.len() < *nargs {
             return Err(format!("{name}_{}: argument {} missing", self.c.name, args.len() + 1));
         }
-        // Anything beyond its arguments (instance or GLOBAL variables, tables)
-        // needs an instance, as NEURON's translated functions do.
+        // Instance variables (and tables) need an instance, as NEURON's
+        // translated functions do; arguments and GLOBALs do not.
         let per_instance = block.loads.iter().chain(&block.stores).any(|(_, l)| !matches!(l, Loc::Arg(_) | Loc::Celsius | Loc::T | Loc::Dt | Loc::Global(_)))
             || block.ops.iter().any(|op| matches!(op, crate::ir::Op::Table { .. }));
         if per_instance && inst.is_none_or(|i| i >= data.alive.len()) {

@@ -136,6 +136,7 @@ pub fn install(it: &mut Interp) {
             Ok(Value::Num(prev as i32 as f64))
         }),
         ("mcell_ran4_init", super::random::mcell_ran4_init),
+        ("mcell_ran4", super::random::mcell_ran4),
         ("machine_name", |_, a| {
             let s = str_ref(a, 0)?;
             *s.borrow_mut() = std::env::var("HOSTNAME").unwrap_or_else(|_| "localhost".into());
@@ -305,7 +306,6 @@ fn name_declared(it: &mut Interp, a: &[Value]) -> HResult<Value> {
     let x = match found {
         None if crate::parser::is_keyword(&name) => 1,
         None => 0,
-        Some((Kind::Const(_), _)) => 5,
         Some((Kind::Var, slot)) => match slot {
             Slot::Objs { .. } => 2,
             Slot::Str(_) => 4,
@@ -385,7 +385,15 @@ fn xopen(it: &mut Interp, a: &[Value]) -> HResult<Value> {
         it.in_builtin(line, |it| crate::library::run(it, lib))?;
         return Ok(Value::Num(1.0));
     }
-    let text = std::fs::read_to_string(&name).map_err(|_| hoc_err!("Can't open {name}"))?;
+    let mut name = name;
+    let mut text = crate::interp::read_hoc_file(std::path::Path::new(&name));
+    if text.is_err() {
+        // `$(HOME)/x.hoc` and other $(VAR) paths
+        let expanded = super::file::expand_env_var(&name);
+        text = crate::interp::read_hoc_file(std::path::Path::new(&expanded));
+        name = expanded;
+    }
+    let text = text.map_err(|_| hoc_err!("Can't open {name}"))?;
     let line = it.trace_line("xopen", None, &a[..1]);
     it.in_builtin(line, |it| it.run_text(&name, text.into()))?;
     Ok(Value::Num(1.0))
@@ -438,7 +446,7 @@ fn load_file(it: &mut Interp, a: &[Value]) -> HResult<Value> {
         return Ok(Value::Num(1.0));
     }
     it.loaded.insert(key);
-    let text = std::fs::read_to_string(&path).map_err(|_| hoc_err!("Can't open {name}"))?;
+    let text = crate::interp::read_hoc_file(&path).map_err(|_| hoc_err!("Can't open {name}"))?;
     let cwd = std::env::current_dir().ok();
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
     if let Some(d) = dir {
@@ -534,3 +542,4 @@ pub(crate) fn execute(it: &mut Interp, a: &[Value], one: bool) -> HResult<Value>
         Err(e) => Err(e),
     }
 }
+

@@ -54,6 +54,7 @@ pub enum NativeClass {
     ParallelContext,
     /// `LinearMechanism(c, g, y, [y0,] b, ...)`: equations over the cable's nodes.
     LinearMechanism,
+    Impedance,
     /// Import3d readers: 0 SWC, 1 Neurolucida, 2 MorphML.
     Import3dReader(u8),
     Import3dGui,
@@ -91,6 +92,7 @@ pub fn construct(it: &mut Interp, ci: u32, nc: NativeClass, args: &[Value]) -> H
         NativeClass::LFPProbe => ObjData::Native(crate::engine::probe::construct(it, args)?),
         NativeClass::ParallelContext => ObjData::Native(crate::engine::parallel::construct(it, args)?),
         NativeClass::LinearMechanism => crate::engine::linmod::construct(it, args)?,
+        NativeClass::Impedance => ObjData::Native(Box::new(crate::engine::impedance::ImpObj::default())),
         NativeClass::Import3dReader(_) | NativeClass::Import3dGui => ObjData::Native(crate::engine::import3d::construct(it, nc, args)?),
     };
     Ok(it.new_object(ci, data))
@@ -136,10 +138,19 @@ pub fn call_method(it: &mut Interp, o: &ObjRef, name: &str, k: &[f64], args: Opt
         NativeClass::LFPProbe => crate::engine::probe::method(it, o, name, args.unwrap_or(&[])),
         NativeClass::ParallelContext => crate::engine::parallel::method(it, name, args.unwrap_or(&[])),
         NativeClass::LinearMechanism => crate::engine::linmod::method(it, o, name, args.unwrap_or(&[])),
+        NativeClass::Impedance => crate::engine::impedance::method(it, o, name, args.unwrap_or(&[])),
         NativeClass::Import3dReader(_) | NativeClass::Import3dGui => crate::engine::import3d::method(it, o, nc, name, args),
     }?;
     let r = match (r, nc) {
         (None, NativeClass::Vector) => it.installed_vector_method(o, name, args.unwrap_or(&[]))?,
+        (r, _) => r,
+    };
+    // `nc.weight(0)`, `pp.array(i)`: the legacy (index) form of an array variable.
+    let r = match (r, args) {
+        (None, Some([i])) if k.is_empty() && matches!(nc, NativeClass::Point(_) | NativeClass::NetCon) => {
+            let i = num(it, &[i.clone()], 0)?;
+            crate::engine::classes::member(it, o, nc, name, &[i], None)?
+        }
         (r, _) => r,
     };
     match r {
@@ -189,7 +200,12 @@ pub fn member_place(it: &mut Interp, o: &ObjRef, name: &str, k: &[f64]) -> HResu
         return Ok(p);
     }
     if let Some((mech, inst)) = crate::engine::classes::point_of(o) {
-        if let Some(var) = it.eng.model.mechs[mech].vars().iter().position(|v| v.name == name && !v.hidden) {
+        // Array variables are kept as `name[k]`.
+        let full = match k.first() {
+            Some(&x) => format!("{name}[{}]", x as usize),
+            None => name.to_string(),
+        };
+        if let Some(var) = it.eng.model.mechs[mech].vars().iter().position(|v| v.name == full && !v.hidden) {
             return Ok(Place::Engine(cable::model::Var::Mech { mech, var, inst }));
         }
     }

@@ -224,6 +224,16 @@ pub fn member(it: &mut Interp, o: &ObjRef, nc: NativeClass, name: &str, k: &[f64
                 Some(&x) => format!("{name}[{}]", x as usize),
                 None => name.to_string(),
             };
+            if let Some(k) = it.eng.model.mechs[mech].pointers().iter().position(|p| *p == full) {
+                // A POINTER reads and writes the variable it points to.
+                let Some(target) = it.eng.model.data[mech].ptr_var[k].get(inst as usize).copied().flatten() else {
+                    return Err(hoc_err!("{}.{full} points to nothing (setpointer first)", it.object_name(o)));
+                };
+                if let Some(x) = set {
+                    it.eng.model.write_var(&target, x);
+                }
+                return Ok(Some(Value::Num(it.eng.model.read_var(&target).unwrap_or(0.0))));
+            }
             let Some(var) = it.eng.model.mechs[mech].vars().iter().position(|v| v.name == full && !v.hidden) else {
                 // A RANDOM variable: its stream as an NMODLRandom object.
                 let m = &it.eng.model.mechs[mech];
@@ -289,12 +299,11 @@ pub fn method(it: &mut Interp, o: &ObjRef, nc: NativeClass, name: &str, k: &[f64
             let idx: Vec<Value> = k.iter().map(|&x| Value::Num(x)).collect();
             return super::funcs::secref_method(it, o, name, &idx);
         }
-        let m = member(it, o, nc, name, k, None)?;
-        // A method called without parentheses (`nc.syn`, `nc.srcgid`).
-        if m.is_none() && nc == NativeClass::NetCon {
-            return netcon_method(it, o, name, &[]);
+        // A variable, else a method called without parentheses (no arguments).
+        if let Some(v) = member(it, o, nc, name, k, None)? {
+            return Ok(Some(v));
         }
-        return Ok(m);
+        return method(it, o, nc, name, k, Some(&[]));
     };
     let v = match (nc, name) {
         (NativeClass::Point(_), "loc") => {
@@ -383,6 +392,42 @@ fn node_x(it: &Interp, s: SecId, x: f64) -> f64 {
         return x.clamp(0.0, 1.0);
     }
     (sec.seg_index(x) as f64 + 0.5) / sec.nseg as f64
+}
+
+/// The index of a NetCon object's NetCon in the model.
+pub fn netcon_index(o: &ObjRef) -> Option<usize> {
+    match &*o.data.borrow() {
+        ObjData::Native(b) => b.downcast_ref::<NetConObj>().map(|n| n.index),
+        _ => None,
+    }
+}
+
+/// The source object a NetCon object was made with (`nc.pre()`).
+pub fn netcon_pre(o: &ObjRef) -> Option<ObjRef> {
+    match &*o.data.borrow() {
+        ObjData::Native(b) => b.downcast_ref::<NetConObj>().and_then(|n| n.pre.as_ref()).and_then(|w| w.upgrade()),
+        _ => None,
+    }
+}
+
+/// Spikes of NetCon `idx`'s source go to `times` (and `ids`), replacing
+/// what any NetCon of the same source recorded (one record per PreSyn).
+pub fn record_spikes(it: &mut Interp, idx: usize, times: Option<ObjRef>, ids: Option<(ObjRef, f64)>) {
+    let model = &mut it.eng.model;
+    it.eng.netcon_records.retain(|r| {
+        let shared = r.nc == idx || model.same_source(r.nc, idx);
+        if shared {
+            if let Some(n) = model.netcons[r.nc].as_mut() {
+                n.recording = false;
+            }
+        }
+        !shared
+    });
+    if let (Some(times), Some(Some(n))) = (times, model.netcons.get_mut(idx)) {
+        n.recording = true;
+        let at = it.eng.netcon_records.partition_point(|r| r.nc < idx);
+        it.eng.netcon_records.insert(at, crate::engine::SpikeRecord { nc: idx, times, ids });
+    }
 }
 
 fn netcon_method(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<Option<Value>> {

@@ -8,7 +8,7 @@ use cable::{Pt3d, SecId};
 
 use super::classes::{with_seclist, with_secref};
 use super::Recording;
-use crate::builtins::{num, object, opt_num, string, value_str};
+use crate::builtins::{chkarg, num, object, opt_num, str_ref, string, value_str};
 use crate::error::HResult;
 use crate::format::fmt_g;
 use crate::hoc_err;
@@ -108,9 +108,13 @@ pub fn install(it: &mut Interp) {
             Ok(Value::Num(old as i32 as f64))
         }),
         ("sectionname", |it, a| {
+            // sectionname(strdef[, style]): the current section's name.
+            let out = str_ref(a, 0)?;
+            if a.len() > 1 {
+                chkarg(it, a, 1, 0.0, 1.0)?;
+            }
             let s = it.cur_sec()?;
-            let name = it.sec_name(s);
-            *crate::builtins::str_ref(a, 0)?.borrow_mut() = name;
+            *out.borrow_mut() = it.sec_name(s);
             Ok(Value::Num(1.0))
         }),
         ("issection", |it, a| {
@@ -801,6 +805,7 @@ fn node_index_exact(m: &Model, s: SecId, x: f64) -> i64 {
 }
 
 fn topology(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
+    it.free_dropped();
     fn dashes(m: &Model, s: SecId, offset: i64, first: char, out: &mut String) {
         let sec = m.sec(s);
         let o = sec.orientation as i32;

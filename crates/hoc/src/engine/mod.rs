@@ -5,10 +5,12 @@
 pub mod chost;
 pub mod classes;
 pub mod funcs;
+pub mod impedance;
 pub mod import3d;
-pub mod parallel;
 pub mod linmod;
 pub mod mechmenu;
+pub mod oldstim;
+pub mod parallel;
 pub mod play;
 pub mod probe;
 pub mod range;
@@ -45,6 +47,9 @@ pub enum Host {
     /// `table_NAME_suffix(value)` or `table_NAME_suffix(yvec, xvec)`: the
     /// contents of FUNCTION_TABLE k.
     FTable(usize, usize),
+    /// An ion type's default inside (true) or outside concentration:
+    /// `nai0_na_ion`, `nao0_na_ion`.
+    IonConc0(usize, bool),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -61,7 +66,11 @@ pub enum RangeVar {
     Diam,
     Cm,
     Imem,
+    /// The capacitive current of the last step (`i_cap`).
+    ICap,
     Mech(usize, usize),
+    /// POINTER k of a density mechanism: the variable it points to.
+    Ptr(usize, usize),
     /// A field of an ion species (`ena`, `cai`, `ik`).
     Ion(usize, cable::ion::IonField),
     /// An extracellular layer's potential, `vext[layer]`.
@@ -152,6 +161,9 @@ pub struct Engine {
     pub parallel: parallel::Parallel,
     /// LinearMechanisms and the HOC objects they read and write.
     pub linmods: Vec<linmod::LinmodLink>,
+    /// `fstim` pulses and `fsyn` synapses.
+    pub fstims: oldstim::Pulses,
+    pub fsyns: oldstim::Pulses,
 }
 
 /// Symbols of the HOC globals the model mirrors (interned at install).
@@ -168,6 +180,8 @@ pub enum Dropped {
     Point { mech: usize, inst: u32 },
     NetCon(usize),
     LinMod(usize),
+    /// The sections of a template instance that went.
+    Sections(Vec<SecId>),
 }
 
 /// `nc.record(tvec[, idvec[, id]])`: where a source's spike times (and its id) go.
@@ -214,6 +228,8 @@ impl Engine {
             c_host: Rc::new(RefCell::new(chost::CShared::default())),
             parallel: parallel::Parallel::default(),
             linmods: Vec::new(),
+            fstims: oldstim::Pulses::default(),
+            fsyns: oldstim::Pulses::default(),
         }
     }
 }
@@ -250,6 +266,7 @@ pub fn install(it: &mut Interp) {
         ("diam".into(), Host::Range(RangeVar::Diam)),
         ("cm".into(), Host::Range(RangeVar::Cm)),
         ("i_membrane_".into(), Host::Range(RangeVar::Imem)),
+        ("i_cap".into(), Host::Range(RangeVar::ICap)),
     ];
     bind_hosts(it, names);
     for m in 0..it.eng.model.mechs.len() {
@@ -269,10 +286,12 @@ pub fn install(it: &mut Interp) {
         ("MechanismType", crate::builtins::NativeClass::MechanismType),
         ("RangeVarPlot", crate::builtins::NativeClass::RangeVarPlot),
         ("SaveState", crate::builtins::NativeClass::SaveState),
+        ("Impedance", crate::builtins::NativeClass::Impedance),
     ] {
         it.add_native_class(name, nc);
     }
     funcs::install(it);
+    oldstim::install(it);
 }
 
 fn bind_hosts(it: &mut Interp, names: Vec<(String, Host)>) {
@@ -328,12 +347,17 @@ pub fn bind_mechanism(it: &mut Interp, m: usize) {
         if !mech.functions().is_empty() {
             names.push((format!("setdata_{}", mech.name()), Host::SetData(m)));
         }
+        for (k, p) in mech.pointers().iter().enumerate() {
+            names.push((format!("{p}_{}", mech.name()), Host::Range(RangeVar::Ptr(m, k))));
+        }
     }
     for ion in it.eng.ions_named..model.ion_types.len() {
         let name = &model.ion_types[ion].name;
         for f in cable::ion::IonField::ALL {
             names.push((f.hoc_name(name), Host::Range(RangeVar::Ion(ion, f))));
         }
+        names.push((format!("{name}i0_{name}_ion"), Host::IonConc0(ion, true)));
+        names.push((format!("{name}o0_{name}_ion"), Host::IonConc0(ion, false)));
     }
     it.eng.ions_named = model.ion_types.len();
     let point = (!density).then(|| mech.name().to_string());
@@ -412,12 +436,19 @@ impl Interp {
         for d in dropped {
             match d {
                 Dropped::Point { mech, inst } => self.eng.model.free_point(mech, inst),
-                // A recording source, or a gid's, outlives its NetCons
-                // (NEURON's PreSyn): it keeps recording but delivers nothing.
                 Dropped::LinMod(i) => {
                     self.eng.model.remove_linmod(i);
                     self.eng.linmods.retain(|l| l.index != i);
                 }
+                Dropped::Sections(secs) => {
+                    for s in secs {
+                        if self.eng.model.exists(s) {
+                            self.delete_section(s);
+                        }
+                    }
+                }
+                // A recording source, or a gid's, outlives its NetCons
+                // (NEURON's PreSyn): it keeps recording but delivers nothing.
                 Dropped::NetCon(i) => {
                     self.eng.model.netcon_edits += 1;
                     let keep = self.eng.parallel.netpar.is_anchor(i);

@@ -34,6 +34,7 @@ impl Interp {
             Host::Range(RangeVar::Diam) => "diam".into(),
             Host::Range(RangeVar::Cm) => "cm".into(),
             Host::Range(RangeVar::Imem) => "i_membrane_".into(),
+            Host::Range(RangeVar::ICap) => "i_cap".into(),
             Host::Range(RangeVar::Mech(m, k)) => {
                 let mech = &self.eng.model.mechs[m];
                 if mech.suffixed() {
@@ -53,6 +54,10 @@ impl Interp {
                     base.to_string()
                 }
             }
+            Host::Range(RangeVar::Ptr(m, k)) => {
+                let mech = &self.eng.model.mechs[m];
+                format!("{}_{}", mech.pointers()[k], mech.name())
+            }
             Host::Global(m, g) => {
                 let mech = &self.eng.model.mechs[m];
                 format!("{}_{}", mech.globals()[g].name, mech.name())
@@ -63,6 +68,10 @@ impl Interp {
             }
             Host::SetData(m) => format!("setdata_{}", self.eng.model.mechs[m].name()),
             Host::FTable(m, k) => format!("table_{}_{}", self.eng.model.mechs[m].function_tables()[k], self.eng.model.mechs[m].name()),
+            Host::IonConc0(ion, inside) => {
+                let n = &self.eng.model.ion_types[ion].name;
+                format!("{n}{}0_{n}_ion", if inside { "i" } else { "o" })
+            }
         }
     }
 
@@ -228,7 +237,7 @@ impl Interp {
     /// The section a name needs: none for a mechanism GLOBAL, else the current one.
     pub fn host_sec(&mut self, h: Host) -> HResult<SecId> {
         match h {
-            Host::Global(..) | Host::Func(..) | Host::SetData(_) | Host::FTable(..) => Ok(SecId::MAX),
+            Host::Global(..) | Host::Func(..) | Host::SetData(_) | Host::FTable(..) | Host::IonConc0(..) => Ok(SecId::MAX),
             _ => self.cur_sec(),
         }
     }
@@ -251,6 +260,10 @@ impl Interp {
         if let Host::Global(m, g) = h {
             return Ok(self.eng.model.data[m].globals[g]);
         }
+        if let Host::IonConc0(ion, inside) = h {
+            let t = &self.eng.model.ion_types[ion];
+            return Ok(if inside { t.ci0 } else { t.co0 });
+        }
         if let Some(r) = self.host_call(h, &x.into_iter().collect::<Vec<_>>())? {
             return Ok(r);
         }
@@ -272,9 +285,13 @@ impl Interp {
             Host::Range(rv) => {
                 let x = x.unwrap_or(0.5);
                 match rv {
-                    RangeVar::V | RangeVar::Imem => {
+                    RangeVar::V | RangeVar::Imem | RangeVar::ICap => {
                         m.ensure_lowered();
-                        let var = if rv == RangeVar::V { Var::V { sec, x } } else { Var::Imem { sec, x } };
+                        let var = match rv {
+                            RangeVar::V => Var::V { sec, x },
+                            RangeVar::Imem => Var::Imem { sec, x },
+                            _ => Var::ICap { sec, x },
+                        };
                         Ok(m.read_var(&var).unwrap_or(0.0))
                     }
                     RangeVar::Diam => {
@@ -299,9 +316,13 @@ impl Interp {
                         Ok(self.eng.model.read_var(&var).unwrap_or(0.0))
                     }
                     RangeVar::MechArray(..) | RangeVar::VextArray(_) => unreachable!("an element by now"),
+                    RangeVar::Ptr(mech, k) => {
+                        let var = self.pointer_target(sec, mech, k, x)?;
+                        Ok(self.eng.model.read_var(&var).unwrap_or(0.0))
+                    }
                 }
             }
-            Host::Global(..) => unreachable!("handled above"),
+            Host::Global(..) | Host::IonConc0(..) => unreachable!("handled above"),
             Host::Func(..) | Host::SetData(_) => unreachable!("handled above"),
             Host::FTable(..) => Err(hoc_err!("{} takes arguments", self.host_name(h))),
         }
@@ -317,11 +338,27 @@ impl Interp {
         match h {
             Host::Range(RangeVar::V) => Ok(Var::V { sec, x }),
             Host::Range(RangeVar::Imem) => Ok(Var::Imem { sec, x }),
+            Host::Range(RangeVar::ICap) => Ok(Var::ICap { sec, x }),
             Host::Range(RangeVar::Mech(m, k)) => self.mech_var(sec, m, k, x),
             Host::Range(RangeVar::Ion(ion, f)) => self.ion_var(sec, ion, f, x),
             Host::Range(RangeVar::Vext(layer)) => self.vext_var(sec, layer, x),
+            Host::Range(RangeVar::Ptr(m, k)) => self.pointer_target(sec, m, k, x),
             Host::Global(m, g) => Ok(Var::Global { mech: m, var: g }),
             _ => Err(hoc_err!("can't take the address of {}", self.host_name(h))),
+        }
+    }
+
+    /// What POINTER k of density mechanism `mech` at x of a section points to.
+    fn pointer_target(&mut self, sec: SecId, mech: usize, k: usize, x: f64) -> HResult<Var> {
+        let name = self.host_name(Host::Range(RangeVar::Ptr(mech, k)));
+        let m = &self.eng.model;
+        let s = m.sec(sec);
+        let Some(inst) = m.density_instance(sec, mech, s.seg_index(x)) else {
+            return Err(hoc_err!("{name}, the mechanism does not exist at {}({})", s.name, crate::format::fmt_g(x, 6, false, false)));
+        };
+        match m.data[mech].ptr_var[k].get(inst as usize).copied().flatten() {
+            Some(v) => Ok(v),
+            None => Err(hoc_err!("{name}({}) points to nothing (setpointer first)", crate::format::fmt_g(x, 6, false, false))),
         }
     }
 
@@ -355,6 +392,11 @@ impl Interp {
         let h = self.host_element(h, None)?;
         if let Host::Global(m, g) = h {
             self.eng.model.data[m].globals[g] = value;
+            return Ok(());
+        }
+        if let Host::IonConc0(ion, inside) = h {
+            let t = &mut self.eng.model.ion_types[ion];
+            *(if inside { &mut t.ci0 } else { &mut t.co0 }) = value;
             return Ok(());
         }
         self.live(sec)?;
@@ -423,6 +465,7 @@ impl Interp {
                         }
                     }
                     RangeVar::Imem => return Err(hoc_err!("i_membrane_ is read only")),
+                    RangeVar::ICap => return Err(hoc_err!("i_cap is computed by the step; it cannot be assigned")),
                     RangeVar::Mech(mech, k) => {
                         for &j in &segs {
                             let xc = (j as f64 + 0.5) / nseg as f64;
@@ -453,10 +496,17 @@ impl Interp {
                         }
                     }
                     RangeVar::MechArray(..) | RangeVar::VextArray(_) => unreachable!("an element by now"),
+                    RangeVar::Ptr(mech, k) => {
+                        for &j in &segs {
+                            let xc = (j as f64 + 0.5) / nseg as f64;
+                            let var = self.pointer_target(sec, mech, k, xc)?;
+                            self.eng.model.write_var(&var, value);
+                        }
+                    }
                 }
                 Ok(())
             }
-            Host::Global(..) => unreachable!("handled above"),
+            Host::Global(..) | Host::IonConc0(..) => unreachable!("handled above"),
             Host::Func(..) | Host::SetData(_) | Host::FTable(..) => Err(hoc_err!("{} is a function; it cannot be assigned", self.host_name(h))),
         }
     }

@@ -34,11 +34,11 @@ impl Interp {
     pub fn sec_of(&mut self, r: &SecRef) -> HResult<SecId> {
         match r {
             SecRef::Name(n, idx) => {
-                let k = match idx {
-                    Some(e) => Some(self.eval_num(e)?),
-                    None => None,
-                };
-                self.section_by_name(*n, k)
+                let mut k = Vec::with_capacity(idx.len());
+                for e in idx {
+                    k.push(self.eval_num(e)?);
+                }
+                self.section_by_name(*n, &k)
             }
             SecRef::Expr(e) => match self.eval(e)? {
                 Value::Sec(s) => self.live(s),
@@ -47,48 +47,67 @@ impl Interp {
         }
     }
 
-    /// `name` or `name[k]` as a section.
-    pub fn section_by_name(&mut self, r: NameRef, k: Option<f64>) -> HResult<SecId> {
+    /// `name`, `name[i]` or `name[i][j]…` as a section; no subscripts on an
+    /// array name its first section.
+    pub fn section_by_name(&mut self, r: NameRef, k: &[f64]) -> HResult<SecId> {
         let name = self.sym_name(r);
         let eps = self.float_epsilon();
         // The one element, without copying the array.
         let got = self.with_slot(r, |slot| {
-            let Slot::Secs { data, .. } = slot else { return Err(None) };
-            let i = match k {
-                Some(x) => (x + eps) as i64,
-                None => 0,
-            };
-            if i < 0 || i as usize >= data.len() {
-                return Err(Some(i));
+            let Slot::Secs { data, dims } = slot else { return Err(None) };
+            if k.is_empty() {
+                return Ok(data.first().copied().flatten());
             }
-            Ok(data[i as usize])
+            // A single section takes the subscript [0].
+            let shape: &[usize] = if dims.is_empty() { &[1] } else { dims };
+            if k.len() != shape.len() {
+                return Err(Some(format!("wrong # of subscripts {name}")));
+            }
+            let mut flat = 0usize;
+            for (s, (&d, &x)) in shape.iter().zip(k).enumerate() {
+                let j = (x + eps) as i64;
+                if j < 0 || j as usize >= d {
+                    return Err(Some(format!("subscript {s} index {j} of {name} out of range {d}")));
+                }
+                flat = flat * d + j as usize;
+            }
+            Ok(data.get(flat).copied().flatten())
         });
-        let sec = match got {
-            Ok(s) => s,
-            Err(None) => return Err(hoc_err!("{name} is not a section")),
-            Err(Some(i)) => return Err(hoc_err!("{name}[{i}] subscript out of range")),
-        };
-        match sec {
-            Some(s) if self.eng.model.exists(s) => Ok(s),
-            _ => Err(hoc_err!("Section access unspecified: {name} was deleted")),
+        match got {
+            Ok(Some(s)) if self.eng.model.exists(s) => Ok(s),
+            Ok(_) => Err(hoc_err!("Section access unspecified: {name} was deleted")),
+            Err(None) => Err(hoc_err!("{name} is not a section")),
+            Err(Some(msg)) => Err(HocError::new(msg)),
         }
     }
 
     /// Runs a section statement.
     pub fn exec_section_stmt(&mut self, s: &Stmt) -> HResult<Flow> {
+        self.free_dropped();
         match s {
             Stmt::Create(items) => {
-                for (r, n) in items {
-                    let n = match n {
-                        Some(e) => Some(self.eval_num(e)?),
-                        None => None,
-                    };
-                    self.create(*r, n)?;
+                for (r, dims) in items {
+                    let mut n = Vec::with_capacity(dims.len());
+                    for e in dims {
+                        n.push(self.eval_num(e)?);
+                    }
+                    self.create(*r, &n)?;
                 }
             }
             Stmt::Access(r) => {
                 let s = self.sec_of(r)?;
                 self.eng.accessed = Some(s);
+            }
+            Stmt::SecPrefix(SecRef::Expr(e), body) => {
+                // `ob stmt`: an object that is not a section leaves the
+                // current section as it is (NEURON's ob_sec_access).
+                return match self.eval(e)? {
+                    Value::Sec(s) => {
+                        let s = self.live(s)?;
+                        self.with_section(s, |it| it.exec(body))
+                    }
+                    _ => self.exec(body),
+                };
             }
             Stmt::SecPrefix(r, body) => {
                 let s = self.sec_of(r)?;
@@ -203,6 +222,21 @@ impl Interp {
             crate::value::Place::Engine(v) => v,
             _ => return Err(hoc_err!("setpointer: the target must be a membrane potential or an ion variable")),
         };
+        // `setpointer name_suffix(x), target` in the current section.
+        if let Expr::Call(r, args) = ptr {
+            if let Some(crate::symbol::Kind::Host(h)) = self.sym_kind(*r) {
+                if let crate::engine::Host::Range(crate::engine::RangeVar::Ptr(mi, k)) = self.host(h) {
+                    let x = match args.first() {
+                        Some(e) => self.eval_num(e)?,
+                        None => 0.5,
+                    };
+                    let s = self.cur_sec()?;
+                    let m = &self.eng.model;
+                    let inst = m.density_instance(s, mi, m.sec(s).seg_index(x)).ok_or_else(|| hoc_err!("{}: the mechanism is not in {}", self.sym_name(*r), m.sec(s).name))?;
+                    return self.eng.model.set_pointer(mi, inst, k, var).map_err(|e| hoc_err!("setpointer: {e}"));
+                }
+            }
+        }
         let Expr::Member { obj, name, args, .. } = ptr else {
             return Err(hoc_err!("setpointer: name the POINTER as object.name or section.name_suffix(x)"));
         };
@@ -307,23 +341,19 @@ impl Interp {
         Ok(())
     }
 
-    /// `create name` or `create name[n]`.
-    fn create(&mut self, r: NameRef, n: Option<f64>) -> HResult<()> {
-        let count = match n {
-            Some(x) => {
-                if x < 0.0 {
-                    return Err(hoc_err!("{}: array size must be >= 0", self.sym_name(r)));
-                }
-                (x + self.float_epsilon()) as usize
+    /// `create name`, `create name[n]` or `create name[n][m]…`.
+    fn create(&mut self, r: NameRef, n: &[f64]) -> HResult<()> {
+        let mut dims = Vec::with_capacity(n.len());
+        for &x in n {
+            if x < 0.0 {
+                return Err(hoc_err!("{}: array size must be >= 0", self.sym_name(r)));
             }
-            None => 1,
-        };
-        let dims = if n.is_some() { vec![count] } else { vec![] };
-        // In a template body: declare only; instances create their own.
-        if self.this.is_none() && self.defining.is_some() && matches!(r, NameRef::Field(_)) {
-            self.with_slot(r, |s| *s = Slot::Secs { dims, data: vec![None; count] });
-            return Ok(());
+            dims.push((x + self.float_epsilon()) as usize);
         }
+        let count = dims.iter().product();
+        // In a template body the sections exist while the body runs (its
+        // statements may use them) and go at endtemplate; each instance
+        // creates its own.
         if let Some(Slot::Secs { data, .. }) = self.slot_clone(r) {
             for s in data.into_iter().flatten() {
                 self.delete_section(s);
@@ -340,7 +370,17 @@ impl Interp {
         let prefix = owner.map(|o| format!("{}.", self.object_name(o))).unwrap_or_default();
         let mut ids = Vec::with_capacity(count);
         for k in 0..count {
-            let name = if dims.is_empty() { format!("{prefix}{base}") } else { format!("{prefix}{base}[{k}]") };
+            let mut name = format!("{prefix}{base}");
+            // Subscripts of the k-th section, last one fastest.
+            let mut sub = Vec::with_capacity(dims.len());
+            let mut rest = k;
+            for &d in dims.iter().rev() {
+                sub.push(rest % d.max(1));
+                rest /= d.max(1);
+            }
+            for j in sub.iter().rev() {
+                name.push_str(&format!("[{j}]"));
+            }
             let id = self.eng.model.create_section(name, owner.map(|o| std::rc::Rc::as_ptr(o) as u64));
             if self.eng.owners.len() <= id {
                 self.eng.owners.resize(id + 1, None);
@@ -376,6 +416,24 @@ impl Interp {
                 }
                 slots[i as usize] = Slot::Secs { dims, data: ids.into_iter().map(Some).collect() };
             }
+        }
+    }
+
+    /// At endtemplate: the sections the body made go; the declarations stay.
+    pub fn end_template_sections(&mut self, ci: u32) {
+        let made: Vec<SecId> = match self.template_mut(ci) {
+            Some(t) => t
+                .proto
+                .iter_mut()
+                .flat_map(|s| match s {
+                    Slot::Secs { data, .. } => data.iter_mut().filter_map(|d| d.take()).collect(),
+                    _ => Vec::new(),
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        for s in made {
+            self.delete_section(s);
         }
     }
 

@@ -142,11 +142,19 @@ impl Interp {
             }
             Expr::Assign(op, lhs, rhs) => self.assign(*op, lhs, rhs),
             Expr::New(r, args) => self.new_instance(*r, args),
-            Expr::AddrOf(inner) => Ok(Value::Ptr(self.place_of(inner)?)),
+            Expr::AddrOf(inner) => {
+                // A pointer to a name never assigned is an error, not a new variable.
+                if let Expr::Name(r) = &**inner {
+                    if matches!(self.sym_kind(*r), Some(Kind::Var)) && self.with_slot(*r, |s| matches!(s, Slot::Undef)) {
+                        return Err(hoc_err!("undefined variable {}", self.sym_name(*r)));
+                    }
+                }
+                Ok(Value::Ptr(self.place_of(inner)?))
+            }
             Expr::Range(..) => Err(HocError::new("a:b is only allowed in range variable arguments")),
             Expr::SecCall(r, ix, args) => match self.sym_kind(*r) {
                 Some(Kind::Host(h)) => {
-                    let h = self.indexed_host(self.host(h), std::slice::from_ref(&**ix))?;
+                    let h = self.indexed_host(self.host(h), ix)?;
                     let x = match args.first() {
                         Some(e) => Some(self.eval_num(e)?),
                         None => None,
@@ -211,11 +219,10 @@ impl Interp {
     fn read_name(&mut self, r: NameRef) -> HResult<Value> {
         match self.sym_kind(r) {
             Some(Kind::Var) | None => {}
-            Some(Kind::Const(c)) => return Ok(Value::Num(c)),
             Some(Kind::Func(_) | Kind::Proc(_) | Kind::Obfunc(_) | Kind::Builtin(_)) => {
                 return self.call_name(r, &[], None);
             }
-            Some(Kind::Section) => return Ok(Value::Sec(self.section_by_name(r, None)?)),
+            Some(Kind::Section) => return Ok(Value::Sec(self.section_by_name(r, &[])?)),
             Some(Kind::Host(h)) => {
                 let h = self.host(h);
                 let s = self.host_sec(h)?;
@@ -269,7 +276,7 @@ impl Interp {
                     None => Err(hoc_err!("{name}[{idx}] is not an object")),
                 };
             }
-            Some(Kind::Section) => return Ok(Value::Sec(self.section_by_name(r, Some(k[0]))?)),
+            Some(Kind::Section) => return Ok(Value::Sec(self.section_by_name(r, k)?)),
             Some(Kind::Host(h)) => {
                 let h = self.host_element(self.host(h), k.first().copied())?;
                 let s = self.host_sec(h)?;
@@ -311,7 +318,7 @@ impl Interp {
             }
             Expr::SecCall(r, ix, args) if matches!(self.sym_kind(*r), Some(Kind::Host(_))) => {
                 let Some(Kind::Host(h)) = self.sym_kind(*r) else { unreachable!() };
-                let h = self.indexed_host(self.host(h), std::slice::from_ref(&**ix))?;
+                let h = self.indexed_host(self.host(h), ix)?;
                 let x = match args.first() {
                     Some(a) => Some(self.eval_num(a)?),
                     None => None,
@@ -326,8 +333,14 @@ impl Interp {
                 Ok(Place::Engine(self.host_var(s, h, None)?))
             }
             Expr::Member { obj, name, index, args: Some(args), .. } => {
-                let Value::Sec(s) = self.eval(obj)? else {
-                    return Err(HocError::new("not an lvalue"));
+                let s = match self.eval(obj)? {
+                    Value::Sec(s) => s,
+                    // `vec.x(i)`, `m.x(i, j)`: the legacy (index) form of an array member.
+                    Value::Obj(Some(o)) if index.is_empty() && !args.is_empty() => {
+                        let k = self.eval_nums(args)?;
+                        return self.member_place(&o, name, &k);
+                    }
+                    _ => return Err(HocError::new("not an lvalue")),
                 };
                 let h = self.host_named(name)?;
                 let h = self.indexed_host(h, index)?;
@@ -694,7 +707,7 @@ impl Interp {
             Expr::Index(r, ix) | Expr::SecCall(r, _, ix) if matches!(self.sym_kind(*r), Some(Kind::Host(_))) => {
                 let Some(Kind::Host(h)) = self.sym_kind(*r) else { unreachable!() };
                 let (index, args): (&[Expr], &[Expr]) = match lhs {
-                    Expr::SecCall(_, i, a) => (std::slice::from_ref(&**i), a),
+                    Expr::SecCall(_, i, a) => (i.as_slice(), a),
                     _ => (ix, &[]),
                 };
                 let h = self.indexed_host(self.host(h), index)?;
@@ -708,10 +721,11 @@ impl Interp {
                         (s, self.indexed_host(h, index)?, args.as_deref().unwrap_or(&[]))
                     }
                     Value::Obj(Some(o)) if self.template(o.class).is_none() => {
-                        let mut k = Vec::new();
-                        for e in index {
-                            k.push(self.eval_num(e)?);
-                        }
+                        // `pp.dur(0) = x`: the legacy (index) form of `pp.dur[0] = x`.
+                        let k = match args {
+                            Some(a) if index.is_empty() && !a.is_empty() => self.eval_nums(a)?,
+                            _ => self.eval_nums(index)?,
+                        };
                         let old = match op {
                             AssignOp::Set => 0.0,
                             _ => match crate::builtins::call_method(self, &o, name, &k, None)? {
@@ -751,6 +765,14 @@ impl Interp {
         }
     }
 
+    fn eval_nums(&mut self, es: &[Expr]) -> HResult<Vec<f64>> {
+        let mut k = Vec::with_capacity(es.len());
+        for e in es {
+            k.push(self.eval_num(e)?);
+        }
+        Ok(k)
+    }
+
     /// The engine name `name` (a range or section variable).
     pub fn host_named(&self, name: &str) -> HResult<crate::engine::Host> {
         match self.globals.get(name).map(|i| self.globals.kind(i)) {
@@ -770,7 +792,7 @@ impl Interp {
             }
             Expr::SecCall(r, ix, args) if matches!(self.sym_kind(*r), Some(Kind::Host(_))) => {
                 let Some(Kind::Host(h)) = self.sym_kind(*r) else { unreachable!() };
-                let h = self.indexed_host(self.host(h), std::slice::from_ref(&**ix))?;
+                let h = self.indexed_host(self.host(h), ix)?;
                 (self.cur_sec()?, h, args.as_slice())
             }
             Expr::Member { obj, name, index, args: Some(args), .. } => {
@@ -916,8 +938,16 @@ impl Interp {
                 let (vals, _) = self.eval_args(args)?;
                 let nums: Vec<f64> = vals.iter().filter_map(|v| if let Value::Num(x) = v { Some(*x) } else { None }).collect();
                 let h = self.host(h);
-                let r = self.with_c_args(vals, None, |it| it.host_call(h, &nums))?;
-                Ok(Value::Num(r?.unwrap_or(0.0)))
+                match self.with_c_args(vals, None, |it| it.host_call(h, &nums))? {
+                    Ok(v) => Ok(Value::Num(v.unwrap_or(0.0))),
+                    Err(e) => {
+                        // A mechanism's function shows in the trace as a built-in does.
+                        let args: Vec<Value> = nums.iter().map(|&x| Value::Num(x)).collect();
+                        let line = self.trace_line(&self.sym_name(r), None, &args);
+                        self.trace.push(line);
+                        Err(e)
+                    }
+                }
             }
             Some(Kind::Host(h)) => {
                 let x = match args.first() {

@@ -39,6 +39,24 @@ fn location(src: &Source, at: usize) -> String {
     format!("{file} near line {}\n {}\n{}^\n", line_no, line, " ".repeat(caret))
 }
 
+/// The text of a HOC file as NEURON's line reader sees it: a line ends at
+/// `\n`, `\r\n` or a lone `\r` (classic Mac files), and Ctrl-Z or Ctrl-D
+/// ends the file (DOS editors put a Ctrl-Z at the end). Bytes that are not
+/// UTF-8 (Latin-1 comments) are kept as replacement characters.
+pub fn hoc_source_text(bytes: &[u8]) -> String {
+    let end = bytes.iter().position(|&b| b == 0x1a || b == 0x04).unwrap_or(bytes.len());
+    let text = String::from_utf8_lossy(&bytes[..end]);
+    if !text.contains('\r') {
+        return text.into_owned();
+    }
+    text.replace("\r\n", "\n").replace('\r', "\n")
+}
+
+/// Reads a HOC (or .ses) file with NEURON's line-end rules.
+pub fn read_hoc_file(path: &Path) -> std::io::Result<String> {
+    std::fs::read(path).map(|b| hoc_source_text(&b))
+}
+
 /// A procedure activation: its locals and arguments.
 pub struct Frame {
     /// The procedure's name and object, for the call trace of errors.
@@ -309,6 +327,7 @@ impl Interp {
 
     /// Makes a new object of class `ci` with the given data.
     pub fn new_object(&mut self, ci: u32, data: ObjData) -> ObjRef {
+        let on_drop = matches!(data, ObjData::Hoc(_)).then(|| self.eng.dropped.clone());
         let class = &mut self.classes[ci as usize];
         if class.count.get() == 0 {
             class.next_index = 0;
@@ -316,7 +335,7 @@ impl Interp {
         let index = class.next_index;
         class.next_index += 1;
         class.count.set(class.count.get() + 1);
-        let o = Rc::new(Object { class: ci, index, data: std::cell::RefCell::new(data), count: Some(class.count.clone()) });
+        let o = Rc::new(Object { class: ci, index, data: std::cell::RefCell::new(data), count: Some(class.count.clone()), on_drop });
         if class.live.len() > 64 && class.live.len().is_power_of_two() {
             class.live.retain(|w| w.strong_count() > 0);
         }
@@ -361,8 +380,7 @@ impl Interp {
 
     /// Runs a HOC file as `nrniv FILE` does.
     pub fn run_file(&mut self, path: &Path) -> HResult<()> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| HocError::new(format!("Can't open {}: {e}", path.display())))?;
+        let text = read_hoc_file(path).map_err(|e| HocError::new(format!("Can't open {}: {e}", path.display())))?;
         self.run_text(&path.display().to_string(), text.into())
     }
 
@@ -507,6 +525,7 @@ impl Interp {
         let Some(ci) = self.defining.take() else {
             return Err(HocError::new(format!("{name}: endtemplate without begintemplate")));
         };
+        self.end_template_sections(ci);
         let t = self.template_mut(ci).unwrap();
         t.this_sym = t.scope.get("this");
         t.init_sym = t.scope.get("init").filter(|&i| matches!(t.scope.kind(i), Kind::Proc(_)));
