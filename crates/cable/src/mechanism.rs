@@ -293,9 +293,10 @@ pub trait Mechanism {
     fn bind_ions(&mut self, types: &[usize]) {
         let _ = types;
     }
-    /// Rebuilds TABLEs whose dependencies changed (at finitialize and every step).
-    fn check_tables(&self, data: &mut MechData, celsius: f64, dt: f64) {
-        let _ = (data, celsius, dt);
+    /// Rebuilds TABLEs whose dependencies changed (at finitialize and every
+    /// step); a table's body may read an instance's membrane and ions.
+    fn check_tables(&self, data: &mut MechData, nodes: &mut NodeView) {
+        let _ = (data, nodes);
     }
     /// Whether the mechanism has a current (BREAKPOINT) computation.
     fn has_current(&self) -> bool {

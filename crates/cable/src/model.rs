@@ -140,6 +140,10 @@ pub struct Model {
     /// Styles set by `ion_style()`, per (section, ion type), in place of
     /// those the mechanisms imply.
     pub ion_style_set: std::collections::HashMap<(SecId, usize), u32>,
+    /// The ion styles the mechanisms inserted in a section have implied so
+    /// far: NEURON promotes an ion's style and never demotes it, even when
+    /// the mechanism goes (psection shows this).
+    pub ion_style_seen: std::collections::HashMap<(SecId, usize), u32>,
     /// Location of each point-process instance, per mechanism.
     pub points: Vec<Vec<PointLoc>>,
     pub netcons: Vec<Option<NetCon>>,
@@ -254,6 +258,7 @@ impl Model {
             fast_imem: false,
             state_discon: false,
             pt3dconst: false,
+            ion_style_seen: std::collections::HashMap::new(),
             init_spikes: Vec::new(),
             out: String::new(),
             error: None,
@@ -602,6 +607,12 @@ impl Model {
         let ions = self.ion_tags(mech);
         for list in self.sections[id].as_mut().expect("deleted section").props.iter_mut() {
             Self::props_add_mech(list, mech, &ions);
+        }
+        for u in self.mechs[mech].ions().to_vec() {
+            if let Some(t) = self.ion_types.iter().position(|t| t.name == u.ion) {
+                let e = self.ion_style_seen.entry((id, t)).or_insert(0);
+                *e = style::promote(*e, u.conc as u32, u.rev as u32);
+            }
         }
         let n = self.sec(id).nseg;
         let specs = self.mechs[mech].vars().to_vec();
@@ -1461,8 +1472,9 @@ impl Model {
 
     /// Rebuilds the mechanisms' TABLEs whose dependencies changed.
     pub(crate) fn check_tables(&mut self) {
+        let mut nodes = view(&mut self.tree, &mut self.ions, &mut self.out, self.t, self.dt, self.celsius, self.fast_imem);
         for (m, d) in self.mechs.iter().zip(self.data.iter_mut()) {
-            m.check_tables(d, self.celsius, self.dt);
+            m.check_tables(d, &mut nodes);
         }
     }
 

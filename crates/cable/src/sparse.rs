@@ -1,22 +1,24 @@
 //! A general sparse linear system for the cases the tree solve cannot take
 //! (extracellular layers, LinearMechanism equations).
 //!
-//! faer does the analysis: a fill-reducing column order (COLAMD) once per
-//! pattern, and a pivoting LU (Gilbert–Peierls with partial pivoting) that
-//! fixes the row order and the patterns of L and U. Every later step
-//! refactors the new values along that same pivot sequence and those same
-//! patterns — what KLU calls a refactorization — in buffers kept from one
-//! step to the next, so the time loop allocates nothing and does no graph
-//! search. faer has no such refactorization; its own numeric LU searches
-//! each column's reach again and runs about ten times slower on these very
-//! sparse matrices. When a pivot shrinks below a tenth of its column (the
-//! values moved too far from those the order was chosen for), the pivoting
-//! LU runs again.
+//! The pattern is made structurally symmetric and ordered once by faer's
+//! approximate minimum degree (AMD on A + Aᵀ, KLU's default), and the
+//! patterns of L and U for pivots on the diagonal follow from its
+//! elimination tree. Every step then factors the new values along that
+//! sequence and those patterns — what KLU calls a refactorization — in
+//! buffers kept from one step to the next, so the time loop allocates
+//! nothing and does no graph search; for a cable's block tree the fill is
+//! that of the Hines solve. faer has no such refactorization: its numeric
+//! LU searches each column's reach again and ran about ten times slower on
+//! these very sparse matrices. When a pivot shrinks below a tenth of its
+//! column (a LinearMechanism's algebraic row, a voltage source), faer's
+//! partial-pivoting LU chooses the pivots instead and later steps refactor
+//! along its sequence.
 
-use faer::dyn_stack::{MemBuffer, MemStack, StackReq};
+use faer::dyn_stack::{MemBuffer, MemStack};
+use faer::perm::PermRef;
+use faer::sparse::linalg::amd;
 use faer::sparse::linalg::lu::simplicial::{factorize_simplicial_numeric_lu, factorize_simplicial_numeric_lu_scratch, SimplicialLu};
-use faer::sparse::linalg::lu::{factorize_symbolic_lu, LuSymbolicParams, SymbolicLu};
-use faer::sparse::linalg::SupernodalThreshold;
 use faer::sparse::{SparseColMatRef, SymbolicSparseColMatRef};
 
 /// Pivots smaller than this share of their column's largest entry send
@@ -30,12 +32,12 @@ pub struct SparseLu {
     row_idx: Vec<usize>,
     /// The values, in the pattern's column-major order (see [`SparseLu::slot`]).
     pub vals: Vec<f64>,
-    symbolic: Option<SymbolicLu<usize>>,
     /// Pivot sequence: original row → its position, and back.
     row_perm_inv: Vec<usize>,
     row_perm_fwd: Vec<usize>,
-    /// Column order (position → original column).
+    /// Column order (position → original column) and its inverse.
     col_perm: Vec<usize>,
+    col_perm_inv: Vec<usize>,
     /// L (unit diagonal, not stored) and U (diagonal last in each column,
     /// the rest in increasing row order), in pivot positions.
     l_ptr: Vec<usize>,
@@ -52,26 +54,26 @@ pub struct SparseLu {
     a_row: Vec<usize>,
     /// Dense scratch, all zero between uses.
     work: Vec<f64>,
-    /// Whether L and U hold a pivot sequence to refactor along.
-    analysed: bool,
     /// How many times faer chose the pivots (for tests and statistics).
     pub pivotings: usize,
 }
 
 impl std::fmt::Debug for SparseLu {
     fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        write!(f, "SparseLu({} equations, {} entries)", self.n, self.row_idx.len())
+        write!(f, "SparseLu({} equations, {} entries, L {} U {})", self.n, self.row_idx.len(), self.l_row.len(), self.u_row.len())
     }
 }
 
 impl SparseLu {
     /// The pattern of an n × n matrix with the given (row, column) entries
-    /// (repeats allowed) and every diagonal entry, with its column order.
+    /// (repeats allowed), every diagonal entry and the transposes, ordered
+    /// and analysed for factoring with pivots on the diagonal.
     pub fn new(n: usize, entries: impl IntoIterator<Item = (usize, usize)>) -> Result<Self, String> {
         let mut cols: Vec<Vec<usize>> = (0..n).map(|j| vec![j]).collect();
         for (i, j) in entries {
             assert!(i < n && j < n, "entry ({i}, {j}) outside a {n} × {n} matrix");
             cols[j].push(i);
+            cols[i].push(j);
         }
         let mut col_ptr = Vec::with_capacity(n + 1);
         let mut row_idx = Vec::new();
@@ -88,32 +90,90 @@ impl SparseLu {
             col_ptr,
             row_idx,
             vals: vec![0.0; nnz],
-            symbolic: None,
             row_perm_inv: vec![0; n],
             row_perm_fwd: vec![0; n],
-            col_perm: (0..n).collect(),
-            l_ptr: Vec::new(),
+            col_perm: vec![0; n],
+            col_perm_inv: vec![0; n],
+            l_ptr: vec![0],
             l_row: Vec::new(),
             l_val: Vec::new(),
-            u_ptr: Vec::new(),
+            u_ptr: vec![0],
             u_row: Vec::new(),
             u_val: Vec::new(),
             a_ptr: Vec::new(),
             a_src: Vec::new(),
             a_row: Vec::new(),
             work: vec![0.0; n],
-            analysed: false,
             pivotings: 0,
         };
         if n == 0 {
             return Ok(lu);
         }
-        let params = LuSymbolicParams { supernodal_flop_ratio_threshold: SupernodalThreshold::FORCE_SIMPLICIAL, ..Default::default() };
         let pattern = SymbolicSparseColMatRef::new_checked(n, n, &lu.col_ptr, None, &lu.row_idx);
-        let symbolic = factorize_symbolic_lu(pattern, params).map_err(|e| format!("sparse matrix analysis: {e:?}"))?;
-        lu.col_perm = symbolic.col_perm().arrays().0.to_vec();
-        lu.symbolic = Some(symbolic);
+        let mut mem = MemBuffer::try_new(amd::order_scratch::<usize>(n, nnz)).map_err(|_| "sparse matrix: out of memory".to_string())?;
+        amd::order(&mut lu.col_perm, &mut lu.col_perm_inv, pattern, amd::Control::default(), MemStack::new(&mut mem)).map_err(|e| format!("sparse matrix ordering: {e:?}"))?;
+        lu.row_perm_fwd.copy_from_slice(&lu.col_perm);
+        lu.row_perm_inv.copy_from_slice(&lu.col_perm_inv);
+        lu.diagonal_patterns();
+        lu.map_entries();
         Ok(lu)
+    }
+
+    /// L and U for pivots on the diagonal in the chosen order: the
+    /// symbolic Cholesky factor of the (symmetric) pattern and its transpose.
+    fn diagonal_patterns(&mut self) {
+        let n = self.n;
+        // Lower pattern of each permuted column, built up the elimination tree.
+        let mut lcols: Vec<Vec<usize>> = vec![Vec::new(); n];
+        let mut children: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for j in 0..n {
+            let pj = self.col_perm[j];
+            let mut set: Vec<usize> = self.row_idx[self.col_ptr[pj]..self.col_ptr[pj + 1]].iter().map(|&r| self.col_perm_inv[r]).filter(|&r| r > j).collect();
+            for &c in &children[j] {
+                set.extend(lcols[c].iter().copied().filter(|&r| r > j));
+            }
+            set.sort_unstable();
+            set.dedup();
+            if let Some(&p) = set.first() {
+                children[p].push(j);
+            }
+            lcols[j] = set;
+        }
+        let mut ucols: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for (k, col) in lcols.iter().enumerate() {
+            for &r in col {
+                ucols[r].push(k);
+            }
+        }
+        self.l_ptr = vec![0];
+        self.u_ptr = vec![0];
+        self.l_row.clear();
+        self.u_row.clear();
+        for j in 0..n {
+            self.l_row.extend_from_slice(&lcols[j]);
+            self.l_ptr.push(self.l_row.len());
+            self.u_row.extend_from_slice(&ucols[j]);
+            self.u_row.push(j);
+            self.u_ptr.push(self.u_row.len());
+        }
+        self.l_val = vec![0.0; self.l_row.len()];
+        self.u_val = vec![0.0; self.u_row.len()];
+    }
+
+    /// A's entries by pivot-order column, with pivot-order rows.
+    fn map_entries(&mut self) {
+        self.a_ptr.clear();
+        self.a_src.clear();
+        self.a_row.clear();
+        self.a_ptr.push(0);
+        for j in 0..self.n {
+            let pj = self.col_perm[j];
+            for k in self.col_ptr[pj]..self.col_ptr[pj + 1] {
+                self.a_src.push(k);
+                self.a_row.push(self.row_perm_inv[self.row_idx[k]]);
+            }
+            self.a_ptr.push(self.a_src.len());
+        }
     }
 
     /// Number of equations.
@@ -137,25 +197,25 @@ impl SparseLu {
         if self.n == 0 {
             return Ok(());
         }
-        if !self.analysed || !self.refactor() {
+        if !self.refactor() {
             self.pivot()?;
         }
         self.substitute(rhs);
         Ok(())
     }
 
-    /// faer's pivoting LU of the present values: the pivot sequence and the
-    /// patterns (and values) of L and U.
+    /// faer's partial-pivoting LU of the present values (in the same column
+    /// order): the pivot sequence and the patterns (and values) of L and U.
     fn pivot(&mut self) -> Result<(), String> {
         let n = self.n;
-        let symbolic = self.symbolic.as_ref().expect("analysed pattern");
         // SAFETY: `new` built these arrays sorted and in bounds and checked
         // them once; they never change afterwards.
         let pattern = unsafe { SymbolicSparseColMatRef::new_unchecked(n, n, &self.col_ptr, None, &self.row_idx) };
         let a = SparseColMatRef::new(pattern, &self.vals);
-        let mut mem = MemBuffer::try_new(StackReq::any_of(&[factorize_simplicial_numeric_lu_scratch::<usize, f64>(n, n)])).map_err(|_| "sparse matrix: out of memory".to_string())?;
+        let mut mem = MemBuffer::try_new(factorize_simplicial_numeric_lu_scratch::<usize, f64>(n, n)).map_err(|_| "sparse matrix: out of memory".to_string())?;
         let mut lu = SimplicialLu::<usize, f64>::new();
-        factorize_simplicial_numeric_lu(&mut self.row_perm_fwd, &mut self.row_perm_inv, &mut lu, a, symbolic.col_perm(), MemStack::new(&mut mem)).map_err(|_| "spFactor error: Singular".to_string())?;
+        let col_perm = PermRef::new_checked(&self.col_perm, &self.col_perm_inv, n);
+        factorize_simplicial_numeric_lu(&mut self.row_perm_fwd, &mut self.row_perm_inv, &mut lu, a, col_perm, MemStack::new(&mut mem)).map_err(|_| "spFactor error: Singular".to_string())?;
         let (l, u) = (lu.l_factor_unsorted(), lu.u_factor_unsorted());
         self.l_ptr.clear();
         self.l_row.clear();
@@ -194,19 +254,7 @@ impl SparseLu {
             self.u_val.push(diag);
             self.u_ptr.push(self.u_row.len());
         }
-        self.a_ptr.clear();
-        self.a_src.clear();
-        self.a_row.clear();
-        self.a_ptr.push(0);
-        for j in 0..n {
-            let pj = self.col_perm[j];
-            for k in self.col_ptr[pj]..self.col_ptr[pj + 1] {
-                self.a_src.push(k);
-                self.a_row.push(self.row_perm_inv[self.row_idx[k]]);
-            }
-            self.a_ptr.push(self.a_src.len());
-        }
-        self.analysed = true;
+        self.map_entries();
         self.pivotings += 1;
         Ok(())
     }
@@ -369,6 +417,28 @@ mod tests {
                 assert!((y[i] - b[i]).abs() < 1e-12 * (1.0 + b[i].abs()));
             }
         }
+        assert_eq!(lu.pivotings, 0);
+        // Block-tree fill: nothing beyond the pattern's own entries.
+        assert_eq!(lu.l_row.len(), n - 1);
+    }
+
+    /// A zero on the diagonal (an algebraic row of a voltage source) is
+    /// pivoted around by faer, and later steps reuse that sequence.
+    #[test]
+    fn zero_diagonal_pivots() {
+        // [[0, 1], [1, 1]] x = [1, 3] → x = [2, 1]
+        let mut lu = SparseLu::new(2, [(0, 1), (1, 0)]).unwrap();
+        for round in 0..3 {
+            let s = |i, j| lu.slot(i, j).unwrap();
+            let (s00, s01, s10, s11) = (s(0, 0), s(0, 1), s(1, 0), s(1, 1));
+            lu.vals[s00] = 0.0;
+            lu.vals[s01] = 1.0;
+            lu.vals[s10] = 1.0;
+            lu.vals[s11] = 1.0 + round as f64;
+            let mut x = [1.0, 3.0 + round as f64];
+            lu.solve(&mut x).unwrap();
+            assert!((x[0] - 2.0).abs() < 1e-14 && (x[1] - 1.0).abs() < 1e-14, "{x:?}");
+        }
         assert_eq!(lu.pivotings, 1);
     }
 
@@ -376,7 +446,10 @@ mod tests {
     fn slots_and_absent_entries() {
         let lu = SparseLu::new(3, [(0, 1), (2, 0), (0, 1)]).unwrap();
         assert!(lu.slot(0, 1).is_some() && lu.slot(2, 0).is_some() && lu.slot(1, 1).is_some());
-        assert_eq!(lu.slot(1, 0), None);
-        assert_eq!(lu.vals.len(), 5);
+        assert!(lu.slot(1, 0).is_some() && lu.slot(0, 2).is_some());
+        assert_eq!(lu.slot(1, 2), None);
+        // The transposes join the pattern.
+        assert_eq!(lu.slot(1, 0).is_some() || lu.slot(0, 2).is_some(), true);
+        assert_eq!(lu.vals.len(), 7);
     }
 }

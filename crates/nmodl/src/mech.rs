@@ -255,6 +255,7 @@ impl NmodlMechanism {
                         lanes.iter_mut().for_each(|x| *x += env.voff);
                     }
                 }
+                Loc::Area | Loc::Diam if env.area.is_empty() => lanes.fill(f64::NAN),
                 Loc::Area => {
                     for l in 0..LANES {
                         lanes[l] = env.area[ch.node[l]];
@@ -278,7 +279,10 @@ impl NmodlMechanism {
                 Loc::T => lanes.fill(env.t),
                 Loc::Dt => lanes.fill(env.dt),
                 Loc::Celsius => lanes.fill(env.celsius),
-                Loc::Ion(k, f) => ch.at_nodes(lanes, ions[self.ion_types[k]].field(f)),
+                Loc::Ion(k, f) => match ions.get(self.ion_types[k]) {
+                    Some(it) => ch.at_nodes(lanes, it.field(f)),
+                    None => lanes.fill(f64::NAN),
+                },
                 Loc::Arg(k) => lanes.fill(args.get(k).copied().unwrap_or(0.0)),
                 Loc::Flag => lanes.fill(env.flag),
                 Loc::StateDiscon => lanes.fill(if env.discon { 1.0 } else { 0.0 }),
@@ -375,8 +379,10 @@ impl NmodlMechanism {
     /// Rebuilds the TABLEs whose dependencies changed. RANGE variables, in
     /// the dependencies and in the body, are those of instance `inst` (None:
     /// no instance, the declared defaults); what the body assigns stays in
-    /// that instance.
-    fn check_tables_at(&self, data: &mut MechData, inst: Option<usize>, celsius: f64, dt: f64) {
+    /// that instance. The membrane and ions are read at the instance's node
+    /// from `nodes`; without them (a call from HOC) such a table is built
+    /// with NaN there and built again at the next check.
+    fn check_tables_at(&self, data: &mut MechData, inst: Option<usize>, mut nodes: Option<&mut NodeView>, celsius: f64, dt: f64) {
         if self.c.tables.is_empty() {
             return;
         }
@@ -404,16 +410,25 @@ impl NmodlMechanism {
             if !stale {
                 continue;
             }
+            let reads_node = |b: &Block| b.loads.iter().any(|(_, l)| matches!(l, Loc::V | Loc::Ion(..) | Loc::Area | Loc::Diam | Loc::Ptr(_)));
+            let at_node = inst.is_some() && nodes.is_some();
+            let provisional = !at_node && (reads_node(&s.bounds) || reads_node(&s.build));
+            let mut no_ions: [IonNodes; 0] = [];
+            let (v, area, diam, ions): (&[f64], &[f64], &[f64], &mut [IonNodes]) = match nodes.as_deref_mut() {
+                Some(n) if at_node => (n.v, n.area, n.diam, &mut *n.ions),
+                _ => (&[], &[], &[], &mut no_ions),
+            };
             let env_at = |xs| {
                 let mut env = Env::bare(0.0, dt, celsius);
                 if inst.is_none() {
                     env.defaults = Some(&self.c.vars);
                 }
+                (env.v, env.area, env.diam) = (v, area, diam);
                 env.xs = xs;
                 env
             };
             let idx = [inst.unwrap_or(0) as u32; LANES];
-            self.run(&s.bounds, &mut work, data, &idx[..1], &env_at(&[]), &mut [], &mut [], &mut NoEffects);
+            self.run(&s.bounds, &mut work, data, &idx[..1], &env_at(&[]), ions, &mut [], &mut NoEffects);
             let (tmin, tmax) = (work[0], work[LANES]);
             let dx = (tmax - tmin) / s.n as f64;
             let mut xs = Vec::with_capacity(s.n + 1);
@@ -424,7 +439,7 @@ impl NmodlMechanism {
             }
             let mut vals = vec![0.0; s.nout * (s.n + 1)];
             for (c, chunk) in xs.chunks(LANES).enumerate() {
-                self.run(&s.build, &mut work, data, &idx[..chunk.len()], &env_at(chunk), &mut [], &mut [], &mut NoEffects);
+                self.run(&s.build, &mut work, data, &idx[..chunk.len()], &env_at(chunk), ions, &mut [], &mut NoEffects);
                 for (k, &r) in s.outs.iter().enumerate() {
                     for (l, _) in chunk.iter().enumerate() {
                         vals[k * (s.n + 1) + c * LANES + l] = work[r as usize * LANES + l];
@@ -433,7 +448,7 @@ impl NmodlMechanism {
             }
             let deps: Vec<f64> = s.depend.iter().map(|l| dep(l, data)).collect();
             let t = &mut data.tables[s.offset..s.offset + s.size()];
-            t[0] = 1.0;
+            t[0] = if provisional { 0.0 } else { 1.0 };
             t[1] = tmin;
             t[2] = 1.0 / dx;
             t[3..3 + deps.len()].copy_from_slice(&deps);
@@ -504,10 +519,11 @@ impl Mechanism for NmodlMechanism {
         self.c.nweights
     }
 
-    fn check_tables(&self, data: &mut MechData, celsius: f64, dt: f64) {
+    fn check_tables(&self, data: &mut MechData, nodes: &mut NodeView) {
         // NEURON checks with the first instance of the mechanism's list.
         let first = data.order.first().map(|&i| i as usize);
-        self.check_tables_at(data, first, celsius, dt);
+        let (celsius, dt) = (nodes.celsius, nodes.dt);
+        self.check_tables_at(data, first, Some(nodes), celsius, dt);
     }
 
     fn initialize(&self, data: &mut MechData, nodes: &mut NodeView, ev: &mut dyn FnMut(u32, &mut EventCtx)) {
@@ -669,7 +685,7 @@ impl Mechanism for NmodlMechanism {
         if args.len() != *nargs || inst >= data.alive.len() {
             return None;
         }
-        self.check_tables_at(data, Some(inst), clock.2, clock.1);
+        self.check_tables_at(data, Some(inst), None, clock.2, clock.1);
         let mut work = std::mem::take(&mut data.work);
         let mut a = args.to_vec();
         let env = Env::bare(clock.0, clock.1, clock.2);
@@ -697,7 +713,7 @@ impl Mechanism for NmodlMechanism {
         if per_instance && inst.is_none_or(|i| i >= data.alive.len()) {
             return Err(format!("No data for {name}_{}. Requires prior call to setdata_{} and that the specified mechanism instance still be in existence.", self.c.name, self.c.name));
         }
-        self.check_tables_at(data, inst, clock.2, clock.1);
+        self.check_tables_at(data, inst, None, clock.2, clock.1);
         let mut work = std::mem::take(&mut data.work);
         let mut a = args[..*nargs].to_vec();
         let mut env = Env::bare(clock.0, clock.1, clock.2);

@@ -356,26 +356,28 @@ fn object_push(it: &mut Interp, a: &[Value]) -> HResult<Value> {
     if it.obj_stack.len() >= 10 {
         return Err(hoc_err!("too many object context stack depth"));
     }
-    let prev = std::mem::replace(&mut it.this, o);
-    it.obj_stack.push(prev);
+    let prev = std::mem::replace(&mut it.this, o.clone());
+    it.obj_stack.push((prev, o));
     Ok(Value::Num(0.0))
 }
 
 fn object_pop(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
-    let Some(prev) = it.obj_stack.pop() else {
+    let Some((prev, _)) = it.obj_stack.pop() else {
         return Err(hoc_err!("object context stack underflow"));
     };
     it.this = prev;
     Ok(Value::Num(0.0))
 }
 
-/// `object_pushed(i)`: the object context i levels up (0: the current one).
+/// `object_pushed(i)`: the object last pushed (0), or the context before
+/// the i-th last push.
 fn object_pushed(it: &mut Interp, a: &[Value]) -> HResult<Value> {
-    let i = crate::builtins::chkarg(it, a, 0, 0.0, it.obj_stack.len() as f64)? as usize;
+    let n = it.obj_stack.len();
+    let i = crate::builtins::chkarg(it, a, 0, 0.0, n as f64)? as usize;
     if i == 0 {
-        return Ok(Value::Obj(it.this.clone()));
+        return Ok(Value::Obj(it.obj_stack.last().and_then(|(_, o)| o.clone())));
     }
-    Ok(Value::Obj(it.obj_stack[it.obj_stack.len() - i].clone()))
+    Ok(Value::Obj(it.obj_stack[n - i].0.clone()))
 }
 
 fn xopen(it: &mut Interp, a: &[Value]) -> HResult<Value> {

@@ -885,12 +885,27 @@ fn psection(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
             list.push(cable::section::PropTag::Ion(ion));
         }
     }
+    // an ion lists what its style makes a parameter (1): the reversal
+    // potential, or the concentrations
     let ion_line = |ion: usize| {
+        use cable::ion::IonField;
         let name = &m.ion_types[ion].name;
         let x = sec.centers()[0];
-        let e = m.read_var(&cable::model::Var::Ion { ion, field: cable::ion::IonField::Erev, sec: s, x });
-        let e = e.unwrap_or(m.ion_types[ion].erev0);
-        format!("\tinsert {name}_ion {{ e{name}={}}}\n", g(e))
+        let node = m.sec_nodes.get(s).and_then(|n| n.first()).map(|&n| n as usize);
+        let now = node.and_then(|n| m.ions.get(ion).and_then(|i| i.style.get(n)).copied()).unwrap_or(0);
+        let seen = m.ion_style_seen.get(&(s, ion)).copied().unwrap_or(0);
+        let style = cable::ion::style::promote(now, seen & 0o3, (seen & 0o30) >> 3);
+        let read = |f: IonField| m.read_var(&cable::model::Var::Ion { ion, field: f, sec: s, x });
+        let mut line = format!("\tinsert {name}_ion {{");
+        if (style & 0o30) >> 3 == 1 {
+            let e = read(IonField::Erev).unwrap_or(m.ion_types[ion].erev0);
+            line.push_str(&format!(" e{name}={}", g(e)));
+        }
+        if style & 0o3 == 1 {
+            line.push_str(&format!(" {name}i={} {name}o={}", g(read(IonField::Ci).unwrap_or(0.0)), g(read(IonField::Co).unwrap_or(0.0))));
+        }
+        line.push_str("}\n");
+        line
     };
     for tag in list {
         match tag {

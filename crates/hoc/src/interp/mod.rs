@@ -143,8 +143,8 @@ pub struct Interp {
     pub mute_errors: usize,
     /// Where the object arguments of the running built-in method came from.
     pub native_arg_places: Vec<Option<Place>>,
-    /// `object_push` stack: the object contexts to return to.
-    pub obj_stack: Vec<Option<ObjRef>>,
+    /// `object_push` stack: (the context to return to, the object pushed).
+    pub obj_stack: Vec<(Option<ObjRef>, Option<ObjRef>)>,
     /// `units(&var, "units")` strings, by variable name.
     pub units: std::collections::HashMap<String, String>,
 }
