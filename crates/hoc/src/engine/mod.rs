@@ -39,6 +39,9 @@ pub enum Host {
     Range(RangeVar),
     /// A GLOBAL of a mechanism (`usetable_hh`): one value, no section needed.
     Global(usize, usize),
+    /// A GLOBAL array `name[i]`: (mechanism, index of element 0, length);
+    /// element i is `Global(mechanism, index + i)`. Unsubscripted, element 0.
+    GlobalArray(usize, usize, usize),
     /// A FUNCTION or PROCEDURE of a density mechanism, `name_suffix(args)`.
     Func(usize, usize),
     /// `setdata_suffix(x)`: the instance (current section at x) the
@@ -328,9 +331,16 @@ pub fn bind_mechanism(it: &mut Interp, m: usize) {
             names.push(("vext".into(), Host::Range(RangeVar::VextArray(model.ext.nlayer))));
         }
     }
-    for (g, var) in mech.globals().iter().enumerate().filter(|(_, v)| !v.hidden && !v.name.contains('[')) {
-        let name = if mech.name() == "nothing" { var.name.clone() } else { format!("{}_{}", var.name, mech.name()) };
-        names.push((name, Host::Global(m, g)));
+    let global_name = |base: &str| if mech.name() == "nothing" { base.to_string() } else { format!("{base}_{}", mech.name()) };
+    for (g, var) in mech.globals().iter().enumerate().filter(|(_, v)| !v.hidden) {
+        match var.name.split_once('[') {
+            None => names.push((global_name(&var.name), Host::Global(m, g))),
+            Some((base, "0]")) => {
+                let len = mech.globals()[g..].iter().take_while(|v| v.name.split_once('[').is_some_and(|(b, _)| b == base)).count();
+                names.push((global_name(base), Host::GlobalArray(m, g, len)));
+            }
+            Some(_) => {}
+        }
     }
     for (k, f) in mech.function_tables().iter().enumerate() {
         names.push((format!("table_{f}_{}", mech.name()), Host::FTable(m, k)));

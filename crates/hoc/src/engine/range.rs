@@ -58,9 +58,11 @@ impl Interp {
                 let mech = &self.eng.model.mechs[m];
                 format!("{}_{}", mech.pointers()[k], mech.name())
             }
-            Host::Global(m, g) => {
+            Host::Global(m, g) | Host::GlobalArray(m, g, _) => {
                 let mech = &self.eng.model.mechs[m];
-                format!("{}_{}", mech.globals()[g].name, mech.name())
+                let name = &mech.globals()[g].name;
+                let name = if matches!(h, Host::GlobalArray(..)) { name.split('[').next().unwrap_or_default() } else { name };
+                format!("{name}_{}", mech.name())
             }
             Host::Func(m, k) => {
                 let mech = &self.eng.model.mechs[m];
@@ -79,7 +81,7 @@ impl Interp {
     /// subscript is its element 0, as in NEURON. Other names take no subscript.
     pub fn host_element(&self, h: Host, i: Option<f64>) -> HResult<Host> {
         let len = match h {
-            Host::Range(RangeVar::MechArray(_, _, n) | RangeVar::VextArray(n)) => n,
+            Host::Range(RangeVar::MechArray(_, _, n) | RangeVar::VextArray(n)) | Host::GlobalArray(_, _, n) => n,
             _ => {
                 return match i {
                     Some(_) => Err(hoc_err!("{} not an array", self.host_name(h))),
@@ -93,6 +95,7 @@ impl Interp {
         }
         Ok(match h {
             Host::Range(RangeVar::MechArray(m, k, _)) => Host::Range(RangeVar::Mech(m, k + j as usize)),
+            Host::GlobalArray(m, g, _) => Host::Global(m, g + j as usize),
             _ => Host::Range(RangeVar::Vext(j as usize)),
         })
     }
@@ -237,7 +240,7 @@ impl Interp {
     /// The section a name needs: none for a mechanism GLOBAL, else the current one.
     pub fn host_sec(&mut self, h: Host) -> HResult<SecId> {
         match h {
-            Host::Global(..) | Host::Func(..) | Host::SetData(_) | Host::FTable(..) | Host::IonConc0(..) => Ok(SecId::MAX),
+            Host::Global(..) | Host::GlobalArray(..) | Host::Func(..) | Host::SetData(_) | Host::FTable(..) | Host::IonConc0(..) => Ok(SecId::MAX),
             _ => self.cur_sec(),
         }
     }
@@ -322,7 +325,7 @@ impl Interp {
                     }
                 }
             }
-            Host::Global(..) | Host::IonConc0(..) => unreachable!("handled above"),
+            Host::Global(..) | Host::GlobalArray(..) | Host::IonConc0(..) => unreachable!("handled above"),
             Host::Func(..) | Host::SetData(_) => unreachable!("handled above"),
             Host::FTable(..) => Err(hoc_err!("{} takes arguments", self.host_name(h))),
         }
@@ -506,7 +509,7 @@ impl Interp {
                 }
                 Ok(())
             }
-            Host::Global(..) | Host::IonConc0(..) => unreachable!("handled above"),
+            Host::Global(..) | Host::GlobalArray(..) | Host::IonConc0(..) => unreachable!("handled above"),
             Host::Func(..) | Host::SetData(_) | Host::FTable(..) => Err(hoc_err!("{} is a function; it cannot be assigned", self.host_name(h))),
         }
     }

@@ -26,6 +26,13 @@ struct Snapshot {
     ions: Vec<[Vec<f64>; 3]>,
     queue: Option<cable::events::EventQueue>,
     above: Vec<bool>,
+    /// How many sections existed (None: read from a file, not checked).
+    nsec: Option<usize>,
+}
+
+fn section_count(it: &Interp) -> usize {
+    let m = &it.eng.model;
+    (0..m.sections.len()).filter(|&s| m.exists(s)).count()
 }
 
 /// The columns a snapshot keeps for mechanism m.
@@ -47,6 +54,7 @@ fn take(it: &mut Interp) -> Snapshot {
     }
     let ions = m.ions.iter().map(|i| [i.ci.clone(), i.co.clone(), i.erev.clone()]).collect();
     Snapshot {
+        nsec: Some(section_count(it)),
         t: it.global_num(it.globals.get("t").unwrap_or(0)),
         v: m.tree.v.clone(),
         cols,
@@ -145,7 +153,7 @@ fn read_snapshot(b: &[u8]) -> Option<Snapshot> {
         }
         ions.push(arr);
     }
-    Some(Snapshot { t, v, cols, ions, queue: None, above: Vec::new() })
+    Some(Snapshot { t, v, cols, ions, queue: None, above: Vec::new(), nsec: None })
 }
 
 pub fn method(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<Option<Value>> {
@@ -157,7 +165,15 @@ pub fn method(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<O
         }
         "restore" => {
             let events = opt_num(it, a, 0)?.unwrap_or(0.0) == 0.0;
-            let s = with_native::<SaveState, _>(o, |ss| ss.snap.clone())?.ok_or_else(|| hoc_err!("SaveState: no state has been saved"))?;
+            let snap = with_native::<SaveState, _>(o, |ss| ss.snap.clone())?;
+            // NEURON compares the section counts first and warns.
+            let nsec = section_count(it);
+            let saved = snap.as_ref().map_or(Some(0), |s| s.nsec);
+            if saved.is_some_and(|n| n != nsec) {
+                it.end_partial_line();
+                eprintln!("SaveState warning: {nsec} sections exist but saved {}", saved.unwrap_or(0));
+            }
+            let s = snap.filter(|s| s.nsec.is_none_or(|n| n == nsec)).ok_or_else(|| hoc_err!("SaveState: Stored state inconsistent with current neuron structure"))?;
             put(it, &s, events)?;
             Value::Num(1.0)
         }

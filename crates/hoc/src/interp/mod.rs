@@ -191,11 +191,12 @@ impl Interp {
         crate::engine::install(&mut it);
         it.sym_float_epsilon = it.set_global_num("float_epsilon", 1e-11);
         it.sym_hoc_ac = it.set_global_num("hoc_ac_", 0.0);
-        // hoc_obj_[2]: the clipboard pair of the standard library.
+        it.n_builtin = it.globals.syms.len() as u32;
+        // hoc_obj_[2]: the clipboard pair of the standard library, a user
+        // variable NEURON declares at start-up (models redeclare it).
         let i = it.globals.intern("hoc_obj_");
         it.ensure_gslot(i);
         it.gslots[i as usize] = Slot::Objs { dims: vec![2], data: vec![None, None] };
-        it.n_builtin = it.globals.syms.len() as u32;
         it
     }
 
