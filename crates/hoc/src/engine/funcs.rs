@@ -1146,6 +1146,9 @@ pub fn seclist_method(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> H
 /// Methods of the CVode object.
 pub fn cvode_method(it: &mut Interp, name: &str, a: &[Value]) -> HResult<Option<Value>> {
     use crate::builtins::vector::with_vec;
+    if name == "netconlist" {
+        return Ok(Some(Value::Obj(Some(super::netconlist::netconlist(it, a)?))));
+    }
     let v = match name {
         "active" => {
             let x = opt_num(it, a, 0)?;

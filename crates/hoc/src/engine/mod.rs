@@ -9,6 +9,7 @@ pub mod impedance;
 pub mod import3d;
 pub mod linmod;
 pub mod mechmenu;
+pub mod netconlist;
 pub mod oldstim;
 pub mod parallel;
 pub mod play;
