@@ -54,16 +54,21 @@ pub struct Parser<'a> {
     pub templ: Option<u32>,
     /// Nesting of statements and parenthesised expressions, bounded.
     nesting: usize,
+    /// Binary operations parsed in the current top-level unit.
+    operations: usize,
 }
 
 /// Deeper nesting than this is reported as an error, not a stack overflow.
 const MAX_NESTING: usize = 150;
+/// More binary operations than this in one procedure or top-level
+/// statement is NEURON's `procedure too big` (its program buffer).
+const MAX_OPERATIONS: usize = 16000;
 
 type PResult<T> = Result<T, HocError>;
 
 impl<'a> Parser<'a> {
     pub fn new(it: &'a mut Interp, text: Rc<str>, pos: usize, templ: Option<u32>) -> Self {
-        Parser { it, lex: Lexer::new(text, pos), peeked: None, last_end: pos, locals: None, templ, nesting: 0 }
+        Parser { it, lex: Lexer::new(text, pos), peeked: None, last_end: pos, locals: None, templ, nesting: 0, operations: 0 }
     }
 
     /// Position where the next statement starts (after the taken tokens).
@@ -223,6 +228,7 @@ impl<'a> Parser<'a> {
 
     /// Parses one top-level statement up to and including its newline.
     pub fn toplevel(&mut self) -> PResult<TopLevel> {
+        self.operations = 0;
         loop {
             match self.peek()? {
                 None => return Ok(TopLevel::Eof),
@@ -271,6 +277,16 @@ impl<'a> Parser<'a> {
         let r = if self.nesting > MAX_NESTING { Err(self.too_deep()) } else { stacker::maybe_grow(64 * 1024, 1 << 20, || self.statement_inner(top)) };
         self.nesting -= 1;
         r
+    }
+
+    fn bin(&mut self, op: BinOp, l: Expr, r: Expr) -> PResult<Expr> {
+        self.operations += 1;
+        if self.operations > MAX_OPERATIONS {
+            let mut e = self.err_here();
+            e.msg = "procedure too big".into();
+            return Err(e);
+        }
+        Ok(Expr::Bin(op, Box::new(l), Box::new(r)))
     }
 
     fn too_deep(&mut self) -> HocError {
@@ -845,7 +861,7 @@ impl<'a> Parser<'a> {
         let mut l = self.and_expr()?;
         while self.eat(&Tok::Or)? {
             let r = self.and_expr()?;
-            l = Expr::Bin(BinOp::Or, Box::new(l), Box::new(r));
+            l = self.bin(BinOp::Or, l, r)?;
         }
         Ok(l)
     }
@@ -854,7 +870,7 @@ impl<'a> Parser<'a> {
         let mut l = self.rel_expr()?;
         while self.eat(&Tok::And)? {
             let r = self.rel_expr()?;
-            l = Expr::Bin(BinOp::And, Box::new(l), Box::new(r));
+            l = self.bin(BinOp::And, l, r)?;
         }
         Ok(l)
     }
@@ -873,7 +889,7 @@ impl<'a> Parser<'a> {
             };
             self.next()?;
             let r = self.add_expr()?;
-            l = Expr::Bin(op, Box::new(l), Box::new(r));
+            l = self.bin(op, l, r)?;
         }
     }
 
@@ -887,7 +903,7 @@ impl<'a> Parser<'a> {
             };
             self.next()?;
             let r = self.mul_expr()?;
-            l = Expr::Bin(op, Box::new(l), Box::new(r));
+            l = self.bin(op, l, r)?;
         }
     }
 
@@ -902,7 +918,7 @@ impl<'a> Parser<'a> {
             };
             self.next()?;
             let r = self.unary()?;
-            l = Expr::Bin(op, Box::new(l), Box::new(r));
+            l = self.bin(op, l, r)?;
         }
     }
 

@@ -380,6 +380,9 @@ fn object_pushed(it: &mut Interp, a: &[Value]) -> HResult<Value> {
     Ok(Value::Obj(it.obj_stack[n - i].0.clone()))
 }
 
+/// Files open at once through xopen, each inside the one before.
+const MAX_OPEN_FILES: usize = 200;
+
 fn xopen(it: &mut Interp, a: &[Value]) -> HResult<Value> {
     let name = string(a, 0)?;
     if let Some(lib) = crate::library::library_path(&name) {
@@ -396,8 +399,11 @@ fn xopen(it: &mut Interp, a: &[Value]) -> HResult<Value> {
         name = expanded;
     }
     let text = text.map_err(|_| hoc_err!("Can't open {name}"))?;
+    if it.source_depth() >= MAX_OPEN_FILES {
+        return Err(hoc_err!("xopen call nested too deeply, increase with -NFRAME framesize option"));
+    }
     let line = it.trace_line("xopen", None, &a[..1]);
-    it.in_builtin(line, |it| it.run_text(&name, text.into()))?;
+    it.in_builtin(line, |it| stacker::maybe_grow(256 * 1024, 4 << 20, || it.run_text(&name, text.into())))?;
     Ok(Value::Num(1.0))
 }
 

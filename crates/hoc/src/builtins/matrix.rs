@@ -68,7 +68,7 @@ pub fn construct(it: &mut Interp, args: &[Value]) -> HResult<MatrixObj> {
         nrow,
         ncol,
         kind,
-        cells: cells_object(it, vec![0.0; nrow * ncol]),
+        cells: cells_object(it, super::filled(nrow.checked_mul(ncol), 0.0)?),
     })
 }
 
@@ -322,6 +322,7 @@ pub fn method(
         "resize" => {
             let r = arg_index(it, chkarg(it, a, 0, 1.0, 1e9)?) as usize;
             let c = arg_index(it, chkarg(it, a, 1, 1.0, 1e9)?) as usize;
+            super::affordable(r.checked_mul(c))?;
             store(o, m.resized(r, c))?;
             Ok(Some(this))
         }

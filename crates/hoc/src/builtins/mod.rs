@@ -267,6 +267,21 @@ pub fn str_ref(args: &[Value], i: usize) -> HResult<std::rc::Rc<std::cell::RefCe
 }
 
 /// NEURON's `chkarg`: argument `i` as a number in [lo, hi].
+/// An error unless memory for `n` values can be had: sizes a script
+/// chooses must not abort the process.
+pub fn affordable(n: Option<usize>) -> HResult<usize> {
+    let mut probe: Vec<f64> = Vec::new();
+    match n {
+        Some(n) if probe.try_reserve_exact(n).is_ok() => Ok(n),
+        _ => Err(hoc_err!("out of memory for {} values", n.map_or("too many".to_string(), |n| n.to_string()))),
+    }
+}
+
+/// `n` copies of `x`, when the memory can be had.
+pub fn filled(n: Option<usize>, x: f64) -> HResult<Vec<f64>> {
+    Ok(vec![x; affordable(n)?])
+}
+
 pub fn chkarg(it: &Interp, a: &[Value], i: usize, lo: f64, hi: f64) -> HResult<f64> {
     let x = num(it, a, i)?;
     if x < lo || x > hi {

@@ -37,7 +37,7 @@ pub fn construct(it: &mut Interp, args: &[Value]) -> HResult<VecObj> {
     };
     let fill = opt_num(it, args, 1)?.unwrap_or(0.0);
     Ok(VecObj {
-        data: vec![fill; n],
+        data: super::filled(Some(n), fill)?,
         label: String::new(),
     })
 }
@@ -252,6 +252,7 @@ fn dispatch(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<Opt
         }
         "resize" => {
             let m = chkarg(it, a, 0, 0.0, MAX_INT)? as usize;
+            super::affordable(Some(m))?;
             write(o, |d| d.resize(m, 0.0));
             this
         }

@@ -5,6 +5,9 @@
 use cable::model::Var;
 use cable::SecId;
 
+/// NEURON's largest nseg (a short int).
+const MAX_NSEG: i64 = 32767;
+
 use super::{Host, RangeVar, SecVar};
 use crate::error::HResult;
 use crate::hoc_err;
@@ -420,11 +423,17 @@ impl Interp {
                         }
                     }
                     SecVar::Nseg => {
-                        let n = value as i64;
-                        if n < 1 || n > 32767 {
+                        let mut n = value as i64;
+                        if n < 1 {
                             return Err(hoc_err!("nseg  must be positive"));
                         }
-                        m.set_nseg(sec, n as usize);
+                        if n > MAX_NSEG {
+                            self.end_partial_line();
+                            eprintln!("requesting {}.nseg=1 but the maximum value is {MAX_NSEG}.", self.sec_name(sec));
+                            self.warn("nseg too large, setting to 1.");
+                            n = 1;
+                        }
+                        self.eng.model.set_nseg(sec, n as usize);
                     }
                     SecVar::Ra => m.sec_mut(sec).ra = value,
                     SecVar::Rallbranch => m.sec_mut(sec).rallbranch = value,

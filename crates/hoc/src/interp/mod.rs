@@ -385,6 +385,11 @@ impl Interp {
         self.run_text(&path.display().to_string(), text.into())
     }
 
+    /// How many sources (files, strings) are being run, one inside another.
+    pub fn source_depth(&self) -> usize {
+        self.sources.len()
+    }
+
     /// Parses and runs `text` statement by statement.
     pub fn run_text(&mut self, name: &str, text: Rc<str>) -> HResult<()> {
         self.sources.push(Source::new(name, text));

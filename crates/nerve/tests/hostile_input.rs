@@ -1,0 +1,54 @@
+//! Scripts that ask for too much (deep recursion through files, huge
+//! expressions, allocations no machine has) end in a HOC error with a
+//! non-zero exit, never in a crash.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("nerve-hostile-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs `main.hoc` (with any other files) in a scratch folder: exit code, stdout, stderr.
+fn run(name: &str, files: &[(&str, &str)]) -> (Option<i32>, String, String) {
+    let dir = scratch(name);
+    for (f, text) in files {
+        std::fs::write(dir.join(f), text).unwrap();
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_nerve")).args(["run", "main.hoc"]).current_dir(&dir).output().expect("run nerve");
+    let _ = std::fs::remove_dir_all(&dir);
+    (out.status.code(), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+}
+
+fn sum_of_ones(n: usize) -> String {
+    format!("x = {}\nprint x\n", vec!["1"; n].join("+"))
+}
+
+#[test]
+fn an_expression_too_big_for_neuron_is_refused_as_neuron_does() {
+    let (code, out, err) = run("big-ok", &[("main.hoc", &sum_of_ones(15000))]);
+    assert_eq!((code, out.as_str()), (Some(0), "15000 \n"), "{err}");
+    let (code, out, err) = run("big", &[("main.hoc", &sum_of_ones(50000))]);
+    assert_eq!(code, Some(1));
+    assert!(out.is_empty());
+    assert!(err.starts_with("nerve: procedure too big\n in main.hoc near line 1\n"), "{}", &err[..err.len().min(200)]);
+}
+
+#[test]
+fn a_file_that_opens_itself_stops_at_a_nesting_limit() {
+    let (code, _, err) = run("xopen", &[("main.hoc", "xopen(\"main.hoc\")\n")]);
+    assert_eq!(code, Some(1));
+    assert!(err.starts_with("nerve: xopen call nested too deeply"), "{err}");
+}
+
+#[test]
+fn allocations_beyond_memory_are_hoc_errors() {
+    for (name, stmt) in [("matrix", "m = new Matrix(1e6, 1e6)"), ("mresize", "m = new Matrix(2, 2)\nm.resize(1e9, 1e9)")] {
+        let (code, out, err) = run(name, &[("main.hoc", &format!("objref m\n{stmt}\nprint \"after\"\n"))]);
+        assert_eq!(code, Some(1), "{name}: {err}");
+        assert!(!out.contains("after"), "{name}");
+        assert!(err.starts_with("nerve: out of memory for "), "{name}: {err}");
+    }
+}
