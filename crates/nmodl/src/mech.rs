@@ -266,13 +266,13 @@ impl NmodlMechanism {
                         lanes[l] = env.diam[ch.node[l]];
                     }
                 }
-                Loc::Ptr(_) if env.v.is_empty() => lanes.fill(f64::NAN),
                 Loc::Ptr(k) => {
                     for l in 0..LANES {
-                        lanes[l] = match d.ptr_src[k][ch.inst[l]] {
-                            PtrSrc::V(n) => env.v[n as usize],
-                            PtrSrc::Ion(t, f, n) => ions[t].field(f)[n as usize],
-                            PtrSrc::Unset => f64::NAN,
+                        lanes[l] = match d.ptr_src.get(k).and_then(|p| p.get(ch.inst[l])) {
+                            Some(PtrSrc::V(n)) if !env.v.is_empty() => env.v[*n as usize],
+                            Some(PtrSrc::Ion(t, f, n)) if !env.v.is_empty() => ions[*t].field(*f)[*n as usize],
+                            Some(PtrSrc::Val) => d.ptr_val[k][ch.inst[l]],
+                            _ => f64::NAN,
                         };
                     }
                 }
@@ -311,6 +311,17 @@ impl NmodlMechanism {
                 Loc::Arg(k) => {
                     if let Some(a) = args.get_mut(k) {
                         *a = lanes[0];
+                    }
+                }
+                // Through a POINTER: into an ion's field, or to be taken to
+                // its target after the run (`cable::pointer`).
+                Loc::Ptr(k) => {
+                    for l in 0..n {
+                        match d.ptr_src.get(k).and_then(|p| p.get(ch.inst[l])) {
+                            Some(&PtrSrc::Ion(t, f, nd)) if !ions.is_empty() => ions[t].field_mut(f)[nd as usize] = lanes[l],
+                            Some(PtrSrc::Val) => d.ptr_val[k][ch.inst[l]] = lanes[l],
+                            _ => {}
+                        }
                     }
                 }
                 _ => {}
@@ -392,6 +403,9 @@ impl NmodlMechanism {
         }
         let inst = inst.filter(|&i| i < data.alive.len());
         let mut work = std::mem::take(&mut data.work);
+        // A build where the function is called leaves no trace of its own:
+        // the call's lookup sets the outputs right after.
+        let mut before: Option<(Vec<f64>, Vec<f64>)> = None;
         for s in &self.c.tables {
             if data.globals[s.usetable] == 0.0 {
                 continue;
@@ -409,6 +423,10 @@ impl NmodlMechanism {
             let stale = t[0] == 0.0 || s.depend.iter().enumerate().any(|(k, l)| t[3 + k] != dep(l, data));
             if !stale {
                 continue;
+            }
+            if self.c.lazy_tables && before.is_none() {
+                let cols = inst.map(|i| data.cols.iter().map(|c| c[i]).collect()).unwrap_or_default();
+                before = Some((data.globals.clone(), cols));
             }
             let reads_node = |b: &Block| b.loads.iter().any(|(_, l)| matches!(l, Loc::V | Loc::Ion(..) | Loc::Area | Loc::Diam | Loc::Ptr(_)));
             let at_node = inst.is_some() && nodes.is_some();
@@ -453,6 +471,14 @@ impl NmodlMechanism {
             t[2] = 1.0 / dx;
             t[3..3 + deps.len()].copy_from_slice(&deps);
             t[3 + deps.len()..].copy_from_slice(&vals);
+        }
+        if let Some((globals, cols)) = before {
+            data.globals = globals;
+            if let Some(i) = inst {
+                for (c, x) in data.cols.iter_mut().zip(cols) {
+                    c[i] = x;
+                }
+            }
         }
         data.work = work;
     }
@@ -524,6 +550,19 @@ impl Mechanism for NmodlMechanism {
         let first = data.order.first().map(|&i| i as usize);
         let (celsius, dt) = (nodes.celsius, nodes.dt);
         self.check_tables_at(data, first, Some(nodes), celsius, dt);
+    }
+
+    fn check_tables_initial(&self, data: &mut MechData, nodes: &mut NodeView) {
+        // Built where first called: at finitialize only if INITIAL calls.
+        let uses_table = |b: &Block| {
+            let table = |op: &crate::ir::Op| matches!(op, crate::ir::Op::Table { .. });
+            b.ops.iter().any(table) || b.newtons.iter().any(|n| n.ops.iter().any(table))
+        };
+        let initial = std::iter::once(&self.c.initial).chain(self.c.ba.iter().filter(|b| matches!(b.0, Ba::BeforeInitial | Ba::AfterInitial)).map(|b| &b.1));
+        if self.c.lazy_tables && !initial.into_iter().any(uses_table) {
+            return;
+        }
+        self.check_tables(data, nodes);
     }
 
     fn initialize(&self, data: &mut MechData, nodes: &mut NodeView, ev: &mut dyn FnMut(u32, &mut EventCtx)) {
@@ -784,6 +823,18 @@ impl Mechanism for NmodlMechanism {
             .chain(c.ode.as_ref().map(|o| &o.block))
             .chain(c.diffusion.as_ref().map(|x| &x.0));
         blocks.into_iter().any(|b| b.loads.iter().any(|(_, l)| *l == Loc::Ptr(k)))
+    }
+
+    fn pointer_written(&self, k: usize) -> bool {
+        let c = &self.c;
+        let blocks = std::iter::once(&c.initial)
+            .chain(c.current.as_ref().map(|x| &x.0))
+            .chain(&c.state)
+            .chain(&c.net_receive)
+            .chain(&c.net_init)
+            .chain(c.ba.iter().map(|x| &x.1))
+            .chain(c.ode.as_ref().map(|o| &o.block));
+        blocks.into_iter().any(|b| b.stores.iter().any(|(_, l)| *l == Loc::Ptr(k)))
     }
 
     fn ode_count(&self) -> usize {
