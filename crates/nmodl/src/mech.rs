@@ -403,9 +403,6 @@ impl NmodlMechanism {
         }
         let inst = inst.filter(|&i| i < data.alive.len());
         let mut work = std::mem::take(&mut data.work);
-        // A build where the function is called leaves no trace of its own:
-        // the call's lookup sets the outputs right after.
-        let mut before: Option<(Vec<f64>, Vec<f64>)> = None;
         for s in &self.c.tables {
             if data.globals[s.usetable] == 0.0 {
                 continue;
@@ -423,10 +420,6 @@ impl NmodlMechanism {
             let stale = t[0] == 0.0 || s.depend.iter().enumerate().any(|(k, l)| t[3 + k] != dep(l, data));
             if !stale {
                 continue;
-            }
-            if self.c.lazy_tables && before.is_none() {
-                let cols = inst.map(|i| data.cols.iter().map(|c| c[i]).collect()).unwrap_or_default();
-                before = Some((data.globals.clone(), cols));
             }
             let reads_node = |b: &Block| b.loads.iter().any(|(_, l)| matches!(l, Loc::V | Loc::Ion(..) | Loc::Area | Loc::Diam | Loc::Ptr(_)));
             let at_node = inst.is_some() && nodes.is_some();
@@ -471,14 +464,6 @@ impl NmodlMechanism {
             t[2] = 1.0 / dx;
             t[3..3 + deps.len()].copy_from_slice(&deps);
             t[3 + deps.len()..].copy_from_slice(&vals);
-        }
-        if let Some((globals, cols)) = before {
-            data.globals = globals;
-            if let Some(i) = inst {
-                for (c, x) in data.cols.iter_mut().zip(cols) {
-                    c[i] = x;
-                }
-            }
         }
         data.work = work;
     }

@@ -318,8 +318,9 @@ fn distance(it: &mut Interp, a: &[Value]) -> HResult<Value> {
             let mode = num(it, a, 0)?;
             let x = num(it, a, 1)?;
             if mode == 0.0 {
+                // NEURON returns the origin's position
                 it.eng.distance_origin = Some((s, x));
-                Ok(Value::Num(0.0))
+                Ok(Value::Num(x))
             } else {
                 let origin = it.eng.distance_origin.ok_or_else(|| hoc_err!("distance: origin not set"))?;
                 Ok(Value::Num(path_distance(&mut it.eng.model, origin, (s, x))))
