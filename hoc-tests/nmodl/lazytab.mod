@@ -1,11 +1,12 @@
 : A mechanism nocmodl does not make thread safe (it has VERBATIM): its
 : TABLE is built where rates() is called, so INITIAL reading ninf before
-: any call sees the value ninf kept from before.
+: any call sees the value ninf kept from before; what the build assigns
+: besides the table (tadj, and q of the instance calling) stays.
 NEURON {
 	SUFFIX lazytab
 	USEION k READ ek WRITE ik
-	RANGE gbar
-	GLOBAL ninf, ntau
+	RANGE gbar, q
+	GLOBAL ninf, ntau, tadj
 }
 UNITS {
 	(mV) = (millivolt)
@@ -20,6 +21,8 @@ ASSIGNED {
 	ik (mA/cm2)
 	ninf
 	ntau (ms)
+	tadj
+	q
 }
 STATE { n }
 INITIAL {
@@ -27,7 +30,7 @@ INITIAL {
 }
 BREAKPOINT {
 	SOLVE states METHOD cnexp
-	ik = gbar*n*(v - ek)
+	ik = gbar*tadj*n*(v - ek)
 }
 DERIVATIVE states {
 	rates(v)
@@ -39,5 +42,7 @@ PROCEDURE rates(v (mV)) {
 	/* nothing */
 	ENDVERBATIM
 	ninf = 1/(1 + exp(-(v + 40)/10))
-	ntau = 1 + 5*exp(-((v + 50)/20)^2)*(celsius/6.3)
+	tadj = 3^((celsius - 6.3)/10)
+	q = v
+	ntau = 1 + 5*exp(-((v + 50)/20)^2)
 }

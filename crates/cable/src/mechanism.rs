@@ -312,10 +312,6 @@ pub trait Mechanism {
     fn check_tables(&self, data: &mut MechData, nodes: &mut NodeView) {
         let _ = (data, nodes);
     }
-    /// `check_tables` at finitialize, before the INITIAL blocks.
-    fn check_tables_initial(&self, data: &mut MechData, nodes: &mut NodeView) {
-        self.check_tables(data, nodes);
-    }
     /// Whether the mechanism has a current (BREAKPOINT) computation.
     fn has_current(&self) -> bool {
         true

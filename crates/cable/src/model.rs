@@ -1262,7 +1262,7 @@ impl Model {
     /// finitialize, second part: ions, INITIAL blocks, NET_RECEIVE INITIAL blocks.
     pub fn finit_mechanisms(&mut self) {
         self.ensure_lowered();
-        self.check_tables(true);
+        self.check_tables();
         for d in self.data.iter_mut() {
             d.watch_on.iter_mut().chain(d.watch_new.iter_mut()).for_each(|w| *w = 0);
         }
@@ -1421,7 +1421,7 @@ impl Model {
     /// `play` sets continuously played variables after each half step.
     pub fn fadvance(&mut self, play: &mut dyn FnMut(&mut Model), record: &mut dyn FnMut(&Model)) {
         self.ensure_lowered();
-        self.check_tables(false);
+        self.check_tables();
         // spikes of sources above threshold at finitialize are recorded in the first step
         if !self.init_spikes.is_empty() {
             let pending = std::mem::take(&mut self.init_spikes);
@@ -1530,14 +1530,10 @@ impl Model {
     }
 
     /// Rebuilds the mechanisms' TABLEs whose dependencies changed.
-    pub(crate) fn check_tables(&mut self, initial: bool) {
+    pub(crate) fn check_tables(&mut self) {
         let mut nodes = view(&mut self.tree, &mut self.ions, &mut self.out, self.t, self.dt, self.celsius, self.fast_imem);
         for (m, d) in self.mechs.iter().zip(self.data.iter_mut()) {
-            if initial {
-                m.check_tables_initial(d, &mut nodes);
-            } else {
-                m.check_tables(d, &mut nodes);
-            }
+            m.check_tables(d, &mut nodes);
         }
     }
 
