@@ -360,7 +360,8 @@ impl Model {
             self.ion_style_set.insert((sec, ion), st);
             let nseg = self.sec(sec).nseg;
             for &n in &self.sec_nodes[sec][..nseg] {
-                self.ions[ion].style[n as usize] = st;
+                let x = &mut self.ions[ion].style[n as usize];
+                *x = st | (*x & (style::CI_WRITTEN | style::CO_WRITTEN));
             }
         }
         Some(old)
@@ -618,6 +619,10 @@ impl Model {
             if let Some(t) = self.ion_types.iter().position(|t| t.name == u.ion) {
                 let e = self.ion_style_seen.entry((id, t)).or_insert(0);
                 *e = style::promote(*e, u.conc as u32, u.rev as u32);
+                // a style ion_style() set is promoted by the mechanisms inserted after
+                if let Some(set) = self.ion_style_set.get_mut(&(id, t)) {
+                    *set = style::promote(*set, u.conc as u32, u.rev as u32);
+                }
             }
         }
         let n = self.sec(id).nseg;
@@ -1042,7 +1047,9 @@ impl Model {
                 let set = self.ion_style_set.get(&(s, k)).copied();
                 for &nd in &self.sec_nodes[s][..nseg] {
                     let st = &mut ions[k].style[nd as usize];
-                    *st = set.unwrap_or(*st) | 0o1000;
+                    // ion_style() keeps whether a mechanism writes the concentrations
+                    let written = *st & (style::CI_WRITTEN | style::CO_WRITTEN);
+                    *st = set.map_or(*st, |x| x | written) | 0o1000;
                 }
             }
         }
