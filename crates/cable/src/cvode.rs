@@ -192,6 +192,7 @@ impl OdeSystem for System<'_> {
         self.dsave.copy_from_slice(&tr.d);
         for &(mi, off, len, joff, jlen) in &self.lay.mechs {
             let mut nodes = view(&mut m.tree, &mut m.ions, &mut m.out, m.t, m.dt, m.celsius, m.fast_imem);
+            crate::pointer::pull(&mut m.data, mi, &m.ptr_cells, m.t);
             m.mechs[mi].ode_spec(&mut m.data[mi], &mut nodes, &mut ydot[off..off + len], &mut self.jac[joff..joff + jlen]);
         }
     }
@@ -341,6 +342,7 @@ impl Model {
                 continue;
             }
             let mut nodes = view(&mut self.tree, &mut self.ions, &mut self.out, self.t, self.dt, self.celsius, self.fast_imem);
+            crate::pointer::pull(&mut self.data, m, &self.ptr_cells, self.t);
             self.mechs[m].discontinuities(&mut self.data[m], &mut nodes, &mut stops);
         }
         stops.sort_by(|a, b| a.total_cmp(b));
@@ -432,7 +434,9 @@ impl Model {
                 continue;
             }
             let mut nodes = view(&mut self.tree, &mut self.ions, &mut self.out, self.t, self.dt, self.celsius, self.fast_imem);
+            crate::pointer::pull(&mut self.data, m, &self.ptr_cells, self.t);
             self.mechs[m].state(&mut self.data[m], &mut nodes);
+            crate::pointer::push(&mut self.data, m, &mut self.ptr_cells);
         }
         self.before_after(Ba::AfterSolve);
         self.before_after(Ba::BeforeStep);

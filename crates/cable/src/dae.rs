@@ -85,6 +85,7 @@ impl System<'_> {
         }
         for &(mi, off, len, joff, jlen) in &self.lay.mechs {
             let mut nodes = view(&mut m.tree, &mut m.ions, &mut m.out, m.t, m.dt, m.celsius, m.fast_imem);
+            crate::pointer::pull(&mut m.data, mi, &m.ptr_cells, m.t);
             m.mechs[mi].ode_spec(&mut m.data[mi], &mut nodes, &mut ydot[off..off + len], &mut self.jac[joff..joff + jlen]);
         }
     }

@@ -16,6 +16,7 @@ pub mod mechanism;
 pub mod mechs;
 pub mod model;
 pub mod netpar;
+pub mod pointer;
 pub mod random123;
 pub mod section;
 pub mod shape;

@@ -79,6 +79,10 @@ pub struct MechData {
     pub ptr_var: Vec<Vec<Option<crate::model::Var>>>,
     /// The same, resolved to node arrays at lowering.
     pub ptr_src: Vec<Vec<PtrSrc>>,
+    /// Values of the POINTERs whose source is `PtrSrc::Val`, `[pointer][instance]`,
+    /// and where they come from (`crate::pointer`).
+    pub ptr_val: Vec<Vec<f64>>,
+    pub ptr_ext: Vec<crate::pointer::PtrLink>,
     /// WATCH conditions per instance: active (bit k for condition k), above
     /// (the condition held when last checked), and activated since the last
     /// check (their `above` is still to be taken from the present state).
@@ -119,6 +123,8 @@ pub enum PtrSrc {
     V(u32),
     /// A field of an ion type at a node.
     Ion(usize, crate::ion::IonField, u32),
+    /// A variable elsewhere, its value in `MechData::ptr_val`.
+    Val,
 }
 
 impl MechData {
@@ -278,6 +284,11 @@ pub trait Mechanism {
     fn pointer_read(&self, k: usize) -> bool {
         let _ = k;
         true
+    }
+    /// Whether the mechanism assigns POINTER k.
+    fn pointer_written(&self, k: usize) -> bool {
+        let _ = k;
+        false
     }
     /// GLOBAL variables: one value for all instances, kept in `MechData::globals`.
     fn globals(&self) -> &[VarSpec] {

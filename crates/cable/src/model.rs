@@ -107,6 +107,9 @@ pub enum Var {
     /// An extracellular layer's potential at a node (`vext[layer](x)`).
     Vext { layer: usize, sec: SecId, x: f64 },
     T,
+    /// `Model::ptr_cells[k]`: a variable of the program's own that POINTERs
+    /// point to, kept in step with it around each run call.
+    Cell(usize),
 }
 
 /// Where a point process sits.
@@ -167,6 +170,8 @@ pub struct Model {
     pub structure_version: u64,
     /// Keep i_membrane_ (NEURON's cvode.use_fast_imem(1)).
     pub fast_imem: bool,
+    /// Values POINTERs reach through `Var::Cell`.
+    pub ptr_cells: Vec<f64>,
     /// `state_discontinuity()` outside NET_RECEIVE takes effect: only in a
     /// fixed step's current evaluation (NEURON's state_discon_allowed_ is
     /// off for finitialize's and fcurrent's).
@@ -256,6 +261,7 @@ impl Model {
             secondorder: 0,
             structure_version: 0,
             fast_imem: false,
+            ptr_cells: Vec::new(),
             state_discon: false,
             pt3dconst: false,
             ion_style_seen: std::collections::HashMap::new(),
@@ -354,7 +360,8 @@ impl Model {
             self.ion_style_set.insert((sec, ion), st);
             let nseg = self.sec(sec).nseg;
             for &n in &self.sec_nodes[sec][..nseg] {
-                self.ions[ion].style[n as usize] = st;
+                let x = &mut self.ions[ion].style[n as usize];
+                *x = st | (*x & (style::CI_WRITTEN | style::CO_WRITTEN));
             }
         }
         Some(old)
@@ -612,6 +619,10 @@ impl Model {
             if let Some(t) = self.ion_types.iter().position(|t| t.name == u.ion) {
                 let e = self.ion_style_seen.entry((id, t)).or_insert(0);
                 *e = style::promote(*e, u.conc as u32, u.rev as u32);
+                // a style ion_style() set is promoted by the mechanisms inserted after
+                if let Some(set) = self.ion_style_set.get_mut(&(id, t)) {
+                    *set = style::promote(*set, u.conc as u32, u.rev as u32);
+                }
             }
         }
         let n = self.sec(id).nseg;
@@ -902,28 +913,69 @@ impl Model {
     fn lower_pointers(&mut self) {
         for m in 0..self.data.len() {
             let vars = std::mem::take(&mut self.data[m].ptr_var);
-            let src = vars.iter().map(|p| p.iter().map(|v| v.as_ref().map_or(PtrSrc::Unset, |v| self.pointer_source(v))).collect()).collect();
-            self.data[m].ptr_var = vars;
-            self.data[m].ptr_src = src;
+            let mut links = Vec::new();
+            let mut src: Vec<Vec<PtrSrc>> = Vec::with_capacity(vars.len());
+            for (k, p) in vars.iter().enumerate() {
+                let write = self.mechs[m].pointer_written(k);
+                src.push(
+                    p.iter()
+                        .enumerate()
+                        .map(|(inst, v)| {
+                            let Some(v) = v else { return PtrSrc::Unset };
+                            if let Some(s) = self.pointer_source(v) {
+                                return s;
+                            }
+                            match self.pointer_target(v) {
+                                Some(target) => {
+                                    links.push(crate::pointer::PtrLink { k, inst: inst as u32, target, write });
+                                    PtrSrc::Val
+                                }
+                                None => PtrSrc::Unset,
+                            }
+                        })
+                        .collect(),
+                );
+            }
+            let d = &mut self.data[m];
+            d.ptr_val = vars.iter().map(|p| vec![0.0; p.len()]).collect();
+            d.ptr_var = vars;
+            d.ptr_src = src;
+            d.ptr_ext = links;
         }
     }
 
-    fn pointer_source(&self, v: &Var) -> PtrSrc {
+    /// A POINTER target in the node arrays.
+    fn pointer_source(&self, v: &Var) -> Option<PtrSrc> {
         match *v {
-            Var::V { sec, x } if self.exists(sec) => PtrSrc::V(self.node_at(sec, x)),
-            Var::Ion { ion, field, sec, x } if self.exists(sec) => match self.ion_node(ion, sec, x) {
+            Var::V { sec, x } if self.exists(sec) => Some(PtrSrc::V(self.node_at(sec, x))),
+            Var::Ion { ion, field, sec, x } if self.exists(sec) => Some(match self.ion_node(ion, sec, x) {
                 Some(n) => PtrSrc::Ion(ion, field, n as u32),
                 None => PtrSrc::Unset,
-            },
-            _ => PtrSrc::Unset,
+            }),
+            _ => None,
         }
     }
 
-    /// `setpointer`: pointer k of an instance reads `target` (a membrane
-    /// potential or an ion field); Err if the target is of another kind.
+    /// A POINTER target elsewhere.
+    fn pointer_target(&self, v: &Var) -> Option<crate::pointer::PtrTarget> {
+        use crate::pointer::PtrTarget;
+        match *v {
+            Var::Mech { mech, var, inst } => (self.data.get(mech)?.cols.get(var)?.len() > inst as usize).then_some(PtrTarget::Col { mech, var, inst }),
+            Var::Range { mech, var, sec, x } => {
+                let inst = self.range_instance(mech, sec, x)?;
+                (self.data[mech].cols.get(var)?.len() > inst as usize).then_some(PtrTarget::Col { mech, var, inst })
+            }
+            Var::Global { mech, var } => (self.data.get(mech)?.globals.len() > var).then_some(PtrTarget::Global { mech, var }),
+            Var::Cell(c) => (c < self.ptr_cells.len()).then_some(PtrTarget::Cell(c)),
+            Var::T => Some(PtrTarget::T),
+            _ => None,
+        }
+    }
+
+    /// `setpointer`: pointer k of an instance reads and writes `target`.
     pub fn set_pointer(&mut self, mech: usize, inst: u32, k: usize, target: Var) -> Result<(), String> {
-        if !matches!(target, Var::V { .. } | Var::Ion { .. }) {
-            return Err("a POINTER can point to a membrane potential or an ion variable".into());
+        if matches!(target, Var::Imem { .. } | Var::ICap { .. } | Var::Vext { .. }) {
+            return Err("a POINTER cannot point to a computed membrane current or to vext".into());
         }
         let p = self.data.get_mut(mech).and_then(|d| d.ptr_var.get_mut(k)).and_then(|p| p.get_mut(inst as usize)).ok_or("no such POINTER")?;
         *p = Some(target);
@@ -995,7 +1047,9 @@ impl Model {
                 let set = self.ion_style_set.get(&(s, k)).copied();
                 for &nd in &self.sec_nodes[s][..nseg] {
                     let st = &mut ions[k].style[nd as usize];
-                    *st = set.unwrap_or(*st) | 0o1000;
+                    // ion_style() keeps whether a mechanism writes the concentrations
+                    let written = *st & (style::CI_WRITTEN | style::CO_WRITTEN);
+                    *st = set.map_or(*st, |x| x | written) | 0o1000;
                 }
             }
         }
@@ -1235,7 +1289,9 @@ impl Model {
                 let mut collect = |inst: u32, ctx: &mut EventCtx| {
                     posted.push((inst, std::mem::take(ctx.self_events)));
                 };
+                crate::pointer::pull(&mut self.data, m, &self.ptr_cells, self.t);
                 self.mechs[m].initialize(&mut self.data[m], &mut nodes, &mut collect);
+                crate::pointer::push(&mut self.data, m, &mut self.ptr_cells);
             }
             for (inst, evs) in posted {
                 for (tt, flag) in evs {
@@ -1353,7 +1409,9 @@ impl Model {
             for &m in &self.run_order {
                 let mech = &self.mechs[m];
                 if mech.has_current() && mech.kind() != MechKind::Artificial && !self.data[m].order.is_empty() {
+                    crate::pointer::pull(&mut self.data, m, &self.ptr_cells, self.t);
                     mech.currents(&mut self.data[m], &mut nodes);
+                    crate::pointer::push(&mut self.data, m, &mut self.ptr_cells);
                 }
             }
         }
@@ -1431,7 +1489,9 @@ impl Model {
             let mut nodes = view(t, &mut self.ions, &mut self.out, self.t, self.dt, self.celsius, self.fast_imem);
             for &m in &self.run_order {
                 if !self.data[m].order.is_empty() {
+                    crate::pointer::pull(&mut self.data, m, &self.ptr_cells, self.t);
                     self.mechs[m].state(&mut self.data[m], &mut nodes);
+                    crate::pointer::push(&mut self.data, m, &mut self.ptr_cells);
                 }
             }
         }
@@ -1460,7 +1520,9 @@ impl Model {
             }
             let t = &mut self.tree;
             let mut nodes = view(t, &mut self.ions, &mut self.out, self.t, self.dt, self.celsius, self.fast_imem);
+            crate::pointer::pull(&mut self.data, m, &self.ptr_cells, self.t);
             self.mechs[m].ba(&mut self.data[m], &mut nodes, when);
+            crate::pointer::push(&mut self.data, m, &mut self.ptr_cells);
         }
     }
 
@@ -1509,6 +1571,7 @@ impl Model {
             Var::Global { mech, var } => self.data.get(mech)?.globals.get(var).copied(),
             Var::Vext { layer, sec, x } => self.vext_index(layer, sec, x).map(|k| k.map_or(0.0, |k| self.ext.vext[k])),
             Var::T => Some(self.t),
+            Var::Cell(c) => self.ptr_cells.get(c).copied(),
         }
     }
 
@@ -1589,6 +1652,13 @@ impl Model {
                 self.t = value;
                 true
             }
+            Var::Cell(c) => match self.ptr_cells.get_mut(c) {
+                Some(x) => {
+                    *x = value;
+                    true
+                }
+                None => false,
+            },
             _ => false,
         }
     }
@@ -1638,6 +1708,7 @@ impl Model {
             {
                 let tr = &mut self.tree;
                 let mut nodes = view(tr, &mut self.ions, &mut self.out, t, self.dt, self.celsius, self.fast_imem);
+                crate::pointer::pull(&mut self.data, m, &self.ptr_cells, t);
                 self.mechs[m].watch(&mut self.data[m], &mut nodes, settle, &mut |inst, flag| fired.push((inst, flag)));
             }
             for &(inst, flag) in &fired {

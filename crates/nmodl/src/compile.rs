@@ -17,6 +17,7 @@ use crate::regalloc;
 mod lower;
 use lower::{CFile, CState};
 mod discrete;
+mod vectorize;
 
 /// A mechanism ready to run.
 #[derive(Clone, Debug)]
@@ -63,6 +64,10 @@ pub struct Compiled {
     /// Draws from the program-wide SCoP generator (scop_random, exprand, …):
     /// then instances run one at a time, so that each draws in NEURON's order.
     pub sequential: bool,
+    /// nocmodl would not make the mechanism thread safe: its TABLEs are
+    /// built where their function is called, not at finitialize and before
+    /// each step (see `vectorize`).
+    pub lazy_tables: bool,
 }
 
 /// A block computing, per instance, each state's derivative and the
@@ -741,7 +746,6 @@ impl<'c, 'm> Gen<'c, 'm> {
                     Loc::T | Loc::Dt | Loc::Celsius | Loc::Area | Loc::Diam | Loc::Flag | Loc::TableX | Loc::StateDiscon => {
                         return Err(self.cx.err(span, "this variable cannot be assigned in a mechanism"));
                     }
-                    Loc::Ptr(_) => return Err(self.cx.err(span, "assigning through a POINTER is not supported yet")),
                     _ => {}
                 }
                 let h = self.home(*l);
@@ -2370,7 +2374,25 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
         // (DISCRETE histories are shared by the instances, read and shifted in turn)
         || !cx.history.is_empty();
     let methods = lower::methods(&cx);
+    let local_globals: Vec<usize> = top_locals
+        .iter()
+        .filter_map(|l| match cx.names.get(&l.name.name) {
+            Some(Name::Loc(Loc::Global(g))) => Some(*g),
+            Some(Name::Arr(Loc::Global(g), _)) => Some(*g),
+            _ => None,
+        })
+        .collect();
+    let blocks = std::iter::once(&initial)
+        .chain(current.as_ref().map(|c| &c.0))
+        .chain(&state)
+        .chain(&net_receive)
+        .chain(&net_init)
+        .chain(ba.iter().map(|b| &b.1))
+        .chain(callables.iter().map(|c| &c.1))
+        .chain(cx.tables.iter().map(|t| &t.build));
+    let lazy_tables = !cx.tables.is_empty() && !vectorize::thread_safe(m, blocks, |g| !local_globals.contains(&g));
     Ok(Compiled {
+        lazy_tables,
         methods,
         sequential,
         diffusion,

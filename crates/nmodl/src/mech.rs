@@ -266,13 +266,13 @@ impl NmodlMechanism {
                         lanes[l] = env.diam[ch.node[l]];
                     }
                 }
-                Loc::Ptr(_) if env.v.is_empty() => lanes.fill(f64::NAN),
                 Loc::Ptr(k) => {
                     for l in 0..LANES {
-                        lanes[l] = match d.ptr_src[k][ch.inst[l]] {
-                            PtrSrc::V(n) => env.v[n as usize],
-                            PtrSrc::Ion(t, f, n) => ions[t].field(f)[n as usize],
-                            PtrSrc::Unset => f64::NAN,
+                        lanes[l] = match d.ptr_src.get(k).and_then(|p| p.get(ch.inst[l])) {
+                            Some(PtrSrc::V(n)) if !env.v.is_empty() => env.v[*n as usize],
+                            Some(PtrSrc::Ion(t, f, n)) if !env.v.is_empty() => ions[*t].field(*f)[*n as usize],
+                            Some(PtrSrc::Val) => d.ptr_val[k][ch.inst[l]],
+                            _ => f64::NAN,
                         };
                     }
                 }
@@ -311,6 +311,17 @@ impl NmodlMechanism {
                 Loc::Arg(k) => {
                     if let Some(a) = args.get_mut(k) {
                         *a = lanes[0];
+                    }
+                }
+                // Through a POINTER: into an ion's field, or to be taken to
+                // its target after the run (`cable::pointer`).
+                Loc::Ptr(k) => {
+                    for l in 0..n {
+                        match d.ptr_src.get(k).and_then(|p| p.get(ch.inst[l])) {
+                            Some(&PtrSrc::Ion(t, f, nd)) if !ions.is_empty() => ions[t].field_mut(f)[nd as usize] = lanes[l],
+                            Some(PtrSrc::Val) => d.ptr_val[k][ch.inst[l]] = lanes[l],
+                            _ => {}
+                        }
                     }
                 }
                 _ => {}
@@ -358,6 +369,9 @@ impl NmodlMechanism {
     /// NET_RECEIVE (or its INITIAL) for one instance; the WATCH conditions it
     /// activates are recorded (the first turns the instance's others off).
     fn receive(&self, block: &Block, data: &mut MechData, inst: usize, weights: &mut [f64], flag: f64, ctx: &mut EventCtx) {
+        if self.c.lazy_tables && uses_table(block) {
+            self.check_tables_at(data, Some(inst), None, ctx.celsius, ctx.dt);
+        }
         let mut work = std::mem::take(&mut data.work);
         let mut env = Env::bare(ctx.t, ctx.dt, ctx.celsius);
         env.flag = flag;
@@ -457,6 +471,20 @@ impl NmodlMechanism {
         data.work = work;
     }
 
+    /// A mechanism nocmodl would not make thread safe checks its TABLEs
+    /// where their functions are called, with the calling instance: here,
+    /// right before a block that looks one up runs, with the block's first
+    /// instance (NEURON checks them at finitialize and before each step
+    /// only for thread-safe mechanisms).
+    fn lazy_tables_for(&self, block: &Block, data: &mut MechData, nodes: &mut NodeView) {
+        if !self.c.lazy_tables || !uses_table(block) {
+            return;
+        }
+        let first = data.order.first().map(|&i| i as usize);
+        let (celsius, dt) = (nodes.celsius, nodes.dt);
+        self.check_tables_at(data, first, Some(nodes), celsius, dt);
+    }
+
     /// Instances per run of a block: one at a time when the mechanism draws
     /// from the SCoP generator (NEURON's order of draws), else LANES.
     fn lanes(&self) -> usize {
@@ -520,13 +548,17 @@ impl Mechanism for NmodlMechanism {
     }
 
     fn check_tables(&self, data: &mut MechData, nodes: &mut NodeView) {
-        // NEURON checks with the first instance of the mechanism's list.
+        // Not thread safe: built where called (`lazy_tables_for`).
+        if self.c.lazy_tables {
+            return;
+        }
         let first = data.order.first().map(|&i| i as usize);
         let (celsius, dt) = (nodes.celsius, nodes.dt);
         self.check_tables_at(data, first, Some(nodes), celsius, dt);
     }
 
     fn initialize(&self, data: &mut MechData, nodes: &mut NodeView, ev: &mut dyn FnMut(u32, &mut EventCtx)) {
+        self.lazy_tables_for(&self.c.initial, data, nodes);
         let mut work = std::mem::take(&mut data.work);
         let order = std::mem::take(&mut data.order);
         let mut fx = Collect::default();
@@ -554,6 +586,7 @@ impl Mechanism for NmodlMechanism {
 
     fn currents(&self, data: &mut MechData, nodes: &mut NodeView) {
         let Some((block, total, ion_regs)) = &self.c.current else { return };
+        self.lazy_tables_for(block, data, nodes);
         let point = self.c.kind == MechKind::Point;
         let mut work = std::mem::take(&mut data.work);
         let order = std::mem::take(&mut data.order);
@@ -665,6 +698,7 @@ impl Mechanism for NmodlMechanism {
 
     fn state(&self, data: &mut MechData, nodes: &mut NodeView) {
         let Some(block) = &self.c.state else { return };
+        self.lazy_tables_for(block, data, nodes);
         let env = self.env(nodes, 0.0);
         let text = self.run_all(block, data, &env, nodes.ions);
         nodes.out.push_str(&text);
@@ -788,6 +822,18 @@ impl Mechanism for NmodlMechanism {
             .chain(c.ode.as_ref().map(|o| &o.block))
             .chain(c.diffusion.as_ref().map(|x| &x.0));
         blocks.into_iter().any(|b| b.loads.iter().any(|(_, l)| *l == Loc::Ptr(k)))
+    }
+
+    fn pointer_written(&self, k: usize) -> bool {
+        let c = &self.c;
+        let blocks = std::iter::once(&c.initial)
+            .chain(c.current.as_ref().map(|x| &x.0))
+            .chain(&c.state)
+            .chain(&c.net_receive)
+            .chain(&c.net_init)
+            .chain(c.ba.iter().map(|x| &x.1))
+            .chain(c.ode.as_ref().map(|o| &o.block));
+        blocks.into_iter().any(|b| b.stores.iter().any(|(_, l)| *l == Loc::Ptr(k)))
     }
 
     fn ode_count(&self) -> usize {
@@ -915,6 +961,7 @@ impl Mechanism for NmodlMechanism {
 
     fn ode_spec(&self, data: &mut MechData, nodes: &mut NodeView, ydot: &mut [f64], jac: &mut [f64]) {
         let Some(o) = &self.c.ode else { return };
+        self.lazy_tables_for(&o.block, data, nodes);
         let n = data.order.len();
         let mut work = std::mem::take(&mut data.work);
         let order = std::mem::take(&mut data.order);
@@ -1043,6 +1090,7 @@ impl Mechanism for NmodlMechanism {
     fn ba(&self, data: &mut MechData, nodes: &mut NodeView, when: Ba) {
         for (w, block) in &self.c.ba {
             if *w == when {
+                self.lazy_tables_for(block, data, nodes);
                 let env = Env::nodes(nodes, 0.0);
                 let text = self.run_all(block, data, &env, nodes.ions);
                 nodes.out.push_str(&text);
@@ -1105,4 +1153,10 @@ impl Mechanism for NmodlMechanism {
         data.order = order;
         data.work = work;
     }
+}
+
+/// Whether a block looks up a TABLE.
+fn uses_table(b: &Block) -> bool {
+    let table = |op: &crate::ir::Op| matches!(op, crate::ir::Op::Table { .. });
+    b.ops.iter().any(table) || b.newtons.iter().any(|n| n.ops.iter().any(table))
 }

@@ -229,10 +229,11 @@ pub fn member(it: &mut Interp, o: &ObjRef, nc: NativeClass, name: &str, k: &[f64
                 let Some(target) = it.eng.model.data[mech].ptr_var[k].get(inst as usize).copied().flatten() else {
                     return Err(hoc_err!("{}.{full} points to nothing (setpointer first)", it.object_name(o)));
                 };
+                let place = crate::value::Place::Engine(target);
                 if let Some(x) = set {
-                    it.eng.model.write_var(&target, x);
+                    it.write_place(&place, x)?;
                 }
-                return Ok(Some(Value::Num(it.eng.model.read_var(&target).unwrap_or(0.0))));
+                return Ok(Some(Value::Num(it.read_place(&place).unwrap_or(0.0))));
             }
             let Some(var) = it.eng.model.mechs[mech].vars().iter().position(|v| v.name == full && !v.hidden) else {
                 // A RANDOM variable: its stream as an NMODLRandom object.

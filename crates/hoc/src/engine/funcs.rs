@@ -203,17 +203,19 @@ pub fn install(it: &mut Interp) {
 pub fn set_length(m: &mut Model, sec: SecId, l: f64) {
     let s = m.sec_mut(sec);
     if s.pt3d.len() > 1 {
-        let old = s.length();
-        let fac = l / old;
+        // NEURON's nrn_length_change: points stretched from the first in
+        // double precision (stored as float), arc lengths scaled, not recomputed
+        let fac = l / s.length();
         let p0 = s.pt3d[0];
+        let stretch = |a: f32, a0: f32| (a0 as f64 + (a as f64 - a0 as f64) * fac) as f32;
         for p in s.pt3d.iter_mut().skip(1) {
-            p.x = (p0.x as f64 + (p.x - p0.x) as f64 * fac) as f32;
-            p.y = (p0.y as f64 + (p.y - p0.y) as f64 * fac) as f32;
-            p.z = (p0.z as f64 + (p.z - p0.z) as f64 * fac) as f32;
+            p.x = stretch(p.x, p0.x);
+            p.y = stretch(p.y, p0.y);
+            p.z = stretch(p.z, p0.z);
         }
-        s.recompute_arc();
-        let n = s.arc.len();
-        s.arc[n - 1] = l;
+        for a in s.arc.iter_mut() {
+            *a *= fac;
+        }
     }
     s.l = l;
     m.mark_geometry();
@@ -318,8 +320,9 @@ fn distance(it: &mut Interp, a: &[Value]) -> HResult<Value> {
             let mode = num(it, a, 0)?;
             let x = num(it, a, 1)?;
             if mode == 0.0 {
+                // NEURON returns the origin's position
                 it.eng.distance_origin = Some((s, x));
-                Ok(Value::Num(0.0))
+                Ok(Value::Num(x))
             } else {
                 let origin = it.eng.distance_origin.ok_or_else(|| hoc_err!("distance: origin not set"))?;
                 Ok(Value::Num(path_distance(&mut it.eng.model, origin, (s, x))))

@@ -168,6 +168,9 @@ pub struct Engine {
     /// `fstim` pulses and `fsyn` synapses.
     pub fstims: oldstim::Pulses,
     pub fsyns: oldstim::Pulses,
+    /// HOC variables POINTERs point to: `model.ptr_cells[k]` mirrors the
+    /// k-th, with the value it was last given from HOC.
+    pub ptr_cells: Vec<(crate::value::Place, f64)>,
 }
 
 /// Symbols of the HOC globals the model mirrors (interned at install).
@@ -234,6 +237,7 @@ impl Engine {
             linmods: Vec::new(),
             fstims: oldstim::Pulses::default(),
             fsyns: oldstim::Pulses::default(),
+            ptr_cells: Vec::new(),
         }
     }
 }
@@ -503,11 +507,49 @@ impl Interp {
         if let Some(x) = g(self, "secondorder") {
             self.eng.model.secondorder = x as i32;
         }
+        for k in 0..self.eng.ptr_cells.len() {
+            if let Ok(x) = self.read_place(&self.eng.ptr_cells[k].0) {
+                self.eng.ptr_cells[k].1 = x;
+                self.eng.model.ptr_cells[k] = x;
+            }
+        }
+    }
+
+    /// The cell mirroring HOC variable `p` for POINTERs (made on first use).
+    pub fn pointer_cell(&mut self, p: crate::value::Place) -> HResult<usize> {
+        use crate::value::Place;
+        let same = |a: &Place, b: &Place| match (a, b) {
+            (Place::Global(i, k), Place::Global(j, l)) => i == j && k == l,
+            (Place::Field(o, i, k), Place::Field(q, j, l)) => Rc::ptr_eq(o, q) && i == j && k == l,
+            (Place::VecElem(o, k), Place::VecElem(q, l)) => Rc::ptr_eq(o, q) && k == l,
+            (Place::Proto(c, i, k), Place::Proto(d, j, l)) => c == d && i == j && k == l,
+            _ => false,
+        };
+        if let Some(k) = self.eng.ptr_cells.iter().position(|(q, _)| same(q, &p)) {
+            return Ok(k);
+        }
+        if !matches!(p, Place::Global(..) | Place::Field(..) | Place::VecElem(..) | Place::Proto(..)) {
+            return Err(hoc_err!("setpointer: the target must be a variable that outlives the call"));
+        }
+        let x = self.read_place(&p)?;
+        self.eng.ptr_cells.push((p, x));
+        self.eng.model.ptr_cells.push(x);
+        Ok(self.eng.ptr_cells.len() - 1)
     }
 
     pub fn sync_from_model(&mut self) {
         let t = self.eng.model.t;
         self.set_global_num("t", t);
+        // Values mechanisms assigned through their POINTERs.
+        for k in 0..self.eng.ptr_cells.len() {
+            let x = self.eng.model.ptr_cells[k];
+            if x.to_bits() != self.eng.ptr_cells[k].1.to_bits() {
+                let p = self.eng.ptr_cells[k].0.clone();
+                if self.write_place(&p, x).is_ok() {
+                    self.eng.ptr_cells[k].1 = x;
+                }
+            }
+        }
         // Under the variable step dt is the last step's size, as in NEURON.
         if self.eng.model.cvode.active {
             let dt = self.eng.model.dt;

@@ -323,8 +323,9 @@ impl Interp {
                     }
                     RangeVar::MechArray(..) | RangeVar::VextArray(_) => unreachable!("an element by now"),
                     RangeVar::Ptr(mech, k) => {
+                        // a HOC variable's cell is read from the variable itself
                         let var = self.pointer_target(sec, mech, k, x)?;
-                        Ok(self.eng.model.read_var(&var).unwrap_or(0.0))
+                        Ok(self.read_place(&crate::value::Place::Engine(var)).unwrap_or(0.0))
                     }
                 }
             }
@@ -512,7 +513,7 @@ impl Interp {
                         for &j in &segs {
                             let xc = (j as f64 + 0.5) / nseg as f64;
                             let var = self.pointer_target(sec, mech, k, xc)?;
-                            self.eng.model.write_var(&var, value);
+                            self.write_place(&crate::value::Place::Engine(var), value)?;
                         }
                     }
                 }

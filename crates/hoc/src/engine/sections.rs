@@ -220,7 +220,7 @@ impl Interp {
         use crate::ast::Expr;
         let var = match self.place_of(target)? {
             crate::value::Place::Engine(v) => v,
-            _ => return Err(hoc_err!("setpointer: the target must be a membrane potential or an ion variable")),
+            p => cable::model::Var::Cell(self.pointer_cell(p)?),
         };
         // `setpointer name_suffix(x), target` in the current section.
         if let Expr::Call(r, args) = ptr {

@@ -449,6 +449,10 @@ impl Interp {
                 Some(Value::Num(x)) => Some(*x),
                 _ => None,
             },
+            Place::Engine(cable::model::Var::Cell(k)) => {
+                let p = self.eng.ptr_cells.get(*k).map(|c| c.0.clone()).ok_or_else(|| HocError::new("pointer to a variable that no longer exists"))?;
+                return self.read_place(&p);
+            }
             Place::Engine(var) => {
                 if matches!(var, cable::model::Var::T) {
                     return Ok(self.globals.get("t").map(|i| self.global_num(i)).unwrap_or(0.0));
@@ -506,6 +510,10 @@ impl Interp {
                 }
                 None => false,
             },
+            Place::Engine(cable::model::Var::Cell(k)) => {
+                let p = self.eng.ptr_cells.get(*k).map(|c| c.0.clone()).ok_or_else(|| HocError::new("pointer to a variable that no longer exists"))?;
+                return self.write_place(&p, x);
+            }
             Place::Engine(var) => self.eng.model.write_var(var, x),
             Place::Nowhere => false,
         };

@@ -45,6 +45,7 @@ const FILES: &[LibFile] = &[
     lib!("celbild.hoc"),
     lib!("netbild.hoc"),
     lib!("netparmpi.hoc"),
+    lib!("lincir.hoc"),
 ];
 
 /// The top-level names import3d.hoc declares besides its (native) classes.
