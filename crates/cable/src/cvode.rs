@@ -96,7 +96,7 @@ impl VarStep {
 
 /// How far short of an at_time discontinuity a step stops (NEURON's margin).
 pub fn at_margin(te: f64) -> f64 {
-    2.0 * f64::EPSILON * te.abs().max(1.0) * 50.0
+    100.0 * f64::EPSILON * te.abs()
 }
 
 /// Where the ODE system's unknowns live in the model.
@@ -352,7 +352,8 @@ impl Model {
     /// mechanism the variable step cannot integrate is an error.
     pub(crate) fn cvode_init(&mut self) {
         self.cvode_stops();
-        let tout = self.cvode.stops.iter().copied().find(|&s| s > self.t).unwrap_or(self.t + 1e5);
+        let next_at = self.cvode.stops.iter().copied().find(|&s| s > self.t).unwrap_or(self.t + 1e5);
+        let tout = next_at - at_margin(next_at);
         if let Err(e) = self.cvode_start(tout) {
             self.error.get_or_insert(e);
         }
@@ -381,8 +382,9 @@ impl Model {
                 reinit |= self.delivered_to_cell;
             }
             if let Some(te) = self.cvode.at_stop.take() {
-                // Past the discontinuity by half the margin it was approached with.
-                self.t = te + 0.5 * at_margin(te);
+                // NEURON restarts past the stop time by one and a half margins.
+                let ts = te - at_margin(te);
+                self.t = ts + 1.5 * at_margin(ts);
                 reinit = true;
             }
             if reinit {
