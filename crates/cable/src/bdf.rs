@@ -588,7 +588,6 @@ impl Bdf {
                 self.gammap = self.gamma;
                 self.nstlp = self.stats.steps;
                 self.force_setup = false;
-                setup = false;
             }
             if self.newton_iteration(sys) {
                 return true;
@@ -682,7 +681,6 @@ impl Bdf {
         }
         let l = (self.q + 1) as f64;
         let etaq = 1.0 / ((BIAS2 * dsm).powf(1.0 / l) + ADDON);
-        if std::env::var("BDFDBG").is_ok() { eprintln!("DBG nst={} q={} qwait={} h={:e} dsm={:e} etaq={:e} acnrm={:e} tq={:?}", self.stats.steps, self.q, self.qwait, self.h, dsm, etaq, self.acnrm, self.tq); }
         if self.qwait != 0 {
             self.eta = etaq;
             self.qprime = self.q;
@@ -711,7 +709,6 @@ impl Bdf {
             etaqp1 = 1.0 / ((BIAS3 * dup).powf(1.0 / (l + 1.0)) + ADDON);
         }
         let etam = etaq.max(etaqm1).max(etaqp1);
-        if std::env::var("BDFDBG").is_ok() { eprintln!("DBG nst={} q={} h={:e} dsm={:e} etaq={:e} m1={:e} p1={:e} tq={:?}", self.stats.steps, self.q, self.h, dsm, etaq, etaqm1, etaqp1, self.tq); }
         if etam < THRESH {
             self.eta = 1.0;
             self.qprime = self.q;
