@@ -161,17 +161,9 @@ impl System<'_> {
     }
 }
 
-impl OdeSystem for System<'_> {
-    fn implicit(&self) -> bool {
-        self.lay.dae
-    }
-
-    fn mass(&mut self, x: &[f64], out: &mut [f64]) {
-        self.dae_mass(x, out);
-    }
-
-    fn rhs(&mut self, t: f64, y: &[f64], ydot: &mut [f64]) {
-        self.m.t = t;
+impl System<'_> {
+    /// f(t, y) at the model's present t.
+    fn evaluate(&mut self, y: &[f64], ydot: &mut [f64]) {
         if self.lay.dae {
             return self.dae_rhs(y, ydot);
         }
@@ -194,6 +186,23 @@ impl OdeSystem for System<'_> {
             let mut nodes = view(&mut m.tree, &mut m.ions, &mut m.out, m.t, m.dt, m.celsius, m.fast_imem);
             m.mechs[mi].ode_spec(&mut m.data[mi], &mut nodes, &mut ydot[off..off + len], &mut self.jac[joff..joff + jlen]);
         }
+    }
+}
+
+impl OdeSystem for System<'_> {
+    fn implicit(&self) -> bool {
+        self.lay.dae
+    }
+
+    fn mass(&mut self, x: &[f64], out: &mut [f64]) {
+        self.dae_mass(x, out);
+    }
+
+    fn rhs(&mut self, t: f64, y: &[f64], ydot: &mut [f64]) {
+        self.m.t = t;
+        self.m.in_variable_step = true;
+        self.evaluate(y, ydot);
+        self.m.in_variable_step = false;
     }
 
     fn solve(&mut self, gamma: f64, b: &mut [f64]) {
