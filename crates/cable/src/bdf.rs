@@ -241,7 +241,17 @@ impl Bdf {
         let mut f0 = std::mem::take(&mut self.ftemp);
         sys.rhs(t0, y0, &mut f0);
         self.stats.rhs_evals += 1;
-        let h0 = if self.n == 0 { (tout - t0).abs().max(1e-6) } else { self.initial_step(sys, t0, &f0, tout) };
+        let mut h0 = if self.n == 0 { (tout - t0).abs().max(1e-6) } else { self.initial_step(sys, t0, &f0, tout) };
+        let rh = h0 * self.hmax_inv;
+        if rh > 1.0 {
+            h0 /= rh;
+        }
+        if h0 < self.hmin {
+            h0 *= self.hmin / h0;
+        }
+        if tout.is_finite() && t0 + h0 - tout > 0.0 {
+            h0 = tout - t0;
+        }
         for i in 0..self.n {
             self.zn[1][i] = h0 * f0[i];
         }
@@ -284,12 +294,9 @@ impl Bdf {
         if hub * hub_inv > 1.0 {
             hub = 1.0 / hub_inv;
         }
-        if self.hmax_inv > 0.0 {
-            hub = hub.min(1.0 / self.hmax_inv);
-        }
         let mut hg = (hlb * hub).sqrt();
         if hub < hlb {
-            return hg.max(self.hmin);
+            return hg;
         }
         let mut hnew = hg;
         let mut ytmp = std::mem::take(&mut self.y);
@@ -300,8 +307,9 @@ impl Bdf {
             }
             sys.rhs(t0 + hg, &ytmp, &mut f1);
             self.stats.rhs_evals += 1;
+            let hg_inv = 1.0 / hg;
             for i in 0..self.n {
-                f1[i] = (f1[i] - f0[i]) / hg;
+                f1[i] = hg_inv * (f1[i] - f0[i]);
             }
             let ydd = self.wrms(&f1);
             hnew = if ydd * hub * hub > 2.0 { (2.0 / ydd).sqrt() } else { (hg * hub).sqrt() };
@@ -323,13 +331,25 @@ impl Bdf {
         // Put the system back at y0 (its mechanisms keep what f last saw).
         sys.rhs(t0, &self.zn[0].clone(), &mut self.tempv);
         self.stats.rhs_evals += 1;
-        (0.5 * hnew).clamp(hlb, hub).max(self.hmin)
+        let mut h0 = 0.5 * hnew;
+        if h0 < hlb {
+            h0 = hlb;
+        }
+        if h0 > hub {
+            h0 = hub;
+        }
+        h0
     }
 
     /// One internal step, not beyond `tstop`; returns the new time. The
     /// system is left evaluated at the solution reached.
     pub fn step(&mut self, sys: &mut dyn OdeSystem, tstop: f64) -> Result<f64, BdfError> {
         let saved_t = self.tn;
+        // CVODE's stop time: the next step is shortened to end on it.
+        if self.stats.steps > 0 && tstop.is_finite() && (self.tn + self.hprime - tstop) * self.h > 0.0 {
+            self.hprime = tstop - self.tn;
+            self.eta = self.hprime / self.h;
+        }
         if self.stats.steps > 0 && self.hprime != self.h {
             if self.qprime != self.q {
                 self.adjust_order(self.qprime as i32 - self.q as i32);
@@ -342,11 +362,6 @@ impl Bdf {
             self.eta = self.hmin / self.h;
             self.rescale();
         }
-        // Land on tstop rather than pass it.
-        if self.tn + self.h > tstop && tstop > self.tn {
-            self.eta = (tstop - self.tn) / self.h;
-            self.rescale();
-        }
         let (mut nef, mut ncf) = (0u32, 0u32);
         self.set_ewt();
         loop {
@@ -357,7 +372,7 @@ impl Bdf {
             if self.stats.steps == 0 {
                 self.gammap = self.gamma;
             }
-            let converged = self.newton(sys);
+            let converged = self.newton(sys, nef + ncf > 0);
             if !converged {
                 self.restore(saved_t);
                 ncf += 1;
@@ -371,7 +386,7 @@ impl Bdf {
                 self.rescale();
                 continue;
             }
-            let dsm = self.acnrm * self.tq[2];
+            let dsm = self.acnrm / self.tq[2];
             if dsm > 1.0 {
                 nef += 1;
                 self.stats.error_test_failures += 1;
@@ -421,11 +436,23 @@ impl Bdf {
             break;
         }
         self.complete_step();
-        self.prepare_next(self.acnrm * self.tq[2]);
+        self.prepare_next(self.acnrm / self.tq[2]);
         self.etamax = if self.stats.steps <= SMALL_NST { ETAMX2 } else { ETAMX3 };
-        // Land exactly on tstop when this step reached it up to round-off.
-        if tstop.is_finite() && (self.tn - tstop).abs() <= 4.0 * f64::EPSILON * tstop.abs().max(1.0) {
-            self.tn = tstop;
+        if tstop.is_finite() {
+            let troundoff = 100.0 * f64::EPSILON * (self.tn.abs() + self.h.abs());
+            if (self.tn - tstop).abs() <= troundoff {
+                // On the stop time up to round-off: the solution there,
+                // interpolated, and the system evaluated at it.
+                let mut y = std::mem::take(&mut self.y);
+                self.interpolate(tstop, &mut y);
+                self.tn = tstop;
+                sys.rhs(tstop, &y, &mut self.ftemp);
+                self.stats.rhs_evals += 1;
+                self.y = y;
+            } else if (self.tn + self.hprime - tstop) * self.h > 0.0 {
+                self.hprime = tstop - self.tn;
+                self.eta = self.hprime / self.h;
+            }
         }
         Ok(self.tn)
     }
@@ -520,44 +547,61 @@ impl Bdf {
                 l[i] += l[i - 1] * xistar_inv;
             }
         }
+        // The test quantities in the form of CVODES 2 (NEURON's), whose
+        // divisions by tq[1..4] decide step and order to the last bit.
         let a1 = 1.0 - alpha0_hat + alpha0;
         let a2 = 1.0 + q as f64 * a1;
-        self.tq[2] = (a1 / (alpha0 * a2)).abs();
-        self.tq[5] = (a2 * xistar_inv / (l[q] * xi_inv)).abs();
+        self.tq[2] = (alpha0 * (a2 / a1)).abs();
+        self.tq[5] = (a2 / (l[q] * xi_inv / xistar_inv)).abs();
         if self.qwait == 1 {
-            if q > 1 {
-                let c = xistar_inv / l[q];
-                let a3 = alpha0 + 1.0 / q as f64;
-                let a4 = alpha0_hat + xi_inv;
-                let cpinv = (1.0 - a4 + a3) / a3;
-                self.tq[1] = (c * cpinv).abs();
-            } else {
-                self.tq[1] = 1.0;
-            }
+            let c = xistar_inv / l[q];
+            let a3 = alpha0 + 1.0 / q as f64;
+            let a4 = alpha0_hat + xi_inv;
+            let cprime = a3 / (1.0 - a4 + a3);
+            self.tq[1] = (cprime / c).abs();
             hsum += tau[q];
             let xi_inv = h / hsum;
             let a5 = alpha0 - 1.0 / (q + 1) as f64;
             let a6 = alpha0_hat - xi_inv;
-            let cppinv = (1.0 - a6 + a5) / a2;
-            self.tq[3] = (cppinv / (xi_inv * (q + 2) as f64 * a5)).abs();
+            let cprimeprime = a2 / (1.0 - a6 + a5);
+            self.tq[3] = (cprimeprime * xi_inv * (q + 2) as f64 * a5).abs();
         }
-        self.tq[4] = NLS_COEF / self.tq[2];
+        self.tq[4] = NLS_COEF * self.tq[2];
     }
 
-    /// Newton iteration on the corrector; true when it converged.
-    fn newton(&mut self, sys: &mut dyn OdeSystem) -> bool {
-        let setup = self.force_setup || self.stats.steps == 0 || self.stats.steps >= self.nstlp + MSBP || ((self.gamma / self.gammap) - 1.0).abs() > DGMAX;
-        if setup {
-            self.crate_ = 1.0;
-            self.gammap = self.gamma;
-            self.nstlp = self.stats.steps;
-            self.force_setup = false;
+    /// Newton iteration on the corrector; true when it converged. As in
+    /// CVODE, the Jacobian data count as renewed (the convergence rate
+    /// forgotten) after a failed attempt, every MSBP steps or when γ changed
+    /// by more than DGMAX; an iteration that fails on older data is tried
+    /// once more from the prediction with renewed data before the step is
+    /// called a convergence failure.
+    fn newton(&mut self, sys: &mut dyn OdeSystem, after_failure: bool) -> bool {
+        let gamrat = if self.stats.steps > 0 { self.gamma / self.gammap } else { 1.0 };
+        let mut setup = after_failure || self.force_setup || self.stats.steps == 0 || self.stats.steps >= self.nstlp + MSBP || (gamrat - 1.0).abs() > DGMAX;
+        loop {
+            self.y.copy_from_slice(&self.zn[0]);
+            sys.rhs(self.tn, &self.y, &mut self.ftemp);
+            self.stats.rhs_evals += 1;
+            let jcur = setup;
+            if setup {
+                self.crate_ = 1.0;
+                self.gammap = self.gamma;
+                self.nstlp = self.stats.steps;
+                self.force_setup = false;
+            }
+            if self.newton_iteration(sys) {
+                return true;
+            }
+            if jcur {
+                return false;
+            }
+            setup = true;
         }
+    }
+
+    fn newton_iteration(&mut self, sys: &mut dyn OdeSystem) -> bool {
         let n = self.n;
         self.acor.iter_mut().for_each(|x| *x = 0.0);
-        self.y.copy_from_slice(&self.zn[0]);
-        sys.rhs(self.tn, &self.y, &mut self.ftemp);
-        self.stats.rhs_evals += 1;
         let mut delp = 0.0;
         let mut m = 0;
         let implicit = sys.implicit();
@@ -586,7 +630,7 @@ impl Bdf {
             if m > 0 {
                 self.crate_ = (CRDOWN * self.crate_).max(del / delp);
             }
-            let dcon = del * self.crate_.min(1.0) / self.tq[4];
+            let dcon = del * 1f64.min(self.crate_) / self.tq[4];
             if dcon <= 1.0 {
                 self.acnrm = if m == 0 { del } else { self.wrms(&self.acor) };
                 // Leave the system evaluated at the accepted solution.
@@ -645,18 +689,23 @@ impl Bdf {
         }
         self.qwait = 2;
         let etaqm1 = if self.q > 1 {
-            let ddn = self.wrms(&self.zn[self.q]) * self.tq[1];
+            let ddn = self.wrms(&self.zn[self.q]) / self.tq[1];
             1.0 / ((BIAS1 * ddn).powf(1.0 / self.q as f64) + ADDON)
         } else {
             0.0
         };
         let mut etaqp1 = 0.0;
         if self.q < self.max_order && self.saved_tq5 != 0.0 {
-            let cquot = (self.tq[5] / self.saved_tq5) * (self.h / self.tau[2]).powf(l);
+            let ratio = self.h / self.tau[2];
+            let mut power = 1.0;
+            for _ in 0..=self.q {
+                power *= ratio;
+            }
+            let cquot = (self.tq[5] / self.saved_tq5) * power;
             for i in 0..self.n {
                 self.tempv[i] = self.acor[i] - cquot * self.zn[QMAX][i];
             }
-            let dup = self.wrms(&self.tempv) * self.tq[3];
+            let dup = self.wrms(&self.tempv) / self.tq[3];
             etaqp1 = 1.0 / ((BIAS3 * dup).powf(1.0 / (l + 1.0)) + ADDON);
         }
         let etam = etaq.max(etaqm1).max(etaqp1);

@@ -96,7 +96,7 @@ impl VarStep {
 
 /// How far short of an at_time discontinuity a step stops (NEURON's margin).
 pub fn at_margin(te: f64) -> f64 {
-    2.0 * f64::EPSILON * te.abs().max(1.0) * 50.0
+    100.0 * f64::EPSILON * te.abs()
 }
 
 /// Where the ODE system's unknowns live in the model.
@@ -161,17 +161,9 @@ impl System<'_> {
     }
 }
 
-impl OdeSystem for System<'_> {
-    fn implicit(&self) -> bool {
-        self.lay.dae
-    }
-
-    fn mass(&mut self, x: &[f64], out: &mut [f64]) {
-        self.dae_mass(x, out);
-    }
-
-    fn rhs(&mut self, t: f64, y: &[f64], ydot: &mut [f64]) {
-        self.m.t = t;
+impl System<'_> {
+    /// f(t, y) at the model's present t.
+    fn evaluate(&mut self, y: &[f64], ydot: &mut [f64]) {
         if self.lay.dae {
             return self.dae_rhs(y, ydot);
         }
@@ -195,6 +187,23 @@ impl OdeSystem for System<'_> {
             crate::pointer::pull(&mut m.data, mi, &m.ptr_cells, m.t);
             m.mechs[mi].ode_spec(&mut m.data[mi], &mut nodes, &mut ydot[off..off + len], &mut self.jac[joff..joff + jlen]);
         }
+    }
+}
+
+impl OdeSystem for System<'_> {
+    fn implicit(&self) -> bool {
+        self.lay.dae
+    }
+
+    fn mass(&mut self, x: &[f64], out: &mut [f64]) {
+        self.dae_mass(x, out);
+    }
+
+    fn rhs(&mut self, t: f64, y: &[f64], ydot: &mut [f64]) {
+        self.m.t = t;
+        self.m.in_variable_step = true;
+        self.evaluate(y, ydot);
+        self.m.in_variable_step = false;
     }
 
     fn solve(&mut self, gamma: f64, b: &mut [f64]) {
@@ -354,7 +363,8 @@ impl Model {
     /// mechanism the variable step cannot integrate is an error.
     pub(crate) fn cvode_init(&mut self) {
         self.cvode_stops();
-        let tout = self.cvode.stops.iter().copied().find(|&s| s > self.t).unwrap_or(self.t + 1e5);
+        let next_at = self.cvode.stops.iter().copied().find(|&s| s > self.t).unwrap_or(self.t + 1e5);
+        let tout = next_at - at_margin(next_at);
         if let Err(e) = self.cvode_start(tout) {
             self.error.get_or_insert(e);
         }
@@ -383,8 +393,9 @@ impl Model {
                 reinit |= self.delivered_to_cell;
             }
             if let Some(te) = self.cvode.at_stop.take() {
-                // Past the discontinuity by half the margin it was approached with.
-                self.t = te + 0.5 * at_margin(te);
+                // NEURON restarts past the stop time by one and a half margins.
+                let ts = te - at_margin(te);
+                self.t = ts + 1.5 * at_margin(ts);
                 reinit = true;
             }
             if reinit {

@@ -12,7 +12,7 @@ use crate::tree::Tree;
 /// The node arrays as mechanisms see them during a step.
 pub(crate) fn view<'a>(t: &'a mut Tree, ions: &'a mut [IonNodes], out: &'a mut String, time: f64, dt: f64, celsius: f64, imem: bool) -> NodeView<'a> {
     let vi = if t.vi.is_empty() { &t.v } else { &t.vi };
-    NodeView { v: &t.v, vi, ext_rhs: &mut t.ext_rhs, ext_d: &mut t.ext_d, area: &t.area, diam: &t.diam, rhs: &mut t.rhs, d: &mut t.d, sav_rhs: &mut t.sav_rhs, sav_d: &mut t.sav_d, t: time, dt, celsius, imem, ions, out, state_discon: false }
+    NodeView { v: &t.v, vi, ext_rhs: &mut t.ext_rhs, ext_d: &mut t.ext_d, area: &t.area, diam: &t.diam, rhs: &mut t.rhs, d: &mut t.d, sav_rhs: &mut t.sav_rhs, sav_d: &mut t.sav_d, t: time, dt, celsius, imem, ions, out, state_discon: false, second_order: false, cvode: false }
 }
 
 /// The NetCons that target one instance, for FOR_NETCONS.
@@ -176,6 +176,9 @@ pub struct Model {
     /// fixed step's current evaluation (NEURON's state_discon_allowed_ is
     /// off for finitialize's and fcurrent's).
     pub(crate) state_discon: bool,
+    /// The variable step's system is being evaluated (its state lent out of
+    /// `cvode` meanwhile).
+    pub(crate) in_variable_step: bool,
     /// `pt3dconst(1)`: 3-D points are authoritative; L and diam assignments
     /// do not change them (and so do not last), define_shape leaves them.
     pub pt3dconst: bool,
@@ -263,6 +266,7 @@ impl Model {
             fast_imem: false,
             ptr_cells: Vec::new(),
             state_discon: false,
+            in_variable_step: false,
             pt3dconst: false,
             ion_style_seen: std::collections::HashMap::new(),
             init_spikes: Vec::new(),
@@ -1406,6 +1410,7 @@ impl Model {
         {
             let mut nodes = view(t, &mut self.ions, &mut self.out, self.t, self.dt, self.celsius, imem);
             nodes.state_discon = self.state_discon;
+            nodes.cvode = self.cvode.active || self.in_variable_step;
             for &m in &self.run_order {
                 let mech = &self.mechs[m];
                 if mech.has_current() && mech.kind() != MechKind::Artificial && !self.data[m].order.is_empty() {
@@ -1487,6 +1492,7 @@ impl Model {
         {
             let t = &mut self.tree;
             let mut nodes = view(t, &mut self.ions, &mut self.out, self.t, self.dt, self.celsius, self.fast_imem);
+            nodes.second_order = self.secondorder != 0;
             for &m in &self.run_order {
                 if !self.data[m].order.is_empty() {
                     crate::pointer::pull(&mut self.data, m, &self.ptr_cells, self.t);

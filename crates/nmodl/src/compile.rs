@@ -33,6 +33,14 @@ pub struct Compiled {
     /// current and, per ion current written, (ion, column, register).
     pub current: Option<(Block, Reg, Vec<(usize, Reg)>)>,
     pub state: Option<Block>,
+    /// The state update under `secondorder` at the fixed step, when a SOLVE
+    /// other than cnexp makes nocmodl halve dt in nrn_state: run with dt/2,
+    /// each such solve then moves its states on by dt/2 times their
+    /// derivatives (to the end of the step).
+    pub state_second_order: Option<Block>,
+    /// The variable step's current evaluation first evaluates the states'
+    /// derivatives (an ion current both READ and WRITTEN).
+    pub spec_in_current: bool,
     pub net_receive: Option<Block>,
     /// NET_RECEIVE's INITIAL block.
     pub net_init: Option<Block>,
@@ -141,6 +149,10 @@ struct Ctx<'m> {
     currents: Vec<(usize, usize)>,
     /// Nonspecific/electrode current columns.
     other_currents: Vec<usize>,
+    /// Ion currents both READ and WRITTEN: (ion index, column). Each block
+    /// starts with the column holding the ion's total current so far, as
+    /// nocmodl's code loads `ica = _ion_ica` before it runs.
+    read_currents: Vec<(usize, usize)>,
     /// The file's VERBATIM C.
     c: CFile,
 }
@@ -376,6 +388,9 @@ struct Gen<'c, 'm> {
     /// Generating the variable step's derivatives: `x' = f` and reactions
     /// also accumulate ∂f/∂x of each state into `jac`.
     spec: bool,
+    /// The state update under `secondorder` (dt is half the step): each
+    /// solve other than cnexp ends with `x += dt*x'` as nocmodl's nrn_state.
+    second_order: bool,
     jac: Vec<(E, Reg)>,
     /// Off-diagonal Jacobian terms of KINETIC schemes: ∂(x')/∂y as (x, y, register).
     offdiag: Vec<(E, E, Reg)>,
@@ -387,7 +402,7 @@ struct Gen<'c, 'm> {
 
 impl<'c, 'm> Gen<'c, 'm> {
     fn new(cx: &'c Ctx<'m>) -> Self {
-        Gen { cx, b: Block::default(), homes: HashMap::new(), written: Vec::new(), scopes: vec![HashMap::new()], fixed: Default::default(), mask: None, depth: 0, method: None, building: false, consts: HashMap::new(), temps: Default::default(), implicit: Vec::new(), volumes: Vec::new(), conserves: Vec::new(), solving: true, watches: Vec::new(), dynamic: Default::default(), spec: false, jac: Vec::new(), offdiag: Vec::new(), nweights: 0, c: CState::default() }
+        Gen { cx, b: Block::default(), homes: HashMap::new(), written: Vec::new(), scopes: vec![HashMap::new()], fixed: Default::default(), mask: None, depth: 0, method: None, building: false, consts: HashMap::new(), temps: Default::default(), implicit: Vec::new(), volumes: Vec::new(), conserves: Vec::new(), solving: true, watches: Vec::new(), dynamic: Default::default(), spec: false, second_order: false, jac: Vec::new(), offdiag: Vec::new(), nweights: 0, c: CState::default() }
     }
 
     fn reg(&mut self) -> Reg {
@@ -417,6 +432,16 @@ impl<'c, 'm> Gen<'c, 'm> {
         let r = self.reg();
         self.temps.insert(r);
         r
+    }
+
+    /// The ion's total current so far into the columns of the currents
+    /// the mechanism both reads and writes (the start of each block).
+    fn load_read_currents(&mut self) -> CResult<()> {
+        for (k, c) in self.cx.read_currents.clone() {
+            let r = self.home(Loc::Ion(k, IonField::Cur));
+            self.assign(&E::Loc(Loc::Col(c)), r, Span::default())?;
+        }
+        Ok(())
     }
 
     fn home(&mut self, l: Loc) -> Reg {
@@ -1177,6 +1202,14 @@ impl<'c, 'm> Gen<'c, 'm> {
             return Ok(());
         }
         let dt = E::Loc(Loc::Dt);
+        if method == Method::Euler && self.second_order {
+            // The derivative at the start, applied twice over the half step.
+            let fr = self.emit(&f)?;
+            let r = self.emit(&add(x.clone(), mul(dt.clone(), E::Local(fr))))?;
+            self.assign(x, r, span)?;
+            let r = self.emit(&add(x.clone(), mul(dt, E::Local(fr))))?;
+            return self.assign(x, r, span);
+        }
         let new = match method {
             Method::Euler => add(x.clone(), mul(dt, f)),
             Method::Implicit => unreachable!(),
@@ -1335,7 +1368,7 @@ impl<'c, 'm> Gen<'c, 'm> {
         }
         let f_ops = std::mem::replace(&mut self.b.ops, outer);
         let k = self.b.newtons.len() as u32;
-        self.b.newtons.push(crate::newton::NewtonSpec { ops: f_ops.clone(), states, resid });
+        self.b.newtons.push(crate::newton::NewtonSpec { ops: f_ops.clone(), states: states.clone(), resid });
         self.b.ops.push(Op::Newton(k));
         let base = self.b.ops.len() as u32;
         for mut op in f_ops {
@@ -1642,7 +1675,7 @@ impl<'c, 'm> Gen<'c, 'm> {
             self.b.ops.push(Op::Mov(old, x));
         }
         let k = self.b.newtons.len() as u32;
-        self.b.newtons.push(crate::newton::NewtonSpec { ops: f_ops.clone(), states, resid });
+        self.b.newtons.push(crate::newton::NewtonSpec { ops: f_ops.clone(), states: states.clone(), resid });
         self.b.ops.push(Op::Newton(k));
         let base = self.b.ops.len() as u32;
         for mut op in f_ops {
@@ -1651,6 +1684,24 @@ impl<'c, 'm> Gen<'c, 'm> {
                 _ => {}
             }
             self.b.ops.push(op);
+        }
+        if self.second_order && !steady {
+            // x += dt*x', x' being what the solve leaves: for a KINETIC
+            // scheme (sparse) the change over the step divided by dt, for
+            // derivimplicit the derivative at the solution.
+            for (k, (&x, &old)) in states.iter().zip(&olds).enumerate() {
+                let d = if kinetic {
+                    let (t1, d) = (self.tmp(), self.tmp());
+                    self.b.ops.push(Op::F2(F2::Sub, t1, x, old));
+                    self.b.ops.push(Op::F2(F2::Div, d, t1, dt));
+                    d
+                } else {
+                    self.implicit[k].1
+                };
+                let t = self.tmp();
+                self.b.ops.push(Op::F2(F2::Mul, t, dt, d));
+                self.b.ops.push(Op::F2(F2::Add, x, x, t));
+            }
         }
         self.mask = saved_mask;
         Ok(())
@@ -1768,7 +1819,7 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
     let mut linears = HashMap::new();
     let mut nonlinears = HashMap::new();
     let mut discretes = HashMap::new();
-    let (mut initial, mut breakpoint, mut net_receive) = (None, None, None);
+    let (mut initials, mut breakpoint, mut net_receive) = (Vec::new(), None, None);
     let mut units = crate::units::UnitTable::standard();
     for item in &m.items {
         match &item.kind {
@@ -1823,7 +1874,8 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
             ItemKind::Assigned(vs) => assigned.extend(vs),
             ItemKind::State(vs) => states.extend(vs),
             ItemKind::Local(vs) => top_locals.extend(vs),
-            ItemKind::Initial(b) => initial = Some(b),
+            // Several INITIAL blocks run one after the other (nocmodl appends them).
+            ItemKind::Initial(b) => initials.push(b),
             ItemKind::Breakpoint(b) => breakpoint = Some(b),
             ItemKind::Procedure(c) => {
                 funcs.insert(c.name.name.clone(), (c, false));
@@ -1880,6 +1932,7 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
     let mut ions = Vec::new();
     let mut ion_names: HashMap<String, (usize, IonField)> = HashMap::new();
     let mut currents_written: Vec<(usize, String)> = Vec::new();
+    let mut currents_read: Vec<String> = Vec::new();
     for (k, u) in useions.iter().enumerate() {
         let ion = &u.ion.name;
         let (mut conc, mut rev) = (0u8, 0u8);
@@ -1888,7 +1941,8 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
             match f {
                 IonField::Ci | IonField::Co => conc = 1,
                 IonField::Erev => rev = 1,
-                _ => {}
+                IonField::Cur => currents_read.push(r.name.clone()),
+                IonField::Dcur => {}
             }
             ion_names.insert(r.name.clone(), (k, f));
         }
@@ -2067,6 +2121,7 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
         return Err(err(m.span, "a mechanism writes at most 8 ion currents".into()));
     }
     let other_currents: Vec<usize> = nonspecific.iter().chain(&electrode).filter_map(|n| col_of(n, &names)).collect();
+    let read_currents: Vec<(usize, usize)> = currents_written.iter().filter(|(_, n)| currents_read.contains(n)).filter_map(|(k, n)| Some((*k, col_of(n, &names)?))).collect();
 
     // Tables.
     let mut table_stmts = HashMap::new();
@@ -2129,6 +2184,7 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
         usetable,
         currents,
         other_currents,
+        read_currents,
     };
     let mut tab_names: Vec<&String> = cx.table_stmts.keys().collect();
     tab_names.sort();
@@ -2150,8 +2206,9 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
         };
         g.assign(&E::Loc(*l), c, m.span)?;
     }
+    g.load_read_currents()?;
     g.history_init(m.span)?;
-    if let Some(b) = initial {
+    for b in initials {
         g.solving = true;
         g.block(b)?;
     }
@@ -2159,26 +2216,44 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
     regalloc::allocate(&mut initial, &[]);
 
     // BREAKPOINT: SOLVEs make the state block; the rest is the current.
-    let (mut current, mut state) = (None, None);
+    let (mut current, mut state, mut state_second_order) = (None, None, None);
     let (mut ode, mut ode_unsupported) = (None, None);
     if let Some(bp) = breakpoint {
-        let mut sg = Gen::new(&cx);
-        let mut cg = Gen::new(&cx);
-        let mut any_solve = false;
-        for s in &bp.stmts {
-            if let StmtKind::Solve(sv) = &s.kind {
-                any_solve = true;
-                solve(&mut sg, sv, s.span)?;
-            }
-        }
         // Without a current, the rest of BREAKPOINT follows the SOLVEs in
         // the state update (nocmodl's nrn_state), not the current evaluation.
         let no_currents = cx.currents.is_empty() && cx.other_currents.is_empty();
-        for s in bp.stmts.iter().filter(|s| !matches!(s.kind, StmtKind::Solve(_))) {
+        let state_block = |second_order: bool| -> CResult<Option<Block>> {
+            let mut sg = Gen::new(&cx);
+            sg.second_order = second_order;
+            sg.load_read_currents()?;
+            let mut any_solve = false;
+            for s in &bp.stmts {
+                if let StmtKind::Solve(sv) = &s.kind {
+                    any_solve = true;
+                    solve(&mut sg, sv, s.span)?;
+                }
+            }
             if no_currents {
-                any_solve = true;
-                sg.stmt(s)?;
-            } else {
+                for s in bp.stmts.iter().filter(|s| !matches!(s.kind, StmtKind::Solve(_))) {
+                    any_solve = true;
+                    sg.stmt(s)?;
+                }
+            }
+            if !any_solve {
+                return Ok(None);
+            }
+            let mut sb = sg.finish();
+            regalloc::allocate(&mut sb, &[]);
+            Ok(Some(sb))
+        };
+        state = state_block(false)?;
+        if state.is_some() && halves_dt(&cx, m) {
+            state_second_order = state_block(true)?;
+        }
+        let mut cg = Gen::new(&cx);
+        cg.load_read_currents()?;
+        if !no_currents {
+            for s in bp.stmts.iter().filter(|s| !matches!(s.kind, StmtKind::Solve(_))) {
                 cg.stmt(s)?;
             }
         }
@@ -2199,10 +2274,7 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
         let map = regalloc::allocate(&mut cb, &keep);
         let ion_regs = ion_regs.into_iter().map(|(k, r)| (k, map[r as usize])).collect();
         current = Some((cb, map[total as usize], ion_regs));
-        if any_solve {
-            let mut sb = sg.finish();
-            regalloc::allocate(&mut sb, &[]);
-            state = Some(sb);
+        if state.is_some() {
             match ode_block(&cx, bp, &state_tol)? {
                 Ok(b) => ode = b,
                 Err(why) => ode_unsupported = Some(why),
@@ -2408,6 +2480,8 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
         initial,
         current,
         state,
+        state_second_order,
+        spec_in_current: !cx.read_currents.is_empty() && ode.is_some(),
         net_receive,
         net_init,
         watch,
@@ -2427,6 +2501,7 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
 fn ode_block(cx: &Ctx, bp: &Block_, tol: &HashMap<Loc, f64>) -> CResult<Result<Option<OdeBlock>, String>> {
     let mut g = Gen::new(cx);
     g.spec = true;
+    g.load_read_currents()?;
     let mut after_step = false;
     for s in &bp.stmts {
         let StmtKind::Solve(sv) = &s.kind else { continue };
@@ -2541,6 +2616,21 @@ fn solve(g: &mut Gen, sv: &Solve, span: Span) -> CResult<()> {
         return Ok(());
     }
     Err(g.cx.err(span, format!("SOLVE {name}: no DERIVATIVE, KINETIC, DISCRETE block or PROCEDURE of that name")))
+}
+
+/// Whether nocmodl's nrn_state halves dt under `secondorder`: a SOLVE of a
+/// DERIVATIVE or KINETIC block by a method other than cnexp, in BREAKPOINT
+/// or INITIAL.
+fn halves_dt(cx: &Ctx, m: &Module) -> bool {
+    m.items.iter().any(|item| {
+        let (ItemKind::Breakpoint(b) | ItemKind::Initial(b)) = &item.kind else { return false };
+        b.stmts.iter().any(|s| {
+            let StmtKind::Solve(sv) = &s.kind else { return false };
+            let name = &sv.name.name;
+            let method = sv.method.as_ref().map(|m| m.name.name.as_str());
+            (cx.derivs.contains_key(name) || cx.kinetics.contains_key(name)) && method != Some("cnexp")
+        })
+    })
 }
 
 /// The spec of the TABLE in callable `fname`.

@@ -338,6 +338,21 @@ impl NmodlMechanism {
     /// `run`, with the constant registers filled only if `consts` (they hold
     /// from the previous chunk of the same block: no op writes them).
     #[allow(clippy::too_many_arguments)]
+    /// Under the variable step, a mechanism that reads an ion current it
+    /// writes evaluates its states' derivatives before its current, for
+    /// what that evaluation assigns (nocmodl's `_ode_spec` call in nrn_cur).
+    fn spec_for_current(&self, data: &mut MechData, nodes: &mut NodeView) {
+        let Some(o) = &self.c.ode else { return };
+        let mut work = std::mem::take(&mut data.work);
+        let order = std::mem::take(&mut data.order);
+        let env = self.env(nodes, 0.0);
+        for (c, idx) in order.chunks(self.lanes()).enumerate() {
+            self.run_chunk(&o.block, &mut work, data, idx, &env, nodes.ions, &mut [], &mut NoEffects, c == 0);
+        }
+        data.order = order;
+        data.work = work;
+    }
+
     fn run_chunk(&self, b: &Block, work: &mut Vec<f64>, d: &mut MechData, idx: &[u32], env: &Env, ions: &mut [IonNodes], args: &mut [f64], fx: &mut dyn Effects, consts: bool) {
         let need = b.nregs as usize * LANES;
         if work.len() < need {
@@ -587,6 +602,9 @@ impl Mechanism for NmodlMechanism {
     fn currents(&self, data: &mut MechData, nodes: &mut NodeView) {
         let Some((block, total, ion_regs)) = &self.c.current else { return };
         self.lazy_tables_for(block, data, nodes);
+        if nodes.cvode && self.c.spec_in_current {
+            self.spec_for_current(data, nodes);
+        }
         let point = self.c.kind == MechKind::Point;
         let mut work = std::mem::take(&mut data.work);
         let order = std::mem::take(&mut data.order);
@@ -699,7 +717,14 @@ impl Mechanism for NmodlMechanism {
     fn state(&self, data: &mut MechData, nodes: &mut NodeView) {
         let Some(block) = &self.c.state else { return };
         self.lazy_tables_for(block, data, nodes);
-        let env = self.env(nodes, 0.0);
+        let mut env = self.env(nodes, 0.0);
+        let block = match &self.c.state_second_order {
+            Some(b) if nodes.second_order => {
+                env.dt *= 0.5;
+                b
+            }
+            _ => block,
+        };
         let text = self.run_all(block, data, &env, nodes.ions);
         nodes.out.push_str(&text);
     }
