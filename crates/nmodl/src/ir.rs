@@ -871,7 +871,7 @@ fn rare_op(op: &Op, r: &mut [f64], n: usize, cx: &Ctx, mem: &mut Mem, fx: &mut d
         Op::LoadArr { dst, base, len, idx } => {
             let ks = get(r, idx);
             let o = put(r, dst);
-            for l in 0..LANES {
+            for l in 0..n.min(LANES) {
                 o[l] = match (element_at(ks[l], len), base) {
                     (Some(k), Loc::Col(c)) => mem.cols[c + k].get(mem.inst[l]).copied().unwrap_or(f64::NAN),
                     (Some(k), Loc::Global(g)) => mem.globals[g + k],
@@ -903,7 +903,7 @@ fn rare_op(op: &Op, r: &mut [f64], n: usize, cx: &Ctx, mem: &mut Mem, fx: &mut d
             }
             let mut a = [0.0; 8];
             let nargs = (nargs as usize).min(a.len());
-            for l in 0..LANES {
+            for l in 0..n.min(LANES) {
                 for (i, x) in a[..nargs].iter_mut().enumerate() {
                     *x = r[(args as usize + i) * LANES + l];
                 }

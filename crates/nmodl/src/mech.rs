@@ -85,7 +85,7 @@ impl<'a> Env<'a> {
 }
 
 /// The instances one run of a block covers, padded to LANES by repeating the
-/// last (padding lanes compute but are never stored).
+/// last. The padding lanes are neither loaded, computed nor stored.
 struct Chunk {
     n: usize,
     inst: [usize; LANES],
@@ -118,7 +118,7 @@ impl Chunk {
         match self.node_run {
             Some(n0) => *lanes = a[n0..n0 + LANES].try_into().unwrap(),
             None => {
-                for l in 0..LANES {
+                for l in 0..self.n {
                     lanes[l] = a[self.node[l]];
                 }
             }
@@ -129,7 +129,7 @@ impl Chunk {
         match self.run {
             Some(i0) => *lanes = col[i0..i0 + LANES].try_into().unwrap(),
             None => {
-                for l in 0..LANES {
+                for l in 0..self.n {
                     lanes[l] = col[self.inst[l]];
                 }
             }
@@ -252,23 +252,23 @@ impl NmodlMechanism {
                 Loc::V => {
                     ch.at_nodes(lanes, env.v);
                     if env.voff != 0.0 {
-                        lanes.iter_mut().for_each(|x| *x += env.voff);
+                        lanes[..ch.n].iter_mut().for_each(|x| *x += env.voff);
                     }
                 }
                 Loc::Area | Loc::Diam if env.area.is_empty() => lanes.fill(f64::NAN),
                 Loc::Area => {
-                    for l in 0..LANES {
+                    for l in 0..ch.n {
                         lanes[l] = env.area[ch.node[l]];
                     }
                 }
                 Loc::Diam => {
-                    for l in 0..LANES {
+                    for l in 0..ch.n {
                         lanes[l] = env.diam[ch.node[l]];
                     }
                 }
                 Loc::Ptr(_) if env.v.is_empty() => lanes.fill(f64::NAN),
                 Loc::Ptr(k) => {
-                    for l in 0..LANES {
+                    for l in 0..ch.n {
                         lanes[l] = match d.ptr_src[k][ch.inst[l]] {
                             PtrSrc::V(n) => env.v[n as usize],
                             PtrSrc::Ion(t, f, n) => ions[t].field(f)[n as usize],
