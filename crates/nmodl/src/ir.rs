@@ -614,8 +614,8 @@ fn exec_lanes(ops: &[Op], r: &mut [f64], n: usize, cx: &Ctx, mem: &mut Mem, fx: 
     let mut pc = 0usize;
     while pc < ops.len() {
         match ops[pc] {
-            Op::Const(d, c) => put(r, d).fill(c),
-            Op::Mov(d, a) => *put(r, d) = get(r, a),
+            Op::Const(d, c) => put(r, d)[..w].fill(c),
+            Op::Mov(d, a) => map1(r, w, d, a, |x| x),
             Op::F1(f, d, a) => match f {
                 F1::Exp => map1(r, w, d, a, hoc_exp),
                 F1::Neg => map1(r, w, d, a, |x| -x),

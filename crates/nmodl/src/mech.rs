@@ -84,8 +84,8 @@ impl<'a> Env<'a> {
     }
 }
 
-/// The instances one run of a block covers, padded to LANES by repeating the
-/// last. The padding lanes are neither loaded, computed nor stored.
+/// The instances one run of a block covers (at most LANES). The lanes
+/// beyond are padding: neither loaded, computed nor stored.
 struct Chunk {
     n: usize,
     inst: [usize; LANES],
@@ -103,8 +103,8 @@ impl Chunk {
         let n = idx.len();
         let mut inst = [0; LANES];
         let mut node = [0; LANES];
-        for l in 0..LANES {
-            let i = idx[l.min(n - 1)] as usize;
+        for l in 0..n {
+            let i = idx[l] as usize;
             inst[l] = i;
             node[l] = if no_nodes { 0 } else { nodes[i] as usize };
         }
