@@ -435,8 +435,11 @@ impl Model {
             self.error = Some(format!("CVode: {e}"));
             return;
         }
+        // The mechanisms are left at the accepted solution, as NEURON
+        // evaluates f(tn, yn) once more after every step (the last Newton
+        // evaluation was at the iterate before the final correction).
         let t1 = self.t;
-        self.cvode_membrane_current(t1);
+        self.cvode_set_time(t1);
         play(self);
         // Mechanisms without states that check the membrane after each step (APCount).
         for k in 0..self.run_order.len() {

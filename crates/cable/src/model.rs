@@ -161,6 +161,10 @@ pub struct Model {
     /// Sections in node order (roots' trees breadth-first).
     pub order: Vec<SecId>,
     structure_dirty: bool,
+    /// Sections were created, deleted, connected or re-segmented since the
+    /// last lowering (not only mechanisms inserted): the lowered node
+    /// arrays no longer describe the sections.
+    topology_dirty: bool,
     geometry_dirty: bool,
     pub t: f64,
     pub dt: f64,
@@ -257,6 +261,7 @@ impl Model {
             roots: Vec::new(),
             order: Vec::new(),
             structure_dirty: true,
+            topology_dirty: true,
             geometry_dirty: true,
             t: 0.0,
             dt: 0.025,
@@ -413,6 +418,12 @@ impl Model {
         self.structure_version += 1;
     }
 
+    /// A structural edit that moves or adds nodes (sections, connections, nseg).
+    fn mark_topology(&mut self) {
+        self.topology_dirty = true;
+        self.mark_structure();
+    }
+
     pub fn mark_geometry(&mut self) {
         self.geometry_dirty = true;
     }
@@ -425,7 +436,7 @@ impl Model {
         self.nchildren.push(0);
         self.inserted.push(Vec::new());
         self.ion_in.push(Vec::new());
-        self.mark_structure();
+        self.mark_topology();
         self.sections.len() - 1
     }
 
@@ -471,7 +482,7 @@ impl Model {
             }
         }
         self.sections[id] = None;
-        self.mark_structure();
+        self.mark_topology();
     }
 
     /// Connects `child`'s end `child_end` (0 or 1) to `parent` at `x`.
@@ -493,7 +504,7 @@ impl Model {
         c.orientation = child_end;
         self.serial += 1;
         c.serial = self.serial;
-        self.mark_structure();
+        self.mark_topology();
         Ok(())
     }
 
@@ -503,7 +514,7 @@ impl Model {
                 self.nchildren[p] -= 1;
             }
         }
-        self.mark_structure();
+        self.mark_topology();
     }
 
     pub fn set_nseg(&mut self, id: SecId, n: usize) {
@@ -529,7 +540,7 @@ impl Model {
                 self.new_streams(mech, i);
             }
         }
-        self.mark_structure();
+        self.mark_topology();
     }
 
     /// The ion types a mechanism uses, in its USEION order.
@@ -910,6 +921,7 @@ impl Model {
         self.lower_ext(old_vext);
         self.lay_out_equations();
         self.structure_dirty = false;
+        self.topology_dirty = false;
         self.geometry_dirty = true;
     }
 
@@ -1645,7 +1657,14 @@ impl Model {
                 None => false,
             },
             Var::Ion { ion, field, sec, x } => {
-                self.ensure_lowered();
+                // After mechanism inserts alone the lowered nodes still stand
+                // for the same sections and segments, and lowering carries
+                // each segment's ion values over: the value can go there now
+                // (a loop of `insert … cai = …` stays linear).
+                let in_place = self.structure_dirty && !self.topology_dirty && self.ions.len() > ion && self.exists(sec) && self.sec_nodes.get(sec).is_some_and(|n| n.len() == self.sec(sec).nseg + 1);
+                if !in_place {
+                    self.ensure_lowered();
+                }
                 match self.ion_node(ion, sec, x) {
                     Some(n) => {
                         self.ions[ion].field_mut(field)[n] = value;

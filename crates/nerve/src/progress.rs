@@ -50,6 +50,10 @@ fn short(t: f64) -> String {
 }
 
 impl hoc::engine::StepObserver for Progress {
+    fn samples_state(&self) -> bool {
+        false
+    }
+
     fn on_init(&mut self, _model: &Model, tstop: f64) {
         if let Some(b) = self.bar.take() {
             b.finish_and_clear();

@@ -561,22 +561,30 @@ fn put(r: &mut [f64], k: Reg) -> &mut Lanes {
     (&mut r[k as usize * LANES..][..LANES]).try_into().unwrap()
 }
 
-/// Applies `f` lane by lane (a loop the compiler vectorises).
+/// Applies `f` to the first `n` lanes (`n <= LANES`; a loop the compiler
+/// vectorises). The padding lanes beyond repeat the last instance and are
+/// never stored, so they are left as they are. A destination may be one of
+/// the arguments (registers coincide or are disjoint), so lane `l` is read
+/// before it is written and no copy is needed.
 #[inline(always)]
-fn map1(r: &mut [f64], d: Reg, a: Reg, f: impl Fn(f64) -> f64) {
-    let x = get(r, a);
-    let o = put(r, d);
-    for l in 0..LANES {
-        o[l] = f(x[l]);
+fn map1(r: &mut [f64], n: usize, d: Reg, a: Reg, f: impl Fn(f64) -> f64) {
+    let (d, a) = (d as usize * LANES, a as usize * LANES);
+    assert!(n <= LANES && d.max(a) + LANES <= r.len());
+    let p = r.as_mut_ptr();
+    for l in 0..n {
+        // SAFETY: d + l and a + l are within r (asserted above).
+        unsafe { *p.add(d + l) = f(*p.add(a + l)) };
     }
 }
 
 #[inline(always)]
-fn map2(r: &mut [f64], d: Reg, a: Reg, b: Reg, f: impl Fn(f64, f64) -> f64) {
-    let (x, y) = (get(r, a), get(r, b));
-    let o = put(r, d);
-    for l in 0..LANES {
-        o[l] = f(x[l], y[l]);
+fn map2(r: &mut [f64], n: usize, d: Reg, a: Reg, b: Reg, f: impl Fn(f64, f64) -> f64) {
+    let (d, a, b) = (d as usize * LANES, a as usize * LANES, b as usize * LANES);
+    assert!(n <= LANES && d.max(a).max(b) + LANES <= r.len());
+    let p = r.as_mut_ptr();
+    for l in 0..n {
+        // SAFETY: d + l, a + l and b + l are within r (asserted above).
+        unsafe { *p.add(d + l) = f(*p.add(a + l), *p.add(b + l)) };
     }
 }
 
@@ -601,45 +609,47 @@ unsafe fn exec_avx2(ops: &[Op], r: &mut [f64], n: usize, cx: &Ctx, mem: &mut Mem
 
 #[inline(always)]
 fn exec_lanes(ops: &[Op], r: &mut [f64], n: usize, cx: &Ctx, mem: &mut Mem, fx: &mut dyn Effects) {
+    // Lanes at and beyond `n` are padding: the lane-wise ops skip them.
+    let w = n.min(LANES);
     let mut pc = 0usize;
     while pc < ops.len() {
         match ops[pc] {
-            Op::Const(d, c) => put(r, d).fill(c),
-            Op::Mov(d, a) => *put(r, d) = get(r, a),
+            Op::Const(d, c) => put(r, d)[..w].fill(c),
+            Op::Mov(d, a) => map1(r, w, d, a, |x| x),
             Op::F1(f, d, a) => match f {
-                F1::Exp => map1(r, d, a, hoc_exp),
-                F1::Neg => map1(r, d, a, |x| -x),
-                F1::Fabs => map1(r, d, a, f64::abs),
-                F1::Not => map1(r, d, a, |x| (x == 0.0) as i32 as f64),
-                f => map1(r, d, a, |x| f1(f, x)),
+                F1::Exp => map1(r, w, d, a, hoc_exp),
+                F1::Neg => map1(r, w, d, a, |x| -x),
+                F1::Fabs => map1(r, w, d, a, f64::abs),
+                F1::Not => map1(r, w, d, a, |x| (x == 0.0) as i32 as f64),
+                f => map1(r, w, d, a, |x| f1(f, x)),
             },
             Op::F2(f, d, a, b) => {
                 let t = |c: bool| c as i32 as f64;
                 match f {
-                    F2::Add => map2(r, d, a, b, |x, y| x + y),
-                    F2::Sub => map2(r, d, a, b, |x, y| x - y),
-                    F2::Mul => map2(r, d, a, b, |x, y| x * y),
-                    F2::Div => map2(r, d, a, b, |x, y| x / y),
-                    F2::Pow => map2(r, d, a, b, f64::powf),
-                    F2::Lt => map2(r, d, a, b, |x, y| t(x < y)),
-                    F2::Le => map2(r, d, a, b, |x, y| t(x <= y)),
-                    F2::Gt => map2(r, d, a, b, |x, y| t(x > y)),
-                    F2::Ge => map2(r, d, a, b, |x, y| t(x >= y)),
-                    F2::And => map2(r, d, a, b, |x, y| t(x != 0.0 && y != 0.0)),
-                    f => map2(r, d, a, b, |x, y| f2(f, x, y)),
+                    F2::Add => map2(r, w, d, a, b, |x, y| x + y),
+                    F2::Sub => map2(r, w, d, a, b, |x, y| x - y),
+                    F2::Mul => map2(r, w, d, a, b, |x, y| x * y),
+                    F2::Div => map2(r, w, d, a, b, |x, y| x / y),
+                    F2::Pow => map2(r, w, d, a, b, f64::powf),
+                    F2::Lt => map2(r, w, d, a, b, |x, y| t(x < y)),
+                    F2::Le => map2(r, w, d, a, b, |x, y| t(x <= y)),
+                    F2::Gt => map2(r, w, d, a, b, |x, y| t(x > y)),
+                    F2::Ge => map2(r, w, d, a, b, |x, y| t(x >= y)),
+                    F2::And => map2(r, w, d, a, b, |x, y| t(x != 0.0 && y != 0.0)),
+                    f => map2(r, w, d, a, b, |x, y| f2(f, x, y)),
                 }
             }
             Op::Select(d, m, a, b) => {
                 let (mk, x, y) = (get(r, m), get(r, a), get(r, b));
                 let o = put(r, d);
-                for l in 0..LANES {
+                for l in 0..w {
                     o[l] = if mk[l] != 0.0 { x[l] } else { y[l] };
                 }
             }
             Op::Cnexp { dst, x, a, nb, dt } => {
                 let (xs, av, nbv, dtv) = (get(r, x), get(r, a), get(r, nb), get(r, dt));
                 let o = put(r, dst);
-                for l in 0..LANES {
+                for l in 0..w {
                     o[l] = xs[l] + (1.0 - hoc_exp(dtv[l] * av[l])) * (nbv[l] / av[l] - xs[l]);
                 }
             }
@@ -652,7 +662,7 @@ fn exec_lanes(ops: &[Op], r: &mut [f64], n: usize, cx: &Ctx, mem: &mut Mem, fx: 
                 // Where each lane falls: interpolate at (i, theta), or an end, or NaN.
                 let xs = get(r, x);
                 let (mut ii, mut th, mut xi) = ([0usize; LANES], [0.0; LANES], [0.0; LANES]);
-                for l in 0..LANES {
+                for l in 0..w {
                     xi[l] = mfac * (xs[l] - tmin);
                     if xi[l] > 0.0 && xi[l] < s.n as f64 {
                         ii[l] = xi[l] as usize;
@@ -660,12 +670,12 @@ fn exec_lanes(ops: &[Op], r: &mut [f64], n: usize, cx: &Ctx, mem: &mut Mem, fx: 
                     }
                 }
                 let nf = s.n as f64;
-                if xi.iter().all(|&x| x > 0.0 && x < nf) {
+                if xi[..w].iter().all(|&x| x > 0.0 && x < nf) {
                     // Every lane inside the table (the usual case): no branches.
                     for k in 0..nout as usize {
                         let col = &vals[k * np..(k + 1) * np];
                         let o = put(r, out + k as Reg);
-                        for l in 0..LANES {
+                        for l in 0..w {
                             let i = ii[l];
                             // SAFETY: 0 < xi < n gives i <= n - 1, so i + 1 <= n < np = col.len().
                             let (c0, c1) = unsafe { (*col.get_unchecked(i), *col.get_unchecked(i + 1)) };
@@ -676,7 +686,7 @@ fn exec_lanes(ops: &[Op], r: &mut [f64], n: usize, cx: &Ctx, mem: &mut Mem, fx: 
                     for k in 0..nout as usize {
                         let col = &vals[k * np..(k + 1) * np];
                         let o = put(r, out + k as Reg);
-                        for l in 0..LANES {
+                        for l in 0..w {
                             let i = ii[l];
                             o[l] = if xi[l] > 0.0 && xi[l] < nf {
                                 col[i] + th[l] * (col[i + 1] - col[i])
@@ -861,7 +871,7 @@ fn rare_op(op: &Op, r: &mut [f64], n: usize, cx: &Ctx, mem: &mut Mem, fx: &mut d
         Op::LoadArr { dst, base, len, idx } => {
             let ks = get(r, idx);
             let o = put(r, dst);
-            for l in 0..LANES {
+            for l in 0..n.min(LANES) {
                 o[l] = match (element_at(ks[l], len), base) {
                     (Some(k), Loc::Col(c)) => mem.cols[c + k].get(mem.inst[l]).copied().unwrap_or(f64::NAN),
                     (Some(k), Loc::Global(g)) => mem.globals[g + k],
@@ -893,7 +903,7 @@ fn rare_op(op: &Op, r: &mut [f64], n: usize, cx: &Ctx, mem: &mut Mem, fx: &mut d
             }
             let mut a = [0.0; 8];
             let nargs = (nargs as usize).min(a.len());
-            for l in 0..LANES {
+            for l in 0..n.min(LANES) {
                 for (i, x) in a[..nargs].iter_mut().enumerate() {
                     *x = r[(args as usize + i) * LANES + l];
                 }

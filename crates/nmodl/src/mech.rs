@@ -84,8 +84,8 @@ impl<'a> Env<'a> {
     }
 }
 
-/// The instances one run of a block covers, padded to LANES by repeating the
-/// last (padding lanes compute but are never stored).
+/// The instances one run of a block covers (at most LANES). The lanes
+/// beyond are padding: neither loaded, computed nor stored.
 struct Chunk {
     n: usize,
     inst: [usize; LANES],
@@ -103,8 +103,8 @@ impl Chunk {
         let n = idx.len();
         let mut inst = [0; LANES];
         let mut node = [0; LANES];
-        for l in 0..LANES {
-            let i = idx[l.min(n - 1)] as usize;
+        for l in 0..n {
+            let i = idx[l] as usize;
             inst[l] = i;
             node[l] = if no_nodes { 0 } else { nodes[i] as usize };
         }
@@ -118,7 +118,7 @@ impl Chunk {
         match self.node_run {
             Some(n0) => *lanes = a[n0..n0 + LANES].try_into().unwrap(),
             None => {
-                for l in 0..LANES {
+                for l in 0..self.n {
                     lanes[l] = a[self.node[l]];
                 }
             }
@@ -129,7 +129,7 @@ impl Chunk {
         match self.run {
             Some(i0) => *lanes = col[i0..i0 + LANES].try_into().unwrap(),
             None => {
-                for l in 0..LANES {
+                for l in 0..self.n {
                     lanes[l] = col[self.inst[l]];
                 }
             }
@@ -252,22 +252,22 @@ impl NmodlMechanism {
                 Loc::V => {
                     ch.at_nodes(lanes, env.v);
                     if env.voff != 0.0 {
-                        lanes.iter_mut().for_each(|x| *x += env.voff);
+                        lanes[..ch.n].iter_mut().for_each(|x| *x += env.voff);
                     }
                 }
                 Loc::Area | Loc::Diam if env.area.is_empty() => lanes.fill(f64::NAN),
                 Loc::Area => {
-                    for l in 0..LANES {
+                    for l in 0..ch.n {
                         lanes[l] = env.area[ch.node[l]];
                     }
                 }
                 Loc::Diam => {
-                    for l in 0..LANES {
+                    for l in 0..ch.n {
                         lanes[l] = env.diam[ch.node[l]];
                     }
                 }
                 Loc::Ptr(k) => {
-                    for l in 0..LANES {
+                    for l in 0..ch.n {
                         lanes[l] = match d.ptr_src.get(k).and_then(|p| p.get(ch.inst[l])) {
                             Some(PtrSrc::V(n)) if !env.v.is_empty() => env.v[*n as usize],
                             Some(PtrSrc::Ion(t, f, n)) if !env.v.is_empty() => ions[*t].field(*f)[*n as usize],

@@ -126,28 +126,70 @@ fn solve(a: &[f64], perm: &[usize], b: &[f64], x: &mut [f64], m: usize) {
     }
 }
 
+/// The working arrays of one solve, kept between solves so that the time
+/// loop allocates nothing once they have grown to the largest system.
+#[derive(Default)]
+struct Scratch {
+    jac: Vec<f64>,
+    perm: Vec<usize>,
+    value: Vec<f64>,
+    hi: Vec<f64>,
+    lo: Vec<f64>,
+    delta: Vec<f64>,
+}
+
+impl Scratch {
+    fn size(&mut self, m: usize) {
+        let grow = |v: &mut Vec<f64>, k: usize| {
+            if v.len() < k {
+                v.resize(k, 0.0);
+            }
+        };
+        grow(&mut self.jac, m * m * LANES);
+        grow(&mut self.value, m * LANES);
+        grow(&mut self.hi, m * LANES);
+        grow(&mut self.lo, m * LANES);
+        grow(&mut self.delta, m);
+        if self.perm.len() < m * LANES {
+            self.perm.resize(m * LANES, 0);
+        }
+    }
+}
+
+thread_local! {
+    static SCRATCH: std::cell::Cell<Scratch> = std::cell::Cell::new(Scratch::default());
+}
+
 /// Solves the system in the first `n` lanes of `r`. Returns false if some
 /// lane's Jacobian was singular or it did not converge.
 pub fn newton(spec: &NewtonSpec, r: &mut [f64], n: usize, cx: &Ctx, mem: &mut Mem) -> bool {
+    let mut s = SCRATCH.take();
+    let ok = solve_lanes(spec, r, n.min(LANES), cx, mem, &mut s);
+    SCRATCH.set(s);
+    ok
+}
+
+fn solve_lanes(spec: &NewtonSpec, r: &mut [f64], n: usize, cx: &Ctx, mem: &mut Mem, s: &mut Scratch) -> bool {
     let m = spec.states.len();
     let mut eval = |r: &mut [f64]| exec(&spec.ops, r, n, cx, mem, &mut Quiet);
-    let mut jac = vec![0.0; m * m * LANES];
-    let mut perm = vec![0usize; m * LANES];
-    let mut value = vec![0.0; m * LANES];
+    s.size(m);
+    let Scratch { jac, perm, value, hi, lo, delta } = s;
     let mut change = [1.0f64; LANES];
     let mut active = [false; LANES];
     active[..n].iter_mut().for_each(|a| *a = true);
-    let (mut hi, mut lo) = (vec![0.0; m * LANES], vec![0.0; m * LANES]);
-    let mut delta = vec![0.0; m];
     let mut ok = true;
     for count in 1..=MAXITERS {
-        let rebuild: Vec<bool> = (0..LANES).map(|l| active[l] && change[l] > MAXCHANGE).collect();
+        let mut rebuild = [false; LANES];
+        for l in 0..n {
+            rebuild[l] = active[l] && change[l] > MAXCHANGE;
+        }
         if rebuild.iter().any(|&b| b) {
             for j in 0..m {
                 let xj = spec.states[j];
                 let mut inc = [0.0; LANES];
-                let saved: Vec<f64> = (0..LANES).map(|l| lane(r, xj, l)).collect();
-                for l in 0..LANES {
+                let mut saved = [0.0; LANES];
+                for l in 0..n {
+                    saved[l] = lane(r, xj, l);
                     inc[l] = (0.02 * saved[l]).abs().max(STEP);
                     if rebuild[l] {
                         set(r, xj, l, saved[l] + inc[l]);
@@ -155,11 +197,11 @@ pub fn newton(spec: &NewtonSpec, r: &mut [f64], n: usize, cx: &Ctx, mem: &mut Me
                 }
                 eval(r);
                 for i in 0..m {
-                    for l in 0..LANES {
+                    for l in 0..n {
                         hi[i * LANES + l] = lane(r, spec.resid[i], l);
                     }
                 }
-                for l in 0..LANES {
+                for l in 0..n {
                     if rebuild[l] {
                         let x = lane(r, xj, l) - 2.0 * inc[l];
                         set(r, xj, l, x);
@@ -167,20 +209,20 @@ pub fn newton(spec: &NewtonSpec, r: &mut [f64], n: usize, cx: &Ctx, mem: &mut Me
                 }
                 eval(r);
                 for i in 0..m {
-                    for l in 0..LANES {
+                    for l in 0..n {
                         lo[i * LANES + l] = lane(r, spec.resid[i], l);
                         if rebuild[l] {
                             jac[(l * m + i) * m + j] = (hi[i * LANES + l] - lo[i * LANES + l]) / (2.0 * inc[l]);
                         }
                     }
                 }
-                for l in 0..LANES {
+                for l in 0..n {
                     let x = if rebuild[l] { lane(r, xj, l) + inc[l] } else { saved[l] };
                     set(r, xj, l, x);
                 }
             }
             eval(r);
-            for l in 0..LANES {
+            for l in 0..n {
                 if rebuild[l] {
                     for i in 0..m {
                         value[l * m + i] = -lane(r, spec.resid[i], l);
@@ -192,11 +234,11 @@ pub fn newton(spec: &NewtonSpec, r: &mut [f64], n: usize, cx: &Ctx, mem: &mut Me
                 }
             }
         }
-        for l in 0..LANES {
+        for l in 0..n {
             if !active[l] {
                 continue;
             }
-            solve(&jac[l * m * m..(l + 1) * m * m], &perm[l * m..(l + 1) * m], &value[l * m..(l + 1) * m], &mut delta, m);
+            solve(&jac[l * m * m..(l + 1) * m * m], &perm[l * m..(l + 1) * m], &value[l * m..(l + 1) * m], &mut delta[..m], m);
             change[l] = 0.0;
             for (i, &xi) in spec.states.iter().enumerate() {
                 let x = lane(r, xi, l);
@@ -210,7 +252,7 @@ pub fn newton(spec: &NewtonSpec, r: &mut [f64], n: usize, cx: &Ctx, mem: &mut Me
             }
         }
         eval(r);
-        for l in 0..LANES {
+        for l in 0..n {
             if !active[l] {
                 continue;
             }

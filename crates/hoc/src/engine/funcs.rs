@@ -659,7 +659,7 @@ pub(crate) fn fadvance(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
     let m = &it.eng.model;
     sample(&mut it.eng.records, m, true, m.t);
     let e = &mut it.eng;
-    if e.model.cvode.active && !e.observers.is_empty() {
+    if e.model.cvode.active && e.observers.iter().any(|o| o.samples_state()) {
         // Regular samples, from the interpolated solution, as under the fixed step.
         let t1 = e.model.t;
         let mut moved = false;
@@ -677,13 +677,16 @@ pub(crate) fn fadvance(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
                 e.model.cvode_set_time(t1);
                 moved = false;
             }
-            for obs in e.observers.iter_mut() {
+            for obs in e.observers.iter_mut().filter(|o| o.samples_state()) {
                 obs.on_step(&e.model);
             }
             e.observe_k += 1;
         }
         if moved {
             e.model.cvode_set_time(t1);
+        }
+        for obs in e.observers.iter_mut().filter(|o| !o.samples_state()) {
+            obs.on_step(&e.model);
         }
     } else {
         for obs in e.observers.iter_mut() {

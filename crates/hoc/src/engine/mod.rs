@@ -100,6 +100,12 @@ pub trait StepObserver {
     /// After finitialize; `tstop` is HOC's tstop at that moment.
     fn on_init(&mut self, model: &Model, tstop: f64);
     fn on_step(&mut self, model: &Model);
+    /// Whether the observer reads the model's state at regular times: under
+    /// the variable step it is then shown the interpolated solution every
+    /// `observe_dt`; otherwise (it follows only t) once per step.
+    fn samples_state(&self) -> bool {
+        true
+    }
 }
 
 /// What `Vector.record` samples into a vector.

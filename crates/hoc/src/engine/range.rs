@@ -252,7 +252,6 @@ impl Interp {
     fn ion_var(&mut self, sec: SecId, ion: usize, field: cable::ion::IonField, x: f64) -> HResult<Var> {
         let m = &mut self.eng.model;
         if m.ion_present(sec, ion) {
-            m.ensure_lowered();
             return Ok(Var::Ion { ion, field, sec, x });
         }
         let _ = (field, x);
@@ -315,6 +314,7 @@ impl Interp {
                     }
                     RangeVar::Ion(ion, f) => {
                         let var = self.ion_var(sec, ion, f, x)?;
+                        self.eng.model.ensure_lowered();
                         Ok(self.eng.model.read_var(&var).unwrap_or(0.0))
                     }
                     RangeVar::Vext(layer) => {
@@ -347,7 +347,11 @@ impl Interp {
             Host::Range(RangeVar::Imem) => Ok(Var::Imem { sec, x }),
             Host::Range(RangeVar::ICap) => Ok(Var::ICap { sec, x }),
             Host::Range(RangeVar::Mech(m, k)) => self.mech_var(sec, m, k, x),
-            Host::Range(RangeVar::Ion(ion, f)) => self.ion_var(sec, ion, f, x),
+            Host::Range(RangeVar::Ion(ion, f)) => {
+                let var = self.ion_var(sec, ion, f, x)?;
+                self.eng.model.ensure_lowered();
+                Ok(var)
+            }
             Host::Range(RangeVar::Vext(layer)) => self.vext_var(sec, layer, x),
             Host::Range(RangeVar::Ptr(m, k)) => self.pointer_target(sec, m, k, x),
             Host::Global(m, g) => Ok(Var::Global { mech: m, var: g }),
