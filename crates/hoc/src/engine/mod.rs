@@ -21,7 +21,7 @@ use crate::error::HResult;
 use crate::hoc_err;
 use crate::interp::Interp;
 use crate::symbol::Kind;
-use crate::value::ObjRef;
+use crate::value::{ObjRef, Value};
 
 /// A name the engine gives meaning to.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -93,6 +93,10 @@ pub struct Engine {
     pub sec_stack: Vec<SecId>,
     pub accessed: Option<SecId>,
     pub records: Vec<Recording>,
+    /// Records made during finitialize, waiting for the next one.
+    pub pending_records: Vec<Recording>,
+    /// finitialize is running its handlers (past the type-3 ones).
+    pub finitializing: bool,
     /// Point processes and NetCons whose HOC objects were dropped: freed
     /// before the next use of the model.
     pub dropped: Rc<RefCell<Vec<Dropped>>>,
@@ -118,11 +122,11 @@ pub struct Engine {
     pub ions_named: usize,
     /// `setdata_suffix(x)` choices: mechanism → (section, x).
     pub setdata: std::collections::HashMap<usize, (SecId, f64)>,
-    /// FInitializeHandlers: (type, statement, object it runs in, the handler
-    /// itself — gone with its last reference).
-    pub init_handlers: Vec<(i32, Rc<str>, Option<ObjRef>, std::rc::Weak<crate::object::Object>)>,
+    /// FInitializeHandlers: (type, what runs, the handler itself — gone
+    /// with its last reference).
+    pub init_handlers: Vec<(i32, crate::foreign::Action, std::rc::Weak<crate::object::Object>)>,
     /// Statements of `cvode.event(t, "stmt")`, by the id their event carries.
-    pub statement_events: Vec<(Rc<str>, Option<ObjRef>)>,
+    pub statement_events: Vec<crate::foreign::Action>,
     /// Under the variable step, observers sample every `observe_dt` (dt at
     /// finitialize): the k-th sample is due at k·observe_dt.
     pub observe_dt: f64,
@@ -147,11 +151,17 @@ pub enum Dropped {
     NetCon(usize),
 }
 
-/// `nc.record(tvec[, idvec[, id]])`: where a source's spike times (and its id) go.
+/// `nc.record(tvec[, idvec[, id]])`: where a source's spike times (and its
+/// id) go; `nc.record("stmt")` or `nc.record(callable)`: what runs at each
+/// spike, with t the spike time.
 pub struct SpikeRecord {
     pub nc: usize,
-    pub times: ObjRef,
-    pub ids: Option<(ObjRef, f64)>,
+    pub sink: SpikeSink,
+}
+
+pub enum SpikeSink {
+    Vectors { times: ObjRef, ids: Option<(ObjRef, f64)> },
+    Action(crate::foreign::Action),
 }
 
 pub struct PointVector {
@@ -172,6 +182,8 @@ impl Engine {
             sec_stack: Vec::new(),
             accessed: None,
             records: Vec::new(),
+            pending_records: Vec::new(),
+            finitializing: false,
             dropped: Rc::new(RefCell::new(Vec::new())),
             owners: Vec::new(),
             sec_sym: Vec::new(),
@@ -362,6 +374,18 @@ impl Interp {
             return Ok(s);
         }
         Err(hoc_err!("Section access unspecified"))
+    }
+
+    /// A location argument (NEURON's nrn_seg_or_x_arg): x of the current
+    /// section, or a host object standing for a segment.
+    pub fn seg_or_x(&mut self, a: &[Value], i: usize) -> HResult<(SecId, f64)> {
+        match a.get(i) {
+            Some(v @ Value::Obj(_)) => self.foreign_location(v).ok_or_else(|| hoc_err!("argument {} is not a segment", i + 1)),
+            _ => {
+                let x = crate::builtins::num(self, a, i)?;
+                Ok((self.cur_sec()?, x))
+            }
+        }
     }
 
     /// Frees the point processes whose objects were dropped.

@@ -145,6 +145,7 @@ impl Interp {
             Expr::AddrOf(inner) => Ok(Value::Ptr(self.place_of(inner)?)),
             Expr::Range(..) => Err(HocError::new("a:b is only allowed in range variable arguments")),
             Expr::SecCall(r, ..) => Err(hoc_err!("{}[i](x) is only allowed in connect", self.sym_name(*r))),
+            Expr::Value(v) => Ok(v.clone()),
         }
     }
 
@@ -326,6 +327,7 @@ impl Interp {
                 let n = self.eval_num(n)? as usize;
                 Ok(Place::Arg(self.cur, n))
             }
+            Expr::Value(Value::Ptr(p)) => Ok(p.clone()),
             _ => Err(HocError::new("not an lvalue")),
         }
     }
@@ -788,6 +790,10 @@ impl Interp {
                 let Value::Obj(Some(base)) = base else {
                     return Err(hoc_err!("nil object: can't assign .{name}"));
                 };
+                if crate::foreign::is_foreign(self, &base) && index.is_empty() {
+                    let host = self.foreign_host()?;
+                    return host.set_member(self, &base, name, Value::Obj(o));
+                }
                 let ci = base.class;
                 let Some(t) = self.template(ci) else {
                     return Err(hoc_err!("{} is not an object variable", name));

@@ -123,6 +123,8 @@ pub struct Interp {
     pub out_at_line_start: bool,
     /// Inside `execute1(cmd, 0)`: errors are not printed.
     pub mute_errors: usize,
+    /// The host language HOC is embedded in (Python), if any.
+    pub foreign: Option<Rc<dyn crate::foreign::ForeignHost>>,
 }
 
 /// NEURON's default frame stack (-NFRAME 512) allows 511 nested calls.
@@ -159,6 +161,7 @@ impl Interp {
             eng: crate::engine::Engine::new(),
             out_at_line_start: true,
             mute_errors: 0,
+            foreign: None,
         };
         builtins::install(&mut it);
         crate::engine::install(&mut it);
