@@ -104,6 +104,11 @@ def _vector_as_numpy(vec):
     return numpy.frombuffer(buf, dtype=numpy.float64)
 
 
+def _vector_from_list(xs):
+    """Unpickles a Vector."""
+    return h.Vector(xs)
+
+
 def _load_env_mechanisms():
     paths = os.environ.get("NRN_NMODL_PATH")
     if paths:

@@ -234,7 +234,21 @@ fn top_ref(py: Python<'_>, it: &mut Interp, name: &str) -> PyResult<Py<PyAny>> {
     to_py(py, v)
 }
 
+/// `delay` means `del` (a Python keyword) where the object has no `delay`,
+/// as in NEURON.
+fn alias<'a>(it: &Interp, o: &ObjRef, name: &'a str) -> &'a str {
+    if name == "delay" && matches!(classify(it, o, "delay"), Member::Missing) && !matches!(classify(it, o, "del"), Member::Missing) {
+        "del"
+    } else {
+        name
+    }
+}
+
 fn object_attr(py: Python<'_>, it: &mut Interp, o: &ObjRef, name: &str) -> PyResult<Py<PyAny>> {
+    let name = match name.strip_prefix("_ref_") {
+        Some(v) if alias(it, o, v) == "del" => "_ref_del",
+        _ => alias(it, o, name),
+    };
     if let Some(var) = name.strip_prefix("_ref_") {
         return match classify(it, o, var) {
             Member::Array(n) => HocObject::wrap(py, Kind::Array { on: Some(o.clone()), name: var.into(), index: vec![], ndim: n, ptr: true }),
@@ -403,6 +417,7 @@ impl HocObject {
                     Expr::Name(NameRef::Global(i))
                 }
                 Kind::Object(o) => {
+                    let name = alias(it, o, name);
                     if let Member::Missing = classify(it, o, name) {
                         return Err(no_attr(it, o, name));
                     }
@@ -749,6 +764,16 @@ impl HocObject {
             a = a.call_method1("astype", (dt,))?;
         }
         Ok(a.unbind())
+    }
+
+    /// Pickling a Vector keeps its elements (it comes back as a new Vector).
+    fn __reduce__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let Some(d) = self.obj().and_then(vector_data) else {
+            return Err(PyTypeError::new_err("only Vectors can be pickled"));
+        };
+        let f = py.import("neuron")?.getattr("_vector_from_list")?;
+        let args = PyTuple::new(py, [PyList::new(py, d)?])?;
+        Ok(PyTuple::new(py, [f.into_any(), args.into_any()])?.into_any().unbind())
     }
 
     /// Whether a HOC object is of the named class (used by the package).

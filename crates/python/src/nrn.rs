@@ -689,9 +689,9 @@ fn seg_end(s: &cable::Section, x: f64) -> i64 {
     }
 }
 
-/// Python's repr of a float (0.5, 1.0, 0.1).
+/// A position as NEURON prints it in a segment's name (%g).
 fn py_float_repr(x: f64) -> String {
-    Python::attach(|py| x.into_pyobject(py).ok().and_then(|f| f.repr().ok().map(|r| r.to_string()))).unwrap_or_else(|| x.to_string())
+    hoc::format::fmt_g(x, 6, false, false)
 }
 
 #[pyclass(unsendable, module = "nrn", name = "Mechanism")]
