@@ -85,6 +85,18 @@ if [ -d "$case" ] && [ -d "$hay" ] && command -v "$NRNIVMODL" > /dev/null; then
     a=$(wall 3 bash -c "cd $work/hay/simulationcode && $NERVE run --mod ../mod driver.hoc")
     b=$(wall 3 bash -c "cd $work/hay/simulationcode && ../mod/x86_64/special -nobanner -nogui driver.hoc -c 'quit()'")
     printf '%-34s %10s %10s %8s\n' "Hay BAC (13 .mod), whole process" "$a" "$b" "$(ratio "$a" "$b")"
+    # The same run timed around run(), without and with `extracellular` in
+    # every section (the sparse solver instead of the tree solve).
+    d=$work/hay/simulationcode
+    sed 's/^run()/t0 = startsw()\nrun()\nprint "run_seconds ", startsw() - t0/' "$d"/driver.hoc > "$d"/timed.hoc
+    sed 's/^run()/forall insert extracellular\nt0 = startsw()\nrun()\nprint "run_seconds ", startsw() - t0/' "$d"/driver.hoc > "$d"/timed_ext.hoc
+    a=$(inner 3 "$d" "$NERVE" run --mod ../mod timed.hoc)
+    b=$(inner 3 "$d" ../mod/x86_64/special -nobanner -nogui timed.hoc -c "quit()")
+    printf '%-34s %10s %10s %8s\n' "Hay BAC, run()" "$a" "$b" "$(ratio "$a" "$b")"
+    ae=$(inner 3 "$d" "$NERVE" run --mod ../mod timed_ext.hoc)
+    be=$(inner 3 "$d" ../mod/x86_64/special -nobanner -nogui timed_ext.hoc -c "quit()")
+    printf '%-34s %10s %10s %8s\n' "Hay BAC + extracellular, run()" "$ae" "$be" "$(ratio "$ae" "$be")"
+    printf '%-34s %10s %10s\n' "  extracellular / without" "$(ratio "$ae" "$a")" "$(ratio "$be" "$b")"
     # The same protocol by the model's own BAC_firing.hoc: cvode.active(1).
     cvcase=../shared/conformance/cases/hay_bac_cvode
     if [ -d "$cvcase" ]; then

@@ -6,6 +6,9 @@
 //! nodes) follow their neighbours algebraically. Events, `CVode.event(t)`
 //! and input discontinuities (`at_time`) end a step exactly at their time;
 //! the integrator restarts there.
+//!
+//! Extracellular layers and LinearMechanisms make the system implicit
+//! (M y' = f, M singular); it then runs as [`crate::dae`] lays it out.
 
 use crate::bdf::{Bdf, OdeSystem, Stats};
 use crate::mechanism::Ba;
@@ -98,31 +101,38 @@ pub fn at_margin(te: f64) -> f64 {
 
 /// Where the ODE system's unknowns live in the model.
 #[derive(Default)]
-struct Layout {
+pub(crate) struct Layout {
     /// Nodes whose voltage is y[k], in node order.
-    cap: Vec<u32>,
+    pub(crate) cap: Vec<u32>,
     /// Nodes without membrane and their neighbours with the coupling conductance.
     nocap: Vec<u32>,
     nb_start: Vec<usize>,
     nb: Vec<(u32, f64)>,
     /// (mechanism, offset in y, number of values, offset in jac, its length)
     /// of each mechanism with states.
-    mechs: Vec<(usize, usize, usize, usize, usize)>,
+    pub(crate) mechs: Vec<(usize, usize, usize, usize, usize)>,
     /// Length of the Jacobian store (mechanisms' parts after the voltages' room).
     njac: usize,
-    n: usize,
+    pub(crate) n: usize,
+    /// The implicit form: y starts with the rows of the sparse system
+    /// (`neq` of them) instead of the membrane potentials.
+    pub(crate) dae: bool,
+    pub(crate) neq: usize,
 }
 
 /// The model as the integrator sees it.
-struct System<'a> {
-    m: &'a mut Model,
-    lay: &'a Layout,
-    jac: &'a mut [f64],
-    dsave: &'a mut [f64],
+pub(crate) struct System<'a> {
+    pub(crate) m: &'a mut Model,
+    pub(crate) lay: &'a Layout,
+    pub(crate) jac: &'a mut [f64],
+    pub(crate) dsave: &'a mut [f64],
 }
 
 impl System<'_> {
     fn scatter(&mut self, y: &[f64]) {
+        if self.lay.dae {
+            return self.dae_scatter(y);
+        }
         let m = &mut *self.m;
         for (k, &nd) in self.lay.cap.iter().enumerate() {
             m.tree.v[nd as usize] = y[k];
@@ -152,17 +162,31 @@ impl System<'_> {
 }
 
 impl OdeSystem for System<'_> {
+    fn implicit(&self) -> bool {
+        self.lay.dae
+    }
+
+    fn mass(&mut self, x: &[f64], out: &mut [f64]) {
+        self.dae_mass(x, out);
+    }
+
     fn rhs(&mut self, t: f64, y: &[f64], ydot: &mut [f64]) {
         self.m.t = t;
+        if self.lay.dae {
+            return self.dae_rhs(y, ydot);
+        }
         self.scatter(y);
         let m = &mut *self.m;
+        m.do_transfer();
         m.membrane_currents();
         self.nocap_v();
         let m = &mut *self.m;
         m.tree.axial();
-        let tr = &m.tree;
+        let tr = &mut m.tree;
         for (k, &nd) in self.lay.cap.iter().enumerate() {
             let nd = nd as usize;
+            // i_cap is the net current onto the membrane (nrn_div_capacity).
+            tr.icap[nd] = tr.rhs[nd];
             ydot[k] = tr.rhs[nd] / (1e-3 * tr.cm[nd]);
         }
         self.dsave.copy_from_slice(&tr.d);
@@ -173,6 +197,9 @@ impl OdeSystem for System<'_> {
     }
 
     fn solve(&mut self, gamma: f64, b: &mut [f64]) {
+        if self.lay.dae {
+            return self.dae_solve(gamma, b);
+        }
         let tr = &mut self.m.tree;
         tr.d.copy_from_slice(self.dsave);
         tr.rhs.iter_mut().for_each(|x| *x = 0.0);
@@ -208,6 +235,10 @@ impl Model {
         let tr = &self.tree;
         let n = tr.len();
         let mut lay = Layout::default();
+        if let Some(eqs) = &self.eqs {
+            lay.dae = true;
+            lay.neq = eqs.lu.len();
+        }
         let mut nbs: Vec<Vec<(u32, f64)>> = vec![Vec::new(); n];
         for i in tr.nroot..n {
             let p = tr.parent[i] as usize;
@@ -220,6 +251,9 @@ impl Model {
         }
         lay.nb_start.push(0);
         for i in 0..n {
+            if lay.dae {
+                break;
+            }
             if tr.has_cap[i] {
                 lay.cap.push(i as u32);
             } else {
@@ -230,8 +264,9 @@ impl Model {
         }
         // Voltages: a scale can only tighten (NEURON takes min(1, scale)).
         let vscale = cv.atolscale.get("v").map_or(1.0, |&s| s.min(1.0));
-        let mut atol: Vec<f64> = vec![cv.atol * vscale; lay.cap.len()];
-        let mut off = lay.cap.len();
+        let nv = if lay.dae { lay.neq } else { lay.cap.len() };
+        let mut atol: Vec<f64> = vec![cv.atol * vscale; nv];
+        let mut off = nv;
         let mut joff = 0;
         for &m in &self.run_order {
             let count = self.mechs[m].ode_count();
@@ -251,14 +286,24 @@ impl Model {
         lay.n = off;
         lay.njac = joff;
         cv.y.resize(off, 0.0);
-        for (k, &nd) in lay.cap.iter().enumerate() {
-            cv.y[k] = self.tree.v[nd as usize];
-        }
-        for &(mi, o, len, _, _) in &lay.mechs {
-            self.mechs[mi].ode_gather(&self.data[mi], &self.ions, &mut cv.y[o..o + len]);
-        }
         cv.jac.resize(lay.njac, 0.0);
-        cv.dsave.resize(n, 0.0);
+        cv.dsave.resize(if lay.dae { 2 * n } else { n }, 0.0);
+        cv.ydot.resize(off, 0.0);
+        if lay.dae {
+            // A consistent start: the algebraic rows solved, y' from the
+            // currents (NEURON's daspk initialisation).
+            let mut ydot = std::mem::take(&mut cv.ydot);
+            self.dae_consistent(&lay, &mut cv.y, &mut ydot);
+            self.gather_y(&lay, &mut cv.y);
+            let mut sys = System { m: self, lay: &lay, jac: &mut cv.jac, dsave: &mut cv.dsave };
+            let t0 = sys.m.t;
+            let mut f = vec![0.0; off];
+            sys.rhs(t0, &cv.y, &mut f);
+            ydot[lay.neq..].copy_from_slice(&f[lay.neq..]);
+            cv.ydot = ydot;
+        } else {
+            self.gather_y(&lay, &mut cv.y);
+        }
         let mut bdf = match cv.bdf.take() {
             Some(b) if b.len() == off => b,
             _ => Bdf::new(off),
@@ -272,7 +317,11 @@ impl Model {
         {
             let mut sys = System { m: self, lay: &lay, jac: &mut cv.jac, dsave: &mut cv.dsave };
             let t0 = sys.m.t;
-            bdf.init(&mut sys, t0, &y, tout);
+            if lay.dae {
+                bdf.init_implicit(&mut sys, t0, &y, &cv.ydot, tout);
+            } else {
+                bdf.init(&mut sys, t0, &y, tout);
+            }
         }
         cv.y = y;
         cv.lay = lay;
@@ -373,12 +422,8 @@ impl Model {
             self.error = Some(format!("CVode: {e}"));
             return;
         }
-        if self.fast_imem {
-            let t = &mut self.tree;
-            for i in 0..t.len() {
-                t.imem[i] = (t.rhs[i] + t.sav_rhs[i]) * t.area[i] * 0.01;
-            }
-        }
+        let t1 = self.t;
+        self.cvode_membrane_current(t1);
         play(self);
         // Mechanisms without states that check the membrane after each step (APCount).
         for k in 0..self.run_order.len() {
@@ -447,11 +492,41 @@ impl Model {
         }
         self.cvode = cv;
         self.t = te;
+        self.cvode_membrane_current(te);
+    }
+
+    /// i_membrane_ (and the layers' i_membrane) after the system was
+    /// evaluated at time t: the ionic current plus, in the implicit form,
+    /// the capacitive current from the integrator's y'.
+    fn cvode_membrane_current(&mut self, t: f64) {
+        if self.cvode.lay.dae {
+            let mut cv = std::mem::take(&mut self.cvode);
+            if let Some(bdf) = &cv.bdf {
+                bdf.interpolate_dydt(t, &mut cv.ydot);
+                self.dae_membrane_current(&cv.ydot);
+            }
+            self.cvode = cv;
+            return;
+        }
         if self.fast_imem {
             let t = &mut self.tree;
             for i in 0..t.len() {
                 t.imem[i] = (t.rhs[i] + t.sav_rhs[i]) * t.area[i] * 0.01;
             }
+        }
+    }
+
+    /// The model's values of the variable step's unknowns.
+    fn gather_y(&self, lay: &Layout, y: &mut [f64]) {
+        if lay.dae {
+            self.dae_gather(y);
+        } else {
+            for (k, &nd) in lay.cap.iter().enumerate() {
+                y[k] = self.tree.v[nd as usize];
+            }
+        }
+        for &(mi, o, len, _, _) in &lay.mechs {
+            self.mechs[mi].ode_gather(&self.data[mi], &self.ions, &mut y[o..o + len]);
         }
     }
 
@@ -463,12 +538,7 @@ impl Model {
         }
         let lay = &self.cvode.lay;
         let mut y = vec![0.0; lay.n];
-        for (k, &nd) in lay.cap.iter().enumerate() {
-            y[k] = self.tree.v[nd as usize];
-        }
-        for &(mi, o, len, _, _) in &lay.mechs {
-            self.mechs[mi].ode_gather(&self.data[mi], &self.ions, &mut y[o..o + len]);
-        }
+        self.gather_y(lay, &mut y);
         y
     }
 

@@ -52,6 +52,10 @@ pub struct IonType {
     pub co0: f64,
     /// Value of a new node's reversal potential.
     pub erev0: f64,
+    /// A new node's concentrations: NEURON's fixed defaults, whatever
+    /// `ci0`/`co0` have been set to.
+    pub ci_new: f64,
+    pub co_new: f64,
 }
 
 impl IonType {
@@ -63,7 +67,7 @@ impl IonType {
             "ca" => (12.5 * (2.0f64 / 5e-5).ln(), 5e-5, 2.0),
             _ => (0.0, 1.0, 1.0),
         };
-        IonType { name: name.to_string(), valence, ci0, co0, erev0 }
+        IonType { name: name.to_string(), valence, ci0, co0, erev0, ci_new: ci0, co_new: co0 }
     }
 }
 
@@ -146,8 +150,8 @@ impl IonNodes {
     pub fn new(t: &IonType, n: usize) -> Self {
         IonNodes {
             erev: vec![t.erev0; n],
-            ci: vec![t.ci0; n],
-            co: vec![t.co0; n],
+            ci: vec![t.ci_new; n],
+            co: vec![t.co_new; n],
             cur: vec![0.0; n],
             dcur: vec![0.0; n],
             style: vec![0; n],

@@ -4,15 +4,23 @@
 
 pub mod bdf;
 pub mod cvode;
+pub mod dae;
+pub mod equations;
 pub mod events;
+pub mod extracellular;
 pub mod geometry;
+pub mod impedance;
 pub mod ion;
+pub mod linmod;
 pub mod mechanism;
 pub mod mechs;
 pub mod model;
+pub mod netpar;
 pub mod random123;
 pub mod section;
 pub mod shape;
+pub mod sparse;
+pub mod transfer;
 pub mod tree;
 
 pub use model::Model;

@@ -185,6 +185,14 @@ impl MechData {
 /// The node arrays a mechanism reads and writes during a step.
 pub struct NodeView<'a> {
     pub v: &'a [f64],
+    /// What ELECTRODE_CURRENT mechanisms take as v: the internal potential
+    /// v + vext[0] where the node has extracellular layers, else v.
+    pub vi: &'a [f64],
+    /// Per node, what ELECTRODE_CURRENT mechanisms add to the first
+    /// extracellular layer's equation (current, conductance); empty when
+    /// the model has no extracellular layers.
+    pub ext_rhs: &'a mut [f64],
+    pub ext_d: &'a mut [f64],
     pub area: &'a [f64],
     pub diam: &'a [f64],
     pub rhs: &'a mut [f64],
@@ -201,6 +209,9 @@ pub struct NodeView<'a> {
     pub ions: &'a mut [crate::ion::IonNodes],
     /// Text the mechanisms print (NMODL printf), passed on by the caller.
     pub out: &'a mut String,
+    /// Whether `state_discontinuity()` in a current evaluation takes effect
+    /// (a fixed step's; not finitialize's or fcurrent's).
+    pub state_discon: bool,
 }
 
 /// Context for NET_RECEIVE and INITIAL: the time and the ways to emit events.
@@ -239,6 +250,23 @@ pub trait Mechanism {
     fn is_electrode(&self) -> bool {
         false
     }
+    /// Whether HOC names the variables `name_mechanism` (NMODL's rule); the
+    /// C-coded `extracellular` names its own (`xg`, `e_extracellular`).
+    fn suffixed(&self) -> bool {
+        true
+    }
+    /// HOC's name of variable k: `g_pas`, `a_arr[1]`, or `xg[1]` for a
+    /// mechanism that names its own.
+    fn hoc_name(&self, k: usize) -> String {
+        let name = &self.vars()[k].name;
+        if !self.suffixed() {
+            return name.clone();
+        }
+        match name.split_once('[') {
+            Some((base, idx)) => format!("{base}_{}[{idx}", self.name()),
+            None => format!("{name}_{}", self.name()),
+        }
+    }
     /// POINTER variables: each instance reads another variable of the model.
     fn pointers(&self) -> &[String] {
         &[]
@@ -265,9 +293,10 @@ pub trait Mechanism {
     fn bind_ions(&mut self, types: &[usize]) {
         let _ = types;
     }
-    /// Rebuilds TABLEs whose dependencies changed (at finitialize and every step).
-    fn check_tables(&self, data: &mut MechData, celsius: f64, dt: f64) {
-        let _ = (data, celsius, dt);
+    /// Rebuilds TABLEs whose dependencies changed (at finitialize and every
+    /// step); a table's body may read an instance's membrane and ions.
+    fn check_tables(&self, data: &mut MechData, nodes: &mut NodeView) {
+        let _ = (data, nodes);
     }
     /// Whether the mechanism has a current (BREAKPOINT) computation.
     fn has_current(&self) -> bool {
@@ -349,6 +378,11 @@ pub trait Mechanism {
     fn function_tables(&self) -> Vec<String> {
         Vec::new()
     }
+    /// How many arguments FUNCTION_TABLE k takes.
+    fn function_table_arity(&self, k: usize) -> usize {
+        let _ = k;
+        1
+    }
     /// FUNCTIONs and PROCEDUREs a density mechanism offers to HOC as
     /// `name_suffix(args)`.
     fn functions(&self) -> Vec<String> {
@@ -427,7 +461,7 @@ pub fn add_currents(
     for k in 0..data.order.len() {
         let i = data.order[k] as usize;
         let ni = data.node[i] as usize;
-        let v = nodes.v[ni];
+        let v = if electrode { nodes.vi[ni] } else { nodes.v[ni] };
         let g_local = current(data, i, v + 0.001, nodes.t);
         let mut rhs = current(data, i, v, nodes.t);
         let mut g = (g_local - rhs) / 0.001;
@@ -450,6 +484,10 @@ pub fn apply(nodes: &mut NodeView, ni: usize, rhs: f64, g: f64, electrode: bool)
         if nodes.imem {
             nodes.sav_rhs[ni] += rhs;
             nodes.sav_d[ni] -= g;
+        }
+        if !nodes.ext_rhs.is_empty() {
+            nodes.ext_rhs[ni] += rhs;
+            nodes.ext_d[ni] += g;
         }
     } else {
         nodes.rhs[ni] -= rhs;

@@ -70,6 +70,10 @@ impl NetStim {
             "interval" = 10.0, Parameter; "number" = 10.0, Parameter; "start" = 50.0, Parameter; "noise" = 0.0, Parameter;
             "event" = 0.0, Assigned; "on" = 0.0, Assigned; "ispike" = 0.0, Assigned
         ];
+        // event, on and ispike are the mechanism's own (not RANGE in NEURON).
+        for s in &mut specs[4..] {
+            s.hidden = true;
+        }
         // The stream (RANDOM ranvar in NEURON's netstim.mod): id1, id2, id3, position.
         for part in ["ranvar.id1", "ranvar.id2", "ranvar.id3", "ranvar.seq"] {
             let mut s = VarSpec::new(part, 0.0, crate::mechanism::VarKind::Assigned);
@@ -299,6 +303,90 @@ impl Mechanism for VecStim {
     }
 }
 
+/// NEURON's obsolete current pulses (`fstim(i, loc, delay, dur, amp)`):
+/// amp nA from delay to delay+dur, added at the node after every membrane
+/// current and, like an electrode's, not part of i_membrane_. Not in the
+/// catalogue: HOC adds it when a program first calls fstim.
+pub struct FStim(Vec<VarSpec>);
+impl FStim {
+    pub fn new() -> Self {
+        FStim(specs!["delay" = 1e20, Parameter; "dur" = 0.0, Parameter; "amp" = 0.0, Parameter])
+    }
+    /// Whether pulse i is on at t (NEURON's test, 1e-9 ms early at both ends).
+    pub fn on(c: &[Vec<f64>], i: usize, t: f64) -> bool {
+        !(t < c[0][i] - 1e-9 || t > c[0][i] + c[1][i] - 1e-9)
+    }
+}
+impl Mechanism for FStim {
+    meta!("fstim", Point);
+    fn initialize(&self, _: &mut MechData, _: &mut NodeView, _: &mut dyn FnMut(u32, &mut EventCtx)) {}
+    fn currents(&self, d: &mut MechData, n: &mut NodeView) {
+        for k in 0..d.order.len() {
+            let i = d.order[k] as usize;
+            if !Self::on(&d.cols, i, n.t) {
+                continue;
+            }
+            let ni = d.node[i] as usize;
+            let mag_seg = 1.0e2 * d.cols[2][i] / n.area[ni];
+            n.rhs[ni] += mag_seg;
+            if n.imem {
+                n.sav_rhs[ni] += mag_seg;
+            }
+        }
+    }
+    fn discontinuities(&self, d: &mut MechData, _: &mut NodeView, out: &mut Vec<f64>) {
+        for k in 0..d.order.len() {
+            let i = d.order[k] as usize;
+            out.push(d.cols[0][i]);
+            out.push(d.cols[0][i] + d.cols[1][i]);
+        }
+    }
+}
+
+/// NEURON's obsolete alpha-function synapses (`fsyn(i, loc, delay, tau,
+/// gmax, erev)`): g = gmax·x·e^(1−x) with x = (t − delay)/tau for 0 < x < 10,
+/// i = g·(v − erev). Not in the catalogue: HOC adds it at the first fsyn.
+pub struct FSyn(Vec<VarSpec>);
+impl FSyn {
+    pub fn new() -> Self {
+        FSyn(specs!["delay" = 1e20, Parameter; "tau" = 0.0, Parameter; "gmax" = 0.0, Parameter; "e" = 0.0, Parameter; "g" = 0.0, Assigned])
+    }
+    fn alpha(x: f64) -> f64 {
+        if x > 0.0 && x < 10.0 {
+            x * (-x + 1.0).exp()
+        } else {
+            0.0
+        }
+    }
+    /// Conductance per area (S/cm²) of synapse i at t on a node of this area.
+    pub fn g_seg(c: &[Vec<f64>], i: usize, t: f64, area: f64) -> f64 {
+        let mag_seg = 1.0e2 * c[2][i] / area;
+        if mag_seg == 0.0 {
+            return 0.0;
+        }
+        mag_seg * Self::alpha((t - c[0][i]) / c[1][i])
+    }
+}
+impl Mechanism for FSyn {
+    meta!("fsyn", Point);
+    fn initialize(&self, _: &mut MechData, _: &mut NodeView, _: &mut dyn FnMut(u32, &mut EventCtx)) {}
+    fn currents(&self, d: &mut MechData, n: &mut NodeView) {
+        for k in 0..d.order.len() {
+            let i = d.order[k] as usize;
+            let ni = d.node[i] as usize;
+            let g = Self::g_seg(&d.cols, i, n.t, n.area[ni]);
+            d.cols[4][i] = g;
+            n.rhs[ni] -= g * (n.v[ni] - d.cols[3][i]);
+            n.d[ni] += g;
+        }
+    }
+    fn discontinuities(&self, d: &mut MechData, _: &mut NodeView, out: &mut Vec<f64>) {
+        for k in 0..d.order.len() {
+            out.push(d.cols[0][d.order[k] as usize]);
+        }
+    }
+}
+
 /// The built-in catalogue, in NEURON's mechanism order.
 pub fn builtin() -> Vec<Box<dyn Mechanism>> {
     vec![
@@ -306,5 +394,6 @@ pub fn builtin() -> Vec<Box<dyn Mechanism>> {
         Box::new(APCount::new()),
         Box::new(NetStim::new()),
         Box::new(VecStim::new()),
+        Box::new(crate::extracellular::Extracellular::new(crate::extracellular::DEFAULT_NLAYER)),
     ]
 }

@@ -6,12 +6,13 @@ use crate::events::{Event, EventQueue, NetCon, Target};
 use crate::geometry::section_geometry;
 use crate::ion::{style, IonField, IonNodes, IonType};
 use crate::mechanism::{Ba, EventCtx, MechData, MechKind, Mechanism, NodeView, PtrSrc};
-use crate::section::{SecId, Section};
+use crate::section::{PropTag, SecId, Section};
 use crate::tree::Tree;
 
 /// The node arrays as mechanisms see them during a step.
 pub(crate) fn view<'a>(t: &'a mut Tree, ions: &'a mut [IonNodes], out: &'a mut String, time: f64, dt: f64, celsius: f64, imem: bool) -> NodeView<'a> {
-    NodeView { v: &t.v, area: &t.area, diam: &t.diam, rhs: &mut t.rhs, d: &mut t.d, sav_rhs: &mut t.sav_rhs, sav_d: &mut t.sav_d, t: time, dt, celsius, imem, ions, out }
+    let vi = if t.vi.is_empty() { &t.v } else { &t.vi };
+    NodeView { v: &t.v, vi, ext_rhs: &mut t.ext_rhs, ext_d: &mut t.ext_d, area: &t.area, diam: &t.diam, rhs: &mut t.rhs, d: &mut t.d, sav_rhs: &mut t.sav_rhs, sav_d: &mut t.sav_d, t: time, dt, celsius, imem, ions, out, state_discon: false }
 }
 
 /// The NetCons that target one instance, for FOR_NETCONS.
@@ -65,6 +66,17 @@ pub(crate) struct PreSyn {
     pub(crate) ncs: Vec<u32>,
 }
 
+/// A section's node values (nseg segments, then the x = 1 node) for
+/// `nseg` segments: segment j takes those of the old segment holding its
+/// centre (NEURON's node_realloc), the x = 1 node keeps its own.
+fn resegment<T: Copy>(old: &[T], nseg: usize) -> Vec<T> {
+    let n1 = old.len() - 1;
+    if n1 == nseg || n1 == 0 {
+        return old.to_vec();
+    }
+    (0..nseg).map(|j| old[((n1 as f64 * (j as f64 + 0.5) / nseg as f64) as usize).min(n1 - 1)]).chain(std::iter::once(old[n1])).collect()
+}
+
 /// Default resting potential of nodes that have not been initialised.
 pub const DEFAULT_V: f64 = -65.0;
 
@@ -82,6 +94,8 @@ pub struct Inserted {
 pub enum Var {
     V { sec: SecId, x: f64 },
     Imem { sec: SecId, x: f64 },
+    /// The capacitive current density of a segment (NEURON's `i_cap`).
+    ICap { sec: SecId, x: f64 },
     /// A variable of a point process instance.
     Mech { mech: usize, var: usize, inst: u32 },
     /// A variable of a density mechanism at a position of a section.
@@ -90,6 +104,8 @@ pub enum Var {
     Global { mech: usize, var: usize },
     /// A field of an ion species at a position of a section (`ena(0.5)`).
     Ion { ion: usize, field: IonField, sec: SecId, x: f64 },
+    /// An extracellular layer's potential at a node (`vext[layer](x)`).
+    Vext { layer: usize, sec: SecId, x: f64 },
     T,
 }
 
@@ -118,9 +134,16 @@ pub struct Model {
     pub ion_in: Vec<Vec<usize>>,
     /// Per-node values of each ion type (after lowering).
     pub ions: Vec<IonNodes>,
+    /// When each ion was last needed in a section (insertion serials), for
+    /// listings in NEURON's property order.
+    pub ion_serial: std::collections::HashMap<(SecId, usize), u64>,
     /// Styles set by `ion_style()`, per (section, ion type), in place of
     /// those the mechanisms imply.
     pub ion_style_set: std::collections::HashMap<(SecId, usize), u32>,
+    /// The ion styles the mechanisms inserted in a section have implied so
+    /// far: NEURON promotes an ion's style and never demotes it, even when
+    /// the mechanism goes (psection shows this).
+    pub ion_style_seen: std::collections::HashMap<(SecId, usize), u32>,
     /// Location of each point-process instance, per mechanism.
     pub points: Vec<Vec<PointLoc>>,
     pub netcons: Vec<Option<NetCon>>,
@@ -144,6 +167,13 @@ pub struct Model {
     pub structure_version: u64,
     /// Keep i_membrane_ (NEURON's cvode.use_fast_imem(1)).
     pub fast_imem: bool,
+    /// `state_discontinuity()` outside NET_RECEIVE takes effect: only in a
+    /// fixed step's current evaluation (NEURON's state_discon_allowed_ is
+    /// off for finitialize's and fcurrent's).
+    pub(crate) state_discon: bool,
+    /// `pt3dconst(1)`: 3-D points are authoritative; L and diam assignments
+    /// do not change them (and so do not last), define_shape leaves them.
+    pub pt3dconst: bool,
     /// Text mechanisms printed (NMODL printf) that the caller has not taken yet.
     pub out: String,
     /// Why a mechanism could not compute, if one could not; the caller
@@ -152,6 +182,8 @@ pub struct Model {
     /// Spikes of recording NetCons as (time, NetCon index), in the order they
     /// happened; the caller drains it. Cleared by finitialize.
     pub spikes: Vec<(f64, u32)>,
+    /// Spikes of sources above threshold at finitialize, recorded at the first step.
+    init_spikes: Vec<(f64, u32)>,
     scratch_events: Vec<(f64, f64)>,
     scratch_spikes: Vec<f64>,
     scratch_weights: Vec<f64>,
@@ -174,6 +206,17 @@ pub struct Model {
     /// The last self-event each instance posted and has not received yet:
     /// (mechanism, instance) → (event number, flag, NetCon) — what net_move moves.
     last_send: std::collections::HashMap<(u32, u32), (u64, f64, u32)>,
+    /// The `extracellular` mechanism's place in the catalogue, and the
+    /// layers of the lowered model.
+    pub ext_mech: Option<usize>,
+    pub ext: crate::extracellular::Ext,
+    /// LinearMechanisms (None where one was removed).
+    pub linmods: Vec<Option<crate::linmod::LinearMechanism>>,
+    /// The sparse system, when layers or LinearMechanisms make the
+    /// equations other than a tree.
+    pub(crate) eqs: Option<crate::equations::Equations>,
+    /// Gap-junction value transfer (ParallelContext source_var/target_var).
+    pub transfer: crate::transfer::Transfer,
 }
 
 impl Default for Model {
@@ -195,6 +238,7 @@ impl Model {
             ion_types: vec![IonType::new("na", 1.0), IonType::new("k", 1.0)],
             ion_in: Vec::new(),
             ion_style_set: std::collections::HashMap::new(),
+            ion_serial: std::collections::HashMap::new(),
             ions: Vec::new(),
             points: Vec::new(),
             netcons: Vec::new(),
@@ -212,6 +256,10 @@ impl Model {
             secondorder: 0,
             structure_version: 0,
             fast_imem: false,
+            state_discon: false,
+            pt3dconst: false,
+            ion_style_seen: std::collections::HashMap::new(),
+            init_spikes: Vec::new(),
             out: String::new(),
             error: None,
             spikes: Vec::new(),
@@ -227,6 +275,11 @@ impl Model {
             lowerings: 0,
             streams_made: 0,
             last_send: std::collections::HashMap::new(),
+            ext_mech: None,
+            ext: Default::default(),
+            linmods: Vec::new(),
+            eqs: None,
+            transfer: Default::default(),
         };
         for m in mechs {
             model.add_mechanism(m);
@@ -258,6 +311,10 @@ impl Model {
                 self.mechs.len() - 1
             }
         };
+        if self.mechs[i].name() == "extracellular" {
+            self.ext_mech = Some(i);
+            self.ext.nlayer = (self.mechs[i].vars().len() - 2) / 3;
+        }
         let (writers, others): (Vec<usize>, Vec<usize>) = (0..self.mechs.len()).partition(|&k| self.mechs[k].writes_concentration());
         // pas precedes the ions in NEURON's order; writers follow them, newest first.
         let (first, rest): (Vec<usize>, Vec<usize>) = others.into_iter().partition(|&k| self.mechs[k].name() == "pas");
@@ -305,6 +362,8 @@ impl Model {
 
     /// Makes ion type `ion` present in a section (`insert na_ion`).
     pub fn insert_ion(&mut self, sec: SecId, ion: usize) {
+        self.serial += 1;
+        self.ion_serial.insert((sec, ion), self.serial);
         if !self.ion_present(sec, ion) {
             self.ion_in[sec].push(ion);
             self.mark_structure();
@@ -313,16 +372,24 @@ impl Model {
 
     /// Removes an ion from a section (`uninsert na_ion`).
     pub fn uninsert_ion(&mut self, sec: SecId, ion: usize) {
+        if let Some(s) = self.sections[sec].as_mut() {
+            s.props.iter_mut().for_each(|l| l.retain(|&p| p != PropTag::Ion(ion)));
+        }
         self.ion_in[sec].retain(|&i| i != ion);
         self.mark_structure();
     }
 
-    /// The ions mechanism `mech` uses become present in a section.
+    /// The ions mechanism `mech` uses become present in a section. An
+    /// inserted mechanism moves them after itself in NEURON's property
+    /// order (need_memb); a point process only adds those not there yet.
     fn need_ions(&mut self, sec: SecId, mech: usize) {
         let names: Vec<String> = self.mechs[mech].ions().iter().map(|u| u.ion.clone()).collect();
+        let density = self.mechs[mech].kind() == MechKind::Density;
         for n in names {
             if let Some(k) = self.ion_types.iter().position(|t| t.name == n) {
-                self.insert_ion(sec, k);
+                if density || !self.ion_present(sec, k) {
+                    self.insert_ion(sec, k);
+                }
             }
         }
     }
@@ -433,6 +500,8 @@ impl Model {
         if self.sec(id).nseg == n {
             return;
         }
+        let props = self.realloc_props(id, n);
+        self.sec_mut(id).props = props;
         let map = self.sec_mut(id).set_nseg(n);
         for ins in self.inserted[id].iter_mut() {
             let d = &mut self.data[ins.mech];
@@ -452,9 +521,98 @@ impl Model {
         self.mark_structure();
     }
 
+    /// The ion types a mechanism uses, in its USEION order.
+    fn ion_tags(&self, mech: usize) -> Vec<usize> {
+        self.mechs[mech].ions().iter().filter_map(|u| self.ion_types.iter().position(|t| t.name == u.ion)).collect()
+    }
+
+    /// A mechanism joins a node's property list: at the head, then its ions
+    /// are brought (or added) to the head in turn (NEURON's need_memb).
+    fn props_add_mech(list: &mut Vec<PropTag>, mech: usize, ions: &[usize]) {
+        if !list.contains(&PropTag::Mech(mech)) {
+            list.insert(0, PropTag::Mech(mech));
+        }
+        for &t in ions {
+            list.retain(|&p| p != PropTag::Ion(t));
+            list.insert(0, PropTag::Ion(t));
+        }
+    }
+
+    /// The nodes' property lists after nseg changes to n: nodes are kept or
+    /// cloned as NEURON's node_realloc sprinkles them, a clone's list being
+    /// built by adding the original's entries head first.
+    fn realloc_props(&self, id: SecId, n2: usize) -> Vec<Vec<PropTag>> {
+        let old = &self.sec(id).props;
+        let n1 = old.len();
+        let clone = |list: &Vec<PropTag>| -> Vec<PropTag> {
+            let mut new = Vec::with_capacity(list.len());
+            for &p in list {
+                match p {
+                    PropTag::Mech(m) => Self::props_add_mech(&mut new, m, &self.ion_tags(m)),
+                    PropTag::Point(..) => {}
+                    p if !new.contains(&p) => new.insert(0, p),
+                    _ => {}
+                }
+            }
+            new
+        };
+        let mut out: Vec<Option<Vec<PropTag>>> = vec![None; n2];
+        if n1 < n2 {
+            for (i1, l) in old.iter().enumerate() {
+                let i2 = (n2 as f64 * ((i1 as f64 + 0.5) / n1 as f64)) as usize;
+                out[i2.min(n2 - 1)] = Some(l.clone());
+            }
+            for i2 in 0..n2 {
+                if out[i2].is_none() {
+                    let i1 = (n1 as f64 * ((i2 as f64 + 0.5) / n2 as f64)) as usize;
+                    out[i2] = Some(clone(&old[i1.min(n1 - 1)]));
+                }
+            }
+        } else {
+            for (i2, o) in out.iter_mut().enumerate() {
+                let i1 = (n1 as f64 * ((i2 as f64 + 0.5) / n2 as f64)) as usize;
+                *o = Some(old[i1.min(n1 - 1)].clone());
+            }
+        }
+        let mut out: Vec<Vec<PropTag>> = out.into_iter().map(|l| l.unwrap_or_default()).collect();
+        // point processes on nodes that went find their new node
+        let sec = self.sec(id);
+        for list in old {
+            for &p in list {
+                if let PropTag::Point(m, i) = p {
+                    if !out.iter().any(|l| l.contains(&p)) {
+                        let x = sec.node_x(self.points[m][i as usize].x);
+                        let k = ((n2 as f64 * x) as usize).min(n2 - 1);
+                        out[k].insert(0, p);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// `insert x_ion`: the ion at the head of each node's list (if absent).
+    pub fn props_insert_ion(&mut self, id: SecId, ion: usize) {
+        for list in self.sections[id].as_mut().expect("deleted section").props.iter_mut() {
+            if !list.contains(&PropTag::Ion(ion)) {
+                list.insert(0, PropTag::Ion(ion));
+            }
+        }
+    }
+
     pub fn insert(&mut self, id: SecId, mech: usize) {
         if self.inserted[id].iter().any(|i| i.mech == mech) {
             return;
+        }
+        let ions = self.ion_tags(mech);
+        for list in self.sections[id].as_mut().expect("deleted section").props.iter_mut() {
+            Self::props_add_mech(list, mech, &ions);
+        }
+        for u in self.mechs[mech].ions().to_vec() {
+            if let Some(t) = self.ion_types.iter().position(|t| t.name == u.ion) {
+                let e = self.ion_style_seen.entry((id, t)).or_insert(0);
+                *e = style::promote(*e, u.conc as u32, u.rev as u32);
+            }
         }
         let n = self.sec(id).nseg;
         let specs = self.mechs[mech].vars().to_vec();
@@ -473,6 +631,9 @@ impl Model {
     }
 
     pub fn uninsert(&mut self, id: SecId, mech: usize) {
+        if let Some(s) = self.sections[id].as_mut() {
+            s.props.iter_mut().for_each(|l| l.retain(|&p| p != PropTag::Mech(mech)));
+        }
         if let Some(pos) = self.inserted[id].iter().position(|i| i.mech == mech) {
             let ins = self.inserted[id].remove(pos);
             for i in ins.inst {
@@ -521,10 +682,14 @@ impl Model {
         let specs = self.mechs[mech].vars().to_vec();
         let i = self.data[mech].add(&specs);
         self.new_streams(mech, i);
-        self.points[mech].push(loc);
+        if self.points[mech].len() <= i as usize {
+            self.points[mech].resize(i as usize + 1, PointLoc { sec: None, x: 0.5 });
+        }
+        self.points[mech][i as usize] = loc;
         if let Some(s) = loc.sec {
             self.need_ions(s, mech);
         }
+        self.props_place_point(mech, i, loc);
         self.mark_structure();
         i
     }
@@ -533,15 +698,45 @@ impl Model {
         if let Some(s) = loc.sec {
             self.need_ions(s, mech);
         }
+        self.props_remove_point(mech, inst);
         self.points[mech][inst as usize] = loc;
         self.data[mech].alive[inst as usize] = true;
+        self.props_place_point(mech, inst, loc);
         self.mark_structure();
     }
 
     pub fn free_point(&mut self, mech: usize, inst: u32) {
+        self.props_remove_point(mech, inst);
         self.data[mech].free(inst);
         self.points[mech][inst as usize].sec = None;
         self.mark_structure();
+    }
+
+    /// A point process leaves its node's property list.
+    fn props_remove_point(&mut self, mech: usize, inst: u32) {
+        let Some(old) = self.points[mech].get(inst as usize).and_then(|l| l.sec) else { return };
+        if let Some(s) = self.sections.get_mut(old).and_then(|s| s.as_mut()) {
+            s.props.iter_mut().for_each(|l| l.retain(|&p| p != PropTag::Point(mech, inst)));
+        }
+    }
+
+    /// A point process joins the head of its node's property list (a
+    /// segment node; the end nodes are not listed), its ions after it.
+    fn props_place_point(&mut self, mech: usize, inst: u32, loc: PointLoc) {
+        let Some(sec) = loc.sec.filter(|&s| self.exists(s)) else { return };
+        if loc.x <= 0.0 || loc.x >= 1.0 {
+            return;
+        }
+        let ions = self.ion_tags(mech);
+        let s = self.sections[sec].as_mut().expect("section");
+        let k = s.seg_index(loc.x);
+        if let Some(list) = s.props.get_mut(k) {
+            list.insert(0, PropTag::Point(mech, inst));
+            for t in ions {
+                list.retain(|&p| p != PropTag::Ion(t));
+                list.insert(0, PropTag::Ion(t));
+            }
+        }
     }
 
     // ------------------------------------------------------------ lowering
@@ -578,14 +773,17 @@ impl Model {
     }
 
     fn lower_structure(&mut self) {
-        // Keep voltages across re-lowering, per section segment.
+        // Keep voltages across re-lowering, per section segment; a section
+        // whose nseg changed takes each new segment's values from the old
+        // segment holding its centre, as NEURON moves its nodes.
         let old_v: Vec<Option<Vec<f64>>> = (0..self.sections.len())
             .map(|id| {
                 let nodes = self.sec_nodes.get(id)?;
-                if nodes.is_empty() || !self.exists(id) || nodes.len() != self.sec(id).nseg + 1 {
+                if nodes.is_empty() || !self.exists(id) {
                     return None;
                 }
-                Some(nodes.iter().map(|&n| self.tree.v[n as usize]).collect())
+                let v: Vec<f64> = nodes.iter().map(|&n| self.tree.v[n as usize]).collect();
+                Some(resegment(&v, self.sec(id).nseg))
             })
             .collect();
         let old_root_v: Vec<Option<f64>> = (0..self.sections.len())
@@ -608,11 +806,13 @@ impl Model {
                     .map(|(id, v)| {
                         v.as_ref()?;
                         let nodes = &self.sec_nodes[id];
-                        Some(nodes.iter().map(|&n| [ion.erev[n as usize], ion.ci[n as usize], ion.co[n as usize]]).collect())
+                        let vals: Vec<[f64; 3]> = nodes.iter().map(|&n| [ion.erev[n as usize], ion.ci[n as usize], ion.co[n as usize]]).collect();
+                        Some(resegment(&vals, self.sec(id).nseg))
                     })
                     .collect()
             })
             .collect();
+        let old_vext = self.save_vext();
         let children = self.children_lists();
         self.roots = (0..self.sections.len()).filter(|&id| self.exists(id) && self.sec(id).parent.is_none()).collect();
         let mut parent: Vec<u32> = vec![u32::MAX; self.roots.len()];
@@ -644,7 +844,7 @@ impl Model {
         let n = next as usize;
         let mut t = Tree { nroot: self.roots.len(), parent, ..Default::default() };
         t.v = vec![DEFAULT_V; n];
-        for v in [&mut t.area, &mut t.a, &mut t.b, &mut t.d, &mut t.rhs, &mut t.sav_d, &mut t.sav_rhs, &mut t.cm, &mut t.imem, &mut t.diam] {
+        for v in [&mut t.area, &mut t.a, &mut t.b, &mut t.d, &mut t.rhs, &mut t.sav_d, &mut t.sav_rhs, &mut t.cm, &mut t.imem, &mut t.icap, &mut t.diam] {
             *v = vec![0.0; n];
         }
         t.has_cap = vec![false; n];
@@ -683,12 +883,17 @@ impl Model {
             }
             let d = &mut self.data[m];
             let mut order: Vec<u32> = (0..d.alive.len() as u32).filter(|&i| d.alive[i as usize] && d.node[i as usize] != u32::MAX).collect();
-            // Node order; at one node the newest first, as NEURON lists properties.
-            order.sort_by_key(|&i| (d.node[i as usize], std::cmp::Reverse(i)));
+            // Node order; at one node the newest first, as NEURON lists
+            // properties. Artificial cells have no node: creation order.
+            if !artificial {
+                order.sort_by_key(|&i| (d.node[i as usize], std::cmp::Reverse(i)));
+            }
             d.order = order;
         }
         self.lower_ions(old_ions);
         self.lower_pointers();
+        self.lower_ext(old_vext);
+        self.lay_out_equations();
         self.structure_dirty = false;
         self.geometry_dirty = true;
     }
@@ -887,6 +1092,7 @@ impl Model {
             }
         }
         self.lower_diffusion();
+        self.ext_coefficients();
         self.geometry_dirty = false;
     }
 
@@ -1002,6 +1208,8 @@ impl Model {
         if let Some(v) = v_init {
             self.tree.v.iter_mut().for_each(|x| *x = v);
         }
+        self.refresh_vi();
+        self.do_transfer();
     }
 
     /// finitialize, second part: ions, INITIAL blocks, NET_RECEIVE INITIAL blocks.
@@ -1012,6 +1220,9 @@ impl Model {
             d.watch_on.iter_mut().chain(d.watch_new.iter_mut()).for_each(|w| *w = 0);
         }
         self.before_after(Ba::BeforeInitial);
+        // extcell_init: the layers start at 0.
+        self.ext.vext.iter_mut().for_each(|x| *x = 0.0);
+        self.refresh_vi();
         for (ion, t) in self.ions.iter_mut().zip(&self.ion_types) {
             ion.initialize(t, self.celsius);
         }
@@ -1033,6 +1244,7 @@ impl Model {
                 }
             }
         }
+        self.init_linmods();
         for nc in self.netcons.iter_mut().flatten() {
             nc.reset();
         }
@@ -1057,6 +1269,7 @@ impl Model {
             }
         }
         self.spikes.clear();
+        self.init_spikes.clear();
         self.before_after(Ba::AfterInitial);
     }
 
@@ -1068,6 +1281,7 @@ impl Model {
         self.init_thresholds();
         self.deliver_and_settle(self.t);
         self.setup_matrix();
+        self.tree.icap.fill(0.0);
         if self.fast_imem {
             let t = &mut self.tree;
             for i in 0..t.len() {
@@ -1089,9 +1303,12 @@ impl Model {
 
     /// Matrix set-up (treeset.cpp): currents onto rhs and conductances onto d
     /// in mechanism order, then capacitance, then the axial terms.
-    fn setup_matrix(&mut self) {
+    pub(crate) fn setup_matrix(&mut self) {
         self.membrane_currents();
         let cj = if self.secondorder != 0 { 2.0 / self.dt } else { 1.0 / self.dt };
+        if self.eqs.is_some() {
+            return self.setup_nontree(cj);
+        }
         let imem = self.fast_imem;
         let t = &mut self.tree;
         let n = t.len();
@@ -1112,10 +1329,13 @@ impl Model {
     /// mechanism's current and conductance (BEFORE BREAKPOINT blocks first).
     pub(crate) fn membrane_currents(&mut self) {
         self.before_after(Ba::BeforeBreakpoint);
+        self.refresh_vi();
         let imem = self.fast_imem;
         let t = &mut self.tree;
         t.rhs.fill(0.0);
         t.d.fill(0.0);
+        t.ext_rhs.fill(0.0);
+        t.ext_d.fill(0.0);
         if imem {
             t.sav_rhs.fill(0.0);
             t.sav_d.fill(0.0);
@@ -1125,6 +1345,7 @@ impl Model {
         }
         {
             let mut nodes = view(t, &mut self.ions, &mut self.out, self.t, self.dt, self.celsius, imem);
+            nodes.state_discon = self.state_discon;
             for &m in &self.run_order {
                 let mech = &self.mechs[m];
                 if mech.has_current() && mech.kind() != MechKind::Artificial && !self.data[m].order.is_empty() {
@@ -1146,6 +1367,11 @@ impl Model {
     pub fn fadvance(&mut self, play: &mut dyn FnMut(&mut Model), record: &mut dyn FnMut(&Model)) {
         self.ensure_lowered();
         self.check_tables();
+        // spikes of sources above threshold at finitialize are recorded in the first step
+        if !self.init_spikes.is_empty() {
+            let pending = std::mem::take(&mut self.init_spikes);
+            self.spikes.extend(pending);
+        }
         if self.cvode.active {
             self.cvode_advance(play, record);
             return;
@@ -1154,8 +1380,15 @@ impl Model {
         self.deliver_and_settle(self.t + 0.5 * self.dt);
         self.t += 0.5 * self.dt;
         play(self);
+        self.state_discon = true;
         self.setup_matrix();
-        self.tree.solve();
+        self.state_discon = false;
+        if self.eqs.is_some() {
+            let cj = if self.secondorder != 0 { 2.0 / self.dt } else { 1.0 / self.dt };
+            self.solve_nontree(cj);
+        } else {
+            self.tree.solve();
+        }
         if self.secondorder == 2 {
             for ion in self.ions.iter_mut() {
                 ion.second_order(&self.tree.rhs);
@@ -1173,13 +1406,22 @@ impl Model {
                 v[i] += rhs[i];
             }
         }
+        self.update_nontree();
+        let t = &mut self.tree;
         if self.fast_imem {
             for i in 0..n {
                 t.imem[i] = (t.sav_d[i] * t.rhs[i] + t.sav_rhs[i]) * t.area[i] * 0.01;
             }
         }
+        // i_cap from the voltage change (nrn_capacity_current).
+        let cfac = 0.001 * if self.secondorder != 0 { 2.0 / self.dt } else { 1.0 / self.dt };
+        for i in 0..n {
+            t.icap[i] = cfac * t.cm[i] * t.rhs[i];
+        }
         self.t += 0.5 * self.dt;
         play(self);
+        self.do_transfer();
+        self.refresh_vi();
         {
             let t = &mut self.tree;
             let mut nodes = view(t, &mut self.ions, &mut self.out, self.t, self.dt, self.celsius, self.fast_imem);
@@ -1230,8 +1472,9 @@ impl Model {
 
     /// Rebuilds the mechanisms' TABLEs whose dependencies changed.
     pub(crate) fn check_tables(&mut self) {
+        let mut nodes = view(&mut self.tree, &mut self.ions, &mut self.out, self.t, self.dt, self.celsius, self.fast_imem);
         for (m, d) in self.mechs.iter().zip(self.data.iter_mut()) {
-            m.check_tables(d, self.celsius, self.dt);
+            m.check_tables(d, &mut nodes);
         }
     }
 
@@ -1249,6 +1492,10 @@ impl Model {
         match *v {
             Var::V { sec, x } => self.exists(sec).then(|| self.tree.v[self.node_at(sec, x) as usize]),
             Var::Imem { sec, x } => self.exists(sec).then(|| self.tree.imem[self.node_at(sec, x) as usize]),
+            Var::ICap { sec, x } => {
+                let s = self.exists(sec).then(|| self.sec(sec))?;
+                Some(self.tree.icap[*self.sec_nodes.get(sec)?.get(s.seg_index(x))? as usize])
+            }
             Var::Mech { mech, var, inst } => self.data.get(mech)?.cols.get(var)?.get(inst as usize).copied(),
             Var::Range { mech, var, sec, x } => {
                 let inst = self.range_instance(mech, sec, x)?;
@@ -1256,7 +1503,23 @@ impl Model {
             }
             Var::Ion { ion, field, sec, x } => Some(self.ions.get(ion)?.field(field)[self.ion_node(ion, sec, x)?]),
             Var::Global { mech, var } => self.data.get(mech)?.globals.get(var).copied(),
+            Var::Vext { layer, sec, x } => self.vext_index(layer, sec, x).map(|k| k.map_or(0.0, |k| self.ext.vext[k])),
             Var::T => Some(self.t),
+        }
+    }
+
+    /// Where `vext[layer](x)` lives: Some(Some(k)) at a node with layers,
+    /// Some(None) at a node without that borders a section with them (it
+    /// reads as 0, as in NEURON), None where the section has none.
+    pub fn vext_index(&self, layer: usize, sec: SecId, x: f64) -> Option<Option<usize>> {
+        let m = self.ext_mech?;
+        if !self.exists(sec) || layer >= self.ext.nlayer || !self.is_inserted(sec, m) {
+            return None;
+        }
+        let nd = self.node_at(sec, x) as usize;
+        match self.ext.of_node.get(nd) {
+            Some(&k) if k != crate::extracellular::NONE => Some(Some(k as usize * self.ext.nlayer + layer)),
+            _ => Some(None),
         }
     }
 
@@ -1279,12 +1542,28 @@ impl Model {
                 Some(inst) => match self.data[mech].cols.get_mut(var) {
                     Some(c) => {
                         c[inst as usize] = value;
+                        // xraxial enters the layers' coefficients.
+                        if Some(mech) == self.ext_mech && var < self.ext.nlayer {
+                            self.geometry_dirty = true;
+                        }
                         true
                     }
                     None => false,
                 },
                 None => false,
             },
+            Var::Vext { layer, sec, x } => {
+                self.ensure_lowered();
+                match self.vext_index(layer, sec, x) {
+                    Some(Some(k)) => {
+                        self.ext.vext[k] = value;
+                        self.refresh_vi();
+                        true
+                    }
+                    Some(None) => true,
+                    None => false,
+                }
+            }
             Var::Global { mech, var } => match self.data.get_mut(mech).and_then(|d| d.globals.get_mut(var)) {
                 Some(g) => {
                     *g = value;
@@ -1324,7 +1603,7 @@ impl Model {
         use crate::events::Source;
         let (Some(Some(na)), Some(Some(nb))) = (self.netcons.get(a), self.netcons.get(b)) else { return false };
         match (&na.source, &nb.source) {
-            (Source::Point { .. }, Source::Point { .. }) => na.source == nb.source,
+            (Source::Point { .. }, Source::Point { .. }) | (Source::Gid(_), Source::Gid(_)) => na.source == nb.source,
             (&Source::Voltage { sec: sa, x: xa }, &Source::Voltage { sec: sb, x: xb }) if sa == sb && self.exists(sa) => {
                 let s = self.sec(sa);
                 let node = |x: f64| if x <= 0.0 { -1 } else if x >= 1.0 { s.nseg as i64 } else { s.seg_index(x) as i64 };
@@ -1404,12 +1683,24 @@ impl Model {
         }
     }
 
-    /// Sets each voltage source's above-threshold flag from the present voltage.
+    /// finitialize's threshold check (NEURON's init_events clears every
+    /// PreSyn's flag, then delivering the t = 0 events checks them): a
+    /// source already above threshold sends a spike at t + 1e-10.
     fn init_thresholds(&mut self) {
         self.refresh_presyns();
-        for g in self.presyns.groups.iter_mut() {
+        let t = self.t;
+        let mut groups = std::mem::take(&mut self.presyns.groups);
+        for g in groups.iter_mut() {
             g.above = self.tree.v[g.node as usize] - g.threshold > 0.0;
+            if g.above {
+                let before = self.spikes.len();
+                self.fire(&g.ncs, t + 1e-10);
+                // recorded when NEURON delivers the spike, in the first step
+                let fired: Vec<(f64, u32)> = self.spikes.drain(before..).collect();
+                self.init_spikes.extend(fired);
+            }
         }
+        self.presyns.groups = groups;
     }
 
     /// Regroups the voltage sources if NetCons, their thresholds or the
@@ -1571,8 +1862,8 @@ impl Model {
         // net_move: the pending self-event goes to the new time (none pending: nothing moves).
         if let Some(tnew) = moved {
             if let Some((seq, f, n)) = self.last_send.get(&(mech as u32, inst)).copied() {
-                self.queue.cancel(seq);
-                let seq = self.queue.push(tnew, Event::SelfEvent { mech: mech as u32, inst, flag: f, nc: n });
+                let ev = Event::SelfEvent { mech: mech as u32, inst, flag: f, nc: n };
+                let seq = self.queue.move_to(seq, tnew, ev);
                 self.last_send.insert((mech as u32, inst), (seq, f, n));
             }
         }

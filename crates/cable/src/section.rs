@@ -12,6 +12,18 @@ pub struct Pt3d {
 
 pub type SecId = usize;
 
+/// An entry of a node's property list in NEURON (what `psection` lists, in
+/// the list's order, which its history decides).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum PropTag {
+    Morphology,
+    Capacitance,
+    Mech(usize),
+    Ion(usize),
+    /// A point process instance (mechanism, instance) at the node.
+    Point(usize, u32),
+}
+
 #[derive(Clone, Debug)]
 pub struct Section {
     pub name: String,
@@ -36,6 +48,9 @@ pub struct Section {
     pub rallbranch: f64,
     /// Owning HOC object (opaque to the engine), for names and forsec scoping.
     pub owner: Option<u64>,
+    /// Each segment node's property list, head first: NEURON adds at the
+    /// head and rebuilds (reversing) the nodes it clones when nseg grows.
+    pub props: Vec<Vec<PropTag>>,
 }
 
 impl Section {
@@ -55,6 +70,7 @@ impl Section {
             serial,
             rallbranch: 1.0,
             owner: None,
+            props: vec![vec![PropTag::Capacitance, PropTag::Morphology]],
         }
     }
 

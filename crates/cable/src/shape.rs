@@ -93,6 +93,10 @@ impl Model {
 
     /// Moves a section's points so its first point (or its pt3dstyle anchor) is at (x, y, z).
     fn translate_shape(&mut self, s: SecId, x: f32, y: f32, z: f32) {
+        // pt3dconst(1): the 3-D points stay as given
+        if self.pt3dconst {
+            return;
+        }
         let sec = self.sec_mut(s);
         let (dx, dy, dz) = match sec.logical_connection.as_mut() {
             Some(p) => {

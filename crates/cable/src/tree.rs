@@ -24,6 +24,14 @@ pub struct Tree {
     pub diam: Vec<f64>,
     /// i_membrane_ (nA) after each step.
     pub imem: Vec<f64>,
+    /// With extracellular layers (else empty): the internal potential
+    /// v + vext[0] ELECTRODE_CURRENT mechanisms see, and what they add to
+    /// the first layer's equation (see `NodeView`).
+    pub vi: Vec<f64>,
+    pub ext_rhs: Vec<f64>,
+    pub ext_d: Vec<f64>,
+    /// Capacitive current density (mA/cm²) of the last step, per node.
+    pub icap: Vec<f64>,
     /// Interleaved order of the solve's operations, built by [`Tree::prepare`].
     pub schedule: SolveSchedule,
 }
@@ -522,6 +530,17 @@ impl Tree {
             let rp = unsafe { *rhs.get_unchecked(pi) };
             rhs[i] -= b[i] * rp;
             rhs[i] /= d[i];
+        }
+    }
+
+    /// The axial coupling onto the diagonal alone (the matrix of an
+    /// implicit variable step, whose right-hand side comes from elsewhere).
+    pub fn axial_d(&mut self) {
+        let n = self.len();
+        let (a, b, parent, d) = (&self.a[..n], &self.b[..n], &self.parent[..n], &mut self.d[..n]);
+        for i in self.nroot..n {
+            d[i] -= b[i];
+            d[parent[i] as usize] -= a[i];
         }
     }
 

@@ -33,6 +33,10 @@
 //!
 //! [`probe_from_json`] builds any of them from a `probes.json` object.
 //!
+//! The other direction, stimulation: [`stimulus`] gives the potential that
+//! point current sources in the medium impose at the segments (LFPy's
+//! `enable_extracellular_stimulation`), for the cable's `e_extracellular`.
+//!
 //! This crate depends on no other crate of the workspace.
 
 // `!(x > 0.0)` is used on purpose: it also rejects NaN.
@@ -51,6 +55,7 @@ pub mod meg;
 pub mod nyhead;
 pub mod one_sphere;
 pub mod point_source;
+pub mod stimulus;
 
 pub use csd::{LaminarCurrentSourceDensity, VolumetricCurrentSourceDensity};
 pub use dipole::{dipole_moment_matrix, CurrentDipoleMoment, InfiniteVolumeConductor};
@@ -58,6 +63,7 @@ pub use electrode::{Conductivity, ContactShape, ContactSurface, Method, RecExtEl
 pub use four_sphere::FourSphereVolumeConductor;
 pub use geometry::{CellGeometry, FieldError};
 pub use json::probe_from_json;
+pub use stimulus::{stimulus_from_json, stimulus_potentials, PointCurrentSource};
 pub use line_source::LineSourcePotential;
 pub use mea::RecMEAElectrode;
 pub use meg::{InfiniteHomogeneousVolCondMEG, SphericallySymmetricVolCondMEG};

@@ -66,8 +66,9 @@ pub enum Expr {
     Assign(AssignOp, Box<Expr>, Box<Expr>),
     New(NameRef, Vec<Expr>),
     AddrOf(Box<Expr>),
-    /// `dend[i](x)`: a section array element at a position (in `connect`).
-    SecCall(NameRef, Box<Expr>, Vec<Expr>),
+    /// `dend[i](x)` or `grid[i][j](x)`: a section array element at a
+    /// position (in `connect`).
+    SecCall(NameRef, Vec<Expr>, Vec<Expr>),
     /// `a:b` in range-variable arguments and assignments.
     Range(Box<Expr>, Box<Expr>),
     /// A value computed outside the parser (an argument passed from Python):
@@ -75,10 +76,11 @@ pub enum Expr {
     Value(crate::value::Value),
 }
 
-/// A section named in a statement: `soma`, `dend[i]`, or `obj.dend[i]`.
+/// A section named in a statement: `soma`, `dend[i]`, `grid[i][j]`, or
+/// `obj.dend[i]` (or any expression giving a section).
 #[derive(Debug)]
 pub enum SecRef {
-    Name(NameRef, Option<Box<Expr>>),
+    Name(NameRef, Vec<Expr>),
     Expr(Box<Expr>),
 }
 
@@ -103,7 +105,8 @@ pub enum Stmt {
     Define(NameRef, Rc<FuncDef>),
     Public(Vec<Rc<str>>),
     External(Vec<Rc<str>>),
-    Create(Vec<(NameRef, Option<Expr>)>),
+    /// `create a, b[n], c[n][m]`: names and dimensions.
+    Create(Vec<(NameRef, Vec<Expr>)>),
     Access(SecRef),
     SecPrefix(SecRef, Box<Stmt>),
     /// `connect child(x), parent(y)`; with `parent connect child(x), y` the

@@ -4,7 +4,7 @@
 use logos::Logos;
 
 #[derive(Logos, Debug, Clone, PartialEq)]
-#[logos(skip r"[ \t\r\f]+")]
+#[logos(skip r"[ \t\f]+")]
 #[logos(skip(r"//[^\n]*", allow_greedy = true))]
 #[logos(skip r"/\*([^*]|\*+[^*/])*\*+/")]
 #[logos(skip r"\\\r?\n")]
@@ -19,7 +19,8 @@ pub enum Tok {
     /// `$1`, `$s1`, `$o1`, `$&1`: kind letter and argument number (0 for `$i` forms).
     #[regex(r"\$(s|o|&)?([0-9]+|i)", dollar)]
     Dollar((char, u32)),
-    #[token("\n")]
+    /// `\n`; a `\r` (with or without a `\n` after it) ends a line too.
+    #[regex(r"\r\n?|\n")]
     Newline,
     #[token("+")]
     Plus,
@@ -97,7 +98,8 @@ fn dollar(l: &mut logos::Lexer<Tok>) -> (char, u32) {
     (kind, n)
 }
 
-/// Resolves the escapes HOC accepts in string literals.
+/// Resolves the escapes of HOC string literals: `\b \f \n \r \t`; a
+/// backslash before any other character stands for that character.
 pub fn unescape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars();
@@ -110,11 +112,8 @@ pub fn unescape(s: &str) -> String {
             Some('n') => out.push('\n'),
             Some('t') => out.push('\t'),
             Some('r') => out.push('\r'),
-            Some('a') => out.push('\x07'),
             Some('b') => out.push('\x08'),
             Some('f') => out.push('\x0c'),
-            Some('v') => out.push('\x0b'),
-            Some('0') => out.push('\0'),
             Some(o) => out.push(o),
             None => out.push('\\'),
         }

@@ -12,6 +12,33 @@ pub struct Object {
     pub class: u32,
     pub index: usize,
     pub data: RefCell<ObjData>,
+    /// The class's count of live instances (None for objects the
+    /// interpreter does not name), decremented when the object goes.
+    pub count: Option<Rc<std::cell::Cell<usize>>>,
+    /// Where a template instance reports, when it goes, the sections it
+    /// created (NEURON deletes an object's sections with it).
+    pub on_drop: Option<Rc<RefCell<Vec<crate::engine::Dropped>>>>,
+}
+
+impl Drop for Object {
+    fn drop(&mut self) {
+        if let Some(c) = &self.count {
+            c.set(c.get().saturating_sub(1));
+        }
+        let Some(dropped) = &self.on_drop else { return };
+        if let ObjData::Hoc(slots) = self.data.get_mut() {
+            let secs: Vec<usize> = slots
+                .iter()
+                .flat_map(|s| match s {
+                    Slot::Secs { data, .. } => data.iter().flatten().copied().collect(),
+                    _ => Vec::new(),
+                })
+                .collect();
+            if !secs.is_empty() {
+                dropped.borrow_mut().push(crate::engine::Dropped::Sections(secs));
+            }
+        }
+    }
 }
 
 impl std::fmt::Debug for Object {
@@ -48,9 +75,12 @@ pub enum ClassKind {
 pub struct Class {
     pub name: Rc<str>,
     pub kind: ClassKind,
-    /// Index the next instance gets (never reused, as in NEURON).
+    /// Index the next instance gets; back to 0 when no instance is left,
+    /// as in NEURON.
     pub next_index: usize,
     pub live: Vec<Weak<Object>>,
+    /// How many instances are alive.
+    pub count: Rc<std::cell::Cell<usize>>,
 }
 
 impl Class {

@@ -178,6 +178,35 @@ impl<'a> Parser<'a> {
         NameRef::Global(self.it.globals.intern(name))
     }
 
+    /// A new name assigned in a statement becomes a number variable (0) as
+    /// the statement is parsed, as NEURON's parser declares it: code before
+    /// the assignment in the same statement, or in a procedure that has not
+    /// run yet, already sees it.
+    fn declare_assigned(&mut self, r: NameRef) {
+        if !matches!(self.kind_of(r), Some(Kind::Var)) {
+            return;
+        }
+        match r {
+            NameRef::Global(i) => {
+                self.it.ensure_gslot(i);
+                let slot = &mut self.it.gslots[i as usize];
+                if matches!(slot, Slot::Undef) {
+                    *slot = Slot::Num(0.0);
+                }
+            }
+            NameRef::Field(i) => {
+                let Some(t) = self.templ.and_then(|ci| self.it.template_mut(ci)) else { return };
+                if t.proto.len() <= i as usize {
+                    t.proto.resize(i as usize + 1, Slot::Undef);
+                }
+                if matches!(t.proto[i as usize], Slot::Undef) {
+                    t.proto[i as usize] = Slot::Num(0.0);
+                }
+            }
+            NameRef::Local(_) => {}
+        }
+    }
+
     fn kind_of(&self, r: NameRef) -> Option<Kind> {
         match r {
             NameRef::Global(i) => Some(self.it.globals.kind(i).clone()),
@@ -387,13 +416,7 @@ impl<'a> Parser<'a> {
                 loop {
                     let name = self.ident()?;
                     let r = self.resolve(&name);
-                    let n = if self.eat(&Tok::LBracket)? {
-                        let e = self.expr()?;
-                        self.expect(&Tok::RBracket)?;
-                        Some(e)
-                    } else {
-                        None
-                    };
+                    let n = self.indices()?;
                     self.declare_section(r);
                     items.push((r, n));
                     if !self.eat(&Tok::Comma)? {
@@ -408,7 +431,7 @@ impl<'a> Parser<'a> {
             }
             "connect" => {
                 self.next()?;
-                self.connect(None)?
+                self.connect()?
             }
             "setpointer" => {
                 self.next()?;
@@ -439,8 +462,18 @@ impl<'a> Parser<'a> {
                     Stmt::Ifsec(e, body)
                 }
             }
-            "help" | "depvar" => {
-                // `help` is interactive; swallow the rest of the line.
+            "help" => {
+                // A top-level command that skips the rest of its line (it
+                // shows help only in the GUI version).
+                if !top {
+                    return Err(self.err_after_next());
+                }
+                self.next()?;
+                let text = self.lex.text();
+                self.lex.pos = text[self.lex.pos..].find(['\n', '\r']).map_or(text.len(), |i| self.lex.pos + i);
+                Stmt::Nop
+            }
+            "depvar" => {
                 self.next()?;
                 while !matches!(self.peek()?, None | Some(Tok::Newline)) {
                     self.next()?;
@@ -557,6 +590,7 @@ impl<'a> Parser<'a> {
                     }
                     self.expect(&Tok::RParen)?;
                     let r = self.resolve(&name);
+                    self.declare_assigned(r);
                     let body = self.statement(false)?;
                     return Ok(Stmt::ForX(r, with_ends, Box::new(body)));
                 }
@@ -575,6 +609,11 @@ impl<'a> Parser<'a> {
         }
         // `for i = a, b stmt` or `for iter(args) stmt`
         let target = self.postfix()?;
+        if self.is(&Tok::Assign)? {
+            if let Expr::Name(r) = target {
+                self.declare_assigned(r);
+            }
+        }
         if self.eat(&Tok::Assign)? {
             let a = self.expr()?;
             self.expect(&Tok::Comma)?;
@@ -670,25 +709,22 @@ impl<'a> Parser<'a> {
 
     fn expr_to_secref(e: Expr) -> SecRef {
         match e {
-            Expr::Name(r) => SecRef::Name(r, None),
-            Expr::Index(r, mut ix) if ix.len() == 1 => SecRef::Name(r, Some(Box::new(ix.remove(0)))),
+            Expr::Name(r) => SecRef::Name(r, Vec::new()),
+            Expr::Index(r, ix) => SecRef::Name(r, ix),
             other => SecRef::Expr(Box::new(other)),
         }
     }
 
-    /// `connect child(x), parent(y)` or, with a prefix section, `connect child(x), y`.
-    fn connect(&mut self, prefix: Option<()>) -> PResult<Stmt> {
+    /// `connect child(x), parent(y)`, or `connect child(x), y` with the
+    /// current section as the parent (`sec connect …`, `sec { connect … }`).
+    fn connect(&mut self) -> PResult<Stmt> {
         let child = self.postfix()?;
-        let (child, child_x) = Self::split_section_call(child).ok_or_else(|| self.err_here_now())?;
+        let (child, child_x) = self.split_section_call(child).map_err(|_| self.err_here_now())?;
         self.expect(&Tok::Comma)?;
-        if prefix.is_some() {
-            let x = self.expr()?;
-            return Ok(Stmt::Connect { child, child_x, parent: None, parent_x: x });
-        }
-        let parent = self.postfix()?;
-        match Self::split_section_call(parent) {
-            Some((p, px)) => Ok(Stmt::Connect { child, child_x, parent: Some(p), parent_x: px }),
-            None => Err(self.err_here_now()),
+        let e = self.expr()?;
+        match self.split_section_call(e) {
+            Ok((p, px)) => Ok(Stmt::Connect { child, child_x, parent: Some(p), parent_x: px }),
+            Err(x) => Ok(Stmt::Connect { child, child_x, parent: None, parent_x: x }),
         }
     }
 
@@ -696,38 +732,62 @@ impl<'a> Parser<'a> {
         HocError::syntax(self.last_end)
     }
 
-    /// `sec(x)` → (sec, x).
-    fn split_section_call(e: Expr) -> Option<(SecRef, Expr)> {
+    /// `sec(x)`, `sec[i](x)` or `obj.sec(x)` → (sec, x); anything else back
+    /// as it was.
+    fn split_section_call(&self, e: Expr) -> Result<(SecRef, Expr), Expr> {
         match e {
-            Expr::Call(r, mut args) if args.len() == 1 => Some((SecRef::Name(r, None), args.remove(0))),
-            Expr::SecCall(r, ix, mut args) if args.len() == 1 => Some((SecRef::Name(r, Some(ix)), args.remove(0))),
+            Expr::Call(r, mut args) if args.len() == 1 && self.is_section_name(r) => Ok((SecRef::Name(r, Vec::new()), args.remove(0))),
+            Expr::SecCall(r, ix, mut args) if args.len() == 1 && self.is_section_name(r) => Ok((SecRef::Name(r, ix), args.remove(0))),
             Expr::Member { obj, name, index, args: Some(mut args), cache } if args.len() == 1 => {
                 let x = args.remove(0);
-                Some((SecRef::Expr(Box::new(Expr::Member { obj, name, index, args: None, cache })), x))
+                Ok((SecRef::Expr(Box::new(Expr::Member { obj, name, index, args: None, cache })), x))
             }
-            _ => None,
+            e => Err(e),
+        }
+    }
+
+    /// Whether `e` names an object (NEURON's `ob`), which may prefix a
+    /// statement as a section does.
+    fn is_object_expr(&self, e: &Expr) -> bool {
+        match e {
+            Expr::Member { .. } | Expr::Arg('o', _) => true,
+            Expr::Name(NameRef::Local(i)) | Expr::Index(NameRef::Local(i), _) => {
+                self.locals.as_ref().and_then(|l| l.get(*i as usize)).is_some_and(|(_, obj)| *obj)
+            }
+            Expr::Name(r) | Expr::Index(r, _) => {
+                let slot = match *r {
+                    NameRef::Global(i) => self.it.gslots.get(i as usize),
+                    NameRef::Field(i) => self.templ.and_then(|ci| self.it.template(ci)).and_then(|t| t.proto.get(i as usize)),
+                    NameRef::Local(_) => None,
+                };
+                matches!(self.kind_of(*r), Some(Kind::Var)) && matches!(slot, Some(Slot::Objs { .. }))
+            }
+            Expr::Call(r, _) => matches!(self.kind_of(*r), Some(Kind::Obfunc(_))),
+            _ => false,
         }
     }
 
     fn expr_statement(&mut self, top: bool) -> PResult<Stmt> {
         let parenthesised = self.is(&Tok::LParen)?;
         let e = self.expr()?;
-        // A section followed by a statement on the same line is a section prefix.
-        let prefix = match &e {
+        // A section followed by a statement on the same line is a section
+        // prefix; an object may prefix a statement too (it then runs in the
+        // current section, or in the object's section if it is one).
+        let section = match &e {
             Expr::Name(r) | Expr::Index(r, _) => self.is_section_name(*r),
             Expr::Member { args: None, .. } => true,
             _ => false,
         };
-        if prefix {
+        if section || self.is_object_expr(&e) {
             match self.peek()? {
-                Some(Tok::Ident(w)) if w == "connect" => {
+                Some(Tok::Ident(w)) if w == "connect" && section => {
                     self.next()?;
                     let sec = Self::expr_to_secref(e);
-                    let c = self.connect(Some(()))?;
+                    let c = self.connect()?;
                     return Ok(Stmt::SecPrefix(sec, Box::new(c)));
                 }
-                Some(Tok::Ident(_)) | Some(Tok::LBrace) => {
-                    let sec = Self::expr_to_secref(e);
+                Some(Tok::Ident(_)) | Some(Tok::LBrace) | Some(Tok::Dollar(_)) => {
+                    let sec = if section { Self::expr_to_secref(e) } else { SecRef::Expr(Box::new(e)) };
                     let body = self.statement(false)?;
                     return Ok(Stmt::SecPrefix(sec, Box::new(body)));
                 }
@@ -762,9 +822,12 @@ impl<'a> Parser<'a> {
         }
         self.next()?;
         let mut rhs = self.expr()?;
-        if matches!(lhs, Expr::Call(..) | Expr::Member { args: Some(_), .. }) && self.eat(&Tok::Colon)? {
+        if matches!(lhs, Expr::Call(..) | Expr::SecCall(..) | Expr::Member { args: Some(_), .. }) && self.eat(&Tok::Colon)? {
             let hi = self.expr()?;
             rhs = Expr::Range(Box::new(rhs), Box::new(hi));
+        }
+        if let Expr::Name(r) = lhs {
+            self.declare_assigned(r);
         }
         Ok(Expr::Assign(op, Box::new(lhs), Box::new(rhs)))
     }
@@ -772,7 +835,7 @@ impl<'a> Parser<'a> {
     fn assignable(e: &Expr) -> bool {
         matches!(
             e,
-            Expr::Name(_) | Expr::Index(..) | Expr::Member { .. } | Expr::Arg(..) | Expr::ArgIndex(..) | Expr::Call(..)
+            Expr::Name(_) | Expr::Index(..) | Expr::Member { .. } | Expr::Arg(..) | Expr::ArgIndex(..) | Expr::Call(..) | Expr::SecCall(..)
         )
     }
 
@@ -976,11 +1039,7 @@ impl<'a> Parser<'a> {
                 if self.eat(&Tok::LParen)? {
                     let args = self.args()?;
                     if !index.is_empty() {
-                        if index.len() == 1 {
-                            let ix = index.into_iter().next().unwrap();
-                            return Ok(Expr::SecCall(r, Box::new(ix), args));
-                        }
-                        return Err(HocError::syntax(self.last_end));
+                        return Ok(Expr::SecCall(r, index, args));
                     }
                     return Ok(Expr::Call(r, args));
                 }

@@ -18,7 +18,6 @@ pub enum Kind {
     Iterator(Rc<FuncDef>),
     Builtin(Builtin),
     Class(u32),
-    Const(f64),
     /// A section name (array or single); its sections live in the host.
     Section,
     /// A name the host (engine) gives meaning: range variables, mechanisms…

@@ -150,7 +150,7 @@ pub fn to_hoc(it: &mut hoc::Interp) -> String {
                 let mech = &m.mechs[ins.mech];
                 for (k, v) in mech.vars().iter().enumerate() {
                     if v.kind == VarKind::Parameter {
-                        let _ = writeln!(out, "  {}_{}({x:?}) = {:?}", v.name, mech.name(), m.data[ins.mech].cols[k][ins.inst[j] as usize]);
+                        let _ = writeln!(out, "  {}({x:?}) = {:?}", mech.hoc_name(k), m.data[ins.mech].cols[k][ins.inst[j] as usize]);
                     }
                 }
             }

@@ -232,8 +232,8 @@ fn main() -> ExitCode {
         Cmd::Run { mods, probes, out, items } => {
             let probe_out = match (probes, out) {
                 (Some(p), Some(dir)) => match probes::load(&p).and_then(|l| probes::check_out_dir(&dir).map(|()| l)) {
-                    Ok((specs, soma)) => Some(ProbeOutput {
-                        run: std::rc::Rc::new(std::cell::RefCell::new(probes::ProbeRun::new(specs, soma))),
+                    Ok(file) => Some(ProbeOutput {
+                        run: std::rc::Rc::new(std::cell::RefCell::new(probes::ProbeRun::new(file))),
                         error: Default::default(),
                         dir,
                     }),

@@ -1,5 +1,6 @@
 //! `nerve plot DIR [-o FILE]`: one figure of a `nerve run --out DIR` folder,
-//! drawn as an LFPy user would: the somatic potential (when `soma_v.npy` is
+//! drawn as an LFPy user would: the stimulus electrodes' currents (when
+//! probes.json had `stimuli`), the somatic potential (when `soma_v.npy` is
 //! there), stacked traces of every electrode probe, a depth × time colour map
 //! of the probe with the most contacts on one vertical line (and of a laminar
 //! CSD), the current dipole moment, and EEG / MEG signals.
@@ -151,6 +152,8 @@ impl ProbeData {
 struct Run {
     dir: PathBuf,
     t: Vec<f64>,
+    /// Each stimulus electrode's name and current (nA) per sample.
+    stimuli: Vec<(String, Vec<f64>)>,
     soma_v: Option<Vec<f64>>,
     probes: Vec<ProbeData>,
     segments: Option<u64>,
@@ -236,14 +239,30 @@ fn load(dir: &Path) -> Result<Run, String> {
         }
         probes.push(ProbeData { name: name.to_string(), ty, units, shape, data, json: p.clone() });
     }
-    if probes.is_empty() && soma_v.is_none() {
+    let mut stimuli = Vec::new();
+    if let Some(list) = meta.get("stimuli") {
+        let list = list.as_array().ok_or_else(|| format!("{}: field 'stimuli' must be a list", meta_path.display()))?;
+        for (k, s) in list.iter().enumerate() {
+            let name = s.get("name").and_then(Value::as_str).ok_or_else(|| format!("{}: stimulus {k} has no string field 'name'", meta_path.display()))?;
+            if name.is_empty() || name.contains(['/', '\\']) {
+                return Err(format!("{}: stimulus name '{name}' is not a file name", meta_path.display()));
+            }
+            let path = dir.join(format!("stimulus_{name}.npy"));
+            let (shape, data) = read_npy(&path)?;
+            if shape != [nt] {
+                return Err(format!("{}: expected shape ({nt},) like t.npy, found {}", path.display(), shape_str(&shape)));
+            }
+            stimuli.push((name.to_string(), data));
+        }
+    }
+    if probes.is_empty() && soma_v.is_none() && stimuli.is_empty() {
         return Err(format!("{}: nothing to plot (no probes in meta.json and no soma_v.npy)", dir.display()));
     }
     let soma_position = meta.get("soma_position").and_then(Value::as_array).and_then(|a| {
         let v: Option<Vec<f64>> = a.iter().map(Value::as_f64).collect();
         v.filter(|v| v.len() == 3).map(|v| [v[0], v[1], v[2]])
     });
-    Ok(Run { dir: dir.to_path_buf(), t, soma_v, probes, segments: meta.get("segments").and_then(Value::as_u64), soma_position })
+    Ok(Run { dir: dir.to_path_buf(), t, stimuli, soma_v, probes, segments: meta.get("segments").and_then(Value::as_u64), soma_position })
 }
 
 // ---------------------------------------------------------------- figure model
@@ -357,6 +376,10 @@ fn build(run: &Run) -> Result<Figure, String> {
     let center = run.soma_position.unwrap_or([0.0; 3]);
     let mut left = Vec::new();
     let mut right = Vec::new();
+    if !run.stimuli.is_empty() {
+        let series = run.stimuli.iter().enumerate().map(|(k, (name, i))| Series { label: name.clone(), color: TAB10[k % TAB10.len()], y: i.clone() }).collect();
+        left.push(Panel { title: "stimulus electrodes — current".into(), quantity: "I".into(), units: "nA".into(), axis: String::new(), kind: Kind::Lines(series) });
+    }
     if let Some(v) = &run.soma_v {
         left.push(Panel {
             title: "soma — membrane potential".into(),

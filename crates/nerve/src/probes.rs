@@ -3,14 +3,22 @@
 //! into probe signals with each probe's matrix (Y = M · I, faer), so memory
 //! grows with the outputs, not with segments × steps. Results are written as
 //! .npy files, each atomically, at the end of the run.
+//!
+//! probes.json may also list `stimuli`: point current sources in the medium
+//! (field::stimulus). Before the first finitialize every section gets
+//! `extracellular`, and each segment's e_extracellular is played, as LFPy's
+//! `enable_extracellular_stimulation` plays it, with the potential the
+//! sources impose at its midpoint; each source's current is written beside
+//! the probes as `stimulus_<name>.npy`.
 
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use cable::Model;
+use cable::model::Var;
 use faer::Mat;
-use field::{CellGeometry, Probe};
+use field::{CellGeometry, PointCurrentSource, Probe};
 
 /// Time steps gathered before each matrix product.
 const BLOCK: usize = 256;
@@ -21,8 +29,22 @@ pub struct ProbeSpec {
     pub json: serde_json::Value,
 }
 
+/// A stimulating electrode of probes.json.
+pub struct StimulusSpec {
+    pub name: String,
+    pub source: PointCurrentSource,
+    pub json: serde_json::Value,
+}
+
+/// What probes.json holds.
+pub struct ProbesFile {
+    pub probes: Vec<ProbeSpec>,
+    pub soma_position: Option<[f64; 3]>,
+    pub stimuli: Vec<StimulusSpec>,
+}
+
 /// Parses probes.json; every error names the probe and field.
-pub fn load(path: &Path) -> Result<(Vec<ProbeSpec>, Option<[f64; 3]>), String> {
+pub fn load(path: &Path) -> Result<ProbesFile, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("{}:{}:{}: {e}", path.display(), e.line(), e.column()))?;
     let list = v.get("probes").and_then(|p| p.as_array()).ok_or_else(|| format!("{}: field 'probes' must be a list", path.display()))?;
@@ -45,7 +67,24 @@ pub fn load(path: &Path) -> Result<(Vec<ProbeSpec>, Option<[f64; 3]>), String> {
         }
         specs.push(ProbeSpec { name, probe, json: p.clone() });
     }
-    Ok((specs, soma_position))
+    let mut stimuli: Vec<StimulusSpec> = Vec::new();
+    match v.get("stimuli") {
+        None => {}
+        Some(serde_json::Value::Array(list)) => {
+            for s in list {
+                let (name, source) = field::stimulus_from_json(s).map_err(|e| format!("{}: {}", path.display(), e.0))?;
+                if name.is_empty() || name.contains(['/', '\\']) {
+                    return Err(format!("{}: stimulus name '{name}' is not usable in a file name", path.display()));
+                }
+                if stimuli.iter().any(|x| x.name == name) {
+                    return Err(format!("{}: two stimuli are named '{name}'", path.display()));
+                }
+                stimuli.push(StimulusSpec { name, source, json: s.clone() });
+            }
+        }
+        Some(_) => return Err(format!("{}: field 'stimuli' must be a list", path.display())),
+    }
+    Ok(ProbesFile { probes: specs, soma_position, stimuli })
 }
 
 /// The probes' state during a run.
@@ -65,12 +104,59 @@ pub struct ProbeRun {
     soma_node: Option<u32>,
     /// Membrane potential at `soma_node` per sample (mV), written as soma_v.npy.
     soma_v: Vec<f64>,
+    stimuli: Vec<StimulusSpec>,
+    /// Whether the stimuli's plays are in place.
+    stimulating: bool,
+    /// Each stimulus's current per sample (nA).
+    stim_i: Vec<Vec<f64>>,
 }
 
 impl ProbeRun {
-    pub fn new(specs: Vec<ProbeSpec>, soma_position: Option<[f64; 3]>) -> Self {
-        let n = specs.len();
-        ProbeRun { specs, soma_position, nodes: Vec::new(), geometry: None, matrices: Vec::new(), block: Mat::zeros(0, 0), filled: 0, out: vec![Vec::new(); n], t: Vec::new(), soma_node: None, soma_v: Vec::new() }
+    pub fn new(file: ProbesFile) -> Self {
+        let n = file.probes.len();
+        let ns = file.stimuli.len();
+        ProbeRun {
+            specs: file.probes,
+            soma_position: file.soma_position,
+            nodes: Vec::new(),
+            geometry: None,
+            matrices: Vec::new(),
+            block: Mat::zeros(0, 0),
+            filled: 0,
+            out: vec![Vec::new(); n],
+            t: Vec::new(),
+            soma_node: None,
+            soma_v: Vec::new(),
+            stimuli: file.stimuli,
+            stimulating: false,
+            stim_i: vec![Vec::new(); ns],
+        }
+    }
+
+    /// `extracellular` in every section and, per segment, e_extracellular
+    /// played with the stimuli's potential at its midpoint (LFPy's frame).
+    fn stimulus_plays(&mut self, m: &mut Model) -> Result<Vec<(Var, Vec<f64>, Vec<f64>)>, String> {
+        let ext = m.ext_mech.ok_or("stimuli need the extracellular mechanism")?;
+        let secs: Vec<usize> = (0..m.sections.len()).filter(|&s| m.exists(s)).collect();
+        for &s in &secs {
+            m.insert(s, ext);
+        }
+        m.define_shape();
+        let (geom, _) = segment_geometry(m);
+        let geom = lfpy_frame(m, geom, self.soma_position);
+        let mids: Vec<[f64; 3]> = (0..geom.len()).map(|k| [0, 1, 2].map(|d| (geom.start[k][d] + geom.end[k][d]) / 2.0)).collect();
+        let sources: Vec<PointCurrentSource> = self.stimuli.iter().map(|s| s.source.clone()).collect();
+        let (times, v) = field::stimulus_potentials(&sources, &mids);
+        let e = cable::extracellular::e_ext(m.ext.nlayer);
+        let mut plays = Vec::with_capacity(v.len());
+        let mut k = 0;
+        for &s in &secs {
+            for x in m.sec(s).centers() {
+                plays.push((Var::Range { mech: ext, var: e, sec: s, x }, v[k].clone(), times.clone()));
+                k += 1;
+            }
+        }
+        Ok(plays)
     }
 
     fn rebuild(&mut self, m: &Model) -> Result<(), String> {
@@ -97,6 +183,9 @@ impl ProbeRun {
         self.t.push(m.t);
         if let Some(nd) = self.soma_node {
             self.soma_v.push(m.tree.v[nd as usize]);
+        }
+        for (s, out) in self.stimuli.iter().zip(self.stim_i.iter_mut()) {
+            out.push(s.source.current_at(m.t));
         }
         self.filled += 1;
         if self.filled == BLOCK {
@@ -157,6 +246,20 @@ impl ProbeRun {
         write_npy(&dir.join("t.npy"), &[nt], &self.t)?;
         if self.soma_node.is_some() && self.soma_v.len() == nt {
             write_npy(&dir.join("soma_v.npy"), &[nt], &self.soma_v)?;
+        }
+        let mut stim_meta = Vec::new();
+        for (s, i) in self.stimuli.iter().zip(&self.stim_i) {
+            if i.len() == nt {
+                write_npy(&dir.join(format!("stimulus_{}.npy", s.name)), &[nt], i)?;
+            }
+            let mut sm = s.json.clone();
+            if let Some(o) = sm.as_object_mut() {
+                o.insert("units".into(), "nA".into());
+            }
+            stim_meta.push(sm);
+        }
+        if !stim_meta.is_empty() {
+            meta.insert("stimuli".into(), stim_meta.into());
         }
         meta.insert("segments".into(), nseg.into());
         meta.insert("time_steps".into(), nt.into());
@@ -232,8 +335,24 @@ impl hoc::engine::StepObserver for Observer {
         r.out = vec![Vec::new(); n];
         r.t.clear();
         r.soma_v.clear();
+        let ns = r.stimuli.len();
+        r.stim_i = vec![Vec::new(); ns];
         r.filled = 0;
         r.sample(model);
+    }
+    fn plays(&mut self, model: &mut Model) -> Vec<(Var, Vec<f64>, Vec<f64>)> {
+        let mut r = self.0.borrow_mut();
+        if r.stimuli.is_empty() || r.stimulating {
+            return Vec::new();
+        }
+        r.stimulating = true;
+        match r.stimulus_plays(model) {
+            Ok(p) => p,
+            Err(e) => {
+                *self.1.borrow_mut() = Some(e);
+                Vec::new()
+            }
+        }
     }
     fn on_step(&mut self, model: &Model) {
         let mut r = self.0.borrow_mut();

@@ -164,3 +164,72 @@ fn played_inputs_are_discontinuities() {
         assert_eq!(ours.iter().filter(|r| (r[0] - te).abs() < 1e-9).count(), 2, "rows at t = {te}");
     }
 }
+
+/// Upward crossings of 0 mV by column c.
+fn spikes_in(r: &Rows, c: usize) -> Vec<f64> {
+    r.windows(2).filter(|w| w[0][c] < 0.0 && w[1][c] >= 0.0).map(|w| w[0][0] + (w[1][0] - w[0][0]) * (0.0 - w[0][c]) / (w[1][c] - w[0][c])).collect()
+}
+
+/// Extracellular layers make the system implicit: NEURON integrates it
+/// with IDA, nerve with its BDF in implicit form (M y' = f).
+#[test]
+fn extracellular_layers_under_the_variable_step() {
+    let (ours, theirs) = (nerve("ext_passive"), neuron("ext_passive"));
+    // v (axon, soma) and vext[0]: the largest differences sit at the steps
+    // of e_extracellular, where the two integrators' rows fall differently.
+    for (c, tol) in [(1, 0.05), (2, 1e-3), (3, 0.05)] {
+        let (max, rms) = diff(&ours, &theirs, c);
+        assert!(max < tol && rms < 0.1 * tol, "column {c}: max {max}, rms {rms}");
+    }
+    // Each played step is a discontinuity, recorded on both sides.
+    for te in [1.2, 2.0, 3.0] {
+        assert_eq!(ours.iter().filter(|r| (r[0] - te).abs() < 1e-9).count(), 2, "rows at t = {te}");
+    }
+}
+
+#[test]
+fn point_electrode_fires_an_hh_axon_under_the_variable_step() {
+    let (ours, theirs) = (nerve("ext_hh_electrode"), neuron("ext_hh_electrode"));
+    for c in 1..=3 {
+        let (s1, s2) = (spikes_in(&ours, c), spikes_in(&theirs, c));
+        assert_eq!(s1.len(), 1, "column {c}");
+        assert_eq!(s1.len(), s2.len());
+        assert!((s1[0] - s2[0]).abs() < 0.01, "column {c}: spike at {}, NEURON {}", s1[0], s2[0]);
+        let (max, _) = diff(&ours, &theirs, c);
+        assert!(max < 0.5, "column {c}: max {max} mV");
+    }
+}
+
+/// A gap junction as two POINTER half-gaps (gap.mod): NEURON's steps, to
+/// round-off.
+#[test]
+fn pointer_gap_junction_under_the_variable_step() {
+    let (ours, theirs) = (nerve("gap_pointer"), neuron("gap_pointer"));
+    assert_eq!(ours.len(), theirs.len());
+    for c in 1..=3 {
+        let (max, _) = diff(&ours, &theirs, c);
+        assert!(max < 1e-6, "column {c}: max {max}");
+    }
+    for c in 1..=2 {
+        let (s1, s2) = (spikes_in(&ours, c), spikes_in(&theirs, c));
+        assert_eq!(s1.len(), 1);
+        assert!((s1[0] - s2[0]).abs() < 1e-6);
+    }
+}
+
+/// LinearMechanisms (a gap junction, an electrode's RC filter with its own
+/// state) make the system implicit, as extracellular layers do.
+#[test]
+fn linear_mechanisms_under_the_variable_step() {
+    let (ours, theirs) = (nerve("linmod_gap"), neuron("linmod_gap"));
+    for c in 1..=3 {
+        let (s1, s2) = (spikes_in(&ours, c), spikes_in(&theirs, c));
+        assert_eq!(s1.len(), 1, "column {c}");
+        assert!((s1[0] - s2[0]).abs() < 0.01, "column {c}: spike at {}, NEURON {}", s1[0], s2[0]);
+        let (max, _) = diff(&ours, &theirs, c);
+        assert!(max < 0.5, "column {c}: max {max} mV");
+    }
+    // The filter's own state (y[1] of the second mechanism).
+    let (max, _) = diff(&ours, &theirs, 4);
+    assert!(max < 0.05, "electrode state: max {max}");
+}

@@ -74,3 +74,52 @@ fn bad_probe_file_is_refused_before_the_run() {
     assert!(!dir.join("out").exists(), "no output written");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A stimulus electrode in probes.json drives the axon as the same point
+/// source played into e_extracellular from HOC does (the hoc-test checked
+/// against NEURON), up to LFPy's segment midpoints (rounded to 1e-6 of the
+/// section); its current is written beside the probes.
+#[test]
+fn stimulus_electrode_matches_the_played_point_source() {
+    let out = std::env::temp_dir().join(format!("nerve-stim-test-{}", std::process::id()));
+    let run = Command::new(env!("CARGO_BIN_EXE_nerve"))
+        .current_dir(data())
+        .args(["run", "--probes", "stim_axon.json", "--out"])
+        .arg(&out)
+        .arg("stim_axon.hoc")
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let ours = String::from_utf8_lossy(&run.stdout).to_string();
+    let reference = std::fs::read_to_string(data().join("../../../../hoc-tests/extracellular/ext_hh_electrode.stdout")).unwrap();
+    let numbers = |text: &str, prefix: &str| -> Vec<Vec<f64>> {
+        text.lines()
+            .filter(|l| l.starts_with(prefix))
+            .map(|l| l.split(|c: char| c == ' ' || c == ':').filter_map(|w| w.parse().ok()).collect())
+            .collect()
+    };
+    let (a, b) = (numbers(&ours, "t "), numbers(&reference, "t "));
+    assert_eq!(a.len(), 4);
+    assert_eq!(a.len(), b.len());
+    for (x, y) in a.iter().zip(&b) {
+        for (p, q) in x.iter().zip(y) {
+            assert!((p - q).abs() < 0.01 * (1.0 + q.abs() * 1e-2), "{x:?} vs {y:?}");
+        }
+    }
+    assert_eq!(numbers(&ours, "spikes"), numbers(&reference, "spikes"));
+    let (shape, t) = read_npy(&out.join("t.npy"));
+    let (ishape, i) = read_npy(&out.join("stimulus_cathode.npy"));
+    assert_eq!(shape, ishape);
+    for (t, i) in t.iter().zip(&i) {
+        let want = if (1.0..1.1).contains(t) { -150000.0 } else { 0.0 };
+        assert_eq!(*i, want, "at t = {t}");
+    }
+    let meta: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("meta.json")).unwrap()).unwrap();
+    assert_eq!(meta["stimuli"][0]["units"], "nA");
+    // `nerve plot` draws a folder with stimuli (and nothing else).
+    let png = out.join("stim.png");
+    let plot = Command::new(env!("CARGO_BIN_EXE_nerve")).arg("plot").arg(&out).arg("-o").arg(&png).output().unwrap();
+    assert!(plot.status.success(), "{}", String::from_utf8_lossy(&plot.stderr));
+    assert!(std::fs::metadata(&png).unwrap().len() > 1000);
+    let _ = std::fs::remove_dir_all(&out);
+}

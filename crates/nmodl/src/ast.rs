@@ -39,11 +39,13 @@ pub struct Count {
     pub span: Span,
 }
 
-/// A whole .mod file.
+/// A whole .mod file, with the items of the files it INCLUDEs in their place.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Module {
     pub items: Vec<Item>,
     pub span: Span,
+    /// The file's name and those of the files it includes, by [`Span::file`].
+    pub files: Vec<String>,
 }
 
 /// A top-level construct.
@@ -59,7 +61,8 @@ pub enum ItemKind {
     Title(String),
     /// `DEFINE NAME [-]integer`.
     Define { name: Ident, value: i64 },
-    /// `INCLUDE "file"`.
+    /// `INCLUDE "file"` (kept only when the file was parsed without reading
+    /// its includes; otherwise the included items stand in its place).
     Include(String),
     /// `UNITSON`.
     UnitsOn,
@@ -456,12 +459,15 @@ pub struct Watch {
     pub span: Span,
 }
 
-/// A variable use: `x`, `x[i]`, `m'`.
+/// A variable use: `x`, `x[i]`, `m'`, `x@1` (in a DISCRETE block: the value
+/// of STATE x one call back).
 #[derive(Clone, Debug, PartialEq)]
 pub struct VarRef {
     pub name: Ident,
     /// Number of primes (0 for a plain variable).
     pub prime: u8,
+    /// `@k`: how many calls of the DISCRETE block back.
+    pub at: Option<Count>,
     pub index: Option<Box<Expr>>,
     pub span: Span,
 }

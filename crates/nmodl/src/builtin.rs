@@ -15,6 +15,8 @@ pub const FILES: &[(&str, &str)] = &[
     ("svclmp.mod", include_str!("../../../mod-files/svclmp.mod")),
     ("vclmp.mod", include_str!("../../../mod-files/vclmp.mod")),
     ("intfire1.mod", include_str!("../../../mod-files/intfire1.mod")),
+    ("intfire2.mod", include_str!("../../../mod-files/intfire2.mod")),
+    ("intfire4.mod", include_str!("../../../mod-files/intfire4.mod")),
 ];
 
 /// The built-in mechanisms, compiled.

@@ -16,6 +16,7 @@ use crate::regalloc;
 #[path = "verbatim/lower.rs"]
 mod lower;
 use lower::{CFile, CState};
+mod discrete;
 
 /// A mechanism ready to run.
 #[derive(Clone, Debug)]
@@ -36,8 +37,8 @@ pub struct Compiled {
     pub net_init: Option<Block>,
     /// The WATCH conditions' values (> 0: true), computed by one block.
     pub watch: Option<(Block, Vec<Reg>)>,
-    /// FUNCTION_TABLE names (their contents come from HOC).
-    pub ftables: Vec<String>,
+    /// FUNCTION_TABLE names and numbers of arguments (their contents come from HOC).
+    pub ftables: Vec<(String, usize)>,
     /// LONGITUDINAL_DIFFUSION: a block computing, per instance, each diffusing
     /// species' rate and volume: (species, rate register, volume register).
     pub diffusion: Option<(Block, Vec<(Loc, Reg, Reg)>)>,
@@ -59,6 +60,9 @@ pub struct Compiled {
     /// C functions of VERBATIM blocks HOC can install as methods
     /// (`install_vector_method`): name, block, value register.
     pub methods: Vec<(String, Block, Option<Reg>)>,
+    /// Draws from the program-wide SCoP generator (scop_random, exprand, …):
+    /// then instances run one at a time, so that each draws in NEURON's order.
+    pub sequential: bool,
 }
 
 /// A block computing, per instance, each state's derivative and the
@@ -85,35 +89,6 @@ pub struct OdeState {
 
 type CResult<T> = Result<T, ParseError>;
 
-/// Values of the named constants of UNITS blocks: the factor from one unit
-/// to another, each optionally scaled by a leading number (`(10000 coulomb)`).
-fn unit_factor(from: &str, to: &str) -> Option<f64> {
-    let (fk, from) = scaled(from);
-    let (tk, to) = scaled(to);
-    let to = to.replace(' ', "");
-    let base = match (from.as_str(), to.as_str()) {
-        ("faraday", "coulomb" | "coulombs" | "coul") => 96485.33212331001,
-        ("faraday", "kilocoulombs" | "kilocoulomb") => 96.48533212331001,
-        ("k-mole", "joule/degC" | "joule/degK" | "J/degC" | "J/degK") => 8.31446261815324,
-        ("pi", "1") => std::f64::consts::PI,
-        ("e", "coulomb" | "coulombs" | "coul") => 1.602176634e-19,
-        ("k", "joule/degC" | "joule/degK" | "J/degC" | "J/degK") => 1.380649e-23,
-        ("mole", "1") => 6.02214076e23,
-        _ => return None,
-    };
-    Some(base * fk / tk)
-}
-
-/// A unit's leading number and the rest: `10000 coulomb` gives (10000, "coulomb").
-fn scaled(u: &str) -> (f64, String) {
-    let u = u.trim();
-    let end = u.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == 'e' || c == '-' || c == '+')).unwrap_or(u.len());
-    match u[..end].parse::<f64>() {
-        Ok(k) if end > 0 && !u[end..].trim().is_empty() => (k, u[end..].trim().to_string()),
-        _ => (1.0, u.to_string()),
-    }
-}
-
 /// What a name means at mechanism level.
 #[derive(Clone, Copy, Debug)]
 enum Name {
@@ -136,16 +111,21 @@ fn element(base: Loc, k: usize) -> Loc {
 /// Mechanism-level facts the code generator needs.
 struct Ctx<'m> {
     file: String,
+    /// Names of the INCLUDEd files, by `Span::file`.
+    files: Vec<String>,
     names: HashMap<String, Name>,
     funcs: HashMap<String, (&'m Callable, bool)>,
     derivs: HashMap<String, &'m Solvable>,
     kinetics: HashMap<String, &'m Solvable>,
     linears: HashMap<String, &'m Solvable>,
     nonlinears: HashMap<String, &'m Solvable>,
+    discretes: HashMap<String, &'m Solvable>,
+    /// STATEs read as `x@k` and their histories.
+    history: HashMap<String, discrete::History>,
     /// STATE variables (the unknowns a LINEAR block can solve for).
     state_locs: Vec<Loc>,
-    /// FUNCTION_TABLE names.
-    ftables: Vec<String>,
+    /// FUNCTION_TABLE names and numbers of arguments.
+    ftables: Vec<(String, usize)>,
     /// TABLE of a callable: index into `tables`.
     table_of: HashMap<String, usize>,
     tables: Vec<TableSpec>,
@@ -171,7 +151,8 @@ impl Ctx<'_> {
     }
 
     fn err(&self, span: Span, msg: impl Into<String>) -> ParseError {
-        ParseError { file: self.file.clone(), line: span.line, col: span.col, message: msg.into() }
+        let file = if span.file == 0 { &self.file } else { self.files.get(span.file as usize).unwrap_or(&self.file) };
+        ParseError { file: file.clone(), line: span.line, col: span.col, message: msg.into() }
     }
 }
 
@@ -185,14 +166,18 @@ enum E {
     F2(F2, Box<E>, Box<E>),
     /// A user FUNCTION call.
     Call(String, Vec<E>, Span),
-    /// A FUNCTION_TABLE at a value.
-    FTable(usize, Box<E>),
+    /// A FUNCTION_TABLE at its arguments.
+    FTable(usize, Vec<E>),
     /// An array element at an index known only at run time: the array's
     /// first element, its length, the index.
     Arr(Loc, usize, Box<E>),
     /// A draw from (or a setting of) a RANDOM variable's stream: what, the
     /// stream's first column, the arguments after the variable.
     Random(RandomOp, usize, Vec<E>),
+    /// `at_time(te)` as a value: 1 in the fixed step whose current
+    /// evaluation (at t) is the first with te - 1e-11 <= t, else 0 (NEURON's
+    /// rule); te is also announced as a discontinuity.
+    AtTime(Box<E>),
 }
 
 impl E {
@@ -205,7 +190,8 @@ impl E {
     fn has_local(&self) -> bool {
         match self {
             E::Local(_) => true,
-            E::F1(_, a) | E::FTable(_, a) | E::Arr(_, _, a) => a.has_local(),
+            E::F1(_, a) | E::Arr(_, _, a) => a.has_local(),
+            E::FTable(_, args) => args.iter().any(|a| a.has_local()),
             E::F2(_, a, b) => a.has_local() || b.has_local(),
             E::Call(_, args, _) => args.iter().any(|a| a.has_local()),
             _ => false,
@@ -215,7 +201,8 @@ impl E {
     fn mentions(&self, x: &E) -> bool {
         self == x
             || match self {
-                E::F1(_, a) | E::FTable(_, a) | E::Arr(_, _, a) => a.mentions(x),
+                E::F1(_, a) | E::Arr(_, _, a) => a.mentions(x),
+                E::FTable(_, args) => args.iter().any(|a| a.mentions(x)),
                 E::F2(_, a, b) => a.mentions(x) || b.mentions(x),
                 E::Call(_, args, _) => args.iter().any(|a| a.mentions(x)),
                 _ => false,
@@ -334,7 +321,7 @@ fn at_zero(e: &E, x: &E) -> E {
             }
         }
         E::Call(n, args, s) => E::Call(n.clone(), args.iter().map(|a| at_zero(a, x)).collect(), *s),
-        E::FTable(k, a) => E::FTable(*k, Box::new(at_zero(a, x))),
+        E::FTable(k, args) => E::FTable(*k, args.iter().map(|a| at_zero(a, x)).collect()),
         E::Arr(b, n, a) => E::Arr(*b, *n, Box::new(at_zero(a, x))),
         e => e.clone(),
     }
@@ -362,7 +349,7 @@ struct Gen<'c, 'm> {
     mask: Option<Reg>,
     depth: usize,
     method: Option<Method>,
-    /// In a TABLE build (no instance: columns read as their defaults).
+    /// In a TABLE build (the body at the table's points, not through the table).
     building: bool,
     /// Constant registers by value bits.
     consts: HashMap<u64, Reg>,
@@ -455,6 +442,9 @@ impl<'c, 'm> Gen<'c, 'm> {
 
     /// `name` or `name[index]` as a variable.
     fn var(&self, v: &VarRef) -> CResult<E> {
+        if let Some(k) = &v.at {
+            return self.history_ref(v, k);
+        }
         let name = &v.name.name;
         match (&v.index, self.cx.names.get(name)) {
             (Some(ix), Some(&Name::Arr(base, n))) if self.scopes.iter().all(|s| !s.contains_key(name)) => {
@@ -584,14 +574,25 @@ impl<'c, 'm> Gen<'c, 'm> {
             let scale = E::bin(F2::Mul, E::bin(F2::Mul, E::Num(0.001), z), E::Num(cable::ion::FARADAY));
             return Ok(E::bin(F2::Mul, scale, E::bin(F2::Sub, eci, eco)));
         }
-        if name == "at_time" {
-            // Fixed step: at_time never reports the event time (NEURON returns 0).
-            want(1)?;
-            return Ok(E::Num(0.0));
+        let scop = match name {
+            "scop_random" => Some((RandomOp::ScopRandom, 0)),
+            "exprand" => Some((RandomOp::Exprand, 1)),
+            "normrand" => Some((RandomOp::Normrand, 2)),
+            "poisrand" => Some((RandomOp::Poisrand, 1)),
+            "set_seed" => Some((RandomOp::SetSeed, 1)),
+            _ => None,
+        };
+        if let Some((op, n)) = scop.filter(|_| !self.cx.funcs.contains_key(name)) {
+            want(n)?;
+            return Ok(E::Random(op, 0, args));
         }
-        if let Some(k) = self.cx.ftables.iter().position(|t| t == name) {
+        if name == "at_time" {
             want(1)?;
-            return Ok(E::FTable(k, Box::new(args[0].clone())));
+            return Ok(E::AtTime(Box::new(args[0].clone())));
+        }
+        if let Some(k) = self.cx.ftables.iter().position(|t| t.0 == name) {
+            want(self.cx.ftables[k].1)?;
+            return Ok(E::FTable(k, args));
         }
         match self.cx.funcs.get(name) {
             Some((f, true)) => {
@@ -636,10 +637,18 @@ impl<'c, 'm> Gen<'c, 'm> {
                 }
                 self.call(name, regs, *span)?.expect("a FUNCTION has a value")
             }
-            E::FTable(k, a) => {
-                let x = self.emit(a)?;
+            E::FTable(k, args) => {
+                let mut regs = Vec::new();
+                for a in args {
+                    regs.push(self.emit(a)?);
+                }
+                let first = self.b.nregs;
+                self.b.nregs += regs.len() as u32;
+                for (i, r) in regs.into_iter().enumerate() {
+                    self.b.ops.push(Op::Mov(first + i as u32, r));
+                }
                 let d = self.tmp();
-                self.b.ops.push(Op::FTable { k: *k as u32, x, dst: d });
+                self.b.ops.push(Op::FTable { k: *k as u32, args: first, n: args.len() as u32, dst: d });
                 d
             }
             E::Arr(base, n, ix) => {
@@ -647,6 +656,15 @@ impl<'c, 'm> Gen<'c, 'm> {
                 let d = self.tmp();
                 self.b.ops.push(Op::LoadArr { dst: d, base: *base, len: *n as u32, idx });
                 d
+            }
+            E::AtTime(te) => {
+                let te = self.emit(te)?;
+                self.b.ops.push(Op::AtTime { mask: self.mask, t: te });
+                let x = E::bin(F2::Sub, E::Local(te), E::Num(1e-11));
+                let t = E::Loc(Loc::T);
+                let after = E::bin(F2::Le, x.clone(), t.clone());
+                let before = E::bin(F2::Gt, x, E::bin(F2::Sub, t, E::Loc(Loc::Dt)));
+                self.emit(&E::bin(F2::And, after, before))?
             }
             E::Random(op, base, args) => {
                 let mut regs = Vec::new();
@@ -719,7 +737,7 @@ impl<'c, 'm> Gen<'c, 'm> {
             E::Local(r) => self.assign_reg(*r, src),
             E::Loc(l) => {
                 match l {
-                    Loc::T | Loc::Dt | Loc::Celsius | Loc::Area | Loc::Diam | Loc::Flag | Loc::TableX => {
+                    Loc::T | Loc::Dt | Loc::Celsius | Loc::Area | Loc::Diam | Loc::Flag | Loc::TableX | Loc::StateDiscon => {
                         return Err(self.cx.err(span, "this variable cannot be assigned in a mechanism"));
                     }
                     Loc::Ptr(_) => return Err(self.cx.err(span, "assigning through a POINTER is not supported yet")),
@@ -876,6 +894,7 @@ impl<'c, 'm> Gen<'c, 'm> {
                     let e = self.random_call(c)?.expect("a random_ call");
                     self.emit(&e)?;
                 }
+                "state_discontinuity" => self.state_discontinuity(c)?,
                 "at_time" => {
                     if c.args.len() != 1 {
                         return Err(self.cx.err(c.span, "at_time takes 1 argument (the time)"));
@@ -1061,6 +1080,27 @@ impl<'c, 'm> Gen<'c, 'm> {
             _ => return Err(self.cx.err(s.span, "this statement is not supported yet")),
         }
         Ok(())
+    }
+
+    /// `state_discontinuity(x, value)`: in NET_RECEIVE the assignment
+    /// x = value; elsewhere the same, but only where NEURON allows it (a
+    /// fixed step's first current evaluation, the state update, INITIAL;
+    /// not finitialize's or fcurrent's current evaluation).
+    fn state_discontinuity(&mut self, c: &Call) -> CResult<()> {
+        let [x, value] = c.args.as_slice() else {
+            return Err(self.cx.err(c.span, "state_discontinuity takes 2 arguments (a variable and its new value)"));
+        };
+        let ExprKind::Var(v) = &x.kind else {
+            return Err(self.cx.err(x.span, "state_discontinuity: the first argument must be a variable"));
+        };
+        let target = self.var(v)?;
+        let e = self.resolve(value)?;
+        let r = self.emit(&e)?;
+        if self.nweights > 0 {
+            return self.assign(&target, r, v.span);
+        }
+        let allowed = self.home(Loc::StateDiscon);
+        self.with_mask(allowed, |g| g.assign(&target, r, v.span))
     }
 
     /// The one argument (a time) of net_move or net_event, computed.
@@ -1673,7 +1713,7 @@ fn substitute(e: &E, x: &E, by: &E) -> E {
         E::F1(f, a) => E::F1(*f, Box::new(substitute(a, x, by))),
         E::F2(f, a, b) => E::F2(*f, Box::new(substitute(a, x, by)), Box::new(substitute(b, x, by))),
         E::Call(n, args, s) => E::Call(n.clone(), args.iter().map(|a| substitute(a, x, by)).collect(), *s),
-        E::FTable(k, a) => E::FTable(*k, Box::new(substitute(a, x, by))),
+        E::FTable(k, args) => E::FTable(*k, args.iter().map(|a| substitute(a, x, by)).collect()),
         E::Arr(b, n, a) => E::Arr(*b, *n, Box::new(substitute(a, x, by))),
         e => e.clone(),
     }
@@ -1697,7 +1737,10 @@ fn stmt_assigns(s: &Stmt, name: &str) -> bool {
 
 /// Compiles a parsed module.
 pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
-    let err = |span: Span, msg: String| ParseError { file: file.to_string(), line: span.line, col: span.col, message: msg };
+    let err = |span: Span, msg: String| {
+        let shown = if span.file == 0 { file } else { m.files.get(span.file as usize).map_or(file, |f| f.as_str()) };
+        ParseError { file: shown.to_string(), line: span.line, col: span.col, message: msg }
+    };
     let mut kind = None;
     let mut name = String::new();
     let mut range: Vec<String> = Vec::new();
@@ -1713,13 +1756,15 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
     let mut states: Vec<&VarDecl> = Vec::new();
     let mut top_locals: Vec<&LocalVar> = Vec::new();
     let mut ba_items: Vec<(Ba, &Block_)> = Vec::new();
-    let mut ftables: Vec<String> = Vec::new();
+    let mut ftables: Vec<(String, usize)> = Vec::new();
     let mut funcs = HashMap::new();
     let mut derivs = HashMap::new();
     let mut kinetics = HashMap::new();
     let mut linears = HashMap::new();
     let mut nonlinears = HashMap::new();
+    let mut discretes = HashMap::new();
     let (mut initial, mut breakpoint, mut net_receive) = (None, None, None);
+    let mut units = crate::units::UnitTable::standard();
     for item in &m.items {
         match &item.kind {
             ItemKind::Neuron(stmts) => {
@@ -1757,10 +1802,10 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
                             names.insert(n.name.clone(), Name::Const(value.value));
                         }
                         UnitsStmtKind::Factor { name: n, from, to } => {
-                            let v = unit_factor(&from.text, &to.text).ok_or_else(|| err(s.span, format!("unknown unit conversion ({}) -> ({})", from.text, to.text)))?;
+                            let v = units.factor(&from.text, &to.text).map_err(|e| err(s.span, e.to_string()))?;
                             names.insert(n.name.clone(), Name::Const(v));
                         }
-                        UnitsStmtKind::Alias { .. } => {}
+                        UnitsStmtKind::Alias { name: n, def } => units.define(&n.text, &def.text).map_err(|e| err(s.span, e.to_string()))?,
                     }
                 }
             }
@@ -1795,13 +1840,13 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
                 nonlinears.insert(s.name.name.clone(), s);
             }
             ItemKind::Discrete(s) => {
-                return Err(err(item.span, format!("{}: DISCRETE blocks are not supported yet", s.name.name)));
+                discretes.insert(s.name.name.clone(), s);
             }
             ItemKind::FunctionTable { name: n, args, .. } => {
-                if args.len() != 1 {
-                    return Err(err(item.span, format!("FUNCTION_TABLE {}: only tables of one argument are supported yet", n.name)));
+                if args.is_empty() || args.len() > 8 {
+                    return Err(err(item.span, format!("FUNCTION_TABLE {}: a table takes 1 to 8 arguments", n.name)));
                 }
-                ftables.push(n.name.clone());
+                ftables.push((n.name.clone(), args.len()));
             }
             ItemKind::Before(k, b) | ItemKind::After(k, b) => {
                 let before = matches!(item.kind, ItemKind::Before(..));
@@ -1820,6 +1865,7 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
             ItemKind::Destructor(_) => {}
             ItemKind::Constructor(b) if b.stmts.is_empty() => {}
             ItemKind::Constructor(_) => return Err(err(item.span, "CONSTRUCTOR: nerve does not run code when an instance is made".into())),
+            ItemKind::Include(f) => return Err(err(item.span, format!("INCLUDE \"{f}\": included files are read only with the .mod file from disk"))),
             _ => {}
         }
     }
@@ -1876,8 +1922,10 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
         }
         if let Some(&(k, f)) = ion_names.get(&n.name) {
             if f == IonField::Cur && currents_written.iter().any(|(_, c)| c == &n.name) {
+                // The mechanism's own share of the ion current: HOC sees it
+                // (`ik_kpkj`) only when it is named RANGE, as with nocmodl.
                 let mut s = VarSpec::new(&n.name, 0.0, VarKind::Assigned);
-                s.hidden = true;
+                s.hidden = !range.contains(&n.name);
                 vars.push(s);
                 names.insert(n.name.clone(), Name::Loc(Loc::Col(vars.len() - 1)));
             } else {
@@ -1956,6 +2004,7 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
             names.insert(n0, Name::Loc(Loc::Global(globals.len() - 1)));
         }
     }
+    let history = discrete::allocate(m, &states, &mut globals).map_err(|(span, msg)| err(span, msg))?;
     for v in vars.iter_mut() {
         let base = v.name.split('[').next().unwrap_or("");
         if private.iter().any(|p| p == base) {
@@ -2000,11 +2049,8 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
     if let Some(g) = global.iter().find(|g| !names.contains_key(*g)) {
         return Err(err(m.span, format!("GLOBAL {g} is not declared in PARAMETER or ASSIGNED")));
     }
-    for r in &range {
-        if !names.contains_key(r) {
-            return Err(err(m.span, format!("RANGE {r} is not declared in PARAMETER, ASSIGNED or STATE")));
-        }
-    }
+    // A RANGE name declared nowhere else is no variable: nocmodl ignores it
+    // (and a use of it fails as an undeclared name).
 
     // Currents in the order NEURON sums them.
     let col_of = |n: &str, names: &HashMap<String, Name>| match names.get(n) {
@@ -2061,12 +2107,15 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
     let mut cx = Ctx {
         c: cfile,
         file: file.to_string(),
+        files: m.files.clone(),
         names,
         funcs,
         derivs,
         kinetics,
         linears,
         nonlinears,
+        discretes,
+        history,
         state_locs,
         ftables: ftables.clone(),
         table_of: HashMap::new(),
@@ -2096,6 +2145,7 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
         };
         g.assign(&E::Loc(*l), c, m.span)?;
     }
+    g.history_init(m.span)?;
     if let Some(b) = initial {
         g.solving = true;
         g.block(b)?;
@@ -2114,6 +2164,15 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
             if let StmtKind::Solve(sv) = &s.kind {
                 any_solve = true;
                 solve(&mut sg, sv, s.span)?;
+            }
+        }
+        // Without a current, the rest of BREAKPOINT follows the SOLVEs in
+        // the state update (nocmodl's nrn_state), not the current evaluation.
+        let no_currents = cx.currents.is_empty() && cx.other_currents.is_empty();
+        for s in bp.stmts.iter().filter(|s| !matches!(s.kind, StmtKind::Solve(_))) {
+            if no_currents {
+                any_solve = true;
+                sg.stmt(s)?;
             } else {
                 cg.stmt(s)?;
             }
@@ -2258,14 +2317,13 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
 
     let mut ftable_callables = Vec::new();
     // FUNCTION_TABLEs are callable from HOC like FUNCTIONs.
-    for (k, name) in cx.ftables.iter().enumerate() {
+    for (k, (name, nargs)) in cx.ftables.iter().enumerate() {
         let mut g = Gen::new(&cx);
-        let x = g.home(Loc::Arg(0));
-        let d = g.tmp();
-        g.b.ops.push(Op::FTable { k: k as u32, x, dst: d });
+        let args: Vec<E> = (0..*nargs).map(|i| E::Loc(Loc::Arg(i))).collect();
+        let d = g.emit(&E::FTable(k, args))?;
         let mut b = g.finish();
         let map = regalloc::allocate(&mut b, &[d]);
-        ftable_callables.push((name.clone(), b, Some(map[d as usize]), 1));
+        ftable_callables.push((name.clone(), b, Some(map[d as usize]), *nargs));
     }
 
     // BEFORE/AFTER blocks.
@@ -2296,9 +2354,24 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
         }
         callables.push((fname.clone(), b, r.map(|r| map[r as usize]), f.args.len()));
     }
+    let scop = |b: &Block| {
+        let op_scop = |op: &Op| matches!(op, Op::Random { op, .. } if op.is_scop());
+        b.ops.iter().any(op_scop) || b.newtons.iter().any(|n| n.ops.iter().any(op_scop))
+    };
+    let sequential = std::iter::once(&initial)
+        .chain(current.as_ref().map(|c| &c.0))
+        .chain(&state)
+        .chain(&net_receive)
+        .chain(&net_init)
+        .chain(ba.iter().map(|b| &b.1))
+        .chain(callables.iter().map(|c| &c.1))
+        .any(scop)
+        // (DISCRETE histories are shared by the instances, read and shifted in turn)
+        || !cx.history.is_empty();
     let methods = lower::methods(&cx);
     Ok(Compiled {
         methods,
+        sequential,
         diffusion,
         ftables,
         ba,
@@ -2346,6 +2419,8 @@ fn ode_block(cx: &Ctx, bp: &Block_, tol: &HashMap<Loc, f64>) -> CResult<Result<O
         } else if let Some(k) = cx.kinetics.get(name) {
             g.kinetic_species(&k.body)?;
             &k.body
+        } else if cx.discretes.contains_key(name) {
+            return Ok(Err(format!("SOLVE {name} is of a DISCRETE block")));
         } else {
             return Ok(Err(format!("SOLVE {name} has no derivatives for it (a PROCEDURE needs METHOD after_cvode)")));
         };
@@ -2432,6 +2507,9 @@ fn solve(g: &mut Gen, sv: &Solve, span: Span) -> CResult<()> {
             Some(other) => Err(g.cx.err(span, format!("SOLVE {name} METHOD {other}: a KINETIC block is solved by sparse"))),
         };
     }
+    if let Some(d) = g.cx.discretes.get(name) {
+        return g.discrete_call(d, span);
+    }
     if let Some((f, false)) = g.cx.funcs.get(name) {
         if !f.args.is_empty() {
             return Err(g.cx.err(span, format!("SOLVE {name}: a SOLVEd PROCEDURE takes no arguments")));
@@ -2439,7 +2517,7 @@ fn solve(g: &mut Gen, sv: &Solve, span: Span) -> CResult<()> {
         g.call(name, Vec::new(), span)?;
         return Ok(());
     }
-    Err(g.cx.err(span, format!("SOLVE {name}: no DERIVATIVE, KINETIC block or PROCEDURE of that name")))
+    Err(g.cx.err(span, format!("SOLVE {name}: no DERIVATIVE, KINETIC, DISCRETE block or PROCEDURE of that name")))
 }
 
 /// The spec of the TABLE in callable `fname`.
@@ -2449,8 +2527,10 @@ fn build_table(cx: &Ctx, fname: &str, offset: usize) -> CResult<TableSpec> {
     let mut depend = Vec::new();
     for d in &t.depend {
         match cx.names.get(&d.name) {
-            Some(Name::Loc(l @ (Loc::Global(_) | Loc::Celsius | Loc::Dt))) => depend.push(*l),
-            _ => return Err(cx.err(d.span, format!("TABLE DEPEND {}: only GLOBALs, celsius and dt can be dependencies", d.name))),
+            // A RANGE variable is compared at the instance the table is
+            // checked for (NEURON's first instance, or HOC's setdata one).
+            Some(Name::Loc(l @ (Loc::Global(_) | Loc::Col(_) | Loc::Celsius | Loc::Dt))) => depend.push(*l),
+            _ => return Err(cx.err(d.span, format!("TABLE DEPEND {}: a dependency must be a PARAMETER, ASSIGNED or STATE of the mechanism, celsius or dt", d.name))),
         }
     }
     // FROM and TO.
@@ -2481,7 +2561,9 @@ fn build_table(cx: &Ctx, fname: &str, offset: usize) -> CResult<TableSpec> {
         outs
     };
     let mut build = g.finish();
-    build.stores.retain(|(_, l)| matches!(l, Loc::Global(_)));
+    // What the body assigns stays assigned, in the instance the table is
+    // built for (its values at the last point, TO), as in NEURON.
+    build.stores.retain(|(_, l)| matches!(l, Loc::Global(_) | Loc::Col(_)));
     let map = regalloc::allocate(&mut build, &outs);
     let outs: Vec<Reg> = outs.iter().map(|&r| map[r as usize]).collect();
     Ok(TableSpec {

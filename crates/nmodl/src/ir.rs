@@ -39,6 +39,10 @@ pub enum Loc {
     Diam,
     /// What POINTER k of the instance points to.
     Ptr(usize),
+    /// 1 where `state_discontinuity()` outside NET_RECEIVE takes effect
+    /// (NEURON's state_discon_allowed_ and not the second current
+    /// evaluation), else 0.
+    StateDiscon,
 }
 
 /// What an NMODL `random_xxx(r, ...)` call does.
@@ -56,6 +60,21 @@ pub enum RandomOp {
     SetSeq,
     /// random_setids(r, id1, id2, id3): also back to sequence 0.
     SetIds,
+    /// The program-wide SCoP generator (no RANDOM variable; `base` unused):
+    /// scop_random(), exprand(mean), normrand(mean, sd), poisrand(mean),
+    /// set_seed(seed). Lanes draw in instance order.
+    ScopRandom,
+    Exprand,
+    Normrand,
+    Poisrand,
+    SetSeed,
+}
+
+impl RandomOp {
+    /// Whether it uses the program-wide SCoP generator.
+    pub fn is_scop(self) -> bool {
+        matches!(self, RandomOp::ScopRandom | RandomOp::Exprand | RandomOp::Normrand | RandomOp::Poisrand | RandomOp::SetSeed)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -193,8 +212,9 @@ pub enum Op {
     LoadArr { dst: Reg, base: Loc, len: u32, idx: Reg },
     /// The array element idx = src, in the lanes of the mask.
     StoreArr { src: Reg, base: Loc, len: u32, idx: Reg, mask: Option<Reg> },
-    /// dst = FUNCTION_TABLE k at x (what HOC gave through table_NAME_SUFFIX).
-    FTable { k: u32, x: Reg, dst: Reg },
+    /// dst = FUNCTION_TABLE k at its `n` arguments, in consecutive
+    /// registers from `args` (what HOC gave through table_NAME_SUFFIX).
+    FTable { k: u32, args: Reg, n: u32, dst: Reg },
     /// net_move(t) in the lanes of the mask.
     NetMove { mask: Option<Reg>, t: Reg },
     /// WATCH condition k on, posting `flag` when it becomes true (the first
@@ -274,41 +294,92 @@ fn element_at(k: f64, len: u32) -> Option<usize> {
     (k.is_finite() && k > -1.0 && (k as i64) < len as i64).then_some(k as i64 as usize)
 }
 
-/// A FUNCTION_TABLE's value at x, as NEURON's hoc_func_table computes it.
-/// The table is `[]` (not given: NaN), `[1, value]` (a constant) or
-/// `[2, n, x0..x(n-1), y0..y(n-1)]` (values at increasing x; linear
-/// interpolation, the end values outside).
-pub fn ftable_lookup(tab: &[f64], x: f64) -> f64 {
+/// A FUNCTION_TABLE's value at `args`, as NEURON's hoc_func_table computes
+/// it. The table is `[]` (not given), `[1, value]` (a constant) or
+/// `[2, n, dim…, values…]`: per argument its size m and either `0, min, max`
+/// (evenly spaced) or `1, x0..x(m-1)` (increasing values), then the values in
+/// row order (the last argument varying fastest). One or two arguments
+/// interpolate linearly; more take the nearest point below. Arguments
+/// outside a dimension take its end.
+pub fn ftable_lookup(tab: &[f64], args: &[f64]) -> f64 {
     match tab.first().copied() {
         Some(1.0) => tab[1],
         Some(2.0) => {
             let n = tab[1] as usize;
-            let (xs, ys) = (&tab[2..2 + n], &tab[2 + n..2 + 2 * n]);
-            if n == 1 || x <= xs[0] {
-                return ys[0];
-            }
-            if x >= xs[n - 1] {
-                return ys[n - 1];
-            }
-            // Bisection as NEURON's arg_index; a NaN x ends at the first point.
-            let (mut t0, mut t1) = (0, n - 1);
-            while t0 + 1 < t1 {
-                let m = (t0 + t1) / 2;
-                if xs[m] <= x {
-                    t0 = m;
+            let mut pos = 2;
+            let mut j = 0usize;
+            let (mut fracs, mut sizes) = ([0.0; 2], [0usize; 2]);
+            for (i, &x) in args.iter().enumerate().take(n) {
+                let m = tab[pos] as usize;
+                let (jj, frac);
+                if tab[pos + 1] == 0.0 {
+                    let (lo, hi) = (tab[pos + 2], tab[pos + 3]);
+                    pos += 4;
+                    (jj, frac) = if x <= lo {
+                        (0, 0.0)
+                    } else if x >= hi {
+                        (m - 1, 0.0)
+                    } else {
+                        let d = (hi - lo) / (m - 1) as f64;
+                        let x1 = (x - lo) / d;
+                        let k = x1 as i64 as usize;
+                        (k, x1 - k as f64)
+                    };
                 } else {
-                    t1 = m;
+                    let xs = &tab[pos + 2..pos + 2 + m];
+                    pos += 2 + m;
+                    (jj, frac) = arg_index(xs, x);
                 }
+                if i < 2 {
+                    fracs[i] = frac;
+                    sizes[i] = m;
+                }
+                j = j * m + jj;
             }
-            let frac = (x - xs[t0]) / (xs[t0 + 1] - xs[t0]);
-            if frac > 0.0 {
-                (1. - frac) * ys[t0] + frac * ys[t0 + 1]
-            } else {
-                ys[t0]
+            let vals = &tab[pos..];
+            let inter = |frac: f64, j: usize| if frac > 0.0 { (1. - frac) * vals[j] + frac * vals[j + 1] } else { vals[j] };
+            match n {
+                1 => inter(fracs[0], j),
+                2 => {
+                    let y1 = inter(fracs[1], j);
+                    if fracs[0] != 0.0 {
+                        let y2 = inter(fracs[1], j + sizes[1]);
+                        if fracs[0] > 0.0 {
+                            (1. - fracs[0]) * y1 + fracs[0] * y2
+                        } else {
+                            y1
+                        }
+                    } else {
+                        y1
+                    }
+                }
+                _ => vals[j],
             }
         }
         _ => f64::NAN,
     }
+}
+
+/// Where x falls among increasing values: the index below it and the
+/// fraction of the way to the next (NEURON's arg_index, by bisection).
+fn arg_index(xs: &[f64], x: f64) -> (usize, f64) {
+    let t1 = xs.len() - 1;
+    if x <= xs[0] {
+        return (0, 0.0);
+    }
+    if x >= xs[t1] {
+        return (t1, 0.0);
+    }
+    let (mut a, mut b) = (0, t1);
+    while a + 1 < b {
+        let m = (a + b) / 2;
+        if xs[m] <= x {
+            a = m;
+        } else {
+            b = m;
+        }
+    }
+    (a, (x - xs[a]) / (xs[a + 1] - xs[a]))
 }
 
 /// A TABLE: the outputs at N+1 points from `tmin`, and what it was built for.
@@ -715,6 +786,24 @@ fn rare_op(op: &Op, r: &mut [f64], n: usize, cx: &Ctx, mem: &mut Mem, fx: &mut d
             put(r, idx).fill(i as f64);
             put(r, more).fill(if go { 1.0 } else { 0.0 });
         }
+        Op::Random { op, args, n: nargs, dst, mask, .. } if op.is_scop() => {
+            for l in 0..n {
+                if !mask.is_none_or(|m| r[m as usize * LANES + l] != 0.0) {
+                    continue;
+                }
+                let a = |k: u32| if k < nargs { r[(args + k) as usize * LANES + l] } else { 0.0 };
+                r[dst as usize * LANES + l] = match op {
+                    RandomOp::Exprand => crate::scop::exprand(a(0)),
+                    RandomOp::Normrand => crate::scop::normrand(a(0), a(1)),
+                    RandomOp::Poisrand => crate::scop::poisrand(a(0)),
+                    RandomOp::SetSeed => {
+                        crate::scop::set_seed(a(0));
+                        0.0
+                    }
+                    _ => crate::scop::scop_random(),
+                };
+            }
+        }
         Op::Random { op, base, args, n: nargs, dst, mask } => {
             for l in 0..n {
                 let i = mem.inst[l];
@@ -740,6 +829,8 @@ fn rare_op(op: &Op, r: &mut [f64], n: usize, cx: &Ctx, mem: &mut Mem, fx: &mut d
                         s.set_ids(id(a0), id(a1), id(a2));
                         0.0
                     }
+                    // (the SCoP generator's ops are taken above)
+                    _ => 0.0,
                 });
                 r[dst as usize * LANES + l] = value;
             }
@@ -795,15 +886,18 @@ fn rare_op(op: &Op, r: &mut [f64], n: usize, cx: &Ctx, mem: &mut Mem, fx: &mut d
                 }
             }
         }
-        Op::FTable { k, x, dst } => {
+        Op::FTable { k, args, n: nargs, dst } => {
             let tab = &cx.ftables[k as usize];
             if tab.is_empty() {
                 mem.failure = Some("table not specified in hoc_func_table".into());
             }
-            let xs = get(r, x);
-            let o = put(r, dst);
+            let mut a = [0.0; 8];
+            let nargs = (nargs as usize).min(a.len());
             for l in 0..LANES {
-                o[l] = ftable_lookup(tab, xs[l]);
+                for (i, x) in a[..nargs].iter_mut().enumerate() {
+                    *x = r[(args as usize + i) * LANES + l];
+                }
+                r[dst as usize * LANES + l] = ftable_lookup(tab, &a[..nargs]);
             }
         }
         Op::NetMove { mask, t } => {
@@ -879,7 +973,7 @@ impl fmt::Display for Block {
                 Op::WatchOn { mask, k, flag } => format!("watch {k} flag r{flag} mask {mask:?}"),
                 Op::NetMove { mask, t } => format!("net_move(r{t}) mask {mask:?}"),
                 Op::Linear { mask, k } => format!("linear {k} mask {mask:?}"),
-                Op::FTable { k, x, dst } => format!("r{dst} = function_table{k}(r{x})"),
+                Op::FTable { k, args, n, dst } => format!("r{dst} = function_table{k}(r{args}..+{n})"),
                 Op::LoadArr { dst, base, len, idx } => format!("r{dst} = {base:?}[r{idx}] (len {len})"),
                 Op::StoreArr { src, base, len, idx, mask } => format!("{base:?}[r{idx}] (len {len}) = r{src} mask {mask:?}"),
                 Op::Printf { mask, fmt, args, n } => format!("printf({:?}, r{args}..+{n}) mask {mask:?}", self.strings.get(*fmt as usize)),

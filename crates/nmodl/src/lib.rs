@@ -20,6 +20,7 @@ pub mod ast;
 pub mod builtin;
 pub mod compile;
 pub mod error;
+pub mod include;
 pub mod ir;
 pub mod lexer;
 pub mod mech;
@@ -27,20 +28,23 @@ pub mod newton;
 pub mod parser;
 pub mod pretty;
 pub mod regalloc;
+pub mod scop;
 pub mod span;
 pub mod verbatim;
+pub mod units;
 
 pub use ast::Module;
 pub use error::ParseError;
-pub use parser::{is_keyword, parse};
+pub use parser::{is_keyword, parse, parse_with_includes};
 pub use span::Span;
 
-/// Reads and parses a .mod file. Bytes that are not UTF-8 (as in some old
-/// files' comments) are replaced; an unreadable file gives an error at 1:1.
+/// Reads and parses a .mod file and the files it INCLUDEs. Bytes that are
+/// not UTF-8 (as in some old files' comments) are replaced; an unreadable
+/// file gives an error at 1:1.
 pub fn parse_file(path: &std::path::Path) -> Result<Module, ParseError> {
     let name = path.display().to_string();
     match std::fs::read(path) {
-        Ok(bytes) => parse(&String::from_utf8_lossy(&bytes), &name),
+        Ok(bytes) => parse_with_includes(&String::from_utf8_lossy(&bytes), &name, Some(include::Includes::new(path))),
         Err(e) => Err(ParseError {
             file: name,
             line: 1,
@@ -56,7 +60,7 @@ pub fn load(src: &str, file: &str) -> Result<mech::NmodlMechanism, ParseError> {
     Ok(mech::NmodlMechanism::new(compile::compile(&m, file)?))
 }
 
-/// Reads, parses and compiles a .mod file.
+/// Reads, parses and compiles a .mod file (with the files it INCLUDEs).
 pub fn load_file(path: &std::path::Path) -> Result<mech::NmodlMechanism, ParseError> {
     let m = parse_file(path)?;
     Ok(mech::NmodlMechanism::new(compile::compile(&m, &path.display().to_string())?))

@@ -33,12 +33,23 @@ impl NmodlMechanism {
         self.c.methods.iter().map(|m| m.0.as_str())
     }
 
+    /// The node values INITIAL, BREAKPOINT and the SOLVE blocks read: an
+    /// ELECTRODE_CURRENT mechanism takes v as the internal potential
+    /// (v + vext[0] under extracellular), as nocmodl's code does.
+    fn env<'a>(&self, n: &NodeView<'a>, voff: f64) -> Env<'a> {
+        let mut env = Env::nodes(n, voff);
+        if self.c.electrode {
+            env.v = n.vi;
+        }
+        env
+    }
+
     pub fn new(c: Compiled) -> Self {
         let n = c.ions.len();
         let (mut cur_reload, mut cur_stateful) = (Vec::new(), false);
         if let Some((b, _, _)) = &c.current {
             let w = crate::regalloc::written(b);
-            cur_reload = b.loads.iter().filter(|(r, l)| *l == Loc::V || w.contains(r)).copied().collect();
+            cur_reload = b.loads.iter().filter(|(r, l)| *l == Loc::V || *l == Loc::StateDiscon || w.contains(r)).copied().collect();
             cur_stateful = b.stores.iter().any(|(r, _)| b.loads.iter().any(|(q, _)| q == r));
         }
         NmodlMechanism { c, ion_types: (0..n).collect(), cur_reload, cur_stateful, host: std::rc::Rc::new(crate::verbatim::host::NoHost) }
@@ -60,14 +71,16 @@ struct Env<'a> {
     defaults: Option<&'a [VarSpec]>,
     /// v of the instance an event is delivered to (NET_RECEIVE).
     event_v: f64,
+    /// `state_discontinuity()` takes effect.
+    discon: bool,
 }
 
 impl<'a> Env<'a> {
     fn bare(t: f64, dt: f64, celsius: f64) -> Self {
-        Env { v: &[], area: &[], diam: &[], voff: 0.0, t, dt, celsius, flag: 0.0, xs: &[], defaults: None, event_v: f64::NAN }
+        Env { v: &[], area: &[], diam: &[], voff: 0.0, t, dt, celsius, flag: 0.0, xs: &[], defaults: None, event_v: f64::NAN, discon: true }
     }
     fn nodes(n: &NodeView<'a>, voff: f64) -> Self {
-        Env { v: n.v, area: n.area, diam: n.diam, voff, t: n.t, dt: n.dt, celsius: n.celsius, flag: 0.0, xs: &[], defaults: None, event_v: f64::NAN }
+        Env { v: n.v, area: n.area, diam: n.diam, voff, t: n.t, dt: n.dt, celsius: n.celsius, flag: 0.0, xs: &[], defaults: None, event_v: f64::NAN, discon: true }
     }
 }
 
@@ -242,6 +255,7 @@ impl NmodlMechanism {
                         lanes.iter_mut().for_each(|x| *x += env.voff);
                     }
                 }
+                Loc::Area | Loc::Diam if env.area.is_empty() => lanes.fill(f64::NAN),
                 Loc::Area => {
                     for l in 0..LANES {
                         lanes[l] = env.area[ch.node[l]];
@@ -265,9 +279,13 @@ impl NmodlMechanism {
                 Loc::T => lanes.fill(env.t),
                 Loc::Dt => lanes.fill(env.dt),
                 Loc::Celsius => lanes.fill(env.celsius),
-                Loc::Ion(k, f) => ch.at_nodes(lanes, ions[self.ion_types[k]].field(f)),
+                Loc::Ion(k, f) => match ions.get(self.ion_types[k]) {
+                    Some(it) => ch.at_nodes(lanes, it.field(f)),
+                    None => lanes.fill(f64::NAN),
+                },
                 Loc::Arg(k) => lanes.fill(args.get(k).copied().unwrap_or(0.0)),
                 Loc::Flag => lanes.fill(env.flag),
+                Loc::StateDiscon => lanes.fill(if env.discon { 1.0 } else { 0.0 }),
                 Loc::TableX => {
                     lanes[..ch.n].copy_from_slice(env.xs);
                     let last = lanes[ch.n - 1];
@@ -327,7 +345,14 @@ impl NmodlMechanism {
             d.error.get_or_insert_with(|| format!("{}: {why}", self.c.name));
         }
         fx.end_chunk();
-        self.store(b, work, &ch, d, ions, args);
+        if env.defaults.is_some() && b.stores.iter().any(|(_, l)| matches!(l, Loc::Col(_))) {
+            // No instance: nothing of one to store.
+            let mut b = b.clone();
+            b.stores.retain(|(_, l)| !matches!(l, Loc::Col(_)));
+            self.store(&b, work, &ch, d, ions, args);
+        } else {
+            self.store(b, work, &ch, d, ions, args);
+        }
     }
 
     /// NET_RECEIVE (or its INITIAL) for one instance; the WATCH conditions it
@@ -351,12 +376,103 @@ impl NmodlMechanism {
         data.work = work;
     }
 
+    /// Rebuilds the TABLEs whose dependencies changed. RANGE variables, in
+    /// the dependencies and in the body, are those of instance `inst` (None:
+    /// no instance, the declared defaults); what the body assigns stays in
+    /// that instance. The membrane and ions are read at the instance's node
+    /// from `nodes`; without them (a call from HOC) such a table is built
+    /// with NaN there and built again at the next check.
+    fn check_tables_at(&self, data: &mut MechData, inst: Option<usize>, mut nodes: Option<&mut NodeView>, celsius: f64, dt: f64) {
+        if self.c.tables.is_empty() {
+            return;
+        }
+        let need: usize = self.c.tables.iter().map(|t| t.size()).sum();
+        if data.tables.len() < need {
+            data.tables.resize(need, 0.0);
+        }
+        let inst = inst.filter(|&i| i < data.alive.len());
+        let mut work = std::mem::take(&mut data.work);
+        for s in &self.c.tables {
+            if data.globals[s.usetable] == 0.0 {
+                continue;
+            }
+            let dep = |l: &Loc, d: &MechData| match *l {
+                Loc::Global(g) => d.globals[g],
+                Loc::Col(c) => match inst {
+                    Some(i) => d.cols[c][i],
+                    None => self.c.vars[c].default,
+                },
+                Loc::Dt => dt,
+                _ => celsius,
+            };
+            let t = &data.tables[s.offset..];
+            let stale = t[0] == 0.0 || s.depend.iter().enumerate().any(|(k, l)| t[3 + k] != dep(l, data));
+            if !stale {
+                continue;
+            }
+            let reads_node = |b: &Block| b.loads.iter().any(|(_, l)| matches!(l, Loc::V | Loc::Ion(..) | Loc::Area | Loc::Diam | Loc::Ptr(_)));
+            let at_node = inst.is_some() && nodes.is_some();
+            let provisional = !at_node && (reads_node(&s.bounds) || reads_node(&s.build));
+            let mut no_ions: [IonNodes; 0] = [];
+            let (v, area, diam, ions): (&[f64], &[f64], &[f64], &mut [IonNodes]) = match nodes.as_deref_mut() {
+                Some(n) if at_node => (n.v, n.area, n.diam, &mut *n.ions),
+                _ => (&[], &[], &[], &mut no_ions),
+            };
+            let env_at = |xs| {
+                let mut env = Env::bare(0.0, dt, celsius);
+                if inst.is_none() {
+                    env.defaults = Some(&self.c.vars);
+                }
+                (env.v, env.area, env.diam) = (v, area, diam);
+                env.xs = xs;
+                env
+            };
+            let idx = [inst.unwrap_or(0) as u32; LANES];
+            self.run(&s.bounds, &mut work, data, &idx[..1], &env_at(&[]), ions, &mut [], &mut NoEffects);
+            let (tmin, tmax) = (work[0], work[LANES]);
+            let dx = (tmax - tmin) / s.n as f64;
+            let mut xs = Vec::with_capacity(s.n + 1);
+            let mut x = tmin;
+            for _ in 0..=s.n {
+                xs.push(x);
+                x += dx;
+            }
+            let mut vals = vec![0.0; s.nout * (s.n + 1)];
+            for (c, chunk) in xs.chunks(LANES).enumerate() {
+                self.run(&s.build, &mut work, data, &idx[..chunk.len()], &env_at(chunk), ions, &mut [], &mut NoEffects);
+                for (k, &r) in s.outs.iter().enumerate() {
+                    for (l, _) in chunk.iter().enumerate() {
+                        vals[k * (s.n + 1) + c * LANES + l] = work[r as usize * LANES + l];
+                    }
+                }
+            }
+            let deps: Vec<f64> = s.depend.iter().map(|l| dep(l, data)).collect();
+            let t = &mut data.tables[s.offset..s.offset + s.size()];
+            t[0] = if provisional { 0.0 } else { 1.0 };
+            t[1] = tmin;
+            t[2] = 1.0 / dx;
+            t[3..3 + deps.len()].copy_from_slice(&deps);
+            t[3 + deps.len()..].copy_from_slice(&vals);
+        }
+        data.work = work;
+    }
+
+    /// Instances per run of a block: one at a time when the mechanism draws
+    /// from the SCoP generator (NEURON's order of draws), else LANES.
+    fn lanes(&self) -> usize {
+        if self.c.sequential {
+            1
+        } else {
+            LANES
+        }
+    }
+
     /// Runs `b` over every instance; returns what it printed.
     fn run_all(&self, b: &Block, data: &mut MechData, env: &Env, ions: &mut [IonNodes]) -> String {
         let mut work = std::mem::take(&mut data.work);
         let order = std::mem::take(&mut data.order);
         let mut printer = Printer::default();
-        for (k, idx) in order.chunks(LANES).enumerate() {
+        for (k, idx) in order.chunks(self.lanes()).enumerate() {
             self.run_chunk(b, &mut work, data, idx, env, ions, &mut [], &mut printer, k == 0);
         }
         data.order = order;
@@ -382,7 +498,10 @@ impl Mechanism for NmodlMechanism {
         &self.c.pointers
     }
     fn function_tables(&self) -> Vec<String> {
-        self.c.ftables.clone()
+        self.c.ftables.iter().map(|t| t.0.clone()).collect()
+    }
+    fn function_table_arity(&self, k: usize) -> usize {
+        self.c.ftables.get(k).map_or(1, |t| t.1)
     }
     fn ions(&self) -> &[IonUse] {
         &self.c.ions
@@ -400,70 +519,19 @@ impl Mechanism for NmodlMechanism {
         self.c.nweights
     }
 
-    fn check_tables(&self, data: &mut MechData, celsius: f64, dt: f64) {
-        if self.c.tables.is_empty() {
-            return;
-        }
-        let need: usize = self.c.tables.iter().map(|t| t.size()).sum();
-        if data.tables.len() < need {
-            data.tables.resize(need, 0.0);
-        }
-        let mut work = std::mem::take(&mut data.work);
-        for s in &self.c.tables {
-            if data.globals[s.usetable] == 0.0 {
-                continue;
-            }
-            let dep = |l: &Loc, d: &MechData| match *l {
-                Loc::Global(g) => d.globals[g],
-                Loc::Dt => dt,
-                _ => celsius,
-            };
-            let t = &data.tables[s.offset..];
-            let stale = t[0] == 0.0 || s.depend.iter().enumerate().any(|(k, l)| t[3 + k] != dep(l, data));
-            if !stale {
-                continue;
-            }
-            let mut env = Env::bare(0.0, dt, celsius);
-            env.defaults = Some(&self.c.vars);
-            self.run(&s.bounds, &mut work, data, &[0], &env, &mut [], &mut [], &mut NoEffects);
-            let (tmin, tmax) = (work[0], work[LANES]);
-            let dx = (tmax - tmin) / s.n as f64;
-            let mut xs = Vec::with_capacity(s.n + 1);
-            let mut x = tmin;
-            for _ in 0..=s.n {
-                xs.push(x);
-                x += dx;
-            }
-            let mut vals = vec![0.0; s.nout * (s.n + 1)];
-            let idx = [0u32; LANES];
-            for (c, chunk) in xs.chunks(LANES).enumerate() {
-                let mut env = Env::bare(0.0, dt, celsius);
-                env.defaults = Some(&self.c.vars);
-                env.xs = chunk;
-                self.run(&s.build, &mut work, data, &idx[..chunk.len()], &env, &mut [], &mut [], &mut NoEffects);
-                for (k, &r) in s.outs.iter().enumerate() {
-                    for (l, _) in chunk.iter().enumerate() {
-                        vals[k * (s.n + 1) + c * LANES + l] = work[r as usize * LANES + l];
-                    }
-                }
-            }
-            let deps: Vec<f64> = s.depend.iter().map(|l| dep(l, data)).collect();
-            let t = &mut data.tables[s.offset..s.offset + s.size()];
-            t[0] = 1.0;
-            t[1] = tmin;
-            t[2] = 1.0 / dx;
-            t[3..3 + deps.len()].copy_from_slice(&deps);
-            t[3 + deps.len()..].copy_from_slice(&vals);
-        }
-        data.work = work;
+    fn check_tables(&self, data: &mut MechData, nodes: &mut NodeView) {
+        // NEURON checks with the first instance of the mechanism's list.
+        let first = data.order.first().map(|&i| i as usize);
+        let (celsius, dt) = (nodes.celsius, nodes.dt);
+        self.check_tables_at(data, first, Some(nodes), celsius, dt);
     }
 
     fn initialize(&self, data: &mut MechData, nodes: &mut NodeView, ev: &mut dyn FnMut(u32, &mut EventCtx)) {
         let mut work = std::mem::take(&mut data.work);
         let order = std::mem::take(&mut data.order);
         let mut fx = Collect::default();
-        let env = Env::nodes(nodes, 0.0);
-        for idx in order.chunks(LANES) {
+        let env = self.env(nodes, 0.0);
+        for idx in order.chunks(self.lanes()) {
             fx.sends.clear();
             fx.events.clear();
             self.run(&self.c.initial, &mut work, data, idx, &env, nodes.ions, &mut [], &mut fx);
@@ -500,11 +568,12 @@ impl Mechanism for NmodlMechanism {
         if work.len() < need {
             work.resize(need, 0.0);
         }
-        for (c, idx) in order.chunks(LANES).enumerate() {
+        for (c, idx) in order.chunks(self.lanes()).enumerate() {
             let n = idx.len();
             let ch = Chunk::new(idx, &data.node, false);
             // At v + 0.001 mV: the total and ion currents for the conductances.
-            let env = Env::nodes(nodes, 0.001);
+            let mut env = self.env(nodes, 0.001);
+            env.discon = nodes.state_discon;
             if c == 0 {
                 self.load(block, &mut work, &ch, data, &env, nodes.ions, &[]);
             } else {
@@ -523,8 +592,9 @@ impl Mechanism for NmodlMechanism {
             for (k, &(_, r)) in ion_regs.iter().enumerate() {
                 di[k][..n].copy_from_slice(&work[r as usize * LANES..][..n]);
             }
-            // At v: what the instance keeps.
-            let env = Env::nodes(nodes, 0.0);
+            // At v: what the instance keeps (state discontinuities happened in the first).
+            let mut env = self.env(nodes, 0.0);
+            env.discon = false;
             if self.cur_stateful {
                 self.load_list(&block.loads, &mut work, &ch, data, &env, nodes.ions, &[]);
             } else {
@@ -595,7 +665,7 @@ impl Mechanism for NmodlMechanism {
 
     fn state(&self, data: &mut MechData, nodes: &mut NodeView) {
         let Some(block) = &self.c.state else { return };
-        let env = Env::nodes(nodes, 0.0);
+        let env = self.env(nodes, 0.0);
         let text = self.run_all(block, data, &env, nodes.ions);
         nodes.out.push_str(&text);
     }
@@ -615,7 +685,7 @@ impl Mechanism for NmodlMechanism {
         if args.len() != *nargs || inst >= data.alive.len() {
             return None;
         }
-        self.check_tables(data, clock.2, clock.1);
+        self.check_tables_at(data, Some(inst), None, clock.2, clock.1);
         let mut work = std::mem::take(&mut data.work);
         let mut a = args.to_vec();
         let env = Env::bare(clock.0, clock.1, clock.2);
@@ -636,14 +706,14 @@ impl Mechanism for NmodlMechanism {
         if args.len() < *nargs {
             return Err(format!("{name}_{}: argument {} missing", self.c.name, args.len() + 1));
         }
-        // Anything beyond its arguments (instance or GLOBAL variables, tables)
-        // needs an instance, as NEURON's translated functions do.
+        // Instance variables (and tables) need an instance, as NEURON's
+        // translated functions do; arguments and GLOBALs do not.
         let per_instance = block.loads.iter().chain(&block.stores).any(|(_, l)| !matches!(l, Loc::Arg(_) | Loc::Celsius | Loc::T | Loc::Dt | Loc::Global(_)))
             || block.ops.iter().any(|op| matches!(op, crate::ir::Op::Table { .. }));
         if per_instance && inst.is_none_or(|i| i >= data.alive.len()) {
             return Err(format!("No data for {name}_{}. Requires prior call to setdata_{} and that the specified mechanism instance still be in existence.", self.c.name, self.c.name));
         }
-        self.check_tables(data, clock.2, clock.1);
+        self.check_tables_at(data, inst, None, clock.2, clock.1);
         let mut work = std::mem::take(&mut data.work);
         let mut a = args[..*nargs].to_vec();
         let mut env = Env::bare(clock.0, clock.1, clock.2);
@@ -691,7 +761,7 @@ impl Mechanism for NmodlMechanism {
         let order = std::mem::take(&mut data.order);
         let env = Env::nodes(nodes, 0.0);
         let mut fx = AtTimes(out);
-        for (c, idx) in order.chunks(LANES).enumerate() {
+        for (c, idx) in order.chunks(self.lanes()).enumerate() {
             self.run_chunk(block, &mut work, data, idx, &env, nodes.ions, &mut [], &mut fx, c == 0);
         }
         data.order = order;
@@ -845,10 +915,10 @@ impl Mechanism for NmodlMechanism {
         let mut work = std::mem::take(&mut data.work);
         let order = std::mem::take(&mut data.order);
         let env = Env::nodes(nodes, 0.0);
-        for (c, idx) in order.chunks(LANES).enumerate() {
+        for (c, idx) in order.chunks(self.lanes()).enumerate() {
             self.run_chunk(&o.block, &mut work, data, idx, &env, nodes.ions, &mut [], &mut NoEffects, c == 0);
             for (k, s) in o.states.iter().enumerate() {
-                let base = k * n + c * LANES;
+                let base = k * n + c * self.lanes();
                 for l in 0..idx.len() {
                     let (mut d, mut j) = (work[s.deriv as usize * LANES + l], work[s.jac as usize * LANES + l]);
                     if let Some(v) = s.volume {
@@ -862,7 +932,7 @@ impl Mechanism for NmodlMechanism {
             }
             let ns = o.states.len();
             for (e, &(row, _, r)) in o.offdiag.iter().enumerate() {
-                let base = (ns + e) * n + c * LANES;
+                let base = (ns + e) * n + c * self.lanes();
                 for l in 0..idx.len() {
                     let mut j = work[r as usize * LANES + l];
                     if let Some(v) = o.states[row].volume {
@@ -892,12 +962,12 @@ impl Mechanism for NmodlMechanism {
         let mut work = std::mem::take(&mut data.work);
         let order = std::mem::take(&mut data.order);
         let env = Env::nodes(nodes, 0.0);
-        for (c, idx) in order.chunks(LANES).enumerate() {
+        for (c, idx) in order.chunks(self.lanes()).enumerate() {
             self.run_chunk(block, &mut work, data, idx, &env, nodes.ions, &mut [], &mut NoEffects, c == 0);
             for (e, &(_, dr, vr)) in outs.iter().enumerate() {
                 for l in 0..idx.len() {
-                    buf[e * n + c * LANES + l] = work[dr as usize * LANES + l];
-                    buf[(ne + e) * n + c * LANES + l] = work[vr as usize * LANES + l];
+                    buf[e * n + c * self.lanes() + l] = work[dr as usize * LANES + l];
+                    buf[(ne + e) * n + c * self.lanes() + l] = work[vr as usize * LANES + l];
                 }
             }
         }

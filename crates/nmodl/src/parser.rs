@@ -18,6 +18,7 @@ use logos::Logos;
 
 use crate::ast::*;
 use crate::error::ParseError;
+use crate::include::Includes;
 use crate::lexer::{LexError, Tok, Token};
 use crate::span::LineIndex;
 
@@ -61,24 +62,53 @@ enum Tilde {
 /// even with the large frames of unoptimised builds (about 30 KiB a level).
 const PARSE_STACK: usize = 32 << 20;
 
-/// Parses a whole .mod file. `file` is used only in error messages.
+/// Parses a whole .mod file. `file` is used only in error messages. An
+/// `INCLUDE` stays an [`ItemKind::Include`] item: nothing is read from disk
+/// (see [`parse_with_includes`]).
 ///
 /// The work is done on a scoped thread with its own large stack, so the
 /// nesting limit holds whatever stack the caller has (a test thread's 2 MiB
 /// included); if no thread can be started, it runs on the caller's.
 pub fn parse(src: &str, file: &str) -> PResult<Module> {
+    parse_with_includes(src, file, None)
+}
+
+/// Parses a .mod file, reading the files it INCLUDEs through `includes` and
+/// putting their items in place of each INCLUDE (DEFINEs carry across, as
+/// the inclusion is textual).
+pub fn parse_with_includes(src: &str, file: &str, includes: Option<Includes>) -> PResult<Module> {
+    let src = normalize_line_ends(src);
+    let src = src.as_ref();
+    let run = |includes: Option<Includes>| {
+        let mut p = Parser::new(src, file);
+        p.includes = includes;
+        p.module()
+    };
     std::thread::scope(|s| {
+        let inc = includes.clone();
         let spawned = std::thread::Builder::new()
             .name("nmodl-parse".into())
             .stack_size(PARSE_STACK)
-            .spawn_scoped(s, || Parser::new(src, file).module());
+            .spawn_scoped(s, move || run(inc));
         match spawned {
             Ok(h) => h
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            Err(_) => Parser::new(src, file).module(),
+            Err(_) => run(includes),
         }
     })
+}
+
+/// The text as NEURON's translator reads it: a carriage return, alone (old
+/// Mac files) or before a newline (DOS files), ends a line like a newline,
+/// and ^Z or ^D ends the file.
+fn normalize_line_ends(src: &str) -> std::borrow::Cow<'_, str> {
+    let end = src.find(['\u{1a}', '\u{4}']).unwrap_or(src.len());
+    let src = &src[..end];
+    if !src.contains('\r') {
+        return std::borrow::Cow::Borrowed(src);
+    }
+    std::borrow::Cow::Owned(src.replace("\r\n", "\n").replace('\r', "\n"))
 }
 
 struct Parser<'s> {
@@ -96,6 +126,8 @@ struct Parser<'s> {
     tilde: Tilde,
     /// `DEFINE`d names seen so far (a textual substitution in NMODL).
     defines: HashMap<String, i64>,
+    /// Where INCLUDEd files are read from (None: INCLUDE items are kept).
+    includes: Option<Includes>,
 }
 
 impl<'s> Parser<'s> {
@@ -111,6 +143,7 @@ impl<'s> Parser<'s> {
             depth: 0,
             tilde: Tilde::None,
             defines: HashMap::new(),
+            includes: None,
         }
     }
 
@@ -483,6 +516,23 @@ impl<'s> Parser<'s> {
     // ------------------------------------------------------------- top level
 
     fn module(&mut self) -> PResult<Module> {
+        let items = self.items()?;
+        let span = Span {
+            lo: 0,
+            hi: self.src.len() as u32,
+            line: 1,
+            col: 1,
+            file: 0,
+        };
+        let files = match &self.includes {
+            Some(inc) => inc.names(),
+            None => vec![self.file.to_string()],
+        };
+        Ok(Module { items, span, files })
+    }
+
+    /// The file's top-level items, with those of its INCLUDEd files in place.
+    fn items(&mut self) -> PResult<Vec<Item>> {
         let mut items = Vec::new();
         loop {
             let t = self.peek(0).clone();
@@ -502,18 +552,38 @@ impl<'s> Parser<'s> {
                         .unexpected("a top-level block (NEURON, PARAMETER, STATE, BREAKPOINT, …)"))
                 }
             };
-            items.push(Item {
-                kind,
-                span: self.since(t.span),
-            });
+            match kind {
+                ItemKind::Include(name) if self.includes.is_some() => {
+                    items.extend(self.include(&name, t.span)?);
+                }
+                kind => items.push(Item {
+                    kind,
+                    span: self.since(t.span),
+                }),
+            }
         }
-        let span = Span {
-            lo: 0,
-            hi: self.src.len() as u32,
-            line: 1,
-            col: 1,
-        };
-        Ok(Module { items, span })
+        Ok(items)
+    }
+
+    /// The items of an INCLUDEd file, parsed with the DEFINEs so far.
+    fn include(&mut self, name: &str, at: Span) -> PResult<Vec<Item>> {
+        let mut inc = self.includes.take().expect("includes");
+        let opened = inc.open(name, self.lines.file());
+        let shown = inc.names();
+        self.includes = Some(inc);
+        let (src, id) = opened.map_err(|e| self.err_at(at, e))?;
+        let inc = self.includes.take().expect("includes");
+        let src = normalize_line_ends(&src).into_owned();
+        let mut sub = Parser::new(&src, &shown[id as usize]);
+        sub.lines = LineIndex::of_file(&src, id);
+        sub.defines = std::mem::take(&mut self.defines);
+        sub.includes = Some(inc);
+        let r = sub.items();
+        self.defines = std::mem::take(&mut sub.defines);
+        let mut inc = sub.includes.take().expect("includes");
+        inc.close();
+        self.includes = Some(inc);
+        r
     }
 
     fn with_tilde<T>(&mut self, t: Tilde, f: impl FnOnce(&mut Self) -> PResult<T>) -> PResult<T> {
@@ -1587,6 +1657,11 @@ impl<'s> Parser<'s> {
             }
             _ => (self.ident("a variable name")?, 0),
         };
+        let at = if prime == 0 && self.eat(Tok::At) {
+            Some(self.count("an integer after '@' (how many steps back)")?)
+        } else {
+            None
+        };
         let mut h = 1;
         let index = if self.eat(Tok::LBracket) {
             let (e, eh) = self.expr_bp(PREC_OR)?;
@@ -1600,6 +1675,7 @@ impl<'s> Parser<'s> {
             VarRef {
                 name,
                 prime,
+                at,
                 index,
                 span: self.since(t.span),
             },

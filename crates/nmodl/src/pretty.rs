@@ -76,6 +76,9 @@ fn var(v: &VarRef) -> String {
     for _ in 0..v.prime {
         s.push('\'');
     }
+    if let Some(k) = &v.at {
+        s.push_str(&format!("@{}", k.value));
+    }
     if let Some(i) = &v.index {
         s.push('[');
         write_expr(&mut s, i);

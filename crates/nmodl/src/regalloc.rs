@@ -31,7 +31,7 @@ fn uses_defs(op: &Op) -> (Vec<Reg>, Vec<Reg>) {
         Op::WatchOn { mask, flag, .. } => (mask.into_iter().chain([flag]).collect(), vec![]),
         Op::NetMove { mask, t } => (mask.into_iter().chain([t]).collect(), vec![]),
         Op::Linear { mask, .. } => (mask.into_iter().collect(), vec![]),
-        Op::FTable { x, dst, .. } => (vec![x], vec![dst]),
+        Op::FTable { args, n, dst, .. } => ((args..args + n).collect(), vec![dst]),
         Op::LoadArr { dst, idx, .. } => (vec![idx], vec![dst]),
         Op::StoreArr { src, idx, mask, .. } => (mask.into_iter().chain([src, idx]).collect(), vec![]),
         Op::Eprintf { mask, args, n, .. } => (mask.into_iter().chain(args..args + n).collect(), vec![]),
@@ -108,8 +108,8 @@ fn rename(op: &mut Op, f: &impl Fn(Reg) -> Reg) {
             *t = f(*t);
         }
         Op::Linear { mask, .. } => *mask = mask.map(f),
-        Op::FTable { x, dst, .. } => {
-            *x = f(*x);
+        Op::FTable { args, dst, .. } => {
+            *args = f(*args);
             *dst = f(*dst);
         }
         Op::LoadArr { dst, idx, .. } => {
@@ -186,7 +186,7 @@ pub fn allocate(b: &mut Block, keep: &[Reg]) -> Vec<Reg> {
     }
     for op in b.ops.iter().chain(b.newtons.iter().flat_map(|nw| nw.ops.iter())) {
         match *op {
-            Op::Table { out, n: k, .. } | Op::Printf { args: out, n: k, .. } | Op::Eprintf { args: out, n: k, .. } | Op::C { args: out, n: k, .. } | Op::Random { args: out, n: k, .. } | Op::ForNetcons { first: out, n: k, .. } => {
+            Op::Table { out, n: k, .. } | Op::Printf { args: out, n: k, .. } | Op::Eprintf { args: out, n: k, .. } | Op::C { args: out, n: k, .. } | Op::Random { args: out, n: k, .. } | Op::FTable { args: out, n: k, .. } | Op::ForNetcons { first: out, n: k, .. } => {
                 (out..out + k).for_each(|r| pinned[r as usize] = true)
             }
             _ => {}

@@ -1,13 +1,15 @@
 //! Source positions.
 
 /// A region of the source text: byte offsets `lo..hi` plus the 1-based
-/// line and column (in characters) of `lo`.
+/// line and column (in characters) of `lo`, in file `file` (0: the file
+/// parsed; others are INCLUDEd files, named in [`crate::ast::Module::files`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Span {
     pub lo: u32,
     pub hi: u32,
     pub line: u32,
     pub col: u32,
+    pub file: u32,
 }
 
 impl Span {
@@ -18,6 +20,7 @@ impl Span {
             hi: other.hi.max(self.hi),
             line: self.line,
             col: self.col,
+            file: self.file,
         }
     }
 }
@@ -27,10 +30,16 @@ impl Span {
 #[derive(Clone, Debug)]
 pub struct LineIndex {
     starts: Vec<usize>,
+    file: u32,
 }
 
 impl LineIndex {
     pub fn new(src: &str) -> LineIndex {
+        LineIndex::of_file(src, 0)
+    }
+
+    /// The index of file number `file` (its spans carry that number).
+    pub fn of_file(src: &str, file: u32) -> LineIndex {
         let mut starts = vec![0];
         let b = src.as_bytes();
         let mut i = 0;
@@ -42,7 +51,12 @@ impl LineIndex {
             }
             i += 1;
         }
-        LineIndex { starts }
+        LineIndex { starts, file }
+    }
+
+    /// The number of the file this index is of.
+    pub fn file(&self) -> u32 {
+        self.file
     }
 
     /// 1-based line and column of byte offset `pos` (clamped to the text).
@@ -67,6 +81,7 @@ impl LineIndex {
             hi: hi as u32,
             line,
             col,
+            file: self.file,
         }
     }
 }

@@ -61,11 +61,23 @@ fn errors_name_file_line_and_column() {
         ("NEURON { SUFFIX a }\nSTATE { m }\nBREAKPOINT { SOLVE s METHOD runge }\nDERIVATIVE s { m' = -m }", "bad.mod:3:14: SOLVE s METHOD runge: nerve supports cnexp, euler, derivimplicit and sparse"),
         ("NEURON { SUFFIX a }\nSTATE { m }\nBREAKPOINT { SOLVE s METHOD cnexp }\nDERIVATIVE s { m' = sin(m) }", "bad.mod:4:16: cnexp cannot differentiate this equation; use METHOD derivimplicit"),
         ("PARAMETER { x = 1 }", "bad.mod:1:1: no SUFFIX, POINT_PROCESS or ARTIFICIAL_CELL in the NEURON block"),
-        ("NEURON { SUFFIX a RANGE q }", "bad.mod:1:1: RANGE q is not declared in PARAMETER, ASSIGNED or STATE"),
+        ("NEURON { SUFFIX a RANGE q }\nBREAKPOINT { q = 1 }", "bad.mod:2:14: q is not declared"),
+        ("NEURON { SUFFIX a }\nPARAMETER { x }\nDISCRETE d { x = x@1 }\nBREAKPOINT { SOLVE d }", "bad.mod:3:18: x must be a STATE for use as a discrete variable"),
+        ("NEURON { SUFFIX a }\nSTATE { x }\nDISCRETE d { x = x@0 }\nBREAKPOINT { SOLVE d }", "bad.mod:3:18: a discrete variable's @index must be 1 or more"),
+        ("NEURON { SUFFIX a GLOBAL q }", "bad.mod:1:1: GLOBAL q is not declared in PARAMETER or ASSIGNED"),
         ("NEURON { SUFFIX a }\nASSIGNED { y[2] }\nBREAKPOINT { y[2] = 1 }", "bad.mod:3:16: y[2]: index out of range (size 2)"),
-        ("NEURON { SUFFIX a }\nUNITS { Q = (furlong) (parsec) }", "bad.mod:2:9: unknown unit conversion (furlong) -> (parsec)"),
+        ("NEURON { SUFFIX a }\nUNITS { Q = (mV) (volt) }", "bad.mod:2:9: cannot recognize the units: mV (it needs a declaration in the UNITS block, such as (mV) = (…))"),
+        ("NEURON { SUFFIX a }\nUNITS { (ms) = (millisec) }", "bad.mod:2:9: units redefinition: (ms) is already 0.001 sec"),
     ];
     for (src, want) in cases {
         assert_eq!(error_of(src), want, "{src}");
     }
+}
+
+/// A RANGE name declared nowhere else and never used is ignored, as nocmodl
+/// does: no variable, no error.
+#[test]
+fn unused_undeclared_range_name_is_ignored() {
+    let m = nmodl::load("NEURON { SUFFIX a RANGE q, g }\nPARAMETER { g = 1 }", "a.mod").unwrap();
+    assert_eq!(m.c.vars.iter().map(|v| v.name.as_str()).collect::<Vec<_>>(), ["g"]);
 }

@@ -191,7 +191,6 @@ fn top_attr(py: Python<'_>, it: &mut Interp, name: &str) -> PyResult<Py<PyAny>> 
         }
         Sym::Proc(_) | Sym::Func(_) | Sym::Obfunc(_) | Sym::Iterator(_) | Sym::Builtin(_) => HocObject::wrap(py, Kind::Func { on: None, name: name.into() }),
         Sym::Class(ci) => HocObject::wrap(py, Kind::Class(ci)),
-        Sym::Const(c) => Ok(c.into_pyobject(py)?.into_any().unbind()),
         Sym::Host(h) => match it.host(h) {
             hoc::engine::Host::Func(..) | hoc::engine::Host::SetData(_) | hoc::engine::Host::FTable(..) => {
                 HocObject::wrap(py, Kind::Func { on: None, name: name.into() })

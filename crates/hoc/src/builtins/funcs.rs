@@ -127,7 +127,16 @@ pub fn install(it: &mut Interp) {
         ("coredump_on_error", |_, _| Ok(Value::Num(0.0))),
         ("show_errmess_always", |_, _| Ok(Value::Num(0.0))),
         ("nrn_feenableexcept", |_, _| Ok(Value::Num(0.0))),
-        ("use_mcell_ran4", |_, _| Ok(Value::Num(0.0))),
+        // Which generator NMODL's scop_random (exprand, normrand, …) draws from.
+        ("use_mcell_ran4", |it, a| {
+            let prev = nmodl::scop::use_mcell_ran4();
+            if !a.is_empty() {
+                nmodl::scop::set_use_mcell_ran4(super::chkarg(it, a, 0, 0.0, 1.0)? as i32 != 0);
+            }
+            Ok(Value::Num(prev as i32 as f64))
+        }),
+        ("mcell_ran4_init", super::random::mcell_ran4_init),
+        ("mcell_ran4", super::random::mcell_ran4),
         ("machine_name", |_, a| {
             let s = str_ref(a, 0)?;
             *s.borrow_mut() = std::env::var("HOSTNAME").unwrap_or_else(|_| "localhost".into());
@@ -144,8 +153,11 @@ pub fn install(it: &mut Interp) {
         ("myproc", |_, _| Ok(Value::Num(0.0))),
         ("saveaudit", |_, _| Ok(Value::Num(0.0))),
         ("retrieveaudit", |_, _| Ok(Value::Num(0.0))),
-        ("variable_domain", |_, _| Ok(Value::Num(0.0))),
-        ("units", |_, _| Ok(Value::Str("".into()))),
+        ("variable_domain", |_, _| Ok(Value::Num(1.0))),
+        ("units", units),
+        ("object_push", object_push),
+        ("object_pop", object_pop),
+        ("object_pushed", object_pushed),
     ];
     for (n, f) in others {
         it.define_builtin(n, *f);
@@ -299,7 +311,6 @@ fn name_declared(it: &mut Interp, a: &[Value]) -> HResult<Value> {
     let x = match found {
         None if crate::parser::is_keyword(&name) => 1,
         None => 0,
-        Some((Kind::Const(_), _)) => 5,
         Some((Kind::Var, slot)) => match slot {
             Slot::Objs { .. } => 2,
             Slot::Str(_) => 4,
@@ -320,9 +331,76 @@ fn name_declared(it: &mut Interp, a: &[Value]) -> HResult<Value> {
     Ok(Value::Num(x as f64))
 }
 
+/// `units(&var, "units")` sets a variable's units, `units(&var)` or
+/// `units("name")` returns them.
+fn units(it: &mut Interp, a: &[Value]) -> HResult<Value> {
+    let key = match a.first() {
+        Some(Value::Ptr(crate::value::Place::Global(i, _))) => it.globals.syms[*i as usize].name.to_string(),
+        Some(v @ (Value::Str(_) | Value::SRef(_))) => value_str(v),
+        _ => String::new(),
+    };
+    if let Some(v) = a.get(1) {
+        let u = value_str(v);
+        if !key.is_empty() {
+            it.units.insert(key.clone(), u);
+        }
+    }
+    let u = it.units.get(&key).cloned().unwrap_or_default();
+    Ok(Value::Str(u.into()))
+}
+
+/// `object_push(obj)`: names in the statements that follow bind in obj's
+/// template, as inside its methods, until `object_pop()`.
+fn object_push(it: &mut Interp, a: &[Value]) -> HResult<Value> {
+    let o = object(a, 0)?;
+    if let Some(ob) = &o {
+        if it.template(ob.class).is_none() {
+            return Err(hoc_err!("Can't do object_push for built-in class"));
+        }
+    }
+    if it.obj_stack.len() >= 10 {
+        return Err(hoc_err!("too many object context stack depth"));
+    }
+    let prev = std::mem::replace(&mut it.this, o.clone());
+    it.obj_stack.push((prev, o));
+    Ok(Value::Num(0.0))
+}
+
+fn object_pop(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
+    let Some((prev, _)) = it.obj_stack.pop() else {
+        return Err(hoc_err!("object context stack underflow"));
+    };
+    it.this = prev;
+    Ok(Value::Num(0.0))
+}
+
+/// `object_pushed(i)`: the object last pushed (0), or the context before
+/// the i-th last push.
+fn object_pushed(it: &mut Interp, a: &[Value]) -> HResult<Value> {
+    let n = it.obj_stack.len();
+    let i = crate::builtins::chkarg(it, a, 0, 0.0, n as f64)? as usize;
+    if i == 0 {
+        return Ok(Value::Obj(it.obj_stack.last().and_then(|(_, o)| o.clone())));
+    }
+    Ok(Value::Obj(it.obj_stack[n - i].0.clone()))
+}
+
 fn xopen(it: &mut Interp, a: &[Value]) -> HResult<Value> {
     let name = string(a, 0)?;
-    let text = std::fs::read_to_string(&name).map_err(|_| hoc_err!("Can't open {name}"))?;
+    if let Some(lib) = crate::library::library_path(&name) {
+        let line = it.trace_line("xopen", None, &a[..1]);
+        it.in_builtin(line, |it| crate::library::run(it, lib))?;
+        return Ok(Value::Num(1.0));
+    }
+    let mut name = name;
+    let mut text = crate::interp::read_hoc_file(std::path::Path::new(&name));
+    if text.is_err() {
+        // `$(HOME)/x.hoc` and other $(VAR) paths
+        let expanded = super::file::expand_env_var(&name);
+        text = crate::interp::read_hoc_file(std::path::Path::new(&expanded));
+        name = expanded;
+    }
+    let text = text.map_err(|_| hoc_err!("Can't open {name}"))?;
     let line = it.trace_line("xopen", None, &a[..1]);
     it.in_builtin(line, |it| it.run_text(&name, text.into()))?;
     Ok(Value::Num(1.0))
@@ -356,6 +434,11 @@ fn load_file(it: &mut Interp, a: &[Value]) -> HResult<Value> {
         }
     }
     let base = std::path::Path::new(&name).file_name().and_then(|s| s.to_str()).unwrap_or("");
+    let base = crate::library::library_path(&name).unwrap_or(base);
+    // a name loaded already (as a library file too) is not loaded again
+    if !force && (it.loaded.contains(&name) || it.lib_loaded.contains(base)) {
+        return Ok(Value::Num(1.0));
+    }
     if crate::library::is_library(base) && find_lib_file(&name).is_none() {
         crate::library::load(it, base)?;
         return Ok(Value::Num(1.0));
@@ -370,7 +453,7 @@ fn load_file(it: &mut Interp, a: &[Value]) -> HResult<Value> {
         return Ok(Value::Num(1.0));
     }
     it.loaded.insert(key);
-    let text = std::fs::read_to_string(&path).map_err(|_| hoc_err!("Can't open {name}"))?;
+    let text = crate::interp::read_hoc_file(&path).map_err(|_| hoc_err!("Can't open {name}"))?;
     let cwd = std::env::current_dir().ok();
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
     if let Some(d) = dir {
@@ -466,3 +549,4 @@ pub(crate) fn execute(it: &mut Interp, a: &[Value], one: bool) -> HResult<Value>
         Err(e) => Err(e),
     }
 }
+

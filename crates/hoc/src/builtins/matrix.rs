@@ -35,6 +35,8 @@ fn cells_object(it: &Interp, data: Vec<f64>) -> ObjRef {
             data,
             label: String::new(),
         })),
+        count: None,
+        on_drop: None,
     })
 }
 
@@ -185,6 +187,14 @@ pub fn method(
     args: Option<&[Value]>,
 ) -> HResult<Option<Value>> {
     if name == "x" {
+        // `m.x(i, j)`: the legacy form of `m.x[i][j]`.
+        let mut legacy = Vec::new();
+        if let (true, Some(a)) = (k.is_empty(), args) {
+            for i in 0..a.len() {
+                legacy.push(num(it, a, i)?);
+            }
+        }
+        let k = if legacy.is_empty() { k } else { &legacy[..] };
         let (i, j, c, cells) = element_index(it, o, k)?;
         return Ok(Some(Value::Num(with_vec(&cells, |v| v.data[i * c + j])?)));
     }

@@ -1,5 +1,6 @@
 //! Built-in functions and classes, bound into the interpreter at start-up.
 
+pub mod bulletin;
 pub mod file;
 pub mod funcs;
 pub mod gui;
@@ -31,8 +32,12 @@ pub enum NativeClass {
     Matrix,
     Timer,
     Random,
-    /// GUI classes: accepted, and every method is a no-op returning 0.
-    Gui,
+    /// GUI classes: inert, returning what NEURON's do under -nogui.
+    Gui(gui::GuiClass),
+    MechanismStandard,
+    MechanismType,
+    RangeVarPlot,
+    SaveState,
     /// A point process or artificial cell of the engine's catalogue.
     Point(u32),
     NetCon,
@@ -45,6 +50,11 @@ pub enum NativeClass {
     NmodlRandom,
     /// An extracellular probe followed during the run.
     LFPProbe,
+    /// ParallelContext: gids, psolve, collectives, the bulletin board.
+    ParallelContext,
+    /// `LinearMechanism(c, g, y, [y0,] b, ...)`: equations over the cable's nodes.
+    LinearMechanism,
+    Impedance,
     /// Import3d readers: 0 SWC, 1 Neurolucida, 2 MorphML.
     Import3dReader(u8),
     Import3dGui,
@@ -75,11 +85,18 @@ pub fn construct(it: &mut Interp, ci: u32, nc: NativeClass, args: &[Value]) -> H
         NativeClass::Matrix => ObjData::Native(Box::new(matrix::construct(it, args)?)),
         NativeClass::Timer => ObjData::Native(Box::new(timer::construct(it, args)?)),
         NativeClass::Random => ObjData::Native(Box::new(random::construct(it, args)?)),
-        NativeClass::Gui => ObjData::Native(Box::new(gui::GuiObj)),
+        NativeClass::Gui(_) => ObjData::Native(Box::new(gui::GuiObj::default())),
+        NativeClass::MechanismStandard => ObjData::Native(Box::new(crate::engine::mechmenu::construct_ms(it, args)?)),
+        NativeClass::MechanismType => ObjData::Native(Box::new(crate::engine::mechmenu::construct_mt(it, args)?)),
+        NativeClass::RangeVarPlot => ObjData::Native(Box::new(crate::engine::rvp::construct(it, args)?)),
+        NativeClass::SaveState => ObjData::Native(Box::new(crate::engine::savestate::SaveState::default())),
         NativeClass::Point(_) | NativeClass::NetCon | NativeClass::SectionRef | NativeClass::SectionList | NativeClass::CVode | NativeClass::FInitializeHandler | NativeClass::NmodlRandom => {
             return crate::engine::classes::construct(it, ci, nc, args);
         }
         NativeClass::LFPProbe => ObjData::Native(crate::engine::probe::construct(it, args)?),
+        NativeClass::ParallelContext => ObjData::Native(crate::engine::parallel::construct(it, args)?),
+        NativeClass::LinearMechanism => crate::engine::linmod::construct(it, args)?,
+        NativeClass::Impedance => ObjData::Native(Box::new(crate::engine::impedance::ImpObj::default())),
         NativeClass::Import3dReader(_) | NativeClass::Import3dGui => ObjData::Native(crate::engine::import3d::construct(it, nc, args)?),
         NativeClass::Foreign => return crate::foreign::construct(it, ci),
     };
@@ -115,16 +132,31 @@ pub fn call_method(it: &mut Interp, o: &ObjRef, name: &str, k: &[f64], args: Opt
         NativeClass::Matrix => matrix::method(it, o, name, k, args),
         NativeClass::Timer => timer::method(it, o, name, args.unwrap_or(&[])),
         NativeClass::Random => random::method(it, o, name, args.unwrap_or(&[])),
-        NativeClass::Gui => Ok(Some(gui::method(name, args.unwrap_or(&[])))),
+        NativeClass::Gui(g) => gui::method(it, o, g, name, args.unwrap_or(&[])),
+        NativeClass::MechanismStandard => crate::engine::mechmenu::ms_method(it, o, name, args.unwrap_or(&[])),
+        NativeClass::MechanismType => crate::engine::mechmenu::mt_method(it, o, name, args.unwrap_or(&[])),
+        NativeClass::RangeVarPlot => crate::engine::rvp::method(it, o, name, args.unwrap_or(&[])),
+        NativeClass::SaveState => crate::engine::savestate::method(it, o, name, args.unwrap_or(&[])),
         NativeClass::Point(_) | NativeClass::NetCon | NativeClass::SectionRef | NativeClass::SectionList | NativeClass::CVode | NativeClass::FInitializeHandler | NativeClass::NmodlRandom => {
             crate::engine::classes::method(it, o, nc, name, k, args)
         }
         NativeClass::LFPProbe => crate::engine::probe::method(it, o, name, args.unwrap_or(&[])),
+        NativeClass::ParallelContext => crate::engine::parallel::method(it, name, args.unwrap_or(&[])),
+        NativeClass::LinearMechanism => crate::engine::linmod::method(it, o, name, args.unwrap_or(&[])),
+        NativeClass::Impedance => crate::engine::impedance::method(it, o, name, args.unwrap_or(&[])),
         NativeClass::Import3dReader(_) | NativeClass::Import3dGui => crate::engine::import3d::method(it, o, nc, name, args),
         NativeClass::Foreign => crate::foreign::method(it, o, name, k, args),
     }?;
     let r = match (r, nc) {
         (None, NativeClass::Vector) => it.installed_vector_method(o, name, args.unwrap_or(&[]))?,
+        (r, _) => r,
+    };
+    // `nc.weight(0)`, `pp.array(i)`: the legacy (index) form of an array variable.
+    let r = match (r, args) {
+        (None, Some([i])) if k.is_empty() && matches!(nc, NativeClass::Point(_) | NativeClass::NetCon) => {
+            let i = num(it, &[i.clone()], 0)?;
+            crate::engine::classes::member(it, o, nc, name, &[i], None)?
+        }
         (r, _) => r,
     };
     match r {
@@ -179,7 +211,12 @@ pub fn member_place(it: &mut Interp, o: &ObjRef, name: &str, k: &[f64]) -> HResu
         return Ok(p);
     }
     if let Some((mech, inst)) = crate::engine::classes::point_of(o) {
-        if let Some(var) = it.eng.model.mechs[mech].vars().iter().position(|v| v.name == name && !v.hidden) {
+        // Array variables are kept as `name[k]`.
+        let full = match k.first() {
+            Some(&x) => format!("{name}[{}]", x as usize),
+            None => name.to_string(),
+        };
+        if let Some(var) = it.eng.model.mechs[mech].vars().iter().position(|v| v.name == full && !v.hidden) {
             return Ok(Place::Engine(cable::model::Var::Mech { mech, var, inst }));
         }
     }

@@ -22,6 +22,29 @@ thread_local! {
     pub static MCELL_LOW: Cell<u32> = const { Cell::new(0) };
 }
 
+/// `mcell_ran4(&highindex)`: a uniform number in [0, 1) from the stream
+/// (highindex, low index); highindex advances by one.
+pub fn mcell_ran4(it: &mut Interp, a: &[Value]) -> HResult<Value> {
+    let place = pointer(a, 0)?;
+    let mut high = it.read_place(&place)? as u32;
+    let x = ran4_int(&mut high, MCELL_LOW.with(Cell::get)) as f64 / 4294967296.0;
+    it.write_place(&place, high as f64)?;
+    Ok(Value::Num(x))
+}
+
+/// `mcell_ran4_init([low])`: sets the low index MCellRan4 streams made with
+/// low index 0 use (and NMODL's scop_random under use_mcell_ran4);
+/// returns the previous one.
+pub fn mcell_ran4_init(it: &mut Interp, a: &[Value]) -> HResult<Value> {
+    let prev = MCELL_LOW.with(Cell::get);
+    if !a.is_empty() {
+        let low = chkarg(it, a, 0, 0.0, 4294967295.0)? as u32;
+        MCELL_LOW.with(|c| c.set(low));
+        nmodl::scop::set_mcell_ran4_low(low);
+    }
+    Ok(Value::Num(prev as f64))
+}
+
 /// Philox4x32 with 10 rounds (Salmon et al., SC11).
 fn philox4x32(ctr: [u32; 4], key: [u32; 2]) -> [u32; 4] {
     const M0: u64 = 0xD251_1F53;

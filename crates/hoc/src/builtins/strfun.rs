@@ -12,9 +12,51 @@ pub struct StrFun;
 
 const BLANKS: &str = " \r\n\t\x0c\x0b";
 
+/// `alias(obj, "name", target)`: obj.name is now target (an object or a
+/// number), a public name of that object only; `alias(obj)` removes them.
+fn alias(it: &mut Interp, a: &[Value]) -> HResult<Option<Value>> {
+    use crate::object::ObjData;
+    use crate::value::Slot;
+    let Some(o) = object(a, 0)? else { return Err(hoc_err!("alias: the object is NULLobject")) };
+    let ci = o.class;
+    let Some(t) = it.template_mut(ci) else { return Err(hoc_err!("alias: {} is not a template object", it.object_name(&o))) };
+    if a.len() < 2 {
+        // the aliases are the object's public names without a declaration
+        let n = t.proto.len();
+        if let ObjData::Hoc(slots) = &mut *o.data.borrow_mut() {
+            for s in slots.iter_mut().skip(n) {
+                *s = Slot::Undef;
+            }
+        }
+        return Ok(Some(Value::Num(0.0)));
+    }
+    let name = string(a, 1)?;
+    let i = t.scope.intern(&name);
+    t.scope.syms[i as usize].public = true;
+    let slot = match a.get(2) {
+        Some(Value::Obj(x)) => Slot::Objs { dims: vec![], data: vec![x.clone()] },
+        Some(v @ (Value::Num(_) | Value::Ptr(_))) => {
+            let x = match v {
+                Value::Ptr(p) => it.read_place(p)?,
+                _ => num(it, a, 2)?,
+            };
+            Slot::Num(x)
+        }
+        _ => return Err(hoc_err!("alias: third argument must be an object or a number")),
+    };
+    if let ObjData::Hoc(slots) = &mut *o.data.borrow_mut() {
+        if slots.len() <= i as usize {
+            slots.resize(i as usize + 1, Slot::Undef);
+        }
+        slots[i as usize] = slot;
+    }
+    Ok(Some(Value::Num(0.0)))
+}
+
 pub fn method(it: &mut Interp, _o: &ObjRef, name: &str, a: &[Value]) -> HResult<Option<Value>> {
     let n = |x: f64| Ok(Some(Value::Num(x)));
     match name {
+        "alias" => alias(it, a),
         "len" => n(string(a, 0)?.len() as f64),
         "substr" => {
             let (s, sub) = (string(a, 0)?, string(a, 1)?);
@@ -82,9 +124,23 @@ pub fn method(it: &mut Interp, _o: &ObjRef, name: &str, a: &[Value]) -> HResult<
                 .is_some_and(|t| t.scope.get(&s).is_some());
             n((in_template || it.globals.get(&s).is_some()) as i32 as f64)
         }
+        // The point-process type (1, 2, … in catalogue order), or 0;
+        // is_artificial only for artificial cells.
         "is_point_process" | "is_artificial" => {
-            object(a, 0)?;
-            n(0.0)
+            let o = object(a, 0)?;
+            let mech = match o.as_ref().and_then(|o| super::native_class(it, o)) {
+                Some(super::NativeClass::Point(m)) => Some(m as usize),
+                _ => None,
+            };
+            let model = &it.eng.model;
+            let kind = |m: usize| model.mechs[m].kind();
+            let x = match mech {
+                Some(m) if name == "is_point_process" || kind(m) == cable::mechanism::MechKind::Artificial => {
+                    (0..=m).filter(|&k| kind(k) != cable::mechanism::MechKind::Density).count() as f64
+                }
+                _ => 0.0,
+            };
+            n(x)
         }
         _ => Ok(None),
     }

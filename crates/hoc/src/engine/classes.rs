@@ -35,8 +35,15 @@ pub struct NetConObj {
     pub index: usize,
     dropped: Rc<RefCell<Vec<Dropped>>>,
     /// The source and target objects, for `pre()` and `syn()`.
-    pre: Option<std::rc::Weak<crate::object::Object>>,
-    syn: Option<std::rc::Weak<crate::object::Object>>,
+    pub pre: Option<std::rc::Weak<crate::object::Object>>,
+    pub syn: Option<std::rc::Weak<crate::object::Object>>,
+}
+
+/// A HOC NetCon object for NetCon `index` of the model.
+pub fn netcon_object(it: &mut Interp, index: usize, pre: Option<std::rc::Weak<crate::object::Object>>, syn: Option<std::rc::Weak<crate::object::Object>>) -> ObjRef {
+    let ci = it.class_id("NetCon").expect("NetCon class");
+    let data = NetConObj { index, dropped: it.eng.dropped.clone(), pre, syn };
+    it.new_object(ci, ObjData::Native(Box::new(data)))
 }
 
 impl Drop for NetConObj {
@@ -213,6 +220,16 @@ pub fn member(it: &mut Interp, o: &ObjRef, nc: NativeClass, name: &str, k: &[f64
                 Some(&x) => format!("{name}[{}]", x as usize),
                 None => name.to_string(),
             };
+            if let Some(k) = it.eng.model.mechs[mech].pointers().iter().position(|p| *p == full) {
+                // A POINTER reads and writes the variable it points to.
+                let Some(target) = it.eng.model.data[mech].ptr_var[k].get(inst as usize).copied().flatten() else {
+                    return Err(hoc_err!("{}.{full} points to nothing (setpointer first)", it.object_name(o)));
+                };
+                if let Some(x) = set {
+                    it.eng.model.write_var(&target, x);
+                }
+                return Ok(Some(Value::Num(it.eng.model.read_var(&target).unwrap_or(0.0))));
+            }
             let Some(var) = it.eng.model.mechs[mech].vars().iter().position(|v| v.name == full && !v.hidden) else {
                 // A RANDOM variable: its stream as an NMODLRandom object.
                 let m = &it.eng.model.mechs[mech];
@@ -255,6 +272,10 @@ pub fn member(it: &mut Interp, o: &ObjRef, nc: NativeClass, name: &str, k: &[f64
                 "x" => {
                     return Ok(Some(Value::Num(0.0)));
                 }
+                "srcgid" => {
+                    let e = &it.eng;
+                    return Ok(Some(Value::Num(e.parallel.netpar.gid_of(&e.model, idx) as f64)));
+                }
                 _ => return Ok(None),
             };
             if let Some(x) = set {
@@ -274,7 +295,11 @@ pub fn method(it: &mut Interp, o: &ObjRef, nc: NativeClass, name: &str, k: &[f64
             let idx: Vec<Value> = k.iter().map(|&x| Value::Num(x)).collect();
             return super::funcs::secref_method(it, o, name, &idx);
         }
-        return member(it, o, nc, name, k, None);
+        // A variable, else a method called without parentheses (no arguments).
+        if let Some(v) = member(it, o, nc, name, k, None)? {
+            return Ok(Some(v));
+        }
+        return method(it, o, nc, name, k, Some(&[]));
     };
     let v = match (nc, name) {
         (NativeClass::Point(_), "loc") => {
@@ -364,6 +389,22 @@ pub fn node_x(it: &Interp, s: SecId, x: f64) -> f64 {
     (sec.seg_index(x) as f64 + 0.5) / sec.nseg as f64
 }
 
+/// The index of a NetCon object's NetCon in the model.
+pub fn netcon_index(o: &ObjRef) -> Option<usize> {
+    match &*o.data.borrow() {
+        ObjData::Native(b) => b.downcast_ref::<NetConObj>().map(|n| n.index),
+        _ => None,
+    }
+}
+
+/// The source object a NetCon object was made with (`nc.pre()`).
+pub fn netcon_pre(o: &ObjRef) -> Option<ObjRef> {
+    match &*o.data.borrow() {
+        ObjData::Native(b) => b.downcast_ref::<NetConObj>().and_then(|n| n.pre.as_ref()).and_then(|w| w.upgrade()),
+        _ => None,
+    }
+}
+
 fn netcon_method(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<Option<Value>> {
     it.free_dropped();
     let idx = with_native::<NetConObj, _>(o, |n| n.index)?;
@@ -376,10 +417,15 @@ fn netcon_method(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResul
             }
             Value::Num(n.active as i32 as f64)
         }
-        "valid" => Value::Num(it.eng.model.netcons[idx].as_ref().is_some_and(|n| !matches!(n.source, Source::None) && !matches!(n.target, Target::None)) as i32 as f64),
+        // NetCons without a source share NEURON's "unused" PreSyn: a target suffices.
+        "valid" => Value::Num(it.eng.model.netcons[idx].as_ref().is_some_and(|n| !matches!(n.target, Target::None)) as i32 as f64),
         "pre" | "syn" => {
             let w = with_native::<NetConObj, _>(o, |n| if name == "pre" { n.pre.clone() } else { n.syn.clone() })?;
             Value::Obj(w.and_then(|w| w.upgrade()))
+        }
+        "srcgid" => {
+            let e = &it.eng;
+            Value::Num(e.parallel.netpar.gid_of(&e.model, idx) as f64)
         }
         "wcnt" => Value::Num(it.eng.model.netcons[idx].as_ref().map(|n| n.weight.len()).unwrap_or(0) as f64),
         "event" => {
@@ -400,27 +446,47 @@ fn netcon_method(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResul
                 _ => crate::foreign::Action::from_args(it, a, 0)?.map(crate::engine::SpikeSink::Action),
             };
             it.eng.model.netcons[idx].as_ref().ok_or_else(|| hoc_err!("NetCon was freed"))?;
-            // NetCons from one source share its record, as NEURON's PreSyn does.
-            let model = &mut it.eng.model;
-            it.eng.netcon_records.retain(|r| {
-                let shared = r.nc == idx || model.same_source(r.nc, idx);
-                if shared {
-                    if let Some(n) = model.netcons[r.nc].as_mut() {
-                        n.recording = false;
-                    }
-                }
-                !shared
-            });
-            if let Some(sink) = sink {
-                model.netcons[idx].as_mut().unwrap().recording = true;
-                let at = it.eng.netcon_records.partition_point(|r| r.nc < idx);
-                it.eng.netcon_records.insert(at, crate::engine::SpikeRecord { nc: idx, sink });
+            match sink {
+                Some(sink) => record_sources(it, vec![crate::engine::SpikeRecord { nc: idx, sink }]),
+                None => unrecord_sources(it, &[idx]),
             }
             Value::Num(0.0)
         }
         _ => return Ok(None),
     };
     Ok(Some(v))
+}
+
+/// The spikes of these NetCons' sources go to their vectors from now on,
+/// in place of any record those sources had: NetCons from one source
+/// share its record, as NEURON's PreSyn does.
+pub fn record_sources(it: &mut Interp, records: Vec<crate::engine::SpikeRecord>) {
+    let ncs: Vec<usize> = records.iter().map(|r| r.nc).collect();
+    unrecord_sources(it, &ncs);
+    let model = &mut it.eng.model;
+    for r in &records {
+        if let Some(Some(n)) = model.netcons.get_mut(r.nc) {
+            n.recording = true;
+        }
+    }
+    it.eng.netcon_records.extend(records);
+    it.eng.netcon_records.sort_by_key(|r| r.nc);
+}
+
+/// The sources of these NetCons stop recording.
+pub fn unrecord_sources(it: &mut Interp, ncs: &[usize]) {
+    let model = &mut it.eng.model;
+    let keys: std::collections::HashSet<cable::netpar::SourceKey> = ncs.iter().filter_map(|&k| cable::netpar::source_key(model, k)).collect();
+    let ncs: std::collections::HashSet<usize> = ncs.iter().copied().collect();
+    it.eng.netcon_records.retain(|r| {
+        let shared = ncs.contains(&r.nc) || cable::netpar::source_key(model, r.nc).is_some_and(|k| keys.contains(&k));
+        if shared {
+            if let Some(Some(n)) = model.netcons.get_mut(r.nc) {
+                n.recording = false;
+            }
+        }
+        !shared
+    });
 }
 
 pub fn with_secref<R>(o: &ObjRef, f: impl FnOnce(&mut SecRefObj) -> R) -> HResult<R> {

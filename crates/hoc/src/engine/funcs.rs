@@ -7,7 +7,7 @@ use cable::{Pt3d, SecId};
 
 use super::classes::{with_seclist, with_secref};
 use super::Recording;
-use crate::builtins::{num, object, opt_num, string, value_str};
+use crate::builtins::{chkarg, num, object, opt_num, str_ref, string, value_str};
 use crate::error::HResult;
 use crate::format::fmt_g;
 use crate::hoc_err;
@@ -97,6 +97,23 @@ pub fn install(it: &mut Interp) {
             let s = it.cur_sec()?;
             Ok(Value::Str(it.sec_name(s).into()))
         }),
+        ("pt3dconst", |it, a| {
+            let old = it.eng.model.pt3dconst;
+            if !a.is_empty() {
+                it.eng.model.pt3dconst = crate::builtins::chkarg(it, a, 0, 0.0, 1.0)? != 0.0;
+            }
+            Ok(Value::Num(old as i32 as f64))
+        }),
+        ("sectionname", |it, a| {
+            // sectionname(strdef[, style]): the current section's name.
+            let out = str_ref(a, 0)?;
+            if a.len() > 1 {
+                chkarg(it, a, 1, 0.0, 1.0)?;
+            }
+            let s = it.cur_sec()?;
+            *out.borrow_mut() = it.sec_name(s);
+            Ok(Value::Num(1.0))
+        }),
         ("issection", |it, a| {
             let pat = string(a, 0)?;
             let s = it.cur_sec()?;
@@ -137,6 +154,7 @@ pub fn install(it: &mut Interp) {
             let m = &it.eng.model;
             Ok(Value::Num(m.mech_index(&name).is_some_and(|k| m.is_inserted(s, k)) as i32 as f64))
         }),
+        ("nlayer_extracellular", nlayer_extracellular),
         ("section_orientation", |it, _| {
             let s = it.cur_sec()?;
             Ok(Value::Num(it.eng.model.sec(s).orientation))
@@ -158,13 +176,13 @@ pub fn install(it: &mut Interp) {
         ("topology", topology),
         ("pop_section", |it, _| {
             it.eng.sec_stack.pop();
-            Ok(Value::Num(0.0))
+            Ok(Value::Num(1.0))
         }),
         ("push_section", |it, a| {
             let name = string(a, 0)?;
             let s = it.all_sections().into_iter().find(|&s| it.sec_name(s) == name).ok_or_else(|| hoc_err!("push_section: {name} not a section"))?;
             it.eng.sec_stack.push(s);
-            Ok(Value::Num(0.0))
+            Ok(Value::Num(1.0))
         }),
         ("lambda_f", lambda_f),
         ("define_shape", |it, _| {
@@ -396,6 +414,7 @@ fn finitialize_run(it: &mut Interp, a: &[Value]) -> HResult<Value> {
     let v = opt_num(it, a, 0)?;
     it.free_dropped();
     it.sync_to_model();
+    super::parallel::at_initialize(it)?;
     for p in &it.eng.point_vectors {
         if p.play {
             let times = crate::builtins::vector::with_vec(&p.vec, |v| v.data.clone())?;
@@ -404,6 +423,9 @@ fn finitialize_run(it: &mut Interp, a: &[Value]) -> HResult<Value> {
     }
     for obs in it.eng.observers.iter_mut() {
         obs.before_init(&mut it.eng.model);
+        for (var, y, t) in obs.plays(&mut it.eng.model) {
+            it.eng.plays.push(super::play::Play::with_values(var, y, t));
+        }
     }
     for p in it.eng.point_vectors.iter_mut().filter(|p| !p.play) {
         p.flushed = 0;
@@ -437,9 +459,12 @@ fn finitialize_run(it: &mut Interp, a: &[Value]) -> HResult<Value> {
     });
     it.sync_from_model();
     run_init_handlers(it, 0)?;
+    // After the plays' values at t = 0 (they may drive b).
+    super::linmod::sync_in(it)?;
     it.eng.model.finit_mechanisms();
     run_init_handlers(it, 1)?;
     it.eng.model.finit_end();
+    super::linmod::sync_out(it);
     flush_spikes(it)?;
     it.sync_from_model();
     pass_printed(it)?;
@@ -570,7 +595,7 @@ fn next_due(records: &[Recording], until: f64) -> Option<f64> {
         .min_by(|a, b| a.total_cmp(b))
 }
 
-fn fadvance(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
+pub(crate) fn fadvance(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
     it.free_dropped();
     it.sync_to_model();
     let e = &mut it.eng;
@@ -591,15 +616,28 @@ fn fadvance(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
     for p in plays.iter_mut() {
         p.deliver(&mut e.model, until);
     }
+    // LinearMechanisms read their c, g and b now, after the plays (which
+    // may drive b's elements), and again after each continuous play.
+    super::linmod::sync_in_links(&e.linmods, &mut e.model)?;
+    let links = &e.linmods;
     e.model.fadvance(
         &mut |m| {
             for p in plays.iter_mut() {
                 let t = m.t;
                 p.set_continuous(m, t);
             }
+            let _ = super::linmod::sync_b(links, m);
         },
         &mut |m| sample(records, m, false, m.t),
     );
+    // Play events due by the new t, as NEURON delivers every event at the
+    // end of a fixed step (after the records).
+    if !e.model.cvode.active {
+        let t1 = e.model.t;
+        for p in e.plays.iter_mut() {
+            p.deliver(&mut e.model, t1);
+        }
+    }
     // Samples due by the new t are taken now, as NEURON delivers its record
     // events at the end of the step (the last one of a run included); under
     // the variable step at their own times, from the interpolated solution.
@@ -651,6 +689,9 @@ fn fadvance(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
         for obs in e.observers.iter_mut() {
             obs.on_step(&e.model);
         }
+    }
+    if !it.eng.linmods.is_empty() {
+        super::linmod::sync_out(it);
     }
     flush_spikes(it)?;
     it.sync_from_model();
@@ -724,7 +765,7 @@ pub fn vector_record(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HR
     match name {
         "play" => return vector_play(it, o, a),
         "play_remove" => {
-            it.eng.plays.retain(|p| !std::rc::Rc::ptr_eq(&p.src, o));
+            it.eng.plays.retain(|p| !p.src.as_ref().is_some_and(|s| std::rc::Rc::ptr_eq(s, o)));
             it.eng.records.retain(|r| !std::rc::Rc::ptr_eq(&r.vec, o));
             it.eng.pending_records.retain(|r| !std::rc::Rc::ptr_eq(&r.vec, o));
             return Ok(Value::Num(0.0));
@@ -755,8 +796,13 @@ pub fn vector_record(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HR
 
 /// `vsrc.play(&var, Dt | tvec [, continuous])`.
 fn vector_play(it: &mut Interp, o: &ObjRef, a: &[Value]) -> HResult<Value> {
+    let mut elem = None;
     let var = match a.first() {
         Some(Value::Ptr(Place::Engine(v))) => *v,
+        Some(Value::Ptr(Place::VecElem(v, k))) => {
+            elem = Some((v.clone(), *k));
+            Var::T
+        }
         Some(v) => return Err(hoc_err!("Vector.play: can't play into a {}", v.type_name())),
         None => return Err(hoc_err!("Vector.play: needs a pointer")),
     };
@@ -769,8 +815,10 @@ fn vector_play(it: &mut Interp, o: &ObjRef, a: &[Value]) -> HResult<Value> {
     if continuous && tvec.is_none() {
         return Err(hoc_err!("Vector.play: continuous play needs a time vector"));
     }
-    it.eng.plays.retain(|p| !std::rc::Rc::ptr_eq(&p.src, o));
-    it.eng.plays.push(super::play::Play::new(var, o.clone(), tvec, every, continuous));
+    it.eng.plays.retain(|p| !p.src.as_ref().is_some_and(|s| std::rc::Rc::ptr_eq(s, o)));
+    let mut play = super::play::Play::new(var, o.clone(), tvec, every, continuous);
+    play.elem = elem;
+    it.eng.plays.push(play);
     Ok(Value::Obj(Some(o.clone())))
 }
 
@@ -790,6 +838,7 @@ fn node_index_exact(m: &Model, s: SecId, x: f64) -> i64 {
 }
 
 fn topology(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
+    it.free_dropped();
     fn dashes(m: &Model, s: SecId, offset: i64, first: char, out: &mut String) {
         let sec = m.sec(s);
         let o = sec.orientation as i32;
@@ -821,6 +870,27 @@ fn topology(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
     Ok(Value::Num(1.0))
 }
 
+/// `nlayer_extracellular([n])`: the number of extracellular layers, set
+/// while no section has the mechanism.
+fn nlayer_extracellular(it: &mut Interp, a: &[Value]) -> HResult<Value> {
+    let Some(m) = it.eng.model.ext_mech else { return Ok(Value::Num(0.0)) };
+    if !a.is_empty() {
+        let n = num(it, a, 0)?;
+        if !(1.0..=1000.0).contains(&n) {
+            return Err(hoc_err!("nlayer_extracellular arg out of range"));
+        }
+        let n = n as usize;
+        if n != it.eng.model.ext.nlayer {
+            let model = &it.eng.model;
+            if (0..model.sections.len()).any(|s| model.exists(s) && model.is_inserted(s, m)) {
+                return Err(hoc_err!("Cannot change nlayer_extracellular when instances exist"));
+            }
+            super::add_mechanism(it, Box::new(cable::extracellular::Extracellular::new(n)));
+        }
+    }
+    Ok(Value::Num(it.eng.model.ext.nlayer as f64))
+}
+
 fn psection(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
     let s = it.cur_sec()?;
     it.eng.model.ensure_lowered();
@@ -833,37 +903,85 @@ fn psection(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
     match sec.parent {
         Some((p, x)) => {
             out.push_str(&format!("\t{} connect {} ({}), {}\n", m.sec(p).name, sec.name, g(sec.orientation), g(x)));
-            out.push_str("\t/* First segment only */\n");
-            out.push_str(&cap);
-            out.push_str(&morph);
         }
         None => {
             let cell = m.roots_in_order().iter().position(|&r| r == s).unwrap_or(0);
-            out.push_str(&format!("\t/*location 0 attached to cell {cell}*/\n\t/* First segment only */\n"));
-            out.push_str(&morph);
-            out.push_str(&cap);
+            out.push_str(&format!("\t/*location 0 attached to cell {cell}*/\n"));
         }
     }
-    for ins in m.inserted_in_order(s) {
-        let mech = &m.mechs[ins.mech];
-        out.push_str(&format!("\tinsert {} {{", mech.name()));
-        let mut first = true;
-        for (k, v) in mech.vars().iter().enumerate() {
-            if v.kind == cable::mechanism::VarKind::Parameter {
-                out.push_str(if first { " " } else { " " });
-                first = false;
-                out.push_str(&format!("{}_{}={}", v.name, mech.name(), g(m.data[ins.mech].cols[k][ins.inst[0] as usize])));
+    out.push_str("\t/* First segment only */\n");
+    // the first node's property list, in the order NEURON's history left it
+    let mut list: Vec<cable::section::PropTag> = sec.props.first().cloned().unwrap_or_default();
+    list.reverse();
+    for &ion in &m.ion_in[s] {
+        if !list.contains(&cable::section::PropTag::Ion(ion)) {
+            list.push(cable::section::PropTag::Ion(ion));
+        }
+    }
+    // an ion lists what its style makes a parameter (1): the reversal
+    // potential, or the concentrations
+    let ion_line = |ion: usize| {
+        use cable::ion::IonField;
+        let name = &m.ion_types[ion].name;
+        let x = sec.centers()[0];
+        let node = m.sec_nodes.get(s).and_then(|n| n.first()).map(|&n| n as usize);
+        let now = node.and_then(|n| m.ions.get(ion).and_then(|i| i.style.get(n)).copied()).unwrap_or(0);
+        let seen = m.ion_style_seen.get(&(s, ion)).copied().unwrap_or(0);
+        let style = cable::ion::style::promote(now, seen & 0o3, (seen & 0o30) >> 3);
+        let read = |f: IonField| m.read_var(&cable::model::Var::Ion { ion, field: f, sec: s, x });
+        let mut line = format!("\tinsert {name}_ion {{");
+        if (style & 0o30) >> 3 == 1 {
+            let e = read(IonField::Erev).unwrap_or(m.ion_types[ion].erev0);
+            line.push_str(&format!(" e{name}={}", g(e)));
+        }
+        if style & 0o3 == 1 {
+            line.push_str(&format!(" {name}i={} {name}o={}", g(read(IonField::Ci).unwrap_or(0.0)), g(read(IonField::Co).unwrap_or(0.0))));
+        }
+        line.push_str("}\n");
+        line
+    };
+    for tag in list {
+        match tag {
+            cable::section::PropTag::Morphology => out.push_str(&morph),
+            cable::section::PropTag::Capacitance => out.push_str(&cap),
+            cable::section::PropTag::Ion(ion) => {
+                if m.ion_in[s].contains(&ion) {
+                    out.push_str(&ion_line(ion));
+                }
+            }
+            cable::section::PropTag::Point(mi, inst) => {
+                if m.points[mi].get(inst as usize).and_then(|l| l.sec) != Some(s) {
+                    continue;
+                }
+                let mech = &m.mechs[mi];
+                out.push_str(&format!("\tinsert {} {{", mech.name()));
+                for (k, v) in mech.vars().iter().enumerate() {
+                    if v.kind == cable::mechanism::VarKind::Parameter && !v.hidden {
+                        out.push_str(&format!(" {}={}", v.name, g(m.data[mi].cols[k][inst as usize])));
+                    }
+                }
+                out.push_str("}\n");
+            }
+            cable::section::PropTag::Mech(mi) => {
+                let Some(ins) = m.inserted[s].iter().find(|i| i.mech == mi) else { continue };
+                let mech = &m.mechs[mi];
+                out.push_str(&format!("\tinsert {} {{", mech.name()));
+                for (k, v) in mech.vars().iter().enumerate() {
+                    if v.kind != cable::mechanism::VarKind::Parameter {
+                        continue;
+                    }
+                    // An array shows its element 0 under its own name.
+                    let base = match v.name.split_once('[') {
+                        None => v.name.as_str(),
+                        Some((b, "0]")) => b,
+                        Some(_) => continue,
+                    };
+                    let name = if mech.suffixed() { format!("{base}_{}", mech.name()) } else { base.to_string() };
+                    out.push_str(&format!(" {name}={}", g(m.data[mi].cols[k][ins.inst[0] as usize])));
+                }
+                out.push_str("}\n");
             }
         }
-        out.push_str("}\n");
-    }
-    let ions = m.ion_in[s].clone();
-    for ion in ions {
-        let name = it.eng.model.ion_types[ion].name.clone();
-        let x = sec.centers()[0];
-        let e = it.eng.model.read_var(&cable::model::Var::Ion { ion, field: cable::ion::IonField::Erev, sec: s, x });
-        let e = e.unwrap_or(it.eng.model.ion_types[ion].erev0);
-        out.push_str(&format!("\tinsert {name}_ion {{ e{name}={}}}\n", g(e)));
     }
     out.push_str("}\n");
     it.write_out(&out)?;
@@ -878,6 +996,31 @@ pub fn secref_method(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HR
         return Ok(Some(Value::Num(it.eng.model.exists(s) as i32 as f64)));
     }
     it.live(s)?;
+    match name {
+        "unname" => {
+            it.unname_section(s);
+            return Ok(Some(Value::Num(1.0)));
+        }
+        "rename" => {
+            let new_name = string(a, 0)?;
+            let (secs, array) = match a.get(1) {
+                Some(Value::Obj(Some(l))) => {
+                    let items: Vec<ObjRef> = match &*l.data.borrow() {
+                        crate::object::ObjData::List(v) => v.clone(),
+                        _ => return Err(hoc_err!("rename: the second argument must be a List of SectionRef")),
+                    };
+                    let mut secs = Vec::with_capacity(items.len());
+                    for o in &items {
+                        secs.push(with_secref(o, |r| r.sec)?);
+                    }
+                    (secs, true)
+                }
+                _ => (vec![s], false),
+            };
+            return Ok(Some(Value::Num(it.rename_sections(&new_name, &secs, array)?)));
+        }
+        _ => {}
+    }
     let m = &it.eng.model;
     let v = match name {
         "sec" => Value::Sec(s),
@@ -1107,7 +1250,14 @@ pub fn cvode_method(it: &mut Interp, name: &str, a: &[Value]) -> HResult<Option<
             it.eng.model.cvode.maxorder as f64
         }
         // Accepted: the one integrator is BDF with Newton on the whole cell.
-        "cache_efficient" | "use_local_dt" | "simgraph_remove" | "use_daspk" | "stiff" | "jacobian" | "use_long_double" => 0.0,
+        "cache_efficient" | "use_local_dt" | "simgraph_remove" | "use_daspk" | "stiff" | "jacobian" | "use_long_double" | "use_mxb" => 0.0,
+        // model type (0 none, 1 ODE) + 10 sparse + 100 method + 1000 local step
+        "current_method" => {
+            let m = &it.eng.model;
+            let model = (0..m.sections.len()).any(|s| m.exists(s)) as i32;
+            let method = if m.cvode.active { 3 } else { m.secondorder };
+            (model + 100 * method) as f64
+        }
         "event" => {
             let t = num(it, a, 0)?;
             let id = match crate::foreign::Action::from_args(it, a, 1).map_err(|e| hoc_err!("CVode.event: {}", e.msg))? {

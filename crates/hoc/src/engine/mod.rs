@@ -5,10 +5,17 @@
 pub mod chost;
 pub mod classes;
 pub mod funcs;
+pub mod impedance;
 pub mod import3d;
+pub mod linmod;
+pub mod mechmenu;
+pub mod oldstim;
+pub mod parallel;
 pub mod play;
 pub mod probe;
 pub mod range;
+pub mod rvp;
+pub mod savestate;
 pub mod sections;
 
 use std::cell::RefCell;
@@ -32,6 +39,9 @@ pub enum Host {
     Range(RangeVar),
     /// A GLOBAL of a mechanism (`usetable_hh`): one value, no section needed.
     Global(usize, usize),
+    /// A GLOBAL array `name[i]`: (mechanism, index of element 0, length);
+    /// element i is `Global(mechanism, index + i)`. Unsubscripted, element 0.
+    GlobalArray(usize, usize, usize),
     /// A FUNCTION or PROCEDURE of a density mechanism, `name_suffix(args)`.
     Func(usize, usize),
     /// `setdata_suffix(x)`: the instance (current section at x) the
@@ -40,6 +50,9 @@ pub enum Host {
     /// `table_NAME_suffix(value)` or `table_NAME_suffix(yvec, xvec)`: the
     /// contents of FUNCTION_TABLE k.
     FTable(usize, usize),
+    /// An ion type's default inside (true) or outside concentration:
+    /// `nai0_na_ion`, `nao0_na_ion`.
+    IonConc0(usize, bool),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -56,9 +69,20 @@ pub enum RangeVar {
     Diam,
     Cm,
     Imem,
+    /// The capacitive current of the last step (`i_cap`).
+    ICap,
     Mech(usize, usize),
+    /// POINTER k of a density mechanism: the variable it points to.
+    Ptr(usize, usize),
     /// A field of an ion species (`ena`, `cai`, `ik`).
     Ion(usize, cable::ion::IonField),
+    /// An extracellular layer's potential, `vext[layer]`.
+    Vext(usize),
+    /// A range array `name[i]`: (mechanism, column of element 0, length);
+    /// element i is `Mech(mechanism, column + i)`. Unsubscripted, element 0.
+    MechArray(usize, usize, usize),
+    /// `vext` with its number of layers.
+    VextArray(usize),
 }
 
 /// Something that follows the run (the extracellular probes): told after
@@ -66,6 +90,12 @@ pub enum RangeVar {
 pub trait StepObserver {
     /// Called before finitialize lowers the model (e.g. to place 3-D points).
     fn before_init(&mut self, _model: &mut Model) {}
+    /// Variables the observer drives (stimulus electrodes), asked right
+    /// after `before_init`: each (variable, values, times) becomes a step
+    /// play, as `values.play(&variable, times)`; kept for later runs.
+    fn plays(&mut self, _model: &mut Model) -> Vec<(Var, Vec<f64>, Vec<f64>)> {
+        Vec::new()
+    }
     /// After finitialize; `tstop` is HOC's tstop at that moment.
     fn on_init(&mut self, model: &Model, tstop: f64);
     fn on_step(&mut self, model: &Model);
@@ -134,6 +164,13 @@ pub struct Engine {
     /// What the mechanisms' VERBATIM C shares with HOC (call arguments,
     /// objects, installed Vector methods).
     pub c_host: Rc<RefCell<chost::CShared>>,
+    /// ParallelContext: gids, the exchange interval, threads, the bulletin board.
+    pub parallel: parallel::Parallel,
+    /// LinearMechanisms and the HOC objects they read and write.
+    pub linmods: Vec<linmod::LinmodLink>,
+    /// `fstim` pulses and `fsyn` synapses.
+    pub fstims: oldstim::Pulses,
+    pub fsyns: oldstim::Pulses,
 }
 
 /// Symbols of the HOC globals the model mirrors (interned at install).
@@ -149,6 +186,9 @@ pub struct Clock {
 pub enum Dropped {
     Point { mech: usize, inst: u32 },
     NetCon(usize),
+    LinMod(usize),
+    /// The sections of a template instance that went.
+    Sections(Vec<SecId>),
 }
 
 /// `nc.record(tvec[, idvec[, id]])`: where a source's spike times (and its
@@ -201,6 +241,10 @@ impl Engine {
             observe_dt: 0.025,
             observe_k: 1,
             c_host: Rc::new(RefCell::new(chost::CShared::default())),
+            parallel: parallel::Parallel::default(),
+            linmods: Vec::new(),
+            fstims: oldstim::Pulses::default(),
+            fsyns: oldstim::Pulses::default(),
         }
     }
 }
@@ -237,6 +281,7 @@ pub fn install(it: &mut Interp) {
         ("diam".into(), Host::Range(RangeVar::Diam)),
         ("cm".into(), Host::Range(RangeVar::Cm)),
         ("i_membrane_".into(), Host::Range(RangeVar::Imem)),
+        ("i_cap".into(), Host::Range(RangeVar::ICap)),
     ];
     bind_hosts(it, names);
     for m in 0..it.eng.model.mechs.len() {
@@ -250,10 +295,18 @@ pub fn install(it: &mut Interp) {
         ("FInitializeHandler", crate::builtins::NativeClass::FInitializeHandler),
         ("NMODLRandom", crate::builtins::NativeClass::NmodlRandom),
         ("LFPProbe", crate::builtins::NativeClass::LFPProbe),
+        ("ParallelContext", crate::builtins::NativeClass::ParallelContext),
+        ("LinearMechanism", crate::builtins::NativeClass::LinearMechanism),
+        ("MechanismStandard", crate::builtins::NativeClass::MechanismStandard),
+        ("MechanismType", crate::builtins::NativeClass::MechanismType),
+        ("RangeVarPlot", crate::builtins::NativeClass::RangeVarPlot),
+        ("SaveState", crate::builtins::NativeClass::SaveState),
+        ("Impedance", crate::builtins::NativeClass::Impedance),
     ] {
         it.add_native_class(name, nc);
     }
     funcs::install(it);
+    oldstim::install(it);
 }
 
 fn bind_hosts(it: &mut Interp, names: Vec<(String, Host)>) {
@@ -274,14 +327,32 @@ pub fn bind_mechanism(it: &mut Interp, m: usize) {
     let mut names = Vec::new();
     let density = mech.kind() == cable::mechanism::MechKind::Density;
     if density {
-        // (array elements of density mechanisms are not bound yet)
-        for (k, var) in mech.vars().iter().enumerate().filter(|(_, v)| !v.hidden && !v.name.contains('[')) {
-            names.push((format!("{}_{}", var.name, mech.name()), Host::Range(RangeVar::Mech(m, k))));
+        let hoc_name = |base: &str| if mech.suffixed() { format!("{base}_{}", mech.name()) } else { base.to_string() };
+        for (k, var) in mech.vars().iter().enumerate().filter(|(_, v)| !v.hidden) {
+            match var.name.split_once('[') {
+                None => names.push((hoc_name(&var.name), Host::Range(RangeVar::Mech(m, k)))),
+                // An array binds once, at its element 0.
+                Some((base, "0]")) => {
+                    let len = mech.vars()[k..].iter().take_while(|v| v.name.split_once('[').is_some_and(|(b, _)| b == base)).count();
+                    names.push((hoc_name(base), Host::Range(RangeVar::MechArray(m, k, len))));
+                }
+                Some(_) => {}
+            }
+        }
+        if Some(m) == model.ext_mech {
+            names.push(("vext".into(), Host::Range(RangeVar::VextArray(model.ext.nlayer))));
         }
     }
-    for (g, var) in mech.globals().iter().enumerate().filter(|(_, v)| !v.hidden && !v.name.contains('[')) {
-        let name = if mech.name() == "nothing" { var.name.clone() } else { format!("{}_{}", var.name, mech.name()) };
-        names.push((name, Host::Global(m, g)));
+    let global_name = |base: &str| if mech.name() == "nothing" { base.to_string() } else { format!("{base}_{}", mech.name()) };
+    for (g, var) in mech.globals().iter().enumerate().filter(|(_, v)| !v.hidden) {
+        match var.name.split_once('[') {
+            None => names.push((global_name(&var.name), Host::Global(m, g))),
+            Some((base, "0]")) => {
+                let len = mech.globals()[g..].iter().take_while(|v| v.name.split_once('[').is_some_and(|(b, _)| b == base)).count();
+                names.push((global_name(base), Host::GlobalArray(m, g, len)));
+            }
+            Some(_) => {}
+        }
     }
     for (k, f) in mech.function_tables().iter().enumerate() {
         names.push((format!("table_{f}_{}", mech.name()), Host::FTable(m, k)));
@@ -298,12 +369,17 @@ pub fn bind_mechanism(it: &mut Interp, m: usize) {
         if !mech.functions().is_empty() {
             names.push((format!("setdata_{}", mech.name()), Host::SetData(m)));
         }
+        for (k, p) in mech.pointers().iter().enumerate() {
+            names.push((format!("{p}_{}", mech.name()), Host::Range(RangeVar::Ptr(m, k))));
+        }
     }
     for ion in it.eng.ions_named..model.ion_types.len() {
         let name = &model.ion_types[ion].name;
         for f in cable::ion::IonField::ALL {
             names.push((f.hoc_name(name), Host::Range(RangeVar::Ion(ion, f))));
         }
+        names.push((format!("{name}i0_{name}_ion"), Host::IonConc0(ion, true)));
+        names.push((format!("{name}o0_{name}_ion"), Host::IonConc0(ion, false)));
     }
     it.eng.ions_named = model.ion_types.len();
     let point = (!density).then(|| mech.name().to_string());
@@ -394,12 +470,27 @@ impl Interp {
         for d in dropped {
             match d {
                 Dropped::Point { mech, inst } => self.eng.model.free_point(mech, inst),
-                // A recording source outlives its NetCons (NEURON's PreSyn):
-                // it keeps recording but delivers nothing.
+                Dropped::LinMod(i) => {
+                    self.eng.model.remove_linmod(i);
+                    self.eng.linmods.retain(|l| l.index != i);
+                }
+                Dropped::Sections(secs) => {
+                    for s in secs {
+                        if self.eng.model.exists(s) {
+                            self.delete_section(s);
+                        }
+                    }
+                }
+                // A recording source, or a gid's, outlives its NetCons
+                // (NEURON's PreSyn): it keeps recording but delivers nothing.
                 Dropped::NetCon(i) => {
                     self.eng.model.netcon_edits += 1;
+                    let keep = self.eng.parallel.netpar.is_anchor(i);
                     match self.eng.model.netcons.get_mut(i) {
-                        Some(Some(n)) if n.recording => n.target = cable::events::Target::None,
+                        Some(Some(n)) if n.recording || keep => {
+                            n.target = cable::events::Target::None;
+                            n.detached = true;
+                        }
                         Some(n) => *n = None,
                         None => {}
                     }

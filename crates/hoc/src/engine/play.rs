@@ -8,8 +8,12 @@ use crate::value::ObjRef;
 
 pub struct Play {
     pub var: Var,
-    /// The Vector of values (read when the run starts).
-    pub src: ObjRef,
+    /// A Vector element played into instead of `var` (`y.play(&b.x[k], t)`,
+    /// as LinearCircuit's sources drive their LinearMechanism's b).
+    pub elem: Option<(ObjRef, usize)>,
+    /// The Vector of values (read when the run starts); None for values
+    /// given once and for all (`Play::with_values`).
+    pub src: Option<ObjRef>,
     /// Sample times: a Vector, or every `dt` from 0.
     pub tvec: Option<ObjRef>,
     pub every: f64,
@@ -27,17 +31,40 @@ pub struct Play {
 
 impl Play {
     pub fn new(var: Var, src: ObjRef, tvec: Option<ObjRef>, every: f64, continuous: bool) -> Self {
-        Play { var, src, tvec, every, continuous, y: Vec::new(), t: Vec::new(), index: 0, last: 0, ubound: 0, next_event: None }
+        Play { var, elem: None, src: Some(src), tvec, every, continuous, y: Vec::new(), t: Vec::new(), index: 0, last: 0, ubound: 0, next_event: None }
+    }
+
+    /// A step play of fixed values at given times, as `y.play(&var, t)`.
+    pub fn with_values(var: Var, y: Vec<f64>, t: Vec<f64>) -> Self {
+        Play { var, elem: None, src: None, tvec: None, every: 0.0, continuous: false, y, t, index: 0, last: 0, ubound: 0, next_event: None }
+    }
+
+    /// Sets the played variable.
+    fn write(&self, m: &mut Model, y: f64) {
+        match &self.elem {
+            Some((o, k)) => {
+                let _ = crate::builtins::vector::with_vec(o, |v| {
+                    if let Some(x) = v.data.get_mut(*k) {
+                        *x = y;
+                    }
+                });
+            }
+            None => {
+                m.write_var(&self.var, y);
+            }
+        }
     }
 
     /// At finitialize: read the vectors and post the first event.
     pub fn init(&mut self) {
-        self.y = vec_data(&self.src);
-        self.t = self.tvec.as_ref().map(vec_data).unwrap_or_default();
+        if let Some(src) = &self.src {
+            self.y = vec_data(src);
+            self.t = self.tvec.as_ref().map(vec_data).unwrap_or_default();
+        }
         self.index = 0;
         self.last = 0;
         self.ubound = 0;
-        self.next_event = if self.continuous || self.tvec.is_some() {
+        self.next_event = if self.continuous || self.tvec.is_some() || self.src.is_none() {
             self.t.first().copied()
         } else {
             Some(0.0)
@@ -69,14 +96,14 @@ impl Play {
                 self.set_continuous(m, te);
             } else {
                 if let Some(&y) = self.y.get(self.index) {
-                    m.write_var(&self.var, y);
+                    self.write(m, y);
                 }
                 self.index += 1;
                 self.next_event = None;
                 if self.index < self.y.len() {
-                    self.next_event = match &self.tvec {
-                        Some(_) => self.t.get(self.index).copied(),
-                        None => Some(te + self.every),
+                    self.next_event = match (&self.tvec, &self.src) {
+                        (None, Some(_)) => Some(te + self.every),
+                        _ => self.t.get(self.index).copied(),
                     };
                 }
             }
@@ -87,7 +114,7 @@ impl Play {
     pub fn set_continuous(&mut self, m: &mut Model, tt: f64) {
         if self.continuous && !self.y.is_empty() && !self.t.is_empty() {
             let v = self.interpolate(tt);
-            m.write_var(&self.var, v);
+            self.write(m, v);
         }
     }
 

@@ -34,14 +34,35 @@ impl Interp {
             Host::Range(RangeVar::Diam) => "diam".into(),
             Host::Range(RangeVar::Cm) => "cm".into(),
             Host::Range(RangeVar::Imem) => "i_membrane_".into(),
+            Host::Range(RangeVar::ICap) => "i_cap".into(),
             Host::Range(RangeVar::Mech(m, k)) => {
                 let mech = &self.eng.model.mechs[m];
-                format!("{}_{}", mech.vars()[k].name, mech.name())
+                if mech.suffixed() {
+                    format!("{}_{}", mech.vars()[k].name, mech.name())
+                } else {
+                    mech.vars()[k].name.clone()
+                }
             }
             Host::Range(RangeVar::Ion(ion, f)) => f.hoc_name(&self.eng.model.ion_types[ion].name),
-            Host::Global(m, g) => {
+            Host::Range(RangeVar::Vext(_) | RangeVar::VextArray(_)) => "vext".into(),
+            Host::Range(RangeVar::MechArray(m, k, _)) => {
                 let mech = &self.eng.model.mechs[m];
-                format!("{}_{}", mech.globals()[g].name, mech.name())
+                let base = mech.vars()[k].name.split('[').next().unwrap_or_default();
+                if mech.suffixed() {
+                    format!("{base}_{}", mech.name())
+                } else {
+                    base.to_string()
+                }
+            }
+            Host::Range(RangeVar::Ptr(m, k)) => {
+                let mech = &self.eng.model.mechs[m];
+                format!("{}_{}", mech.pointers()[k], mech.name())
+            }
+            Host::Global(m, g) | Host::GlobalArray(m, g, _) => {
+                let mech = &self.eng.model.mechs[m];
+                let name = &mech.globals()[g].name;
+                let name = if matches!(h, Host::GlobalArray(..)) { name.split('[').next().unwrap_or_default() } else { name };
+                format!("{name}_{}", mech.name())
             }
             Host::Func(m, k) => {
                 let mech = &self.eng.model.mechs[m];
@@ -49,17 +70,62 @@ impl Interp {
             }
             Host::SetData(m) => format!("setdata_{}", self.eng.model.mechs[m].name()),
             Host::FTable(m, k) => format!("table_{}_{}", self.eng.model.mechs[m].function_tables()[k], self.eng.model.mechs[m].name()),
+            Host::IonConc0(ion, inside) => {
+                let n = &self.eng.model.ion_types[ion].name;
+                format!("{n}{}0_{n}_ion", if inside { "i" } else { "o" })
+            }
         }
     }
 
-    /// `table_NAME_suffix(value)` (a constant) or `(yvec, xvec)` (values at
-    /// increasing x) for a FUNCTION_TABLE.
+    /// Element i of a range array (`xg[i]`, `vext[i]`); an array without a
+    /// subscript is its element 0, as in NEURON. Other names take no subscript.
+    pub fn host_element(&self, h: Host, i: Option<f64>) -> HResult<Host> {
+        let len = match h {
+            Host::Range(RangeVar::MechArray(_, _, n) | RangeVar::VextArray(n)) | Host::GlobalArray(_, _, n) => n,
+            _ => {
+                return match i {
+                    Some(_) => Err(hoc_err!("{} not an array", self.host_name(h))),
+                    None => Ok(h),
+                };
+            }
+        };
+        let j = i.map_or(0, |x| (x + self.float_epsilon()) as i64);
+        if j < 0 || j as usize >= len {
+            return Err(hoc_err!("subscript 0 index {j} of {} out of range {len}", self.host_name(h)));
+        }
+        Ok(match h {
+            Host::Range(RangeVar::MechArray(m, k, _)) => Host::Range(RangeVar::Mech(m, k + j as usize)),
+            Host::GlobalArray(m, g, _) => Host::Global(m, g + j as usize),
+            _ => Host::Range(RangeVar::Vext(j as usize)),
+        })
+    }
+
+    /// NEURON's message for a mechanism variable where the mechanism is
+    /// not (nrn_mechanism_check): a line on stderr, then an error without text.
+    fn not_inserted(&mut self, mech: &str, sec: SecId) -> crate::error::HocError {
+        if self.mute_errors == 0 {
+            eprintln!("{mech} mechanism not inserted in section {}", self.sec_name(sec));
+        }
+        crate::error::HocError::new("")
+    }
+
+    /// `table_NAME_suffix(...)` for a FUNCTION_TABLE of n arguments, as
+    /// NEURON's hoc_spec_table reads it: `(value)` (a constant), `(yvec,
+    /// xvec)` (one argument: values at increasing x), or `(&y, m1, dim1…,
+    /// m2, dim2…)` with, per argument, its size m and either `min, max`
+    /// (evenly spaced) or `&x` (m increasing values), y holding the values in
+    /// row order. The data are copied when the table is given (NEURON keeps
+    /// pointers to them). See `nmodl::ir::ftable_lookup` for the layout.
     pub fn set_function_table(&mut self, m: usize, k: usize, args: &[crate::value::Value]) -> HResult<()> {
         use crate::value::Value;
         let name = self.host_name(Host::FTable(m, k));
+        let n = self.eng.model.mechs[m].function_table_arity(k);
         let tab = match args {
             [Value::Num(x)] => vec![1.0, *x],
             [Value::Obj(Some(y)), Value::Obj(Some(x))] => {
+                if n > 1 {
+                    return Err(hoc_err!("Vector arguments allowed only for functions of one variable"));
+                }
                 let vec_of = |o: &crate::value::ObjRef| match &*o.data.borrow() {
                     crate::object::ObjData::Vector(v) => Some(v.data.clone()),
                     _ => None,
@@ -73,15 +139,75 @@ impl Interp {
                 if xs.is_empty() {
                     return Err(hoc_err!("{name}: the Vectors are empty"));
                 }
-                let mut t = vec![2.0, xs.len() as f64];
+                let mut t = vec![2.0, 1.0, xs.len() as f64, 1.0];
                 t.extend(xs);
                 t.extend(ys);
                 t
             }
-            _ => return Err(hoc_err!("{name}: give a constant, or a Vector of values and a Vector of arguments")),
+            [Value::Ptr(y), rest @ ..] => {
+                let mut t = vec![2.0, n as f64];
+                let mut at = 0;
+                let mut count = 1usize;
+                for _ in 0..n {
+                    let size = match rest.get(at) {
+                        Some(Value::Num(x)) => *x as i64,
+                        _ => return Err(hoc_err!("{name}: each argument's size must be a number")),
+                    };
+                    if size < 1 {
+                        return Err(hoc_err!("size arg < 1 in hoc_spec_table"));
+                    }
+                    at += 1;
+                    t.push(size as f64);
+                    match (rest.get(at), rest.get(at + 1)) {
+                        (Some(Value::Num(lo)), Some(Value::Num(hi))) => {
+                            if hi < lo {
+                                return Err(hoc_err!("min > max in hoc_spec_table"));
+                            }
+                            t.extend([0.0, *lo, *hi]);
+                            at += 2;
+                        }
+                        (Some(Value::Ptr(x)), _) => {
+                            t.push(1.0);
+                            t.extend(self.place_run(x, size as usize, &name)?);
+                            at += 1;
+                        }
+                        _ => return Err(hoc_err!("{name}: after each size give min and max, or the address of the argument values")),
+                    }
+                    count = count.saturating_mul(size as usize);
+                }
+                if count > 100_000_000 {
+                    return Err(hoc_err!("{name}: the table is too large"));
+                }
+                t.extend(self.place_run(y, count, &name)?);
+                t
+            }
+            _ => return Err(hoc_err!("{name}: give a constant, two Vectors (values, arguments), or the address of the values with each argument's size and range")),
         };
         self.eng.model.data[m].ftables[k] = tab;
         Ok(())
+    }
+
+    /// `n` consecutive values from the element a pointer addresses (as C
+    /// reads an array through `&a[i]`).
+    fn place_run(&self, p: &crate::value::Place, n: usize, name: &str) -> HResult<Vec<f64>> {
+        use crate::value::Place;
+        let at = |k: usize| -> Option<Place> {
+            Some(match p {
+                Place::Global(i, j) => Place::Global(*i, j + k),
+                Place::Local(f, i, j) => Place::Local(*f, *i, j + k),
+                Place::Field(o, i, j) => Place::Field(o.clone(), *i, j + k),
+                Place::VecElem(o, j) => Place::VecElem(o.clone(), j + k),
+                Place::Proto(c, i, j) => Place::Proto(*c, *i, j + k),
+                _ if k == 0 => p.clone(),
+                _ => return None,
+            })
+        };
+        (0..n)
+            .map(|k| match at(k) {
+                Some(q) => self.read_place(&q).map_err(|_| hoc_err!("{name}: the data hold fewer than {n} values")),
+                None => Err(hoc_err!("{name}: the data hold fewer than {n} values")),
+            })
+            .collect()
     }
 
     /// `name_suffix(args)` or `setdata_suffix(x)`; None for other names.
@@ -114,7 +240,7 @@ impl Interp {
     /// The section a name needs: none for a mechanism GLOBAL, else the current one.
     pub fn host_sec(&mut self, h: Host) -> HResult<SecId> {
         match h {
-            Host::Global(..) | Host::Func(..) | Host::SetData(_) | Host::FTable(..) => Ok(SecId::MAX),
+            Host::Global(..) | Host::GlobalArray(..) | Host::Func(..) | Host::SetData(_) | Host::FTable(..) | Host::IonConc0(..) => Ok(SecId::MAX),
             _ => self.cur_sec(),
         }
     }
@@ -126,18 +252,20 @@ impl Interp {
             m.ensure_lowered();
             return Ok(Var::Ion { ion, field, sec, x });
         }
-        Err(hoc_err!(
-            "{}, the mechanism does not exist at {}({})",
-            field.hoc_name(&m.ion_types[ion].name),
-            m.sec(sec).name,
-            crate::format::fmt_g(x, 6, false, false)
-        ))
+        let _ = (field, x);
+        let name = format!("{}_ion", m.ion_types[ion].name);
+        Err(self.not_inserted(&name, sec))
     }
 
     /// Reads `name` (x = None: the section variable, or the range variable at 0.5).
     pub fn host_read(&mut self, sec: SecId, h: Host, x: Option<f64>) -> HResult<f64> {
+        let h = self.host_element(h, None)?;
         if let Host::Global(m, g) = h {
             return Ok(self.eng.model.data[m].globals[g]);
+        }
+        if let Host::IonConc0(ion, inside) = h {
+            let t = &self.eng.model.ion_types[ion];
+            return Ok(if inside { t.ci0 } else { t.co0 });
         }
         if let Some(r) = self.host_call(h, &x.into_iter().collect::<Vec<_>>())? {
             return Ok(r);
@@ -160,9 +288,13 @@ impl Interp {
             Host::Range(rv) => {
                 let x = x.unwrap_or(0.5);
                 match rv {
-                    RangeVar::V | RangeVar::Imem => {
+                    RangeVar::V | RangeVar::Imem | RangeVar::ICap => {
                         m.ensure_lowered();
-                        let var = if rv == RangeVar::V { Var::V { sec, x } } else { Var::Imem { sec, x } };
+                        let var = match rv {
+                            RangeVar::V => Var::V { sec, x },
+                            RangeVar::Imem => Var::Imem { sec, x },
+                            _ => Var::ICap { sec, x },
+                        };
                         Ok(m.read_var(&var).unwrap_or(0.0))
                     }
                     RangeVar::Diam => {
@@ -182,9 +314,18 @@ impl Interp {
                         let var = self.ion_var(sec, ion, f, x)?;
                         Ok(self.eng.model.read_var(&var).unwrap_or(0.0))
                     }
+                    RangeVar::Vext(layer) => {
+                        let var = self.vext_var(sec, layer, x)?;
+                        Ok(self.eng.model.read_var(&var).unwrap_or(0.0))
+                    }
+                    RangeVar::MechArray(..) | RangeVar::VextArray(_) => unreachable!("an element by now"),
+                    RangeVar::Ptr(mech, k) => {
+                        let var = self.pointer_target(sec, mech, k, x)?;
+                        Ok(self.eng.model.read_var(&var).unwrap_or(0.0))
+                    }
                 }
             }
-            Host::Global(..) => unreachable!("handled above"),
+            Host::Global(..) | Host::GlobalArray(..) | Host::IonConc0(..) => unreachable!("handled above"),
             Host::Func(..) | Host::SetData(_) => unreachable!("handled above"),
             Host::FTable(..) => Err(hoc_err!("{} takes arguments", self.host_name(h))),
         }
@@ -192,6 +333,7 @@ impl Interp {
 
     /// The engine variable behind `name(x)` of a section, for pointers and records.
     pub fn host_var(&mut self, sec: SecId, h: Host, x: Option<f64>) -> HResult<Var> {
+        let h = self.host_element(h, None)?;
         if !matches!(h, Host::Global(..)) {
             self.live(sec)?;
         }
@@ -199,10 +341,27 @@ impl Interp {
         match h {
             Host::Range(RangeVar::V) => Ok(Var::V { sec, x }),
             Host::Range(RangeVar::Imem) => Ok(Var::Imem { sec, x }),
+            Host::Range(RangeVar::ICap) => Ok(Var::ICap { sec, x }),
             Host::Range(RangeVar::Mech(m, k)) => self.mech_var(sec, m, k, x),
             Host::Range(RangeVar::Ion(ion, f)) => self.ion_var(sec, ion, f, x),
+            Host::Range(RangeVar::Vext(layer)) => self.vext_var(sec, layer, x),
+            Host::Range(RangeVar::Ptr(m, k)) => self.pointer_target(sec, m, k, x),
             Host::Global(m, g) => Ok(Var::Global { mech: m, var: g }),
             _ => Err(hoc_err!("can't take the address of {}", self.host_name(h))),
+        }
+    }
+
+    /// What POINTER k of density mechanism `mech` at x of a section points to.
+    fn pointer_target(&mut self, sec: SecId, mech: usize, k: usize, x: f64) -> HResult<Var> {
+        let name = self.host_name(Host::Range(RangeVar::Ptr(mech, k)));
+        let m = &self.eng.model;
+        let s = m.sec(sec);
+        let Some(inst) = m.density_instance(sec, mech, s.seg_index(x)) else {
+            return Err(hoc_err!("{name}, the mechanism does not exist at {}({})", s.name, crate::format::fmt_g(x, 6, false, false)));
+        };
+        match m.data[mech].ptr_var[k].get(inst as usize).copied().flatten() {
+            Some(v) => Ok(v),
+            None => Err(hoc_err!("{name}({}) points to nothing (setpointer first)", crate::format::fmt_g(x, 6, false, false))),
         }
     }
 
@@ -212,19 +371,35 @@ impl Interp {
         let seg = s.seg_index(x);
         match m.density_instance(sec, mech, seg) {
             Some(_) => Ok(Var::Range { mech, var: k, sec, x }),
-            None => Err(hoc_err!(
-                "{}, the mechanism does not exist at {}({})",
-                self.host_name(Host::Range(RangeVar::Mech(mech, k))),
-                s.name,
-                crate::format::fmt_g(x, 6, false, false)
-            )),
+            None => {
+                let name = m.mechs[mech].name().to_string();
+                Err(self.not_inserted(&name, sec))
+            }
         }
+    }
+
+    /// `vext[layer](x)`: where the section has extracellular, or reads 0
+    /// at a node next to a section that has it (NEURON's nrn_vext_pd).
+    fn vext_var(&mut self, sec: SecId, layer: usize, x: f64) -> HResult<Var> {
+        let m = &mut self.eng.model;
+        m.ensure_lowered();
+        let Some(ext) = m.ext_mech else { return Err(self.not_inserted("extracellular", sec)) };
+        if m.is_inserted(sec, ext) || crate::engine::funcs::child_list(m, sec).iter().any(|&c| m.is_inserted(c, ext)) {
+            return Ok(Var::Vext { layer, sec, x });
+        }
+        Err(self.not_inserted("extracellular", sec))
     }
 
     /// Writes `name = value` (x None: whole section) or `name(x) = value`.
     pub fn host_write(&mut self, sec: SecId, h: Host, x: Option<f64>, value: f64) -> HResult<()> {
+        let h = self.host_element(h, None)?;
         if let Host::Global(m, g) = h {
             self.eng.model.data[m].globals[g] = value;
+            return Ok(());
+        }
+        if let Host::IonConc0(ion, inside) = h {
+            let t = &mut self.eng.model.ion_types[ion];
+            *(if inside { &mut t.ci0 } else { &mut t.co0 }) = value;
             return Ok(());
         }
         self.live(sec)?;
@@ -239,7 +414,10 @@ impl Interp {
                         if value <= 0.0 {
                             return Err(hoc_err!("L must be > 0"));
                         }
-                        super::funcs::set_length(m, sec, value);
+                        // under pt3dconst(1) NEURON ignores L assignments
+                        if !m.pt3dconst {
+                            super::funcs::set_length(m, sec, value);
+                        }
                     }
                     SecVar::Nseg => {
                         let n = value as i64;
@@ -278,7 +456,10 @@ impl Interp {
                     }
                     RangeVar::Diam => {
                         let m = &mut self.eng.model;
-                        super::funcs::set_diam(m, sec, &segs, value);
+                        // under pt3dconst(1) NEURON ignores diam assignments too
+                        if !m.pt3dconst {
+                            super::funcs::set_diam(m, sec, &segs, value);
+                        }
                     }
                     RangeVar::Cm => {
                         let m = &mut self.eng.model;
@@ -287,6 +468,7 @@ impl Interp {
                         }
                     }
                     RangeVar::Imem => return Err(hoc_err!("i_membrane_ is read only")),
+                    RangeVar::ICap => return Err(hoc_err!("i_cap is computed by the step; it cannot be assigned")),
                     RangeVar::Mech(mech, k) => {
                         for &j in &segs {
                             let xc = (j as f64 + 0.5) / nseg as f64;
@@ -301,10 +483,33 @@ impl Interp {
                             self.eng.model.write_var(&var, value);
                         }
                     }
+                    RangeVar::Vext(layer) => {
+                        // As v: a whole-section assignment sets the end nodes too.
+                        let xs: Vec<f64> = match x {
+                            Some(x) => vec![x],
+                            None => {
+                                let mut xs = vec![0.0, 1.0];
+                                xs.extend(self.eng.model.sec(sec).centers());
+                                xs
+                            }
+                        };
+                        for x in xs {
+                            let var = self.vext_var(sec, layer, x)?;
+                            self.eng.model.write_var(&var, value);
+                        }
+                    }
+                    RangeVar::MechArray(..) | RangeVar::VextArray(_) => unreachable!("an element by now"),
+                    RangeVar::Ptr(mech, k) => {
+                        for &j in &segs {
+                            let xc = (j as f64 + 0.5) / nseg as f64;
+                            let var = self.pointer_target(sec, mech, k, xc)?;
+                            self.eng.model.write_var(&var, value);
+                        }
+                    }
                 }
                 Ok(())
             }
-            Host::Global(..) => unreachable!("handled above"),
+            Host::Global(..) | Host::GlobalArray(..) | Host::IonConc0(..) => unreachable!("handled above"),
             Host::Func(..) | Host::SetData(_) | Host::FTable(..) => Err(hoc_err!("{} is a function; it cannot be assigned", self.host_name(h))),
         }
     }

@@ -34,11 +34,11 @@ impl Interp {
     pub fn sec_of(&mut self, r: &SecRef) -> HResult<SecId> {
         match r {
             SecRef::Name(n, idx) => {
-                let k = match idx {
-                    Some(e) => Some(self.eval_num(e)?),
-                    None => None,
-                };
-                self.section_by_name(*n, k)
+                let mut k = Vec::with_capacity(idx.len());
+                for e in idx {
+                    k.push(self.eval_num(e)?);
+                }
+                self.section_by_name(*n, &k)
             }
             SecRef::Expr(e) => match self.eval(e)? {
                 Value::Sec(s) => self.live(s),
@@ -47,48 +47,67 @@ impl Interp {
         }
     }
 
-    /// `name` or `name[k]` as a section.
-    pub fn section_by_name(&mut self, r: NameRef, k: Option<f64>) -> HResult<SecId> {
+    /// `name`, `name[i]` or `name[i][j]…` as a section; no subscripts on an
+    /// array name its first section.
+    pub fn section_by_name(&mut self, r: NameRef, k: &[f64]) -> HResult<SecId> {
         let name = self.sym_name(r);
         let eps = self.float_epsilon();
         // The one element, without copying the array.
         let got = self.with_slot(r, |slot| {
-            let Slot::Secs { data, .. } = slot else { return Err(None) };
-            let i = match k {
-                Some(x) => (x + eps) as i64,
-                None => 0,
-            };
-            if i < 0 || i as usize >= data.len() {
-                return Err(Some(i));
+            let Slot::Secs { data, dims } = slot else { return Err(None) };
+            if k.is_empty() {
+                return Ok(data.first().copied().flatten());
             }
-            Ok(data[i as usize])
+            // A single section takes the subscript [0].
+            let shape: &[usize] = if dims.is_empty() { &[1] } else { dims };
+            if k.len() != shape.len() {
+                return Err(Some(format!("wrong # of subscripts {name}")));
+            }
+            let mut flat = 0usize;
+            for (s, (&d, &x)) in shape.iter().zip(k).enumerate() {
+                let j = (x + eps) as i64;
+                if j < 0 || j as usize >= d {
+                    return Err(Some(format!("subscript {s} index {j} of {name} out of range {d}")));
+                }
+                flat = flat * d + j as usize;
+            }
+            Ok(data.get(flat).copied().flatten())
         });
-        let sec = match got {
-            Ok(s) => s,
-            Err(None) => return Err(hoc_err!("{name} is not a section")),
-            Err(Some(i)) => return Err(hoc_err!("{name}[{i}] subscript out of range")),
-        };
-        match sec {
-            Some(s) if self.eng.model.exists(s) => Ok(s),
-            _ => Err(hoc_err!("Section access unspecified: {name} was deleted")),
+        match got {
+            Ok(Some(s)) if self.eng.model.exists(s) => Ok(s),
+            Ok(_) => Err(hoc_err!("Section access unspecified: {name} was deleted")),
+            Err(None) => Err(hoc_err!("{name} is not a section")),
+            Err(Some(msg)) => Err(HocError::new(msg)),
         }
     }
 
     /// Runs a section statement.
     pub fn exec_section_stmt(&mut self, s: &Stmt) -> HResult<Flow> {
+        self.free_dropped();
         match s {
             Stmt::Create(items) => {
-                for (r, n) in items {
-                    let n = match n {
-                        Some(e) => Some(self.eval_num(e)?),
-                        None => None,
-                    };
-                    self.create(*r, n)?;
+                for (r, dims) in items {
+                    let mut n = Vec::with_capacity(dims.len());
+                    for e in dims {
+                        n.push(self.eval_num(e)?);
+                    }
+                    self.create(*r, &n)?;
                 }
             }
             Stmt::Access(r) => {
                 let s = self.sec_of(r)?;
                 self.eng.accessed = Some(s);
+            }
+            Stmt::SecPrefix(SecRef::Expr(e), body) => {
+                // `ob stmt`: an object that is not a section leaves the
+                // current section as it is (NEURON's ob_sec_access).
+                return match self.eval(e)? {
+                    Value::Sec(s) => {
+                        let s = self.live(s)?;
+                        self.with_section(s, |it| it.exec(body))
+                    }
+                    _ => self.exec(body),
+                };
             }
             Stmt::SecPrefix(r, body) => {
                 let s = self.sec_of(r)?;
@@ -112,6 +131,7 @@ impl Interp {
                 let s = self.cur_sec()?;
                 if let Some(ion) = self.ion_named(name) {
                     self.eng.model.insert_ion(s, ion);
+                    self.eng.model.props_insert_ion(s, ion);
                     return Ok(Flow::Normal);
                 }
                 let m = self.density_mech(name)?;
@@ -124,6 +144,10 @@ impl Interp {
                     return Ok(Flow::Normal);
                 }
                 let m = self.density_mech(name)?;
+                if Some(m) == self.eng.model.ext_mech {
+                    self.warn("Can't uninsert mechanism extracellular");
+                    return Ok(Flow::Normal);
+                }
                 self.eng.model.uninsert(s, m);
             }
             Stmt::SetPointer(ptr, target) => self.set_pointer(ptr, target)?,
@@ -137,8 +161,15 @@ impl Interp {
             }
             Stmt::Ifsec(e, body) => {
                 let s = self.cur_sec()?;
-                let pat = crate::builtins::value_str(&self.eval(e)?);
-                if self.section_matches(s, &pat)? {
+                // `ifsec sectionlist stmt`: when the section is in the list
+                let hit = match self.eval(e)? {
+                    Value::Obj(Some(o)) => self.section_list_items(&o)?.contains(&s),
+                    v => {
+                        let pat = crate::builtins::value_str(&v);
+                        self.section_matches(s, &pat)?
+                    }
+                };
+                if hit {
                     return self.exec(body);
                 }
             }
@@ -191,6 +222,21 @@ impl Interp {
             crate::value::Place::Engine(v) => v,
             _ => return Err(hoc_err!("setpointer: the target must be a membrane potential or an ion variable")),
         };
+        // `setpointer name_suffix(x), target` in the current section.
+        if let Expr::Call(r, args) = ptr {
+            if let Some(crate::symbol::Kind::Host(h)) = self.sym_kind(*r) {
+                if let crate::engine::Host::Range(crate::engine::RangeVar::Ptr(mi, k)) = self.host(h) {
+                    let x = match args.first() {
+                        Some(e) => self.eval_num(e)?,
+                        None => 0.5,
+                    };
+                    let s = self.cur_sec()?;
+                    let m = &self.eng.model;
+                    let inst = m.density_instance(s, mi, m.sec(s).seg_index(x)).ok_or_else(|| hoc_err!("{}: the mechanism is not in {}", self.sym_name(*r), m.sec(s).name))?;
+                    return self.eng.model.set_pointer(mi, inst, k, var).map_err(|e| hoc_err!("setpointer: {e}"));
+                }
+            }
+        }
         let Expr::Member { obj, name, args, .. } = ptr else {
             return Err(hoc_err!("setpointer: name the POINTER as object.name or section.name_suffix(x)"));
         };
@@ -295,23 +341,19 @@ impl Interp {
         Ok(())
     }
 
-    /// `create name` or `create name[n]`.
-    fn create(&mut self, r: NameRef, n: Option<f64>) -> HResult<()> {
-        let count = match n {
-            Some(x) => {
-                if x < 0.0 {
-                    return Err(hoc_err!("{}: array size must be >= 0", self.sym_name(r)));
-                }
-                (x + self.float_epsilon()) as usize
+    /// `create name`, `create name[n]` or `create name[n][m]…`.
+    fn create(&mut self, r: NameRef, n: &[f64]) -> HResult<()> {
+        let mut dims = Vec::with_capacity(n.len());
+        for &x in n {
+            if x < 0.0 {
+                return Err(hoc_err!("{}: array size must be >= 0", self.sym_name(r)));
             }
-            None => 1,
-        };
-        let dims = if n.is_some() { vec![count] } else { vec![] };
-        // In a template body: declare only; instances create their own.
-        if self.this.is_none() && self.defining.is_some() && matches!(r, NameRef::Field(_)) {
-            self.with_slot(r, |s| *s = Slot::Secs { dims, data: vec![None; count] });
-            return Ok(());
+            dims.push((x + self.float_epsilon()) as usize);
         }
+        let count = dims.iter().product();
+        // In a template body the sections exist while the body runs (its
+        // statements may use them) and go at endtemplate; each instance
+        // creates its own.
         if let Some(Slot::Secs { data, .. }) = self.slot_clone(r) {
             for s in data.into_iter().flatten() {
                 self.delete_section(s);
@@ -328,7 +370,17 @@ impl Interp {
         let prefix = owner.map(|o| format!("{}.", self.object_name(o))).unwrap_or_default();
         let mut ids = Vec::with_capacity(count);
         for k in 0..count {
-            let name = if dims.is_empty() { format!("{prefix}{base}") } else { format!("{prefix}{base}[{k}]") };
+            let mut name = format!("{prefix}{base}");
+            // Subscripts of the k-th section, last one fastest.
+            let mut sub = Vec::with_capacity(dims.len());
+            let mut rest = k;
+            for &d in dims.iter().rev() {
+                sub.push(rest % d.max(1));
+                rest /= d.max(1);
+            }
+            for j in sub.iter().rev() {
+                name.push_str(&format!("[{j}]"));
+            }
             let id = self.eng.model.create_section(name, owner.map(|o| std::rc::Rc::as_ptr(o) as u64));
             if self.eng.owners.len() <= id {
                 self.eng.owners.resize(id + 1, None);
@@ -367,11 +419,125 @@ impl Interp {
         }
     }
 
+    /// At endtemplate: the sections the body made go; the declarations stay.
+    pub fn end_template_sections(&mut self, ci: u32) {
+        let made: Vec<SecId> = match self.template_mut(ci) {
+            Some(t) => t
+                .proto
+                .iter_mut()
+                .flat_map(|s| match s {
+                    Slot::Secs { data, .. } => data.iter_mut().filter_map(|d| d.take()).collect(),
+                    _ => Vec::new(),
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        for s in made {
+            self.delete_section(s);
+        }
+    }
+
     /// Name of a section symbol for messages when evaluated in an object context.
     pub fn delete_section(&mut self, s: SecId) {
         self.eng.model.delete_section(s);
         if self.eng.accessed == Some(s) {
             self.eng.accessed = None;
         }
+    }
+}
+
+impl Interp {
+    /// `sref.unname()`: the section keeps existing but no name refers to it
+    /// (CellBuild names its sections this way before giving them top-level names).
+    pub fn unname_section(&mut self, s: SecId) {
+        if let Some(Some((r, k))) = self.eng.sec_sym.get(s).cloned() {
+            let owner = self.eng.owners.get(s).cloned().flatten().and_then(|w| w.upgrade());
+            let clear = |slot: &mut Slot| {
+                if let Slot::Secs { data, .. } = slot {
+                    if data.get(k) == Some(&Some(s)) {
+                        data[k] = None;
+                    }
+                }
+            };
+            match (r, owner) {
+                (NameRef::Field(i), Some(o)) => {
+                    if let ObjData::Hoc(slots) = &mut *o.data.borrow_mut() {
+                        if let Some(slot) = slots.get_mut(i as usize) {
+                            clear(slot);
+                        }
+                    }
+                }
+                (NameRef::Global(i), None) => {
+                    if let Some(slot) = self.gslots.get_mut(i as usize) {
+                        clear(slot);
+                    }
+                }
+                _ => {}
+            }
+        }
+        if let Some(x) = self.eng.sec_sym.get_mut(s) {
+            *x = None;
+        }
+        if let Some(x) = self.eng.owners.get_mut(s) {
+            *x = None;
+        }
+        let sec = self.eng.model.sec_mut(s);
+        sec.owner = None;
+        sec.name = String::new();
+    }
+
+    /// `sref.rename("name"[, list of SectionRefs])`: unnamed sections get a
+    /// top-level name (an array when a list is given). Returns NEURON's
+    /// result: 1, or 0 after printing why not.
+    pub fn rename_sections(&mut self, name: &str, secs: &[SecId], array: bool) -> HResult<f64> {
+        for (k, &s) in secs.iter().enumerate() {
+            if self.eng.sec_sym.get(s).is_some_and(|x| x.is_some()) {
+                let msg = if array {
+                    format!("Item {k} of second list arg, {}, must first be unnamed\n", self.sec_name(s))
+                } else {
+                    format!("{} must first be unnamed\n", self.sec_name(s))
+                };
+                self.write_out(&msg)?;
+                return Ok(0.0);
+            }
+        }
+        let existing = self.globals.get(name);
+        if let Some(i) = existing {
+            let declared = match self.globals.kind(i) {
+                Kind::Section => true,
+                Kind::Var => !matches!(self.gslots.get(i as usize), None | Some(Slot::Undef)),
+                _ => true,
+            };
+            let is_sec = matches!(self.globals.kind(i), Kind::Section) && matches!(self.gslots.get(i as usize), Some(Slot::Secs { dims, .. }) if dims.len() <= 1);
+            if declared && !is_sec {
+                self.write_out("The new name already exists and is not a SECTION or has a dimension > 1\n")?;
+                return Ok(0.0);
+            }
+            if let Some(Slot::Secs { data, .. }) = self.gslots.get(i as usize).cloned() {
+                for (k, old) in data.into_iter().enumerate() {
+                    if let Some(old) = old.filter(|&o| self.eng.model.exists(o)) {
+                        self.write_out(&format!("Previously existing {name}[{k}] points to a section which is being deleted\n"))?;
+                        self.delete_section(old);
+                    }
+                }
+            }
+        }
+        let i = self.globals.intern(name);
+        self.globals.syms[i as usize].kind = Kind::Section;
+        self.ensure_gslot(i);
+        let dims = if array { vec![secs.len()] } else { vec![] };
+        self.gslots[i as usize] = Slot::Secs { dims, data: secs.iter().map(|&s| Some(s)).collect() };
+        for (k, &s) in secs.iter().enumerate() {
+            if self.eng.sec_sym.len() <= s {
+                self.eng.sec_sym.resize(s + 1, None);
+                self.eng.owners.resize(s + 1, None);
+            }
+            self.eng.sec_sym[s] = Some((NameRef::Global(i), k));
+            self.eng.owners[s] = None;
+            let sec = self.eng.model.sec_mut(s);
+            sec.owner = None;
+            sec.name = if array { format!("{name}[{k}]") } else { name.to_string() };
+        }
+        Ok(1.0)
     }
 }

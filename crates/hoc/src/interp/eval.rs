@@ -142,10 +142,40 @@ impl Interp {
             }
             Expr::Assign(op, lhs, rhs) => self.assign(*op, lhs, rhs),
             Expr::New(r, args) => self.new_instance(*r, args),
-            Expr::AddrOf(inner) => Ok(Value::Ptr(self.place_of(inner)?)),
+            Expr::AddrOf(inner) => {
+                // A pointer to a name never assigned is an error, not a new variable.
+                if let Expr::Name(r) = &**inner {
+                    if matches!(self.sym_kind(*r), Some(Kind::Var)) && self.with_slot(*r, |s| matches!(s, Slot::Undef)) {
+                        return Err(hoc_err!("undefined variable {}", self.sym_name(*r)));
+                    }
+                }
+                Ok(Value::Ptr(self.place_of(inner)?))
+            }
             Expr::Range(..) => Err(HocError::new("a:b is only allowed in range variable arguments")),
-            Expr::SecCall(r, ..) => Err(hoc_err!("{}[i](x) is only allowed in connect", self.sym_name(*r))),
             Expr::Value(v) => Ok(v.clone()),
+            Expr::SecCall(r, ix, args) => match self.sym_kind(*r) {
+                Some(Kind::Host(h)) => {
+                    let h = self.indexed_host(self.host(h), ix)?;
+                    let x = match args.first() {
+                        Some(e) => Some(self.eval_num(e)?),
+                        None => None,
+                    };
+                    let s = self.host_sec(h)?;
+                    Ok(Value::Num(self.host_read(s, h, x)?))
+                }
+                _ => Err(hoc_err!("{}[i](x) is only allowed in connect", self.sym_name(*r))),
+            },
+        }
+    }
+
+    /// A range array's element `name[i]` (an empty index leaves the name as it is).
+    pub fn indexed_host(&mut self, h: crate::engine::Host, index: &[Expr]) -> HResult<crate::engine::Host> {
+        match index.first() {
+            Some(e) => {
+                let i = self.eval_num(e)?;
+                self.host_element(h, Some(i))
+            }
+            None => Ok(h),
         }
     }
 
@@ -190,11 +220,10 @@ impl Interp {
     fn read_name(&mut self, r: NameRef) -> HResult<Value> {
         match self.sym_kind(r) {
             Some(Kind::Var) | None => {}
-            Some(Kind::Const(c)) => return Ok(Value::Num(c)),
             Some(Kind::Func(_) | Kind::Proc(_) | Kind::Obfunc(_) | Kind::Builtin(_)) => {
                 return self.call_name(r, &[], None);
             }
-            Some(Kind::Section) => return Ok(Value::Sec(self.section_by_name(r, None)?)),
+            Some(Kind::Section) => return Ok(Value::Sec(self.section_by_name(r, &[])?)),
             Some(Kind::Host(h)) => {
                 let h = self.host(h);
                 let s = self.host_sec(h)?;
@@ -248,7 +277,12 @@ impl Interp {
                     None => Err(hoc_err!("{name}[{idx}] is not an object")),
                 };
             }
-            Some(Kind::Section) => return Ok(Value::Sec(self.section_by_name(r, Some(k[0]))?)),
+            Some(Kind::Section) => return Ok(Value::Sec(self.section_by_name(r, k)?)),
+            Some(Kind::Host(h)) => {
+                let h = self.host_element(self.host(h), k.first().copied())?;
+                let s = self.host_sec(h)?;
+                return Ok(Value::Num(self.host_read(s, h, None)?));
+            }
             Some(Kind::Var) | None => {}
             Some(_) => return Err(hoc_err!("{} is not an array", self.sym_name(r))),
         }
@@ -283,11 +317,34 @@ impl Interp {
                 let s = self.host_sec(h)?;
                 Ok(Place::Engine(self.host_var(s, h, x)?))
             }
-            Expr::Member { obj, name, args: Some(args), .. } => {
-                let Value::Sec(s) = self.eval(obj)? else {
-                    return Err(HocError::new("not an lvalue"));
+            Expr::SecCall(r, ix, args) if matches!(self.sym_kind(*r), Some(Kind::Host(_))) => {
+                let Some(Kind::Host(h)) = self.sym_kind(*r) else { unreachable!() };
+                let h = self.indexed_host(self.host(h), ix)?;
+                let x = match args.first() {
+                    Some(a) => Some(self.eval_num(a)?),
+                    None => None,
+                };
+                let s = self.host_sec(h)?;
+                Ok(Place::Engine(self.host_var(s, h, x)?))
+            }
+            Expr::Index(r, ix) if matches!(self.sym_kind(*r), Some(Kind::Host(_))) => {
+                let Some(Kind::Host(h)) = self.sym_kind(*r) else { unreachable!() };
+                let h = self.indexed_host(self.host(h), ix)?;
+                let s = self.host_sec(h)?;
+                Ok(Place::Engine(self.host_var(s, h, None)?))
+            }
+            Expr::Member { obj, name, index, args: Some(args), .. } => {
+                let s = match self.eval(obj)? {
+                    Value::Sec(s) => s,
+                    // `vec.x(i)`, `m.x(i, j)`: the legacy (index) form of an array member.
+                    Value::Obj(Some(o)) if index.is_empty() && !args.is_empty() => {
+                        let k = self.eval_nums(args)?;
+                        return self.member_place(&o, name, &k);
+                    }
+                    _ => return Err(HocError::new("not an lvalue")),
                 };
                 let h = self.host_named(name)?;
+                let h = self.indexed_host(h, index)?;
                 let x = match args.first() {
                     Some(a) => Some(self.eval_num(a)?),
                     None => None,
@@ -306,6 +363,7 @@ impl Interp {
                 let o = self.eval(obj)?;
                 if let Value::Sec(s) = o {
                     let h = self.host_named(name)?;
+                    let h = self.indexed_host(h, index)?;
                     return Ok(Place::Engine(self.host_var(s, h, None)?));
                 }
                 let Value::Obj(Some(o)) = o else {
@@ -549,7 +607,7 @@ impl Interp {
         })
     }
 
-    fn write_obj_place(&mut self, p: &Place, v: Option<ObjRef>) {
+    pub(crate) fn write_obj_place(&mut self, p: &Place, v: Option<ObjRef>) {
         fn put(s: &mut Slot, k: usize, v: Option<ObjRef>) {
             if let Slot::Objs { data, .. } = s {
                 if k < data.len() {
@@ -648,15 +706,28 @@ impl Interp {
                 let h = self.host(h);
                 (self.host_sec(h)?, h, args)
             }
+            Expr::Index(r, ix) | Expr::SecCall(r, _, ix) if matches!(self.sym_kind(*r), Some(Kind::Host(_))) => {
+                let Some(Kind::Host(h)) = self.sym_kind(*r) else { unreachable!() };
+                let (index, args): (&[Expr], &[Expr]) = match lhs {
+                    Expr::SecCall(_, i, a) => (i.as_slice(), a),
+                    _ => (ix, &[]),
+                };
+                let h = self.indexed_host(self.host(h), index)?;
+                (self.host_sec(h)?, h, args)
+            }
             Expr::Member { obj, name, index, args, .. } => {
                 let base = self.eval(obj)?;
                 match base {
-                    Value::Sec(s) => (s, self.host_named(name)?, args.as_deref().unwrap_or(&[])),
+                    Value::Sec(s) => {
+                        let h = self.host_named(name)?;
+                        (s, self.indexed_host(h, index)?, args.as_deref().unwrap_or(&[]))
+                    }
                     Value::Obj(Some(o)) if self.template(o.class).is_none() => {
-                        let mut k = Vec::new();
-                        for e in index {
-                            k.push(self.eval_num(e)?);
-                        }
+                        // `pp.dur(0) = x`: the legacy (index) form of `pp.dur[0] = x`.
+                        let k = match args {
+                            Some(a) if index.is_empty() && !a.is_empty() => self.eval_nums(a)?,
+                            _ => self.eval_nums(index)?,
+                        };
                         let old = match op {
                             AssignOp::Set => 0.0,
                             _ => match crate::builtins::call_method(self, &o, name, &k, None)? {
@@ -696,6 +767,14 @@ impl Interp {
         }
     }
 
+    fn eval_nums(&mut self, es: &[Expr]) -> HResult<Vec<f64>> {
+        let mut k = Vec::with_capacity(es.len());
+        for e in es {
+            k.push(self.eval_num(e)?);
+        }
+        Ok(k)
+    }
+
     /// The engine name `name` (a range or section variable).
     pub fn host_named(&self, name: &str) -> HResult<crate::engine::Host> {
         match self.globals.get(name).map(|i| self.globals.kind(i)) {
@@ -713,9 +792,15 @@ impl Interp {
                 };
                 (self.cur_sec()?, self.host(h), args.as_slice())
             }
-            Expr::Member { obj, name, args: Some(args), .. } => {
+            Expr::SecCall(r, ix, args) if matches!(self.sym_kind(*r), Some(Kind::Host(_))) => {
+                let Some(Kind::Host(h)) = self.sym_kind(*r) else { unreachable!() };
+                let h = self.indexed_host(self.host(h), ix)?;
+                (self.cur_sec()?, h, args.as_slice())
+            }
+            Expr::Member { obj, name, index, args: Some(args), .. } => {
                 let Value::Sec(s) = self.eval(obj)? else { return Err(HocError::new("not a range variable")) };
-                (s, self.host_named(name)?, args.as_slice())
+                let h = self.host_named(name)?;
+                (s, self.indexed_host(h, index)?, args.as_slice())
             }
             _ => return Err(HocError::new("a:b assigns only to range variables")),
         };
@@ -859,8 +944,16 @@ impl Interp {
                 let (vals, _) = self.eval_args(args)?;
                 let nums: Vec<f64> = vals.iter().filter_map(|v| if let Value::Num(x) = v { Some(*x) } else { None }).collect();
                 let h = self.host(h);
-                let r = self.with_c_args(vals, None, |it| it.host_call(h, &nums))?;
-                Ok(Value::Num(r?.unwrap_or(0.0)))
+                match self.with_c_args(vals, None, |it| it.host_call(h, &nums))? {
+                    Ok(v) => Ok(Value::Num(v.unwrap_or(0.0))),
+                    Err(e) => {
+                        // A mechanism's function shows in the trace as a built-in does.
+                        let args: Vec<Value> = nums.iter().map(|&x| Value::Num(x)).collect();
+                        let line = self.trace_line(&self.sym_name(r), None, &args);
+                        self.trace.push(line);
+                        Err(e)
+                    }
+                }
             }
             Some(Kind::Host(h)) => {
                 let x = match args.first() {
@@ -937,6 +1030,7 @@ impl Interp {
             Value::Obj(Some(o)) => o,
             Value::Sec(s) => {
                 let h = self.host_named(name)?;
+                let h = self.indexed_host(h, index)?;
                 let x = match args.and_then(|a| a.first()) {
                     Some(e) => Some(self.eval_num(e)?),
                     None => None,
@@ -953,7 +1047,12 @@ impl Interp {
         let ci = o.class;
         if self.template(ci).is_none() {
             let vals = match args {
-                Some(a) => Some(self.eval_args(a)?.0),
+                Some(a) => {
+                    let (v, p) = self.eval_args(a)?;
+                    // for methods that assign to an object argument (MechanismType.make)
+                    self.native_arg_places = p;
+                    Some(v)
+                }
                 None => None,
             };
             let r = builtins::call_method(self, &o, name, &k, vals.as_deref());

@@ -39,6 +39,24 @@ fn location(src: &Source, at: usize) -> String {
     format!("{file} near line {}\n {}\n{}^\n", line_no, line, " ".repeat(caret))
 }
 
+/// The text of a HOC file as NEURON's line reader sees it: a line ends at
+/// `\n`, `\r\n` or a lone `\r` (classic Mac files), and Ctrl-Z or Ctrl-D
+/// ends the file (DOS editors put a Ctrl-Z at the end). Bytes that are not
+/// UTF-8 (Latin-1 comments) are kept as replacement characters.
+pub fn hoc_source_text(bytes: &[u8]) -> String {
+    let end = bytes.iter().position(|&b| b == 0x1a || b == 0x04).unwrap_or(bytes.len());
+    let text = String::from_utf8_lossy(&bytes[..end]);
+    if !text.contains('\r') {
+        return text.into_owned();
+    }
+    text.replace("\r\n", "\n").replace('\r', "\n")
+}
+
+/// Reads a HOC (or .ses) file with NEURON's line-end rules.
+pub fn read_hoc_file(path: &Path) -> std::io::Result<String> {
+    std::fs::read(path).map(|b| hoc_source_text(&b))
+}
+
 /// A procedure activation: its locals and arguments.
 pub struct Frame {
     /// The procedure's name and object, for the call trace of errors.
@@ -125,6 +143,12 @@ pub struct Interp {
     pub mute_errors: usize,
     /// The host language HOC is embedded in (Python), if any.
     pub foreign: Option<Rc<dyn crate::foreign::ForeignHost>>,
+    /// Where the object arguments of the running built-in method came from.
+    pub native_arg_places: Vec<Option<Place>>,
+    /// `object_push` stack: (the context to return to, the object pushed).
+    pub obj_stack: Vec<(Option<ObjRef>, Option<ObjRef>)>,
+    /// `units(&var, "units")` strings, by variable name.
+    pub units: std::collections::HashMap<String, String>,
 }
 
 /// NEURON's default frame stack (-NFRAME 512) allows 511 nested calls.
@@ -162,12 +186,20 @@ impl Interp {
             out_at_line_start: true,
             mute_errors: 0,
             foreign: None,
+            native_arg_places: Vec::new(),
+            obj_stack: Vec::new(),
+            units: std::collections::HashMap::new(),
         };
         builtins::install(&mut it);
         crate::engine::install(&mut it);
         it.sym_float_epsilon = it.set_global_num("float_epsilon", 1e-11);
         it.sym_hoc_ac = it.set_global_num("hoc_ac_", 0.0);
         it.n_builtin = it.globals.syms.len() as u32;
+        // hoc_obj_[2]: the clipboard pair of the standard library, a user
+        // variable NEURON declares at start-up (models redeclare it).
+        let i = it.globals.intern("hoc_obj_");
+        it.ensure_gslot(i);
+        it.gslots[i as usize] = Slot::Objs { dims: vec![2], data: vec![None, None] };
         it
     }
 
@@ -204,14 +236,15 @@ impl Interp {
         self.globals.syms[i as usize].kind = Kind::Builtin(f);
     }
 
+    /// NEURON's named constants (PI, E, GAMMA, FARADAY…): variables with
+    /// that value, which a script may assign (models use `GAMMA = 25`).
     pub fn define_const(&mut self, name: &str, v: f64) {
-        let i = self.globals.intern(name);
-        self.globals.syms[i as usize].kind = Kind::Const(v);
+        self.set_global_num(name, v);
     }
 
     pub fn add_native_class(&mut self, name: &str, native: builtins::NativeClass) -> u32 {
         let ci = self.classes.len() as u32;
-        self.classes.push(Class { name: name.into(), kind: ClassKind::Native(native), next_index: 0, live: Vec::new() });
+        self.classes.push(Class { name: name.into(), kind: ClassKind::Native(native), next_index: 0, live: Vec::new(), count: Default::default() });
         let i = self.globals.intern(name);
         self.globals.syms[i as usize].kind = Kind::Class(ci);
         ci
@@ -298,10 +331,15 @@ impl Interp {
 
     /// Makes a new object of class `ci` with the given data.
     pub fn new_object(&mut self, ci: u32, data: ObjData) -> ObjRef {
+        let on_drop = matches!(data, ObjData::Hoc(_)).then(|| self.eng.dropped.clone());
         let class = &mut self.classes[ci as usize];
+        if class.count.get() == 0 {
+            class.next_index = 0;
+        }
         let index = class.next_index;
         class.next_index += 1;
-        let o = Rc::new(Object { class: ci, index, data: std::cell::RefCell::new(data) });
+        class.count.set(class.count.get() + 1);
+        let o = Rc::new(Object { class: ci, index, data: std::cell::RefCell::new(data), count: Some(class.count.clone()), on_drop });
         if class.live.len() > 64 && class.live.len().is_power_of_two() {
             class.live.retain(|w| w.strong_count() > 0);
         }
@@ -346,8 +384,7 @@ impl Interp {
 
     /// Runs a HOC file as `nrniv FILE` does.
     pub fn run_file(&mut self, path: &Path) -> HResult<()> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| HocError::new(format!("Can't open {}: {e}", path.display())))?;
+        let text = read_hoc_file(path).map_err(|e| HocError::new(format!("Can't open {}: {e}", path.display())))?;
         self.run_text(&path.display().to_string(), text.into())
     }
 
@@ -481,6 +518,7 @@ impl Interp {
             kind: ClassKind::Template(Template { scope: Scope::default(), proto: Vec::new(), this_sym: None, init_sym: None, done: false }),
             next_index: 0,
             live: Vec::new(),
+            count: Default::default(),
         });
         self.globals.syms[gi as usize].kind = Kind::Class(ci);
         self.defining = Some(ci);
@@ -491,6 +529,7 @@ impl Interp {
         let Some(ci) = self.defining.take() else {
             return Err(HocError::new(format!("{name}: endtemplate without begintemplate")));
         };
+        self.end_template_sections(ci);
         let t = self.template_mut(ci).unwrap();
         t.this_sym = t.scope.get("this");
         t.init_sym = t.scope.get("init").filter(|&i| matches!(t.scope.kind(i), Kind::Proc(_)));

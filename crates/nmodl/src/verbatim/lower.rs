@@ -345,7 +345,7 @@ fn is_thread_arg(e: &c::Expr) -> bool {
 }
 
 fn span_at(line: u32) -> Span {
-    Span { lo: 0, hi: 0, line, col: 1 }
+    Span { lo: 0, hi: 0, line, col: 1, file: 0 }
 }
 
 impl Gen<'_, '_> {
