@@ -1,4 +1,5 @@
-//! Running HOC text from Python: `h("code")`.
+//! Running HOC text from Python: `h("code")`, and files and statements
+//! for the `nerve` command of the Python package.
 
 use hoc::Interp;
 
@@ -22,4 +23,14 @@ pub fn run_hoc(it: &mut Interp, code: &str) -> pyo3::PyResult<bool> {
             Ok(false)
         }
     }
+}
+
+/// A run stopped by an error: printed as `nerve run` prints it; `quit()`
+/// becomes SystemExit.
+pub fn failed(it: &mut Interp, e: hoc::HocError) -> pyo3::PyResult<bool> {
+    if matches!(e.kind, hoc::ErrorKind::Quit(_)) {
+        return Err(crate::interp::hoc_error(it, e, ""));
+    }
+    print_error(it, &e);
+    Ok(false)
 }

@@ -150,6 +150,8 @@ pub struct Engine {
     pub observers: Vec<Box<dyn StepObserver>>,
     /// Ion types whose names are bound so far.
     pub ions_named: usize,
+    /// .mod files loaded so far (canonical paths): each loads once.
+    pub loaded_mod_files: std::collections::HashSet<std::path::PathBuf>,
     /// `setdata_suffix(x)` choices: mechanism → (section, x).
     pub setdata: std::collections::HashMap<usize, (SecId, f64)>,
     /// FInitializeHandlers: (type, what runs, the handler itself — gone
@@ -235,6 +237,7 @@ impl Engine {
             import3d_sections: 0,
             observers: Vec::new(),
             ions_named: 0,
+            loaded_mod_files: std::collections::HashSet::new(),
             setdata: std::collections::HashMap::new(),
             init_handlers: Vec::new(),
             statement_events: Vec::new(),
@@ -392,10 +395,20 @@ pub fn bind_mechanism(it: &mut Interp, m: usize) {
 /// Compiles the .mod files of a folder (in name order) and adds their
 /// mechanisms, as loading the library nrnivmodl built there does. Returns
 /// how many were loaded; an error names the file, line and column.
+///
+/// Where nerve's `nrnivmodl` ran, the folder holds `ARCH/.libs/libnrnmech.so`
+/// listing the .mod files it was given; those are loaded instead. A file
+/// already loaded is not loaded again.
 pub fn load_mod_dir(it: &mut Interp, dir: &std::path::Path) -> Result<usize, String> {
-    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let mut files: Vec<std::path::PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "mod") && p.is_file()).collect();
+    let mut files = match recorded_mod_files(dir) {
+        Some(files) => files,
+        None => {
+            let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "mod") && p.is_file()).collect()
+        }
+    };
     files.sort();
+    files.retain(|f| it.eng.loaded_mod_files.insert(std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())));
     let mut mechs = Vec::new();
     for f in &files {
         let mut m = nmodl::load_file(f).map_err(|e| e.to_string())?;
@@ -407,6 +420,19 @@ pub fn load_mod_dir(it: &mut Interp, dir: &std::path::Path) -> Result<usize, Str
         host.mech.set(add_mechanism(it, Box::new(m)));
     }
     Ok(files.len())
+}
+
+/// What nerve's `nrnivmodl` writes in place of a compiled library: this
+/// line, then the .mod files it was given, one path a line.
+pub const MECH_LIBRARY_HEADER: &str = "# nerve mechanism library: the .mod files nrnivmodl was given";
+
+/// The .mod files nerve's `nrnivmodl` recorded in a folder, if it ran there.
+pub fn recorded_mod_files(dir: &std::path::Path) -> Option<Vec<std::path::PathBuf>> {
+    ["x86_64", "aarch64", "arm64", "i686", "powerpc64le"].iter().find_map(|arch| {
+        let text = std::fs::read_to_string(dir.join(arch).join(".libs").join("libnrnmech.so")).ok()?;
+        let mut lines = text.lines();
+        (lines.next()? == MECH_LIBRARY_HEADER).then(|| lines.filter(|l| !l.is_empty()).map(std::path::PathBuf::from).collect())
+    })
 }
 
 /// The folder whose .mod files a compiled mechanism library came from:
