@@ -217,6 +217,9 @@ pub struct NodeView<'a> {
 /// Context for NET_RECEIVE and INITIAL: the time and the ways to emit events.
 pub struct EventCtx<'a> {
     pub t: f64,
+    /// The time step and temperature NET_RECEIVE sees (`dt`, `celsius`).
+    pub dt: f64,
+    pub celsius: f64,
     /// Self-events (`net_send(delay, flag)`) to post: (time, flag).
     pub self_events: &'a mut Vec<(f64, f64)>,
     /// Times of output events (`net_event(t)`).
@@ -437,9 +440,13 @@ pub trait Mechanism {
         let _ = (data, nodes, settle, fire);
     }
     /// NET_RECEIVE's INITIAL block, run at finitialize for each NetCon that
-    /// targets the instance, with that NetCon's weights.
+    /// targets the instance, with that NetCon's weights. Without one
+    /// (`has_net_init` false) finitialize zeroes every weight but the first.
     fn net_init(&self, data: &mut MechData, inst: usize, weights: &mut [f64], ctx: &mut EventCtx) {
         let _ = (data, inst, weights, ctx);
+    }
+    fn has_net_init(&self) -> bool {
+        false
     }
     /// NET_RECEIVE for one instance.
     fn net_receive(&self, data: &mut MechData, inst: usize, weights: &mut [f64], flag: f64, ctx: &mut EventCtx) {

@@ -153,7 +153,7 @@ impl Mechanism for NetStim {
                 c[EVENT][iu] = event;
                 let mut se = vec![(n.t + event, 3.0)];
                 let mut sp = Vec::new();
-                let mut ctx = EventCtx { t: n.t, self_events: &mut se, spikes: &mut sp, out: &mut *n.out, moved: None, v: f64::NAN, netcons: None };
+                let mut ctx = EventCtx { t: n.t, dt: n.dt, celsius: n.celsius, self_events: &mut se, spikes: &mut sp, out: &mut *n.out, moved: None, v: f64::NAN, netcons: None };
                 ev(i, &mut ctx);
             }
         }
@@ -287,7 +287,7 @@ impl Mechanism for VecStim {
             if d.cols[0][i] > 0.0 {
                 let mut se = vec![(n.t + (d.cols[1][i] - n.t), 1.0)];
                 let mut sp = Vec::new();
-                ev(i as u32, &mut EventCtx { t: n.t, self_events: &mut se, spikes: &mut sp, out: &mut *n.out, moved: None, v: f64::NAN, netcons: None });
+                ev(i as u32, &mut EventCtx { t: n.t, dt: n.dt, celsius: n.celsius, self_events: &mut se, spikes: &mut sp, out: &mut *n.out, moved: None, v: f64::NAN, netcons: None });
             }
         }
     }

@@ -1256,9 +1256,13 @@ impl Model {
             if !self.data[mech].alive[inst] {
                 continue;
             }
+            if !self.mechs[mech].has_net_init() {
+                nc.weight.iter_mut().skip(1).for_each(|w| *w = 0.0);
+                continue;
+            }
             let mut w = std::mem::take(&mut nc.weight);
             let (mut evs, mut spikes) = (Vec::new(), Vec::new());
-            let mut ctx = EventCtx { t: self.t, self_events: &mut evs, spikes: &mut spikes, out: &mut self.out, moved: None, v: f64::NAN, netcons: None };
+            let mut ctx = EventCtx { t: self.t, dt: self.dt, celsius: self.celsius, self_events: &mut evs, spikes: &mut spikes, out: &mut self.out, moved: None, v: f64::NAN, netcons: None };
             self.mechs[mech].net_init(&mut self.data[mech], inst, &mut w, &mut ctx);
             if let Some(Some(nc)) = self.netcons.get_mut(k) {
                 nc.weight = w;
@@ -1851,7 +1855,7 @@ impl Model {
         let moved = {
             let ids = self.presyns.targets.get(&(mech as u32, inst)).map_or(&[][..], |v| v.as_slice());
             let mut targets = Targets { ids, netcons: &mut self.netcons, current: nc };
-            let mut ctx = EventCtx { t: tt, self_events: &mut evs, spikes: &mut spikes, out: &mut self.out, moved: None, v, netcons: Some(&mut targets) };
+            let mut ctx = EventCtx { t: tt, dt: self.dt, celsius: self.celsius, self_events: &mut evs, spikes: &mut spikes, out: &mut self.out, moved: None, v, netcons: Some(&mut targets) };
             self.mechs[mech].net_receive(&mut self.data[mech], inst as usize, w, flag, &mut ctx);
             ctx.moved
         };

@@ -12,7 +12,7 @@ pub enum Tok {
     #[regex(r"[0-9]+\.?[0-9]*([eE][+-]?[0-9]+)?", |l| l.slice().parse::<f64>().ok())]
     #[regex(r"\.[0-9]+([eE][+-]?[0-9]+)?", |l| l.slice().parse::<f64>().ok())]
     Num(f64),
-    #[regex(r#""([^"\\\n]|\\.)*""#, |l| unescape(&l.slice()[1..l.slice().len() - 1]))]
+    #[regex(r#""([^"\\\n]|\\(.|\n))*""#, |l| unescape(&l.slice()[1..l.slice().len() - 1]))]
     Str(String),
     #[regex(r"[A-Za-z_][A-Za-z0-9_]*", |l| l.slice().to_string())]
     Ident(String),

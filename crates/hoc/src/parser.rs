@@ -786,6 +786,8 @@ impl<'a> Parser<'a> {
                     let c = self.connect()?;
                     return Ok(Stmt::SecPrefix(sec, Box::new(c)));
                 }
+                // (`if (c) obj.f() else …`: else ends the statement)
+                Some(Tok::Ident(w)) if w == "else" => {}
                 Some(Tok::Ident(_)) | Some(Tok::LBrace) | Some(Tok::Dollar(_)) => {
                     let sec = if section { Self::expr_to_secref(e) } else { SecRef::Expr(Box::new(e)) };
                     let body = self.statement(false)?;

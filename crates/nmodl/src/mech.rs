@@ -359,7 +359,7 @@ impl NmodlMechanism {
     /// activates are recorded (the first turns the instance's others off).
     fn receive(&self, block: &Block, data: &mut MechData, inst: usize, weights: &mut [f64], flag: f64, ctx: &mut EventCtx) {
         let mut work = std::mem::take(&mut data.work);
-        let mut env = Env::bare(ctx.t, 0.0, 0.0);
+        let mut env = Env::bare(ctx.t, ctx.dt, ctx.celsius);
         env.flag = flag;
         env.event_v = ctx.v;
         let mut fx = EventEffects(ctx, Vec::new());
@@ -543,7 +543,7 @@ impl Mechanism for NmodlMechanism {
                 let mut spikes: Vec<f64> = fx.events.iter().filter(|s| s.0 == l).map(|s| s.1).collect();
                 if !evs.is_empty() || !spikes.is_empty() {
                     let mut out = String::new();
-                    ev(inst, &mut EventCtx { t: env.t, self_events: &mut evs, spikes: &mut spikes, out: &mut out, moved: None, v: f64::NAN, netcons: None });
+                    ev(inst, &mut EventCtx { t: env.t, dt: env.dt, celsius: env.celsius, self_events: &mut evs, spikes: &mut spikes, out: &mut out, moved: None, v: f64::NAN, netcons: None });
                 }
             }
         }
@@ -668,6 +668,10 @@ impl Mechanism for NmodlMechanism {
         let env = self.env(nodes, 0.0);
         let text = self.run_all(block, data, &env, nodes.ions);
         nodes.out.push_str(&text);
+    }
+
+    fn has_net_init(&self) -> bool {
+        self.c.net_init.is_some()
     }
 
     fn net_init(&self, data: &mut MechData, inst: usize, weights: &mut [f64], ctx: &mut EventCtx) {

@@ -269,6 +269,9 @@ pub fn string(args: &[Value], i: usize) -> HResult<String> {
 pub fn str_ref(args: &[Value], i: usize) -> HResult<std::rc::Rc<std::cell::RefCell<String>>> {
     match args.get(i) {
         Some(Value::SRef(s)) => Ok(s.clone()),
+        // A string constant where a strdef is written (NEURON's
+        // hoc_pgargstr): the function writes into a temporary.
+        Some(Value::Str(s)) => Ok(std::rc::Rc::new(std::cell::RefCell::new(s.to_string()))),
         Some(v) => Err(hoc_err!("arg {} is a {}, expected a string variable", i + 1, v.type_name())),
         None => Err(hoc_err!("not enough arguments")),
     }

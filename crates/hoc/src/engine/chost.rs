@@ -73,6 +73,11 @@ impl HocHost {
 
 impl Host for HocHost {
     fn arg_kind(&self, i: usize) -> ArgKind {
+        // NEURON's ifarg(i) is i <= numarg(), so ifarg(0) (and below) is true;
+        // C loops count the arguments from 0 this way.
+        if i == 0 {
+            return ArgKind::Num;
+        }
         match self.arg(i) {
             None => ArgKind::Missing,
             Some(Value::Num(_)) => ArgKind::Num,

@@ -624,12 +624,102 @@ fn stmt(i: Toks) -> P<Stmt> {
         let (r, d) = declaration(i)?;
         return Ok((r, mk(SK::Decl(d))));
     }
-    if matches!(peek(i), Some(T::Id(w)) if matches!(w.as_str(), "switch" | "goto" | "case" | "default")) {
+    if is_kw(i, "switch") {
+        return switch(i, line);
+    }
+    if matches!(peek(i), Some(T::Id(w)) if matches!(w.as_str(), "goto" | "case" | "default")) {
         return fail(i);
     }
     let (r, e) = expr(i)?;
     let (r, _) = p(";")(r)?;
     Ok((r, mk(SK::Expr(e))))
+}
+
+/// `switch (e) { case c: … default: … }`, as statements the lowering
+/// knows: the value and a fall-through flag in locals of their own, and a
+/// one-pass `do … while (0)` for `break`. A group of statements runs when
+/// control falls into it or one of its labels matches; `default` matches
+/// when no case does.
+fn switch(i: Toks, line: u32) -> P<Stmt> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static SWITCHES: AtomicUsize = AtomicUsize::new(0);
+    let (r, _) = kw("switch")(i)?;
+    let (r, _) = p("(")(r)?;
+    let (r, sel) = expr(r)?;
+    let (r, _) = p(")")(r)?;
+    let (mut r, _) = p("{")(r)?;
+    // (labels (None: default), statements)
+    let mut groups: Vec<(Vec<Option<Expr>>, Vec<Stmt>)> = Vec::new();
+    while !is_p(r, "}") {
+        if is_kw(r, "case") {
+            let (r2, c) = conditional(Toks(&r.0[1..]))?;
+            let (r2, _) = p(":")(r2)?;
+            r = r2;
+            match groups.last_mut() {
+                Some((labels, body)) if body.is_empty() => labels.push(Some(c)),
+                _ => groups.push((vec![Some(c)], Vec::new())),
+            }
+        } else if is_kw(r, "default") {
+            let (r2, _) = p(":")(Toks(&r.0[1..]))?;
+            r = r2;
+            match groups.last_mut() {
+                Some((labels, body)) if body.is_empty() => labels.push(None),
+                _ => groups.push((vec![None], Vec::new())),
+            }
+        } else {
+            let (r2, st) = stmt(r)?;
+            r = r2;
+            match groups.last_mut() {
+                Some((_, body)) => body.push(st),
+                None => {} // unreachable code before the first label
+            }
+        }
+    }
+    let (r, _) = p("}")(r)?;
+    if groups.iter().any(|(_, body)| body.iter().any(continues_outside)) {
+        return fail(i);
+    }
+    let n = SWITCHES.fetch_add(1, Ordering::Relaxed);
+    let (sw, ft) = (format!("_switch_value{n}"), format!("_switch_fell{n}"));
+    let e = |k: EK| Expr { k, line };
+    let id = |name: &str| e(EK::Id(name.to_string()));
+    let bin = |op: BOp, a: Expr, b: Expr| e(EK::Bin(op, Box::new(a), Box::new(b)));
+    let or_all = |es: Vec<Expr>| es.into_iter().reduce(|a, b| bin(BOp::Or, a, b));
+    let cases: Vec<Expr> = groups.iter().flat_map(|(l, _)| l.iter().flatten().cloned()).collect();
+    let is = |c: &Expr| bin(BOp::Eq, id(&sw), c.clone());
+    let any_case = or_all(cases.iter().map(is).collect());
+    let mut body = Vec::new();
+    for (labels, stmts) in groups {
+        let tests: Vec<Expr> = labels
+            .iter()
+            .map(|l| match (l, &any_case) {
+                (Some(c), _) => is(c),
+                (None, Some(a)) => e(EK::Un(UOp::Not, Box::new(a.clone()))),
+                (None, None) => e(EK::Int(1)),
+            })
+            .collect();
+        let cond = bin(BOp::Or, id(&ft), or_all(tests).unwrap_or(e(EK::Int(0))));
+        let set = Stmt { k: SK::Expr(e(EK::Assign(None, Box::new(id(&ft)), Box::new(e(EK::Int(1)))))), line };
+        let then = Stmt { k: SK::Block(std::iter::once(set).chain(stmts).collect()), line };
+        body.push(Stmt { k: SK::If(cond, Box::new(then), None), line });
+    }
+    let local = |name: String, init: Expr| Stmt {
+        k: SK::Decl(Decl { is_static: false, is_extern: false, is_typedef: false, names: vec![Declarator { name, ty: Ty::double(), dims: vec![], init: Some(Init::Expr(init)), params: None, line }] }),
+        line,
+    };
+    let once = Stmt { k: SK::Do(Box::new(Stmt { k: SK::Block(body), line }), e(EK::Int(0))), line };
+    Ok((r, Stmt { k: SK::Block(vec![local(sw, sel), local(ft, e(EK::Int(0))), once]), line }))
+}
+
+/// Whether a statement holds a `continue` that leaves it (not one of a
+/// loop inside it).
+fn continues_outside(s: &Stmt) -> bool {
+    match &s.k {
+        SK::Continue => true,
+        SK::If(_, a, b) => continues_outside(a) || b.as_deref().is_some_and(continues_outside),
+        SK::Block(b) => b.iter().any(continues_outside),
+        _ => false,
+    }
 }
 
 /// Tokens to skip past a statement that does not parse: through the next
@@ -841,9 +931,22 @@ mod tests {
 
     #[test]
     fn unsupported_is_kept_and_parsing_goes_on() {
-        let s = parse("switch (x) { case 1: y = 2; } z = 1;");
-        assert!(matches!(&s[0].k, SK::Unsupported(t) if t.starts_with("switch")));
+        let s = parse("goto done; z = 1;");
+        assert!(matches!(&s[0].k, SK::Unsupported(t) if t.starts_with("goto")));
         assert!(matches!(s.last().unwrap().k, SK::Expr(_)));
+    }
+
+    #[test]
+    fn switch_becomes_a_one_pass_loop() {
+        let s = parse("switch (k) { case 0: case 1: y = 2; break; default: y = 3; }");
+        let SK::Block(b) = &s[0].k else { panic!("{:?}", s[0].k) };
+        assert!(matches!(b[0].k, SK::Decl(_)) && matches!(b[1].k, SK::Decl(_)));
+        let SK::Do(body, _) = &b[2].k else { panic!() };
+        let SK::Block(groups) = &body.k else { panic!() };
+        assert_eq!(groups.len(), 2);
+        // a continue would leave the switch's own loop: not taken
+        let s = parse("switch (k) { case 0: continue; }");
+        assert!(matches!(&s[0].k, SK::Unsupported(_)));
     }
 
     #[test]
