@@ -5,9 +5,10 @@ one process, so that ``nrnpython`` works from HOC and HOC from Python)."""
 
 import os
 import platform
-import runpy
+import builtins
 import sys
 import traceback
+import types
 
 
 def _arch():
@@ -80,7 +81,9 @@ def nerve(argv=None):
     arguments; ``-`` reads HOC from standard input."""
     from neuron import hoc
 
-    full = [sys.argv[0]] + list(sys.argv[1:] if argv is None else argv)
+    # The nerve program built by cargo passes its own name on.
+    program = os.environ.pop("NERVE_ARGV0", None) or sys.argv[0]
+    full = [program] + list(sys.argv[1:] if argv is None else argv)
     args = full[1:]
     if args and args[0] == "run":
         args = args[1:]
@@ -164,11 +167,22 @@ def _has_mechanisms(d):
 
 def _run_python(script, argv):
     """Runs a script as ``__main__`` with the whole command line as
-    ``sys.argv``, as nrniv does."""
+    ``sys.argv``, as nrniv does (``nrnpython`` from HOC runs in the same
+    ``__main__``)."""
     sys.argv = list(argv)
     sys.path.insert(0, os.path.dirname(os.path.abspath(script)))
+    main = types.ModuleType("__main__")
+    main.__file__ = script
+    main.__builtins__ = builtins
+    sys.modules["__main__"] = main
     try:
-        runpy.run_path(script, run_name="__main__")
+        with open(script, "rb") as f:
+            source = f.read()
+    except OSError as e:
+        print(f"nerve: can't open file {script!r}: {e}", file=sys.stderr)
+        return 1
+    try:
+        exec(compile(source, script, "exec"), main.__dict__)
     except SystemExit as e:
         return e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
     except BaseException:

@@ -30,7 +30,7 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
             return ExitCode::from(1);
         }
     }
-    match Command::new(&python).args(["-m", "neuron._cli"]).args(&args[1..]).status() {
+    match Command::new(&python).args(["-m", "neuron._cli"]).args(&args[1..]).env("NERVE_ARGV0", &args[0]).status() {
         Ok(st) => ExitCode::from(st.code().unwrap_or(1).clamp(0, 255) as u8),
         Err(e) => {
             eprintln!("nerve: cannot run {}: {e}", python.to_string_lossy());

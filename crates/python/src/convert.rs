@@ -68,10 +68,20 @@ pub fn to_py(py: Python<'_>, v: Value) -> PyResult<Py<PyAny>> {
     })
 }
 
-/// The Python object a PythonObject holds.
+/// The data of the PythonObject standing for a Python section's cell: a
+/// weak reference to the cell (`h.Section(name, cell)` keeps it weakly).
+pub struct PyCell(pub Py<PyAny>);
+
+/// The Python object a PythonObject holds (a cell gone is None).
 pub fn foreign_of(o: &hoc::value::ObjRef) -> Option<Py<PyAny>> {
     match &*o.data.borrow() {
-        hoc::object::ObjData::Native(b) => b.downcast_ref::<PyData>().map(|d| Python::attach(|py| d.0.clone_ref(py))),
+        hoc::object::ObjData::Native(b) => {
+            if let Some(d) = b.downcast_ref::<PyData>() {
+                return Some(Python::attach(|py| d.0.clone_ref(py)));
+            }
+            let cell = b.downcast_ref::<PyCell>()?;
+            Python::attach(|py| cell.0.bind(py).call0().ok().map(Bound::unbind))
+        }
         _ => None,
     }
 }

@@ -243,11 +243,19 @@ fn alias<'a>(it: &Interp, o: &ObjRef, name: &'a str) -> &'a str {
     }
 }
 
+/// ParallelContext's methods on Python objects (`neuron._parallel`).
+const PC_PYTHON_METHODS: &[&str] = &["py_alltoall", "py_allgather", "py_gather", "py_broadcast", "py_scatter"];
+
 fn object_attr(py: Python<'_>, it: &mut Interp, o: &ObjRef, name: &str) -> PyResult<Py<PyAny>> {
     let name = match name.strip_prefix("_ref_") {
         Some(v) if alias(it, o, v) == "del" => "_ref_del",
         _ => alias(it, o, name),
     };
+    if PC_PYTHON_METHODS.contains(&name) && hoc::builtins::native_class(it, o) == Some(NativeClass::ParallelContext) {
+        let f = py.import("neuron._parallel")?.getattr(name)?;
+        let pc = HocObject::wrap(py, Kind::Object(o.clone()))?;
+        return Ok(py.import("functools")?.getattr("partial")?.call1((f, pc))?.unbind());
+    }
     if let Some(var) = name.strip_prefix("_ref_") {
         return match classify(it, o, var) {
             Member::Array(n) => HocObject::wrap(py, Kind::Array { on: Some(o.clone()), name: var.into(), index: vec![], ndim: n, ptr: true }),

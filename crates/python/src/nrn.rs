@@ -34,6 +34,10 @@ pub struct Section {
     owned: bool,
     /// A weak reference to the cell object given at creation.
     cell: Option<Py<PyAny>>,
+    /// The cell as HOC sees it (the section's owner, as for a section of a
+    /// template: `pc.gid2cell`): a PythonObject holding `cell`'s weak
+    /// reference, kept alive by the section.
+    _hoc_cell: Option<hoc::value::ObjRef>,
 }
 
 impl Drop for Section {
@@ -58,7 +62,7 @@ pub fn section_object(py: Python<'_>, id: SecId) -> PyResult<Bound<'_, Section>>
             return Ok(s);
         }
     }
-    Bound::new(py, Section { id, owned: false, cell: None })
+    Bound::new(py, Section { id, owned: false, cell: None, _hoc_cell: None })
 }
 
 /// The location a Python object stands for in HOC (a segment).
@@ -173,15 +177,18 @@ impl Section {
             Some(c) => Some(py.import("weakref")?.getattr("ref")?.call1((c,))?.unbind()),
             None => None,
         };
-        let id = with_interp(|it| {
+        let (id, hoc_cell) = with_interp(|it| {
             let id = it.eng.model.create_section(full, None);
             if it.eng.owners.len() <= id {
                 it.eng.owners.resize(id + 1, None);
                 it.eng.sec_sym.resize(id + 1, None);
             }
-            Ok(id)
+            let hoc_cell = weak.as_ref().map(|w| it.new_foreign(Box::new(crate::convert::PyCell(w.clone_ref(py)))));
+            it.eng.owners[id] = hoc_cell.as_ref().map(std::rc::Rc::downgrade);
+            it.eng.sec_sym[id] = None;
+            Ok((id, hoc_cell))
         })?;
-        Ok(Section { id, owned: true, cell: weak })
+        Ok(Section { id, owned: true, cell: weak, _hoc_cell: hoc_cell })
     }
 
     /// Registers the new section's object, so that `h.allsec()` returns it.

@@ -137,6 +137,8 @@ pub fn install(it: &mut Interp) {
             };
             Ok(Value::Num(it.eng.model.ion_style(s, ion, set).map_or(-1.0, |st| (st & 0o777) as f64)))
         }),
+        // One process, no MPI: nothing to start; NEURON returns 0.
+        ("nrnmpi_init", |_, _| Ok(Value::Num(0.0))),
         ("nrn_load_dll", |it, a| {
             let lib = std::path::PathBuf::from(string(a, 0)?);
             let dir = super::mod_dir_of_library(&lib);
