@@ -465,6 +465,15 @@ impl HocObject {
                     }
                 };
                 let v = eval_in(it, &e, sec).map_err(|e| hoc_error(it, e, CALL_ERR))?;
+                if let (Some(o), Value::Num(x)) = (on, &v) {
+                    if hoc::builtins::native_class(it, o).is_some() {
+                        match crate::returns::of_method(&it.classes[o.class as usize].name, name) {
+                            Some(crate::returns::Returns::Integer) => return Ok((*x as i64).into_pyobject(py)?.into_any().unbind()),
+                            Some(crate::returns::Returns::Boolean) => return Ok(pyo3::types::PyBool::new(py, *x != 0.0).to_owned().into_any().unbind()),
+                            None => {}
+                        }
+                    }
+                }
                 to_py(py, v)
             }),
             Kind::Class(ci) => with_interp(|it| {

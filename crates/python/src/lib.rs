@@ -11,6 +11,7 @@ mod hocobj;
 mod host;
 mod interp;
 mod nrn;
+mod returns;
 mod run;
 
 use pyo3::prelude::*;

@@ -3,7 +3,9 @@
 //! `neuron` module on nerve, compared with NEURON 9.0.2's recorded output.
 //!
 //! The environment lives in the target folder and is reused; it needs
-//! `python3` (3.9 or newer) on PATH and PyPI the first time.
+//! `python3` (3.9 or newer, or `$PYTHON`) on PATH and PyPI the first time.
+//! The tests of `nerve run script.py` use this build's nerve program
+//! (built by `cargo test --workspace`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -34,8 +36,13 @@ fn python_package_passes_its_tests() {
         Command::new(venv.join("bin/maturin")).args(["develop", "--release"]).current_dir(&root).env("VIRTUAL_ENV", &venv).env("PATH", &path),
         "building the package (maturin develop)",
     );
-    run(
-        Command::new(&python).args(["-m", "pytest", "-q", "python/tests"]).current_dir(&root).env("PATH", &path),
-        "the Python tests",
-    );
+    // The nerve program of this build, for the tests of `nerve run script.py`.
+    let profile = if cfg!(debug_assertions) { "debug" } else { "release" };
+    let program = Path::new(env!("CARGO_TARGET_TMPDIR")).parent().expect("target folder").join(profile).join("nerve");
+    let mut pytest = Command::new(&python);
+    pytest.args(["-m", "pytest", "-q", "python/tests"]).current_dir(&root).env("PATH", &path);
+    if program.exists() {
+        pytest.env("NERVE_BIN", &program);
+    }
+    run(&mut pytest, "the Python tests");
 }

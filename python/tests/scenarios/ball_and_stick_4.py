@@ -48,12 +48,16 @@ gathered = pc.py_alltoall([local] + [None] * (int(pc.nhost()) - 1))
 spikes = {}
 for part in gathered:
     spikes.update(part)
-print("I am {} of {}".format(int(pc.id()), int(pc.nhost())))
+print("I am {} of {}".format(pc.id(), pc.nhost()))
 report(
     spikes=spikes,
     soma_v=every(pc.gid2cell(0).soma_v, 100),
     t=every(t, 100),
     gid_exists=[pc.gid_exists(i) for i in range(6)],
+    return_types=[
+        type(x).__name__
+        for x in (pc.nhost(), pc.id(), pc.gid_exists(0), t.size(), t.contains(0), t.sum(), n.List().count(), n.CVode().active(), n.SectionRef(sec=pc.gid2cell(0).soma).has_parent(), n.area(0.5, sec=pc.gid2cell(0).soma))
+    ],
     collectives=[pc.py_allgather(None), pc.py_gather(3, 0), pc.py_broadcast("b", 0), pc.py_scatter([[1, 2]], 0)],
 )
 pc.barrier()
