@@ -67,7 +67,7 @@ FUNCTION bad(x) {
     bad = 1
     if (x > 0) {
 VERBATIM
-    switch ((int) _lx) { case 1: _lbad = 5; break; default: _lbad = 6; }
+    if (_lx > 2) goto big; _lbad = 5; big: _lbad = 6;
 ENDVERBATIM
     }
 }
@@ -85,7 +85,7 @@ fn tier_c_loads_and_errors_only_when_run() {
     // The unsupported statement is behind a condition: no error until a lane reaches it.
     assert_eq!(call(&m, "bad", &[-1.0]), Ok(1.0));
     let e = call(&m, "bad", &[1.0]).unwrap_err();
-    assert!(e.starts_with("uns: v.mod:16: switch"), "{e}");
+    assert!(e.starts_with("uns: v.mod:16: if(_lx>2)goto big;"), "{e}");
     assert!(e.ends_with("C that nerve does not take"), "{e}");
     let e = call(&m, "viastruct", &[]).unwrap_err();
     assert!(e.contains("v.mod:22: first(): its C at line 5 is C that nerve does not take"), "{e}");

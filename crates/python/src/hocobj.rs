@@ -767,13 +767,28 @@ impl HocObject {
     }
 
     /// numpy's conversion (`numpy.array(vec)`): a copy of the elements.
+    /// Other objects convert as NEURON's do, through the sequence protocol
+    /// (a List of Vectors gives a 2-D array) or as one object.
     #[pyo3(signature = (dtype=None, copy=None))]
-    fn __array__(&self, py: Python<'_>, dtype: Option<&Bound<'_, PyAny>>, copy: Option<bool>) -> PyResult<Py<PyAny>> {
+    fn __array__(slf: &Bound<'_, Self>, dtype: Option<&Bound<'_, PyAny>>, copy: Option<bool>) -> PyResult<Py<PyAny>> {
         let _ = copy;
-        let Some(d) = self.obj().and_then(vector_data) else {
-            return Err(PyTypeError::new_err("not a Vector"));
-        };
+        let py = slf.py();
         let np = py.import("numpy")?;
+        let this = slf.borrow();
+        let Some(d) = this.obj().and_then(vector_data) else {
+            drop(this);
+            let kw = PyDict::new(py);
+            if let Some(dt) = dtype {
+                kw.set_item("dtype", dt)?;
+            }
+            if slf.len().is_ok() {
+                let items = pyo3::types::PyList::new(py, slf.try_iter()?.collect::<PyResult<Vec<_>>>()?)?;
+                return Ok(np.call_method("array", (items,), Some(&kw))?.unbind());
+            }
+            let a = np.call_method1("empty", ((), "object"))?;
+            a.set_item((), slf)?;
+            return Ok(a.unbind());
+        };
         let bytes = pyo3::types::PyBytes::new(py, &d.iter().flat_map(|x| x.to_ne_bytes()).collect::<Vec<u8>>());
         let mut a = np.call_method1("frombuffer", (bytes, "float64"))?.call_method0("copy")?;
         if let Some(dt) = dtype {
