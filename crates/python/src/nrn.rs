@@ -198,6 +198,8 @@ impl Section {
         register(slf.py(), slf)
     }
 
+    /// `sec(x)`: the segment at x (`sec()` is `sec(0.5)`, as NEURON's).
+    #[pyo3(signature = (x=0.5))]
     fn __call__(slf: &Bound<'_, Self>, x: f64) -> PyResult<Segment> {
         if !(0.0..=1.0).contains(&x) {
             return Err(PyValueError::new_err("segment position range is 0 <= x <= 1"));

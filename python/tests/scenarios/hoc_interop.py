@@ -109,7 +109,7 @@ sl = h.SectionList()
 sl.wholetree(sec=soma)
 out["seclist"] = [str(s) for s in sl]
 sr = h.SectionRef(sec=dends[1])
-out["secref"] = [str(sr.sec), str(sr.parent), sr.nchild(), sr.has_parent()]
+out["secref"] = [str(sr.sec), str(sr.parent), str(sr.parent()), str(soma()), sr.nchild(), sr.has_parent()]
 h.distance(0, soma(0.5))
 out["distance"] = [h.distance(dends[0](1)), h.distance(soma(0.5), dends[2](0.25)), h.area(0.5, sec=dends[1]), dends[1](0.25).area(), dends[1](0.25).ri()]
 h.topology()
