@@ -71,6 +71,9 @@ pub enum Expr {
     SecCall(NameRef, Vec<Expr>, Vec<Expr>),
     /// `a:b` in range-variable arguments and assignments.
     Range(Box<Expr>, Box<Expr>),
+    /// A value computed outside the parser (an argument passed from Python):
+    /// evaluates to itself, and to its place when it is a pointer.
+    Value(crate::value::Value),
 }
 
 /// A section named in a statement: `soma`, `dend[i]`, `grid[i][j]`, or

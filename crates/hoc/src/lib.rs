@@ -9,6 +9,7 @@ pub mod ast;
 pub mod builtins;
 pub mod engine;
 pub mod error;
+pub mod foreign;
 pub mod format;
 pub mod interp;
 pub mod lexer;

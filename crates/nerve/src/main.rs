@@ -4,6 +4,7 @@ mod plot;
 mod convert;
 mod probes;
 mod progress;
+mod python;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -230,6 +231,9 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Cmd::Run { mods, probes, out, items } => {
+            if python::names_script(&items) {
+                return python::run(args());
+            }
             let probe_out = match (probes, out) {
                 (Some(p), Some(dir)) => match probes::load(&p).and_then(|l| probes::check_out_dir(&dir).map(|()| l)) {
                     Ok(file) => Some(ProbeOutput {

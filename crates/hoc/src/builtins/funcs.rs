@@ -142,8 +142,13 @@ pub fn install(it: &mut Interp) {
             *s.borrow_mut() = std::env::var("HOSTNAME").unwrap_or_else(|_| "localhost".into());
             Ok(Value::Num(0.0))
         }),
-        ("execerror", |_, a| Err(HocError::new(format!("{} {}", value_str(a.first().unwrap_or(&Value::Str("".into()))), a.get(1).map(value_str).unwrap_or_default())))),
-        ("nrnpython", |_, _| Ok(Value::Num(0.0))),
+        ("execerror", |_, a| {
+            let first = value_str(a.first().unwrap_or(&Value::Str("".into())));
+            Err(HocError::new(match a.get(1) {
+                Some(v) => format!("{first} {}", value_str(v)),
+                None => first,
+            }))
+        }),
         ("numprocs", |_, _| Ok(Value::Num(1.0))),
         ("myproc", |_, _| Ok(Value::Num(0.0))),
         ("saveaudit", |_, _| Ok(Value::Num(0.0))),

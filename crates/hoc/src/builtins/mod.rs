@@ -58,6 +58,8 @@ pub enum NativeClass {
     /// Import3d readers: 0 SWC, 1 Neurolucida, 2 MorphML.
     Import3dReader(u8),
     Import3dGui,
+    /// `PythonObject`: an object of the host language.
+    Foreign,
 }
 
 pub fn install(it: &mut Interp) {
@@ -69,6 +71,8 @@ pub fn install(it: &mut Interp) {
     it.add_native_class("Matrix", NativeClass::Matrix);
     it.add_native_class("Timer", NativeClass::Timer);
     it.add_native_class("Random", NativeClass::Random);
+    it.add_native_class("PythonObject", NativeClass::Foreign);
+    it.define_builtin("nrnpython", crate::foreign::nrnpython);
     gui::install(it);
 }
 
@@ -94,6 +98,7 @@ pub fn construct(it: &mut Interp, ci: u32, nc: NativeClass, args: &[Value]) -> H
         NativeClass::LinearMechanism => crate::engine::linmod::construct(it, args)?,
         NativeClass::Impedance => ObjData::Native(Box::new(crate::engine::impedance::ImpObj::default())),
         NativeClass::Import3dReader(_) | NativeClass::Import3dGui => ObjData::Native(crate::engine::import3d::construct(it, nc, args)?),
+        NativeClass::Foreign => return crate::foreign::construct(it, ci),
     };
     Ok(it.new_object(ci, data))
 }
@@ -140,6 +145,7 @@ pub fn call_method(it: &mut Interp, o: &ObjRef, name: &str, k: &[f64], args: Opt
         NativeClass::LinearMechanism => crate::engine::linmod::method(it, o, name, args.unwrap_or(&[])),
         NativeClass::Impedance => crate::engine::impedance::method(it, o, name, args.unwrap_or(&[])),
         NativeClass::Import3dReader(_) | NativeClass::Import3dGui => crate::engine::import3d::method(it, o, nc, name, args),
+        NativeClass::Foreign => crate::foreign::method(it, o, name, k, args),
     }?;
     let r = match (r, nc) {
         (None, NativeClass::Vector) => it.installed_vector_method(o, name, args.unwrap_or(&[]))?,
@@ -190,6 +196,11 @@ pub fn set_member(it: &mut Interp, o: &ObjRef, name: &str, k: &[f64], x: f64) ->
             Err(it.not_public(name, &class))
         }
         Some(NativeClass::Import3dReader(_)) => crate::engine::import3d::set_member(o, name, x),
+        Some(NativeClass::Foreign) => {
+            let host = it.foreign_host()?;
+            host.set_member(it, o, name, Value::Num(x))?;
+            Ok(true)
+        }
         _ => Ok(false),
     }
 }

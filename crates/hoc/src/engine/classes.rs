@@ -74,6 +74,8 @@ pub fn construct(it: &mut Interp, ci: u32, nc: NativeClass, args: &[Value]) -> H
             let artificial = it.eng.model.mechs[m].kind() == MechKind::Artificial;
             let loc = if artificial {
                 PointLoc { sec: None, x: 0.5 }
+            } else if let Some((sec, x)) = args.first().and_then(|a| it.foreign_location(a)) {
+                PointLoc { sec: Some(sec), x }
             } else if let Some(x) = opt_num(it, args, 0)? {
                 if !(0.0..=1.0).contains(&x) {
                     return Err(hoc_err!("{}: location {} out of range", it.eng.model.mechs[m].name(), x));
@@ -139,20 +141,14 @@ pub fn construct(it: &mut Interp, ci: u32, nc: NativeClass, args: &[Value]) -> H
                 Some(Value::Num(k)) => (*k as i32, &args[1..]),
                 _ => (1, args),
             };
-            let stmt: Rc<str> = match rest.first() {
-                Some(Value::Str(s)) => s.clone(),
-                Some(Value::SRef(s)) => s.borrow().as_str().into(),
-                _ => return Err(hoc_err!("FInitializeHandler: needs a statement")),
+            let Some(action) = crate::foreign::Action::from_args(it, rest, 0)? else {
+                return Err(hoc_err!("FInitializeHandler: needs a statement"));
             };
             if !(0..=3).contains(&kind) {
                 return Err(hoc_err!("FInitializeHandler: type must be 0, 1, 2 or 3"));
             }
-            let obj = match rest.get(1) {
-                Some(Value::Obj(o)) => o.clone(),
-                _ => None,
-            };
             let o = it.new_object(ci, ObjData::Native(Box::new(CVodeObj)));
-            it.eng.init_handlers.push((kind, stmt, obj, Rc::downgrade(&o)));
+            it.eng.init_handlers.push((kind, action, Rc::downgrade(&o)));
             return Ok(o);
         }
         _ => unreachable!(),
@@ -309,8 +305,7 @@ pub fn method(it: &mut Interp, o: &ObjRef, nc: NativeClass, name: &str, k: &[f64
     let v = match (nc, name) {
         (NativeClass::Point(_), "loc") => {
             let (mech, inst) = point_of(o).unwrap();
-            let x = num(it, a, 0)?;
-            let sec = it.cur_sec()?;
+            let (sec, x) = it.seg_or_x(a, 0)?;
             it.eng.model.move_point(mech, inst, PointLoc { sec: Some(sec), x });
             Value::Num(x)
         }
@@ -387,7 +382,7 @@ pub fn method(it: &mut Interp, o: &ObjRef, nc: NativeClass, name: &str, k: &[f64
 }
 
 /// The x of the node a location maps to (a segment centre, or an end).
-fn node_x(it: &Interp, s: SecId, x: f64) -> f64 {
+pub fn node_x(it: &Interp, s: SecId, x: f64) -> f64 {
     let sec = it.eng.model.sec(s);
     if x <= 0.0 || x >= 1.0 {
         return x.clamp(0.0, 1.0);
@@ -408,26 +403,6 @@ pub fn netcon_pre(o: &ObjRef) -> Option<ObjRef> {
     match &*o.data.borrow() {
         ObjData::Native(b) => b.downcast_ref::<NetConObj>().and_then(|n| n.pre.as_ref()).and_then(|w| w.upgrade()),
         _ => None,
-    }
-}
-
-/// Spikes of NetCon `idx`'s source go to `times` (and `ids`), replacing
-/// what any NetCon of the same source recorded (one record per PreSyn).
-pub fn record_spikes(it: &mut Interp, idx: usize, times: Option<ObjRef>, ids: Option<(ObjRef, f64)>) {
-    let model = &mut it.eng.model;
-    it.eng.netcon_records.retain(|r| {
-        let shared = r.nc == idx || model.same_source(r.nc, idx);
-        if shared {
-            if let Some(n) = model.netcons[r.nc].as_mut() {
-                n.recording = false;
-            }
-        }
-        !shared
-    });
-    if let (Some(times), Some(Some(n))) = (times, model.netcons.get_mut(idx)) {
-        n.recording = true;
-        let at = it.eng.netcon_records.partition_point(|r| r.nc < idx);
-        it.eng.netcon_records.insert(at, crate::engine::SpikeRecord { nc: idx, times, ids });
     }
 }
 
@@ -460,17 +435,20 @@ fn netcon_method(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResul
             Value::Num(0.0)
         }
         "record" => {
-            if matches!(a.first(), Some(Value::Str(_))) {
-                return Err(hoc_err!("NetCon.record(\"statement\") is not available; record into a Vector"));
-            }
-            let times = if a.is_empty() { None } else { object(a, 0)? };
-            let ids = match if a.len() > 1 { object(a, 1)? } else { None } {
-                Some(v) => Some((v, opt_num(it, a, 2)?.unwrap_or(o.index as f64))),
-                None => None,
+            let sink = match a.first() {
+                None | Some(Value::Obj(None)) => None,
+                Some(Value::Obj(Some(v))) if !crate::foreign::is_foreign(it, v) => {
+                    let ids = match if a.len() > 1 { object(a, 1)? } else { None } {
+                        Some(v) => Some((v, opt_num(it, a, 2)?.unwrap_or(o.index as f64))),
+                        None => None,
+                    };
+                    Some(crate::engine::SpikeSink::Vectors { times: v.clone(), ids })
+                }
+                _ => crate::foreign::Action::from_args(it, a, 0)?.map(crate::engine::SpikeSink::Action),
             };
             it.eng.model.netcons[idx].as_ref().ok_or_else(|| hoc_err!("NetCon was freed"))?;
-            match times {
-                Some(times) => record_sources(it, vec![crate::engine::SpikeRecord { nc: idx, times, ids }]),
+            match sink {
+                Some(sink) => record_sources(it, vec![crate::engine::SpikeRecord { nc: idx, sink }]),
                 None => unrecord_sources(it, &[idx]),
             }
             Value::Num(0.0)

@@ -2,7 +2,6 @@
 //! fadvance, fcurrent), geometry queries (area, ri, distance, pt3d…),
 //! topology and psection, SectionRef/SectionList methods, Vector.record.
 
-use std::rc::Rc;
 use cable::model::{Model, Var};
 use cable::{Pt3d, SecId};
 
@@ -33,13 +32,11 @@ pub fn install(it: &mut Interp) {
         ("fcurrent", fcurrent),
         ("frecord_init", frecord_init),
         ("area", |it, a| {
-            let x = num(it, a, 0)?;
-            let s = it.cur_sec()?;
+            let (s, x) = it.seg_or_x(a, 0)?;
             Ok(Value::Num(it.eng.model.area(s, x)))
         }),
         ("ri", |it, a| {
-            let x = num(it, a, 0)?;
-            let s = it.cur_sec()?;
+            let (s, x) = it.seg_or_x(a, 0)?;
             Ok(Value::Num(it.eng.model.ri(s, x)))
         }),
         ("distance", distance),
@@ -140,6 +137,8 @@ pub fn install(it: &mut Interp) {
             };
             Ok(Value::Num(it.eng.model.ion_style(s, ion, set).map_or(-1.0, |st| (st & 0o777) as f64)))
         }),
+        // One process, no MPI: nothing to start; NEURON returns 0.
+        ("nrnmpi_init", |_, _| Ok(Value::Num(0.0))),
         ("nrn_load_dll", |it, a| {
             let lib = std::path::PathBuf::from(string(a, 0)?);
             let dir = super::mod_dir_of_library(&lib);
@@ -304,28 +303,32 @@ fn pt3d_get(it: &mut Interp, a: &[Value], what: usize) -> HResult<Value> {
 
 /// `distance()` sets the origin at the current section's 0 end (or `distance(0, x)`);
 /// `distance(x)` returns the path length to x of the current section.
+/// `distance(seg1, seg2)` (segments from Python) returns the path length between them.
 fn distance(it: &mut Interp, a: &[Value]) -> HResult<Value> {
-    let s = it.cur_sec()?;
     match a.len() {
         0 => {
+            let s = it.cur_sec()?;
             it.eng.distance_origin = Some((s, 0.0));
             Ok(Value::Num(0.0))
         }
         1 => {
-            let x = num(it, a, 0)?;
+            let loc = it.seg_or_x(a, 0)?;
             let origin = it.eng.distance_origin.ok_or_else(|| hoc_err!("distance: origin not set"))?;
-            Ok(Value::Num(path_distance(&mut it.eng.model, origin, (s, x))))
+            Ok(Value::Num(path_distance(&mut it.eng.model, origin, loc)))
         }
         _ => {
-            let mode = num(it, a, 0)?;
-            let x = num(it, a, 1)?;
-            if mode == 0.0 {
+            let loc = it.seg_or_x(a, 1)?;
+            if let Value::Obj(_) = a[0] {
+                let origin = it.seg_or_x(a, 0).map_err(|_| hoc_err!("Distance origin not valid."))?;
+                return Ok(Value::Num(path_distance(&mut it.eng.model, origin, loc)));
+            }
+            if num(it, a, 0)? == 0.0 {
                 // NEURON returns the origin's position
-                it.eng.distance_origin = Some((s, x));
-                Ok(Value::Num(x))
+                it.eng.distance_origin = Some(loc);
+                Ok(Value::Num(loc.1))
             } else {
                 let origin = it.eng.distance_origin.ok_or_else(|| hoc_err!("distance: origin not set"))?;
-                Ok(Value::Num(path_distance(&mut it.eng.model, origin, (s, x))))
+                Ok(Value::Num(path_distance(&mut it.eng.model, origin, loc)))
             }
         }
     }
@@ -403,7 +406,16 @@ fn lambda_f(it: &mut Interp, a: &[Value]) -> HResult<Value> {
 
 // ---------------------------------------------------------------- simulation
 
+/// `Vector.record` made while finitialize runs its handlers takes effect at
+/// the next finitialize: NEURON sets its record lists up when it verifies
+/// the structure, right after the type-3 handlers.
 fn finitialize(it: &mut Interp, a: &[Value]) -> HResult<Value> {
+    let r = finitialize_run(it, a);
+    it.eng.finitializing = false;
+    r
+}
+
+fn finitialize_run(it: &mut Interp, a: &[Value]) -> HResult<Value> {
     let v = opt_num(it, a, 0)?;
     it.free_dropped();
     it.sync_to_model();
@@ -427,7 +439,8 @@ fn finitialize(it: &mut Interp, a: &[Value]) -> HResult<Value> {
         }
     }
     for r in &it.eng.netcon_records {
-        for v in std::iter::once(&r.times).chain(r.ids.as_ref().map(|(v, _)| v)) {
+        let super::SpikeSink::Vectors { times, ids } = &r.sink else { continue };
+        for v in std::iter::once(times).chain(ids.as_ref().map(|(v, _)| v)) {
             if let ObjData::Vector(v) = &mut *v.data.borrow_mut() {
                 v.data.clear();
             }
@@ -438,6 +451,9 @@ fn finitialize(it: &mut Interp, a: &[Value]) -> HResult<Value> {
         return Err(hoc_err!("{}: POINTER {} is not set (use setpointer)", mech.name(), mech.pointers()[k]));
     }
     run_init_handlers(it, 3)?;
+    let pending = std::mem::take(&mut it.eng.pending_records);
+    it.eng.records.extend(pending);
+    it.eng.finitializing = true;
     it.eng.statement_events.clear();
     let plays = &mut it.eng.plays;
     it.eng.model.finit_begin(v, &mut |m| {
@@ -454,7 +470,7 @@ fn finitialize(it: &mut Interp, a: &[Value]) -> HResult<Value> {
     run_init_handlers(it, 1)?;
     it.eng.model.finit_end();
     super::linmod::sync_out(it);
-    flush_spikes(it);
+    flush_spikes(it)?;
     it.sync_from_model();
     pass_printed(it)?;
     run_statement_events(it)?;
@@ -475,23 +491,12 @@ fn finitialize(it: &mut Interp, a: &[Value]) -> HResult<Value> {
     Ok(Value::Num(1.0))
 }
 
-/// Runs a HOC statement as `execute()` does, in an object's context if given.
-fn run_statement(it: &mut Interp, stmt: &Rc<str>, obj: Option<ObjRef>) -> HResult<()> {
-    let mut args = vec![Value::Str(stmt.clone())];
-    if let Some(o) = obj {
-        args.push(Value::Obj(Some(o)));
-    }
-    crate::builtins::funcs::execute(it, &args, false)?;
-    it.sync_to_model();
-    Ok(())
-}
-
 /// The FInitializeHandlers of one type, oldest first (those still referenced).
 fn run_init_handlers(it: &mut Interp, kind: i32) -> HResult<()> {
-    it.eng.init_handlers.retain(|h| h.3.strong_count() > 0);
-    let due: Vec<(Rc<str>, Option<ObjRef>)> = it.eng.init_handlers.iter().filter(|h| h.0 == kind).map(|h| (h.1.clone(), h.2.clone())).collect();
-    for (stmt, obj) in due {
-        run_statement(it, &stmt, obj)?;
+    it.eng.init_handlers.retain(|h| h.2.strong_count() > 0);
+    let due: Vec<crate::foreign::Action> = it.eng.init_handlers.iter().filter(|h| h.0 == kind).map(|h| h.1.clone()).collect();
+    for a in due {
+        it.run_action(&a)?;
     }
     Ok(())
 }
@@ -505,8 +510,8 @@ fn run_statement_events(it: &mut Interp) -> HResult<()> {
     }
     let fired = std::mem::take(&mut it.eng.model.fired);
     for (id, _) in fired {
-        let Some((stmt, obj)) = it.eng.statement_events.get(id as usize).cloned() else { continue };
-        run_statement(it, &stmt, obj)?;
+        let Some(a) = it.eng.statement_events.get(id as usize).cloned() else { continue };
+        it.run_action(&a)?;
         // The statement may change the cell: the variable step starts afresh.
         it.eng.model.cvode.re_init();
     }
@@ -696,7 +701,7 @@ pub(crate) fn fadvance(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
     if !it.eng.linmods.is_empty() {
         super::linmod::sync_out(it);
     }
-    flush_spikes(it);
+    flush_spikes(it)?;
     it.sync_from_model();
     pass_printed(it)?;
     run_statement_events(it)?;
@@ -717,7 +722,7 @@ fn pass_printed(it: &mut Interp) -> HResult<()> {
 }
 
 /// Moves spike times NetCons and APCounts recorded into their HOC vectors.
-fn flush_spikes(it: &mut Interp) {
+fn flush_spikes(it: &mut Interp) -> HResult<()> {
     let e = &mut it.eng;
     for p in e.point_vectors.iter_mut().filter(|p| !p.play) {
         let src = &e.model.data[p.mech].lists[p.inst as usize];
@@ -726,18 +731,41 @@ fn flush_spikes(it: &mut Interp) {
         }
         p.flushed = src.len();
     }
+    let mut actions = Vec::new();
     for (t, nc) in e.model.spikes.drain(..) {
         let Ok(i) = e.netcon_records.binary_search_by_key(&(nc as usize), |r| r.nc) else { continue };
-        let r = &e.netcon_records[i];
-        if let ObjData::Vector(v) = &mut *r.times.data.borrow_mut() {
-            v.data.push(t);
-        }
-        if let Some((ids, id)) = &r.ids {
-            if let ObjData::Vector(v) = &mut *ids.data.borrow_mut() {
-                v.data.push(*id);
+        match &e.netcon_records[i].sink {
+            super::SpikeSink::Vectors { times, ids } => {
+                if let ObjData::Vector(v) = &mut *times.data.borrow_mut() {
+                    v.data.push(t);
+                }
+                if let Some((ids, id)) = ids {
+                    if let ObjData::Vector(v) = &mut *ids.data.borrow_mut() {
+                        v.data.push(*id);
+                    }
+                }
             }
+            super::SpikeSink::Action(a) => actions.push((t, a.clone())),
         }
     }
+    run_spike_actions(it, actions)
+}
+
+/// What `nc.record(stmt)` runs for each spike, with t the spike time.
+fn run_spike_actions(it: &mut Interp, actions: Vec<(f64, crate::foreign::Action)>) -> HResult<()> {
+    if actions.is_empty() {
+        return Ok(());
+    }
+    let t_sym = it.eng.clock.t;
+    let t_end = it.global_num(t_sym);
+    for (t, a) in actions {
+        it.gslots[t_sym as usize] = crate::value::Slot::Num(t);
+        let r = it.run_action(&a);
+        it.gslots[t_sym as usize] = crate::value::Slot::Num(t_end);
+        r?;
+    }
+    it.sync_to_model();
+    Ok(())
 }
 
 /// `vec.record(&var [, Dt | tvec])`, `vec.play(...)`.
@@ -747,6 +775,7 @@ pub fn vector_record(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HR
         "play_remove" => {
             it.eng.plays.retain(|p| !p.src.as_ref().is_some_and(|s| std::rc::Rc::ptr_eq(s, o)));
             it.eng.records.retain(|r| !std::rc::Rc::ptr_eq(&r.vec, o));
+            it.eng.pending_records.retain(|r| !std::rc::Rc::ptr_eq(&r.vec, o));
             return Ok(Value::Num(0.0));
         }
         _ => {}
@@ -763,7 +792,13 @@ pub fn vector_record(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HR
         _ => (None, None),
     };
     it.eng.records.retain(|r| !std::rc::Rc::ptr_eq(&r.vec, o));
-    it.eng.records.push(Recording { var, vec: o.clone(), every, next: 0.0, times, next_index: 0, tvec: None });
+    it.eng.pending_records.retain(|r| !std::rc::Rc::ptr_eq(&r.vec, o));
+    let r = Recording { var, vec: o.clone(), every, next: 0.0, times, next_index: 0, tvec: None };
+    if it.eng.finitializing {
+        it.eng.pending_records.push(r);
+    } else {
+        it.eng.records.push(r);
+    }
     Ok(Value::Obj(Some(o.clone())))
 }
 
@@ -1236,22 +1271,12 @@ pub fn cvode_method(it: &mut Interp, name: &str, a: &[Value]) -> HResult<Option<
         }
         "event" => {
             let t = num(it, a, 0)?;
-            let id = match a.get(1) {
+            let id = match crate::foreign::Action::from_args(it, a, 1).map_err(|e| hoc_err!("CVode.event: {}", e.msg))? {
                 None => u32::MAX,
-                Some(Value::Str(s)) => {
-                    let obj = match a.get(2) {
-                        Some(Value::Obj(o)) => o.clone(),
-                        _ => None,
-                    };
-                    it.eng.statement_events.push((s.clone(), obj));
+                Some(action) => {
+                    it.eng.statement_events.push(action);
                     (it.eng.statement_events.len() - 1) as u32
                 }
-                Some(Value::SRef(s)) => {
-                    let s: Rc<str> = s.borrow().as_str().into();
-                    it.eng.statement_events.push((s, None));
-                    (it.eng.statement_events.len() - 1) as u32
-                }
-                Some(v) => return Err(hoc_err!("CVode.event: the statement must be a string, not a {}", v.type_name())),
             };
             it.eng.model.queue.push(t, cable::events::Event::Stop { id });
             0.0

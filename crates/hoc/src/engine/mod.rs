@@ -29,7 +29,7 @@ use crate::error::HResult;
 use crate::hoc_err;
 use crate::interp::Interp;
 use crate::symbol::Kind;
-use crate::value::ObjRef;
+use crate::value::{ObjRef, Value};
 
 /// A name the engine gives meaning to.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -130,6 +130,10 @@ pub struct Engine {
     pub sec_stack: Vec<SecId>,
     pub accessed: Option<SecId>,
     pub records: Vec<Recording>,
+    /// Records made during finitialize, waiting for the next one.
+    pub pending_records: Vec<Recording>,
+    /// finitialize is running its handlers (past the type-3 ones).
+    pub finitializing: bool,
     /// Point processes and NetCons whose HOC objects were dropped: freed
     /// before the next use of the model.
     pub dropped: Rc<RefCell<Vec<Dropped>>>,
@@ -153,13 +157,15 @@ pub struct Engine {
     pub observers: Vec<Box<dyn StepObserver>>,
     /// Ion types whose names are bound so far.
     pub ions_named: usize,
+    /// .mod files loaded so far (canonical paths): each loads once.
+    pub loaded_mod_files: std::collections::HashSet<std::path::PathBuf>,
     /// `setdata_suffix(x)` choices: mechanism → (section, x).
     pub setdata: std::collections::HashMap<usize, (SecId, f64)>,
-    /// FInitializeHandlers: (type, statement, object it runs in, the handler
-    /// itself — gone with its last reference).
-    pub init_handlers: Vec<(i32, Rc<str>, Option<ObjRef>, std::rc::Weak<crate::object::Object>)>,
+    /// FInitializeHandlers: (type, what runs, the handler itself — gone
+    /// with its last reference).
+    pub init_handlers: Vec<(i32, crate::foreign::Action, std::rc::Weak<crate::object::Object>)>,
     /// Statements of `cvode.event(t, "stmt")`, by the id their event carries.
-    pub statement_events: Vec<(Rc<str>, Option<ObjRef>)>,
+    pub statement_events: Vec<crate::foreign::Action>,
     /// Under the variable step, observers sample every `observe_dt` (dt at
     /// finitialize): the k-th sample is due at k·observe_dt.
     pub observe_dt: f64,
@@ -197,11 +203,17 @@ pub enum Dropped {
     Sections(Vec<SecId>),
 }
 
-/// `nc.record(tvec[, idvec[, id]])`: where a source's spike times (and its id) go.
+/// `nc.record(tvec[, idvec[, id]])`: where a source's spike times (and its
+/// id) go; `nc.record("stmt")` or `nc.record(callable)`: what runs at each
+/// spike, with t the spike time.
 pub struct SpikeRecord {
     pub nc: usize,
-    pub times: ObjRef,
-    pub ids: Option<(ObjRef, f64)>,
+    pub sink: SpikeSink,
+}
+
+pub enum SpikeSink {
+    Vectors { times: ObjRef, ids: Option<(ObjRef, f64)> },
+    Action(crate::foreign::Action),
 }
 
 pub struct PointVector {
@@ -222,6 +234,8 @@ impl Engine {
             sec_stack: Vec::new(),
             accessed: None,
             records: Vec::new(),
+            pending_records: Vec::new(),
+            finitializing: false,
             dropped: Rc::new(RefCell::new(Vec::new())),
             owners: Vec::new(),
             sec_sym: Vec::new(),
@@ -233,6 +247,7 @@ impl Engine {
             import3d_sections: 0,
             observers: Vec::new(),
             ions_named: 0,
+            loaded_mod_files: std::collections::HashSet::new(),
             setdata: std::collections::HashMap::new(),
             init_handlers: Vec::new(),
             statement_events: Vec::new(),
@@ -391,10 +406,20 @@ pub fn bind_mechanism(it: &mut Interp, m: usize) {
 /// Compiles the .mod files of a folder (in name order) and adds their
 /// mechanisms, as loading the library nrnivmodl built there does. Returns
 /// how many were loaded; an error names the file, line and column.
+///
+/// Where nerve's `nrnivmodl` ran, the folder holds `ARCH/.libs/libnrnmech.so`
+/// listing the .mod files it was given; those are loaded instead. A file
+/// already loaded is not loaded again.
 pub fn load_mod_dir(it: &mut Interp, dir: &std::path::Path) -> Result<usize, String> {
-    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let mut files: Vec<std::path::PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "mod") && p.is_file()).collect();
+    let mut files = match recorded_mod_files(dir) {
+        Some(files) => files,
+        None => {
+            let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "mod") && p.is_file()).collect()
+        }
+    };
     files.sort();
+    files.retain(|f| it.eng.loaded_mod_files.insert(std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())));
     let mut mechs = Vec::new();
     for f in &files {
         let mut m = nmodl::load_file(f).map_err(|e| e.to_string())?;
@@ -406,6 +431,19 @@ pub fn load_mod_dir(it: &mut Interp, dir: &std::path::Path) -> Result<usize, Str
         host.mech.set(add_mechanism(it, Box::new(m)));
     }
     Ok(files.len())
+}
+
+/// What nerve's `nrnivmodl` writes in place of a compiled library: this
+/// line, then the .mod files it was given, one path a line.
+pub const MECH_LIBRARY_HEADER: &str = "# nerve mechanism library: the .mod files nrnivmodl was given";
+
+/// The .mod files nerve's `nrnivmodl` recorded in a folder, if it ran there.
+pub fn recorded_mod_files(dir: &std::path::Path) -> Option<Vec<std::path::PathBuf>> {
+    ["x86_64", "aarch64", "arm64", "i686", "powerpc64le"].iter().find_map(|arch| {
+        let text = std::fs::read_to_string(dir.join(arch).join(".libs").join("libnrnmech.so")).ok()?;
+        let mut lines = text.lines();
+        (lines.next()? == MECH_LIBRARY_HEADER).then(|| lines.filter(|l| !l.is_empty()).map(std::path::PathBuf::from).collect())
+    })
 }
 
 /// The folder whose .mod files a compiled mechanism library came from:
@@ -449,6 +487,18 @@ impl Interp {
             return Ok(s);
         }
         Err(hoc_err!("Section access unspecified"))
+    }
+
+    /// A location argument (NEURON's nrn_seg_or_x_arg): x of the current
+    /// section, or a host object standing for a segment.
+    pub fn seg_or_x(&mut self, a: &[Value], i: usize) -> HResult<(SecId, f64)> {
+        match a.get(i) {
+            Some(v @ Value::Obj(_)) => self.foreign_location(v).ok_or_else(|| hoc_err!("argument {} is not a segment", i + 1)),
+            _ => {
+                let x = crate::builtins::num(self, a, i)?;
+                Ok((self.cur_sec()?, x))
+            }
+        }
     }
 
     /// Frees the point processes whose objects were dropped.

@@ -461,7 +461,7 @@ fn spike_record(it: &mut Interp, a: &[Value]) -> HResult<Value> {
     let mut records = Vec::with_capacity(gids.len());
     for gid in gids {
         let nc = par(it).netpar.anchor(gid).map_err(err)?;
-        records.push(super::SpikeRecord { nc, times: times.clone(), ids: Some((ids.clone(), gid as f64)) });
+        records.push(super::SpikeRecord { nc, sink: super::SpikeSink::Vectors { times: times.clone(), ids: Some((ids.clone(), gid as f64)) } });
     }
     record_sources(it, records);
     Ok(Value::Num(0.0))

@@ -152,6 +152,7 @@ impl Interp {
                 Ok(Value::Ptr(self.place_of(inner)?))
             }
             Expr::Range(..) => Err(HocError::new("a:b is only allowed in range variable arguments")),
+            Expr::Value(v) => Ok(v.clone()),
             Expr::SecCall(r, ix, args) => match self.sym_kind(*r) {
                 Some(Kind::Host(h)) => {
                     let h = self.indexed_host(self.host(h), ix)?;
@@ -384,6 +385,7 @@ impl Interp {
                 let n = self.eval_num(n)? as usize;
                 Ok(Place::Arg(self.cur, n))
             }
+            Expr::Value(Value::Ptr(p)) => Ok(p.clone()),
             _ => Err(HocError::new("not an lvalue")),
         }
     }
@@ -881,6 +883,10 @@ impl Interp {
                 let Value::Obj(Some(base)) = base else {
                     return Err(hoc_err!("nil object: can't assign .{name}"));
                 };
+                if crate::foreign::is_foreign(self, &base) && index.is_empty() {
+                    let host = self.foreign_host()?;
+                    return host.set_member(self, &base, name, Value::Obj(o));
+                }
                 let ci = base.class;
                 let Some(t) = self.template(ci) else {
                     return Err(hoc_err!("{} is not an object variable", name));

@@ -141,6 +141,8 @@ pub struct Interp {
     pub out_at_line_start: bool,
     /// Inside `execute1(cmd, 0)`: errors are not printed.
     pub mute_errors: usize,
+    /// The host language HOC is embedded in (Python), if any.
+    pub foreign: Option<Rc<dyn crate::foreign::ForeignHost>>,
     /// Where the object arguments of the running built-in method came from.
     pub native_arg_places: Vec<Option<Place>>,
     /// `object_push` stack: (the context to return to, the object pushed).
@@ -183,6 +185,7 @@ impl Interp {
             eng: crate::engine::Engine::new(),
             out_at_line_start: true,
             mute_errors: 0,
+            foreign: None,
             native_arg_places: Vec::new(),
             obj_stack: Vec::new(),
             units: std::collections::HashMap::new(),

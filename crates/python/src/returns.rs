@@ -1,0 +1,102 @@
+//! The Python type of what a built-in class's method returns: NEURON marks
+//! some methods as giving an integer or a truth value (`pc.nhost()` is 1,
+//! `vec.contains(x)` is True); every other number is a float. Methods of
+//! HOC templates and top-level functions always give floats.
+
+/// How a method's number crosses into Python.
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub enum Returns {
+    Integer,
+    Boolean,
+}
+
+use Returns::{Boolean as B, Integer as I};
+
+/// (class, method, type), as NEURON 9 declares them.
+const TABLE: &[(&str, &str, Returns)] = &[
+    ("Vector", "size", I),
+    ("Vector", "buffer_size", I),
+    ("Vector", "min_ind", I),
+    ("Vector", "max_ind", I),
+    ("Vector", "contains", B),
+    ("Vector", "fwrite", I),
+    ("Vector", "printf", I),
+    ("Vector", "scanf", I),
+    ("Vector", "scantil", I),
+    ("Vector", "indwhere", I),
+    ("Matrix", "nrow", I),
+    ("Matrix", "ncol", I),
+    ("Matrix", "sprowlen", I),
+    ("List", "index", I),
+    ("List", "count", I),
+    ("List", "selected", I),
+    ("File", "tell", I),
+    ("PtrVector", "size", I),
+    ("PtrVector", "resize", I),
+    ("StringFunctions", "substr", I),
+    ("StringFunctions", "len", I),
+    ("StringFunctions", "head", I),
+    ("StringFunctions", "tail", I),
+    ("StringFunctions", "is_name", B),
+    ("StringFunctions", "references", I),
+    ("StringFunctions", "is_point_process", I),
+    ("StringFunctions", "is_artificial", I),
+    ("CVode", "stiff", I),
+    ("CVode", "active", B),
+    ("CVode", "maxorder", I),
+    ("CVode", "jacobian", I),
+    ("CVode", "use_local_dt", B),
+    ("CVode", "debug_event", I),
+    ("CVode", "order", I),
+    ("CVode", "use_daspk", B),
+    ("CVode", "current_method", I),
+    ("CVode", "use_mxb", B),
+    ("CVode", "condition_order", I),
+    ("CVode", "queue_mode", I),
+    ("CVode", "cache_efficient", B),
+    ("CVode", "use_long_double", B),
+    ("CVode", "structure_change_count", I),
+    ("CVode", "diam_change_count", I),
+    ("CVode", "use_fast_imem", B),
+    ("NetCon", "active", B),
+    ("NetCon", "valid", B),
+    ("NetCon", "srcgid", I),
+    ("MechanismStandard", "count", I),
+    ("MechanismStandard", "is_array", B),
+    ("MechanismStandard", "name", I),
+    ("MechanismType", "count", I),
+    ("MechanismType", "selected", I),
+    ("MechanismType", "is_netcon_target", B),
+    ("MechanismType", "has_net_event", B),
+    ("MechanismType", "is_artificial", B),
+    ("MechanismType", "is_ion", B),
+    ("SectionList", "unique", I),
+    ("SectionList", "contains", B),
+    ("SectionList", "size", I),
+    ("SectionRef", "nchild", I),
+    ("SectionRef", "has_parent", B),
+    ("SectionRef", "has_trueparent", B),
+    ("SectionRef", "exists", B),
+    ("SectionRef", "is_cas", B),
+    ("ParallelContext", "working", I),
+    ("ParallelContext", "look", B),
+    ("ParallelContext", "look_take", B),
+    ("ParallelContext", "id", I),
+    ("ParallelContext", "nhost", I),
+    ("ParallelContext", "id_world", I),
+    ("ParallelContext", "nhost_world", I),
+    ("ParallelContext", "id_bbs", I),
+    ("ParallelContext", "nhost_bbs", I),
+    ("ParallelContext", "gid_exists", I),
+    ("ParallelContext", "spike_statistics", I),
+    ("ParallelContext", "nthread", I),
+    ("ParallelContext", "nworker", I),
+    ("ParallelContext", "thread_how_many_proc", I),
+    ("ParallelContext", "optimize_node_order", I),
+    ("ParallelContext", "sec_in_thread", B),
+];
+
+/// The type `class.method(...)` gives, if not a float.
+pub fn of_method(class: &str, method: &str) -> Option<Returns> {
+    TABLE.iter().find(|(c, m, _)| *c == class && *m == method).map(|&(_, _, r)| r)
+}
