@@ -6,14 +6,13 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Candidate mirror roots: $NERVE_MIRRORS, /work/.mirror, and a .mirror
-/// beside the workspace.
+/// Candidate mirror roots: $NERVE_MIRRORS and a .mirror beside the
+/// workspace.
 fn mirror_roots() -> Vec<PathBuf> {
     let mut v = Vec::new();
     if let Some(d) = std::env::var_os("NERVE_MIRRORS") {
         v.push(PathBuf::from(d));
     }
-    v.push(PathBuf::from("/work/.mirror"));
     v.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../.mirror"));
     v
 }
