@@ -313,33 +313,11 @@ impl Section {
 
     /// `sec.insert('hh')`: inserts a density mechanism; returns the section.
     fn insert(slf: &Bound<'_, Self>, mech: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        let name = mech_arg(mech)?;
-        let id = slf.borrow().id;
-        with_interp(|it| {
-            live(it, id)?;
-            if mech_named(it, &name).is_none() {
-                return Err(PyValueError::new_err("argument not a density mechanism name."));
-            }
-            let stmt = Stmt::Insert(name.as_str().into());
-            it.with_section(id, |it| it.exec(&stmt)).map_err(|e| hoc_error(it, e, ""))?;
-            Ok(())
-        })?;
-        Ok(slf.clone().into_any().unbind())
+        Self::membrane_statement(slf, mech, Stmt::Insert)
     }
 
     fn uninsert(slf: &Bound<'_, Self>, mech: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        let name = mech_arg(mech)?;
-        let id = slf.borrow().id;
-        with_interp(|it| {
-            live(it, id)?;
-            if mech_named(it, &name).is_none() {
-                return Err(PyValueError::new_err("argument not a density mechanism name."));
-            }
-            let stmt = Stmt::Uninsert(name.as_str().into());
-            it.with_section(id, |it| it.exec(&stmt)).map_err(|e| hoc_error(it, e, ""))?;
-            Ok(())
-        })?;
-        Ok(slf.clone().into_any().unbind())
+        Self::membrane_statement(slf, mech, Stmt::Uninsert)
     }
 
     fn has_membrane(&self, name: &str) -> PyResult<bool> {
@@ -850,4 +828,23 @@ pub fn register(py: Python<'_>, sec: &Bound<'_, Section>) -> PyResult<()> {
     let w = py.import("weakref")?.getattr("ref")?.call1((sec,))?.unbind();
     PYSECS.with(|m| m.borrow_mut().insert(sec.borrow().id, w));
     Ok(())
+}
+
+impl Section {
+    /// `insert` or `uninsert` of a density mechanism, run as the HOC
+    /// statement in this section; returns the section.
+    fn membrane_statement(slf: &Bound<'_, Self>, mech: &Bound<'_, PyAny>, stmt: fn(std::rc::Rc<str>) -> Stmt) -> PyResult<Py<PyAny>> {
+        let name = mech_arg(mech)?;
+        let id = slf.borrow().id;
+        with_interp(|it| {
+            live(it, id)?;
+            if mech_named(it, &name).is_none() {
+                return Err(PyValueError::new_err("argument not a density mechanism name."));
+            }
+            let stmt = stmt(name.as_str().into());
+            it.with_section(id, |it| it.exec(&stmt)).map_err(|e| hoc_error(it, e, ""))?;
+            Ok(())
+        })?;
+        Ok(slf.clone().into_any().unbind())
+    }
 }

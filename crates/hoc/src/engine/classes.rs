@@ -400,8 +400,17 @@ pub fn netcon_index(o: &ObjRef) -> Option<usize> {
 
 /// The source object a NetCon object was made with (`nc.pre()`).
 pub fn netcon_pre(o: &ObjRef) -> Option<ObjRef> {
+    netcon_end(o, |n| &n.pre)
+}
+
+/// The target object of a NetCon object (`nc.syn()`).
+pub fn netcon_syn(o: &ObjRef) -> Option<ObjRef> {
+    netcon_end(o, |n| &n.syn)
+}
+
+fn netcon_end(o: &ObjRef, end: impl Fn(&NetConObj) -> &Option<std::rc::Weak<crate::object::Object>>) -> Option<ObjRef> {
     match &*o.data.borrow() {
-        ObjData::Native(b) => b.downcast_ref::<NetConObj>().and_then(|n| n.pre.as_ref()).and_then(|w| w.upgrade()),
+        ObjData::Native(b) => b.downcast_ref::<NetConObj>().and_then(|n| end(n).as_ref()).and_then(|w| w.upgrade()),
         _ => None,
     }
 }

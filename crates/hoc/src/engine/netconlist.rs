@@ -2,11 +2,14 @@
 //! cell, target cell and target match, each given as an object or as a
 //! regular expression on the object's name.
 
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use cable::events::{Source, Target};
+use cable::netpar::SourceKey;
 
-use super::classes::NetConObj;
+use super::classes::{netcon_index, netcon_pre, netcon_syn};
+use super::parallel::section_owner;
 use crate::builtins::{object, string};
 use crate::error::HResult;
 use crate::hoc_err;
@@ -61,10 +64,6 @@ fn brackets_literal(s: &str) -> String {
     out
 }
 
-fn section_cell(it: &Interp, sec: usize) -> Option<ObjRef> {
-    it.eng.owners.get(sec)?.as_ref()?.upgrade()
-}
-
 pub fn netconlist(it: &mut Interp, a: &[Value]) -> HResult<ObjRef> {
     let (pre, post, target) = (Filter::new(a, 0)?, Filter::new(a, 1)?, Filter::new(a, 2)?);
     let list = match a.get(3) {
@@ -75,51 +74,42 @@ pub fn netconlist(it: &mut Interp, a: &[Value]) -> HResult<ObjRef> {
         }
     };
     let ci = it.class_id("NetCon").expect("NetCon class");
-    let mut netcons: Vec<(usize, ObjRef)> = it.classes[ci as usize]
-        .live
-        .iter()
-        .filter_map(|w| w.upgrade())
-        .filter_map(|o| {
-            let idx = match &*o.data.borrow() {
-                ObjData::Native(b) => b.downcast_ref::<NetConObj>().map(|n| n.index),
-                _ => None,
-            };
-            idx.map(|i| (i, o))
-        })
-        .collect();
+    let mut netcons: Vec<(usize, ObjRef)> = it.classes[ci as usize].live.iter().filter_map(|w| w.upgrade()).filter_map(|o| Some((netcon_index(&o)?, o))).collect();
     netcons.sort_by_key(|(i, _)| *i);
     // NEURON walks its sources in the order they were made, then each
-    // source's NetCons in order.
+    // source's NetCons in order. Sources on other processes are not walked.
     let model = &it.eng.model;
-    let mut groups: Vec<(usize, Vec<usize>)> = Vec::new();
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    let mut group_of: HashMap<SourceKey, usize> = HashMap::new();
     for (k, (i, _)) in netcons.iter().enumerate() {
-        let Some(Some(nc)) = model.netcons.get(*i) else { continue };
-        if matches!(nc.source, Source::None | Source::Gid(_)) {
-            continue;
-        }
-        match groups.iter_mut().find(|(first, _)| model.same_source(netcons[*first].0, *i)) {
-            Some((_, members)) => members.push(k),
-            None => groups.push((k, vec![k])),
+        match cable::netpar::source_key(model, *i) {
+            Some(SourceKey::Gid(_)) | None => {}
+            Some(key) => {
+                let g = *group_of.entry(key).or_insert_with(|| {
+                    groups.push(Vec::new());
+                    groups.len() - 1
+                });
+                groups[g].push(k);
+            }
         }
     }
     let mut found = Vec::new();
-    for (_, members) in &groups {
+    for members in &groups {
         let (i, o) = &netcons[members[0]];
-        let precell = match &model.netcons[*i].as_ref().expect("live NetCon").source {
-            &Source::Voltage { sec, .. } => section_cell(it, sec),
-            _ => netcon_field(o, |n| n.pre.clone()),
+        let precell = match model.netcons[*i].as_ref().map(|n| &n.source) {
+            Some(&Source::Voltage { sec, .. }) => section_owner(it, sec),
+            _ => netcon_pre(o),
         };
         if !pre.accepts(it, &precell) {
             continue;
         }
         for &k in members {
             let (i, o) = &netcons[k];
-            let syn = netcon_field(o, |n| n.syn.clone());
             let postcell = match model.netcons[*i].as_ref().map(|n| &n.target) {
-                Some(&Target::Point { mech, inst }) => model.points[mech as usize][inst as usize].sec.and_then(|s| section_cell(it, s)),
+                Some(&Target::Point { mech, inst }) => model.points[mech as usize][inst as usize].sec.and_then(|s| section_owner(it, s)),
                 _ => None,
             };
-            if post.accepts(it, &postcell) && target.accepts(it, &syn) {
+            if post.accepts(it, &postcell) && target.accepts(it, &netcon_syn(o)) {
                 found.push(o.clone());
             }
         }
@@ -129,11 +119,4 @@ pub fn netconlist(it: &mut Interp, a: &[Value]) -> HResult<ObjRef> {
         _ => return Err(hoc_err!("netconlist: arg 4 is not a List")),
     }
     Ok(list)
-}
-
-fn netcon_field(o: &ObjRef, f: impl FnOnce(&NetConObj) -> Option<std::rc::Weak<crate::object::Object>>) -> Option<ObjRef> {
-    match &*o.data.borrow() {
-        ObjData::Native(b) => b.downcast_ref::<NetConObj>().and_then(f).and_then(|w| w.upgrade()),
-        _ => None,
-    }
 }

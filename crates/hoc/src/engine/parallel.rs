@@ -381,7 +381,7 @@ fn netcon_arg(it: &Interp, a: &[Value], i: usize) -> HResult<ObjRef> {
 }
 
 /// The object owning a section (NEURON's nrn_sec2cell), if any.
-fn section_owner(it: &Interp, s: SecId) -> Option<ObjRef> {
+pub(crate) fn section_owner(it: &Interp, s: SecId) -> Option<ObjRef> {
     it.eng.owners.get(s)?.as_ref()?.upgrade()
 }
 
