@@ -1368,7 +1368,7 @@ impl<'c, 'm> Gen<'c, 'm> {
         }
         let f_ops = std::mem::replace(&mut self.b.ops, outer);
         let k = self.b.newtons.len() as u32;
-        self.b.newtons.push(crate::newton::NewtonSpec { ops: f_ops.clone(), states: states.clone(), resid });
+        self.b.newtons.push(crate::newton::NewtonSpec { ops: f_ops.clone(), states: states.clone(), resid, jit: Default::default() });
         self.b.ops.push(Op::Newton(k));
         let base = self.b.ops.len() as u32;
         for mut op in f_ops {
@@ -1675,7 +1675,7 @@ impl<'c, 'm> Gen<'c, 'm> {
             self.b.ops.push(Op::Mov(old, x));
         }
         let k = self.b.newtons.len() as u32;
-        self.b.newtons.push(crate::newton::NewtonSpec { ops: f_ops.clone(), states: states.clone(), resid });
+        self.b.newtons.push(crate::newton::NewtonSpec { ops: f_ops.clone(), states: states.clone(), resid, jit: Default::default() });
         self.b.ops.push(Op::Newton(k));
         let base = self.b.ops.len() as u32;
         for mut op in f_ops {

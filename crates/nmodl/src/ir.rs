@@ -252,6 +252,8 @@ pub struct Block {
     pub strings: Vec<String>,
     /// LINEAR systems.
     pub linears: Vec<LinearSpec>,
+    /// The ops as native code, made when the block first runs.
+    pub jit: crate::jit::Slot,
 }
 
 /// A LINEAR block's system: row-major coefficients with the right-hand side
@@ -609,98 +611,9 @@ unsafe fn exec_avx2(ops: &[Op], r: &mut [f64], n: usize, cx: &Ctx, mem: &mut Mem
 
 #[inline(always)]
 fn exec_lanes(ops: &[Op], r: &mut [f64], n: usize, cx: &Ctx, mem: &mut Mem, fx: &mut dyn Effects) {
-    // Lanes at and beyond `n` are padding: the lane-wise ops skip them.
-    let w = n.min(LANES);
     let mut pc = 0usize;
     while pc < ops.len() {
         match ops[pc] {
-            Op::Const(d, c) => put(r, d)[..w].fill(c),
-            Op::Mov(d, a) => map1(r, w, d, a, |x| x),
-            Op::F1(f, d, a) => match f {
-                F1::Exp => map1(r, w, d, a, hoc_exp),
-                F1::Neg => map1(r, w, d, a, |x| -x),
-                F1::Fabs => map1(r, w, d, a, f64::abs),
-                F1::Not => map1(r, w, d, a, |x| (x == 0.0) as i32 as f64),
-                f => map1(r, w, d, a, |x| f1(f, x)),
-            },
-            Op::F2(f, d, a, b) => {
-                let t = |c: bool| c as i32 as f64;
-                match f {
-                    F2::Add => map2(r, w, d, a, b, |x, y| x + y),
-                    F2::Sub => map2(r, w, d, a, b, |x, y| x - y),
-                    F2::Mul => map2(r, w, d, a, b, |x, y| x * y),
-                    F2::Div => map2(r, w, d, a, b, |x, y| x / y),
-                    F2::Pow => map2(r, w, d, a, b, f64::powf),
-                    F2::Lt => map2(r, w, d, a, b, |x, y| t(x < y)),
-                    F2::Le => map2(r, w, d, a, b, |x, y| t(x <= y)),
-                    F2::Gt => map2(r, w, d, a, b, |x, y| t(x > y)),
-                    F2::Ge => map2(r, w, d, a, b, |x, y| t(x >= y)),
-                    F2::And => map2(r, w, d, a, b, |x, y| t(x != 0.0 && y != 0.0)),
-                    f => map2(r, w, d, a, b, |x, y| f2(f, x, y)),
-                }
-            }
-            Op::Select(d, m, a, b) => {
-                let (mk, x, y) = (get(r, m), get(r, a), get(r, b));
-                let o = put(r, d);
-                for l in 0..w {
-                    o[l] = if mk[l] != 0.0 { x[l] } else { y[l] };
-                }
-            }
-            Op::Cnexp { dst, x, a, nb, dt } => {
-                let (xs, av, nbv, dtv) = (get(r, x), get(r, a), get(r, nb), get(r, dt));
-                let o = put(r, dst);
-                for l in 0..w {
-                    o[l] = xs[l] + (1.0 - hoc_exp(dtv[l] * av[l])) * (nbv[l] / av[l] - xs[l]);
-                }
-            }
-            Op::Table { tab, x, out, n: nout } => {
-                let s = &cx.specs[tab];
-                let t = &cx.tables[s.offset..s.offset + s.size()];
-                let (tmin, mfac) = (t[1], t[2]);
-                let vals = &t[3 + s.depend.len()..];
-                let np = s.n + 1;
-                // Where each lane falls: interpolate at (i, theta), or an end, or NaN.
-                let xs = get(r, x);
-                let (mut ii, mut th, mut xi) = ([0usize; LANES], [0.0; LANES], [0.0; LANES]);
-                for l in 0..w {
-                    xi[l] = mfac * (xs[l] - tmin);
-                    if xi[l] > 0.0 && xi[l] < s.n as f64 {
-                        ii[l] = xi[l] as usize;
-                        th[l] = xi[l] - ii[l] as f64;
-                    }
-                }
-                let nf = s.n as f64;
-                if xi[..w].iter().all(|&x| x > 0.0 && x < nf) {
-                    // Every lane inside the table (the usual case): no branches.
-                    for k in 0..nout as usize {
-                        let col = &vals[k * np..(k + 1) * np];
-                        let o = put(r, out + k as Reg);
-                        for l in 0..w {
-                            let i = ii[l];
-                            // SAFETY: 0 < xi < n gives i <= n - 1, so i + 1 <= n < np = col.len().
-                            let (c0, c1) = unsafe { (*col.get_unchecked(i), *col.get_unchecked(i + 1)) };
-                            o[l] = c0 + th[l] * (c1 - c0);
-                        }
-                    }
-                } else {
-                    for k in 0..nout as usize {
-                        let col = &vals[k * np..(k + 1) * np];
-                        let o = put(r, out + k as Reg);
-                        for l in 0..w {
-                            let i = ii[l];
-                            o[l] = if xi[l] > 0.0 && xi[l] < nf {
-                                col[i] + th[l] * (col[i + 1] - col[i])
-                            } else if xi[l] <= 0.0 {
-                                col[0]
-                            } else if xi[l] >= nf {
-                                col[s.n]
-                            } else {
-                                xi[l]
-                            };
-                        }
-                    }
-                }
-            }
             Op::JumpIfZero(c, target) => {
                 if r[c as usize * LANES] == 0.0 {
                     pc = target as usize;
@@ -708,8 +621,7 @@ fn exec_lanes(ops: &[Op], r: &mut [f64], n: usize, cx: &Ctx, mem: &mut Mem, fx: 
                 }
             }
             Op::JumpIfNone(m, target) => {
-                let m = m as usize * LANES;
-                if r[m..m + n].iter().all(|&x| x == 0.0) {
+                if none_set(r, m, n) {
                     pc = target as usize;
                     continue;
                 }
@@ -719,14 +631,122 @@ fn exec_lanes(ops: &[Op], r: &mut [f64], n: usize, cx: &Ctx, mem: &mut Mem, fx: 
                 continue;
             }
             ref op => {
-                rare_op(op, r, n, cx, mem, fx);
-                if mem.failure.is_some() && matches!(op, Op::Fail { .. } | Op::Load { .. } | Op::Store { .. } | Op::C { .. } | Op::Install { .. }) {
+                if run_op(op, r, n, cx, mem, fx) {
                     return;
                 }
             }
         }
         pc += 1;
     }
+}
+
+/// Whether the mask is zero in each of the first `n` lanes.
+#[inline(always)]
+pub(crate) fn none_set(r: &[f64], m: Reg, n: usize) -> bool {
+    let m = m as usize * LANES;
+    r[m..m + n].iter().all(|&x| x == 0.0)
+}
+
+/// Runs one op that is not a jump on the first `n` lanes; true when the
+/// block must stop (an op failed).
+#[inline(always)]
+pub(crate) fn run_op(op: &Op, r: &mut [f64], n: usize, cx: &Ctx, mem: &mut Mem, fx: &mut dyn Effects) -> bool {
+    // Lanes at and beyond `n` are padding: the lane-wise ops skip them.
+    let w = n.min(LANES);
+    match *op {
+        Op::Const(d, c) => put(r, d)[..w].fill(c),
+        Op::Mov(d, a) => map1(r, w, d, a, |x| x),
+        Op::F1(f, d, a) => match f {
+            F1::Exp => map1(r, w, d, a, hoc_exp),
+            F1::Neg => map1(r, w, d, a, |x| -x),
+            F1::Fabs => map1(r, w, d, a, f64::abs),
+            F1::Not => map1(r, w, d, a, |x| (x == 0.0) as i32 as f64),
+            f => map1(r, w, d, a, |x| f1(f, x)),
+        },
+        Op::F2(f, d, a, b) => {
+            let t = |c: bool| c as i32 as f64;
+            match f {
+                F2::Add => map2(r, w, d, a, b, |x, y| x + y),
+                F2::Sub => map2(r, w, d, a, b, |x, y| x - y),
+                F2::Mul => map2(r, w, d, a, b, |x, y| x * y),
+                F2::Div => map2(r, w, d, a, b, |x, y| x / y),
+                F2::Pow => map2(r, w, d, a, b, f64::powf),
+                F2::Lt => map2(r, w, d, a, b, |x, y| t(x < y)),
+                F2::Le => map2(r, w, d, a, b, |x, y| t(x <= y)),
+                F2::Gt => map2(r, w, d, a, b, |x, y| t(x > y)),
+                F2::Ge => map2(r, w, d, a, b, |x, y| t(x >= y)),
+                F2::And => map2(r, w, d, a, b, |x, y| t(x != 0.0 && y != 0.0)),
+                f => map2(r, w, d, a, b, |x, y| f2(f, x, y)),
+            }
+        }
+        Op::Select(d, m, a, b) => {
+            let (mk, x, y) = (get(r, m), get(r, a), get(r, b));
+            let o = put(r, d);
+            for l in 0..w {
+                o[l] = if mk[l] != 0.0 { x[l] } else { y[l] };
+            }
+        }
+        Op::Cnexp { dst, x, a, nb, dt } => {
+            let (xs, av, nbv, dtv) = (get(r, x), get(r, a), get(r, nb), get(r, dt));
+            let o = put(r, dst);
+            for l in 0..w {
+                o[l] = xs[l] + (1.0 - hoc_exp(dtv[l] * av[l])) * (nbv[l] / av[l] - xs[l]);
+            }
+        }
+        Op::Table { tab, x, out, n: nout } => {
+            let s = &cx.specs[tab];
+            let t = &cx.tables[s.offset..s.offset + s.size()];
+            let (tmin, mfac) = (t[1], t[2]);
+            let vals = &t[3 + s.depend.len()..];
+            let np = s.n + 1;
+            // Where each lane falls: interpolate at (i, theta), or an end, or NaN.
+            let xs = get(r, x);
+            let (mut ii, mut th, mut xi) = ([0usize; LANES], [0.0; LANES], [0.0; LANES]);
+            for l in 0..w {
+                xi[l] = mfac * (xs[l] - tmin);
+                if xi[l] > 0.0 && xi[l] < s.n as f64 {
+                    ii[l] = xi[l] as usize;
+                    th[l] = xi[l] - ii[l] as f64;
+                }
+            }
+            let nf = s.n as f64;
+            if xi[..w].iter().all(|&x| x > 0.0 && x < nf) {
+                // Every lane inside the table (the usual case): no branches.
+                for k in 0..nout as usize {
+                    let col = &vals[k * np..(k + 1) * np];
+                    let o = put(r, out + k as Reg);
+                    for l in 0..w {
+                        let i = ii[l];
+                        // SAFETY: 0 < xi < n gives i <= n - 1, so i + 1 <= n < np = col.len().
+                        let (c0, c1) = unsafe { (*col.get_unchecked(i), *col.get_unchecked(i + 1)) };
+                        o[l] = c0 + th[l] * (c1 - c0);
+                    }
+                }
+            } else {
+                for k in 0..nout as usize {
+                    let col = &vals[k * np..(k + 1) * np];
+                    let o = put(r, out + k as Reg);
+                    for l in 0..w {
+                        let i = ii[l];
+                        o[l] = if xi[l] > 0.0 && xi[l] < nf {
+                            col[i] + th[l] * (col[i + 1] - col[i])
+                        } else if xi[l] <= 0.0 {
+                            col[0]
+                        } else if xi[l] >= nf {
+                            col[s.n]
+                        } else {
+                            xi[l]
+                        };
+                    }
+                }
+            }
+        }
+        ref op => {
+            rare_op(op, r, n, cx, mem, fx);
+            return mem.failure.is_some() && matches!(op, Op::Fail { .. } | Op::Load { .. } | Op::Store { .. } | Op::C { .. } | Op::Install { .. });
+        }
+    }
+    false
 }
 
 /// The ops that run seldom (events, solves, arrays, printing), kept out of

@@ -22,6 +22,7 @@ pub mod compile;
 pub mod error;
 pub mod include;
 pub mod ir;
+pub mod jit;
 pub mod lexer;
 pub mod mech;
 pub mod newton;

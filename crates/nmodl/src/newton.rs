@@ -5,7 +5,7 @@
 //! converged when the relative change is <= 1e-6 and every residual <= 1e-8,
 //! at most 50 iterations.
 
-use crate::ir::{exec, Ctx, Effects, Mem, Op, Reg, LANES};
+use crate::ir::{Ctx, Effects, Mem, Op, Reg, LANES};
 
 /// One implicit system: the ops that compute its residuals from its states.
 #[derive(Clone, Debug, PartialEq)]
@@ -14,6 +14,8 @@ pub struct NewtonSpec {
     pub ops: Vec<Op>,
     pub states: Vec<Reg>,
     pub resid: Vec<Reg>,
+    /// The ops as native code.
+    pub jit: crate::jit::Slot,
 }
 
 const MAXCHANGE: f64 = 0.05;
@@ -171,7 +173,7 @@ pub fn newton(spec: &NewtonSpec, r: &mut [f64], n: usize, cx: &Ctx, mem: &mut Me
 
 fn solve_lanes(spec: &NewtonSpec, r: &mut [f64], n: usize, cx: &Ctx, mem: &mut Mem, s: &mut Scratch) -> bool {
     let m = spec.states.len();
-    let mut eval = |r: &mut [f64]| exec(&spec.ops, r, n, cx, mem, &mut Quiet);
+    let mut eval = |r: &mut [f64]| crate::jit::exec(&spec.ops, &spec.jit, r, n, cx, mem, &mut Quiet);
     s.size(m);
     let Scratch { jac, perm, value, hi, lo, delta } = s;
     let mut change = [1.0f64; LANES];

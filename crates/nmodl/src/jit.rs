@@ -1,0 +1,574 @@
+//! Native code for a block's ops, made with Cranelift the first time the
+//! block runs. The arithmetic is the interpreter's (`ir`), op for op: the
+//! same IEEE operations in the same order, no fused multiply-add, and the
+//! same library functions (`exp`, `pow`, ...) called for each lane, so the
+//! results are bit-identical. What differs is the shape: each run of
+//! lane-wise ops between jumps becomes one loop over the lanes, with the
+//! values of a lane kept in machine registers, instead of one dispatch and
+//! one pass over the lanes per op. Ops that are not lane-wise (tables,
+//! events, solves, VERBATIM C) call back into the interpreter for that op.
+//!
+//! `NERVE_JIT=0` keeps every block on the interpreter, the reference.
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+
+use cranelift_codegen::ir::condcodes::FloatCC;
+use cranelift_codegen::ir::{types, AbiParam, Block as Label, InstBuilder, MemFlagsData, SigRef, Signature, UserFuncName, Value};
+use cranelift_codegen::settings::{self, Configurable};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use cranelift_jit::{JITBuilder, JITModule};
+use cranelift_module::{default_libcall_names, Linkage, Module};
+
+use crate::ir::{self, Ctx, Effects, Mem, Op, Reg, F1, F2, LANES};
+
+/// `(registers, lanes, frame) -> stop`: runs a block's ops on registers laid
+/// out as the interpreter's (`reg * LANES + lane`).
+type KernelFn = unsafe extern "C" fn(*mut f64, usize, *mut Frame) -> u32;
+
+/// A block's compiled ops and the code memory that holds them.
+pub struct Kernel {
+    run: KernelFn,
+    /// Registers the native code reads or writes: `r` must hold this many.
+    need: usize,
+    module: Option<JITModule>,
+}
+
+// SAFETY: the module is only used to free the code when the kernel is
+// dropped; the code itself is immutable and may run on any thread.
+unsafe impl Send for Kernel {}
+unsafe impl Sync for Kernel {}
+
+impl Drop for Kernel {
+    fn drop(&mut self) {
+        if let Some(m) = self.module.take() {
+            // SAFETY: the function pointer dies with the kernel.
+            unsafe { m.free_memory() };
+        }
+    }
+}
+
+/// Where a block keeps its kernel: made on first use, none if the ops could
+/// not be compiled (they then stay on the interpreter). A clone starts empty,
+/// as its ops may be changed before it runs.
+#[derive(Default)]
+pub struct Slot(OnceLock<Option<Arc<Kernel>>>);
+
+impl Clone for Slot {
+    fn clone(&self) -> Self {
+        Slot::default()
+    }
+}
+
+impl PartialEq for Slot {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for Slot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Slot")
+    }
+}
+
+thread_local! {
+    static DISABLED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` with every block on the interpreter (on this thread): to check
+/// the native code against the reference.
+pub fn interpreted<T>(f: impl FnOnce() -> T) -> T {
+    let was = DISABLED.replace(true);
+    let out = f();
+    DISABLED.set(was);
+    out
+}
+
+fn enabled() -> bool {
+    static ENV: OnceLock<bool> = OnceLock::new();
+    *ENV.get_or_init(|| std::env::var("NERVE_JIT").map_or(true, |v| v != "0")) && !DISABLED.get()
+}
+
+/// Runs `ops` as `ir::exec` does, natively when they compile.
+pub fn exec(ops: &[Op], slot: &Slot, r: &mut [f64], n: usize, cx: &Ctx, mem: &mut Mem, fx: &mut dyn Effects) {
+    if ops.is_empty() {
+        return;
+    }
+    if !enabled() {
+        return ir::exec(ops, r, n, cx, mem, fx);
+    }
+    let kernel = slot.0.get_or_init(|| compile(ops).map(Arc::new));
+    match kernel {
+        Some(k) if r.len() >= k.need * LANES && n <= LANES => {
+            let mut frame = Frame { ops, r_len: r.len(), cx, mem, fx };
+            // SAFETY: the code touches registers below `need` and lanes below
+            // n, all within r (checked above); the frame outlives the call.
+            unsafe { (k.run)(r.as_mut_ptr(), n, &mut frame) };
+        }
+        _ => ir::exec(ops, r, n, cx, mem, fx),
+    }
+}
+
+/// What the native code hands back to the interpreter for ops it does not
+/// compile.
+pub struct Frame<'a, 'c, 'm> {
+    ops: &'a [Op],
+    r_len: usize,
+    cx: &'a Ctx<'c>,
+    mem: &'a mut Mem<'m>,
+    fx: &'a mut dyn Effects,
+}
+
+/// Op `k` on the interpreter; nonzero when the block must stop.
+extern "C" fn interpret_op(frame: *mut Frame, k: usize, r: *mut f64, n: usize) -> u32 {
+    // SAFETY: called from a kernel with the frame and registers it was given.
+    let (f, r) = unsafe { (&mut *frame, std::slice::from_raw_parts_mut(r, (*frame).r_len)) };
+    ir::run_op(&f.ops[k], r, n, f.cx, f.mem, f.fx) as u32
+}
+
+/// 1 when mask register `m` is zero in every lane below n.
+extern "C" fn none_set(r: *const f64, m: usize, n: usize) -> u32 {
+    // SAFETY: m·LANES + n is within the registers (the kernel's `need`).
+    let lanes = unsafe { std::slice::from_raw_parts(r.add(m * LANES), n) };
+    lanes.iter().all(|&x| x == 0.0) as u32
+}
+
+extern "C" fn exp_c(x: f64) -> f64 {
+    ir::hoc_exp(x)
+}
+
+extern "C" fn pow_c(x: f64, y: f64) -> f64 {
+    x.powf(y)
+}
+
+extern "C" fn f1_c(f: u32, x: f64) -> f64 {
+    ir::f1(F1_ALL[f as usize], x)
+}
+
+extern "C" fn f2_c(f: u32, x: f64, y: f64) -> f64 {
+    ir::f2(F2_ALL[f as usize], x, y)
+}
+
+const F1_ALL: [F1; 21] = [
+    F1::Exp,
+    F1::Log,
+    F1::Log10,
+    F1::Fabs,
+    F1::Sqrt,
+    F1::Sin,
+    F1::Cos,
+    F1::Tan,
+    F1::Tanh,
+    F1::Sinh,
+    F1::Cosh,
+    F1::Atan,
+    F1::Asin,
+    F1::Acos,
+    F1::Floor,
+    F1::Ceil,
+    F1::Neg,
+    F1::Not,
+    F1::Efun,
+    F1::Trunc,
+    F1::BitNot,
+];
+
+const F2_ALL: [F2; 23] = [
+    F2::Add,
+    F2::Sub,
+    F2::Mul,
+    F2::Div,
+    F2::Pow,
+    F2::Fmod,
+    F2::Atan2,
+    F2::Lt,
+    F2::Le,
+    F2::Gt,
+    F2::Ge,
+    F2::Eq,
+    F2::Ne,
+    F2::And,
+    F2::Or,
+    F2::AndNot,
+    F2::Min,
+    F2::Max,
+    F2::BitAnd,
+    F2::BitOr,
+    F2::BitXor,
+    F2::Shl,
+    F2::Shr,
+];
+
+fn code<T: PartialEq>(all: &[T], f: T) -> i64 {
+    all.iter().position(|g| *g == f).expect("every function is listed") as i64
+}
+
+/// Whether an op is computed lane by lane from the same lane of registers
+/// (so a run of them can be one loop over the lanes).
+fn lane_wise(op: &Op) -> bool {
+    matches!(op, Op::Const(..) | Op::Mov(..) | Op::F1(..) | Op::F2(..) | Op::Select(..) | Op::Cnexp { .. })
+}
+
+fn written_and_read(op: &Op) -> Vec<Reg> {
+    match *op {
+        Op::Const(d, _) => vec![d],
+        Op::Mov(d, a) | Op::F1(_, d, a) => vec![d, a],
+        Op::F2(_, d, a, b) => vec![d, a, b],
+        Op::Select(d, m, a, b) => vec![d, m, a, b],
+        Op::Cnexp { dst, x, a, nb, dt } => vec![dst, x, a, nb, dt],
+        Op::JumpIfZero(c, _) | Op::JumpIfNone(c, _) => vec![c],
+        _ => vec![],
+    }
+}
+
+/// Compiles `ops`, or None if Cranelift cannot (the interpreter runs them).
+fn compile(ops: &[Op]) -> Option<Kernel> {
+    let mut flags = settings::builder();
+    flags.set("opt_level", "speed").ok()?;
+    flags.set("is_pic", "false").ok()?;
+    let isa = cranelift_native::builder().ok()?.finish(settings::Flags::new(flags)).ok()?;
+    let mut module = JITModule::new(JITBuilder::with_isa(isa, default_libcall_names()));
+    let ptr = module.target_config().pointer_type();
+    let mut sig = module.make_signature();
+    sig.params.extend([AbiParam::new(ptr), AbiParam::new(ptr), AbiParam::new(ptr)]);
+    sig.returns.push(AbiParam::new(types::I32));
+    let id = module.declare_function("kernel", Linkage::Local, &sig).ok()?;
+    let mut ctx = module.make_context();
+    ctx.func.signature = sig;
+    ctx.func.name = UserFuncName::user(0, id.as_u32());
+    let mut fbc = FunctionBuilderContext::new();
+    let need = {
+        let b = FunctionBuilder::new(&mut ctx.func, &mut fbc);
+        Emitter::new(b, module.target_config(), ops)?.emit()?
+    };
+    module.define_function(id, &mut ctx).ok()?;
+    module.finalize_definitions().ok()?;
+    let code = module.get_finalized_function(id);
+    // SAFETY: the function was built with KernelFn's signature.
+    let run = unsafe { std::mem::transmute::<*const u8, KernelFn>(code) };
+    Some(Kernel { run, need, module: Some(module) })
+}
+
+struct Emitter<'a> {
+    b: FunctionBuilder<'a>,
+    ptr: types::Type,
+    ops: &'a [Op],
+    /// The label each jump target and each op after a jump starts.
+    labels: HashMap<usize, Label>,
+    sig_f1: Option<SigRef>,
+    sig_f2: Option<SigRef>,
+    sig_code_f1: Option<SigRef>,
+    sig_code_f2: Option<SigRef>,
+    sig_op: Option<SigRef>,
+    sig_none: Option<SigRef>,
+    mf: MemFlagsData,
+    config: cranelift_codegen::isa::TargetFrontendConfig,
+    r: Value,
+    n: Value,
+    frame: Value,
+}
+
+impl<'a> Emitter<'a> {
+    fn new(b: FunctionBuilder<'a>, config: cranelift_codegen::isa::TargetFrontendConfig, ops: &'a [Op]) -> Option<Self> {
+        let v = Value::from_u32(0);
+        let mf = MemFlagsData::trusted();
+        let ptr = config.pointer_type();
+        Some(Emitter { b, ptr, ops, labels: HashMap::new(), sig_f1: None, sig_f2: None, sig_code_f1: None, sig_code_f2: None, sig_op: None, sig_none: None, mf, config, r: v, n: v, frame: v })
+    }
+
+    /// Emits the function; returns the number of registers it touches.
+    fn emit(mut self) -> Option<usize> {
+        let ops = self.ops;
+        let mut need = 0usize;
+        for op in ops {
+            for k in written_and_read(op) {
+                need = need.max(k as usize + 1);
+            }
+        }
+        let entry = self.b.create_block();
+        self.b.append_block_params_for_function_params(entry);
+        self.b.switch_to_block(entry);
+        let p = self.b.block_params(entry);
+        (self.r, self.n, self.frame) = (p[0], p[1], p[2]);
+        let exit = self.b.create_block();
+        self.labels.insert(ops.len(), exit);
+        for (i, op) in ops.iter().enumerate() {
+            match *op {
+                Op::JumpIfZero(_, t) | Op::JumpIfNone(_, t) | Op::Jump(t) => {
+                    if t as usize > ops.len() {
+                        return None;
+                    }
+                    for at in [t as usize, i + 1] {
+                        if !self.labels.contains_key(&at) {
+                            let l = self.b.create_block();
+                            self.labels.insert(at, l);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut pc = 0;
+        while pc < ops.len() {
+            if let Some(&l) = self.labels.get(&pc) {
+                if self.b.current_block() != Some(l) {
+                    self.b.ins().jump(l, &[]);
+                    self.b.switch_to_block(l);
+                }
+            }
+            match ops[pc] {
+                Op::Jump(t) => {
+                    let l = self.labels[&(t as usize)];
+                    self.b.ins().jump(l, &[]);
+                    let next = self.labels[&(pc + 1)];
+                    // (a label no jump reaches is dropped as unreachable)
+                    self.b.switch_to_block(next);
+                    pc += 1;
+                    continue;
+                }
+                Op::JumpIfZero(c, t) => {
+                    let x = self.b.ins().load(types::F64, self.mf, self.r, (c as usize * LANES * 8) as i32);
+                    let zero = self.b.ins().f64const(0.0);
+                    let z = self.b.ins().fcmp(FloatCC::Equal, x, zero);
+                    let (to, next) = (self.labels[&(t as usize)], self.labels[&(pc + 1)]);
+                    self.b.ins().brif(z, to, &[], next, &[]);
+                    self.b.switch_to_block(next);
+                    pc += 1;
+                    continue;
+                }
+                Op::JumpIfNone(m, t) => {
+                    let sig = *self.sig_none.get_or_insert_with(|| {
+                        let mut s = Signature::new(self.b.func.signature.call_conv);
+                        s.params.extend([AbiParam::new(self.ptr), AbiParam::new(self.ptr), AbiParam::new(self.ptr)]);
+                        s.returns.push(AbiParam::new(types::I32));
+                        self.b.import_signature(s)
+                    });
+                    let f = self.b.ins().iconst(self.ptr, none_set as *const () as usize as i64);
+                    let mv = self.b.ins().iconst(self.ptr, m as i64);
+                    let call = self.b.ins().call_indirect(sig, f, &[self.r, mv, self.n]);
+                    let none = self.b.inst_results(call)[0];
+                    let (to, next) = (self.labels[&(t as usize)], self.labels[&(pc + 1)]);
+                    self.b.ins().brif(none, to, &[], next, &[]);
+                    self.b.switch_to_block(next);
+                    pc += 1;
+                    continue;
+                }
+                ref op if lane_wise(op) => {
+                    let mut end = pc + 1;
+                    while end < ops.len() && lane_wise(&ops[end]) && !self.labels.contains_key(&end) {
+                        end += 1;
+                    }
+                    self.lane_loop(pc, end);
+                    pc = end;
+                }
+                _ => {
+                    self.call_interpreter(pc);
+                    pc += 1;
+                }
+            }
+        }
+        if self.b.current_block() != Some(exit) {
+            self.b.ins().jump(exit, &[]);
+            self.b.switch_to_block(exit);
+        }
+        let zero = self.b.ins().iconst(types::I32, 0);
+        self.b.ins().return_(&[zero]);
+        self.b.seal_all_blocks();
+        self.b.finalize(self.config);
+        Some(need)
+    }
+
+    /// Op `k` through the interpreter; returns 1 at once if it says stop.
+    fn call_interpreter(&mut self, k: usize) {
+        let sig = *self.sig_op.get_or_insert_with(|| {
+            let mut s = Signature::new(self.b.func.signature.call_conv);
+            s.params.extend([AbiParam::new(self.ptr); 4]);
+            s.returns.push(AbiParam::new(types::I32));
+            self.b.import_signature(s)
+        });
+        let f = self.b.ins().iconst(self.ptr, interpret_op as *const () as usize as i64);
+        let kv = self.b.ins().iconst(self.ptr, k as i64);
+        let call = self.b.ins().call_indirect(sig, f, &[self.frame, kv, self.r, self.n]);
+        let stop = self.b.inst_results(call)[0];
+        let ret = self.b.create_block();
+        let next = self.b.create_block();
+        self.b.ins().brif(stop, ret, &[], next, &[]);
+        self.b.switch_to_block(ret);
+        let one = self.b.ins().iconst(types::I32, 1);
+        self.b.ins().return_(&[one]);
+        self.b.switch_to_block(next);
+    }
+
+    /// Ops `from..to` (all lane-wise) as one loop over the lanes below n.
+    fn lane_loop(&mut self, from: usize, to: usize) {
+        let head = self.b.create_block();
+        let body = self.b.create_block();
+        let done = self.b.create_block();
+        self.b.append_block_param(head, self.ptr);
+        let zero = self.b.ins().iconst(self.ptr, 0);
+        self.b.ins().jump(head, &[zero.into()]);
+        self.b.switch_to_block(head);
+        let l = self.b.block_params(head)[0];
+        let more = self.b.ins().icmp(cranelift_codegen::ir::condcodes::IntCC::UnsignedLessThan, l, self.n);
+        self.b.ins().brif(more, body, &[], done, &[]);
+        self.b.switch_to_block(body);
+        let off = self.b.ins().ishl_imm_u(l, 3);
+        let base = self.b.ins().iadd(self.r, off);
+        let mut vals: HashMap<Reg, Value> = HashMap::new();
+        for op in &self.ops[from..to] {
+            self.lane_op(op, base, &mut vals);
+        }
+        let next = self.b.ins().iadd_imm_u(l, 1);
+        self.b.ins().jump(head, &[next.into()]);
+        self.b.switch_to_block(done);
+    }
+
+    fn get(&mut self, base: Value, vals: &mut HashMap<Reg, Value>, k: Reg) -> Value {
+        if let Some(&v) = vals.get(&k) {
+            return v;
+        }
+        let v = self.b.ins().load(types::F64, self.mf, base, (k as usize * LANES * 8) as i32);
+        vals.insert(k, v);
+        v
+    }
+
+    fn set(&mut self, base: Value, vals: &mut HashMap<Reg, Value>, k: Reg, v: Value) {
+        self.b.ins().store(self.mf, v, base, (k as usize * LANES * 8) as i32);
+        vals.insert(k, v);
+    }
+
+    fn truth(&mut self, c: Value) -> Value {
+        let (one, zero) = (self.b.ins().f64const(1.0), self.b.ins().f64const(0.0));
+        self.b.ins().select(c, one, zero)
+    }
+
+    fn nonzero(&mut self, x: Value) -> Value {
+        let zero = self.b.ins().f64const(0.0);
+        self.b.ins().fcmp(FloatCC::NotEqual, x, zero)
+    }
+
+    fn call1(&mut self, f: extern "C" fn(f64) -> f64, x: Value) -> Value {
+        let sig = *self.sig_f1.get_or_insert_with(|| {
+            let mut s = Signature::new(self.b.func.signature.call_conv);
+            s.params.push(AbiParam::new(types::F64));
+            s.returns.push(AbiParam::new(types::F64));
+            self.b.import_signature(s)
+        });
+        let fp = self.b.ins().iconst(self.ptr, f as *const () as usize as i64);
+        let call = self.b.ins().call_indirect(sig, fp, &[x]);
+        self.b.inst_results(call)[0]
+    }
+
+    fn call2(&mut self, f: extern "C" fn(f64, f64) -> f64, x: Value, y: Value) -> Value {
+        let sig = *self.sig_f2.get_or_insert_with(|| {
+            let mut s = Signature::new(self.b.func.signature.call_conv);
+            s.params.extend([AbiParam::new(types::F64); 2]);
+            s.returns.push(AbiParam::new(types::F64));
+            self.b.import_signature(s)
+        });
+        let fp = self.b.ins().iconst(self.ptr, f as *const () as usize as i64);
+        let call = self.b.ins().call_indirect(sig, fp, &[x, y]);
+        self.b.inst_results(call)[0]
+    }
+
+    fn call_code1(&mut self, f: F1, x: Value) -> Value {
+        let sig = *self.sig_code_f1.get_or_insert_with(|| {
+            let mut s = Signature::new(self.b.func.signature.call_conv);
+            s.params.extend([AbiParam::new(types::I32), AbiParam::new(types::F64)]);
+            s.returns.push(AbiParam::new(types::F64));
+            self.b.import_signature(s)
+        });
+        let fp = self.b.ins().iconst(self.ptr, f1_c as *const () as usize as i64);
+        let c = self.b.ins().iconst(types::I32, code(&F1_ALL, f));
+        let call = self.b.ins().call_indirect(sig, fp, &[c, x]);
+        self.b.inst_results(call)[0]
+    }
+
+    fn call_code2(&mut self, f: F2, x: Value, y: Value) -> Value {
+        let sig = *self.sig_code_f2.get_or_insert_with(|| {
+            let mut s = Signature::new(self.b.func.signature.call_conv);
+            s.params.extend([AbiParam::new(types::I32), AbiParam::new(types::F64), AbiParam::new(types::F64)]);
+            s.returns.push(AbiParam::new(types::F64));
+            self.b.import_signature(s)
+        });
+        let fp = self.b.ins().iconst(self.ptr, f2_c as *const () as usize as i64);
+        let c = self.b.ins().iconst(types::I32, code(&F2_ALL, f));
+        let call = self.b.ins().call_indirect(sig, fp, &[c, x, y]);
+        self.b.inst_results(call)[0]
+    }
+
+    fn lane_op(&mut self, op: &Op, base: Value, vals: &mut HashMap<Reg, Value>) {
+        let v = match *op {
+            Op::Const(d, c) => {
+                let v = self.b.ins().f64const(c);
+                return self.set(base, vals, d, v);
+            }
+            Op::Mov(d, a) => {
+                let v = self.get(base, vals, a);
+                return self.set(base, vals, d, v);
+            }
+            Op::F1(f, d, a) => {
+                let x = self.get(base, vals, a);
+                let v = match f {
+                    F1::Exp => self.call1(exp_c, x),
+                    F1::Neg => self.b.ins().fneg(x),
+                    F1::Fabs => self.b.ins().fabs(x),
+                    F1::Sqrt => self.b.ins().sqrt(x),
+                    F1::Not => {
+                        let zero = self.b.ins().f64const(0.0);
+                        let c = self.b.ins().fcmp(FloatCC::Equal, x, zero);
+                        self.truth(c)
+                    }
+                    f => self.call_code1(f, x),
+                };
+                (d, v)
+            }
+            Op::F2(f, d, a, b) => {
+                let (x, y) = (self.get(base, vals, a), self.get(base, vals, b));
+                let cmp = |e: &mut Self, cc: FloatCC| {
+                    let c = e.b.ins().fcmp(cc, x, y);
+                    e.truth(c)
+                };
+                let v = match f {
+                    F2::Add => self.b.ins().fadd(x, y),
+                    F2::Sub => self.b.ins().fsub(x, y),
+                    F2::Mul => self.b.ins().fmul(x, y),
+                    F2::Div => self.b.ins().fdiv(x, y),
+                    F2::Pow => self.call2(pow_c, x, y),
+                    F2::Lt => cmp(self, FloatCC::LessThan),
+                    F2::Le => cmp(self, FloatCC::LessThanOrEqual),
+                    F2::Gt => cmp(self, FloatCC::GreaterThan),
+                    F2::Ge => cmp(self, FloatCC::GreaterThanOrEqual),
+                    F2::Eq => cmp(self, FloatCC::Equal),
+                    F2::Ne => cmp(self, FloatCC::NotEqual),
+                    F2::And | F2::Or => {
+                        let (p, q) = (self.nonzero(x), self.nonzero(y));
+                        let c = if f == F2::And { self.b.ins().band(p, q) } else { self.b.ins().bor(p, q) };
+                        self.truth(c)
+                    }
+                    f => self.call_code2(f, x, y),
+                };
+                (d, v)
+            }
+            Op::Select(d, m, a, b) => {
+                let (mk, x, y) = (self.get(base, vals, m), self.get(base, vals, a), self.get(base, vals, b));
+                let c = self.nonzero(mk);
+                (d, self.b.ins().select(c, x, y))
+            }
+            Op::Cnexp { dst, x, a, nb, dt } => {
+                let (xs, av, nbv, dtv) = (self.get(base, vals, x), self.get(base, vals, a), self.get(base, vals, nb), self.get(base, vals, dt));
+                let e = self.b.ins().fmul(dtv, av);
+                let e = self.call1(exp_c, e);
+                let one = self.b.ins().f64const(1.0);
+                let f = self.b.ins().fsub(one, e);
+                let q = self.b.ins().fdiv(nbv, av);
+                let q = self.b.ins().fsub(q, xs);
+                let p = self.b.ins().fmul(f, q);
+                (dst, self.b.ins().fadd(xs, p))
+            }
+            _ => unreachable!("only lane-wise ops reach here"),
+        };
+        self.set(base, vals, v.0, v.1);
+    }
+}
