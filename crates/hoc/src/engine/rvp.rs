@@ -43,6 +43,8 @@ pub struct Rvp {
     points: Vec<(f32, Option<usize>)>,
     /// Which path points have the variable.
     exists: Vec<bool>,
+    /// `hoc_ac_ = expr`, parsed at its first successful evaluation.
+    code: std::cell::RefCell<Option<std::rc::Rc<[crate::ast::Stmt]>>>,
 }
 
 fn parent_node(it: &Interp, s: SecId) -> Node {
@@ -289,13 +291,22 @@ impl Rvp {
         if !it.eng.model.exists(p.sec) {
             return None;
         }
-        let cmd = if self.dollar { format!("hoc_ac_ = {}\n", self.expr.replace("$1", "hoc_ac_")) } else { format!("hoc_ac_ = {}(hoc_ac_)\n", self.expr) };
         let saved_ac = it.global_num(it.sym_hoc_ac);
         it.set_global_num("hoc_ac_", p.x as f64);
         it.mute_errors += 1;
         let saved_this = it.this.take();
         let saved_cur = std::mem::replace(&mut it.cur, 0);
-        let r = it.with_section(p.sec, |it| it.run_text("RangeVarPlot", cmd.into()));
+        let cached = self.code.borrow().clone();
+        let r = it.with_section(p.sec, |it| match cached {
+            Some(code) => it.run_parsed(&code),
+            None => {
+                let cmd = if self.dollar { format!("hoc_ac_ = {}\n", self.expr.replace("$1", "hoc_ac_")) } else { format!("hoc_ac_ = {}(hoc_ac_)\n", self.expr) };
+                let code = it.parse_text("RangeVarPlot", cmd.into())?;
+                it.run_parsed(&code)?;
+                *self.code.borrow_mut() = Some(code);
+                Ok(())
+            }
+        });
         it.this = saved_this;
         it.cur = saved_cur;
         it.mute_errors -= 1;
@@ -321,7 +332,7 @@ fn put(o: &ObjRef, r: Rvp) -> HResult<()> {
 
 impl Rvp {
     fn empty() -> Self {
-        Rvp { expr: String::new(), dollar: false, begin: None, end: None, origin: 0.0, d2root: 0.0, color: 1, path: Vec::new(), points: Vec::new(), exists: Vec::new() }
+        Rvp { expr: String::new(), dollar: false, begin: None, end: None, origin: 0.0, d2root: 0.0, color: 1, path: Vec::new(), points: Vec::new(), exists: Vec::new(), code: Default::default() }
     }
 }
 

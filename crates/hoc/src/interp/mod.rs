@@ -401,6 +401,47 @@ impl Interp {
         r.map_err(|e| self.locate(e, &src))
     }
 
+    /// Parses `text` into statements without running them, for code run many
+    /// times (NEURON compiles such text once as well).
+    pub fn parse_text(&mut self, name: &str, text: Rc<str>) -> HResult<Rc<[crate::ast::Stmt]>> {
+        self.sources.push(Source::new(name, text));
+        let mut stmts = Vec::new();
+        let r = loop {
+            let src = self.sources.last_mut().expect("source");
+            let (text, pos) = (src.text.clone(), src.pos);
+            let defining = self.defining.or(self.this.as_ref().map(|o| o.class));
+            let mut p = Parser::new(self, text, pos, defining);
+            let r = p.toplevel();
+            let end = p.pos();
+            drop(p);
+            let src = self.sources.last_mut().unwrap();
+            (src.pos, src.stmt_end) = (end, end);
+            match r {
+                Ok(TopLevel::Stmt(s)) => stmts.push(s),
+                Ok(TopLevel::Eof) => break Ok(()),
+                Ok(_) => break Err(HocError::new("a template cannot be defined here")),
+                Err(e) => break Err(e),
+            }
+        };
+        let src = self.sources.pop().expect("source stack");
+        r.map_err(|e| self.locate(e, &src))?;
+        Ok(stmts.into())
+    }
+
+    /// Runs statements made by `parse_text`.
+    pub fn run_parsed(&mut self, stmts: &[crate::ast::Stmt]) -> HResult<()> {
+        for s in stmts {
+            self.trace.clear();
+            self.trace_extra = false;
+            match self.exec(s) {
+                Err(e) if e.kind == ErrorKind::Stop => {}
+                Err(e) => return Err(e),
+                Ok(_) => {}
+            }
+        }
+        Ok(())
+    }
+
     fn run_current_source(&mut self) -> HResult<()> {
         loop {
             let src = self.sources.last_mut().expect("source");
