@@ -10,7 +10,7 @@
 //!
 //! `NERVE_JIT=0` keeps every block on the interpreter, the reference.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, OnceLock};
 
 use cranelift_codegen::ir::condcodes::FloatCC;
@@ -20,7 +20,7 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{default_libcall_names, Linkage, Module};
 
-use crate::ir::{self, Ctx, Effects, Mem, Op, Reg, F1, F2, LANES};
+use crate::ir::{self, Block, Ctx, Effects, Loc, Mem, Op, Reg, F1, F2, LANES};
 
 /// `(registers, lanes, frame) -> stop`: runs a block's ops on registers laid
 /// out as the interpreter's (`reg * LANES + lane`).
@@ -90,15 +90,25 @@ fn enabled() -> bool {
     *ENV.get_or_init(|| std::env::var("NERVE_JIT").map_or(true, |v| v != "0")) && !DISABLED.get()
 }
 
-/// Runs `ops` as `ir::exec` does, natively when they compile.
+/// Runs a block's ops as `ir::exec` does, natively when they compile.
+pub fn exec_block(b: &Block, r: &mut [f64], n: usize, cx: &Ctx, mem: &mut Mem, fx: &mut dyn Effects) {
+    run(&b.ops, &b.jit, || uniform_inputs(b, cx), r, n, cx, mem, fx)
+}
+
+/// Runs ops that work on another block's registers (an implicit system's).
 pub fn exec(ops: &[Op], slot: &Slot, r: &mut [f64], n: usize, cx: &Ctx, mem: &mut Mem, fx: &mut dyn Effects) {
+    run(ops, slot, Vec::new, r, n, cx, mem, fx)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run(ops: &[Op], slot: &Slot, uniform: impl FnOnce() -> Vec<Reg>, r: &mut [f64], n: usize, cx: &Ctx, mem: &mut Mem, fx: &mut dyn Effects) {
     if ops.is_empty() {
         return;
     }
     if !enabled() {
         return ir::exec(ops, r, n, cx, mem, fx);
     }
-    let kernel = slot.0.get_or_init(|| compile(ops).map(Arc::new));
+    let kernel = slot.0.get_or_init(|| compile(ops, &uniform()).map(Arc::new));
     match kernel {
         Some(k) if r.len() >= k.need * LANES && n <= LANES => {
             let mut frame = Frame { ops, r_len: r.len(), cx, mem, fx };
@@ -222,8 +232,62 @@ fn written_and_read(op: &Op) -> Vec<Reg> {
     }
 }
 
+/// Registers that hold one value in every lane whenever the block starts:
+/// its constants, and what it loads from GLOBALs, t, dt, celsius and the
+/// event's arguments, if no op ever writes them.
+fn uniform_inputs(b: &Block, cx: &Ctx) -> Vec<Reg> {
+    let same = |l: &Loc| matches!(l, Loc::Global(_) | Loc::T | Loc::Dt | Loc::Celsius | Loc::Arg(_) | Loc::Flag | Loc::StateDiscon);
+    let mut written = std::collections::HashSet::new();
+    for op in &b.ops {
+        written.extend(dests(op, cx));
+    }
+    let inputs = b.consts.iter().map(|&(r, _)| r).chain(b.loads.iter().filter(|(_, l)| same(l)).map(|&(r, _)| r));
+    inputs.filter(|r| !written.contains(r)).collect()
+}
+
+/// Every register an op may write.
+fn dests(op: &Op, cx: &Ctx) -> Vec<Reg> {
+    match *op {
+        Op::Const(d, _) | Op::Mov(d, _) | Op::F1(_, d, _) | Op::F2(_, d, _, _) | Op::Select(d, ..) => vec![d],
+        Op::Cnexp { dst, .. } | Op::ArgLoad { dst, .. } | Op::Random { dst, .. } | Op::LoadArr { dst, .. } | Op::FTable { dst, .. } | Op::Load { dst, .. } | Op::C { dst, .. } => vec![dst],
+        Op::Table { out, n, .. } => (out..out + n).collect(),
+        Op::ForNetcons { first, n, idx, more, .. } => (first..first + n).chain([idx, more]).collect(),
+        Op::Newton(k) => match cx.newtons.get(k as usize) {
+            Some(nw) => nw.states.iter().chain(&nw.resid).copied().chain(nw.ops.iter().flat_map(|o| dests(o, cx))).collect(),
+            None => vec![Reg::MAX],
+        },
+        Op::Linear { k, .. } => cx.linears.get(k as usize).map_or(vec![Reg::MAX], |l| l.unknowns.clone()),
+        Op::JumpIfZero(..) | Op::JumpIfNone(..) | Op::Jump(_) => vec![],
+        Op::NetSend { .. } | Op::AtTime { .. } | Op::NetEvent { .. } | Op::NetMove { .. } | Op::WatchOn { .. } | Op::ArgStore { .. } | Op::StoreArr { .. } => vec![],
+        Op::Printf { .. } | Op::Eprintf { .. } | Op::Store { .. } | Op::Fail { .. } | Op::Install { .. } => vec![],
+    }
+}
+
+/// The register a lane-wise op writes.
+fn dests_lane(op: &Op) -> Reg {
+    match *op {
+        Op::Const(d, _) | Op::Mov(d, _) | Op::F1(_, d, _) | Op::F2(_, d, _, _) | Op::Select(d, ..) | Op::Cnexp { dst: d, .. } => d,
+        _ => Reg::MAX,
+    }
+}
+
+/// The registers a lane-wise op reads.
+fn sources(op: &Op) -> Vec<Reg> {
+    match *op {
+        Op::Const(..) => vec![],
+        Op::Mov(_, a) | Op::F1(_, _, a) => vec![a],
+        Op::F2(_, _, a, b) => vec![a, b],
+        Op::Select(_, m, a, b) => vec![m, a, b],
+        Op::Cnexp { x, a, nb, dt, .. } => vec![x, a, nb, dt],
+        _ => vec![Reg::MAX],
+    }
+}
+
 /// Compiles `ops`, or None if Cranelift cannot (the interpreter runs them).
-fn compile(ops: &[Op]) -> Option<Kernel> {
+/// `uniform` registers are the same in every lane at the start and wherever
+/// control joins: a lane-wise op on such values alone is computed once, before
+/// its loop over the lanes (the same operation on the same operands).
+fn compile(ops: &[Op], uniform: &[Reg]) -> Option<Kernel> {
     let mut flags = settings::builder();
     flags.set("opt_level", "speed").ok()?;
     flags.set("is_pic", "false").ok()?;
@@ -240,7 +304,7 @@ fn compile(ops: &[Op]) -> Option<Kernel> {
     let mut fbc = FunctionBuilderContext::new();
     let need = {
         let b = FunctionBuilder::new(&mut ctx.func, &mut fbc);
-        Emitter::new(b, module.target_config(), ops)?.emit()?
+        Emitter::new(b, module.target_config(), ops, uniform)?.emit()?
     };
     module.define_function(id, &mut ctx).ok()?;
     module.finalize_definitions().ok()?;
@@ -263,6 +327,10 @@ struct Emitter<'a> {
     sig_op: Option<SigRef>,
     sig_none: Option<SigRef>,
     mf: MemFlagsData,
+    /// Registers the same in every lane where control joins.
+    base: HashSet<Reg>,
+    /// Registers the same in every lane here.
+    uniform: HashSet<Reg>,
     config: cranelift_codegen::isa::TargetFrontendConfig,
     r: Value,
     n: Value,
@@ -270,11 +338,12 @@ struct Emitter<'a> {
 }
 
 impl<'a> Emitter<'a> {
-    fn new(b: FunctionBuilder<'a>, config: cranelift_codegen::isa::TargetFrontendConfig, ops: &'a [Op]) -> Option<Self> {
+    fn new(b: FunctionBuilder<'a>, config: cranelift_codegen::isa::TargetFrontendConfig, ops: &'a [Op], uniform: &[Reg]) -> Option<Self> {
+        let base: HashSet<Reg> = uniform.iter().copied().collect();
         let v = Value::from_u32(0);
         let mf = MemFlagsData::trusted();
         let ptr = config.pointer_type();
-        Some(Emitter { b, ptr, ops, labels: HashMap::new(), sig_f1: None, sig_f2: None, sig_code_f1: None, sig_code_f2: None, sig_op: None, sig_none: None, mf, config, r: v, n: v, frame: v })
+        Some(Emitter { b, ptr, ops, labels: HashMap::new(), sig_f1: None, sig_f2: None, sig_code_f1: None, sig_code_f2: None, sig_op: None, sig_none: None, mf, uniform: base.clone(), base, config, r: v, n: v, frame: v })
     }
 
     /// Emits the function; returns the number of registers it touches.
@@ -312,6 +381,7 @@ impl<'a> Emitter<'a> {
         let mut pc = 0;
         while pc < ops.len() {
             if let Some(&l) = self.labels.get(&pc) {
+                self.uniform = self.base.clone();
                 if self.b.current_block() != Some(l) {
                     self.b.ins().jump(l, &[]);
                     self.b.switch_to_block(l);
@@ -364,6 +434,7 @@ impl<'a> Emitter<'a> {
                 }
                 _ => {
                     self.call_interpreter(pc);
+                    self.uniform = self.base.clone();
                     pc += 1;
                 }
             }
@@ -400,8 +471,24 @@ impl<'a> Emitter<'a> {
         self.b.switch_to_block(next);
     }
 
-    /// Ops `from..to` (all lane-wise) as one loop over the lanes below n.
+    /// Ops `from..to` (all lane-wise) as one loop over the lanes below n;
+    /// those on uniform values alone are computed once before it.
     fn lane_loop(&mut self, from: usize, to: usize) {
+        let mut hoisted = vec![None; to - from];
+        let mut pre: HashMap<Reg, Value> = HashMap::new();
+        let lane0 = self.r;
+        for (i, op) in self.ops[from..to].iter().enumerate() {
+            let d = dests_lane(op);
+            if sources(op).iter().all(|k| self.uniform.contains(k)) {
+                let v = self.lane_value(op, lane0, &mut pre);
+                pre.insert(d, v);
+                hoisted[i] = Some(v);
+                self.uniform.insert(d);
+            } else {
+                pre.remove(&d);
+                self.uniform.remove(&d);
+            }
+        }
         let head = self.b.create_block();
         let body = self.b.create_block();
         let done = self.b.create_block();
@@ -416,8 +503,12 @@ impl<'a> Emitter<'a> {
         let off = self.b.ins().ishl_imm_u(l, 3);
         let base = self.b.ins().iadd(self.r, off);
         let mut vals: HashMap<Reg, Value> = HashMap::new();
-        for op in &self.ops[from..to] {
-            self.lane_op(op, base, &mut vals);
+        for (i, op) in self.ops[from..to].iter().enumerate() {
+            let v = match hoisted[i] {
+                Some(v) => v,
+                None => self.lane_value(op, base, &mut vals),
+            };
+            self.set(base, &mut vals, dests_lane(op), v);
         }
         let next = self.b.ins().iadd_imm_u(l, 1);
         self.b.ins().jump(head, &[next.into()]);
@@ -498,16 +589,12 @@ impl<'a> Emitter<'a> {
         self.b.inst_results(call)[0]
     }
 
-    fn lane_op(&mut self, op: &Op, base: Value, vals: &mut HashMap<Reg, Value>) {
+    /// The value a lane-wise op computes from the registers at `base` (one
+    /// lane's, or lane 0's for a uniform op).
+    fn lane_value(&mut self, op: &Op, base: Value, vals: &mut HashMap<Reg, Value>) -> Value {
         let v = match *op {
-            Op::Const(d, c) => {
-                let v = self.b.ins().f64const(c);
-                return self.set(base, vals, d, v);
-            }
-            Op::Mov(d, a) => {
-                let v = self.get(base, vals, a);
-                return self.set(base, vals, d, v);
-            }
+            Op::Const(d, c) => (d, self.b.ins().f64const(c)),
+            Op::Mov(d, a) => (d, self.get(base, vals, a)),
             Op::F1(f, d, a) => {
                 let x = self.get(base, vals, a);
                 let v = match f {
@@ -569,6 +656,6 @@ impl<'a> Emitter<'a> {
             }
             _ => unreachable!("only lane-wise ops reach here"),
         };
-        self.set(base, vals, v.0, v.1);
+        v.1
     }
 }

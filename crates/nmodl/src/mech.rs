@@ -366,7 +366,7 @@ impl NmodlMechanism {
         }
         let cx = Ctx { tables: &d.tables, specs: &self.c.tables, newtons: &b.newtons, strings: &b.strings, linears: &b.linears, ftables: &d.ftables };
         let mut mem = Mem { cols: &mut d.cols, globals: &mut d.globals, args: &mut *args, inst: ch.inst, failure: None, host: &*self.host };
-        crate::jit::exec(&b.ops, &b.jit, work, idx.len(), &cx, &mut mem, fx);
+        crate::jit::exec_block(b, work, idx.len(), &cx, &mut mem, fx);
         if let Some(why) = mem.failure {
             d.error.get_or_insert_with(|| format!("{}: {why}", self.c.name));
         }
@@ -632,7 +632,7 @@ impl Mechanism for NmodlMechanism {
             }
             let cx = Ctx { tables: &data.tables, specs: &self.c.tables, newtons: &block.newtons, strings: &block.strings, linears: &block.linears, ftables: &data.ftables };
             let mut mem = Mem { cols: &mut data.cols, globals: &mut data.globals, args: &mut [], inst: ch.inst, failure: None, host: &*self.host };
-            crate::jit::exec(&block.ops, &block.jit, &mut work, n, &cx, &mut mem, &mut first);
+            crate::jit::exec_block(block, &mut work, n, &cx, &mut mem, &mut first);
             if let Some(why) = mem.failure {
                 data.error.get_or_insert_with(|| format!("{}: {why}", self.c.name));
             }
@@ -653,7 +653,7 @@ impl Mechanism for NmodlMechanism {
             }
             let cx = Ctx { tables: &data.tables, specs: &self.c.tables, newtons: &block.newtons, strings: &block.strings, linears: &block.linears, ftables: &data.ftables };
             let mut mem = Mem { cols: &mut data.cols, globals: &mut data.globals, args: &mut [], inst: ch.inst, failure: None, host: &*self.host };
-            crate::jit::exec(&block.ops, &block.jit, &mut work, n, &cx, &mut mem, &mut second);
+            crate::jit::exec_block(block, &mut work, n, &cx, &mut mem, &mut second);
             first.0.interleave_into(&mut second.0, &mut text);
             self.store(block, &work, &ch, data, nodes.ions, &mut []);
             if !point && ion_regs.is_empty() && !self.c.electrode && !nodes.imem {
