@@ -9,6 +9,8 @@ use std::f64::consts::PI;
 pub struct NodeGeometry {
     pub area: Vec<f64>,
     pub rinv: Vec<f64>,
+    /// A segment had diam <= 0 (now 1e-6): NEURON's error at this update.
+    pub zero_diam: bool,
 }
 
 /// Computes node geometry; with 3-D points this also sets the mean diameters.
@@ -18,6 +20,7 @@ pub fn section_geometry(sec: &mut Section) -> NodeGeometry {
     let mut rinv = Vec::with_capacity(n + 1);
     let ra = sec.ra;
     let mut rright = 0.0;
+    let mut zero_diam = false;
     if sec.pt3d.len() > 1 {
         let mut integ = Integrator::new(sec);
         for j in 0..n {
@@ -36,6 +39,7 @@ pub fn section_geometry(sec: &mut Section) -> NodeGeometry {
             if diam <= 0.0 {
                 diam = 1e-6;
                 sec.diam[j] = diam;
+                zero_diam = true;
             }
             area.push(PI * diam * dx);
             let rleft = 1e-2 * ra * (dx / 2.0) / (PI * diam * diam / 4.0);
@@ -45,7 +49,7 @@ pub fn section_geometry(sec: &mut Section) -> NodeGeometry {
     }
     area.push(1.0e2);
     rinv.push(1.0 / rright);
-    NodeGeometry { area, rinv }
+    NodeGeometry { area, rinv, zero_diam }
 }
 
 /// Trapezoidal integration along the 3-D points, one segment at a time.

@@ -1134,6 +1134,9 @@ impl Model {
         for &id in &self.order {
             let s = self.sections[id].as_mut().unwrap();
             let g = section_geometry(s);
+            if g.zero_diam {
+                self.error.get_or_insert_with(|| format!("{} diameter diam = 0. Setting to 1e-6", s.name));
+            }
             for (k, &nd) in self.sec_nodes[id].iter().enumerate() {
                 t.area[nd as usize] = g.area[k];
                 rinv[nd as usize] = g.rinv[k];

@@ -450,6 +450,11 @@ fn finitialize_run(it: &mut Interp, a: &[Value]) -> HResult<Value> {
         let mech = &it.eng.model.mechs[m];
         return Err(hoc_err!("{}: POINTER {} is not set (use setpointer)", mech.name(), mech.pointers()[k]));
     }
+    // The geometry is brought up to date first: its errors stop finitialize.
+    it.eng.model.ensure_lowered();
+    if let Some(e) = it.eng.model.take_error() {
+        return Err(hoc_err!("{e}"));
+    }
     run_init_handlers(it, 3)?;
     let pending = std::mem::take(&mut it.eng.pending_records);
     it.eng.records.extend(pending);
