@@ -52,3 +52,23 @@ fn allocations_beyond_memory_are_hoc_errors() {
         assert!(err.starts_with("nerve: out of memory for "), "{name}: {err}");
     }
 }
+
+#[test]
+fn a_mod_file_may_not_take_a_name_already_defined() {
+    let hoc = ("main.hoc", "create soma\nsoma insert hh\nprint soma.gnabar_hh\n");
+    // A built-in's name (a density mechanism, a point process).
+    for (name, text) in [("hh", "NEURON { SUFFIX hh RANGE g }\nPARAMETER { g = 1 }\n"), ("IClamp", "NEURON { POINT_PROCESS IClamp RANGE g }\nPARAMETER { g = 1 }\n")] {
+        let (code, out, err) = run(&format!("taken-{name}"), &[hoc, ("mine.mod", text)]);
+        assert_eq!((code, out.as_str()), (Some(1), ""), "{err}");
+        assert_eq!(err, format!("nerve: The user defined name, {name}, already exists.\n"));
+    }
+    // Two files with one SUFFIX.
+    let one = "NEURON { SUFFIX foo RANGE g }\nPARAMETER { g = 1 }\n";
+    let (code, _, err) = run("taken-twice", &[hoc, ("a.mod", one), ("b.mod", one)]);
+    assert_eq!((code, err.as_str()), (Some(1), "nerve: The user defined name, foo, already exists.\n"));
+    // SUFFIX nothing names no mechanism, and VecStim is not one of NEURON's built-ins.
+    let nothing = "NEURON { SUFFIX nothing }\nFUNCTION twice(x) { twice = 2*x }\n";
+    let vecstim = "NEURON { ARTIFICIAL_CELL VecStim }\nNET_RECEIVE (w) { }\n";
+    let (code, out, err) = run("free-names", &[hoc, ("n1.mod", nothing), ("n2.mod", nothing), ("vs.mod", vecstim)]);
+    assert_eq!((code, out.as_str()), (Some(0), "0.12 \n"), "{err}");
+}

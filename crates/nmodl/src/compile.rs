@@ -887,9 +887,19 @@ impl<'c, 'm> Gen<'c, 'm> {
             }
             None => cond,
         };
+        // The body is skipped where no lane takes it (an `if` on a value the
+        // same in every lane, or on one lane, runs one branch as C does).
+        let skip = self.b.ops.len();
+        self.b.ops.push(Op::JumpIfNone(m, 0));
         let saved = self.mask.replace(m);
         let r = f(self);
         self.mask = saved;
+        let end = self.b.ops.len();
+        if end == skip + 1 {
+            self.b.ops.pop();
+        } else {
+            self.b.ops[skip] = Op::JumpIfNone(m, end as u32);
+        }
         r
     }
 

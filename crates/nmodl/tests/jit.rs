@@ -50,6 +50,7 @@ fn run(path: &Path, src: &str) -> Option<Vec<u64>> {
     for _ in 0..300 {
         model.fadvance(&mut |_| {}, &mut |_| {});
     }
+
     if model.take_error().is_some() {
         return None;
     }

@@ -420,9 +420,19 @@ pub fn load_mod_dir(it: &mut Interp, dir: &std::path::Path) -> Result<usize, Str
     };
     files.sort();
     files.retain(|f| it.eng.loaded_mod_files.insert(std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())));
-    let mut mechs = Vec::new();
+    let mut mechs: Vec<(nmodl::mech::NmodlMechanism, _)> = Vec::new();
     for f in &files {
         let mut m = nmodl::load_file(f).map_err(|e| e.to_string())?;
+        // NEURON refuses a name that is already taken (a built-in's, or an
+        // earlier file's): the user's mechanism would silently replace it.
+        // `SUFFIX nothing` names no mechanism; VecStim is built into nerve
+        // only (NEURON's comes with the model), so the model's replaces it.
+        let name = cable::mechanism::Mechanism::name(&m).to_string();
+        let class = it.globals.get(&name).is_some_and(|i| matches!(it.globals.kind(i), crate::symbol::Kind::Class(_)));
+        let taken = it.eng.model.mech_index(&name).is_some() || class || mechs.iter().any(|(o, _)| cable::mechanism::Mechanism::name(o) == name);
+        if taken && name != "nothing" && name != "VecStim" {
+            return Err(format!("The user defined name, {name}, already exists."));
+        }
         let host = Rc::new(chost::HocHost { shared: it.eng.c_host.clone(), mech: std::cell::Cell::new(usize::MAX) });
         m.set_host(host.clone());
         mechs.push((m, host));
