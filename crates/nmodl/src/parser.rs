@@ -528,7 +528,14 @@ impl<'s> Parser<'s> {
             Some(inc) => inc.names(),
             None => vec![self.file.to_string()],
         };
-        Ok(Module { items, span, files })
+        let mut seen = std::collections::HashSet::new();
+        let names = crate::lexer::tokenize(self.src)
+            .into_iter()
+            .filter(|t| t.tok == Tok::Ident)
+            .map(|t| self.src[t.span.lo as usize..t.span.hi as usize].to_string())
+            .filter(|n| seen.insert(n.clone()))
+            .collect();
+        Ok(Module { items, span, files, names })
     }
 
     /// The file's top-level items, with those of its INCLUDEd files in place.
