@@ -129,9 +129,8 @@ impl Gen<'_, '_> {
         for s in compartments {
             let StmtKind::Compartment { index, volume, species } = &s.kind else { unreachable!() };
             for sp in species {
-                let Some((base, len)) = self.state_name(&sp.name) else {
-                    return Err(self.cx.err(sp.span, format!("{} must be a (solved) STATE in a COMPARTMENT statement", sp.name)));
-                };
+                // nocmodl drops the species that are not STATEs.
+                let Some((base, len)) = self.state_name(&sp.name) else { continue };
                 match index {
                     None => {
                         let vol = self.resolve(volume)?;
