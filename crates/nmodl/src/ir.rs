@@ -1014,6 +1014,26 @@ impl fmt::Display for Block {
             writeln!(f, "  newton {k}: states {:?} residuals {:?}", nw.states, nw.resid)?;
             write!(f, "{sub}")?;
         }
+        for (k, sp) in self.sparses.iter().enumerate() {
+            let sub = Block { ops: sp.ops.clone(), ..Default::default() };
+            let kind = if sp.linear { "linear" } else { "nonlinear" };
+            let steady = if sp.steady { " steady" } else { "" };
+            writeln!(f, "  sparse {k} ({kind}{steady}): states {:?} olds {:?} rhs {:?}", sp.states, sp.olds, sp.rhs)?;
+            let mut elems = sp.elems.clone();
+            elems.sort();
+            writeln!(f, "  elements {elems:?}")?;
+            write!(f, "{sub}")?;
+            for st in &sp.steps {
+                let s = match *st {
+                    crate::sparse::Step::Pivot(p) => format!("pivot r{p}"),
+                    crate::sparse::Step::Ratio { el, pivot, row, prow } => format!("q = r{el}/r{pivot}; r{row} -= r{prow}*q"),
+                    crate::sparse::Step::Sub { dst, src } => format!("r{dst} -= r{src}*q"),
+                    crate::sparse::Step::Back { row, el, col } => format!("r{row} -= r{el}*r{col}"),
+                    crate::sparse::Step::Div { row, diag } => format!("r{row} /= r{diag}"),
+                };
+                writeln!(f, "    {s}")?;
+            }
+        }
         Ok(())
     }
 }

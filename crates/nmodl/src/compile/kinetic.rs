@@ -234,8 +234,10 @@ impl Gen<'_, '_> {
             }
         }
         let steps = plan.steps(&elems, &rhs);
+        let mut elems: Vec<Reg> = elems.into_values().collect();
+        elems.sort();
         let k = self.b.sparses.len() as u32;
-        self.b.sparses.push(SparseSpec { ops: fill_ops, states: states.clone(), olds: olds.clone(), rhs, elems: elems.into_values().collect(), steps, linear: kin.linear, steady });
+        self.b.sparses.push(SparseSpec { ops: fill_ops, states: states.clone(), olds: olds.clone(), rhs, elems, steps, linear: kin.linear, steady });
         self.b.ops.push(Op::Sparse(k));
         if self.second_order {
             // Dx = (x - x_old)/dt of the solve, then x += dt*Dx, as
