@@ -1572,10 +1572,13 @@ impl<'s> Parser<'s> {
                 ))
             }
             Tok::LParen => {
-                self.bump();
+                // The span takes in the parentheses: a parenthesized binary
+                // expression starts before its left operand (nocmodl pastes
+                // a reaction's rate text, so grouping matters there).
+                let open = self.bump().span;
                 let (e, h) = self.expr_bp(PREC_OR)?;
                 self.expect(Tok::RParen, "')' to close the parenthesis")?;
-                Ok((e, h))
+                Ok((Expr { span: self.since(open), kind: e.kind }, h))
             }
             Tok::Prime => {
                 let (v, h) = self.var_ref()?;

@@ -58,6 +58,26 @@ fn walk_stmt<'a>(s: &'a Stmt, f: &mut impl FnMut(&'a Stmt)) {
     }
 }
 
+/// How many operators looser than `*`, not in parentheses, lead down the
+/// right of a rate: nocmodl pastes the rate's text before `* species`, so C
+/// multiplies the species into that last operand (`a + b * B`).
+fn loose_depth(e: &Expr) -> usize {
+    match &e.kind {
+        ExprKind::Binary(op, l, r) if e.span.lo == l.span.lo && !matches!(op, BinOp::Mul | BinOp::Div | BinOp::Pow) => 1 + loose_depth(r),
+        _ => 0,
+    }
+}
+
+/// `rate * f1 * f2 …` as C reads the pasted text (see `loose_depth`).
+fn paste(rate: &E, depth: usize, factors: &[E]) -> E {
+    if depth > 0 {
+        if let E::F2(op, a, b) = rate {
+            return E::F2(*op, a.clone(), Box::new(paste(b, depth - 1, factors)));
+        }
+    }
+    factors.iter().fold(rate.clone(), |p, x| E::bin(F2::Mul, p, x.clone()))
+}
+
 impl Gen<'_, '_> {
     /// A STATE's first element and number of elements.
     fn state_name(&self, name: &str) -> Option<(Loc, usize)> {
@@ -275,14 +295,9 @@ impl Gen<'_, '_> {
                 })
                 .collect()
         };
-        let product = |rate: E, terms: &[(E, i64, Option<usize>)]| -> E {
-            let mut p = rate;
-            for (x, c, _) in terms {
-                for _ in 0..*c {
-                    p = E::bin(F2::Mul, p, x.clone());
-                }
-            }
-            p
+        let product = |rate: &E, depth: usize, terms: &[(E, i64, Option<usize>)]| -> E {
+            let factors: Vec<E> = terms.iter().flat_map(|(x, c, _)| std::iter::repeat_n(x.clone(), *c as usize)).collect();
+            paste(rate, depth, &factors)
         };
         let ncons = self.kin.as_ref().unwrap().ncons;
         let lhs = side(self, &rx.lhs)?;
@@ -305,14 +320,15 @@ impl Gen<'_, '_> {
             self.update(r, F2::Add, br);
             return Ok(());
         }
-        let (kf, kb, rhs) = match &rx.kind {
-            ReactionKind::Reversible { rhs, kf, kb } => (self.resolve(kf)?, Some(self.resolve(kb)?), side(self, rhs)?),
-            ReactionKind::Sink { rate } => (self.resolve(rate)?, None, Vec::new()),
+        // A sink's rate is pasted with its parentheses.
+        let (kf, kb, rhs, depths) = match &rx.kind {
+            ReactionKind::Reversible { rhs, kf, kb } => (self.resolve(kf)?, Some(self.resolve(kb)?), side(self, rhs)?, [loose_depth(kf), loose_depth(kb)]),
+            ReactionKind::Sink { rate } => (self.resolve(rate)?, None, Vec::new(), [0, 0]),
             ReactionKind::Flux { .. } => unreachable!(),
         };
-        let fr = self.emit(&product(kf.clone(), &lhs))?;
+        let fr = self.emit(&product(&kf, depths[0], &lhs))?;
         let br = match &kb {
-            Some(kb) => self.emit(&product(kb.clone(), &rhs))?,
+            Some(kb) => self.emit(&product(kb, depths[1], &rhs))?,
             None => self.konst(0.0),
         };
         let scope = self.scopes.last_mut().unwrap();
@@ -340,17 +356,19 @@ impl Gen<'_, '_> {
             let Some(rate) = rate else { continue };
             for (i, (_, c, col)) in terms.iter().enumerate() {
                 let Some(col) = *col else { continue };
-                let mut term = (*rate).clone();
+                // _term = rate [* c] * the side's other species.
+                let mut factors = Vec::new();
                 if *c != 1 {
-                    term = E::bin(F2::Mul, term, E::Num(*c as f64));
+                    factors.push(E::Num(*c as f64));
                 }
                 for (i1, (y, c1, _)) in terms.iter().enumerate() {
                     let times = if i1 == i { c1 - 1 } else { *c1 };
                     for _ in 0..times {
                         self.kin.as_mut().unwrap().linear = false;
-                        term = E::bin(F2::Mul, term, y.clone());
+                        factors.push(y.clone());
                     }
                 }
+                let term = paste(rate, depths[j], &factors);
                 let tr = self.emit(&term)?;
                 for (j1, (terms1, _)) in sides.iter().enumerate() {
                     for (_, c1, row) in terms1.iter() {
