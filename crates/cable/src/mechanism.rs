@@ -218,8 +218,9 @@ pub struct NodeView<'a> {
     /// Whether `state_discontinuity()` in a current evaluation takes effect
     /// (a fixed step's; not finitialize's or fcurrent's).
     pub state_discon: bool,
-    /// The fixed step's state update under `secondorder` != 0 (NEURON's
-    /// translated nrn_state then halves dt for implicit solves).
+    /// The fixed step's state update (and INITIAL) under `secondorder` != 0
+    /// (NEURON's translated nrn_state then halves dt for implicit solves;
+    /// nrn_init moves a sparse steady state on by dt).
     pub second_order: bool,
     /// The variable step is active (NEURON's `_nt->_vcv`).
     pub cvode: bool,

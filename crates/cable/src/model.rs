@@ -1305,6 +1305,7 @@ impl Model {
             {
                 let t = &mut self.tree;
                 let mut nodes = view(t, &mut self.ions, &mut self.out, self.t, self.dt, self.celsius, self.fast_imem);
+                nodes.second_order = self.secondorder != 0;
                 let mut collect = |inst: u32, ctx: &mut EventCtx| {
                     posted.push((inst, std::mem::take(ctx.self_events)));
                 };

@@ -46,6 +46,9 @@ pub struct Module {
     pub span: Span,
     /// The file's name and those of the files it includes, by [`Span::file`].
     pub files: Vec<String>,
+    /// The names of the main file in the order they first appear (nocmodl
+    /// numbers a KINETIC scheme's states by it).
+    pub names: Vec<String>,
 }
 
 /// A top-level construct.

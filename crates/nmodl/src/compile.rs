@@ -17,6 +17,7 @@ use crate::regalloc;
 mod lower;
 use lower::{CFile, CState};
 mod discrete;
+mod kinetic;
 mod vectorize;
 
 /// A mechanism ready to run.
@@ -38,6 +39,9 @@ pub struct Compiled {
     /// each such solve then moves its states on by dt/2 times their
     /// derivatives (to the end of the step).
     pub state_second_order: Option<Block>,
+    /// INITIAL under `secondorder`, when a `STEADYSTATE sparse` there makes
+    /// nocmodl's nrn_init move the states on by dt times their derivatives.
+    pub initial_second_order: Option<Block>,
     /// The variable step's current evaluation first evaluates the states'
     /// derivatives (an ion current both READ and WRITTEN).
     pub spec_in_current: bool,
@@ -155,6 +159,8 @@ struct Ctx<'m> {
     read_currents: Vec<(usize, usize)>,
     /// The file's VERBATIM C.
     c: CFile,
+    /// Where each name first appears in the file.
+    name_order: HashMap<String, usize>,
 }
 
 impl Ctx<'_> {
@@ -352,6 +358,9 @@ enum Method {
     /// Backward Euler by Newton: `x' = f` and reactions accumulate f into
     /// the state's derivative register.
     Implicit,
+    /// A KINETIC block for scopmath's sparse: reactions and CONSERVE fill
+    /// the matrix of `kin`.
+    Sparse,
 }
 
 /// Generates one block.
@@ -398,11 +407,13 @@ struct Gen<'c, 'm> {
     nweights: usize,
     /// Lowering VERBATIM C: frames, C locals, loops.
     c: CState,
+    /// The matrix of a KINETIC block being compiled for `METHOD sparse`.
+    kin: Option<Box<kinetic::KinFill>>,
 }
 
 impl<'c, 'm> Gen<'c, 'm> {
     fn new(cx: &'c Ctx<'m>) -> Self {
-        Gen { cx, b: Block::default(), homes: HashMap::new(), written: Vec::new(), scopes: vec![HashMap::new()], fixed: Default::default(), mask: None, depth: 0, method: None, building: false, consts: HashMap::new(), temps: Default::default(), implicit: Vec::new(), volumes: Vec::new(), conserves: Vec::new(), solving: true, watches: Vec::new(), dynamic: Default::default(), spec: false, second_order: false, jac: Vec::new(), offdiag: Vec::new(), nweights: 0, c: CState::default() }
+        Gen { cx, b: Block::default(), homes: HashMap::new(), written: Vec::new(), scopes: vec![HashMap::new()], fixed: Default::default(), mask: None, depth: 0, method: None, building: false, consts: HashMap::new(), temps: Default::default(), implicit: Vec::new(), volumes: Vec::new(), conserves: Vec::new(), solving: true, watches: Vec::new(), dynamic: Default::default(), spec: false, second_order: false, jac: Vec::new(), offdiag: Vec::new(), nweights: 0, c: CState::default(), kin: None }
     }
 
     fn reg(&mut self) -> Reg {
@@ -1080,6 +1091,10 @@ impl<'c, 'm> Gen<'c, 'm> {
             StmtKind::Solve(sv) if self.solving => solve(self, sv, s.span)?,
             StmtKind::Solve(sv) => return Err(self.cx.err(s.span, format!("SOLVE {} is not allowed in NET_RECEIVE", sv.name.name))),
             StmtKind::Reaction(rx) if self.method == Some(Method::Implicit) => self.reaction(rx)?,
+            StmtKind::Reaction(rx) if self.method == Some(Method::Sparse) => self.sparse_reaction(rx)?,
+            StmtKind::Conserve { lhs, rhs } if self.method == Some(Method::Sparse) => self.sparse_conserve(lhs, rhs, s.span)?,
+            // Volumes were read before the block (nocmodl scales at its start).
+            StmtKind::Compartment { .. } | StmtKind::LongitudinalDiffusion { .. } if self.method == Some(Method::Sparse) => {}
             StmtKind::LongitudinalDiffusion { .. } if self.method == Some(Method::Implicit) => {}
             StmtKind::Conserve { lhs, rhs } if self.method == Some(Method::Implicit) => {
                 let terms = lhs.iter().map(|t| Ok((self.var(&t.var)?, t.coeff))).collect::<CResult<Vec<_>>>()?;
@@ -1199,6 +1214,9 @@ impl<'c, 'm> Gen<'c, 'm> {
         let Some(method) = self.method else {
             return Err(self.cx.err(span, "a derivative can only be assigned in a DERIVATIVE block that is SOLVEd"));
         };
+        if method == Method::Sparse {
+            return Err(self.cx.err(span, "a derivative equation is not allowed in a KINETIC block solved by sparse"));
+        }
         if method == Method::Implicit {
             if self.spec {
                 // A form nerve cannot differentiate leaves the Newton matrix
@@ -1222,7 +1240,7 @@ impl<'c, 'm> Gen<'c, 'm> {
         }
         let new = match method {
             Method::Euler => add(x.clone(), mul(dt, f)),
-            Method::Implicit => unreachable!(),
+            Method::Implicit | Method::Sparse => unreachable!(),
             Method::Cnexp => {
                 let a = deriv(&f, x).ok_or_else(|| self.cx.err(span, "cnexp cannot differentiate this equation; use METHOD derivimplicit"))?;
                 if a.is(0.0) {
@@ -2176,6 +2194,7 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
     let cfile = CFile::new(m, &mut globals, &mut vars, &pointers);
     let mut cx = Ctx {
         c: cfile,
+        name_order: m.names.iter().enumerate().map(|(k, n)| (n.clone(), k)).collect(),
         file: file.to_string(),
         files: m.files.clone(),
         names,
@@ -2208,22 +2227,33 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
     }
 
     // INITIAL: states from their start values, then the block.
-    let mut g = Gen::new(&cx);
-    for (l, v, name) in &state_init {
-        let c = match cx.names.get(&format!("{name}0")) {
-            Some(&Name::Loc(l0 @ (Loc::Global(_) | Loc::Col(_)))) => g.home(l0),
-            _ => g.konst(*v),
-        };
-        g.assign(&E::Loc(*l), c, m.span)?;
-    }
-    g.load_read_currents()?;
-    g.history_init(m.span)?;
-    for b in initials {
-        g.solving = true;
-        g.block(b)?;
-    }
-    let mut initial = g.finish();
-    regalloc::allocate(&mut initial, &[]);
+    let initial_block = |second_order: bool| -> CResult<Block> {
+        let mut g = Gen::new(&cx);
+        g.second_order = second_order;
+        for (l, v, name) in &state_init {
+            let c = match cx.names.get(&format!("{name}0")) {
+                Some(&Name::Loc(l0 @ (Loc::Global(_) | Loc::Col(_)))) => g.home(l0),
+                _ => g.konst(*v),
+            };
+            g.assign(&E::Loc(*l), c, m.span)?;
+        }
+        g.load_read_currents()?;
+        g.history_init(m.span)?;
+        for b in &initials {
+            g.solving = true;
+            g.block(b)?;
+        }
+        let mut initial = g.finish();
+        regalloc::allocate(&mut initial, &[]);
+        Ok(initial)
+    };
+    let initial = initial_block(false)?;
+    // nrn_init moves a sparse steady state on by dt times its last change
+    // over 1e9 under secondorder.
+    let ss_sparse = initials.iter().any(|b| {
+        b.stmts.iter().any(|s| matches!(&s.kind, StmtKind::Solve(sv) if cx.kinetics.contains_key(&sv.name.name) && sv.method.as_ref().is_some_and(|m| m.steadystate && m.name.name == "sparse")))
+    });
+    let initial_second_order = if ss_sparse { Some(initial_block(true)?) } else { None };
 
     // BREAKPOINT: SOLVEs make the state block; the rest is the current.
     let (mut current, mut state, mut state_second_order) = (None, None, None);
@@ -2443,7 +2473,7 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
     }
     let scop = |b: &Block| {
         let op_scop = |op: &Op| matches!(op, Op::Random { op, .. } if op.is_scop());
-        b.ops.iter().any(op_scop) || b.newtons.iter().any(|n| n.ops.iter().any(op_scop))
+        b.ops.iter().any(op_scop) || b.newtons.iter().any(|n| n.ops.iter().any(op_scop)) || b.sparses.iter().any(|n| n.ops.iter().any(op_scop))
     };
     let sequential = std::iter::once(&initial)
         .chain(current.as_ref().map(|c| &c.0))
@@ -2491,6 +2521,7 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
         current,
         state,
         state_second_order,
+        initial_second_order,
         spec_in_current: !cx.read_currents.is_empty() && ode.is_some(),
         net_receive,
         net_init,
@@ -2611,7 +2642,8 @@ fn solve(g: &mut Gen, sv: &Solve, span: Span) -> CResult<()> {
     }
     if let Some(k) = g.cx.kinetics.get(name) {
         return match method {
-            None | Some("sparse" | "derivimplicit") => g.implicit_solve(&k.body, true, steady, span),
+            Some("sparse") => g.sparse_solve(&k.body, steady, span),
+            None | Some("derivimplicit") => g.implicit_solve(&k.body, true, steady, span),
             Some(other) => Err(g.cx.err(span, format!("SOLVE {name} METHOD {other}: a KINETIC block is solved by sparse"))),
         };
     }

@@ -203,6 +203,8 @@ pub enum Op {
     NetEvent { mask: Option<Reg>, t: Reg },
     /// The implicit system `Block::newtons[k]`, solved in place.
     Newton(u32),
+    /// The KINETIC scheme `Block::sparses[k]`, solved in place.
+    Sparse(u32),
     /// The linear system `Block::linears[k]`, solved by scopmath's simeq in
     /// the lanes of the mask.
     Linear { mask: Option<Reg>, k: u32 },
@@ -248,6 +250,8 @@ pub struct Block {
     pub stores: Vec<(Reg, Loc)>,
     /// Implicit systems the ops solve (derivimplicit, KINETIC).
     pub newtons: Vec<crate::newton::NewtonSpec>,
+    /// KINETIC schemes the ops solve by `METHOD sparse`.
+    pub sparses: Vec<crate::sparse::SparseSpec>,
     /// printf formats.
     pub strings: Vec<String>,
     /// LINEAR systems.
@@ -271,6 +275,7 @@ pub struct Ctx<'a> {
     pub tables: &'a [f64],
     pub specs: &'a [TableSpec],
     pub newtons: &'a [crate::newton::NewtonSpec],
+    pub sparses: &'a [crate::sparse::SparseSpec],
     pub strings: &'a [String],
     pub linears: &'a [LinearSpec],
     /// FUNCTION_TABLE contents (see `ftable_lookup`).
@@ -870,6 +875,10 @@ fn rare_op(op: &Op, r: &mut [f64], n: usize, cx: &Ctx, mem: &mut Mem, fx: &mut d
                 mem.failure = Some("the implicit (Newton) solve did not converge".into());
             }
         }
+        Op::Sparse(k) => {
+            // NEURON's generated code ignores scopmath's error codes.
+            crate::sparse::sparse(&cx.sparses[k as usize], r, n, cx, mem);
+        }
         Op::Linear { mask, k } => {
             let sys = &cx.linears[k as usize];
             let m = sys.unknowns.len();
@@ -1000,6 +1009,7 @@ impl fmt::Display for Block {
                 Op::ArgLoad { dst, k } => format!("r{dst} = arg{k}"),
                 Op::ArgStore { src, k } => format!("arg{k} = r{src}"),
                 Op::Newton(k) => format!("newton {k}"),
+                Op::Sparse(k) => format!("sparse {k}"),
                 Op::WatchOn { mask, k, flag } => format!("watch {k} flag r{flag} mask {mask:?}"),
                 Op::NetMove { mask, t } => format!("net_move(r{t}) mask {mask:?}"),
                 Op::Linear { mask, k } => format!("linear {k} mask {mask:?}"),
@@ -1023,6 +1033,26 @@ impl fmt::Display for Block {
             let sub = Block { ops: nw.ops.clone(), ..Default::default() };
             writeln!(f, "  newton {k}: states {:?} residuals {:?}", nw.states, nw.resid)?;
             write!(f, "{sub}")?;
+        }
+        for (k, sp) in self.sparses.iter().enumerate() {
+            let sub = Block { ops: sp.ops.clone(), ..Default::default() };
+            let kind = if sp.linear { "linear" } else { "nonlinear" };
+            let steady = if sp.steady { " steady" } else { "" };
+            writeln!(f, "  sparse {k} ({kind}{steady}): states {:?} olds {:?} rhs {:?}", sp.states, sp.olds, sp.rhs)?;
+            let mut elems = sp.elems.clone();
+            elems.sort();
+            writeln!(f, "  elements {elems:?}")?;
+            write!(f, "{sub}")?;
+            for st in &sp.steps {
+                let s = match *st {
+                    crate::sparse::Step::Pivot(p) => format!("pivot r{p}"),
+                    crate::sparse::Step::Ratio { el, pivot, row, prow } => format!("q = r{el}/r{pivot}; r{row} -= r{prow}*q"),
+                    crate::sparse::Step::Sub { dst, src } => format!("r{dst} -= r{src}*q"),
+                    crate::sparse::Step::Back { row, el, col } => format!("r{row} -= r{el}*r{col}"),
+                    crate::sparse::Step::Div { row, diag } => format!("r{row} /= r{diag}"),
+                };
+                writeln!(f, "    {s}")?;
+            }
         }
         Ok(())
     }

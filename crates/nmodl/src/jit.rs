@@ -256,6 +256,10 @@ fn dests(op: &Op, cx: &Ctx) -> Vec<Reg> {
             Some(nw) => nw.states.iter().chain(&nw.resid).copied().chain(nw.ops.iter().flat_map(|o| dests(o, cx))).collect(),
             None => vec![Reg::MAX],
         },
+        Op::Sparse(k) => match cx.sparses.get(k as usize) {
+            Some(sp) => sp.states.iter().chain(&sp.olds).chain(&sp.rhs).chain(&sp.elems).copied().chain(sp.ops.iter().flat_map(|o| dests(o, cx))).collect(),
+            None => vec![Reg::MAX],
+        },
         Op::Linear { k, .. } => cx.linears.get(k as usize).map_or(vec![Reg::MAX], |l| l.unknowns.clone()),
         Op::JumpIfZero(..) | Op::JumpIfNone(..) | Op::Jump(_) => vec![],
         Op::NetSend { .. } | Op::AtTime { .. } | Op::NetEvent { .. } | Op::NetMove { .. } | Op::WatchOn { .. } | Op::ArgStore { .. } | Op::StoreArr { .. } => vec![],

@@ -31,6 +31,7 @@ pub mod pretty;
 pub mod regalloc;
 pub mod scop;
 pub mod span;
+pub mod sparse;
 pub mod verbatim;
 pub mod units;
 

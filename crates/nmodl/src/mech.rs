@@ -364,7 +364,7 @@ impl NmodlMechanism {
         } else {
             self.load_list(&b.loads, work, &ch, d, env, ions, args);
         }
-        let cx = Ctx { tables: &d.tables, specs: &self.c.tables, newtons: &b.newtons, strings: &b.strings, linears: &b.linears, ftables: &d.ftables };
+        let cx = Ctx { tables: &d.tables, specs: &self.c.tables, newtons: &b.newtons, sparses: &b.sparses, strings: &b.strings, linears: &b.linears, ftables: &d.ftables };
         let mut mem = Mem { cols: &mut d.cols, globals: &mut d.globals, args: &mut *args, inst: ch.inst, failure: None, host: &*self.host };
         crate::jit::exec_block(b, work, idx.len(), &cx, &mut mem, fx);
         if let Some(why) = mem.failure {
@@ -578,10 +578,14 @@ impl Mechanism for NmodlMechanism {
         let order = std::mem::take(&mut data.order);
         let mut fx = Collect::default();
         let env = self.env(nodes, 0.0);
+        let initial = match &self.c.initial_second_order {
+            Some(b) if nodes.second_order => b,
+            _ => &self.c.initial,
+        };
         for idx in order.chunks(self.lanes()) {
             fx.sends.clear();
             fx.events.clear();
-            self.run(&self.c.initial, &mut work, data, idx, &env, nodes.ions, &mut [], &mut fx);
+            self.run(initial, &mut work, data, idx, &env, nodes.ions, &mut [], &mut fx);
             if fx.sends.is_empty() && fx.events.is_empty() {
                 continue;
             }
@@ -630,7 +634,7 @@ impl Mechanism for NmodlMechanism {
             } else {
                 self.load_list(&block.loads, &mut work, &ch, data, &env, nodes.ions, &[]);
             }
-            let cx = Ctx { tables: &data.tables, specs: &self.c.tables, newtons: &block.newtons, strings: &block.strings, linears: &block.linears, ftables: &data.ftables };
+            let cx = Ctx { tables: &data.tables, specs: &self.c.tables, newtons: &block.newtons, sparses: &block.sparses, strings: &block.strings, linears: &block.linears, ftables: &data.ftables };
             let mut mem = Mem { cols: &mut data.cols, globals: &mut data.globals, args: &mut [], inst: ch.inst, failure: None, host: &*self.host };
             crate::jit::exec_block(block, &mut work, n, &cx, &mut mem, &mut first);
             if let Some(why) = mem.failure {
@@ -651,7 +655,7 @@ impl Mechanism for NmodlMechanism {
             } else {
                 self.load_list(&self.cur_reload, &mut work, &ch, data, &env, nodes.ions, &[]);
             }
-            let cx = Ctx { tables: &data.tables, specs: &self.c.tables, newtons: &block.newtons, strings: &block.strings, linears: &block.linears, ftables: &data.ftables };
+            let cx = Ctx { tables: &data.tables, specs: &self.c.tables, newtons: &block.newtons, sparses: &block.sparses, strings: &block.strings, linears: &block.linears, ftables: &data.ftables };
             let mut mem = Mem { cols: &mut data.cols, globals: &mut data.globals, args: &mut [], inst: ch.inst, failure: None, host: &*self.host };
             crate::jit::exec_block(block, &mut work, n, &cx, &mut mem, &mut second);
             first.0.interleave_into(&mut second.0, &mut text);
@@ -1183,5 +1187,5 @@ impl Mechanism for NmodlMechanism {
 /// Whether a block looks up a TABLE.
 fn uses_table(b: &Block) -> bool {
     let table = |op: &crate::ir::Op| matches!(op, crate::ir::Op::Table { .. });
-    b.ops.iter().any(table) || b.newtons.iter().any(|n| n.ops.iter().any(table))
+    b.ops.iter().any(table) || b.newtons.iter().any(|n| n.ops.iter().any(table)) || b.sparses.iter().any(|n| n.ops.iter().any(table))
 }

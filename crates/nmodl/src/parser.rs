@@ -528,7 +528,14 @@ impl<'s> Parser<'s> {
             Some(inc) => inc.names(),
             None => vec![self.file.to_string()],
         };
-        Ok(Module { items, span, files })
+        let mut seen = std::collections::HashSet::new();
+        let names = crate::lexer::tokenize(self.src)
+            .into_iter()
+            .filter(|t| t.tok == Tok::Ident)
+            .map(|t| self.src[t.span.lo as usize..t.span.hi as usize].to_string())
+            .filter(|n| seen.insert(n.clone()))
+            .collect();
+        Ok(Module { items, span, files, names })
     }
 
     /// The file's top-level items, with those of its INCLUDEd files in place.
@@ -1565,10 +1572,13 @@ impl<'s> Parser<'s> {
                 ))
             }
             Tok::LParen => {
-                self.bump();
+                // The span takes in the parentheses: a parenthesized binary
+                // expression starts before its left operand (nocmodl pastes
+                // a reaction's rate text, so grouping matters there).
+                let open = self.bump().span;
                 let (e, h) = self.expr_bp(PREC_OR)?;
                 self.expect(Tok::RParen, "')' to close the parenthesis")?;
-                Ok((e, h))
+                Ok((Expr { span: self.since(open), kind: e.kind }, h))
             }
             Tok::Prime => {
                 let (v, h) = self.var_ref()?;

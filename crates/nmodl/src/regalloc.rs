@@ -26,7 +26,7 @@ fn uses_defs(op: &Op) -> (Vec<Reg>, Vec<Reg>) {
         }
         Op::ArgLoad { dst, .. } => (vec![], vec![dst]),
         Op::ArgStore { src, .. } => (vec![src], vec![]),
-        Op::Newton(_) => (vec![], vec![]),
+        Op::Newton(_) | Op::Sparse(_) => (vec![], vec![]),
         Op::Printf { mask, args, n, .. } => (mask.into_iter().chain(args..args + n).collect(), vec![]),
         Op::WatchOn { mask, flag, .. } => (mask.into_iter().chain([flag]).collect(), vec![]),
         Op::NetMove { mask, t } => (mask.into_iter().chain([t]).collect(), vec![]),
@@ -94,7 +94,7 @@ fn rename(op: &mut Op, f: &impl Fn(Reg) -> Reg) {
             *mask = mask.map(f);
             *t = f(*t);
         }
-        Op::Newton(_) => {}
+        Op::Newton(_) | Op::Sparse(_) => {}
         Op::Printf { mask, args, .. } => {
             *mask = mask.map(f);
             *args = f(*args);
@@ -148,6 +148,7 @@ fn rename(op: &mut Op, f: &impl Fn(Reg) -> Reg) {
 pub fn written(b: &Block) -> std::collections::HashSet<Reg> {
     let mut w: std::collections::HashSet<Reg> = b.ops.iter().chain(b.newtons.iter().flat_map(|n| n.ops.iter())).flat_map(|op| uses_defs(op).1).collect();
     w.extend(b.newtons.iter().flat_map(|n| n.states.iter().copied()));
+    w.extend(b.sparses.iter().flat_map(|n| n.ops.iter().flat_map(|op| uses_defs(op).1).chain(n.states.iter().copied())));
     w.extend(b.linears.iter().flat_map(|l| l.unknowns.iter().copied()));
     w
 }
@@ -161,6 +162,13 @@ pub fn drop_dead_loads(b: &mut Block) {
     for op in &b.ops {
         if matches!(op, Op::Jump(_) | Op::JumpIfZero(..) | Op::JumpIfNone(..)) {
             jumped = true;
+        }
+        // A KINETIC scheme's body reads what it reads before anything after it.
+        if let Op::Sparse(k) = op {
+            let sp = &b.sparses[*k as usize];
+            for r in sp.ops.iter().flat_map(|o| uses_defs(o).0).chain(sp.states.iter().copied()) {
+                first.entry(r).or_insert(false);
+            }
         }
         let (u, d) = uses_defs(op);
         for r in u {
@@ -184,7 +192,7 @@ pub fn allocate(b: &mut Block, keep: &[Reg]) -> Vec<Reg> {
     for &r in keep.iter().chain(b.consts.iter().map(|c| &c.0)).chain(b.loads.iter().map(|l| &l.0)).chain(b.stores.iter().map(|s| &s.0)) {
         pinned[r as usize] = true;
     }
-    for op in b.ops.iter().chain(b.newtons.iter().flat_map(|nw| nw.ops.iter())) {
+    for op in b.ops.iter().chain(b.newtons.iter().flat_map(|nw| nw.ops.iter())).chain(b.sparses.iter().flat_map(|sp| sp.ops.iter())) {
         match *op {
             Op::Table { out, n: k, .. } | Op::Printf { args: out, n: k, .. } | Op::Eprintf { args: out, n: k, .. } | Op::C { args: out, n: k, .. } | Op::Random { args: out, n: k, .. } | Op::FTable { args: out, n: k, .. } | Op::ForNetcons { first: out, n: k, .. } => {
                 (out..out + k).for_each(|r| pinned[r as usize] = true)
@@ -203,6 +211,13 @@ pub fn allocate(b: &mut Block, keep: &[Reg]) -> Vec<Reg> {
             u.into_iter().chain(d).for_each(|r| pinned[r as usize] = true);
         }
         nw.states.iter().chain(&nw.resid).for_each(|&r| pinned[r as usize] = true);
+    }
+    for sp in &b.sparses {
+        for op in &sp.ops {
+            let (u, d) = uses_defs(op);
+            u.into_iter().chain(d).for_each(|r| pinned[r as usize] = true);
+        }
+        sp.states.iter().chain(&sp.olds).chain(&sp.rhs).chain(&sp.elems).for_each(|&r| pinned[r as usize] = true);
     }
     // Live intervals in op positions.
     let mut start = vec![usize::MAX; n];
@@ -267,8 +282,35 @@ pub fn allocate(b: &mut Block, keep: &[Reg]) -> Vec<Reg> {
         }
     }
     let f = |r: Reg| map[r as usize];
-    for op in b.ops.iter_mut().chain(b.newtons.iter_mut().flat_map(|nw| nw.ops.iter_mut())) {
+    for op in b.ops.iter_mut().chain(b.newtons.iter_mut().flat_map(|nw| nw.ops.iter_mut())).chain(b.sparses.iter_mut().flat_map(|sp| sp.ops.iter_mut())) {
         rename(op, &f);
+    }
+    for sp in b.sparses.iter_mut() {
+        sp.states.iter_mut().chain(sp.olds.iter_mut()).chain(sp.rhs.iter_mut()).chain(sp.elems.iter_mut()).for_each(|r| *r = f(*r));
+        for st in sp.steps.iter_mut() {
+            match st {
+                crate::sparse::Step::Pivot(p) => *p = f(*p),
+                crate::sparse::Step::Ratio { el, pivot, row, prow } => {
+                    *el = f(*el);
+                    *pivot = f(*pivot);
+                    *row = f(*row);
+                    *prow = f(*prow);
+                }
+                crate::sparse::Step::Sub { dst, src } => {
+                    *dst = f(*dst);
+                    *src = f(*src);
+                }
+                crate::sparse::Step::Back { row, el, col } => {
+                    *row = f(*row);
+                    *el = f(*el);
+                    *col = f(*col);
+                }
+                crate::sparse::Step::Div { row, diag } => {
+                    *row = f(*row);
+                    *diag = f(*diag);
+                }
+            }
+        }
     }
     for nw in b.newtons.iter_mut() {
         nw.states.iter_mut().chain(nw.resid.iter_mut()).for_each(|r| *r = f(*r));

@@ -1,0 +1,434 @@
+//! KINETIC blocks solved by `METHOD sparse` (and `STEADYSTATE sparse`): the
+//! block becomes the function nocmodl writes for scopmath's `sparse`, which
+//! fills the implicit step's matrix and right-hand side term by term in
+//! nocmodl's order, and a [`SparseSpec`] that solves it (see `crate::sparse`).
+//!
+//! nocmodl numbers the equations with the states of CONSERVE statements
+//! first (the last CONSERVE first, each by its last species not yet
+//! numbered), then the other states in its symbol table's order: by first
+//! character, and among names with the same first character the one that
+//! appeared last in the file first. The numbering decides the pivot order,
+//! so nerve numbers them alike.
+
+use std::collections::HashMap;
+
+use super::{element, CResult, Gen, Method, Name, E};
+use crate::ast::*;
+use crate::ir::{Loc, Op, Reg, F1, F2};
+use crate::sparse::{Plan, SparseSpec};
+
+/// The matrix being filled while a scheme's body compiles.
+pub(super) struct KinFill {
+    /// The equation of each state (array elements one each).
+    rows: HashMap<Loc, usize>,
+    /// Equations below this are CONSERVE laws.
+    ncons: usize,
+    /// The row of each CONSERVE statement, by its position.
+    conserve_rows: Vec<(Span, usize)>,
+    /// COMPARTMENT volume of a state.
+    volumes: HashMap<Loc, E>,
+    rhs: Vec<Reg>,
+    elems: HashMap<(usize, usize), Reg>,
+    /// No matrix term holds a state (nocmodl's `_linmat`).
+    linear: bool,
+}
+
+/// Every statement of a block, nested ones included, in order.
+fn walk<'a>(b: &'a Block, f: &mut impl FnMut(&'a Stmt)) {
+    for s in &b.stmts {
+        walk_stmt(s, f);
+    }
+}
+
+fn walk_stmt<'a>(s: &'a Stmt, f: &mut impl FnMut(&'a Stmt)) {
+    f(s);
+    match &s.kind {
+        StmtKind::If { then, else_ifs, else_, .. } => {
+            walk(then, f);
+            for e in else_ifs {
+                walk(&e.body, f);
+            }
+            if let Some(e) = else_ {
+                walk(e, f);
+            }
+        }
+        StmtKind::While { body, .. } | StmtKind::From { body, .. } | StmtKind::Block(body) => walk(body, f),
+        StmtKind::Protect(inner) => walk_stmt(inner, f),
+        _ => {}
+    }
+}
+
+/// How many operators looser than `*`, not in parentheses, lead down the
+/// right of a rate: nocmodl pastes the rate's text before `* species`, so C
+/// multiplies the species into that last operand (`a + b * B`).
+fn loose_depth(e: &Expr) -> usize {
+    match &e.kind {
+        ExprKind::Binary(op, l, r) if e.span.lo == l.span.lo && !matches!(op, BinOp::Mul | BinOp::Div | BinOp::Pow) => 1 + loose_depth(r),
+        _ => 0,
+    }
+}
+
+/// `rate * f1 * f2 …` as C reads the pasted text (see `loose_depth`).
+fn paste(rate: &E, depth: usize, factors: &[E]) -> E {
+    if depth > 0 {
+        if let E::F2(op, a, b) = rate {
+            return E::F2(*op, a.clone(), Box::new(paste(b, depth - 1, factors)));
+        }
+    }
+    factors.iter().fold(rate.clone(), |p, x| E::bin(F2::Mul, p, x.clone()))
+}
+
+impl Gen<'_, '_> {
+    /// A STATE's first element and number of elements.
+    fn state_name(&self, name: &str) -> Option<(Loc, usize)> {
+        match self.cx.names.get(name) {
+            Some(&Name::Loc(l)) if self.cx.state_locs.contains(&l) => Some((l, 1)),
+            Some(&Name::Arr(base, n)) if self.cx.state_locs.contains(&base) => Some((base, n)),
+            _ => None,
+        }
+    }
+
+    /// Numbers the scheme's states as nocmodl does and reads its COMPARTMENTs.
+    fn kinetic_layout(&mut self, body: &Block, span: Span) -> CResult<(KinFill, Vec<Loc>)> {
+        let mut conserves: Vec<(Span, Vec<String>)> = Vec::new();
+        let mut species: Vec<String> = Vec::new();
+        let mut compartments: Vec<&Stmt> = Vec::new();
+        walk(body, &mut |s| match &s.kind {
+            StmtKind::Reaction(rx) => {
+                let rhs: &[ReactTerm] = match &rx.kind {
+                    ReactionKind::Reversible { rhs, .. } => rhs,
+                    _ => &[],
+                };
+                species.extend(rx.lhs.iter().chain(rhs).map(|t| t.var.name.name.clone()));
+            }
+            StmtKind::Conserve { lhs, .. } => {
+                let names: Vec<String> = lhs.iter().map(|t| t.var.name.name.clone()).collect();
+                species.extend(names.iter().cloned());
+                conserves.push((s.span, names));
+            }
+            StmtKind::Compartment { .. } => compartments.push(s),
+            _ => {}
+        });
+        species.retain(|n| self.state_name(n).is_some());
+        let mut seen = std::collections::HashSet::new();
+        species.retain(|n| seen.insert(n.clone()));
+        // (name, first equation)
+        let mut numbered: Vec<(String, usize)> = Vec::new();
+        let mut conserve_rows = Vec::new();
+        let mut count = 0;
+        for (cspan, names) in conserves.iter().rev() {
+            let pick = names.iter().rev().find(|n| self.state_name(n).is_some_and(|(_, len)| len == 1) && !numbered.iter().any(|(m, _)| m == *n));
+            let Some(name) = pick else {
+                return Err(self.cx.err(*cspan, "CONSERVE: failed to diagonalize the kinetic matrix (no state of its own left)"));
+            };
+            numbered.push((name.clone(), count));
+            conserve_rows.push((*cspan, count));
+            count += 1;
+        }
+        let ncons = count;
+        let mut others: Vec<&String> = species.iter().filter(|n| !numbered.iter().any(|(m, _)| m == *n)).collect();
+        let appeared = |n: &str| self.cx.name_order.get(n).copied().unwrap_or(usize::MAX);
+        others.sort_by_key(|n| (n.as_bytes()[0], std::cmp::Reverse(appeared(n))));
+        for n in others {
+            numbered.push((n.clone(), count));
+            count += self.state_name(n).map_or(1, |s| s.1);
+        }
+        if count == 0 {
+            return Err(self.cx.err(span, "KINETIC contains no reactions"));
+        }
+        let mut rows = HashMap::new();
+        let mut locs = vec![Loc::V; count];
+        for (name, first) in &numbered {
+            let (base, len) = self.state_name(name).unwrap();
+            for k in 0..len {
+                rows.insert(element(base, k), first + k);
+                locs[first + k] = element(base, k);
+            }
+        }
+        let mut volumes = HashMap::new();
+        for s in compartments {
+            let StmtKind::Compartment { index, volume, species } = &s.kind else { unreachable!() };
+            for sp in species {
+                // nocmodl drops the species that are not STATEs.
+                let Some((base, len)) = self.state_name(&sp.name) else { continue };
+                match index {
+                    None => {
+                        let vol = self.resolve(volume)?;
+                        for k in 0..len {
+                            volumes.insert(element(base, k), vol.clone());
+                        }
+                    }
+                    Some(ix) => {
+                        for k in 0..len {
+                            self.fixed_push(&ix.name, k as f64);
+                            let vol = self.resolve(volume);
+                            self.fixed_pop();
+                            volumes.insert(element(base, k), vol?);
+                        }
+                    }
+                }
+            }
+        }
+        let fill = KinFill { rows, ncons, conserve_rows, volumes, rhs: Vec::new(), elems: HashMap::new(), linear: true };
+        Ok((fill, locs))
+    }
+
+    /// The register of matrix element (row, col).
+    fn elem(&mut self, row: usize, col: usize) -> Reg {
+        if let Some(&r) = self.kin.as_ref().unwrap().elems.get(&(row, col)) {
+            return r;
+        }
+        let r = self.reg();
+        self.kin.as_mut().unwrap().elems.insert((row, col), r);
+        r
+    }
+
+    /// dst = dst op v (under the mask).
+    fn update(&mut self, dst: Reg, op: F2, v: Reg) {
+        let t = self.tmp();
+        self.b.ops.push(Op::F2(op, t, dst, v));
+        self.assign_reg(dst, t);
+    }
+
+    /// The equation of a state (None for any other variable).
+    fn kin_row(&self, x: &E) -> Option<usize> {
+        match x {
+            E::Loc(l) => self.kin.as_ref().unwrap().rows.get(l).copied(),
+            _ => None,
+        }
+    }
+
+    /// `SOLVE name METHOD sparse` (or `STEADYSTATE sparse`) of a KINETIC block.
+    pub(super) fn sparse_solve(&mut self, body: &Block, steady: bool, span: Span) -> CResult<()> {
+        let (fill, locs) = self.kinetic_layout(body, span)?;
+        let n = locs.len();
+        let ncons = fill.ncons;
+        let outer = std::mem::take(&mut self.b.ops);
+        let saved_mask = self.mask.take();
+        let states: Vec<Reg> = locs.iter().map(|&l| self.home(l)).collect();
+        for l in &locs {
+            if !self.written.contains(l) {
+                self.written.push(*l);
+            }
+        }
+        let olds: Vec<Reg> = (0..n).map(|_| self.reg()).collect();
+        let rhs: Vec<Reg> = (0..n).map(|_| self.reg()).collect();
+        self.kin = Some(Box::new(KinFill { rhs: rhs.clone(), ..fill }));
+        // _dt1 = 1/dt; each equation but the conservation laws starts as
+        // -_dt1*(x - x_old) with _dt1 on the diagonal, scaled by its volume.
+        let dt = if steady { self.konst(1e9) } else { self.home(Loc::Dt) };
+        let one = self.konst(1.0);
+        let dt1 = self.reg();
+        self.b.ops.push(Op::F2(F2::Div, dt1, one, dt));
+        let ndt1 = self.reg();
+        self.b.ops.push(Op::F1(F1::Neg, ndt1, dt1));
+        for i in ncons..n {
+            let t = self.tmp();
+            self.b.ops.push(Op::F2(F2::Sub, t, states[i], olds[i]));
+            self.b.ops.push(Op::F2(F2::Mul, rhs[i], ndt1, t));
+            let d = self.elem(i, i);
+            self.b.ops.push(Op::Mov(d, dt1));
+        }
+        for i in ncons..n {
+            let vol = self.kin.as_ref().unwrap().volumes.get(&locs[i]).cloned();
+            if let Some(vol) = vol {
+                let v = self.emit(&vol)?;
+                self.update(rhs[i], F2::Mul, v);
+                let d = self.elem(i, i);
+                self.update(d, F2::Mul, v);
+            }
+        }
+        self.method = Some(Method::Sparse);
+        let r = self.block(body);
+        self.method = None;
+        let kin = self.kin.take().unwrap();
+        r?;
+        let fill_ops = std::mem::replace(&mut self.b.ops, outer);
+        let pattern: Vec<(usize, usize)> = kin.elems.keys().copied().collect();
+        let plan = Plan::new(n, &pattern);
+        let mut elems = kin.elems;
+        for &(r, c) in plan.fill.iter().chain(&(0..n).map(|i| (i, i)).collect::<Vec<_>>()) {
+            if !elems.contains_key(&(r, c)) {
+                let reg = self.reg();
+                elems.insert((r, c), reg);
+            }
+        }
+        let steps = plan.steps(&elems, &rhs);
+        let mut elems: Vec<Reg> = elems.into_values().collect();
+        elems.sort();
+        let k = self.b.sparses.len() as u32;
+        self.b.sparses.push(SparseSpec { ops: fill_ops, states: states.clone(), olds: olds.clone(), rhs, elems, steps, linear: kin.linear, steady, jit: Default::default() });
+        self.b.ops.push(Op::Sparse(k));
+        if self.second_order {
+            // Dx = (x - x_old)/dt of the solve, then x += dt*Dx, as
+            // nocmodl's nrn_state (dt halved) and nrn_init (a steady state
+            // moved on by the step's dt) do.
+            let step = self.home(Loc::Dt);
+            for (&x, &old) in states.iter().zip(&olds) {
+                let (t1, d, t) = (self.tmp(), self.tmp(), self.tmp());
+                self.b.ops.push(Op::F2(F2::Sub, t1, x, old));
+                self.b.ops.push(Op::F2(F2::Div, d, t1, dt));
+                self.b.ops.push(Op::F2(F2::Mul, t, step, d));
+                self.b.ops.push(Op::F2(F2::Add, x, x, t));
+            }
+        }
+        self.mask = saved_mask;
+        Ok(())
+    }
+
+    /// A reaction's terms in the scheme's matrix, as nocmodl writes them:
+    /// species in reverse order, `f_flux = kf*B*A`, each state's equation
+    /// moved by ∓(f_flux - b_flux), and for each state on a side the rate
+    /// times the side's other species added to the column of that state.
+    pub(super) fn sparse_reaction(&mut self, rx: &Reaction) -> CResult<()> {
+        let side = |g: &Self, terms: &[ReactTerm]| -> CResult<Vec<(E, i64, Option<usize>)>> {
+            terms
+                .iter()
+                .rev()
+                .map(|t| {
+                    let x = g.var(&t.var)?;
+                    let row = g.kin_row(&x);
+                    if row.is_none() && g.state_name(&t.var.name.name).is_some() {
+                        return Err(g.cx.err(t.span, format!("{}: a reaction's STATE index must be known when the block is translated", t.var.name.name)));
+                    }
+                    Ok((x, t.coeff.max(1), row))
+                })
+                .collect()
+        };
+        let product = |rate: &E, depth: usize, terms: &[(E, i64, Option<usize>)]| -> E {
+            let factors: Vec<E> = terms.iter().flat_map(|(x, c, _)| std::iter::repeat_n(x.clone(), *c as usize)).collect();
+            paste(rate, depth, &factors)
+        };
+        let ncons = self.kin.as_ref().unwrap().ncons;
+        let lhs = side(self, &rx.lhs)?;
+        if let ReactionKind::Flux { rate } = &rx.kind {
+            // `~ x << (f)`: f_flux = b_flux = 0; RHS(x) += (b_flux = f).
+            let [(_, 1, Some(row))] = lhs.as_slice() else {
+                return Err(self.cx.err(rx.lhs[0].span, "a flux `<<` moves exactly one (solved) STATE"));
+            };
+            if *row < ncons {
+                return Err(self.cx.err(rx.lhs[0].span, format!("{} is conserved and has a flux", rx.lhs[0].var.name.name)));
+            }
+            let row = *row;
+            let f = self.resolve(rate)?;
+            let br = self.emit(&f)?;
+            let zero = self.konst(0.0);
+            let scope = self.scopes.last_mut().unwrap();
+            scope.insert("f_flux".into(), zero);
+            scope.insert("b_flux".into(), br);
+            let r = self.kin.as_ref().unwrap().rhs[row];
+            self.update(r, F2::Add, br);
+            return Ok(());
+        }
+        // A sink's rate is pasted with its parentheses.
+        let (kf, kb, rhs, depths) = match &rx.kind {
+            ReactionKind::Reversible { rhs, kf, kb } => (self.resolve(kf)?, Some(self.resolve(kb)?), side(self, rhs)?, [loose_depth(kf), loose_depth(kb)]),
+            ReactionKind::Sink { rate } => (self.resolve(rate)?, None, Vec::new(), [0, 0]),
+            ReactionKind::Flux { .. } => unreachable!(),
+        };
+        let fr = self.emit(&product(&kf, depths[0], &lhs))?;
+        let br = match &kb {
+            Some(kb) => self.emit(&product(kb, depths[1], &rhs))?,
+            None => self.konst(0.0),
+        };
+        let scope = self.scopes.last_mut().unwrap();
+        scope.insert("f_flux".into(), fr);
+        scope.insert("b_flux".into(), br);
+        let diff = self.reg();
+        self.b.ops.push(Op::F2(F2::Sub, diff, fr, br));
+        for (terms, op) in [(&lhs, F2::Sub), (&rhs, F2::Add)] {
+            for (_, c, row) in terms.iter() {
+                let Some(row) = row.filter(|&r| r >= ncons) else { continue };
+                let amount = if *c > 1 {
+                    let k = self.konst(*c as f64);
+                    let t = self.tmp();
+                    self.b.ops.push(Op::F2(F2::Mul, t, k, diff));
+                    t
+                } else {
+                    diff
+                };
+                let r = self.kin.as_ref().unwrap().rhs[row];
+                self.update(r, op, amount);
+            }
+        }
+        let sides = [(&lhs, Some(&kf)), (&rhs, kb.as_ref())];
+        for (j, (terms, rate)) in sides.iter().enumerate() {
+            let Some(rate) = rate else { continue };
+            for (i, (_, c, col)) in terms.iter().enumerate() {
+                let Some(col) = *col else { continue };
+                // _term = rate [* c] * the side's other species.
+                let mut factors = Vec::new();
+                if *c != 1 {
+                    factors.push(E::Num(*c as f64));
+                }
+                for (i1, (y, c1, _)) in terms.iter().enumerate() {
+                    let times = if i1 == i { c1 - 1 } else { *c1 };
+                    for _ in 0..times {
+                        self.kin.as_mut().unwrap().linear = false;
+                        factors.push(y.clone());
+                    }
+                }
+                let term = paste(rate, depths[j], &factors);
+                let tr = self.emit(&term)?;
+                for (j1, (terms1, _)) in sides.iter().enumerate() {
+                    for (_, c1, row) in terms1.iter() {
+                        let Some(row) = row.filter(|&r| r >= ncons) else { continue };
+                        let amount = if *c1 != 1 {
+                            let k = self.konst(*c1 as f64);
+                            let t = self.tmp();
+                            self.b.ops.push(Op::F2(F2::Mul, t, k, tr));
+                            t
+                        } else {
+                            tr
+                        };
+                        let e = self.elem(row, col);
+                        self.update(e, if j == j1 { F2::Add } else { F2::Sub }, amount);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A CONSERVE law in its equation: `RHS = total`, then for each species
+    /// (last first) its coefficient (times its volume) in the row and
+    /// `RHS -= x`.
+    pub(super) fn sparse_conserve(&mut self, lhs: &[ReactTerm], total: &Expr, span: Span) -> CResult<()> {
+        let kin = self.kin.as_ref().unwrap();
+        let Some(&(_, row)) = kin.conserve_rows.iter().find(|(s, _)| *s == span) else {
+            return Err(self.cx.err(span, "CONSERVE: this law is not part of the scheme being solved"));
+        };
+        let rhs = kin.rhs[row];
+        let t = self.resolve(total)?;
+        let tr = self.emit(&t)?;
+        self.assign_reg(rhs, tr);
+        for term in lhs.iter().rev() {
+            let x = self.var(&term.var)?;
+            let Some(col) = self.kin_row(&x) else {
+                return Err(self.cx.err(term.span, format!("{}: only (solved) STATEs are allowed in CONSERVE equations", term.var.name.name)));
+            };
+            let vol = match &x {
+                E::Loc(l) => self.kin.as_ref().unwrap().volumes.get(l).cloned(),
+                _ => None,
+            };
+            let c = E::Num(term.coeff.max(1) as f64);
+            let coef = match &vol {
+                Some(v) => E::bin(F2::Mul, c.clone(), v.clone()),
+                None => c.clone(),
+            };
+            let cr = self.emit(&coef)?;
+            let e = self.elem(row, col);
+            self.assign_reg(e, cr);
+            let mut amount = x;
+            if let Some(v) = vol {
+                amount = E::bin(F2::Mul, amount, v);
+            }
+            if term.coeff > 1 {
+                amount = E::bin(F2::Mul, amount, c);
+            }
+            let a = self.emit(&amount)?;
+            self.update(rhs, F2::Sub, a);
+        }
+        Ok(())
+    }
+}
