@@ -1367,7 +1367,11 @@ impl Model {
         self.before_after(Ba::BeforeStep);
         self.cvode.re_init();
         if self.cvode.active {
+            // The start's evaluations see dt as the integrator's (unset)
+            // step; HOC's dt is left as it was.
+            let dt = self.dt;
             self.cvode_init();
+            self.dt = dt;
         }
     }
 
