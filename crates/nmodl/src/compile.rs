@@ -2017,7 +2017,9 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
     let is_current = |n: &str| nonspecific.iter().chain(&electrode).any(|c| c == n);
     for p in &params {
         let r = range.contains(&p.name.name) || is_current(&p.name.name);
-        declare(&p.name, p.size.as_ref(), p.value.as_ref().map_or(0.0, |v| v.value), VarKind::Parameter, r, &mut names)?;
+        // nocmodl writes defaults into the C it generates with %g.
+        let default = p.value.as_ref().map_or(0.0, |v| c_default(v.value));
+        declare(&p.name, p.size.as_ref(), default, VarKind::Parameter, r, &mut names)?;
     }
     // ASSIGNED variables named neither RANGE nor GLOBAL (nor currents) are the
     // mechanism's own: kept per instance, not visible from HOC (as in NEURON).
@@ -2038,7 +2040,7 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
     let mut implicit0: Vec<(String, f64)> = Vec::new();
     for s in &states {
         declare(&s.name, s.size.as_ref(), 0.0, VarKind::State, true, &mut names)?;
-        let start = s.start.as_ref().map_or(0.0, |v| v.value);
+        let start = s.start.as_ref().map_or(0.0, |v| c_default(v.value));
         let name = s.name.name.clone();
         match names.get(&s.name.name) {
             Some(Name::Loc(l @ Loc::Col(_))) => {
@@ -2690,4 +2692,10 @@ fn build_table(cx: &Ctx, fname: &str, offset: usize) -> CResult<TableSpec> {
         outs,
         usetable: cx.usetable.unwrap(),
     })
+}
+
+/// A declared default as the compiled mechanism holds it: nocmodl prints it
+/// into C with `%g`, keeping six significant digits.
+fn c_default(x: f64) -> f64 {
+    cfmt::fmt_g(x, 6, false, false).parse().unwrap_or(x)
 }
