@@ -405,10 +405,12 @@ impl Model {
     }
 
     /// One `fadvance()` under `CVode.active(1)`, in NEURON's manner: the
-    /// previous step's end is recorded first; then either the events due now
-    /// are delivered and the integrator restarts (a fadvance of its own when
-    /// they changed the cell or a discontinuity was reached), or one
-    /// integrator step is taken, ending early at the next event or at_time.
+    /// previous step's end is recorded first; events due now are delivered
+    /// first, in a fadvance of their own (the integrator restarts when they
+    /// changed the cell; a bare `CVode.event` only stops there); after a
+    /// step was taken back to an event that did not restart it, the next
+    /// fadvance goes on to the step's end; otherwise one integrator step is
+    /// taken, ending early at the next event or at_time.
     pub(crate) fn cvode_advance(&mut self, play: &mut dyn FnMut(&mut Model), record: &mut dyn FnMut(&Model)) {
         if self.error.is_some() {
             return;
@@ -419,23 +421,24 @@ impl Model {
             let dt = self.dt;
             self.cvode_init();
             self.dt = dt;
-            if self.error.is_some() {
+            self.cvode.retreated = false;
+            if self.error.is_some() || self.cvode_deliver_due() {
                 return;
             }
         } else {
-            let mut reinit = std::mem::take(&mut self.cvode.retreated);
-            if self.queue.next_time().is_some_and(|te| te <= self.t) {
-                self.delivered_to_cell = false;
-                self.deliver_and_settle(self.t);
-                reinit |= self.delivered_to_cell;
+            if self.cvode_deliver_due() {
+                return;
+            }
+            if std::mem::take(&mut self.cvode.retreated) {
+                // NEURON interpolates on to the end of the step it had taken.
+                let tn = self.cvode.bdf.as_ref().map_or(self.t, |b| b.t());
+                self.cvode_set_time(tn);
+                return;
             }
             if let Some(te) = self.cvode.at_stop.take() {
                 // NEURON restarts past the stop time by one and a half margins.
                 let ts = te - at_margin(te);
                 self.t = ts + 1.5 * at_margin(ts);
-                reinit = true;
-            }
-            if reinit {
                 self.cvode_init();
                 return;
             }
@@ -501,6 +504,24 @@ impl Model {
             self.deliver(te, seq, ev);
             self.t = tsav;
         }
+    }
+
+    /// Delivers the events due at the present time; true when that ends the
+    /// fadvance: they reached the cell (or ran a statement), and the
+    /// integrator restarts, or a bare `CVode.event` stopped the run there.
+    fn cvode_deliver_due(&mut self) -> bool {
+        if !self.queue.next_time().is_some_and(|te| te <= self.t) {
+            return false;
+        }
+        self.delivered_to_cell = false;
+        self.stop_delivered = false;
+        self.deliver_and_settle(self.t);
+        if self.delivered_to_cell {
+            self.cvode.retreated = false;
+            self.cvode_init();
+            return true;
+        }
+        self.stop_delivered
     }
 
     /// The SOLVE blocks of mechanisms without states in the system (`after_cvode`,
