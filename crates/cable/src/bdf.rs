@@ -862,7 +862,7 @@ mod tests {
     fn run(sys: &mut Linear, y0: &[f64], tend: f64, atol: f64) -> (Vec<f64>, Stats, usize) {
         let mut b = Bdf::new(y0.len());
         b.atol = vec![atol; y0.len()];
-        b.init(sys, 0.0, y0, tend);
+        b.init(0.0, y0, tend);
         let mut maxq = 1;
         while b.t() < tend {
             b.step(sys, tend).unwrap();

@@ -308,9 +308,9 @@ impl Model {
             }
             let jlen = self.mechs[m].ode_jac_len() * ni;
             lay.mechs.push((m, off, count * ni, joff, jlen));
-            for (s, name) in self.mechs[m].ode_atol().into_iter().zip(self.mechs[m].ode_names()) {
-                let s = cv.atolscale.get(&name).copied().unwrap_or(s);
-                atol.extend(std::iter::repeat(cv.atol * s).take(ni));
+            let scales: Vec<f64> = self.mechs[m].ode_atol().into_iter().zip(self.mechs[m].ode_names()).map(|(s, name)| cv.atolscale.get(&name).copied().unwrap_or(s)).collect();
+            for _ in 0..ni {
+                atol.extend(scales.iter().map(|s| cv.atol * s));
             }
             off += count * ni;
             joff += jlen;
