@@ -5,7 +5,12 @@
 //! for each state on its own. Nodes without membrane (section ends, root
 //! nodes) follow their neighbours algebraically. Events, `CVode.event(t)`
 //! and input discontinuities (`at_time`) end a step exactly at their time;
-//! the integrator restarts there.
+//! the integrator restarts there when they changed the cell (a bare
+//! `CVode.event` only stops the run). As in NEURON, mechanisms see dt = the
+//! integrator's step h while f is evaluated (1e-8 before the first step)
+//! and γ while the Newton matrix is solved; the first step is chosen at the
+//! first fadvance after a start; each mechanism's states are laid out
+//! instance by instance.
 //!
 //! Extracellular layers and LinearMechanisms make the system implicit
 //! (M y' = f, M singular); it then runs as [`crate::dae`] lays it out.
