@@ -17,6 +17,10 @@
 pub trait OdeSystem {
     /// ydot = f(t, y). Also remembers what `solve` needs (the Jacobian's parts).
     fn rhs(&mut self, t: f64, y: &[f64], ydot: &mut [f64]);
+    /// The step size the integrator is working on (0 before the first step
+    /// is chosen), told before each `rhs`: CVODE's `h`, which NEURON hands
+    /// to the mechanisms as dt while f is evaluated.
+    fn step_size(&mut self, _h: f64) {}
     /// Solves (M − γJ)x = b in place, J at the last `rhs` evaluation.
     fn solve(&mut self, gamma: f64, b: &mut [f64]);
     /// Whether M is not the identity; then `mass` gives M x.
@@ -119,6 +123,9 @@ pub struct Bdf {
     acnrm: f64,
     nstlp: u64,
     force_setup: bool,
+    /// Started by `init` and not yet stepped: the `tout` the first step is
+    /// estimated towards.
+    pending_start: Option<f64>,
     pub stats: Stats,
 }
 
@@ -158,6 +165,7 @@ impl Bdf {
             acnrm: 0.0,
             nstlp: 0,
             force_setup: true,
+            pending_start: None,
             stats: Stats::default(),
         }
     }
@@ -180,6 +188,17 @@ impl Bdf {
         &self.zn[0]
     }
 
+    /// The step size being worked on as CVODE's `h` shows it between calls:
+    /// after a step, the step taken; 0 from a start until the first step
+    /// (which CVODE chooses only when asked for it).
+    pub fn h(&self) -> f64 {
+        if self.stats.steps == 0 {
+            0.0
+        } else {
+            self.h
+        }
+    }
+
     /// The step size of the last step taken.
     pub fn last_h(&self) -> f64 {
         self.tau[1]
@@ -197,6 +216,7 @@ impl Bdf {
         assert_eq!(y0.len(), self.n);
         self.reset(t0, y0);
         self.mtemp.resize(self.n, 0.0);
+        sys.step_size(self.h);
         sys.rhs(t0, y0, &mut self.ftemp);
         self.stats.rhs_evals += 1;
         let mut h0 = 0.001 * (tout - t0).abs().max(f64::MIN_POSITIVE);
@@ -220,6 +240,9 @@ impl Bdf {
 
     fn reset(&mut self, t0: f64, y0: &[f64]) {
         self.tn = t0;
+        // Unset until the first step is chosen (NEURON zeroes CVODE's h at each start).
+        self.h = 0.0;
+        self.pending_start = None;
         self.zn[0].copy_from_slice(y0);
         self.q = 1;
         self.qprime = 1;
@@ -233,13 +256,23 @@ impl Bdf {
         self.set_ewt();
     }
 
-    /// Starts (or restarts after a discontinuity) at (t0, y0), order 1, with
-    /// an initial step estimated from f and its change towards `tout`.
-    pub fn init(&mut self, sys: &mut dyn OdeSystem, t0: f64, y0: &[f64], tout: f64) {
+    /// Starts (or restarts after a discontinuity) at (t0, y0), order 1. As
+    /// CVODE does, nothing is evaluated until the first step is asked for:
+    /// then f(t0, y0) and an initial step estimated from f and its change
+    /// towards `tout`.
+    pub fn init(&mut self, t0: f64, y0: &[f64], tout: f64) {
         assert_eq!(y0.len(), self.n);
         self.reset(t0, y0);
+        self.pending_start = Some(tout);
+        self.stats.steps = 0;
+    }
+
+    /// The first call's work (CVODE's first-call block): y'(t0) and h0.
+    fn start(&mut self, sys: &mut dyn OdeSystem, tout: f64) {
+        let t0 = self.tn;
         let mut f0 = std::mem::take(&mut self.ftemp);
-        sys.rhs(t0, y0, &mut f0);
+        sys.step_size(self.h);
+        sys.rhs(t0, &self.zn[0], &mut f0);
         self.stats.rhs_evals += 1;
         let mut h0 = if self.n == 0 { (tout - t0).abs().max(1e-6) } else { self.initial_step(sys, t0, &f0, tout) };
         let rh = h0 * self.hmax_inv;
@@ -260,8 +293,6 @@ impl Bdf {
         self.hscale = h0;
         self.hprime = h0;
         self.eta = 1.0;
-        // The first step computes f afresh at the prediction.
-        self.stats.steps = 0;
     }
 
     /// Error weights 1/(rtol·|y| + atol) from the present solution.
@@ -305,6 +336,7 @@ impl Bdf {
             for i in 0..self.n {
                 ytmp[i] = self.zn[0][i] + hg * f0[i];
             }
+            sys.step_size(self.h);
             sys.rhs(t0 + hg, &ytmp, &mut f1);
             self.stats.rhs_evals += 1;
             let hg_inv = 1.0 / hg;
@@ -328,9 +360,6 @@ impl Bdf {
         }
         self.y = ytmp;
         self.tempv = f1;
-        // Put the system back at y0 (its mechanisms keep what f last saw).
-        sys.rhs(t0, &self.zn[0].clone(), &mut self.tempv);
-        self.stats.rhs_evals += 1;
         let mut h0 = 0.5 * hnew;
         if h0 < hlb {
             h0 = hlb;
@@ -344,6 +373,9 @@ impl Bdf {
     /// One internal step, not beyond `tstop`; returns the new time. The
     /// system is left evaluated at the solution reached.
     pub fn step(&mut self, sys: &mut dyn OdeSystem, tstop: f64) -> Result<f64, BdfError> {
+        if let Some(tout) = self.pending_start.take() {
+            self.start(sys, tout);
+        }
         let saved_t = self.tn;
         // CVODE's stop time: the next step is shortened to end on it.
         if self.stats.steps > 0 && tstop.is_finite() && (self.tn + self.hprime - tstop) * self.h > 0.0 {
@@ -426,6 +458,7 @@ impl Bdf {
                 self.hscale = self.h;
                 self.qwait = LONG_WAIT;
                 let y0 = self.zn[0].clone();
+                sys.step_size(self.h);
                 sys.rhs(self.tn, &y0, &mut self.ftemp);
                 self.stats.rhs_evals += 1;
                 for i in 0..self.n {
@@ -446,6 +479,7 @@ impl Bdf {
                 let mut y = std::mem::take(&mut self.y);
                 self.interpolate(tstop, &mut y);
                 self.tn = tstop;
+                sys.step_size(self.h);
                 sys.rhs(tstop, &y, &mut self.ftemp);
                 self.stats.rhs_evals += 1;
                 self.y = y;
@@ -580,6 +614,7 @@ impl Bdf {
         let mut setup = after_failure || self.force_setup || self.stats.steps == 0 || self.stats.steps >= self.nstlp + MSBP || (gamrat - 1.0).abs() > DGMAX;
         loop {
             self.y.copy_from_slice(&self.zn[0]);
+            sys.step_size(self.h);
             sys.rhs(self.tn, &self.y, &mut self.ftemp);
             self.stats.rhs_evals += 1;
             let jcur = setup;
@@ -634,6 +669,7 @@ impl Bdf {
             if dcon <= 1.0 {
                 self.acnrm = if m == 0 { del } else { self.wrms(&self.acor) };
                 // Leave the system evaluated at the accepted solution.
+                sys.step_size(self.h);
                 sys.rhs(self.tn, &self.y, &mut self.ftemp);
                 self.stats.rhs_evals += 1;
                 return true;
@@ -643,6 +679,7 @@ impl Bdf {
                 return false;
             }
             delp = del;
+            sys.step_size(self.h);
             sys.rhs(self.tn, &self.y, &mut self.ftemp);
             self.stats.rhs_evals += 1;
         }
@@ -825,7 +862,7 @@ mod tests {
     fn run(sys: &mut Linear, y0: &[f64], tend: f64, atol: f64) -> (Vec<f64>, Stats, usize) {
         let mut b = Bdf::new(y0.len());
         b.atol = vec![atol; y0.len()];
-        b.init(sys, 0.0, y0, tend);
+        b.init(0.0, y0, tend);
         let mut maxq = 1;
         while b.t() < tend {
             b.step(sys, tend).unwrap();
@@ -878,7 +915,7 @@ mod tests {
             let mut b = Bdf::new(2);
             b.atol = vec![1e-8; 2];
             b.max_order = maxq;
-            b.init(&mut sys, 0.0, &[1.0, 0.0], 6.0);
+            b.init(0.0, &[1.0, 0.0], 6.0);
             let mut seen = 0;
             while b.t() < 6.0 {
                 b.step(&mut sys, 6.0).unwrap();
@@ -935,7 +972,7 @@ mod tests {
         let mut sys = Linear { a: vec![vec![-1.0]] };
         let mut b = Bdf::new(1);
         b.atol = vec![1e-8];
-        b.init(&mut sys, 0.0, &[1.0], 5.0);
+        b.init(0.0, &[1.0], 5.0);
         for _ in 0..30 {
             b.step(&mut sys, 5.0).unwrap();
         }

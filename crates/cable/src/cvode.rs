@@ -5,7 +5,12 @@
 //! for each state on its own. Nodes without membrane (section ends, root
 //! nodes) follow their neighbours algebraically. Events, `CVode.event(t)`
 //! and input discontinuities (`at_time`) end a step exactly at their time;
-//! the integrator restarts there.
+//! the integrator restarts there when they changed the cell (a bare
+//! `CVode.event` only stops the run). As in NEURON, mechanisms see dt = the
+//! integrator's step h while f is evaluated (1e-8 before the first step)
+//! and γ while the Newton matrix is solved; the first step is chosen at the
+//! first fadvance after a start; each mechanism's states are laid out
+//! instance by instance.
 //!
 //! Extracellular layers and LinearMechanisms make the system implicit
 //! (M y' = f, M singular); it then runs as [`crate::dae`] lays it out.
@@ -28,7 +33,7 @@ pub struct VarStep {
     lay: Layout,
     /// The mechanisms' Jacobian parts at the last evaluation.
     jac: Vec<f64>,
-    /// The tree matrix's diagonal (conductances and axial terms) at the last evaluation.
+    /// The membrane conductances on the diagonal at the last evaluation.
     dsave: Vec<f64>,
     /// Start afresh before the next step (after finitialize, events, discontinuities).
     restart: bool,
@@ -91,6 +96,16 @@ impl VarStep {
     /// The number of equations (after the first step).
     pub fn neq(&self) -> usize {
         self.lay.n
+    }
+}
+
+/// dt as mechanisms see it while f is evaluated: the integrator's step
+/// size, 1e-8 before one is chosen (NEURON's stand-in for h = 0).
+pub(crate) fn cvode_dt(h: f64) -> f64 {
+    if h == 0.0 {
+        1e-8
+    } else {
+        h
     }
 }
 
@@ -173,6 +188,9 @@ impl System<'_> {
         m.membrane_currents();
         self.nocap_v();
         let m = &mut *self.m;
+        // The membrane's conductances, before the axial terms join them:
+        // NEURON's Newton matrix adds the capacitance first.
+        self.dsave.copy_from_slice(&m.tree.d);
         m.tree.axial();
         let tr = &mut m.tree;
         for (k, &nd) in self.lay.cap.iter().enumerate() {
@@ -181,7 +199,6 @@ impl System<'_> {
             tr.icap[nd] = tr.rhs[nd];
             ydot[k] = tr.rhs[nd] / (1e-3 * tr.cm[nd]);
         }
-        self.dsave.copy_from_slice(&tr.d);
         for &(mi, off, len, joff, jlen) in &self.lay.mechs {
             let mut nodes = view(&mut m.tree, &mut m.ions, &mut m.out, m.t, m.dt, m.celsius, m.fast_imem);
             crate::pointer::pull(&mut m.data, mi, &m.ptr_cells, m.t);
@@ -206,19 +223,29 @@ impl OdeSystem for System<'_> {
         self.m.in_variable_step = false;
     }
 
+    fn step_size(&mut self, h: f64) {
+        self.m.dt = cvode_dt(h);
+    }
+
     fn solve(&mut self, gamma: f64, b: &mut [f64]) {
+        // NEURON's dt while the Newton matrix is solved is γ.
+        self.m.dt = gamma;
         if self.lay.dae {
             return self.dae_solve(gamma, b);
         }
         let tr = &mut self.m.tree;
         tr.d.copy_from_slice(self.dsave);
         tr.rhs.iter_mut().for_each(|x| *x = 0.0);
+        // NEURON's order: conductances, then 1e-3·cj·cm, then the axial
+        // terms; the right-hand side scaled by the same 1e-3·cj·cm.
+        let cfac = 1e-3 * (1.0 / gamma);
         for (k, &nd) in self.lay.cap.iter().enumerate() {
             let nd = nd as usize;
-            let c = 1e-3 * tr.cm[nd] / gamma;
+            let c = cfac * tr.cm[nd];
             tr.d[nd] += c;
             tr.rhs[nd] = b[k] * c;
         }
+        tr.axial_d();
         tr.solve();
         for (k, &nd) in self.lay.cap.iter().enumerate() {
             b[k] = tr.rhs[nd as usize];
@@ -286,9 +313,9 @@ impl Model {
             }
             let jlen = self.mechs[m].ode_jac_len() * ni;
             lay.mechs.push((m, off, count * ni, joff, jlen));
-            for (s, name) in self.mechs[m].ode_atol().into_iter().zip(self.mechs[m].ode_names()) {
-                let s = cv.atolscale.get(&name).copied().unwrap_or(s);
-                atol.extend(std::iter::repeat(cv.atol * s).take(ni));
+            let scales: Vec<f64> = self.mechs[m].ode_atol().into_iter().zip(self.mechs[m].ode_names()).map(|(s, name)| cv.atolscale.get(&name).copied().unwrap_or(s)).collect();
+            for _ in 0..ni {
+                atol.extend(scales.iter().map(|s| cv.atol * s));
             }
             off += count * ni;
             joff += jlen;
@@ -330,7 +357,12 @@ impl Model {
             if lay.dae {
                 bdf.init_implicit(&mut sys, t0, &y, &cv.ydot, tout);
             } else {
-                bdf.init(&mut sys, t0, &y, tout);
+                bdf.init(t0, &y, tout);
+                // NEURON evaluates f once at the start, the step not yet chosen.
+                let mut ydot = std::mem::take(&mut cv.ydot);
+                sys.step_size(0.0);
+                sys.rhs(t0, &y, &mut ydot);
+                cv.ydot = ydot;
             }
         }
         cv.y = y;
@@ -363,42 +395,55 @@ impl Model {
     /// mechanism the variable step cannot integrate is an error.
     pub(crate) fn cvode_init(&mut self) {
         self.cvode_stops();
-        let next_at = self.cvode.stops.iter().copied().find(|&s| s > self.t).unwrap_or(self.t + 1e5);
+        // NEURON looks ahead 1e5 ms at most: the integrator starts afresh
+        // there, and learns of later discontinuities then.
+        let horizon = self.t + 1e5;
+        let next_at = self.cvode.stops.iter().copied().find(|&s| s > self.t && s < horizon).unwrap_or(horizon);
         let tout = next_at - at_margin(next_at);
         if let Err(e) = self.cvode_start(tout) {
             self.error.get_or_insert(e);
         }
+        if self.cvode.lay.n > 0 {
+            self.cvode.stops.retain(|&s| s < horizon);
+            self.cvode.stops.push(horizon);
+        }
     }
 
     /// One `fadvance()` under `CVode.active(1)`, in NEURON's manner: the
-    /// previous step's end is recorded first; then either the events due now
-    /// are delivered and the integrator restarts (a fadvance of its own when
-    /// they changed the cell or a discontinuity was reached), or one
-    /// integrator step is taken, ending early at the next event or at_time.
+    /// previous step's end is recorded first; events due now are delivered
+    /// first, in a fadvance of their own (the integrator restarts when they
+    /// changed the cell; a bare `CVode.event` only stops there); after a
+    /// step was taken back to an event that did not restart it, the next
+    /// fadvance goes on to the step's end; otherwise one integrator step is
+    /// taken, ending early at the next event or at_time.
     pub(crate) fn cvode_advance(&mut self, play: &mut dyn FnMut(&mut Model), record: &mut dyn FnMut(&Model)) {
         if self.error.is_some() {
             return;
         }
         record(self);
         if self.cvode.restart || self.cvode.bdf.is_none() {
+            // A start asked for from HOC (CVode.re_init, activation) leaves dt as it was.
+            let dt = self.dt;
             self.cvode_init();
-            if self.error.is_some() {
+            self.dt = dt;
+            self.cvode.retreated = false;
+            if self.error.is_some() || self.cvode_deliver_due() {
                 return;
             }
         } else {
-            let mut reinit = std::mem::take(&mut self.cvode.retreated);
-            if self.queue.next_time().is_some_and(|te| te <= self.t) {
-                self.delivered_to_cell = false;
-                self.deliver_and_settle(self.t);
-                reinit |= self.delivered_to_cell;
+            if self.cvode_deliver_due() {
+                return;
+            }
+            if std::mem::take(&mut self.cvode.retreated) {
+                // NEURON interpolates on to the end of the step it had taken.
+                let tn = self.cvode.bdf.as_ref().map_or(self.t, |b| b.t());
+                self.cvode_set_time(tn);
+                return;
             }
             if let Some(te) = self.cvode.at_stop.take() {
                 // NEURON restarts past the stop time by one and a half margins.
                 let ts = te - at_margin(te);
                 self.t = ts + 1.5 * at_margin(ts);
-                reinit = true;
-            }
-            if reinit {
                 self.cvode_init();
                 return;
             }
@@ -418,6 +463,9 @@ impl Model {
             cv.vprev.push(self.tree.v[g.node as usize]);
         }
         cv.tprev = self.t;
+        self.cvode = cv;
+        self.nonode_states();
+        let mut cv = std::mem::take(&mut self.cvode);
         let mut bdf = cv.bdf.take().expect("started");
         let r = {
             let mut sys = System { m: self, lay: &cv.lay, jac: &mut cv.jac, dsave: &mut cv.dsave };
@@ -441,17 +489,6 @@ impl Model {
         let t1 = self.t;
         self.cvode_set_time(t1);
         play(self);
-        // Mechanisms without states that check the membrane after each step (APCount).
-        for k in 0..self.run_order.len() {
-            let m = self.run_order[k];
-            if self.data[m].order.is_empty() || self.mechs[m].ode_count() > 0 {
-                continue;
-            }
-            let mut nodes = view(&mut self.tree, &mut self.ions, &mut self.out, self.t, self.dt, self.celsius, self.fast_imem);
-            crate::pointer::pull(&mut self.data, m, &self.ptr_cells, self.t);
-            self.mechs[m].state(&mut self.data[m], &mut nodes);
-            crate::pointer::push(&mut self.data, m, &mut self.ptr_cells);
-        }
         self.before_after(Ba::AfterSolve);
         self.before_after(Ba::BeforeStep);
         self.cvode_thresholds();
@@ -471,6 +508,40 @@ impl Model {
             let tsav = self.t;
             self.deliver(te, seq, ev);
             self.t = tsav;
+        }
+    }
+
+    /// Delivers the events due at the present time; true when that ends the
+    /// fadvance: they reached the cell (or ran a statement), and the
+    /// integrator restarts, or a bare `CVode.event` stopped the run there.
+    fn cvode_deliver_due(&mut self) -> bool {
+        if !self.queue.next_time().is_some_and(|te| te <= self.t) {
+            return false;
+        }
+        self.delivered_to_cell = false;
+        self.stop_delivered = false;
+        self.deliver_and_settle(self.t);
+        if self.delivered_to_cell {
+            self.cvode.retreated = false;
+            self.cvode_init();
+            return true;
+        }
+        self.stop_delivered
+    }
+
+    /// The SOLVE blocks of mechanisms without states in the system (`after_cvode`,
+    /// APCount's check, VClamp's update): NEURON runs them before each step,
+    /// at the step's start with dt as the last evaluation left it.
+    fn nonode_states(&mut self) {
+        for k in 0..self.run_order.len() {
+            let m = self.run_order[k];
+            if self.data[m].order.is_empty() || self.mechs[m].ode_count() > 0 {
+                continue;
+            }
+            let mut nodes = view(&mut self.tree, &mut self.ions, &mut self.out, self.t, self.dt, self.celsius, self.fast_imem);
+            crate::pointer::pull(&mut self.data, m, &self.ptr_cells, self.t);
+            self.mechs[m].state(&mut self.data[m], &mut nodes);
+            crate::pointer::push(&mut self.data, m, &mut self.ptr_cells);
         }
     }
 
@@ -504,6 +575,7 @@ impl Model {
             let mut ydot = std::mem::take(&mut cv.ydot);
             ydot.resize(cv.lay.n, 0.0);
             let mut sys = System { m: self, lay: &cv.lay, jac: &mut cv.jac, dsave: &mut cv.dsave };
+            sys.step_size(bdf.h());
             sys.rhs(te, &cv.y, &mut ydot);
             cv.ydot = ydot;
             cv.retreated = true;
@@ -567,7 +639,10 @@ impl Model {
         let mut ydot = vec![0.0; cv.lay.n];
         if y.len() == cv.lay.n {
             let mut sys = System { m: self, lay: &cv.lay, jac: &mut cv.jac, dsave: &mut cv.dsave };
+            let dt = sys.m.dt;
+            sys.step_size(cv.bdf.as_ref().map_or(0.0, |b| b.h()));
             sys.rhs(t, y, &mut ydot);
+            sys.m.dt = dt;
         }
         self.cvode = cv;
         ydot

@@ -358,8 +358,9 @@ pub trait Mechanism {
     fn ode_names(&self) -> Vec<String> {
         vec![String::new(); self.ode_count()]
     }
-    /// Copies the states into y, state-major: `y[k * n + p]` is state k of
-    /// the instance at position p of `data.order` (n instances).
+    /// Copies the states into y instance by instance, as NEURON lays them
+    /// out: `y[p * ns + k]` is state k of the instance at position p of
+    /// `data.order` (ns states each).
     fn ode_gather(&self, data: &MechData, ions: &[crate::ion::IonNodes], y: &mut [f64]) {
         let _ = (data, ions, y);
     }
@@ -373,7 +374,8 @@ pub trait Mechanism {
         let _ = (data, nodes, ydot, jac);
     }
     /// Values per instance `ode_spec` writes into jac: each state's ∂f/∂x
-    /// first, then whatever else the mechanism's `ode_matsol` uses.
+    /// first (in the layout of `ode_gather`), then whatever else the
+    /// mechanism's `ode_matsol` uses.
     fn ode_jac_len(&self) -> usize {
         self.ode_count()
     }

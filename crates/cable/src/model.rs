@@ -205,6 +205,8 @@ pub struct Model {
     /// An event was delivered to a mechanism of the cell since last cleared
     /// (the variable step restarts after those).
     pub(crate) delivered_to_cell: bool,
+    /// A `CVode.event` without a statement was delivered (NEURON stops there).
+    pub(crate) stop_delivered: bool,
     /// Ids of `Event::Stop`s with a statement, delivered and not yet taken by the caller.
     pub fired: Vec<(u32, f64)>,
     /// Voltage sources grouped for the threshold tests.
@@ -284,6 +286,7 @@ impl Model {
             scratch_fired: Vec::new(),
             cvode: Default::default(),
             delivered_to_cell: false,
+            stop_delivered: false,
             fired: Vec::new(),
             presyns: PreSyns::default(),
             netcon_edits: 0,
@@ -1371,7 +1374,11 @@ impl Model {
         self.before_after(Ba::BeforeStep);
         self.cvode.re_init();
         if self.cvode.active {
+            // The start's evaluations see dt as the integrator's (unset)
+            // step; HOC's dt is left as it was.
+            let dt = self.dt;
             self.cvode_init();
+            self.dt = dt;
         }
     }
 
@@ -1921,7 +1928,11 @@ impl Model {
             }
             Event::Stop { id } => {
                 if id != u32::MAX {
+                    // A statement may change the cell: the integrator restarts.
                     self.fired.push((id, tt));
+                    self.delivered_to_cell = true;
+                } else {
+                    self.stop_delivered = true;
                 }
             }
             Event::NetCon { nc } => {

@@ -46,9 +46,9 @@ pub struct Module {
     pub span: Span,
     /// The file's name and those of the files it includes, by [`Span::file`].
     pub files: Vec<String>,
-    /// The names of the main file in the order they first appear (nocmodl
-    /// numbers a KINETIC scheme's states by it).
-    pub names: Vec<String>,
+    /// Names in the order the text (with its INCLUDEs) first uses them, as
+    /// nocmodl's symbol table meets them; it orders a KINETIC scheme's states.
+    pub names_seen: Vec<String>,
 }
 
 /// A top-level construct.

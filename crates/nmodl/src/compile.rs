@@ -130,6 +130,8 @@ struct Ctx<'m> {
     file: String,
     /// Names of the INCLUDEd files, by `Span::file`.
     files: Vec<String>,
+    /// Where each name is first met in the text (`Module::names_seen`).
+    seen_rank: HashMap<String, usize>,
     names: HashMap<String, Name>,
     funcs: HashMap<String, (&'m Callable, bool)>,
     derivs: HashMap<String, &'m Solvable>,
@@ -159,8 +161,6 @@ struct Ctx<'m> {
     read_currents: Vec<(usize, usize)>,
     /// The file's VERBATIM C.
     c: CFile,
-    /// Where each name first appears in the file.
-    name_order: HashMap<String, usize>,
 }
 
 impl Ctx<'_> {
@@ -1521,21 +1521,41 @@ impl<'c, 'm> Gen<'c, 'm> {
     /// Gives every STATE a scheme's reactions name its derivative register,
     /// in the order they appear.
     fn kinetic_species(&mut self, body: &Block_) -> CResult<()> {
-        for s in &body.stmts {
-            if let StmtKind::Reaction(rx) = &s.kind {
-                let terms = rx.lhs.iter().chain(match &rx.kind {
-                    ReactionKind::Reversible { rhs, .. } => rhs.as_slice(),
-                    _ => &[],
-                });
-                for t in terms {
-                    let x = self.var(&t.var)?;
-                    if self.is_state(&x) {
-                        self.deriv_reg(&x);
-                    }
-                }
+        // nocmodl's numbering of a scheme's states: for each CONSERVE, last
+        // written first, its last-written state not yet numbered (arrays
+        // excepted); then the others in its symbol table's order — by first
+        // character, and of those the latest met in the text first.
+        let mut used: Vec<String> = Vec::new();
+        let mut conserves: Vec<Vec<String>> = Vec::new();
+        collect_species(&body.stmts, &mut used, &mut conserves);
+        used.retain(|n| self.state_elements(n).is_some());
+        let mut order: Vec<String> = Vec::new();
+        for terms in conserves.iter().rev() {
+            let pick = terms.iter().rev().find(|n| used.contains(n) && !order.contains(n) && matches!(self.cx.names.get(n.as_str()), Some(Name::Loc(_))));
+            if let Some(n) = pick {
+                order.push(n.clone());
+            }
+        }
+        let mut rest: Vec<String> = used.iter().filter(|n| !order.contains(n)).cloned().collect();
+        let rank = |n: &String| self.cx.seen_rank.get(n).copied().unwrap_or(0);
+        rest.sort_by_key(|n| (n.as_bytes()[0], std::cmp::Reverse(rank(n))));
+        order.extend(rest);
+        for n in &order {
+            for x in self.state_elements(n).unwrap_or_default() {
+                self.deriv_reg(&x);
             }
         }
         Ok(())
+    }
+
+    /// The STATE named `n` as its elements (one for a scalar).
+    fn state_elements(&self, n: &str) -> Option<Vec<E>> {
+        let xs: Vec<E> = match self.cx.names.get(n)? {
+            Name::Loc(l) => vec![E::Loc(*l)],
+            &Name::Arr(base, k) => (0..k).map(|i| E::Loc(element(base, i))).collect(),
+            _ => return None,
+        };
+        xs.iter().all(|x| self.is_state(x)).then_some(xs)
     }
 
     /// A KINETIC reaction: its flux moves between the species' derivatives.
@@ -2045,7 +2065,9 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
     let is_current = |n: &str| nonspecific.iter().chain(&electrode).any(|c| c == n);
     for p in &params {
         let r = range.contains(&p.name.name) || is_current(&p.name.name);
-        declare(&p.name, p.size.as_ref(), p.value.as_ref().map_or(0.0, |v| v.value), VarKind::Parameter, r, &mut names)?;
+        // nocmodl writes defaults into the C it generates with %g.
+        let default = p.value.as_ref().map_or(0.0, |v| c_default(v.value));
+        declare(&p.name, p.size.as_ref(), default, VarKind::Parameter, r, &mut names)?;
     }
     // ASSIGNED variables named neither RANGE nor GLOBAL (nor currents) are the
     // mechanism's own: kept per instance, not visible from HOC (as in NEURON).
@@ -2066,7 +2088,7 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
     let mut implicit0: Vec<(String, f64)> = Vec::new();
     for s in &states {
         declare(&s.name, s.size.as_ref(), 0.0, VarKind::State, true, &mut names)?;
-        let start = s.start.as_ref().map_or(0.0, |v| v.value);
+        let start = s.start.as_ref().map_or(0.0, |v| c_default(v.value));
         let name = s.name.name.clone();
         match names.get(&s.name.name) {
             Some(Name::Loc(l @ Loc::Col(_))) => {
@@ -2194,9 +2216,9 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
     let cfile = CFile::new(m, &mut globals, &mut vars, &pointers);
     let mut cx = Ctx {
         c: cfile,
-        name_order: m.names.iter().enumerate().map(|(k, n)| (n.clone(), k)).collect(),
         file: file.to_string(),
         files: m.files.clone(),
+        seen_rank: m.names_seen.iter().enumerate().map(|(k, n)| (n.clone(), k)).collect(),
         names,
         funcs,
         derivs,
@@ -2732,4 +2754,50 @@ fn build_table(cx: &Ctx, fname: &str, offset: usize) -> CResult<TableSpec> {
         outs,
         usetable: cx.usetable.unwrap(),
     })
+}
+
+/// A declared default as the compiled mechanism holds it: nocmodl prints it
+/// into C with `%g`, keeping six significant digits.
+fn c_default(x: f64) -> f64 {
+    cfmt::fmt_g(x, 6, false, false).parse().unwrap_or(x)
+}
+
+/// The species of a KINETIC block's reactions (in the order written) and the
+/// terms of each CONSERVE, by name, through its loops and nested blocks.
+fn collect_species(stmts: &[crate::ast::Stmt], used: &mut Vec<String>, conserves: &mut Vec<Vec<String>>) {
+    let note = |n: &str, used: &mut Vec<String>| {
+        if !used.iter().any(|u| u == n) {
+            used.push(n.to_string());
+        }
+    };
+    for s in stmts {
+        match &s.kind {
+            StmtKind::Reaction(rx) => {
+                let rhs: &[ReactTerm] = match &rx.kind {
+                    ReactionKind::Reversible { rhs, .. } => rhs,
+                    _ => &[],
+                };
+                for t in rx.lhs.iter().chain(rhs) {
+                    note(&t.var.name.name, used);
+                }
+            }
+            StmtKind::Conserve { lhs, .. } => {
+                for t in lhs {
+                    note(&t.var.name.name, used);
+                }
+                conserves.push(lhs.iter().map(|t| t.var.name.name.clone()).collect());
+            }
+            StmtKind::From { body, .. } | StmtKind::While { body, .. } | StmtKind::Block(body) => collect_species(&body.stmts, used, conserves),
+            StmtKind::If { then, else_ifs, else_, .. } => {
+                collect_species(&then.stmts, used, conserves);
+                for e in else_ifs {
+                    collect_species(&e.body.stmts, used, conserves);
+                }
+                if let Some(b) = else_ {
+                    collect_species(&b.stmts, used, conserves);
+                }
+            }
+            _ => {}
+        }
+    }
 }

@@ -895,8 +895,8 @@ impl Mechanism for NmodlMechanism {
         for p in 0..n {
             a.iter_mut().for_each(|v| *v = 0.0);
             for k in 0..ns {
-                a[k * ns + k] = 1.0 - gamma * jac[k * n + p];
-                x[k] = b[k * n + p];
+                a[k * ns + k] = 1.0 - gamma * jac[p * ns + k];
+                x[k] = b[p * ns + k];
             }
             for (e, &(row, col, _)) in o.offdiag.iter().enumerate() {
                 a[row * ns + col] -= gamma * jac[(ns + e) * n + p];
@@ -932,7 +932,7 @@ impl Mechanism for NmodlMechanism {
                 x[k] = if d != 0.0 { s / d } else { s };
             }
             for k in 0..ns {
-                b[k * n + p] = x[k];
+                b[p * ns + k] = x[k];
             }
         }
     }
@@ -958,9 +958,9 @@ impl Mechanism for NmodlMechanism {
 
     fn ode_gather(&self, data: &MechData, ions: &[IonNodes], y: &mut [f64]) {
         let Some(o) = &self.c.ode else { return };
-        let n = data.order.len();
+        let ns = o.states.len();
         for (k, s) in o.states.iter().enumerate() {
-            let y = &mut y[k * n..(k + 1) * n];
+            let y = y[k..].iter_mut().step_by(ns);
             match s.loc {
                 Loc::Col(c) => data.order.iter().zip(y).for_each(|(&i, y)| *y = data.cols[c][i as usize]),
                 Loc::Ion(j, f) => {
@@ -974,9 +974,9 @@ impl Mechanism for NmodlMechanism {
 
     fn ode_scatter(&self, data: &mut MechData, ions: &mut [IonNodes], y: &[f64]) {
         let Some(o) = &self.c.ode else { return };
-        let n = data.order.len();
+        let ns = o.states.len();
         for (k, s) in o.states.iter().enumerate() {
-            let y = &y[k * n..(k + 1) * n];
+            let y = y[k..].iter().step_by(ns);
             match s.loc {
                 Loc::Col(c) => data.order.iter().zip(y).for_each(|(&i, y)| data.cols[c][i as usize] = *y),
                 Loc::Ion(j, f) => {
@@ -997,8 +997,8 @@ impl Mechanism for NmodlMechanism {
         let env = Env::nodes(nodes, 0.0);
         for (c, idx) in order.chunks(self.lanes()).enumerate() {
             self.run_chunk(&o.block, &mut work, data, idx, &env, nodes.ions, &mut [], &mut NoEffects, c == 0);
+            let ns = o.states.len();
             for (k, s) in o.states.iter().enumerate() {
-                let base = k * n + c * self.lanes();
                 for l in 0..idx.len() {
                     let (mut d, mut j) = (work[s.deriv as usize * LANES + l], work[s.jac as usize * LANES + l]);
                     if let Some(v) = s.volume {
@@ -1006,11 +1006,11 @@ impl Mechanism for NmodlMechanism {
                         d /= v;
                         j /= v;
                     }
-                    ydot[base + l] = d;
-                    jac[base + l] = j;
+                    let at = (c * self.lanes() + l) * ns + k;
+                    ydot[at] = d;
+                    jac[at] = j;
                 }
             }
-            let ns = o.states.len();
             for (e, &(row, _, r)) in o.offdiag.iter().enumerate() {
                 let base = (ns + e) * n + c * self.lanes();
                 for l in 0..idx.len() {

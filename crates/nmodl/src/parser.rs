@@ -12,7 +12,7 @@
 //!
 //! so `-x^2` is `-(x^2)` and `2^-1` is `2^(-1)`.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 
 use logos::Logos;
 
@@ -124,6 +124,9 @@ struct Parser<'s> {
     prev: Span,
     depth: u32,
     tilde: Tilde,
+    /// Names in the order they were first met (`Module::names_seen`).
+    seen: Vec<String>,
+    seen_set: HashSet<String>,
     /// `DEFINE`d names seen so far (a textual substitution in NMODL).
     defines: HashMap<String, i64>,
     /// Where INCLUDEd files are read from (None: INCLUDE items are kept).
@@ -144,6 +147,16 @@ impl<'s> Parser<'s> {
             tilde: Tilde::None,
             defines: HashMap::new(),
             includes: None,
+            seen: Vec::new(),
+            seen_set: HashSet::new(),
+        }
+    }
+
+    /// Notes a name where the lexer first meets it.
+    fn saw(&mut self, name: &str) {
+        if !self.seen_set.contains(name) {
+            self.seen_set.insert(name.to_string());
+            self.seen.push(name.to_string());
         }
     }
 
@@ -321,6 +334,7 @@ impl<'s> Parser<'s> {
         let t = self.peek(0).clone();
         if t.tok == Tok::Ident && !is_keyword(self.text(&t)) {
             self.bump();
+            self.saw(self.text(&t));
             Ok(Ident {
                 name: self.text(&t).to_string(),
                 span: t.span,
@@ -528,14 +542,8 @@ impl<'s> Parser<'s> {
             Some(inc) => inc.names(),
             None => vec![self.file.to_string()],
         };
-        let mut seen = std::collections::HashSet::new();
-        let names = crate::lexer::tokenize(self.src)
-            .into_iter()
-            .filter(|t| t.tok == Tok::Ident)
-            .map(|t| self.src[t.span.lo as usize..t.span.hi as usize].to_string())
-            .filter(|n| seen.insert(n.clone()))
-            .collect();
-        Ok(Module { items, span, files, names })
+        let names_seen = std::mem::take(&mut self.seen);
+        Ok(Module { items, span, files, names_seen })
     }
 
     /// The file's top-level items, with those of its INCLUDEd files in place.
@@ -585,8 +593,12 @@ impl<'s> Parser<'s> {
         sub.lines = LineIndex::of_file(&src, id);
         sub.defines = std::mem::take(&mut self.defines);
         sub.includes = Some(inc);
+        sub.seen = std::mem::take(&mut self.seen);
+        sub.seen_set = std::mem::take(&mut self.seen_set);
         let r = sub.items();
         self.defines = std::mem::take(&mut sub.defines);
+        self.seen = std::mem::take(&mut sub.seen);
+        self.seen_set = std::mem::take(&mut sub.seen_set);
         let mut inc = sub.includes.take().expect("includes");
         inc.close();
         self.includes = Some(inc);
@@ -1657,6 +1669,7 @@ impl<'s> Parser<'s> {
                     hi: t.span.lo + base.len() as u32,
                     ..t.span
                 };
+                self.saw(base);
                 (
                     Ident {
                         name: base.to_string(),

@@ -1275,7 +1275,15 @@ pub fn cvode_method(it: &mut Interp, name: &str, a: &[Value]) -> HResult<Option<
             (model + 100 * method) as f64
         }
         "event" => {
-            let t = num(it, a, 0)?;
+            let mut t = num(it, a, 0)?;
+            if !it.eng.model.cvode.active {
+                // NEURON moves a time on the fixed step's grid a quarter step earlier.
+                let dt = it.eng.model.dt;
+                let y = t / dt;
+                if y > 1.0 && ((y + 1e-6).floor() - y).abs() < 1e-6 {
+                    t -= dt / 4.0;
+                }
+            }
             let id = match crate::foreign::Action::from_args(it, a, 1).map_err(|e| hoc_err!("CVode.event: {}", e.msg))? {
                 None => u32::MAX,
                 Some(action) => {
@@ -1284,7 +1292,7 @@ pub fn cvode_method(it: &mut Interp, name: &str, a: &[Value]) -> HResult<Option<
                 }
             };
             it.eng.model.queue.push(t, cable::events::Event::Stop { id });
-            0.0
+            t
         }
         "record" => {
             let var = match a.first() {

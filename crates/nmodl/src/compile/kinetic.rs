@@ -127,7 +127,7 @@ impl Gen<'_, '_> {
         }
         let ncons = count;
         let mut others: Vec<&String> = species.iter().filter(|n| !numbered.iter().any(|(m, _)| m == *n)).collect();
-        let appeared = |n: &str| self.cx.name_order.get(n).copied().unwrap_or(usize::MAX);
+        let appeared = |n: &str| self.cx.seen_rank.get(n).copied().unwrap_or(0);
         others.sort_by_key(|n| (n.as_bytes()[0], std::cmp::Reverse(appeared(n))));
         for n in others {
             numbered.push((n.clone(), count));
