@@ -1825,16 +1825,23 @@ fn substitute(e: &E, x: &E, by: &E) -> E {
 
 /// Whether a block assigns `name` anywhere.
 fn assigns(b: &Block_, name: &str) -> bool {
-    b.stmts.iter().any(|s| stmt_assigns(s, name))
+    block_any(b, &|s| match &s.kind {
+        StmtKind::Assign { lhs, .. } => lhs.name.name == name,
+        StmtKind::From { var, .. } => var.name == name,
+        _ => false,
+    })
 }
 
-fn stmt_assigns(s: &Stmt, name: &str) -> bool {
-    match &s.kind {
-        StmtKind::Assign { lhs, .. } => lhs.name.name == name,
-        StmtKind::If { then, else_ifs, else_, .. } => assigns(then, name) || else_ifs.iter().any(|e| assigns(&e.body, name)) || else_.as_ref().is_some_and(|b| assigns(b, name)),
-        StmtKind::While { body, .. } | StmtKind::Block(body) => assigns(body, name),
-        StmtKind::From { var, body, .. } => var.name == name || assigns(body, name),
-        StmtKind::Protect(inner) => stmt_assigns(inner, name),
+/// Whether a statement of `b`, nested ones included, satisfies `f`.
+fn block_any(b: &Block_, f: &impl Fn(&Stmt) -> bool) -> bool {
+    b.stmts.iter().any(|s| stmt_any(s, f))
+}
+
+fn stmt_any(s: &Stmt, f: &impl Fn(&Stmt) -> bool) -> bool {
+    f(s) || match &s.kind {
+        StmtKind::If { then, else_ifs, else_, .. } => block_any(then, f) || else_ifs.iter().any(|e| block_any(&e.body, f)) || else_.as_ref().is_some_and(|b| block_any(b, f)),
+        StmtKind::While { body, .. } | StmtKind::Block(body) | StmtKind::From { body, .. } => block_any(body, f),
+        StmtKind::Protect(inner) => stmt_any(inner, f),
         _ => false,
     }
 }
@@ -1932,6 +1939,9 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
                 funcs.insert(c.name.name.clone(), (c, true));
             }
             ItemKind::Derivative(s) => {
+                if !block_any(&s.body, &|st| matches!(&st.kind, StmtKind::Assign { lhs, .. } if lhs.prime > 0)) {
+                    return Err(err(s.body.span, "No derivative equations in DERIVATIVE block".into()));
+                }
                 derivs.insert(s.name.name.clone(), s);
             }
             ItemKind::NetReceive { args, body } => net_receive = Some((args, body)),

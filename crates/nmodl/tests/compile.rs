@@ -68,6 +68,7 @@ fn errors_name_file_line_and_column() {
         ("NEURON { SUFFIX a }\nASSIGNED { y[2] }\nBREAKPOINT { y[2] = 1 }", "bad.mod:3:16: y[2]: index out of range (size 2)"),
         ("NEURON { SUFFIX a }\nUNITS { Q = (mV) (volt) }", "bad.mod:2:9: cannot recognize the units: mV (it needs a declaration in the UNITS block, such as (mV) = (…))"),
         ("NEURON { SUFFIX a }\nUNITS { (ms) = (millisec) }", "bad.mod:2:9: units redefinition: (ms) is already 0.001 sec"),
+        ("NEURON { SUFFIX a }\nSTATE { m }\nBREAKPOINT { SOLVE s METHOD cnexp }\nDERIVATIVE s { if (m > 1) { m = 1 } }", "bad.mod:4:14: No derivative equations in DERIVATIVE block"),
     ];
     for (src, want) in cases {
         assert_eq!(error_of(src), want, "{src}");
