@@ -1464,6 +1464,7 @@ impl Model {
         }
         if self.cvode.active {
             self.cvode_advance(play, record);
+            self.check_voltage(self.t);
             return;
         }
         self.check_thresholds();
@@ -1497,6 +1498,7 @@ impl Model {
             }
         }
         self.update_nontree();
+        self.check_voltage(self.t + 0.5 * self.dt);
         let t = &mut self.tree;
         if self.fast_imem {
             for i in 0..n {
@@ -1556,6 +1558,25 @@ impl Model {
     }
 
     /// The first error a mechanism reported since the last call.
+    /// A membrane potential that is no longer a finite number stops the run,
+    /// naming the time and the segment (NEURON would go on with nan).
+    fn check_voltage(&mut self, t: f64) {
+        let Some(node) = self.tree.v.iter().position(|v| !v.is_finite()) else { return };
+        let place = self.order.iter().find_map(|&id| {
+            let s = self.sections[id].as_ref()?;
+            let x = match self.sec_nodes[id].iter().position(|&nd| nd as usize == node) {
+                Some(k) if k < s.nseg => (k as f64 + 0.5) / s.nseg as f64,
+                Some(_) => 1.0,
+                None if self.sec_parent_node[id] as usize == node && (node as usize) < self.tree.nroot => 0.0,
+                None => return None,
+            };
+            Some(format!("{}({x})", s.name))
+        });
+        let v = self.tree.v[node];
+        let t = (t * 1e9).round() / 1e9;
+        self.error.get_or_insert_with(|| format!("v is {v} at t = {t} ms in {}: the simulation blew up", place.unwrap_or_else(|| format!("node {node}"))));
+    }
+
     pub fn take_error(&mut self) -> Option<String> {
         for d in self.data.iter_mut() {
             if let Some(e) = d.error.take() {

@@ -72,3 +72,12 @@ fn a_mod_file_may_not_take_a_name_already_defined() {
     let (code, out, err) = run("free-names", &[hoc, ("n1.mod", nothing), ("n2.mod", nothing), ("vs.mod", vecstim)]);
     assert_eq!((code, out.as_str()), (Some(0), "0.12 \n"), "{err}");
 }
+
+#[test]
+fn a_voltage_that_blows_up_stops_the_run_with_time_and_place() {
+    let hoc = "create soma\nsoma { L = 10 diam = 10 insert pas }\nobjref s\nsoma s = new IClamp(0.5)\n\
+        s.del = 0.1\ns.dur = 1\ns.amp = 1e308\nfinitialize(-65)\nwhile (t < 1) { fadvance() }\nprint \"after \", t\n";
+    let (code, out, err) = run("blow-up", &[("main.hoc", hoc)]);
+    assert_eq!((code, out.as_str()), (Some(1), "\t1 \n"), "{err}");
+    assert!(err.starts_with("nerve: v is inf at t = 0.125 ms in soma(0): the simulation blew up\n in main.hoc near line 9\n"), "{err}");
+}
