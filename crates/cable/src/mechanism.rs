@@ -260,6 +260,11 @@ pub trait TargetNetCons {
 pub trait Mechanism {
     fn name(&self) -> &str;
     fn kind(&self) -> MechKind;
+    /// Built into nerve but not into NEURON (models bring their own): a
+    /// model's mechanism of the same name replaces it.
+    fn replaceable(&self) -> bool {
+        false
+    }
     fn vars(&self) -> &[VarSpec];
     /// ELECTRODE_CURRENT: current injected into the cell, sign flipped, not in i_membrane_.
     fn is_electrode(&self) -> bool {

@@ -273,6 +273,9 @@ impl VecStim {
 }
 impl Mechanism for VecStim {
     meta!("VecStim", Artificial);
+    fn replaceable(&self) -> bool {
+        true
+    }
     fn has_current(&self) -> bool {
         false
     }

@@ -1825,7 +1825,7 @@ fn substitute(e: &E, x: &E, by: &E) -> E {
 
 /// Whether a block assigns `name` anywhere.
 fn assigns(b: &Block_, name: &str) -> bool {
-    block_any(b, &|s| match &s.kind {
+    block_any(b, |s| match &s.kind {
         StmtKind::Assign { lhs, .. } => lhs.name.name == name,
         StmtKind::From { var, .. } => var.name == name,
         _ => false,
@@ -1833,16 +1833,34 @@ fn assigns(b: &Block_, name: &str) -> bool {
 }
 
 /// Whether a statement of `b`, nested ones included, satisfies `f`.
-fn block_any(b: &Block_, f: &impl Fn(&Stmt) -> bool) -> bool {
-    b.stmts.iter().any(|s| stmt_any(s, f))
+fn block_any(b: &Block_, f: impl Fn(&Stmt) -> bool) -> bool {
+    let mut hit = false;
+    walk(b, &mut |s| hit = hit || f(s));
+    hit
 }
 
-fn stmt_any(s: &Stmt, f: &impl Fn(&Stmt) -> bool) -> bool {
-    f(s) || match &s.kind {
-        StmtKind::If { then, else_ifs, else_, .. } => block_any(then, f) || else_ifs.iter().any(|e| block_any(&e.body, f)) || else_.as_ref().is_some_and(|b| block_any(b, f)),
-        StmtKind::While { body, .. } | StmtKind::Block(body) | StmtKind::From { body, .. } => block_any(body, f),
-        StmtKind::Protect(inner) => stmt_any(inner, f),
-        _ => false,
+/// Visits every statement of a block, nested ones included, in order.
+pub(crate) fn walk<'a>(b: &'a Block_, f: &mut impl FnMut(&'a Stmt)) {
+    for s in &b.stmts {
+        walk_stmt(s, f);
+    }
+}
+
+fn walk_stmt<'a>(s: &'a Stmt, f: &mut impl FnMut(&'a Stmt)) {
+    f(s);
+    match &s.kind {
+        StmtKind::If { then, else_ifs, else_, .. } => {
+            walk(then, f);
+            for e in else_ifs {
+                walk(&e.body, f);
+            }
+            if let Some(e) = else_ {
+                walk(e, f);
+            }
+        }
+        StmtKind::While { body, .. } | StmtKind::From { body, .. } | StmtKind::ForNetcons { body, .. } | StmtKind::Block(body) | StmtKind::Initial(body) => walk(body, f),
+        StmtKind::Protect(inner) => walk_stmt(inner, f),
+        _ => {}
     }
 }
 
@@ -1939,7 +1957,7 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
                 funcs.insert(c.name.name.clone(), (c, true));
             }
             ItemKind::Derivative(s) => {
-                if !block_any(&s.body, &|st| matches!(&st.kind, StmtKind::Assign { lhs, .. } if lhs.prime > 0)) {
+                if !block_any(&s.body, |st| matches!(&st.kind, StmtKind::Assign { lhs, .. } if lhs.prime > 0)) {
                     return Err(err(s.body.span, "No derivative equations in DERIVATIVE block".into()));
                 }
                 derivs.insert(s.name.name.clone(), s);

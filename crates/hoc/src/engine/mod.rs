@@ -425,12 +425,13 @@ pub fn load_mod_dir(it: &mut Interp, dir: &std::path::Path) -> Result<usize, Str
         let mut m = nmodl::load_file(f).map_err(|e| e.to_string())?;
         // NEURON refuses a name that is already taken (a built-in's, or an
         // earlier file's): the user's mechanism would silently replace it.
-        // `SUFFIX nothing` names no mechanism; VecStim is built into nerve
-        // only (NEURON's comes with the model), so the model's replaces it.
+        // `SUFFIX nothing` names no mechanism.
         let name = cable::mechanism::Mechanism::name(&m).to_string();
+        let model = &it.eng.model;
+        let builtin = model.mech_index(&name).map(|k| !model.mechs[k].replaceable());
         let class = it.globals.get(&name).is_some_and(|i| matches!(it.globals.kind(i), crate::symbol::Kind::Class(_)));
-        let taken = it.eng.model.mech_index(&name).is_some() || class || mechs.iter().any(|(o, _)| cable::mechanism::Mechanism::name(o) == name);
-        if taken && name != "nothing" && name != "VecStim" {
+        let taken = builtin.unwrap_or(class) || mechs.iter().any(|(o, _)| cable::mechanism::Mechanism::name(o) == name);
+        if taken && name != "nothing" {
             return Err(format!("The user defined name, {name}, already exists."));
         }
         let host = Rc::new(chost::HocHost { shared: it.eng.c_host.clone(), mech: std::cell::Cell::new(usize::MAX) });

@@ -407,16 +407,7 @@ impl Interp {
         self.sources.push(Source::new(name, text));
         let mut stmts = Vec::new();
         let r = loop {
-            let src = self.sources.last_mut().expect("source");
-            let (text, pos) = (src.text.clone(), src.pos);
-            let defining = self.defining.or(self.this.as_ref().map(|o| o.class));
-            let mut p = Parser::new(self, text, pos, defining);
-            let r = p.toplevel();
-            let end = p.pos();
-            drop(p);
-            let src = self.sources.last_mut().unwrap();
-            (src.pos, src.stmt_end) = (end, end);
-            match r {
+            match self.next_toplevel() {
                 Ok(TopLevel::Stmt(s)) => stmts.push(s),
                 Ok(TopLevel::Eof) => break Ok(()),
                 Ok(_) => break Err(HocError::new("a template cannot be defined here")),
@@ -430,45 +421,44 @@ impl Interp {
 
     /// Runs statements made by `parse_text`.
     pub fn run_parsed(&mut self, stmts: &[crate::ast::Stmt]) -> HResult<()> {
-        for s in stmts {
-            self.trace.clear();
-            self.trace_extra = false;
-            match self.exec(s) {
-                Err(e) if e.kind == ErrorKind::Stop => {}
-                Err(e) => return Err(e),
-                Ok(_) => {}
-            }
+        stmts.iter().try_for_each(|s| self.exec_toplevel(s))
+    }
+
+    /// Parses the current source's next top-level unit and moves past it.
+    fn next_toplevel(&mut self) -> HResult<TopLevel> {
+        let src = self.sources.last_mut().expect("source");
+        let (text, pos) = (src.text.clone(), src.pos);
+        // Inside an object (a method, or execute with an object) names bind to its template.
+        let defining = self.defining.or(self.this.as_ref().map(|o| o.class));
+        let mut p = Parser::new(self, text, pos, defining);
+        let r = p.toplevel();
+        let end = p.pos();
+        drop(p);
+        let src = self.sources.last_mut().unwrap();
+        (src.pos, src.stmt_end) = (end, end);
+        r
+    }
+
+    /// Runs one top-level statement (`stop` ends only the statement).
+    fn exec_toplevel(&mut self, s: &crate::ast::Stmt) -> HResult<()> {
+        self.trace.clear();
+        self.trace_extra = false;
+        match self.exec(s) {
+            Err(e) if e.kind == ErrorKind::Stop => Ok(()),
+            Err(e) => Err(e),
+            Ok(_) => Ok(()),
         }
-        Ok(())
     }
 
     fn run_current_source(&mut self) -> HResult<()> {
         loop {
             let src = self.sources.last_mut().expect("source");
             src.skipped_at_stmt = src.skipped;
-            let (text, pos) = (src.text.clone(), src.pos);
-            // Inside an object (a method, or execute with an object) names bind to its template.
-            let defining = self.defining.or(self.this.as_ref().map(|o| o.class));
-            let mut p = Parser::new(self, text, pos, defining);
-            let r = p.toplevel();
-            let end = p.pos();
-            drop(p);
-            let src = self.sources.last_mut().unwrap();
-            src.pos = end;
-            src.stmt_end = end;
-            match r? {
+            match self.next_toplevel()? {
                 TopLevel::Eof => return Ok(()),
                 TopLevel::BeginTemplate(name) => self.begin_template(&name)?,
                 TopLevel::EndTemplate(name) => self.end_template(&name)?,
-                TopLevel::Stmt(s) => {
-                    self.trace.clear();
-                    self.trace_extra = false;
-                    match self.exec(&s) {
-                        Err(e) if e.kind == ErrorKind::Stop => {}
-                        Err(e) => return Err(e),
-                        Ok(_) => {}
-                    }
-                }
+                TopLevel::Stmt(s) => self.exec_toplevel(&s)?,
             }
         }
     }

@@ -13,6 +13,7 @@
 use std::collections::HashMap;
 
 use super::{element, CResult, Gen, Method, Name, E};
+use super::walk;
 use crate::ast::*;
 use crate::ir::{Loc, Op, Reg, F1, F2};
 use crate::sparse::{Plan, SparseSpec};
@@ -33,30 +34,6 @@ pub(super) struct KinFill {
     linear: bool,
 }
 
-/// Every statement of a block, nested ones included, in order.
-fn walk<'a>(b: &'a Block, f: &mut impl FnMut(&'a Stmt)) {
-    for s in &b.stmts {
-        walk_stmt(s, f);
-    }
-}
-
-fn walk_stmt<'a>(s: &'a Stmt, f: &mut impl FnMut(&'a Stmt)) {
-    f(s);
-    match &s.kind {
-        StmtKind::If { then, else_ifs, else_, .. } => {
-            walk(then, f);
-            for e in else_ifs {
-                walk(&e.body, f);
-            }
-            if let Some(e) = else_ {
-                walk(e, f);
-            }
-        }
-        StmtKind::While { body, .. } | StmtKind::From { body, .. } | StmtKind::Block(body) => walk(body, f),
-        StmtKind::Protect(inner) => walk_stmt(inner, f),
-        _ => {}
-    }
-}
 
 /// How many operators looser than `*`, not in parentheses, lead down the
 /// right of a rate: nocmodl pastes the rate's text before `* species`, so C

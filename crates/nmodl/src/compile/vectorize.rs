@@ -5,6 +5,7 @@
 //! INITIAL block that reads a tabulated variable before calling the
 //! function sees the variable's value of before, 0 in a fresh run.
 
+use super::walk;
 use crate::ast::*;
 use crate::ir::{Block, Loc};
 
@@ -113,27 +114,3 @@ fn has_verbatim(b: &crate::ast::Block) -> bool {
     found
 }
 
-/// Visits every statement of a block, nested ones included.
-fn walk(b: &crate::ast::Block, f: &mut impl FnMut(&Stmt)) {
-    for s in &b.stmts {
-        walk_stmt(s, f);
-    }
-}
-
-fn walk_stmt(s: &Stmt, f: &mut impl FnMut(&Stmt)) {
-    f(s);
-    match &s.kind {
-        StmtKind::If { then, else_ifs, else_, .. } => {
-            walk(then, f);
-            for e in else_ifs {
-                walk(&e.body, f);
-            }
-            if let Some(e) = else_ {
-                walk(e, f);
-            }
-        }
-        StmtKind::While { body, .. } | StmtKind::From { body, .. } | StmtKind::ForNetcons { body, .. } | StmtKind::Block(body) | StmtKind::Initial(body) => walk(body, f),
-        StmtKind::Protect(inner) => walk_stmt(inner, f),
-        _ => {}
-    }
-}
