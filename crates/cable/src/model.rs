@@ -1567,7 +1567,7 @@ impl Model {
             let x = match self.sec_nodes[id].iter().position(|&nd| nd as usize == node) {
                 Some(k) if k < s.nseg => (k as f64 + 0.5) / s.nseg as f64,
                 Some(_) => 1.0,
-                None if self.sec_parent_node[id] as usize == node && (node as usize) < self.tree.nroot => 0.0,
+                None if self.sec_parent_node[id] as usize == node && node < self.tree.nroot => 0.0,
                 None => return None,
             };
             Some(format!("{}({x})", s.name))

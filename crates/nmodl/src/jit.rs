@@ -220,14 +220,11 @@ fn lane_wise(op: &Op) -> bool {
     matches!(op, Op::Const(..) | Op::Mov(..) | Op::F1(..) | Op::F2(..) | Op::Select(..) | Op::Cnexp { .. })
 }
 
-fn written_and_read(op: &Op) -> Vec<Reg> {
+/// The registers the native code itself reads or writes for an op.
+fn native_regs(op: &Op) -> Vec<Reg> {
     match *op {
-        Op::Const(d, _) => vec![d],
-        Op::Mov(d, a) | Op::F1(_, d, a) => vec![d, a],
-        Op::F2(_, d, a, b) => vec![d, a, b],
-        Op::Select(d, m, a, b) => vec![d, m, a, b],
-        Op::Cnexp { dst, x, a, nb, dt } => vec![dst, x, a, nb, dt],
         Op::JumpIfZero(c, _) | Op::JumpIfNone(c, _) => vec![c],
+        ref op if lane_wise(op) => sources(op).into_iter().chain([dests_lane(op)]).collect(),
         _ => vec![],
     }
 }
@@ -324,12 +321,8 @@ struct Emitter<'a> {
     ops: &'a [Op],
     /// The label each jump target and each op after a jump starts.
     labels: HashMap<usize, Label>,
-    sig_f1: Option<SigRef>,
-    sig_f2: Option<SigRef>,
-    sig_code_f1: Option<SigRef>,
-    sig_code_f2: Option<SigRef>,
-    sig_op: Option<SigRef>,
-    sig_none: Option<SigRef>,
+    /// Signatures of the functions called, by argument and result types.
+    sigs: HashMap<(Vec<types::Type>, types::Type), SigRef>,
     mf: MemFlagsData,
     /// Registers the same in every lane where control joins.
     base: HashSet<Reg>,
@@ -347,7 +340,7 @@ impl<'a> Emitter<'a> {
         let v = Value::from_u32(0);
         let mf = MemFlagsData::trusted();
         let ptr = config.pointer_type();
-        Some(Emitter { b, ptr, ops, labels: HashMap::new(), sig_f1: None, sig_f2: None, sig_code_f1: None, sig_code_f2: None, sig_op: None, sig_none: None, mf, uniform: base.clone(), base, config, r: v, n: v, frame: v })
+        Some(Emitter { b, ptr, ops, labels: HashMap::new(), sigs: HashMap::new(), mf, uniform: base.clone(), base, config, r: v, n: v, frame: v })
     }
 
     /// Emits the function; returns the number of registers it touches.
@@ -355,7 +348,7 @@ impl<'a> Emitter<'a> {
         let ops = self.ops;
         let mut need = 0usize;
         for op in ops {
-            for k in written_and_read(op) {
+            for k in native_regs(op) {
                 need = need.max(k as usize + 1);
             }
         }
@@ -412,16 +405,8 @@ impl<'a> Emitter<'a> {
                     continue;
                 }
                 Op::JumpIfNone(m, t) => {
-                    let sig = *self.sig_none.get_or_insert_with(|| {
-                        let mut s = Signature::new(self.b.func.signature.call_conv);
-                        s.params.extend([AbiParam::new(self.ptr), AbiParam::new(self.ptr), AbiParam::new(self.ptr)]);
-                        s.returns.push(AbiParam::new(types::I32));
-                        self.b.import_signature(s)
-                    });
-                    let f = self.b.ins().iconst(self.ptr, none_set as *const () as usize as i64);
                     let mv = self.b.ins().iconst(self.ptr, m as i64);
-                    let call = self.b.ins().call_indirect(sig, f, &[self.r, mv, self.n]);
-                    let none = self.b.inst_results(call)[0];
+                    let none = self.call(none_set as *const (), &[self.r, mv, self.n], types::I32);
                     let (to, next) = (self.labels[&(t as usize)], self.labels[&(pc + 1)]);
                     self.b.ins().brif(none, to, &[], next, &[]);
                     self.b.switch_to_block(next);
@@ -456,16 +441,8 @@ impl<'a> Emitter<'a> {
 
     /// Op `k` through the interpreter; returns 1 at once if it says stop.
     fn call_interpreter(&mut self, k: usize) {
-        let sig = *self.sig_op.get_or_insert_with(|| {
-            let mut s = Signature::new(self.b.func.signature.call_conv);
-            s.params.extend([AbiParam::new(self.ptr); 4]);
-            s.returns.push(AbiParam::new(types::I32));
-            self.b.import_signature(s)
-        });
-        let f = self.b.ins().iconst(self.ptr, interpret_op as *const () as usize as i64);
         let kv = self.b.ins().iconst(self.ptr, k as i64);
-        let call = self.b.ins().call_indirect(sig, f, &[self.frame, kv, self.r, self.n]);
-        let stop = self.b.inst_results(call)[0];
+        let stop = self.call(interpret_op as *const (), &[self.frame, kv, self.r, self.n], types::I32);
         let ret = self.b.create_block();
         let next = self.b.create_block();
         self.b.ins().brif(stop, ret, &[], next, &[]);
@@ -543,54 +520,41 @@ impl<'a> Emitter<'a> {
         self.b.ins().fcmp(FloatCC::NotEqual, x, zero)
     }
 
-    fn call1(&mut self, f: extern "C" fn(f64) -> f64, x: Value) -> Value {
-        let sig = *self.sig_f1.get_or_insert_with(|| {
-            let mut s = Signature::new(self.b.func.signature.call_conv);
-            s.params.push(AbiParam::new(types::F64));
-            s.returns.push(AbiParam::new(types::F64));
-            self.b.import_signature(s)
-        });
-        let fp = self.b.ins().iconst(self.ptr, f as *const () as usize as i64);
-        let call = self.b.ins().call_indirect(sig, fp, &[x]);
+    /// Calls the Rust function at `f` with `args` (C's calling convention).
+    fn call(&mut self, f: *const (), args: &[Value], ret: types::Type) -> Value {
+        let params: Vec<types::Type> = args.iter().map(|&a| self.b.func.dfg.value_type(a)).collect();
+        let sig = match self.sigs.get(&(params.clone(), ret)) {
+            Some(&s) => s,
+            None => {
+                let mut s = Signature::new(self.b.func.signature.call_conv);
+                s.params.extend(params.iter().map(|&t| AbiParam::new(t)));
+                s.returns.push(AbiParam::new(ret));
+                let s = self.b.import_signature(s);
+                self.sigs.insert((params, ret), s);
+                s
+            }
+        };
+        let fp = self.b.ins().iconst(self.ptr, f as usize as i64);
+        let call = self.b.ins().call_indirect(sig, fp, args);
         self.b.inst_results(call)[0]
+    }
+
+    fn call1(&mut self, f: extern "C" fn(f64) -> f64, x: Value) -> Value {
+        self.call(f as *const (), &[x], types::F64)
     }
 
     fn call2(&mut self, f: extern "C" fn(f64, f64) -> f64, x: Value, y: Value) -> Value {
-        let sig = *self.sig_f2.get_or_insert_with(|| {
-            let mut s = Signature::new(self.b.func.signature.call_conv);
-            s.params.extend([AbiParam::new(types::F64); 2]);
-            s.returns.push(AbiParam::new(types::F64));
-            self.b.import_signature(s)
-        });
-        let fp = self.b.ins().iconst(self.ptr, f as *const () as usize as i64);
-        let call = self.b.ins().call_indirect(sig, fp, &[x, y]);
-        self.b.inst_results(call)[0]
+        self.call(f as *const (), &[x, y], types::F64)
     }
 
     fn call_code1(&mut self, f: F1, x: Value) -> Value {
-        let sig = *self.sig_code_f1.get_or_insert_with(|| {
-            let mut s = Signature::new(self.b.func.signature.call_conv);
-            s.params.extend([AbiParam::new(types::I32), AbiParam::new(types::F64)]);
-            s.returns.push(AbiParam::new(types::F64));
-            self.b.import_signature(s)
-        });
-        let fp = self.b.ins().iconst(self.ptr, f1_c as *const () as usize as i64);
         let c = self.b.ins().iconst(types::I32, code(&F1_ALL, f));
-        let call = self.b.ins().call_indirect(sig, fp, &[c, x]);
-        self.b.inst_results(call)[0]
+        self.call(f1_c as *const (), &[c, x], types::F64)
     }
 
     fn call_code2(&mut self, f: F2, x: Value, y: Value) -> Value {
-        let sig = *self.sig_code_f2.get_or_insert_with(|| {
-            let mut s = Signature::new(self.b.func.signature.call_conv);
-            s.params.extend([AbiParam::new(types::I32), AbiParam::new(types::F64), AbiParam::new(types::F64)]);
-            s.returns.push(AbiParam::new(types::F64));
-            self.b.import_signature(s)
-        });
-        let fp = self.b.ins().iconst(self.ptr, f2_c as *const () as usize as i64);
         let c = self.b.ins().iconst(types::I32, code(&F2_ALL, f));
-        let call = self.b.ins().call_indirect(sig, fp, &[c, x, y]);
-        self.b.inst_results(call)[0]
+        self.call(f2_c as *const (), &[c, x, y], types::F64)
     }
 
     /// The value a lane-wise op computes from the registers at `base` (one
