@@ -252,7 +252,8 @@ impl OdeSystem for System<'_> {
         }
         let m = &mut *self.m;
         for &(mi, off, len, joff, jlen) in &self.lay.mechs {
-            m.mechs[mi].ode_matsol(&mut m.data[mi], gamma, &mut b[off..off + len], &self.jac[joff..joff + jlen]);
+            let mut nodes = view(&mut m.tree, &mut m.ions, &mut m.out, m.t, m.dt, m.celsius, m.fast_imem);
+            m.mechs[mi].ode_matsol(&mut m.data[mi], &mut nodes, gamma, &mut b[off..off + len], &self.jac[joff..joff + jlen]);
         }
     }
 }

@@ -385,9 +385,11 @@ pub trait Mechanism {
         self.ode_count()
     }
     /// Solves (I − γJ)x = b for the mechanism's states (b in the layout of
-    /// `ode_gather`), J from the last `ode_spec`. By default J is diagonal.
-    fn ode_matsol(&self, data: &mut MechData, gamma: f64, b: &mut [f64], jac: &[f64]) {
-        let _ = data;
+    /// `ode_gather`), J from the last `ode_spec` or, where the mechanism
+    /// forms its own matrix, at the present states and `nodes` (whose dt is
+    /// γ). By default J is diagonal.
+    fn ode_matsol(&self, data: &mut MechData, nodes: &mut NodeView, gamma: f64, b: &mut [f64], jac: &[f64]) {
+        let _ = (data, nodes);
         for (x, j) in b.iter_mut().zip(jac) {
             *x /= 1.0 - gamma * j;
         }

@@ -91,6 +91,18 @@ pub struct OdeBlock {
     /// Off-diagonal Jacobian terms (KINETIC): ∂(state row)'/∂(state col),
     /// divided by the row's volume like its derivative.
     pub offdiag: Vec<(usize, usize, Reg)>,
+    /// The solve of the states of `METHOD sparse` schemes, as NEURON's
+    /// `_ode_matsol` does it (the other states divide by 1 − γ·jac).
+    pub matsol: Option<OdeMatsol>,
+}
+
+/// A block that solves (I − γJ)x = b for some states of an instance: b of
+/// state `rows[k].0` goes into register `rows[k].1`, x comes out of
+/// `rows[k].2`; dt is γ while it runs.
+#[derive(Clone, Debug)]
+pub struct OdeMatsol {
+    pub block: Block,
+    pub rows: Vec<(usize, Reg, Reg)>,
 }
 
 #[derive(Clone, Debug)]
@@ -921,6 +933,10 @@ impl<'c, 'm> Gen<'c, 'm> {
     }
 
     fn stmt(&mut self, s: &Stmt) -> CResult<()> {
+        if self.kin.as_ref().is_some_and(|k| k.cvode) && kinetic::reads_flux(s) {
+            // nocmodl's variable-step solve drops such statements.
+            return Ok(());
+        }
         match &s.kind {
             StmtKind::Local(vars) => {
                 for v in vars {
@@ -1561,25 +1577,15 @@ impl<'c, 'm> Gen<'c, 'm> {
     /// A KINETIC reaction: its flux moves between the species' derivatives.
     fn reaction(&mut self, rx: &Reaction) -> CResult<()> {
         let species = |g: &Self, terms: &[ReactTerm]| -> CResult<Vec<(E, i64)>> { terms.iter().map(|t| Ok((g.var(&t.var)?, t.coeff))).collect() };
-        let product = |terms: &[(E, i64)]| -> E {
-            let mut p: Option<E> = None;
-            for (x, c) in terms {
-                for _ in 0..(*c).max(1) {
-                    p = Some(match p {
-                        None => x.clone(),
-                        Some(q) => E::bin(F2::Mul, q, x.clone()),
-                    });
-                }
-            }
-            p.unwrap_or(E::Num(1.0))
-        };
         let lhs = species(self, &rx.lhs)?;
         let (fwd, bwd, rhs): (E, Option<E>, Vec<(E, i64)>) = match &rx.kind {
             ReactionKind::Reversible { rhs, kf, kb } => {
                 let rhs = species(self, rhs)?;
-                (E::bin(F2::Mul, self.resolve(kf)?, product(&lhs)), Some(E::bin(F2::Mul, self.resolve(kb)?, product(&rhs))), rhs)
+                let (df, db) = (kinetic::loose_depth(kf), kinetic::loose_depth(kb));
+                (kinetic::side_flux(self.resolve(kf)?, df, &lhs), Some(kinetic::side_flux(self.resolve(kb)?, db, &rhs)), rhs)
             }
-            ReactionKind::Sink { rate } => (E::bin(F2::Mul, self.resolve(rate)?, product(&lhs)), None, Vec::new()),
+            // A sink's rate is pasted with its parentheses.
+            ReactionKind::Sink { rate } => (kinetic::side_flux(self.resolve(rate)?, 0, &lhs), None, Vec::new()),
             // `~ x << (f)`: f flows into x.
             ReactionKind::Flux { rate } => (E::Num(0.0), Some(self.resolve(rate)?), Vec::new()),
         };
@@ -2652,7 +2658,39 @@ fn ode_block(cx: &Ctx, bp: &Block_, tol: &HashMap<Loc, f64>) -> CResult<Result<O
     for o in offdiag.iter_mut() {
         o.2 = map[o.2 as usize];
     }
-    Ok(Ok(Some(OdeBlock { block, states, offdiag })))
+    let matsol = ode_matsol(cx, bp, &states)?;
+    Ok(Ok(Some(OdeBlock { block, states, offdiag, matsol })))
+}
+
+/// The variable step's solve of BREAKPOINT's `METHOD sparse` KINETIC
+/// schemes (nocmodl generates one only for those).
+fn ode_matsol(cx: &Ctx, bp: &Block_, states: &[OdeState]) -> CResult<Option<OdeMatsol>> {
+    let mut g = Gen::new(cx);
+    g.load_read_currents()?;
+    let mut rows = Vec::new();
+    for s in &bp.stmts {
+        let StmtKind::Solve(sv) = &s.kind else { continue };
+        let Some(k) = cx.kinetics.get(&sv.name.name) else { continue };
+        if sv.method.as_ref().map(|m| m.name.name.as_str()) != Some("sparse") {
+            continue;
+        }
+        for (loc, b, x) in g.sparse_matsol(&k.body, s.span)? {
+            if let Some(i) = states.iter().position(|st| st.loc == loc) {
+                rows.push((i, b, x));
+            }
+        }
+    }
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let mut block = g.finish();
+    let keep: Vec<Reg> = rows.iter().flat_map(|r| [r.1, r.2]).collect();
+    let map = regalloc::allocate(&mut block, &keep);
+    for r in rows.iter_mut() {
+        r.1 = map[r.1 as usize];
+        r.2 = map[r.2 as usize];
+    }
+    Ok(Some(OdeMatsol { block, rows }))
 }
 
 fn sum(g: &mut Gen, acc: Option<Reg>, r: Reg) -> Reg {

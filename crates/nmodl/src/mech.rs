@@ -354,6 +354,12 @@ impl NmodlMechanism {
     }
 
     fn run_chunk(&self, b: &Block, work: &mut Vec<f64>, d: &mut MechData, idx: &[u32], env: &Env, ions: &mut [IonNodes], args: &mut [f64], fx: &mut dyn Effects, consts: bool) {
+        self.run_chunk_with(b, work, d, idx, env, ions, args, fx, consts, &mut |_| {});
+    }
+
+    /// `run_chunk` with `inputs` setting registers after the block's loads.
+    #[allow(clippy::too_many_arguments)]
+    fn run_chunk_with(&self, b: &Block, work: &mut Vec<f64>, d: &mut MechData, idx: &[u32], env: &Env, ions: &mut [IonNodes], args: &mut [f64], fx: &mut dyn Effects, consts: bool, inputs: &mut dyn FnMut(&mut [f64])) {
         let need = b.nregs as usize * LANES;
         if work.len() < need {
             work.resize(need, 0.0);
@@ -364,6 +370,7 @@ impl NmodlMechanism {
         } else {
             self.load_list(&b.loads, work, &ch, d, env, ions, args);
         }
+        inputs(work);
         let cx = Ctx { tables: &d.tables, specs: &self.c.tables, newtons: &b.newtons, sparses: &b.sparses, strings: &b.strings, linears: &b.linears, ftables: &d.ftables };
         let mut mem = Mem { cols: &mut d.cols, globals: &mut d.globals, args: &mut *args, inst: ch.inst, failure: None, host: &*self.host };
         crate::jit::exec_block(b, work, idx.len(), &cx, &mut mem, fx);
@@ -521,6 +528,41 @@ impl NmodlMechanism {
         data.order = order;
         data.work = work;
         printer.1
+    }
+
+    /// The variable step's solve where `METHOD sparse` schemes form their
+    /// own matrix (`OdeMatsol`); the other states divide by 1 − γ·jac.
+    #[allow(clippy::too_many_arguments)]
+    fn scheme_matsol(&self, ms: &crate::compile::OdeMatsol, ns: usize, data: &mut MechData, nodes: &mut NodeView, gamma: f64, b: &mut [f64], jac: &[f64]) {
+        let n = data.order.len();
+        for k in (0..ns).filter(|&k| !ms.rows.iter().any(|r| r.0 == k)) {
+            for p in 0..n {
+                b[p * ns + k] /= 1.0 - gamma * jac[p * ns + k];
+            }
+        }
+        self.lazy_tables_for(&ms.block, data, nodes);
+        let mut work = std::mem::take(&mut data.work);
+        let order = std::mem::take(&mut data.order);
+        let env = Env::nodes(nodes, 0.0);
+        let lanes = self.lanes();
+        for (c, idx) in order.chunks(lanes).enumerate() {
+            let first = c * lanes;
+            let mut put = |w: &mut [f64]| {
+                for &(k, reg, _) in &ms.rows {
+                    for l in 0..idx.len() {
+                        w[reg as usize * LANES + l] = b[(first + l) * ns + k];
+                    }
+                }
+            };
+            self.run_chunk_with(&ms.block, &mut work, data, idx, &env, nodes.ions, &mut [], &mut NoEffects, c == 0, &mut put);
+            for &(k, _, reg) in &ms.rows {
+                for l in 0..idx.len() {
+                    b[(first + l) * ns + k] = work[reg as usize * LANES + l];
+                }
+            }
+        }
+        data.order = order;
+        data.work = work;
     }
 }
 
@@ -877,9 +919,12 @@ impl Mechanism for NmodlMechanism {
         self.c.ode.as_ref().map_or(0, |o| o.states.len() + o.offdiag.len())
     }
 
-    fn ode_matsol(&self, data: &mut MechData, gamma: f64, b: &mut [f64], jac: &[f64]) {
+    fn ode_matsol(&self, data: &mut MechData, nodes: &mut NodeView, gamma: f64, b: &mut [f64], jac: &[f64]) {
         let Some(o) = &self.c.ode else { return };
         let ns = o.states.len();
+        if let Some(ms) = &o.matsol {
+            return self.scheme_matsol(ms, ns, data, nodes, gamma, b, jac);
+        }
         if o.offdiag.is_empty() {
             for (x, j) in b.iter_mut().zip(jac) {
                 *x /= 1.0 - gamma * j;

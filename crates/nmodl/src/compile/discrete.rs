@@ -52,7 +52,7 @@ fn walk_block(b: &Block, f: &mut impl FnMut(&VarRef)) {
     }
 }
 
-fn walk_stmt(s: &Stmt, f: &mut impl FnMut(&VarRef)) {
+pub(super) fn walk_stmt(s: &Stmt, f: &mut impl FnMut(&VarRef)) {
     match &s.kind {
         StmtKind::Assign { lhs, rhs } => {
             f(lhs);

@@ -16,7 +16,7 @@ use super::{element, CResult, Gen, Method, Name, E};
 use super::walk;
 use crate::ast::*;
 use crate::ir::{Loc, Op, Reg, F1, F2};
-use crate::sparse::{Plan, SparseSpec};
+use crate::sparse::{Plan, SparseSpec, Step};
 
 /// The matrix being filled while a scheme's body compiles.
 pub(super) struct KinFill {
@@ -32,17 +32,44 @@ pub(super) struct KinFill {
     elems: HashMap<(usize, usize), Reg>,
     /// No matrix term holds a state (nocmodl's `_linmat`).
     linear: bool,
+    /// The variable step's solve (nocmodl's `_ode_matsol`): the reactions
+    /// give only their matrix terms, CONSERVE gives nothing.
+    pub(super) cvode: bool,
 }
 
 
 /// How many operators looser than `*`, not in parentheses, lead down the
 /// right of a rate: nocmodl pastes the rate's text before `* species`, so C
 /// multiplies the species into that last operand (`a + b * B`).
-fn loose_depth(e: &Expr) -> usize {
+pub(super) fn loose_depth(e: &Expr) -> usize {
     match &e.kind {
         ExprKind::Binary(op, l, r) if e.span.lo == l.span.lo && !matches!(op, BinOp::Mul | BinOp::Div | BinOp::Pow) => 1 + loose_depth(r),
         _ => 0,
     }
+}
+
+/// A simple statement that names `f_flux` or `b_flux`.
+pub(super) fn reads_flux(s: &Stmt) -> bool {
+    if !matches!(s.kind, StmtKind::Assign { .. } | StmtKind::Call(_) | StmtKind::Equation { .. }) {
+        return false;
+    }
+    let mut found = false;
+    super::discrete::walk_stmt(s, &mut |v| found |= matches!(v.name.name.as_str(), "f_flux" | "b_flux"));
+    found
+}
+
+/// A side's flux: its rate times each species as often as its coefficient
+/// (`terms` in nocmodl's order, the last written first).
+fn product(rate: &E, depth: usize, terms: &[(E, i64, Option<usize>)]) -> E {
+    let factors: Vec<E> = terms.iter().flat_map(|(x, c, _)| std::iter::repeat_n(x.clone(), *c as usize)).collect();
+    paste(rate, depth, &factors)
+}
+
+/// A side's flux as nocmodl writes `f_flux`/`b_flux`: the rate's text, then
+/// `*X` for each species from the last written, as often as its coefficient.
+pub(super) fn side_flux(rate: E, depth: usize, terms: &[(E, i64)]) -> E {
+    let factors: Vec<E> = terms.iter().rev().flat_map(|(x, c)| std::iter::repeat_n(x.clone(), (*c).max(1) as usize)).collect();
+    paste(&rate, depth, &factors)
 }
 
 /// `rate * f1 * f2 …` as C reads the pasted text (see `loose_depth`).
@@ -146,7 +173,7 @@ impl Gen<'_, '_> {
                 }
             }
         }
-        let fill = KinFill { rows, ncons, conserve_rows, volumes, rhs: Vec::new(), elems: HashMap::new(), linear: true };
+        let fill = KinFill { rows, ncons, conserve_rows, volumes, rhs: Vec::new(), elems: HashMap::new(), linear: true, cvode: false };
         Ok((fill, locs))
     }
 
@@ -253,6 +280,92 @@ impl Gen<'_, '_> {
         Ok(())
     }
 
+    /// The variable step's solve of a `METHOD sparse` scheme, as nocmodl's
+    /// `_ode_matsol` and scopmath's `_cvode_sparse` do it: with dt = γ and
+    /// no conservation rows, each equation starts as `(1/γ)·b` with 1/γ on
+    /// the diagonal (both times the state's volume), the reactions add their
+    /// matrix terms at the present states, and the matrix is eliminated in
+    /// the order its own pattern gives. Returns each equation's state, the
+    /// register to put its b in, and the register holding the solution.
+    pub(super) fn sparse_matsol(&mut self, body: &Block, span: Span) -> CResult<Vec<(Loc, Reg, Reg)>> {
+        let (fill, locs) = self.kinetic_layout(body, span)?;
+        let n = locs.len();
+        let outer = std::mem::take(&mut self.b.ops);
+        let bs: Vec<Reg> = (0..n).map(|_| self.reg()).collect();
+        let rhs: Vec<Reg> = (0..n).map(|_| self.reg()).collect();
+        self.kin = Some(Box::new(KinFill { rhs: rhs.clone(), ncons: 0, conserve_rows: Vec::new(), cvode: true, ..fill }));
+        let dt = self.home(Loc::Dt);
+        let one = self.konst(1.0);
+        let dt1 = self.reg();
+        self.b.ops.push(Op::F2(F2::Div, dt1, one, dt));
+        for i in 0..n {
+            self.b.ops.push(Op::F2(F2::Mul, rhs[i], dt1, bs[i]));
+            let d = self.elem(i, i);
+            self.b.ops.push(Op::Mov(d, dt1));
+        }
+        for i in 0..n {
+            let vol = self.kin.as_ref().unwrap().volumes.get(&locs[i]).cloned();
+            if let Some(vol) = vol {
+                let v = self.emit(&vol)?;
+                self.update(rhs[i], F2::Mul, v);
+                let d = self.elem(i, i);
+                self.update(d, F2::Mul, v);
+            }
+        }
+        self.method = Some(Method::Sparse);
+        let r = self.block(body);
+        self.method = None;
+        let kin = self.kin.take().unwrap();
+        r?;
+        let fill_ops = std::mem::replace(&mut self.b.ops, outer);
+        let pattern: Vec<(usize, usize)> = kin.elems.keys().copied().collect();
+        let plan = Plan::new(n, &pattern);
+        let mut elems = kin.elems;
+        for &(r, c) in &plan.fill {
+            elems.entry((r, c)).or_insert_with(|| self.reg());
+        }
+        // Every element starts at zero; then the fill; then the elimination.
+        let mut zeroed: Vec<Reg> = elems.values().copied().collect();
+        zeroed.sort();
+        for e in zeroed {
+            let z = self.konst(0.0);
+            self.b.ops.push(Op::Mov(e, z));
+        }
+        self.b.ops.extend(fill_ops);
+        let mut q = self.reg();
+        for step in plan.steps(&elems, &rhs) {
+            self.elimination_step(step, &mut q);
+        }
+        Ok(locs.into_iter().zip(bs).zip(rhs).map(|((l, b), x)| (l, b, x)).collect())
+    }
+
+    /// One step of sparse's elimination as lane-wise ops (a singular pivot
+    /// is not tested: 1/γ on the diagonal keeps the matrix regular).
+    fn elimination_step(&mut self, step: Step, q: &mut Reg) {
+        let t = self.reg();
+        if let Step::Ratio { .. } = step {
+            *q = self.reg();
+        }
+        let (ops, q) = (&mut self.b.ops, *q);
+        match step {
+            Step::Pivot(_) => {}
+            Step::Ratio { el, pivot, row, prow } => {
+                ops.push(Op::F2(F2::Div, q, el, pivot));
+                ops.push(Op::F2(F2::Mul, t, prow, q));
+                ops.push(Op::F2(F2::Sub, row, row, t));
+            }
+            Step::Sub { dst, src } => {
+                ops.push(Op::F2(F2::Mul, t, src, q));
+                ops.push(Op::F2(F2::Sub, dst, dst, t));
+            }
+            Step::Back { row, el, col } => {
+                ops.push(Op::F2(F2::Mul, t, el, col));
+                ops.push(Op::F2(F2::Sub, row, row, t));
+            }
+            Step::Div { row, diag } => ops.push(Op::F2(F2::Div, row, row, diag)),
+        }
+    }
+
     /// A reaction's terms in the scheme's matrix, as nocmodl writes them:
     /// species in reverse order, `f_flux = kf*B*A`, each state's equation
     /// moved by ∓(f_flux - b_flux), and for each state on a side the rate
@@ -272,13 +385,20 @@ impl Gen<'_, '_> {
                 })
                 .collect()
         };
-        let product = |rate: &E, depth: usize, terms: &[(E, i64, Option<usize>)]| -> E {
-            let factors: Vec<E> = terms.iter().flat_map(|(x, c, _)| std::iter::repeat_n(x.clone(), *c as usize)).collect();
-            paste(rate, depth, &factors)
-        };
         let ncons = self.kin.as_ref().unwrap().ncons;
+        let cvode = self.kin.as_ref().unwrap().cvode;
         let lhs = side(self, &rx.lhs)?;
+        if cvode {
+            // The flux statements are dropped: f_flux and b_flux stay 0.
+            let zero = self.konst(0.0);
+            let scope = self.scopes.last_mut().unwrap();
+            scope.insert("f_flux".into(), zero);
+            scope.insert("b_flux".into(), zero);
+        }
         if let ReactionKind::Flux { rate } = &rx.kind {
+            if cvode {
+                return Ok(());
+            }
             // `~ x << (f)`: f_flux = b_flux = 0; RHS(x) += (b_flux = f).
             let [(_, 1, Some(row))] = lhs.as_slice() else {
                 return Err(self.cx.err(rx.lhs[0].span, "a flux `<<` moves exactly one (solved) STATE"));
@@ -303,9 +423,19 @@ impl Gen<'_, '_> {
             ReactionKind::Sink { rate } => (self.resolve(rate)?, None, Vec::new(), [0, 0]),
             ReactionKind::Flux { .. } => unreachable!(),
         };
-        let fr = self.emit(&product(&kf, depths[0], &lhs))?;
-        let br = match &kb {
-            Some(kb) => self.emit(&product(kb, depths[1], &rhs))?,
+        if !cvode {
+            self.flux_terms(&kf, kb.as_ref(), depths, &lhs, &rhs)?;
+        }
+        self.matrix_terms(&kf, kb.as_ref(), depths, &lhs, &rhs)
+    }
+
+    /// `f_flux` and `b_flux` of a reaction, and each state's equation moved
+    /// by ∓(f_flux − b_flux).
+    fn flux_terms(&mut self, kf: &E, kb: Option<&E>, depths: [usize; 2], lhs: &[(E, i64, Option<usize>)], rhs: &[(E, i64, Option<usize>)]) -> CResult<()> {
+        let ncons = self.kin.as_ref().unwrap().ncons;
+        let fr = self.emit(&product(kf, depths[0], lhs))?;
+        let br = match kb {
+            Some(kb) => self.emit(&product(kb, depths[1], rhs))?,
             None => self.konst(0.0),
         };
         let scope = self.scopes.last_mut().unwrap();
@@ -313,7 +443,7 @@ impl Gen<'_, '_> {
         scope.insert("b_flux".into(), br);
         let diff = self.reg();
         self.b.ops.push(Op::F2(F2::Sub, diff, fr, br));
-        for (terms, op) in [(&lhs, F2::Sub), (&rhs, F2::Add)] {
+        for (terms, op) in [(lhs, F2::Sub), (rhs, F2::Add)] {
             for (_, c, row) in terms.iter() {
                 let Some(row) = row.filter(|&r| r >= ncons) else { continue };
                 let amount = if *c > 1 {
@@ -328,7 +458,14 @@ impl Gen<'_, '_> {
                 self.update(r, op, amount);
             }
         }
-        let sides = [(&lhs, Some(&kf)), (&rhs, kb.as_ref())];
+        Ok(())
+    }
+
+    /// For each state on each side, the rate times the side's other species
+    /// added into the column of that state, in every equation of the reaction.
+    fn matrix_terms(&mut self, kf: &E, kb: Option<&E>, depths: [usize; 2], lhs: &[(E, i64, Option<usize>)], rhs: &[(E, i64, Option<usize>)]) -> CResult<()> {
+        let ncons = self.kin.as_ref().unwrap().ncons;
+        let sides = [(lhs, Some(kf)), (rhs, kb)];
         for (j, (terms, rate)) in sides.iter().enumerate() {
             let Some(rate) = rate else { continue };
             for (i, (_, c, col)) in terms.iter().enumerate() {
@@ -372,6 +509,9 @@ impl Gen<'_, '_> {
     /// `RHS -= x`.
     pub(super) fn sparse_conserve(&mut self, lhs: &[ReactTerm], total: &Expr, span: Span) -> CResult<()> {
         let kin = self.kin.as_ref().unwrap();
+        if kin.cvode {
+            return Ok(());
+        }
         let Some(&(_, row)) = kin.conserve_rows.iter().find(|(s, _)| *s == span) else {
             return Err(self.cx.err(span, "CONSERVE: this law is not part of the scheme being solved"));
         };
