@@ -456,13 +456,20 @@ pub trait Effects {
     fn end_chunk(&mut self) {}
 }
 
-/// Printed text per lane of a chunk.
+/// Printed text per lane of a chunk (the lanes made at the first text).
 #[derive(Default)]
-pub struct LaneText([String; LANES], bool);
+pub struct LaneText(Vec<String>, bool);
 
 impl LaneText {
+    fn lanes(&mut self) -> &mut [String] {
+        if self.0.is_empty() {
+            self.0.resize(LANES, String::new());
+        }
+        &mut self.0
+    }
+
     pub fn push(&mut self, lane: usize, text: &str) {
-        self.0[lane].push_str(text);
+        self.lanes()[lane].push_str(text);
         self.1 = true;
     }
     /// Appends lane by lane this text then `other`'s to `out`, clearing both.
@@ -470,7 +477,7 @@ impl LaneText {
         if !self.1 && !other.1 {
             return;
         }
-        for (a, b) in self.0.iter_mut().zip(other.0.iter_mut()) {
+        for (a, b) in self.lanes().iter_mut().zip(other.lanes().iter_mut()) {
             out.push_str(a);
             out.push_str(b);
             a.clear();

@@ -232,8 +232,9 @@ impl Effects for EventEffects<'_, '_> {
 
 impl NmodlMechanism {
     fn load(&self, b: &Block, r: &mut [f64], ch: &Chunk, d: &MechData, env: &Env, ions: &[IonNodes], args: &[f64]) {
+        // Only the chunk's lanes are computed (and chunk 0 is the widest).
         for &(reg, c) in &b.consts {
-            r[reg as usize * LANES..][..LANES].fill(c);
+            r[reg as usize * LANES..][..ch.n].fill(c);
         }
         self.load_list(&b.loads, r, ch, d, env, ions, args);
     }
@@ -244,18 +245,18 @@ impl NmodlMechanism {
             let lanes: &mut [f64; LANES] = (&mut r[reg as usize * LANES..][..LANES]).try_into().unwrap();
             match loc {
                 Loc::Col(c) => match env.defaults {
-                    Some(def) => lanes.fill(def[c].default),
+                    Some(def) => lanes[..ch.n].fill(def[c].default),
                     None => ch.gather(lanes, &d.cols[c]),
                 },
-                Loc::Global(g) => lanes.fill(d.globals[g]),
-                Loc::V if env.v.is_empty() => lanes.fill(env.event_v),
+                Loc::Global(g) => lanes[..ch.n].fill(d.globals[g]),
+                Loc::V if env.v.is_empty() => lanes[..ch.n].fill(env.event_v),
                 Loc::V => {
                     ch.at_nodes(lanes, env.v);
                     if env.voff != 0.0 {
                         lanes[..ch.n].iter_mut().for_each(|x| *x += env.voff);
                     }
                 }
-                Loc::Area | Loc::Diam if env.area.is_empty() => lanes.fill(f64::NAN),
+                Loc::Area | Loc::Diam if env.area.is_empty() => lanes[..ch.n].fill(f64::NAN),
                 Loc::Area => {
                     for l in 0..ch.n {
                         lanes[l] = env.area[ch.node[l]];
@@ -276,16 +277,16 @@ impl NmodlMechanism {
                         };
                     }
                 }
-                Loc::T => lanes.fill(env.t),
-                Loc::Dt => lanes.fill(env.dt),
-                Loc::Celsius => lanes.fill(env.celsius),
+                Loc::T => lanes[..ch.n].fill(env.t),
+                Loc::Dt => lanes[..ch.n].fill(env.dt),
+                Loc::Celsius => lanes[..ch.n].fill(env.celsius),
                 Loc::Ion(k, f) => match ions.get(self.ion_types[k]) {
                     Some(it) => ch.at_nodes(lanes, it.field(f)),
-                    None => lanes.fill(f64::NAN),
+                    None => lanes[..ch.n].fill(f64::NAN),
                 },
-                Loc::Arg(k) => lanes.fill(args.get(k).copied().unwrap_or(0.0)),
-                Loc::Flag => lanes.fill(env.flag),
-                Loc::StateDiscon => lanes.fill(if env.discon { 1.0 } else { 0.0 }),
+                Loc::Arg(k) => lanes[..ch.n].fill(args.get(k).copied().unwrap_or(0.0)),
+                Loc::Flag => lanes[..ch.n].fill(env.flag),
+                Loc::StateDiscon => lanes[..ch.n].fill(if env.discon { 1.0 } else { 0.0 }),
                 Loc::TableX => {
                     lanes[..ch.n].copy_from_slice(env.xs);
                     let last = lanes[ch.n - 1];
@@ -661,6 +662,7 @@ impl Mechanism for NmodlMechanism {
         let mut g1 = [0.0; LANES];
         // (the compiler allows at most 8 ion currents)
         let mut di = [[0.0; LANES]; 8];
+        let di = &mut di[..ion_regs.len()];
         let need = block.nregs as usize * LANES;
         if work.len() < need {
             work.resize(need, 0.0);
