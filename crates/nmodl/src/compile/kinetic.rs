@@ -68,8 +68,8 @@ fn product(rate: &E, depth: usize, terms: &[(E, i64, Option<usize>)]) -> E {
 /// A side's flux as nocmodl writes `f_flux`/`b_flux`: the rate's text, then
 /// `*X` for each species from the last written, as often as its coefficient.
 pub(super) fn side_flux(rate: E, depth: usize, terms: &[(E, i64)]) -> E {
-    let factors: Vec<E> = terms.iter().rev().flat_map(|(x, c)| std::iter::repeat_n(x.clone(), (*c).max(1) as usize)).collect();
-    paste(&rate, depth, &factors)
+    let last_first: Vec<(E, i64, Option<usize>)> = terms.iter().rev().map(|(x, c)| (x.clone(), (*c).max(1), None)).collect();
+    product(&rate, depth, &last_first)
 }
 
 /// `rate * f1 * f2 …` as C reads the pasted text (see `loose_depth`).
