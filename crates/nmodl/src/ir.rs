@@ -289,7 +289,7 @@ pub struct Mem<'a> {
     pub globals: &'a mut [f64],
     /// NET_RECEIVE's weight arguments (empty elsewhere).
     pub args: &'a mut [f64],
-    pub inst: [usize; LANES],
+    pub inst: &'a [usize; LANES],
     /// Why the block could not be computed (the run stops with it).
     pub failure: Option<String>,
     /// HOC, for VERBATIM C.

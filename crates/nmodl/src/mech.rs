@@ -373,7 +373,7 @@ impl NmodlMechanism {
         }
         inputs(work);
         let cx = Ctx { tables: &d.tables, specs: &self.c.tables, newtons: &b.newtons, sparses: &b.sparses, strings: &b.strings, linears: &b.linears, ftables: &d.ftables };
-        let mut mem = Mem { cols: &mut d.cols, globals: &mut d.globals, args: &mut *args, inst: ch.inst, failure: None, host: &*self.host };
+        let mut mem = Mem { cols: &mut d.cols, globals: &mut d.globals, args: &mut *args, inst: &ch.inst, failure: None, host: &*self.host };
         crate::jit::exec_block(b, work, idx.len(), &cx, &mut mem, fx);
         if let Some(why) = mem.failure {
             d.error.get_or_insert_with(|| format!("{}: {why}", self.c.name));
@@ -661,8 +661,13 @@ impl Mechanism for NmodlMechanism {
         let mut text = String::new();
         let mut g1 = [0.0; LANES];
         // (the compiler allows at most 8 ion currents)
-        let mut di = [[0.0; LANES]; 8];
-        let di = &mut di[..ion_regs.len()];
+        let mut di_lanes;
+        let di: &mut [[f64; LANES]] = if ion_regs.is_empty() {
+            &mut []
+        } else {
+            di_lanes = [[0.0; LANES]; 8];
+            &mut di_lanes[..ion_regs.len()]
+        };
         let need = block.nregs as usize * LANES;
         if work.len() < need {
             work.resize(need, 0.0);
@@ -679,7 +684,7 @@ impl Mechanism for NmodlMechanism {
                 self.load_list(&block.loads, &mut work, &ch, data, &env, nodes.ions, &[]);
             }
             let cx = Ctx { tables: &data.tables, specs: &self.c.tables, newtons: &block.newtons, sparses: &block.sparses, strings: &block.strings, linears: &block.linears, ftables: &data.ftables };
-            let mut mem = Mem { cols: &mut data.cols, globals: &mut data.globals, args: &mut [], inst: ch.inst, failure: None, host: &*self.host };
+            let mut mem = Mem { cols: &mut data.cols, globals: &mut data.globals, args: &mut [], inst: &ch.inst, failure: None, host: &*self.host };
             crate::jit::exec_block(block, &mut work, n, &cx, &mut mem, &mut first);
             if let Some(why) = mem.failure {
                 data.error.get_or_insert_with(|| format!("{}: {why}", self.c.name));
@@ -700,7 +705,7 @@ impl Mechanism for NmodlMechanism {
                 self.load_list(&self.cur_reload, &mut work, &ch, data, &env, nodes.ions, &[]);
             }
             let cx = Ctx { tables: &data.tables, specs: &self.c.tables, newtons: &block.newtons, sparses: &block.sparses, strings: &block.strings, linears: &block.linears, ftables: &data.ftables };
-            let mut mem = Mem { cols: &mut data.cols, globals: &mut data.globals, args: &mut [], inst: ch.inst, failure: None, host: &*self.host };
+            let mut mem = Mem { cols: &mut data.cols, globals: &mut data.globals, args: &mut [], inst: &ch.inst, failure: None, host: &*self.host };
             crate::jit::exec_block(block, &mut work, n, &cx, &mut mem, &mut second);
             first.0.interleave_into(&mut second.0, &mut text);
             self.store(block, &work, &ch, data, nodes.ions, &mut []);
