@@ -204,6 +204,7 @@ impl System<'_> {
             crate::pointer::pull(&mut m.data, mi, &m.ptr_cells, m.t);
             m.mechs[mi].ode_spec(&mut m.data[mi], &mut nodes, &mut ydot[off..off + len], &mut self.jac[joff..joff + jlen]);
         }
+        m.ode_diffusion(self.lay, ydot, false);
     }
 }
 
@@ -255,10 +256,29 @@ impl OdeSystem for System<'_> {
             let mut nodes = view(&mut m.tree, &mut m.ions, &mut m.out, m.t, m.dt, m.celsius, m.fast_imem);
             m.mechs[mi].ode_matsol(&mut m.data[mi], &mut nodes, gamma, &mut b[off..off + len], &self.jac[joff..joff + jlen]);
         }
+        m.ode_diffusion(self.lay, b, true);
     }
 }
 
 impl Model {
+    /// Longitudinal diffusion after every mechanism, as NEURON's
+    /// long_difus_solve: its terms added to the derivatives in `x`, or
+    /// (`solve`) `x` solved through each species' tree.
+    pub(crate) fn ode_diffusion(&mut self, lay: &Layout, x: &mut [f64], solve: bool) {
+        for &(mi, off, len, _, _) in &lay.mechs {
+            if !self.mechs[mi].has_diffusion() {
+                continue;
+            }
+            let mut nodes = view(&mut self.tree, &mut self.ions, &mut self.out, self.t, self.dt, self.celsius, self.fast_imem);
+            let (mech, data, x) = (&self.mechs[mi], &mut self.data[mi], &mut x[off..off + len]);
+            if solve {
+                mech.ode_diffuse_solve(data, &mut nodes, x);
+            } else {
+                mech.ode_diffuse(data, &mut nodes, x);
+            }
+        }
+    }
+
     /// Lays out the ODE system and starts the integrator at the present state.
     fn cvode_start(&mut self, tout: f64) -> Result<(), String> {
         for (m, d) in self.mechs.iter().zip(&self.data) {

@@ -88,6 +88,7 @@ impl System<'_> {
             crate::pointer::pull(&mut m.data, mi, &m.ptr_cells, m.t);
             m.mechs[mi].ode_spec(&mut m.data[mi], &mut nodes, &mut ydot[off..off + len], &mut self.jac[joff..joff + jlen]);
         }
+        m.ode_diffusion(self.lay, ydot, false);
     }
 
     /// out = M x.
@@ -168,6 +169,7 @@ impl System<'_> {
             let mut nodes = view(&mut m.tree, &mut m.ions, &mut m.out, m.t, m.dt, m.celsius, m.fast_imem);
             m.mechs[mi].ode_matsol(&mut m.data[mi], &mut nodes, gamma, &mut b[off..off + len], &self.jac[joff..joff + jlen]);
         }
+        m.ode_diffusion(self.lay, b, true);
     }
 }
 

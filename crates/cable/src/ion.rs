@@ -144,6 +144,8 @@ pub struct IonNodes {
     pub style: Vec<u32>,
     /// Nodes where the ion is present, in node order.
     pub nodes: Vec<u32>,
+    /// The ion's charge.
+    pub valence: f64,
 }
 
 impl IonNodes {
@@ -156,6 +158,7 @@ impl IonNodes {
             dcur: vec![0.0; n],
             style: vec![0; n],
             nodes: Vec::new(),
+            valence: t.valence,
         }
     }
 

@@ -446,6 +446,16 @@ pub trait Mechanism {
     fn diffuse(&self, data: &mut MechData, nodes: &mut NodeView) {
         let _ = (data, nodes);
     }
+    /// Under the variable step: longitudinal diffusion's terms added to the
+    /// states' derivatives (ydot in the layout of `ode_gather`).
+    fn ode_diffuse(&self, data: &mut MechData, nodes: &mut NodeView, ydot: &mut [f64]) {
+        let _ = (data, nodes, ydot);
+    }
+    /// Under the variable step: after `ode_matsol`, b solved through the
+    /// diffusion's tree of instances (dt of `nodes` is γ).
+    fn ode_diffuse_solve(&self, data: &mut MechData, nodes: &mut NodeView, b: &mut [f64]) {
+        let _ = (data, nodes, b);
+    }
     /// Whether the mechanism has a block for this BEFORE/AFTER point.
     fn has_ba(&self, when: Ba) -> bool {
         let _ = when;

@@ -54,7 +54,7 @@ pub struct Compiled {
     pub ftables: Vec<(String, usize)>,
     /// LONGITUDINAL_DIFFUSION: a block computing, per instance, each diffusing
     /// species' rate and volume: (species, rate register, volume register).
-    pub diffusion: Option<(Block, Vec<(Loc, Reg, Reg)>)>,
+    pub diffusion: Option<(Block, Vec<Diffusing>)>,
     /// BEFORE/AFTER blocks and when they run.
     pub ba: Vec<(Ba, Block)>,
     /// FUNCTIONs and PROCEDUREs callable from HOC on an instance
@@ -80,6 +80,19 @@ pub struct Compiled {
     /// built where their function is called, not at finitialize and before
     /// each step (see `vectorize`).
     pub lazy_tables: bool,
+}
+
+/// A species of LONGITUDINAL_DIFFUSION (one array element): the registers
+/// of its diffusion constant times area and of its COMPARTMENT volume, and
+/// for a species moved by a flux of an ion current, that flux with the
+/// current's dI/dv in its place and the mechanism's ion (the variable
+/// step's diagonal term, NEURON's `dfdcur`).
+#[derive(Clone, Debug)]
+pub struct Diffusing {
+    pub loc: Loc,
+    pub dc: Reg,
+    pub vol: Reg,
+    pub dflux: Option<(Reg, usize)>,
 }
 
 /// A block computing, per instance, each state's derivative and the
@@ -230,6 +243,21 @@ impl E {
             E::F2(_, a, b) => a.has_local() || b.has_local(),
             E::Call(_, args, _) => args.iter().any(|a| a.has_local()),
             _ => false,
+        }
+    }
+
+    /// The expression with every location passed through `f`.
+    fn map_locs(&self, f: &mut impl FnMut(Loc) -> Loc) -> E {
+        match self {
+            E::Loc(l) => E::Loc(f(*l)),
+            E::F1(op, a) => E::F1(*op, Box::new(a.map_locs(f))),
+            E::F2(op, a, b) => E::F2(*op, Box::new(a.map_locs(f)), Box::new(b.map_locs(f))),
+            E::Arr(l, n, a) => E::Arr(*l, *n, Box::new(a.map_locs(f))),
+            E::FTable(k, args) => E::FTable(*k, args.iter().map(|a| a.map_locs(f)).collect()),
+            E::Call(name, args, span) => E::Call(name.clone(), args.iter().map(|a| a.map_locs(f)).collect(), *span),
+            E::Random(op, k, args) => E::Random(*op, *k, args.iter().map(|a| a.map_locs(f)).collect()),
+            E::AtTime(a) => E::AtTime(Box::new(a.map_locs(f))),
+            e => e.clone(),
         }
     }
 
@@ -2442,7 +2470,7 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
     let mut diffusion = None;
     {
         let mut g = Gen::new(&cx);
-        let mut outs: Vec<(Loc, Reg, Reg)> = Vec::new();
+        let mut outs: Vec<Diffusing> = Vec::new();
         for k in cx.kinetics.values() {
             for st in &k.body.stmts {
                 let StmtKind::LongitudinalDiffusion { index, rate, species } = &st.kind else { continue };
@@ -2474,16 +2502,24 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
                             }
                         }
                         let (dr, vr) = (g.emit(&dc)?, g.emit(&vol)?);
-                        outs.push((l, dr, vr));
+                        let dflux = match current_flux(&g, &k.body, &sp.name, e.unwrap_or(0))? {
+                            Some((f, ion)) => Some((g.emit(&f)?, ion)),
+                            None => None,
+                        };
+                        outs.push(Diffusing { loc: l, dc: dr, vol: vr, dflux });
                     }
                 }
             }
         }
         if !outs.is_empty() {
             let mut b = g.finish();
-            let keep: Vec<Reg> = outs.iter().flat_map(|o| [o.1, o.2]).collect();
+            let keep: Vec<Reg> = outs.iter().flat_map(|o| [o.dc, o.vol].into_iter().chain(o.dflux.map(|f| f.0))).collect();
             let map = regalloc::allocate(&mut b, &keep);
-            let outs = outs.into_iter().map(|(l, d, v)| (l, map[d as usize], map[v as usize])).collect();
+            for o in outs.iter_mut() {
+                o.dc = map[o.dc as usize];
+                o.vol = map[o.vol as usize];
+                o.dflux = o.dflux.map(|(r, ion)| (map[r as usize], ion));
+            }
             diffusion = Some((b, outs));
         }
     }
@@ -2691,6 +2727,48 @@ fn ode_matsol(cx: &Ctx, bp: &Block_, states: &[OdeState]) -> CResult<Option<OdeM
         r.2 = map[r.2 as usize];
     }
     Ok(Some(OdeMatsol { block, rows }))
+}
+
+/// The flux `~ X[k] << (…I…)` of a scheme into element `element` of species
+/// `name`, when its rate reads an ion current I: the rate with I's dI/dv in
+/// its place, and that ion (nocmodl's `dfdcur`, without `nrn_nernst_coef`).
+fn current_flux(g: &Gen, body: &Block_, name: &str, element: usize) -> CResult<Option<(E, usize)>> {
+    let mut found = None;
+    let mut result = Ok(());
+    walk(body, &mut |s| {
+        let StmtKind::Reaction(rx) = &s.kind else { return };
+        let (ReactionKind::Flux { rate }, [term]) = (&rx.kind, rx.lhs.as_slice()) else { return };
+        if term.var.name.name != name || found.is_some() {
+            return;
+        }
+        let at = match &term.var.index {
+            None => Some(0.0),
+            Some(ix) => match g.resolve(ix) {
+                Ok(E::Num(k)) => Some(k),
+                _ => None,
+            },
+        };
+        if at != Some(element as f64) {
+            return;
+        }
+        match g.resolve(rate) {
+            Ok(f) => {
+                let mut ion = None;
+                let swapped = f.map_locs(&mut |l| match l {
+                    Loc::Ion(k, IonField::Cur) => {
+                        ion = Some(k);
+                        Loc::Ion(k, IonField::Dcur)
+                    }
+                    l => l,
+                });
+                if let Some(k) = ion {
+                    found = Some((swapped, k));
+                }
+            }
+            Err(e) => result = Err(e),
+        }
+    });
+    result.map(|_| found)
 }
 
 fn sum(g: &mut Gen, acc: Option<Reg>, r: Reg) -> Reg {

@@ -567,6 +567,102 @@ impl NmodlMechanism {
     }
 }
 
+impl NmodlMechanism {
+    /// Each diffusing species' diffusion coefficient, volume and flux
+    /// derivative at every instance (n values each, in that order by
+    /// species), then room for a tree solve.
+    fn diffusion_coefs(&self, data: &mut MechData, nodes: &mut NodeView) -> Vec<f64> {
+        let Some((block, outs)) = &self.c.diffusion else { return Vec::new() };
+        let n = data.order.len();
+        let ne = outs.len();
+        let mut buf = std::mem::take(&mut data.ldiff.buf);
+        if buf.len() < 3 * ne * n + 4 * n {
+            buf.resize(3 * ne * n + 4 * n, 0.0);
+        }
+        let mut work = std::mem::take(&mut data.work);
+        let order = std::mem::take(&mut data.order);
+        let env = Env::nodes(nodes, 0.0);
+        let ktf = 1000.0 * cable::ion::GAS_R * (nodes.celsius + 273.15) / cable::ion::FARADAY;
+        for (c, idx) in order.chunks(self.lanes()).enumerate() {
+            self.run_chunk(block, &mut work, data, idx, &env, nodes.ions, &mut [], &mut NoEffects, c == 0);
+            for (e, sp) in outs.iter().enumerate() {
+                for l in 0..idx.len() {
+                    let at = c * self.lanes() + l;
+                    buf[e * n + at] = work[sp.dc as usize * LANES + l];
+                    buf[(ne + e) * n + at] = work[sp.vol as usize * LANES + l];
+                    // nrn_nernst_coef(type) * the flux at dI/dv.
+                    buf[(2 * ne + e) * n + at] = match sp.dflux {
+                        Some((r, k)) => ktf / nodes.ions[self.ion_types[k]].valence * work[r as usize * LANES + l],
+                        None => 0.0,
+                    };
+                }
+            }
+        }
+        data.work = work;
+        data.order = order;
+        buf
+    }
+
+    /// A diffusing species' value at the instance in position i.
+    fn species(&self, loc: Loc, data: &MechData, nodes: &NodeView, i: usize) -> f64 {
+        let inst = data.order[i] as usize;
+        match loc {
+            Loc::Col(c) => data.cols[c][inst],
+            Loc::Ion(k, f) => nodes.ions[self.ion_types[k]].field(f)[data.node[inst] as usize],
+            _ => 0.0,
+        }
+    }
+}
+
+/// The coupling of each instance to its parent (ldifus.cpp): with the mean
+/// of the two diffusion constants, a = sign·af·dc/vol(parent) and
+/// b = sign·bf·dc/vol.
+fn couplings(ld: &cable::mechanism::LongDiff, dc: &[f64], vol: &[f64], sign: f64, a: &mut [f64], b: &mut [f64]) {
+    for i in 0..dc.len() {
+        let p = ld.parent[i];
+        if p != usize::MAX {
+            let dcm = (dc[i] + dc[p]) / 2.0;
+            if sign < 0.0 {
+                a[i] = -ld.af[i] * dcm / vol[p];
+                b[i] = -ld.bf[i] * dcm / vol[i];
+            } else {
+                a[i] = ld.af[i] * dcm / vol[p];
+                b[i] = ld.bf[i] * dcm / vol[i];
+            }
+        }
+    }
+}
+
+/// (1/dt + d − couplings) x = rhs on the tree of instances: the matrix set
+/// up, eliminated leaves first, then substituted root first (NEURON's
+/// nrn_tree_solve); x replaces rhs.
+fn tree_solve(parent: &[usize], dt: f64, a: &[f64], b: &[f64], d: &mut [f64], rhs: &mut [f64]) {
+    let n = d.len();
+    for i in 0..n {
+        d[i] += 1.0 / dt;
+        let p = parent[i];
+        if p != usize::MAX {
+            d[i] -= b[i];
+            d[p] -= a[i];
+        }
+    }
+    for i in (1..n).rev() {
+        let p = parent[i];
+        if p != usize::MAX {
+            let f = a[i] / d[i];
+            d[p] -= f * b[i];
+            rhs[p] -= f * rhs[i];
+        }
+    }
+    for i in 0..n {
+        let p = parent[i];
+        if p != usize::MAX {
+            rhs[i] -= b[i] * rhs[p];
+        }
+        rhs[i] /= d[i];
+    }
+}
+
 impl Mechanism for NmodlMechanism {
     fn name(&self) -> &str {
         &self.c.name
@@ -1083,84 +1179,89 @@ impl Mechanism for NmodlMechanism {
     }
 
     fn diffuse(&self, data: &mut MechData, nodes: &mut NodeView) {
-        let Some((block, outs)) = &self.c.diffusion else { return };
+        let Some((_, outs)) = &self.c.diffusion else { return };
+        let mut buf = self.diffusion_coefs(data, nodes);
         let n = data.order.len();
         let ne = outs.len();
-        let mut buf = std::mem::take(&mut data.ldiff.buf);
-        if buf.len() < 2 * ne * n + 4 * n {
-            buf.resize(2 * ne * n + 4 * n, 0.0);
-        }
-        // Each species' rate and volume at every instance.
-        let mut work = std::mem::take(&mut data.work);
-        let order = std::mem::take(&mut data.order);
-        let env = Env::nodes(nodes, 0.0);
-        for (c, idx) in order.chunks(self.lanes()).enumerate() {
-            self.run_chunk(block, &mut work, data, idx, &env, nodes.ions, &mut [], &mut NoEffects, c == 0);
-            for (e, &(_, dr, vr)) in outs.iter().enumerate() {
-                for l in 0..idx.len() {
-                    buf[e * n + c * self.lanes() + l] = work[dr as usize * LANES + l];
-                    buf[(ne + e) * n + c * self.lanes() + l] = work[vr as usize * LANES + l];
-                }
-            }
-        }
-        data.work = work;
-        // Backward Euler on the tree of instances, species by species (ldifus.cpp).
         let dt = nodes.dt;
-        let (coef, solve) = buf.split_at_mut(2 * ne * n);
-        let (a, rest) = solve.split_at_mut(n);
-        let (b, rest) = rest.split_at_mut(n);
-        let (d, rhs) = rest.split_at_mut(n);
-        let ld = &data.ldiff;
-        for (e, &(loc, _, _)) in outs.iter().enumerate() {
-            let dc = &coef[e * n..(e + 1) * n];
-            let vol = &coef[(ne + e) * n..(ne + e + 1) * n];
+        let (coef, solve) = buf.split_at_mut(3 * ne * n);
+        for (e, o) in outs.iter().enumerate() {
+            let [dc, vol] = [0, 1].map(|w| &coef[(w * ne + e) * n..(w * ne + e + 1) * n]);
+            let (a, rest) = solve.split_at_mut(n);
+            let (b, rest) = rest.split_at_mut(n);
+            let (d, rhs) = rest.split_at_mut(n);
+            couplings(&data.ldiff, dc, vol, -1.0, a, b);
             for i in 0..n {
                 d[i] = 0.0;
-                let p = ld.parent[i];
-                if p != usize::MAX {
-                    let dcm = (dc[i] + dc[p]) / 2.0;
-                    a[i] = -ld.af[i] * dcm / vol[p];
-                    b[i] = -ld.bf[i] * dcm / vol[i];
-                }
             }
             for i in 0..n {
-                let x = match loc {
-                    Loc::Col(c) => data.cols[c][order[i] as usize],
-                    Loc::Ion(k, f) => nodes.ions[self.ion_types[k]].field(f)[data.node[order[i] as usize] as usize],
-                    _ => 0.0,
-                };
-                d[i] += 1.0 / dt;
-                rhs[i] = x / dt;
-                let p = ld.parent[i];
-                if p != usize::MAX {
-                    d[i] -= b[i];
-                    d[p] -= a[i];
-                }
+                rhs[i] = self.species(o.loc, data, nodes, i) / dt;
             }
-            for i in (1..n).rev() {
-                let p = ld.parent[i];
-                if p != usize::MAX {
-                    let f = a[i] / d[i];
-                    d[p] -= f * b[i];
-                    rhs[p] -= f * rhs[i];
-                }
-            }
-            for i in 0..n {
-                let p = ld.parent[i];
-                if p != usize::MAX {
-                    rhs[i] -= b[i] * rhs[p];
-                }
-                rhs[i] /= d[i];
-            }
-            for i in 0..n {
-                match loc {
-                    Loc::Col(c) => data.cols[c][order[i] as usize] = rhs[i],
-                    Loc::Ion(k, f) => nodes.ions[self.ion_types[k]].field_mut(f)[data.node[order[i] as usize] as usize] = rhs[i],
+            tree_solve(&data.ldiff.parent, dt, a, b, d, rhs);
+            for (i, &x) in rhs.iter().enumerate() {
+                let inst = data.order[i] as usize;
+                match o.loc {
+                    Loc::Col(c) => data.cols[c][inst] = x,
+                    Loc::Ion(k, f) => nodes.ions[self.ion_types[k]].field_mut(f)[data.node[inst] as usize] = x,
                     _ => {}
                 }
             }
         }
-        data.order = order;
+        data.ldiff.buf = buf;
+    }
+
+    fn ode_diffuse(&self, data: &mut MechData, nodes: &mut NodeView, ydot: &mut [f64]) {
+        let (Some((_, outs)), Some(o)) = (&self.c.diffusion, &self.c.ode) else { return };
+        let mut buf = self.diffusion_coefs(data, nodes);
+        let n = data.order.len();
+        let (ne, ns) = (outs.len(), o.states.len());
+        let (coef, solve) = buf.split_at_mut(3 * ne * n);
+        let (a, rest) = solve.split_at_mut(n);
+        let b = &mut rest[..n];
+        for (e, sp) in outs.iter().enumerate() {
+            let Some(k) = o.states.iter().position(|s| s.loc == sp.loc) else { continue };
+            let [dc, vol] = [0, 1].map(|w| &coef[(w * ne + e) * n..(w * ne + e + 1) * n]);
+            couplings(&data.ldiff, dc, vol, 1.0, a, b);
+            for i in 0..n {
+                let p = data.ldiff.parent[i];
+                if p != usize::MAX {
+                    let dif = self.species(sp.loc, data, nodes, p) - self.species(sp.loc, data, nodes, i);
+                    ydot[i * ns + k] += dif * b[i];
+                    ydot[p * ns + k] -= dif * a[i];
+                }
+            }
+        }
+        data.ldiff.buf = buf;
+    }
+
+    fn ode_diffuse_solve(&self, data: &mut MechData, nodes: &mut NodeView, rhs_b: &mut [f64]) {
+        let (Some((_, outs)), Some(o)) = (&self.c.diffusion, &self.c.ode) else { return };
+        let mut buf = self.diffusion_coefs(data, nodes);
+        let n = data.order.len();
+        let (ne, ns) = (outs.len(), o.states.len());
+        let dt = nodes.dt;
+        let (coef, solve) = buf.split_at_mut(3 * ne * n);
+        for (e, sp) in outs.iter().enumerate() {
+            let Some(k) = o.states.iter().position(|s| s.loc == sp.loc) else { continue };
+            let [dc, vol, dfdi] = [0, 1, 2].map(|w| &coef[(w * ne + e) * n..(w * ne + e + 1) * n]);
+            let (a, rest) = solve.split_at_mut(n);
+            let (b, rest) = rest.split_at_mut(n);
+            let (d, rhs) = rest.split_at_mut(n);
+            couplings(&data.ldiff, dc, vol, -1.0, a, b);
+            for i in 0..n {
+                d[i] = 0.0;
+                if dfdi[i] != 0.0 {
+                    d[i] += dfdi[i].abs() / vol[i] / self.species(sp.loc, data, nodes, i);
+                }
+            }
+            for i in 0..n {
+                rhs[i] = rhs_b[i * ns + k] / dt;
+            }
+            tree_solve(&data.ldiff.parent, dt, a, b, d, rhs);
+            for i in 0..n {
+                rhs_b[i * ns + k] = rhs[i];
+            }
+        }
         data.ldiff.buf = buf;
     }
 
