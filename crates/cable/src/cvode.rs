@@ -155,6 +155,7 @@ impl System<'_> {
         for &(mi, off, len, _, _) in &self.lay.mechs {
             m.mechs[mi].ode_scatter(&mut m.data[mi], &mut m.ions, &y[off..off + len]);
         }
+        m.ode_synonyms(self.lay);
     }
 
     /// Current balance at the nodes without membrane, after the membrane
@@ -261,6 +262,15 @@ impl OdeSystem for System<'_> {
 }
 
 impl Model {
+    /// The concentrations that follow the states just set (NEURON's
+    /// ode_synonym, after scatter_y).
+    pub(crate) fn ode_synonyms(&mut self, lay: &Layout) {
+        for &(mi, ..) in &lay.mechs {
+            let mut nodes = view(&mut self.tree, &mut self.ions, &mut self.out, self.t, self.dt, self.celsius, self.fast_imem);
+            self.mechs[mi].ode_synonym(&mut self.data[mi], &mut nodes);
+        }
+    }
+
     /// Longitudinal diffusion after every mechanism, as NEURON's
     /// long_difus_solve: its terms added to the derivatives in `x`, or
     /// (`solve`) `x` solved through each species' tree.

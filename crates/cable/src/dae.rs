@@ -54,6 +54,7 @@ impl System<'_> {
         for &(mi, off, len, _, _) in &self.lay.mechs {
             m.mechs[mi].ode_scatter(&mut m.data[mi], &mut m.ions, &y[off..off + len]);
         }
+        m.ode_synonyms(self.lay);
     }
 
     /// f(y): the right-hand side of every row (Cvode::res before the

@@ -446,6 +446,11 @@ pub trait Mechanism {
     fn diffuse(&self, data: &mut MechData, nodes: &mut NodeView) {
         let _ = (data, nodes);
     }
+    /// Under the variable step, right after the states were set: ion
+    /// concentrations that follow from them (nocmodl's `_ode_synonym`).
+    fn ode_synonym(&self, data: &mut MechData, nodes: &mut NodeView) {
+        let _ = (data, nodes);
+    }
     /// Under the variable step: longitudinal diffusion's terms added to the
     /// states' derivatives (ydot in the layout of `ode_gather`).
     fn ode_diffuse(&self, data: &mut MechData, nodes: &mut NodeView, ydot: &mut [f64]) {

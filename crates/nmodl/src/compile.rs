@@ -55,6 +55,10 @@ pub struct Compiled {
     /// LONGITUDINAL_DIFFUSION: a block computing, per instance, each diffusing
     /// species' rate and volume: (species, rate register, volume register).
     pub diffusion: Option<(Block, Vec<Diffusing>)>,
+    /// Ion concentrations written but not integrated as STATEs, set from
+    /// their first assignment right after the variable step sets the states
+    /// (nocmodl's `_ode_synonym`).
+    pub synonym: Option<Block>,
     /// BEFORE/AFTER blocks and when they run.
     pub ba: Vec<(Ba, Block)>,
     /// FUNCTIONs and PROCEDUREs callable from HOC on an instance
@@ -2524,6 +2528,8 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
         }
     }
 
+    let synonym = ode_synonym(&cx, m, &ions)?;
+
     let mut ftable_callables = Vec::new();
     // FUNCTION_TABLEs are callable from HOC like FUNCTIONs.
     for (k, (name, nargs)) in cx.ftables.iter().enumerate() {
@@ -2600,6 +2606,7 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
         methods,
         sequential,
         diffusion,
+        synonym,
         ftables,
         ba,
         callables,
@@ -2727,6 +2734,56 @@ fn ode_matsol(cx: &Ctx, bp: &Block_, states: &[OdeState]) -> CResult<Option<OdeM
         r.2 = map[r.2 as usize];
     }
     Ok(Some(OdeMatsol { block, rows }))
+}
+
+/// nocmodl's `_ode_synonym`: for each ion concentration the mechanism
+/// WRITEs that is not a STATE, its first assignment in the file's blocks,
+/// run with the states the variable step has just set, so that the ion's
+/// reversal potential follows them within the same evaluation.
+fn ode_synonym(cx: &Ctx, m: &Module, ions: &[IonUse]) -> CResult<Option<Block>> {
+    let mut g = Gen::new(cx);
+    for (k, u) in ions.iter().enumerate() {
+        for (f, writes) in [(IonField::Ci, u.writes_ci), (IonField::Co, u.writes_co)] {
+            let loc = Loc::Ion(k, f);
+            if !writes || cx.state_locs.contains(&loc) {
+                continue;
+            }
+            let name = f.hoc_name(&u.ion);
+            let mut first: Option<&Expr> = None;
+            for item in &m.items {
+                let body = match &item.kind {
+                    ItemKind::Procedure(c) | ItemKind::Function(c) => &c.body,
+                    ItemKind::Derivative(s) | ItemKind::Kinetic(s) | ItemKind::Linear(s) | ItemKind::NonLinear(s) => &s.body,
+                    _ => continue,
+                };
+                walk(body, &mut |st| {
+                    if let StmtKind::Assign { lhs, rhs } = &st.kind {
+                        if first.is_none() && lhs.name.name == name && lhs.prime == 0 && lhs.index.is_none() {
+                            first = Some(rhs);
+                        }
+                    }
+                });
+                if first.is_some() {
+                    break;
+                }
+            }
+            // Only an assignment from the mechanism's own variables.
+            let Some(Ok(value)) = first.map(|rhs| g.resolve(rhs)) else { continue };
+            if value.has_local() {
+                continue;
+            }
+            let r = g.emit(&value)?;
+            let h = g.home(loc);
+            g.b.ops.push(Op::Mov(h, r));
+            g.written.push(loc);
+        }
+    }
+    if g.written.is_empty() {
+        return Ok(None);
+    }
+    let mut b = g.finish();
+    regalloc::allocate(&mut b, &[]);
+    Ok(Some(b))
 }
 
 /// The flux `~ X[k] << (…I…)` of a scheme into element `element` of species

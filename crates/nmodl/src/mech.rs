@@ -1210,6 +1210,13 @@ impl Mechanism for NmodlMechanism {
         data.ldiff.buf = buf;
     }
 
+    fn ode_synonym(&self, data: &mut MechData, nodes: &mut NodeView) {
+        if let Some(b) = &self.c.synonym {
+            let env = Env::nodes(nodes, 0.0);
+            self.run_all(b, data, &env, nodes.ions);
+        }
+    }
+
     fn ode_diffuse(&self, data: &mut MechData, nodes: &mut NodeView, ydot: &mut [f64]) {
         let (Some((_, outs)), Some(o)) = (&self.c.diffusion, &self.c.ode) else { return };
         let mut buf = self.diffusion_coefs(data, nodes);
