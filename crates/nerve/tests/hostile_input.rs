@@ -141,3 +141,23 @@ fn an_asc_tree_of_327690_parentheses_imports_in_linear_time() {
     let secs = timed("asc", &[("main.hoc", &hoc), ("cell.asc", &asc)], "\n\t0 \n\t0 \n65536 \n");
     assert!(secs < 150.0, "{secs} s (NEURON: 15 s)");
 }
+
+#[test]
+fn a_table_of_20_million_points_takes_the_memory_of_its_values() {
+    let dir = scratch("table");
+    std::fs::write(
+        dir.join("bigtab.mod"),
+        "NEURON { SUFFIX bigtab RANGE y GLOBAL yinf }\nASSIGNED { v y yinf }\nINITIAL { rates(v) y = yinf }\nPROCEDURE rates(v) {\n    TABLE yinf FROM -100 TO 100 WITH 20000000\n    yinf = 1 / (1 + exp(-v / 10))\n}\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("main.hoc"), "create soma\nsoma insert bigtab\nfinitialize(-65)\nprint soma.y_bigtab(0.5)\n").unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_nerve")).args(["run", "main.hoc"]).current_dir(&dir).stdout(std::process::Stdio::null()).spawn().unwrap();
+    let mut status = 0;
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    assert_eq!(unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) }, child.id() as libc::pid_t);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "{status}");
+    // 20,000,001 values of 8 bytes: 160 MB (NEURON's table is that size too).
+    let peak_mb = usage.ru_maxrss as f64 / 1024.0;
+    assert!(peak_mb < 250.0, "peak {peak_mb} MB");
+}
