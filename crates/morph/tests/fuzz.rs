@@ -20,8 +20,9 @@ const MORPHML: &[&str] = &[
     "<include segmentGroup=\"g\"/>", "</segmentGroup>",
 ];
 
+/// At most this many lines (a lone CR ends a line too, as in old Mac files).
 fn lines(bytes: &[u8]) -> usize {
-    bytes.iter().filter(|&&b| b == b'\n').count() + 1
+    bytes.iter().filter(|&&b| b == b'\n' || b == b'\r').count() + 1
 }
 
 /// A morphology holds together; an error names a line of the file.

@@ -161,3 +161,16 @@ fn a_table_of_20_million_points_takes_the_memory_of_its_values() {
     let peak_mb = usage.ru_maxrss as f64 / 1024.0;
     assert!(peak_mb < 250.0, "peak {peak_mb} MB");
 }
+
+#[test]
+fn a_file_the_script_cannot_finish_writing_is_an_error() {
+    let dir = scratch("fsize");
+    std::fs::write(dir.join("main.hoc"), "objref f\nf = new File()\nf.wopen(\"big.txt\")\nfor i = 1, 200000 f.printf(\"%d some text to fill the file\\n\", i)\nf.close()\nprint \"done\"\n").unwrap();
+    let nerve = env!("CARGO_BIN_EXE_nerve");
+    let out = Command::new("sh").arg("-c").arg(format!("ulimit -f 100; exec '{nerve}' run main.hoc")).current_dir(&dir).output().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    let (out, err) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(!out.contains("done"), "{out}");
+    assert!(err.starts_with("nerve: big.txt: write failed: File too large"), "{err}");
+    assert!(err.contains(" in main.hoc near line 4\n"), "{err}");
+}
