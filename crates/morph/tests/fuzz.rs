@@ -54,3 +54,13 @@ fn fuzz_asc() {
 fn fuzz_morphml() {
     harness::campaign("morphml", MORPHML, |b| check(morph::parse_morphml(b, "fuzz.xml"), b));
 }
+
+/// Found by the SWC campaign (the check, not the reader, was wrong): lines
+/// of old Mac files end in a lone CR, and what is said of a line names it.
+#[test]
+fn a_file_with_cr_line_ends_is_numbered_by_those_lines() {
+    let (_, diags) = morph::parse_swc(b"1 1 0 0 0 1 -1\r2 3 1 0 0 1 1\r3 3 2 0 0 1 x\r", "cr.swc").unwrap();
+    assert_eq!(diags.iter().map(|d| (d.line, d.message.as_str())).collect::<Vec<_>>(), [(3, "could not parse: 3 3 2 0 0 1 x")]);
+    let input = std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fuzz_cr_lines.swc")).unwrap();
+    check(morph::parse_swc(&input, "fuzz.swc"), &input);
+}

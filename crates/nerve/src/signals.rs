@@ -55,12 +55,18 @@ pub fn install() {
 /// Runs `write` with SIGINT and SIGTERM held; one that arrived meanwhile
 /// ends the process once `write` has returned.
 pub fn holding<T>(write: impl FnOnce() -> T) -> T {
-    WRITING.store(true, Ordering::SeqCst);
-    let r = write();
-    WRITING.store(false, Ordering::SeqCst);
-    let sig = PENDING.swap(0, Ordering::SeqCst);
-    if sig != 0 {
-        die(sig);
+    /// Lets signals through again however `write` ends.
+    struct Release;
+    impl Drop for Release {
+        fn drop(&mut self) {
+            WRITING.store(false, Ordering::SeqCst);
+            let sig = PENDING.swap(0, Ordering::SeqCst);
+            if sig != 0 {
+                die(sig);
+            }
+        }
     }
-    r
+    WRITING.store(true, Ordering::SeqCst);
+    let _release = Release;
+    write()
 }
