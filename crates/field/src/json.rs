@@ -544,6 +544,14 @@ mod tests {
     }
 
     #[test]
+    fn image_terms_of_a_slice_are_bounded() {
+        let mea = |steps: f64| json!({"name": "mea", "type": "RecMEAElectrode", "x": [0], "y": [0], "z": [0], "steps": steps});
+        let e = error_of(mea(1e9));
+        assert!(e.starts_with("probe 'mea': steps = 1000000000 image terms is more than the 10000"), "{e}");
+        assert!(probe_from_json(&mea(10_000.0)).is_ok());
+    }
+
+    #[test]
     fn dims_and_units() {
         let (name, p) = probe_from_json(
             &json!({"name": "meg", "type": "InfiniteHomogeneousVolCondMEG",

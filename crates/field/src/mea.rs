@@ -39,6 +39,12 @@ use crate::line_source::closest_on_segment;
 use crate::point_source::ATOL;
 use crate::{Probe, FOUR_PI};
 
+/// Most image terms a `RecMEAElectrode` sums. A term weighs
+/// `|W_TS W_TG|^n`, negligible after a few dozen for any slice that differs
+/// from its saline; LFPykit's default is 20. Beyond this the matrix would take
+/// hours for an ordinary cell.
+pub const MAX_STEPS: usize = 10_000;
+
 /// Electrodes on (or above) the glass of an in-vitro slice recording.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RecMEAElectrode {
@@ -81,6 +87,11 @@ impl RecMEAElectrode {
         }
         if !(h > 0.0 && h.is_finite()) {
             return err("h must be greater than zero");
+        }
+        if steps > MAX_STEPS {
+            return err(format!(
+                "steps = {steps} image terms is more than the {MAX_STEPS} computed at most (each adds a term per contact point and segment; LFPykit's default is 20)"
+            ));
         }
         if method != Method::PointSource {
             if contacts.iter().any(|c| (c[2] - z_shift).abs() > 1e-9) {

@@ -5,6 +5,7 @@ mod convert;
 mod probes;
 mod progress;
 mod python;
+mod signals;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -168,7 +169,7 @@ fn run(items: Vec<Item>, mods: &[PathBuf], probe_out: Option<ProbeOutput>) -> Ex
                 eprintln!("nerve: {e}");
                 return ExitCode::from(1);
             }
-            if let Err(e) = p.run.borrow_mut().write(&p.dir) {
+            if let Err(e) = signals::holding(|| p.run.borrow_mut().write(&p.dir)) {
                 eprintln!("nerve: {e}");
                 return ExitCode::from(1);
             }
@@ -205,6 +206,9 @@ fn args() -> Vec<std::ffi::OsString> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse_from(args());
+    if !matches!(&cli.cmd, Cmd::Run { items, .. } if python::names_script(items)) {
+        signals::install();
+    }
     match cli.cmd {
         Cmd::Convert { model, to, output } => {
             let text = convert::load(&model).and_then(|mut it| match to.as_str() {
@@ -221,7 +225,7 @@ fn main() -> ExitCode {
             };
             match output {
                 Some(path) => {
-                    if let Err(e) = probes::write_atomic(&path, text.as_bytes()) {
+                    if let Err(e) = signals::holding(|| probes::write_atomic(&path, text.as_bytes())) {
                         eprintln!("nerve: {e}");
                         return ExitCode::from(1);
                     }

@@ -12,6 +12,7 @@
 //! the probes as `stimulus_<name>.npy`.
 
 use std::cell::RefCell;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
@@ -214,10 +215,12 @@ impl ProbeRun {
     }
 
     /// Writes DIR/<name>.npy, DIR/t.npy, DIR/soma_v.npy (when the model has
-    /// a soma) and DIR/meta.json.
+    /// a soma) and DIR/meta.json: all of them or, on an error, none (each
+    /// is written under a temporary name and all are renamed at the end).
     pub fn write(&mut self, dir: &Path) -> Result<(), String> {
         self.flush_block();
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let mut files = Staging::default();
         let nt = self.t.len();
         let nseg = self.nodes.len();
         let mut meta = serde_json::Map::new();
@@ -235,7 +238,7 @@ impl ProbeRun {
             }
             let mut shape = dims.clone();
             shape.push(nt);
-            write_npy(&dir.join(format!("{}.npy", s.name)), &shape, &arr)?;
+            files.npy(&dir.join(format!("{}.npy", s.name)), &shape, &arr)?;
             let mut pm = s.json.clone();
             if let Some(o) = pm.as_object_mut() {
                 o.insert("units".into(), s.probe.units().into());
@@ -243,14 +246,14 @@ impl ProbeRun {
             }
             probes_meta.push(pm);
         }
-        write_npy(&dir.join("t.npy"), &[nt], &self.t)?;
+        files.npy(&dir.join("t.npy"), &[nt], &self.t)?;
         if self.soma_node.is_some() && self.soma_v.len() == nt {
-            write_npy(&dir.join("soma_v.npy"), &[nt], &self.soma_v)?;
+            files.npy(&dir.join("soma_v.npy"), &[nt], &self.soma_v)?;
         }
         let mut stim_meta = Vec::new();
         for (s, i) in self.stimuli.iter().zip(&self.stim_i) {
             if i.len() == nt {
-                write_npy(&dir.join(format!("stimulus_{}.npy", s.name)), &[nt], i)?;
+                files.npy(&dir.join(format!("stimulus_{}.npy", s.name)), &[nt], i)?;
             }
             let mut sm = s.json.clone();
             if let Some(o) = sm.as_object_mut() {
@@ -273,18 +276,69 @@ impl ProbeRun {
         }
         meta.insert("probes".into(), probes_meta.into());
         let text = serde_json::to_string_pretty(&serde_json::Value::Object(meta)).unwrap();
-        write_atomic(&dir.join("meta.json"), text.as_bytes())
+        files.file(&dir.join("meta.json"), |f| f.write_all(text.as_bytes()))?;
+        files.commit()
     }
 }
 
-fn write_npy(path: &Path, shape: &[usize], data: &[f64]) -> Result<(), String> {
-    let arr = ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(shape), data.to_vec()).map_err(|e| e.to_string())?;
-    let mut bytes = Vec::new();
-    ndarray_npy::WriteNpyExt::write_npy(&arr, &mut bytes).map_err(|e| format!("{}: {e}", path.display()))?;
-    write_atomic(path, &bytes)
+/// Files written under temporary names (`.NAME.partial` beside each), put
+/// in place together by `commit`; dropped without it, it removes them.
+#[derive(Default)]
+struct Staging {
+    /// (temporary, final) paths, in the order written.
+    files: Vec<(PathBuf, PathBuf)>,
 }
 
-/// Writes a file under a temporary name and renames it into place.
+impl Staging {
+    fn file(&mut self, path: &Path, write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>) -> Result<(), String> {
+        let tmp = partial_name(path)?;
+        self.files.push((tmp.clone(), path.to_path_buf()));
+        let done = std::fs::File::create(&tmp).and_then(|f| {
+            let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
+            write(&mut w)?;
+            w.into_inner().map_err(|e| e.into_error())?.sync_all()
+        });
+        done.map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    fn npy(&mut self, path: &Path, shape: &[usize], data: &[f64]) -> Result<(), String> {
+        let arr = ndarray::ArrayViewD::from_shape(ndarray::IxDyn(shape), data).map_err(|e| e.to_string())?;
+        self.file(path, |w| {
+            ndarray_npy::WriteNpyExt::write_npy(&arr, w).map_err(|e| match e {
+                ndarray_npy::WriteNpyError::Io(e) => e,
+                e => std::io::Error::other(e),
+            })
+        })
+    }
+
+    /// Renames every file into place, the last written last.
+    fn commit(mut self) -> Result<(), String> {
+        let files = std::mem::take(&mut self.files);
+        for (k, (tmp, path)) in files.iter().enumerate() {
+            if let Err(e) = std::fs::rename(tmp, path) {
+                for (t, _) in &files[k..] {
+                    let _ = std::fs::remove_file(t);
+                }
+                return Err(format!("{}: {e}", path.display()));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        for (tmp, _) in &self.files {
+            let _ = std::fs::remove_file(tmp);
+        }
+    }
+}
+
+fn partial_name(path: &Path) -> Result<PathBuf, String> {
+    let name = path.file_name().ok_or_else(|| format!("{}: not a file name", path.display()))?;
+    Ok(path.with_file_name(format!(".{}.partial", name.to_string_lossy())))
+}
+
 /// Makes sure results can be written to `dir` before anything runs: it is
 /// a folder (made if missing) where a file can be created.
 pub fn check_out_dir(dir: &Path) -> Result<(), String> {
@@ -298,14 +352,11 @@ pub fn check_out_dir(dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// Writes a file under a temporary name and renames it into place.
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    let name = path.file_name().ok_or_else(|| format!("{}: not a file name", path.display()))?;
-    let tmp: PathBuf = path.with_file_name(format!(".{}.partial", name.to_string_lossy()));
-    let done = std::fs::write(&tmp, bytes).and_then(|_| std::fs::rename(&tmp, path));
-    done.map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        format!("{}: {e}", path.display())
-    })
+    let mut files = Staging::default();
+    files.file(path, |f| f.write_all(bytes))?;
+    files.commit()
 }
 
 use hoc::engine::probe::{lfpy_frame, segment_geometry};

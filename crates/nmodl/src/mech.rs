@@ -468,20 +468,26 @@ impl NmodlMechanism {
             self.run(&s.bounds, &mut work, data, &idx[..1], &env_at(&[]), ions, &mut [], &mut NoEffects);
             let (tmin, tmax) = (work[0], work[LANES]);
             let dx = (tmax - tmin) / s.n as f64;
-            let mut xs = Vec::with_capacity(s.n + 1);
+            // The outputs go straight into the table's storage, a chunk of
+            // points at a time (a table may hold 10^8 points).
+            let first = s.offset + 3 + s.depend.len();
             let mut x = tmin;
-            for _ in 0..=s.n {
-                xs.push(x);
-                x += dx;
-            }
-            let mut vals = vec![0.0; s.nout * (s.n + 1)];
-            for (c, chunk) in xs.chunks(LANES).enumerate() {
-                self.run(&s.build, &mut work, data, &idx[..chunk.len()], &env_at(chunk), ions, &mut [], &mut NoEffects);
-                for (k, &r) in s.outs.iter().enumerate() {
-                    for (l, _) in chunk.iter().enumerate() {
-                        vals[k * (s.n + 1) + c * LANES + l] = work[r as usize * LANES + l];
-                    }
+            let mut at = 0;
+            while at <= s.n {
+                let m = LANES.min(s.n + 1 - at);
+                let mut xs = [0.0; LANES];
+                for xk in &mut xs[..m] {
+                    *xk = x;
+                    x += dx;
                 }
+                let mut env = env_at(&[]);
+                env.xs = &xs[..m];
+                self.run(&s.build, &mut work, data, &idx[..m], &env, ions, &mut [], &mut NoEffects);
+                for (k, &r) in s.outs.iter().enumerate() {
+                    let row = first + k * (s.n + 1) + at;
+                    data.tables[row..row + m].copy_from_slice(&work[r as usize * LANES..r as usize * LANES + m]);
+                }
+                at += m;
             }
             let deps: Vec<f64> = s.depend.iter().map(|l| dep(l, data)).collect();
             let t = &mut data.tables[s.offset..s.offset + s.size()];
@@ -489,7 +495,6 @@ impl NmodlMechanism {
             t[1] = tmin;
             t[2] = 1.0 / dx;
             t[3..3 + deps.len()].copy_from_slice(&deps);
-            t[3 + deps.len()..].copy_from_slice(&vals);
         }
         data.work = work;
     }

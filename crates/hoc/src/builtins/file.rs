@@ -24,20 +24,27 @@ pub struct FileObj {
 }
 
 impl FileObj {
-    pub fn close(&mut self) {
+    /// Closes the file; what could not be written (a full disk, a
+    /// file-size limit) is an error naming the file.
+    pub fn close(&mut self) -> HResult<()> {
         if let Some(Stream::Write(mut w)) = self.stream.take() {
-            let _ = w.flush();
+            w.flush().map_err(|e| self.write_error(e))?;
         }
+        Ok(())
+    }
+
+    fn write_error(&self, e: std::io::Error) -> HocError {
+        hoc_err!("{}: write failed: {e}", self.name)
     }
 
     fn set_name(&mut self, name: &str) {
-        self.close();
+        let _ = self.close();
         self.name = name.to_string();
     }
 
     /// Opens `self.name` with C mode "r", "w" or "a"; true on success.
     pub fn open(&mut self, mode: &str) -> bool {
-        self.close();
+        let _ = self.close();
         let path = expand_env_var(&self.name);
         self.stream = match mode {
             "r" => std::fs::read(&path)
@@ -68,11 +75,13 @@ impl FileObj {
 
     pub fn write(&mut self, bytes: &[u8]) -> HResult<usize> {
         match &mut self.stream {
-            Some(Stream::Write(w)) => Ok(if w.write_all(bytes).is_ok() {
-                bytes.len()
-            } else {
-                0
-            }),
+            Some(Stream::Write(w)) => match w.write_all(bytes) {
+                Ok(()) => Ok(bytes.len()),
+                Err(e) => {
+                    self.stream = None;
+                    Err(self.write_error(e))
+                }
+            },
             Some(Stream::Read { .. }) => Ok(0),
             None => Err(self.not_open()),
         }
@@ -262,14 +271,17 @@ pub fn method(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<O
             })
         }
         "close" => file(&|f| {
-            f.close();
+            f.close()?;
             Ok(0.0)
         }),
         "isopen" => file(&|f| Ok(f.stream.is_some() as i32 as f64)),
         "eof" => file(&|f| Ok(f.eof()? as i32 as f64)),
         "flush" => file(&|f| {
             if let Some(Stream::Write(w)) = &mut f.stream {
-                let _ = w.flush();
+                if let Err(e) = w.flush() {
+                    f.stream = None;
+                    return Err(f.write_error(e));
+                }
             }
             Ok(1.0)
         }),
@@ -300,7 +312,7 @@ pub fn method(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<O
         }
         "dir" => Ok(Some(Value::Str("".into()))),
         "chooser" => {
-            with_file(o, |f| f.close())?;
+            with_file(o, |f| f.close())??;
             Ok(Some(Value::Num(1.0)))
         }
         "mktemp" => {

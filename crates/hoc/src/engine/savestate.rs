@@ -186,7 +186,7 @@ pub fn method(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<O
                 with_native::<crate::builtins::file::FileObj, _>(&f, |fo| -> HResult<()> {
                     fo.write(&bytes)?;
                     if close {
-                        fo.close();
+                        fo.close()?;
                     }
                     Ok(())
                 })??;
@@ -194,7 +194,7 @@ pub fn method(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<O
                 let bytes = with_native::<crate::builtins::file::FileObj, _>(&f, |fo| -> HResult<Vec<u8>> {
                     let b = fo.read(usize::MAX / 2)?;
                     if close {
-                        fo.close();
+                        fo.close()?;
                     }
                     Ok(b)
                 })??;
