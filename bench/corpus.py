@@ -201,7 +201,7 @@ def python_env(python):
 
 def run_model(m, args, scratch):
     """One model's row."""
-    row = {"accession": m["accession"], "name": m["name"], "kind": m["kind"]}
+    row = {"accession": m["accession"], "repo": m["repo"], "name": m["name"], "kind": m["kind"]}
     git_dir = mirror_of(args.mirrors, m["repo"])
     if git_dir is None:
         row["status"] = "skipped"
@@ -284,7 +284,8 @@ def write_table(rows, path, neuron_ref):
         "RSS on one 2-core machine; NEURON's come from `bench/corpus-neuron.json`",
         "(mechanisms built beforehand, build time excluded).",
         "",
-        f"**{passed} of {len(rows)} pass** ({hoc_pass} of {len(hoc)} HOC models).",
+        f"**{passed} of {len(rows)} pass** ({hoc_pass} of {len(hoc)} HOC models"
+        f"{f', {passed - hoc_pass} of {len(rows) - len(hoc)} Python models' if len(rows) > len(hoc) else ''}).",
         "",
         "| model | result | detail | nerve s | NEURON s | nerve MiB | NEURON MiB |",
         "|---|---|---|---:|---:|---:|---:|",
