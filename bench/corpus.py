@@ -10,6 +10,12 @@ The observable is the tail of stdout. Lines are compared token by token:
 non-numeric tokens must be equal, spike times (a line that is only numbers,
 or the number after `at`) within 0.1 ms, other numbers within 1e-3 relative.
 
+Python models (kind "python") run their recipe's driver (`argv_neuron`,
+PYTHON being a Python whose `neuron` is nerve's package: --python, else
+$NERVE_PYTHON, else the test suite's venv in target/tmp/python-venv) after
+the package's nrnivmodl has run in each of the model's mod folders, as the
+recipe's notes say.
+
 With --neuron NRNIV the same recipe also runs under NEURON (its mechanisms
 built by the nrnivmodl beside NRNIV in a scratch folder), and NEURON's wall
 time and peak RSS are stored in bench/corpus-neuron.json so that the table
@@ -162,9 +168,40 @@ def build_neuron_mods(nrniv, srcs, into):
     return str(lib) if lib.exists() else None
 
 
+def nrnivmodl_in(python, tree, mod_dirs):
+    """Runs the nrnivmodl of `python`'s `neuron` package in each mod folder
+    (where a Python model's load_mechanisms expects its build)."""
+    for d in mod_dirs:
+        subprocess.run([str(python), "-c", "import sys\nfrom neuron._cli import nrnivmodl\nsys.exit(nrnivmodl())"],
+                       cwd=tree / d, check=True, capture_output=True)
+
+
+def driver_argv(m, python, nrniv=None, lib=None):
+    """The recipe's NEURON command line with its placeholders filled."""
+    argv = []
+    for a in m["argv_neuron"]:
+        if a == "NRNIV":
+            a = str(nrniv)
+        elif a == "MODLIB":
+            a = lib
+        elif a == "PYTHON":
+            a = str(python)
+        argv.append(a)
+    return argv
+
+
+def python_env(python):
+    """The environment for a Python model: its Python's commands (nrnivmodl)
+    first on PATH, plots drawn off-screen."""
+    env = dict(os.environ)
+    env["PATH"] = str(Path(python).parent) + os.pathsep + env["PATH"]
+    env.setdefault("MPLBACKEND", "Agg")
+    return env
+
+
 def run_model(m, args, scratch):
     """One model's row."""
-    row = {"accession": m["accession"], "name": m["name"], "kind": m["kind"]}
+    row = {"accession": m["accession"], "repo": m["repo"], "name": m["name"], "kind": m["kind"]}
     git_dir = mirror_of(args.mirrors, m["repo"])
     if git_dir is None:
         row["status"] = "skipped"
@@ -174,8 +211,17 @@ def run_model(m, args, scratch):
     tree.mkdir()
     extract(git_dir, m["commit"], tree)
     cwd = tree / m["folder"]
-    code, out, err, wall, rss = run_measured(
-        [str(args.nerve)] + m["argv_nerve"], cwd, args.timeout)
+    if m["kind"] == "python":
+        try:
+            nrnivmodl_in(args.python, tree, m["mod_dirs"])
+        except subprocess.CalledProcessError as e:
+            row["status"] = "fails"
+            row["detail"] = "nrnivmodl: " + first_error(e.stderr.decode("utf-8", "replace"), e.stdout.decode("utf-8", "replace"))
+            return row
+        code, out, err, wall, rss = run_measured(driver_argv(m, args.python), cwd, args.timeout, python_env(args.python))
+    else:
+        code, out, err, wall, rss = run_measured(
+            [str(args.nerve)] + m["argv_nerve"], cwd, args.timeout)
     row.update(nerve_seconds=wall, nerve_rss_mib=rss)
     if code is None:
         row["status"] = "fails"
@@ -194,21 +240,19 @@ def run_model(m, args, scratch):
         ntree = scratch / "neuron_tree"
         ntree.mkdir()
         extract(git_dir, m["commit"], ntree)
-        build = scratch / "neuron_build"
-        build.mkdir()
-        lib = build_neuron_mods(args.neuron, [ntree / d for d in m["mod_dirs"]], build)
-        argv = []
-        for a in m["argv_neuron"]:
-            if a == "NRNIV":
-                a = str(args.neuron)
-            elif a == "MODLIB":
-                a = lib
-            elif a == "PYTHON":
-                a = str(Path(args.neuron).with_name("python"))
-            argv.append(a)
-        env = dict(os.environ)
+        python = Path(args.neuron).with_name("python")
+        env = None
+        lib = None
         if m["kind"] == "python":
-            env["PATH"] = str(Path(args.neuron).parent) + os.pathsep + env["PATH"]
+            for d in m["mod_dirs"]:
+                subprocess.run([str(Path(args.neuron).with_name("nrnivmodl"))], cwd=ntree / d,
+                               check=True, capture_output=True)
+            env = python_env(python)
+        else:
+            build = scratch / "neuron_build"
+            build.mkdir()
+            lib = build_neuron_mods(args.neuron, [ntree / d for d in m["mod_dirs"]], build)
+        argv = driver_argv(m, python, args.neuron, lib)
         ncode, nout, nerr, nwall, nrss = run_measured(argv, ntree / m["folder"], args.timeout, env)
         nok, ndetail = compare_tail(nout, m["expected_stdout_tail"])
         row["neuron"] = {"seconds": nwall, "rss_mib": nrss, "reproduced": nok and ncode == 0,
@@ -240,7 +284,8 @@ def write_table(rows, path, neuron_ref):
         "RSS on one 2-core machine; NEURON's come from `bench/corpus-neuron.json`",
         "(mechanisms built beforehand, build time excluded).",
         "",
-        f"**{passed} of {len(rows)} pass** ({hoc_pass} of {len(hoc)} HOC models).",
+        f"**{passed} of {len(rows)} pass** ({hoc_pass} of {len(hoc)} HOC models"
+        f"{f', {passed - hoc_pass} of {len(rows) - len(hoc)} Python models' if len(rows) > len(hoc) else ''}).",
         "",
         "| model | result | detail | nerve s | NEURON s | nerve MiB | NEURON MiB |",
         "|---|---|---|---:|---:|---:|---:|",
@@ -271,6 +316,7 @@ def main():
     ap.add_argument("--mirrors", default=os.environ.get("NERVE_MIRRORS") or str(ROOT.parent / ".mirror"))
     ap.add_argument("--only", help="comma-separated accessions (or repo names)")
     ap.add_argument("--kind", choices=["hoc", "python"], help="only models of this kind")
+    ap.add_argument("--python", help="a Python with nerve's neuron package, for the Python models")
     ap.add_argument("--timeout", type=float, default=600)
     ap.add_argument("--neuron", help="nrniv of a NEURON 9.0.2 install: measure NEURON too")
     ap.add_argument("--write", help="write the compatibility table here")
@@ -279,6 +325,9 @@ def main():
     ap.add_argument("-v", "--verbose", action="store_true", help="print nerve's stderr on failure")
     args = ap.parse_args()
     args.nerve = Path(args.nerve).resolve()
+    args.python = args.python or os.environ.get("NERVE_PYTHON") or str(ROOT / "target/tmp/python-venv/bin/python")
+    if not Path(args.python).exists():
+        args.python = shutil.which(args.python) or args.python
     if not Path(args.models).exists():
         print(f"corpus: no {args.models}: nothing to run")
         return 0

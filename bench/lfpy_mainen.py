@@ -1,7 +1,8 @@
-"""The mainen_passive_lfp conformance run in NEURON + LFPy, timed.
+"""The mainen_passive_lfp conformance run in LFPy, timed.
 
 Run by bench/run_lfp.sh with a Python that has neuron==9.0.2, lfpy==2.3.7
-and lfpykit==0.6.2. Prints wall-clock seconds and peak memory (MiB).
+and lfpykit==0.6.2, and again with one whose `neuron` is nerve's package
+(LFPy on nerve). Prints wall-clock seconds and peak memory (MiB).
 """
 import json, resource, sys, time
 

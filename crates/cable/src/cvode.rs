@@ -440,6 +440,20 @@ impl Model {
         }
     }
 
+    /// `CVode.re_init()`: under the variable step the integrator starts
+    /// afresh at once, from the present state and t, and keeps its own time
+    /// from then on (NEURON's does: a later `t = x` does not move it).
+    pub fn cvode_re_init(&mut self) {
+        self.ensure_lowered();
+        self.cvode.re_init();
+        if self.cvode.active {
+            let dt = self.dt;
+            self.cvode_init();
+            self.dt = dt;
+            self.cvode.retreated = false;
+        }
+    }
+
     /// One `fadvance()` under `CVode.active(1)`, in NEURON's manner: the
     /// previous step's end is recorded first; events due now are delivered
     /// first, in a fadvance of their own (the integrator restarts when they
@@ -450,6 +464,12 @@ impl Model {
     pub(crate) fn cvode_advance(&mut self, play: &mut dyn FnMut(&mut Model), record: &mut dyn FnMut(&Model)) {
         if self.error.is_some() {
             return;
+        }
+        if !self.cvode.restart && !self.cvode.retreated {
+            // The integrator's own time, whatever `t` was set to since its last step.
+            if let Some(tb) = self.cvode.bdf.as_ref().map(|b| b.t()) {
+                self.t = tb;
+            }
         }
         record(self);
         if self.cvode.restart || self.cvode.bdf.is_none() {

@@ -161,6 +161,10 @@ impl Mechanism for NetStim {
     fn random_streams(&self) -> &[usize] {
         &[STREAM]
     }
+    /// netstim.mod's PROCEDURE seed(x), a method of every NetStim.
+    fn functions(&self) -> Vec<String> {
+        vec!["seed".into()]
+    }
     fn call(&self, d: &mut MechData, i: usize, name: &str, a: &[f64], _clock: (f64, f64, f64)) -> Option<f64> {
         let c = &mut d.cols;
         match name {

@@ -1167,6 +1167,7 @@ impl Model {
                 t.b[nd] = -1.0e2 * rinv[nd] / t.area[nd];
             }
         }
+        t.rinv = rinv;
         self.lower_diffusion();
         self.ext_coefficients();
         self.geometry_dirty = false;
@@ -1251,11 +1252,10 @@ impl Model {
         if nd < self.tree.nroot {
             return 1e30;
         }
-        let b = self.tree.b[nd];
-        if b == 0.0 {
-            return 1e30;
+        match self.tree.rinv[nd] {
+            0.0 => 1e30,
+            rinv => 1.0 / rinv,
         }
-        -1.0e2 / (b * self.tree.area[nd])
     }
 
     // ------------------------------------------------------------ simulation

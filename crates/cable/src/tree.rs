@@ -9,6 +9,9 @@ pub struct Tree {
     pub nroot: usize,
     pub parent: Vec<u32>,
     pub area: Vec<f64>,
+    /// The axial conductance (µS) between each node and its parent node
+    /// (NEURON's NODERINV), of which `a` and `b` are made.
+    pub rinv: Vec<f64>,
     /// Effect of a node on its parent's equation, and of the parent on the node's.
     pub a: Vec<f64>,
     pub b: Vec<f64>,

@@ -136,6 +136,7 @@ fn classify(it: &Interp, o: &ObjRef, name: &str) -> Member {
     }
     match hoc::builtins::native_class(it, o) {
         Some(NativeClass::Vector) if name == "x" => Member::Array(1),
+        Some(NativeClass::Vector) if it.has_installed_vector_method(name) => Member::Method,
         Some(NativeClass::Matrix) if name == "x" => Member::Array(2),
         Some(NativeClass::NetCon) => match name {
             "weight" => Member::Array(1),
@@ -148,6 +149,7 @@ fn classify(it: &Interp, o: &ObjRef, name: &str) -> Member {
             "child" => Member::Array(1),
             _ => Member::Method,
         },
+        Some(nc) if !crate::members::has_member(nc, name) => Member::Missing,
         Some(NativeClass::Point(m)) => {
             let mech = &it.eng.model.mechs[m as usize];
             let vars = mech.vars();
@@ -706,7 +708,10 @@ impl HocObject {
                 Kind::Top => it.globals.syms.iter().map(|s| s.name.to_string()).collect(),
                 Kind::Object(o) => match it.template(o.class) {
                     Some(t) => t.scope.syms.iter().filter(|s| s.public).map(|s| s.name.to_string()).collect(),
-                    None => vec!["hname".into()],
+                    None => {
+                        let names = hoc::builtins::native_class(it, o).and_then(crate::members::public_names).unwrap_or(&[]);
+                        std::iter::once("hname").chain(names.iter().copied()).map(String::from).collect()
+                    }
                 },
                 _ => vec![],
             })

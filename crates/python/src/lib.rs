@@ -10,6 +10,7 @@ mod convert;
 mod hocobj;
 mod host;
 mod interp;
+mod members;
 mod nrn;
 mod returns;
 mod run;

@@ -551,6 +551,32 @@ impl Segment {
         !self.__eq__(py, other)
     }
 
+    /// Range variables (`seg.v`, `seg.i_membrane_`, `seg.gnabar_hh`) are
+    /// read before Python's own search of the class, which would fail for
+    /// them first at some cost: libraries read them for every segment at
+    /// every step. Everything else takes the usual way, then `__getattr__`.
+    fn __getattribute__(slf: &Bound<'_, Self>, name: &Bound<'_, PyString>) -> PyResult<Py<PyAny>> {
+        let py = slf.py();
+        let n = name.to_cow()?;
+        let n: &str = &n;
+        if !n.starts_with("__") && n != "x" && n != "sec" {
+            let (id, x) = {
+                let s = slf.borrow();
+                (s.id(py), s.x)
+            };
+            let got = with_interp(|it| {
+                let Some(h) = host_named(it, n).filter(|h| matches!(h, Host::Range(_))) else { return Ok(None) };
+                live(it, id)?;
+                it.host_read(id, h, Some(x)).map(Some).map_err(|e| PyAttributeError::new_err(e.msg))
+            })?;
+            if let Some(v) = got {
+                return Ok(v.into_pyobject(py)?.into_any().unbind());
+            }
+        }
+        // SAFETY: both pointers are live objects held by the caller.
+        unsafe { Bound::from_owned_ptr_or_err(py, pyo3::ffi::PyObject_GenericGetAttr(slf.as_ptr(), name.as_ptr())) }.map(Bound::unbind)
+    }
+
     fn __getattr__(slf: &Bound<'_, Self>, name: &str) -> PyResult<Py<PyAny>> {
         if name.starts_with("__") && name.ends_with("__") {
             return Err(PyAttributeError::new_err(name.to_string()));

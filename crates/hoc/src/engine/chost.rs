@@ -194,6 +194,11 @@ impl crate::interp::Interp {
     }
 
     /// A method C installed on Vector (`install_vector_method`), if `name` is one.
+    /// Whether a mechanism's C installed a Vector method of this name.
+    pub fn has_installed_vector_method(&self, name: &str) -> bool {
+        self.eng.c_host.borrow().methods.contains_key(name)
+    }
+
     pub fn installed_vector_method(&mut self, o: &ObjRef, name: &str, args: &[Value]) -> crate::error::HResult<Option<Value>> {
         let Some(&(m, k)) = self.eng.c_host.borrow().methods.get(name) else { return Ok(None) };
         let r = self.with_c_args(args.to_vec(), Some(o.clone()), |it| {

@@ -479,7 +479,7 @@ fn finitialize_run(it: &mut Interp, a: &[Value]) -> HResult<Value> {
     it.sync_from_model();
     pass_printed(it)?;
     run_statement_events(it)?;
-    record_init(it);
+    record_init(it, true);
     let tstop = it.globals.get("tstop").map(|i| it.global_num(i)).unwrap_or(5.0);
     for obs in it.eng.observers.iter_mut() {
         obs.on_init(&it.eng.model, tstop);
@@ -531,13 +531,19 @@ fn fcurrent(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
     Ok(Value::Num(1.0))
 }
 
+/// Restarts the recordings at the current time. Those with their own
+/// sample times take their first sample when the next step begins (their
+/// event at this t is delivered then), so a script may still move `t`
+/// (LFPy starts at a negative `tstart` this way) or change the state.
 fn frecord_init(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
-    record_init(it);
-    Ok(Value::Num(0.0))
+    record_init(it, false);
+    Ok(Value::Num(1.0))
 }
 
-/// Clears recording vectors and takes the sample at the current time.
-fn record_init(it: &mut Interp) {
+/// Clears recording vectors and takes the samples at the current time (those
+/// with their own sample times only if `discrete_now`, as at finitialize,
+/// which delivers their events at once).
+fn record_init(it: &mut Interp, discrete_now: bool) {
     let e = &mut it.eng;
     for r in e.records.iter_mut() {
         for v in std::iter::once(&r.vec).chain(&r.tvec) {
@@ -553,7 +559,9 @@ fn record_init(it: &mut Interp) {
     if !model.cvode.active {
         sample(&mut e.records, model, false, model.t);
     }
-    sample(&mut e.records, model, true, model.t);
+    if discrete_now {
+        sample(&mut e.records, model, true, model.t);
+    }
 }
 
 /// Samples recordings: every step (`discrete` false), or those with their
@@ -571,7 +579,12 @@ fn sample(records: &mut [Recording], m: &Model, discrete: bool, until: f64) {
         if !due {
             continue;
         }
-        if let Some(x) = m.read_var(&r.var) {
+        // A record of t at its own interval takes its event's time, as NEURON's does.
+        let x = match (&r.var, r.every, discrete) {
+            (Var::T, Some(_), true) => Some(r.next),
+            _ => m.read_var(&r.var),
+        };
+        if let Some(x) = x {
             if let ObjData::Vector(v) = &mut *r.vec.data.borrow_mut() {
                 v.data.push(x);
             }
@@ -587,7 +600,7 @@ fn sample(records: &mut [Recording], m: &Model, discrete: bool, until: f64) {
         }
         r.next_index += 1;
         if let Some(dt) = r.every {
-            r.next = r.next_index as f64 * dt;
+            r.next += dt;
         }
     }
 }
@@ -1244,7 +1257,11 @@ pub fn cvode_method(it: &mut Interp, name: &str, a: &[Value]) -> HResult<Option<
         }
         "re_init" => {
             it.sync_to_model();
-            it.eng.model.cvode.re_init();
+            it.eng.model.cvode_re_init();
+            if let Some(e) = it.eng.model.take_error() {
+                return Err(hoc_err!("{e}"));
+            }
+            it.sync_from_model();
             0.0
         }
         "use_fast_imem" => {

@@ -530,10 +530,17 @@ impl Interp {
 
     /// `name(x1:x2) = y1:y2`: linear interpolation at segment centres in [x1, x2].
     pub fn host_write_range(&mut self, sec: SecId, h: Host, x1: f64, x2: f64, y1: f64, y2: f64) -> HResult<()> {
-        let centers = self.eng.model.sec(sec).centers();
-        for x in centers {
-            if x >= x1 - 1e-9 && x <= x2 + 1e-9 {
-                let y = if x2 == x1 { y1 } else { y1 + (y2 - y1) * (x - x1) / (x2 - x1) };
+        let dx = x2 - x1;
+        if dx < 1e-10 {
+            return Err(hoc_err!("range variable notation r(x1:x2) requires x1 > x2"));
+        }
+        let nseg = self.eng.model.sec(sec).nseg;
+        for i in 0..nseg {
+            // NEURON's centres and weights, so that the values agree to the last digit.
+            let x = (i as f64 + 0.5) / nseg as f64;
+            let thet = (x - x1) / dx;
+            if (-1e-9..=1.0 + 1e-9).contains(&thet) {
+                let y = y1 * (1.0 - thet) + y2 * thet;
                 self.host_write(sec, h, Some(x), y)?;
             }
         }
