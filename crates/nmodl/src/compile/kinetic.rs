@@ -233,21 +233,7 @@ impl Gen<'_, '_> {
             let d = self.elem(i, i);
             self.b.ops.push(Op::Mov(d, dt1));
         }
-        for i in ncons..n {
-            let vol = self.kin.as_ref().unwrap().volumes.get(&locs[i]).cloned();
-            if let Some(vol) = vol {
-                let v = self.emit(&vol)?;
-                self.update(rhs[i], F2::Mul, v);
-                let d = self.elem(i, i);
-                self.update(d, F2::Mul, v);
-            }
-        }
-        self.method = Some(Method::Sparse);
-        let r = self.block(body);
-        self.method = None;
-        let kin = self.kin.take().unwrap();
-        r?;
-        let fill_ops = std::mem::replace(&mut self.b.ops, outer);
+        let (fill_ops, kin) = self.fill_scheme(body, &locs, ncons, outer)?;
         let pattern: Vec<(usize, usize)> = kin.elems.keys().copied().collect();
         let plan = Plan::new(n, &pattern);
         let mut elems = kin.elems;
@@ -280,6 +266,28 @@ impl Gen<'_, '_> {
         Ok(())
     }
 
+    /// The rest of a scheme's fill after its diagonal: each equation from
+    /// `first` on scaled by its state's volume, then the body's terms. Gives
+    /// the fill's ops (the block's own, `outer`, put back) and the matrix.
+    fn fill_scheme(&mut self, body: &Block, locs: &[Loc], first: usize, outer: Vec<Op>) -> CResult<(Vec<Op>, KinFill)> {
+        let rhs = self.kin.as_ref().unwrap().rhs.clone();
+        for i in first..locs.len() {
+            let vol = self.kin.as_ref().unwrap().volumes.get(&locs[i]).cloned();
+            if let Some(vol) = vol {
+                let v = self.emit(&vol)?;
+                self.update(rhs[i], F2::Mul, v);
+                let d = self.elem(i, i);
+                self.update(d, F2::Mul, v);
+            }
+        }
+        self.method = Some(Method::Sparse);
+        let r = self.block(body);
+        self.method = None;
+        let kin = self.kin.take().unwrap();
+        r?;
+        Ok((std::mem::replace(&mut self.b.ops, outer), *kin))
+    }
+
     /// The variable step's solve of a `METHOD sparse` scheme, as nocmodl's
     /// `_ode_matsol` and scopmath's `_cvode_sparse` do it: with dt = γ and
     /// no conservation rows, each equation starts as `(1/γ)·b` with 1/γ on
@@ -303,21 +311,7 @@ impl Gen<'_, '_> {
             let d = self.elem(i, i);
             self.b.ops.push(Op::Mov(d, dt1));
         }
-        for i in 0..n {
-            let vol = self.kin.as_ref().unwrap().volumes.get(&locs[i]).cloned();
-            if let Some(vol) = vol {
-                let v = self.emit(&vol)?;
-                self.update(rhs[i], F2::Mul, v);
-                let d = self.elem(i, i);
-                self.update(d, F2::Mul, v);
-            }
-        }
-        self.method = Some(Method::Sparse);
-        let r = self.block(body);
-        self.method = None;
-        let kin = self.kin.take().unwrap();
-        r?;
-        let fill_ops = std::mem::replace(&mut self.b.ops, outer);
+        let (fill_ops, kin) = self.fill_scheme(body, &locs, 0, outer)?;
         let pattern: Vec<(usize, usize)> = kin.elems.keys().copied().collect();
         let plan = Plan::new(n, &pattern);
         let mut elems = kin.elems;
