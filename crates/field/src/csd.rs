@@ -199,13 +199,21 @@ fn bin_of(edges: &[f64], v: f64) -> Option<usize> {
     }
 }
 
+/// The most pieces one segment is cut into for binning.
+const MAX_PIECES: f64 = 1e7;
+
 impl Probe for VolumetricCurrentSourceDensity {
     fn matrix(&self, geom: &CellGeometry) -> Result<Array2<f64>, FieldError> {
         geom.check()?;
         let (nx, ny, nz) = (self.x.len() - 1, self.y.len() - 1, self.z.len() - 1);
-        let mut m = Array2::zeros((nx * ny * nz, geom.len()));
+        let bins = nx.checked_mul(ny).and_then(|b| b.checked_mul(nz)).unwrap_or(usize::MAX);
+        let mut m = crate::geometry::zeros_checked(bins, geom.len())?;
         for i in 0..geom.len() {
-            let n = (geom.length(i) / self.dl).ceil() as usize;
+            let pieces = (geom.length(i) / self.dl).ceil();
+            if pieces > MAX_PIECES {
+                return err(format!("dl = {} cuts segment {i} ({} µm) into {pieces:e} pieces; at most {MAX_PIECES:e} are taken", self.dl, geom.length(i)));
+            }
+            let n = pieces as usize;
             if n == 0 {
                 continue;
             }

@@ -93,6 +93,33 @@ impl fmt::Display for FieldError {
 
 impl std::error::Error for FieldError {}
 
+/// A probe matrix of zeros, or an error that gives its size when this
+/// machine could not hold it (the memory available, where the system says).
+pub(crate) fn zeros_checked(rows: usize, cols: usize) -> Result<ndarray::Array2<f64>, FieldError> {
+    let too_big = |bytes: f64, avail: Option<f64>| {
+        let have = avail.map_or(String::new(), |a| format!(", more than the {:.1} GB of memory available", a / 1e9));
+        FieldError(format!("its matrix of {rows} × {cols} values needs {:.1} GB{have}", bytes / 1e9))
+    };
+    let n = rows.checked_mul(cols).ok_or_else(|| too_big(rows as f64 * cols as f64 * 8.0, None))?;
+    let bytes = n as f64 * 8.0;
+    let avail = available_memory();
+    if avail.is_some_and(|a| bytes > a) {
+        return Err(too_big(bytes, avail));
+    }
+    let mut v: Vec<f64> = Vec::new();
+    v.try_reserve_exact(n).map_err(|_| too_big(bytes, avail))?;
+    v.resize(n, 0.0);
+    Ok(ndarray::Array2::from_shape_vec((rows, cols), v).expect("rows × cols values"))
+}
+
+/// Bytes of memory the system can still give (Linux's MemAvailable).
+fn available_memory() -> Option<f64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024.0)
+}
+
 /// Shorthand for building an error from anything printable.
 pub(crate) fn err<T>(msg: impl Into<String>) -> Result<T, FieldError> {
     Err(FieldError(msg.into()))

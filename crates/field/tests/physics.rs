@@ -688,3 +688,17 @@ fn geometry_helpers() {
     assert_eq!(t.diam, g.diam);
     assert!((g.length(0) - 16.0).abs() < 1e-15);
 }
+
+#[test]
+fn a_csd_grid_too_large_for_memory_is_refused_with_its_size() {
+    let g = small_cell();
+    let edges = |n: usize| (0..=n).map(|i| i as f64).collect::<Vec<_>>();
+    // 4e10 bins: far more than any machine holds, refused before allocating.
+    let v = VolumetricCurrentSourceDensity::new(edges(4000), edges(4000), edges(2500), 1.0).unwrap();
+    let e = v.matrix(&g).unwrap_err().0;
+    assert!(e.contains("GB"), "{e}");
+    // A dl that would cut a segment into 1e11 pieces.
+    let v = VolumetricCurrentSourceDensity::new(edges(2), edges(2), edges(2), 1e-9).unwrap();
+    let e = v.matrix(&g).unwrap_err().0;
+    assert!(e.contains("pieces"), "{e}");
+}
