@@ -54,6 +54,16 @@ fn allocations_beyond_memory_are_hoc_errors() {
 }
 
 #[test]
+fn a_table_beyond_memory_is_an_error_not_an_abort() {
+    let table = "NEURON { SUFFIX bigtab RANGE y GLOBAL yinf }\nASSIGNED { v y yinf }\nINITIAL { rates(v) y = yinf }\nPROCEDURE rates(v) {\n    TABLE yinf FROM -100 TO 100 WITH 100000000000000000\n    yinf = 1 / (1 + exp(-v / 10))\n}\n";
+    let main = "create soma\nsoma insert bigtab\nfinitialize(-65)\nprint \"after\"\n";
+    let (code, out, err) = run("bigtab", &[("bigtab.mod", table), ("main.hoc", main)]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(!out.contains("after"));
+    assert!(err.starts_with("nerve: bigtab: out of memory for its TABLEs"), "{err}");
+}
+
+#[test]
 fn a_mod_file_may_not_take_a_name_already_defined() {
     let hoc = ("main.hoc", "create soma\nsoma insert hh\nprint soma.gnabar_hh\n");
     // A built-in's name (a density mechanism, a point process).

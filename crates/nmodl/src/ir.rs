@@ -707,7 +707,11 @@ pub(crate) fn run_op(op: &Op, r: &mut [f64], n: usize, cx: &Ctx, mem: &mut Mem, 
         }
         Op::Table { tab, x, out, n: nout } => {
             let s = &cx.specs[tab];
-            let t = &cx.tables[s.offset..s.offset + s.size()];
+            let Some(t) = cx.tables.get(s.offset..s.offset.saturating_add(s.size())) else {
+                // Its storage could not be had (the error says why).
+                mem.failure.get_or_insert_with(|| "a TABLE that could not be built".into());
+                return true;
+            };
             let (tmin, mfac) = (t[1], t[2]);
             let vals = &t[3 + s.depend.len()..];
             let np = s.n + 1;

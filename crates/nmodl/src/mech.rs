@@ -425,6 +425,10 @@ impl NmodlMechanism {
         }
         let need: usize = self.c.tables.iter().map(|t| t.size()).sum();
         if data.tables.len() < need {
+            if data.tables.try_reserve_exact(need - data.tables.len()).is_err() {
+                data.error.get_or_insert_with(|| format!("{}: out of memory for its TABLEs ({need} values)", self.c.name));
+                return;
+            }
             data.tables.resize(need, 0.0);
         }
         let inst = inst.filter(|&i| i < data.alive.len());
