@@ -53,7 +53,7 @@ pub struct Compiled {
     /// FUNCTION_TABLE names and numbers of arguments (their contents come from HOC).
     pub ftables: Vec<(String, usize)>,
     /// LONGITUDINAL_DIFFUSION: a block computing, per instance, each diffusing
-    /// species' rate and volume: (species, rate register, volume register).
+    /// species' coefficients (`Diffusing`).
     pub diffusion: Option<(Block, Vec<Diffusing>)>,
     /// Ion concentrations written but not integrated as STATEs, set from
     /// their first assignment right after the variable step sets the states
@@ -97,6 +97,8 @@ pub struct Diffusing {
     pub dc: Reg,
     pub vol: Reg,
     pub dflux: Option<(Reg, usize)>,
+    /// Its index among the variable step's states of an instance.
+    pub ode_state: Option<usize>,
 }
 
 /// A block computing, per instance, each state's derivative and the
@@ -120,6 +122,8 @@ pub struct OdeBlock {
 pub struct OdeMatsol {
     pub block: Block,
     pub rows: Vec<(usize, Reg, Reg)>,
+    /// The states outside the schemes (they divide by 1 − γ·jac).
+    pub others: Vec<usize>,
 }
 
 #[derive(Clone, Debug)]
@@ -1566,30 +1570,12 @@ impl<'c, 'm> Gen<'c, 'm> {
         Ok(())
     }
 
-    /// Gives every STATE a scheme's reactions name its derivative register,
-    /// in the order they appear.
+    /// Gives every STATE of a scheme its derivative register, in nocmodl's
+    /// order of the scheme's species.
     fn kinetic_species(&mut self, body: &Block_) -> CResult<()> {
-        // nocmodl's numbering of a scheme's states: for each CONSERVE, last
-        // written first, its last-written state not yet numbered (arrays
-        // excepted); then the others in its symbol table's order — by first
-        // character, and of those the latest met in the text first.
-        let mut used: Vec<String> = Vec::new();
-        let mut conserves: Vec<Vec<String>> = Vec::new();
-        collect_species(&body.stmts, &mut used, &mut conserves);
-        used.retain(|n| self.state_elements(n).is_some());
-        let mut order: Vec<String> = Vec::new();
-        for terms in conserves.iter().rev() {
-            let pick = terms.iter().rev().find(|n| used.contains(n) && !order.contains(n) && matches!(self.cx.names.get(n.as_str()), Some(Name::Loc(_))));
-            if let Some(n) = pick {
-                order.push(n.clone());
-            }
-        }
-        let mut rest: Vec<String> = used.iter().filter(|n| !order.contains(n)).cloned().collect();
-        let rank = |n: &String| self.cx.seen_rank.get(n).copied().unwrap_or(0);
-        rest.sort_by_key(|n| (n.as_bytes()[0], std::cmp::Reverse(rank(n))));
-        order.extend(rest);
-        for n in &order {
-            for x in self.state_elements(n).unwrap_or_default() {
+        let (conserves, others) = self.species_order(body);
+        for n in conserves.into_iter().filter_map(|c| c.1).chain(others) {
+            for x in self.state_elements(&n).unwrap_or_default() {
                 self.deriv_reg(&x);
             }
         }
@@ -2510,7 +2496,8 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
                             Some((f, ion)) => Some((g.emit(&f)?, ion)),
                             None => None,
                         };
-                        outs.push(Diffusing { loc: l, dc: dr, vol: vr, dflux });
+                        let ode_state = ode.as_ref().and_then(|o| o.states.iter().position(|s| s.loc == l));
+                        outs.push(Diffusing { loc: l, dc: dr, vol: vr, dflux, ode_state });
                     }
                 }
             }
@@ -2733,7 +2720,8 @@ fn ode_matsol(cx: &Ctx, bp: &Block_, states: &[OdeState]) -> CResult<Option<OdeM
         r.1 = map[r.1 as usize];
         r.2 = map[r.2 as usize];
     }
-    Ok(Some(OdeMatsol { block, rows }))
+    let others = (0..states.len()).filter(|&k| !rows.iter().any(|r| r.0 == k)).collect();
+    Ok(Some(OdeMatsol { block, rows, others }))
 }
 
 /// nocmodl's `_ode_synonym`: for each ion concentration the mechanism
@@ -2963,42 +2951,3 @@ fn c_default(x: f64) -> f64 {
     cfmt::fmt_g(x, 6, false, false).parse().unwrap_or(x)
 }
 
-/// The species of a KINETIC block's reactions (in the order written) and the
-/// terms of each CONSERVE, by name, through its loops and nested blocks.
-fn collect_species(stmts: &[crate::ast::Stmt], used: &mut Vec<String>, conserves: &mut Vec<Vec<String>>) {
-    let note = |n: &str, used: &mut Vec<String>| {
-        if !used.iter().any(|u| u == n) {
-            used.push(n.to_string());
-        }
-    };
-    for s in stmts {
-        match &s.kind {
-            StmtKind::Reaction(rx) => {
-                let rhs: &[ReactTerm] = match &rx.kind {
-                    ReactionKind::Reversible { rhs, .. } => rhs,
-                    _ => &[],
-                };
-                for t in rx.lhs.iter().chain(rhs) {
-                    note(&t.var.name.name, used);
-                }
-            }
-            StmtKind::Conserve { lhs, .. } => {
-                for t in lhs {
-                    note(&t.var.name.name, used);
-                }
-                conserves.push(lhs.iter().map(|t| t.var.name.name.clone()).collect());
-            }
-            StmtKind::From { body, .. } | StmtKind::While { body, .. } | StmtKind::Block(body) => collect_species(&body.stmts, used, conserves),
-            StmtKind::If { then, else_ifs, else_, .. } => {
-                collect_species(&then.stmts, used, conserves);
-                for e in else_ifs {
-                    collect_species(&e.body.stmts, used, conserves);
-                }
-                if let Some(b) = else_ {
-                    collect_species(&b.stmts, used, conserves);
-                }
-            }
-            _ => {}
-        }
-    }
-}

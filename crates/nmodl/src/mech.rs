@@ -545,7 +545,7 @@ impl NmodlMechanism {
     #[allow(clippy::too_many_arguments)]
     fn scheme_matsol(&self, ms: &crate::compile::OdeMatsol, ns: usize, data: &mut MechData, nodes: &mut NodeView, gamma: f64, b: &mut [f64], jac: &[f64]) {
         let n = data.order.len();
-        for k in (0..ns).filter(|&k| !ms.rows.iter().any(|r| r.0 == k)) {
+        for &k in &ms.others {
             for p in 0..n {
                 b[p * ns + k] /= 1.0 - gamma * jac[p * ns + k];
             }
@@ -574,9 +574,7 @@ impl NmodlMechanism {
         data.order = order;
         data.work = work;
     }
-}
 
-impl NmodlMechanism {
     /// Each diffusing species' diffusion coefficient, volume and flux
     /// derivative at every instance (n values each, in that order by
     /// species), then room for a tree solve.
@@ -630,14 +628,10 @@ fn couplings(ld: &cable::mechanism::LongDiff, dc: &[f64], vol: &[f64], sign: f64
     for i in 0..dc.len() {
         let p = ld.parent[i];
         if p != usize::MAX {
+            // (±1 times af is exact: NEURON's -af*dc/vol.)
             let dcm = (dc[i] + dc[p]) / 2.0;
-            if sign < 0.0 {
-                a[i] = -ld.af[i] * dcm / vol[p];
-                b[i] = -ld.bf[i] * dcm / vol[i];
-            } else {
-                a[i] = ld.af[i] * dcm / vol[p];
-                b[i] = ld.bf[i] * dcm / vol[i];
-            }
+            a[i] = sign * ld.af[i] * dcm / vol[p];
+            b[i] = sign * ld.bf[i] * dcm / vol[i];
         }
     }
 }
@@ -1200,9 +1194,7 @@ impl Mechanism for NmodlMechanism {
             let (b, rest) = rest.split_at_mut(n);
             let (d, rhs) = rest.split_at_mut(n);
             couplings(&data.ldiff, dc, vol, -1.0, a, b);
-            for i in 0..n {
-                d[i] = 0.0;
-            }
+            d.fill(0.0);
             for i in 0..n {
                 rhs[i] = self.species(o.loc, data, nodes, i) / dt;
             }
@@ -1235,7 +1227,7 @@ impl Mechanism for NmodlMechanism {
         let (a, rest) = solve.split_at_mut(n);
         let b = &mut rest[..n];
         for (e, sp) in outs.iter().enumerate() {
-            let Some(k) = o.states.iter().position(|s| s.loc == sp.loc) else { continue };
+            let Some(k) = sp.ode_state else { continue };
             let [dc, vol] = [0, 1].map(|w| &coef[(w * ne + e) * n..(w * ne + e + 1) * n]);
             couplings(&data.ldiff, dc, vol, 1.0, a, b);
             for i in 0..n {
@@ -1258,7 +1250,7 @@ impl Mechanism for NmodlMechanism {
         let dt = nodes.dt;
         let (coef, solve) = buf.split_at_mut(3 * ne * n);
         for (e, sp) in outs.iter().enumerate() {
-            let Some(k) = o.states.iter().position(|s| s.loc == sp.loc) else { continue };
+            let Some(k) = sp.ode_state else { continue };
             let [dc, vol, dfdi] = [0, 1, 2].map(|w| &coef[(w * ne + e) * n..(w * ne + e + 1) * n]);
             let (a, rest) = solve.split_at_mut(n);
             let (b, rest) = rest.split_at_mut(n);

@@ -92,11 +92,14 @@ impl Gen<'_, '_> {
         }
     }
 
-    /// Numbers the scheme's states as nocmodl does and reads its COMPARTMENTs.
-    fn kinetic_layout(&mut self, body: &Block, span: Span) -> CResult<(KinFill, Vec<Loc>)> {
+    /// nocmodl's order of a scheme's species: each CONSERVE, the last
+    /// written first, with its last-written scalar state not yet taken (None
+    /// when none is left); then the other species in its symbol table's
+    /// order — by first character, and of those the latest met in the text
+    /// first.
+    pub(super) fn species_order(&self, body: &Block) -> (Vec<(Span, Option<String>)>, Vec<String>) {
         let mut conserves: Vec<(Span, Vec<String>)> = Vec::new();
         let mut species: Vec<String> = Vec::new();
-        let mut compartments: Vec<&Stmt> = Vec::new();
         walk(body, &mut |s| match &s.kind {
             StmtKind::Reaction(rx) => {
                 let rhs: &[ReactTerm] = match &rx.kind {
@@ -110,32 +113,49 @@ impl Gen<'_, '_> {
                 species.extend(names.iter().cloned());
                 conserves.push((s.span, names));
             }
-            StmtKind::Compartment { .. } => compartments.push(s),
             _ => {}
         });
         species.retain(|n| self.state_name(n).is_some());
         let mut seen = std::collections::HashSet::new();
         species.retain(|n| seen.insert(n.clone()));
+        let mut picks: Vec<(Span, Option<String>)> = Vec::new();
+        for (cspan, names) in conserves.iter().rev() {
+            let taken = |n: &String| picks.iter().any(|(_, p)| p.as_ref() == Some(n));
+            let pick = names.iter().rev().find(|n| self.state_name(n).is_some_and(|(_, len)| len == 1) && !taken(n));
+            picks.push((*cspan, pick.cloned()));
+        }
+        let mut others: Vec<String> = species.into_iter().filter(|n| !picks.iter().any(|(_, p)| p.as_ref() == Some(n))).collect();
+        let appeared = |n: &str| self.cx.seen_rank.get(n).copied().unwrap_or(0);
+        others.sort_by_key(|n| (n.as_bytes()[0], std::cmp::Reverse(appeared(n))));
+        (picks, others)
+    }
+
+    /// Numbers the scheme's states as nocmodl does and reads its COMPARTMENTs.
+    fn kinetic_layout(&mut self, body: &Block, span: Span) -> CResult<(KinFill, Vec<Loc>)> {
+        let mut compartments: Vec<&Stmt> = Vec::new();
+        walk(body, &mut |s| {
+            if let StmtKind::Compartment { .. } = &s.kind {
+                compartments.push(s);
+            }
+        });
+        let (picks, others) = self.species_order(body);
         // (name, first equation)
         let mut numbered: Vec<(String, usize)> = Vec::new();
         let mut conserve_rows = Vec::new();
         let mut count = 0;
-        for (cspan, names) in conserves.iter().rev() {
-            let pick = names.iter().rev().find(|n| self.state_name(n).is_some_and(|(_, len)| len == 1) && !numbered.iter().any(|(m, _)| m == *n));
+        for (cspan, pick) in picks {
             let Some(name) = pick else {
-                return Err(self.cx.err(*cspan, "CONSERVE: failed to diagonalize the kinetic matrix (no state of its own left)"));
+                return Err(self.cx.err(cspan, "CONSERVE: failed to diagonalize the kinetic matrix (no state of its own left)"));
             };
-            numbered.push((name.clone(), count));
-            conserve_rows.push((*cspan, count));
+            numbered.push((name, count));
+            conserve_rows.push((cspan, count));
             count += 1;
         }
         let ncons = count;
-        let mut others: Vec<&String> = species.iter().filter(|n| !numbered.iter().any(|(m, _)| m == *n)).collect();
-        let appeared = |n: &str| self.cx.seen_rank.get(n).copied().unwrap_or(0);
-        others.sort_by_key(|n| (n.as_bytes()[0], std::cmp::Reverse(appeared(n))));
         for n in others {
-            numbered.push((n.clone(), count));
-            count += self.state_name(n).map_or(1, |s| s.1);
+            let len = self.state_name(&n).map_or(1, |s| s.1);
+            numbered.push((n, count));
+            count += len;
         }
         if count == 0 {
             return Err(self.cx.err(span, "KINETIC contains no reactions"));
