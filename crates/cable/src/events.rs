@@ -72,6 +72,8 @@ pub enum Event {
     /// nothing to the model. An id other than u32::MAX names the caller's
     /// statement to run then (the model lists it in `fired`).
     Stop { id: u32 },
+    /// The spike exchange between processes (NEURON's NetParEvent).
+    Exchange,
 }
 
 #[derive(Clone, Debug)]

@@ -3,10 +3,12 @@
 //! the interpreter drives it through [`Model`].
 
 pub mod bdf;
+pub mod comm;
 pub mod cvode;
 pub mod dae;
 pub mod equations;
 pub mod events;
+pub mod exchange;
 pub mod extracellular;
 pub mod geometry;
 pub mod impedance;

@@ -231,6 +231,8 @@ pub struct Model {
     pub(crate) eqs: Option<crate::equations::Equations>,
     /// Gap-junction value transfer (ParallelContext source_var/target_var).
     pub transfer: crate::transfer::Transfer,
+    /// Spike exchange with other processes, when the run spans several.
+    pub exchange: Option<crate::exchange::Exchange>,
 }
 
 impl Default for Model {
@@ -298,6 +300,7 @@ impl Model {
             linmods: Vec::new(),
             eqs: None,
             transfer: Default::default(),
+            exchange: None,
         };
         for m in mechs {
             model.add_mechanism(m);
@@ -1278,6 +1281,7 @@ impl Model {
         self.ensure_lowered();
         self.t = 0.0;
         self.queue.clear();
+        self.exchange_start();
         self.last_send.clear();
         self.fired.clear();
         play_init(self);
@@ -1363,6 +1367,7 @@ impl Model {
         self.watches(true);
         self.init_thresholds();
         self.deliver_and_settle(self.t);
+        self.spike_exchange();
         self.setup_matrix();
         self.tree.icap.fill(0.0);
         if self.fast_imem {
@@ -1812,6 +1817,9 @@ impl Model {
                 let at = ts + nc.delay;
                 self.queue.push(at, Event::NetCon { nc: k });
             }
+            if let Some(x) = &mut self.exchange {
+                x.note(k, ts);
+            }
         }
     }
 
@@ -1921,6 +1929,7 @@ impl Model {
                 _ => return true,
             },
             Event::Stop { .. } => return false,
+            Event::Exchange => return true,
         };
         self.mechs[mech].kind() == MechKind::Artificial
     }
@@ -1969,6 +1978,7 @@ impl Model {
                     n.weight = w;
                 }
             }
+            Event::Exchange => self.exchange_event(tt),
         }
     }
 

@@ -230,6 +230,13 @@ impl NetPar {
         g
     }
 
+    /// (anchor NetCon, gid) of the output gids whose spikes go out.
+    pub fn output_anchors(&self) -> Vec<(u32, i32)> {
+        let mut v: Vec<(u32, i32)> = self.out.iter().filter(|(_, p)| p.output).filter_map(|(&g, p)| Some((p.anchor?, g))).collect();
+        v.sort_unstable_by_key(|&(_, g)| g);
+        v
+    }
+
     /// `threshold(gid[, th])`: the threshold of a gid's spike source.
     pub fn threshold(&self, model: &mut Model, gid: i32, set: Option<f64>) -> Result<f64, NetParError> {
         let nc = match self.out.get(&gid) {

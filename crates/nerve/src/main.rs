@@ -2,6 +2,8 @@
 
 mod plot;
 mod convert;
+#[cfg(feature = "mpi")]
+mod mpi_comm;
 mod probes;
 mod progress;
 mod python;
@@ -70,10 +72,19 @@ enum Item {
     Stdin,
 }
 
-/// The items of a run and the mechanism folders its nrniv options name.
-fn split_items(items: &[String]) -> Result<(Vec<Item>, Vec<PathBuf>), String> {
+/// What a run's command line asks for beyond its items.
+#[derive(Default)]
+struct RunOptions {
+    /// Mechanism folders nrniv's -dll names.
+    dlls: Vec<PathBuf>,
+    /// `-mpi`: one of the processes mpirun started.
+    mpi: bool,
+}
+
+/// The items of a run and its nrniv options.
+fn split_items(items: &[String]) -> Result<(Vec<Item>, RunOptions), String> {
     let mut out = Vec::new();
-    let mut dlls = Vec::new();
+    let mut opts = RunOptions::default();
     let mut it = items.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -85,8 +96,9 @@ fn split_items(items: &[String]) -> Result<(Vec<Item>, Vec<PathBuf>), String> {
             // nrniv's -dll: the mechanisms nrnivmodl built from a folder's .mod files.
             "-dll" => {
                 let lib = it.next().ok_or("-dll needs a library path")?;
-                dlls.push(hoc::engine::mod_dir_of_library(std::path::Path::new(lib)));
+                opts.dlls.push(hoc::engine::mod_dir_of_library(std::path::Path::new(lib)));
             }
+            "-mpi" => opts.mpi = true,
             "-nobanner" | "-nogui" | "-isatty" | "-notatty" | "-nopython" => {}
             "-NSTACK" | "-NFRAME" => {
                 it.next().ok_or(format!("{a} needs a size"))?;
@@ -99,7 +111,22 @@ fn split_items(items: &[String]) -> Result<(Vec<Item>, Vec<PathBuf>), String> {
     if out.is_empty() {
         out.push(Item::Stdin);
     }
-    Ok((out, dlls))
+    Ok((out, opts))
+}
+
+/// The processes of the run: MPI's under `-mpi`, else this one alone.
+fn processes(mpi: bool) -> Result<std::rc::Rc<dyn cable::comm::Comm>, String> {
+    if !mpi {
+        return Ok(std::rc::Rc::new(cable::comm::Serial));
+    }
+    #[cfg(feature = "mpi")]
+    {
+        Ok(std::rc::Rc::new(mpi_comm::MpiComm::start()?))
+    }
+    #[cfg(not(feature = "mpi"))]
+    {
+        Err("-mpi: this nerve was built without MPI (build it with `cargo build --release --features mpi`)".into())
+    }
 }
 
 /// Probes of a run and where their results go.
@@ -124,10 +151,25 @@ fn mod_dirs(mods: &[PathBuf]) -> Vec<PathBuf> {
     dirs
 }
 
-fn run(items: Vec<Item>, mods: &[PathBuf], probe_out: Option<ProbeOutput>) -> ExitCode {
+fn run(items: Vec<Item>, mods: &[PathBuf], probe_out: Option<ProbeOutput>, comm: std::rc::Rc<dyn cable::comm::Comm>) -> ExitCode {
+    let code = run_on(items, mods, probe_out, comm.clone());
+    // One process failing would leave the others waiting at their next
+    // collective: under MPI an error ends them all, as NEURON's MPI_Abort.
+    if code != ExitCode::SUCCESS && comm.size() > 1 {
+        let _ = std::io::stdout().flush();
+        comm.abort(1);
+    }
+    code
+}
+
+fn run_on(items: Vec<Item>, mods: &[PathBuf], probe_out: Option<ProbeOutput>, comm: std::rc::Rc<dyn cable::comm::Comm>) -> ExitCode {
     let stdout = std::io::stdout();
     let out = std::io::BufWriter::with_capacity(1 << 16, stdout);
     let mut it = hoc::Interp::new(Box::new(out));
+    it.eng.parallel.set_comm(comm.clone());
+    if comm.size() > 1 && comm.rank() == 0 {
+        let _ = it.write_out(&format!("numprocs={}\n", comm.size()));
+    }
     for (k, dir) in mod_dirs(mods).iter().enumerate() {
         // The current directory counts only when it has .mod files.
         if k == mods.len() && !dir.read_dir().is_ok_and(|mut d| d.any(|e| e.is_ok_and(|e| e.path().extension().is_some_and(|x| x == "mod")))) {
@@ -161,6 +203,8 @@ fn run(items: Vec<Item>, mods: &[PathBuf], probe_out: Option<ProbeOutput>) -> Ex
     }
     if matches!(&result, Err(e) if !matches!(e.kind, hoc::ErrorKind::Quit(_))) {
         it.end_partial_line();
+    } else {
+        hoc::builtins::bulletin::release_workers(&mut it);
     }
     it.flush();
     if result.is_ok() {
@@ -169,7 +213,7 @@ fn run(items: Vec<Item>, mods: &[PathBuf], probe_out: Option<ProbeOutput>) -> Ex
                 eprintln!("nerve: {e}");
                 return ExitCode::from(1);
             }
-            if let Err(e) = signals::holding(|| p.run.borrow_mut().write(&p.dir)) {
+            if let Err(e) = signals::holding(|| p.run.borrow_mut().write(&p.dir, comm.as_ref())) {
                 eprintln!("nerve: {e}");
                 return ExitCode::from(1);
             }
@@ -256,19 +300,26 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            let (items, dlls) = match split_items(&items) {
+            let (items, opts) = match split_items(&items) {
                 Ok(i) => i,
                 Err(e) => {
                     eprintln!("nerve: {e}");
                     return ExitCode::from(2);
                 }
             };
-            let mods: Vec<PathBuf> = mods.into_iter().chain(dlls).collect();
+            let mods: Vec<PathBuf> = mods.into_iter().chain(opts.dlls).collect();
+            let comm = match processes(opts.mpi) {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("nerve: {e}");
+                    return ExitCode::from(1);
+                }
+            };
             // A panic is a bug in nerve; it still ends with a message and exit 1.
             std::panic::set_hook(Box::new(|info| {
                 eprintln!("nerve: internal error (please report it): {info}");
             }));
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(items, &mods, probe_out))).unwrap_or(ExitCode::from(1))
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(items, &mods, probe_out, comm))).unwrap_or(ExitCode::from(1))
         }
         Cmd::Plot { dir, output } => match plot::plot(&dir, output.as_deref()) {
             Ok(path) => {

@@ -16,6 +16,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
+use cable::comm::Comm;
 use cable::Model;
 use cable::model::Var;
 use faer::Mat;
@@ -110,6 +111,8 @@ pub struct ProbeRun {
     stimulating: bool,
     /// Each stimulus's current per sample (nA).
     stim_i: Vec<Vec<f64>>,
+    /// Segments of every rank, when several ran the model.
+    total_segments: Option<usize>,
 }
 
 impl ProbeRun {
@@ -131,6 +134,7 @@ impl ProbeRun {
             stimuli: file.stimuli,
             stimulating: false,
             stim_i: vec![Vec::new(); ns],
+            total_segments: None,
         }
     }
 
@@ -217,12 +221,24 @@ impl ProbeRun {
     /// Writes DIR/<name>.npy, DIR/t.npy, DIR/soma_v.npy (when the model has
     /// a soma) and DIR/meta.json: all of them or, on an error, none (each
     /// is written under a temporary name and all are renamed at the end).
-    pub fn write(&mut self, dir: &Path) -> Result<(), String> {
+    /// Under MPI every rank's signals are summed into rank 0, which writes.
+    pub fn write(&mut self, dir: &Path, comm: &dyn Comm) -> Result<(), String> {
         self.flush_block();
+        if comm.size() > 1 {
+            for out in self.out.iter_mut() {
+                comm.reduce_sum(out, 0);
+            }
+            let mut nseg = [self.nodes.len() as f64];
+            comm.reduce_sum(&mut nseg, 0);
+            if comm.rank() != 0 {
+                return Ok(());
+            }
+            self.total_segments = Some(nseg[0] as usize);
+        }
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         let mut files = Staging::default();
         let nt = self.t.len();
-        let nseg = self.nodes.len();
+        let nseg = self.total_segments.unwrap_or(self.nodes.len());
         let mut meta = serde_json::Map::new();
         let mut probes_meta = Vec::new();
         for (p, s) in self.specs.iter().enumerate() {

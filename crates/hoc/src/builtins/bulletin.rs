@@ -175,6 +175,16 @@ impl Board {
     }
 }
 
+/// The master of an MPI run lets the workers waiting in `runworker` end
+/// (at `done`, or when the master's program ends without it).
+pub fn release_workers(it: &mut Interp) {
+    let p = &it.eng.parallel;
+    if p.netpar.nhost > 1 && p.netpar.rank == 0 && p.board.runworker_called && !p.board.done {
+        p.comm.barrier();
+        it.eng.parallel.board.done = true;
+    }
+}
+
 fn board(it: &mut Interp) -> &mut Board {
     &mut it.eng.parallel.board
 }
@@ -527,9 +537,19 @@ pub fn method(it: &mut Interp, name: &str, a: &[Value]) -> HResult<Option<Value>
         }
         "runworker" => {
             board(it).runworker_called = true;
+            let np = &it.eng.parallel.netpar;
+            if np.nhost > 1 && np.rank > 0 {
+                // A worker of an MPI run: the master runs the jobs (the
+                // results do not depend on where a job runs); the worker
+                // waits for `done` and then ends, as NEURON's workers do.
+                it.flush();
+                it.eng.parallel.comm.barrier();
+                return Err(HocError::quit(0));
+            }
             num(0.0)
         }
         "done" => {
+            release_workers(it);
             let b = board(it);
             if b.runworker_called {
                 b.done = true;

@@ -1,14 +1,17 @@
-//! The ParallelContext class as NEURON 9 runs it in one process (nhost = 1,
-//! rank 0): gids and their connections (kept by `cable::netpar`),
-//! `psolve` over the minimum-delay interval, the collectives (which in one
-//! process hand back their input), timing, the threads API, and the
-//! bulletin board of parameter sweeps (`builtins::bulletin`). Every
+//! The ParallelContext class as NEURON 9 runs it: gids and their
+//! connections (kept by `cable::netpar`), `psolve` over the minimum-delay
+//! interval, the spike exchange between processes (`cable::exchange`),
+//! the collectives over the processes (`cable::comm`: one process without
+//! MPI, where they hand back their input), timing, the threads API, and
+//! the bulletin board of parameter sweeps (`builtins::bulletin`). Every
 //! ParallelContext object shares this one state, as NEURON's do.
 
 use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 
+use cable::comm::{Comm, Reduce, Serial};
 use cable::events::{Source, Target};
+use cable::exchange::Exchange;
 use cable::netpar::{FixedSteps, NetPar, NetParError};
 use cable::SecId;
 
@@ -38,6 +41,11 @@ enum CellOf {
 /// ParallelContext's state beyond the engine's gids and interval.
 pub struct Parallel {
     pub netpar: NetPar,
+    /// The processes of the run (one without MPI).
+    pub comm: Rc<dyn Comm>,
+    /// Spikes are exchanged between processes: `set_maxstep` was called
+    /// with more than one (NEURON's active_).
+    exchanging: bool,
     pub board: Board,
     cells: HashMap<i32, CellOf>,
     /// `timeout(s)`: seconds before a stalled exchange aborts.
@@ -56,6 +64,8 @@ impl Default for Parallel {
     fn default() -> Self {
         Parallel {
             netpar: NetPar::default(),
+            comm: Rc::new(Serial),
+            exchanging: false,
             board: Board::default(),
             cells: HashMap::new(),
             timeout: 20,
@@ -66,6 +76,28 @@ impl Default for Parallel {
             busywait: false,
             initialized: false,
         }
+    }
+}
+
+impl Parallel {
+    /// Runs on the processes of `comm` (this one is its rank).
+    pub fn set_comm(&mut self, comm: Rc<dyn Comm>) {
+        self.netpar.rank = comm.rank();
+        self.netpar.nhost = comm.size();
+        self.comm = comm;
+    }
+
+    /// `set_maxstep`: the smallest delay of the NetCons that span processes
+    /// here, at most `max`; the interval becomes the least over all ranks.
+    fn set_maxstep(&mut self, model: &cable::Model, max: f64) -> f64 {
+        let local = self.netpar.set_maxstep(model, max);
+        if self.netpar.nhost > 1 {
+            let mut md = [local];
+            self.comm.allreduce(&mut md, Reduce::Min);
+            self.netpar.mindelay = md[0];
+            self.exchanging = true;
+        }
+        local
     }
 }
 
@@ -110,7 +142,21 @@ pub fn at_initialize(it: &mut Interp) -> HResult<()> {
     let e = &mut it.eng;
     e.parallel.initialized = true;
     let (dt, var) = (e.model.dt, e.model.cvode.active);
-    e.parallel.netpar.at_initialize(&e.model, dt, var).map_err(err)
+    e.parallel.netpar.at_initialize(&e.model, dt, var).map_err(err)?;
+    e.model.exchange = None;
+    if !e.parallel.exchanging {
+        return Ok(());
+    }
+    // NEURON takes the interval again, with the NetCons of now.
+    let max = e.parallel.netpar.maxstep_arg;
+    e.parallel.set_maxstep(&e.model, max);
+    let md = e.parallel.netpar.mindelay;
+    if md < 1e-9 || (!var && md < dt) {
+        return Err(err(NetParError::UsableMindelayZero));
+    }
+    let outputs = e.parallel.netpar.output_anchors();
+    e.model.exchange = Some(Exchange::new(e.parallel.comm.clone(), md, &outputs, &e.model));
+    Ok(())
 }
 
 /// Methods of ParallelContext.
@@ -159,12 +205,14 @@ pub fn method(it: &mut Interp, name: &str, a: &[Value]) -> HResult<Option<Value>
         "gid_connect" => gid_connect(it, a)?,
         "spike_record" => spike_record(it, a)?,
         "spike_statistics" => {
-            for v in a.iter().take(3) {
+            let (sent, received, useful) = it.eng.model.exchange.as_ref().map_or((0, 0, 0), |x| (x.sent, x.received, x.useful));
+            let most = it.eng.model.exchange.as_ref().map_or(0, |x| x.most_sent);
+            for (v, x) in a.iter().zip([sent, received, useful]) {
                 if let Value::Ptr(p) = v {
-                    it.write_place(p, 0.0)?;
+                    it.write_place(p, x as f64)?;
                 }
             }
-            Value::Num(0.0)
+            Value::Num(most as f64)
         }
         "max_histogram" => Value::Num(0.0),
         "spike_compress" => {
@@ -194,7 +242,7 @@ pub fn method(it: &mut Interp, name: &str, a: &[Value]) -> HResult<Option<Value>
             let max = chkarg(it, a, 0, 1e-6, 1e9)?;
             it.free_dropped();
             let e = &mut it.eng;
-            Value::Num(e.parallel.netpar.set_maxstep(&e.model, max))
+            Value::Num(e.parallel.set_maxstep(&e.model, max))
         }
         "psolve" => {
             psolve(it, a)?;
@@ -212,18 +260,16 @@ pub fn method(it: &mut Interp, name: &str, a: &[Value]) -> HResult<Option<Value>
             Value::Num(old as i32 as f64)
         }
         // ---------------------------------------------------- collectives
-        "barrier" => Value::Num(0.0),
-        "allreduce" => match a.first() {
-            Some(Value::Obj(_)) => {
-                vector(it, a, 0)?;
-                Value::Num(0.0)
-            }
-            _ => Value::Num(num(it, a, 0)?),
-        },
+        "barrier" => {
+            par(it).comm.barrier();
+            Value::Num(0.0)
+        }
+        "allreduce" => allreduce(it, a)?,
         "allgather" => {
             let x = num(it, a, 0)?;
             let v = vector(it, a, 1)?;
-            with_vec(&v, |v| v.data = vec![x])?;
+            let all = par(it).comm.allgatherv(&[x]);
+            with_vec(&v, |v| v.data = all.into_iter().flatten().collect())?;
             Value::Num(0.0)
         }
         "alltoall" => {
@@ -233,20 +279,34 @@ pub fn method(it: &mut Interp, name: &str, a: &[Value]) -> HResult<Option<Value>
             if counts.len() != par(it).netpar.nhost {
                 return Err(hoc_err!("size of source counts vector is not nhost"));
             }
-            if counts.iter().map(|&c| c as i32 as i64).sum::<i64>() != data.len() as i64 {
+            if counts.iter().map(|&c| c as i32 as i64).sum::<i64>() != data.len() as i64 || counts.iter().any(|&c| c < 0.0) {
                 return Err(hoc_err!("sum of source counts is not the size of the src vector"));
             }
-            with_vec(&dest, |v| v.data = data)?;
+            let counts: Vec<usize> = counts.iter().map(|&c| c as usize).collect();
+            let got = par(it).comm.alltoallv(&data, &counts);
+            with_vec(&dest, |v| v.data = got.into_iter().flatten().collect())?;
             Value::Num(0.0)
         }
         "broadcast" => {
             let last = par(it).netpar.nhost as f64 - 1.0;
-            chkarg(it, a, 1, 0.0, last)?;
+            let root = chkarg(it, a, 1, 0.0, last)? as usize;
             match a.first() {
-                Some(v @ (Value::Str(_) | Value::SRef(_))) => Value::Num(value_str(v).len() as f64),
+                Some(v @ (Value::Str(_) | Value::SRef(_))) => {
+                    let mut bytes = value_str(v).into_bytes();
+                    par(it).comm.broadcast_bytes(&mut bytes, root);
+                    let text = String::from_utf8_lossy(&bytes).into_owned();
+                    if let Value::SRef(r) = v {
+                        *r.borrow_mut() = text.clone();
+                    }
+                    Value::Num(text.len() as f64)
+                }
                 _ => {
                     let v = vector(it, a, 0)?;
-                    Value::Num(with_vec(&v, |v| v.data.len())? as f64)
+                    let mut data = with_vec(&v, |v| v.data.clone())?;
+                    par(it).comm.broadcast(&mut data, root);
+                    let n = data.len();
+                    with_vec(&v, |v| v.data = data)?;
+                    Value::Num(n as f64)
                 }
             }
         }
@@ -348,6 +408,30 @@ pub fn method(it: &mut Interp, name: &str, a: &[Value]) -> HResult<Option<Value>
         _ => return Ok(None),
     };
     Ok(Some(v))
+}
+
+/// `allreduce(x | vector, type)`: summed (1), the largest (2) or the
+/// least (3) over the ranks; a Vector element by element, in place.
+fn allreduce(it: &mut Interp, a: &[Value]) -> HResult<Value> {
+    let op = match chkarg(it, a, 1, 1.0, 3.0)? as i32 {
+        1 => Reduce::Sum,
+        2 => Reduce::Max,
+        _ => Reduce::Min,
+    };
+    Ok(match a.first() {
+        Some(Value::Obj(_)) => {
+            let v = vector(it, a, 0)?;
+            let mut data = with_vec(&v, |v| v.data.clone())?;
+            par(it).comm.allreduce(&mut data, op);
+            with_vec(&v, |v| v.data = data)?;
+            Value::Num(0.0)
+        }
+        _ => {
+            let mut x = [num(it, a, 0)?];
+            par(it).comm.allreduce(&mut x, op);
+            Value::Num(x[0])
+        }
+    })
 }
 
 /// `cell(gid, netcon[, output])`.
@@ -476,6 +560,7 @@ fn psolve(it: &mut Interp, a: &[Value]) -> HResult<()> {
     let tstop = chkarg(it, a, 0, t, 1e9)?;
     let (dt, var) = (it.eng.model.dt, it.eng.model.cvode.active);
     par(it).netpar.check_interval(dt, var).map_err(err)?;
+    par(it).comm.barrier();
     let start = std::time::Instant::now();
     let stopped = |it: &Interp| it.globals.get("stoprun").is_some_and(|i| it.global_num(i) != 0.0);
     let r = if var {
@@ -505,5 +590,8 @@ fn psolve(it: &mut Interp, a: &[Value]) -> HResult<()> {
         step()
     };
     par(it).step_time += start.elapsed().as_secs_f64();
-    r
+    r?;
+    // The spikes of the last interval go out too.
+    it.eng.model.spike_exchange();
+    Ok(())
 }

@@ -1,0 +1,135 @@
+//! The processes of `mpirun -n N nerve run -mpi ...`: ParallelContext's
+//! collectives and the spike exchange on MPI's world communicator (the
+//! `mpi` crate over the system's MPI library). Built with the `mpi` feature.
+
+use mpi::collective::SystemOperation;
+use mpi::datatype::{Partition, PartitionMut};
+use mpi::environment::Universe;
+use mpi::topology::SimpleCommunicator;
+use mpi::traits::*;
+use mpi::Count;
+
+use cable::comm::{Comm, Reduce};
+
+pub struct MpiComm {
+    world: SimpleCommunicator,
+    /// Kept until the end: dropping it finalizes MPI.
+    _universe: Universe,
+}
+
+impl MpiComm {
+    pub fn start() -> Result<Self, String> {
+        let universe = mpi::initialize().ok_or("MPI was already initialized")?;
+        let world = universe.world();
+        Ok(MpiComm { world, _universe: universe })
+    }
+
+    fn op(op: Reduce) -> SystemOperation {
+        match op {
+            Reduce::Sum => SystemOperation::sum(),
+            Reduce::Max => SystemOperation::max(),
+            Reduce::Min => SystemOperation::min(),
+        }
+    }
+
+    fn counts_of(&self, n: usize) -> Vec<Count> {
+        let mut counts = vec![0 as Count; self.size()];
+        self.world.all_gather_into(&(n as Count), &mut counts[..]);
+        counts
+    }
+}
+
+fn displacements(counts: &[Count]) -> Vec<Count> {
+    counts.iter().scan(0, |acc, &c| {
+        let d = *acc;
+        *acc += c;
+        Some(d)
+    }).collect()
+}
+
+/// `flat` cut into the parts `counts` gives.
+fn split(flat: Vec<f64>, counts: &[Count]) -> Vec<Vec<f64>> {
+    let mut parts = Vec::with_capacity(counts.len());
+    let mut at = 0;
+    for &c in counts {
+        parts.push(flat[at..at + c as usize].to_vec());
+        at += c as usize;
+    }
+    parts
+}
+
+impl Comm for MpiComm {
+    fn rank(&self) -> usize {
+        self.world.rank() as usize
+    }
+
+    fn size(&self) -> usize {
+        self.world.size() as usize
+    }
+
+    fn barrier(&self) {
+        self.world.barrier();
+    }
+
+    fn allreduce(&self, x: &mut [f64], op: Reduce) {
+        let send = x.to_vec();
+        self.world.all_reduce_into(&send[..], x, Self::op(op));
+    }
+
+    fn reduce_sum(&self, x: &mut [f64], root: usize) {
+        let at = self.world.process_at_rank(root as i32);
+        if self.rank() == root {
+            let send = x.to_vec();
+            at.reduce_into_root(&send[..], x, SystemOperation::sum());
+        } else {
+            at.reduce_into(x, SystemOperation::sum());
+        }
+    }
+
+    fn allgatherv(&self, x: &[f64]) -> Vec<Vec<f64>> {
+        let counts = self.counts_of(x.len());
+        let displs = displacements(&counts);
+        let total: Count = counts.iter().sum();
+        let mut flat = vec![0.0; total as usize];
+        {
+            let mut part = PartitionMut::new(&mut flat[..], &counts[..], &displs[..]);
+            self.world.all_gather_varcount_into(x, &mut part);
+        }
+        split(flat, &counts)
+    }
+
+    fn alltoallv(&self, send: &[f64], counts: &[usize]) -> Vec<Vec<f64>> {
+        let send_counts: Vec<Count> = counts.iter().map(|&c| c as Count).collect();
+        let mut recv_counts = vec![0 as Count; self.size()];
+        self.world.all_to_all_into(&send_counts[..], &mut recv_counts[..]);
+        let (sd, rd) = (displacements(&send_counts), displacements(&recv_counts));
+        let total: Count = recv_counts.iter().sum();
+        let mut flat = vec![0.0; total as usize];
+        {
+            let part = Partition::new(send, &send_counts[..], &sd[..]);
+            let mut into = PartitionMut::new(&mut flat[..], &recv_counts[..], &rd[..]);
+            self.world.all_to_all_varcount_into(&part, &mut into);
+        }
+        split(flat, &recv_counts)
+    }
+
+    fn broadcast(&self, data: &mut Vec<f64>, root: usize) {
+        let at = self.world.process_at_rank(root as i32);
+        let mut n = data.len() as u64;
+        at.broadcast_into(&mut n);
+        data.resize(n as usize, 0.0);
+        at.broadcast_into(&mut data[..]);
+    }
+
+    fn broadcast_bytes(&self, data: &mut Vec<u8>, root: usize) {
+        let at = self.world.process_at_rank(root as i32);
+        let mut n = data.len() as u64;
+        at.broadcast_into(&mut n);
+        data.resize(n as usize, 0);
+        at.broadcast_into(&mut data[..]);
+    }
+
+    fn abort(&self, code: i32) -> ! {
+        self.world.abort(code)
+    }
+}
