@@ -207,7 +207,8 @@ fn run_on(items: Vec<Item>, mods: &[PathBuf], probe_out: Option<ProbeOutput>, co
         hoc::builtins::bulletin::release_workers(&mut it);
     }
     it.flush();
-    if result.is_ok() {
+    // A program ending with quit() has run as much as one ending without it.
+    if matches!(&result, Ok(()) | Err(hoc::HocError { kind: hoc::ErrorKind::Quit(0), .. })) {
         if let Some(p) = &probe_out {
             if let Some(e) = p.error.borrow().as_ref() {
                 eprintln!("nerve: {e}");
@@ -225,7 +226,15 @@ fn run_on(items: Vec<Item>, mods: &[PathBuf], probe_out: Option<ProbeOutput>, co
             hoc::ErrorKind::Quit(code) => ExitCode::from(code.clamp(0, 255) as u8),
             _ => {
                 let _ = std::io::stdout().flush();
-                eprint!("nerve: {}", hoc::report(&e));
+                let text = format!("nerve: {}", hoc::report(&e));
+                if comm.size() > 1 {
+                    // Each line with the rank that reports it, as NEURON under MPI.
+                    for line in text.lines() {
+                        eprintln!("{} {line}", comm.rank());
+                    }
+                } else {
+                    eprint!("{text}");
+                }
                 ExitCode::from(1)
             }
         },

@@ -621,6 +621,7 @@ fn next_due(records: &[Recording], until: f64) -> Option<f64> {
 pub(crate) fn fadvance(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
     it.free_dropped();
     it.sync_to_model();
+    super::parallel::check_step(it)?;
     let e = &mut it.eng;
     let records = &mut e.records;
     // Under the variable step a step play's time is a discontinuity: the

@@ -147,6 +147,9 @@ pub fn at_initialize(it: &mut Interp) -> HResult<()> {
     if !e.parallel.exchanging {
         return Ok(());
     }
+    if var {
+        return Err(variable_step_over_ranks());
+    }
     // NEURON takes the interval again, with the NetCons of now.
     let max = e.parallel.netpar.maxstep_arg;
     e.parallel.set_maxstep(&e.model, max);
@@ -155,8 +158,30 @@ pub fn at_initialize(it: &mut Interp) -> HResult<()> {
         return Err(err(NetParError::UsableMindelayZero));
     }
     let outputs = e.parallel.netpar.output_anchors();
+    // A gid on two ranks would send every spike twice.
+    let gids: Vec<f64> = outputs.iter().map(|&(_, g)| g as f64).collect();
+    let mut owner: HashMap<i32, usize> = HashMap::new();
+    for (rank, part) in e.parallel.comm.allgatherv(&gids).iter().enumerate() {
+        for &g in part {
+            if let Some(first) = owner.insert(g as i32, rank) {
+                return Err(hoc_err!("gid={} is an output port on rank {first} and on rank {rank}", g as i32));
+            }
+        }
+    }
     e.model.exchange = Some(Exchange::new(e.parallel.comm.clone(), md, &outputs, &e.model));
     Ok(())
+}
+
+/// Before a step: the variable step does not run over several processes.
+pub fn check_step(it: &Interp) -> HResult<()> {
+    if it.eng.model.cvode.active && it.eng.model.exchange.is_some() {
+        return Err(variable_step_over_ranks());
+    }
+    Ok(())
+}
+
+fn variable_step_over_ranks() -> HocError {
+    hoc_err!("the variable step over several processes (NEURON's pgvts, every rank stepping together) is not in nerve: run the network at the fixed step under MPI")
 }
 
 /// Methods of ParallelContext.
@@ -298,7 +323,9 @@ pub fn method(it: &mut Interp, name: &str, a: &[Value]) -> HResult<Option<Value>
                     if let Value::SRef(r) = v {
                         *r.borrow_mut() = text.clone();
                     }
-                    Value::Num(text.len() as f64)
+                    // Over MPI NEURON counts the terminating NUL it sent.
+                    let nul = (par(it).netpar.nhost > 1) as usize;
+                    Value::Num((text.len() + nul) as f64)
                 }
                 _ => {
                     let v = vector(it, a, 0)?;
@@ -560,6 +587,7 @@ fn psolve(it: &mut Interp, a: &[Value]) -> HResult<()> {
     let tstop = chkarg(it, a, 0, t, 1e9)?;
     let (dt, var) = (it.eng.model.dt, it.eng.model.cvode.active);
     par(it).netpar.check_interval(dt, var).map_err(err)?;
+    check_step(it)?;
     par(it).comm.barrier();
     let start = std::time::Instant::now();
     let stopped = |it: &Interp| it.globals.get("stoprun").is_some_and(|i| it.global_num(i) != 0.0);
