@@ -196,3 +196,16 @@ def test_signals_recorded_during_the_run(tmp_path):
     lines = p.stdout.splitlines()
     assert lines[0] == "RuntimeError: the matrix has 11 columns but the model now has 12 segments"
     assert lines[1].startswith("ValueError: M has 11 columns but the model has 12 segments")
+
+
+def test_variable_step_samples_every_interval(tmp_path):
+    out = tmp_path / "cvode.npz"
+    p = subprocess.run([sys.executable, str(HERE / "lfpykit" / "variable_step.py"), str(out)], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    r = np.load(out)
+    # One sample at finitialize and one every 1/steps_per_ms (0.1 ms) to tstop.
+    assert r["cdm"].shape == (3, 51) and r["kept"].shape == (1, 51)
+    np.testing.assert_allclose(r["t"], np.arange(51) * 0.1, rtol=0, atol=1e-12)
+    # The soma's current, as Vector.record samples it every 0.1 ms (the two
+    # interpolate the variable step's solution on their own paths).
+    assert np.max(np.abs(r["kept"][0] - r["imem"])) <= 1e-11 * np.max(np.abs(r["imem"]))

@@ -1,6 +1,7 @@
 //! Probes as LFPy sees a cell: segment geometry from the 3-D points (LFPy's
 //! conventions), and the `LFPProbe` HOC class, which follows a run and
-//! leaves each output's signal in a Vector.
+//! leaves each output's signal in a Vector; `MatrixProbe`, a matrix given
+//! whole (the Python package's `record`), followed the same way.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -284,6 +285,9 @@ impl super::StepObserver for FollowMatrix {
         }
         p.sample(model);
     }
+    fn orphaned(&self) -> bool {
+        self.0.strong_count() == 0
+    }
     fn on_step(&mut self, model: &Model) {
         let Some(p) = self.0.upgrade() else { return };
         let mut p = p.borrow_mut();
@@ -306,6 +310,7 @@ pub fn attach_matrix(it: &mut Interp, m: Vec<f64>, outputs: usize) -> HResult<Rc
         return Err(hoc_err!("a matrix of {} values is not {outputs} outputs × {segments} segments (the model's)", m.len()));
     }
     let state = Rc::new(RefCell::new(MatrixProbe { m, outputs, segments, nodes: Vec::new(), data: Vec::new(), error: None }));
+    it.eng.observers.retain(|o| !o.orphaned());
     it.eng.observers.push(Box::new(FollowMatrix(Rc::downgrade(&state))));
     Ok(state)
 }
