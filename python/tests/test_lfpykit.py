@@ -209,3 +209,22 @@ def test_variable_step_samples_every_interval(tmp_path):
     # The soma's current, as Vector.record samples it every 0.1 ms (the two
     # interpolate the variable step's solution on their own paths).
     assert np.max(np.abs(r["kept"][0] - r["imem"])) <= 1e-11 * np.max(np.abs(r["imem"]))
+
+
+def test_cell_of_another_kind_and_data_set_by_lfpy():
+    """Any object with CellGeometry's attributes serves as the cell (LFPy's
+    Cell has them), and LFPy's Cell.simulate may set ``data`` itself."""
+    c = small_cell()
+
+    class Like:
+        x, y, z, d, length, totnsegs = c.x, c.y, c.z, c.d, c.length, c.totnsegs
+
+    want = lfpykit.LineSourcePotential(c, x=[30.0], y=[0.0], z=[0.0]).get_transformation_matrix()
+    probe = lfpykit.LineSourcePotential(Like(), x=[30.0], y=[0.0], z=[0.0])
+    np.testing.assert_array_equal(probe.get_transformation_matrix(), want)
+    with pytest.raises(AttributeError, match="record"):
+        probe.data
+    probe.data = want
+    assert probe.data is want
+    with pytest.raises(TypeError, match="CellGeometry"):
+        lfpykit.CurrentDipoleMoment(object()).get_transformation_matrix()

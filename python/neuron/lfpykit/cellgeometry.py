@@ -66,10 +66,23 @@ class CellGeometry:
         g._set_area()
         return g
 
-    def _geometry(self):
-        """The segments as the extension reads them."""
-        d = self.d.mean(axis=-1) if self.d.ndim == 2 else self.d
-        start = np.c_[self.x[:, 0], self.y[:, 0], self.z[:, 0]]
-        end = np.c_[self.x[:, 1], self.y[:, 1], self.z[:, 1]]
-        length = _arrays.f64(self.length, "cell.length", shape=(self.totnsegs,))
-        return (np.ascontiguousarray(start).tobytes(), np.ascontiguousarray(end).tobytes(), np.ascontiguousarray(d, dtype=np.float64).tobytes(), length.tobytes())
+
+def geometry_bytes(cell):
+    """The segments of ``cell`` (a CellGeometry or any object with its
+    attributes x, y, z, d and length, such as LFPy's Cell) as the extension
+    reads them."""
+    x = _arrays.f64(cell.x, "cell.x", ndim=2)
+    y = _arrays.f64(cell.y, "cell.y", shape=x.shape)
+    z = _arrays.f64(cell.z, "cell.z", shape=x.shape)
+    if x.shape[1] != 2:
+        raise ValueError(f"cell.x must have shape (n_seg, 2), not {x.shape}")
+    d = _arrays.f64(cell.d, "cell.d")
+    if d.ndim == 2:
+        d = d.mean(axis=-1)
+    n = x.shape[0]
+    if d.shape != (n,):
+        raise ValueError(f"cell.d must have shape ({n},) or ({n}, 2), not {cell.d.shape}")
+    length = _arrays.f64(cell.length, "cell.length", shape=(n,))
+    start = np.c_[x[:, 0], y[:, 0], z[:, 0]]
+    end = np.c_[x[:, 1], y[:, 1], z[:, 1]]
+    return (np.ascontiguousarray(start).tobytes(), np.ascontiguousarray(end).tobytes(), np.ascontiguousarray(d).tobytes(), length.tobytes())

@@ -181,7 +181,7 @@ class NYHeadModel:
 
     def _need_pos(self):
         if self.vertex_idx is None:
-            raise RuntimeError("Dipole location must first be set by set_dipole_pos(loc) function.")
+            raise RuntimeError("NYHeadModel: place the dipole with set_dipole_pos(...) first")
 
     def return_closest_idx(self, pos):
         """The index of the cortex vertex nearest ``pos`` (mm)."""

@@ -8,7 +8,8 @@ import warnings
 import numpy as np
 
 from . import _arrays
-from .recording import record as _record
+from .cellgeometry import geometry_bytes
+from .recording import Recording
 
 
 def _hoc():
@@ -32,12 +33,14 @@ class LinearModel:
     def __init__(self, cell):
         self.cell = cell
         self._recording = None
+        self._data = None
 
     def _need_cell(self):
         if self.cell is None:
             raise AttributeError(f"{type(self).__name__}.cell is None")
-        if not hasattr(self.cell, "_geometry"):
-            raise TypeError(f"{type(self).__name__}.cell must be a CellGeometry, not {type(self.cell).__name__}")
+        missing = [a for a in ("x", "y", "z", "d", "length", "totnsegs") if not hasattr(self.cell, a)]
+        if missing:
+            raise TypeError(f"{type(self).__name__}.cell must be a CellGeometry (or have its attributes), not {type(self.cell).__name__}")
 
     def get_transformation_matrix(self):
         self._need_cell()
@@ -45,7 +48,7 @@ class LinearModel:
 
     def _field_matrix(self, spec):
         self._need_cell()
-        return _arrays.matrix(_hoc().cell_model_matrix(spec, *self.cell._geometry()))
+        return _arrays.matrix(_hoc().cell_model_matrix(spec, *geometry_bytes(self.cell)))
 
     def record(self):
         """Has the coming runs compute this model's signal from
@@ -54,16 +57,24 @@ class LinearModel:
         it is now. The cell must be the model's segments
         (``CellGeometry.from_sections()``). Returns the ``Recording``; after
         the run, ``self.data`` (as LFPy's probes) holds the signal."""
-        self._recording = _record(self.get_transformation_matrix())
+        self._recording = Recording(self.get_transformation_matrix())
         return self._recording
 
     @property
     def data(self):
         """The signal of the last run, shape (outputs..., samples), once
         ``record()`` was called (LFPy's ``probe.data``)."""
-        if self._recording is None:
-            raise AttributeError(f"{type(self).__name__}.data: call record() before the run")
-        return self._recording.data
+        if self._recording is not None:
+            return self._recording.data
+        if self._data is not None:
+            return self._data
+        raise AttributeError(f"{type(self).__name__}.data: call record() before the run")
+
+    @data.setter
+    def data(self, value):
+        # LFPy's Cell.simulate(probes=[...]) sets it after its run.
+        self._recording = None
+        self._data = value
 
 
 class CurrentDipoleMoment(LinearModel):
@@ -274,7 +285,7 @@ class LaminarCurrentSourceDensity(LinearModel):
         if not np.all(r > 0):
             raise ValueError("r must be greater than zero")
         if cell is not None and np.max(np.diff(z, axis=-1)) > np.max(cell.length):
-            warnings.warn("All compartments should be shorter than CSD resolution. Consider increasing cell spatial resolution or decreasing CSD resolution.", UserWarning)
+            warnings.warn("a CSD bin is taller than the longest segment: split the segments finer (nseg) or use taller bins", UserWarning)
         self.z = z
         self.r = r
 
