@@ -85,6 +85,8 @@ def test_nyhead_matches_lfpykit(index):
     assert rel_diff(head.get_transformation_matrix(), want["M"]) <= 1e-12
     assert rel_diff(head.rotate_dipole_to_surface_normal(np.array(want["p"])), want["p_rot"]) <= 1e-12
     assert head.return_closest_idx([10.0, 0.0, 60.0]) == want["closest"]
+    dist, k = head.find_closest_electrode()
+    assert (dist, k) == (want["closest_electrode"][0], want["closest_electrode"][1])
     assert head.lead_field.shape == (3, head.cortex.shape[1], head.get_transformation_matrix().shape[0])
 
 

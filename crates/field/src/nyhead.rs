@@ -39,6 +39,9 @@ pub struct NYHeadData {
     pub normals: Array2<f64>,
     /// Lead field, `3 × N × E` (V per mA·m).
     pub lead_field: Array3<f64>,
+    /// The electrodes' positions (`sa/locs_3D`, rows x, y, z first, one
+    /// column per electrode; mm), when the file has them.
+    pub electrodes: Option<Array2<f64>>,
 }
 
 impl NYHeadData {
@@ -65,7 +68,18 @@ impl NYHeadData {
         let cortex = Array2::from_shape_vec((cs[0], cs[1]), cortex).map_err(|e| fail("vc", &e))?;
         let normals = Array2::from_shape_vec((ns[0], ns[1]), normals).map_err(|e| fail("normals", &e))?;
         let lead_field = Array3::from_shape_vec((ls[0], ls[1], ls[2]), lead).map_err(|e| fail("V_fem", &e))?;
-        Ok(NYHeadData { cortex, normals, lead_field })
+        let electrodes = match file.dataset("sa/locs_3D") {
+            Err(_) => None,
+            Ok(ds) => {
+                let shape: Vec<usize> = ds.shape().map_err(|e| fail("locs_3D", &e))?.into_iter().map(|d| d as usize).collect();
+                if shape.len() != 2 || shape[0] < 3 || shape[1] != ls[2] {
+                    return Err(fail("locs_3D", &format!("expected at least 3 × {} (one column per electrode), found {shape:?}", ls[2])));
+                }
+                let data = ds.read_f64().map_err(|e| fail("locs_3D", &e))?;
+                Some(Array2::from_shape_vec((shape[0], shape[1]), data).map_err(|e| fail("locs_3D", &e))?)
+            }
+        };
+        Ok(NYHeadData { cortex, normals, lead_field, electrodes })
     }
 
     /// The model with the dipole at the vertex nearest `pos` (see

@@ -117,13 +117,17 @@ impl NYHead {
         NYHeadData::open(std::path::Path::new(path)).map(NYHead).map_err(value_error)
     }
 
-    /// (bytes, shape) of `cortex`, `normals` or `lead_field`.
+    /// (bytes, shape) of `cortex`, `normals`, `lead_field` or `electrodes`.
     fn array<'py>(&self, py: Python<'py>, name: &str) -> PyResult<(Bound<'py, PyBytes>, Vec<usize>)> {
         let d = &self.0;
         Ok(match name {
             "cortex" => (to_bytes(py, d.cortex.iter().copied()), d.cortex.shape().to_vec()),
             "normals" => (to_bytes(py, d.normals.iter().copied()), d.normals.shape().to_vec()),
             "lead_field" => (to_bytes(py, d.lead_field.iter().copied()), d.lead_field.shape().to_vec()),
+            "electrodes" => match &d.electrodes {
+                Some(e) => (to_bytes(py, e.iter().copied()), e.shape().to_vec()),
+                None => return Err(PyValueError::new_err("the head model's file has no electrode positions (sa/locs_3D)")),
+            },
             _ => return Err(PyValueError::new_err(format!("no array {name}"))),
         })
     }

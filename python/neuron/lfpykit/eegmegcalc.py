@@ -200,6 +200,20 @@ class NYHeadModel:
         out = self._data.rotate(tuple(self.dipole_pos.tolist()), axis, p.tobytes(), p.shape[1])
         return np.frombuffer(out, dtype=np.float64).reshape(p.shape).copy()
 
+    @property
+    def elecs(self):
+        """The electrodes' positions (mm): rows x, y, z (and any further rows
+        of the file's ``locs_3D``), one column per electrode."""
+        return self._array("electrodes")
+
+    def find_closest_electrode(self):
+        """(distance in mm, index) of the electrode nearest the dipole."""
+        self._need_pos()
+        e = self.elecs[:3, :]
+        dists = np.sqrt(np.sum((self.dipole_pos[:, None] - e) ** 2, axis=0))
+        k = int(np.argmin(dists))
+        return dists[k], k
+
     def get_transformation_matrix(self):
         """(n_electrodes, 3): mV per nA·µm of moment at the dipole."""
         self._need_pos()

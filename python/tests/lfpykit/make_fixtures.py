@@ -136,7 +136,8 @@ for pos in (None, "parietal_lobe", [-48.7, 8.1, 35.2]):
     ny.append({"pos": pos, "vertex": int(head.vertex_idx), "dipole_pos": head.dipole_pos.tolist(),
                "normal": head.cortex_normal_vec.tolist(), "M": head.get_transformation_matrix().tolist(),
                "p": p, "p_rot": head.rotate_dipole_to_surface_normal(np.array(p)).tolist(),
-               "closest": int(head.return_closest_idx([10.0, 0.0, 60.0]))})
+               "closest": int(head.return_closest_idx([10.0, 0.0, 60.0])),
+               "closest_electrode": [float(v) for v in head.find_closest_electrode()]})
 
 with open(os.path.join(HERE, "expected.json"), "w") as f:
     json.dump({"lfpykit": lfpykit.__version__, "cells": CELLS, "cases": CASES, "nyhead_file": NYHEAD, "nyhead": ny}, f, allow_nan=False)
