@@ -67,7 +67,7 @@ pub use stimulus::{stimulus_from_json, stimulus_potentials, PointCurrentSource};
 pub use line_source::LineSourcePotential;
 pub use mea::RecMEAElectrode;
 pub use meg::{InfiniteHomogeneousVolCondMEG, SphericallySymmetricVolCondMEG};
-pub use nyhead::NYHeadModel;
+pub use nyhead::{NYHeadData, NYHeadModel};
 pub use one_sphere::OneSphereVolumeConductor;
 pub use point_source::PointSourcePotential;
 

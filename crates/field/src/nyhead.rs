@@ -11,7 +11,7 @@
 //! as LFPykit reads it: `sa/cortex75K/{vc, normals, V_fem}` with the
 //! dimensions HDF5 gives them (vertices `3 × N`, lead field `3 × N × E`).
 
-use ndarray::{Array2, ArrayView2, ArrayView3};
+use ndarray::{Array2, Array3, ArrayView2, ArrayView3};
 
 use crate::dipole::dipole_moment_matrix;
 use crate::geometry::{CellGeometry, FieldError};
@@ -27,6 +27,67 @@ pub const NAMED_POSITIONS: [(&str, [f64; 3]); 4] = [
 
 /// How far (mm) the nearest vertex may be from the position asked for.
 pub const MAX_LOCATION_ERROR: f64 = 2.0;
+
+/// The arrays of `sa_nyhead.mat` the model uses, read once: the dipole can
+/// then be placed anywhere (LFPykit's `set_dipole_pos`) without reading the
+/// file again.
+#[derive(Clone, Debug)]
+pub struct NYHeadData {
+    /// Cortex vertices, `3 × N` (mm).
+    pub cortex: Array2<f64>,
+    /// Cortex normals, `3 × N`.
+    pub normals: Array2<f64>,
+    /// Lead field, `3 × N × E` (V per mA·m).
+    pub lead_field: Array3<f64>,
+    /// The electrodes' positions (`sa/locs_3D`, rows x, y, z first, one
+    /// column per electrode; mm), when the file has them.
+    pub electrodes: Option<Array2<f64>>,
+}
+
+impl NYHeadData {
+    /// Reads `sa/cortex75K/{vc, normals, V_fem}` of `sa_nyhead.mat`.
+    pub fn open(path: &std::path::Path) -> Result<Self, FieldError> {
+        let fail = |what: &str, e: &dyn std::fmt::Display| FieldError(format!("{}: {what}: {e}", path.display()));
+        let file = hdf5_pure::File::open_streaming(path).map_err(|e| fail("not a readable HDF5 (MATLAB 7.3) file", &e))?;
+        let read = |name: &str, rank: usize| -> Result<(Vec<usize>, Vec<f64>), FieldError> {
+            let ds = file.dataset(name).map_err(|e| fail(name, &e))?;
+            let shape: Vec<usize> = ds.shape().map_err(|e| fail(name, &e))?.into_iter().map(|d| d as usize).collect();
+            if shape.len() != rank || shape[0] != 3 {
+                return Err(fail(name, &format!("expected 3 × … with {rank} dimensions, found {shape:?}")));
+            }
+            let data = ds.read_f64().map_err(|e| fail(name, &e))?;
+            Ok((shape, data))
+        };
+        let (cs, cortex) = read("sa/cortex75K/vc", 2)?;
+        let (ns, normals) = read("sa/cortex75K/normals", 2)?;
+        let (ls, lead) = read("sa/cortex75K/V_fem", 3)?;
+        let n = cs[1];
+        if ns[1] != n || ls[1] != n {
+            return Err(FieldError(format!("{}: vc, normals and V_fem disagree on the number of vertices", path.display())));
+        }
+        let cortex = Array2::from_shape_vec((cs[0], cs[1]), cortex).map_err(|e| fail("vc", &e))?;
+        let normals = Array2::from_shape_vec((ns[0], ns[1]), normals).map_err(|e| fail("normals", &e))?;
+        let lead_field = Array3::from_shape_vec((ls[0], ls[1], ls[2]), lead).map_err(|e| fail("V_fem", &e))?;
+        let electrodes = match file.dataset("sa/locs_3D") {
+            Err(_) => None,
+            Ok(ds) => {
+                let shape: Vec<usize> = ds.shape().map_err(|e| fail("locs_3D", &e))?.into_iter().map(|d| d as usize).collect();
+                if shape.len() != 2 || shape[0] < 3 || shape[1] != ls[2] {
+                    return Err(fail("locs_3D", &format!("expected at least 3 × {} (one column per electrode), found {shape:?}", ls[2])));
+                }
+                let data = ds.read_f64().map_err(|e| fail("locs_3D", &e))?;
+                Some(Array2::from_shape_vec((shape[0], shape[1]), data).map_err(|e| fail("locs_3D", &e))?)
+            }
+        };
+        Ok(NYHeadData { cortex, normals, lead_field, electrodes })
+    }
+
+    /// The model with the dipole at the vertex nearest `pos` (see
+    /// [`NYHeadModel::from_arrays`]).
+    pub fn at(&self, pos: [f64; 3], orig_axis: Option<[f64; 3]>) -> Result<NYHeadModel, FieldError> {
+        NYHeadModel::from_arrays(self.cortex.view(), self.lead_field.view(), self.normals.view(), pos, orig_axis)
+    }
+}
 
 #[derive(Clone, Debug)]
 pub struct NYHeadModel {
@@ -46,29 +107,7 @@ impl NYHeadModel {
     /// `pos` (mm); with `orig_axis`, moments are rotated so that axis lies
     /// along the cortex normal.
     pub fn open(path: &std::path::Path, pos: [f64; 3], orig_axis: Option<[f64; 3]>) -> Result<Self, FieldError> {
-        let fail = |what: &str, e: &dyn std::fmt::Display| FieldError(format!("{}: {what}: {e}", path.display()));
-        let file = hdf5_pure::File::open_streaming(path).map_err(|e| fail("not a readable HDF5 (MATLAB 7.3) file", &e))?;
-        let read = |name: &str, rank: usize| -> Result<(Vec<usize>, Vec<f64>), FieldError> {
-            let ds = file.dataset(name).map_err(|e| fail(name, &e))?;
-            let shape: Vec<usize> = ds.shape().map_err(|e| fail(name, &e))?.into_iter().map(|d| d as usize).collect();
-            if shape.len() != rank || shape[0] != 3 {
-                return Err(fail(name, &format!("expected 3 × … with {rank} dimensions, found {shape:?}")));
-            }
-            let data = ds.read_f64().map_err(|e| fail(name, &e))?;
-            Ok((shape, data))
-        };
-        let (cs, cortex) = read("sa/cortex75K/vc", 2)?;
-        let (ns, normals) = read("sa/cortex75K/normals", 2)?;
-        let (ls, lead) = read("sa/cortex75K/V_fem", 3)?;
-        let n = cs[1];
-        if ns[1] != n || ls[1] != n {
-            return Err(FieldError(format!("{}: vc, normals and V_fem disagree on the number of vertices", path.display())));
-        }
-        let view2 = |s: &[usize], d: &[f64]| ArrayView2::from_shape((s[0], s[1]), d).map(|v| v.to_owned());
-        let cortex = view2(&cs, &cortex).map_err(|e| fail("vc", &e))?;
-        let normals = view2(&ns, &normals).map_err(|e| fail("normals", &e))?;
-        let lead = ArrayView3::from_shape((ls[0], ls[1], ls[2]), &lead).map_err(|e| fail("V_fem", &e))?;
-        Self::from_arrays(cortex.view(), lead, normals.view(), pos, orig_axis)
+        NYHeadData::open(path)?.at(pos, orig_axis)
     }
 
     /// The same from arrays already in memory: vertices `3 × N` (mm), lead

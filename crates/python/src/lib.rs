@@ -10,6 +10,7 @@ mod convert;
 mod hocobj;
 mod host;
 mod interp;
+mod lfpykit;
 mod members;
 mod nrn;
 mod returns;
@@ -78,5 +79,14 @@ fn nerve_python(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(run_file, m)?)?;
     m.add_function(wrap_pyfunction!(run_statement, m)?)?;
     m.add_function(wrap_pyfunction!(run_interactive, m)?)?;
+    m.add_class::<lfpykit::NYHead>()?;
+    m.add_class::<lfpykit::Recording>()?;
+    m.add_function(wrap_pyfunction!(lfpykit::cell_model_matrix, m)?)?;
+    m.add_function(wrap_pyfunction!(lfpykit::four_sphere_matrix, m)?)?;
+    m.add_function(wrap_pyfunction!(lfpykit::infinite_conductor_matrix, m)?)?;
+    m.add_function(wrap_pyfunction!(lfpykit::meg_matrix, m)?)?;
+    m.add_function(wrap_pyfunction!(lfpykit::section_geometry, m)?)?;
+    m.add_function(wrap_pyfunction!(lfpykit::segment_count, m)?)?;
+    m.add_function(wrap_pyfunction!(lfpykit::record_matrix, m)?)?;
     Ok(())
 }

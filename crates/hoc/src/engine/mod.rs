@@ -106,6 +106,11 @@ pub trait StepObserver {
     fn samples_state(&self) -> bool {
         true
     }
+    /// True once nothing can read what the observer records any more: it is
+    /// then dropped.
+    fn orphaned(&self) -> bool {
+        false
+    }
 }
 
 /// What `Vector.record` samples into a vector.

@@ -1,6 +1,7 @@
 //! Probes as LFPy sees a cell: segment geometry from the 3-D points (LFPy's
 //! conventions), and the `LFPProbe` HOC class, which follows a run and
-//! leaves each output's signal in a Vector.
+//! leaves each output's signal in a Vector; `MatrixProbe`, a matrix given
+//! whole (the Python package's `record`), followed the same way.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -224,4 +225,92 @@ pub fn method(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<O
         "error" => Value::Str(p.error.clone().unwrap_or_default().into()),
         _ => return Ok(None),
     }))
+}
+
+/// A forward model given as its matrix: M (outputs × segments), the
+/// segments in [`segment_geometry`]'s order. Each sample (at finitialize,
+/// then after each step) appends M · i_membrane_ to `data`.
+pub struct MatrixProbe {
+    m: Vec<f64>,
+    outputs: usize,
+    segments: usize,
+    nodes: Vec<u32>,
+    /// Samples one after another, `outputs` values each.
+    pub data: Vec<f64>,
+    /// Why the last run recorded nothing (the model's segments changed).
+    pub error: Option<String>,
+}
+
+impl MatrixProbe {
+    pub fn outputs(&self) -> usize {
+        self.outputs
+    }
+
+    fn sample(&mut self, model: &Model) {
+        let n = self.nodes.len();
+        for o in 0..self.outputs {
+            let row = &self.m[o * n..(o + 1) * n];
+            let y: f64 = row.iter().zip(&self.nodes).map(|(w, &nd)| w * model.tree.imem[nd as usize]).sum();
+            self.data.push(y);
+        }
+    }
+}
+
+/// Follows the run for a [`MatrixProbe`] for as long as its owner keeps it.
+struct FollowMatrix(std::rc::Weak<RefCell<MatrixProbe>>);
+
+impl super::StepObserver for FollowMatrix {
+    fn before_init(&mut self, model: &mut Model) {
+        if self.0.strong_count() > 0 {
+            model.fast_imem = true;
+        }
+    }
+    fn on_init(&mut self, model: &Model, tstop: f64) {
+        let Some(p) = self.0.upgrade() else { return };
+        let mut p = p.borrow_mut();
+        let (_, nodes) = segment_geometry(model);
+        p.data.clear();
+        if nodes.len() != p.segments {
+            p.error = Some(format!("the matrix has {} columns but the model now has {} segments", p.segments, nodes.len()));
+            p.nodes.clear();
+            return;
+        }
+        p.error = None;
+        p.nodes = nodes;
+        // Room for the run to tstop, so that the steps do not allocate.
+        let steps = ((tstop - model.t) / model.dt).ceil();
+        if steps.is_finite() && steps > 0.0 && steps < 1e9 {
+            let room = (steps as usize + 2) * p.outputs;
+            p.data.reserve(room);
+        }
+        p.sample(model);
+    }
+    fn orphaned(&self) -> bool {
+        self.0.strong_count() == 0
+    }
+    fn on_step(&mut self, model: &Model) {
+        let Some(p) = self.0.upgrade() else { return };
+        let mut p = p.borrow_mut();
+        if p.nodes.len() == p.segments && p.segments > 0 {
+            p.sample(model);
+        }
+    }
+}
+
+/// Number of segments [`segment_geometry`] lists for the model.
+pub fn segment_count(m: &Model) -> usize {
+    (0..m.sections.len()).filter(|&s| m.exists(s)).map(|s| m.sec(s).nseg).sum()
+}
+
+/// Attaches M (outputs × segments, row-major) to the run; the probe is
+/// followed until the returned handle is dropped.
+pub fn attach_matrix(it: &mut Interp, m: Vec<f64>, outputs: usize) -> HResult<Rc<RefCell<MatrixProbe>>> {
+    let segments = segment_count(&it.eng.model);
+    if outputs == 0 || m.len() != outputs * segments {
+        return Err(hoc_err!("a matrix of {} values is not {outputs} outputs × {segments} segments (the model's)", m.len()));
+    }
+    let state = Rc::new(RefCell::new(MatrixProbe { m, outputs, segments, nodes: Vec::new(), data: Vec::new(), error: None }));
+    it.eng.observers.retain(|o| !o.orphaned());
+    it.eng.observers.push(Box::new(FollowMatrix(Rc::downgrade(&state))));
+    Ok(state)
 }
