@@ -542,7 +542,11 @@ impl Model {
         play(self);
         self.before_after(Ba::AfterSolve);
         self.before_after(Ba::BeforeStep);
-        self.cvode_thresholds();
+        // condition_order(2) tests the thresholds at the step's end, with
+        // the crossing interpolated within it.
+        if self.cvode.interpolate_thresholds {
+            self.cvode_thresholds();
+        }
         self.watch_check();
         // Events the step passed: those for artificial cells are delivered as
         // it stands; the first for the cell (or a CVode.event) takes the
@@ -559,6 +563,12 @@ impl Model {
             let tsav = self.t;
             self.deliver(te, seq, ev);
             self.t = tsav;
+        }
+        // condition_order(1) tests them where the next step starts (NEURON's
+        // check at the start of handle_step): at the step's end, or where an
+        // event took the state back to, so a step undone is not tested.
+        if !self.cvode.interpolate_thresholds {
+            self.cvode_thresholds();
         }
     }
 
