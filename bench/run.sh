@@ -54,6 +54,42 @@ row hh_network.hoc "hh network, 10,000 NetCons"
 row netstim_network.hoc "NetStim network, 200k events"
 row hh_cable_cvode.hoc "hh axon, variable step, run()"
 
+# A 128-cell network under ParallelContext: one process, and two MPI ranks
+# when OpenMPI is here (nerve built with the mpi feature). Wall time of the
+# whole run (best of 3) and the peak RSS of the largest process.
+measure() {
+    python3 - "$@" <<'PY'
+import resource, subprocess, sys, time
+best = None
+for _ in range(3):
+    t0 = time.perf_counter()
+    subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    dt = time.perf_counter() - t0
+    best = dt if best is None else min(best, dt)
+rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+print(f"{best:.3f} {rss:.0f}")
+PY
+}
+net_row() {
+    read -r a am <<< "$(measure "${@:2:$1}")"
+    shift $(($1 + 1))
+    read -r b bm <<< "$(measure "$@")"
+    printf '%-34s %10s %10s %8s   RSS %s / %s MB\n' "$label" "$a" "$b" "$(ratio "$a" "$b")" "$am" "$bm"
+}
+(
+    cd bench
+    label="network 128 cells, 1 process"
+    net_row 3 "$NERVE" run parallel_network.hoc "$NRNIV" -nobanner -nogui parallel_network.hoc
+    if command -v mpirun > /dev/null && (cd .. && cargo build --release -q --features mpi -p nerve 2> /dev/null); then
+        mpi=(mpirun -n 2 --oversubscribe)
+        [ "$(id -u)" = 0 ] && mpi+=(--allow-run-as-root)
+        label="network 128 cells, 2 MPI ranks"
+        net_row $((${#mpi[@]} + 4)) "${mpi[@]}" "$NERVE" run -mpi parallel_network.hoc "${mpi[@]}" "$NRNIV" -mpi -nobanner -nogui parallel_network.hoc
+    else
+        echo "(2-rank network row skipped: needs mpirun and nerve built with --features mpi)"
+    fi
+)
+
 case=../shared/conformance/cases/mainen_passive_lfp
 if [ -d "$case" ] && [ -d "$MIRRORS/LFPy+LFPy/repo" ]; then
     cp "$case"/build.hoc bench/mainen_run.hoc "$work"/
