@@ -55,7 +55,7 @@ impl Model {
         for &(sgid, _) in &self.transfer.targets {
             match self.transfer.sources.iter().position(|&(s, _)| s == sgid) {
                 Some(k) => links.push(k),
-                None => return Err(format!("No source_var for target_var sid = {sgid}")),
+                None => return Err(format!("No source_var for target_var sid = {sgid}\n")),
             }
         }
         self.transfer.links = links;

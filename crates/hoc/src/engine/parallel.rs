@@ -273,6 +273,17 @@ pub fn method(it: &mut Interp, name: &str, a: &[Value]) -> HResult<Option<Value>
             psolve(it, a)?;
             Value::Num(0.0)
         }
+        // ---------------------------------------------------- value transfer
+        "source_var" => source_var(it, a)?,
+        "target_var" => target_var(it, a)?,
+        "setup_transfer" => {
+            it.free_dropped();
+            if par(it).netpar.nhost > 1 {
+                return Err(hoc_err!("setup_transfer: value transfer between processes is not in nerve (every source_var and target_var must be on one rank)"));
+            }
+            it.eng.model.setup_transfer().map_err(|e| hoc_err!("{e}"))?;
+            Value::Num(0.0)
+        }
         "timeout" => {
             let new = if a.is_empty() { 0 } else { chkarg(it, a, 0, 0.0, 10000.0)? as i32 };
             Value::Num(std::mem::replace(&mut par(it).timeout, new) as f64)
@@ -435,6 +446,69 @@ pub fn method(it: &mut Interp, name: &str, a: &[Value]) -> HResult<Option<Value>
         _ => return Ok(None),
     };
     Ok(Some(v))
+}
+
+/// The model variable a `&var` argument names.
+fn engine_var(it: &Interp, a: &[Value], i: usize) -> HResult<cable::model::Var> {
+    match a.get(i) {
+        Some(Value::Ptr(crate::value::Place::Engine(v))) => Ok(*v),
+        Some(Value::Ptr(_)) => Err(hoc_err!("arg {} must be a pointer to a variable of the model", i + 1)),
+        Some(v) => Err(hoc_err!("bad stack access: expecting (double*); really ({})", v.type_name())),
+        None => {
+            let _ = it;
+            Err(hoc_err!("not enough arguments"))
+        }
+    }
+}
+
+/// A transfer id (sgid): a number at least 0.
+fn sgid_arg(it: &Interp, a: &[Value], i: usize, what: &str) -> HResult<u64> {
+    let x = num(it, a, i)?;
+    if x < 0.0 {
+        return Err(hoc_err!("{what} sgid must be >= 0: arg {} is {}\n", i + 1, crate::format::fmt_g(x, 6, false, false)));
+    }
+    Ok(x as u64)
+}
+
+/// `source_var(&var, sgid)`: a variable of the currently accessed section
+/// whose value goes to the targets of `sgid` (partrans.cpp).
+fn source_var(it: &mut Interp, a: &[Value]) -> HResult<Value> {
+    let var = engine_var(it, a, 0)?;
+    let sgid = sgid_arg(it, a, 1, "source_var")?;
+    let sec = it.cur_sec()?;
+    use cable::model::Var;
+    let here = match var {
+        Var::V { sec: s, .. } | Var::Range { sec: s, .. } | Var::Ion { sec: s, .. } | Var::Vext { sec: s, .. } => s == sec,
+        Var::Mech { mech, inst, .. } => it.eng.model.points.get(mech).and_then(|p| p.get(inst as usize)).and_then(|l| l.sec) == Some(sec),
+        _ => false,
+    };
+    if !here {
+        return Err(hoc_err!("Pointer to src is not in the currently accessed section {}", it.sec_name(sec)));
+    }
+    it.eng.model.transfer_source(sgid, var).map_err(|e| hoc_err!("{e}"))?;
+    Ok(Value::Num(0.0))
+}
+
+/// `target_var([pp,] &var, sgid)`: a mechanism variable set from source
+/// `sgid` before it is used.
+fn target_var(it: &mut Interp, a: &[Value]) -> HResult<Value> {
+    let (pp, k) = match a.first() {
+        Some(Value::Obj(o)) => (Some(o.clone()), 1),
+        _ => (None, 0),
+    };
+    let var = engine_var(it, a, k)?;
+    let sgid = sgid_arg(it, a, k + 1, "target_var")?;
+    if let Some(o) = pp {
+        let owns = match (o.as_ref().and_then(point_of), var) {
+            (Some((m, i)), cable::model::Var::Mech { mech, inst, .. }) => m == mech && i == inst,
+            _ => false,
+        };
+        if !owns {
+            return Err(hoc_err!("Target ref not in {}", it.obj_name_opt(&o)));
+        }
+    }
+    it.eng.model.transfer_target(sgid, var).map_err(|e| hoc_err!("{e}"))?;
+    Ok(Value::Num(0.0))
 }
 
 /// `allreduce(x | vector, type)`: summed (1), the largest (2) or the
