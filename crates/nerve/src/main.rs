@@ -254,6 +254,33 @@ fn args() -> Vec<std::ffi::OsString> {
     if implicit_run {
         args.insert(1, "run".into());
     }
+    hoist_run_options(args)
+}
+
+/// nerve's own options of `run` given among nrniv's (`run -mpi --mod DIR
+/// model.hoc`) are moved to the front, where clap reads them; the search
+/// stops at the first file (or `-`), after which everything is the program's.
+fn hoist_run_options(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    if args.get(1).and_then(|a| a.to_str()) != Some("run") {
+        return args;
+    }
+    let mut ours = Vec::new();
+    let mut i = 2;
+    while i < args.len() {
+        let a = args[i].to_str().unwrap_or("").to_owned();
+        if matches!(a.as_str(), "--mod" | "--probes" | "--out") && i + 1 < args.len() {
+            ours.extend(args.drain(i..i + 2));
+        } else if ["--mod=", "--probes=", "--out="].iter().any(|p| a.starts_with(p)) {
+            ours.push(args.remove(i));
+        } else if matches!(a.as_str(), "-c" | "-dll" | "-NSTACK" | "-NFRAME") {
+            i += 2;
+        } else if a.starts_with('-') && a != "-" {
+            i += 1;
+        } else {
+            break;
+        }
+    }
+    args.splice(2..2, ours);
     args
 }
 
@@ -340,5 +367,24 @@ fn main() -> ExitCode {
                 ExitCode::from(1)
             }
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hoist_run_options;
+
+    fn hoisted(a: &[&str]) -> Vec<String> {
+        let args = a.iter().map(std::ffi::OsString::from).collect();
+        hoist_run_options(args).into_iter().map(|s| s.into_string().unwrap()).collect()
+    }
+
+    #[test]
+    fn nerve_options_among_nrnivs_move_to_the_front() {
+        assert_eq!(hoisted(&["nerve", "run", "-mpi", "--mod", "m", "a.hoc"]), ["nerve", "run", "--mod", "m", "-mpi", "a.hoc"]);
+        assert_eq!(hoisted(&["nerve", "run", "-c", "x=1", "--out=o", "-nogui", "--probes", "p.json", "a.hoc", "--mod", "z"]), ["nerve", "run", "--out=o", "--probes", "p.json", "-c", "x=1", "-nogui", "a.hoc", "--mod", "z"]);
+        // after the first file everything is the program's (a Python script's arguments)
+        assert_eq!(hoisted(&["nerve", "run", "s.py", "--mod", "m"]), ["nerve", "run", "s.py", "--mod", "m"]);
+        assert_eq!(hoisted(&["nerve", "convert", "--mod", "m"]), ["nerve", "convert", "--mod", "m"]);
     }
 }
