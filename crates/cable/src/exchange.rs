@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use crate::comm::Comm;
-use crate::events::{Event, Source, Target};
+use crate::events::{Event, Source};
 use crate::model::Model;
 
 /// What a model needs to exchange spikes with the other ranks.
@@ -108,16 +108,7 @@ impl Model {
                 x.received += 1;
                 let Some(ncs) = x.inputs.get(&gid) else { continue };
                 x.useful += 1;
-                for &k in ncs {
-                    let Some(Some(nc)) = self.netcons.get(k as usize) else { continue };
-                    if nc.recording {
-                        self.spikes.push((ts, k));
-                    }
-                    if nc.active && !matches!(nc.target, Target::None) {
-                        let at = ts + nc.delay;
-                        self.queue.push(at, Event::NetCon { nc: k });
-                    }
-                }
+                self.fire(ncs, ts);
             }
         }
         self.exchange = Some(x);

@@ -32,6 +32,15 @@ impl MpiComm {
         }
     }
 
+    /// `root`'s vector, its length first, on every rank.
+    fn broadcast_vec<T: Equivalence + Default + Clone>(&self, data: &mut Vec<T>, root: usize) {
+        let at = self.world.process_at_rank(root as i32);
+        let mut n = data.len() as u64;
+        at.broadcast_into(&mut n);
+        data.resize(n as usize, T::default());
+        at.broadcast_into(&mut data[..]);
+    }
+
     fn counts_of(&self, n: usize) -> Vec<Count> {
         let mut counts = vec![0 as Count; self.size()];
         self.world.all_gather_into(&(n as Count), &mut counts[..]);
@@ -114,19 +123,11 @@ impl Comm for MpiComm {
     }
 
     fn broadcast(&self, data: &mut Vec<f64>, root: usize) {
-        let at = self.world.process_at_rank(root as i32);
-        let mut n = data.len() as u64;
-        at.broadcast_into(&mut n);
-        data.resize(n as usize, 0.0);
-        at.broadcast_into(&mut data[..]);
+        self.broadcast_vec(data, root);
     }
 
     fn broadcast_bytes(&self, data: &mut Vec<u8>, root: usize) {
-        let at = self.world.process_at_rank(root as i32);
-        let mut n = data.len() as u64;
-        at.broadcast_into(&mut n);
-        data.resize(n as usize, 0);
-        at.broadcast_into(&mut data[..]);
+        self.broadcast_vec(data, root);
     }
 
     fn abort(&self, code: i32) -> ! {
