@@ -33,10 +33,15 @@ enum Cmd {
         /// Folders of .mod files to load (like nrniv's -dll).
         #[arg(long = "mod")]
         mods: Vec<PathBuf>,
-        /// Probe definitions (JSON) fed with the membrane currents during the run.
+        /// Probe definitions (JSON) fed with the membrane currents during the
+        /// run: extracellular potentials, EEG, MEG, CSD, imem, vmem, geometry,
+        /// your own matrix; the cell's placement (cell_position, rotation) and
+        /// stimulating electrodes. Reference: docs/probes.md (schema:
+        /// docs/probes.schema.json; example: examples/probes.json).
         #[arg(long)]
         probes: Option<PathBuf>,
-        /// Where probe results are written.
+        /// Folder where probe results are written: NAME.npy per probe, t.npy,
+        /// meta.json; run-1, run-2, ... when the script runs several times.
         #[arg(long)]
         out: Option<PathBuf>,
         /// HOC files, and `-c STATEMENT` items, run in order.

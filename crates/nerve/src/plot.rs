@@ -186,6 +186,10 @@ fn load(dir: &Path) -> Result<Run, String> {
     let text = std::fs::read_to_string(&meta_path).map_err(|e| format!("{}: {e}", meta_path.display()))?;
     let meta: Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", meta_path.display()))?;
     let meta = meta.as_object().ok_or_else(|| format!("{}: must hold a JSON object", meta_path.display()))?;
+    if let Some(runs) = meta.get("runs").and_then(Value::as_array) {
+        let names: Vec<&str> = runs.iter().filter_map(Value::as_str).collect();
+        return Err(format!("{}: the script ran {} times; plot one run's folder ({})", dir.display(), names.len(), names.iter().map(|n| dir.join(n).display().to_string()).collect::<Vec<_>>().join(", ")));
+    }
 
     let (tshape, t) = read_npy(&dir.join("t.npy"))?;
     if tshape.len() != 1 {
@@ -222,6 +226,10 @@ fn load(dir: &Path) -> Result<Run, String> {
             return Err(format!("{}: probe name '{name}' is not a file name", meta_path.display()));
         }
         let ty = p.get("type").and_then(Value::as_str).unwrap_or("").to_string();
+        // The segments' geometry has no time axis to draw.
+        if ty == "geometry" {
+            continue;
+        }
         let units = p.get("units").and_then(Value::as_str).unwrap_or("").to_string();
         let path = dir.join(format!("{name}.npy"));
         let (shape, data) = read_npy(&path)?;

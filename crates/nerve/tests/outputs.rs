@@ -1,0 +1,365 @@
+//! What `--probes`/`--out` gives beyond the forward models: the cell's
+//! placement (LFPy's set_pos and set_rotation), per-segment outputs, a user's
+//! matrix, every run of a script kept, and the documented probes.json.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn data() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data")
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn scratch(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("nerve-outputs-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn read_npy(path: &Path) -> (Vec<usize>, Vec<f64>) {
+    let a: ndarray::ArrayD<f64> = ndarray_npy::read_npy(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    (a.shape().to_vec(), a.iter().copied().collect())
+}
+
+fn meta(dir: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("meta.json")).unwrap()).unwrap()
+}
+
+/// Runs `nerve run --probes d/p.json --out d/out ARGS...` in `d`.
+fn run(d: &Path, probes: &str, args: &[&str]) -> Output {
+    std::fs::write(d.join("p.json"), probes).unwrap();
+    Command::new(env!("CARGO_BIN_EXE_nerve"))
+        .current_dir(d)
+        .args(["run", "--probes", "p.json", "--out", "out"])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn ok(out: &Output) {
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+fn branch_cell(d: &Path, probes: &str) -> Output {
+    std::fs::copy(data().join("branch_cell.hoc"), d.join("branch_cell.hoc")).unwrap();
+    run(d, probes, &["branch_cell.hoc", "-c", "load_file(\"stdrun.hoc\")", "-c", "tstop = 0.1", "-c", "run()"])
+}
+
+/// The segment ends after `cell_position`/`rotation` equal LFPy 2.3.7's
+/// cell.x, cell.y, cell.z after `set_rotation(...)` then `set_pos(...)`
+/// (tests/data/lfpy_placement.json, computed by LFPy from the same cell).
+#[test]
+fn placement_matches_lfpy() {
+    let want: Value = serde_json::from_str(&std::fs::read_to_string(data().join("lfpy_placement.json")).unwrap()).unwrap();
+    let cases = [
+        ("rotated", r#""cell_position": [0, 0, 0], "rotation": {"x": 0.3, "y": -0.7, "z": 1.1}"#, "moved and rotated"),
+        ("moved_rotated", r#""soma_position": [5, -3, 20], "rotation": {"x": 0.3, "y": -0.7, "z": 1.1}"#, "moved and rotated"),
+        ("moved", r#""cell_position": [5, -3, 20]"#, "moved"),
+        ("y_only", r#""cell_position": [0, 0, 0], "rotation": {"y": -1.5707963267948966}"#, "moved and rotated"),
+    ];
+    for (case, placement, coords) in cases {
+        let d = scratch(&format!("place-{case}"));
+        let out = branch_cell(&d, &format!(r#"{{{placement}, "probes": [{{"name": "cell", "type": "geometry"}}]}}"#));
+        ok(&out);
+        for axis in ["x", "y", "z"] {
+            let (shape, got) = read_npy(&d.join(format!("out/cell_{axis}.npy")));
+            assert_eq!(shape, vec![9, 2]);
+            let want: Vec<f64> = want[case][axis].as_array().unwrap().iter().flat_map(|r| r.as_array().unwrap().iter().map(|v| v.as_f64().unwrap())).collect();
+            for (k, (g, w)) in got.iter().zip(&want).enumerate() {
+                assert!((g - w).abs() <= 1e-12, "{case} {axis}[{k}]: {g} vs LFPy's {w}");
+            }
+        }
+        let (_, d_got) = read_npy(&d.join("out/cell_d.npy"));
+        let d_want: Vec<f64> = want[case]["d"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+        assert_eq!(d_got, d_want);
+        let m = meta(&d.join("out"));
+        assert_eq!(m["coordinates"], coords);
+        assert_eq!(m["model_soma_position"], serde_json::json!([8.0, -0.5, 7.0]));
+    }
+}
+
+/// Without placement the probes see the model's own coordinates, and
+/// meta.json says so; a rotation alone turns the cell about its own soma.
+#[test]
+fn model_coordinates_are_stated() {
+    let d = scratch("own");
+    ok(&branch_cell(&d, r#"{"probes": [{"name": "cell", "type": "geometry"}]}"#));
+    let m = meta(&d.join("out"));
+    assert_eq!(m["coordinates"], "model");
+    assert!(m.get("soma_position").is_none());
+    let (_, mid) = read_npy(&d.join("out/cell_mid.npy"));
+    assert!((mid[0] - 8.0).abs() < 1e-12 && (mid[1] + 0.5).abs() < 1e-12 && (mid[2] - 7.0).abs() < 1e-12, "{:?}", &mid[..3]);
+
+    let d = scratch("own-rot");
+    ok(&branch_cell(&d, r#"{"rotation": {"z": 0.4}, "probes": [{"name": "cell", "type": "geometry"}]}"#));
+    assert_eq!(meta(&d.join("out"))["coordinates"], "rotated");
+    let (_, mid) = read_npy(&d.join("out/cell_mid.npy"));
+    assert!((mid[0] - 8.0).abs() < 1e-12 && (mid[1] + 0.5).abs() < 1e-12 && (mid[2] - 7.0).abs() < 1e-12, "the soma stays: {:?}", &mid[..3]);
+}
+
+#[test]
+fn bad_placement_is_refused() {
+    let d = scratch("badplace");
+    for (probes, msg) in [
+        (r#"{"cell_position": [0, 0, 0], "soma_position": [0, 0, 0], "probes": []}"#, "either 'cell_position' or 'soma_position'"),
+        (r#"{"rotation": {"w": 1}, "probes": []}"#, "unknown axis 'w'"),
+        (r#"{"rotation": [1, 2, 3], "probes": []}"#, "field 'rotation' must be"),
+        (r#"{"cell_position": [0, 0], "probes": []}"#, "field 'cell_position' must be [x, y, z]"),
+        (r#"{"cell_postion": [0, 0, 0], "probes": []}"#, "unknown top-level field 'cell_postion'"),
+    ] {
+        let out = branch_cell(&d, probes);
+        assert_eq!(out.status.code(), Some(2), "{probes}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(msg), "{probes}: {err}");
+    }
+}
+
+/// imem and vmem are every segment's i_membrane_ and v, in the geometry's
+/// order; a LinearModel applies the user's matrix to imem; the matrix
+/// must have one column per segment.
+#[test]
+fn per_segment_outputs_and_linear_model() {
+    let d = scratch("imem");
+    // Row 0 sums every segment, row 1 takes the soma's current twice.
+    let mut m = ndarray::Array2::<f64>::zeros((2, 12));
+    m.row_mut(0).fill(1.0);
+    m[[1, 0]] = 2.0;
+    ndarray_npy::write_npy(d.join("m.npy"), &m).unwrap();
+    std::fs::copy(data().join("probe_cell.hoc"), d.join("cell.hoc")).unwrap();
+    let probes = r#"{"probes": [{"name": "i", "type": "imem"}, {"name": "v", "type": "vmem"},
+        {"name": "k", "type": "LinearModel", "file": "m.npy", "units": "nA"}, {"name": "g", "type": "geometry"}]}"#;
+    ok(&run(&d, probes, &["cell.hoc", "-c", "run()"]));
+    let (ishape, i) = read_npy(&d.join("out/i.npy"));
+    let (_, v) = read_npy(&d.join("out/v.npy"));
+    let (kshape, k) = read_npy(&d.join("out/k.npy"));
+    let (_, soma_v) = read_npy(&d.join("out/soma_v.npy"));
+    let nt = 241;
+    assert_eq!(ishape, vec![12, nt]);
+    assert_eq!(kshape, vec![2, nt]);
+    assert_eq!(&v[..nt], &soma_v[..], "segment 0 is the soma");
+    for j in 0..nt {
+        let total: f64 = (0..12).map(|s| i[s * nt + j]).sum();
+        let scale = (0..12).map(|s| i[s * nt + j].abs()).fold(1e-300, f64::max);
+        assert!((k[j] - total).abs() <= 1e-12 * scale, "t[{j}]: {} vs {total}", k[j]);
+        assert_eq!(k[nt + j], 2.0 * i[j]);
+    }
+    // Current is conserved: the membrane currents sum to ~0 (no electrode).
+    assert!(i.iter().any(|x| x.abs() > 1e-6));
+    let m = meta(&d.join("out"));
+    let units: Vec<&str> = m["probes"].as_array().unwrap().iter().map(|p| p["units"].as_str().unwrap()).collect();
+    assert_eq!(units, ["nA", "mV", "nA", "um"]);
+    assert_eq!(m["probes"][3]["files"][0], "g_x.npy");
+
+    let bad = ndarray::Array2::<f64>::zeros((2, 5));
+    ndarray_npy::write_npy(d.join("m.npy"), &bad).unwrap();
+    let out = run(&d, probes, &["cell.hoc", "-c", "run()"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("probe 'k': the matrix has 5 columns; the model has 12 segments"), "{err}");
+    let out = run(&d, r#"{"probes": [{"name": "k", "type": "LinearModel"}]}"#, &["cell.hoc"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("field 'file'"));
+}
+
+/// Each finitialize…run cycle of a script is kept in its own folder and
+/// meta.json lists them; a finitialize without steps is not a run; one run
+/// keeps the flat layout.
+#[test]
+fn every_run_is_kept() {
+    let d = scratch("runs");
+    std::fs::copy(data().join("probe_cell.hoc"), d.join("cell.hoc")).unwrap();
+    let probes = r#"{"probes": [{"name": "dipole", "type": "CurrentDipoleMoment"}]}"#;
+    let out = run(&d, probes, &["cell.hoc", "-c", "finitialize(-65)", "-c", "tstop = 2", "-c", "run()", "-c", "nc.weight = 0.02", "-c", "tstop = 3", "-c", "run()", "-c", "finitialize(-65)"]);
+    ok(&out);
+    let m = meta(&d.join("out"));
+    assert_eq!(m["runs"], serde_json::json!(["run-1", "run-2"]));
+    assert!(!d.join("out/t.npy").exists());
+    let (s1, t1) = read_npy(&d.join("out/run-1/t.npy"));
+    let (s2, _) = read_npy(&d.join("out/run-2/t.npy"));
+    assert_eq!((s1[0], s2[0]), (81, 121));
+    assert!((t1[80] - 2.0).abs() < 1e-9);
+    let (p1, a) = read_npy(&d.join("out/run-1/dipole.npy"));
+    let (p2, b) = read_npy(&d.join("out/run-2/dipole.npy"));
+    assert_eq!((p1, p2), (vec![3, 81], vec![3, 121]));
+    // The second run's synapse is twice as strong.
+    let peak = |x: &[f64], n: usize| x[..n].iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    assert!(peak(&b, 121) > 1.2 * peak(&a, 81), "{} vs {}", peak(&b, 121), peak(&a, 81));
+    assert_eq!(meta(&d.join("out/run-2"))["time_steps"], 121);
+
+    let d = scratch("onerun");
+    std::fs::copy(data().join("probe_cell.hoc"), d.join("cell.hoc")).unwrap();
+    ok(&run(&d, probes, &["cell.hoc", "-c", "run()"]));
+    assert!(d.join("out/t.npy").exists());
+    assert!(meta(&d.join("out")).get("runs").is_none());
+}
+
+/// `nerve run --help` points to the reference.
+#[test]
+fn run_help_points_to_the_reference() {
+    let out = Command::new(env!("CARGO_BIN_EXE_nerve")).args(["run", "--help"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("docs/probes.md"));
+    assert!(repo().join("docs/probes.md").is_file());
+}
+
+// ---- probes.json against docs/probes.schema.json ----
+
+/// Checks `v` against the subset of JSON Schema the project's schema uses:
+/// type, required, properties, additionalProperties, items, minItems,
+/// maxItems, enum, oneOf, const, $ref to #/$defs.
+fn check(schema: &Value, root: &Value, v: &Value, at: &str) -> Result<(), String> {
+    if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
+        let name = r.strip_prefix("#/$defs/").ok_or_else(|| format!("{at}: unsupported $ref {r}"))?;
+        return check(&root["$defs"][name], root, v, at);
+    }
+    if let Some(c) = schema.get("const") {
+        if c != v {
+            return Err(format!("{at}: must be {c}"));
+        }
+    }
+    if let Some(e) = schema.get("enum").and_then(Value::as_array) {
+        if !e.contains(v) {
+            return Err(format!("{at}: {v} not one of {e:?}"));
+        }
+    }
+    if let Some(alts) = schema.get("oneOf").and_then(Value::as_array) {
+        let fits: Vec<usize> = (0..alts.len()).filter(|&k| check(&alts[k], root, v, at).is_ok()).collect();
+        if fits.len() != 1 {
+            let why: Vec<String> = alts.iter().filter_map(|a| check(a, root, v, at).err()).collect();
+            return Err(format!("{at}: fits {} of the alternatives ({})", fits.len(), why.join("; ")));
+        }
+    }
+    if let Some(t) = schema.get("type") {
+        let types: Vec<&str> = match t {
+            Value::String(s) => vec![s.as_str()],
+            Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
+            _ => vec![],
+        };
+        let fits = types.iter().any(|t| match *t {
+            "object" => v.is_object(),
+            "array" => v.is_array(),
+            "string" => v.is_string(),
+            "number" => v.is_number(),
+            "integer" => v.as_f64().is_some_and(|x| x.fract() == 0.0),
+            "boolean" => v.is_boolean(),
+            _ => false,
+        });
+        if !fits {
+            return Err(format!("{at}: {v} is not {types:?}"));
+        }
+    }
+    if let Some(o) = v.as_object() {
+        for req in schema.get("required").and_then(Value::as_array).into_iter().flatten() {
+            let k = req.as_str().unwrap();
+            if !o.contains_key(k) {
+                return Err(format!("{at}: '{k}' is required"));
+            }
+        }
+        let props = schema.get("properties").and_then(Value::as_object);
+        for (k, val) in o {
+            match props.and_then(|p| p.get(k)) {
+                Some(s) => check(s, root, val, &format!("{at}.{k}"))?,
+                None if schema.get("additionalProperties") == Some(&Value::Bool(false)) => {
+                    return Err(format!("{at}: unknown field '{k}'"));
+                }
+                None => {}
+            }
+        }
+    }
+    if let Some(a) = v.as_array() {
+        if let Some(n) = schema.get("minItems").and_then(Value::as_u64) {
+            if (a.len() as u64) < n {
+                return Err(format!("{at}: fewer than {n} items"));
+            }
+        }
+        if let Some(n) = schema.get("maxItems").and_then(Value::as_u64) {
+            if a.len() as u64 > n {
+                return Err(format!("{at}: more than {n} items"));
+            }
+        }
+        if let Some(items) = schema.get("items") {
+            for (k, x) in a.iter().enumerate() {
+                check(items, root, x, &format!("{at}[{k}]"))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn schema() -> Value {
+    serde_json::from_str(&std::fs::read_to_string(repo().join("docs/probes.schema.json")).unwrap()).unwrap()
+}
+
+/// Every probes.json in examples/ and the tests' data fits the schema, and
+/// the complete example runs and lists every probe type the reference
+/// documents.
+#[test]
+fn examples_fit_the_schema() {
+    let s = schema();
+    let mut files: Vec<PathBuf> = Vec::new();
+    for dir in [repo().join("examples"), data()] {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            let text = std::fs::read_to_string(&p).unwrap_or_default();
+            if p.extension().is_some_and(|x| x == "json") && text.contains("\"probes\"") {
+                files.push(p);
+            }
+        }
+    }
+    assert!(files.len() >= 3, "{files:?}");
+    for p in &files {
+        let v: Value = serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap();
+        check(&s, &s, &v, &p.display().to_string()).unwrap();
+    }
+    let example: Value = serde_json::from_str(&std::fs::read_to_string(repo().join("examples/probes.json")).unwrap()).unwrap();
+    let types: Vec<&str> = example["probes"].as_array().unwrap().iter().map(|p| p["type"].as_str().unwrap()).collect();
+    let doc = std::fs::read_to_string(repo().join("docs/probes.md")).unwrap();
+    let schema_types: Vec<String> = s["$defs"]["probe"]["oneOf"].as_array().unwrap().iter().map(|alt| {
+        let r = alt["$ref"].as_str().unwrap().trim_start_matches("#/$defs/");
+        s["$defs"][r]["properties"]["type"]["const"].as_str().unwrap().to_string()
+    }).collect();
+    for t in &schema_types {
+        assert!(doc.contains(&format!("| `{t}` |")), "docs/probes.md lacks {t}");
+        if t != "NYHeadModel" {
+            assert!(types.contains(&t.as_str()), "examples/probes.json lacks {t}");
+        }
+    }
+    let d = scratch("example");
+    for f in ["probes.json", "kernel.npy", "ball_and_stick.hoc"] {
+        std::fs::copy(repo().join("examples").join(f), d.join(f)).unwrap();
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_nerve")).current_dir(&d).args(["run", "--probes", "probes.json", "--out", "out", "ball_and_stick.hoc"]).output().unwrap();
+    ok(&out);
+    assert_eq!(meta(&d.join("out"))["probes"].as_array().unwrap().len(), types.len());
+}
+
+/// The schema refuses what nerve refuses: misspelt fields, missing ones,
+/// wrong types.
+#[test]
+fn schema_refuses_bad_files() {
+    let s = schema();
+    for bad in [
+        r#"{"probes": [{"name": "p", "type": "PointSourcePotential", "x": [1], "y": [2]}]}"#,
+        r#"{"probes": [{"name": "p", "type": "LineSourcePotential", "x": [1], "y": [2], "z": [3], "sigmaa": 1}]}"#,
+        r#"{"probes": [{"name": "p", "type": "Nope"}]}"#,
+        r#"{"probes": [{"type": "CurrentDipoleMoment"}]}"#,
+        r#"{"probes": [], "rotation": {"w": 1}}"#,
+        r#"{"probes": [], "cell_position": [1, 2]}"#,
+        r#"{"probs": []}"#,
+        r#"{"probes": [{"name": "e", "type": "FourSphereVolumeConductor", "radii": [1, 2], "r_electrodes": [[0, 0, 1]], "dipole_location": [0, 0, 0]}]}"#,
+        r#"{"probes": [], "stimuli": [{"name": "s", "type": "PointCurrentSource", "x": 0, "y": 0, "z": 0, "t": [0], "i": "x"}]}"#,
+    ] {
+        let v: Value = serde_json::from_str(bad).unwrap();
+        assert!(check(&s, &s, &v, "file").is_err(), "the schema accepts {bad}");
+        // nerve refuses it too
+        let d = scratch("schema-bad");
+        std::fs::write(d.join("one.hoc"), "x = 1\n").unwrap();
+        let out = run(&d, bad, &["one.hoc"]);
+        assert_eq!(out.status.code(), Some(2), "nerve accepts {bad}");
+    }
+}
