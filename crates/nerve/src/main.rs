@@ -2,6 +2,7 @@
 
 mod plot;
 mod convert;
+mod hdf5_out;
 #[cfg(feature = "mpi")]
 mod mpi_comm;
 mod probes;
@@ -42,6 +43,7 @@ enum Cmd {
         probes: Option<PathBuf>,
         /// Folder where probe results are written: NAME.npy per probe, t.npy,
         /// meta.json; run-1, run-2, ... when the script runs several times.
+        /// A name ending in .h5 writes one HDF5 file instead.
         #[arg(long)]
         out: Option<PathBuf>,
         /// HOC files, and `-c STATEMENT` items, run in order.
@@ -297,9 +299,9 @@ fn main() -> ExitCode {
                 return python::run(args());
             }
             let probe_out = match (probes, out) {
-                (Some(p), Some(dir)) => match probes::load(&p).and_then(|l| probes::check_out_dir(&dir).map(|()| l)) {
+                (Some(p), Some(dir)) => match probes::load(&p).and_then(|l| probes::check_out(&dir, &l).map(|()| l)) {
                     Ok(file) => Some(ProbeOutput {
-                        run: std::rc::Rc::new(std::cell::RefCell::new(probes::ProbeRun::new(file))),
+                        run: std::rc::Rc::new(std::cell::RefCell::new(probes::ProbeRun::new(file, hdf5_out::names_hdf5(&dir)))),
                         error: Default::default(),
                         dir,
                     }),

@@ -230,10 +230,13 @@ pub struct ProbeRun {
     stimuli: Vec<StimulusSpec>,
     /// Whether the stimuli's plays are in place.
     stimulating: bool,
+    /// Whether every rank's geometry goes to rank 0 (the HDF5 file has it).
+    gather_geometry: bool,
 }
 
 impl ProbeRun {
-    pub fn new(file: ProbesFile) -> Self {
+    /// `hdf5`: the results go to one HDF5 file, which holds the geometry.
+    pub fn new(file: ProbesFile, hdf5: bool) -> Self {
         ProbeRun {
             specs: file.probes,
             placement: file.placement,
@@ -247,6 +250,7 @@ impl ProbeRun {
             soma_node: None,
             stimuli: file.stimuli,
             stimulating: false,
+            gather_geometry: hdf5,
         }
     }
 
@@ -397,27 +401,29 @@ impl ProbeRun {
         if comm.rank() != 0 {
             return Ok(());
         }
+        let results: Vec<(Vec<Array>, serde_json::Value)> = runs.iter().zip(&gathered).map(|(r, g)| self.results(r, g)).collect();
+        let names: Vec<String> = (1..=runs.len()).map(|k| format!("run-{k}")).collect();
+        let mut top = serde_json::Map::new();
+        top.insert("runs".into(), names.clone().into());
+        self.placement_meta(&mut top, &runs[runs.len() - 1]);
+        top.insert("probes".into(), self.specs.iter().map(|s| s.json.clone()).collect::<Vec<_>>().into());
+        let top = serde_json::Value::Object(top);
+        if crate::hdf5_out::names_hdf5(dir) {
+            let geometries: Vec<&CellGeometry> = runs.iter().zip(&gathered).map(|(r, g)| g.geometry.as_ref().unwrap_or(&r.geometry)).collect();
+            let bytes = crate::hdf5_out::file(&results, &geometries, &names, &top)?;
+            return write_atomic(dir, &bytes);
+        }
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         let mut files = Staging::default();
-        if runs.len() == 1 {
-            let meta = self.write_run(&mut files, dir, &runs[0], &gathered[0])?;
-            files.json(&dir.join("meta.json"), &meta)?;
+        if results.len() == 1 {
+            stage_run(&mut files, dir, &results[0])?;
         } else {
-            let mut names = Vec::new();
-            for (k, (run, g)) in runs.iter().zip(&gathered).enumerate() {
-                let name = format!("run-{}", k + 1);
-                let sub = dir.join(&name);
+            for (name, res) in names.iter().zip(&results) {
+                let sub = dir.join(name);
                 std::fs::create_dir_all(&sub).map_err(|e| format!("{}: {e}", sub.display()))?;
-                let meta = self.write_run(&mut files, &sub, run, g)?;
-                files.json(&sub.join("meta.json"), &meta)?;
-                names.push(serde_json::Value::from(name));
+                stage_run(&mut files, &sub, res)?;
             }
-            let mut meta = serde_json::Map::new();
-            meta.insert("runs".into(), names.into());
-            self.placement_meta(&mut meta, &runs[runs.len() - 1]);
-            let probes: Vec<serde_json::Value> = self.specs.iter().map(|s| s.json.clone()).collect();
-            meta.insert("probes".into(), probes.into());
-            files.json(&dir.join("meta.json"), &serde_json::Value::Object(meta))?;
+            files.json(&dir.join("meta.json"), &top)?;
         }
         files.commit()
     }
@@ -439,7 +445,7 @@ impl ProbeRun {
                 comm.reduce_sum(out, 0);
             }
         }
-        if self.specs.iter().any(|s| matches!(s.output, Output::Geometry)) {
+        if self.gather_geometry || self.specs.iter().any(|s| matches!(s.output, Output::Geometry)) {
             let geo = &run.geometry;
             let flat: Vec<f64> = (0..geo.len()).flat_map(|k| [geo.start[k][0], geo.start[k][1], geo.start[k][2], geo.end[k][0], geo.end[k][1], geo.end[k][2], geo.diam[k], geo.length(k)]).collect();
             let parts = comm.allgatherv(&flat);
@@ -488,7 +494,11 @@ impl ProbeRun {
     }
 
     /// Stages one cycle's files in `dir`; its meta.json's contents.
-    fn write_run(&self, files: &mut Staging, dir: &Path, run: &Recorded, g: &Gathered) -> Result<serde_json::Value, String> {
+    fn results(&self, run: &Recorded, g: &Gathered) -> (Vec<Array>, serde_json::Value) {
+        let mut arrays = Vec::new();
+        let mut put = |name: String, shape: &[usize], data: Vec<f64>, units: &str, probe: Option<usize>| {
+            arrays.push(Array { name, shape: shape.to_vec(), data, units: units.to_string(), probe });
+        };
         let nt = run.t.len();
         let nseg = g.segments;
         let mut meta = serde_json::Map::new();
@@ -502,13 +512,13 @@ impl ProbeRun {
                     let n = geometry.len();
                     let pair = |d: usize| -> Vec<f64> { (0..n).flat_map(|k| [geometry.start[k][d], geometry.end[k][d]]).collect() };
                     for (d, axis) in ["x", "y", "z"].iter().enumerate() {
-                        files.npy(&dir.join(format!("{}_{axis}.npy", s.name)), &[n, 2], &pair(d))?;
+                        put(format!("{}_{axis}", s.name), &[n, 2], pair(d), "um", Some(p));
                     }
                     let mid: Vec<f64> = (0..n).flat_map(|k| geometry.mid(k)).collect();
-                    files.npy(&dir.join(format!("{}_mid.npy", s.name)), &[n, 3], &mid)?;
-                    files.npy(&dir.join(format!("{}_d.npy", s.name)), &[n], &geometry.diam)?;
+                    put(format!("{}_mid", s.name), &[n, 3], mid, "um", Some(p));
+                    put(format!("{}_d", s.name), &[n], geometry.diam.clone(), "um", Some(p));
                     let length: Vec<f64> = (0..n).map(|k| geometry.length(k)).collect();
-                    files.npy(&dir.join(format!("{}_length.npy", s.name)), &[n], &length)?;
+                    put(format!("{}_length", s.name), &[n], length, "um", Some(p));
                     shape = vec![n];
                     if let Some(o) = pm.as_object_mut() {
                         o.insert("files".into(), ["x", "y", "z", "mid", "d", "length"].iter().map(|f| format!("{}_{f}.npy", s.name)).collect::<Vec<_>>().into());
@@ -548,7 +558,7 @@ impl ProbeRun {
                     }
                     shape = outputs;
                     shape.push(nt);
-                    files.npy(&dir.join(format!("{}.npy", s.name)), &shape, &arr)?;
+                    put(s.name.clone(), &shape, arr, &s.output.units(), Some(p));
                 }
             }
             if let Some(o) = pm.as_object_mut() {
@@ -557,14 +567,14 @@ impl ProbeRun {
             }
             probes_meta.push(pm);
         }
-        files.npy(&dir.join("t.npy"), &[nt], &run.t)?;
+        put("t".into(), &[nt], run.t.clone(), "ms", None);
         if run.has_soma && run.soma_v.len() == nt {
-            files.npy(&dir.join("soma_v.npy"), &[nt], &run.soma_v)?;
+            put("soma_v".into(), &[nt], run.soma_v.clone(), "mV", None);
         }
         let mut stim_meta = Vec::new();
         for (s, i) in self.stimuli.iter().zip(&run.stim_i) {
             if i.len() == nt {
-                files.npy(&dir.join(format!("stimulus_{}.npy", s.name)), &[nt], i)?;
+                put(format!("stimulus_{}", s.name), &[nt], i.clone(), "nA", None);
             }
             let mut sm = s.json.clone();
             if let Some(o) = sm.as_object_mut() {
@@ -584,8 +594,26 @@ impl ProbeRun {
         meta.insert("units".into(), units);
         self.placement_meta(&mut meta, run);
         meta.insert("probes".into(), probes_meta.into());
-        Ok(serde_json::Value::Object(meta))
+        (arrays, serde_json::Value::Object(meta))
     }
+}
+
+/// One array of a run's results: NAME.npy, or the dataset NAME in HDF5.
+pub(crate) struct Array {
+    pub name: String,
+    pub shape: Vec<usize>,
+    pub data: Vec<f64>,
+    pub units: String,
+    /// The probe it belongs to (its index in meta.json's list).
+    pub probe: Option<usize>,
+}
+
+/// Stages a run's arrays as DIR/NAME.npy and its DIR/meta.json.
+fn stage_run(files: &mut Staging, dir: &Path, (arrays, meta): &(Vec<Array>, serde_json::Value)) -> Result<(), String> {
+    for a in arrays {
+        files.npy(&dir.join(format!("{}.npy", a.name)), &a.shape, &a.data)?;
+    }
+    files.json(&dir.join("meta.json"), meta)
 }
 
 /// A cycle's outputs as rank 0 writes them.
@@ -659,6 +687,29 @@ impl Drop for Staging {
 fn partial_name(path: &Path) -> Result<PathBuf, String> {
     let name = path.file_name().ok_or_else(|| format!("{}: not a file name", path.display()))?;
     Ok(path.with_file_name(format!(".{}.partial", name.to_string_lossy())))
+}
+
+/// Makes sure results can be written to `out` before anything runs: an
+/// HDF5 file in a folder that exists, whose names the probes leave free, or
+/// a folder.
+pub fn check_out(out: &Path, file: &ProbesFile) -> Result<(), String> {
+    if !crate::hdf5_out::names_hdf5(out) {
+        return check_out_dir(out);
+    }
+    if let Some(s) = file.probes.iter().find(|s| crate::hdf5_out::RESERVED.contains(&s.name.as_str())) {
+        return Err(format!("probe name '{}' is taken in an HDF5 file ({}); rename the probe", s.name, crate::hdf5_out::RESERVED.join(", ")));
+    }
+    if out.is_dir() {
+        return Err(format!("--out {}: is a folder", out.display()));
+    }
+    let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    if !parent.is_dir() {
+        return Err(format!("--out {}: no folder {}", out.display(), parent.display()));
+    }
+    let probe = parent.join(format!(".nerve-write-check-{}", std::process::id()));
+    std::fs::write(&probe, b"").map_err(|e| format!("--out {}: cannot write there: {e}", out.display()))?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
 }
 
 /// Makes sure results can be written to `dir` before anything runs: it is

@@ -363,3 +363,96 @@ fn schema_refuses_bad_files() {
         assert_eq!(out.status.code(), Some(2), "nerve accepts {bad}");
     }
 }
+
+// ---- --out FILE.h5 ----
+
+fn h5_run(d: &Path, out: &str, extra: &[&str]) -> Output {
+    std::fs::copy(data().join("probe_cell.hoc"), d.join("cell.hoc")).unwrap();
+    std::fs::write(d.join("p.json"), r#"{"cell_position": [0, 0, 0], "probes": [{"name": "psp", "type": "PointSourcePotential", "x": [20, 20], "y": [0, 0], "z": [0, 50]},
+        {"name": "i", "type": "imem"}, {"name": "cell", "type": "geometry"}]}"#).unwrap();
+    Command::new(env!("CARGO_BIN_EXE_nerve")).current_dir(d).args(["run", "--probes", "p.json", "--out", out, "cell.hoc"]).args(extra).output().unwrap()
+}
+
+/// The HDF5 file holds the same numbers as the .npy files, the units and
+/// meta.json as attributes, and the segment geometry; read back here with
+/// hdf5-pure's reader.
+#[test]
+fn hdf5_holds_what_the_folder_holds() {
+    use hdf5_pure::AttrValue;
+    let d = scratch("h5");
+    ok(&h5_run(&d, "out", &["-c", "run()"]));
+    ok(&h5_run(&d, "res.h5", &["-c", "run()"]));
+    let f = hdf5_pure::File::open(d.join("res.h5")).unwrap();
+    for name in ["psp", "i", "t", "soma_v", "cell_x", "cell_d"] {
+        let (shape, want) = read_npy(&d.join(format!("out/{name}.npy")));
+        let ds = f.dataset(name).unwrap();
+        assert_eq!(ds.shape().unwrap().iter().map(|&n| n as usize).collect::<Vec<_>>(), shape, "{name}");
+        assert_eq!(ds.read_f64().unwrap(), want, "{name}");
+    }
+    let units = |name: &str| f.dataset(name).unwrap().attrs().unwrap()["units"].clone();
+    assert_eq!(units("psp"), AttrValue::VarLenString("mV".into()));
+    assert_eq!(units("i"), AttrValue::VarLenString("nA".into()));
+    assert_eq!(units("t"), AttrValue::VarLenString("ms".into()));
+    let (_, x) = read_npy(&d.join("out/cell_x.npy"));
+    assert_eq!(f.dataset("geometry/x").unwrap().read_f64().unwrap(), x);
+    let root = f.root().attrs().unwrap();
+    assert_eq!(root["coordinates"], AttrValue::VarLenString("moved".into()));
+    assert_eq!(root["segments"], AttrValue::I64(12));
+    let AttrValue::VarLenString(m) = &root["meta"] else { panic!("meta: {:?}", root["meta"]) };
+    let m: Value = serde_json::from_str(m).unwrap();
+    assert_eq!(m, meta(&d.join("out")));
+
+    // Several runs: one group each.
+    ok(&h5_run(&d, "two.h5", &["-c", "tstop = 2", "-c", "run()", "-c", "tstop = 3", "-c", "run()"]));
+    let f = hdf5_pure::File::open(d.join("two.h5")).unwrap();
+    assert_eq!(f.dataset("run-1/t").unwrap().shape().unwrap(), vec![81]);
+    assert_eq!(f.dataset("run-2/psp").unwrap().shape().unwrap(), vec![2, 121]);
+    assert_eq!(f.dataset("run-2/geometry/d").unwrap().shape().unwrap(), vec![12]);
+    assert_eq!(f.root().attrs().unwrap()["runs"], AttrValue::VarLenStringArray(vec!["run-1".into(), "run-2".into()]));
+
+    // A probe may not take the file's own names; a folder is not a file.
+    std::fs::write(d.join("g.json"), r#"{"probes": [{"name": "geometry", "type": "geometry"}]}"#).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_nerve")).current_dir(&d).args(["run", "--probes", "g.json", "--out", "g.h5", "cell.hoc"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("probe name 'geometry' is taken"));
+    std::fs::create_dir_all(d.join("dir.h5")).unwrap();
+    let out = h5_run(&d, "dir.h5", &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!d.join("nothere/x.h5").exists());
+    let out = h5_run(&d, "nothere/x.h5", &[]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// h5py (from PyPI, in a virtual environment under the target folder) reads
+/// the file as a Python user would: datasets, units, geometry, meta.
+#[test]
+fn hdf5_reads_in_h5py() {
+    let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("h5py-venv");
+    let python = venv.join("bin/python");
+    if !python.exists() || !Command::new(&python).args(["-c", "import h5py, numpy"]).status().unwrap().success() {
+        let base = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+        assert!(Command::new(&base).args(["-m", "venv"]).arg(&venv).status().unwrap().success(), "making the virtual environment");
+        let pip = Command::new(&python).args(["-m", "pip", "install", "-q", "h5py", "numpy"]).status().unwrap();
+        assert!(pip.success(), "pip install h5py numpy");
+    }
+    let d = scratch("h5py");
+    ok(&h5_run(&d, "out", &["-c", "run()"]));
+    ok(&h5_run(&d, "res.h5", &["-c", "run()"]));
+    let script = r#"
+import h5py, numpy as np, json, sys
+f = h5py.File("res.h5", "r")
+assert np.array_equal(f["psp"][()], np.load("out/psp.npy"))
+assert f["psp"].attrs["units"] == "mV", f["psp"].attrs["units"]
+assert f["psp"].attrs["type"] == "PointSourcePotential"
+assert f["i"].shape == (12, 241)
+assert f["t"].attrs["units"] == "ms"
+assert np.array_equal(f["geometry/x"][()], np.load("out/cell_x.npy"))
+assert f["geometry/d"].shape == (12,)
+assert f.attrs["coordinates"] == "moved"
+assert f.attrs["segments"] == 12
+assert json.loads(f.attrs["meta"])["time_steps"] == 241
+print("ok")
+"#;
+    let out = Command::new(&python).current_dir(&d).args(["-c", script]).output().unwrap();
+    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+}
