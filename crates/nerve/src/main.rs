@@ -46,6 +46,11 @@ enum Cmd {
         /// A name ending in .h5 writes one HDF5 file instead.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Keep a sample every DT ms (t = 0, DT, 2 DT, ...), as NEURON's
+        /// Vector.record(&x, DT) does, instead of one per time step; a probe's
+        /// own "record_dt" overrides it.
+        #[arg(long = "record-dt", value_name = "DT")]
+        record_dt: Option<f64>,
         /// HOC files, and `-c STATEMENT` items, run in order.
         #[arg(allow_hyphen_values = true, num_args = 0..)]
         items: Vec<String>,
@@ -294,14 +299,28 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Cmd::Run { mods, probes, out, items } => {
+        Cmd::Run { mods, probes, out, record_dt, items } => {
+            if let Some(dt) = record_dt {
+                if !(dt.is_finite() && dt > 0.0) {
+                    eprintln!("nerve: --record-dt must be a positive number of ms");
+                    return ExitCode::from(2);
+                }
+                if probes.is_none() {
+                    eprintln!("nerve: --record-dt goes with --probes and --out");
+                    return ExitCode::from(2);
+                }
+            }
             if python::names_script(&items) {
                 return python::run(args());
             }
             let probe_out = match (probes, out) {
                 (Some(p), Some(dir)) => match probes::load(&p).and_then(|l| probes::check_out(&dir, &l).map(|()| l)) {
                     Ok(file) => Some(ProbeOutput {
-                        run: std::rc::Rc::new(std::cell::RefCell::new(probes::ProbeRun::new(file, hdf5_out::names_hdf5(&dir)))),
+                        run: std::rc::Rc::new(std::cell::RefCell::new({
+                            let mut r = probes::ProbeRun::new(file, hdf5_out::names_hdf5(&dir));
+                            r.record_dt = record_dt;
+                            r
+                        })),
                         error: Default::default(),
                         dir,
                     }),

@@ -226,8 +226,9 @@ fn load(dir: &Path) -> Result<Run, String> {
             return Err(format!("{}: probe name '{name}' is not a file name", meta_path.display()));
         }
         let ty = p.get("type").and_then(Value::as_str).unwrap_or("").to_string();
-        // The segments' geometry has no time axis to draw.
-        if ty == "geometry" {
+        // The segments' geometry has no time axis to draw; a probe sampled
+        // at its own record_dt has other times than t.npy.
+        if ty == "geometry" || p.get("t").is_some() {
             continue;
         }
         let units = p.get("units").and_then(Value::as_str).unwrap_or("").to_string();

@@ -60,6 +60,8 @@ pub struct ProbeSpec {
     pub name: String,
     pub output: Output,
     pub json: serde_json::Value,
+    /// The probe's own sampling interval (ms), as Vector.record(&x, Dt).
+    pub record_dt: Option<f64>,
 }
 
 /// A stimulating electrode of probes.json.
@@ -126,14 +128,21 @@ pub fn load(path: &Path) -> Result<ProbesFile, String> {
     let base = path.parent().unwrap_or(Path::new("."));
     let mut specs = Vec::new();
     for p in list {
-        let (name, output) = output_from_json(p, base).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut bare = p.clone();
+        let record_dt = match bare.as_object_mut().and_then(|o| o.remove("record_dt")) {
+            None => None,
+            Some(v) => Some(v.as_f64().filter(|x| x.is_finite() && *x > 0.0).ok_or_else(|| {
+                format!("{}: probe '{}': field 'record_dt' must be a positive number (ms)", path.display(), p.get("name").and_then(|n| n.as_str()).unwrap_or(""))
+            })?),
+        };
+        let (name, output) = output_from_json(&bare, base).map_err(|e| format!("{}: {e}", path.display()))?;
         if name.is_empty() || name.contains(['/', '\\']) || name == "t" || name == "meta" || name.starts_with("run-") {
             return Err(format!("{}: probe name '{name}' is not usable as a file name", path.display()));
         }
         if specs.iter().any(|s: &ProbeSpec| s.name == name) {
             return Err(format!("{}: two probes are named '{name}'", path.display()));
         }
-        specs.push(ProbeSpec { name, output, json: p.clone() });
+        specs.push(ProbeSpec { name, output, json: p.clone(), record_dt });
     }
     let mut stimuli: Vec<StimulusSpec> = Vec::new();
     match v.get("stimuli") {
@@ -206,6 +215,8 @@ struct Recorded {
     geometry: CellGeometry,
     /// The model's own soma midpoint (µm).
     model_soma: [f64; 3],
+    /// The time step of the cycle (ms).
+    dt: f64,
     has_soma: bool,
 }
 
@@ -232,6 +243,8 @@ pub struct ProbeRun {
     stimulating: bool,
     /// Whether every rank's geometry goes to rank 0 (the HDF5 file has it).
     gather_geometry: bool,
+    /// `--record-dt`: the sampling interval of every output without its own (ms).
+    pub record_dt: Option<f64>,
 }
 
 impl ProbeRun {
@@ -251,6 +264,7 @@ impl ProbeRun {
             stimuli: file.stimuli,
             stimulating: false,
             gather_geometry: hdf5,
+            record_dt: None,
         }
     }
 
@@ -294,6 +308,9 @@ impl ProbeRun {
         if prev.t.len() > 1 {
             self.done.push(prev);
         }
+        if m.cvode.active && (self.record_dt.is_some() || self.specs.iter().any(|s| s.record_dt.is_some())) {
+            return Err("record_dt samples at the fixed step's times; it cannot follow a run under the variable step (cvode.active(1))".into());
+        }
         let (geom, nodes, model_soma) = self.placed(m);
 
         self.matrices.clear();
@@ -321,6 +338,7 @@ impl ProbeRun {
             stim_i: vec![Vec::new(); self.stimuli.len()],
             geometry: geom,
             model_soma,
+            dt: m.dt,
             has_soma: self.soma_node.is_some(),
             ..Default::default()
         };
@@ -499,7 +517,14 @@ impl ProbeRun {
         let mut put = |name: String, shape: &[usize], data: Vec<f64>, units: &str, probe: Option<usize>| {
             arrays.push(Array { name, shape: shape.to_vec(), data, units: units.to_string(), probe });
         };
-        let nt = run.t.len();
+        let full_nt = run.t.len();
+        let samples = |every: Option<f64>| match every {
+            Some(e) => recorded_samples(&run.t, run.dt, e),
+            None => ((0..full_nt).collect(), run.t.clone()),
+        };
+        let (cols, times) = samples(self.record_dt);
+        let nt = cols.len();
+        let pick = |x: &[f64]| -> Vec<f64> { cols.iter().map(|&j| x[j]).collect() };
         let nseg = g.segments;
         let mut meta = serde_json::Map::new();
         let mut probes_meta = Vec::new();
@@ -531,6 +556,7 @@ impl ProbeRun {
                         _ => vec![nseg],
                     };
                     let count: usize = outputs.iter().product();
+                    let nt = full_nt;
                     let mut arr = vec![0.0; count * nt];
                     match &g.per_segment[p] {
                         // Each rank's samples are time-major over its own segments.
@@ -556,9 +582,25 @@ impl ProbeRun {
                             }
                         }
                     }
+                    // Samples as Vector.record(&x, Dt) takes them, when an interval is set.
+                    let own = s.record_dt.filter(|&e| Some(e) != self.record_dt);
+                    let (pcols, ptimes) = if own.is_some() { samples(own) } else { (cols.clone(), times.clone()) };
+                    if pcols.len() != nt || pcols.iter().enumerate().any(|(k, &j)| k != j) {
+                        let mut picked = Vec::with_capacity(count * pcols.len());
+                        for i in 0..count {
+                            picked.extend(pcols.iter().map(|&j| arr[i * nt + j]));
+                        }
+                        arr = picked;
+                    }
                     shape = outputs;
-                    shape.push(nt);
+                    shape.push(pcols.len());
                     put(s.name.clone(), &shape, arr, &s.output.units(), Some(p));
+                    if own.is_some() {
+                        put(format!("{}_t", s.name), &[ptimes.len()], ptimes, "ms", Some(p));
+                        if let Some(o) = pm.as_object_mut() {
+                            o.insert("t".into(), format!("{}_t.npy", s.name).into());
+                        }
+                    }
                 }
             }
             if let Some(o) = pm.as_object_mut() {
@@ -567,14 +609,14 @@ impl ProbeRun {
             }
             probes_meta.push(pm);
         }
-        put("t".into(), &[nt], run.t.clone(), "ms", None);
-        if run.has_soma && run.soma_v.len() == nt {
-            put("soma_v".into(), &[nt], run.soma_v.clone(), "mV", None);
+        put("t".into(), &[nt], times, "ms", None);
+        if run.has_soma && run.soma_v.len() == full_nt {
+            put("soma_v".into(), &[nt], pick(&run.soma_v), "mV", None);
         }
         let mut stim_meta = Vec::new();
         for (s, i) in self.stimuli.iter().zip(&run.stim_i) {
-            if i.len() == nt {
-                put(format!("stimulus_{}", s.name), &[nt], i.clone(), "nA", None);
+            if i.len() == full_nt {
+                put(format!("stimulus_{}", s.name), &[nt], pick(i), "nA", None);
             }
             let mut sm = s.json.clone();
             if let Some(o) = sm.as_object_mut() {
@@ -587,6 +629,9 @@ impl ProbeRun {
         }
         meta.insert("segments".into(), nseg.into());
         meta.insert("time_steps".into(), nt.into());
+        if let Some(e) = self.record_dt {
+            meta.insert("record_dt".into(), e.into());
+        }
         let mut units = serde_json::json!({"t": "ms", "geometry": "um", "current": "nA"});
         if run.has_soma {
             units["soma_v"] = "mV".into();
@@ -596,6 +641,28 @@ impl ProbeRun {
         meta.insert("probes".into(), probes_meta.into());
         (arrays, serde_json::Value::Object(meta))
     }
+}
+
+/// The samples NEURON's `Vector.record(&x, Dt)` takes from a fixed-step run
+/// sampled at `t` (t[0] the finitialize): the column of each and its time.
+/// Its record event is due at t0, then every Dt after the last (the sum
+/// accumulates as NEURON's does); an event is delivered at the end of the
+/// step that reaches it or, when it falls within half a step after, at the
+/// start of the next step, both with the state at that step's end; after
+/// the last step nothing more is delivered. Dt < dt repeats a sample.
+pub(crate) fn recorded_samples(t: &[f64], dt: f64, every: f64) -> (Vec<usize>, Vec<f64>) {
+    let (mut cols, mut times) = (Vec::new(), Vec::new());
+    let Some(&t0) = t.first() else { return (cols, times) };
+    let mut due = t0;
+    for (n, &tn) in t.iter().enumerate() {
+        let until = if n + 1 < t.len() { tn + 0.5 * dt } else { tn };
+        while due <= until {
+            cols.push(n);
+            times.push(due);
+            due += every;
+        }
+    }
+    (cols, times)
 }
 
 /// One array of a run's results: NAME.npy, or the dataset NAME in HDF5.

@@ -456,3 +456,64 @@ print("ok")
     let out = Command::new(&python).current_dir(&d).args(["-c", script]).output().unwrap();
     assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
 }
+
+// ---- record_dt ----
+
+/// NEURON's Vector.record(&x, Dt) samples, from tests/data/record_dt.neuron.txt.
+fn neuron_records() -> Vec<(String, Vec<(f64, f64)>)> {
+    let text = std::fs::read_to_string(data().join("record_dt.neuron.txt")).unwrap();
+    let mut out: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
+    for line in text.lines() {
+        let w: Vec<&str> = line.split_whitespace().collect();
+        if w[0].starts_with("dt") {
+            out.push((w[0].to_string(), Vec::new()));
+        } else {
+            out.last_mut().unwrap().1.push((w[0].parse().unwrap(), w[1].parse().unwrap()));
+        }
+    }
+    out
+}
+
+/// `--record-dt` and a probe's `record_dt` keep the samples NEURON's
+/// Vector.record(&x, Dt) keeps, at its times: Dt a multiple of dt (0.1),
+/// not a multiple (0.06: an event within half a step is taken at the
+/// step's end), and below dt (0.01: samples repeat).
+#[test]
+fn record_dt_samples_as_neuron_records() {
+    let d = scratch("recdt");
+    std::fs::copy(data().join("record_dt.hoc"), d.join("rec.hoc")).unwrap();
+    std::fs::copy(data().join("probe_cell.hoc"), d.join("probe_cell.hoc")).unwrap();
+    let probes = r#"{"probes": [{"name": "v", "type": "vmem"}, {"name": "v6", "type": "vmem", "record_dt": 0.06},
+        {"name": "v1", "type": "vmem", "record_dt": 0.01}, {"name": "psp", "type": "PointSourcePotential", "x": 20, "y": 0, "z": 0}]}"#;
+    std::fs::write(d.join("p.json"), probes).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_nerve")).current_dir(&d).args(["run", "--probes", "p.json", "--out", "out", "--record-dt", "0.1", "rec.hoc"]).output().unwrap();
+    ok(&out);
+    let want = neuron_records();
+    let o = d.join("out");
+    let check = |file: &str, tfile: &str, row: usize, want: &[(f64, f64)]| {
+        let (shape, v) = read_npy(&o.join(file));
+        let (_, t) = read_npy(&o.join(tfile));
+        assert_eq!(shape, vec![12, want.len()], "{file}");
+        assert_eq!(t.len(), want.len(), "{tfile}");
+        for (k, &(wt, wv)) in want.iter().enumerate() {
+            assert_eq!(t[k], wt, "{tfile}[{k}]");
+            let got = v[row * want.len() + k];
+            assert!((got - wv).abs() <= 1e-9, "{file}[{row}, {k}] = {got}, NEURON {wv}");
+        }
+    };
+    check("v.npy", "t.npy", 0, &want[0].1);
+    check("v6.npy", "v6_t.npy", 6, &want[1].1);
+    check("v1.npy", "v1_t.npy", 0, &want[2].1);
+    let (pshape, _) = read_npy(&o.join("psp.npy"));
+    assert_eq!(pshape, vec![1, 61]);
+    let (_, soma_v) = read_npy(&o.join("soma_v.npy"));
+    assert_eq!(soma_v.len(), 61);
+    let m = meta(&o);
+    assert_eq!(m["record_dt"], 0.1);
+    assert_eq!(m["time_steps"], 61);
+    assert_eq!(m["probes"][1]["t"], "v6_t.npy");
+
+    let out = run(&d, r#"{"probes": [{"name": "v", "type": "vmem", "record_dt": 0}]}"#, &["rec.hoc"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("'record_dt' must be a positive number"));
+}
