@@ -4,6 +4,7 @@
 //! group with the segments (LFPy's cell.x, y, z, d); meta.json's keys as
 //! attributes of the root (and the whole of it as the `meta` attribute).
 //! A script with several runs gets one group per run, `run-1`, `run-2`, ….
+//! `--format sonata` writes bmtk's extracellular report instead.
 
 use hdf5_pure::{AttrValue, FileBuilder, GroupBuilder};
 use serde_json::Value;
@@ -122,4 +123,27 @@ fn attrs(node: &mut Node, meta: &Value) {
         }
     }
     node.attr("meta", AttrValue::VarLenString(meta.to_string()));
+}
+
+/// bmtk's extracellular report (its `ecp.h5`) of one probe's (channels,
+/// time) array: `/ecp/data` (time × channels, mV), `/ecp/time` = [t0, t0 +
+/// samples × step, step] (ms, so numpy's arange gives the sample times) and
+/// `/ecp/channel_id` = 0, 1, ….
+pub fn sonata(a: &Array, step: f64) -> Result<Vec<u8>, String> {
+    let (channels, nt) = (a.shape[0], a.shape[1]);
+    let mut data = vec![0.0; channels * nt];
+    for c in 0..channels {
+        for j in 0..nt {
+            data[j * channels + c] = a.data[c * nt + j];
+        }
+    }
+    let mut b = FileBuilder::new();
+    let mut g = b.create_group("ecp");
+    g.create_dataset("data").with_f64_data(&data).with_shape(&[nt as u64, channels as u64]).set_attr("units", AttrValue::VarLenString(a.units.clone()));
+    let t0 = 0.0;
+    g.create_dataset("time").with_f64_data(&[t0, t0 + nt as f64 * step, step]).set_attr("units", AttrValue::VarLenString("ms".into()));
+    let ids: Vec<i64> = (0..channels as i64).collect();
+    g.create_dataset("channel_id").with_i64_data(&ids);
+    b.add_group(g.finish());
+    b.finish().map_err(|e| format!("HDF5: {e}"))
 }

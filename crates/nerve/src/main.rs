@@ -51,6 +51,11 @@ enum Cmd {
         /// own "record_dt" overrides it.
         #[arg(long = "record-dt", value_name = "DT")]
         record_dt: Option<f64>,
+        /// `sonata`: with `--out FILE.h5`, bmtk's extracellular report
+        /// (/ecp/data time × channels, /ecp/time, /ecp/channel_id) of the one
+        /// contact-potential probe probes.json lists.
+        #[arg(long, value_parser = ["sonata"])]
+        format: Option<String>,
         /// HOC files, and `-c STATEMENT` items, run in order.
         #[arg(allow_hyphen_values = true, num_args = 0..)]
         items: Vec<String>,
@@ -299,7 +304,12 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Cmd::Run { mods, probes, out, record_dt, items } => {
+        Cmd::Run { mods, probes, out, record_dt, format, items } => {
+            let sonata = format.is_some();
+            if sonata && !out.as_deref().is_some_and(hdf5_out::names_hdf5) {
+                eprintln!("nerve: --format sonata writes an HDF5 file: give --out FILE.h5");
+                return ExitCode::from(2);
+            }
             if let Some(dt) = record_dt {
                 if !(dt.is_finite() && dt > 0.0) {
                     eprintln!("nerve: --record-dt must be a positive number of ms");
@@ -314,11 +324,12 @@ fn main() -> ExitCode {
                 return python::run(args());
             }
             let probe_out = match (probes, out) {
-                (Some(p), Some(dir)) => match probes::load(&p).and_then(|l| probes::check_out(&dir, &l).map(|()| l)) {
+                (Some(p), Some(dir)) => match probes::load(&p).and_then(|l| probes::check_out(&dir, &l, sonata).map(|()| l)) {
                     Ok(file) => Some(ProbeOutput {
                         run: std::rc::Rc::new(std::cell::RefCell::new({
                             let mut r = probes::ProbeRun::new(file, hdf5_out::names_hdf5(&dir));
                             r.record_dt = record_dt;
+                            r.sonata = sonata;
                             r
                         })),
                         error: Default::default(),

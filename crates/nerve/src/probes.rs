@@ -245,6 +245,8 @@ pub struct ProbeRun {
     gather_geometry: bool,
     /// `--record-dt`: the sampling interval of every output without its own (ms).
     pub record_dt: Option<f64>,
+    /// `--format sonata`: bmtk's extracellular report of the one probe.
+    pub sonata: bool,
 }
 
 impl ProbeRun {
@@ -265,6 +267,7 @@ impl ProbeRun {
             stimulating: false,
             gather_geometry: hdf5,
             record_dt: None,
+            sonata: false,
         }
     }
 
@@ -426,6 +429,24 @@ impl ProbeRun {
         self.placement_meta(&mut top, &runs[runs.len() - 1]);
         top.insert("probes".into(), self.specs.iter().map(|s| s.json.clone()).collect::<Vec<_>>().into());
         let top = serde_json::Value::Object(top);
+        if self.sonata {
+            let step = self.specs[0].record_dt.or(self.record_dt);
+            let files: Vec<(PathBuf, Vec<u8>)> = results
+                .iter()
+                .zip(&runs)
+                .enumerate()
+                .map(|(k, ((arrays, _), run))| {
+                    let path = if results.len() == 1 { dir.to_path_buf() } else { run_file(dir, k + 1) };
+                    let a = arrays.iter().find(|a| a.probe == Some(0) && a.shape.len() == 2).expect("the probe's array");
+                    crate::hdf5_out::sonata(a, step.unwrap_or(run.dt)).map(|b| (path, b))
+                })
+                .collect::<Result<_, _>>()?;
+            let mut staged = Staging::default();
+            for (path, bytes) in &files {
+                staged.file(path, |f| f.write_all(bytes))?;
+            }
+            return staged.commit();
+        }
         if crate::hdf5_out::names_hdf5(dir) {
             let geometries: Vec<&CellGeometry> = runs.iter().zip(&gathered).map(|(r, g)| g.geometry.as_ref().unwrap_or(&r.geometry)).collect();
             let bytes = crate::hdf5_out::file(&results, &geometries, &names, &top)?;
@@ -759,9 +780,19 @@ fn partial_name(path: &Path) -> Result<PathBuf, String> {
 /// Makes sure results can be written to `out` before anything runs: an
 /// HDF5 file in a folder that exists, whose names the probes leave free, or
 /// a folder.
-pub fn check_out(out: &Path, file: &ProbesFile) -> Result<(), String> {
+pub fn check_out(out: &Path, file: &ProbesFile, sonata: bool) -> Result<(), String> {
     if !crate::hdf5_out::names_hdf5(out) {
         return check_out_dir(out);
+    }
+    if sonata {
+        let contacts = |s: &ProbeSpec| matches!(&s.output, Output::Field(p) if p.output_dims().len() == 1 && p.units() == "mV");
+        if file.probes.len() != 1 || !contacts(&file.probes[0]) {
+            let names: Vec<&str> = file.probes.iter().map(|s| s.name.as_str()).collect();
+            return Err(format!(
+                "--format sonata writes one extracellular report: probes.json must list exactly one probe of potentials at contacts (mV), such as RecExtElectrode; it lists {}",
+                if names.is_empty() { "none".to_string() } else { names.join(", ") }
+            ));
+        }
     }
     if let Some(s) = file.probes.iter().find(|s| crate::hdf5_out::RESERVED.contains(&s.name.as_str())) {
         return Err(format!("probe name '{}' is taken in an HDF5 file ({}); rename the probe", s.name, crate::hdf5_out::RESERVED.join(", ")));
@@ -777,6 +808,13 @@ pub fn check_out(out: &Path, file: &ProbesFile) -> Result<(), String> {
     std::fs::write(&probe, b"").map_err(|e| format!("--out {}: cannot write there: {e}", out.display()))?;
     let _ = std::fs::remove_file(&probe);
     Ok(())
+}
+
+/// `FILE.run-K.h5` beside `FILE.h5`: run K of several in one file each.
+fn run_file(path: &Path, k: usize) -> PathBuf {
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let ext = path.extension().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    path.with_file_name(format!("{stem}.run-{k}.{ext}"))
 }
 
 /// Makes sure results can be written to `dir` before anything runs: it is

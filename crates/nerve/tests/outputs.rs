@@ -423,10 +423,9 @@ fn hdf5_holds_what_the_folder_holds() {
     assert_eq!(out.status.code(), Some(2));
 }
 
-/// h5py (from PyPI, in a virtual environment under the target folder) reads
-/// the file as a Python user would: datasets, units, geometry, meta.
-#[test]
-fn hdf5_reads_in_h5py() {
+/// A Python with h5py and numpy (from PyPI, in a virtual environment under
+/// the target folder, made on first use).
+fn h5py_python() -> PathBuf {
     let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("h5py-venv");
     let python = venv.join("bin/python");
     if !python.exists() || !Command::new(&python).args(["-c", "import h5py, numpy"]).status().unwrap().success() {
@@ -435,6 +434,13 @@ fn hdf5_reads_in_h5py() {
         let pip = Command::new(&python).args(["-m", "pip", "install", "-q", "h5py", "numpy"]).status().unwrap();
         assert!(pip.success(), "pip install h5py numpy");
     }
+    python
+}
+
+/// h5py reads the file as a Python user would: datasets, units, geometry, meta.
+#[test]
+fn hdf5_reads_in_h5py() {
+    let python = h5py_python();
     let d = scratch("h5py");
     ok(&h5_run(&d, "out", &["-c", "run()"]));
     ok(&h5_run(&d, "res.h5", &["-c", "run()"]));
@@ -516,4 +522,59 @@ fn record_dt_samples_as_neuron_records() {
     let out = run(&d, r#"{"probes": [{"name": "v", "type": "vmem", "record_dt": 0}]}"#, &["rec.hoc"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("'record_dt' must be a positive number"));
+}
+
+/// `--format sonata` writes bmtk's extracellular report of the one contact
+/// probe: /ecp/data (time × channels), /ecp/time [start, stop, step] whose
+/// numpy arange gives t, /ecp/channel_id; read back with h5py.
+#[test]
+fn sonata_report_reads_as_bmtk_writes_it() {
+    let d = scratch("sonata");
+    std::fs::copy(data().join("probe_cell.hoc"), d.join("cell.hoc")).unwrap();
+    let probes = r#"{"probes": [{"name": "ecp", "type": "RecExtElectrode", "x": [20, 20, 20], "y": [0, 0, 0], "z": [0, 50, 100]}]}"#;
+    ok(&run(&d, probes, &["cell.hoc", "-c", "run()"]));
+    let sonata = |out: &str, extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_nerve")).current_dir(&d).args(["run", "--probes", "p.json", "--format", "sonata", "--out", out]).args(extra).args(["cell.hoc", "-c", "run()"]).output().unwrap()
+    };
+    ok(&sonata("ecp.h5", &[]));
+    let f = hdf5_pure::File::open(d.join("ecp.h5")).unwrap();
+    let (_, want) = read_npy(&d.join("out/ecp.npy"));
+    let got = f.dataset("ecp/data").unwrap().read_f64().unwrap();
+    assert_eq!(f.dataset("ecp/data").unwrap().shape().unwrap(), vec![241, 3]);
+    for c in 0..3 {
+        for j in 0..241 {
+            assert_eq!(got[j * 3 + c], want[c * 241 + j]);
+        }
+    }
+    let python = h5py_python();
+    let script = r#"
+import h5py, numpy as np
+f = h5py.File("ecp.h5", "r")
+data = f["/ecp/data"][()]
+assert data.shape == (241, 3)
+assert np.array_equal(data, np.load("out/ecp.npy").T)
+t = np.arange(*f["/ecp/time"][()])
+assert len(t) == 241 and np.allclose(t, np.load("out/t.npy"), atol=1e-9), (len(t), f["/ecp/time"][()])
+assert list(f["/ecp/channel_id"][()]) == [0, 1, 2]
+assert f["/ecp/data"].attrs["units"] == "mV" and f["/ecp/time"].attrs["units"] == "ms"
+"#;
+    let out = Command::new(&python).current_dir(&d).args(["-c", script]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    // --record-dt: the step of /ecp/time.
+    ok(&sonata("ecp2.h5", &["--record-dt", "0.1"]));
+    let f = hdf5_pure::File::open(d.join("ecp2.h5")).unwrap();
+    assert_eq!(f.dataset("ecp/data").unwrap().shape().unwrap(), vec![61, 3]);
+    let time = f.dataset("ecp/time").unwrap().read_f64().unwrap();
+    assert_eq!((time[0], time[2]), (0.0, 0.1));
+    assert!((time[1] - 6.1).abs() < 1e-12);
+
+    // One contact probe, an .h5 file.
+    let out = sonata("ecp.npy", &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("give --out FILE.h5"));
+    std::fs::write(d.join("p.json"), r#"{"probes": [{"name": "d", "type": "CurrentDipoleMoment"}]}"#).unwrap();
+    let out = sonata("x.h5", &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("exactly one probe of potentials at contacts"), "{}", String::from_utf8_lossy(&out.stderr));
 }
