@@ -411,7 +411,8 @@ impl ProbeRun {
         if last.t.len() > 1 || runs.is_empty() {
             runs.push(last);
         }
-        if runs.len() == 1 && runs[0].out.is_empty() {
+        // No finitialize at all: empty outputs of the right number.
+        if runs.len() == 1 && runs[0].t.is_empty() {
             runs[0].out = vec![Vec::new(); self.specs.len()];
             runs[0].stim_i = vec![Vec::new(); self.stimuli.len()];
         }
