@@ -52,6 +52,32 @@ impl CellGeometry {
         }
     }
 
+    /// The geometry rotated about `center` as LFPy's `Cell.set_rotation`
+    /// turns it: about the x axis, then y, then z (radians; `None` skips an
+    /// axis), each turn applied to the positions relative to `center` as row
+    /// vectors times the matrix of angle −a.
+    pub fn rotated(&self, angles: [Option<f64>; 3], center: [f64; 3]) -> CellGeometry {
+        let mut g = self.clone();
+        for (axis, angle) in angles.iter().enumerate() {
+            let Some(a) = *angle else { continue };
+            let (c, s) = ((-a).cos(), (-a).sin());
+            let r = match axis {
+                0 => [[1.0, 0.0, 0.0], [0.0, c, -s], [0.0, s, c]],
+                1 => [[c, 0.0, s], [0.0, 1.0, 0.0], [-s, 0.0, c]],
+                _ => [[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]],
+            };
+            let turn = |p: &mut [f64; 3]| {
+                let rel = [p[0] - center[0], p[1] - center[1], p[2] - center[2]];
+                for j in 0..3 {
+                    p[j] = (rel[0] * r[0][j] + rel[1] * r[1][j] + rel[2] * r[2][j]) + center[j];
+                }
+            };
+            g.start.iter_mut().for_each(turn);
+            g.end.iter_mut().for_each(turn);
+        }
+        g
+    }
+
     /// Length of segment `i` (µm).
     pub fn length(&self, i: usize) -> f64 {
         if let Some(&l) = self.length.get(i) {

@@ -2,6 +2,7 @@
 
 mod plot;
 mod convert;
+mod hdf5_out;
 #[cfg(feature = "mpi")]
 mod mpi_comm;
 mod probes;
@@ -33,12 +34,28 @@ enum Cmd {
         /// Folders of .mod files to load (like nrniv's -dll).
         #[arg(long = "mod")]
         mods: Vec<PathBuf>,
-        /// Probe definitions (JSON) fed with the membrane currents during the run.
+        /// Probe definitions (JSON) fed with the membrane currents during the
+        /// run: extracellular potentials, EEG, MEG, CSD, imem, vmem, geometry,
+        /// your own matrix; the cell's placement (cell_position, rotation) and
+        /// stimulating electrodes. Reference: docs/probes.md (schema:
+        /// docs/probes.schema.json; example: examples/probes.json).
         #[arg(long)]
         probes: Option<PathBuf>,
-        /// Where probe results are written.
+        /// Folder where probe results are written: NAME.npy per probe, t.npy,
+        /// meta.json; run-1, run-2, ... when the script runs several times.
+        /// A name ending in .h5 writes one HDF5 file instead.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Keep a sample every DT ms (t = 0, DT, 2 DT, ...), as NEURON's
+        /// Vector.record(&x, DT) does, instead of one per time step; a probe's
+        /// own "record_dt" overrides it.
+        #[arg(long = "record-dt", value_name = "DT")]
+        record_dt: Option<f64>,
+        /// `sonata`: with `--out FILE.h5`, bmtk's extracellular report
+        /// (/ecp/data time × channels, /ecp/time, /ecp/channel_id) of the one
+        /// contact-potential probe probes.json lists.
+        #[arg(long, value_parser = ["sonata"])]
+        format: Option<String>,
         /// HOC files, and `-c STATEMENT` items, run in order.
         #[arg(allow_hyphen_values = true, num_args = 0..)]
         items: Vec<String>,
@@ -314,14 +331,34 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Cmd::Run { mods, probes, out, items } => {
+        Cmd::Run { mods, probes, out, record_dt, format, items } => {
+            let sonata = format.is_some();
+            if sonata && !out.as_deref().is_some_and(hdf5_out::names_hdf5) {
+                eprintln!("nerve: --format sonata writes an HDF5 file: give --out FILE.h5");
+                return ExitCode::from(2);
+            }
+            if let Some(dt) = record_dt {
+                if !(dt.is_finite() && dt > 0.0) {
+                    eprintln!("nerve: --record-dt must be a positive number of ms");
+                    return ExitCode::from(2);
+                }
+                if probes.is_none() {
+                    eprintln!("nerve: --record-dt goes with --probes and --out");
+                    return ExitCode::from(2);
+                }
+            }
             if python::names_script(&items) {
                 return python::run(args());
             }
             let probe_out = match (probes, out) {
-                (Some(p), Some(dir)) => match probes::load(&p).and_then(|l| probes::check_out_dir(&dir).map(|()| l)) {
+                (Some(p), Some(dir)) => match probes::load(&p).and_then(|l| probes::check_out(&dir, &l, sonata).map(|()| l)) {
                     Ok(file) => Some(ProbeOutput {
-                        run: std::rc::Rc::new(std::cell::RefCell::new(probes::ProbeRun::new(file))),
+                        run: std::rc::Rc::new(std::cell::RefCell::new({
+                            let mut r = probes::ProbeRun::new(file, hdf5_out::names_hdf5(&dir));
+                            r.record_dt = record_dt;
+                            r.sonata = sonata;
+                            r
+                        })),
                         error: Default::default(),
                         dir,
                     }),

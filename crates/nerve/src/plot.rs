@@ -186,6 +186,10 @@ fn load(dir: &Path) -> Result<Run, String> {
     let text = std::fs::read_to_string(&meta_path).map_err(|e| format!("{}: {e}", meta_path.display()))?;
     let meta: Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", meta_path.display()))?;
     let meta = meta.as_object().ok_or_else(|| format!("{}: must hold a JSON object", meta_path.display()))?;
+    if let Some(runs) = meta.get("runs").and_then(Value::as_array) {
+        let names: Vec<&str> = runs.iter().filter_map(Value::as_str).collect();
+        return Err(format!("{}: the script ran {} times; plot one run's folder ({})", dir.display(), names.len(), names.iter().map(|n| dir.join(n).display().to_string()).collect::<Vec<_>>().join(", ")));
+    }
 
     let (tshape, t) = read_npy(&dir.join("t.npy"))?;
     if tshape.len() != 1 {
@@ -222,6 +226,11 @@ fn load(dir: &Path) -> Result<Run, String> {
             return Err(format!("{}: probe name '{name}' is not a file name", meta_path.display()));
         }
         let ty = p.get("type").and_then(Value::as_str).unwrap_or("").to_string();
+        // The segments' geometry has no time axis to draw; a probe sampled
+        // at its own record_dt has other times than t.npy.
+        if ty == "geometry" || p.get("t").is_some() {
+            continue;
+        }
         let units = p.get("units").and_then(Value::as_str).unwrap_or("").to_string();
         let path = dir.join(format!("{name}.npy"));
         let (shape, data) = read_npy(&path)?;
@@ -442,7 +451,8 @@ fn build(run: &Run) -> Result<Figure, String> {
             }
             let title = format!("{} — EEG ({ty}), {n} electrode{}", p.name, if n == 1 { "" } else { "s" });
             if n <= 8 {
-                let series = (0..n).map(|i| Series { label: format!("#{i}"), color: TAB10[i % 10], y: p.row(i).to_vec() }).collect();
+                let names = position_labels(p, n);
+                let series = (0..n).map(|i| Series { label: names[i].clone(), color: TAB10[i % 10], y: p.row(i).to_vec() }).collect();
                 right.push(Panel { title, quantity: "φ".into(), units: p.units.clone(), axis: String::new(), kind: Kind::Lines(series) });
             } else {
                 let (rows, note) = index_rows(p, n);
@@ -454,17 +464,21 @@ fn build(run: &Run) -> Result<Figure, String> {
             }
             let sensors = p.shape[0];
             let step = sensors.div_ceil(MAX_TRACES).max(1);
+            // B = µ0·H; H in nA/µm = 1e-3 A/m, B in T, drawn in fT.
+            let mu = p.json.get("mu").and_then(Value::as_f64).unwrap_or(field::meg::MU_0);
+            let to_ft = mu * 1e-3 * 1e15;
+            let names = position_labels(p, sensors);
             let rows = (0..sensors)
                 .step_by(step)
-                .map(|s| Row { label: format!("#{s}"), lines: (0..3).map(|c| (TAB10[c], p.row(s * 3 + c).to_vec())).collect() })
+                .map(|s| Row { label: names[s].clone(), lines: (0..3).map(|c| (TAB10[c], p.row(s * 3 + c).iter().map(|h| h * to_ft).collect())).collect() })
                 .rev()
                 .collect::<Vec<_>>();
             let note = if step > 1 { format!(" ({} of {sensors})", every(step)) } else { String::new() };
-            let legend = ["Hx", "Hy", "Hz"].iter().enumerate().map(|(c, l)| (l.to_string(), TAB10[c])).collect();
+            let legend = ["Bx", "By", "Bz"].iter().enumerate().map(|(c, l)| (l.to_string(), TAB10[c])).collect();
             right.push(Panel {
-                title: format!("{} — MEG ({ty}), {sensors} sensor{}{note}", p.name, if sensors == 1 { "" } else { "s" }),
-                quantity: "H".into(),
-                units: p.units.clone(),
+                title: format!("{} — MEG ({ty}), B = µ0·H at {sensors} sensor{}{note}", p.name, if sensors == 1 { "" } else { "s" }),
+                quantity: "B".into(),
+                units: "fT".into(),
                 axis: "sensor".into(),
                 kind: Kind::Stack { rows, legend },
             });
@@ -523,10 +537,34 @@ fn every(step: usize) -> String {
     format!("every {step}{suffix}")
 }
 
+/// Labels of a probe's outputs: their positions when probes.json gives one
+/// per output (`r_electrodes`, `r`, `sensor_locations`; in mm from 10 mm
+/// on), else their indices.
+fn position_labels(p: &ProbeData, n: usize) -> Vec<String> {
+    let points: Option<Vec<[f64; 3]>> = ["r_electrodes", "sensor_locations", "r"].iter().find_map(|k| {
+        let a = p.json.get(*k)?.as_array()?;
+        a.iter().map(|q| {
+            let q = q.as_array()?;
+            (q.len() == 3).then_some(())?;
+            Some([q[0].as_f64()?, q[1].as_f64()?, q[2].as_f64()?])
+        })
+        .collect()
+    });
+    match points.filter(|pts| pts.len() == n) {
+        Some(pts) => {
+            let mm = pts.iter().flatten().any(|v| v.abs() >= 10_000.0);
+            let (f, unit) = if mm { (1e-3, "mm") } else { (1.0, "µm") };
+            pts.iter().map(|q| format!("{}, {}, {} {unit}", num(q[0] * f), num(q[1] * f), num(q[2] * f))).collect()
+        }
+        None => (0..n).map(|i| format!("#{i}")).collect(),
+    }
+}
+
 /// Rows of outputs in index order (top to bottom), thinned to MAX_TRACES.
 fn index_rows(p: &ProbeData, n: usize) -> (Vec<Row>, String) {
     let step = n.div_ceil(MAX_TRACES).max(1);
-    let rows = (0..n).step_by(step).map(|i| Row { label: format!("#{i}"), lines: vec![(RGBColor(0, 0, 0), p.row(i).to_vec())] }).rev().collect();
+    let names = position_labels(p, n);
+    let rows = (0..n).step_by(step).map(|i| Row { label: names[i].clone(), lines: vec![(RGBColor(0, 0, 0), p.row(i).to_vec())] }).rev().collect();
     let note = if step > 1 { format!(" ({} of {n})", every(step)) } else { String::new() };
     (rows, note)
 }
@@ -823,7 +861,11 @@ fn time_chart<'a, DB: DrawingBackend>(
 }
 
 fn draw_panel<DB: DrawingBackend>(area: &Area<DB>, p: &Panel, t: &[f64], k: u32) -> Result<(), String> {
-    let (main, gutter) = frame(area, &p.title, k)?;
+    let title = match &p.kind {
+        Kind::Map(_) => format!("{} (colour: symmetric log, linear within {} of the largest)", p.title, SYMLOG_LINEAR),
+        _ => p.title.clone(),
+    };
+    let (main, gutter) = frame(area, &title, k)?;
     let (t0, t1) = (t[0], t[t.len() - 1]);
     let tstep = label_step(t0, t1, 10);
     let xfmt = |v: &f64| tick(*v, tstep);
@@ -894,6 +936,7 @@ fn draw_panel<DB: DrawingBackend>(area: &Area<DB>, p: &Panel, t: &[f64], k: u32)
             let m = max_abs(cells.iter().flat_map(|c| c.y.iter()));
             let (f, unit) = rescale(&p.units, m);
             let vmax = if m > 0.0 { m / f } else { 1.0 };
+            let scale = SymLog::new(vmax);
             let lo = cells.iter().map(|c| c.lo).fold(f64::INFINITY, f64::min);
             let hi = cells.iter().map(|c| c.hi).fold(f64::NEG_INFINITY, f64::max);
             let zstep = label_step(lo, hi, 8);
@@ -908,28 +951,27 @@ fn draw_panel<DB: DrawingBackend>(area: &Area<DB>, p: &Panel, t: &[f64], k: u32)
                 for c in cells {
                     let vals = c.y[a..b].iter().filter(|v| v.is_finite());
                     let (sum, cnt) = vals.fold((0.0, 0usize), |(s, c), v| (s + v, c + 1));
-                    let color = if cnt == 0 { RGBColor(200, 200, 200) } else { colormap((sum / cnt as f64 / f / vmax + 1.0) / 2.0) };
+                    let color = if cnt == 0 { RGBColor(200, 200, 200) } else { colormap((scale.of(sum / cnt as f64 / f) + 1.0) / 2.0) };
                     rects.push(Rectangle::new([(x0, c.lo), (x1, c.hi)], color.filled()));
                 }
             }
             chart.draw_series(rects).map_err(de)?;
             // Frame over the cells.
             chart.draw_series(std::iter::once(Rectangle::new([(t0, lo), (t1, hi)], BLACK.stroke_width(k)))).map_err(de)?;
-            // Colour bar, symmetric about zero.
-            let vstep = label_step(-vmax, vmax, 5);
-            let vfmt = |v: &f64| tick(*v, vstep);
+            // Colour bar, symmetric about zero, labelled in values.
+            let vfmt = |v: &f64| two_digits(scale.value(*v));
             let mut bar = ChartBuilder::on(&gutter)
                 .margin_top(MARGIN_TOP * k)
                 .margin_left(10 * k)
                 .margin_right(34 * k)
                 .x_label_area_size(X_LABELS * k)
                 .right_y_label_area_size(62 * k)
-                .build_cartesian_2d(0.0..1.0, -vmax..vmax)
+                .build_cartesian_2d(0.0..1.0, -1.0..1.0)
                 .map_err(de)?;
             bar.configure_mesh()
                 .disable_mesh()
                 .disable_x_axis()
-                .y_labels(5)
+                .y_labels(7)
                 .y_label_formatter(&vfmt)
                 .label_style(font(12 * k))
                 .axis_desc_style(font(13 * k))
@@ -938,10 +980,10 @@ fn draw_panel<DB: DrawingBackend>(area: &Area<DB>, p: &Panel, t: &[f64], k: u32)
             let steps = 128;
             bar.draw_series((0..steps).map(|i| {
                 let (a, b) = (i as f64 / steps as f64, (i + 1) as f64 / steps as f64);
-                Rectangle::new([(0.0, vmax * (2.0 * a - 1.0)), (1.0, vmax * (2.0 * b - 1.0))], colormap((a + b) / 2.0).filled())
+                Rectangle::new([(0.0, 2.0 * a - 1.0), (1.0, 2.0 * b - 1.0)], colormap((a + b) / 2.0).filled())
             }))
             .map_err(de)?;
-            bar.draw_series(std::iter::once(Rectangle::new([(0.0, -vmax), (1.0, vmax)], BLACK.stroke_width(k)))).map_err(de)?;
+            bar.draw_series(std::iter::once(Rectangle::new([(0.0, -1.0), (1.0, 1.0)], BLACK.stroke_width(k)))).map_err(de)?;
             let (xs, ys) = bar.plotting_area().get_pixel_range();
             let base = gutter.get_base_pixel();
             let style = font(13 * k).transform(FontTransform::Rotate270).pos(Pos::new(HPos::Center, VPos::Center));
@@ -950,6 +992,41 @@ fn draw_panel<DB: DrawingBackend>(area: &Area<DB>, p: &Panel, t: &[f64], k: u32)
         }
     }
     Ok(())
+}
+
+/// Fraction of the largest value below which the map's colours are linear.
+const SYMLOG_LINEAR: &str = "1/100";
+
+/// The colour maps' symmetric log scale: values within vmax/100 of zero
+/// linear, beyond that logarithmic, so that contacts far from the cell still
+/// show beside the one next to it; ±vmax map to ±1.
+struct SymLog {
+    lin: f64,
+    span: f64,
+}
+
+impl SymLog {
+    fn new(vmax: f64) -> Self {
+        let lin = vmax / 100.0;
+        SymLog { lin, span: (1.0 + vmax / lin).log10() }
+    }
+
+    fn of(&self, v: f64) -> f64 {
+        v.signum() * (1.0 + v.abs() / self.lin).log10() / self.span
+    }
+
+    fn value(&self, s: f64) -> f64 {
+        s.signum() * self.lin * (10f64.powf(s.abs() * self.span) - 1.0)
+    }
+}
+
+/// A value with two significant digits.
+fn two_digits(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return "0".into();
+    }
+    let decimals = (1 - v.abs().log10().floor() as i32).max(0) as usize;
+    format!("{v:.decimals$}")
 }
 
 /// Coloured line samples and labels at the top of a gutter.
@@ -966,6 +1043,22 @@ fn legend<DB: DrawingBackend>(gutter: &Area<DB>, items: &[(String, RGBColor)], k
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn symlog_is_odd_monotonic_and_inverted() {
+        let s = SymLog::new(2.0);
+        assert_eq!(s.of(2.0), 1.0);
+        assert_eq!(s.of(-2.0), -1.0);
+        assert_eq!(s.of(0.0), 0.0);
+        // A hundredth of the largest value still takes a sixth of the scale.
+        assert!(s.of(0.02) > 0.14 && s.of(0.02) < 0.16, "{}", s.of(0.02));
+        for v in [-1.5, -0.01, 0.003, 0.7] {
+            assert!((s.value(s.of(v)) - v).abs() < 1e-12);
+        }
+        assert!(s.of(0.1) < s.of(0.2));
+        assert_eq!(two_digits(0.0123), "0.012");
+        assert_eq!(two_digits(-45.6), "-46");
+    }
 
     #[test]
     fn units_rescale() {

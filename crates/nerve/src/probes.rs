@@ -25,10 +25,43 @@ use field::{CellGeometry, PointCurrentSource, Probe};
 /// Time steps gathered before each matrix product.
 const BLOCK: usize = 256;
 
+/// What a probe records.
+pub enum Output {
+    /// A forward model of field: its matrix applied to the membrane currents.
+    Field(Box<dyn Probe>),
+    /// `LinearModel`: the user's matrix (outputs × segments) from a .npy file.
+    Linear { matrix: ndarray::Array2<f64>, units: String },
+    /// Every segment's membrane current (nA), LFPy's `cell.imem`.
+    Imem,
+    /// Every segment's membrane potential (mV), LFPy's `cell.vmem`.
+    Vmem,
+    /// The segments' placed geometry, written once per run.
+    Geometry,
+}
+
+impl Output {
+    fn units(&self) -> String {
+        match self {
+            Output::Field(p) => p.units().into(),
+            Output::Linear { units, .. } => units.clone(),
+            Output::Imem => "nA".into(),
+            Output::Vmem => "mV".into(),
+            Output::Geometry => "um".into(),
+        }
+    }
+
+    /// True for outputs with one row per segment (gathered, not summed, over ranks).
+    fn per_segment(&self) -> bool {
+        matches!(self, Output::Imem | Output::Vmem)
+    }
+}
+
 pub struct ProbeSpec {
     pub name: String,
-    pub probe: Box<dyn Probe>,
+    pub output: Output,
     pub json: serde_json::Value,
+    /// The probe's own sampling interval (ms), as Vector.record(&x, Dt).
+    pub record_dt: Option<f64>,
 }
 
 /// A stimulating electrode of probes.json.
@@ -38,36 +71,78 @@ pub struct StimulusSpec {
     pub json: serde_json::Value,
 }
 
+/// Where the cell sits for the probes: LFPy's `set_pos` and `set_rotation`.
+#[derive(Clone, Copy, Default)]
+pub struct Placement {
+    /// Soma midpoint (µm); None keeps the model's own coordinates.
+    pub position: Option<[f64; 3]>,
+    /// Angles about x, y, z (radians), applied in that order about the soma.
+    pub rotation: Option<[Option<f64>; 3]>,
+}
+
 /// What probes.json holds.
 pub struct ProbesFile {
     pub probes: Vec<ProbeSpec>,
-    pub soma_position: Option<[f64; 3]>,
+    pub placement: Placement,
     pub stimuli: Vec<StimulusSpec>,
 }
+
+/// Fields probes.json may have at its top level.
+const TOP_FIELDS: [&str; 5] = ["probes", "stimuli", "soma_position", "cell_position", "rotation"];
 
 /// Parses probes.json; every error names the probe and field.
 pub fn load(path: &Path) -> Result<ProbesFile, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("{}:{}:{}: {e}", path.display(), e.line(), e.column()))?;
     let list = v.get("probes").and_then(|p| p.as_array()).ok_or_else(|| format!("{}: field 'probes' must be a list", path.display()))?;
-    let soma_position = match v.get("soma_position") {
-        None => None,
-        Some(p) => {
-            let a = p.as_array().filter(|a| a.len() == 3 && a.iter().all(|x| x.is_number()));
-            let a = a.ok_or_else(|| format!("{}: field 'soma_position' must be [x, y, z]", path.display()))?;
-            Some([a[0].as_f64().unwrap(), a[1].as_f64().unwrap(), a[2].as_f64().unwrap()])
+    if let Some(key) = v.as_object().and_then(|o| o.keys().find(|k| !TOP_FIELDS.contains(&k.as_str()))) {
+        return Err(format!("{}: unknown top-level field '{key}' (expected {})", path.display(), TOP_FIELDS.join(", ")));
+    }
+    let point = |key: &str| -> Result<Option<[f64; 3]>, String> {
+        match v.get(key) {
+            None => Ok(None),
+            Some(p) => {
+                let a = p.as_array().filter(|a| a.len() == 3 && a.iter().all(|x| x.as_f64().is_some_and(f64::is_finite)));
+                let a = a.ok_or_else(|| format!("{}: field '{key}' must be [x, y, z]", path.display()))?;
+                Ok(Some([a[0].as_f64().unwrap(), a[1].as_f64().unwrap(), a[2].as_f64().unwrap()]))
+            }
         }
     };
+    let position = match (point("soma_position")?, point("cell_position")?) {
+        (Some(_), Some(_)) => return Err(format!("{}: give either 'cell_position' or 'soma_position' (they mean the same)", path.display())),
+        (a, b) => a.or(b),
+    };
+    let rotation = match v.get("rotation") {
+        None => None,
+        Some(serde_json::Value::Object(o)) => {
+            let mut r = [None; 3];
+            for (key, val) in o {
+                let axis = ["x", "y", "z"].iter().position(|a| a == key).ok_or_else(|| format!("{}: field 'rotation' has unknown axis '{key}' (expected x, y, z)", path.display()))?;
+                let a = val.as_f64().filter(|a| a.is_finite()).ok_or_else(|| format!("{}: field 'rotation': '{key}' must be an angle in radians", path.display()))?;
+                r[axis] = Some(a);
+            }
+            Some(r)
+        }
+        Some(_) => return Err(format!("{}: field 'rotation' must be {{\"x\": angle, \"y\": angle, \"z\": angle}} (radians)", path.display())),
+    };
+    let base = path.parent().unwrap_or(Path::new("."));
     let mut specs = Vec::new();
     for p in list {
-        let (name, probe) = field::probe_from_json(p).map_err(|e| format!("{}: {}", path.display(), e.0))?;
-        if name.is_empty() || name.contains(['/', '\\']) || name == "t" || name == "meta" {
+        let mut bare = p.clone();
+        let record_dt = match bare.as_object_mut().and_then(|o| o.remove("record_dt")) {
+            None => None,
+            Some(v) => Some(v.as_f64().filter(|x| x.is_finite() && *x > 0.0).ok_or_else(|| {
+                format!("{}: probe '{}': field 'record_dt' must be a positive number (ms)", path.display(), p.get("name").and_then(|n| n.as_str()).unwrap_or(""))
+            })?),
+        };
+        let (name, output) = output_from_json(&bare, base).map_err(|e| format!("{}: {e}", path.display()))?;
+        if name.is_empty() || name.contains(['/', '\\']) || name == "t" || name == "meta" || name.starts_with("run-") {
             return Err(format!("{}: probe name '{name}' is not usable as a file name", path.display()));
         }
         if specs.iter().any(|s: &ProbeSpec| s.name == name) {
             return Err(format!("{}: two probes are named '{name}'", path.display()));
         }
-        specs.push(ProbeSpec { name, probe, json: p.clone() });
+        specs.push(ProbeSpec { name, output, json: p.clone(), record_dt });
     }
     let mut stimuli: Vec<StimulusSpec> = Vec::new();
     match v.get("stimuli") {
@@ -86,56 +161,120 @@ pub fn load(path: &Path) -> Result<ProbesFile, String> {
         }
         Some(_) => return Err(format!("{}: field 'stimuli' must be a list", path.display())),
     }
-    Ok(ProbesFile { probes: specs, soma_position, stimuli })
+    Ok(ProbesFile { probes: specs, placement: Placement { position, rotation }, stimuli })
+}
+
+/// One probe of probes.json: the cell's own outputs here, forward models in field.
+fn output_from_json(p: &serde_json::Value, base: &Path) -> Result<(String, Output), String> {
+    let ty = p.get("type").and_then(|t| t.as_str());
+    let own = matches!(ty, Some("imem" | "vmem" | "geometry" | "LinearModel"));
+    if !own {
+        return field::probe_from_json(p).map(|(n, probe)| (n, Output::Field(probe))).map_err(|e| e.0);
+    }
+    let name = match p.get("name") {
+        Some(serde_json::Value::String(s)) => s.clone(),
+        _ => return Err("probe: field 'name' must be a string".into()),
+    };
+    let allowed: &[&str] = if ty == Some("LinearModel") { &["name", "type", "file", "units"] } else { &["name", "type"] };
+    if let Some(key) = p.as_object().and_then(|o| o.keys().find(|k| !allowed.contains(&k.as_str()))) {
+        let expected: Vec<&str> = allowed[2..].to_vec();
+        return Err(format!("probe '{name}': unknown field '{key}' (expected {})", if expected.is_empty() { "none".into() } else { expected.join(", ") }));
+    }
+    let output = match ty.unwrap() {
+        "imem" => Output::Imem,
+        "vmem" => Output::Vmem,
+        "geometry" => Output::Geometry,
+        _ => {
+            let file = p.get("file").and_then(|f| f.as_str()).ok_or_else(|| format!("probe '{name}': field 'file' (a .npy matrix, outputs × segments) is required"))?;
+            let units = match p.get("units") {
+                None => String::new(),
+                Some(u) => u.as_str().ok_or_else(|| format!("probe '{name}': field 'units' must be a string"))?.to_string(),
+            };
+            let path = base.join(file);
+            let matrix: ndarray::Array2<f64> = ndarray_npy::read_npy(&path).map_err(|e| format!("probe '{name}': {}: {e} (expected a 2-D float64 array, outputs × segments)", path.display()))?;
+            if matrix.iter().any(|x| !x.is_finite()) {
+                return Err(format!("probe '{name}': {} holds values that are not finite", path.display()));
+            }
+            Output::Linear { matrix, units }
+        }
+    };
+    Ok((name, output))
+}
+
+/// What one finitialize…run cycle recorded.
+#[derive(Default)]
+struct Recorded {
+    /// Per probe: samples, time-major (each sample's outputs contiguous).
+    out: Vec<Vec<f64>>,
+    t: Vec<f64>,
+    /// Membrane potential at the soma node per sample (mV), written as soma_v.npy.
+    soma_v: Vec<f64>,
+    /// Each stimulus's current per sample (nA).
+    stim_i: Vec<Vec<f64>>,
+    /// The placed segments of this cycle.
+    geometry: CellGeometry,
+    /// The model's own soma midpoint (µm).
+    model_soma: [f64; 3],
+    /// The time step of the cycle (ms).
+    dt: f64,
+    has_soma: bool,
 }
 
 /// The probes' state during a run.
 pub struct ProbeRun {
     specs: Vec<ProbeSpec>,
-    soma_position: Option<[f64; 3]>,
+    placement: Placement,
     /// Node of each segment, in LFPy's order (sections as created, segments by x).
     nodes: Vec<u32>,
-    geometry: Option<CellGeometry>,
-    matrices: Vec<Mat<f64>>,
+    /// Whether a finitialize has set the probes up.
+    ready: bool,
+    /// Per probe: its matrix, for those applied to the membrane currents.
+    matrices: Vec<Option<Mat<f64>>>,
     block: Mat<f64>,
     filled: usize,
-    /// Per probe: samples, time-major (each sample's outputs contiguous).
-    out: Vec<Vec<f64>>,
-    t: Vec<f64>,
+    /// The cycle under way.
+    cur: Recorded,
+    /// Cycles finished earlier in the script.
+    done: Vec<Recorded>,
     /// Node of the first segment of the first section named like "soma".
     soma_node: Option<u32>,
-    /// Membrane potential at `soma_node` per sample (mV), written as soma_v.npy.
-    soma_v: Vec<f64>,
     stimuli: Vec<StimulusSpec>,
     /// Whether the stimuli's plays are in place.
     stimulating: bool,
-    /// Each stimulus's current per sample (nA).
-    stim_i: Vec<Vec<f64>>,
-    /// Segments of every rank, when several ran the model.
-    total_segments: Option<usize>,
+    /// Whether every rank's geometry goes to rank 0 (the HDF5 file has it).
+    gather_geometry: bool,
+    /// `--record-dt`: the sampling interval of every output without its own (ms).
+    pub record_dt: Option<f64>,
+    /// `--format sonata`: bmtk's extracellular report of the one probe.
+    pub sonata: bool,
 }
 
 impl ProbeRun {
-    pub fn new(file: ProbesFile) -> Self {
-        let n = file.probes.len();
-        let ns = file.stimuli.len();
+    /// `hdf5`: the results go to one HDF5 file, which holds the geometry.
+    pub fn new(file: ProbesFile, hdf5: bool) -> Self {
         ProbeRun {
             specs: file.probes,
-            soma_position: file.soma_position,
+            placement: file.placement,
             nodes: Vec::new(),
-            geometry: None,
+            ready: false,
             matrices: Vec::new(),
             block: Mat::zeros(0, 0),
             filled: 0,
-            out: vec![Vec::new(); n],
-            t: Vec::new(),
+            cur: Recorded::default(),
+            done: Vec::new(),
             soma_node: None,
-            soma_v: Vec::new(),
             stimuli: file.stimuli,
             stimulating: false,
-            stim_i: vec![Vec::new(); ns],
-            total_segments: None,
+            gather_geometry: hdf5,
+            record_dt: None,
+            sonata: false,
         }
+    }
+
+    fn placed(&self, m: &Model) -> (CellGeometry, Vec<u32>, [f64; 3]) {
+        let (geom, nodes) = segment_geometry(m);
+        let (geom, soma) = lfpy_placed(m, geom, self.placement.position, self.placement.rotation);
+        (geom, nodes, soma)
     }
 
     /// `extracellular` in every section and, per segment, e_extracellular
@@ -147,8 +286,7 @@ impl ProbeRun {
             m.insert(s, ext);
         }
         m.define_shape();
-        let (geom, _) = segment_geometry(m);
-        let geom = lfpy_frame(m, geom, self.soma_position);
+        let (geom, _, _) = self.placed(m);
         let mids: Vec<[f64; 3]> = (0..geom.len()).map(|k| [0, 1, 2].map(|d| (geom.start[k][d] + geom.end[k][d]) / 2.0)).collect();
         let sources: Vec<PointCurrentSource> = self.stimuli.iter().map(|s| s.source.clone()).collect();
         let (times, v) = field::stimulus_potentials(&sources, &mids);
@@ -164,19 +302,51 @@ impl ProbeRun {
         Ok(plays)
     }
 
+    /// Sets the probes up for a new cycle; the previous one is kept when it
+    /// advanced at least one step.
     fn rebuild(&mut self, m: &Model) -> Result<(), String> {
-        let (geom, nodes) = segment_geometry(m);
-        let geom = lfpy_frame(m, geom, self.soma_position);
+        self.flush_block();
+        self.ready = false;
+        let prev = std::mem::take(&mut self.cur);
+        if prev.t.len() > 1 {
+            self.done.push(prev);
+        }
+        if m.cvode.active && (self.record_dt.is_some() || self.specs.iter().any(|s| s.record_dt.is_some())) {
+            return Err("record_dt samples at the fixed step's times; it cannot follow a run under the variable step (cvode.active(1))".into());
+        }
+        let (geom, nodes, model_soma) = self.placed(m);
 
         self.matrices.clear();
         for s in &self.specs {
-            let m = s.probe.matrix(&geom).map_err(|e| format!("probe '{}': {}", s.name, e.0))?;
-            self.matrices.push(Mat::from_fn(m.nrows(), m.ncols(), |i, j| m[[i, j]]));
+            let mat = match &s.output {
+                Output::Field(p) => {
+                    let m = p.matrix(&geom).map_err(|e| format!("probe '{}': {}", s.name, e.0))?;
+                    Some(Mat::from_fn(m.nrows(), m.ncols(), |i, j| m[[i, j]]))
+                }
+                Output::Linear { matrix, .. } => {
+                    if matrix.ncols() != geom.len() {
+                        return Err(format!("probe '{}': the matrix has {} columns; the model has {} segments (one column per segment, in LFPy's order)", s.name, matrix.ncols(), geom.len()));
+                    }
+                    Some(Mat::from_fn(matrix.nrows(), matrix.ncols(), |i, j| matrix[[i, j]]))
+                }
+                _ => None,
+            };
+            self.matrices.push(mat);
         }
         self.block = Mat::zeros(nodes.len(), BLOCK);
         self.nodes = nodes;
         self.soma_node = soma_node(m);
-        self.geometry = Some(geom);
+        self.cur = Recorded {
+            out: vec![Vec::new(); self.specs.len()],
+            stim_i: vec![Vec::new(); self.stimuli.len()],
+            geometry: geom,
+            model_soma,
+            dt: m.dt,
+            has_soma: self.soma_node.is_some(),
+            ..Default::default()
+        };
+        self.filled = 0;
+        self.ready = true;
         Ok(())
     }
 
@@ -185,11 +355,19 @@ impl ProbeRun {
         for (k, &nd) in self.nodes.iter().enumerate() {
             self.block[(k, col)] = m.tree.imem[nd as usize];
         }
-        self.t.push(m.t);
-        if let Some(nd) = self.soma_node {
-            self.soma_v.push(m.tree.v[nd as usize]);
+        for (spec, out) in self.specs.iter().zip(self.cur.out.iter_mut()) {
+            let v = match spec.output {
+                Output::Imem => &m.tree.imem,
+                Output::Vmem => &m.tree.v,
+                _ => continue,
+            };
+            out.extend(self.nodes.iter().map(|&nd| v[nd as usize]));
         }
-        for (s, out) in self.stimuli.iter().zip(self.stim_i.iter_mut()) {
+        self.cur.t.push(m.t);
+        if let Some(nd) = self.soma_node {
+            self.cur.soma_v.push(m.tree.v[nd as usize]);
+        }
+        for (s, out) in self.stimuli.iter().zip(self.cur.stim_i.iter_mut()) {
             out.push(s.source.current_at(m.t));
         }
         self.filled += 1;
@@ -206,8 +384,9 @@ impl ProbeRun {
         }
         let cur = self.block.as_ref().subcols(0, n);
         for (p, mat) in self.matrices.iter().enumerate() {
+            let Some(mat) = mat else { continue };
             let y = mat * cur;
-            let out = &mut self.out[p];
+            let out = &mut self.cur.out[p];
             out.reserve(y.nrows() * n);
             for j in 0..n {
                 for i in 0..y.nrows() {
@@ -221,55 +400,245 @@ impl ProbeRun {
     /// Writes DIR/<name>.npy, DIR/t.npy, DIR/soma_v.npy (when the model has
     /// a soma) and DIR/meta.json: all of them or, on an error, none (each
     /// is written under a temporary name and all are renamed at the end).
-    /// Under MPI every rank's signals are summed into rank 0, which writes.
+    /// A script that ran several finitialize…run cycles gets one folder per
+    /// cycle, DIR/run-1, DIR/run-2, …, and DIR/meta.json lists them.
+    /// Under MPI every rank's signals are summed into rank 0, which writes;
+    /// per-segment outputs are gathered, rank after rank.
     pub fn write(&mut self, dir: &Path, comm: &dyn Comm) -> Result<(), String> {
         self.flush_block();
-        if comm.size() > 1 {
-            for out in self.out.iter_mut() {
-                comm.reduce_sum(out, 0);
+        let mut runs = std::mem::take(&mut self.done);
+        let last = std::mem::take(&mut self.cur);
+        if last.t.len() > 1 || runs.is_empty() {
+            runs.push(last);
+        }
+        // No finitialize at all: empty outputs of the right number.
+        if runs.len() == 1 && runs[0].t.is_empty() {
+            runs[0].out = vec![Vec::new(); self.specs.len()];
+            runs[0].stim_i = vec![Vec::new(); self.stimuli.len()];
+        }
+        let mut gathered = Vec::with_capacity(runs.len());
+        for run in runs.iter_mut() {
+            gathered.push(self.reduce(run, comm));
+        }
+        if comm.rank() != 0 {
+            return Ok(());
+        }
+        let results: Vec<(Vec<Array>, serde_json::Value)> = runs.iter().zip(&gathered).map(|(r, g)| self.results(r, g)).collect();
+        let names: Vec<String> = (1..=runs.len()).map(|k| format!("run-{k}")).collect();
+        let mut top = serde_json::Map::new();
+        top.insert("runs".into(), names.clone().into());
+        self.placement_meta(&mut top, &runs[runs.len() - 1]);
+        top.insert("probes".into(), self.specs.iter().map(|s| s.json.clone()).collect::<Vec<_>>().into());
+        let top = serde_json::Value::Object(top);
+        if self.sonata {
+            let step = self.specs[0].record_dt.or(self.record_dt);
+            let files: Vec<(PathBuf, Vec<u8>)> = results
+                .iter()
+                .zip(&runs)
+                .enumerate()
+                .map(|(k, ((arrays, _), run))| {
+                    let path = if results.len() == 1 { dir.to_path_buf() } else { run_file(dir, k + 1) };
+                    let a = arrays.iter().find(|a| a.probe == Some(0) && a.shape.len() == 2).expect("the probe's array");
+                    crate::hdf5_out::sonata(a, step.unwrap_or(run.dt)).map(|b| (path, b))
+                })
+                .collect::<Result<_, _>>()?;
+            let mut staged = Staging::default();
+            for (path, bytes) in &files {
+                staged.file(path, |f| f.write_all(bytes))?;
             }
-            let mut nseg = [self.nodes.len() as f64];
-            comm.reduce_sum(&mut nseg, 0);
-            if comm.rank() != 0 {
-                return Ok(());
-            }
-            self.total_segments = Some(nseg[0] as usize);
+            return staged.commit();
+        }
+        if crate::hdf5_out::names_hdf5(dir) {
+            let geometries: Vec<&CellGeometry> = runs.iter().zip(&gathered).map(|(r, g)| g.geometry.as_ref().unwrap_or(&r.geometry)).collect();
+            let bytes = crate::hdf5_out::file(&results, &geometries, &names, &top)?;
+            return write_atomic(dir, &bytes);
         }
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         let mut files = Staging::default();
-        let nt = self.t.len();
-        let nseg = self.total_segments.unwrap_or(self.nodes.len());
-        let mut meta = serde_json::Map::new();
-        let mut probes_meta = Vec::new();
-        for (p, s) in self.specs.iter().enumerate() {
-            let dims = s.probe.output_dims();
-            let outputs: usize = dims.iter().product();
-            // time-major samples → (outputs..., time), C order
-            let data = &self.out[p];
-            let mut arr = vec![0.0; outputs * nt];
-            for j in 0..nt {
-                for i in 0..outputs {
-                    arr[i * nt + j] = data[j * outputs + i];
+        if results.len() == 1 {
+            stage_run(&mut files, dir, &results[0])?;
+        } else {
+            for (name, res) in names.iter().zip(&results) {
+                let sub = dir.join(name);
+                std::fs::create_dir_all(&sub).map_err(|e| format!("{}: {e}", sub.display()))?;
+                stage_run(&mut files, &sub, res)?;
+            }
+            files.json(&dir.join("meta.json"), &top)?;
+        }
+        files.commit()
+    }
+
+    /// Sums the signals of every rank into rank 0 and gathers the
+    /// per-segment outputs and geometry there; the number of segments.
+    fn reduce(&self, run: &mut Recorded, comm: &dyn Comm) -> Gathered {
+        let local = run.geometry.len();
+        let mut g = Gathered { segments: local, per_segment: vec![None; self.specs.len()], geometry: None };
+        if comm.size() == 1 {
+            return g;
+        }
+        for (p, out) in run.out.iter_mut().enumerate() {
+            if self.specs[p].output.per_segment() {
+                // Time-major per rank: rank 0 puts each rank's rows after the previous one's.
+                let parts = comm.allgatherv(out);
+                g.per_segment[p] = Some(parts);
+            } else if !matches!(self.specs[p].output, Output::Geometry) {
+                comm.reduce_sum(out, 0);
+            }
+        }
+        if self.gather_geometry || self.specs.iter().any(|s| matches!(s.output, Output::Geometry)) {
+            let geo = &run.geometry;
+            let flat: Vec<f64> = (0..geo.len()).flat_map(|k| [geo.start[k][0], geo.start[k][1], geo.start[k][2], geo.end[k][0], geo.end[k][1], geo.end[k][2], geo.diam[k], geo.length(k)]).collect();
+            let parts = comm.allgatherv(&flat);
+            let mut all = CellGeometry::default();
+            for part in parts {
+                for c in part.chunks_exact(8) {
+                    all.start.push([c[0], c[1], c[2]]);
+                    all.end.push([c[3], c[4], c[5]]);
+                    all.diam.push(c[6]);
+                    all.length.push(c[7]);
                 }
             }
-            let mut shape = dims.clone();
-            shape.push(nt);
-            files.npy(&dir.join(format!("{}.npy", s.name)), &shape, &arr)?;
+            g.geometry = Some(all);
+        }
+        let mut nseg = [local as f64];
+        comm.reduce_sum(&mut nseg, 0);
+        g.segments = nseg[0] as usize;
+        g
+    }
+
+    /// meta.json's account of the coordinates the probes saw.
+    fn placement_meta(&self, meta: &mut serde_json::Map<String, serde_json::Value>, run: &Recorded) {
+        let p = self.placement;
+        let moved = p.position.is_some();
+        let rotated = p.rotation.is_some();
+        let coords = match (moved, rotated) {
+            (false, false) => "model",
+            (true, false) => "moved",
+            (false, true) => "rotated",
+            (true, true) => "moved and rotated",
+        };
+        meta.insert("coordinates".into(), coords.into());
+        meta.insert("model_soma_position".into(), run.model_soma.to_vec().into());
+        if let Some(pos) = p.position {
+            meta.insert("soma_position".into(), pos.to_vec().into());
+        }
+        if let Some(r) = p.rotation {
+            let mut o = serde_json::Map::new();
+            for (k, a) in ["x", "y", "z"].iter().zip(r) {
+                if let Some(a) = a {
+                    o.insert(k.to_string(), a.into());
+                }
+            }
+            meta.insert("rotation".into(), o.into());
+        }
+    }
+
+    /// Stages one cycle's files in `dir`; its meta.json's contents.
+    fn results(&self, run: &Recorded, g: &Gathered) -> (Vec<Array>, serde_json::Value) {
+        let mut arrays = Vec::new();
+        let mut put = |name: String, shape: &[usize], data: Vec<f64>, units: &str, probe: Option<usize>| {
+            arrays.push(Array { name, shape: shape.to_vec(), data, units: units.to_string(), probe });
+        };
+        let full_nt = run.t.len();
+        let samples = |every: Option<f64>| match every {
+            Some(e) => recorded_samples(&run.t, run.dt, e),
+            None => ((0..full_nt).collect(), run.t.clone()),
+        };
+        let (cols, times) = samples(self.record_dt);
+        let nt = cols.len();
+        let pick = |x: &[f64]| -> Vec<f64> { cols.iter().map(|&j| x[j]).collect() };
+        let nseg = g.segments;
+        let mut meta = serde_json::Map::new();
+        let mut probes_meta = Vec::new();
+        let geometry = g.geometry.as_ref().unwrap_or(&run.geometry);
+        for (p, s) in self.specs.iter().enumerate() {
             let mut pm = s.json.clone();
+            let mut shape;
+            match &s.output {
+                Output::Geometry => {
+                    let n = geometry.len();
+                    let pair = |d: usize| -> Vec<f64> { (0..n).flat_map(|k| [geometry.start[k][d], geometry.end[k][d]]).collect() };
+                    for (d, axis) in ["x", "y", "z"].iter().enumerate() {
+                        put(format!("{}_{axis}", s.name), &[n, 2], pair(d), "um", Some(p));
+                    }
+                    let mid: Vec<f64> = (0..n).flat_map(|k| geometry.mid(k)).collect();
+                    put(format!("{}_mid", s.name), &[n, 3], mid, "um", Some(p));
+                    put(format!("{}_d", s.name), &[n], geometry.diam.clone(), "um", Some(p));
+                    let length: Vec<f64> = (0..n).map(|k| geometry.length(k)).collect();
+                    put(format!("{}_length", s.name), &[n], length, "um", Some(p));
+                    shape = vec![n];
+                    if let Some(o) = pm.as_object_mut() {
+                        o.insert("files".into(), ["x", "y", "z", "mid", "d", "length"].iter().map(|f| format!("{}_{f}.npy", s.name)).collect::<Vec<_>>().into());
+                    }
+                }
+                out => {
+                    let outputs = match out {
+                        Output::Field(probe) => probe.output_dims(),
+                        Output::Linear { matrix, .. } => vec![matrix.nrows()],
+                        _ => vec![nseg],
+                    };
+                    let count: usize = outputs.iter().product();
+                    let nt = full_nt;
+                    let mut arr = vec![0.0; count * nt];
+                    match &g.per_segment[p] {
+                        // Each rank's samples are time-major over its own segments.
+                        Some(parts) => {
+                            let mut row0 = 0;
+                            for part in parts {
+                                let rows = if nt == 0 { 0 } else { part.len() / nt };
+                                for j in 0..nt {
+                                    for i in 0..rows {
+                                        arr[(row0 + i) * nt + j] = part[j * rows + i];
+                                    }
+                                }
+                                row0 += rows;
+                            }
+                        }
+                        None => {
+                            // time-major samples → (outputs..., time), C order
+                            let data = &run.out[p];
+                            for j in 0..nt {
+                                for i in 0..count {
+                                    arr[i * nt + j] = data[j * count + i];
+                                }
+                            }
+                        }
+                    }
+                    // Samples as Vector.record(&x, Dt) takes them, when an interval is set.
+                    let own = s.record_dt.filter(|&e| Some(e) != self.record_dt);
+                    let (pcols, ptimes) = if own.is_some() { samples(own) } else { (cols.clone(), times.clone()) };
+                    if pcols.len() != nt || pcols.iter().enumerate().any(|(k, &j)| k != j) {
+                        let mut picked = Vec::with_capacity(count * pcols.len());
+                        for i in 0..count {
+                            picked.extend(pcols.iter().map(|&j| arr[i * nt + j]));
+                        }
+                        arr = picked;
+                    }
+                    shape = outputs;
+                    shape.push(pcols.len());
+                    put(s.name.clone(), &shape, arr, &s.output.units(), Some(p));
+                    if own.is_some() {
+                        put(format!("{}_t", s.name), &[ptimes.len()], ptimes, "ms", Some(p));
+                        if let Some(o) = pm.as_object_mut() {
+                            o.insert("t".into(), format!("{}_t.npy", s.name).into());
+                        }
+                    }
+                }
+            }
             if let Some(o) = pm.as_object_mut() {
-                o.insert("units".into(), s.probe.units().into());
+                o.insert("units".into(), s.output.units().into());
                 o.insert("shape".into(), shape.into());
             }
             probes_meta.push(pm);
         }
-        files.npy(&dir.join("t.npy"), &[nt], &self.t)?;
-        if self.soma_node.is_some() && self.soma_v.len() == nt {
-            files.npy(&dir.join("soma_v.npy"), &[nt], &self.soma_v)?;
+        put("t".into(), &[nt], times, "ms", None);
+        if run.has_soma && run.soma_v.len() == full_nt {
+            put("soma_v".into(), &[nt], pick(&run.soma_v), "mV", None);
         }
         let mut stim_meta = Vec::new();
-        for (s, i) in self.stimuli.iter().zip(&self.stim_i) {
-            if i.len() == nt {
-                files.npy(&dir.join(format!("stimulus_{}.npy", s.name)), &[nt], i)?;
+        for (s, i) in self.stimuli.iter().zip(&run.stim_i) {
+            if i.len() == full_nt {
+                put(format!("stimulus_{}", s.name), &[nt], pick(i), "nA", None);
             }
             let mut sm = s.json.clone();
             if let Some(o) = sm.as_object_mut() {
@@ -282,19 +651,68 @@ impl ProbeRun {
         }
         meta.insert("segments".into(), nseg.into());
         meta.insert("time_steps".into(), nt.into());
+        if let Some(e) = self.record_dt {
+            meta.insert("record_dt".into(), e.into());
+        }
         let mut units = serde_json::json!({"t": "ms", "geometry": "um", "current": "nA"});
-        if self.soma_node.is_some() {
+        if run.has_soma {
             units["soma_v"] = "mV".into();
         }
         meta.insert("units".into(), units);
-        if let Some(p) = self.soma_position {
-            meta.insert("soma_position".into(), p.to_vec().into());
-        }
+        self.placement_meta(&mut meta, run);
         meta.insert("probes".into(), probes_meta.into());
-        let text = serde_json::to_string_pretty(&serde_json::Value::Object(meta)).unwrap();
-        files.file(&dir.join("meta.json"), |f| f.write_all(text.as_bytes()))?;
-        files.commit()
+        (arrays, serde_json::Value::Object(meta))
     }
+}
+
+/// The samples NEURON's `Vector.record(&x, Dt)` takes from a fixed-step run
+/// sampled at `t` (t[0] the finitialize): the column of each and its time.
+/// Its record event is due at t0, then every Dt after the last (the sum
+/// accumulates as NEURON's does); an event is delivered at the end of the
+/// step that reaches it or, when it falls within half a step after, at the
+/// start of the next step, both with the state at that step's end; after
+/// the last step nothing more is delivered. Dt < dt repeats a sample.
+pub(crate) fn recorded_samples(t: &[f64], dt: f64, every: f64) -> (Vec<usize>, Vec<f64>) {
+    let (mut cols, mut times) = (Vec::new(), Vec::new());
+    let Some(&t0) = t.first() else { return (cols, times) };
+    let mut due = t0;
+    for (n, &tn) in t.iter().enumerate() {
+        let until = if n + 1 < t.len() { tn + 0.5 * dt } else { tn };
+        while due <= until {
+            cols.push(n);
+            times.push(due);
+            due += every;
+        }
+    }
+    (cols, times)
+}
+
+/// One array of a run's results: NAME.npy, or the dataset NAME in HDF5.
+pub(crate) struct Array {
+    pub name: String,
+    pub shape: Vec<usize>,
+    pub data: Vec<f64>,
+    pub units: String,
+    /// The probe it belongs to (its index in meta.json's list).
+    pub probe: Option<usize>,
+}
+
+/// Stages a run's arrays as DIR/NAME.npy and its DIR/meta.json.
+fn stage_run(files: &mut Staging, dir: &Path, (arrays, meta): &(Vec<Array>, serde_json::Value)) -> Result<(), String> {
+    for a in arrays {
+        files.npy(&dir.join(format!("{}.npy", a.name)), &a.shape, &a.data)?;
+    }
+    files.json(&dir.join("meta.json"), meta)
+}
+
+/// A cycle's outputs as rank 0 writes them.
+struct Gathered {
+    /// Segments over all ranks.
+    segments: usize,
+    /// Per probe with one row per segment: each rank's samples.
+    per_segment: Vec<Option<Vec<Vec<f64>>>>,
+    /// Every rank's segments, when a geometry probe asks for them.
+    geometry: Option<CellGeometry>,
 }
 
 /// Files written under temporary names (`.NAME.partial` beside each), put
@@ -327,6 +745,11 @@ impl Staging {
         })
     }
 
+    fn json(&mut self, path: &Path, v: &serde_json::Value) -> Result<(), String> {
+        let text = serde_json::to_string_pretty(v).unwrap();
+        self.file(path, |f| f.write_all(text.as_bytes()))
+    }
+
     /// Renames every file into place, the last written last.
     fn commit(mut self) -> Result<(), String> {
         let files = std::mem::take(&mut self.files);
@@ -355,6 +778,46 @@ fn partial_name(path: &Path) -> Result<PathBuf, String> {
     Ok(path.with_file_name(format!(".{}.partial", name.to_string_lossy())))
 }
 
+/// Makes sure results can be written to `out` before anything runs: an
+/// HDF5 file in a folder that exists, whose names the probes leave free, or
+/// a folder.
+pub fn check_out(out: &Path, file: &ProbesFile, sonata: bool) -> Result<(), String> {
+    if !crate::hdf5_out::names_hdf5(out) {
+        return check_out_dir(out);
+    }
+    if sonata {
+        let contacts = |s: &ProbeSpec| matches!(&s.output, Output::Field(p) if p.output_dims().len() == 1 && p.units() == "mV");
+        if file.probes.len() != 1 || !contacts(&file.probes[0]) {
+            let names: Vec<&str> = file.probes.iter().map(|s| s.name.as_str()).collect();
+            return Err(format!(
+                "--format sonata writes one extracellular report: probes.json must list exactly one probe of potentials at contacts (mV), such as RecExtElectrode; it lists {}",
+                if names.is_empty() { "none".to_string() } else { names.join(", ") }
+            ));
+        }
+    }
+    if let Some(s) = file.probes.iter().find(|s| crate::hdf5_out::RESERVED.contains(&s.name.as_str())) {
+        return Err(format!("probe name '{}' is taken in an HDF5 file ({}); rename the probe", s.name, crate::hdf5_out::RESERVED.join(", ")));
+    }
+    if out.is_dir() {
+        return Err(format!("--out {}: is a folder", out.display()));
+    }
+    let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    if !parent.is_dir() {
+        return Err(format!("--out {}: no folder {}", out.display(), parent.display()));
+    }
+    let probe = parent.join(format!(".nerve-write-check-{}", std::process::id()));
+    std::fs::write(&probe, b"").map_err(|e| format!("--out {}: cannot write there: {e}", out.display()))?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
+}
+
+/// `FILE.run-K.h5` beside `FILE.h5`: run K of several in one file each.
+fn run_file(path: &Path, k: usize) -> PathBuf {
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let ext = path.extension().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    path.with_file_name(format!("{stem}.run-{k}.{ext}"))
+}
+
 /// Makes sure results can be written to `dir` before anything runs: it is
 /// a folder (made if missing) where a file can be created.
 pub fn check_out_dir(dir: &Path) -> Result<(), String> {
@@ -375,7 +838,7 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
     files.commit()
 }
 
-use hoc::engine::probe::{lfpy_frame, segment_geometry};
+use hoc::engine::probe::{lfpy_placed, segment_geometry};
 
 /// The node of the first segment of the first section named like "soma".
 fn soma_node(m: &Model) -> Option<u32> {
@@ -398,13 +861,6 @@ impl hoc::engine::StepObserver for Observer {
             *self.1.borrow_mut() = Some(e);
             return;
         }
-        let n = r.specs.len();
-        r.out = vec![Vec::new(); n];
-        r.t.clear();
-        r.soma_v.clear();
-        let ns = r.stimuli.len();
-        r.stim_i = vec![Vec::new(); ns];
-        r.filled = 0;
         r.sample(model);
     }
     fn plays(&mut self, model: &mut Model) -> Vec<(Var, Vec<f64>, Vec<f64>)> {
@@ -423,7 +879,7 @@ impl hoc::engine::StepObserver for Observer {
     }
     fn on_step(&mut self, model: &Model) {
         let mut r = self.0.borrow_mut();
-        if r.geometry.is_some() {
+        if r.ready {
             r.sample(model);
         }
     }

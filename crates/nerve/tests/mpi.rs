@@ -138,3 +138,47 @@ fn bad_networks_end_every_rank_with_an_error() {
     }
     let _ = std::fs::remove_dir_all(&tmp);
 }
+
+/// Per-segment outputs (imem, vmem, geometry) over two ranks hold the rows
+/// of one process, rank 0's segments first; the HDF5 file as well.
+#[test]
+fn per_segment_outputs_over_two_ranks_are_those_of_one_process() {
+    let tmp = std::env::temp_dir().join(format!("nerve-mpi-segments-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).unwrap();
+    let probes = tmp.join("probes.json");
+    std::fs::write(&probes, r#"{"probes": [{"name": "i", "type": "imem"}, {"name": "v", "type": "vmem"}, {"name": "g", "type": "geometry"}]}"#).unwrap();
+    let (one, two, h5) = (tmp.join("one"), tmp.join("two"), tmp.join("two.h5"));
+    let p = probes.to_str().unwrap();
+    let out = Command::new(nerve()).args(["run", "--probes", p, "--out", one.to_str().unwrap(), "ringnet.hoc"]).current_dir(mpi_dir()).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = mpirun(&mpi_dir(), &["--probes", p, "--out", two.to_str().unwrap()], "ringnet.hoc");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = mpirun(&mpi_dir(), &["--probes", p, "--out", h5.to_str().unwrap()], "ringnet.hoc");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let nt = npy(&one.join("t.npy")).len();
+    // Rows keyed by the segment's ends, then its signals.
+    let rows = |dir: &Path| -> Vec<Vec<f64>> {
+        let (x, y, z) = (npy(&dir.join("g_x.npy")), npy(&dir.join("g_y.npy")), npy(&dir.join("g_z.npy")));
+        let (i, v) = (npy(&dir.join("i.npy")), npy(&dir.join("v.npy")));
+        let n = x.len() / 2;
+        assert_eq!(i.len(), n * nt);
+        let mut rows: Vec<Vec<f64>> = (0..n)
+            .map(|k| [&x[2 * k..2 * k + 2], &y[2 * k..2 * k + 2], &z[2 * k..2 * k + 2], &v[k * nt..(k + 1) * nt], &i[k * nt..(k + 1) * nt]].concat())
+            .collect();
+        rows.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        rows
+    };
+    let (a, b) = (rows(&one), rows(&two));
+    assert_eq!(a.len(), b.len());
+    assert!(a.len() > 1);
+    for (ra, rb) in a.iter().zip(&b) {
+        for (x, y) in ra.iter().zip(rb) {
+            assert!((x - y).abs() <= 1e-9 * x.abs().max(1.0), "{x} vs {y}");
+        }
+    }
+    let f = hdf5_pure::File::open(&h5).unwrap();
+    assert_eq!(f.dataset("i").unwrap().read_f64().unwrap(), npy(&two.join("i.npy")));
+    assert_eq!(f.dataset("geometry/x").unwrap().read_f64().unwrap(), npy(&two.join("g_x.npy")));
+    let _ = std::fs::remove_dir_all(&tmp);
+}

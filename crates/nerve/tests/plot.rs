@@ -80,6 +80,12 @@ fn plot_writes_png_and_svg() {
     }
     // The colour map of the linear probe, with its colour bar.
     assert!(svg.contains("φ (µV)"), "SVG lacks the colour bar label");
+    assert!(svg.contains("colour: symmetric log"), "the map's scale is stated");
+    // MEG as B in fT (1e-7 nA/µm × µ0 = 0.126 fT: drawn in aT), traces by position.
+    assert!(svg.contains("B = µ0·H"), "MEG drawn as B");
+    assert!(svg.contains("fT") || svg.contains("aT"), "MEG in tesla");
+    assert!(svg.contains("1000, 0, 0 µm"), "MEG sensors labelled by position");
+    assert!(svg.contains("0, 9, 89 mm"), "EEG electrodes labelled by position");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

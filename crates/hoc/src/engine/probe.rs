@@ -65,8 +65,16 @@ pub fn soma_segments(m: &Model) -> Vec<usize> {
 /// origin, then `set_pos` moves it to `target` (the model's own soma midpoint
 /// when None). Both moves happen in double, so results carry LFPy's round-off.
 pub fn lfpy_frame(m: &Model, geom: CellGeometry, target: Option<[f64; 3]>) -> CellGeometry {
+    lfpy_placed(m, geom, target, None).0
+}
+
+/// [`lfpy_frame`] with a rotation about the soma between the two moves, as
+/// LFPy's `set_rotation(x, y, z)` turns a cell whose soma is at the origin.
+/// Also returns the model's own soma midpoint (the mean of the soma
+/// segments' midpoints; the first segment's when no section is a soma).
+pub fn lfpy_placed(m: &Model, geom: CellGeometry, target: Option<[f64; 3]>, rotation: Option<[Option<f64>; 3]>) -> (CellGeometry, [f64; 3]) {
     if geom.len() == 0 {
-        return geom;
+        return (geom, [0.0; 3]);
     }
     let soma = soma_segments(m);
     let soma = if soma.is_empty() { vec![0] } else { soma };
@@ -76,7 +84,11 @@ pub fn lfpy_frame(m: &Model, geom: CellGeometry, target: Option<[f64; 3]>) -> Ce
         s[k] = mids.iter().sum::<f64>() / mids.len() as f64;
     }
     let to = target.unwrap_or(s);
-    geom.translated([0.0 - s[0], 0.0 - s[1], 0.0 - s[2]]).translated([to[0] - 0.0, to[1] - 0.0, to[2] - 0.0])
+    let mut g = geom.translated([0.0 - s[0], 0.0 - s[1], 0.0 - s[2]]);
+    if let Some(r) = rotation {
+        g = g.rotated(r, [0.0; 3]);
+    }
+    (g.translated([to[0] - 0.0, to[1] - 0.0, to[2] - 0.0]), s)
 }
 
 /// numpy's round(v, 6): half to even on v·1e6.
