@@ -72,6 +72,10 @@ pub enum Event {
     /// nothing to the model. An id other than u32::MAX names the caller's
     /// statement to run then (the model lists it in `fired`).
     Stop { id: u32 },
+    /// Under the local variable step with condition order 2: a voltage
+    /// source (a group of `Model::presyns`) crossed its threshold at the
+    /// event's time; delivering it sends the spike.
+    Threshold { group: u32 },
 }
 
 #[derive(Clone, Debug)]
