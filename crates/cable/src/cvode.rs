@@ -54,6 +54,9 @@ pub struct VarStep {
     retreated: bool,
     /// Counters of the integrations since finitialize.
     pub stats: Stats,
+    /// The equations stay as first laid out (a cell of the local step,
+    /// whose layout is made anew with the cells).
+    pub(crate) keep_layout: bool,
     /// `CVode.atolscale(name, scale)`: tolerance scales by state name ("v" too).
     pub atolscale: std::collections::HashMap<String, f64>,
 }
@@ -82,6 +85,7 @@ impl Default for VarStep {
             ydot: Vec::new(),
             retreated: false,
             stats: Stats::default(),
+            keep_layout: false,
             atolscale: Default::default(),
         }
     }
@@ -315,6 +319,25 @@ impl Model {
             }
         }
         let mut cv = std::mem::take(&mut self.cvode);
+        if cv.keep_layout && !cv.lay.dae && cv.bdf.as_ref().is_some_and(|b| b.len() == cv.lay.n) {
+            // A cell of the local step starting afresh: same equations, same tolerances.
+            let mut bdf = cv.bdf.take().expect("checked");
+            let (mut y, mut ydot) = (std::mem::take(&mut cv.y), std::mem::take(&mut cv.ydot));
+            self.gather_y(&cv.lay, &mut y);
+            {
+                let mut sys = System { m: self, lay: &cv.lay, jac: &mut cv.jac, dsave: &mut cv.dsave };
+                let t0 = sys.m.t;
+                bdf.init(t0, &y, tout);
+                sys.step_size(0.0);
+                sys.rhs(t0, &y, &mut ydot);
+            }
+            cv.y = y;
+            cv.ydot = ydot;
+            cv.bdf = Some(bdf);
+            cv.restart = false;
+            self.cvode = cv;
+            return Ok(());
+        }
         let tr = &self.tree;
         let n = tr.len();
         let mut lay = Layout::default();

@@ -183,14 +183,9 @@ impl IonNodes {
     }
 
     /// ion_cur: zero the current and its derivative; Nernst where the style advances E.
-    /// Zeroes the currents and advances E where it follows the
-    /// concentrations; `cell`: only at the nodes of that cell.
-    pub fn current_phase(&mut self, t: &IonType, celsius: f64, cell: Option<(&[u32], u32)>) {
+    pub fn current_phase(&mut self, t: &IonType, celsius: f64) {
         for &n in &self.nodes {
             let n = n as usize;
-            if cell.is_some_and(|(of, c)| of[n] != c) {
-                continue;
-            }
             self.cur[n] = 0.0;
             self.dcur[n] = 0.0;
             if self.style[n] & style::EADVANCE != 0 {

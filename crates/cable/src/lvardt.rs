@@ -51,6 +51,8 @@ struct Cell {
     nodes: Vec<u32>,
     /// Its instances of each mechanism, in the mechanism's order.
     orders: Vec<Vec<u32>>,
+    /// Its nodes where each ion is present.
+    ion_nodes: Vec<Vec<u32>>,
     vs: VarStep,
     /// The cell's time, the bounds of its last step.
     t: f64,
@@ -66,6 +68,8 @@ struct Cell {
     qseq: u64,
     /// Its voltage source groups (indices into the model's presyns).
     groups: Vec<u32>,
+    /// Steps, interpolations and starts since the cells were made.
+    counts: [u64; 3],
 }
 
 /// NEURON's ConditionEvent state for one voltage source.
@@ -207,6 +211,9 @@ impl Model {
         for (d, o) in self.data.iter_mut().zip(cell.orders.iter_mut()) {
             std::mem::swap(&mut d.order, o);
         }
+        for (ion, o) in self.ions.iter_mut().zip(cell.ion_nodes.iter_mut()) {
+            std::mem::swap(&mut ion.nodes, o);
+        }
         std::mem::swap(&mut self.cvode, &mut cell.vs);
         std::mem::swap(&mut self.tree.cell, &mut cell.nodes);
         self.local.current = Some(c as u32);
@@ -218,6 +225,9 @@ impl Model {
         let cell = &mut self.local.cells[c];
         for (d, o) in self.data.iter_mut().zip(cell.orders.iter_mut()) {
             std::mem::swap(&mut d.order, o);
+        }
+        for (ion, o) in self.ions.iter_mut().zip(cell.ion_nodes.iter_mut()) {
+            std::mem::swap(&mut ion.nodes, o);
         }
         std::mem::swap(&mut self.cvode, &mut cell.vs);
         std::mem::swap(&mut self.tree.cell, &mut cell.nodes);
@@ -244,6 +254,12 @@ impl Model {
         }
         for c in cells.iter_mut() {
             c.orders = vec![Vec::new(); self.mechs.len()];
+            c.ion_nodes = vec![Vec::new(); self.ions.len()];
+        }
+        for (k, ion) in self.ions.iter().enumerate() {
+            for &nd in &ion.nodes {
+                cells[cell_of[nd as usize] as usize].ion_nodes[k].push(nd);
+            }
         }
         for (m, d) in self.data.iter().enumerate() {
             if self.mechs[m].kind() == MechKind::Artificial || d.order.is_empty() {
@@ -262,6 +278,7 @@ impl Model {
         for c in cells.iter_mut() {
             c.vs = self.cvode.settings();
             c.vs.active = true;
+            c.vs.keep_layout = true;
         }
         self.local.cells = cells;
         self.local.cell_of_node = cell_of;
@@ -323,6 +340,7 @@ impl Model {
 
     /// Cvode::init: the cell's integrator starts afresh at t.
     fn local_init(&mut self, c: usize, t: f64) {
+        self.local.cells[c].counts[2] += 1;
         self.enter_cell(c);
         self.t = t;
         self.cvode.re_init();
@@ -356,6 +374,7 @@ impl Model {
             return;
         }
         let tout = tout.clamp(cell.t0, cell.tn);
+        cell.counts[1] += 1;
         self.enter_cell(c);
         self.cvode_set_time(tout);
         self.leave_cell(c);
@@ -407,6 +426,7 @@ impl Model {
         let (tn, h) = self.cvode.bdf.as_ref().map_or((t, 0.0), |b| (b.t(), b.last_h()));
         self.leave_cell(c);
         self.local.steps += 1;
+        self.local.cells[c].counts[0] += 1;
         if let Err(e) = r {
             self.error.get_or_insert(e);
         }
@@ -599,6 +619,7 @@ impl Model {
             }
             if self.local.stopped {
                 self.dt = dt;
+                self.local_debug();
                 return Solved::Done;
             }
             if !self.fired.is_empty() {
@@ -613,7 +634,23 @@ impl Model {
         }
         self.t = tout;
         self.dt = dt;
+        self.local_debug();
         Solved::Done
+    }
+
+    fn local_debug(&self) {
+        if std::env::var_os("NERVE_LVARDT_DEBUG").is_some() {
+            let (mut st, mut f, mut so) = (0, 0, 0);
+            for c in &self.local.cells {
+                st += c.vs.stats.steps;
+                f += c.vs.stats.rhs_evals;
+                so += c.vs.stats.solves;
+            }
+            eprintln!("lvardt: advance {} steps {st} f {f} solves {so}", self.local.steps);
+            for c in self.local.cells.iter().take(6) {
+                eprintln!("  {} states {:?}", c.vs.neq(), c.counts);
+            }
+        }
     }
 
     /// `fadvance()` under the local step: microsteps until the least

@@ -1445,9 +1445,8 @@ impl Model {
                 }
             }
         }
-        let cell = self.local.current.map(|c| (&self.local.cell_of_node[..], c));
         for (ion, it) in self.ions.iter_mut().zip(&self.ion_types) {
-            ion.current_phase(it, self.celsius, cell);
+            ion.current_phase(it, self.celsius);
         }
         {
             let mut nodes = view(t, &mut self.ions, &mut self.out, self.t, self.dt, self.celsius, imem);
