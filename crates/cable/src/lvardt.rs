@@ -68,8 +68,6 @@ struct Cell {
     qseq: u64,
     /// Its voltage source groups (indices into the model's presyns).
     groups: Vec<u32>,
-    /// Steps, interpolations and starts since the cells were made.
-    counts: [u64; 3],
 }
 
 /// NEURON's ConditionEvent state for one voltage source.
@@ -340,7 +338,6 @@ impl Model {
 
     /// Cvode::init: the cell's integrator starts afresh at t.
     fn local_init(&mut self, c: usize, t: f64) {
-        self.local.cells[c].counts[2] += 1;
         self.enter_cell(c);
         self.t = t;
         self.cvode.re_init();
@@ -374,7 +371,6 @@ impl Model {
             return;
         }
         let tout = tout.clamp(cell.t0, cell.tn);
-        cell.counts[1] += 1;
         self.enter_cell(c);
         self.cvode_set_time(tout);
         self.leave_cell(c);
@@ -426,7 +422,6 @@ impl Model {
         let (tn, h) = self.cvode.bdf.as_ref().map_or((t, 0.0), |b| (b.t(), b.last_h()));
         self.leave_cell(c);
         self.local.steps += 1;
-        self.local.cells[c].counts[0] += 1;
         if let Err(e) = r {
             self.error.get_or_insert(e);
         }
@@ -619,7 +614,6 @@ impl Model {
             }
             if self.local.stopped {
                 self.dt = dt;
-                self.local_debug();
                 return Solved::Done;
             }
             if !self.fired.is_empty() {
@@ -634,23 +628,7 @@ impl Model {
         }
         self.t = tout;
         self.dt = dt;
-        self.local_debug();
         Solved::Done
-    }
-
-    fn local_debug(&self) {
-        if std::env::var_os("NERVE_LVARDT_DEBUG").is_some() {
-            let (mut st, mut f, mut so) = (0, 0, 0);
-            for c in &self.local.cells {
-                st += c.vs.stats.steps;
-                f += c.vs.stats.rhs_evals;
-                so += c.vs.stats.solves;
-            }
-            eprintln!("lvardt: advance {} steps {st} f {f} solves {so}", self.local.steps);
-            for c in self.local.cells.iter().take(6) {
-                eprintln!("  {} states {:?}", c.vs.neq(), c.counts);
-            }
-        }
     }
 
     /// `fadvance()` under the local step: microsteps until the least
