@@ -40,8 +40,6 @@ pub struct LocalStep {
     groups_key: Option<(usize, u64, u64)>,
     /// A `CVode.event` without a statement stopped the run.
     stopped: bool,
-    /// The integrator statistics summed over the cells.
-    pub steps: u64,
 }
 
 /// One cell's integrator (NEURON's Cvode of that cell).
@@ -100,11 +98,6 @@ impl LocalStep {
     /// The cell of a node (none for a node that is not lowered).
     pub fn cell_of(&self, node: u32) -> Option<u32> {
         self.cell_of_node.get(node as usize).copied()
-    }
-
-    /// The cells, and the time of each.
-    pub fn cell_times(&self) -> Vec<f64> {
-        self.cells.iter().map(|c| c.t).collect()
     }
 
     fn first_rest(&self) -> Option<usize> {
@@ -421,7 +414,6 @@ impl Model {
         let r = self.cvode_one_step(tstop);
         let (tn, h) = self.cvode.bdf.as_ref().map_or((t, 0.0), |b| (b.t(), b.last_h()));
         self.leave_cell(c);
-        self.local.steps += 1;
         if let Err(e) = r {
             self.error.get_or_insert(e);
         }
