@@ -29,7 +29,7 @@ pub struct VarStep {
     /// Highest BDF order (1 to 5).
     pub maxorder: usize,
     pub minstep: f64,
-    bdf: Option<Bdf>,
+    pub(crate) bdf: Option<Bdf>,
     lay: Layout,
     /// The mechanisms' Jacobian parts at the last evaluation.
     jac: Vec<f64>,
@@ -38,7 +38,7 @@ pub struct VarStep {
     /// Start afresh before the next step (after finitialize, events, discontinuities).
     restart: bool,
     /// Discontinuity times the mechanisms announced (`at_time`), ascending.
-    stops: Vec<f64>,
+    pub(crate) stops: Vec<f64>,
     /// The at_time discontinuity the last step stopped short of.
     at_stop: Option<f64>,
     /// The next time the caller changes an input (set before each step).
@@ -54,6 +54,9 @@ pub struct VarStep {
     retreated: bool,
     /// Counters of the integrations since finitialize.
     pub stats: Stats,
+    /// The equations stay as first laid out (a cell of the local step,
+    /// whose layout is made anew with the cells).
+    pub(crate) keep_layout: bool,
     /// `CVode.atolscale(name, scale)`: tolerance scales by state name ("v" too).
     pub atolscale: std::collections::HashMap<String, f64>,
 }
@@ -82,6 +85,7 @@ impl Default for VarStep {
             ydot: Vec::new(),
             retreated: false,
             stats: Stats::default(),
+            keep_layout: false,
             atolscale: Default::default(),
         }
     }
@@ -96,6 +100,21 @@ impl VarStep {
     /// The number of equations (after the first step).
     pub fn neq(&self) -> usize {
         self.lay.n
+    }
+
+    /// A fresh integrator with the same settings (a cell's, under the local step).
+    pub(crate) fn settings(&self) -> VarStep {
+        VarStep {
+            active: self.active,
+            atol: self.atol,
+            rtol: self.rtol,
+            maxstep: self.maxstep,
+            maxorder: self.maxorder,
+            minstep: self.minstep,
+            interpolate_thresholds: self.interpolate_thresholds,
+            atolscale: self.atolscale.clone(),
+            ..VarStep::default()
+        }
     }
 }
 
@@ -300,6 +319,25 @@ impl Model {
             }
         }
         let mut cv = std::mem::take(&mut self.cvode);
+        if cv.keep_layout && !cv.lay.dae && cv.bdf.as_ref().is_some_and(|b| b.len() == cv.lay.n) {
+            // A cell of the local step starting afresh: same equations, same tolerances.
+            let mut bdf = cv.bdf.take().expect("checked");
+            let (mut y, mut ydot) = (std::mem::take(&mut cv.y), std::mem::take(&mut cv.ydot));
+            self.gather_y(&cv.lay, &mut y);
+            {
+                let mut sys = System { m: self, lay: &cv.lay, jac: &mut cv.jac, dsave: &mut cv.dsave };
+                let t0 = sys.m.t;
+                bdf.init(t0, &y, tout);
+                sys.step_size(0.0);
+                sys.rhs(t0, &y, &mut ydot);
+            }
+            cv.y = y;
+            cv.ydot = ydot;
+            cv.bdf = Some(bdf);
+            cv.restart = false;
+            self.cvode = cv;
+            return Ok(());
+        }
         let tr = &self.tree;
         let n = tr.len();
         let mut lay = Layout::default();
@@ -318,9 +356,13 @@ impl Model {
             }
         }
         lay.nb_start.push(0);
+        let cell = self.local.current;
         for i in 0..n {
             if lay.dae {
                 break;
+            }
+            if cell.is_some_and(|c| self.local.cell_of_node[i] != c) {
+                continue;
             }
             if tr.has_cap[i] {
                 lay.cap.push(i as u32);
@@ -446,7 +488,9 @@ impl Model {
     pub fn cvode_re_init(&mut self) {
         self.ensure_lowered();
         self.cvode.re_init();
-        if self.cvode.active {
+        if self.cvode.active && self.local.on {
+            self.local_re_init(false);
+        } else if self.cvode.active {
             let dt = self.dt;
             self.cvode_init();
             self.dt = dt;
@@ -570,6 +614,30 @@ impl Model {
         if !self.cvode.interpolate_thresholds {
             self.cvode_thresholds();
         }
+    }
+
+    /// One step of the integrator, not past `stop`, the model left at the
+    /// step's end (a cell's step under the local variable step).
+    pub(crate) fn cvode_one_step(&mut self, stop: f64) -> Result<(), String> {
+        self.nonode_states();
+        let mut cv = std::mem::take(&mut self.cvode);
+        let mut bdf = cv.bdf.take().expect("started");
+        let r = {
+            let mut sys = System { m: self, lay: &cv.lay, jac: &mut cv.jac, dsave: &mut cv.dsave };
+            bdf.step(&mut sys, stop)
+        };
+        self.t = bdf.t();
+        self.dt = bdf.last_h();
+        cv.stats = bdf.stats.clone();
+        cv.bdf = Some(bdf);
+        self.cvode = cv;
+        if let Err(e) = r {
+            return Err(format!("CVode: {e}"));
+        }
+        let t1 = self.t;
+        self.cvode_set_time(t1);
+        self.before_after(Ba::AfterSolve);
+        Ok(())
     }
 
     /// Delivers the events due at the present time; true when that ends the

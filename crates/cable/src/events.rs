@@ -74,6 +74,10 @@ pub enum Event {
     Stop { id: u32 },
     /// The spike exchange between processes (NEURON's NetParEvent).
     Exchange,
+    /// Under the local variable step with condition order 2: a voltage
+    /// source (a group of `Model::presyns`) crossed its threshold at the
+    /// event's time; delivering it sends the spike.
+    Threshold { group: u32 },
 }
 
 #[derive(Clone, Debug)]

@@ -14,6 +14,7 @@ pub mod geometry;
 pub mod impedance;
 pub mod ion;
 pub mod linmod;
+pub mod lvardt;
 pub mod mechanism;
 pub mod mechs;
 pub mod model;

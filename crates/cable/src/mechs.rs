@@ -40,7 +40,24 @@ impl Mechanism for Pas {
         c[2][i]
     }
     fn currents(&self, d: &mut MechData, n: &mut NodeView) {
-        // Density instances are dense and in node order after lowering.
+        // Density instances are dense and in node order after lowering;
+        // a cell of the local step runs a part of them.
+        if d.order.len() != d.node.len() {
+            let [g, e, cur] = &mut d.cols[..] else { unreachable!() };
+            for &i in &d.order {
+                let i = i as usize;
+                let ni = d.node[i] as usize;
+                let v = n.v[ni];
+                let i1 = g[i] * ((v + 0.001) - e[i]);
+                let i0 = g[i] * (v - e[i]);
+                cur[i] = i0;
+                let gg = (i1 - i0) / 0.001;
+                d.g[i] = gg;
+                n.rhs[ni] -= i0;
+                n.d[ni] += gg;
+            }
+            return;
+        }
         let len = d.order.len();
         let [g, e, cur] = &mut d.cols[..] else { unreachable!() };
         let (g, e, cur, gout, node) = (&g[..len], &e[..len], &mut cur[..len], &mut d.g[..len], &d.node[..len]);

@@ -49,7 +49,7 @@ impl crate::mechanism::TargetNetCons for Targets<'_> {
 #[derive(Default)]
 pub(crate) struct PreSyns {
     /// (NetCon count, lowerings, NetCon edits) when grouped.
-    key: Option<(usize, u64, u64)>,
+    pub(crate) key: Option<(usize, u64, u64)>,
     pub(crate) groups: Vec<PreSyn>,
     /// NetCons of each point-process source, in creation order.
     pub(crate) points: std::collections::HashMap<(u32, u32), Vec<u32>>,
@@ -202,6 +202,8 @@ pub struct Model {
     scratch_fired: Vec<(u32, f64)>,
     /// The variable time step and its settings.
     pub cvode: crate::cvode::VarStep,
+    /// The local variable time step: an integrator per cell.
+    pub local: crate::lvardt::LocalStep,
     /// An event was delivered to a mechanism of the cell since last cleared
     /// (the variable step restarts after those).
     pub(crate) delivered_to_cell: bool,
@@ -287,6 +289,7 @@ impl Model {
             scratch_weights: Vec::new(),
             scratch_fired: Vec::new(),
             cvode: Default::default(),
+            local: Default::default(),
             delivered_to_cell: false,
             stop_delivered: false,
             fired: Vec::new(),
@@ -1378,7 +1381,9 @@ impl Model {
         }
         self.before_after(Ba::BeforeStep);
         self.cvode.re_init();
-        if self.cvode.active {
+        if self.cvode.active && self.local.on {
+            self.local_re_init(true);
+        } else if self.cvode.active {
             // The start's evaluations see dt as the integrator's (unset)
             // step; HOC's dt is left as it was.
             let dt = self.dt;
@@ -1424,13 +1429,26 @@ impl Model {
         self.refresh_vi();
         let imem = self.fast_imem;
         let t = &mut self.tree;
-        t.rhs.fill(0.0);
-        t.d.fill(0.0);
-        t.ext_rhs.fill(0.0);
-        t.ext_d.fill(0.0);
-        if imem {
-            t.sav_rhs.fill(0.0);
-            t.sav_d.fill(0.0);
+        if t.cell.is_empty() {
+            t.rhs.fill(0.0);
+            t.d.fill(0.0);
+            t.ext_rhs.fill(0.0);
+            t.ext_d.fill(0.0);
+            if imem {
+                t.sav_rhs.fill(0.0);
+                t.sav_d.fill(0.0);
+            }
+        } else {
+            // One cell of the local variable step: only its nodes.
+            for &i in &t.cell {
+                let i = i as usize;
+                t.rhs[i] = 0.0;
+                t.d[i] = 0.0;
+                if imem {
+                    t.sav_rhs[i] = 0.0;
+                    t.sav_d[i] = 0.0;
+                }
+            }
         }
         for (ion, it) in self.ions.iter_mut().zip(&self.ion_types) {
             ion.current_phase(it, self.celsius);
@@ -1929,7 +1947,7 @@ impl Model {
                 _ => return true,
             },
             Event::Stop { .. } => return false,
-            Event::Exchange => return true,
+            Event::Exchange | Event::Threshold { .. } => return true,
         };
         self.mechs[mech].kind() == MechKind::Artificial
     }
@@ -1963,6 +1981,14 @@ impl Model {
                     self.delivered_to_cell = true;
                 } else {
                     self.stop_delivered = true;
+                }
+            }
+            Event::Threshold { group } => {
+                self.refresh_presyns();
+                if let Some(g) = self.presyns.groups.get_mut(group as usize) {
+                    let ncs = std::mem::take(&mut g.ncs);
+                    self.fire(&ncs, tt);
+                    self.presyns.groups[group as usize].ncs = ncs;
                 }
             }
             Event::NetCon { nc } => {

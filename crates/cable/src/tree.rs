@@ -37,6 +37,11 @@ pub struct Tree {
     pub icap: Vec<f64>,
     /// Interleaved order of the solve's operations, built by [`Tree::prepare`].
     pub schedule: SolveSchedule,
+    /// The nodes of the one cell the local variable step is working on,
+    /// ascending (empty: the whole tree). `axial`, `axial_d` and `solve`
+    /// then touch only them, with the operations the whole tree's would
+    /// do there.
+    pub cell: Vec<u32>,
 }
 
 /// The Hines solve's per-node operations reordered so that independent
@@ -493,6 +498,9 @@ impl Tree {
     /// tree of this size, else [`Tree::solve_sequential`]; the two give
     /// bit-identical `d` and `rhs`.
     pub fn solve(&mut self) {
+        if !self.cell.is_empty() {
+            return self.solve_cell();
+        }
         let s = &self.schedule;
         if s.n == 0 || s.n != self.len() || s.nroot != self.nroot {
             return self.solve_sequential();
@@ -536,9 +544,51 @@ impl Tree {
         }
     }
 
+    /// The Hines solve of one cell's nodes (`cell`), in the sequential
+    /// solve's order.
+    fn solve_cell(&mut self) {
+        let nroot = self.nroot;
+        let (a, b, parent, cell) = (&self.a, &self.b, &self.parent, &self.cell);
+        let (d, rhs) = (&mut self.d, &mut self.rhs);
+        for &i in cell.iter().rev() {
+            let i = i as usize;
+            if i < nroot {
+                continue;
+            }
+            let pi = parent[i] as usize;
+            let p = a[i] / d[i];
+            d[pi] -= p * b[i];
+            rhs[pi] -= p * rhs[i];
+        }
+        for &i in cell.iter() {
+            let i = i as usize;
+            if i < nroot {
+                rhs[i] /= d[i];
+            }
+        }
+        for &i in cell.iter() {
+            let i = i as usize;
+            if i < nroot {
+                continue;
+            }
+            let rp = rhs[parent[i] as usize];
+            rhs[i] -= b[i] * rp;
+            rhs[i] /= d[i];
+        }
+    }
+
     /// The axial coupling onto the diagonal alone (the matrix of an
     /// implicit variable step, whose right-hand side comes from elsewhere).
     pub fn axial_d(&mut self) {
+        if !self.cell.is_empty() {
+            let (a, b, parent, d) = (&self.a, &self.b, &self.parent, &mut self.d);
+            for &i in self.cell.iter().filter(|&&i| i as usize >= self.nroot) {
+                let i = i as usize;
+                d[i] -= b[i];
+                d[parent[i] as usize] -= a[i];
+            }
+            return;
+        }
         let n = self.len();
         let (a, b, parent, d) = (&self.a[..n], &self.b[..n], &self.parent[..n], &mut self.d[..n]);
         for i in self.nroot..n {
@@ -550,6 +600,20 @@ impl Tree {
     /// Axial currents onto the right-hand side and coupling onto the
     /// diagonal (one pass; each element sees NEURON's order of operations).
     pub fn axial(&mut self) {
+        if !self.cell.is_empty() {
+            let (a, b, v, parent) = (&self.a, &self.b, &self.v, &self.parent);
+            let (rhs, d) = (&mut self.rhs, &mut self.d);
+            for &i in self.cell.iter().filter(|&&i| i as usize >= self.nroot) {
+                let i = i as usize;
+                let pi = parent[i] as usize;
+                let dv = v[pi] - v[i];
+                rhs[i] -= b[i] * dv;
+                rhs[pi] += a[i] * dv;
+                d[i] -= b[i];
+                d[pi] -= a[i];
+            }
+            return;
+        }
         let n = self.len();
         let (a, b, v, parent) = (&self.a[..n], &self.b[..n], &self.v[..n], &self.parent[..n]);
         let (rhs, d) = (&mut self.rhs[..n], &mut self.d[..n]);

@@ -1058,6 +1058,11 @@ impl<'c, 'm> Gen<'c, 'm> {
             StmtKind::If { cond, then, else_ifs, else_ } => {
                 let c = self.resolve(cond)?;
                 let c = self.emit(&c)?;
+                // The condition as it was: a bare variable's register changes
+                // when the branch assigns the variable.
+                let held = self.reg();
+                self.b.ops.push(Op::Mov(held, c));
+                let c = held;
                 self.with_mask(c, |g| g.block(then))?;
                 if !else_ifs.is_empty() || else_.is_some() {
                     let nc = self.not(c);
@@ -1224,6 +1229,9 @@ impl<'c, 'm> Gen<'c, 'm> {
             Some((ei, rest)) => {
                 let c = self.resolve(&ei.cond)?;
                 let c = self.emit(&c)?;
+                let held = self.reg();
+                self.b.ops.push(Op::Mov(held, c));
+                let c = held;
                 self.with_mask(c, |g| g.block(&ei.body))?;
                 if rest.is_empty() && else_.is_none() {
                     return Ok(());

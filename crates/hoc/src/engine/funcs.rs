@@ -618,7 +618,71 @@ fn next_due(records: &[Recording], until: f64) -> Option<f64> {
         .min_by(|a, b| a.total_cmp(b))
 }
 
+/// Samples the recordings of one cell of the local variable step at its
+/// time t: those taken at every step whose variable is in the cell.
+fn sample_cell(records: &mut [Recording], m: &Model, cell: u32, t: f64) {
+    let mut t_taken: Vec<*const ()> = Vec::new();
+    for r in records.iter_mut() {
+        if r.times.is_some() || r.every.is_some() || m.var_cell(&r.var) != Some(cell) {
+            continue;
+        }
+        if let Some(x) = m.read_var(&r.var) {
+            if let ObjData::Vector(v) = &mut *r.vec.data.borrow_mut() {
+                v.data.push(x);
+            }
+        }
+        if let Some(tv) = &r.tvec {
+            let key = std::rc::Rc::as_ptr(tv) as *const ();
+            if !t_taken.contains(&key) {
+                t_taken.push(key);
+                if let ObjData::Vector(v) = &mut *tv.data.borrow_mut() {
+                    v.data.push(t);
+                }
+            }
+        }
+        r.next_index += 1;
+    }
+}
+
+/// `fadvance()` (tout None) or `CVode.solve(tout)` under the local
+/// variable step; `CVode.event` statements run as they fall due.
+fn local_advance(it: &mut Interp, tout: Option<f64>) -> HResult<()> {
+    it.free_dropped();
+    it.sync_to_model();
+    loop {
+        let e = &mut it.eng;
+        let records = &mut e.records;
+        let mut rec = |m: &Model, c: u32, t: f64| sample_cell(records, m, c, t);
+        let r = match tout {
+            Some(tout) => e.model.local_solve(tout, &mut rec),
+            None => {
+                e.model.local_fadvance(&mut rec);
+                cable::lvardt::Solved::Done
+            }
+        };
+        flush_spikes(it)?;
+        it.sync_from_model();
+        pass_printed(it)?;
+        let fired = std::mem::take(&mut it.eng.model.fired);
+        for (id, _) in fired {
+            let Some(a) = it.eng.statement_events.get(id as usize).cloned() else { continue };
+            it.run_action(&a)?;
+        }
+        it.sync_to_model();
+        let stopped = it.globals.get("stoprun").is_some_and(|i| it.global_num(i) != 0.0);
+        if r != cable::lvardt::Solved::Statement || stopped {
+            break;
+        }
+    }
+    it.sync_from_model();
+    Ok(())
+}
+
 pub(crate) fn fadvance(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
+    if it.eng.model.cvode.active && it.eng.model.local.on {
+        local_advance(it, None)?;
+        return Ok(Value::Num(1.0));
+    }
     it.free_dropped();
     it.sync_to_model();
     super::parallel::check_step(it)?;
@@ -1284,13 +1348,27 @@ pub fn cvode_method(it: &mut Interp, name: &str, a: &[Value]) -> HResult<Option<
             it.eng.model.cvode.maxorder as f64
         }
         // Accepted: the one integrator is BDF with Newton on the whole cell.
-        "cache_efficient" | "use_local_dt" | "simgraph_remove" | "use_daspk" | "stiff" | "jacobian" | "use_long_double" | "use_mxb" => 0.0,
+        "use_local_dt" => {
+            if let Some(x) = opt_num(it, a, 0)? {
+                let m = &mut it.eng.model;
+                m.ensure_lowered();
+                // NEURON's local step is for models of ODEs alone.
+                let on = x != 0.0 && m.is_ode_model();
+                if on != m.local.on {
+                    m.local.on = on;
+                    m.local_forget();
+                }
+            }
+            it.eng.model.local.on as i32 as f64
+        }
+        "cache_efficient" | "simgraph_remove" | "use_daspk" | "stiff" | "jacobian" | "use_long_double" | "use_mxb" => 0.0,
         // model type (0 none, 1 ODE) + 10 sparse + 100 method + 1000 local step
         "current_method" => {
             let m = &it.eng.model;
             let model = (0..m.sections.len()).any(|s| m.exists(s)) as i32;
             let method = if m.cvode.active { 3 } else { m.secondorder };
-            (model + 100 * method) as f64
+            let local = (m.cvode.active && m.local.on) as i32;
+            (model + 100 * method + 1000 * local) as f64
         }
         "event" => {
             let mut t = num(it, a, 0)?;
@@ -1359,6 +1437,9 @@ pub fn cvode_method(it: &mut Interp, name: &str, a: &[Value]) -> HResult<Option<
             match tout {
                 None => {
                     fadvance(it, &[])?;
+                }
+                Some(tout) if it.eng.model.cvode.active && it.eng.model.local.on => {
+                    local_advance(it, Some(tout))?;
                 }
                 Some(tout) => {
                     it.eng.model.queue.push(tout, cable::events::Event::Stop { id: u32::MAX });
