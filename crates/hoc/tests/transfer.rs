@@ -103,6 +103,6 @@ fn transfer_checks_its_ids() {
     let pas = m.mech_index("pas").unwrap();
     m.insert(s, pas);
     m.transfer_target(4, Var::Range { mech: pas, var: 1, sec: s, x: 0.5 }).unwrap();
-    assert_eq!(m.setup_transfer().unwrap_err(), "No source_var for target_var sid = 4");
+    assert_eq!(m.setup_transfer().unwrap_err(), "No source_var for target_var sid = 4\n");
     assert!(m.transfer_target(4, Var::V { sec: s, x: 0.5 }).is_err());
 }
