@@ -559,23 +559,12 @@ impl Model {
         }
         cv.tprev = self.t;
         self.cvode = cv;
-        self.nonode_states();
-        let mut cv = std::mem::take(&mut self.cvode);
-        let mut bdf = cv.bdf.take().expect("started");
-        let r = {
-            let mut sys = System { m: self, lay: &cv.lay, jac: &mut cv.jac, dsave: &mut cv.dsave };
-            bdf.step(&mut sys, stop)
-        };
-        self.t = bdf.t();
-        self.dt = bdf.last_h();
-        cv.stats = bdf.stats.clone();
-        cv.bdf = Some(bdf);
+        let r = self.bdf_step(stop);
         if self.t >= at_stop {
-            cv.at_stop = next_at;
+            self.cvode.at_stop = next_at;
         }
-        self.cvode = cv;
         if let Err(e) = r {
-            self.error = Some(format!("CVode: {e}"));
+            self.error = Some(e);
             return;
         }
         // The mechanisms are left at the accepted solution, as NEURON
@@ -616,9 +605,9 @@ impl Model {
         }
     }
 
-    /// One step of the integrator, not past `stop`, the model left at the
-    /// step's end (a cell's step under the local variable step).
-    pub(crate) fn cvode_one_step(&mut self, stop: f64) -> Result<(), String> {
+    /// The SOLVE blocks outside the system, then one BDF step not past
+    /// `stop`; t and dt become the step's.
+    fn bdf_step(&mut self, stop: f64) -> Result<(), String> {
         self.nonode_states();
         let mut cv = std::mem::take(&mut self.cvode);
         let mut bdf = cv.bdf.take().expect("started");
@@ -631,9 +620,13 @@ impl Model {
         cv.stats = bdf.stats.clone();
         cv.bdf = Some(bdf);
         self.cvode = cv;
-        if let Err(e) = r {
-            return Err(format!("CVode: {e}"));
-        }
+        r.map(|_| ()).map_err(|e| format!("CVode: {e}"))
+    }
+
+    /// One step of the integrator, not past `stop`, the model left at the
+    /// step's end (a cell's step under the local variable step).
+    pub(crate) fn cvode_one_step(&mut self, stop: f64) -> Result<(), String> {
+        self.bdf_step(stop)?;
         let t1 = self.t;
         self.cvode_set_time(t1);
         self.before_after(Ba::AfterSolve);

@@ -198,21 +198,19 @@ impl Model {
 
     /// Lends cell c's instances, nodes and integrator to the model.
     fn enter_cell(&mut self, c: usize) {
-        let cell = &mut self.local.cells[c];
-        for (d, o) in self.data.iter_mut().zip(cell.orders.iter_mut()) {
-            std::mem::swap(&mut d.order, o);
-        }
-        for (ion, o) in self.ions.iter_mut().zip(cell.ion_nodes.iter_mut()) {
-            std::mem::swap(&mut ion.nodes, o);
-        }
-        std::mem::swap(&mut self.cvode, &mut cell.vs);
-        std::mem::swap(&mut self.tree.cell, &mut cell.nodes);
+        self.swap_cell(c);
         self.local.current = Some(c as u32);
     }
 
     /// Takes them back.
     fn leave_cell(&mut self, c: usize) {
         self.local.current = None;
+        self.swap_cell(c);
+    }
+
+    /// Exchanges cell c's instances, ion nodes, nodes and integrator with
+    /// the model's (lending them, or taking them back).
+    fn swap_cell(&mut self, c: usize) {
         let cell = &mut self.local.cells[c];
         for (d, o) in self.data.iter_mut().zip(cell.orders.iter_mut()) {
             std::mem::swap(&mut d.order, o);

@@ -584,25 +584,32 @@ fn sample(records: &mut [Recording], m: &Model, discrete: bool, until: f64) {
             (Var::T, Some(_), true) => Some(r.next),
             _ => m.read_var(&r.var),
         };
-        if let Some(x) = x {
-            if let ObjData::Vector(v) = &mut *r.vec.data.borrow_mut() {
-                v.data.push(x);
-            }
-        }
-        if let Some(tv) = &r.tvec {
-            let key = std::rc::Rc::as_ptr(tv) as *const ();
-            if !t_taken.contains(&key) {
-                t_taken.push(key);
-                if let ObjData::Vector(v) = &mut *tv.data.borrow_mut() {
-                    v.data.push(m.t);
-                }
-            }
-        }
-        r.next_index += 1;
+        push_sample(r, x, m.t, &mut t_taken);
         if let Some(dt) = r.every {
             r.next += dt;
         }
     }
+}
+
+/// One sample of a recording: the value (if it has one) onto its Vector,
+/// the time onto its time Vector unless a recording sharing that Vector
+/// has already put it there in this round.
+fn push_sample(r: &mut Recording, x: Option<f64>, t: f64, t_taken: &mut Vec<*const ()>) {
+    if let Some(x) = x {
+        if let ObjData::Vector(v) = &mut *r.vec.data.borrow_mut() {
+            v.data.push(x);
+        }
+    }
+    if let Some(tv) = &r.tvec {
+        let key = std::rc::Rc::as_ptr(tv) as *const ();
+        if !t_taken.contains(&key) {
+            t_taken.push(key);
+            if let ObjData::Vector(v) = &mut *tv.data.borrow_mut() {
+                v.data.push(t);
+            }
+        }
+    }
+    r.next_index += 1;
 }
 
 /// The earliest sample time of a recording with given times, if due by `until`.
@@ -626,21 +633,8 @@ fn sample_cell(records: &mut [Recording], m: &Model, cell: u32, t: f64) {
         if r.times.is_some() || r.every.is_some() || m.var_cell(&r.var) != Some(cell) {
             continue;
         }
-        if let Some(x) = m.read_var(&r.var) {
-            if let ObjData::Vector(v) = &mut *r.vec.data.borrow_mut() {
-                v.data.push(x);
-            }
-        }
-        if let Some(tv) = &r.tvec {
-            let key = std::rc::Rc::as_ptr(tv) as *const ();
-            if !t_taken.contains(&key) {
-                t_taken.push(key);
-                if let ObjData::Vector(v) = &mut *tv.data.borrow_mut() {
-                    v.data.push(t);
-                }
-            }
-        }
-        r.next_index += 1;
+        let x = m.read_var(&r.var);
+        push_sample(r, x, t, &mut t_taken);
     }
 }
 
