@@ -21,8 +21,23 @@ pub trait Comm {
     /// Each element summed over the ranks into `root`'s `x` (the others'
     /// are left as they were).
     fn reduce_sum(&self, x: &mut [f64], root: usize);
+    /// Every rank's `x` one after another in rank order into `out`, and
+    /// how many numbers each rank gave into `counts` (both reused, so that
+    /// an exchange in the time loop allocates nothing once they have grown).
+    fn allgatherv_into(&self, x: &[f64], out: &mut Vec<f64>, counts: &mut Vec<usize>);
     /// Every rank's `x`, in rank order.
-    fn allgatherv(&self, x: &[f64]) -> Vec<Vec<f64>>;
+    fn allgatherv(&self, x: &[f64]) -> Vec<Vec<f64>> {
+        let (mut flat, mut counts) = (Vec::new(), Vec::new());
+        self.allgatherv_into(x, &mut flat, &mut counts);
+        let mut at = 0;
+        counts
+            .iter()
+            .map(|&c| {
+                at += c;
+                flat[at - c..at].to_vec()
+            })
+            .collect()
+    }
     /// Rank r receives `send[offsets of counts[r]]` from every rank: the
     /// parts it receives, in rank order.
     fn alltoallv(&self, send: &[f64], counts: &[usize]) -> Vec<Vec<f64>>;
@@ -49,8 +64,11 @@ impl Comm for Serial {
     fn barrier(&self) {}
     fn allreduce(&self, _x: &mut [f64], _op: Reduce) {}
     fn reduce_sum(&self, _x: &mut [f64], _root: usize) {}
-    fn allgatherv(&self, x: &[f64]) -> Vec<Vec<f64>> {
-        vec![x.to_vec()]
+    fn allgatherv_into(&self, x: &[f64], out: &mut Vec<f64>, counts: &mut Vec<usize>) {
+        out.clear();
+        out.extend_from_slice(x);
+        counts.clear();
+        counts.push(x.len());
     }
     fn alltoallv(&self, send: &[f64], _counts: &[usize]) -> Vec<Vec<f64>> {
         vec![send.to_vec()]

@@ -24,8 +24,10 @@ pub struct Exchange {
     inputs: HashMap<i32, Vec<u32>>,
     /// Spikes of output ports since the last exchange: (gid, time).
     outbox: Vec<(i32, f64)>,
-    /// Buffer for the outbox as numbers.
+    /// Buffers: the outbox as numbers, every rank's spikes, their counts.
     flat: Vec<f64>,
+    received_flat: Vec<f64>,
+    counts: Vec<usize>,
     /// Spikes sent and received (spike_statistics), and the most sent at
     /// one exchange.
     pub sent: u64,
@@ -52,6 +54,8 @@ impl Exchange {
             inputs,
             outbox: Vec::new(),
             flat: Vec::new(),
+            received_flat: Vec::new(),
+            counts: Vec::new(),
             sent: 0,
             most_sent: 0,
             received: 0,
@@ -100,17 +104,19 @@ impl Model {
         x.sent += x.outbox.len() as u64;
         x.most_sent = x.most_sent.max(x.outbox.len() as u64);
         x.outbox.clear();
-        let all = x.comm.allgatherv(&flat);
+        let mut all = std::mem::take(&mut x.received_flat);
+        let mut counts = std::mem::take(&mut x.counts);
+        x.comm.allgatherv_into(&flat, &mut all, &mut counts);
         x.flat = flat;
-        for part in &all {
-            for pair in part.chunks_exact(2) {
-                let (gid, ts) = (pair[0] as i32, pair[1]);
-                x.received += 1;
-                let Some(ncs) = x.inputs.get(&gid) else { continue };
-                x.useful += 1;
-                self.fire(ncs, ts);
-            }
+        x.counts = counts;
+        for pair in all.chunks_exact(2) {
+            let (gid, ts) = (pair[0] as i32, pair[1]);
+            x.received += 1;
+            let Some(ncs) = x.inputs.get(&gid) else { continue };
+            x.useful += 1;
+            self.fire(ncs, ts);
         }
+        x.received_flat = all;
         self.exchange = Some(x);
     }
 }

@@ -225,9 +225,7 @@ impl NetPar {
 
     /// Output gids with a spike source whose spikes go out, in gid order.
     pub fn output_gids(&self) -> Vec<i32> {
-        let mut g: Vec<i32> = self.out.iter().filter(|(_, p)| p.output && p.anchor.is_some()).map(|(&g, _)| g).collect();
-        g.sort_unstable();
-        g
+        self.output_anchors().into_iter().map(|(_, g)| g).collect()
     }
 
     /// (anchor NetCon, gid) of the output gids whose spikes go out.

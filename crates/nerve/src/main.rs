@@ -245,10 +245,12 @@ fn run_on(items: Vec<Item>, mods: &[PathBuf], probe_out: Option<ProbeOutput>, co
                 let _ = std::io::stdout().flush();
                 let text = format!("nerve: {}", hoc::report(&e));
                 if comm.size() > 1 {
-                    // Each line with the rank that reports it, as NEURON under MPI.
-                    for line in text.lines() {
-                        eprintln!("{} {line}", comm.rank());
-                    }
+                    // Each line with the rank that reports it, as NEURON
+                    // under MPI; one write, so that the ranks' messages do
+                    // not interleave within a line.
+                    let rank = comm.rank();
+                    let tagged: String = text.lines().map(|l| format!("{rank} {l}\n")).collect();
+                    let _ = std::io::stderr().lock().write_all(tagged.as_bytes());
                 } else {
                     eprint!("{text}");
                 }

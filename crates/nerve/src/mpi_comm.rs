@@ -2,6 +2,8 @@
 //! collectives and the spike exchange on MPI's world communicator (the
 //! `mpi` crate over the system's MPI library). Built with the `mpi` feature.
 
+use std::cell::RefCell;
+
 use mpi::collective::SystemOperation;
 use mpi::datatype::{Partition, PartitionMut};
 use mpi::environment::Universe;
@@ -13,6 +15,8 @@ use cable::comm::{Comm, Reduce};
 
 pub struct MpiComm {
     world: SimpleCommunicator,
+    /// Each rank's count and displacement of the last allgather (reused).
+    sizes: RefCell<(Vec<Count>, Vec<Count>)>,
     /// Kept until the end: dropping it finalizes MPI.
     _universe: Universe,
 }
@@ -21,7 +25,7 @@ impl MpiComm {
     pub fn start() -> Result<Self, String> {
         let universe = mpi::initialize().ok_or("MPI was already initialized")?;
         let world = universe.world();
-        Ok(MpiComm { world, _universe: universe })
+        Ok(MpiComm { world, sizes: RefCell::default(), _universe: universe })
     }
 
     fn op(op: Reduce) -> SystemOperation {
@@ -40,20 +44,16 @@ impl MpiComm {
         data.resize(n as usize, T::default());
         at.broadcast_into(&mut data[..]);
     }
-
-    fn counts_of(&self, n: usize) -> Vec<Count> {
-        let mut counts = vec![0 as Count; self.size()];
-        self.world.all_gather_into(&(n as Count), &mut counts[..]);
-        counts
-    }
 }
 
-fn displacements(counts: &[Count]) -> Vec<Count> {
-    counts.iter().scan(0, |acc, &c| {
+/// Where each rank's part starts, into `out`.
+fn displacements(counts: &[Count], out: &mut Vec<Count>) {
+    out.clear();
+    out.extend(counts.iter().scan(0, |acc, &c| {
         let d = *acc;
         *acc += c;
         Some(d)
-    }).collect()
+    }));
 }
 
 /// `flat` cut into the parts `counts` gives.
@@ -95,23 +95,30 @@ impl Comm for MpiComm {
         }
     }
 
-    fn allgatherv(&self, x: &[f64]) -> Vec<Vec<f64>> {
-        let counts = self.counts_of(x.len());
-        let displs = displacements(&counts);
-        let total: Count = counts.iter().sum();
-        let mut flat = vec![0.0; total as usize];
+    fn allgatherv_into(&self, x: &[f64], out: &mut Vec<f64>, counts: &mut Vec<usize>) {
+        let mut sizes = self.sizes.borrow_mut();
+        let (n, displs) = &mut *sizes;
+        n.resize(self.size(), 0);
+        self.world.all_gather_into(&(x.len() as Count), &mut n[..]);
+        displacements(n, displs);
+        let total: Count = n.iter().sum();
+        out.clear();
+        out.resize(total as usize, 0.0);
         {
-            let mut part = PartitionMut::new(&mut flat[..], &counts[..], &displs[..]);
+            let mut part = PartitionMut::new(&mut out[..], &n[..], &displs[..]);
             self.world.all_gather_varcount_into(x, &mut part);
         }
-        split(flat, &counts)
+        counts.clear();
+        counts.extend(n.iter().map(|&c| c as usize));
     }
 
     fn alltoallv(&self, send: &[f64], counts: &[usize]) -> Vec<Vec<f64>> {
         let send_counts: Vec<Count> = counts.iter().map(|&c| c as Count).collect();
         let mut recv_counts = vec![0 as Count; self.size()];
         self.world.all_to_all_into(&send_counts[..], &mut recv_counts[..]);
-        let (sd, rd) = (displacements(&send_counts), displacements(&recv_counts));
+        let (mut sd, mut rd) = (Vec::new(), Vec::new());
+        displacements(&send_counts, &mut sd);
+        displacements(&recv_counts, &mut rd);
         let total: Count = recv_counts.iter().sum();
         let mut flat = vec![0.0; total as usize];
         {

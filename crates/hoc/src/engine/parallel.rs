@@ -304,8 +304,9 @@ pub fn method(it: &mut Interp, name: &str, a: &[Value]) -> HResult<Option<Value>
         "allgather" => {
             let x = num(it, a, 0)?;
             let v = vector(it, a, 1)?;
-            let all = par(it).comm.allgatherv(&[x]);
-            with_vec(&v, |v| v.data = all.into_iter().flatten().collect())?;
+            let (mut all, mut counts) = (Vec::new(), Vec::new());
+            par(it).comm.allgatherv_into(&[x], &mut all, &mut counts);
+            with_vec(&v, |v| v.data = all)?;
             Value::Num(0.0)
         }
         "alltoall" => {
