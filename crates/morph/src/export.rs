@@ -16,6 +16,14 @@
 //! something else (the Morphology has no SWC form: wires off a contour
 //! soma, MorphML cables that do not start at their parent's point, ...)
 //! the result is an [`ExportError`] saying which section and why.
+//!
+//! [`to_swc_plain`] writes any tree of sections as SWC the way
+//! reconstructions are usually written: parents before children, a child
+//! hung on the point of its parent nearest its connection position (the
+//! soma's middle point for the classic `connect dend(0), soma(0.5)`), its
+//! first point left out where it repeats that point (except under a soma,
+//! whose children Import3d starts at their own first point). Import3d reads such a file into the same
+//! tree and points, though not always into the same sections.
 
 use crate::num::{g8, scan_float, Width};
 use crate::{MSection, Morphology};
@@ -194,6 +202,73 @@ pub fn to_swc(m: &Morphology) -> Result<String, ExportError> {
         }
     }
     fail("no arrangement of parent points reads back equal")
+}
+
+/// SWC text of any tree of sections (see the module's doc).
+pub fn to_swc_plain(m: &Morphology) -> Result<String, ExportError> {
+    let n = m.sections.len();
+    if n == 0 {
+        return fail("no sections (an SWC file needs at least one point)");
+    }
+    if let Some(sec) = m.sections.iter().find(|s| s.points.is_empty()) {
+        return fail(format!("{} has no 3-D points", sec.hoc_name()));
+    }
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut roots = Vec::new();
+    let order: Vec<usize> = if m.connect_order.len() == n { m.connect_order.clone() } else { (0..n).collect() };
+    for &s in &order {
+        match m.sections[s].parent {
+            Some((p, _)) if p < n => children[p].push(s),
+            _ => roots.push(s),
+        }
+    }
+    // SWC id of each section's first point; ids run in this order.
+    let mut first_id = vec![0usize; n];
+    let mut lines = Vec::new();
+    let mut next_id = 1usize;
+    let mut stack: Vec<usize> = roots.into_iter().rev().collect();
+    while let Some(s) = stack.pop() {
+        let sec = &m.sections[s];
+        let (mut pts, mut pid): (&[[f32; 4]], i64) = (&sec.points, -1);
+        if let Some((p, x)) = sec.parent.filter(|&(p, _)| p < n) {
+            let k = point_at(&m.sections[p].points, x);
+            let anchor = m.sections[p].points[k];
+            pid = (first_id[p] + k) as i64;
+            // Import3d starts a child of a soma at its own first point and
+            // a child of anything else at its parent's point.
+            if m.sections[p].kind != 1 && pts.len() > 1 && pts[0][..3] == anchor[..3] {
+                pts = &pts[1..];
+            }
+        }
+        first_id[s] = next_id;
+        for p in pts {
+            let t: Vec<String> = p.iter().enumerate().map(|(c, &v)| text_of(if c == 3 { v / 2.0 } else { v }).unwrap_or_else(|| v.to_string())).collect();
+            lines.push(format!("{next_id} {} {} {} {} {} {pid}", sec.kind, t[0], t[1], t[2], t[3]));
+            pid = next_id as i64;
+            next_id += 1;
+        }
+        if pts.len() < sec.points.len() {
+            // The skipped first point is the parent's: ids of this section
+            // are counted from it.
+            first_id[s] -= 1;
+        }
+        stack.extend(children[s].iter().rev());
+    }
+    let mut text = lines.join("\n");
+    text.push('\n');
+    Ok(text)
+}
+
+/// The point of `pts` whose arc position is nearest `x` (0 to 1).
+fn point_at(pts: &[[f32; 4]], x: f64) -> usize {
+    let mut arc = vec![0.0f64; pts.len()];
+    for k in 1..pts.len() {
+        let d: f64 = (0..3).map(|c| (pts[k][c] as f64 - pts[k - 1][c] as f64).powi(2)).sum();
+        arc[k] = arc[k - 1] + d.sqrt();
+    }
+    let total = arc[arc.len() - 1];
+    let target = x * total;
+    (0..pts.len()).min_by(|&a, &b| (arc[a] - target).abs().total_cmp(&(arc[b] - target).abs())).unwrap_or(0)
 }
 
 fn layout(m: &Morphology, choice: &[usize]) -> Result<(String, Vec<usize>), ExportError> {

@@ -40,7 +40,7 @@ mod morphml;
 mod num;
 mod swc;
 mod xml;
-pub mod export; pub use export::{to_swc, ExportError};
+pub mod export; pub use export::{to_swc, to_swc_plain, ExportError};
 
 /// The sections NEURON creates, in creation (`forall`) order.
 #[derive(Debug, Clone, PartialEq, Default)]

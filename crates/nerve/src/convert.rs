@@ -1,4 +1,4 @@
-//! `nerve convert MODEL --to json|swc|hoc`: the instantiated model of a HOC
+//! `nerve convert MODEL --to json|swc|hoc|neuroml`: the instantiated model of a HOC
 //! program (or of a reconstruction imported as Import3d does) written as a
 //! canonical JSON description, an SWC file or a HOC program. SWC and HOC
 //! written here load back to the same JSON.
@@ -206,8 +206,34 @@ fn model_morphology(m: &Model) -> Result<morph::Morphology, String> {
     Ok(out)
 }
 
-/// An SWC file that Import3d reads back into the same sections.
-pub fn to_swc(it: &mut hoc::Interp) -> Result<String, String> {
+/// 3-D points for a model whose sections lack them, as define_shape() makes them.
+fn shaped(m: &mut Model) {
+    if sections(m).iter().any(|&s| m.sec(s).pt3d.is_empty()) {
+        m.define_shape();
+    }
+}
+
+/// The model as a NeuroML2 cell named after its file.
+pub fn to_neuroml(it: &mut hoc::Interp, path: &Path) -> Result<String, String> {
+    shaped(&mut it.eng.model);
+    it.eng.model.ensure_lowered();
+    let id = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "cell".into());
+    crate::neuroml::to_neuroml(&it.eng.model, &id)
+}
+
+/// An SWC file of the model's sections (3-D points from define_shape
+/// where the model has none). Written so that Import3d reads it back into
+/// the same sections where an SWC file can say that; otherwise as plain
+/// SWC (`morph::to_swc_plain`), with a note saying why.
+pub fn to_swc(it: &mut hoc::Interp) -> Result<(String, Option<String>), String> {
+    shaped(&mut it.eng.model);
     let morph = model_morphology(&it.eng.model)?;
-    morph::to_swc(&morph).map(|s| format!("# Written by nerve convert\n{s}")).map_err(|e| e.to_string())
+    match morph::to_swc(&morph) {
+        Ok(s) => Ok((format!("# Written by nerve convert\n{s}"), None)),
+        Err(exact) => {
+            let s = morph::to_swc_plain(&morph).map_err(|e| e.to_string())?;
+            let note = format!("written as plain SWC; Import3d will read it into the same tree and points, not the same sections ({})", exact.message);
+            Ok((format!("# Written by nerve convert\n{s}"), Some(note)))
+        }
+    }
 }

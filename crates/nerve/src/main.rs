@@ -2,6 +2,7 @@
 
 mod plot;
 mod convert;
+mod neuroml;
 mod hdf5_out;
 #[cfg(feature = "mpi")]
 mod mpi_comm;
@@ -65,7 +66,7 @@ enum Cmd {
         /// The model: .hoc, .swc, .asc or .xml.
         model: PathBuf,
         /// Output format.
-        #[arg(long, value_parser = ["json", "swc", "hoc"], default_value = "json")]
+        #[arg(long, value_parser = ["json", "swc", "hoc", "neuroml"], default_value = "json")]
         to: String,
         /// Output file [default: stdout].
         #[arg(short = 'o', long = "output")]
@@ -313,7 +314,13 @@ fn main() -> ExitCode {
             let text = convert::load(&model).and_then(|mut it| match to.as_str() {
                 "json" => Ok(serde_json::to_string_pretty(&convert::to_json(&mut it)).unwrap() + "\n"),
                 "hoc" => Ok(convert::to_hoc(&mut it)),
-                _ => convert::to_swc(&mut it),
+                "neuroml" => convert::to_neuroml(&mut it, &model),
+                _ => convert::to_swc(&mut it).map(|(text, note)| {
+                    if let Some(note) = note {
+                        eprintln!("nerve: {note}");
+                    }
+                    text
+                }),
             });
             let text = match text {
                 Ok(t) => t,

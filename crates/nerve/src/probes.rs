@@ -218,6 +218,9 @@ struct Recorded {
     /// The time step of the cycle (ms).
     dt: f64,
     has_soma: bool,
+    /// The interval the samples were taken at under the variable step
+    /// (they are then already the record_dt samples).
+    sampled_every: Option<f64>,
 }
 
 /// The probes' state during a run.
@@ -311,8 +314,21 @@ impl ProbeRun {
         if prev.t.len() > 1 {
             self.done.push(prev);
         }
-        if m.cvode.active && (self.record_dt.is_some() || self.specs.iter().any(|s| s.record_dt.is_some())) {
-            return Err("record_dt samples at the fixed step's times; it cannot follow a run under the variable step (cvode.active(1))".into());
+        // Under the variable step the samples are taken at the interval
+        // itself, from the interpolated solution, as Vector.record(&x, Dt)
+        // takes them there.
+        let mut sampled_every = None;
+        if m.cvode.active {
+            let mut every = self.specs.iter().map(|s| s.record_dt.or(self.record_dt));
+            if let Some(first) = every.next().flatten().or(self.record_dt) {
+                if let Some(other) = self.specs.iter().map(|s| s.record_dt.or(self.record_dt)).find(|&e| e != Some(first)) {
+                    return Err(format!(
+                        "under the variable step (cvode.active(1)) every output is sampled at one interval: record_dt {first} ms and {} differ",
+                        other.map_or("none (every step)".to_string(), |e| format!("{e} ms"))
+                    ));
+                }
+                sampled_every = Some(first);
+            }
         }
         let (geom, nodes, model_soma) = self.placed(m);
 
@@ -343,6 +359,7 @@ impl ProbeRun {
             model_soma,
             dt: m.dt,
             has_soma: self.soma_node.is_some(),
+            sampled_every,
             ..Default::default()
         };
         self.filled = 0;
@@ -541,8 +558,8 @@ impl ProbeRun {
         };
         let full_nt = run.t.len();
         let samples = |every: Option<f64>| match every {
-            Some(e) => recorded_samples(&run.t, run.dt, e),
-            None => ((0..full_nt).collect(), run.t.clone()),
+            Some(e) if run.sampled_every.is_none() => recorded_samples(&run.t, run.dt, e),
+            _ => ((0..full_nt).collect(), run.t.clone()),
         };
         let (cols, times) = samples(self.record_dt);
         let nt = cols.len();
@@ -883,4 +900,11 @@ impl hoc::engine::StepObserver for Observer {
             r.sample(model);
         }
     }
+    fn halt(&mut self) -> Option<String> {
+        self.1.borrow().clone()
+    }
+    fn sample_interval(&self) -> Option<f64> {
+        self.0.borrow().cur.sampled_every
+    }
 }
+

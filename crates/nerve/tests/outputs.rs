@@ -426,15 +426,22 @@ fn hdf5_holds_what_the_folder_holds() {
 /// A Python with h5py and numpy (from PyPI, in a virtual environment under
 /// the target folder, made on first use).
 fn h5py_python() -> PathBuf {
-    let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("h5py-venv");
-    let python = venv.join("bin/python");
-    if !python.exists() || !Command::new(&python).args(["-c", "import h5py, numpy"]).status().unwrap().success() {
-        let base = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
-        assert!(Command::new(&base).args(["-m", "venv"]).arg(&venv).status().unwrap().success(), "making the virtual environment");
-        let pip = Command::new(&python).args(["-m", "pip", "install", "-q", "h5py", "numpy"]).status().unwrap();
-        assert!(pip.success(), "pip install h5py numpy");
-    }
-    python
+    // Made once per test process: tests run on threads, and two making the
+    // same virtual environment at once break it.
+    static PYTHON: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    PYTHON
+        .get_or_init(|| {
+            let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("h5py-venv");
+            let python = venv.join("bin/python");
+            if !python.exists() || !Command::new(&python).args(["-c", "import h5py, numpy"]).status().unwrap().success() {
+                let base = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+                assert!(Command::new(&base).args(["-m", "venv"]).arg(&venv).status().unwrap().success(), "making the virtual environment");
+                let pip = Command::new(&python).args(["-m", "pip", "install", "-q", "h5py", "numpy"]).status().unwrap();
+                assert!(pip.success(), "pip install h5py numpy");
+            }
+            python
+        })
+        .clone()
 }
 
 /// h5py reads the file as a Python user would: datasets, units, geometry, meta.
@@ -522,6 +529,49 @@ fn record_dt_samples_as_neuron_records() {
     let out = run(&d, r#"{"probes": [{"name": "v", "type": "vmem", "record_dt": 0}]}"#, &["rec.hoc"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("'record_dt' must be a positive number"));
+}
+
+/// Under the variable step, `--record-dt` samples the interpolated solution
+/// at its own times, as Vector.record(&x, Dt) does there
+/// (record_dt_cvode.neuron.txt: NEURON 9.0.2, which also stops taking
+/// samples before tstop); probes that ask for different intervals are an error.
+#[test]
+fn record_dt_under_the_variable_step() {
+    let d = scratch("recdt-cvode");
+    for f in ["record_dt_cvode.hoc", "record_dt.hoc", "probe_cell.hoc"] {
+        std::fs::copy(data().join(f), d.join(f)).unwrap();
+    }
+    std::fs::write(d.join("p.json"), r#"{"probes": [{"name": "v", "type": "vmem"}]}"#).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_nerve")).current_dir(&d).args(["run", "--probes", "p.json", "--out", "out", "--record-dt", "0.1", "record_dt_cvode.hoc"]).output().unwrap();
+    ok(&out);
+    let text = std::fs::read_to_string(data().join("record_dt_cvode.neuron.txt")).unwrap();
+    let want: Vec<(f64, f64)> = text
+        .lines()
+        .skip_while(|l| !l.starts_with("dt0.1 "))
+        .skip(1)
+        .take_while(|l| !l.starts_with("dt"))
+        .map(|l| {
+            let w: Vec<f64> = l.split_whitespace().map(|x| x.parse().unwrap()).collect();
+            (w[0], w[1])
+        })
+        .collect();
+    assert_eq!(want.len(), 60);
+    let o = d.join("out");
+    let (shape, v) = read_npy(&o.join("v.npy"));
+    let (_, t) = read_npy(&o.join("t.npy"));
+    let nt = t.len();
+    assert_eq!(shape, vec![12, nt]);
+    assert!(nt >= want.len());
+    for (k, &(wt, wv)) in want.iter().enumerate() {
+        assert!((t[k] - wt).abs() <= 1e-12, "t[{k}] = {}, NEURON {wt}", t[k]);
+        assert!((v[k] - wv).abs() <= 1e-6, "v[0, {k}] = {}, NEURON {wv}", v[k]);
+    }
+
+    std::fs::write(d.join("p2.json"), r#"{"probes": [{"name": "v", "type": "vmem"}, {"name": "v6", "type": "vmem", "record_dt": 0.06}]}"#).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_nerve")).current_dir(&d).args(["run", "--probes", "p2.json", "--out", "out2", "--record-dt", "0.1", "record_dt_cvode.hoc"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("every output is sampled at one interval: record_dt 0.1 ms and 0.06 ms differ"), "{err}");
 }
 
 /// `--format sonata` writes bmtk's extracellular report of the one contact

@@ -484,16 +484,28 @@ fn finitialize_run(it: &mut Interp, a: &[Value]) -> HResult<Value> {
     for obs in it.eng.observers.iter_mut() {
         obs.on_init(&it.eng.model, tstop);
     }
+    observers_halt(it)?;
     // Under the variable step dt is the last step's size; samples follow
     // the plotting interval 1/steps_per_ms instead.
     let spm = it.globals.get("steps_per_ms").map(|i| it.global_num(i)).filter(|&x| x > 0.0);
-    it.eng.observe_dt = match spm {
-        Some(spm) if it.eng.model.cvode.active => 1.0 / spm,
-        _ => it.eng.model.dt,
+    let asked = it.eng.observers.iter().find_map(|o| o.sample_interval());
+    it.eng.observe_dt = match (asked, spm) {
+        _ if !it.eng.model.cvode.active => it.eng.model.dt,
+        (Some(every), _) => every,
+        (None, Some(spm)) => 1.0 / spm,
+        (None, None) => it.eng.model.dt,
     };
     it.eng.observe_k = 1;
     run_init_handlers(it, 2)?;
     Ok(Value::Num(1.0))
+}
+
+/// Stops the run when an observer asks it to.
+fn observers_halt(it: &mut Interp) -> HResult<()> {
+    match it.eng.observers.iter_mut().find_map(|o| o.halt()) {
+        Some(why) => Err(crate::error::HocError::new(why)),
+        None => Ok(()),
+    }
 }
 
 /// The FInitializeHandlers of one type, oldest first (those still referenced).
@@ -775,6 +787,7 @@ pub(crate) fn fadvance(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
             obs.on_step(&e.model);
         }
     }
+    observers_halt(it)?;
     if !it.eng.linmods.is_empty() {
         super::linmod::sync_out(it);
     }

@@ -100,11 +100,21 @@ pub trait StepObserver {
     /// After finitialize; `tstop` is HOC's tstop at that moment.
     fn on_init(&mut self, model: &Model, tstop: f64);
     fn on_step(&mut self, model: &Model);
+    /// Why the run must stop now (asked after `on_init` and each `on_step`):
+    /// the run ends with this as its error.
+    fn halt(&mut self) -> Option<String> {
+        None
+    }
     /// Whether the observer reads the model's state at regular times: under
     /// the variable step it is then shown the interpolated solution every
     /// `observe_dt`; otherwise (it follows only t) once per step.
     fn samples_state(&self) -> bool {
         true
+    }
+    /// Under the variable step, the interval the observer wants its samples
+    /// at (None: the plotting interval, 1/steps_per_ms). Asked after `on_init`.
+    fn sample_interval(&self) -> Option<f64> {
+        None
     }
     /// True once nothing can read what the observer records any more: it is
     /// then dropped.
