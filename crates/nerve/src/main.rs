@@ -10,6 +10,7 @@ mod probes;
 mod progress;
 mod python;
 mod signals;
+mod stream;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -199,6 +200,9 @@ fn run_on(items: Vec<Item>, mods: &[PathBuf], probe_out: Option<ProbeOutput>, co
         }
     }
     if let Some(p) = &probe_out {
+        if !hdf5_out::names_hdf5(&p.dir) {
+            p.run.borrow_mut().stream_to(&p.dir, comm.clone());
+        }
         it.eng.observers.push(Box::new(probes::Observer(p.run.clone(), p.error.clone())));
     }
     it.eng.observers.push(Box::new(progress::Progress::new()));

@@ -20,6 +20,8 @@ use cable::comm::Comm;
 use cable::Model;
 use cable::model::Var;
 use faer::Mat;
+
+use crate::stream::{NpyStream, Sampler};
 use field::{CellGeometry, PointCurrentSource, Probe};
 
 /// Time steps gathered before each matrix product.
@@ -221,6 +223,8 @@ struct Recorded {
     /// The interval the samples were taken at under the variable step
     /// (they are then already the record_dt samples).
     sampled_every: Option<f64>,
+    /// Samples taken in the cycle (streamed ones included).
+    samples: usize,
 }
 
 /// The probes' state during a run.
@@ -250,6 +254,37 @@ pub struct ProbeRun {
     pub record_dt: Option<f64>,
     /// `--format sonata`: bmtk's extracellular report of the one probe.
     pub sonata: bool,
+    /// `--out DIR`: each cycle's results go to disk as the run goes.
+    stream: Option<Stream>,
+    /// The ranks whose signals are summed (one process: `Serial`).
+    comm: Rc<dyn Comm>,
+}
+
+/// The cycles streamed into `--out DIR`.
+struct Stream {
+    dir: PathBuf,
+    /// Each kept cycle's folder and the names of its files.
+    kept: Vec<(PathBuf, Vec<String>)>,
+    cur: Option<Cycle>,
+}
+
+/// The files of the cycle under way (rank 0 only holds files).
+struct Cycle {
+    folder: PathBuf,
+    names: Vec<String>,
+    /// Per probe: its time series (None for a geometry probe, and on other ranks).
+    probes: Vec<Option<NpyStream>>,
+    /// Per probe: its timeline (0: every output's; k: the probe's own record_dt).
+    timeline: Vec<usize>,
+    samplers: Vec<Sampler>,
+    /// Per timeline: the file of its times (t.npy, NAME_t.npy).
+    times: Vec<Option<NpyStream>>,
+    soma_v: Option<NpyStream>,
+    stimuli: Vec<NpyStream>,
+    /// Segments over all ranks.
+    segments: usize,
+    /// The geometry over all ranks, when a geometry probe asks for it.
+    geometry: Option<CellGeometry>,
 }
 
 impl ProbeRun {
@@ -271,7 +306,15 @@ impl ProbeRun {
             gather_geometry: hdf5,
             record_dt: None,
             sonata: false,
+            stream: None,
+            comm: Rc::new(cable::comm::Serial),
         }
+    }
+
+    /// Results go to the folder `dir` as the run goes, summed over `comm`'s ranks.
+    pub fn stream_to(&mut self, dir: &Path, comm: Rc<dyn Comm>) {
+        self.comm = comm;
+        self.stream = Some(Stream { dir: dir.to_path_buf(), kept: Vec::new(), cur: None });
     }
 
     fn placed(&self, m: &Model) -> (CellGeometry, Vec<u32>, [f64; 3]) {
@@ -308,10 +351,12 @@ impl ProbeRun {
     /// Sets the probes up for a new cycle; the previous one is kept when it
     /// advanced at least one step.
     fn rebuild(&mut self, m: &Model) -> Result<(), String> {
-        self.flush_block();
+        self.flush_block()?;
         self.ready = false;
         let prev = std::mem::take(&mut self.cur);
-        if prev.t.len() > 1 {
+        if self.stream.is_some() {
+            self.end_cycle(&prev, prev.samples > 1)?;
+        } else if prev.samples > 1 {
             self.done.push(prev);
         }
         // Under the variable step the samples are taken at the interval
@@ -363,11 +408,14 @@ impl ProbeRun {
             ..Default::default()
         };
         self.filled = 0;
+        if self.stream.is_some() {
+            self.begin_cycle()?;
+        }
         self.ready = true;
         Ok(())
     }
 
-    fn sample(&mut self, m: &Model) {
+    fn sample(&mut self, m: &Model) -> Result<(), String> {
         let col = self.filled;
         for (k, &nd) in self.nodes.iter().enumerate() {
             self.block[(k, col)] = m.tree.imem[nd as usize];
@@ -387,17 +435,20 @@ impl ProbeRun {
         for (s, out) in self.stimuli.iter().zip(self.cur.stim_i.iter_mut()) {
             out.push(s.source.current_at(m.t));
         }
+        self.cur.samples += 1;
         self.filled += 1;
         if self.filled == BLOCK {
-            self.flush_block();
+            self.flush_block()?;
         }
+        Ok(())
     }
 
-    /// Applies every probe's matrix to the gathered columns.
-    fn flush_block(&mut self) {
+    /// Applies every probe's matrix to the gathered columns; streamed, the
+    /// block then goes to disk.
+    fn flush_block(&mut self) -> Result<(), String> {
         let n = self.filled;
         if n == 0 {
-            return;
+            return Ok(());
         }
         let cur = self.block.as_ref().subcols(0, n);
         for (p, mat) in self.matrices.iter().enumerate() {
@@ -412,6 +463,10 @@ impl ProbeRun {
             }
         }
         self.filled = 0;
+        if self.stream.is_some() {
+            return crate::signals::holding(|| self.stream_block());
+        }
+        Ok(())
     }
 
     /// Writes DIR/<name>.npy, DIR/t.npy, DIR/soma_v.npy (when the model has
@@ -422,10 +477,13 @@ impl ProbeRun {
     /// Under MPI every rank's signals are summed into rank 0, which writes;
     /// per-segment outputs are gathered, rank after rank.
     pub fn write(&mut self, dir: &Path, comm: &dyn Comm) -> Result<(), String> {
-        self.flush_block();
+        self.flush_block()?;
+        if self.stream.as_ref().is_some_and(|s| s.cur.is_some() || !s.kept.is_empty()) {
+            return self.end_stream();
+        }
         let mut runs = std::mem::take(&mut self.done);
         let last = std::mem::take(&mut self.cur);
-        if last.t.len() > 1 || runs.is_empty() {
+        if last.samples > 1 || runs.is_empty() {
             runs.push(last);
         }
         // No finitialize at all: empty outputs of the right number.
@@ -485,6 +543,253 @@ impl ProbeRun {
         files.commit()
     }
 
+    /// Opens the files of a new cycle: in DIR for the first; once there is
+    /// a second, the first moves to DIR/run-1 and each goes to DIR/run-K.
+    /// Geometry arrays are written whole; every time series starts empty.
+    fn begin_cycle(&mut self) -> Result<(), String> {
+        let mut st = self.stream.take().expect("streaming");
+        let r = self.begin_cycle_in(&mut st);
+        self.stream = Some(st);
+        r
+    }
+
+    fn begin_cycle_in(&mut self, st: &mut Stream) -> Result<(), String> {
+        let comm = self.comm.clone();
+        let mut nseg = [self.cur.geometry.len() as f64];
+        comm.reduce_sum(&mut nseg, 0);
+        let geometry = if self.specs.iter().any(|s| matches!(s.output, Output::Geometry)) && comm.size() > 1 {
+            Some(gather_geometry(&self.cur.geometry, comm.as_ref()))
+        } else {
+            None
+        };
+        // Timeline 0 is every output's; each probe with its own record_dt has one.
+        let dt = self.cur.dt;
+        let every = |e: Option<f64>| if self.cur.sampled_every.is_some() { None } else { e };
+        let mut samplers = vec![Sampler::new(every(self.record_dt), dt)];
+        let mut timeline = Vec::with_capacity(self.specs.len());
+        for s in &self.specs {
+            match s.record_dt.filter(|&e| Some(e) != self.record_dt) {
+                Some(e) => {
+                    samplers.push(Sampler::new(every(Some(e)), dt));
+                    timeline.push(samplers.len() - 1);
+                }
+                None => timeline.push(0),
+            }
+        }
+        let mut cycle = Cycle {
+            folder: st.dir.clone(),
+            names: Vec::new(),
+            probes: Vec::new(),
+            timeline,
+            samplers,
+            times: Vec::new(),
+            soma_v: None,
+            stimuli: Vec::new(),
+            segments: nseg[0] as usize,
+            geometry,
+        };
+        if comm.rank() != 0 {
+            st.cur = Some(cycle);
+            return Ok(());
+        }
+        if st.kept.len() == 1 && st.kept[0].0 == st.dir {
+            let first = st.dir.join("run-1");
+            std::fs::create_dir_all(&first).map_err(|e| format!("{}: {e}", first.display()))?;
+            for name in &st.kept[0].1 {
+                std::fs::rename(st.dir.join(name), first.join(name)).map_err(|e| format!("{}: {e}", first.join(name).display()))?;
+            }
+            st.kept[0].0 = first;
+        }
+        if !st.kept.is_empty() {
+            cycle.folder = st.dir.join(format!("run-{}", st.kept.len() + 1));
+            std::fs::create_dir_all(&cycle.folder).map_err(|e| format!("{}: {e}", cycle.folder.display()))?;
+        }
+        let folder = cycle.folder.clone();
+        let open = |names: &mut Vec<String>, name: String, dims: &[usize]| -> Result<NpyStream, String> {
+            let f = NpyStream::create(&folder.join(&name), dims)?;
+            names.push(name);
+            Ok(f)
+        };
+        let geometry = cycle.geometry.as_ref().unwrap_or(&self.cur.geometry);
+        for (p, spec) in self.specs.iter().enumerate() {
+            let dims = match &spec.output {
+                Output::Geometry => {
+                    let mut staged = Staging::default();
+                    for a in geometry_arrays(&spec.name, p, geometry) {
+                        let name = format!("{}.npy", a.name);
+                        staged.npy(&folder.join(&name), &a.shape, &a.data)?;
+                        cycle.names.push(name);
+                    }
+                    staged.commit()?;
+                    cycle.probes.push(None);
+                    continue;
+                }
+                Output::Field(probe) => probe.output_dims(),
+                Output::Linear { matrix, .. } => vec![matrix.nrows()],
+                _ => vec![cycle.segments],
+            };
+            cycle.probes.push(Some(open(&mut cycle.names, format!("{}.npy", spec.name), &dims)?));
+        }
+        cycle.times.push(Some(open(&mut cycle.names, "t.npy".into(), &[])?));
+        for (spec, &tl) in self.specs.iter().zip(&cycle.timeline) {
+            if tl != 0 {
+                cycle.times.push(Some(open(&mut cycle.names, format!("{}_t.npy", spec.name), &[])?));
+            }
+        }
+        if self.cur.has_soma {
+            cycle.soma_v = Some(open(&mut cycle.names, "soma_v.npy".into(), &[])?);
+        }
+        for s in &self.stimuli {
+            cycle.stimuli.push(open(&mut cycle.names, format!("stimulus_{}.npy", s.name), &[])?);
+        }
+        let shapes: Vec<Vec<usize>> = cycle.probes.iter().map(|f| f.as_ref().map_or_else(|| vec![geometry.len()], |f| f.shape())).collect();
+        let meta = self.cycle_meta(&self.cur, cycle.segments, 0, &shapes, false);
+        write_atomic(&folder.join("meta.json"), serde_json::to_string_pretty(&meta).unwrap().as_bytes())?;
+        cycle.names.push("meta.json".into());
+        for f in cycle.probes.iter_mut().flatten().chain(cycle.times.iter_mut().flatten()).chain(cycle.soma_v.iter_mut()).chain(cycle.stimuli.iter_mut()) {
+            f.sync()?;
+        }
+        st.cur = Some(cycle);
+        Ok(())
+    }
+
+    /// Sends the block's samples to disk (summed over the ranks into rank
+    /// 0's files), each as many times as its timeline keeps it, and empties
+    /// the block.
+    fn stream_block(&mut self) -> Result<(), String> {
+        let comm = self.comm.clone();
+        let n = self.cur.t.len();
+        let Some(cycle) = self.stream.as_mut().and_then(|s| s.cur.as_mut()) else { return Ok(()) };
+        for (p, out) in self.cur.out.iter_mut().enumerate() {
+            if comm.size() == 1 || n == 0 {
+                break;
+            }
+            if self.specs[p].output.per_segment() {
+                // Each rank's rows of a sample follow the previous rank's.
+                let parts = comm.allgatherv(out);
+                let rows: Vec<usize> = parts.iter().map(|q| q.len() / n).collect();
+                out.clear();
+                for j in 0..n {
+                    for (q, &r) in parts.iter().zip(&rows) {
+                        out.extend_from_slice(&q[j * r..(j + 1) * r]);
+                    }
+                }
+            } else if !matches!(self.specs[p].output, Output::Geometry) {
+                comm.reduce_sum(out, 0);
+            }
+        }
+        if comm.rank() == 0 {
+            // How often each timeline keeps each sample, and at which times.
+            let mut keep = vec![Vec::with_capacity(n); cycle.samplers.len()];
+            let mut times = vec![Vec::new(); cycle.samplers.len()];
+            for (tl, sampler) in cycle.samplers.iter_mut().enumerate() {
+                for &t in &self.cur.t {
+                    keep[tl].push(sampler.take(t, &mut times[tl]));
+                }
+            }
+            for (p, file) in cycle.probes.iter_mut().enumerate() {
+                let Some(file) = file else { continue };
+                let data = &self.cur.out[p];
+                let count = if n == 0 { 0 } else { data.len() / n };
+                for (j, &k) in keep[cycle.timeline[p]].iter().enumerate() {
+                    for _ in 0..k {
+                        file.push(&data[j * count..(j + 1) * count])?;
+                    }
+                }
+                file.sync()?;
+            }
+            for (file, times) in cycle.times.iter_mut().zip(&times) {
+                let Some(file) = file else { continue };
+                for &t in times {
+                    file.push(&[t])?;
+                }
+                file.sync()?;
+            }
+            let series = cycle.soma_v.iter_mut().zip(std::iter::once(&self.cur.soma_v)).chain(cycle.stimuli.iter_mut().zip(&self.cur.stim_i));
+            for (file, values) in series {
+                for (j, &k) in keep[0].iter().enumerate() {
+                    for _ in 0..k {
+                        file.push(&values[j..j + 1])?;
+                    }
+                }
+                file.sync()?;
+            }
+        }
+        for out in self.cur.out.iter_mut() {
+            out.clear();
+        }
+        self.cur.t.clear();
+        self.cur.soma_v.clear();
+        for i in self.cur.stim_i.iter_mut() {
+            i.clear();
+        }
+        Ok(())
+    }
+
+    /// Closes the cycle under way: its last sample's provisional records
+    /// dropped and its meta.json complete when `keep`, its files removed
+    /// otherwise.
+    fn end_cycle(&mut self, run: &Recorded, keep: bool) -> Result<(), String> {
+        let Some(mut st) = self.stream.take() else { return Ok(()) };
+        let r = self.end_cycle_in(&mut st, run, keep);
+        self.stream = Some(st);
+        r
+    }
+
+    fn end_cycle_in(&self, st: &mut Stream, run: &Recorded, keep: bool) -> Result<(), String> {
+        let Some(mut cycle) = st.cur.take() else { return Ok(()) };
+        if self.comm.rank() != 0 {
+            return Ok(());
+        }
+        if !keep {
+            for name in &cycle.names {
+                let _ = std::fs::remove_file(cycle.folder.join(name));
+            }
+            if cycle.folder != st.dir {
+                let _ = std::fs::remove_dir(&cycle.folder);
+            }
+            return Ok(());
+        }
+        for (tl, sampler) in cycle.samplers.iter().enumerate() {
+            let drop = sampler.provisional();
+            if drop == 0 {
+                continue;
+            }
+            let mut files: Vec<&mut NpyStream> = cycle.probes.iter_mut().zip(&cycle.timeline).filter(|(_, &t)| t == tl).filter_map(|(f, _)| f.as_mut()).collect();
+            files.extend(cycle.times[tl].as_mut());
+            if tl == 0 {
+                files.extend(cycle.soma_v.iter_mut().chain(cycle.stimuli.iter_mut()));
+            }
+            for f in files {
+                f.drop_last(drop)?;
+            }
+        }
+        let nt = cycle.times[0].as_ref().map_or(0, |f| f.rows());
+        let geometry_len = cycle.geometry.as_ref().unwrap_or(&run.geometry).len();
+        let shapes: Vec<Vec<usize>> = cycle.probes.iter().map(|f| f.as_ref().map_or_else(|| vec![geometry_len], |f| f.shape())).collect();
+        let meta = self.cycle_meta(run, cycle.segments, nt, &shapes, true);
+        write_atomic(&cycle.folder.join("meta.json"), serde_json::to_string_pretty(&meta).unwrap().as_bytes())?;
+        st.kept.push((cycle.folder, cycle.names));
+        Ok(())
+    }
+
+    /// The end of a streamed script: the last cycle closed (kept when it
+    /// advanced, or when it is the only one) and, with several, DIR/meta.json.
+    fn end_stream(&mut self) -> Result<(), String> {
+        let last = std::mem::take(&mut self.cur);
+        let only = self.stream.as_ref().is_some_and(|s| s.kept.is_empty());
+        self.end_cycle(&last, last.samples > 1 || only)?;
+        let st = self.stream.as_ref().expect("streaming");
+        if self.comm.rank() != 0 || st.kept.len() < 2 {
+            return Ok(());
+        }
+        let mut top = serde_json::Map::new();
+        top.insert("runs".into(), (1..=st.kept.len()).map(|k| format!("run-{k}")).collect::<Vec<_>>().into());
+        self.placement_meta(&mut top, &last);
+        top.insert("probes".into(), self.specs.iter().map(|s| s.json.clone()).collect::<Vec<_>>().into());
+        write_atomic(&st.dir.join("meta.json"), serde_json::to_string_pretty(&serde_json::Value::Object(top)).unwrap().as_bytes())
+    }
+
     /// Sums the signals of every rank into rank 0 and gathers the
     /// per-segment outputs and geometry there; the number of segments.
     fn reduce(&self, run: &mut Recorded, comm: &dyn Comm) -> Gathered {
@@ -503,19 +808,7 @@ impl ProbeRun {
             }
         }
         if self.gather_geometry || self.specs.iter().any(|s| matches!(s.output, Output::Geometry)) {
-            let geo = &run.geometry;
-            let flat: Vec<f64> = (0..geo.len()).flat_map(|k| [geo.start[k][0], geo.start[k][1], geo.start[k][2], geo.end[k][0], geo.end[k][1], geo.end[k][2], geo.diam[k], geo.length(k)]).collect();
-            let parts = comm.allgatherv(&flat);
-            let mut all = CellGeometry::default();
-            for part in parts {
-                for c in part.chunks_exact(8) {
-                    all.start.push([c[0], c[1], c[2]]);
-                    all.end.push([c[3], c[4], c[5]]);
-                    all.diam.push(c[6]);
-                    all.length.push(c[7]);
-                }
-            }
-            g.geometry = Some(all);
+            g.geometry = Some(gather_geometry(&run.geometry, comm));
         }
         let mut nseg = [local as f64];
         comm.reduce_sum(&mut nseg, 0);
@@ -565,28 +858,16 @@ impl ProbeRun {
         let nt = cols.len();
         let pick = |x: &[f64]| -> Vec<f64> { cols.iter().map(|&j| x[j]).collect() };
         let nseg = g.segments;
-        let mut meta = serde_json::Map::new();
-        let mut probes_meta = Vec::new();
+        let mut shapes = Vec::with_capacity(self.specs.len());
         let geometry = g.geometry.as_ref().unwrap_or(&run.geometry);
         for (p, s) in self.specs.iter().enumerate() {
-            let mut pm = s.json.clone();
             let mut shape;
             match &s.output {
                 Output::Geometry => {
-                    let n = geometry.len();
-                    let pair = |d: usize| -> Vec<f64> { (0..n).flat_map(|k| [geometry.start[k][d], geometry.end[k][d]]).collect() };
-                    for (d, axis) in ["x", "y", "z"].iter().enumerate() {
-                        put(format!("{}_{axis}", s.name), &[n, 2], pair(d), "um", Some(p));
+                    for a in geometry_arrays(&s.name, p, geometry) {
+                        put(a.name, &a.shape, a.data, &a.units, a.probe);
                     }
-                    let mid: Vec<f64> = (0..n).flat_map(|k| geometry.mid(k)).collect();
-                    put(format!("{}_mid", s.name), &[n, 3], mid, "um", Some(p));
-                    put(format!("{}_d", s.name), &[n], geometry.diam.clone(), "um", Some(p));
-                    let length: Vec<f64> = (0..n).map(|k| geometry.length(k)).collect();
-                    put(format!("{}_length", s.name), &[n], length, "um", Some(p));
-                    shape = vec![n];
-                    if let Some(o) = pm.as_object_mut() {
-                        o.insert("files".into(), ["x", "y", "z", "mid", "d", "length"].iter().map(|f| format!("{}_{f}.npy", s.name)).collect::<Vec<_>>().into());
-                    }
+                    shape = vec![geometry.len()];
                 }
                 out => {
                     let outputs = match out {
@@ -622,7 +903,7 @@ impl ProbeRun {
                         }
                     }
                     // Samples as Vector.record(&x, Dt) takes them, when an interval is set.
-                    let own = s.record_dt.filter(|&e| Some(e) != self.record_dt);
+                    let own = self.own_record_dt(s);
                     let (pcols, ptimes) = if own.is_some() { samples(own) } else { (cols.clone(), times.clone()) };
                     if pcols.len() != nt || pcols.iter().enumerate().any(|(k, &j)| k != j) {
                         let mut picked = Vec::with_capacity(count * pcols.len());
@@ -636,27 +917,43 @@ impl ProbeRun {
                     put(s.name.clone(), &shape, arr, &s.output.units(), Some(p));
                     if own.is_some() {
                         put(format!("{}_t", s.name), &[ptimes.len()], ptimes, "ms", Some(p));
-                        if let Some(o) = pm.as_object_mut() {
-                            o.insert("t".into(), format!("{}_t.npy", s.name).into());
-                        }
                     }
                 }
             }
-            if let Some(o) = pm.as_object_mut() {
-                o.insert("units".into(), s.output.units().into());
-                o.insert("shape".into(), shape.into());
-            }
-            probes_meta.push(pm);
+            shapes.push(shape);
         }
         put("t".into(), &[nt], times, "ms", None);
         if run.has_soma && run.soma_v.len() == full_nt {
             put("soma_v".into(), &[nt], pick(&run.soma_v), "mV", None);
         }
-        let mut stim_meta = Vec::new();
         for (s, i) in self.stimuli.iter().zip(&run.stim_i) {
             if i.len() == full_nt {
                 put(format!("stimulus_{}", s.name), &[nt], pick(i), "nA", None);
             }
+        }
+        let meta = self.cycle_meta(run, nseg, nt, &shapes, true);
+        (arrays, meta)
+    }
+
+    /// A cycle's meta.json: `shapes` per probe, `nt` samples of t.
+    fn cycle_meta(&self, run: &Recorded, nseg: usize, nt: usize, shapes: &[Vec<usize>], complete: bool) -> serde_json::Value {
+        let mut meta = serde_json::Map::new();
+        let mut probes_meta = Vec::new();
+        for (s, shape) in self.specs.iter().zip(shapes) {
+            let mut pm = s.json.clone();
+            if let Some(o) = pm.as_object_mut() {
+                if matches!(s.output, Output::Geometry) {
+                    o.insert("files".into(), ["x", "y", "z", "mid", "d", "length"].iter().map(|f| format!("{}_{f}.npy", s.name)).collect::<Vec<_>>().into());
+                } else if self.own_record_dt(s).is_some() {
+                    o.insert("t".into(), format!("{}_t.npy", s.name).into());
+                }
+                o.insert("units".into(), s.output.units().into());
+                o.insert("shape".into(), shape.clone().into());
+            }
+            probes_meta.push(pm);
+        }
+        let mut stim_meta = Vec::new();
+        for s in &self.stimuli {
             let mut sm = s.json.clone();
             if let Some(o) = sm.as_object_mut() {
                 o.insert("units".into(), "nA".into());
@@ -678,8 +975,42 @@ impl ProbeRun {
         meta.insert("units".into(), units);
         self.placement_meta(&mut meta, run);
         meta.insert("probes".into(), probes_meta.into());
-        (arrays, serde_json::Value::Object(meta))
+        meta.insert("complete".into(), complete.into());
+        serde_json::Value::Object(meta)
     }
+
+    /// A probe's own sampling interval, when it differs from every output's.
+    fn own_record_dt(&self, s: &ProbeSpec) -> Option<f64> {
+        s.record_dt.filter(|&e| Some(e) != self.record_dt)
+    }
+}
+
+/// Every rank's segments, rank after rank.
+fn gather_geometry(geo: &CellGeometry, comm: &dyn Comm) -> CellGeometry {
+    let flat: Vec<f64> = (0..geo.len()).flat_map(|k| [geo.start[k][0], geo.start[k][1], geo.start[k][2], geo.end[k][0], geo.end[k][1], geo.end[k][2], geo.diam[k], geo.length(k)]).collect();
+    let mut all = CellGeometry::default();
+    for part in comm.allgatherv(&flat) {
+        for c in part.chunks_exact(8) {
+            all.start.push([c[0], c[1], c[2]]);
+            all.end.push([c[3], c[4], c[5]]);
+            all.diam.push(c[6]);
+            all.length.push(c[7]);
+        }
+    }
+    all
+}
+
+/// A geometry probe's arrays: segment ends per axis, midpoints, diameters
+/// and lengths (LFPy's cell.x, y, z, d, length).
+fn geometry_arrays(name: &str, probe: usize, geometry: &CellGeometry) -> Vec<Array> {
+    let n = geometry.len();
+    let array = |suffix: &str, shape: Vec<usize>, data: Vec<f64>| Array { name: format!("{name}_{suffix}"), shape, data, units: "um".into(), probe: Some(probe) };
+    let pair = |d: usize| -> Vec<f64> { (0..n).flat_map(|k| [geometry.start[k][d], geometry.end[k][d]]).collect() };
+    let mut out: Vec<Array> = ["x", "y", "z"].iter().enumerate().map(|(d, axis)| array(axis, vec![n, 2], pair(d))).collect();
+    out.push(array("mid", vec![n, 3], (0..n).flat_map(|k| geometry.mid(k)).collect()));
+    out.push(array("d", vec![n], geometry.diam.clone()));
+    out.push(array("length", vec![n], (0..n).map(|k| geometry.length(k)).collect()));
+    out
 }
 
 /// The samples NEURON's `Vector.record(&x, Dt)` takes from a fixed-step run
@@ -878,7 +1209,9 @@ impl hoc::engine::StepObserver for Observer {
             *self.1.borrow_mut() = Some(e);
             return;
         }
-        r.sample(model);
+        if let Err(e) = r.sample(model) {
+            *self.1.borrow_mut() = Some(e);
+        }
     }
     fn plays(&mut self, model: &mut Model) -> Vec<(Var, Vec<f64>, Vec<f64>)> {
         let mut r = self.0.borrow_mut();
@@ -897,7 +1230,10 @@ impl hoc::engine::StepObserver for Observer {
     fn on_step(&mut self, model: &Model) {
         let mut r = self.0.borrow_mut();
         if r.ready {
-            r.sample(model);
+            if let Err(e) = r.sample(model) {
+                *self.1.borrow_mut() = Some(e);
+                r.ready = false;
+            }
         }
     }
     fn halt(&mut self) -> Option<String> {

@@ -63,11 +63,10 @@ fn scripts_print_what_neuron_printed_on_two_ranks() {
     }
 }
 
-/// Reads a little-endian f64 .npy file written by nerve.
+/// A .npy file written by nerve, its values in C order.
 fn npy(path: &Path) -> Vec<f64> {
-    let bytes = std::fs::read(path).unwrap();
-    let header = u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
-    bytes[10 + header..].chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().unwrap())).collect()
+    let a: ndarray::ArrayD<f64> = ndarray_npy::read_npy(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    a.iter().copied().collect()
 }
 
 #[test]

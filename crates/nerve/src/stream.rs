@@ -1,0 +1,240 @@
+//! Results that go to disk as the run goes (`--out DIR`): each time series
+//! is an .npy file in Fortran order, shape (outputs..., time), so that a
+//! block of samples is appended at the end of the file and only the time
+//! count in the header changes. The header is rewritten after each block,
+//! so every file is a valid array of the samples written so far; memory
+//! holds one block.
+//!
+//! [`Sampler`] decides, sample by sample, how many samples an output with a
+//! `record_dt` keeps (NEURON's `Vector.record(&x, Dt)` rule, as
+//! `probes::recorded_samples` applies it to a whole run).
+
+use std::fs::File;
+use std::io::{Seek, SeekFrom, Write};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+
+/// Bytes before the data: magic, version, header length, the dict padded
+/// with spaces (room for any shape), a new line.
+const HEADER: usize = 256;
+
+/// Bytes gathered before a write to the file.
+const BUFFER: usize = 1 << 20;
+
+/// One array whose last axis (time) grows.
+pub struct NpyStream {
+    path: PathBuf,
+    file: File,
+    /// The dimensions before time.
+    dims: Vec<usize>,
+    /// Samples appended.
+    rows: usize,
+    /// Samples on disk and in the header (as of the last `sync`).
+    synced: usize,
+    /// Appended bytes not yet written.
+    buf: Vec<u8>,
+    /// One sample, reordered from C order to Fortran order.
+    scratch: Vec<f64>,
+}
+
+impl NpyStream {
+    /// Creates `path` holding no samples yet.
+    pub fn create(path: &Path, dims: &[usize]) -> Result<Self, String> {
+        let file = File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut s = NpyStream { path: path.to_path_buf(), file, dims: dims.to_vec(), rows: 0, synced: 0, buf: Vec::new(), scratch: Vec::new() };
+        s.file.write_all(&header(dims, 0)).map_err(|e| s.err(e))?;
+        Ok(s)
+    }
+
+    fn err(&self, e: std::io::Error) -> String {
+        format!("{}: {e}", self.path.display())
+    }
+
+    /// Appends one sample: the outputs in C order of `dims`.
+    pub fn push(&mut self, sample: &[f64]) -> Result<(), String> {
+        let values: &[f64] = if self.dims.len() <= 1 {
+            sample
+        } else {
+            fortran_order(&self.dims, sample, &mut self.scratch);
+            &self.scratch
+        };
+        for v in values {
+            self.buf.extend_from_slice(&v.to_le_bytes());
+        }
+        self.rows += 1;
+        if self.buf.len() >= BUFFER {
+            self.write_buf()?;
+        }
+        Ok(())
+    }
+
+    fn write_buf(&mut self) -> Result<(), String> {
+        if let Err(e) = self.file.write_all(&self.buf) {
+            self.roll_back();
+            return Err(self.err(e));
+        }
+        self.buf.clear();
+        Ok(())
+    }
+
+    /// Back to the samples of the last `sync`, so that the file stays the
+    /// array its header describes.
+    fn roll_back(&mut self) {
+        self.buf.clear();
+        self.rows = self.synced;
+        let _ = self.file.set_len(self.len_of(self.synced));
+        let _ = self.file.seek(SeekFrom::End(0));
+    }
+
+    fn len_of(&self, rows: usize) -> u64 {
+        (HEADER + 8 * rows * self.dims.iter().product::<usize>()) as u64
+    }
+
+    /// Puts what was appended on disk and the sample count in the header.
+    pub fn sync(&mut self) -> Result<(), String> {
+        self.write_buf()?;
+        if let Err(e) = self.file.write_all_at(&header(&self.dims, self.rows), 0) {
+            self.roll_back();
+            return Err(self.err(e));
+        }
+        self.synced = self.rows;
+        Ok(())
+    }
+
+    /// Forgets the last `n` samples (the file is cut after the rest).
+    pub fn drop_last(&mut self, n: usize) -> Result<(), String> {
+        self.sync()?;
+        self.rows -= n.min(self.rows);
+        self.file.set_len(self.len_of(self.rows)).map_err(|e| self.err(e))?;
+        self.file.seek(SeekFrom::End(0)).map_err(|e| self.err(e))?;
+        self.sync()
+    }
+
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// The full shape: dims, then time.
+    pub fn shape(&self) -> Vec<usize> {
+        let mut s = self.dims.clone();
+        s.push(self.rows);
+        s
+    }
+}
+
+/// A sample's outputs from C order to Fortran order over `dims`.
+fn fortran_order(dims: &[usize], c: &[f64], f: &mut Vec<f64>) {
+    f.clear();
+    f.resize(c.len(), 0.0);
+    let mut idx = vec![0usize; dims.len()];
+    for &v in c {
+        let mut pos = 0;
+        let mut stride = 1;
+        for (k, &n) in dims.iter().enumerate() {
+            pos += idx[k] * stride;
+            stride *= n;
+        }
+        f[pos] = v;
+        for k in (0..dims.len()).rev() {
+            idx[k] += 1;
+            if idx[k] < dims[k] {
+                break;
+            }
+            idx[k] = 0;
+        }
+    }
+}
+
+/// The .npy header of a Fortran-order float64 array of `dims` × `rows`.
+fn header(dims: &[usize], rows: usize) -> Vec<u8> {
+    let mut shape: Vec<String> = dims.iter().map(|d| d.to_string()).collect();
+    shape.push(rows.to_string());
+    let shape = if shape.len() == 1 { format!("({},)", shape[0]) } else { format!("({})", shape.join(", ")) };
+    let dict = format!("{{'descr': '<f8', 'fortran_order': True, 'shape': {shape}, }}");
+    let mut h = Vec::with_capacity(HEADER);
+    h.extend_from_slice(b"\x93NUMPY\x01\x00");
+    h.extend_from_slice(&((HEADER - 10) as u16).to_le_bytes());
+    h.extend_from_slice(dict.as_bytes());
+    h.resize(HEADER - 1, b' ');
+    h.push(b'\n');
+    h
+}
+
+/// Which samples an output keeps: all of them, or those NEURON's
+/// `Vector.record(&x, Dt)` takes. A record due within half a step after a
+/// sample is taken from it, unless it is the run's last sample: those are
+/// kept provisionally and dropped by the writer at the end (`provisional`).
+pub struct Sampler {
+    every: Option<f64>,
+    half_dt: f64,
+    due: Option<f64>,
+    /// Samples of the latest one kept only if another follows.
+    provisional: usize,
+}
+
+impl Sampler {
+    pub fn new(every: Option<f64>, dt: f64) -> Self {
+        Sampler { every, half_dt: 0.5 * dt, due: None, provisional: 0 }
+    }
+
+    /// The sample at `t` arrives: the times it is kept at (pushed on `times`).
+    pub fn take(&mut self, t: f64, times: &mut Vec<f64>) -> usize {
+        let Some(every) = self.every else {
+            times.push(t);
+            return 1;
+        };
+        let mut due = self.due.unwrap_or(t);
+        let (mut n, mut provisional) = (0, 0);
+        while due <= t + self.half_dt {
+            if due > t {
+                provisional += 1;
+            }
+            times.push(due);
+            due += every;
+            n += 1;
+        }
+        self.due = Some(due);
+        self.provisional = provisional;
+        n
+    }
+
+    /// Samples to drop when the run ends after the latest one.
+    pub fn provisional(&self) -> usize {
+        self.provisional
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sampler_keeps_what_recorded_samples_keeps() {
+        let dt = 0.025;
+        let t: Vec<f64> = (0..=400).map(|k| k as f64 * dt).collect();
+        for every in [0.1, 0.06, 0.01, 0.025, 0.0375] {
+            let (_, want) = crate::probes::recorded_samples(&t, dt, every);
+            let mut s = Sampler::new(Some(every), dt);
+            let mut times = Vec::new();
+            for &tn in &t {
+                s.take(tn, &mut times);
+            }
+            times.truncate(times.len() - s.provisional());
+            assert_eq!(times, want, "every {every}");
+        }
+    }
+
+    #[test]
+    fn fortran_order_of_a_sample() {
+        let mut f = Vec::new();
+        fortran_order(&[2, 3], &[0.0, 1.0, 2.0, 3.0, 4.0, 5.0], &mut f);
+        assert_eq!(f, vec![0.0, 3.0, 1.0, 4.0, 2.0, 5.0]);
+    }
+
+    #[test]
+    fn header_is_a_whole_block_for_any_shape() {
+        assert_eq!(header(&[], 7).len(), HEADER);
+        assert_eq!(header(&[384, 1000, 1000], usize::MAX).len(), HEADER);
+        assert!(String::from_utf8_lossy(&header(&[3], 5)).contains("'shape': (3, 5), "));
+    }
+}
