@@ -191,6 +191,8 @@ pub struct Model {
     /// Why a mechanism could not compute, if one could not; the caller
     /// stops the run (`take_error`).
     pub error: Option<String>,
+    /// See [`Model::take_geometry_error`].
+    geometry_error: Option<String>,
     /// Spikes of recording NetCons as (time, NetCon index), in the order they
     /// happened; the caller drains it. Cleared by finitialize.
     pub spikes: Vec<(f64, u32)>,
@@ -283,6 +285,7 @@ impl Model {
             init_spikes: Vec::new(),
             out: String::new(),
             error: None,
+            geometry_error: None,
             spikes: Vec::new(),
             scratch_events: Vec::new(),
             scratch_spikes: Vec::new(),
@@ -1144,7 +1147,7 @@ impl Model {
             let s = self.sections[id].as_mut().unwrap();
             let g = section_geometry(s);
             if g.zero_diam {
-                self.error.get_or_insert_with(|| format!("{} diameter diam = 0. Setting to 1e-6", s.name));
+                self.geometry_error.get_or_insert_with(|| format!("{} diameter diam = 0. Setting to 1e-6", s.name));
             }
             for (k, &nd) in self.sec_nodes[id].iter().enumerate() {
                 t.area[nd as usize] = g.area[k];
@@ -1580,6 +1583,12 @@ impl Model {
         }
     }
 
+    /// NEURON's error of the geometry update that found a diameter of 0
+    /// (it goes on with 1e-6): reported by whatever made the update.
+    pub fn take_geometry_error(&mut self) -> Option<String> {
+        self.geometry_error.take()
+    }
+
     /// The first error a mechanism reported since the last call.
     /// A membrane potential that is no longer a finite number stops the run,
     /// naming the time and the segment (NEURON would go on with nan).
@@ -1601,6 +1610,9 @@ impl Model {
     }
 
     pub fn take_error(&mut self) -> Option<String> {
+        if let Some(e) = self.geometry_error.take() {
+            self.error.get_or_insert(e);
+        }
         for d in self.data.iter_mut() {
             if let Some(e) = d.error.take() {
                 self.error.get_or_insert(e);

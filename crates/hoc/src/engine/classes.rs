@@ -317,7 +317,7 @@ pub fn method(it: &mut Interp, o: &ObjRef, nc: NativeClass, name: &str, k: &[f64
                     it.eng.sec_stack.push(s);
                     Value::Num(node_x(it, s, loc.x))
                 }
-                _ => Value::Num(-1.0),
+                _ => return Err(hoc_err!("point process not located in a section")),
             }
         }
         // A .mod file's own PROCEDURE play/record (VecStim's VERBATIM) runs as written.

@@ -33,11 +33,13 @@ pub fn install(it: &mut Interp) {
         ("frecord_init", frecord_init),
         ("area", |it, a| {
             let (s, x) = it.seg_or_x(a, 0)?;
-            Ok(Value::Num(it.eng.model.area(s, x)))
+            let area = it.eng.model.area(s, x);
+            geometry_checked(it, area)
         }),
         ("ri", |it, a| {
             let (s, x) = it.seg_or_x(a, 0)?;
-            Ok(Value::Num(it.eng.model.ri(s, x)))
+            let ri = it.eng.model.ri(s, x);
+            geometry_checked(it, ri)
         }),
         ("distance", distance),
         ("pt3dadd", pt3dadd),
@@ -498,6 +500,14 @@ fn finitialize_run(it: &mut Interp, a: &[Value]) -> HResult<Value> {
     it.eng.observe_k = 1;
     run_init_handlers(it, 2)?;
     Ok(Value::Num(1.0))
+}
+
+/// `value`, or the error of the geometry update that produced it.
+fn geometry_checked(it: &mut Interp, value: f64) -> HResult<Value> {
+    match it.eng.model.take_geometry_error() {
+        Some(e) => Err(crate::error::HocError::new(e)),
+        None => Ok(Value::Num(value)),
+    }
 }
 
 /// Stops the run when an observer asks it to.

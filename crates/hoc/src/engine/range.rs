@@ -301,6 +301,9 @@ impl Interp {
                     }
                     RangeVar::Diam => {
                         m.ensure_lowered();
+                        if let Some(e) = m.take_geometry_error() {
+                            return Err(crate::error::HocError::new(e));
+                        }
                         let s = m.sec(sec);
                         Ok(s.diam[s.seg_index(x)])
                     }
