@@ -423,6 +423,16 @@ pub trait Mechanism {
         let _ = (data, inst, k, args, clock);
         Err("no such function".into())
     }
+    /// Whether new instances run code (NMODL's CONSTRUCTOR).
+    fn has_constructor(&self) -> bool {
+        false
+    }
+    /// Runs that code for a new instance (the arguments of its `new` reach
+    /// it through the mechanism's own link to HOC). Err says why it failed.
+    fn construct(&self, data: &mut MechData, inst: usize, clock: (f64, f64, f64)) -> Result<(), String> {
+        let _ = (data, inst, clock);
+        Ok(())
+    }
     /// A mechanism-specific HOC method (`ns.seed(x)`, an NMODL FUNCTION);
     /// `clock` is (t, dt, celsius). None if it has none by that name.
     fn call(&self, data: &mut MechData, inst: usize, name: &str, args: &[f64], clock: (f64, f64, f64)) -> Option<f64> {

@@ -7,6 +7,8 @@ use logos::Logos;
 #[logos(skip r"[ \t\f]+")]
 #[logos(skip(r"//[^\n]*", allow_greedy = true))]
 #[logos(skip r"/\*([^*]|\*+[^*/])*\*+/")]
+// A comment never closed ends the file, as in NEURON.
+#[logos(skip(r"/\*([^*]|\*+[^*/])*\**", allow_greedy = true))]
 #[logos(skip r"\\\r?\n")]
 pub enum Tok {
     #[regex(r"[0-9]+\.?[0-9]*([eE][+-]?[0-9]+)?", |l| l.slice().parse::<f64>().ok())]

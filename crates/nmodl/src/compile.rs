@@ -61,6 +61,8 @@ pub struct Compiled {
     pub synonym: Option<Block>,
     /// BEFORE/AFTER blocks and when they run.
     pub ba: Vec<(Ba, Block)>,
+    /// CONSTRUCTOR, run once per new instance.
+    pub constructor: Option<Block>,
     /// FUNCTIONs and PROCEDUREs callable from HOC on an instance
     /// (`obj.name(args)`): block, result register, number of arguments. Those
     /// that read the membrane or ions are not among them.
@@ -1917,6 +1919,7 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
     let mut states: Vec<&VarDecl> = Vec::new();
     let mut top_locals: Vec<&LocalVar> = Vec::new();
     let mut ba_items: Vec<(Ba, &Block_)> = Vec::new();
+    let mut constructor_item: Option<&Block_> = None;
     let mut ftables: Vec<(String, usize)> = Vec::new();
     let mut funcs = HashMap::new();
     let mut derivs = HashMap::new();
@@ -2029,7 +2032,7 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
             // (NEURON's reference counting; nerve's objects count themselves).
             ItemKind::Destructor(_) => {}
             ItemKind::Constructor(b) if b.stmts.is_empty() => {}
-            ItemKind::Constructor(_) => return Err(err(item.span, "CONSTRUCTOR: nerve does not run code when an instance is made".into())),
+            ItemKind::Constructor(b) => constructor_item = Some(b),
             ItemKind::Include(f) => return Err(err(item.span, format!("INCLUDE \"{f}\": included files are read only with the .mod file from disk"))),
             _ => {}
         }
@@ -2546,6 +2549,18 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
         ba.push((when, blk));
     }
 
+    // CONSTRUCTOR: run for each new instance, with the arguments of its `new`.
+    let constructor = match constructor_item {
+        Some(b) => {
+            let mut g = Gen::new(&cx);
+            g.block(b)?;
+            let mut blk = g.finish();
+            regalloc::allocate(&mut blk, &[]);
+            Some(blk)
+        }
+        None => None,
+    };
+
     // FUNCTIONs and PROCEDUREs as HOC methods.
     let mut callables = std::mem::take(&mut ftable_callables);
     let mut fnames: Vec<&String> = cx.funcs.keys().collect();
@@ -2604,6 +2619,7 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
         synonym,
         ftables,
         ba,
+        constructor,
         callables,
         name,
         kind,

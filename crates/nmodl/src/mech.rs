@@ -895,6 +895,24 @@ impl Mechanism for NmodlMechanism {
         self.receive(block, data, inst, weights, flag, ctx);
     }
 
+    fn has_constructor(&self) -> bool {
+        self.c.constructor.is_some()
+    }
+
+    fn construct(&self, data: &mut MechData, inst: usize, clock: (f64, f64, f64)) -> Result<(), String> {
+        let Some(block) = &self.c.constructor else { return Ok(()) };
+        let mut work = std::mem::take(&mut data.work);
+        let env = Env::bare(clock.0, clock.1, clock.2);
+        let mut printer = Printer::default();
+        self.run(block, &mut work, data, &[inst as u32], &env, &mut [], &mut [], &mut printer);
+        self.host.print(&printer.1);
+        data.work = work;
+        match data.error.take() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
     fn call(&self, data: &mut MechData, inst: usize, name: &str, args: &[f64], clock: (f64, f64, f64)) -> Option<f64> {
         let (_, block, result, nargs) = self.c.callables.iter().find(|c| c.0 == name)?;
         if args.len() != *nargs || inst >= data.alive.len() {

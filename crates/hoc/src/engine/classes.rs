@@ -85,6 +85,15 @@ pub fn construct(it: &mut Interp, ci: u32, nc: NativeClass, args: &[Value]) -> H
                 PointLoc { sec: None, x: 0.5 }
             };
             let inst = it.eng.model.new_point(m, loc);
+            if it.eng.model.mechs[m].has_constructor() {
+                // NMODL's CONSTRUCTOR, its C seeing the arguments of `new`.
+                let clock = (it.eng.model.t, it.eng.model.dt, it.eng.model.celsius);
+                let r = it.with_c_args(args.to_vec(), None, |it| {
+                    let model = &mut it.eng.model;
+                    model.mechs[m].construct(&mut model.data[m], inst as usize, clock)
+                })?;
+                r.map_err(|e| hoc_err!("{e}"))?;
+            }
             Box::new(PointObj { mech: m, inst, dropped: it.eng.dropped.clone() })
         }
         NativeClass::NetCon => {
