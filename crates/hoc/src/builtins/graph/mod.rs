@@ -231,19 +231,20 @@ impl Graph {
         self.scene.items.retain(|item| !matches!(item.glyph, Glyph::Axis));
     }
 
-    /// Vector lines read their Vectors again (NEURON does when it lays the graph out).
-    fn refresh_vectors(&self) {
+    /// Lines of Vectors and arrays read them again (NEURON does when it lays the graph out).
+    fn refresh_vectors(&self, it: &Interp) {
         for item in &self.scene.items {
-            if let Some(l) = item.line() {
-                let l = l.borrow();
-                if let Source::Vector { vec, len } = &l.source {
-                    let data = super::vector::with_vec(vec, |v| v.data.clone()).unwrap_or_default();
-                    let mut y = l.y.borrow_mut();
-                    y.erase();
-                    for &v in data.iter().take(*len) {
-                        y.add(v);
-                    }
-                }
+            let Some(l) = item.line() else { continue };
+            let l = l.borrow();
+            let vals: Vec<f64> = match &l.source {
+                Source::Vector { vec, len } => super::vector::with_vec(vec, |v| v.data.iter().take(*len).copied().collect()).unwrap_or_default(),
+                Source::Places(ps) => ps.iter().map(|p| it.read_place(p).unwrap_or(0.0)).collect(),
+                _ => continue,
+            };
+            let mut y = l.y.borrow_mut();
+            y.erase();
+            for v in vals {
+                y.add(v);
             }
         }
     }
@@ -286,7 +287,7 @@ pub fn method(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<O
         }
         "flush" | "fastflush" => {
             if name == "flush" {
-                graph_of(o, |g| g.refresh_vectors())?;
+                graph_of(o, |g| g.refresh_vectors(it))?;
             }
             one
         }
@@ -416,9 +417,40 @@ pub fn method(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<O
         "getline" => getline(it, o, a).map(|x| Some(Value::Num(x))),
         "unmap" | "exec_menu" | "menu_remove" | "crosshair_action" | "glyph" | "gif" | "view_size" => Ok(Some(Value::Num(0.0))),
         "view_info" => Ok(Some(Value::Num(-1.0))),
-        "addobject" | "vector" | "save_name" | "align" | "simgraph" | "printfile" | "menu_action" | "menu_tool" => one,
+        "vector" => {
+            vector(it, o, a)?;
+            one
+        }
+        "addobject" | "save_name" | "align" | "simgraph" | "printfile" | "menu_action" | "menu_tool" => one,
         _ => Ok(None),
     }
+}
+
+/// `vector(n, &x, &y [, color, brush])`: a line of n points of two arrays,
+/// its y values read again when the graph is flushed.
+fn vector(it: &mut Interp, o: &ObjRef, a: &[Value]) -> HResult<()> {
+    let n = chkarg(it, a, 0, 1.0, 1e5)? as usize;
+    let (px, py) = (super::pointer(a, 1)?, super::pointer(a, 2)?);
+    let mut xs = Vec::with_capacity(n);
+    let mut ys = Vec::with_capacity(n);
+    let mut places = Vec::with_capacity(n);
+    for i in 0..n {
+        xs.push(it.read_place(&super::vector::place_offset(&px, i))?);
+        let p = super::vector::place_offset(&py, i);
+        ys.push(it.read_place(&p)?);
+        places.push(p);
+    }
+    let cb = if a.len() > 3 { Some((color_index(num(it, a, 3)?), brush_index(num(it, a, 4)?))) } else { None };
+    graph_of(o, |g| {
+        let (c, b) = cb.unwrap_or((g.color, g.brush));
+        let mut line = PolyLine::new(DataVec::shared(), DataVec::shared(), c, b, Source::Places(places));
+        line.keepable = true;
+        for (x, y) in xs.into_iter().zip(ys) {
+            line.x.borrow_mut().add(x);
+            line.y.borrow_mut().add(y);
+        }
+        g.scene.append(Glyph::Line(Rc::new(RefCell::new(line))));
+    })
 }
 
 /// `addvar`/`addexpr` with NEURON's argument forms: `(expr)`,
@@ -496,6 +528,7 @@ fn begin(it: &mut Interp, o: &ObjRef) -> HResult<()> {
     let lines = graph_of(o, |g| {
         if g.keep_lines {
             g.keep();
+            g.refresh_vectors(it);
         }
         for l in &g.lines {
             let mut l = l.borrow_mut();
@@ -762,8 +795,8 @@ pub fn vector_method(it: &mut Interp, v: &ObjRef, name: &str, a: &[Value]) -> HR
                         l.y.borrow_mut().add(y[k]);
                     }
                 }
-                g.refresh_vectors();
             })?;
+            graph_of(&g, |g| g.refresh_vectors(it))?;
         }
         "mark" => {
             if n > 2 && !is_str(a, 2) {
@@ -806,8 +839,8 @@ pub fn vector_method(it: &mut Interp, v: &ObjRef, name: &str, a: &[Value]) -> HR
                     g.mark(x[i], y[i] - e[i]);
                     g.mark(x[i], y[i] + e[i]);
                 }
-                g.refresh_vectors();
             })?;
+            graph_of(&g, |g| g.refresh_vectors(it))?;
         }
     }
     Ok(())

@@ -107,6 +107,8 @@ pub enum Source {
     Expr { code: Rc<[crate::ast::Stmt]>, obj: Option<ObjRef> },
     /// `Vector.plot`: a Vector's elements, read again whenever the graph is flushed.
     Vector { vec: ObjRef, len: usize },
+    /// `Graph.vector(n, &x, &y)`: the elements of an array, read again likewise.
+    Places(Vec<Place>),
 }
 
 /// A line: NEURON's GPolyLine, or its kinds GraphLine (a plotted
