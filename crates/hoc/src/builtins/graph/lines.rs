@@ -47,7 +47,7 @@ fn value(it: &mut Interp, src: &Source) -> HResult<Option<f64>> {
     Ok(match src {
         Source::Var(p) => it.read_place(p).ok(),
         Source::Expr { code, obj } => Some(eval(it, code, obj)?),
-        Source::Points | Source::Vector { .. } | Source::Places(_) => None,
+        Source::Points | Source::Vector { .. } | Source::Places(_) | Source::RangeVar(_) => None,
     })
 }
 

@@ -192,6 +192,7 @@ impl Graph {
         }
         self.scene.items.retain(|item| match &item.glyph {
             Glyph::Line(_) | Glyph::Mark => false,
+            Glyph::Range(_) => true,
             Glyph::Label(l) => !l.borrow().erase_flag,
             _ => true,
         });
@@ -250,6 +251,37 @@ impl Graph {
     }
 }
 
+/// What `flush` does to the data: lines of Vectors, arrays and
+/// RangeVarPlots read them again (NEURON does when it lays the graph out).
+fn refresh(it: &mut Interp, o: &ObjRef) -> HResult<()> {
+    let ranges: Vec<(LineRef, ObjRef)> = graph_of(o, |g| {
+        g.refresh_vectors(it);
+        g.scene
+            .items
+            .iter()
+            .filter_map(|item| match &item.glyph {
+                Glyph::Range(l) => match &l.borrow().source {
+                    Source::RangeVar(r) => Some((l.clone(), r.clone())),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect()
+    })?;
+    for (l, r) in ranges {
+        let (xs, ys) = crate::engine::rvp::plotted(it, &r)?;
+        let l = l.borrow();
+        let (mut x, mut y) = (l.x.borrow_mut(), l.y.borrow_mut());
+        x.erase();
+        y.erase();
+        for (a, b) in xs.into_iter().zip(ys) {
+            x.add(a);
+            y.add(b);
+        }
+    }
+    Ok(())
+}
+
 fn graph_of<R>(o: &ObjRef, f: impl FnOnce(&mut Graph) -> R) -> HResult<R> {
     with_native::<Graph, _>(o, f)
 }
@@ -287,7 +319,7 @@ pub fn method(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<O
         }
         "flush" | "fastflush" => {
             if name == "flush" {
-                graph_of(o, |g| g.refresh_vectors(it))?;
+                refresh(it, o)?;
             }
             one
         }
@@ -421,9 +453,40 @@ pub fn method(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<O
             vector(it, o, a)?;
             one
         }
-        "addobject" | "save_name" | "align" | "simgraph" | "printfile" | "menu_action" | "menu_tool" => one,
+        "addobject" => {
+            addobject(it, o, a)?;
+            one
+        }
+        "save_name" | "align" | "simgraph" | "printfile" | "menu_action" | "menu_tool" => one,
         _ => Ok(None),
     }
+}
+
+/// `addobject(rvp [, color, brush [, x, y]])`: a RangeVarPlot's line, then its label.
+fn addobject(it: &mut Interp, o: &ObjRef, a: &[Value]) -> HResult<()> {
+    let r = object(a, 0)?.filter(|r| it.classes[r.class as usize].name.as_ref() == "RangeVarPlot");
+    let Some(r) = r else { return Err(hoc_err!("Don't know how to plot this object type")) };
+    let cb = if a.len() > 2 { Some((color_index(num(it, a, 1)?), brush_index(num(it, a, 2)?))) } else { None };
+    let at = if a.len() > 4 { Some((num(it, a, 3)? as f32, num(it, a, 4)? as f32)) } else { None };
+    let name = crate::engine::rvp::expr(&r)?;
+    let (xs, ys) = crate::engine::rvp::plotted(it, &r)?;
+    graph_of(o, |g| {
+        let (c, b) = cb.unwrap_or((g.color, g.brush));
+        let mut line = PolyLine::new(DataVec::shared(), DataVec::shared(), c, b, Source::RangeVar(r));
+        line.keepable = true;
+        for (x, y) in xs.into_iter().zip(ys) {
+            line.x.borrow_mut().add(x);
+            line.y.borrow_mut().add(y);
+        }
+        let line = Rc::new(RefCell::new(line));
+        g.scene.append(Glyph::Range(line.clone()));
+        let lab = g.next_label(&name, -1);
+        line.borrow_mut().label = Some(lab.clone());
+        if let (Some((x, y)), Some(i)) = (at, g.scene.label_index(&lab)) {
+            g.scene.items[i].x = x;
+            g.scene.items[i].y = y;
+        }
+    })
 }
 
 /// `vector(n, &x, &y [, color, brush])`: a line of n points of two arrays,
@@ -528,7 +591,6 @@ fn begin(it: &mut Interp, o: &ObjRef) -> HResult<()> {
     let lines = graph_of(o, |g| {
         if g.keep_lines {
             g.keep();
-            g.refresh_vectors(it);
         }
         for l in &g.lines {
             let mut l = l.borrow_mut();
@@ -539,8 +601,12 @@ fn begin(it: &mut Interp, o: &ObjRef) -> HResult<()> {
             }
         }
         g.x.borrow_mut().erase();
-        g.lines.clone()
+        (g.lines.clone(), g.keep_lines)
     })?;
+    let (lines, kept) = lines;
+    if kept {
+        refresh(it, o)?;
+    }
     for l in lines {
         if !lines::check_valid(it, &l) {
             let msg = format!("Graph:: presently invalid expression: {}\n", l.borrow().name);
@@ -796,7 +862,7 @@ pub fn vector_method(it: &mut Interp, v: &ObjRef, name: &str, a: &[Value]) -> HR
                     }
                 }
             })?;
-            graph_of(&g, |g| g.refresh_vectors(it))?;
+            refresh(it, &g)?;
         }
         "mark" => {
             if n > 2 && !is_str(a, 2) {
@@ -840,7 +906,7 @@ pub fn vector_method(it: &mut Interp, v: &ObjRef, name: &str, a: &[Value]) -> HR
                     g.mark(x[i], y[i] + e[i]);
                 }
             })?;
-            graph_of(&g, |g| g.refresh_vectors(it))?;
+            refresh(it, &g)?;
         }
     }
     Ok(())

@@ -109,6 +109,8 @@ pub enum Source {
     Vector { vec: ObjRef, len: usize },
     /// `Graph.vector(n, &x, &y)`: the elements of an array, read again likewise.
     Places(Vec<Place>),
+    /// `addobject(rvp)`: a RangeVarPlot's points, read again likewise.
+    RangeVar(ObjRef),
 }
 
 /// A line: NEURON's GPolyLine, or its kinds GraphLine (a plotted
@@ -141,6 +143,8 @@ impl PolyLine {
 pub enum Glyph {
     Label(LabelRef),
     Line(LineRef),
+    /// A RangeVarPlot's line: kept when the graph's lines are erased.
+    Range(LineRef),
     Mark,
     Axis,
 }
@@ -154,7 +158,7 @@ pub struct Item {
 impl Item {
     pub fn line(&self) -> Option<&LineRef> {
         match &self.glyph {
-            Glyph::Line(l) => Some(l),
+            Glyph::Line(l) | Glyph::Range(l) => Some(l),
             _ => None,
         }
     }
