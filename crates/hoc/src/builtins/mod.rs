@@ -3,6 +3,7 @@
 pub mod bulletin;
 pub mod file;
 pub mod funcs;
+pub mod graph;
 pub mod gui;
 pub mod list;
 pub mod matrix;
@@ -85,6 +86,7 @@ pub fn construct(it: &mut Interp, ci: u32, nc: NativeClass, args: &[Value]) -> H
         NativeClass::Matrix => ObjData::Native(Box::new(matrix::construct(it, args)?)),
         NativeClass::Timer => ObjData::Native(Box::new(timer::construct(it, args)?)),
         NativeClass::Random => ObjData::Native(Box::new(random::construct(it, args)?)),
+        NativeClass::Gui(gui::GuiClass::Graph) => ObjData::Native(Box::new(graph::construct(it, args)?)),
         NativeClass::Gui(_) => ObjData::Native(Box::new(gui::GuiObj::default())),
         NativeClass::MechanismStandard => ObjData::Native(Box::new(crate::engine::mechmenu::construct_ms(it, args)?)),
         NativeClass::MechanismType => ObjData::Native(Box::new(crate::engine::mechmenu::construct_mt(it, args)?)),

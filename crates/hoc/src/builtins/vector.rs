@@ -831,8 +831,11 @@ fn dispatch(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<Opt
         // ------------------------------------------------ output
         "printf" if is_obj(a, 0) => return file_method(it, o, name, a),
         "printf" => Value::Num(printf(it, o, a, n)?),
-        // Graphs are not drawn without a GUI; the calls only return the vector.
-        "plot" | "line" | "mark" | "ploterr" => this,
+        // Lines and marks recorded in a Graph.
+        "plot" | "line" | "mark" | "ploterr" => {
+            super::graph::vector_method(it, o, name, a)?;
+            this
+        }
 
         "fwrite" | "fread" | "vwrite" | "vread" | "scanf" | "scantil" => {
             return file_method(it, o, name, a)
@@ -1263,7 +1266,7 @@ fn check_format(fmt: &str) -> Result<(), &'static str> {
 }
 
 /// The place `j` doubles after `p` (for `from_double`).
-fn place_offset(p: &Place, j: usize) -> Place {
+pub fn place_offset(p: &Place, j: usize) -> Place {
     match p.clone() {
         Place::Global(i, k) => Place::Global(i, k + j),
         Place::Local(f, i, k) => Place::Local(f, i, k + j),

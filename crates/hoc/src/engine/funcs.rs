@@ -470,6 +470,7 @@ fn finitialize_run(it: &mut Interp, a: &[Value]) -> HResult<Value> {
         }
     });
     it.sync_from_model();
+    super::play::run_hoc_plays(it)?;
     run_init_handlers(it, 0)?;
     // After the plays' values at t = 0 (they may drive b).
     super::linmod::sync_in(it)?;
@@ -716,10 +717,15 @@ pub(crate) fn fadvance(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
     if !e.model.cvode.active {
         sample(records, &e.model, true, until);
     }
-    let plays = &mut e.plays;
-    for p in plays.iter_mut() {
+    for p in e.plays.iter_mut() {
         p.deliver(&mut e.model, until);
     }
+    if e.plays.iter().any(|p| !p.due.is_empty()) {
+        super::play::run_hoc_plays(it)?;
+    }
+    let e = &mut it.eng;
+    let records = &mut e.records;
+    let plays = &mut e.plays;
     // LinearMechanisms read their c, g and b now, after the plays (which
     // may drive b's elements), and again after each continuous play.
     super::linmod::sync_in_links(&e.linmods, &mut e.model)?;
@@ -741,6 +747,10 @@ pub(crate) fn fadvance(it: &mut Interp, _a: &[Value]) -> HResult<Value> {
         for p in e.plays.iter_mut() {
             p.deliver(&mut e.model, t1);
         }
+    }
+    if it.eng.plays.iter().any(|p| !p.due.is_empty()) {
+        it.sync_from_model();
+        super::play::run_hoc_plays(it)?;
     }
     // Samples due by the new t are taken now, as NEURON delivers its record
     // events at the end of the step (the last one of a run included); under
@@ -876,7 +886,7 @@ pub fn vector_record(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HR
             it.eng.plays.retain(|p| !p.src.as_ref().is_some_and(|s| std::rc::Rc::ptr_eq(s, o)));
             it.eng.records.retain(|r| !std::rc::Rc::ptr_eq(&r.vec, o));
             it.eng.pending_records.retain(|r| !std::rc::Rc::ptr_eq(&r.vec, o));
-            return Ok(Value::Num(0.0));
+            return Ok(Value::Num(1.0));
         }
         _ => {}
     }
@@ -905,10 +915,20 @@ pub fn vector_record(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HR
 /// `vsrc.play(&var, Dt | tvec [, continuous])`.
 fn vector_play(it: &mut Interp, o: &ObjRef, a: &[Value]) -> HResult<Value> {
     let mut elem = None;
+    let mut hoc = None;
     let var = match a.first() {
         Some(Value::Ptr(Place::Engine(v))) => *v,
         Some(Value::Ptr(Place::VecElem(v, k))) => {
             elem = Some((v.clone(), *k));
+            Var::T
+        }
+        Some(Value::Ptr(p @ (Place::Global(..) | Place::Field(..)))) => {
+            hoc = Some(super::play::HocTarget::Place(p.clone()));
+            Var::T
+        }
+        Some(s @ (Value::Str(_) | Value::SRef(_))) => {
+            let text = super::play::stmt_text(&crate::builtins::value_str(s));
+            hoc = Some(super::play::HocTarget::Stmt(it.parse_text("Vector.play", text.into())?));
             Var::T
         }
         Some(v) => return Err(hoc_err!("Vector.play: can't play into a {}", v.type_name())),
@@ -926,6 +946,7 @@ fn vector_play(it: &mut Interp, o: &ObjRef, a: &[Value]) -> HResult<Value> {
     it.eng.plays.retain(|p| !p.src.as_ref().is_some_and(|s| std::rc::Rc::ptr_eq(s, o)));
     let mut play = super::play::Play::new(var, o.clone(), tvec, every, continuous);
     play.elem = elem;
+    play.hoc = hoc;
     it.eng.plays.push(play);
     Ok(Value::Obj(Some(o.clone())))
 }

@@ -342,6 +342,32 @@ fn position(it: &mut Interp, a: &[Value], i: usize) -> HResult<(SecId, f64)> {
     Ok((it.cur_sec()?, x))
 }
 
+/// The plot's points now: abscissae and values (0 where the variable is missing).
+pub fn plotted(it: &mut Interp, o: &ObjRef) -> HResult<(Vec<f64>, Vec<f64>)> {
+    let r = take(o)?;
+    let mut ys = Vec::with_capacity(r.points.len());
+    let mut cache: Vec<Option<f64>> = vec![None; r.path.len()];
+    for &(_, p) in &r.points {
+        ys.push(match p {
+            Some(i) => {
+                if cache[i].is_none() {
+                    cache[i] = Some(r.value_at(it, i).unwrap_or(0.0));
+                }
+                cache[i].unwrap()
+            }
+            None => 0.0,
+        });
+    }
+    let xs: Vec<f64> = r.points.iter().map(|p| p.0 as f64).collect();
+    put(o, r)?;
+    Ok((xs, ys))
+}
+
+/// The expression plotted, which names the plot's line in a Graph.
+pub fn expr(o: &ObjRef) -> HResult<String> {
+    with_native::<Rvp, _>(o, |r| r.expr.clone())
+}
+
 pub fn construct(it: &mut Interp, a: &[Value]) -> HResult<Rvp> {
     let expr = string(a, 0)?;
     let mut r = Rvp::empty();
@@ -416,22 +442,7 @@ pub fn method(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<O
             if name == "vector" && !a.is_empty() {
                 return Err(hoc_err!("Too many arguments RangeVarPlot.vector takes no arguments; were you thinking of .to_vector?"));
             }
-            let r = take(o)?;
-            let mut ys = Vec::with_capacity(r.points.len());
-            let mut cache: Vec<Option<f64>> = vec![None; r.path.len()];
-            for &(_, p) in &r.points {
-                ys.push(match p {
-                    Some(i) => {
-                        if cache[i].is_none() {
-                            cache[i] = Some(r.value_at(it, i).unwrap_or(0.0));
-                        }
-                        cache[i].unwrap()
-                    }
-                    None => 0.0,
-                });
-            }
-            let xs: Vec<f64> = r.points.iter().map(|p| p.0 as f64).collect();
-            put(o, r)?;
+            let (xs, ys) = plotted(it, o)?;
             let n = ys.len();
             if name == "vector" {
                 return Ok(Some(Value::Obj(Some(crate::builtins::vector::new_vector(it, ys)))));
