@@ -523,7 +523,13 @@ pub(crate) fn execute(it: &mut Interp, a: &[Value], one: bool) -> HResult<Value>
             v => return Err(hoc_err!("execute: bad argument of type {}", v.type_name())),
         }
     }
-    let text: Rc<str> = if one { format!("{cmd}\n").into() } else { format!("{{{cmd}}}\n").into() };
+    // execute("~stmt") runs the statement as it is, not within braces (so
+    // that it may declare, e.g. a strdef), as NEURON's execute does.
+    let text: Rc<str> = match cmd.strip_prefix('~') {
+        Some(bare) if !one => format!("{bare}\n").into(),
+        _ if one => format!("{cmd}\n").into(),
+        _ => format!("{{{cmd}}}\n").into(),
+    };
     let name = it.sources.last().map(|s| s.name.clone()).unwrap_or_default();
     let line = it.trace_line(if one { "execute1" } else { "execute" }, None, &a[..1]);
     let saved_this = std::mem::replace(&mut it.this, obj);

@@ -424,6 +424,19 @@ fn netcon_end(o: &ObjRef, end: impl Fn(&NetConObj) -> &Option<std::rc::Weak<crat
     }
 }
 
+/// The cell of a NetCon's source (`pre`) or target: the object holding its
+/// section (NEURON's precell/postcell; none for an artificial cell).
+fn netcon_cell(it: &Interp, idx: usize, pre: bool) -> Option<ObjRef> {
+    let model = &it.eng.model;
+    let n = model.netcons.get(idx)?.as_ref()?;
+    let sec = match (pre, &n.source, &n.target) {
+        (true, Source::Voltage { sec, .. }, _) => Some(*sec),
+        (true, Source::Point { mech, inst }, _) | (false, _, Target::Point { mech, inst }) => model.points[*mech as usize][*inst as usize].sec,
+        _ => return None,
+    };
+    super::parallel::section_owner(it, sec?)
+}
+
 fn netcon_method(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<Option<Value>> {
     it.free_dropped();
     let idx = with_native::<NetConObj, _>(o, |n| n.index)?;
@@ -447,6 +460,28 @@ fn netcon_method(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResul
             Value::Num(e.parallel.netpar.gid_of(&e.model, idx) as f64)
         }
         "wcnt" => Value::Num(it.eng.model.netcons[idx].as_ref().map(|n| n.weight.len()).unwrap_or(0) as f64),
+        "precell" | "postcell" => Value::Obj(netcon_cell(it, idx, name == "precell")),
+        // The NetCons that share this one's source cell, target cell or target.
+        "precelllist" | "postcelllist" | "synlist" => {
+            let key = |it: &Interp, o: &ObjRef, idx: usize| -> Option<usize> {
+                let end = match name {
+                    "precelllist" => netcon_cell(it, idx, true),
+                    "postcelllist" => netcon_cell(it, idx, false),
+                    _ => netcon_syn(o),
+                };
+                end.map(|e| Rc::as_ptr(&e) as usize)
+            };
+            let mine = key(it, o, idx);
+            let class = it.class_id("NetCon").ok_or_else(|| hoc_err!("NetCon is not a template"))?;
+            let mut all: Vec<ObjRef> = it.classes[class as usize].live.iter().filter_map(|w| w.upgrade()).collect();
+            all.sort_by_key(|x| x.index);
+            let same: Vec<ObjRef> = match mine {
+                Some(k) => all.into_iter().filter(|n| netcon_index(n).is_some_and(|i| key(it, n, i) == Some(k))).collect(),
+                None => Vec::new(),
+            };
+            let list = it.class_id("List").ok_or_else(|| hoc_err!("List is not a template"))?;
+            Value::Obj(Some(it.new_object(list, crate::object::ObjData::List(same))))
+        }
         "event" => {
             let t = num(it, a, 0)?;
             it.eng.model.queue.push(t, cable::events::Event::NetCon { nc: idx as u32 });
