@@ -58,6 +58,12 @@ enum Cmd {
         /// contact-potential probe probes.json lists.
         #[arg(long, value_parser = ["sonata"])]
         format: Option<String>,
+        /// Graphs keep what they plot, as in NEURON with a display, so that
+        /// line_info, getline and the run system's plots give their data
+        /// (e.g. for nrn-modeldb-ci's verify_graph_). Without it Graphs are
+        /// nrniv -nogui's inert stand-ins, and plotting costs nothing.
+        #[arg(long)]
+        graphs: bool,
         /// HOC files, and `-c STATEMENT` items, run in order.
         #[arg(allow_hyphen_values = true, num_args = 0..)]
         items: Vec<String>,
@@ -170,8 +176,8 @@ fn mod_dirs(mods: &[PathBuf]) -> Vec<PathBuf> {
     dirs
 }
 
-fn run(items: Vec<Item>, mods: &[PathBuf], probe_out: Option<ProbeOutput>, comm: std::rc::Rc<dyn cable::comm::Comm>) -> ExitCode {
-    let code = run_on(items, mods, probe_out, comm.clone());
+fn run(items: Vec<Item>, mods: &[PathBuf], probe_out: Option<ProbeOutput>, comm: std::rc::Rc<dyn cable::comm::Comm>, graphs: bool) -> ExitCode {
+    let code = run_on(items, mods, probe_out, comm.clone(), graphs);
     // One process failing would leave the others waiting at their next
     // collective: under MPI an error ends them all, as NEURON's MPI_Abort.
     if code != ExitCode::SUCCESS && comm.size() > 1 {
@@ -181,10 +187,11 @@ fn run(items: Vec<Item>, mods: &[PathBuf], probe_out: Option<ProbeOutput>, comm:
     code
 }
 
-fn run_on(items: Vec<Item>, mods: &[PathBuf], probe_out: Option<ProbeOutput>, comm: std::rc::Rc<dyn cable::comm::Comm>) -> ExitCode {
+fn run_on(items: Vec<Item>, mods: &[PathBuf], probe_out: Option<ProbeOutput>, comm: std::rc::Rc<dyn cable::comm::Comm>, graphs: bool) -> ExitCode {
     let stdout = std::io::stdout();
     let out = std::io::BufWriter::with_capacity(1 << 16, stdout);
     let mut it = hoc::Interp::new(Box::new(out));
+    it.graphs = graphs;
     it.eng.parallel.set_comm(comm.clone());
     if comm.size() > 1 && comm.rank() == 0 {
         let _ = it.write_out(&format!("numprocs={}\n", comm.size()));
@@ -294,6 +301,8 @@ fn hoist_run_options(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsStrin
         let a = args[i].to_str().unwrap_or("").to_owned();
         if matches!(a.as_str(), "--mod" | "--probes" | "--out") && i + 1 < args.len() {
             ours.extend(args.drain(i..i + 2));
+        } else if a == "--graphs" {
+            ours.push(args.remove(i));
         } else if ["--mod=", "--probes=", "--out="].iter().any(|p| a.starts_with(p)) {
             ours.push(args.remove(i));
         } else if matches!(a.as_str(), "-c" | "-dll" | "-NSTACK" | "-NFRAME") {
@@ -344,7 +353,7 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Cmd::Run { mods, probes, out, record_dt, format, items } => {
+        Cmd::Run { mods, probes, out, record_dt, format, graphs, items } => {
             let sonata = format.is_some();
             if sonata && !out.as_deref().is_some_and(hdf5_out::names_hdf5) {
                 eprintln!("nerve: --format sonata writes an HDF5 file: give --out FILE.h5");
@@ -405,7 +414,7 @@ fn main() -> ExitCode {
             std::panic::set_hook(Box::new(|info| {
                 eprintln!("nerve: internal error (please report it): {info}");
             }));
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(items, &mods, probe_out, comm))).unwrap_or(ExitCode::from(1))
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(items, &mods, probe_out, comm, graphs))).unwrap_or(ExitCode::from(1))
         }
         Cmd::Plot { dir, output } => match plot::plot(&dir, output.as_deref()) {
             Ok(path) => {

@@ -87,8 +87,11 @@ fn hoc_scripts_match_neuron() {
 
 /// Runs a script and compares its stdout, stderr and exit status with NEURON's.
 fn compare(dir: &Path, script: &Path) -> Result<(), String> {
+    // graph/ shows NEURON with a display: Graphs keep their data.
+    let graphs: &[&str] = if dir.file_name().is_some_and(|d| d == "graph") { &["--graphs"] } else { &[] };
     let out = Command::new(env!("CARGO_BIN_EXE_nerve"))
         .arg("run")
+        .args(graphs)
         .arg(script.file_name().unwrap())
         .current_dir(dir)
         .env_remove("HOC_LIBRARY_PATH")

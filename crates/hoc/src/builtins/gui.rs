@@ -1,8 +1,9 @@
 //! GUI names as `nrniv -nogui` has them: the classes exist and their
 //! methods return what NEURON's return without a display (measured), the
 //! panel functions do nothing. GUIMath computes, since it is geometry.
-//! `Graph` is the exception: it behaves as with a display and keeps what
-//! it plots (`builtins::graph`).
+//! `Graph` behaves so too unless graphs are asked for (`Interp::graphs`):
+//! it then behaves as with a display and keeps what it plots
+//! (`builtins::graph`).
 
 use crate::builtins::{chkarg, num};
 use crate::error::HResult;
@@ -38,7 +39,15 @@ pub fn method(it: &mut Interp, this: &crate::value::ObjRef, class: GuiClass, nam
     use GuiClass::*;
     let n = |x: f64| Ok(Some(Value::Num(x)));
     match (class, name) {
-        (Graph, _) => super::graph::method(it, this, name, a),
+        (Graph, _) if it.graphs => super::graph::method(it, this, name, a),
+        (Graph, "size" | "view_count" | "glyph" | "unmap" | "crosshair_action" | "view_size" | "exec_menu" | "gif" | "menu_remove" | "getline") => n(0.0),
+        (Graph, "view_info" | "line_info") => n(-1.0),
+        (
+            Graph,
+            "plot" | "fastflush" | "flush" | "xaxis" | "yaxis" | "addvar" | "addexpr" | "addobject" | "vector" | "xexpr" | "begin" | "erase" | "label" | "fixed" | "vfixed"
+            | "relative" | "align" | "color" | "brush" | "view" | "save_name" | "beginline" | "line" | "mark" | "simgraph" | "erase_all" | "printfile" | "family"
+            | "menu_action" | "menu_tool",
+        ) => n(1.0),
         (Shape | PlotShape, "nearest" | "size" | "view_count" | "unmap" | "color" | "color_all" | "color_list" | "exec_menu" | "observe" | "rotate" | "len_scale" | "gif") => {
             n(0.0)
         }

@@ -833,7 +833,9 @@ fn dispatch(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<Opt
         "printf" => Value::Num(printf(it, o, a, n)?),
         // Lines and marks recorded in a Graph.
         "plot" | "line" | "mark" | "ploterr" => {
-            super::graph::vector_method(it, o, name, a)?;
+            if it.graphs {
+                super::graph::vector_method(it, o, name, a)?;
+            }
             this
         }
 

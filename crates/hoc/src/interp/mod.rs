@@ -141,6 +141,9 @@ pub struct Interp {
     pub out_at_line_start: bool,
     /// Inside `execute1(cmd, 0)`: errors are not printed.
     pub mute_errors: usize,
+    /// Graphs keep what they plot, as in NEURON with a display (`nerve run
+    /// --graphs`); otherwise they are `nrniv -nogui`'s inert stand-ins.
+    pub graphs: bool,
     /// The host language HOC is embedded in (Python), if any.
     pub foreign: Option<Rc<dyn crate::foreign::ForeignHost>>,
     /// Where the object arguments of the running built-in method came from.
@@ -185,6 +188,7 @@ impl Interp {
             eng: crate::engine::Engine::new(),
             out_at_line_start: true,
             mute_errors: 0,
+            graphs: false,
             foreign: None,
             native_arg_places: Vec::new(),
             obj_stack: Vec::new(),
