@@ -100,6 +100,7 @@ pub fn install(it: &mut Interp) {
             }))
         }),
         ("name_declared", name_declared),
+        ("section_exists", section_exists),
         ("numarg", |it, _| Ok(Value::Num(if it.cur == 0 { 0.0 } else { it.frames[it.cur].args.len() as f64 }))),
         ("argtype", |it, a| {
             let i = num(it, a, 0)? as usize;
@@ -287,6 +288,39 @@ fn system(it: &mut Interp, a: &[Value]) -> HResult<Value> {
         it.write_out(&String::from_utf8_lossy(&out.stdout))?;
     }
     Ok(Value::Num(out.status.code().unwrap_or(-1) as f64))
+}
+
+/// `section_exists("name"[, index][, obj])`, also "name[index]": whether
+/// that section (of the top level, or of obj) exists and is not deleted.
+fn section_exists(it: &mut Interp, a: &[Value]) -> HResult<Value> {
+    let text = string(a, 0)?;
+    let mut k = 1;
+    let (name, index) = match a.get(1) {
+        Some(Value::Num(_)) => {
+            k = 2;
+            (text.clone(), super::chkarg(it, a, 1, 0.0, 1e9)? as usize)
+        }
+        _ => match text.split_once('[') {
+            Some((base, rest)) => match rest.trim_start().split(|c: char| !c.is_ascii_digit() && c != '-' && c != '+').next().and_then(|d| d.parse::<i64>().ok()) {
+                Some(i) => (base.to_string(), i.max(-1) as usize),
+                None => (text.clone(), 0),
+            },
+            None => (text.clone(), 0),
+        },
+    };
+    let obj = super::object(a, k).ok().flatten();
+    let slot = match &obj {
+        Some(o) => it.template(o.class).and_then(|t| t.scope.get(&name)).and_then(|i| match &*o.data.borrow() {
+            crate::object::ObjData::Hoc(s) => s.get(i as usize).cloned(),
+            _ => None,
+        }),
+        None => it.globals.get(&name).and_then(|i| it.gslots.get(i as usize).cloned()),
+    };
+    let sec = match slot {
+        Some(Slot::Secs { data, .. }) => data.get(index).copied().flatten(),
+        _ => None,
+    };
+    Ok(Value::Num(sec.is_some_and(|s| it.eng.model.exists(s)) as i32 as f64))
 }
 
 fn name_declared(it: &mut Interp, a: &[Value]) -> HResult<Value> {
