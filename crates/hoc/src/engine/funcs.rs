@@ -28,6 +28,8 @@ pub fn install(it: &mut Interp) {
     }
     let fs: &[(&str, crate::builtins::Builtin)] = &[
         ("finitialize", finitialize),
+        ("batch_save", batch_save),
+        ("batch_run", batch_run),
         ("fadvance", fadvance),
         ("fcurrent", fcurrent),
         ("frecord_init", frecord_init),
@@ -500,6 +502,81 @@ fn finitialize_run(it: &mut Interp, a: &[Value]) -> HResult<Value> {
     };
     it.eng.observe_k = 1;
     run_init_handlers(it, 2)?;
+    Ok(Value::Num(1.0))
+}
+
+/// `batch_save()` forgets the variables batch_run writes;
+/// `batch_save(&x, ...)` adds to them.
+fn batch_save(it: &mut Interp, a: &[Value]) -> HResult<Value> {
+    if a.is_empty() {
+        it.eng.batch_vars.clear();
+    }
+    for (k, v) in a.iter().enumerate() {
+        match v {
+            Value::Ptr(p) => it.eng.batch_vars.push(p.clone()),
+            v => return Err(hoc_err!("batch_save: arg {} is a {}, not a pointer", k + 1, v.type_name())),
+        }
+    }
+    Ok(Value::Num(1.0))
+}
+
+/// `batch_run(tstop, tstep[, "file"[, "comment"]])`: runs to tstop, and
+/// writes the batch_save variables to the file every tstep (at the first
+/// step past each tstep under the fixed step), as NEURON's does.
+fn batch_run(it: &mut Interp, a: &[Value]) -> HResult<Value> {
+    let tstop = chkarg(it, a, 0, 0.0, 1e20)?;
+    let tstep = chkarg(it, a, 1, 0.0, 1e20)?;
+    let file = if a.len() > 2 { Some(string(a, 2)?) } else { None };
+    let comment = if a.len() > 3 { string(a, 3)? } else { String::new() };
+    let mut out = match &file {
+        Some(name) => {
+            let f = std::fs::File::create(name).map_err(|_| hoc_err!("Couldn't open batch file {name}"))?;
+            let mut w = std::io::BufWriter::new(f);
+            let m = &it.eng.model;
+            let head = format!("{comment}\nbatch_run from t = {} to {} in steps of {} with dt = {}\n", fmt_g(m.t, 6, false, false), fmt_g(tstop, 6, false, false), fmt_g(tstep, 6, false, false), fmt_g(m.dt, 6, false, false));
+            std::io::Write::write_all(&mut w, head.as_bytes()).map_err(|e| hoc_err!("{name}: {e}"))?;
+            Some(w)
+        }
+        None => None,
+    };
+    let write = |it: &mut Interp, out: &mut Option<std::io::BufWriter<std::fs::File>>| -> HResult<()> {
+        let Some(w) = out else { return Ok(()) };
+        let mut line = String::new();
+        for p in it.eng.batch_vars.clone() {
+            line.push(' ');
+            line.push_str(&fmt_g(it.read_place(&p)?, 6, false, false));
+        }
+        line.push('\n');
+        std::io::Write::write_all(w, line.as_bytes()).map_err(|e| hoc_err!("batch_run: {e}"))
+    };
+    write(it, &mut out)?;
+    if it.eng.model.cvode.active {
+        while it.eng.model.t < tstop {
+            let tout = it.eng.model.t + tstep;
+            it.eng.model.queue.push(tout, cable::events::Event::Stop { id: u32::MAX });
+            while it.eng.model.t < tout {
+                fadvance(it, &[])?;
+            }
+            write(it, &mut out)?;
+        }
+    } else {
+        let dt = it.eng.model.dt;
+        let (tstep, tstop) = (tstep - dt / 4.0, tstop - dt / 4.0);
+        let mut tnext = it.eng.model.t + tstep;
+        while it.eng.model.t < tstop {
+            fadvance(it, &[])?;
+            if it.eng.model.t > tnext {
+                write(it, &mut out)?;
+                tnext = it.eng.model.t + tstep;
+            }
+            if it.globals.get("stoprun").is_some_and(|i| it.global_num(i) != 0.0) {
+                break;
+            }
+        }
+    }
+    if let Some(mut w) = out {
+        std::io::Write::flush(&mut w).map_err(|e| hoc_err!("batch_run: {e}"))?;
+    }
     Ok(Value::Num(1.0))
 }
 

@@ -185,6 +185,8 @@ pub struct Engine {
     /// finitialize): the k-th sample is due at k·observe_dt.
     pub observe_dt: f64,
     pub observe_k: u64,
+    /// The variables `batch_run` writes (`batch_save(&x, ...)`).
+    pub batch_vars: Vec<crate::value::Place>,
     /// What the mechanisms' VERBATIM C shares with HOC (call arguments,
     /// objects, installed Vector methods).
     pub c_host: Rc<RefCell<chost::CShared>>,
@@ -268,6 +270,7 @@ impl Engine {
             statement_events: Vec::new(),
             observe_dt: 0.025,
             observe_k: 1,
+            batch_vars: Vec::new(),
             c_host: Rc::new(RefCell::new(chost::CShared::default())),
             parallel: parallel::Parallel::default(),
             linmods: Vec::new(),
