@@ -537,6 +537,20 @@ impl<'c, 'm> Gen<'c, 'm> {
             return self.history_ref(v, k);
         }
         let name = &v.name.name;
+        if let Some(ix) = &v.index {
+            let first = format!("{name}[0]");
+            if let Some(scope) = self.scopes.iter().rev().find(|s| s.contains_key(&first) || s.contains_key(name)) {
+                if scope.contains_key(&first) {
+                    return match self.resolve(ix)? {
+                        E::Num(k) if k >= 0.0 && k.fract() == 0.0 => match scope.get(&format!("{name}[{k}]")) {
+                            Some(&r) => Ok(E::Local(r)),
+                            None => Err(self.cx.err(ix.span, format!("{name}[{k}]: index out of range"))),
+                        },
+                        _ => Err(self.cx.err(ix.span, format!("LOCAL array {name}: indexed by a value known only at run time (use a constant, or a FROM loop with constant bounds)"))),
+                    };
+                }
+            }
+        }
         match (&v.index, self.cx.names.get(name)) {
             (Some(ix), Some(&Name::Arr(base, n))) if self.scopes.iter().all(|s| !s.contains_key(name)) => {
                 let k = match self.resolve(ix)? {
@@ -978,11 +992,23 @@ impl<'c, 'm> Gen<'c, 'm> {
         match &s.kind {
             StmtKind::Local(vars) => {
                 for v in vars {
-                    if v.size.is_some() {
-                        return Err(self.cx.err(v.span, "LOCAL arrays are not supported yet"));
+                    match &v.size {
+                        // A LOCAL array: one register per element, "name[k]".
+                        Some(size) => {
+                            let n = match size.value {
+                                n @ 1..=10000 => n as usize,
+                                n => return Err(self.cx.err(size.span, format!("LOCAL {}[{n}]: the size must be from 1 to 10000", v.name.name))),
+                            };
+                            for k in 0..n {
+                                let r = self.zeroed();
+                                self.scopes.last_mut().unwrap().insert(format!("{}[{k}]", v.name.name), r);
+                            }
+                        }
+                        None => {
+                            let r = self.zeroed();
+                            self.scopes.last_mut().unwrap().insert(v.name.name.clone(), r);
+                        }
                     }
-                    let r = self.zeroed();
-                    self.scopes.last_mut().unwrap().insert(v.name.name.clone(), r);
                 }
             }
             StmtKind::Assign { lhs, rhs } => {
