@@ -1709,6 +1709,87 @@ impl<'c, 'm> Gen<'c, 'm> {
 
     /// An implicit solve of `body`: its residuals become a Newton system,
     /// solved in place; then the body runs once more at the solution.
+    /// The DERIVATIVE block run at the states' present values (and t as
+    /// `t`): each state with its derivative, in order of appearance.
+    fn derivatives_at(&mut self, body: &Block_, t: Option<Reg>, span: Span) -> CResult<Vec<(Loc, Reg)>> {
+        let saved_t = t.and_then(|t| self.homes.insert(Loc::T, t));
+        self.method = Some(Method::Implicit);
+        self.implicit.clear();
+        let r = self.block(body);
+        self.method = None;
+        if t.is_some() {
+            match saved_t {
+                Some(h) => self.homes.insert(Loc::T, h),
+                None => self.homes.remove(&Loc::T),
+            };
+        }
+        r?;
+        if self.implicit.is_empty() {
+            return Err(self.cx.err(span, "this block changes no STATE"));
+        }
+        let mut out = Vec::new();
+        for (x, d) in std::mem::take(&mut self.implicit) {
+            let E::Loc(l) = x else { return Err(self.cx.err(span, "runge needs STATE variables")) };
+            out.push((l, d));
+        }
+        Ok(out)
+    }
+
+    /// `SOLVE … METHOD runge`: scopmath's fourth-order Runge-Kutta step over
+    /// dt, with its operations in its order.
+    fn runge_solve(&mut self, body: &Block_, span: Span) -> CResult<()> {
+        let op2 = |g: &mut Self, f: F2, a: Reg, b: Reg| {
+            let d = g.reg();
+            g.b.ops.push(Op::F2(f, d, a, b));
+            d
+        };
+        let h = self.home(Loc::Dt);
+        let t0 = self.home(Loc::T);
+        let (two, three, six) = (self.konst(2.0), self.konst(3.0), self.konst(6.0));
+        let half_h = op2(self, F2::Div, h, two);
+        // k1, at the present states: half an Euler step.
+        let d1 = self.derivatives_at(body, None, span)?;
+        let mut y0 = Vec::new();
+        let mut w = Vec::new();
+        for &(l, d) in &d1 {
+            let y = self.home(l);
+            let keep = self.reg();
+            self.b.ops.push(Op::Mov(keep, y));
+            let temp = op2(self, F2::Mul, half_h, d);
+            let y1 = op2(self, F2::Add, y, temp);
+            self.assign(&E::Loc(l), y1, span)?;
+            let third = op2(self, F2::Div, temp, three);
+            w.push(op2(self, F2::Add, keep, third));
+            y0.push(keep);
+        }
+        // k2 and k3, at t + h/2.
+        let t_mid = op2(self, F2::Add, t0, half_h);
+        for stage in 0..2 {
+            let d = self.derivatives_at(body, Some(t_mid), span)?;
+            if d.len() != d1.len() {
+                return Err(self.cx.err(span, "runge: the block gives derivatives of other states on another evaluation"));
+            }
+            for (k, &(l, dk)) in d.iter().enumerate() {
+                let temp = op2(self, F2::Mul, h, dk);
+                let step = if stage == 0 { op2(self, F2::Div, temp, two) } else { temp };
+                let y = op2(self, F2::Add, y0[k], step);
+                self.assign(&E::Loc(l), y, span)?;
+                let third = op2(self, F2::Div, temp, three);
+                w[k] = op2(self, F2::Add, w[k], third);
+            }
+        }
+        // k4, at t + h: the new states.
+        let t_end = op2(self, F2::Add, t_mid, half_h);
+        let d4 = self.derivatives_at(body, Some(t_end), span)?;
+        let sixth = op2(self, F2::Div, h, six);
+        for (k, &(l, dk)) in d4.iter().enumerate() {
+            let inc = op2(self, F2::Mul, sixth, dk);
+            let y = op2(self, F2::Add, w[k], inc);
+            self.assign(&E::Loc(l), y, span)?;
+        }
+        Ok(())
+    }
+
     fn implicit_solve(&mut self, body: &Block_, kinetic: bool, steady: bool, span: Span) -> CResult<()> {
         let outer = std::mem::take(&mut self.b.ops);
         let saved_mask = self.mask.take();
@@ -2893,7 +2974,8 @@ fn solve(g: &mut Gen, sv: &Solve, span: Span) -> CResult<()> {
             Some("cnexp") if !steady => Method::Cnexp,
             Some("euler") if !steady => Method::Euler,
             Some("derivimplicit" | "sparse") => return g.implicit_solve(&d.body, false, steady, span),
-            Some(other) => return Err(g.cx.err(span, format!("SOLVE {name} METHOD {other}: nerve supports cnexp, euler, derivimplicit and sparse"))),
+            Some("runge") if !steady => return g.runge_solve(&d.body, span),
+            Some(other) => return Err(g.cx.err(span, format!("SOLVE {name} METHOD {other}: nerve supports cnexp, euler, runge, derivimplicit and sparse"))),
             None => return Err(g.cx.err(span, format!("SOLVE {name} needs a METHOD"))),
         };
         g.method = Some(m);
