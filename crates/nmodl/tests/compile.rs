@@ -58,7 +58,7 @@ fn errors_name_file_line_and_column() {
         ("NEURON { SUFFIX a }\nBREAKPOINT { x = 1 }", "bad.mod:2:14: x is not declared"),
         ("NEURON { SUFFIX a }\nASSIGNED { y }\nBREAKPOINT { y = f(1) }", "bad.mod:3:18: f is not a function this translator knows (no FUNCTION f in the file)"),
         ("NEURON { SUFFIX a }\nASSIGNED { y }\nFUNCTION f(a, b) { f = a }\nBREAKPOINT { y = f(1) }", "bad.mod:4:18: f takes 2 arguments, given 1"),
-        ("NEURON { SUFFIX a }\nSTATE { m }\nBREAKPOINT { SOLVE s METHOD runge }\nDERIVATIVE s { m' = -m }", "bad.mod:3:14: SOLVE s METHOD runge: nerve supports cnexp, euler, derivimplicit and sparse"),
+        ("NEURON { SUFFIX a }\nSTATE { m }\nBREAKPOINT { SOLVE s METHOD adams }\nDERIVATIVE s { m' = -m }", "bad.mod:3:14: SOLVE s METHOD adams: nerve supports cnexp, euler, runge, derivimplicit and sparse"),
         ("NEURON { SUFFIX a }\nSTATE { m }\nBREAKPOINT { SOLVE s METHOD cnexp }\nDERIVATIVE s { m' = sin(m) }", "bad.mod:4:16: cnexp cannot differentiate this equation; use METHOD derivimplicit"),
         ("PARAMETER { x = 1 }", "bad.mod:1:1: no SUFFIX, POINT_PROCESS or ARTIFICIAL_CELL in the NEURON block"),
         ("NEURON { SUFFIX a RANGE q }\nBREAKPOINT { q = 1 }", "bad.mod:2:14: q is not declared"),
