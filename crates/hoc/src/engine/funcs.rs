@@ -970,6 +970,8 @@ pub fn vector_record(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HR
     let var = match a.first() {
         Some(Value::Ptr(Place::Engine(v))) => *v,
         Some(Value::Ptr(Place::Global(i, _))) if it.globals.syms[*i as usize].name.as_ref() == "t" => Var::T,
+        // A variable of the program: recorded through its mirror cell.
+        Some(Value::Ptr(p @ (Place::Global(..) | Place::Field(..) | Place::VecElem(..) | Place::Proto(..)))) => Var::Cell(it.pointer_cell(p.clone())?),
         Some(v) => return Err(hoc_err!("Vector.record: can't record a {}", v.type_name())),
         None => return Err(hoc_err!("Vector.record: needs a pointer")),
     };
