@@ -38,6 +38,20 @@ def tree_files(git_dir, commit):
     return git(git_dir, "ls-tree", "-r", "--name-only", commit).splitlines()
 
 
+def missing_files(git_dir, commit):
+    """Paths of the tree whose contents the mirror lacks."""
+    ids = {line[1:] for line in git(git_dir, "rev-list", "--objects", "--missing=print", commit).splitlines()
+           if line.startswith("?")}
+    if not ids:
+        return []
+    out = []
+    for line in git(git_dir, "ls-tree", "-r", commit).splitlines():
+        meta, path = line.split("\t", 1)
+        if meta.split()[2] in ids:
+            out.append(path)
+    return out
+
+
 def script_creates(script, name):
     """Whether the entry's shell script makes a file of this name (a link
     or a move), so that its absence from the mirror is expected."""
@@ -68,6 +82,10 @@ def recipe(acc, entry, mirrors):
     if "python" in entry:
         return dict(r, status="skipped", reason="Python entry: its run writes no gout (no verify_graph_)")
     files = tree_files(git_dir, r["commit"])
+    absent = missing_files(git_dir, r["commit"])
+    if absent:
+        # Left out of the tree; an entry that needs one fails on it.
+        r["absent"] = absent
     dirs = {str(Path(f).parent) for f in files}
     missing = []
     for group in entry.get("model_dir", []) or []:
@@ -77,6 +95,8 @@ def recipe(acc, entry, mirrors):
                 missing.append(d)
     has_mosinit = any(Path(f).name == "mosinit.hoc" for f in files) or script_creates(entry.get("script"), "mosinit.hoc")
     notes = []
+    if absent:
+        notes.append(f"{len(absent)} file(s) too large for the mirror are left out")
     if "github" in entry and entry["github"] != "default":
         notes.append(f"the list takes ModelDBRepository/{acc} {entry['github']}; the mirror has its default branch only")
     if not has_mosinit:
