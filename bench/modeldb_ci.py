@@ -28,6 +28,7 @@ NEURON's and every number is within --rel (1e-6) relative of NEURON's.
     python3 bench/modeldb_ci.py [--only 3263,3264] [--sample 60 --seed 1]
         [--limit N] [--jobs 2] [--timeout 120] [--neuron NRNIV]
         [--write docs/modeldb-ci.md] [--json rows.json]
+        [--require .ci/modeldb-ci-passing] [--fixtures]
 """
 
 import argparse
@@ -98,6 +99,7 @@ CURATE_ALWAYS = [
 NUM = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^[-+]?(nan|inf)$", re.I)
 FIXTURES = ROOT / "bench" / "modeldb-ci-gout"
 GOUT_RUNAWAY = 16 << 20
+RUNAWAY = "verify_graph_ never ends"
 
 
 def curate(lines, entry, model_dir):
@@ -246,6 +248,18 @@ def run_neuron(entry, git_dir, args, scratch):
     return meta
 
 
+def first_error_with_source(err, out):
+    """nerve's first error line; a syntax error with the source line it
+    points at."""
+    line = first_error(err, out)
+    if line.endswith("syntax error"):
+        lines = err.splitlines()
+        for i, l in enumerate(lines):
+            if l.strip() == line and i + 2 < len(lines) and "near line" in lines[i + 1]:
+                return f"{line}: {lines[i + 2].strip()[:60]}"
+    return line
+
+
 def run_nerve(entry, git_dir, args, scratch):
     """One entry's row under nerve."""
     row = {"accession": entry["accession"]}
@@ -274,12 +288,14 @@ def run_nerve(entry, git_dir, args, scratch):
     got = gout_path.read_text(errors="replace") if gout_path.exists() and not runaway else None
     if runaway:
         row["status"] = "fails"
-        row["detail"] = (f"verify_graph_ never ends: gout passed {limit >> 20} MiB "
-                         "(Graph.line_info/getline never return -1)")
+        row["detail"] = f"{RUNAWAY}: gout passed {limit >> 20} MiB (Graph.line_info/getline never return -1)"
     elif code is None:
         row["status"], row["detail"] = "fails", f"timed out after {args.timeout:.0f} s"
     elif code != 0 and not entry.get("ignore_exit_code"):
-        row["status"], row["detail"] = "fails", first_error(err, out)
+        row["status"], row["detail"] = "fails", first_error_with_source(err, out)
+    elif row["mods_only"] and (meta is None or not meta.get("mod_error")):
+        # The list only builds these entries' mechanisms, then quits.
+        row["status"], row["detail"] = "pass", "mechanisms load (the list only builds them)"
     elif meta is None:
         row["status"] = "runs"
         row["detail"] = "ran to the end; no NEURON reference yet" + ("" if got is None else f" (gout {len(got)} bytes)")
@@ -296,6 +312,10 @@ def run_nerve(entry, git_dir, args, scratch):
     else:
         ok, detail, worst = compare_gout(got, ref, args.rel)
         row["status"], row["detail"], row["max_rel"] = ("pass" if ok else "differs"), detail, worst
+    # nerve reports some errors (a mechanism a script loads) and goes on.
+    reported = [l for l in err.splitlines() if l.startswith("nerve: ")]
+    if row["status"] in ("differs", "runs") and reported:
+        row["status"], row["detail"] = "fails", first_error_with_source(err, out)
     row["detail"] = row["detail"].replace(str(model_dir) + "/", "")
     row["stderr"] = err[-3000:]
     row["stdout_tail"] = out.splitlines()[-20:]
@@ -319,12 +339,21 @@ def one(entry, args):
 
 
 def error_cause(line):
-    """A failure's first error line reduced to its cause: file names, line
-    numbers and quoted names dropped."""
-    s = re.sub(r"^nerve: ", "", line)
+    """A failure's first error line reduced to its cause: where it happened
+    (file, line, mechanism, object index, numbers) dropped, names kept."""
+    if line.startswith(RUNAWAY):
+        return "the model runs; then verify_graph_ never ends (Graph.line_info/getline never return -1)"
+    s = re.sub(r"^nerve: ", "", line.strip())
+    s = re.sub(r"^(\w+: )?[^:]*\.(mod|inc)(:\d+)+: ", "mod: ", s)
+    if s.startswith("syntax error: /*"):
+        return "syntax error at a /* comment that the file never closes"
     s = re.sub(r"\s+in \S+ near line \d+.*$", "", s)
     s = re.sub(r" near line \d+.*$", "", s)
-    s = re.sub(r"/\S+/", "", s)
+    s = re.sub(r"(/[^/\s]+)+/", "", s)
+    if s.startswith("syntax error: "):
+        return s
+    s = re.sub(r"\[\d+\]", "[N]", s)
+    s = re.sub(r"(?<![\w.])-?\d+(\.\d+)?(e[-+]?\d+)?(?![\w.])", "N", s)
     return s.strip()
 
 
@@ -399,6 +428,9 @@ def main():
     ap.add_argument("--neuron-only", action="store_true", help="with --neuron: do not run nerve")
     ap.add_argument("--write", help="write the table (markdown) here")
     ap.add_argument("--json", help="write every row here")
+    ap.add_argument("--require", help="file listing entries that must pass (a ratchet)")
+    ap.add_argument("--fixtures", action="store_true",
+                    help="only the entries whose NEURON gout the repository holds (bench/modeldb-ci-gout)")
     ap.add_argument("--merge", help="rows JSON of an earlier run: kept for entries not run now (for --write)")
     args = ap.parse_args()
     args.nerve = Path(args.nerve).resolve()
@@ -407,6 +439,11 @@ def main():
     if args.only:
         only = set(args.only.split(","))
         todo = [e for e in todo if str(e["accession"]) in only]
+    if args.require:
+        required = {l.split("#")[0].strip() for l in Path(args.require).read_text().splitlines()} - {""}
+        todo = [e for e in todo if str(e["accession"]) in required]
+    if args.fixtures:
+        todo = [e for e in todo if (FIXTURES / f"{e['accession']}.gout.gz").exists()]
     if args.with_refs:
         todo = [e for e in todo if reference_of(e["accession"], args.refs)[0] is not None]
     if args.sample:
@@ -436,6 +473,11 @@ def main():
     for r in rows:
         counts[r["status"]] = counts.get(r["status"], 0) + 1
     print("modeldb-ci: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
+    if args.require:
+        bad = [str(r["accession"]) for r in rows if r["status"] not in ("pass", "skipped")]
+        if bad:
+            print("modeldb-ci: required entries no longer pass: " + ", ".join(sorted(bad)))
+            return 1
     return 0
 
 
