@@ -376,7 +376,12 @@ def write_table(recipes, rows, path):
         "`verify_graph_()`) has NEURON 9.0.2's structure and every number within",
         "1e-6 relative. Entries without a mosinit.hoc only build their mechanisms",
         "and quit, as in the list. `runs` means nerve reached the end but there",
-        "is no NEURON reference to compare with yet.",
+        "is no NEURON reference to compare with yet. NEURON's references come",
+        "from a GUI NEURON 9.0.2 on a virtual display (under -nogui 9.0.2",
+        "crashes in Graph.getline) and are kept outside the repository, except",
+        "the gzipped gouts of a few entries in `bench/modeldb-ci-gout/`",
+        "(`--fixtures` runs those). `.ci/modeldb-ci-passing` lists the entries",
+        "CI requires to pass.",
         "",
         f"**{counts.get('pass', 0)} pass, {counts.get('differs', 0)} differ, {counts.get('fails', 0)} fail, "
         f"{counts.get('runs', 0)} run without a reference, {counts.get('not run', 0)} not run yet** "
