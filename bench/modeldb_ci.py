@@ -240,6 +240,11 @@ def run_neuron(entry, git_dir, args, scratch):
             "has_gout": gout_path.exists(),
             "mod_error": bool(mods) and not (start_dir / "x86_64" / "special").exists(),
             "stdout": curate((out + err).splitlines(), entry, model_dir)[-200:]}
+    lines = meta["stdout"]
+    for i in range(1, len(lines)):
+        if re.match(r"^ in .* near line \d+", lines[i]):
+            meta["first_error"] = lines[i - 1].strip()
+            break
     refs = Path(args.refs)
     refs.mkdir(parents=True, exist_ok=True)
     if gout_path.exists():
@@ -289,6 +294,8 @@ def run_nerve(entry, git_dir, args, scratch):
     row.update(nerve_seconds=round(wall, 3), nerve_rss_mib=round(rss, 1))
     if meta is not None:
         row["neuron_seconds"] = meta.get("seconds")
+        if meta.get("first_error") or meta.get("mod_error"):
+            row["neuron_error"] = meta.get("first_error") or "nrnivmodl fails"
     got = gout_path.read_text(errors="replace") if gout_path.exists() and not runaway else None
     if runaway:
         row["status"] = "fails"
@@ -413,6 +420,8 @@ def write_table(recipes, rows, path):
         detail = r.get("detail", "").replace("|", "\\|")
         if r.get("mods_only"):
             detail = "(mechanisms only) " + detail
+        if r.get("neuron_error"):
+            detail += " — NEURON stops too: " + r["neuron_error"].replace("|", "\\|")
         lines.append(f"| {e['accession']} | {r['status']} | {detail} | {fmt_num(r.get('nerve_seconds'))} | "
                      f"{fmt_num(r.get('neuron_seconds'))} |")
     Path(path).write_text("\n".join(lines) + "\n")
