@@ -366,6 +366,8 @@ def error_cause(line):
     s = re.sub(r"\s+in \S+ near line \d+.*$", "", s)
     s = re.sub(r" near line \d+.*$", "", s)
     s = re.sub(r"(/[^/\s]+)+/", "", s)
+    if s.startswith("syntax error: {~"):
+        return "syntax error: a statement execute() runs with NEURON's leading ~ ({~strdef NAME})"
     if s.startswith("syntax error: "):
         return s
     s = re.sub(r"\[\d+\]", "[N]", s)
