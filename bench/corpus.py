@@ -50,10 +50,12 @@ def mirror_of(mirrors, repo):
     return d if d.is_dir() else None
 
 
-def extract(git_dir, commit, into):
-    """The repository's tree at `commit`, written under `into`."""
+def extract(git_dir, commit, into, leave_out=()):
+    """The repository's tree at `commit`, written under `into`, without the
+    paths of `leave_out`."""
     archive = subprocess.run(
-        ["git", "-C", str(git_dir), "archive", "--format=tar", commit],
+        ["git", "-C", str(git_dir), "archive", "--format=tar", commit, "--", "."]
+        + [f":(exclude,literal){p}" for p in leave_out],
         capture_output=True, check=True).stdout
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
 
@@ -70,9 +72,10 @@ def high_water_mib(pid):
     return 0.0
 
 
-def run_measured(argv, cwd, timeout, env=None):
+def run_measured(argv, cwd, timeout, env=None, watch=None):
     """Runs argv; returns (exit code or None on timeout, stdout, stderr,
-    wall seconds, peak RSS in MiB)."""
+    wall seconds, peak RSS in MiB). `watch`, called while it runs, ends the
+    run early (as a timeout) by returning true."""
     out = tempfile.TemporaryFile()
     err = tempfile.TemporaryFile()
     t0 = time.perf_counter()
@@ -88,7 +91,7 @@ def run_measured(argv, cwd, timeout, env=None):
         if pid:
             status, rusage = st, ru
             break
-        if time.perf_counter() > deadline:
+        if time.perf_counter() > deadline or (watch is not None and watch()):
             os.killpg(p.pid, signal.SIGKILL)
             _, status, rusage = os.wait4(p.pid, 0)
             status = None
@@ -283,6 +286,8 @@ def write_table(rows, path, neuron_ref):
         "within 1e-3 relative). Times are whole-process wall seconds and peak",
         "RSS on one 2-core machine; NEURON's come from `bench/corpus-neuron.json`",
         "(mechanisms built beforehand, build time excluded).",
+        "NEURON's own regression list of published models (nrn-modeldb-ci) has",
+        "its table in [modeldb-ci.md](modeldb-ci.md).",
         "",
         f"**{passed} of {len(rows)} pass** ({hoc_pass} of {len(hoc)} HOC models"
         f"{f', {passed - hoc_pass} of {len(rows) - len(hoc)} Python models' if len(rows) > len(hoc) else ''}).",
