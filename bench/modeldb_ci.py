@@ -159,7 +159,8 @@ def neuron_argv(nrniv, entry, start, model_dir):
 
 
 def nerve_argv(nerve, entry, start, model_dir, group, start_dir):
-    argv = [str(nerve), "run"]
+    # --graphs: Graphs keep their data, as in the GUI NEURON the references come from.
+    argv = [str(nerve), "run", "--graphs"]
     for d in group:
         if Path(d).resolve() != Path(start_dir).resolve():
             argv += ["--mod", str(d)]

@@ -323,7 +323,9 @@ impl Model {
         let types: Vec<usize> = m.ions().to_vec().iter().map(|u| self.ion_type(&u.ion, u.valence)).collect();
         m.bind_ions(&types);
         let data = MechData::for_mechanism(&*m);
-        let i = match self.mech_index(m.name()) {
+        // Every `SUFFIX nothing` file is a library of its own: none replaces another.
+        let same = if m.name() == "nothing" { None } else { self.mech_index(m.name()) };
+        let i = match same {
             Some(i) => {
                 self.data[i] = data;
                 self.mechs[i] = m;

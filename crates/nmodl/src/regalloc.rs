@@ -42,6 +42,16 @@ fn uses_defs(op: &Op) -> (Vec<Reg>, Vec<Reg>) {
     }
 }
 
+/// The first of `n` argument registers, renamed; with no arguments it names
+/// no register (it may be one past the block's last), and stays as it is.
+fn arg_base(args: Reg, n: u32, f: &impl Fn(Reg) -> Reg) -> Reg {
+    if n == 0 {
+        args
+    } else {
+        f(args)
+    }
+}
+
 fn rename(op: &mut Op, f: &impl Fn(Reg) -> Reg) {
     match op {
         Op::Const(d, _) => *d = f(*d),
@@ -85,9 +95,9 @@ fn rename(op: &mut Op, f: &impl Fn(Reg) -> Reg) {
         }
         Op::ArgLoad { dst, .. } => *dst = f(*dst),
         Op::ArgStore { src, .. } => *src = f(*src),
-        Op::Random { mask, args, dst, .. } => {
+        Op::Random { mask, args, n, dst, .. } => {
             *mask = mask.map(f);
-            *args = f(*args);
+            *args = arg_base(*args, *n, f);
             *dst = f(*dst);
         }
         Op::NetEvent { mask, t } | Op::AtTime { mask, t } => {
@@ -95,9 +105,9 @@ fn rename(op: &mut Op, f: &impl Fn(Reg) -> Reg) {
             *t = f(*t);
         }
         Op::Newton(_) | Op::Sparse(_) => {}
-        Op::Printf { mask, args, .. } => {
+        Op::Printf { mask, args, n, .. } => {
             *mask = mask.map(f);
-            *args = f(*args);
+            *args = arg_base(*args, *n, f);
         }
         Op::WatchOn { mask, flag, .. } => {
             *mask = mask.map(f);
@@ -108,8 +118,8 @@ fn rename(op: &mut Op, f: &impl Fn(Reg) -> Reg) {
             *t = f(*t);
         }
         Op::Linear { mask, .. } => *mask = mask.map(f),
-        Op::FTable { args, dst, .. } => {
-            *args = f(*args);
+        Op::FTable { args, n, dst, .. } => {
+            *args = arg_base(*args, *n, f);
             *dst = f(*dst);
         }
         Op::LoadArr { dst, idx, .. } => {
@@ -121,9 +131,9 @@ fn rename(op: &mut Op, f: &impl Fn(Reg) -> Reg) {
             *idx = f(*idx);
             *mask = mask.map(f);
         }
-        Op::Eprintf { mask, args, .. } => {
+        Op::Eprintf { mask, args, n, .. } => {
             *mask = mask.map(f);
-            *args = f(*args);
+            *args = arg_base(*args, *n, f);
         }
         Op::Load { dst, ptr, mask } => {
             *dst = f(*dst);
@@ -135,9 +145,9 @@ fn rename(op: &mut Op, f: &impl Fn(Reg) -> Reg) {
             *ptr = f(*ptr);
             *mask = mask.map(f);
         }
-        Op::C { dst, args, mask, .. } => {
+        Op::C { dst, args, n, mask, .. } => {
             *dst = f(*dst);
-            *args = f(*args);
+            *args = arg_base(*args, *n, f);
             *mask = mask.map(f);
         }
         Op::Fail { mask, .. } | Op::Install { mask, .. } => *mask = mask.map(f),
