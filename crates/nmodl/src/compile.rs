@@ -2066,6 +2066,20 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
             ItemKind::Define { name: n, value } => {
                 names.insert(n.name.clone(), Name::Const(*value as f64));
             }
+            // `#define NAME number` in top-level C: the NMODL code nocmodl
+            // pastes after it sees the name as that number.
+            ItemKind::Verbatim(text) => {
+                for line in text.lines() {
+                    let mut w = line.split_whitespace();
+                    if let (Some("#define"), Some(name), Some(value), None) = (w.next(), w.next(), w.next(), w.next()) {
+                        if let Ok(x) = value.trim_end_matches(['L', 'l', 'f', 'F']).parse::<f64>() {
+                            if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && !names.contains_key(name) {
+                                names.insert(name.to_string(), Name::Const(x));
+                            }
+                        }
+                    }
+                }
+            }
             ItemKind::Units(stmts) => {
                 for s in stmts {
                     match &s.kind {
