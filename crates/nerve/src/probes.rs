@@ -767,6 +767,11 @@ impl ProbeRun {
         let nt = cycle.times[0].as_ref().map_or(0, |f| f.rows());
         let geometry_len = cycle.geometry.as_ref().unwrap_or(&run.geometry).len();
         let shapes: Vec<Vec<usize>> = cycle.probes.iter().map(|f| f.as_ref().map_or_else(|| vec![geometry_len], |f| f.shape())).collect();
+        // The finished arrays in C order, then meta.json saying they are complete.
+        let streams = cycle.probes.into_iter().flatten().chain(cycle.times.into_iter().flatten()).chain(cycle.soma_v).chain(cycle.stimuli);
+        for f in streams {
+            f.finish()?;
+        }
         let meta = self.cycle_meta(run, cycle.segments, nt, &shapes, true);
         write_atomic(&cycle.folder.join("meta.json"), serde_json::to_string_pretty(&meta).unwrap().as_bytes())?;
         st.kept.push((cycle.folder, cycle.names));

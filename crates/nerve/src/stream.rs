@@ -3,7 +3,8 @@
 //! block of samples is appended at the end of the file and only the time
 //! count in the header changes. The header is rewritten after each block,
 //! so every file is a valid array of the samples written so far; memory
-//! holds one block.
+//! holds one block. When the run ends, each file is rewritten in C order
+//! (what readers of .npy expect most), in passes of bounded memory.
 //!
 //! [`Sampler`] decides, sample by sample, how many samples an output with a
 //! `record_dt` keeps (NEURON's `Vector.record(&x, Dt)` rule, as
@@ -40,7 +41,7 @@ pub struct NpyStream {
 impl NpyStream {
     /// Creates `path` holding no samples yet.
     pub fn create(path: &Path, dims: &[usize]) -> Result<Self, String> {
-        let file = File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let file = std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(true).open(path).map_err(|e| format!("{}: {e}", path.display()))?;
         let mut s = NpyStream { path: path.to_path_buf(), file, dims: dims.to_vec(), rows: 0, synced: 0, buf: Vec::new(), scratch: Vec::new() };
         s.file.write_all(&header(dims, 0)).map_err(|e| s.err(e))?;
         Ok(s)
@@ -110,6 +111,63 @@ impl NpyStream {
         self.sync()
     }
 
+    /// Ends the stream: the file becomes the same array in C order (what
+    /// readers of .npy expect most), written beside it and renamed over it.
+    /// One pass over the file per group of outputs that fits in `BUFFER`·16
+    /// bytes, so memory stays bounded however long the run.
+    pub fn finish(mut self) -> Result<(), String> {
+        self.sync()?;
+        let count: usize = self.dims.iter().product();
+        if count <= 1 {
+            // One value per sample: the same bytes in either order.
+            return self.file.write_all_at(&header_of(&self.dims, self.rows, true), 0).map_err(|e| self.err(e));
+        }
+        let tmp = self.path.with_file_name(format!(".{}.c-order", self.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()));
+        let r = (|| -> std::io::Result<()> {
+            let mut out = std::io::BufWriter::with_capacity(BUFFER, File::create(&tmp)?);
+            out.write_all(&header_of(&self.dims, self.rows, true))?;
+            let rows = self.rows;
+            // Fortran order over (dims..., time): sample j holds `count`
+            // values, output i of it at i (first index fastest). C order
+            // wants output by output, each over time.
+            let group = (BUFFER * 16 / 8 / rows.max(1)).clamp(1, count);
+            // Samples read at once.
+            let per_read = (BUFFER / (8 * count)).max(1);
+            let mut samples = vec![0u8; 8 * count * per_read];
+            let mut i0 = 0;
+            while i0 < count {
+                let i1 = (i0 + group).min(count);
+                // Outputs i0..i1 in C order, each at its place in a sample.
+                let at: Vec<usize> = (i0..i1).map(|c| fortran_position(&self.dims, c)).collect();
+                let mut block = vec![0f64; (i1 - i0) * rows];
+                let mut j0 = 0;
+                while j0 < rows {
+                    let m = per_read.min(rows - j0);
+                    self.file.read_exact_at(&mut samples[..8 * count * m], (HEADER + 8 * count * j0) as u64)?;
+                    for dj in 0..m {
+                        let sample = &samples[8 * count * dj..8 * count * (dj + 1)];
+                        for (k, &f) in at.iter().enumerate() {
+                            block[k * rows + j0 + dj] = f64::from_le_bytes(sample[8 * f..8 * f + 8].try_into().unwrap());
+                        }
+                    }
+                    j0 += m;
+                }
+                for k in 0..(i1 - i0) {
+                    for v in &block[k * rows..(k + 1) * rows] {
+                        out.write_all(&v.to_le_bytes())?;
+                    }
+                }
+                i0 = i1;
+            }
+            out.into_inner().map_err(|e| e.into_error())?.sync_all()
+        })();
+        if let Err(e) = r {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(self.err(e));
+        }
+        std::fs::rename(&tmp, &self.path).map_err(|e| self.err(e))
+    }
+
     pub fn rows(&self) -> usize {
         self.rows
     }
@@ -120,6 +178,21 @@ impl NpyStream {
         s.push(self.rows);
         s
     }
+}
+
+/// Where the output with C-order index `c` over `dims` sits in Fortran order.
+fn fortran_position(dims: &[usize], mut c: usize) -> usize {
+    let mut idx = vec![0usize; dims.len()];
+    for k in (0..dims.len()).rev() {
+        idx[k] = c % dims[k];
+        c /= dims[k];
+    }
+    let (mut pos, mut stride) = (0, 1);
+    for (k, &n) in dims.iter().enumerate() {
+        pos += idx[k] * stride;
+        stride *= n;
+    }
+    pos
 }
 
 /// A sample's outputs from C order to Fortran order over `dims`.
@@ -145,12 +218,14 @@ fn fortran_order(dims: &[usize], c: &[f64], f: &mut Vec<f64>) {
     }
 }
 
-/// The .npy header of a Fortran-order float64 array of `dims` × `rows`.
-fn header(dims: &[usize], rows: usize) -> Vec<u8> {
+/// The .npy header of a float64 array of `dims` × `rows` (Fortran order
+/// unless `c_order`).
+fn header_of(dims: &[usize], rows: usize, c_order: bool) -> Vec<u8> {
     let mut shape: Vec<String> = dims.iter().map(|d| d.to_string()).collect();
     shape.push(rows.to_string());
     let shape = if shape.len() == 1 { format!("({},)", shape[0]) } else { format!("({})", shape.join(", ")) };
-    let dict = format!("{{'descr': '<f8', 'fortran_order': True, 'shape': {shape}, }}");
+    let order = if c_order { "False" } else { "True" };
+    let dict = format!("{{'descr': '<f8', 'fortran_order': {order}, 'shape': {shape}, }}");
     let mut h = Vec::with_capacity(HEADER);
     h.extend_from_slice(b"\x93NUMPY\x01\x00");
     h.extend_from_slice(&((HEADER - 10) as u16).to_le_bytes());
@@ -158,6 +233,11 @@ fn header(dims: &[usize], rows: usize) -> Vec<u8> {
     h.resize(HEADER - 1, b' ');
     h.push(b'\n');
     h
+}
+
+/// The header of the array while it grows (Fortran order).
+fn header(dims: &[usize], rows: usize) -> Vec<u8> {
+    header_of(dims, rows, false)
 }
 
 /// Which samples an output keeps: all of them, or those NEURON's
@@ -222,6 +302,30 @@ mod tests {
             times.truncate(times.len() - s.provisional());
             assert_eq!(times, want, "every {every}");
         }
+    }
+
+    #[test]
+    fn a_finished_stream_is_the_array_in_c_order() {
+        let dir = std::env::temp_dir().join(format!("nerve-stream-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("a.npy");
+        let mut s = NpyStream::create(&path, &[2, 3]).unwrap();
+        // Sample j: outputs (i, k) = 100 i + 10 k + j, given in C order.
+        for j in 0..4 {
+            let sample: Vec<f64> = (0..2).flat_map(|i| (0..3).map(move |k| (100 * i + 10 * k + j) as f64)).collect();
+            s.push(&sample).unwrap();
+        }
+        s.sync().unwrap();
+        let grown: ndarray::ArrayD<f64> = ndarray_npy::read_npy(&path).unwrap();
+        s.finish().unwrap();
+        let done: ndarray::ArrayD<f64> = ndarray_npy::read_npy(&path).unwrap();
+        assert_eq!(done.shape(), [2, 3, 4]);
+        assert_eq!(grown, done);
+        assert_eq!(done[[1, 2, 3]], 123.0);
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(String::from_utf8_lossy(&bytes[..HEADER]).contains("'fortran_order': False"));
+        assert_eq!(f64::from_le_bytes(bytes[HEADER + 8..HEADER + 16].try_into().unwrap()), 1.0);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
