@@ -285,6 +285,13 @@ struct Cycle {
     segments: usize,
     /// The geometry over all ranks, when a geometry probe asks for it.
     geometry: Option<CellGeometry>,
+    /// Per timeline: how often each sample of a block is kept, and the
+    /// times kept (buffers kept from block to block).
+    keep: Vec<Vec<usize>>,
+    kept_times: Vec<Vec<f64>>,
+    /// Every rank's per-segment samples of a block, and their counts.
+    gathered: Vec<f64>,
+    counts: Vec<usize>,
 }
 
 impl ProbeRun {
@@ -364,9 +371,9 @@ impl ProbeRun {
         // takes them there.
         let mut sampled_every = None;
         if m.cvode.active {
-            let mut every = self.specs.iter().map(|s| s.record_dt.or(self.record_dt));
-            if let Some(first) = every.next().flatten().or(self.record_dt) {
-                if let Some(other) = self.specs.iter().map(|s| s.record_dt.or(self.record_dt)).find(|&e| e != Some(first)) {
+            let wanted: Vec<Option<f64>> = self.specs.iter().map(|s| s.record_dt.or(self.record_dt)).collect();
+            if let Some(first) = wanted.first().copied().unwrap_or(self.record_dt) {
+                if let Some(other) = wanted.iter().find(|&&e| e != Some(first)) {
                     return Err(format!(
                         "under the variable step (cvode.active(1)) every output is sampled at one interval: record_dt {first} ms and {} differ",
                         other.map_or("none (every step)".to_string(), |e| format!("{e} ms"))
@@ -568,7 +575,7 @@ impl ProbeRun {
         let mut samplers = vec![Sampler::new(every(self.record_dt), dt)];
         let mut timeline = Vec::with_capacity(self.specs.len());
         for s in &self.specs {
-            match s.record_dt.filter(|&e| Some(e) != self.record_dt) {
+            match self.own_record_dt(s) {
                 Some(e) => {
                     samplers.push(Sampler::new(every(Some(e)), dt));
                     timeline.push(samplers.len() - 1);
@@ -587,7 +594,13 @@ impl ProbeRun {
             stimuli: Vec::new(),
             segments: nseg[0] as usize,
             geometry,
+            keep: Vec::new(),
+            kept_times: Vec::new(),
+            gathered: Vec::new(),
+            counts: Vec::new(),
         };
+        cycle.keep.resize(cycle.samplers.len(), Vec::new());
+        cycle.kept_times.resize(cycle.samplers.len(), Vec::new());
         if comm.rank() != 0 {
             st.cur = Some(cycle);
             return Ok(());
@@ -666,12 +679,14 @@ impl ProbeRun {
             }
             if self.specs[p].output.per_segment() {
                 // Each rank's rows of a sample follow the previous rank's.
-                let parts = comm.allgatherv(out);
-                let rows: Vec<usize> = parts.iter().map(|q| q.len() / n).collect();
+                comm.allgatherv_into(out, &mut cycle.gathered, &mut cycle.counts);
                 out.clear();
                 for j in 0..n {
-                    for (q, &r) in parts.iter().zip(&rows) {
-                        out.extend_from_slice(&q[j * r..(j + 1) * r]);
+                    let mut start = 0;
+                    for &c in &cycle.counts {
+                        let r = c / n;
+                        out.extend_from_slice(&cycle.gathered[start + j * r..start + (j + 1) * r]);
+                        start += c;
                     }
                 }
             } else if !matches!(self.specs[p].output, Output::Geometry) {
@@ -680,9 +695,10 @@ impl ProbeRun {
         }
         if comm.rank() == 0 {
             // How often each timeline keeps each sample, and at which times.
-            let mut keep = vec![Vec::with_capacity(n); cycle.samplers.len()];
-            let mut times = vec![Vec::new(); cycle.samplers.len()];
+            let (keep, times) = (&mut cycle.keep, &mut cycle.kept_times);
             for (tl, sampler) in cycle.samplers.iter_mut().enumerate() {
+                keep[tl].clear();
+                times[tl].clear();
                 for &t in &self.cur.t {
                     keep[tl].push(sampler.take(t, &mut times[tl]));
                 }
@@ -698,7 +714,7 @@ impl ProbeRun {
                 }
                 file.sync()?;
             }
-            for (file, times) in cycle.times.iter_mut().zip(&times) {
+            for (file, times) in cycle.times.iter_mut().zip(times.iter()) {
                 let Some(file) = file else { continue };
                 for &t in times {
                     file.push(&[t])?;

@@ -34,6 +34,9 @@ pub struct NpyStream {
     synced: usize,
     /// Appended bytes not yet written.
     buf: Vec<u8>,
+    /// Per output in C order: its place in a sample in Fortran order
+    /// (empty when the two orders agree: one dimension or none).
+    perm: Vec<usize>,
     /// One sample, reordered from C order to Fortran order.
     scratch: Vec<f64>,
 }
@@ -42,7 +45,10 @@ impl NpyStream {
     /// Creates `path` holding no samples yet.
     pub fn create(path: &Path, dims: &[usize]) -> Result<Self, String> {
         let file = std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(true).open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let mut s = NpyStream { path: path.to_path_buf(), file, dims: dims.to_vec(), rows: 0, synced: 0, buf: Vec::new(), scratch: Vec::new() };
+        let count: usize = dims.iter().product();
+        let perm: Vec<usize> = if dims.len() > 1 { (0..count).map(|c| fortran_position(dims, c)).collect() } else { Vec::new() };
+        let scratch = vec![0.0; perm.len()];
+        let mut s = NpyStream { path: path.to_path_buf(), file, dims: dims.to_vec(), rows: 0, synced: 0, buf: Vec::with_capacity(BUFFER + 8 * count), perm, scratch };
         s.file.write_all(&header(dims, 0)).map_err(|e| s.err(e))?;
         Ok(s)
     }
@@ -53,10 +59,12 @@ impl NpyStream {
 
     /// Appends one sample: the outputs in C order of `dims`.
     pub fn push(&mut self, sample: &[f64]) -> Result<(), String> {
-        let values: &[f64] = if self.dims.len() <= 1 {
+        let values: &[f64] = if self.perm.is_empty() {
             sample
         } else {
-            fortran_order(&self.dims, sample, &mut self.scratch);
+            for (&f, &v) in self.perm.iter().zip(sample) {
+                self.scratch[f] = v;
+            }
             &self.scratch
         };
         for v in values {
@@ -138,7 +146,7 @@ impl NpyStream {
             while i0 < count {
                 let i1 = (i0 + group).min(count);
                 // Outputs i0..i1 in C order, each at its place in a sample.
-                let at: Vec<usize> = (i0..i1).map(|c| fortran_position(&self.dims, c)).collect();
+                let at: Vec<usize> = (i0..i1).map(|c| self.perm.get(c).copied().unwrap_or(c)).collect();
                 let mut block = vec![0f64; (i1 - i0) * rows];
                 let mut j0 = 0;
                 while j0 < rows {
@@ -195,48 +203,27 @@ fn fortran_position(dims: &[usize], mut c: usize) -> usize {
     pos
 }
 
-/// A sample's outputs from C order to Fortran order over `dims`.
-fn fortran_order(dims: &[usize], c: &[f64], f: &mut Vec<f64>) {
-    f.clear();
-    f.resize(c.len(), 0.0);
-    let mut idx = vec![0usize; dims.len()];
-    for &v in c {
-        let mut pos = 0;
-        let mut stride = 1;
-        for (k, &n) in dims.iter().enumerate() {
-            pos += idx[k] * stride;
-            stride *= n;
-        }
-        f[pos] = v;
-        for k in (0..dims.len()).rev() {
-            idx[k] += 1;
-            if idx[k] < dims[k] {
-                break;
-            }
-            idx[k] = 0;
-        }
-    }
-}
 
 /// The .npy header of a float64 array of `dims` × `rows` (Fortran order
-/// unless `c_order`).
-fn header_of(dims: &[usize], rows: usize, c_order: bool) -> Vec<u8> {
-    let mut shape: Vec<String> = dims.iter().map(|d| d.to_string()).collect();
-    shape.push(rows.to_string());
-    let shape = if shape.len() == 1 { format!("({},)", shape[0]) } else { format!("({})", shape.join(", ")) };
+/// unless `c_order`), written in place: no allocation.
+fn header_of(dims: &[usize], rows: usize, c_order: bool) -> [u8; HEADER] {
+    let mut h = [b' '; HEADER];
+    h[..8].copy_from_slice(b"\x93NUMPY\x01\x00");
+    h[8..10].copy_from_slice(&((HEADER - 10) as u16).to_le_bytes());
+    let mut w = &mut h[10..HEADER - 1];
     let order = if c_order { "False" } else { "True" };
-    let dict = format!("{{'descr': '<f8', 'fortran_order': {order}, 'shape': {shape}, }}");
-    let mut h = Vec::with_capacity(HEADER);
-    h.extend_from_slice(b"\x93NUMPY\x01\x00");
-    h.extend_from_slice(&((HEADER - 10) as u16).to_le_bytes());
-    h.extend_from_slice(dict.as_bytes());
-    h.resize(HEADER - 1, b' ');
-    h.push(b'\n');
+    // The shape of a 1-D array is written `(n,)`.
+    let _ = write!(w, "{{'descr': '<f8', 'fortran_order': {order}, 'shape': (");
+    for d in dims {
+        let _ = write!(w, "{d}, ");
+    }
+    let _ = if dims.is_empty() { write!(w, "{rows},), }}") } else { write!(w, "{rows}), }}") };
+    h[HEADER - 1] = b'\n';
     h
 }
 
 /// The header of the array while it grows (Fortran order).
-fn header(dims: &[usize], rows: usize) -> Vec<u8> {
+fn header(dims: &[usize], rows: usize) -> [u8; HEADER] {
     header_of(dims, rows, false)
 }
 
@@ -329,10 +316,10 @@ mod tests {
     }
 
     #[test]
-    fn fortran_order_of_a_sample() {
-        let mut f = Vec::new();
-        fortran_order(&[2, 3], &[0.0, 1.0, 2.0, 3.0, 4.0, 5.0], &mut f);
-        assert_eq!(f, vec![0.0, 3.0, 1.0, 4.0, 2.0, 5.0]);
+    fn fortran_position_of_an_output() {
+        // (2, 3) in C order 0..6 sits at 0, 2, 4, 1, 3, 5 in Fortran order.
+        let at: Vec<usize> = (0..6).map(|c| fortran_position(&[2, 3], c)).collect();
+        assert_eq!(at, vec![0, 2, 4, 1, 3, 5]);
     }
 
     #[test]

@@ -542,9 +542,9 @@ fn batch_run(it: &mut Interp, a: &[Value]) -> HResult<Value> {
     let write = |it: &mut Interp, out: &mut Option<std::io::BufWriter<std::fs::File>>| -> HResult<()> {
         let Some(w) = out else { return Ok(()) };
         let mut line = String::new();
-        for p in it.eng.batch_vars.clone() {
+        for k in 0..it.eng.batch_vars.len() {
             line.push(' ');
-            line.push_str(&fmt_g(it.read_place(&p)?, 6, false, false));
+            line.push_str(&fmt_g(it.read_place(&it.eng.batch_vars[k])?, 6, false, false));
         }
         line.push('\n');
         std::io::Write::write_all(w, line.as_bytes()).map_err(|e| hoc_err!("batch_run: {e}"))

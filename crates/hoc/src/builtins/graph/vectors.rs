@@ -75,13 +75,7 @@ pub(super) fn addobject(it: &mut Interp, o: &ObjRef, a: &[Value]) -> HResult<()>
     let (xs, ys) = crate::engine::rvp::plotted(it, &r)?;
     graph_of(o, |g| {
         let (c, b) = cb.unwrap_or((g.color, g.brush));
-        let mut line = PolyLine::new(DataVec::shared(), DataVec::shared(), c, b, Source::RangeVar(r));
-        line.keepable = true;
-        for (x, y) in xs.into_iter().zip(ys) {
-            line.x.borrow_mut().add(x);
-            line.y.borrow_mut().add(y);
-        }
-        let line = Rc::new(RefCell::new(line));
+        let line = Rc::new(RefCell::new(kept_line(xs, ys, c, b, Source::RangeVar(r))));
         g.scene.append(Glyph::Range(line.clone()));
         let lab = g.next_label(&name, -1);
         line.borrow_mut().label = Some(lab.clone());
@@ -90,6 +84,17 @@ pub(super) fn addobject(it: &mut Interp, o: &ObjRef, a: &[Value]) -> HResult<()>
             g.scene.items[i].y = y;
         }
     })
+}
+
+/// A keepable line holding these points, read again from `source` at flush.
+fn kept_line(xs: Vec<f64>, ys: Vec<f64>, color: usize, brush: usize, source: Source) -> PolyLine {
+    let mut line = PolyLine::new(DataVec::shared(), DataVec::shared(), color, brush, source);
+    line.keepable = true;
+    for (x, y) in xs.into_iter().zip(ys) {
+        line.x.borrow_mut().add(x);
+        line.y.borrow_mut().add(y);
+    }
+    line
 }
 
 /// `vector(n, &x, &y [, color, brush])`: a line of n points of two arrays,
@@ -109,13 +114,7 @@ pub(super) fn vector(it: &mut Interp, o: &ObjRef, a: &[Value]) -> HResult<()> {
     let cb = if a.len() > 3 { Some((color_index(num(it, a, 3)?), brush_index(num(it, a, 4)?))) } else { None };
     graph_of(o, |g| {
         let (c, b) = cb.unwrap_or((g.color, g.brush));
-        let mut line = PolyLine::new(DataVec::shared(), DataVec::shared(), c, b, Source::Places(places));
-        line.keepable = true;
-        for (x, y) in xs.into_iter().zip(ys) {
-            line.x.borrow_mut().add(x);
-            line.y.borrow_mut().add(y);
-        }
-        g.scene.append(Glyph::Line(Rc::new(RefCell::new(line))));
+        g.scene.append(Glyph::Line(Rc::new(RefCell::new(kept_line(xs, ys, c, b, Source::Places(places))))));
     })
 }
 
