@@ -667,11 +667,9 @@ impl Bdf {
             }
             let dcon = del * 1f64.min(self.crate_) / self.tq[4];
             if dcon <= 1.0 {
+                // As CVODE: f is not evaluated at the accepted solution
+                // (the caller does that once the step is complete).
                 self.acnrm = if m == 0 { del } else { self.wrms(&self.acor) };
-                // Leave the system evaluated at the accepted solution.
-                sys.step_size(self.h);
-                sys.rhs(self.tn, &self.y, &mut self.ftemp);
-                self.stats.rhs_evals += 1;
                 return true;
             }
             m += 1;

@@ -210,7 +210,7 @@ impl System<'_> {
         let m = &mut *self.m;
         // The membrane's conductances, before the axial terms join them:
         // NEURON's Newton matrix adds the capacitance first.
-        self.dsave.copy_from_slice(&m.tree.d);
+        m.tree.save_d(self.dsave);
         m.tree.axial();
         let tr = &mut m.tree;
         for (k, &nd) in self.lay.cap.iter().enumerate() {
@@ -255,8 +255,7 @@ impl OdeSystem for System<'_> {
             return self.dae_solve(gamma, b);
         }
         let tr = &mut self.m.tree;
-        tr.d.copy_from_slice(self.dsave);
-        tr.rhs.iter_mut().for_each(|x| *x = 0.0);
+        tr.restore_d_clear_rhs(self.dsave);
         // NEURON's order: conductances, then 1e-3·cj·cm, then the axial
         // terms; the right-hand side scaled by the same 1e-3·cj·cm.
         let cfac = 1e-3 * (1.0 / gamma);

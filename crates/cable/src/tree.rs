@@ -577,6 +577,31 @@ impl Tree {
         }
     }
 
+    /// Copies the diagonal (of the lent cell's nodes, or of all) into `save`.
+    pub fn save_d(&self, save: &mut [f64]) {
+        if self.cell.is_empty() {
+            save.copy_from_slice(&self.d);
+        } else {
+            for &i in &self.cell {
+                save[i as usize] = self.d[i as usize];
+            }
+        }
+    }
+
+    /// Sets the diagonal back from `save_d`'s copy and clears the
+    /// right-hand side (of the lent cell's nodes, or of all).
+    pub fn restore_d_clear_rhs(&mut self, save: &[f64]) {
+        if self.cell.is_empty() {
+            self.d.copy_from_slice(save);
+            self.rhs.fill(0.0);
+        } else {
+            for &i in &self.cell {
+                self.d[i as usize] = save[i as usize];
+                self.rhs[i as usize] = 0.0;
+            }
+        }
+    }
+
     /// The axial coupling onto the diagonal alone (the matrix of an
     /// implicit variable step, whose right-hand side comes from elsewhere).
     pub fn axial_d(&mut self) {
