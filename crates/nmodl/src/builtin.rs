@@ -17,6 +17,7 @@ pub const FILES: &[(&str, &str)] = &[
     ("intfire1.mod", include_str!("../../../mod-files/intfire1.mod")),
     ("intfire2.mod", include_str!("../../../mod-files/intfire2.mod")),
     ("intfire4.mod", include_str!("../../../mod-files/intfire4.mod")),
+    ("ppmark.mod", include_str!("../../../mod-files/ppmark.mod")),
 ];
 
 /// The built-in mechanisms, compiled.

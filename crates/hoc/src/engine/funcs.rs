@@ -1422,7 +1422,8 @@ pub fn cvode_method(it: &mut Interp, name: &str, a: &[Value]) -> HResult<Option<
             let x = opt_num(it, a, 1)?;
             let cv = &mut it.eng.model.cvode;
             if let Some(x) = x {
-                cv.atolscale.insert(name.to_string(), x);
+                // NEURON keeps a symbol's tolerance scale in single precision.
+                cv.atolscale.insert(name.to_string(), x as f32 as f64);
                 cv.re_init();
             }
             cv.atolscale.get(name.as_ref() as &str).copied().unwrap_or(1.0)
