@@ -1139,6 +1139,11 @@ impl Model {
         self.sec_nodes[id][s.seg_index(x)]
     }
 
+    /// `node_at` for an existing section once the model is lowered.
+    fn lowered_node_at(&self, id: SecId, x: f64) -> Option<u32> {
+        (self.exists(id) && !self.structure_dirty && self.sec_nodes.get(id).is_some_and(|n| !n.is_empty())).then(|| self.node_at(id, x))
+    }
+
     fn lower_geometry(&mut self) {
         let t = &mut self.tree;
         t.area.iter_mut().for_each(|a| *a = 100.0);
@@ -1643,8 +1648,8 @@ impl Model {
     /// Reads an engine variable (None if it names nothing that exists).
     pub fn read_var(&self, v: &Var) -> Option<f64> {
         match *v {
-            Var::V { sec, x } => self.exists(sec).then(|| self.tree.v[self.node_at(sec, x) as usize]),
-            Var::Imem { sec, x } => self.exists(sec).then(|| self.tree.imem[self.node_at(sec, x) as usize]),
+            Var::V { sec, x } => self.tree.v.get(self.lowered_node_at(sec, x)? as usize).copied(),
+            Var::Imem { sec, x } => self.tree.imem.get(self.lowered_node_at(sec, x)? as usize).copied(),
             Var::ICap { sec, x } => {
                 let s = self.exists(sec).then(|| self.sec(sec))?;
                 Some(self.tree.icap[*self.sec_nodes.get(sec)?.get(s.seg_index(x))? as usize])

@@ -7,6 +7,7 @@ pub mod graph;
 pub mod gui;
 pub mod list;
 pub mod matrix;
+pub mod pointer;
 pub mod random;
 pub mod scan;
 pub mod strfun;
@@ -33,6 +34,8 @@ pub enum NativeClass {
     Matrix,
     Timer,
     Random,
+    /// `Pointer(&x | "name" [, "stmt"])`: a handle on a HOC variable.
+    Pointer,
     /// GUI classes: inert, returning what NEURON's do under -nogui.
     Gui(gui::GuiClass),
     MechanismStandard,
@@ -72,6 +75,7 @@ pub fn install(it: &mut Interp) {
     it.add_native_class("Matrix", NativeClass::Matrix);
     it.add_native_class("Timer", NativeClass::Timer);
     it.add_native_class("Random", NativeClass::Random);
+    it.add_native_class("Pointer", NativeClass::Pointer);
     it.add_native_class("PythonObject", NativeClass::Foreign);
     it.define_builtin("nrnpython", crate::foreign::nrnpython);
     gui::install(it);
@@ -86,6 +90,7 @@ pub fn construct(it: &mut Interp, ci: u32, nc: NativeClass, args: &[Value]) -> H
         NativeClass::Matrix => ObjData::Native(Box::new(matrix::construct(it, args)?)),
         NativeClass::Timer => ObjData::Native(Box::new(timer::construct(it, args)?)),
         NativeClass::Random => ObjData::Native(Box::new(random::construct(it, args)?)),
+        NativeClass::Pointer => ObjData::Native(Box::new(pointer::construct(it, args)?)),
         NativeClass::Gui(gui::GuiClass::Graph) => ObjData::Native(Box::new(graph::construct(it, args)?)),
         NativeClass::Gui(_) => ObjData::Native(Box::new(gui::GuiObj::default())),
         NativeClass::MechanismStandard => ObjData::Native(Box::new(crate::engine::mechmenu::construct_ms(it, args)?)),
@@ -134,6 +139,7 @@ pub fn call_method(it: &mut Interp, o: &ObjRef, name: &str, k: &[f64], args: Opt
         NativeClass::Matrix => matrix::method(it, o, name, k, args),
         NativeClass::Timer => timer::method(it, o, name, args.unwrap_or(&[])),
         NativeClass::Random => random::method(it, o, name, args.unwrap_or(&[])),
+        NativeClass::Pointer => pointer::method(it, o, name, args.unwrap_or(&[])),
         NativeClass::Gui(g) => gui::method(it, o, g, name, args.unwrap_or(&[])),
         NativeClass::MechanismStandard => crate::engine::mechmenu::ms_method(it, o, name, args.unwrap_or(&[])),
         NativeClass::MechanismType => crate::engine::mechmenu::mt_method(it, o, name, args.unwrap_or(&[])),
@@ -198,6 +204,7 @@ pub fn set_member(it: &mut Interp, o: &ObjRef, name: &str, k: &[f64], x: f64) ->
             Err(it.not_public(name, &class))
         }
         Some(NativeClass::Import3dReader(_)) => crate::engine::import3d::set_member(o, name, x),
+        Some(NativeClass::Pointer) => pointer::set_member(it, o, name, x),
         Some(NativeClass::Foreign) => {
             let host = it.foreign_host()?;
             host.set_member(it, o, name, Value::Num(x))?;
@@ -211,6 +218,11 @@ pub fn set_member(it: &mut Interp, o: &ObjRef, name: &str, k: &[f64], x: f64) ->
 pub fn member_place(it: &mut Interp, o: &ObjRef, name: &str, k: &[f64]) -> HResult<Place> {
     if let Some(p) = matrix::place(it, o, name, k)? {
         return Ok(p);
+    }
+    if native_class(it, o) == Some(NativeClass::Pointer) {
+        if let Some(p) = pointer::member_place(it, o, name)? {
+            return Ok(p);
+        }
     }
     if let Some((mech, inst)) = crate::engine::classes::point_of(o) {
         // Array variables are kept as `name[k]`.

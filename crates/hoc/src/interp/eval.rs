@@ -304,6 +304,17 @@ impl Interp {
         }))
     }
 
+    /// The storage location the text of an lvalue names (in the present
+    /// object's context, as NEURON's hoc_val_pointer), or None.
+    pub fn place_of_text(&mut self, text: &str) -> HResult<Place> {
+        let templ = self.this.as_ref().map(|o| o.class);
+        let e = crate::parser::Parser::new(self, text.into(), 0, templ).expr()?;
+        match self.eval(&Expr::AddrOf(Box::new(e)))? {
+            Value::Ptr(p) => Ok(p),
+            _ => Err(hoc_err!("{text} is not a variable")),
+        }
+    }
+
     /// The storage location an lvalue expression names.
     pub fn place_of(&mut self, e: &Expr) -> HResult<Place> {
         match e {

@@ -2,7 +2,6 @@
 //! how `addexpr` compiles its expression (once, as NEURON does, into
 //! `hoc_ac_ = expr`), and `plot(x)`, which takes a point of each.
 
-use std::rc::Rc;
 
 use super::scene::{LineRef, Source};
 use super::{graph_of, ObjRef};
@@ -14,13 +13,10 @@ use crate::value::Slot;
 
 /// `addvar("name")`: the variable the name stands for now.
 pub fn var_source(it: &mut Interp, name: &str) -> HResult<Source> {
-    let text: Rc<str> = name.into();
-    let templ = it.this.as_ref().map(|o| o.class);
-    let parsed = crate::parser::Parser::new(it, text, 0, templ).expr();
-    let bad = || HocError::new(format!("{name} is invalid left hand side of assignment statement"));
-    let e = parsed.map_err(|_| bad())?;
-    let p = it.place_of(&e).map_err(|_| bad())?;
-    Ok(Source::Var(p))
+    match it.place_of_text(name) {
+        Ok(p) => Ok(Source::Var(p)),
+        Err(_) => Err(HocError::new(format!("{name} is invalid left hand side of assignment statement"))),
+    }
 }
 
 /// `addexpr("expr" [, obj])`: the expression compiled in the object's context.
