@@ -1,0 +1,84 @@
+//! A graph's menu items run by name (`exec_menu`), as NEURON runs them: on
+//! the graph's first view, or on no view at all when the graph has none.
+//! Items that only pick a mouse tool or open a dialog change nothing a
+//! script can read, and unknown names do nothing, as in NEURON.
+
+use super::{axis, graph_of, refresh, Glyph, Graph};
+use crate::error::HResult;
+use crate::interp::Interp;
+use crate::value::ObjRef;
+
+pub fn exec(it: &mut Interp, o: &ObjRef, item: &str) -> HResult<()> {
+    match item {
+        "Keep Lines" => {
+            let kept = graph_of(o, |g| {
+                g.keep_lines = !g.keep_lines;
+                if !g.keep_lines {
+                    g.keep();
+                }
+                !g.keep_lines
+            })?;
+            if kept {
+                refresh(it, o)?;
+            }
+        }
+        "Erase" => graph_of(o, |g| g.erase_lines())?,
+        "Erase Axis" | "View Axis" | "View Box" => graph_of(o, |g| g.erase_axis())?,
+        "New Axis" => graph_of(o, new_axis)?,
+        "Object Name" => {
+            if graph_of(o, |g| g.views)? > 0 {
+                let name = format!("{}\n", it.object_name(o));
+                it.write_out(&name)?;
+            }
+        }
+        _ => graph_of(o, |g| {
+            if g.views > 0 {
+                change_view(g, item);
+            }
+        })?,
+    }
+    Ok(())
+}
+
+/// "New Axis": an x and a y axis over the view's box rounded inward (over
+/// 0..0 without a view), in place of the axes there were.
+fn new_axis(g: &mut Graph) {
+    g.erase_axis();
+    let [x1, y1, x2, y2] = if g.views > 0 { g.view.zin() } else { [0.0; 4] };
+    let n = axis::within(x1, x2) + axis::within(y1, y2);
+    (0..n).for_each(|_| g.scene.append(Glyph::Axis));
+}
+
+/// The items of the "View . . ." menu that change what the view shows.
+fn change_view(g: &mut Graph, item: &str) {
+    match item {
+        "View = plot" => {
+            let [l, b, r, t] = g.whole_plot();
+            let (l, r) = round_out(l, r);
+            let (b, t) = round_out(b, t);
+            g.view.show([l, b, r, t]);
+        }
+        "10% Zoom out" => g.view.zoom_out(),
+        "10% Zoom in" => g.view.zoom_in(),
+        "Round View" => {
+            let [x1, y1, x2, y2] = g.view.zin();
+            let (x1, x2, _) = axis::rounded_within(x1, x2);
+            let (y1, y2, _) = axis::rounded_within(y1, y2);
+            g.view.show([x1 as f32, y1 as f32, x2 as f32, y2 as f32]);
+        }
+        "Whole Scene" => g.view.show(g.extent),
+        "Scene=View" => {
+            let [x1, y1, x2, y2] = g.view.zin();
+            g.new_size(x1, y1, x2, y2);
+            g.view.zoom_out();
+        }
+        _ => {}
+    }
+}
+
+/// The range x1..x2 widened to numbers of two significant digits.
+fn round_out(x1: f32, x2: f32) -> (f32, f32) {
+    let d = if x2 > x1 { (x2 - x1) as f64 } else { (x1 as f64).abs() };
+    let e = 10f64.powf(d.log10().floor() + 1.0 - 2.0);
+    ((e * (x1 as f64 / e).floor()) as f32, (e * (x2 as f64 / e).ceil()) as f32)
+}
