@@ -1,14 +1,60 @@
 //! A graph's menu items run by name (`exec_menu`), as NEURON runs them: on
 //! the graph's first view, or on no view at all when the graph has none.
-//! Items that only pick a mouse tool or open a dialog change nothing a
-//! script can read, and unknown names do nothing, as in NEURON.
+//! Mouse tools (the graph's own and those scripts add with `menu_tool`)
+//! form one radio group: choosing a tool that is not chosen yet runs the
+//! command the script gave for that moment, in the object that added it.
+//! Items that open a dialog change nothing a script can read, and unknown
+//! names do nothing, as in NEURON.
 
-use super::{axis, graph_of, refresh, Glyph, Graph};
+use std::rc::Rc;
+
+use super::{axis, graph_of, refresh, string, Glyph, Graph};
 use crate::error::HResult;
 use crate::interp::Interp;
-use crate::value::ObjRef;
+use crate::value::{ObjRef, Value};
+
+/// A mouse tool a script added: its name, and the command run when it is chosen.
+pub struct Tool {
+    name: String,
+    on_select: Option<(String, Option<ObjRef>)>,
+}
+
+/// The tool a new graph starts with.
+pub const FIRST_TOOL: &str = "Crosshair";
+
+/// The graph's own mouse tools.
+const OWN_TOOLS: [&str; 9] =
+    ["Crosshair", "Pick Vector", "Move Text", "Change Text", "Delete", "NewView", "Zoom in/out", "Translate", "Color/Brush"];
+
+/// `menu_tool(name, action [, select_action])`.
+pub fn add_tool(it: &mut Interp, o: &ObjRef, a: &[Value]) -> HResult<()> {
+    let name = string(a, 0)?;
+    let on_select = match a.get(2) {
+        Some(Value::Str(_) | Value::SRef(_)) => Some((string(a, 2)?, it.this.clone())),
+        _ => None,
+    };
+    graph_of(o, |g| g.tools.push(Tool { name, on_select }))
+}
 
 pub fn exec(it: &mut Interp, o: &ObjRef, item: &str) -> HResult<()> {
+    if OWN_TOOLS.contains(&item) {
+        return graph_of(o, |g| g.tool = item.to_string());
+    }
+    let chosen = graph_of(o, |g| {
+        let t = g.tools.iter().find(|t| t.name == item)?;
+        if g.tool == item {
+            return Some(None);
+        }
+        let cmd = t.on_select.clone();
+        g.tool = item.to_string();
+        Some(cmd)
+    })?;
+    if let Some(cmd) = chosen {
+        if let Some((cmd, obj)) = cmd {
+            run_in(it, &cmd, obj)?;
+        }
+        return Ok(());
+    }
     match item {
         "Keep Lines" => {
             let kept = graph_of(o, |g| {
@@ -81,4 +127,18 @@ fn round_out(x1: f32, x2: f32) -> (f32, f32) {
     let d = if x2 > x1 { (x2 - x1) as f64 } else { (x1 as f64).abs() };
     let e = 10f64.powf(d.log10().floor() + 1.0 - 2.0);
     ((e * (x1 as f64 / e).floor()) as f32, (e * (x2 as f64 / e).ceil()) as f32)
+}
+
+/// A command run in the object that gave it, as NEURON's HocCommand runs.
+fn run_in(it: &mut Interp, cmd: &str, obj: Option<ObjRef>) -> HResult<()> {
+    let text: Rc<str> = format!("{{{cmd}}}\n").into();
+    let name = it.sources.last().map(|s| s.name.clone()).unwrap_or_default();
+    let saved_this = std::mem::replace(&mut it.this, obj);
+    let saved_cur = std::mem::replace(&mut it.cur, 0);
+    let saved_fin = it.fin.take();
+    let r = it.run_text(&name, text);
+    it.this = saved_this;
+    it.cur = saved_cur;
+    it.fin = saved_fin;
+    r
 }

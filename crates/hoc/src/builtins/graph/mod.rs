@@ -52,6 +52,10 @@ pub struct Graph {
     extent: [f32; 4],
     /// The first view (meaningful when there is one).
     view: ViewBox,
+    /// The mouse tools scripts added (`menu_tool`).
+    tools: Vec<menu::Tool>,
+    /// The chosen mouse tool (one of a radio group).
+    tool: String,
 }
 
 /// A new Graph's scene, which a mapped window shows whole.
@@ -78,6 +82,8 @@ impl Graph {
             views,
             extent: SCENE,
             view: ViewBox::new(SCENE[0], SCENE[1], SCENE[2] - SCENE[0], SCENE[3] - SCENE[1]),
+            tools: Vec::new(),
+            tool: menu::FIRST_TOOL.to_string(),
         }
     }
 
@@ -417,7 +423,11 @@ pub fn method(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<O
             addobject(it, o, a)?;
             one
         }
-        "save_name" | "align" | "simgraph" | "printfile" | "menu_action" | "menu_tool" => one,
+        "menu_tool" => {
+            menu::add_tool(it, o, a)?;
+            one
+        }
+        "save_name" | "align" | "simgraph" | "printfile" | "menu_action" => one,
         _ => Ok(None),
     }
 }
