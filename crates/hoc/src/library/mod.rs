@@ -46,6 +46,7 @@ const FILES: &[LibFile] = &[
     lib!("netbild.hoc"),
     lib!("netparmpi.hoc"),
     lib!("lincir.hoc"),
+    lib!("grapher.hoc"),
 ];
 
 /// The top-level names import3d.hoc declares besides its (native) classes.
