@@ -40,17 +40,15 @@ pub fn exec(it: &mut Interp, o: &ObjRef, item: &str) -> HResult<()> {
     if OWN_TOOLS.contains(&item) {
         return graph_of(o, |g| g.tool = item.to_string());
     }
-    let chosen = graph_of(o, |g| {
-        let t = g.tools.iter().find(|t| t.name == item)?;
-        if g.tool == item {
-            return Some(None);
-        }
-        let cmd = t.on_select.clone();
+    // A script's tool: chosen now (with its command, if any), or already chosen.
+    let choice = graph_of(o, |g| {
+        let on_select = g.tools.iter().find(|t| t.name == item)?.on_select.clone();
+        let newly = g.tool != item;
         g.tool = item.to_string();
-        Some(cmd)
+        Some(on_select.filter(|_| newly))
     })?;
-    if let Some(cmd) = chosen {
-        if let Some((cmd, obj)) = cmd {
+    if let Some(on_select) = choice {
+        if let Some((cmd, obj)) = on_select {
             run_in(it, &cmd, obj)?;
         }
         return Ok(());
