@@ -288,7 +288,10 @@ def run_nerve(entry, git_dir, args, scratch):
                 with open(gout_path, "rb") as f:
                     f.seek(-4096, os.SEEK_END)
                     tail = f.read().decode("ascii", "replace").split("\n")[1:]
-                if len({l for l in tail if l and l != "points 0"}) <= 2:
+                # Only the names of one empty line again and again: a long
+                # run of one number is data still being written.
+                names = {l for l in tail if l and l != "points 0"}
+                if names and len(names) <= 2 and all(re.match(r"[xy]vec-?\d+$", l) for l in names):
                     runaway.append(True)
         except OSError:
             pass

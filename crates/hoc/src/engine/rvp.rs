@@ -251,7 +251,7 @@ impl Rvp {
             }
         }
         for i in 0..self.path.len() {
-            let ok = self.value_at(it, i).is_some();
+            let ok = self.at_a_node_with_it(it, i) && self.value_at(it, i).is_some();
             self.exists.push(ok);
         }
         let o = self.origin;
@@ -283,6 +283,25 @@ impl Rvp {
                 noexist += 1;
             }
         }
+    }
+
+    /// Whether a range variable named by the plot can exist at path point
+    /// i's node: the end nodes of sections (a section's 1 end, the root's 0
+    /// end) have no mechanisms, only the membrane potential and the
+    /// extracellular potential. Expressions in `$1` are judged by their value.
+    fn at_a_node_with_it(&self, it: &Interp, i: usize) -> bool {
+        if self.dollar {
+            return true;
+        }
+        let p = self.path[i];
+        if !it.eng.model.exists(p.sec) {
+            return false;
+        }
+        let end_node = match node_exact(it, p.sec, p.x as f64) {
+            Node::Root(_) => true,
+            Node::Seg(s, k) => k == it.eng.model.sec(s).nseg,
+        };
+        !end_node || matches!(self.expr.split('[').next().unwrap_or(""), "v" | "vext" | "i_membrane_")
     }
 
     /// The value at path point i, or None where the variable does not exist.

@@ -7,8 +7,9 @@
 //! (`engine::import3d`).
 //!
 //! The files keep NEURON's public names (templates, procedures, variables)
-//! and their effects on the model; what they would draw is left out, as
-//! `nrniv -nogui` leaves it out.
+//! and their effects on the model. Windows are left out; what the tools
+//! draw in their Graphs is drawn as NEURON draws it, and kept only when
+//! Graphs keep their data (`--graphs`), as `nrniv -nogui` keeps none.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -46,6 +47,7 @@ const FILES: &[LibFile] = &[
     lib!("netbild.hoc"),
     lib!("netparmpi.hoc"),
     lib!("lincir.hoc"),
+    lib!("grapher.hoc"),
 ];
 
 /// The top-level names import3d.hoc declares besides its (native) classes.

@@ -34,14 +34,17 @@ fn anint(x: f64) -> f64 {
     }
 }
 
-/// The first of 3, 4, 5 dividing `i`, widening by `step` until one does.
-fn divisions(mut i: i64, step: i64) -> i32 {
+/// The first of 3, 4, 5 dividing `i`, widening by `step` (and moving the
+/// range's ends by `lower` and `raise` units) until one does.
+fn divisions(mut i: i64, step: i64, range: &mut (f64, f64), unit: f64, lower: f64, raise: f64) -> i32 {
     for _ in 0..1000 {
         for n in [3, 4, 5] {
             if i % n == 0 {
                 return n as i32;
             }
         }
+        range.0 -= lower * unit;
+        range.1 += raise * unit;
         i += step;
     }
     4
@@ -59,19 +62,26 @@ fn c_int(x: f64) -> i64 {
 fn round_range(x1: f32, x2: f32) -> i32 {
     let d = x2 as f64 - x1 as f64;
     let d = 10f64.powf(d.log10().floor()) / 10.0;
-    let y1 = d * anint(x1 as f64 / d);
-    let y2 = d * anint(x2 as f64 / d);
-    divisions(c_int((y2 - y1) / d + 0.5), 2)
+    let mut y = (d * anint(x1 as f64 / d), d * anint(x2 as f64 / d));
+    divisions(c_int((y.1 - y.0) / d + 0.5), 2, &mut y, d, 1.0, 1.0)
 }
 
 fn round_range_down(x1: f32, x2: f32) -> i32 {
+    rounded_within(x1, x2).2
+}
+
+/// The range x1..x2 rounded inward to round numbers, and the number of
+/// intervals an axis over it has (NEURON's round_range_down, which "Round
+/// View" also uses).
+pub fn rounded_within(x1: f32, x2: f32) -> (f64, f64, i32) {
     let d = x2 as f64 - x1 as f64;
     let e = 10f64.powf(d.log10().floor()) / 10.0;
     let i = c_int(d / e + 0.5);
-    let (y1, y2) = if i > 20 {
+    let mut y = if i > 20 {
         (5.0 * e * (x1 as f64 / e / 5.0 - 0.01).ceil(), 5.0 * e * (x2 as f64 / e / 5.0 + 0.01).floor())
     } else {
         (e * (x1 as f64 / e - 0.01).ceil(), e * (x2 as f64 / e + 0.01).floor())
     };
-    divisions(c_int((y2 - y1) / e + 0.5), 1)
+    let n = divisions(c_int((y.1 - y.0) / e + 0.5), 1, &mut y, e, 1.0, 0.0);
+    (y.0, y.1, n)
 }

@@ -8,8 +8,10 @@
 
 mod axis;
 mod lines;
+mod menu;
 pub mod scene;
 mod vectors;
+mod view;
 
 pub use vectors::vector_method;
 use vectors::{addobject, refresh, vector};
@@ -18,6 +20,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use scene::{brush_index, color_index, DataVec, Glyph, Label, LabelRef, LineRef, PolyLine, Scene, Source};
+use view::ViewBox;
 
 use super::{chkarg, num, object, string, with_native};
 use crate::error::HResult;
@@ -47,16 +50,16 @@ pub struct Graph {
     views: usize,
     /// The scene's extent: x1, y1, x2, y2.
     extent: [f32; 4],
-    /// The first view's extent.
-    view: [f32; 4],
+    /// The first view (meaningful when there is one).
+    view: ViewBox,
+    /// The mouse tools scripts added (`menu_tool`).
+    tools: Vec<menu::Tool>,
+    /// The chosen mouse tool (one of a radio group).
+    tool: String,
 }
 
-/// A new Graph's scene, and the view a mapped window shows of it.
+/// A new Graph's scene, which a mapped window shows whole.
 const SCENE: [f32; 4] = [0.0, 0.0, 300.0, 200.0];
-fn default_view() -> [f32; 4] {
-    let dy = 200.0f32 / 12.0;
-    [25.0, dy, 275.0, 200.0 - dy]
-}
 
 impl Graph {
     pub fn new(views: usize) -> Self {
@@ -78,7 +81,9 @@ impl Graph {
             current: None,
             views,
             extent: SCENE,
-            view: default_view(),
+            view: ViewBox::new(SCENE[0], SCENE[1], SCENE[2] - SCENE[0], SCENE[3] - SCENE[1]),
+            tools: Vec::new(),
+            tool: menu::FIRST_TOOL.to_string(),
         }
     }
 
@@ -108,6 +113,9 @@ impl Graph {
             y2 += 1.0;
         }
         self.extent = [x1, y1, x2, y2];
+        if self.views > 0 {
+            self.view.set(x1, y1, x2, y2);
+        }
         if self.label_fixtype == 1 {
             self.label_x = x2 - 0.2 * (x2 - x1);
             self.label_y = y2 - 0.1 * (y2 - y1);
@@ -371,7 +379,7 @@ pub fn method(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<O
                 for (k, x) in v.iter_mut().enumerate() {
                     *x = num(it, a, k)? as f32;
                 }
-                Some([v[0], v[1], v[0] + v[2], v[1] + v[3]])
+                Some(ViewBox::showing(v[0], v[1], v[2], v[3]))
             } else if !a.is_empty() && num(it, a, 0)? == 2.0 {
                 None
             } else {
@@ -379,7 +387,8 @@ pub fn method(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<O
             };
             graph_of(o, |g| {
                 if g.views == 0 {
-                    g.view = new_view.unwrap_or(g.extent);
+                    let [x1, y1, x2, y2] = g.extent;
+                    g.view = new_view.unwrap_or(ViewBox::new(x1, y1, x2 - x1, y2 - y1));
                 }
                 g.views += 1;
             })?;
@@ -399,7 +408,12 @@ pub fn method(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<O
         }
         "line_info" => line_info(it, o, a).map(|x| Some(Value::Num(x))),
         "getline" => getline(it, o, a).map(|x| Some(Value::Num(x))),
-        "unmap" | "exec_menu" | "menu_remove" | "crosshair_action" | "glyph" | "gif" | "view_size" => Ok(Some(Value::Num(0.0))),
+        "exec_menu" => {
+            let item = string(a, 0)?;
+            menu::exec(it, o, &item)?;
+            Ok(Some(Value::Num(0.0)))
+        }
+        "unmap" | "menu_remove" | "crosshair_action" | "glyph" | "gif" | "view_size" => Ok(Some(Value::Num(0.0))),
         "view_info" => Ok(Some(Value::Num(-1.0))),
         "vector" => {
             vector(it, o, a)?;
@@ -409,7 +423,11 @@ pub fn method(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<O
             addobject(it, o, a)?;
             one
         }
-        "save_name" | "align" | "simgraph" | "printfile" | "menu_action" | "menu_tool" => one,
+        "menu_tool" => {
+            menu::add_tool(it, o, a)?;
+            one
+        }
+        "save_name" | "align" | "simgraph" | "printfile" | "menu_action" => one,
         _ => Ok(None),
     }
 }
@@ -583,7 +601,7 @@ fn size(it: &mut Interp, o: &ObjRef, a: &[Value]) -> HResult<f64> {
         return graph_of(o, |g| {
             g.new_size(v[0], v[2], v[1], v[3]);
             if g.views > 0 {
-                g.view = g.extent;
+                g.view.zoom_out();
                 1.0
             } else {
                 0.0
@@ -602,7 +620,7 @@ fn size(it: &mut Interp, o: &ObjRef, a: &[Value]) -> HResult<f64> {
     }
     let i = chkarg(it, a, 0, 1.0, 4.0)? as usize;
     graph_of(o, |g| {
-        let [x1, y1, x2, y2] = g.view;
+        let [x1, y1, x2, y2] = g.view.zin();
         [x1, x2, y1, y2][i - 1] as f64
     })
 }
