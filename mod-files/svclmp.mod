@@ -52,6 +52,9 @@ PROCEDURE icur() {
 
 PROCEDURE vstim() {
 	on = 1
+	if (dur1) { at_time(dur1) }
+	if (dur2) { at_time(tc2) }
+	if (dur3) { at_time(tc3) }
 	if (t < dur1) {
 		vc = amp1
 	} else if (t < tc2) {

@@ -466,6 +466,8 @@ impl Model {
     /// Starts the integrator after finitialize (or `CVode.re_init()`); a
     /// mechanism the variable step cannot integrate is an error.
     pub(crate) fn cvode_init(&mut self) {
+        // A fresh start has no discontinuity reached yet to restart past.
+        self.cvode.at_stop = None;
         self.cvode_stops();
         // NEURON looks ahead 1e5 ms at most: the integrator starts afresh
         // there, and learns of later discontinuities then.
