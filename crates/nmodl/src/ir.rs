@@ -39,6 +39,8 @@ pub enum Loc {
     Diam,
     /// What POINTER k of the instance points to.
     Ptr(usize),
+    /// 1 where POINTER k of the instance is set, else 0 (`nrn_pointing`).
+    PtrSet(usize),
     /// 1 where `state_discontinuity()` outside NET_RECEIVE takes effect
     /// (NEURON's state_discon_allowed_ and not the second current
     /// evaluation), else 0.

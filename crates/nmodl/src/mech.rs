@@ -277,6 +277,12 @@ impl NmodlMechanism {
                         };
                     }
                 }
+                Loc::PtrSet(k) => {
+                    for l in 0..ch.n {
+                        let set = d.ptr_src.get(k).and_then(|p| p.get(ch.inst[l])).is_some_and(|s| !matches!(s, PtrSrc::Unset));
+                        lanes[l] = if set { 1.0 } else { 0.0 };
+                    }
+                }
                 Loc::T => lanes[..ch.n].fill(env.t),
                 Loc::Dt => lanes[..ch.n].fill(env.dt),
                 Loc::Celsius => lanes[..ch.n].fill(env.celsius),

@@ -55,7 +55,7 @@ impl CFile {
     /// hidden GLOBALs, `_p_x` of POINTERs hidden columns.
     pub(super) fn new(m: &Module, globals: &mut Vec<VarSpec>, vars: &mut Vec<VarSpec>, pointers: &[String]) -> CFile {
         let mut f = CFile::default();
-        let mut pp = pp::Preproc::new();
+        let mut pp = pp::Preproc::for_file(m.files.first().map_or("", |f| f.as_str()));
         for item in &m.items {
             match &item.kind {
                 ItemKind::Verbatim(text) => {
@@ -168,10 +168,12 @@ impl CFile {
         b.stmts.iter().any(|s| matches!(s.kind, StmtKind::Verbatim(_)))
     }
 
-    /// Whether a FUNCTION/PROCEDURE body holds VERBATIM anywhere (it may return early).
+    /// Whether a FUNCTION/PROCEDURE body may return early: it holds
+    /// VERBATIM or a `return(…)` anywhere.
     pub(super) fn any_verbatim(b: &Block_) -> bool {
         b.stmts.iter().any(|s| match &s.kind {
             StmtKind::Verbatim(_) => true,
+            StmtKind::Call(c) => c.name.name == "return",
             StmtKind::If { then, else_ifs, else_, .. } => Self::any_verbatim(then) || else_ifs.iter().any(|e| Self::any_verbatim(&e.body)) || else_.as_ref().is_some_and(Self::any_verbatim),
             StmtKind::While { body, .. } | StmtKind::From { body, .. } | StmtKind::Block(body) => Self::any_verbatim(body),
             _ => false,
@@ -356,7 +358,7 @@ impl Gen<'_, '_> {
         d
     }
 
-    fn op1(&mut self, f: F1, a: Reg) -> Reg {
+    pub(super) fn op1(&mut self, f: F1, a: Reg) -> Reg {
         let d = self.reg();
         self.b.ops.push(Op::F1(f, d, a));
         d
@@ -596,6 +598,29 @@ impl Gen<'_, '_> {
         self.c.exits += 1;
     }
 
+    /// `return(value)` in NMODL code: nocmodl writes it into its C as it
+    /// is, so it is C's return from the function around it (with the
+    /// FUNCTION's value).
+    pub(super) fn nmodl_return(&mut self, value: Option<Reg>) -> CResult<()> {
+        let frame = self.c.frames.last().cloned();
+        if let (Some(v), Some(Frame { result: Some((r, _)), .. })) = (value, &frame) {
+            self.assign_reg(*r, v);
+        }
+        let ret = match frame.and_then(|f| f.ret) {
+            Some(r) => r,
+            None => match self.c.root_ret {
+                Some(r) => r,
+                None => {
+                    let r = self.reg();
+                    self.c.root_ret = Some(r);
+                    r
+                }
+            },
+        };
+        self.mark_exit(ret);
+        Ok(())
+    }
+
     fn c_return(&mut self, e: Option<&c::Expr>) -> U<()> {
         let frame = self.c.frames.last().cloned();
         if let (Some(e), Some(Frame { result: Some((r, ty)), .. })) = (e, &frame) {
@@ -766,6 +791,31 @@ impl Gen<'_, '_> {
         let v = self.c_expr(e)?;
         let z = self.konst(0.0);
         Ok(self.op2(F2::Ne, v.r, z))
+    }
+
+    /// A name NMODL code uses without declaring it: nocmodl writes it as
+    /// it is into its C, so it is the C variable in scope there — a local
+    /// of the VERBATIM pieces around the statement (nocmodl pastes them and
+    /// the statements into one C function), or a `static` of the file's
+    /// top-level C.
+    pub(super) fn c_local(&self, name: &str) -> Option<E> {
+        match self.lookup_c(name) {
+            Some(CVar::Reg(r, t)) if !t.is_ptr() => Some(E::Local(r)),
+            Some(CVar::Static(l, t)) if !t.is_ptr() => Some(E::Loc(l)),
+            Some(_) => None,
+            None => self.cx.c.statics.get(name).filter(|s| !s.ty.is_ptr()).map(|s| E::Loc(s.loc)),
+        }
+    }
+
+    /// Whether an NMODL assignment's target is an integer C variable (C
+    /// truncates what is stored there).
+    pub(super) fn c_int_target(&self, target: &E) -> bool {
+        let local = self.c.scopes.iter().flat_map(|s| s.values()).any(|v| match (v, target) {
+            (CVar::Reg(r, t), E::Local(x)) => r == x && t.is_int(),
+            (CVar::Static(l, t), E::Loc(x)) => l == x && t.is_int(),
+            _ => false,
+        });
+        local || matches!(target, E::Loc(x) if self.cx.c.statics.values().any(|s| s.loc == *x && s.ty.is_int()))
     }
 
     fn lookup_c(&self, name: &str) -> Option<CVar> {
@@ -1329,6 +1379,17 @@ impl Gen<'_, '_> {
                 let msg = self.b.strings.len() as u32;
                 self.b.strings.push(why);
                 self.b.ops.push(Op::Fail { mask: self.mask, msg });
+                return Ok(self.num(0.0, true));
+            }
+            "assert" => {
+                // <assert.h>: the lanes where the condition is false stop the run.
+                Self::want(name, args, 1)?;
+                let c = self.c_cond(&args[0])?;
+                let nc = self.op1(F1::Not, c);
+                let m = self.and_mask(nc);
+                let msg = self.b.strings.len() as u32;
+                self.b.strings.push(format!("{}:{line}: Assertion failed", self.cx.file));
+                self.b.ops.push(Op::Fail { mask: Some(m), msg });
                 return Ok(self.num(0.0, true));
             }
             "printf" | "fprintf" | "Printf" | "nrnpy_pr" => return self.c_printf(name, args),
