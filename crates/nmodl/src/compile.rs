@@ -1154,7 +1154,10 @@ impl<'c, 'm> Gen<'c, 'm> {
                     let Some(ExprKind::Str(fmt)) = c.args.first().map(|a| &a.kind) else {
                         return Err(self.cx.err(c.span, "printf needs a format string first"));
                     };
-                    let vals: Vec<E> = c.args[1..].iter().map(|a| self.resolve(a)).collect::<CResult<_>>()?;
+                    // String arguments of plain `%s` conversions go into
+                    // the format now.
+                    let (fmt, rest) = splice_strings(&unescape(fmt), &c.args[1..]).map_err(|span| self.cx.err(span, "a string is allowed only as the argument of a plain %s in printf"))?;
+                    let vals: Vec<E> = rest.iter().map(|a| self.resolve(a)).collect::<CResult<_>>()?;
                     let mut regs = Vec::new();
                     for v in &vals {
                         regs.push(self.emit(v)?);
@@ -1165,7 +1168,7 @@ impl<'c, 'm> Gen<'c, 'm> {
                         self.b.ops.push(Op::Mov(args + k as u32, r));
                     }
                     let fmt_index = self.b.strings.len() as u32;
-                    self.b.strings.push(unescape(fmt));
+                    self.b.strings.push(fmt);
                     self.b.ops.push(Op::Printf { mask: self.mask, fmt: fmt_index, args, n: vals.len() as u32 });
                 }
                 "net_move" => {
@@ -2058,6 +2061,53 @@ impl<'c, 'm> Gen<'c, 'm> {
 type Block_ = crate::ast::Block;
 
 /// A C string literal's text with its escapes (`\n`, `\t`, `\\`, `\"`) applied.
+/// A printf format with the string arguments of its `%s` conversions
+/// written in (their `%` doubled), and the other arguments; Err(span) for a
+/// string argument elsewhere.
+fn splice_strings<'a>(fmt: &str, args: &'a [Expr]) -> Result<(String, Vec<&'a Expr>), Span> {
+    let mut out = String::new();
+    let mut rest = Vec::new();
+    let mut next = args.iter();
+    let mut it = fmt.char_indices().peekable();
+    while let Some((_, ch)) = it.next() {
+        if ch != '%' {
+            out.push(ch);
+            continue;
+        }
+        if let Some(&(_, '%')) = it.peek() {
+            it.next();
+            out.push_str("%%");
+            continue;
+        }
+        let mut conv = String::from("%");
+        while let Some(&(_, d)) = it.peek() {
+            conv.push(d);
+            it.next();
+            if d.is_ascii_alphabetic() && !matches!(d, 'l' | 'h' | 'L' | 'q' | 'j' | 'z' | 't') {
+                break;
+            }
+        }
+        match next.next() {
+            Some(a) => match &a.kind {
+                ExprKind::Str(text) if conv == "%s" => out.push_str(&unescape(text).replace('%', "%%")),
+                ExprKind::Str(_) => return Err(a.span),
+                _ => {
+                    out.push_str(&conv);
+                    rest.push(a);
+                }
+            },
+            None => out.push_str(&conv),
+        }
+    }
+    for a in next {
+        if matches!(a.kind, ExprKind::Str(_)) {
+            return Err(a.span);
+        }
+        rest.push(a);
+    }
+    Ok((out, rest))
+}
+
 fn unescape(s: &str) -> String {
     let mut out = String::new();
     let mut it = s.chars();
