@@ -549,7 +549,7 @@ impl<'c, 'm> Gen<'c, 'm> {
             Some(Name::Loc(l)) => Some(E::Loc(*l)),
             Some(Name::Const(c)) => Some(E::Num(*c)),
             Some(Name::Arr(..) | Name::Random(_)) => None,
-            None => self.c_local(name),
+            None => self.c_local(name).or_else(|| crate::ir::HocVar::named(name).map(|v| E::Loc(Loc::Hoc(v)))),
         }
     }
 

@@ -815,7 +815,7 @@ impl Gen<'_, '_> {
             (CVar::Static(l, t), E::Loc(x)) => l == x && t.is_int(),
             _ => false,
         });
-        local || matches!(target, E::Loc(x) if self.cx.c.statics.values().any(|s| s.loc == *x && s.ty.is_int()))
+        local || matches!(target, E::Loc(Loc::Hoc(crate::ir::HocVar::Stoprun))) || matches!(target, E::Loc(x) if self.cx.c.statics.values().any(|s| s.loc == *x && s.ty.is_int()))
     }
 
     fn lookup_c(&self, name: &str) -> Option<CVar> {
@@ -850,6 +850,10 @@ impl Gen<'_, '_> {
         }
         if let Some(s) = self.cx.c.statics.get(name) {
             return Ok(Place::Loc(s.loc, s.ty.clone()));
+        }
+        if let (None, Some(v)) = (self.cx.names.get(name), crate::ir::HocVar::named(name)) {
+            let ty = if v == crate::ir::HocVar::Stoprun { Ty::int() } else { Ty::double() };
+            return Ok(Place::Loc(Loc::Hoc(v), ty));
         }
         match self.cx.names.get(name) {
             Some(Name::Loc(l)) => Ok(Place::Loc(*l, Ty::double())),
