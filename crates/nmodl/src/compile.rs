@@ -2764,7 +2764,10 @@ fn compile_with<'m>(m: &'m Module, file: &str, in_data: &[Loc], mixed: &'m std::
         Some((args, body)) => {
             nweights = args.len();
             let mut all_watches: Vec<E> = Vec::new();
+            // The statements as one block: VERBATIM pieces and the NMODL
+            // between them are one C function's body, as in nocmodl's output.
             let mut gen_for = |stmts: &mut dyn Iterator<Item = &Stmt>| -> CResult<Block> {
+                let body_block = Block_ { stmts: stmts.cloned().collect(), span: body.span };
                 let mut g = Gen::new(&cx);
                 g.solving = false;
                 g.nweights = args.len();
@@ -2778,9 +2781,7 @@ fn compile_with<'m>(m: &'m Module, file: &str, in_data: &[Loc], mixed: &'m std::
                 let f = g.home(Loc::Flag);
                 scope.insert("flag".to_string(), f);
                 g.scopes.push(scope);
-                for s in stmts {
-                    g.stmt(s)?;
-                }
+                g.block(&body_block)?;
                 all_watches = std::mem::take(&mut g.watches);
                 let mut b = g.finish();
                 regalloc::allocate(&mut b, &[]);

@@ -871,6 +871,14 @@ impl Gen<'_, '_> {
             EK::Un(UOp::Deref, a) => self.deref_place(a),
             EK::Index(a, i) => {
                 if let EK::Id(name) = &a.k {
+                    // NET_RECEIVE's weights (nocmodl's `_args`).
+                    if name == "_args" && self.nweights > 0 && self.lookup_c(name).is_none() {
+                        return match const_value(i) {
+                            Some(k) if k >= 0.0 && (k as usize) < self.nweights && k.fract() == 0.0 => Ok(Place::Loc(Loc::Arg(k as usize), Ty::double())),
+                            Some(k) => Err(format!("_args[{k}]: NET_RECEIVE has {} arguments", self.nweights)),
+                            None => Err("_args indexed by a value known only at run time".into()),
+                        };
+                    }
                     if self.lookup_c(name).is_none() {
                         if let Some(&Name::Arr(base, len)) = self.cx.names.get(name) {
                             let iv = self.c_expr(i)?;
