@@ -1270,10 +1270,27 @@ impl Gen<'_, '_> {
         let dbl = |r: Reg| CV { r, ty: Ty::double() };
         match name {
             "abs" => {
+                // C++: std::abs of an int is an int, of a double fabs.
                 Self::want(name, args, 1)?;
                 let v = self.c_expr(&args[0])?;
                 let r = self.op1(F1::Fabs, v.r);
-                return Ok(int(self.op1(F1::Trunc, r)));
+                return Ok(if v.ty.is_int() { int(r) } else { dbl(r) });
+            }
+            "scop_random" | "exprand" | "normrand" | "poisrand" => {
+                // scopmath's generator, as from NMODL code.
+                let (op, n) = match name {
+                    "scop_random" => (crate::ir::RandomOp::ScopRandom, 0),
+                    "exprand" => (crate::ir::RandomOp::Exprand, 1),
+                    "normrand" => (crate::ir::RandomOp::Normrand, 2),
+                    _ => (crate::ir::RandomOp::Poisrand, 1),
+                };
+                Self::want(name, args, n)?;
+                let mut vals = Vec::new();
+                for a in args {
+                    vals.push(E::Local(self.c_expr(a)?.r));
+                }
+                let r = self.emit(&E::Random(op, 0, vals)).map_err(|e| e.message)?;
+                return Ok(dbl(r));
             }
             "ifarg" | "hoc_is_double_arg" | "hoc_is_str_arg" | "hoc_is_object_arg" | "hoc_is_pdouble_arg" => {
                 Self::want(name, args, 1)?;
