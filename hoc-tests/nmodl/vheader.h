@@ -2,3 +2,4 @@
 #define LN2 0.69314718055994530941723212145818
 #define CUBE(x) ((x) * (x) * (x))
 static int counter;
+static double weights[3] = {1.5, 2.5};

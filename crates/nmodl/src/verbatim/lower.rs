@@ -48,6 +48,8 @@ pub(super) struct CFile {
     unsupported: Vec<(u32, String)>,
     /// `static` variables of functions, by line and name.
     local_statics: HashMap<(u32, String), Static>,
+    /// Top-level arrays of numbers: their first hidden GLOBAL and length.
+    arrays: HashMap<String, (Loc, usize)>,
 }
 
 impl CFile {
@@ -144,8 +146,26 @@ impl CFile {
                     return;
                 }
                 for n in d.names {
-                    // Prototypes, arrays (rcsid strings) and names NEURON
-                    // already gives are not storage nerve keeps.
+                    // Arrays of numbers with constant sizes: hidden GLOBALs.
+                    if n.params.is_none() && !n.dims.is_empty() && !n.ty.is_ptr() && n.ty.base != Base::Char && !self.arrays.contains_key(&n.name) {
+                        let len = n.dims.iter().map(|d| d.as_ref().and_then(const_value)).try_fold(1.0, |acc, k| k.map(|k| acc * k));
+                        if let Some(len) = len.filter(|&l| l >= 1.0 && l <= 1e6) {
+                            let items: Vec<f64> = match &n.init {
+                                Some(Init::List(items)) => items.iter().map(|it| if let Init::Expr(e) = it { const_value(e).unwrap_or(0.0) } else { 0.0 }).collect(),
+                                _ => Vec::new(),
+                            };
+                            let first = globals.len();
+                            for k in 0..len as usize {
+                                let mut spec = VarSpec::new(&format!("{}[{k}]", n.name), items.get(k).copied().unwrap_or(0.0), VarKind::Assigned);
+                                spec.hidden = true;
+                                globals.push(spec);
+                            }
+                            self.arrays.insert(n.name.clone(), (Loc::Global(first), len as usize));
+                        }
+                        continue;
+                    }
+                    // Prototypes, character arrays (rcsid strings) and names
+                    // NEURON already gives are not storage nerve keeps.
                     if n.params.is_some() || !n.dims.is_empty() || self.statics.contains_key(&n.name) {
                         continue;
                     }
@@ -881,6 +901,10 @@ impl Gen<'_, '_> {
                     }
                     if self.lookup_c(name).is_none() {
                         if let Some(&Name::Arr(base, len)) = self.cx.names.get(name) {
+                            let iv = self.c_expr(i)?;
+                            return Ok(Place::Arr(base, len, iv.r));
+                        }
+                        if let (None, Some(&(base, len))) = (self.cx.names.get(name), self.cx.c.arrays.get(name)) {
                             let iv = self.c_expr(i)?;
                             return Ok(Place::Arr(base, len, iv.r));
                         }
