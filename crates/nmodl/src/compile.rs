@@ -3204,6 +3204,41 @@ fn sum(g: &mut Gen, acc: Option<Reg>, r: Reg) -> Reg {
     }
 }
 
+/// Whether nocmodl can translate a DERIVATIVE block by cnexp: not when an
+/// equation's right side calls a FUNCTION with the equation's state in its
+/// arguments (nocmodl's diffeq.ypp would differentiate it numerically).
+fn cnexp_can(cx: &Ctx, body: &Block_) -> bool {
+    fn calls_with(cx: &Ctx, e: &Expr, x: &str) -> bool {
+        match &e.kind {
+            ExprKind::Call(c) => {
+                let user = cx.funcs.contains_key(&c.name.name) || cx.ftables.iter().any(|t| t.0 == c.name.name);
+                (user && c.args.iter().any(|a| mentions(a, x))) || c.args.iter().any(|a| calls_with(cx, a, x))
+            }
+            ExprKind::Unary(_, a) => calls_with(cx, a, x),
+            ExprKind::Binary(_, a, b) => calls_with(cx, a, x) || calls_with(cx, b, x),
+            _ => false,
+        }
+    }
+    fn mentions(e: &Expr, x: &str) -> bool {
+        match &e.kind {
+            ExprKind::Var(v) => v.name.name == x || v.index.as_ref().is_some_and(|i| mentions(i, x)),
+            ExprKind::Call(c) => c.args.iter().any(|a| mentions(a, x)),
+            ExprKind::Unary(_, a) => mentions(a, x),
+            ExprKind::Binary(_, a, b) => mentions(a, x) || mentions(b, x),
+            _ => false,
+        }
+    }
+    let mut can = true;
+    walk(body, &mut |s| {
+        if let StmtKind::Assign { lhs, rhs } = &s.kind {
+            if lhs.prime > 0 && calls_with(cx, rhs, &lhs.name.name) {
+                can = false;
+            }
+        }
+    });
+    can
+}
+
 /// A SOLVE statement of BREAKPOINT, emitted into the state block.
 fn solve(g: &mut Gen, sv: &Solve, span: Span) -> CResult<()> {
     let name = &sv.name.name;
@@ -3211,6 +3246,8 @@ fn solve(g: &mut Gen, sv: &Solve, span: Span) -> CResult<()> {
     let steady = sv.method.as_ref().is_some_and(|m| m.steadystate);
     if let Some(d) = g.cx.derivs.get(name) {
         let m = match method {
+            // nocmodl translates with derivimplicit what cnexp cannot.
+            Some("cnexp") if !steady && !cnexp_can(g.cx, &d.body) => return g.implicit_solve(&d.body, false, steady, span),
             Some("cnexp") if !steady => Method::Cnexp,
             Some("euler") if !steady => Method::Euler,
             Some("derivimplicit" | "sparse") => return g.implicit_solve(&d.body, false, steady, span),
