@@ -196,6 +196,15 @@ struct Ctx<'m> {
     read_currents: Vec<(usize, usize)>,
     /// The file's VERBATIM C.
     c: CFile,
+    /// Arrays read and written in the data at every index, constant ones
+    /// too (some block indexes them both ways, see `compile`).
+    in_data: Vec<Loc>,
+    /// An array a block indexed by constants and then by a run-time value.
+    mixed: &'m std::cell::Cell<Option<Loc>>,
+    /// Where NMODL code calls C's `abs`.
+    abs_calls: std::cell::RefCell<Vec<Span>>,
+    /// BREAKPOINT's SOLVEs: block name, its METHOD (None: the default).
+    solved_by: HashMap<String, Option<&'m SolveMethod>>,
 }
 
 impl Ctx<'_> {
@@ -268,6 +277,18 @@ impl E {
             E::Random(op, k, args) => E::Random(*op, *k, args.iter().map(|a| a.map_locs(f)).collect()),
             E::AtTime(a) => E::AtTime(Box::new(a.map_locs(f))),
             e => e.clone(),
+        }
+    }
+
+    /// Whether evaluating it does more than compute a value (a FUNCTION
+    /// call, a random draw, `at_time`).
+    fn has_effects(&self) -> bool {
+        match self {
+            E::Call(..) | E::Random(..) | E::AtTime(_) => true,
+            E::F1(_, a) | E::Arr(_, _, a) => a.has_effects(),
+            E::FTable(_, args) => args.iter().any(|a| a.has_effects()),
+            E::F2(_, a, b) => a.has_effects() || b.has_effects(),
+            _ => false,
         }
     }
 
@@ -527,7 +548,8 @@ impl<'c, 'm> Gen<'c, 'm> {
         match self.cx.names.get(name) {
             Some(Name::Loc(l)) => Some(E::Loc(*l)),
             Some(Name::Const(c)) => Some(E::Num(*c)),
-            Some(Name::Arr(..) | Name::Random(_)) | None => None,
+            Some(Name::Arr(..) | Name::Random(_)) => None,
+            None => self.c_local(name).or_else(|| crate::ir::HocVar::named(name).map(|v| E::Loc(Loc::Hoc(v)))),
         }
     }
 
@@ -562,6 +584,9 @@ impl<'c, 'm> Gen<'c, 'm> {
                             return Err(self.cx.err(ix.span, format!("{name}[…]: this array takes constant indices only")));
                         }
                         if (0..n).any(|k| self.homes.contains_key(&element(base, k))) {
+                            if !self.cx.state_locs.contains(&base) {
+                                self.cx.mixed.set(Some(base));
+                            }
                             return Err(self.cx.err(ix.span, format!("{name} is indexed by constants and by run-time values in one block")));
                         }
                         self.dynamic.borrow_mut().push(base);
@@ -571,7 +596,7 @@ impl<'c, 'm> Gen<'c, 'm> {
                 if k >= n {
                     return Err(self.cx.err(ix.span, format!("{name}[{k}]: index out of range (size {n})")));
                 }
-                if self.dynamic.borrow().contains(&base) {
+                if self.dynamic.borrow().contains(&base) || self.cx.in_data.contains(&base) {
                     // Already read and written in the data: stay there.
                     return Ok(E::Arr(base, n, Box::new(E::Num(k as f64))));
                 }
@@ -589,6 +614,15 @@ impl<'c, 'm> Gen<'c, 'm> {
             ExprKind::Str(_) => return Err(self.cx.err(e.span, "a string is allowed only as an argument of printf")),
             ExprKind::Var(v) => {
                 if v.prime > 0 {
+                    // x' read in the block that computes it: the value the
+                    // block gave it (nocmodl's Dx).
+                    if v.prime == 1 && matches!(self.method, Some(Method::Implicit | Method::Euler)) {
+                        let x = self.var(&VarRef { prime: 0, ..v.clone() })?;
+                        if let Some((_, d)) = self.implicit.iter().find(|(s, _)| *s == x) {
+                            return Ok(E::Local(*d));
+                        }
+                        return Err(self.cx.err(v.span, format!("{}' is read before the block assigns it (NEURON would read its value from the evaluation before)", v.name.name)));
+                    }
                     return Err(self.cx.err(v.span, format!("{}' can only be assigned in a DERIVATIVE block", v.name.name)));
                 }
                 self.var(v)?
@@ -692,6 +726,35 @@ impl<'c, 'm> Gen<'c, 'm> {
             want(n)?;
             return Ok(E::Random(op, 0, args));
         }
+        let user = self.cx.funcs.contains_key(name);
+        if name == "gauss" && !user {
+            // scopmath's gauss(x, mean, stddev): the normal density.
+            want(3)?;
+            let (x, mean, sd) = (args[0].clone(), args[1].clone(), args[2].clone());
+            let z = E::bin(F2::Div, E::bin(F2::Sub, x, mean), sd.clone());
+            let temp = E::F1(F1::Exp, Box::new(E::bin(F2::Mul, E::Num(-0.5), E::bin(F2::Pow, z, E::Num(2.0)))));
+            let norm = E::bin(F2::Mul, E::F1(F1::Sqrt, Box::new(E::Num(6.28318530))), sd);
+            return Ok(E::bin(F2::Div, temp, norm));
+        }
+        if name == "nrn_pointing" && !user {
+            // Whether the POINTER is set.
+            want(1)?;
+            return match &c.args[0].kind {
+                ExprKind::Var(v) if v.index.is_none() => match self.cx.names.get(&v.name.name) {
+                    Some(Name::Loc(Loc::Ptr(k))) => Ok(E::Loc(Loc::PtrSet(*k))),
+                    _ => Err(self.cx.err(c.span, format!("nrn_pointing: {} is not a POINTER", v.name.name))),
+                },
+                _ => Err(self.cx.err(c.span, "nrn_pointing takes a POINTER")),
+            };
+        }
+        if name == "abs" && !user {
+            // Not a function nocmodl knows: it passes the thread arguments
+            // first, which C++ takes as std::abs(double) only when the
+            // mechanism is not thread safe (checked when it is compiled).
+            want(1)?;
+            self.cx.abs_calls.borrow_mut().push(c.span);
+            return Ok(fold1(F1::Fabs, args[0].clone()));
+        }
         if name == "at_time" {
             want(1)?;
             return Ok(E::AtTime(Box::new(args[0].clone())));
@@ -707,7 +770,13 @@ impl<'c, 'm> Gen<'c, 'm> {
                 }
                 Ok(E::Call(name.to_string(), args, c.span))
             }
-            Some((_, false)) => Err(self.cx.err(c.span, format!("{name} is a PROCEDURE; it has no value"))),
+            // nocmodl's C function for a PROCEDURE returns 0.
+            Some((f, false)) => {
+                if f.args.len() != args.len() {
+                    return Err(self.cx.err(c.span, format!("{name} takes {} arguments, given {}", f.args.len(), args.len())));
+                }
+                Ok(E::Call(name.to_string(), args, c.span))
+            }
             None => Err(self.cx.err(c.span, format!("{name} is not a function this translator knows (no FUNCTION {name} in the file)"))),
         }
     }
@@ -726,6 +795,25 @@ impl<'c, 'm> Gen<'c, 'm> {
                 self.b.ops.push(Op::F1(*f, d, a));
                 d
             }
+            E::F2(f @ (F2::And | F2::Or), a, b) if b.has_effects() => {
+                // C's && and ||: the right side runs only in the lanes the
+                // left side has not decided.
+                let ra = self.emit(a)?;
+                let held = self.reg();
+                self.b.ops.push(Op::Mov(held, ra));
+                let z = self.konst(0.0);
+                let go = self.reg();
+                self.b.ops.push(Op::F2(if *f == F2::And { F2::Ne } else { F2::Eq }, go, held, z));
+                let saved = self.mask;
+                let m = self.and_mask_reg(go);
+                self.mask = Some(m);
+                let rb = self.emit(b);
+                self.mask = saved;
+                let rb = rb?;
+                let d = self.reg();
+                self.b.ops.push(Op::F2(*f, d, held, rb));
+                d
+            }
             E::F2(f, a, b) => {
                 if let (E::Num(x), E::Num(y)) = (&**a, &**b) {
                     return Ok(self.konst(crate::ir::f2(*f, *x, *y)));
@@ -741,7 +829,10 @@ impl<'c, 'm> Gen<'c, 'm> {
                 for a in args {
                     regs.push(self.emit(a)?);
                 }
-                self.call(name, regs, *span)?.expect("a FUNCTION has a value")
+                match self.call(name, regs, *span)? {
+                    Some(r) => r,
+                    None => self.konst(0.0),
+                }
             }
             E::FTable(k, args) => {
                 let mut regs = Vec::new();
@@ -840,10 +931,14 @@ impl<'c, 'm> Gen<'c, 'm> {
                 let idx = self.emit(ix)?;
                 self.b.ops.push(Op::StoreArr { src, base: *base, len: *n as u32, idx, mask: self.mask });
             }
-            E::Local(r) => self.assign_reg(*r, src),
+            E::Local(r) => {
+                let src = if self.c_int_target(target) { self.op1(F1::Trunc, src) } else { src };
+                self.assign_reg(*r, src)
+            }
             E::Loc(l) => {
+                let src = if self.c_int_target(target) { self.op1(F1::Trunc, src) } else { src };
                 match l {
-                    Loc::T | Loc::Dt | Loc::Celsius | Loc::Area | Loc::Diam | Loc::Flag | Loc::TableX | Loc::StateDiscon => {
+                    Loc::T | Loc::Dt | Loc::Celsius | Loc::Area | Loc::Diam | Loc::Flag | Loc::TableX | Loc::StateDiscon | Loc::PtrSet(_) => {
                         return Err(self.cx.err(span, "this variable cannot be assigned in a mechanism"));
                     }
                     _ => {}
@@ -953,6 +1048,18 @@ impl<'c, 'm> Gen<'c, 'm> {
         r
     }
 
+    /// The current mask narrowed to the lanes where `cond` is nonzero.
+    fn and_mask_reg(&mut self, cond: Reg) -> Reg {
+        match self.mask {
+            Some(outer) => {
+                let d = self.reg();
+                self.b.ops.push(Op::F2(F2::And, d, outer, cond));
+                d
+            }
+            None => cond,
+        }
+    }
+
     fn with_mask(&mut self, cond: Reg, f: impl FnOnce(&mut Self) -> CResult<()>) -> CResult<()> {
         let m = match self.mask {
             Some(outer) => {
@@ -1047,7 +1154,10 @@ impl<'c, 'm> Gen<'c, 'm> {
                     let Some(ExprKind::Str(fmt)) = c.args.first().map(|a| &a.kind) else {
                         return Err(self.cx.err(c.span, "printf needs a format string first"));
                     };
-                    let vals: Vec<E> = c.args[1..].iter().map(|a| self.resolve(a)).collect::<CResult<_>>()?;
+                    // String arguments of plain `%s` conversions go into
+                    // the format now.
+                    let (fmt, rest) = splice_strings(&unescape(fmt), &c.args[1..]).map_err(|span| self.cx.err(span, "a string is allowed only as the argument of a plain %s in printf"))?;
+                    let vals: Vec<E> = rest.iter().map(|a| self.resolve(a)).collect::<CResult<_>>()?;
                     let mut regs = Vec::new();
                     for v in &vals {
                         regs.push(self.emit(v)?);
@@ -1058,7 +1168,7 @@ impl<'c, 'm> Gen<'c, 'm> {
                         self.b.ops.push(Op::Mov(args + k as u32, r));
                     }
                     let fmt_index = self.b.strings.len() as u32;
-                    self.b.strings.push(unescape(fmt));
+                    self.b.strings.push(fmt);
                     self.b.ops.push(Op::Printf { mask: self.mask, fmt: fmt_index, args, n: vals.len() as u32 });
                 }
                 "net_move" => {
@@ -1068,6 +1178,38 @@ impl<'c, 'm> Gen<'c, 'm> {
                 "net_event" => {
                     let t = self.time_arg(c)?;
                     self.b.ops.push(Op::NetEvent { mask: self.mask, t });
+                }
+                name if self.cx.derivs.contains_key(name) && !self.cx.funcs.contains_key(name) => {
+                    // nocmodl's C function of a DERIVATIVE block: under
+                    // cnexp the step it takes in BREAKPOINT's SOLVE; under
+                    // the other methods the derivatives (which go nowhere).
+                    if !c.args.is_empty() {
+                        return Err(self.cx.err(c.span, format!("{name} takes no arguments")));
+                    }
+                    let body = &self.cx.derivs[name].body;
+                    let cnexp = self.cx.solved_by.get(name).copied().flatten().is_some_and(|m| !m.steadystate && m.name.name == "cnexp");
+                    if cnexp {
+                        let saved = self.method.replace(Method::Cnexp);
+                        let r = self.block(body);
+                        self.method = saved;
+                        r?;
+                    } else {
+                        let saved = self.method.take();
+                        let r = self.derivatives_at(body, None, c.span);
+                        self.method = saved;
+                        r?;
+                    }
+                }
+                "return" => {
+                    let value = match c.args.as_slice() {
+                        [] => None,
+                        [a] => {
+                            let e = self.resolve(a)?;
+                            Some(self.emit(&e)?)
+                        }
+                        _ => return Err(self.cx.err(c.span, "return takes at most 1 argument")),
+                    };
+                    self.nmodl_return(value)?;
                 }
                 name if self.cx.funcs.contains_key(name) => {
                     let args: Vec<E> = c.args.iter().map(|a| self.resolve(a)).collect::<CResult<_>>()?;
@@ -1186,26 +1328,21 @@ impl<'c, 'm> Gen<'c, 'm> {
                 let total = self.resolve(rhs)?;
                 self.conserves.push((terms, total));
             }
-            StmtKind::Compartment { index: None, volume, species } if self.method == Some(Method::Implicit) => {
-                let vol = self.resolve(volume)?;
+            StmtKind::Compartment { index, volume, species } if self.method == Some(Method::Implicit) => {
+                // `COMPARTMENT i, vol(i) {a b}`: element k of each array
+                // species has vol(k). nocmodl drops the species that are not
+                // STATEs.
                 for sp in species {
-                    let x = self.lookup(&sp.name).ok_or_else(|| self.cx.err(sp.span, format!("{} is not declared", sp.name)))?;
-                    self.volumes.push((x, vol.clone()));
-                }
-            }
-            StmtKind::Compartment { index: Some(ix), volume, species } if self.method == Some(Method::Implicit) => {
-                // `COMPARTMENT i, vol(i) {a b}`: element k of each array species has vol(k).
-                for sp in species {
-                    let n = match self.cx.names.get(&sp.name) {
-                        Some(&Name::Arr(_, n)) => n,
-                        _ => return Err(self.cx.err(sp.span, format!("COMPARTMENT {}, …: {} is not an array", ix.name, sp.name))),
-                    };
-                    for k in 0..n {
-                        self.fixed_push(&ix.name, k as f64);
+                    let Some((base, len)) = self.state_name(&sp.name) else { continue };
+                    for k in 0..len {
+                        if let Some(ix) = index {
+                            self.fixed_push(&ix.name, k as f64);
+                        }
                         let vol = self.resolve(volume);
-                        self.fixed_pop();
-                        let Some(Name::Arr(base, _)) = self.cx.names.get(&sp.name) else { unreachable!() };
-                        self.volumes.push((E::Loc(element(*base, k)), vol?));
+                        if index.is_some() {
+                            self.fixed_pop();
+                        }
+                        self.volumes.push((E::Loc(element(base, k)), vol?));
                     }
                 }
             }
@@ -1317,18 +1454,17 @@ impl<'c, 'm> Gen<'c, 'm> {
             self.assign_reg(d, r);
             return Ok(());
         }
-        let dt = E::Loc(Loc::Dt);
-        if method == Method::Euler && self.second_order {
-            // The derivative at the start, applied twice over the half step.
-            let fr = self.emit(&f)?;
-            let r = self.emit(&add(x.clone(), mul(dt.clone(), E::Local(fr))))?;
-            self.assign(x, r, span)?;
-            let r = self.emit(&add(x.clone(), mul(dt, E::Local(fr))))?;
-            return self.assign(x, r, span);
+        if method == Method::Euler {
+            // The derivative: scopmath's euler moves the states when the
+            // block is done (`euler_step`).
+            let d = self.deriv_reg(x);
+            let r = self.emit(&f)?;
+            self.assign_reg(d, r);
+            return Ok(());
         }
+        let dt = E::Loc(Loc::Dt);
         let new = match method {
-            Method::Euler => add(x.clone(), mul(dt, f)),
-            Method::Implicit | Method::Sparse => unreachable!(),
+            Method::Implicit | Method::Sparse | Method::Euler => unreachable!(),
             Method::Cnexp => {
                 let a = deriv(&f, x).ok_or_else(|| self.cx.err(span, "cnexp cannot differentiate this equation; use METHOD derivimplicit"))?;
                 if a.is(0.0) {
@@ -1531,6 +1667,19 @@ impl<'c, 'm> Gen<'c, 'm> {
     }
 
     /// The derivative register of state x in an implicit solve.
+    /// After a DERIVATIVE block under euler: each state x += dt·x' (twice
+    /// over the half step under secondorder 2).
+    fn euler_step(&mut self, span: Span) -> CResult<()> {
+        let dt = E::Loc(Loc::Dt);
+        for (x, d) in std::mem::take(&mut self.implicit) {
+            for _ in 0..if self.second_order { 2 } else { 1 } {
+                let r = self.emit(&add(x.clone(), mul(dt.clone(), E::Local(d))))?;
+                self.assign(&x, r, span)?;
+            }
+        }
+        Ok(())
+    }
+
     fn deriv_reg(&mut self, x: &E) -> Reg {
         if let Some((_, d)) = self.implicit.iter().find(|(s, _)| s == x) {
             return *d;
@@ -1912,6 +2061,53 @@ impl<'c, 'm> Gen<'c, 'm> {
 type Block_ = crate::ast::Block;
 
 /// A C string literal's text with its escapes (`\n`, `\t`, `\\`, `\"`) applied.
+/// A printf format with the string arguments of its `%s` conversions
+/// written in (their `%` doubled), and the other arguments; Err(span) for a
+/// string argument elsewhere.
+fn splice_strings<'a>(fmt: &str, args: &'a [Expr]) -> Result<(String, Vec<&'a Expr>), Span> {
+    let mut out = String::new();
+    let mut rest = Vec::new();
+    let mut next = args.iter();
+    let mut it = fmt.char_indices().peekable();
+    while let Some((_, ch)) = it.next() {
+        if ch != '%' {
+            out.push(ch);
+            continue;
+        }
+        if let Some(&(_, '%')) = it.peek() {
+            it.next();
+            out.push_str("%%");
+            continue;
+        }
+        let mut conv = String::from("%");
+        while let Some(&(_, d)) = it.peek() {
+            conv.push(d);
+            it.next();
+            if d.is_ascii_alphabetic() && !matches!(d, 'l' | 'h' | 'L' | 'q' | 'j' | 'z' | 't') {
+                break;
+            }
+        }
+        match next.next() {
+            Some(a) => match &a.kind {
+                ExprKind::Str(text) if conv == "%s" => out.push_str(&unescape(text).replace('%', "%%")),
+                ExprKind::Str(_) => return Err(a.span),
+                _ => {
+                    out.push_str(&conv);
+                    rest.push(a);
+                }
+            },
+            None => out.push_str(&conv),
+        }
+    }
+    for a in next {
+        if matches!(a.kind, ExprKind::Str(_)) {
+            return Err(a.span);
+        }
+        rest.push(a);
+    }
+    Ok((out, rest))
+}
+
 fn unescape(s: &str) -> String {
     let mut out = String::new();
     let mut it = s.chars();
@@ -2007,6 +2203,23 @@ fn walk_stmt<'a>(s: &'a Stmt, f: &mut impl FnMut(&'a Stmt)) {
 
 /// Compiles a parsed module.
 pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
+    // A block keeps the elements it indexes by constants in registers; an
+    // array some block also indexes by a run-time value is compiled again,
+    // read and written in the data everywhere, as nocmodl's C does.
+    let mut in_data = Vec::new();
+    loop {
+        let mixed = std::cell::Cell::new(None);
+        match compile_with(m, file, &in_data, &mixed) {
+            Err(e) => match mixed.get() {
+                Some(base) if !in_data.contains(&base) => in_data.push(base),
+                _ => return Err(e),
+            },
+            ok => return ok,
+        }
+    }
+}
+
+fn compile_with<'m>(m: &'m Module, file: &str, in_data: &[Loc], mixed: &'m std::cell::Cell<Option<Loc>>) -> CResult<Compiled> {
     let err = |span: Span, msg: String| {
         let shown = if span.file == 0 { file } else { m.files.get(span.file as usize).map_or(file, |f| f.as_str()) };
         ParseError { file: shown.to_string(), line: span.line, col: span.col, message: msg }
@@ -2036,6 +2249,7 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
     let mut discretes = HashMap::new();
     let (mut initials, mut breakpoint, mut net_receive) = (Vec::new(), None, None);
     let mut units = crate::units::UnitTable::standard();
+    let mut top_pp = crate::verbatim::pp::Preproc::for_file(m.files.first().map_or(file, |f| f.as_str()));
     for item in &m.items {
         match &item.kind {
             ItemKind::Neuron(stmts) => {
@@ -2066,18 +2280,13 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
             ItemKind::Define { name: n, value } => {
                 names.insert(n.name.clone(), Name::Const(*value as f64));
             }
-            // `#define NAME number` in top-level C: the NMODL code nocmodl
-            // pastes after it sees the name as that number.
+            // `#define NAME number` in top-level C (or a header it
+            // includes): the NMODL code nocmodl pastes after it sees the
+            // name as that number.
             ItemKind::Verbatim(text) => {
-                for line in text.lines() {
-                    let mut w = line.split_whitespace();
-                    if let (Some("#define"), Some(name), Some(value), None) = (w.next(), w.next(), w.next(), w.next()) {
-                        if let Ok(x) = value.trim_end_matches(['L', 'l', 'f', 'F']).parse::<f64>() {
-                            if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && !names.contains_key(name) {
-                                names.insert(name.to_string(), Name::Const(x));
-                            }
-                        }
-                    }
+                top_pp.run(crate::verbatim::lex::lex(text, item.span.line));
+                for (name, x) in top_pp.numbers() {
+                    names.entry(name).or_insert(Name::Const(x));
                 }
             }
             ItemKind::Units(stmts) => {
@@ -2397,6 +2606,14 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
             _ => vec![],
         })
         .collect();
+    let mut solved_by = HashMap::new();
+    if let Some(b) = breakpoint {
+        walk(b, &mut |s| {
+            if let StmtKind::Solve(sv) = &s.kind {
+                solved_by.insert(sv.name.name.clone(), sv.method.as_ref());
+            }
+        });
+    }
     let cfile = CFile::new(m, &mut globals, &mut vars, &pointers);
     let mut cx = Ctx {
         c: cfile,
@@ -2420,6 +2637,10 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
         currents,
         other_currents,
         read_currents,
+        in_data: in_data.to_vec(),
+        mixed,
+        abs_calls: Default::default(),
+        solved_by,
     };
     let mut tab_names: Vec<&String> = cx.table_stmts.keys().collect();
     tab_names.sort();
@@ -2543,7 +2764,10 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
         Some((args, body)) => {
             nweights = args.len();
             let mut all_watches: Vec<E> = Vec::new();
+            // The statements as one block: VERBATIM pieces and the NMODL
+            // between them are one C function's body, as in nocmodl's output.
             let mut gen_for = |stmts: &mut dyn Iterator<Item = &Stmt>| -> CResult<Block> {
+                let body_block = Block_ { stmts: stmts.cloned().collect(), span: body.span };
                 let mut g = Gen::new(&cx);
                 g.solving = false;
                 g.nweights = args.len();
@@ -2557,9 +2781,7 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
                 let f = g.home(Loc::Flag);
                 scope.insert("flag".to_string(), f);
                 g.scopes.push(scope);
-                for s in stmts {
-                    g.stmt(s)?;
-                }
+                g.block(&body_block)?;
                 all_watches = std::mem::take(&mut g.watches);
                 let mut b = g.finish();
                 regalloc::allocate(&mut b, &[]);
@@ -2731,7 +2953,11 @@ pub fn compile(m: &Module, file: &str) -> CResult<Compiled> {
         .chain(ba.iter().map(|b| &b.1))
         .chain(callables.iter().map(|c| &c.1))
         .chain(cx.tables.iter().map(|t| &t.build));
-    let lazy_tables = !cx.tables.is_empty() && !vectorize::thread_safe(m, blocks, |g| !local_globals.contains(&g));
+    let thread_safe = vectorize::thread_safe(m, blocks, |g| !local_globals.contains(&g));
+    if let (true, Some(&span)) = (thread_safe, cx.abs_calls.borrow().first()) {
+        return Err(err(span, "abs: nocmodl passes a thread safe mechanism's thread arguments to a function it does not know, so NEURON's C compile fails (use fabs)".into()));
+    }
+    let lazy_tables = !cx.tables.is_empty() && !thread_safe;
     Ok(Compiled {
         lazy_tables,
         methods,
@@ -2978,6 +3204,41 @@ fn sum(g: &mut Gen, acc: Option<Reg>, r: Reg) -> Reg {
     }
 }
 
+/// Whether nocmodl can translate a DERIVATIVE block by cnexp: not when an
+/// equation's right side calls a FUNCTION with the equation's state in its
+/// arguments (nocmodl's diffeq.ypp would differentiate it numerically).
+fn cnexp_can(cx: &Ctx, body: &Block_) -> bool {
+    fn calls_with(cx: &Ctx, e: &Expr, x: &str) -> bool {
+        match &e.kind {
+            ExprKind::Call(c) => {
+                let user = cx.funcs.contains_key(&c.name.name) || cx.ftables.iter().any(|t| t.0 == c.name.name);
+                (user && c.args.iter().any(|a| mentions(a, x))) || c.args.iter().any(|a| calls_with(cx, a, x))
+            }
+            ExprKind::Unary(_, a) => calls_with(cx, a, x),
+            ExprKind::Binary(_, a, b) => calls_with(cx, a, x) || calls_with(cx, b, x),
+            _ => false,
+        }
+    }
+    fn mentions(e: &Expr, x: &str) -> bool {
+        match &e.kind {
+            ExprKind::Var(v) => v.name.name == x || v.index.as_ref().is_some_and(|i| mentions(i, x)),
+            ExprKind::Call(c) => c.args.iter().any(|a| mentions(a, x)),
+            ExprKind::Unary(_, a) => mentions(a, x),
+            ExprKind::Binary(_, a, b) => mentions(a, x) || mentions(b, x),
+            _ => false,
+        }
+    }
+    let mut can = true;
+    walk(body, &mut |s| {
+        if let StmtKind::Assign { lhs, rhs } = &s.kind {
+            if lhs.prime > 0 && calls_with(cx, rhs, &lhs.name.name) {
+                can = false;
+            }
+        }
+    });
+    can
+}
+
 /// A SOLVE statement of BREAKPOINT, emitted into the state block.
 fn solve(g: &mut Gen, sv: &Solve, span: Span) -> CResult<()> {
     let name = &sv.name.name;
@@ -2985,17 +3246,41 @@ fn solve(g: &mut Gen, sv: &Solve, span: Span) -> CResult<()> {
     let steady = sv.method.as_ref().is_some_and(|m| m.steadystate);
     if let Some(d) = g.cx.derivs.get(name) {
         let m = match method {
+            // nocmodl translates with derivimplicit what cnexp cannot.
+            Some("cnexp") if !steady && !cnexp_can(g.cx, &d.body) => return g.implicit_solve(&d.body, false, steady, span),
             Some("cnexp") if !steady => Method::Cnexp,
             Some("euler") if !steady => Method::Euler,
             Some("derivimplicit" | "sparse") => return g.implicit_solve(&d.body, false, steady, span),
+            // Without a METHOD nocmodl names derivimplicit but leaves the
+            // block its plain form, the derivatives: the step computes them
+            // and leaves the states (under secondorder 2, x += dt·x').
+            None => {
+                let ds = g.derivatives_at(&d.body, None, span)?;
+                if g.second_order {
+                    let dt = g.home(Loc::Dt);
+                    for (l, d) in ds {
+                        let x = g.home(l);
+                        let t = g.tmp();
+                        g.b.ops.push(Op::F2(F2::Mul, t, dt, d));
+                        let y = g.tmp();
+                        g.b.ops.push(Op::F2(F2::Add, y, x, t));
+                        g.assign(&E::Loc(l), y, span)?;
+                    }
+                }
+                return Ok(());
+            }
             Some("runge") if !steady => return g.runge_solve(&d.body, span),
             Some(other) => return Err(g.cx.err(span, format!("SOLVE {name} METHOD {other}: nerve supports cnexp, euler, runge, derivimplicit and sparse"))),
-            None => return Err(g.cx.err(span, format!("SOLVE {name} needs a METHOD"))),
         };
         g.method = Some(m);
+        g.implicit.clear();
         let r = g.block(&d.body);
         g.method = None;
-        return r;
+        r?;
+        if m == Method::Euler {
+            g.euler_step(span)?;
+        }
+        return Ok(());
     }
     if let Some(k) = g.cx.kinetics.get(name) {
         return match method {

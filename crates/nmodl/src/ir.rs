@@ -39,10 +39,35 @@ pub enum Loc {
     Diam,
     /// What POINTER k of the instance points to.
     Ptr(usize),
+    /// 1 where POINTER k of the instance is set, else 0 (`nrn_pointing`).
+    PtrSet(usize),
+    /// A variable of NEURON's C that HOC shares (`hoc_epsilon`, `stoprun`).
+    Hoc(HocVar),
     /// 1 where `state_discontinuity()` outside NET_RECEIVE takes effect
     /// (NEURON's state_discon_allowed_ and not the second current
     /// evaluation), else 0.
     StateDiscon,
+}
+
+/// NEURON's C variables that are HOC variables too, which mod files use
+/// without declaring them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum HocVar {
+    /// `hoc_epsilon`: HOC's `float_epsilon`.
+    FloatEpsilon,
+    /// `stoprun` (an int): HOC's `stoprun`, which ends the run loops.
+    Stoprun,
+}
+
+impl HocVar {
+    /// The variable C and NMODL code call `name`.
+    pub fn named(name: &str) -> Option<HocVar> {
+        match name {
+            "hoc_epsilon" => Some(HocVar::FloatEpsilon),
+            "stoprun" => Some(HocVar::Stoprun),
+            _ => None,
+        }
+    }
 }
 
 /// What an NMODL `random_xxx(r, ...)` call does.

@@ -233,7 +233,7 @@ fn native_regs(op: &Op) -> Vec<Reg> {
 /// its constants, and what it loads from GLOBALs, t, dt, celsius and the
 /// event's arguments, if no op ever writes them.
 fn uniform_inputs(b: &Block, cx: &Ctx) -> Vec<Reg> {
-    let same = |l: &Loc| matches!(l, Loc::Global(_) | Loc::T | Loc::Dt | Loc::Celsius | Loc::Arg(_) | Loc::Flag | Loc::StateDiscon);
+    let same = |l: &Loc| matches!(l, Loc::Global(_) | Loc::T | Loc::Dt | Loc::Celsius | Loc::Arg(_) | Loc::Flag | Loc::StateDiscon | Loc::Hoc(_));
     let mut written = std::collections::HashSet::new();
     for op in &b.ops {
         written.extend(dests(op, cx));

@@ -277,6 +277,13 @@ impl NmodlMechanism {
                         };
                     }
                 }
+                Loc::Hoc(v) => lanes[..ch.n].fill(self.host.hoc_var(v)),
+                Loc::PtrSet(k) => {
+                    for l in 0..ch.n {
+                        let set = d.ptr_src.get(k).and_then(|p| p.get(ch.inst[l])).is_some_and(|s| !matches!(s, PtrSrc::Unset));
+                        lanes[l] = if set { 1.0 } else { 0.0 };
+                    }
+                }
                 Loc::T => lanes[..ch.n].fill(env.t),
                 Loc::Dt => lanes[..ch.n].fill(env.dt),
                 Loc::Celsius => lanes[..ch.n].fill(env.celsius),
@@ -314,6 +321,7 @@ impl NmodlMechanism {
                         *a = lanes[0];
                     }
                 }
+                Loc::Hoc(v) => self.host.set_hoc_var(v, lanes[n - 1]),
                 // Through a POINTER: into an ion's field, or to be taken to
                 // its target after the run (`cable::pointer`).
                 Loc::Ptr(k) => {

@@ -8,6 +8,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 
+use nmodl::ir::HocVar;
 use nmodl::verbatim::host::{ArgKind, Host};
 
 use crate::object::ObjData;
@@ -27,6 +28,12 @@ pub struct CShared {
     pub methods: HashMap<String, (usize, usize)>,
     /// Text printed during a call from HOC.
     pub text: String,
+    /// HOC's float_epsilon, as mechanisms read `hoc_epsilon`.
+    pub float_epsilon: f64,
+    /// HOC's stoprun as mechanisms see it, and a value they assigned that
+    /// HOC has not taken yet.
+    pub stoprun: f64,
+    pub stoprun_set: Option<f64>,
 }
 
 impl CShared {
@@ -169,9 +176,42 @@ impl Host for HocHost {
     fn print(&self, text: &str) {
         self.shared.borrow_mut().text.push_str(text);
     }
+
+    fn hoc_var(&self, v: HocVar) -> f64 {
+        let s = self.shared.borrow();
+        match v {
+            HocVar::FloatEpsilon => s.float_epsilon,
+            HocVar::Stoprun => s.stoprun,
+        }
+    }
+
+    fn set_hoc_var(&self, v: HocVar, x: f64) {
+        if v == HocVar::Stoprun {
+            let mut s = self.shared.borrow_mut();
+            s.stoprun = x;
+            s.stoprun_set = Some(x);
+        }
+    }
 }
 
 impl crate::interp::Interp {
+    /// HOC's float_epsilon and stoprun to the mechanisms, before they run.
+    pub fn hoc_vars_to_c(&mut self) {
+        let eps = self.float_epsilon();
+        let stop = self.globals.get("stoprun").map_or(0.0, |i| self.global_num(i));
+        let mut s = self.eng.c_host.borrow_mut();
+        s.float_epsilon = eps;
+        s.stoprun = stop;
+    }
+
+    /// A stoprun the mechanisms assigned, to HOC.
+    pub fn hoc_vars_from_c(&mut self) {
+        let set = self.eng.c_host.borrow_mut().stoprun_set.take();
+        if let Some(x) = set {
+            self.set_global_num("stoprun", x);
+        }
+    }
+
     /// Runs `f` (a call into a mechanism) with `args` as the HOC arguments
     /// its C sees, then passes on what it printed.
     pub fn with_c_args<R>(&mut self, args: Vec<Value>, this: Option<ObjRef>, f: impl FnOnce(&mut Self) -> R) -> crate::error::HResult<R> {
@@ -180,7 +220,9 @@ impl crate::interp::Interp {
             let mut s = shared.borrow_mut();
             (std::mem::replace(&mut s.args, args), std::mem::replace(&mut s.this, this))
         };
+        self.hoc_vars_to_c();
         let r = f(self);
+        self.hoc_vars_from_c();
         let text = {
             let mut s = shared.borrow_mut();
             s.args = saved.0;

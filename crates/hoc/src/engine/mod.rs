@@ -592,6 +592,7 @@ impl Interp {
         if let Some(x) = g(self, "secondorder") {
             self.eng.model.secondorder = x as i32;
         }
+        self.hoc_vars_to_c();
         for k in 0..self.eng.ptr_cells.len() {
             if let Ok(x) = self.read_place(&self.eng.ptr_cells[k].0) {
                 self.eng.ptr_cells[k].1 = x;
@@ -625,6 +626,7 @@ impl Interp {
     pub fn sync_from_model(&mut self) {
         let t = self.eng.model.t;
         self.set_global_num("t", t);
+        self.hoc_vars_from_c();
         // Values mechanisms assigned through their POINTERs.
         for k in 0..self.eng.ptr_cells.len() {
             let x = self.eng.model.ptr_cells[k];

@@ -84,7 +84,7 @@ fn paste(rate: &E, depth: usize, factors: &[E]) -> E {
 
 impl Gen<'_, '_> {
     /// A STATE's first element and number of elements.
-    fn state_name(&self, name: &str) -> Option<(Loc, usize)> {
+    pub(super) fn state_name(&self, name: &str) -> Option<(Loc, usize)> {
         match self.cx.names.get(name) {
             Some(&Name::Loc(l)) if self.cx.state_locs.contains(&l) => Some((l, 1)),
             Some(&Name::Arr(base, n)) if self.cx.state_locs.contains(&base) => Some((base, n)),

@@ -90,7 +90,8 @@ fn solve_methods_safe(m: &Module, bp: &crate::ast::Block) -> bool {
         let StmtKind::Solve(sv) = &s.kind else { return };
         let method = sv.method.as_ref().filter(|m| !m.steadystate).map(|m| m.name.name.as_str());
         match kind_of(&sv.name.name) {
-            Some(true) => safe &= matches!(method, Some("cnexp" | "derivimplicit" | "euler")),
+            // No METHOD (or STEADYSTATE): derivimplicit.
+            Some(true) => safe &= matches!(method, None | Some("cnexp" | "derivimplicit" | "euler")),
             Some(false) => safe &= matches!(method, None | Some("sparse")),
             None => {}
         }

@@ -81,6 +81,18 @@ pub trait Host {
     fn print(&self, text: &str) {
         print!("{text}");
     }
+    /// The value of one of NEURON's C variables HOC shares (without HOC:
+    /// their initial values).
+    fn hoc_var(&self, v: crate::ir::HocVar) -> f64 {
+        match v {
+            crate::ir::HocVar::FloatEpsilon => 1e-11,
+            crate::ir::HocVar::Stoprun => 0.0,
+        }
+    }
+    /// Assigns one of them.
+    fn set_hoc_var(&self, v: crate::ir::HocVar, x: f64) {
+        let _ = (v, x);
+    }
 }
 
 /// The host of a mechanism outside HOC: no objects, no arguments.

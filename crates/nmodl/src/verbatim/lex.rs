@@ -6,7 +6,7 @@
 
 use nom::branch::alt;
 use nom::bytes::complete::{tag, take_while, take_while1};
-use nom::character::complete::{char, digit0, digit1, hex_digit1, one_of};
+use nom::character::complete::{char, digit1, hex_digit1, one_of};
 use nom::combinator::{opt, recognize};
 use nom::sequence::{pair, preceded};
 use nom::{IResult, Parser};
@@ -56,7 +56,9 @@ fn exponent(i: &str) -> IResult<&str, &str> {
 
 /// A floating constant: `1.`, `.5`, `1.5e-3`, `2e4` (an `f`/`l` suffix dropped).
 fn real(i: &str) -> IResult<&str, f64> {
-    let (rest, text) = alt((recognize((digit1, char('.'), digit0, opt(exponent))), recognize((char('.'), digit1, opt(exponent))), recognize((digit1, exponent)))).parse(i)?;
+    // (nom's digit0 takes nothing from digits that end the input.)
+    let digits = take_while(|c: char| c.is_ascii_digit());
+    let (rest, text) = alt((recognize((digit1, char('.'), digits, opt(exponent))), recognize((char('.'), digit1, opt(exponent))), recognize((digit1, exponent)))).parse(i)?;
     let (rest, _) = opt(one_of("fFlL")).parse(rest)?;
     Ok((rest, text.parse().unwrap_or(f64::NAN)))
 }
@@ -235,6 +237,12 @@ mod tests {
         assert_eq!(kinds[5], &T::Int(31));
         assert_eq!(kinds[9], &T::Str("a\nb".into()));
         assert_eq!(t[9].line, 13);
+    }
+
+    #[test]
+    fn a_real_that_ends_the_text() {
+        assert_eq!(lex("0.25", 1)[0].t, T::Real(0.25));
+        assert_eq!(lex(" 3.5", 1)[0].t, T::Real(3.5));
     }
 
     #[test]

@@ -48,6 +48,8 @@ pub(super) struct CFile {
     unsupported: Vec<(u32, String)>,
     /// `static` variables of functions, by line and name.
     local_statics: HashMap<(u32, String), Static>,
+    /// Top-level arrays of numbers: their first hidden GLOBAL and length.
+    arrays: HashMap<String, (Loc, usize)>,
 }
 
 impl CFile {
@@ -55,7 +57,7 @@ impl CFile {
     /// hidden GLOBALs, `_p_x` of POINTERs hidden columns.
     pub(super) fn new(m: &Module, globals: &mut Vec<VarSpec>, vars: &mut Vec<VarSpec>, pointers: &[String]) -> CFile {
         let mut f = CFile::default();
-        let mut pp = pp::Preproc::new();
+        let mut pp = pp::Preproc::for_file(m.files.first().map_or("", |f| f.as_str()));
         for item in &m.items {
             match &item.kind {
                 ItemKind::Verbatim(text) => {
@@ -144,8 +146,26 @@ impl CFile {
                     return;
                 }
                 for n in d.names {
-                    // Prototypes, arrays (rcsid strings) and names NEURON
-                    // already gives are not storage nerve keeps.
+                    // Arrays of numbers with constant sizes: hidden GLOBALs.
+                    if n.params.is_none() && !n.dims.is_empty() && !n.ty.is_ptr() && n.ty.base != Base::Char && !self.arrays.contains_key(&n.name) {
+                        let len = n.dims.iter().map(|d| d.as_ref().and_then(const_value)).try_fold(1.0, |acc, k| k.map(|k| acc * k));
+                        if let Some(len) = len.filter(|&l| l >= 1.0 && l <= 1e6) {
+                            let items: Vec<f64> = match &n.init {
+                                Some(Init::List(items)) => items.iter().map(|it| if let Init::Expr(e) = it { const_value(e).unwrap_or(0.0) } else { 0.0 }).collect(),
+                                _ => Vec::new(),
+                            };
+                            let first = globals.len();
+                            for k in 0..len as usize {
+                                let mut spec = VarSpec::new(&format!("{}[{k}]", n.name), items.get(k).copied().unwrap_or(0.0), VarKind::Assigned);
+                                spec.hidden = true;
+                                globals.push(spec);
+                            }
+                            self.arrays.insert(n.name.clone(), (Loc::Global(first), len as usize));
+                        }
+                        continue;
+                    }
+                    // Prototypes, character arrays (rcsid strings) and names
+                    // NEURON already gives are not storage nerve keeps.
                     if n.params.is_some() || !n.dims.is_empty() || self.statics.contains_key(&n.name) {
                         continue;
                     }
@@ -168,10 +188,12 @@ impl CFile {
         b.stmts.iter().any(|s| matches!(s.kind, StmtKind::Verbatim(_)))
     }
 
-    /// Whether a FUNCTION/PROCEDURE body holds VERBATIM anywhere (it may return early).
+    /// Whether a FUNCTION/PROCEDURE body may return early: it holds
+    /// VERBATIM or a `return(…)` anywhere.
     pub(super) fn any_verbatim(b: &Block_) -> bool {
         b.stmts.iter().any(|s| match &s.kind {
             StmtKind::Verbatim(_) => true,
+            StmtKind::Call(c) => c.name.name == "return",
             StmtKind::If { then, else_ifs, else_, .. } => Self::any_verbatim(then) || else_ifs.iter().any(|e| Self::any_verbatim(&e.body)) || else_.as_ref().is_some_and(Self::any_verbatim),
             StmtKind::While { body, .. } | StmtKind::From { body, .. } | StmtKind::Block(body) => Self::any_verbatim(body),
             _ => false,
@@ -356,7 +378,7 @@ impl Gen<'_, '_> {
         d
     }
 
-    fn op1(&mut self, f: F1, a: Reg) -> Reg {
+    pub(super) fn op1(&mut self, f: F1, a: Reg) -> Reg {
         let d = self.reg();
         self.b.ops.push(Op::F1(f, d, a));
         d
@@ -596,6 +618,29 @@ impl Gen<'_, '_> {
         self.c.exits += 1;
     }
 
+    /// `return(value)` in NMODL code: nocmodl writes it into its C as it
+    /// is, so it is C's return from the function around it (with the
+    /// FUNCTION's value).
+    pub(super) fn nmodl_return(&mut self, value: Option<Reg>) -> CResult<()> {
+        let frame = self.c.frames.last().cloned();
+        if let (Some(v), Some(Frame { result: Some((r, _)), .. })) = (value, &frame) {
+            self.assign_reg(*r, v);
+        }
+        let ret = match frame.and_then(|f| f.ret) {
+            Some(r) => r,
+            None => match self.c.root_ret {
+                Some(r) => r,
+                None => {
+                    let r = self.reg();
+                    self.c.root_ret = Some(r);
+                    r
+                }
+            },
+        };
+        self.mark_exit(ret);
+        Ok(())
+    }
+
     fn c_return(&mut self, e: Option<&c::Expr>) -> U<()> {
         let frame = self.c.frames.last().cloned();
         if let (Some(e), Some(Frame { result: Some((r, ty)), .. })) = (e, &frame) {
@@ -768,6 +813,31 @@ impl Gen<'_, '_> {
         Ok(self.op2(F2::Ne, v.r, z))
     }
 
+    /// A name NMODL code uses without declaring it: nocmodl writes it as
+    /// it is into its C, so it is the C variable in scope there — a local
+    /// of the VERBATIM pieces around the statement (nocmodl pastes them and
+    /// the statements into one C function), or a `static` of the file's
+    /// top-level C.
+    pub(super) fn c_local(&self, name: &str) -> Option<E> {
+        match self.lookup_c(name) {
+            Some(CVar::Reg(r, t)) if !t.is_ptr() => Some(E::Local(r)),
+            Some(CVar::Static(l, t)) if !t.is_ptr() => Some(E::Loc(l)),
+            Some(_) => None,
+            None => self.cx.c.statics.get(name).filter(|s| !s.ty.is_ptr()).map(|s| E::Loc(s.loc)),
+        }
+    }
+
+    /// Whether an NMODL assignment's target is an integer C variable (C
+    /// truncates what is stored there).
+    pub(super) fn c_int_target(&self, target: &E) -> bool {
+        let local = self.c.scopes.iter().flat_map(|s| s.values()).any(|v| match (v, target) {
+            (CVar::Reg(r, t), E::Local(x)) => r == x && t.is_int(),
+            (CVar::Static(l, t), E::Loc(x)) => l == x && t.is_int(),
+            _ => false,
+        });
+        local || matches!(target, E::Loc(Loc::Hoc(crate::ir::HocVar::Stoprun))) || matches!(target, E::Loc(x) if self.cx.c.statics.values().any(|s| s.loc == *x && s.ty.is_int()))
+    }
+
     fn lookup_c(&self, name: &str) -> Option<CVar> {
         self.c.scopes.iter().rev().find_map(|s| s.get(name).cloned())
     }
@@ -801,6 +871,10 @@ impl Gen<'_, '_> {
         if let Some(s) = self.cx.c.statics.get(name) {
             return Ok(Place::Loc(s.loc, s.ty.clone()));
         }
+        if let (None, Some(v)) = (self.cx.names.get(name), crate::ir::HocVar::named(name)) {
+            let ty = if v == crate::ir::HocVar::Stoprun { Ty::int() } else { Ty::double() };
+            return Ok(Place::Loc(Loc::Hoc(v), ty));
+        }
         match self.cx.names.get(name) {
             Some(Name::Loc(l)) => Ok(Place::Loc(*l, Ty::double())),
             Some(Name::Arr(..)) => Err(format!("{name} is an array; C code must index it")),
@@ -817,8 +891,20 @@ impl Gen<'_, '_> {
             EK::Un(UOp::Deref, a) => self.deref_place(a),
             EK::Index(a, i) => {
                 if let EK::Id(name) = &a.k {
+                    // NET_RECEIVE's weights (nocmodl's `_args`).
+                    if name == "_args" && self.nweights > 0 && self.lookup_c(name).is_none() {
+                        return match const_value(i) {
+                            Some(k) if k >= 0.0 && (k as usize) < self.nweights && k.fract() == 0.0 => Ok(Place::Loc(Loc::Arg(k as usize), Ty::double())),
+                            Some(k) => Err(format!("_args[{k}]: NET_RECEIVE has {} arguments", self.nweights)),
+                            None => Err("_args indexed by a value known only at run time".into()),
+                        };
+                    }
                     if self.lookup_c(name).is_none() {
                         if let Some(&Name::Arr(base, len)) = self.cx.names.get(name) {
+                            let iv = self.c_expr(i)?;
+                            return Ok(Place::Arr(base, len, iv.r));
+                        }
+                        if let (None, Some(&(base, len))) = (self.cx.names.get(name), self.cx.c.arrays.get(name)) {
                             let iv = self.c_expr(i)?;
                             return Ok(Place::Arr(base, len, iv.r));
                         }
@@ -1208,10 +1294,27 @@ impl Gen<'_, '_> {
         let dbl = |r: Reg| CV { r, ty: Ty::double() };
         match name {
             "abs" => {
+                // C++: std::abs of an int is an int, of a double fabs.
                 Self::want(name, args, 1)?;
                 let v = self.c_expr(&args[0])?;
                 let r = self.op1(F1::Fabs, v.r);
-                return Ok(int(self.op1(F1::Trunc, r)));
+                return Ok(if v.ty.is_int() { int(r) } else { dbl(r) });
+            }
+            "scop_random" | "exprand" | "normrand" | "poisrand" => {
+                // scopmath's generator, as from NMODL code.
+                let (op, n) = match name {
+                    "scop_random" => (crate::ir::RandomOp::ScopRandom, 0),
+                    "exprand" => (crate::ir::RandomOp::Exprand, 1),
+                    "normrand" => (crate::ir::RandomOp::Normrand, 2),
+                    _ => (crate::ir::RandomOp::Poisrand, 1),
+                };
+                Self::want(name, args, n)?;
+                let mut vals = Vec::new();
+                for a in args {
+                    vals.push(E::Local(self.c_expr(a)?.r));
+                }
+                let r = self.emit(&E::Random(op, 0, vals)).map_err(|e| e.message)?;
+                return Ok(dbl(r));
             }
             "ifarg" | "hoc_is_double_arg" | "hoc_is_str_arg" | "hoc_is_object_arg" | "hoc_is_pdouble_arg" => {
                 Self::want(name, args, 1)?;
@@ -1329,6 +1432,17 @@ impl Gen<'_, '_> {
                 let msg = self.b.strings.len() as u32;
                 self.b.strings.push(why);
                 self.b.ops.push(Op::Fail { mask: self.mask, msg });
+                return Ok(self.num(0.0, true));
+            }
+            "assert" => {
+                // <assert.h>: the lanes where the condition is false stop the run.
+                Self::want(name, args, 1)?;
+                let c = self.c_cond(&args[0])?;
+                let nc = self.op1(F1::Not, c);
+                let m = self.and_mask(nc);
+                let msg = self.b.strings.len() as u32;
+                self.b.strings.push(format!("{}:{line}: Assertion failed", self.cx.file));
+                self.b.ops.push(Op::Fail { mask: Some(m), msg });
                 return Ok(self.num(0.0, true));
             }
             "printf" | "fprintf" | "Printf" | "nrnpy_pr" => return self.c_printf(name, args),

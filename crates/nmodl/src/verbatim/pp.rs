@@ -1,5 +1,7 @@
-//! The preprocessor over VERBATIM tokens: `#include` is dropped (nerve
-//! knows NEURON's headers), `#define`/`#undef` keep object- and
+//! The preprocessor over VERBATIM tokens: `#include "name"` of a header
+//! beside the .mod file reads it there (where the C compiler finds it),
+//! other `#include`s are dropped (nerve knows NEURON's and the system's
+//! headers), `#define`/`#undef` keep object- and
 //! function-like macros, `#if`/`#ifdef`/`#ifndef`/`#elif`/`#else`/`#endif`
 //! keep or drop lines, and macros are expanded. The macros NEURON's
 //! headers and nocmodl's output define that mod files test are predefined
@@ -7,6 +9,7 @@
 //! VERBATIM blocks in order, as the C compiler reads nocmodl's output.
 
 use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
 
 use super::lex::{lex, Tok, T};
 
@@ -20,10 +23,19 @@ struct Macro {
 /// grow without bound).
 const MAX_EXPANSION: usize = 200_000;
 
+/// Deepest nesting of `#include`s (a header including itself would never end).
+const MAX_INCLUDES: usize = 32;
+
 pub struct Preproc {
     macros: HashMap<String, Macro>,
     /// One entry per open `#if`: (this branch is taken, some branch was taken).
     conds: Vec<(bool, bool)>,
+    /// Where `#include "name"` looks: the .mod file's folder.
+    dir: Option<PathBuf>,
+    /// Headers being read.
+    including: usize,
+    /// Macros the file's C defined (not the predefined ones).
+    defined: HashSet<String>,
 }
 
 impl Default for Preproc {
@@ -34,7 +46,7 @@ impl Default for Preproc {
 
 impl Preproc {
     pub fn new() -> Self {
-        let mut p = Preproc { macros: HashMap::new(), conds: Vec::new() };
+        let mut p = Preproc { macros: HashMap::new(), conds: Vec::new(), dir: None, including: 0, defined: HashSet::new() };
         for (name, body) in [
             ("NRN_VERSION_GTEQ_8_0_0", "1"),
             ("NRN_VERSION_GTEQ_8_2_0", "1"),
@@ -65,6 +77,62 @@ impl Preproc {
         p
     }
 
+    /// A preprocessor for the C of the .mod file at `path`.
+    pub fn for_file(path: &str) -> Self {
+        let mut p = Preproc::new();
+        p.dir = Some(match Path::new(path).parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        });
+        p
+    }
+
+    /// The object-like macros the file's C defined as one number (a sign
+    /// allowed), with their values: the names NMODL code after them reads
+    /// as numbers.
+    pub fn numbers(&self) -> Vec<(String, f64)> {
+        let mut v: Vec<(String, f64)> = self
+            .defined
+            .iter()
+            .filter_map(|name| {
+                let m = self.macros.get(name)?;
+                if m.params.is_some() {
+                    return None;
+                }
+                let num = |t: &T| match t {
+                    T::Int(k) => Some(*k as f64),
+                    T::Real(x) => Some(*x),
+                    _ => None,
+                };
+                let x = match m.body.as_slice() {
+                    [t] => num(t)?,
+                    [T::P("-"), t] => -num(t)?,
+                    [T::P("+"), t] => num(t)?,
+                    _ => return None,
+                };
+                Some((name.clone(), x))
+            })
+            .collect();
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        v
+    }
+
+    /// The tokens of header `name` (`#include "name"`) beside the .mod
+    /// file, read at `line`; None when there is no such file.
+    fn include(&mut self, rest: &str, line: u32) -> Option<Vec<Tok>> {
+        let name = rest.strip_prefix('"')?.split('"').next()?;
+        let dir = self.dir.as_ref()?;
+        if self.including >= MAX_INCLUDES {
+            return None;
+        }
+        let bytes = std::fs::read(dir.join(name)).ok()?;
+        self.including += 1;
+        let mut toks = self.run(lex(&String::from_utf8_lossy(&bytes), line));
+        self.including -= 1;
+        toks.iter_mut().for_each(|t| t.line = line);
+        Some(toks)
+    }
+
     fn define_text(&mut self, name: &str, params: Option<&[&str]>, body: &str) {
         let body = lex(body, 0).into_iter().map(|t| t.t).collect();
         self.macros.insert(name.to_string(), Macro { params: params.map(|p| p.iter().map(|s| s.to_string()).collect()), body });
@@ -81,6 +149,14 @@ impl Preproc {
         for tok in toks {
             if let T::Hash(text) = &tok.t {
                 self.expand_into(std::mem::take(&mut pending), &mut out);
+                if let Some(rest) = text.trim().strip_prefix("include") {
+                    if self.active() {
+                        if let Some(toks) = self.include(rest.trim(), tok.line) {
+                            out.extend(toks);
+                        }
+                    }
+                    continue;
+                }
                 self.directive(text);
                 continue;
             }
@@ -125,7 +201,11 @@ impl Preproc {
                 self.conds.pop();
             }
             _ if !self.active() => {}
-            "define" => self.define(rest),
+            "define" => {
+                self.define(rest);
+                let name_len = rest.find(|c: char| !c.is_ascii_alphanumeric() && c != '_').unwrap_or(rest.len());
+                self.defined.insert(rest[..name_len].to_string());
+            }
             "undef" => {
                 self.macros.remove(rest.split_whitespace().next().unwrap_or(""));
             }
@@ -424,6 +504,13 @@ mod tests {
         assert_eq!(t, run("(Rand*) x;"));
         assert_eq!(run("#if NRN_VERSION_GTEQ(9,0,0)\na\n#else\nb\n#endif"), vec![T::Id("a".into())]);
         assert_eq!(run("#if defined(NOPE) || 0\na\n#elif 1\nb\n#else\nc\n#endif"), vec![T::Id("b".into())]);
+    }
+
+    #[test]
+    fn numbers_the_file_defines() {
+        let mut p = Preproc::new();
+        p.run(lex("#define HALF 0.5\n#define N 7\n#define NEG -2.5e3\n#define SQ(x) ((x)*(x))\n#define E (1+2)\n", 1));
+        assert_eq!(p.numbers(), vec![("HALF".to_string(), 0.5), ("N".to_string(), 7.0), ("NEG".to_string(), -2500.0)]);
     }
 
     #[test]
