@@ -542,6 +542,7 @@ impl<'a> Parser<'a> {
                 None => NameRef::Global(self.it.globals.intern(&name)),
             };
             self.check_redeclare(r, &name, decl)?;
+            self.declare_type(r, decl);
             let mut d = Vec::new();
             while dims && self.eat(&Tok::LBracket)? {
                 d.push(self.expr()?);
@@ -551,6 +552,23 @@ impl<'a> Parser<'a> {
             if !self.eat(&Tok::Comma)? {
                 return Ok(out);
             }
+        }
+    }
+
+    /// A strdef or double declared in a procedure's body has its type from
+    /// the moment it is parsed, as in NEURON (`name_declared` tells, and a
+    /// later `strdef` of the name is no clash); its storage comes when the
+    /// declaration runs.
+    fn declare_type(&mut self, r: NameRef, decl: Decl) {
+        let NameRef::Global(i) = r else { return };
+        let slot = match decl {
+            Decl::Strdef => Slot::new_str(),
+            Decl::Double => Slot::Num(0.0),
+            _ => return,
+        };
+        self.it.ensure_gslot(i);
+        if matches!(self.it.gslots[i as usize], Slot::Undef) {
+            self.it.gslots[i as usize] = slot;
         }
     }
 
