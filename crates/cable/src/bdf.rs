@@ -370,8 +370,9 @@ impl Bdf {
         h0
     }
 
-    /// One internal step, not beyond `tstop`; returns the new time. The
-    /// system is left evaluated at the solution reached.
+    /// One internal step, not beyond `tstop`; returns the new time. As with
+    /// CVODE, the system is left at its last Newton evaluation, not at the
+    /// solution reached: the caller evaluates f there.
     pub fn step(&mut self, sys: &mut dyn OdeSystem, tstop: f64) -> Result<f64, BdfError> {
         if let Some(tout) = self.pending_start.take() {
             self.start(sys, tout);
@@ -474,15 +475,9 @@ impl Bdf {
         if tstop.is_finite() {
             let troundoff = 100.0 * f64::EPSILON * (self.tn.abs() + self.h.abs());
             if (self.tn - tstop).abs() <= troundoff {
-                // On the stop time up to round-off: the solution there,
-                // interpolated, and the system evaluated at it.
-                let mut y = std::mem::take(&mut self.y);
-                self.interpolate(tstop, &mut y);
+                // On the stop time up to round-off: the step ends there (the
+                // caller evaluates the system at the step's end).
                 self.tn = tstop;
-                sys.step_size(self.h);
-                sys.rhs(tstop, &y, &mut self.ftemp);
-                self.stats.rhs_evals += 1;
-                self.y = y;
             } else if (self.tn + self.hprime - tstop) * self.h > 0.0 {
                 self.hprime = tstop - self.tn;
                 self.eta = self.hprime / self.h;

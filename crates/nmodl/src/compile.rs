@@ -1666,7 +1666,6 @@ impl<'c, 'm> Gen<'c, 'm> {
         matches!(x, E::Loc(l) if self.cx.state_locs.contains(l))
     }
 
-    /// The derivative register of state x in an implicit solve.
     /// After a DERIVATIVE block under euler: each state x += dt·x' (twice
     /// over the half step under secondorder 2).
     fn euler_step(&mut self, span: Span) -> CResult<()> {
@@ -1680,6 +1679,7 @@ impl<'c, 'm> Gen<'c, 'm> {
         Ok(())
     }
 
+    /// The derivative register of state x in an implicit solve.
     fn deriv_reg(&mut self, x: &E) -> Reg {
         if let Some((_, d)) = self.implicit.iter().find(|(s, _)| s == x) {
             return *d;
@@ -2060,7 +2060,6 @@ impl<'c, 'm> Gen<'c, 'm> {
 
 type Block_ = crate::ast::Block;
 
-/// A C string literal's text with its escapes (`\n`, `\t`, `\\`, `\"`) applied.
 /// A printf format with the string arguments of its `%s` conversions
 /// written in (their `%` doubled), and the other arguments; Err(span) for a
 /// string argument elsewhere.
@@ -2108,6 +2107,7 @@ fn splice_strings<'a>(fmt: &str, args: &'a [Expr]) -> Result<(String, Vec<&'a Ex
     Ok((out, rest))
 }
 
+/// A C string literal's text with its escapes (`\n`, `\t`, `\\`, `\"`) applied.
 fn unescape(s: &str) -> String {
     let mut out = String::new();
     let mut it = s.chars();

@@ -421,12 +421,7 @@ fn call_named(it: &mut Interp, obj: Option<ObjRef>, name: &str, args: Vec<Value>
 /// Runs a submitted statement at the top level.
 fn run_statement(it: &mut Interp, stmt: &str) -> HResult<()> {
     let name = it.sources.last().map(|s| s.name.clone()).unwrap_or_default();
-    let saved_this = it.this.take();
-    let saved_cur = std::mem::replace(&mut it.cur, 0);
-    let r = it.run_text(&name, format!("{stmt}\n").into());
-    it.this = saved_this;
-    it.cur = saved_cur;
-    r
+    it.in_context(None, |it| it.run_text(&name, format!("{stmt}\n").into()))
 }
 
 /// Methods of ParallelContext that use the bulletin board; None if `name` is not one.

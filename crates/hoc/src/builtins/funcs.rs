@@ -566,10 +566,8 @@ pub(crate) fn execute(it: &mut Interp, a: &[Value], one: bool) -> HResult<Value>
     };
     let name = it.sources.last().map(|s| s.name.clone()).unwrap_or_default();
     let line = it.trace_line(if one { "execute1" } else { "execute" }, None, &a[..1]);
-    let saved_this = std::mem::replace(&mut it.this, obj);
-    let saved_cur = std::mem::replace(&mut it.cur, 0);
     let saved_fin = it.fin.take();
-    let r = it.in_builtin(line, |it| {
+    let r = it.in_context(obj, |it| it.in_builtin(line, |it| {
         let muted = !show && one;
         if muted {
             it.mute_errors += 1;
@@ -579,9 +577,7 @@ pub(crate) fn execute(it: &mut Interp, a: &[Value], one: bool) -> HResult<Value>
             it.mute_errors -= 1;
         }
         r
-    });
-    it.this = saved_this;
-    it.cur = saved_cur;
+    }));
     it.fin = saved_fin;
     match r {
         Ok(()) => Ok(Value::Num(if one { 1.0 } else { 0.0 })),

@@ -24,10 +24,8 @@ pub fn construct(it: &mut Interp, args: &[Value]) -> HResult<PointerObj> {
         Some(Value::Ptr(p)) => ("unknown".into(), p.clone()),
         Some(_) => {
             let name = string(args, 0)?;
-            let saved = it.this.take();
-            let place = it.place_of_text(&name);
-            it.this = saved;
-            (name.into(), place?)
+            let place = it.in_context(None, |it| it.place_of_text(&name))?;
+            (name.into(), place)
         }
         None => return Err(hoc_err!("Pointer constructor failed")),
     };
@@ -35,10 +33,7 @@ pub fn construct(it: &mut Interp, args: &[Value]) -> HResult<PointerObj> {
         Some(_) => {
             let text = string(args, 1)?;
             let body = if text.contains("$1") { text.replace("$1", "hoc_ac_") } else { format!("{text}=hoc_ac_") };
-            let saved = it.this.take();
-            let code = it.parse_text("Pointer", format!("{body}\n").into());
-            it.this = saved;
-            Some(code?)
+            Some(it.in_context(None, |it| it.parse_text("Pointer", format!("{body}\n").into()))?)
         }
         None => None,
     };
@@ -64,10 +59,7 @@ pub fn method(it: &mut Interp, o: &ObjRef, name: &str, a: &[Value]) -> HResult<O
             it.write_place(&p, x)?;
             if let Some(code) = with_native(o, |p: &mut PointerObj| p.stmt.clone())? {
                 it.set_global_num("hoc_ac_", x);
-                let saved_this = it.this.take();
-                let r = it.run_parsed(&code);
-                it.this = saved_this;
-                r?;
+                it.in_context(None, |it| it.run_parsed(&code))?;
             }
             Value::Num(it.read_place(&p)?)
         }

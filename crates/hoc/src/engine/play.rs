@@ -56,11 +56,7 @@ pub fn run_hoc_plays(it: &mut Interp) -> HResult<()> {
             HocTarget::Stmt(code) => {
                 it.gslots[t_sym as usize] = crate::value::Slot::Num(te);
                 it.set_global_num("hoc_ac_", y);
-                let saved_this = it.this.take();
-                let saved_cur = std::mem::replace(&mut it.cur, 0);
-                let r = it.run_parsed(&code);
-                it.this = saved_this;
-                it.cur = saved_cur;
+                let r = it.in_context(None, |it| it.run_parsed(&code));
                 it.gslots[t_sym as usize] = crate::value::Slot::Num(t_now);
                 r?;
             }

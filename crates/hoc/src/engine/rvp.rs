@@ -313,10 +313,8 @@ impl Rvp {
         let saved_ac = it.global_num(it.sym_hoc_ac);
         it.set_global_num("hoc_ac_", p.x as f64);
         it.mute_errors += 1;
-        let saved_this = it.this.take();
-        let saved_cur = std::mem::replace(&mut it.cur, 0);
         let cached = self.code.borrow().clone();
-        let r = it.with_section(p.sec, |it| match cached {
+        let r = it.in_context(None, |it| it.with_section(p.sec, |it| match cached {
             Some(code) => it.run_parsed(&code),
             None => {
                 let cmd = if self.dollar { format!("hoc_ac_ = {}\n", self.expr.replace("$1", "hoc_ac_")) } else { format!("hoc_ac_ = {}(hoc_ac_)\n", self.expr) };
@@ -325,9 +323,7 @@ impl Rvp {
                 *self.code.borrow_mut() = Some(code);
                 Ok(())
             }
-        });
-        it.this = saved_this;
-        it.cur = saved_cur;
+        }));
         it.mute_errors -= 1;
         let v = it.global_num(it.sym_hoc_ac);
         it.set_global_num("hoc_ac_", saved_ac);

@@ -304,8 +304,9 @@ impl Interp {
         }))
     }
 
-    /// The storage location the text of an lvalue names (in the present
-    /// object's context, as NEURON's hoc_val_pointer), or None.
+    /// The storage location the text of an lvalue names, in the present
+    /// object's context (NEURON's hoc_val_pointer); an undefined name is
+    /// an error, as for `&name`.
     pub fn place_of_text(&mut self, text: &str) -> HResult<Place> {
         let templ = self.this.as_ref().map(|o| o.class);
         let e = crate::parser::Parser::new(self, text.into(), 0, templ).expr()?;

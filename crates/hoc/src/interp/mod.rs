@@ -398,6 +398,18 @@ impl Interp {
     }
 
     /// Parses and runs `text` statement by statement.
+    /// Runs `f` with names binding in `obj` (None: the top level) and the
+    /// outermost frame current, as NEURON runs a statement it was handed;
+    /// the context is restored after.
+    pub fn in_context<R>(&mut self, obj: Option<ObjRef>, f: impl FnOnce(&mut Self) -> R) -> R {
+        let saved_this = std::mem::replace(&mut self.this, obj);
+        let saved_cur = std::mem::replace(&mut self.cur, 0);
+        let r = f(self);
+        self.this = saved_this;
+        self.cur = saved_cur;
+        r
+    }
+
     pub fn run_text(&mut self, name: &str, text: Rc<str>) -> HResult<()> {
         self.sources.push(Source::new(name, text));
         let r = self.run_current_source();

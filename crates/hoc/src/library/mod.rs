@@ -119,10 +119,5 @@ pub fn run(it: &mut Interp, name: &str) -> HResult<()> {
     }
     let Some(f) = file(name) else { return Ok(()) };
     // Library files define top-level names whatever context loads them.
-    let saved_this = it.this.take();
-    let saved_cur = std::mem::replace(&mut it.cur, 0);
-    let r = it.run_text(f.name, f.text.into());
-    it.this = saved_this;
-    it.cur = saved_cur;
-    r
+    it.in_context(None, |it| it.run_text(f.name, f.text.into()))
 }

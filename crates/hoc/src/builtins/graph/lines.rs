@@ -2,7 +2,6 @@
 //! how `addexpr` compiles its expression (once, as NEURON does, into
 //! `hoc_ac_ = expr`), and `plot(x)`, which takes a point of each.
 
-
 use super::scene::{LineRef, Source};
 use super::{graph_of, ObjRef};
 use crate::ast::{Expr, Stmt};
@@ -21,21 +20,14 @@ pub fn var_source(it: &mut Interp, name: &str) -> HResult<Source> {
 
 /// `addexpr("expr" [, obj])`: the expression compiled in the object's context.
 pub fn expr_source(it: &mut Interp, expr: &str, obj: Option<ObjRef>) -> HResult<Source> {
-    let saved = std::mem::replace(&mut it.this, obj.clone());
-    let code = it.parse_text("Graph", format!("hoc_ac_ = {expr}\n").into());
-    it.this = saved;
-    Ok(Source::Expr { code: code?, obj })
+    let code = it.in_context(obj.clone(), |it| it.parse_text("Graph", format!("hoc_ac_ = {expr}\n").into()))?;
+    Ok(Source::Expr { code, obj })
 }
 
 /// Runs a compiled expression at top level (or in its object) and gives
 /// its value; like NEURON, leaves it in `hoc_ac_`.
 fn eval(it: &mut Interp, code: &[Stmt], obj: &Option<ObjRef>) -> HResult<f64> {
-    let saved_this = std::mem::replace(&mut it.this, obj.clone());
-    let saved_cur = std::mem::replace(&mut it.cur, 0);
-    let r = it.run_parsed(code);
-    it.this = saved_this;
-    it.cur = saved_cur;
-    r?;
+    it.in_context(obj.clone(), |it| it.run_parsed(code))?;
     Ok(it.global_num(it.sym_hoc_ac))
 }
 

@@ -131,12 +131,8 @@ fn round_out(x1: f32, x2: f32) -> (f32, f32) {
 fn run_in(it: &mut Interp, cmd: &str, obj: Option<ObjRef>) -> HResult<()> {
     let text: Rc<str> = format!("{{{cmd}}}\n").into();
     let name = it.sources.last().map(|s| s.name.clone()).unwrap_or_default();
-    let saved_this = std::mem::replace(&mut it.this, obj);
-    let saved_cur = std::mem::replace(&mut it.cur, 0);
     let saved_fin = it.fin.take();
-    let r = it.run_text(&name, text);
-    it.this = saved_this;
-    it.cur = saved_cur;
+    let r = it.in_context(obj, |it| it.run_text(&name, text));
     it.fin = saved_fin;
     r
 }
